@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the project needs (idempotent; needs root).
+# Cross compilers for the native modules, QEMU for the emulated boards, and what the
+# MicroPython unix port needs to build.
+set -euo pipefail
+pkgs=(build-essential cmake pkg-config libffi-dev git python3-venv
+      gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
+      gcc-riscv64-unknown-elf qemu-system-arm qemu-system-misc
+      libglib2.0-dev libgtest-dev valgrind dpkg-dev xz-utils)
+optional=(gcc-xtensa-lx106)
+missing=()
+for p in "${pkgs[@]}" "${optional[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkgs[@]}" >/dev/null
+  # The xtensa toolchain is optional: the build skips that arch when it is absent.
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${optional[@]}" >/dev/null || true
+fi
