@@ -1,0 +1,175 @@
+// The .mlm container: header, section table, CRC32. docs/model-format.md
+// describes it byte by byte; python/microlearn/mlm.py writes it.
+//
+// open_model_file() validates the header, every section's bounds and the
+// checksum once, so code that later reads sections needs no bounds checks.
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crc32.hpp"
+#include "span.hpp"
+#include "status.hpp"
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "microlearn reads model sections in place and needs a little-endian target"
+#endif
+
+namespace microlearn {
+
+constexpr uint8_t kMagic[4] = {'M', 'L', 'M', 'F'};
+constexpr uint16_t kFormatVersion = 1;
+constexpr size_t kHeaderSize = 24;
+constexpr size_t kSectionEntrySize = 12;
+constexpr size_t kCrcOffset = 16;
+
+enum class ModelKind : uint16_t {
+    tree_ensemble = 1,
+};
+
+// Element type of a section. Section data is read in place, so every type's
+// size divides the 4-byte section alignment.
+enum class DType : uint8_t { u8 = 1, i8 = 2, u16 = 3, i16 = 4, u32 = 5, i32 = 6, f32 = 7 };
+
+constexpr size_t dtype_size(DType t) {
+    switch (t) {
+        case DType::u8:
+        case DType::i8: return 1;
+        case DType::u16:
+        case DType::i16: return 2;
+        case DType::u32:
+        case DType::i32:
+        case DType::f32: return 4;
+    }
+    return 0;
+}
+
+template <typename T> struct DTypeOf;
+template <> struct DTypeOf<uint8_t> { static constexpr DType value = DType::u8; };
+template <> struct DTypeOf<int8_t> { static constexpr DType value = DType::i8; };
+template <> struct DTypeOf<uint16_t> { static constexpr DType value = DType::u16; };
+template <> struct DTypeOf<int16_t> { static constexpr DType value = DType::i16; };
+template <> struct DTypeOf<uint32_t> { static constexpr DType value = DType::u32; };
+template <> struct DTypeOf<int32_t> { static constexpr DType value = DType::i32; };
+template <> struct DTypeOf<float> { static constexpr DType value = DType::f32; };
+
+struct SectionInfo {
+    uint16_t id = 0;
+    DType dtype = DType::u8;
+    uint32_t offset = 0;
+    uint32_t count = 0;
+};
+
+inline uint16_t read_le16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | (p[1] << 8)); }
+inline uint32_t read_le32(const uint8_t* p) {
+    return static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) |
+           (static_cast<uint32_t>(p[2]) << 16) | (static_cast<uint32_t>(p[3]) << 24);
+}
+
+// The format version a buffer claims, or 0 when it is not an .mlm file.
+// Lets callers name both versions when open_model_file() says
+// unsupported_version.
+inline uint16_t model_file_version(const uint8_t* data, size_t size) {
+    if (data == nullptr || size < 6) return 0;
+    for (int i = 0; i < 4; ++i)
+        if (data[i] != kMagic[i]) return 0;
+    return read_le16(data + 4);
+}
+
+// A validated view over the bytes of one .mlm file. The bytes stay owned by
+// the caller and must outlive the view.
+struct ModelFile {
+    const uint8_t* data = nullptr;
+    uint32_t size = 0;
+    uint16_t version = 0;
+    ModelKind kind = ModelKind::tree_ensemble;
+    uint32_t flags = 0;
+    uint16_t section_count = 0;
+
+    SectionInfo entry(uint16_t index) const {
+        const uint8_t* e = data + kHeaderSize + index * kSectionEntrySize;
+        SectionInfo s;
+        s.id = read_le16(e);
+        s.dtype = static_cast<DType>(e[2]);
+        s.offset = read_le32(e + 4);
+        s.count = read_le32(e + 8);
+        return s;
+    }
+
+    bool find(uint16_t id, SectionInfo& out) const {
+        for (uint16_t i = 0; i < section_count; ++i) {
+            SectionInfo s = entry(i);
+            if (s.id == id) {
+                out = s;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // The section `id` as a typed span. A missing section gives bad_section
+    // unless `optional`, in which case it gives ok and an empty span.
+    template <typename T>
+    Status section(uint16_t id, Span<T>& out, bool optional = false) const {
+        SectionInfo s;
+        out = Span<T>{};
+        if (!find(id, s)) return optional ? Status::ok : Status::bad_section;
+        if (s.dtype != DTypeOf<T>::value) return Status::bad_section;
+        out.data = reinterpret_cast<const T*>(data + s.offset);
+        out.size = s.count;
+        return Status::ok;
+    }
+};
+
+// Validates `data` as an .mlm file and fills `out`. `data` must be 4-byte
+// aligned (sections are read in place). Bytes past the declared file size
+// are ignored, so a larger buffer is fine.
+inline Status open_model_file(const uint8_t* data, size_t size, ModelFile& out) {
+    out = ModelFile{};
+    if (data == nullptr) return Status::bad_argument;
+    if (size < 4) return Status::truncated;
+    for (int i = 0; i < 4; ++i)
+        if (data[i] != kMagic[i]) return Status::bad_magic;
+    if (size < kHeaderSize) return Status::truncated;
+    if (reinterpret_cast<uintptr_t>(data) % 4 != 0) return Status::bad_argument;
+
+    const uint16_t version = read_le16(data + 4);
+    out.version = version;
+    if (version == 0 || version > kFormatVersion) return Status::unsupported_version;
+
+    const uint32_t file_size = read_le32(data + 12);
+    if (file_size > size) return Status::truncated;
+    if (file_size < kHeaderSize) return Status::size_mismatch;
+
+    const uint16_t section_count = read_le16(data + 20);
+    const uint32_t table_end = kHeaderSize + section_count * uint32_t(kSectionEntrySize);
+    if (table_end > file_size) return Status::truncated;
+
+    // The CRC covers the whole file with its own field read as zero.
+    const uint8_t zeros[4] = {0, 0, 0, 0};
+    uint32_t crc = crc32_update(0, data, kCrcOffset);
+    crc = crc32_update(crc, zeros, 4);
+    crc = crc32_update(crc, data + kCrcOffset + 4, file_size - kCrcOffset - 4);
+    if (crc != read_le32(data + kCrcOffset)) return Status::bad_checksum;
+
+    out.data = data;
+    out.size = file_size;
+    out.kind = static_cast<ModelKind>(read_le16(data + 6));
+    out.flags = read_le32(data + 8);
+    out.section_count = section_count;
+
+    for (uint16_t i = 0; i < section_count; ++i) {
+        const SectionInfo s = out.entry(i);
+        const size_t elem = dtype_size(s.dtype);
+        if (elem == 0) return Status::bad_section;
+        if (s.offset % 4 != 0 || s.offset < table_end) return Status::bad_section;
+        if (s.offset > file_size) return Status::out_of_range;
+        // count * elem must fit in what remains, without overflowing.
+        if (s.count > (file_size - s.offset) / elem) return Status::out_of_range;
+        for (uint16_t j = 0; j < i; ++j)
+            if (out.entry(j).id == s.id) return Status::bad_section;
+    }
+    return Status::ok;
+}
+
+}  // namespace microlearn

@@ -1,0 +1,409 @@
+// Tree ensembles: decision trees, random forests, extra trees, gradient
+// boosting (classic and histogram) and isolation forests, all evaluated by
+// one kernel. python/microlearn/converters/trees.py writes the model.
+//
+// Layout (structure of arrays, all trees of the ensemble concatenated):
+//   features[i], thresholds[i]   split of internal node i: go left iff x[f] <= t
+//   children[2i], children[2i+1] left and right child of node i, as a *ref*
+//   roots[t]                     ref of the root of tree t
+//   leaves[j * leaf_width ...]   the value vector of leaf j (deduplicated)
+//   tree_outputs[t]              where tree t adds its leaf vector (optional)
+//   nan_left                     bit i set: NaN goes left at node i (optional)
+// A ref is a node index, or a leaf index with the top bit set. Refs are u16
+// when every index fits in 15 bits, u32 otherwise. load() checks that every
+// child ref points to a later node, so every walk ends.
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#include "math.hpp"
+#include "model_file.hpp"
+
+namespace microlearn {
+namespace trees {
+
+enum Section : uint16_t {
+    params = 1,        // u32[ParamIndex::count]
+    float_params = 2,  // f32[FloatParamIndex::count]
+    roots = 3,         // ref[n_trees]
+    tree_outputs = 4,  // u16[n_trees], optional (all trees add at 0)
+    features = 5,      // u16[n_nodes]
+    thresholds = 6,    // f32 or i16 [n_nodes], by feature type
+    children = 7,      // ref[2 * n_nodes]
+    leaves = 8,        // f32[n_leaves * leaf_width]
+    baseline = 9,      // f32[n_outputs], optional (zeros)
+    nan_left = 10,     // u8[ceil(n_nodes / 8)], optional (NaN goes right)
+    class_labels = 11, // i32[n_classes], optional: what predict() returns
+};
+
+enum ParamIndex : uint32_t {
+    p_n_features,
+    p_n_outputs,     // length of the raw score vector
+    p_n_classes,     // classifiers: number of classes; otherwise 0
+    p_n_trees,
+    p_n_nodes,       // internal (split) nodes
+    p_n_leaves,      // rows of the leaf table
+    p_leaf_width,
+    p_task,
+    p_transform,
+    p_feature_type,
+    p_flags,
+    p_count
+};
+
+enum FloatParamIndex : uint32_t {
+    fp_path_norm,        // isolation forest: average path length c(max_samples)
+    fp_decision_offset,  // isolation forest: offset_ of decision_function
+    fp_count
+};
+
+enum class Task : uint32_t { regression = 0, classification = 1, anomaly = 2 };
+
+// How raw scores become class probabilities.
+enum class Transform : uint32_t {
+    mean_probability = 0,  // leaves hold probabilities, averaged over trees
+    logistic = 1,          // binary boosting: one raw score
+    softmax = 2,           // multi-class boosting: one raw score per class
+    none = 3,              // regression and anomaly
+};
+
+enum class FeatureType : uint32_t { f32 = 0, i16 = 1 };
+
+enum Flags : uint32_t {
+    flag_average = 1u << 0,         // raw score = mean over trees, not sum
+    flag_zero_is_positive = 1u << 1 // binary: raw score 0 predicts class 1
+};
+
+struct Model {
+    uint32_t n_features = 0, n_outputs = 0, n_classes = 0, n_trees = 0;
+    uint32_t n_nodes = 0, n_leaves = 0, leaf_width = 0;
+    Task task = Task::regression;
+    Transform transform = Transform::none;
+    FeatureType feature_type = FeatureType::f32;
+    uint32_t flags = 0;
+    bool wide_refs = false;  // refs are u32 rather than u16
+    const void* roots = nullptr;
+    const uint16_t* tree_outputs = nullptr;
+    const uint16_t* features = nullptr;
+    const void* thresholds = nullptr;
+    const void* children = nullptr;
+    const float* leaves = nullptr;
+    const float* baseline = nullptr;
+    const uint8_t* nan_left = nullptr;
+    const int32_t* class_labels = nullptr;
+    float path_norm = 1.0f;
+    float decision_offset = 0.0f;
+};
+
+template <typename T> struct FeatureTypeOf;
+template <> struct FeatureTypeOf<float> { static constexpr FeatureType value = FeatureType::f32; };
+template <> struct FeatureTypeOf<int16_t> { static constexpr FeatureType value = FeatureType::i16; };
+
+namespace detail {
+
+template <typename Ref>
+constexpr Ref leaf_bit() { return static_cast<Ref>(Ref(1) << (sizeof(Ref) * 8 - 1)); }
+
+// Every ref must be a later node (so walks terminate) or an existing leaf.
+template <typename Ref>
+inline bool ref_ok(Ref r, uint32_t after_node, bool is_root, const Model& m) {
+    if (r & leaf_bit<Ref>()) return static_cast<uint32_t>(r & ~leaf_bit<Ref>()) < m.n_leaves;
+    return r < m.n_nodes && (is_root || r > after_node);
+}
+
+template <typename Ref>
+inline Status check_refs(const Model& m) {
+    const Ref* roots = static_cast<const Ref*>(m.roots);
+    const Ref* children = static_cast<const Ref*>(m.children);
+    for (uint32_t t = 0; t < m.n_trees; ++t)
+        if (!ref_ok(roots[t], 0, true, m)) return Status::out_of_range;
+    for (uint32_t i = 0; i < m.n_nodes; ++i)
+        if (!ref_ok(children[2 * i], i, false, m) || !ref_ok(children[2 * i + 1], i, false, m))
+            return Status::out_of_range;
+    return Status::ok;
+}
+
+template <typename Ref>
+inline Status get_refs(const ModelFile& f, uint16_t id, size_t expected, const void*& out) {
+    Span<Ref> s;
+    Status st = f.section(id, s);
+    if (st != Status::ok) return st;
+    if (s.size != expected) return Status::size_mismatch;
+    out = s.data;
+    return Status::ok;
+}
+
+// Section `id` of exactly `expected` elements (or absent when optional).
+template <typename T>
+inline Status get_exact(const ModelFile& f, uint16_t id, size_t expected, const T*& out,
+                        bool optional = false) {
+    Span<T> s;
+    Status st = f.section(id, s, optional);
+    if (st != Status::ok) return st;
+    if (s.data != nullptr && s.size != expected) return Status::size_mismatch;
+    out = s.data;
+    return Status::ok;
+}
+
+// Walks one tree from `node` to its leaf. kNanAware is only instantiated for
+// float inputs that contain a NaN in a model with NaN-goes-left nodes; the
+// usual path is one compare and one load per level.
+template <typename T, typename Ref, bool kNanAware>
+inline uint32_t find_leaf(const Model& m, Ref node, const T* x) {
+    const Ref* children = static_cast<const Ref*>(m.children);
+    const T* thresholds = static_cast<const T*>(m.thresholds);
+    const uint16_t* features = m.features;
+    while (!(node & leaf_bit<Ref>())) {
+        const T v = x[features[node]];
+        bool right = !(v <= thresholds[node]);  // NaN compares false: goes right
+        if (kNanAware && v != v) right = !((m.nan_left[node >> 3] >> (node & 7)) & 1);
+        node = children[2u * node + right];
+    }
+    return node & ~leaf_bit<Ref>();
+}
+
+template <typename T, typename Ref, bool kNanAware>
+inline void sum_trees(const Model& m, const T* x, float* acc) {
+    const Ref* roots = static_cast<const Ref*>(m.roots);
+    const uint32_t width = m.leaf_width;
+    for (uint32_t t = 0; t < m.n_trees; ++t) {
+        const float* leaf = m.leaves + find_leaf<T, Ref, kNanAware>(m, roots[t], x) * width;
+        float* dst = m.tree_outputs ? acc + m.tree_outputs[t] : acc;
+        for (uint32_t k = 0; k < width; ++k) dst[k] += leaf[k];
+    }
+}
+
+template <typename T>
+inline bool has_nan(const T* x, uint32_t n) {
+    for (uint32_t i = 0; i < n; ++i)
+        if (x[i] != x[i]) return true;
+    return false;
+}
+
+template <typename T, typename Ref>
+inline void sum_trees(const Model& m, const T* x, float* acc) {
+    if (m.nan_left != nullptr && has_nan(x, m.n_features))
+        sum_trees<T, Ref, true>(m, x, acc);
+    else
+        sum_trees<T, Ref, false>(m, x, acc);
+}
+
+inline uint32_t argmax(const float* v, uint32_t n) {
+    uint32_t best = 0;
+    for (uint32_t k = 1; k < n; ++k)
+        if (v[k] > v[best]) best = k;  // first of equal maxima, as numpy
+    return best;
+}
+
+}  // namespace detail
+
+// Validates the tree-ensemble sections of an opened file and fills `out`.
+inline Status load(const ModelFile& f, Model& out) {
+    out = Model{};
+    if (f.kind != ModelKind::tree_ensemble) return Status::unsupported_kind;
+    const uint32_t* p = nullptr;
+    Span<uint32_t> ps;
+    Status st = f.section(Section::params, ps);
+    if (st != Status::ok) return st;
+    if (ps.size < p_count) return Status::size_mismatch;
+    p = ps.data;
+
+    Model m;
+    m.n_features = p[p_n_features];
+    m.n_outputs = p[p_n_outputs];
+    m.n_classes = p[p_n_classes];
+    m.n_trees = p[p_n_trees];
+    m.n_nodes = p[p_n_nodes];
+    m.n_leaves = p[p_n_leaves];
+    m.leaf_width = p[p_leaf_width];
+    m.flags = p[p_flags];
+    if (p[p_task] > 2 || p[p_transform] > 3 || p[p_feature_type] > 1) return Status::bad_parameter;
+    m.task = static_cast<Task>(p[p_task]);
+    m.transform = static_cast<Transform>(p[p_transform]);
+    m.feature_type = static_cast<FeatureType>(p[p_feature_type]);
+
+    // Sizes that the kernels rely on. Feature indices are u16, so at most
+    // 65536 features; counts are bounded by the file size checks below.
+    if (m.n_features == 0 || m.n_features > 65536u) return Status::bad_parameter;
+    if (m.n_trees == 0 || m.n_leaves == 0 || m.n_outputs == 0) return Status::bad_parameter;
+    if (m.leaf_width == 0 || m.leaf_width > m.n_outputs) return Status::bad_parameter;
+    if (m.n_outputs > 65535u) return Status::bad_parameter;
+    switch (m.task) {
+        case Task::classification:
+            if (m.n_classes < 2) return Status::bad_parameter;
+            if (m.transform == Transform::logistic && !(m.n_outputs == 1 && m.n_classes == 2))
+                return Status::bad_parameter;
+            if ((m.transform == Transform::softmax || m.transform == Transform::mean_probability) &&
+                m.n_outputs != m.n_classes)
+                return Status::bad_parameter;
+            if (m.transform == Transform::none) return Status::bad_parameter;
+            break;
+        case Task::anomaly:
+            if (m.n_outputs != 1 || m.transform != Transform::none) return Status::bad_parameter;
+            break;
+        case Task::regression:
+            if (m.transform != Transform::none) return Status::bad_parameter;
+            break;
+    }
+
+    SectionInfo roots_info;
+    if (!f.find(Section::roots, roots_info)) return Status::bad_section;
+    m.wide_refs = roots_info.dtype == DType::u32;
+    if (m.wide_refs) {
+        if ((st = detail::get_refs<uint32_t>(f, Section::roots, m.n_trees, m.roots)) != Status::ok) return st;
+        if ((st = detail::get_refs<uint32_t>(f, Section::children, 2 * size_t(m.n_nodes), m.children)) != Status::ok) return st;
+    } else {
+        if ((st = detail::get_refs<uint16_t>(f, Section::roots, m.n_trees, m.roots)) != Status::ok) return st;
+        if ((st = detail::get_refs<uint16_t>(f, Section::children, 2 * size_t(m.n_nodes), m.children)) != Status::ok) return st;
+    }
+    if (m.n_nodes > 0) {
+        if ((st = detail::get_exact(f, Section::features, m.n_nodes, m.features)) != Status::ok) return st;
+        if (m.feature_type == FeatureType::f32) {
+            const float* t = nullptr;
+            if ((st = detail::get_exact(f, Section::thresholds, m.n_nodes, t)) != Status::ok) return st;
+            m.thresholds = t;
+        } else {
+            const int16_t* t = nullptr;
+            if ((st = detail::get_exact(f, Section::thresholds, m.n_nodes, t)) != Status::ok) return st;
+            m.thresholds = t;
+        }
+        if ((st = detail::get_exact(f, Section::nan_left, (m.n_nodes + 7) / 8, m.nan_left, true)) != Status::ok) return st;
+        for (uint32_t i = 0; i < m.n_nodes; ++i)
+            if (m.features[i] >= m.n_features) return Status::out_of_range;
+    }
+    if (size_t(m.n_leaves) * m.leaf_width > 0xFFFFFFFFu) return Status::out_of_range;
+    if ((st = detail::get_exact(f, Section::leaves, size_t(m.n_leaves) * m.leaf_width, m.leaves)) != Status::ok) return st;
+    if ((st = detail::get_exact(f, Section::baseline, m.n_outputs, m.baseline, true)) != Status::ok) return st;
+    if ((st = detail::get_exact(f, Section::tree_outputs, m.n_trees, m.tree_outputs, true)) != Status::ok) return st;
+    if (m.tree_outputs != nullptr) {
+        for (uint32_t t = 0; t < m.n_trees; ++t)
+            if (uint32_t(m.tree_outputs[t]) + m.leaf_width > m.n_outputs) return Status::out_of_range;
+    } else if (m.leaf_width != m.n_outputs) {
+        return Status::size_mismatch;
+    }
+    if (m.task == Task::classification)
+        if ((st = detail::get_exact(f, Section::class_labels, m.n_classes, m.class_labels, true)) != Status::ok) return st;
+
+    const float* fp = nullptr;
+    if ((st = detail::get_exact(f, Section::float_params, fp_count, fp, true)) != Status::ok) return st;
+    if (fp != nullptr) {
+        m.path_norm = fp[fp_path_norm];
+        m.decision_offset = fp[fp_decision_offset];
+    }
+    if (m.task == Task::anomaly && !(m.path_norm > 0.0f)) return Status::bad_parameter;
+
+    st = m.wide_refs ? detail::check_refs<uint32_t>(m) : detail::check_refs<uint16_t>(m);
+    if (st != Status::ok) return st;
+    out = m;
+    return Status::ok;
+}
+
+inline Status load(const uint8_t* data, size_t size, Model& out) {
+    ModelFile f;
+    Status st = open_model_file(data, size, f);
+    if (st != Status::ok) return st;
+    return load(f, out);
+}
+
+// Raw scores: baseline plus the sum (or mean) of the trees' leaf vectors.
+// For classifiers these are what decision_function returns in scikit-learn
+// (boosting) or the class probabilities (forests); for regressors, the
+// predictions; for isolation forests, the mean path length.
+template <typename T>
+inline Status raw_scores(const Model& m, const T* x, size_t n_x, float* out, size_t n_out) {
+    if (x == nullptr || out == nullptr) return Status::bad_argument;
+    if (m.feature_type != FeatureTypeOf<T>::value) return Status::type_mismatch;
+    if (n_x != m.n_features || n_out < m.n_outputs) return Status::size_mismatch;
+    for (uint32_t k = 0; k < m.n_outputs; ++k) out[k] = m.baseline ? m.baseline[k] : 0.0f;
+    if (m.wide_refs)
+        detail::sum_trees<T, uint32_t>(m, x, out);
+    else
+        detail::sum_trees<T, uint16_t>(m, x, out);
+    if (m.flags & flag_average) {
+        const float n = static_cast<float>(m.n_trees);
+        for (uint32_t k = 0; k < m.n_outputs; ++k) out[k] /= n;
+    }
+    return Status::ok;
+}
+
+// Isolation forest score from the mean path length, as scikit-learn's
+// score_samples: -2^(-path / c(max_samples)).
+inline float isolation_score(const Model& m, float mean_path) {
+    return -math::exp2(-mean_path / m.path_norm);
+}
+
+// Class index (classifiers), +1/-1 (anomaly detectors). `scratch` holds
+// n_outputs floats. Regressors use raw_scores().
+template <typename T>
+inline Status predict_class(const Model& m, const T* x, size_t n_x, float* scratch, size_t n_scratch,
+                            int32_t& out) {
+    if (m.task == Task::regression) return Status::unsupported_kind;
+    Status st = raw_scores(m, x, n_x, scratch, n_scratch);
+    if (st != Status::ok) return st;
+    if (m.task == Task::anomaly) {
+        out = isolation_score(m, scratch[0]) - m.decision_offset >= 0.0f ? 1 : -1;
+        return Status::ok;
+    }
+    uint32_t cls;
+    if (m.transform == Transform::logistic)
+        cls = (m.flags & flag_zero_is_positive) ? scratch[0] >= 0.0f : scratch[0] > 0.0f;
+    else
+        cls = detail::argmax(scratch, m.n_outputs);
+    out = m.class_labels ? m.class_labels[cls] : static_cast<int32_t>(cls);
+    return Status::ok;
+}
+
+// Class probabilities into out[n_classes] (n_classes >= n_outputs, so `out`
+// doubles as the scratch buffer).
+template <typename T>
+inline Status predict_proba(const Model& m, const T* x, size_t n_x, float* out, size_t n_out) {
+    if (m.task != Task::classification) return Status::unsupported_kind;
+    if (n_out < m.n_classes) return Status::size_mismatch;
+    Status st = raw_scores(m, x, n_x, out, n_out);
+    if (st != Status::ok) return st;
+    switch (m.transform) {
+        case Transform::logistic: {
+            const float p = math::logistic(out[0]);
+            out[0] = 1.0f - p;
+            out[1] = p;
+            break;
+        }
+        case Transform::softmax: {
+            const float top = out[detail::argmax(out, m.n_outputs)];
+            float sum = 0.0f;
+            for (uint32_t k = 0; k < m.n_outputs; ++k) sum += (out[k] = math::exp(out[k] - top));
+            for (uint32_t k = 0; k < m.n_outputs; ++k) out[k] /= sum;
+            break;
+        }
+        default: break;  // forests: the mean of the leaves' probabilities
+    }
+    return Status::ok;
+}
+
+// Anomaly detectors: scikit-learn's score_samples (lower is more abnormal).
+template <typename T>
+inline Status score_samples(const Model& m, const T* x, size_t n_x, float& out) {
+    if (m.task != Task::anomaly) return Status::unsupported_kind;
+    float path = 0.0f;
+    Status st = raw_scores(m, x, n_x, &path, 1);
+    if (st == Status::ok) out = isolation_score(m, path);
+    return st;
+}
+
+// decision_function: raw scores of boosted classifiers (n_outputs values),
+// score_samples - offset for anomaly detectors (one value).
+template <typename T>
+inline Status decision_function(const Model& m, const T* x, size_t n_x, float* out, size_t n_out) {
+    if (m.task == Task::anomaly) {
+        if (n_out < 1 || out == nullptr) return Status::size_mismatch;
+        Status st = score_samples(m, x, n_x, out[0]);
+        if (st == Status::ok) out[0] -= m.decision_offset;
+        return st;
+    }
+    if (m.task != Task::classification || m.transform == Transform::mean_probability)
+        return Status::unsupported_kind;
+    return raw_scores(m, x, n_x, out, n_out);
+}
+
+}  // namespace trees
+}  // namespace microlearn

@@ -1,0 +1,334 @@
+"""scikit-learn tree ensembles -> .mlm (kind tree_ensemble).
+
+Every supported estimator is first described as a list of `Tree`s in one
+common form (node arrays plus a value vector per leaf), then `encode()` lays
+them out as the engine reads them (include/microlearn/trees.hpp).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import mlm
+from ..errors import UnsupportedEstimatorError
+
+# Mirrors of include/microlearn/trees.hpp.
+S_PARAMS, S_FLOAT_PARAMS, S_ROOTS, S_TREE_OUTPUTS, S_FEATURES = 1, 2, 3, 4, 5
+S_THRESHOLDS, S_CHILDREN, S_LEAVES, S_BASELINE, S_NAN_LEFT, S_CLASS_LABELS = 6, 7, 8, 9, 10, 11
+TASK_REGRESSION, TASK_CLASSIFICATION, TASK_ANOMALY = 0, 1, 2
+T_MEAN_PROBABILITY, T_LOGISTIC, T_SOFTMAX, T_NONE = 0, 1, 2, 3
+FLAG_AVERAGE, FLAG_ZERO_IS_POSITIVE = 1, 2
+N_PARAMS = 11
+INT16_MIN_INPUT = -32767  # -32768 is reserved as "below every threshold"
+
+
+@dataclass
+class Tree:
+    """One tree in scikit-learn's node-array form. left/right are -1 at leaves."""
+    feature: np.ndarray
+    threshold: np.ndarray      # float64; go left iff x <= threshold
+    left: np.ndarray
+    right: np.ndarray
+    nan_left: np.ndarray       # bool per node
+    value: np.ndarray          # (n_nodes, width) leaf values (rows of split nodes unused)
+    output: int = 0            # first raw-score column this tree adds into
+
+
+@dataclass
+class Ensemble:
+    trees: list[Tree]
+    n_features: int
+    n_outputs: int
+    task: int
+    transform: int
+    flags: int = 0
+    n_classes: int = 0
+    baseline: np.ndarray | None = None
+    class_labels: np.ndarray | None = None
+    path_norm: float = 1.0
+    decision_offset: float = 0.0
+    metadata: dict = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- extraction
+
+def _sk_tree(tree_, value, features=None, output=0) -> Tree:
+    t = tree_
+    feature = t.feature.astype(np.int64)
+    if features is not None:  # a tree trained on a subset of the columns
+        feature = np.where(t.children_left >= 0, np.asarray(features)[np.maximum(feature, 0)], -2)
+    nan_left = getattr(t, "missing_go_to_left", np.zeros(t.node_count, np.uint8)).astype(bool)
+    return Tree(feature, t.threshold.astype(np.float64), t.children_left.astype(np.int64),
+                t.children_right.astype(np.int64), nan_left, np.asarray(value, np.float64), output)
+
+
+def _class_proba(tree_):
+    value = tree_.value[:, 0, :].astype(np.float64)
+    total = value.sum(axis=1, keepdims=True)
+    total[total == 0] = 1.0
+    return value / total
+
+
+def _labels(classes):
+    """Integer class labels go into the file so the device returns them."""
+    classes = np.asarray(classes)
+    if classes.dtype.kind in "iub" and np.all(np.abs(classes.astype(np.int64)) < 2**31):
+        return classes.astype(np.int32)
+    return None
+
+
+def _classes_meta(classes):
+    return [c.item() if hasattr(c, "item") else c for c in np.asarray(classes)]
+
+
+def _check_single_output_classifier(est):
+    if getattr(est, "n_outputs_", 1) != 1:
+        raise UnsupportedEstimatorError(
+            f"{type(est).__name__} with {est.n_outputs_} outputs: multi-output classification "
+            "is not supported (multi-output regression is)")
+
+
+def forest_classifier(est) -> Ensemble:
+    _check_single_output_classifier(est)
+    estimators = getattr(est, "estimators_", [est])
+    trees = [_sk_tree(e.tree_, _class_proba(e.tree_)) for e in estimators]
+    n_classes = len(est.classes_)
+    return Ensemble(trees, est.n_features_in_, n_classes, TASK_CLASSIFICATION, T_MEAN_PROBABILITY,
+                    FLAG_AVERAGE, n_classes, class_labels=_labels(est.classes_),
+                    metadata={"classes": _classes_meta(est.classes_)})
+
+
+def forest_regressor(est) -> Ensemble:
+    estimators = getattr(est, "estimators_", [est])
+    trees = [_sk_tree(e.tree_, e.tree_.value[:, :, 0]) for e in estimators]
+    return Ensemble(trees, est.n_features_in_, est.n_outputs_, TASK_REGRESSION, T_NONE, FLAG_AVERAGE)
+
+
+def _gb_baseline(est, n_outputs):
+    init = est.init_
+    if init == "zero":
+        return np.zeros(n_outputs)
+    from sklearn.dummy import DummyClassifier, DummyRegressor
+    if not isinstance(init, (DummyClassifier, DummyRegressor)):
+        raise UnsupportedEstimatorError(
+            f"{type(est).__name__} with init={type(init).__name__}: only the default init "
+            "(or 'zero') converts, since the baseline must be a constant")
+    X0 = np.zeros((1, est.n_features_in_), dtype=np.float32)
+    return np.asarray(est._raw_predict_init(X0), np.float64).reshape(-1)
+
+
+def gradient_boosting(est, classifier: bool) -> Ensemble:
+    K = est.estimators_.shape[1]
+    lr = float(est.learning_rate)
+    trees = [_sk_tree(est.estimators_[i, k].tree_, est.estimators_[i, k].tree_.value[:, 0, :] * lr,
+                      output=k)
+             for i in range(est.estimators_.shape[0]) for k in range(K)]
+    baseline = _gb_baseline(est, K)
+    if not classifier:
+        return Ensemble(trees, est.n_features_in_, K, TASK_REGRESSION, T_NONE, baseline=baseline)
+    if est.loss != "log_loss":
+        raise UnsupportedEstimatorError(
+            f"GradientBoostingClassifier(loss={est.loss!r}): only loss='log_loss' is supported")
+    n_classes = len(est.classes_)
+    transform, flags = (T_LOGISTIC, FLAG_ZERO_IS_POSITIVE) if K == 1 else (T_SOFTMAX, 0)
+    return Ensemble(trees, est.n_features_in_, K, TASK_CLASSIFICATION, transform, flags, n_classes,
+                    baseline=baseline, class_labels=_labels(est.classes_),
+                    metadata={"classes": _classes_meta(est.classes_)})
+
+
+def hist_gradient_boosting(est, classifier: bool) -> Ensemble:
+    name = type(est).__name__
+    if getattr(est, "_preprocessor", None) is not None or getattr(est, "is_categorical_", None) is not None:
+        raise UnsupportedEstimatorError(f"{name} with categorical features is not supported")
+    trees = []
+    for iteration in est._predictors:
+        for k, predictor in enumerate(iteration):
+            nodes = predictor.nodes
+            if np.any(nodes["is_categorical"]):
+                raise UnsupportedEstimatorError(f"{name} with categorical splits is not supported")
+            leaf = nodes["is_leaf"].astype(bool)
+            left = np.where(leaf, -1, nodes["left"].astype(np.int64))
+            right = np.where(leaf, -1, nodes["right"].astype(np.int64))
+            trees.append(Tree(nodes["feature_idx"].astype(np.int64), nodes["num_threshold"].astype(np.float64),
+                              left, right, nodes["missing_go_to_left"].astype(bool),
+                              nodes["value"].astype(np.float64).reshape(-1, 1), k))
+    K = len(est._predictors[0]) if est._predictors else 1
+    baseline = np.asarray(est._baseline_prediction, np.float64).reshape(-1)
+    if not classifier:
+        link = type(est._loss.link).__name__
+        if link != "IdentityLink":
+            raise UnsupportedEstimatorError(
+                f"HistGradientBoostingRegressor(loss={est.loss!r}) uses a {link}: only losses with "
+                "an identity link (squared_error, absolute_error, quantile) are supported")
+        return Ensemble(trees, est.n_features_in_, K, TASK_REGRESSION, T_NONE, baseline=baseline)
+    n_classes = len(est.classes_)
+    transform = T_LOGISTIC if K == 1 else T_SOFTMAX
+    return Ensemble(trees, est.n_features_in_, K, TASK_CLASSIFICATION, transform, 0, n_classes,
+                    baseline=baseline, class_labels=_labels(est.classes_),
+                    metadata={"classes": _classes_meta(est.classes_)})
+
+
+def isolation_forest(est) -> Ensemble:
+    from sklearn.ensemble._iforest import _average_path_length
+    trees = []
+    for e, feats, depth, avg in zip(est.estimators_, est.estimators_features_,
+                                     est._decision_path_lengths, est._average_path_length_per_tree):
+        trees.append(_sk_tree(e.tree_, (depth + avg - 1.0).reshape(-1, 1), features=feats))
+    norm = float(_average_path_length([est._max_samples])[0])
+    if norm <= 0:
+        raise UnsupportedEstimatorError("IsolationForest with max_samples=1 has no path length scale")
+    return Ensemble(trees, est.n_features_in_, 1, TASK_ANOMALY, T_NONE, FLAG_AVERAGE,
+                    path_norm=norm, decision_offset=float(est.offset_))
+
+
+# ------------------------------------------------------------------ encoding
+
+def float32_at_most(t64: np.ndarray) -> np.ndarray:
+    """The largest float32 <= t64: for float32 x, x <= t64 iff x <= this."""
+    t32 = t64.astype(np.float32)
+    above = t32.astype(np.float64) > t64
+    t32[above] = np.nextafter(t32[above], np.float32(-np.inf))
+    return t32
+
+
+def int16_thresholds(t32: np.ndarray, feature: np.ndarray, scale: np.ndarray, offset: np.ndarray):
+    """For each split, the largest q in [-32767, 32767] with dequantize(q) <= t,
+    where dequantize(q) = float32(q / scale + offset); -32768 if there is none
+    (every input goes right). Monotone in q, so a vectorised binary search."""
+    s, o = scale[feature], offset[feature]
+
+    def deq(q):
+        return (q / s + o).astype(np.float32)
+
+    lo = np.full(t32.shape, INT16_MIN_INPUT - 1, np.int64)  # invariant: deq(lo) <= t or lo = -32768
+    hi = np.full(t32.shape, 32768, np.int64)                # invariant: deq(hi) > t or hi = 32768
+    while np.any(hi - lo > 1):
+        mid = (lo + hi) // 2
+        ok = deq(mid.astype(np.float64)) <= t32
+        lo = np.where(ok, mid, lo)
+        hi = np.where(ok, hi, mid)
+    return lo.astype(np.int16)
+
+
+def _preorder(tree: Tree):
+    """Split nodes of one tree in depth-first preorder, from the root."""
+    order, stack = [], [0]
+    while stack:
+        n = stack.pop()
+        if tree.left[n] < 0:
+            continue
+        order.append(n)
+        stack.append(tree.right[n])
+        stack.append(tree.left[n])
+    return order
+
+
+def encode(ens: Ensemble, feature_dtype: str = "float32", feature_scale=1.0, feature_offset=0.0) -> bytes:
+    width = ens.trees[0].value.shape[1]
+    # Distinct leaf vectors, shared by all trees (pure class leaves collapse to a handful).
+    leaf_rows, node_count = [], 0
+    for t in ens.trees:
+        leaf_rows.append(t.value[t.left < 0].astype(np.float32))
+    all_leaves = np.concatenate(leaf_rows)
+    leaf_table, leaf_ids = np.unique(all_leaves, axis=0, return_inverse=True)
+    leaf_ids = leaf_ids.reshape(-1)
+
+    n_nodes = sum(int(np.sum(t.left >= 0)) for t in ens.trees)
+    wide = n_nodes >= 2**15 or len(leaf_table) >= 2**15
+    ref_dtype, leaf_bit = (np.uint32, 2**31) if wide else (np.uint16, 2**15)
+
+    feature = np.empty(n_nodes, np.uint16)
+    threshold = np.empty(n_nodes, np.float64)
+    nan_left = np.zeros(n_nodes, bool)
+    children = np.empty(2 * n_nodes, np.int64)
+    roots = np.empty(len(ens.trees), np.int64)
+    leaf_cursor = 0
+    for ti, t in enumerate(ens.trees):
+        is_leaf = t.left < 0
+        leaf_ref = np.full(len(t.left), -1, np.int64)
+        leaf_ref[is_leaf] = leaf_ids[leaf_cursor:leaf_cursor + int(is_leaf.sum())] + leaf_bit
+        leaf_cursor += int(is_leaf.sum())
+        order = _preorder(t)
+        index = np.full(len(t.left), -1, np.int64)
+        index[order] = np.arange(node_count, node_count + len(order))
+        ref = np.where(is_leaf, leaf_ref, index)
+        roots[ti] = ref[0]
+        if order:
+            o = np.asarray(order)
+            sl = slice(node_count, node_count + len(order))
+            feature[sl] = t.feature[o]
+            threshold[sl] = t.threshold[o]
+            nan_left[sl] = t.nan_left[o]
+            children[2 * node_count:2 * (node_count + len(order)):2] = ref[t.left[o]]
+            children[2 * node_count + 1:2 * (node_count + len(order)):2] = ref[t.right[o]]
+        node_count += len(order)
+
+    t32 = float32_at_most(threshold)
+    if feature_dtype == "float32":
+        thresholds, ftype = t32, 0
+    elif feature_dtype == "int16":
+        scale = np.broadcast_to(np.asarray(feature_scale, np.float64), (ens.n_features,))
+        offset = np.broadcast_to(np.asarray(feature_offset, np.float64), (ens.n_features,))
+        if not np.all(np.isfinite(scale)) or np.any(scale <= 0) or not np.all(np.isfinite(offset)):
+            raise ValueError("feature_scale must be finite and > 0, feature_offset finite")
+        thresholds, ftype = int16_thresholds(t32, feature.astype(np.int64), scale, offset), 1
+        nan_left[:] = False  # int16 inputs have no NaN
+    else:
+        raise ValueError(f"feature_dtype must be 'float32' or 'int16', not {feature_dtype!r}")
+
+    params = np.zeros(N_PARAMS, np.uint32)
+    params[:] = [ens.n_features, ens.n_outputs, ens.n_classes, len(ens.trees), n_nodes,
+                 len(leaf_table), width, ens.task, ens.transform, ftype, ens.flags]
+    sections = {
+        S_PARAMS: params,
+        S_FLOAT_PARAMS: np.array([ens.path_norm, ens.decision_offset], np.float32),
+        S_ROOTS: roots.astype(ref_dtype),
+        S_FEATURES: feature,
+        S_THRESHOLDS: thresholds,
+        S_CHILDREN: children.astype(ref_dtype),
+        S_LEAVES: leaf_table.astype(np.float32),
+    }
+    outputs = np.array([t.output for t in ens.trees], np.uint16)
+    if np.any(outputs != 0) or width != ens.n_outputs:
+        sections[S_TREE_OUTPUTS] = outputs
+    if ens.baseline is not None and np.any(ens.baseline != 0):
+        sections[S_BASELINE] = ens.baseline.astype(np.float32)
+    if np.any(nan_left):
+        sections[S_NAN_LEFT] = np.packbits(nan_left, bitorder="little")
+    if ens.class_labels is not None:
+        sections[S_CLASS_LABELS] = ens.class_labels
+    meta = dict(ens.metadata)
+    meta["feature_dtype"] = feature_dtype
+    if feature_dtype == "int16":
+        meta["feature_scale"] = np.broadcast_to(feature_scale, (ens.n_features,)).astype(float).tolist()
+        meta["feature_offset"] = np.broadcast_to(feature_offset, (ens.n_features,)).astype(float).tolist()
+    return mlm.write(mlm.KIND_TREE_ENSEMBLE, sections, metadata=meta)
+
+
+# ----------------------------------------------------------------- dispatch
+
+def extractors():
+    """scikit-learn class -> function giving its Ensemble."""
+    from sklearn import ensemble as E, tree as T
+    return {
+        T.DecisionTreeClassifier: forest_classifier,
+        T.ExtraTreeClassifier: forest_classifier,
+        E.RandomForestClassifier: forest_classifier,
+        E.ExtraTreesClassifier: forest_classifier,
+        T.DecisionTreeRegressor: forest_regressor,
+        T.ExtraTreeRegressor: forest_regressor,
+        E.RandomForestRegressor: forest_regressor,
+        E.ExtraTreesRegressor: forest_regressor,
+        E.GradientBoostingClassifier: lambda e: gradient_boosting(e, True),
+        E.GradientBoostingRegressor: lambda e: gradient_boosting(e, False),
+        E.HistGradientBoostingClassifier: lambda e: hist_gradient_boosting(e, True),
+        E.HistGradientBoostingRegressor: lambda e: hist_gradient_boosting(e, False),
+        E.IsolationForest: isolation_forest,
+    }
+
+
+def convert(est, feature_dtype="float32", feature_scale=1.0, feature_offset=0.0) -> bytes:
+    ens = extractors()[type(est)](est)
+    ens.metadata["estimator"] = type(est).__name__
+    return encode(ens, feature_dtype, feature_scale, feature_offset)

@@ -1,0 +1,5 @@
+"""Exceptions raised by microlearn on the host."""
+
+
+class UnsupportedEstimatorError(TypeError):
+    """The estimator, or one of its options, has no microlearn conversion."""

@@ -1,0 +1,91 @@
+"""Writer and header reader of the .mlm model file (docs/model-format.md).
+
+The C++ reader (include/microlearn/model_file.hpp) is the authority on what is
+valid; this module writes files it accepts and reads headers for messages.
+"""
+from __future__ import annotations
+
+import json
+import struct
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+
+MAGIC = b"MLMF"
+FORMAT_VERSION = 1
+HEADER = struct.Struct("<4sHHIIIHH")  # magic, version, kind, flags, size, crc, n_sections, reserved
+SECTION = struct.Struct("<HBBII")  # id, dtype, reserved, offset, count
+CRC_OFFSET = 16
+
+KIND_TREE_ENSEMBLE = 1
+KIND_NAMES = {KIND_TREE_ENSEMBLE: "tree_ensemble"}
+
+# Section ids from 0xF000 up belong to the container, not to a model kind.
+SECTION_METADATA = 0xF000  # u8: UTF-8 JSON, ignored by the engine
+
+DTYPES = {
+    np.dtype("u1"): 1, np.dtype("i1"): 2, np.dtype("<u2"): 3, np.dtype("<i2"): 4,
+    np.dtype("<u4"): 5, np.dtype("<i4"): 6, np.dtype("<f4"): 7,
+}
+DTYPE_OF_CODE = {code: dt for dt, code in DTYPES.items()}
+
+
+def write(kind: int, sections: dict[int, np.ndarray], metadata: dict | None = None,
+          flags: int = 0) -> bytes:
+    """Packs typed arrays into an .mlm file: 4-byte aligned sections, CRC32."""
+    items = [(sid, np.ascontiguousarray(arr).ravel()) for sid, arr in sections.items()]
+    if metadata is not None:
+        blob = json.dumps(metadata, sort_keys=True, separators=(",", ":")).encode()
+        items.append((SECTION_METADATA, np.frombuffer(blob, dtype="u1")))
+    offset = HEADER.size + SECTION.size * len(items)
+    offset = (offset + 3) & ~3
+    table, payload = [], bytearray()
+    for sid, arr in items:
+        dt = arr.dtype.newbyteorder("<") if arr.dtype.byteorder == ">" else arr.dtype
+        if np.dtype(dt) not in DTYPES:
+            raise TypeError(f"section {sid}: dtype {arr.dtype} cannot be stored")
+        data = arr.astype(dt.newbyteorder("<"), copy=False).tobytes()
+        table.append(SECTION.pack(sid, DTYPES[np.dtype(dt)], 0, offset + len(payload), arr.size))
+        payload += data
+        payload += b"\0" * (-len(payload) % 4)
+    head_len = HEADER.size + SECTION.size * len(items)
+    body = b"".join(table) + b"\0" * (-head_len % 4) + bytes(payload)
+    size = HEADER.size + len(body)
+    header = HEADER.pack(MAGIC, FORMAT_VERSION, kind, flags, size, 0, len(items), 0)
+    crc = zlib.crc32(header + body)
+    return HEADER.pack(MAGIC, FORMAT_VERSION, kind, flags, size, crc, len(items), 0) + body
+
+
+@dataclass
+class Header:
+    version: int
+    kind: int
+    flags: int
+    size: int
+    crc: int
+    n_sections: int
+
+
+def read_header(data: bytes) -> Header:
+    """Reads the fixed header; raises ValueError if it is not an .mlm file."""
+    if len(data) < HEADER.size or data[:4] != MAGIC:
+        raise ValueError("not a microlearn model file (.mlm): bad magic or too short")
+    magic, version, kind, flags, size, crc, n, _ = HEADER.unpack_from(data)
+    return Header(version, kind, flags, size, crc, n)
+
+
+def read_sections(data: bytes) -> dict[int, np.ndarray]:
+    """All sections as numpy arrays (views into `data`). No validation beyond
+    what numpy needs: use the engine to validate a file."""
+    h = read_header(data)
+    out = {}
+    for i in range(h.n_sections):
+        sid, code, _, offset, count = SECTION.unpack_from(data, HEADER.size + i * SECTION.size)
+        out[sid] = np.frombuffer(data, dtype=DTYPE_OF_CODE[code], count=count, offset=offset)
+    return out
+
+
+def read_metadata(data: bytes) -> dict:
+    blob = read_sections(data).get(SECTION_METADATA)
+    return {} if blob is None else json.loads(bytes(blob).decode())

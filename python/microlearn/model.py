@@ -1,0 +1,172 @@
+"""Model: a converted model's bytes, run on the host by the C++ engine."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from . import _engine, mlm
+
+_STATUS_TEXT = {
+    "bad_magic": "not a microlearn model file (bad magic)",
+    "bad_checksum": "the file is corrupt (CRC32 does not match)",
+    "truncated": "the file is truncated",
+    "size_mismatch": "a section's size does not match the model",
+    "out_of_range": "an index or offset points outside the model",
+    "bad_section": "a section is missing, misaligned or of the wrong type",
+    "bad_parameter": "a model parameter has an impossible value",
+    "unsupported_kind": "the model kind is not supported",
+}
+
+
+def _load_error(data: bytes, status: str) -> ValueError:
+    if status == "unsupported_version":
+        version = mlm.read_header(data).version
+        return ValueError(f"invalid model file: format version {version} is not supported by this "
+                          f"microlearn (it reads version {mlm.FORMAT_VERSION}); convert the model "
+                          "again with a matching microlearn")
+    return ValueError(f"invalid model file: {_STATUS_TEXT.get(status, status)} ({status})")
+
+
+class Model:
+    """A converted model. Predictions run the same C++ engine as the device.
+
+    Build one with microlearn.convert(estimator) or microlearn.load(path).
+    """
+
+    def __init__(self, data: bytes):
+        data = bytes(data)
+        check = _engine.open_model_file(data)
+        if check["status"] != "ok":
+            raise _load_error(data, check["status"])
+        self.kind = mlm.KIND_NAMES.get(check["kind"], check["kind"])
+        if self.kind != "tree_ensemble":
+            raise _load_error(data, "unsupported_kind")
+        try:
+            self._engine = _engine.TreesModel(data)
+        except ValueError as e:
+            raise _load_error(data, str(e).rsplit(": ", 1)[-1]) from None
+        self._data = data
+        self.info = self._engine.info()
+        self.metadata = mlm.read_metadata(data)
+        self.n_features_in_ = self.info["n_features"]
+        self.feature_dtype = np.dtype(self.info["feature_type"])
+        classes = self.metadata.get("classes")
+        self.classes_ = None if classes is None else np.asarray(classes)
+        self._task = ("regression", "classification", "anomaly")[self.info["task"]]
+
+    # ------------------------------------------------------------ inputs
+    def _rows(self, X) -> np.ndarray:
+        X = np.asarray(X)
+        if X.ndim != 2:
+            raise ValueError(f"X must be 2-dimensional (n_samples, {self.n_features_in_}), got shape "
+                             f"{X.shape}; use X.reshape(1, -1) for a single sample")
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} features, but the model expects {self.n_features_in_}")
+        if self.feature_dtype == np.float32:
+            if X.dtype.kind not in "fiub":
+                raise TypeError(f"X must hold numbers, got dtype {X.dtype}")
+            return np.ascontiguousarray(X, dtype=np.float32)
+        if X.dtype.kind not in "iu":
+            raise TypeError(f"this model takes int16 features, got dtype {X.dtype}: "
+                            "quantize them with model.quantize(X)")
+        if X.size and (X.min() < -32767 or X.max() > 32767):
+            raise ValueError("int16 features must lie in [-32767, 32767]")
+        return np.ascontiguousarray(X, dtype=np.int16)
+
+    def quantize(self, X) -> np.ndarray:
+        """Float features -> the int16 features an int16 model takes:
+        round((x - feature_offset) * feature_scale), clamped to [-32767, 32767]."""
+        if self.feature_dtype != np.int16:
+            raise ValueError("quantize() is for models converted with feature_dtype='int16'")
+        scale = np.asarray(self.metadata["feature_scale"])
+        offset = np.asarray(self.metadata["feature_offset"])
+        q = np.rint((np.asarray(X, np.float64) - offset) * scale)
+        return np.clip(q, -32767, 32767).astype(np.int16)
+
+    def dequantize(self, Q) -> np.ndarray:
+        """int16 features -> the float32 values they stand for (q / scale + offset)."""
+        scale = np.asarray(self.metadata["feature_scale"])
+        offset = np.asarray(self.metadata["feature_offset"])
+        return (np.asarray(Q, np.float64) / scale + offset).astype(np.float32)
+
+    def _require(self, task, method):
+        if self._task != task:
+            raise AttributeError(f"{method}() is not available for a {self._task} model")
+
+    # ------------------------------------------------------- predictions
+    def predict(self, X) -> np.ndarray:
+        X = self._rows(X)
+        if self._task == "regression":
+            out = self._engine.raw_scores(X)
+            return out[:, 0] if out.shape[1] == 1 else out
+        out = self._engine.predict_class(X)[:, 0]
+        if self._task == "classification" and self.classes_ is not None and self.info.get("task") == 1:
+            if not np.issubdtype(self.classes_.dtype, np.integer):
+                return self.classes_[out]
+        return out
+
+    def predict_proba(self, X) -> np.ndarray:
+        self._require("classification", "predict_proba")
+        return self._engine.predict_proba(self._rows(X))
+
+    def decision_function(self, X) -> np.ndarray:
+        if self._task == "classification" and self.metadata.get("estimator", "").startswith(
+                ("RandomForest", "ExtraTree", "DecisionTree")):
+            raise AttributeError(f"{self.metadata['estimator']} has no decision_function")
+        out = self._engine.decision_function(self._rows(X))
+        return out[:, 0] if out.shape[1] == 1 else out
+
+    def score_samples(self, X) -> np.ndarray:
+        self._require("anomaly", "score_samples")
+        return self._engine.score_samples(self._rows(X))[:, 0]
+
+    # ------------------------------------------------------------ export
+    def to_bytes(self) -> bytes:
+        return self._data
+
+    @property
+    def size(self) -> int:
+        """Bytes of the model file (what goes to the device's flash)."""
+        return len(self._data)
+
+    def save(self, path) -> Path:
+        path = Path(path)
+        path.write_bytes(self._data)
+        return path
+
+    def to_c_header(self, path, name: str = "model") -> Path:
+        """Writes the model's bytes as `alignas(4) const uint8_t name[]` in a C/C++ header."""
+        if not name.isidentifier():
+            raise ValueError(f"name must be a C identifier, got {name!r}")
+        path = Path(path)
+        guard = f"MICROLEARN_MODEL_{name.upper()}_H"
+        rows = [", ".join(f"0x{b:02x}" for b in self._data[i:i + 16])
+                for i in range(0, len(self._data), 16)]
+        body = ",\n    ".join(rows)
+        path.write_text(
+            f"/* Generated by microlearn from {self.metadata.get('estimator', 'a model')}: "
+            f"{len(self._data)} bytes, .mlm format version {mlm.FORMAT_VERSION}. */\n"
+            f"#ifndef {guard}\n#define {guard}\n#include <stdint.h>\n\n"
+            f"#ifdef __cplusplus\nalignas(4) static const uint8_t {name}[] = {{\n#else\n"
+            f"_Alignas(4) static const uint8_t {name}[] = {{\n#endif\n    {body}\n}};\n"
+            f"#define {name.upper()}_SIZE {len(self._data)}u\n\n#endif\n")
+        return path
+
+    def report(self, X, y=None, reference=None):
+        from .report import report
+        return report(self, X, y, reference)
+
+    def __repr__(self):
+        i = self.info
+        return (f"<microlearn.Model {self.metadata.get('estimator', self.kind)}: {i['n_trees']} trees, "
+                f"{i['n_nodes']} split nodes, {i['n_leaves']} leaf vectors, {self.size} bytes, "
+                f"{self.feature_dtype} features>")
+
+
+def load(path_or_bytes) -> Model:
+    """Loads an .mlm file (path, bytes or bytearray)."""
+    if isinstance(path_or_bytes, (bytes, bytearray, memoryview)):
+        return Model(bytes(path_or_bytes))
+    return Model(Path(os.fspath(path_or_bytes)).read_bytes())
