@@ -15,6 +15,12 @@ inline float from_bits(uint32_t u) {
 
 inline bool is_nan(float x) { return x != x; }
 
+inline uint32_t to_bits(float f) {
+    uint32_t u;
+    __builtin_memcpy(&u, &f, sizeof u);
+    return u;
+}
+
 // 2^k as a float, for k in [-126, 127].
 inline float pow2i(int k) { return from_bits(static_cast<uint32_t>(k + 127) << 23); }
 
@@ -47,11 +53,22 @@ inline float exp(float x) {
 // 2^x.
 inline float exp2(float x) { return exp(x * 0.693147181f); }
 
+// a / b for 1 <= b < 2^100, within 1 ulp. The engine divides only through
+// this: libgcc's soft-float division for Cortex-M0 carries absolute
+// relocations that MicroPython native modules cannot link, and one routine
+// on every target keeps host and device results bit-identical.
+inline float divide(float a, float b) {
+    float r = from_bits(0x7EF311C3u - to_bits(b));  // 1/b within ~12%
+    for (int i = 0; i < 4; ++i) r = r * (2.0f - b * r);  // Newton: error squares each step
+    const float q = a * r;
+    return q + r * (a - b * q);  // one correction of the quotient
+}
+
 // 1 / (1 + e^-x), without overflow for large |x|.
 inline float logistic(float x) {
-    if (x >= 0) return 1.0f / (1.0f + exp(-x));
+    if (x >= 0) return divide(1.0f, 1.0f + exp(-x));
     const float e = exp(x);
-    return e / (1.0f + e);
+    return divide(e, 1.0f + e);
 }
 
 }  // namespace math

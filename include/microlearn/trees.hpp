@@ -290,7 +290,7 @@ inline Status load(const ModelFile& f, Model& out) {
         m.path_norm = fp[fp_path_norm];
         m.decision_offset = fp[fp_decision_offset];
     }
-    if (m.task == Task::anomaly && !(m.path_norm > 0.0f)) return Status::bad_parameter;
+    if (m.task == Task::anomaly && !(m.path_norm >= 1.0f && m.path_norm < 1e30f)) return Status::bad_parameter;
 
     st = m.wide_refs ? detail::check_refs<uint32_t>(m) : detail::check_refs<uint16_t>(m);
     if (st != Status::ok) return st;
@@ -321,7 +321,7 @@ inline Status raw_scores(const Model& m, const T* x, size_t n_x, float* out, siz
         detail::sum_trees<T, uint16_t>(m, x, out);
     if (m.flags & flag_average) {
         const float n = static_cast<float>(m.n_trees);
-        for (uint32_t k = 0; k < m.n_outputs; ++k) out[k] /= n;
+        for (uint32_t k = 0; k < m.n_outputs; ++k) out[k] = math::divide(out[k], n);
     }
     return Status::ok;
 }
@@ -329,7 +329,7 @@ inline Status raw_scores(const Model& m, const T* x, size_t n_x, float* out, siz
 // Isolation forest score from the mean path length, as scikit-learn's
 // score_samples: -2^(-path / c(max_samples)).
 inline float isolation_score(const Model& m, float mean_path) {
-    return -math::exp2(-mean_path / m.path_norm);
+    return -math::exp2(-math::divide(mean_path, m.path_norm));
 }
 
 // Class index (classifiers), +1/-1 (anomaly detectors). `scratch` holds
@@ -372,7 +372,7 @@ inline Status predict_proba(const Model& m, const T* x, size_t n_x, float* out, 
             const float top = out[detail::argmax(out, m.n_outputs)];
             float sum = 0.0f;
             for (uint32_t k = 0; k < m.n_outputs; ++k) sum += (out[k] = math::exp(out[k] - top));
-            for (uint32_t k = 0; k < m.n_outputs; ++k) out[k] /= sum;
+            for (uint32_t k = 0; k < m.n_outputs; ++k) out[k] = math::divide(out[k], sum);
             break;
         }
         default: break;  // forests: the mean of the leaves' probabilities

@@ -1,0 +1,33 @@
+# Builds one native module (.mpy) from C glue plus the C++ engine, for one
+# architecture, with MicroPython's py/dynruntime.mk. Called by device/Makefile:
+#   make -f natmod.mk MPY_DIR=... ARCH=... MOD=_trees SRC=natmods/trees.c \
+#        SRC_CXX=natmods/trees_engine.cpp BUILD=... OUT=...
+ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
+
+# C++ objects go into the link next to dynruntime's C objects.
+SRC_O = $(addprefix $(BUILD)/, $(SRC_CXX:.cpp=.o))
+
+# Soft-float architectures need libgcc's float routines linked in.
+ifneq ($(filter $(ARCH),armv6m armv7m rv32imc xtensa),)
+LINK_RUNTIME = 1
+endif
+
+# Microcontroller ports use single-precision floats; the unix port (x64) double.
+ifneq ($(ARCH),x64)
+MICROPY_FLOAT_IMPL ?= float
+endif
+
+CFLAGS_EXTRA = -I$(ROOT)/include -I$(ROOT)/device/natmods
+
+include $(MPY_DIR)/py/dynruntime.mk
+
+# The engine's rules (DESIGN.md): no exceptions, RTTI, thread-safe statics,
+# and position-independent code for mpy_ld.
+CXXFLAGS = $(CFLAGS_ARCH) -Os -std=c++17 -fno-exceptions -fno-rtti -fno-threadsafe-statics \
+	-fno-asynchronous-unwind-tables -fno-unwind-tables -Wall -Wextra -Werror -DNDEBUG \
+	-I$(ROOT)/include
+
+$(BUILD)/%.o: %.cpp $(wildcard $(ROOT)/include/microlearn/*.hpp $(ROOT)/include/microlearn/*/*.hpp)
+	$(ECHO) "CXX $<"
+	$(Q)$(MKDIR) -p $(dir $@)
+	$(Q)$(CROSS)g++ $(CXXFLAGS) -o $@ -c $<

@@ -1,0 +1,94 @@
+// Helpers shared by the native modules' C glue (MicroPython dynruntime).
+#ifndef MICROLEARN_GLUE_H
+#define MICROLEARN_GLUE_H
+
+#include "py/dynruntime.h"
+#include "microlearn/microlearn.h"
+
+// Appends the decimal digits of v to buf at *pos (buf must have room).
+static inline void glue_append_uint(char* buf, size_t* pos, size_t v) {
+    char digits[20];
+    int n = 0;
+    do {
+        digits[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    while (n > 0) buf[(*pos)++] = digits[--n];
+}
+
+static inline void glue_append_str(char* buf, size_t* pos, size_t cap, const char* s) {
+    while (*s != '\0' && *pos < cap) buf[(*pos)++] = *s++;
+}
+
+// Raises `type` with "<a><n1><b>[<n2><c>]", e.g. "expected 64 features, got 10".
+// The message is copied into a str object, so a stack buffer is safe.
+static inline void glue_raise_counts(const mp_obj_type_t* type, const char* a, size_t n1, const char* b,
+                                     size_t n2, const char* c) {
+    char buf[120];
+    size_t pos = 0;
+    glue_append_str(buf, &pos, sizeof buf - 50, a);
+    glue_append_uint(buf, &pos, n1);
+    glue_append_str(buf, &pos, sizeof buf - 25, b);
+    if (c != NULL) {
+        glue_append_uint(buf, &pos, n2);
+        glue_append_str(buf, &pos, sizeof buf, c);
+    }
+    mp_raise_type_arg(type, mp_obj_new_str(buf, pos));
+}
+
+// Raises ValueError for a failed model load, naming what is wrong.
+static inline void glue_raise_load_error(int status, const void* data, size_t size) {
+    if (status == ML_UNSUPPORTED_VERSION) {
+        char buf[120];
+        size_t pos = 0;
+        glue_append_str(buf, &pos, sizeof buf, "model file format version ");
+        glue_append_uint(buf, &pos, ml_file_version(data, size));
+        glue_append_str(buf, &pos, sizeof buf, " is newer than this microlearn reads (");
+        glue_append_uint(buf, &pos, ml_reader_version());
+        glue_append_str(buf, &pos, sizeof buf, ")");
+        mp_raise_type_arg(&mp_type_ValueError, mp_obj_new_str(buf, pos));
+    }
+    char buf[80];
+    size_t pos = 0;
+    glue_append_str(buf, &pos, sizeof buf, "invalid model file: ");
+    glue_append_str(buf, &pos, sizeof buf, ml_status_name(status));
+    mp_raise_type_arg(&mp_type_ValueError, mp_obj_new_str(buf, pos));
+}
+
+// Gets the float32 or int16 vector `x` and checks its type and length.
+// Returns the engine's scalar type (ML_F32 / ML_I16).
+// `what` names the items, e.g. " features, got ".
+static inline int glue_get_vector(mp_obj_t x, int scalar, size_t n, const char* what, void** data) {
+    mp_buffer_info_t buf;
+    mp_get_buffer_raise(x, &buf, MP_BUFFER_READ);
+    const char want = scalar == ML_F32 ? 'f' : 'h';
+    if (buf.typecode != want) {
+        mp_raise_TypeError(scalar == ML_F32 ? MP_ERROR_TEXT("expected a float32 array: array('f', ...)")
+                                            : MP_ERROR_TEXT("expected an int16 array: array('h', ...)"));
+    }
+    const size_t len = buf.len / (scalar == ML_F32 ? 4 : 2);
+    if (len != n) glue_raise_counts(&mp_type_ValueError, "expected ", n, what, len, "");
+    *data = buf.buf;
+    return scalar;
+}
+
+// A writable float32 array of at least n items, for results.
+static inline float* glue_get_out(mp_obj_t out, size_t n) {
+    mp_buffer_info_t buf;
+    mp_get_buffer_raise(out, &buf, MP_BUFFER_WRITE);
+    if (buf.typecode != 'f') mp_raise_TypeError(MP_ERROR_TEXT("out must be a float32 array: array('f', ...)"));
+    if (buf.len / 4 < n) glue_raise_counts(&mp_type_ValueError, "out must hold at least ", n, " floats", 0, NULL);
+    return (float*)buf.buf;
+}
+
+static inline void glue_check(int status) {
+    if (status != ML_OK) {
+        char buf[60];
+        size_t pos = 0;
+        glue_append_str(buf, &pos, sizeof buf, "microlearn: ");
+        glue_append_str(buf, &pos, sizeof buf, ml_status_name(status));
+        mp_raise_type_arg(&mp_type_ValueError, mp_obj_new_str(buf, pos));
+    }
+}
+
+#endif

@@ -1,0 +1,12 @@
+// memset/memcpy/memmove for the C++ engine's object code: compilers emit
+// calls to them for struct copies and zeroing, and native modules link no C
+// library. They forward to MicroPython's own, through the function table.
+#include "py/dynruntime.h"
+
+#undef memset
+#undef memcpy
+#undef memmove
+
+void* memset(void* s, int c, size_t n) { return mp_fun_table.memset_(s, c, n); }
+void* memcpy(void* dest, const void* src, size_t n) { return mp_fun_table.memmove_(dest, src, n); }
+void* memmove(void* dest, const void* src, size_t n) { return mp_fun_table.memmove_(dest, src, n); }

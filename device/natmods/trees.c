@@ -1,0 +1,149 @@
+// microlearn._trees: tree ensembles on MicroPython (dynamic native module).
+//
+//   m = _trees.load(buf)          # validates once; buf is kept, not copied
+//   m.predict(x)                  # class label / +1,-1 / regression value
+//   m.predict(x, out)             # regression outputs into array('f')
+//   m.predict_proba(x, out)       # class probabilities into array('f')
+//   m.decision_function(x[, out]) # boosting raw scores / anomaly decision
+//   m.score_samples(x[, out])     # anomaly score
+// x is array('f') (or array('h') for int16 models) of n_features items.
+// With `out` given, no call allocates on the heap.
+#include "glue.h"
+
+typedef struct {
+    mp_obj_base_t base;
+    mp_obj_t data;  // the model bytes: the view below points into them
+    ml_trees_t model;
+    ml_trees_info_t info;
+    float* scratch;  // n_outputs floats for predict()
+} trees_obj_t;
+
+mp_obj_full_type_t trees_type;
+
+static const char FEATURES_GOT[] = " features, got ";
+
+static trees_obj_t* trees_self(mp_obj_t self_in) { return MP_OBJ_TO_PTR(self_in); }
+
+static const void* trees_input(trees_obj_t* self, mp_obj_t x) {
+    void* data;
+    glue_get_vector(x, self->info.feature_type, self->info.n_features, FEATURES_GOT, &data);
+    return data;
+}
+
+static mp_obj_t trees_load(mp_obj_t data_in) {
+    mp_buffer_info_t buf;
+    mp_get_buffer_raise(data_in, &buf, MP_BUFFER_READ);
+    if (((uintptr_t)buf.buf & 3) != 0) mp_raise_ValueError(MP_ERROR_TEXT("model buffer must be 4-byte aligned"));
+    trees_obj_t* self = mp_obj_malloc(trees_obj_t, (mp_obj_type_t*)&trees_type);
+    self->data = data_in;
+    const int st = ml_trees_load(&self->model, buf.buf, buf.len);
+    if (st != ML_OK) glue_raise_load_error(st, buf.buf, buf.len);
+    ml_trees_info(&self->model, &self->info);
+    self->scratch = m_new(float, self->info.n_outputs);
+    return MP_OBJ_FROM_PTR(self);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(trees_load_obj, trees_load);
+
+static mp_obj_t trees_predict(size_t n_args, const mp_obj_t* args) {
+    trees_obj_t* self = trees_self(args[0]);
+    const void* x = trees_input(self, args[1]);
+    const ml_trees_info_t* info = &self->info;
+    if (info->task != 0) {  // classifier or anomaly detector: an int
+        int32_t label;
+        glue_check(ml_trees_predict_class(&self->model, x, info->feature_type, info->n_features,
+                                          self->scratch, info->n_outputs, &label));
+        return mp_obj_new_int(label);
+    }
+    float* out = n_args > 2 ? glue_get_out(args[2], info->n_outputs) : self->scratch;
+    glue_check(ml_trees_raw_scores(&self->model, x, info->feature_type, info->n_features, out,
+                                   info->n_outputs));
+    if (n_args > 2) return args[2];
+    if (info->n_outputs != 1)
+        mp_raise_ValueError(MP_ERROR_TEXT("multi-output model: pass out=array('f', n_outputs)"));
+    return mp_obj_new_float(out[0]);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(trees_predict_obj, 2, 3, trees_predict);
+
+static mp_obj_t trees_predict_proba(mp_obj_t self_in, mp_obj_t x_in, mp_obj_t out_in) {
+    trees_obj_t* self = trees_self(self_in);
+    const void* x = trees_input(self, x_in);
+    if (self->info.task != 1) mp_raise_TypeError(MP_ERROR_TEXT("predict_proba() needs a classifier"));
+    float* out = glue_get_out(out_in, self->info.n_classes);
+    glue_check(ml_trees_predict_proba(&self->model, x, self->info.feature_type, self->info.n_features,
+                                      out, self->info.n_classes));
+    return out_in;
+}
+static MP_DEFINE_CONST_FUN_OBJ_3(trees_predict_proba_obj, trees_predict_proba);
+
+// Returns `out` when given, else a float (one value) or a list of floats.
+static mp_obj_t trees_result(size_t n_args, const mp_obj_t* args, const float* values, size_t n) {
+    if (n_args > 2) return args[2];
+    if (n == 1) return mp_obj_new_float(values[0]);
+    mp_obj_t items = mp_obj_new_list(0, NULL);
+    for (size_t i = 0; i < n; ++i) mp_obj_list_append(items, mp_obj_new_float(values[i]));
+    return items;
+}
+
+static mp_obj_t trees_decision_function(size_t n_args, const mp_obj_t* args) {
+    trees_obj_t* self = trees_self(args[0]);
+    const void* x = trees_input(self, args[1]);
+    const size_t n = self->info.task == 2 ? 1 : self->info.n_outputs;
+    float* out = n_args > 2 ? glue_get_out(args[2], n) : self->scratch;
+    const int st = ml_trees_decision_function(&self->model, x, self->info.feature_type,
+                                              self->info.n_features, out, n);
+    if (st == ML_UNSUPPORTED_KIND)
+        mp_raise_TypeError(MP_ERROR_TEXT("decision_function() needs a boosting classifier or an anomaly detector"));
+    glue_check(st);
+    return trees_result(n_args, args, out, n);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(trees_decision_function_obj, 2, 3, trees_decision_function);
+
+static mp_obj_t trees_score_samples(size_t n_args, const mp_obj_t* args) {
+    trees_obj_t* self = trees_self(args[0]);
+    const void* x = trees_input(self, args[1]);
+    if (self->info.task != 2) mp_raise_TypeError(MP_ERROR_TEXT("score_samples() needs an anomaly detector"));
+    float* out = n_args > 2 ? glue_get_out(args[2], 1) : self->scratch;
+    glue_check(ml_trees_score_samples(&self->model, x, self->info.feature_type, self->info.n_features, out));
+    return trees_result(n_args, args, out, 1);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(trees_score_samples_obj, 2, 3, trees_score_samples);
+
+// info() -> dict of the model's sizes, for users and tests.
+static mp_obj_t trees_info(mp_obj_t self_in) {
+    const ml_trees_info_t* i = &trees_self(self_in)->info;
+    mp_obj_t d = mp_obj_new_dict(8);
+    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_n_features), mp_obj_new_int(i->n_features));
+    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_n_outputs), mp_obj_new_int(i->n_outputs));
+    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_n_classes), mp_obj_new_int(i->n_classes));
+    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_n_trees), mp_obj_new_int(i->n_trees));
+    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_n_nodes), mp_obj_new_int(i->n_nodes));
+    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_n_leaves), mp_obj_new_int(i->n_leaves));
+    const qstr task = i->task == 0 ? MP_QSTR_regression : i->task == 1 ? MP_QSTR_classification : MP_QSTR_anomaly;
+    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_task), MP_OBJ_NEW_QSTR(task));
+    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_feature_type),
+                      MP_OBJ_NEW_QSTR(i->feature_type == ML_F32 ? MP_QSTR_float32 : MP_QSTR_int16));
+    return d;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(trees_info_obj, trees_info);
+
+mp_map_elem_t trees_locals_table[5];
+static MP_DEFINE_CONST_DICT(trees_locals, trees_locals_table);
+
+mp_obj_t mpy_init(mp_obj_fun_bc_t* self, size_t n_args, size_t n_kw, mp_obj_t* args) {
+    MP_DYNRUNTIME_INIT_ENTRY
+
+    trees_type.base.type = (void*)&mp_type_type;
+    trees_type.flags = MP_TYPE_FLAG_NONE;
+    trees_type.name = MP_QSTR_TreeEnsemble;
+    trees_locals_table[0] = (mp_map_elem_t){MP_OBJ_NEW_QSTR(MP_QSTR_predict), MP_OBJ_FROM_PTR(&trees_predict_obj)};
+    trees_locals_table[1] = (mp_map_elem_t){MP_OBJ_NEW_QSTR(MP_QSTR_predict_proba), MP_OBJ_FROM_PTR(&trees_predict_proba_obj)};
+    trees_locals_table[2] = (mp_map_elem_t){MP_OBJ_NEW_QSTR(MP_QSTR_decision_function), MP_OBJ_FROM_PTR(&trees_decision_function_obj)};
+    trees_locals_table[3] = (mp_map_elem_t){MP_OBJ_NEW_QSTR(MP_QSTR_score_samples), MP_OBJ_FROM_PTR(&trees_score_samples_obj)};
+    trees_locals_table[4] = (mp_map_elem_t){MP_OBJ_NEW_QSTR(MP_QSTR_info), MP_OBJ_FROM_PTR(&trees_info_obj)};
+    MP_OBJ_TYPE_SET_SLOT(&trees_type, locals_dict, (void*)&trees_locals, 0);
+
+    mp_store_global(MP_QSTR_TreeEnsemble, MP_OBJ_FROM_PTR(&trees_type));
+    mp_store_global(MP_QSTR_load, MP_OBJ_FROM_PTR(&trees_load_obj));
+
+    MP_DYNRUNTIME_INIT_EXIT
+}
