@@ -1,140 +1,11 @@
-// Python bindings of the C++ engine: what microlearn.Model runs on the host,
-// the same code the device runs. Rows are looped over here, in C++.
-#include <pybind11/numpy.h>
-#include <pybind11/pybind11.h>
+// The host extension microlearn._engine: the C++ engine, as the device runs
+// it, for microlearn.Model. Each engine family binds itself in its own file.
+#include "bindings.hpp"
 
-#include <cstring>
-#include <string>
-#include <vector>
+#include "microlearn/model_file.hpp"
 
-#include "microlearn/trees.hpp"
-
-namespace py = pybind11;
 using microlearn::Status;
-namespace trees = microlearn::trees;
-
-namespace {
-
-[[noreturn]] void raise_status(Status st, const char* what) {
-    throw py::value_error(std::string(what) + ": " + microlearn::status_name(st));
-}
-
-// A model's bytes, copied into 4-byte aligned storage that the view reads.
-class ModelBytes {
-public:
-    explicit ModelBytes(const py::bytes& data) {
-        const std::string s = data;
-        size_ = s.size();
-        words_.resize((size_ + 3) / 4);
-        if (size_) std::memcpy(words_.data(), s.data(), size_);
-    }
-    const uint8_t* data() const { return reinterpret_cast<const uint8_t*>(words_.data()); }
-    size_t size() const { return size_; }
-
-private:
-    std::vector<uint32_t> words_;
-    size_t size_ = 0;
-};
-
-template <typename T>
-using Rows = py::array_t<T, py::array::c_style | py::array::forcecast>;
-
-class TreesModel {
-public:
-    explicit TreesModel(const py::bytes& data) : bytes_(data) {
-        const Status st = trees::load(bytes_.data(), bytes_.size(), model_);
-        if (st != Status::ok) raise_status(st, "invalid tree ensemble model");
-    }
-
-    const trees::Model& model() const { return model_; }
-
-    py::dict info() const {
-        py::dict d;
-        d["n_features"] = model_.n_features;
-        d["n_outputs"] = model_.n_outputs;
-        d["n_classes"] = model_.n_classes;
-        d["n_trees"] = model_.n_trees;
-        d["n_nodes"] = model_.n_nodes;
-        d["n_leaves"] = model_.n_leaves;
-        d["leaf_width"] = model_.leaf_width;
-        d["task"] = static_cast<int>(model_.task);
-        d["feature_type"] = model_.feature_type == trees::FeatureType::f32 ? "float32" : "int16";
-        d["wide_refs"] = model_.wide_refs;
-        return d;
-    }
-
-    // Applies fn(row pointer, output row pointer) to every row of X.
-    template <typename T, typename Out = float, typename Fn>
-    py::array_t<Out> map_rows(const Rows<T>& X, size_t out_width, Fn fn) const {
-        if (X.ndim() != 2) throw py::value_error("X must be 2-dimensional");
-        const size_t n = static_cast<size_t>(X.shape(0)), d = static_cast<size_t>(X.shape(1));
-        py::array_t<Out> out({n, out_width});
-        Out* o = out.mutable_data();
-        const T* x = X.data();
-        std::vector<float> scratch(model_.n_outputs + model_.n_classes + 1);
-        {
-            py::gil_scoped_release release;
-            for (size_t i = 0; i < n; ++i) {
-                const Status st = fn(x + i * d, d, o + i * out_width, scratch.data(), scratch.size());
-                if (st != Status::ok) {
-                    py::gil_scoped_acquire acquire;
-                    raise_status(st, "prediction failed");
-                }
-            }
-        }
-        return out;
-    }
-
-    template <typename T>
-    py::array_t<float> raw_scores(const Rows<T>& X) const {
-        return map_rows<T>(X, model_.n_outputs, [this](const T* x, size_t d, float* o, float*, size_t) {
-            return trees::raw_scores(model_, x, d, o, model_.n_outputs);
-        });
-    }
-
-    template <typename T>
-    py::array_t<int32_t> predict_class(const Rows<T>& X) const {
-        return map_rows<T, int32_t>(X, 1, [this](const T* x, size_t d, int32_t* o, float* s, size_t ns) {
-            return trees::predict_class(model_, x, d, s, ns, o[0]);
-        });
-    }
-
-    template <typename T>
-    py::array_t<float> predict_proba(const Rows<T>& X) const {
-        return map_rows<T>(X, model_.n_classes, [this](const T* x, size_t d, float* o, float*, size_t) {
-            return trees::predict_proba(model_, x, d, o, model_.n_classes);
-        });
-    }
-
-    template <typename T>
-    py::array_t<float> decision_function(const Rows<T>& X) const {
-        const size_t width = model_.task == trees::Task::anomaly ? 1 : model_.n_outputs;
-        return map_rows<T>(X, width, [this, width](const T* x, size_t d, float* o, float*, size_t) {
-            return trees::decision_function(model_, x, d, o, width);
-        });
-    }
-
-    template <typename T>
-    py::array_t<float> score_samples(const Rows<T>& X) const {
-        return map_rows<T>(X, 1, [this](const T* x, size_t d, float* o, float*, size_t) {
-            return trees::score_samples(model_, x, d, o[0]);
-        });
-    }
-
-private:
-    ModelBytes bytes_;
-    trees::Model model_;
-};
-
-// Binds method `name` for float32 and int16 inputs; overload resolution
-// without conversion picks the one matching X's dtype.
-template <typename Method32, typename Method16>
-void bind_both(py::class_<TreesModel>& cls, const char* name, Method32 m32, Method16 m16) {
-    cls.def(name, m32, py::arg("X").noconvert());
-    cls.def(name, m16, py::arg("X").noconvert());
-}
-
-}  // namespace
+using microlearn::bindings::ModelBytes;
 
 PYBIND11_MODULE(_engine, m) {
     m.doc() = "microlearn's C++ engine (host build)";
@@ -151,13 +22,5 @@ PYBIND11_MODULE(_engine, m) {
         return d;
     }, "Validates the .mlm container; returns status name, version and kind.");
 
-    py::class_<TreesModel> cls(m, "TreesModel");
-    cls.def(py::init<const py::bytes&>());
-    cls.def("info", &TreesModel::info);
-    bind_both(cls, "raw_scores", &TreesModel::raw_scores<float>, &TreesModel::raw_scores<int16_t>);
-    bind_both(cls, "predict_class", &TreesModel::predict_class<float>, &TreesModel::predict_class<int16_t>);
-    bind_both(cls, "predict_proba", &TreesModel::predict_proba<float>, &TreesModel::predict_proba<int16_t>);
-    bind_both(cls, "decision_function", &TreesModel::decision_function<float>,
-              &TreesModel::decision_function<int16_t>);
-    bind_both(cls, "score_samples", &TreesModel::score_samples<float>, &TreesModel::score_samples<int16_t>);
+    microlearn::bindings::bind_trees(m);
 }
