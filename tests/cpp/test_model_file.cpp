@@ -1,0 +1,106 @@
+#include <gtest/gtest.h>
+
+#include "microlearn/model_file.hpp"
+#include "mlm_builder.hpp"
+
+using microlearn::Status;
+
+namespace {
+
+std::vector<uint8_t> sample() {
+    return mlmtest::build(1, {mlmtest::section<float>(1, {1.0f, 2.0f, 3.0f}),
+                              mlmtest::section<uint16_t>(2, {7, 8, 9})});
+}
+
+Status open(const std::vector<uint8_t>& b, microlearn::ModelFile& f) {
+    mlmtest::Aligned a(b);
+    return microlearn::open_model_file(a.data(), a.size, f);
+}
+
+}  // namespace
+
+TEST(Crc32, MatchesTheStandardCheckValue) {
+    const uint8_t text[] = {'1', '2', '3', '4', '5', '6', '7', '8', '9'};
+    EXPECT_EQ(microlearn::crc32(text, 9), 0xCBF43926u);
+}
+
+TEST(ModelFile, OpensAndFindsTypedSections) {
+    auto b = sample();
+    mlmtest::Aligned a(b);
+    microlearn::ModelFile f;
+    ASSERT_EQ(microlearn::open_model_file(a.data(), a.size, f), Status::ok);
+    microlearn::Span<float> floats;
+    ASSERT_EQ(f.section(1, floats), Status::ok);
+    ASSERT_EQ(floats.size, 3u);
+    EXPECT_EQ(floats[2], 3.0f);
+    microlearn::Span<float> wrong_type;
+    EXPECT_EQ(f.section(2, wrong_type), Status::bad_section);
+    microlearn::Span<uint8_t> missing;
+    EXPECT_EQ(f.section(99, missing), Status::bad_section);
+    EXPECT_EQ(f.section(99, missing, true), Status::ok);
+    EXPECT_TRUE(missing.empty());
+}
+
+TEST(ModelFile, RejectsBadMagicVersionAndChecksum) {
+    microlearn::ModelFile f;
+    auto b = sample();
+    b[0] = 'X';
+    EXPECT_EQ(open(b, f), Status::bad_magic);
+
+    b = sample();
+    mlmtest::put16(b, 4, 2);
+    mlmtest::refresh_crc(b);
+    EXPECT_EQ(open(b, f), Status::unsupported_version);
+    EXPECT_EQ(f.version, 2);
+
+    b = sample();
+    b.back() ^= 1;
+    EXPECT_EQ(open(b, f), Status::bad_checksum);
+}
+
+TEST(ModelFile, RejectsEveryTruncation) {
+    const auto b = sample();
+    for (size_t n = 0; n < b.size(); ++n) {
+        microlearn::ModelFile f;
+        std::vector<uint8_t> cut(b.begin(), b.begin() + n);
+        EXPECT_NE(open(cut, f), Status::ok) << "length " << n;
+    }
+}
+
+TEST(ModelFile, RejectsSectionsOutsideTheFile) {
+    microlearn::ModelFile f;
+    auto b = sample();
+    mlmtest::put32(b, microlearn::kHeaderSize + 8, 0x40000000u);  // absurd count
+    mlmtest::refresh_crc(b);
+    EXPECT_EQ(open(b, f), Status::out_of_range);
+
+    b = sample();
+    mlmtest::put32(b, microlearn::kHeaderSize + 4, 2);  // misaligned, inside the header
+    mlmtest::refresh_crc(b);
+    EXPECT_EQ(open(b, f), Status::bad_section);
+
+    b = sample();
+    b[microlearn::kHeaderSize + 12 + 2] = 42;  // unknown dtype
+    mlmtest::refresh_crc(b);
+    EXPECT_EQ(open(b, f), Status::bad_section);
+
+    b = sample();
+    mlmtest::put16(b, microlearn::kHeaderSize + 12, 1);  // duplicate id
+    mlmtest::refresh_crc(b);
+    EXPECT_EQ(open(b, f), Status::bad_section);
+}
+
+TEST(ModelFile, RejectsMisalignedBuffersAndNull) {
+    auto b = sample();
+    std::vector<uint32_t> storage(b.size() / 4 + 2);
+    uint8_t* shifted = reinterpret_cast<uint8_t*>(storage.data()) + 1;
+    std::memcpy(shifted, b.data(), b.size());
+    microlearn::ModelFile f;
+    EXPECT_EQ(microlearn::open_model_file(shifted, b.size(), f), Status::bad_argument);
+    EXPECT_EQ(microlearn::open_model_file(nullptr, 100, f), Status::bad_argument);
+}
+
+TEST(Status, EveryCodeHasAName) {
+    for (int s = 0; s <= static_cast<int>(Status::bad_argument); ++s)
+        EXPECT_STRNE(microlearn::status_name(static_cast<Status>(s)), "unknown_status");
+}

@@ -1,0 +1,119 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "trees_fixture.hpp"
+
+using microlearn::Status;
+namespace T = microlearn::trees;
+
+namespace {
+
+struct Loaded {
+    mlmtest::Aligned bytes;
+    T::Model model;
+    Status status;
+    explicit Loaded(const treetest::Spec& spec) : bytes(treetest::build(spec)) {
+        status = T::load(bytes.data(), bytes.size, model);
+    }
+};
+
+int32_t classify(const T::Model& m, float x0, float x1) {
+    const float x[2] = {x0, x1};
+    float scratch[2];
+    int32_t out = -1;
+    EXPECT_EQ(T::predict_class(m, x, 2, scratch, 2, out), Status::ok);
+    return out;
+}
+
+}  // namespace
+
+TEST(Trees, WalksAndAverages) {
+    Loaded l{treetest::Spec{}};
+    ASSERT_EQ(l.status, Status::ok);
+    // tree0 -> A (x0 <= .5, x1 <= -1), tree1 -> A (x1 <= 2): class 0.
+    EXPECT_EQ(classify(l.model, 0.0f, -3.0f), 0);
+    // tree0 -> B, tree1 -> B: class 1.
+    EXPECT_EQ(classify(l.model, 1.0f, 5.0f), 1);
+    float proba[2];
+    const float x[2] = {1.0f, 0.0f};  // tree0 -> B, tree1 -> A
+    ASSERT_EQ(T::predict_proba(l.model, x, 2, proba, 2), Status::ok);
+    EXPECT_FLOAT_EQ(proba[0], 0.5f);
+    EXPECT_FLOAT_EQ(proba[1], 0.5f);
+    EXPECT_EQ(classify(l.model, 1.0f, 0.0f), 0);  // a tie goes to the first class, as numpy's argmax
+}
+
+TEST(Trees, ValuesEqualToTheThresholdGoLeft) {
+    Loaded l{treetest::Spec{}};
+    EXPECT_EQ(classify(l.model, 0.5f, -1.0f), 0);
+    EXPECT_EQ(classify(l.model, std::nextafter(0.5f, 1.0f), 2.0f), 0);  // tree0 B, tree1 A: tie
+    EXPECT_EQ(classify(l.model, std::nextafter(0.5f, 1.0f), std::nextafter(2.0f, 3.0f)), 1);
+}
+
+TEST(Trees, NanGoesRightUnlessMarked) {
+    Loaded plain{treetest::Spec{}};
+    const float nan = std::nanf("");
+    EXPECT_EQ(classify(plain.model, nan, nan), 1);  // right everywhere: B, B
+    treetest::Spec spec;
+    spec.nan_left = {0b101};  // nodes 0 and 2 send NaN left
+    Loaded marked{spec};
+    ASSERT_EQ(marked.status, Status::ok);
+    EXPECT_EQ(classify(marked.model, nan, nan), 0);  // tree0: left then node1 right (B); tree1: A -> tie -> 0
+    EXPECT_EQ(classify(marked.model, 1.0f, 5.0f), 1);  // no NaN: unchanged
+}
+
+TEST(Trees, WideRefsGiveTheSameAnswers) {
+    treetest::Spec spec;
+    spec.wide = true;
+    Loaded wide{spec}, narrow{treetest::Spec{}};
+    ASSERT_EQ(wide.status, Status::ok);
+    EXPECT_TRUE(wide.model.wide_refs);
+    for (float a : {-1.0f, 0.5f, 2.0f})
+        for (float b : {-2.0f, -1.0f, 0.0f, 3.0f}) EXPECT_EQ(classify(wide.model, a, b), classify(narrow.model, a, b));
+}
+
+TEST(Trees, RejectsWrongInputs) {
+    Loaded l{treetest::Spec{}};
+    const float x[3] = {0, 0, 0};
+    const int16_t q[2] = {0, 0};
+    float out[2];
+    int32_t cls;
+    EXPECT_EQ(T::predict_class(l.model, x, 3, out, 2, cls), Status::size_mismatch);
+    EXPECT_EQ(T::predict_class(l.model, q, 2, out, 2, cls), Status::type_mismatch);
+    EXPECT_EQ(T::predict_class(l.model, x, 2, out, 1, cls), Status::size_mismatch);
+    EXPECT_EQ(T::raw_scores(l.model, static_cast<const float*>(nullptr), 2, out, 2), Status::bad_argument);
+    float score;
+    EXPECT_EQ(T::score_samples(l.model, x, 2, score), Status::unsupported_kind);
+}
+
+TEST(Trees, RejectsCorruptStructure) {
+    auto expect_bad = [](treetest::Spec spec, Status want) {
+        Loaded l{spec};
+        EXPECT_EQ(l.status, want);
+    };
+    treetest::Spec s;
+    s.children[2] = 0;  // node 1's left child is node 0: a cycle
+    expect_bad(s, Status::out_of_range);
+    s = {};
+    s.children[0] = 1;
+    s.children[2] = 1;  // node 1 points to itself
+    expect_bad(s, Status::out_of_range);
+    s = {};
+    s.features[1] = 2;  // feature index past n_features
+    expect_bad(s, Status::out_of_range);
+    s = {};
+    s.children[1] = 0x80000007u;  // leaf past the leaf table
+    expect_bad(s, Status::out_of_range);
+    s = {};
+    s.roots[1] = 3;  // root past the node table
+    expect_bad(s, Status::out_of_range);
+    s = {};
+    s.thresholds.pop_back();
+    expect_bad(s, Status::size_mismatch);
+    s = {};
+    s.transform = 7;
+    expect_bad(s, Status::bad_parameter);
+    s = {};
+    s.task = 2;  // anomaly with two outputs
+    expect_bad(s, Status::bad_parameter);
+}

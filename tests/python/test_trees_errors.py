@@ -1,0 +1,81 @@
+"""Bad input on the host: clear errors, never a crash or a silent wrong answer."""
+import numpy as np
+import pytest
+from sklearn import ensemble as E
+from sklearn import tree as T
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+import microlearn
+
+
+@pytest.fixture(scope="module")
+def iris_model():
+    X, y = load_iris(return_X_y=True)
+    return microlearn.convert(E.RandomForestClassifier(5, random_state=0).fit(X, y)), X
+
+
+def test_unsupported_estimator_names_it_and_what_is_supported():
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(microlearn.UnsupportedEstimatorError, match="LogisticRegression is not supported.*RandomForestClassifier"):
+        microlearn.convert(LogisticRegression(max_iter=500).fit(X, y))
+
+
+def test_unfitted_estimator():
+    from sklearn.exceptions import NotFittedError
+    with pytest.raises(NotFittedError):
+        microlearn.convert(E.RandomForestClassifier())
+
+
+def test_pipeline_with_unsupported_step():
+    X, y = load_iris(return_X_y=True)
+    pipe = make_pipeline(StandardScaler(), T.DecisionTreeClassifier()).fit(X, y)
+    with pytest.raises(microlearn.UnsupportedEstimatorError, match="StandardScaler"):
+        microlearn.convert(pipe)
+
+
+def test_multi_output_classifier_is_refused():
+    X, y = load_iris(return_X_y=True)
+    est = T.DecisionTreeClassifier().fit(X, np.c_[y, y % 2])
+    with pytest.raises(microlearn.UnsupportedEstimatorError, match="multi-output classification"):
+        microlearn.convert(est)
+
+
+def test_unsupported_options_are_named():
+    X, y = load_iris(return_X_y=True)
+    yb = (y > 0).astype(int)
+    with pytest.raises(microlearn.UnsupportedEstimatorError, match="exponential"):
+        microlearn.convert(E.GradientBoostingClassifier(loss="exponential", n_estimators=2).fit(X, yb))
+    with pytest.raises(microlearn.UnsupportedEstimatorError, match="poisson"):
+        microlearn.convert(E.HistGradientBoostingRegressor(loss="poisson", max_iter=2).fit(X, y + 1))
+    Xc = np.c_[X, np.arange(len(X)) % 3]
+    with pytest.raises(microlearn.UnsupportedEstimatorError, match="categorical"):
+        microlearn.convert(E.HistGradientBoostingClassifier(categorical_features=[4], max_iter=2).fit(Xc, y))
+
+
+@pytest.mark.parametrize("X,err,msg", [
+    (np.zeros(4), ValueError, "2-dimensional"),
+    (np.zeros((2, 3)), ValueError, "has 3 features, but the model expects 4"),
+    (np.array([["a"] * 4]), TypeError, "numbers"),
+])
+def test_wrong_input_shapes_and_types(iris_model, X, err, msg):
+    model, _ = iris_model
+    with pytest.raises(err, match=msg):
+        model.predict(X)
+
+
+def test_methods_the_model_does_not_have(iris_model):
+    model, X = iris_model
+    with pytest.raises(AttributeError):
+        model.score_samples(X)
+    with pytest.raises(AttributeError):
+        model.decision_function(X)
+
+
+def test_inf_inputs_follow_comparisons(iris_model):
+    model, X = iris_model
+    rows = X[:4].copy()
+    rows[0, 0], rows[1, 2] = np.inf, -np.inf
+    assert model.predict(rows).shape == (4,)
