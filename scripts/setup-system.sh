@@ -6,8 +6,9 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config libffi-dev git python3-venv
       gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
       gcc-riscv64-unknown-elf qemu-system-arm qemu-system-misc
+      picolibc-riscv64-unknown-elf
       libglib2.0-dev libgtest-dev valgrind dpkg-dev xz-utils)
-optional=(gcc-xtensa-lx106)
+optional=(gcc-xtensa-lx106 picolibc-xtensa-lx106-elf)
 missing=()
 for p in "${pkgs[@]}" "${optional[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
