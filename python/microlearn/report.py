@@ -1,0 +1,66 @@
+"""Model.report(): what a converted model costs and how well it agrees."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# RAM a loaded model object takes on a 32-bit device besides the model bytes:
+# the native object (view struct, info, pointers; see device/natmods/trees.c).
+DEVICE_OBJECT_BYTES = 200
+
+
+@dataclass
+class Report:
+    estimator: str
+    model_bytes: int
+    ram_bytes_in_place: int      # model used from a buffer it does not copy
+    ram_bytes_loaded: int        # model file read into RAM with microlearn.load(path)
+    n_samples: int = 0
+    agreement: float | None = None          # share of rows where converted == original
+    accuracy_original: float | None = None
+    accuracy_converted: float | None = None
+    max_abs_difference: float | None = None  # regressors / scores
+    extra: dict = field(default_factory=dict)
+
+    def __str__(self):
+        rows = [("estimator", self.estimator),
+                ("model bytes (flash)", f"{self.model_bytes:,}"),
+                ("RAM, model in place", f"{self.ram_bytes_in_place:,} B"),
+                ("RAM, model read into RAM", f"{self.ram_bytes_loaded:,} B")]
+        if self.n_samples:
+            rows.append(("rows compared", f"{self.n_samples:,}"))
+        if self.agreement is not None:
+            rows.append(("agreement with original", f"{100 * self.agreement:.2f} %"))
+        if self.accuracy_original is not None:
+            rows.append(("accuracy original / converted",
+                         f"{100 * self.accuracy_original:.2f} % / {100 * self.accuracy_converted:.2f} %"))
+        if self.max_abs_difference is not None:
+            rows.append(("max |original - converted|", f"{self.max_abs_difference:.3g}"))
+        rows += [(k, str(v)) for k, v in self.extra.items()]
+        width = max(len(k) for k, _ in rows)
+        return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
+
+
+def report(model, X, y=None, reference=None) -> Report:
+    """Sizes of `model`, and if `reference` (the original estimator) or `y` is
+    given, how its predictions on X compare."""
+    scratch = 4 * (model.info["n_outputs"] + model.info["n_classes"])
+    r = Report(model.metadata.get("estimator", model.kind), model.size,
+               DEVICE_OBJECT_BYTES + scratch, DEVICE_OBJECT_BYTES + scratch + model.size)
+    X = np.asarray(X)
+    r.n_samples = len(X)
+    Xq = X if model.feature_dtype == np.float32 else model.quantize(X)
+    got = model.predict(Xq)
+    Xref = X.astype(np.float32) if model.feature_dtype == np.float32 else model.dequantize(Xq)
+    want = reference.predict(Xref) if reference is not None else None
+    discrete = model._task != "regression"
+    if want is not None:
+        if discrete:
+            r.agreement = float(np.mean(got == want))
+        else:
+            r.max_abs_difference = float(np.max(np.abs(got - want)))
+    if y is not None and discrete:
+        r.accuracy_converted = float(np.mean(got == np.asarray(y)))
+        r.accuracy_original = float(np.mean(want == np.asarray(y))) if want is not None else None
+    return r
