@@ -149,17 +149,20 @@ inline Status get_exact(const ModelFile& f, uint16_t id, size_t expected, const 
 // float inputs that contain a NaN in a model with NaN-goes-left nodes; the
 // usual path is one compare and one load per level.
 template <typename T, typename Ref, bool kNanAware>
-inline uint32_t find_leaf(const Model& m, Ref node, const T* x) {
+inline uint32_t find_leaf(const Model& m, uint32_t node, const T* x) {
     const Ref* children = static_cast<const Ref*>(m.children);
     const T* thresholds = static_cast<const T*>(m.thresholds);
     const uint16_t* features = m.features;
-    while (!(node & leaf_bit<Ref>())) {
-        const T v = x[features[node]];
-        bool right = !(v <= thresholds[node]);  // NaN compares false: goes right
-        if (kNanAware && v != v) right = !((m.nan_left[node >> 3] >> (node & 7)) & 1);
-        node = children[2u * node + right];
+    constexpr uint32_t kLeaf = leaf_bit<Ref>();
+    if (!(node & kLeaf)) {
+        do {  // test at the bottom: one branch per level
+            const T v = x[features[node]];
+            uint32_t right = !(v <= thresholds[node]);  // NaN compares false: goes right
+            if (kNanAware && v != v) right = !((m.nan_left[node >> 3] >> (node & 7)) & 1);
+            node = children[2 * node + right];
+        } while (!(node & kLeaf));
     }
-    return node & ~leaf_bit<Ref>();
+    return node & ~kLeaf;
 }
 
 template <typename T, typename Ref, bool kNanAware>
@@ -169,7 +172,14 @@ inline void sum_trees(const Model& m, const T* x, float* acc) {
     for (uint32_t t = 0; t < m.n_trees; ++t) {
         const float* leaf = m.leaves + find_leaf<T, Ref, kNanAware>(m, roots[t], x) * width;
         float* dst = m.tree_outputs ? acc + m.tree_outputs[t] : acc;
-        for (uint32_t k = 0; k < width; ++k) dst[k] += leaf[k];
+        const float* end = leaf + width;
+        for (; end - leaf >= 4; leaf += 4, dst += 4) {  // by hand: -Os builds do not unroll
+            dst[0] += leaf[0];
+            dst[1] += leaf[1];
+            dst[2] += leaf[2];
+            dst[3] += leaf[3];
+        }
+        while (leaf != end) *dst++ += *leaf++;
     }
 }
 
@@ -305,25 +315,39 @@ inline Status load(const uint8_t* data, size_t size, Model& out) {
     return load(f, out);
 }
 
+namespace detail {
+
+// Baseline plus the sum of the trees' leaf vectors (no averaging).
+template <typename T>
+inline Status accumulate(const Model& m, const T* x, size_t n_x, float* out, size_t n_out) {
+    if (x == nullptr || out == nullptr) return Status::bad_argument;
+    if (m.feature_type != FeatureTypeOf<T>::value) return Status::type_mismatch;
+    if (n_x != m.n_features || n_out < m.n_outputs) return Status::size_mismatch;
+    for (uint32_t k = 0; k < m.n_outputs; ++k) out[k] = m.baseline ? m.baseline[k] : 0.0f;
+    if (m.wide_refs)
+        sum_trees<T, uint32_t>(m, x, out);
+    else
+        sum_trees<T, uint16_t>(m, x, out);
+    return Status::ok;
+}
+
+inline void average(const Model& m, float* out, uint32_t n) {
+    if (!(m.flags & flag_average)) return;
+    const float scale = math::divide(1.0f, static_cast<float>(m.n_trees));
+    for (uint32_t k = 0; k < n; ++k) out[k] *= scale;
+}
+
+}  // namespace detail
+
 // Raw scores: baseline plus the sum (or mean) of the trees' leaf vectors.
 // For classifiers these are what decision_function returns in scikit-learn
 // (boosting) or the class probabilities (forests); for regressors, the
 // predictions; for isolation forests, the mean path length.
 template <typename T>
 inline Status raw_scores(const Model& m, const T* x, size_t n_x, float* out, size_t n_out) {
-    if (x == nullptr || out == nullptr) return Status::bad_argument;
-    if (m.feature_type != FeatureTypeOf<T>::value) return Status::type_mismatch;
-    if (n_x != m.n_features || n_out < m.n_outputs) return Status::size_mismatch;
-    for (uint32_t k = 0; k < m.n_outputs; ++k) out[k] = m.baseline ? m.baseline[k] : 0.0f;
-    if (m.wide_refs)
-        detail::sum_trees<T, uint32_t>(m, x, out);
-    else
-        detail::sum_trees<T, uint16_t>(m, x, out);
-    if (m.flags & flag_average) {
-        const float n = static_cast<float>(m.n_trees);
-        for (uint32_t k = 0; k < m.n_outputs; ++k) out[k] = math::divide(out[k], n);
-    }
-    return Status::ok;
+    const Status st = detail::accumulate(m, x, n_x, out, n_out);
+    if (st == Status::ok) detail::average(m, out, m.n_outputs);
+    return st;
 }
 
 // Isolation forest score from the mean path length, as scikit-learn's
@@ -338,9 +362,11 @@ template <typename T>
 inline Status predict_class(const Model& m, const T* x, size_t n_x, float* scratch, size_t n_scratch,
                             int32_t& out) {
     if (m.task == Task::regression) return Status::unsupported_kind;
-    Status st = raw_scores(m, x, n_x, scratch, n_scratch);
+    // Averaging does not change which class scores highest: skip it here.
+    Status st = detail::accumulate(m, x, n_x, scratch, n_scratch);
     if (st != Status::ok) return st;
     if (m.task == Task::anomaly) {
+        detail::average(m, scratch, 1);
         out = isolation_score(m, scratch[0]) - m.decision_offset >= 0.0f ? 1 : -1;
         return Status::ok;
     }
