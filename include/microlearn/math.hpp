@@ -71,5 +71,98 @@ inline float logistic(float x) {
     return divide(e, 1.0f + e);
 }
 
+// a / b for any finite nonzero b (divide() above needs 1 <= b < 2^100): b's
+// exponent is split off exactly, the mantissa goes through divide().
+inline float quotient(float a, float b) {
+    const uint32_t bits = to_bits(b);
+    const int e = static_cast<int>((bits >> 23) & 0xffu) - 127;
+    if (e == 128) return is_nan(b) ? b : a * 0.0f;  // b is +-inf or NaN
+    if (e == -127) {                                // zero or subnormal b
+        if ((bits & 0x7fffffffu) == 0) return a * from_bits(0x7f800000u);
+        return quotient(a * pow2i(64), b * pow2i(64));
+    }
+    const float m = from_bits((bits & 0x007fffffu) | 0x3f800000u);  // |b| / 2^e in [1, 2)
+    float q = divide(a, m);
+    if (bits >> 31) q = -q;
+    // q * 2^-e, in two steps when 2^-e alone is not a normal float.
+    if (e > 126) return q * pow2i(-126) * 0.5f;  // 2^-127 is subnormal
+    return q * pow2i(-e);
+}
+
+// Square root, correctly signed for 0, NaN for x < 0. A reciprocal square
+// root by Newton steps from a bit-level guess, then one correction of the
+// root: within 1 ulp, no libm and no division.
+inline float sqrt(float x) {
+    if (!(x > 0.0f)) return x == 0.0f ? x : from_bits(0x7fc00000u);
+    if (x == from_bits(0x7f800000u)) return x;
+    float s = 1.0f;  // scale subnormals into the normal range
+    if (x < 1e-30f) { x *= pow2i(100); s = pow2i(-50); }
+    float y = from_bits(0x5f3759dfu - (to_bits(x) >> 1));
+    for (int i = 0; i < 3; ++i) y = y * (1.5f - 0.5f * x * y * y);
+    const float r = x * y;
+    return s * (r + 0.5f * y * (x - r * r));
+}
+
+// Natural logarithm for x > 0 (-inf at 0, NaN below). x = m 2^k with m in
+// [sqrt(1/2), sqrt(2)); log m = 2 atanh(s), s = (m - 1) / (m + 1).
+inline float log(float x) {
+    if (is_nan(x) || x < 0.0f) return from_bits(0x7fc00000u);
+    if (x == 0.0f) return -from_bits(0x7f800000u);
+    if (x == from_bits(0x7f800000u)) return x;
+    int k = 0;
+    if (x < 1.17549435e-38f) { x *= pow2i(64); k = -64; }
+    uint32_t bits = to_bits(x);
+    k += static_cast<int>(bits >> 23) - 127;
+    bits = (bits & 0x007fffffu) | 0x3f800000u;  // m in [1, 2)
+    if (bits > 0x3fb504f3u) { bits -= 0x00800000u; ++k; }  // m > sqrt(2): halve
+    const float m = from_bits(bits);
+    const float s = divide(m - 1.0f, m + 1.0f);
+    const float s2 = s * s;
+    float p = 1.0f / 11.0f;
+    p = p * s2 + 1.0f / 9.0f;
+    p = p * s2 + 1.0f / 7.0f;
+    p = p * s2 + 1.0f / 5.0f;
+    p = p * s2 + 1.0f / 3.0f;
+    const float lm = 2.0f * s + 2.0f * s * s2 * p;
+    const float kf = static_cast<float>(k);
+    return kf * 0.693145752f + (lm + kf * 1.42860677e-6f);
+}
+
+inline float log10(float x) { return log(x) * 0.434294482f; }
+
+// sin(pi t) and cos(pi t) together. t is reduced exactly to |f| <= 1/4 and a
+// quadrant, so arguments such as k / n keep full accuracy for every k.
+// Taylor polynomials of degree 11 / 12 on [-pi/4, pi/4]: error below 1e-9.
+inline void sincos_pi(float t, float& s, float& c) {
+    // q = round(2t); f = t - q / 2 is exact while |t| < 2^22.
+    const float t2 = 2.0f * t;
+    const int32_t q = static_cast<int32_t>(t2 + (t2 >= 0.0f ? 0.5f : -0.5f));
+    const float f = t - 0.5f * static_cast<float>(q);
+    const float x = f * 3.14159265f;
+    const float x2 = x * x;
+    float ps = -1.0f / 39916800.0f;
+    ps = ps * x2 + 1.0f / 362880.0f;
+    ps = ps * x2 - 1.0f / 5040.0f;
+    ps = ps * x2 + 1.0f / 120.0f;
+    ps = ps * x2 - 1.0f / 6.0f;
+    const float sx = x + x * x2 * ps;
+    float pc = 1.0f / 479001600.0f;
+    pc = pc * x2 - 1.0f / 3628800.0f;
+    pc = pc * x2 + 1.0f / 40320.0f;
+    pc = pc * x2 - 1.0f / 720.0f;
+    pc = pc * x2 + 1.0f / 24.0f;
+    pc = pc * x2 - 0.5f;
+    const float cx = 1.0f + x2 * pc;
+    // Rotate by q quarter turns (no switch: jump tables relocate badly in
+    // native modules).
+    const bool odd = (q & 1) != 0, neg_s = (q & 2) != 0, neg_c = ((q + 1) & 2) != 0;
+    const float s0 = odd ? cx : sx, c0 = odd ? sx : cx;
+    s = neg_s ? -s0 : s0;
+    c = neg_c ? -c0 : c0;
+}
+
+inline float sin_pi(float t) { float s, c; sincos_pi(t, s, c); return s; }
+inline float cos_pi(float t) { float s, c; sincos_pi(t, s, c); return c; }
+
 }  // namespace math
 }  // namespace microlearn

@@ -1,0 +1,43 @@
+// Pieces shared by the dsp family: size checks and q15 helpers.
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../math.hpp"
+#include "../status.hpp"
+
+namespace microlearn {
+namespace dsp {
+
+// FFT sizes the dsp family supports: powers of two from 8 to 4096.
+constexpr uint32_t kMinFftSize = 8;
+constexpr uint32_t kMaxFftSize = 4096;
+
+inline bool is_power_of_two(size_t n) { return n != 0 && (n & (n - 1)) == 0; }
+
+inline bool is_fft_size(size_t n) {
+    return is_power_of_two(n) && n >= kMinFftSize && n <= kMaxFftSize;
+}
+
+inline int16_t saturate16(int32_t v) {
+    return static_cast<int16_t>(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+}
+
+inline int16_t saturate16(int64_t v) {
+    return static_cast<int16_t>(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+}
+
+// Rounds to the nearest integer, halves away from zero (no libm).
+inline int32_t round_to_int(float x) {
+    return static_cast<int32_t>(x + (x >= 0.0f ? 0.5f : -0.5f));
+}
+
+// float in [-1, 1) to q15, rounded and saturated.
+inline int16_t to_q15(float x) {
+    if (!(x < 1.0f)) return 32767;
+    if (!(x >= -1.0f)) return -32768;
+    return saturate16(round_to_int(x * 32768.0f));
+}
+
+}  // namespace dsp
+}  // namespace microlearn

@@ -1,0 +1,295 @@
+// dsp family kernels against straightforward double-precision references.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <complex>
+#include <random>
+#include <vector>
+
+#include "microlearn/dsp/dct.hpp"
+#include "microlearn/dsp/fft.hpp"
+#include "microlearn/dsp/fir.hpp"
+#include "microlearn/dsp/iir.hpp"
+
+namespace dsp = microlearn::dsp;
+namespace mmath = microlearn::math;
+using microlearn::Status;
+using cd = std::complex<double>;
+
+namespace {
+
+std::vector<cd> dft(const std::vector<cd>& x, bool inverse) {
+    const size_t n = x.size();
+    std::vector<cd> y(n);
+    const double sign = inverse ? 1.0 : -1.0;
+    for (size_t k = 0; k < n; ++k) {
+        cd acc = 0;
+        for (size_t t = 0; t < n; ++t) acc += x[t] * std::polar(1.0, sign * 2 * M_PI * double((k * t) % n) / double(n));
+        y[k] = inverse ? acc / double(n) : acc;
+    }
+    return y;
+}
+
+std::vector<float> randn(size_t n, unsigned seed) {
+    std::mt19937 g(seed);
+    std::normal_distribution<float> d;
+    std::vector<float> v(n);
+    for (auto& x : v) x = d(g);
+    return v;
+}
+
+double max_abs(const std::vector<cd>& v) {
+    double m = 0;
+    for (auto& c : v) m = std::max(m, std::abs(c));
+    return m;
+}
+
+}  // namespace
+
+TEST(DspMath, SinCosSqrtLogQuotient) {
+    for (int i = -4000; i <= 4000; ++i) {
+        const float t = i / 997.0f;
+        float s, c;
+        mmath::sincos_pi(t, s, c);
+        EXPECT_NEAR(s, std::sin(M_PI * double(t)), 2e-7) << t;
+        EXPECT_NEAR(c, std::cos(M_PI * double(t)), 2e-7) << t;
+    }
+    for (float x : {1e-40f, 1e-30f, 1e-10f, 0.5f, 1.0f, 2.0f, 3.0f, 10.0f, 12345.678f, 3e38f}) {
+        EXPECT_NEAR(mmath::sqrt(x), std::sqrt(double(x)), 2e-7 * std::sqrt(double(x))) << x;
+        EXPECT_NEAR(mmath::log(x), std::log(double(x)), 2e-7 * std::max(1.0, std::fabs(std::log(double(x))))) << x;
+    }
+    EXPECT_EQ(mmath::sqrt(0.0f), 0.0f);
+    EXPECT_TRUE(mmath::is_nan(mmath::sqrt(-1.0f)));
+    for (float b : {1e-30f, 3e-5f, 0.3f, -0.7f, 1.0f, 7.0f, -1e20f, 2e38f}) {
+        const float q = mmath::quotient(1.2345f, b);
+        EXPECT_NEAR(q, 1.2345 / double(b), 2e-7 * std::fabs(1.2345 / double(b))) << b;
+    }
+}
+
+TEST(DspFft, ComplexMatchesDft) {
+    for (size_t n = 8; n <= 4096; n *= 2) {
+        std::vector<float> tw(n), data = randn(2 * n, unsigned(n));
+        dsp::Fft f;
+        ASSERT_EQ(dsp::fft_init(f, n, tw.data(), tw.size()), Status::ok);
+        std::vector<cd> x(n);
+        for (size_t i = 0; i < n; ++i) x[i] = cd(data[2 * i], data[2 * i + 1]);
+        const auto ref = dft(x, false);
+        ASSERT_EQ(dsp::fft_forward(f, data.data(), data.size()), Status::ok);
+        double err = 0;
+        for (size_t i = 0; i < n; ++i) err = std::max(err, std::abs(cd(data[2 * i], data[2 * i + 1]) - ref[i]));
+        EXPECT_LT(err / max_abs(ref), 1e-6) << n;
+        ASSERT_EQ(dsp::fft_inverse(f, data.data(), data.size()), Status::ok);
+        err = 0;
+        for (size_t i = 0; i < n; ++i) err = std::max(err, std::abs(cd(data[2 * i], data[2 * i + 1]) - x[i]));
+        EXPECT_LT(err / max_abs(x), 1e-6) << n;
+    }
+}
+
+TEST(DspFft, RealMatchesDft) {
+    for (size_t n = 8; n <= 4096; n *= 2) {
+        std::vector<float> tw(n), x = randn(n, unsigned(n + 1)), out(n + 2), back(n);
+        dsp::Rfft r;
+        ASSERT_EQ(dsp::rfft_init(r, n, tw.data(), tw.size()), Status::ok);
+        std::vector<cd> xc(x.begin(), x.end());
+        const auto ref = dft(xc, false);
+        ASSERT_EQ(dsp::rfft_forward(r, x.data(), n, out.data(), out.size()), Status::ok);
+        double err = 0;
+        for (size_t k = 0; k <= n / 2; ++k) err = std::max(err, std::abs(cd(out[2 * k], out[2 * k + 1]) - ref[k]));
+        EXPECT_LT(err / max_abs(ref), 1e-6) << n;
+        ASSERT_EQ(dsp::rfft_inverse(r, out.data(), out.size(), back.data(), n), Status::ok);
+        err = 0;
+        double mx = 0;
+        for (size_t i = 0; i < n; ++i) {
+            err = std::max(err, std::fabs(double(back[i]) - x[i]));
+            mx = std::max(mx, std::fabs(double(x[i])));
+        }
+        EXPECT_LT(err / mx, 1e-6) << n;
+        // In place: x is out.
+        std::vector<float> y(x);
+        y.resize(n + 2);
+        ASSERT_EQ(dsp::rfft_forward(r, y.data(), n, y.data(), y.size()), Status::ok);
+        EXPECT_EQ(y, out);
+    }
+}
+
+TEST(DspFft, RejectsBadSizes) {
+    std::vector<float> tw(4096);
+    dsp::Rfft r;
+    EXPECT_EQ(dsp::rfft_init(r, 4, tw.data(), tw.size()), Status::bad_parameter);
+    EXPECT_EQ(dsp::rfft_init(r, 100, tw.data(), tw.size()), Status::bad_parameter);
+    EXPECT_EQ(dsp::rfft_init(r, 8192, tw.data(), tw.size()), Status::bad_parameter);
+    EXPECT_EQ(dsp::rfft_init(r, 64, tw.data(), 32), Status::size_mismatch);
+    EXPECT_EQ(dsp::rfft_init(r, 64, nullptr, 64), Status::bad_argument);
+    ASSERT_EQ(dsp::rfft_init(r, 64, tw.data(), 64), Status::ok);
+    std::vector<float> x(64), out(65);
+    EXPECT_EQ(dsp::rfft_forward(r, x.data(), 64, out.data(), 65), Status::size_mismatch);
+    EXPECT_EQ(dsp::rfft_forward(r, x.data(), 63, out.data(), 66), Status::size_mismatch);
+}
+
+TEST(DspFft, Q15MatchesScaledDft) {
+    for (size_t n = 8; n <= 4096; n *= 2) {
+        std::vector<int16_t> tw(n), x(n), out(n + 2), c(2 * n);
+        std::mt19937 g{static_cast<unsigned>(n)};
+        std::uniform_int_distribution<int> d(-20000, 20000);
+        for (auto& v : x) v = int16_t(d(g));
+        for (auto& v : c) v = int16_t(d(g) / 2);
+        dsp::RfftQ15 r;
+        ASSERT_EQ(dsp::rfft_q15_init(r, n, tw.data(), tw.size()), Status::ok);
+        ASSERT_EQ(dsp::rfft_q15_forward(r, x.data(), n, out.data(), out.size()), Status::ok);
+        std::vector<cd> xc(n);
+        for (size_t i = 0; i < n; ++i) xc[i] = x[i];
+        auto ref = dft(xc, false);
+        double err = 0;
+        for (size_t k = 0; k <= n / 2; ++k)
+            err = std::max(err, std::abs(cd(out[2 * k], out[2 * k + 1]) - ref[k] / double(n)));
+        // Rounding noise: about one LSB per stage.
+        EXPECT_LT(err, 2.0 + std::log2(double(n))) << n;
+
+        dsp::FftQ15 f;
+        ASSERT_EQ(dsp::fft_q15_init(f, n, tw.data(), tw.size()), Status::ok);
+        for (size_t i = 0; i < n; ++i) xc[i] = cd(c[2 * i], c[2 * i + 1]);
+        ref = dft(xc, false);
+        ASSERT_EQ(dsp::fft_q15_forward(f, c.data(), c.size()), Status::ok);
+        err = 0;
+        for (size_t k = 0; k < n; ++k) err = std::max(err, std::abs(cd(c[2 * k], c[2 * k + 1]) - ref[k] / double(n)));
+        EXPECT_LT(err, 2.0 + std::log2(double(n))) << n;
+    }
+}
+
+namespace {
+
+// Direct-form sosfilt in double, as scipy.
+std::vector<double> sosfilt_ref(const std::vector<double>& sos, const std::vector<double>& x) {
+    std::vector<double> y(x);
+    for (size_t s = 0; s < sos.size() / 6; ++s) {
+        const double* c = &sos[6 * s];
+        double x1 = 0, x2 = 0, y1 = 0, y2 = 0;
+        for (auto& v : y) {
+            const double o = (c[0] * v + c[1] * x1 + c[2] * x2 - c[4] * y1 - c[5] * y2) / c[3];
+            x2 = x1; x1 = v; y2 = y1; y1 = o;
+            v = o;
+        }
+    }
+    return y;
+}
+
+// scipy.signal.butter(4, 0.1, output='sos'), scaled so a0 != 1 in section 2.
+const std::vector<double> kButter4 = {
+    0.00041659920440659937, 0.0008331984088131987, 0.00041659920440659937, 1.0, -1.4796742169311934, 0.5558215432824889,
+    2.0, 4.0, 2.0, 2.0, -3.4019286638870514, 1.5769994796305958,
+};
+
+}  // namespace
+
+TEST(DspIir, FloatMatchesSosfiltAcrossBlocks) {
+    const auto xf = randn(1000, 7);
+    std::vector<double> xd(xf.begin(), xf.end());
+    const auto ref = sosfilt_ref(kButter4, xd);
+    std::vector<float> sos(kButter4.begin(), kButter4.end()), coeffs(10), state(4), y(xf);
+    dsp::Sos f;
+    ASSERT_EQ(dsp::sos_init(f, sos.data(), sos.size(), 2, coeffs.data(), state.data()), Status::ok);
+    // Blocks of uneven sizes, in place.
+    size_t at = 0;
+    for (size_t len : {1, 7, 100, 392, 500}) {
+        ASSERT_EQ(dsp::sos_process(f, y.data() + at, y.data() + at, len), Status::ok);
+        at += len;
+    }
+    for (size_t i = 0; i < y.size(); ++i) EXPECT_NEAR(y[i], ref[i], 1e-5) << i;
+    dsp::sos_reset(f);
+    std::vector<float> y2(xf);
+    ASSERT_EQ(dsp::sos_process(f, y2.data(), y2.data(), y2.size()), Status::ok);
+    EXPECT_EQ(y, y2);
+}
+
+TEST(DspIir, Q15MatchesSosfilt) {
+    std::mt19937 g(3);
+    std::uniform_int_distribution<int> d(-16000, 16000);
+    std::vector<int16_t> x(1000);
+    for (auto& v : x) v = int16_t(d(g));
+    std::vector<double> xd(x.begin(), x.end());
+    const auto ref = sosfilt_ref(kButter4, xd);
+    std::vector<float> sos(kButter4.begin(), kButter4.end()), scratch(10);
+    std::vector<int32_t> coeffs(10);
+    std::vector<int32_t> state(8);
+    std::vector<int16_t> y(x.size());
+    dsp::SosQ15 f;
+    ASSERT_EQ(dsp::sos_q15_init(f, sos.data(), sos.size(), 2, coeffs.data(), state.data(), scratch.data()), Status::ok);
+    EXPECT_EQ(f.frac_bits, 29u);
+    ASSERT_EQ(dsp::sos_q15_process(f, x.data(), y.data(), 300), Status::ok);
+    ASSERT_EQ(dsp::sos_q15_process(f, x.data() + 300, y.data() + 300, 700), Status::ok);
+    for (size_t i = 0; i < y.size(); ++i) EXPECT_NEAR(y[i], ref[i], 1.0) << i;
+}
+
+TEST(DspIir, RejectsBadCoefficients) {
+    std::vector<float> sos = {1, 0, 0, 0, 0, 0}, c(5), st(2);
+    dsp::Sos f;
+    EXPECT_EQ(dsp::sos_init(f, sos.data(), 6, 1, c.data(), st.data()), Status::bad_parameter);
+    EXPECT_EQ(dsp::sos_init(f, sos.data(), 5, 1, c.data(), st.data()), Status::size_mismatch);
+    EXPECT_EQ(dsp::sos_init(f, sos.data(), 6, 0, c.data(), st.data()), Status::bad_parameter);
+}
+
+TEST(DspFir, MatchesLfilterWithDecimation) {
+    const auto xf = randn(777, 9);
+    std::vector<float> h = randn(31, 10);
+    for (auto& v : h) v *= 0.05f;
+    for (size_t dec : {1, 2, 3, 5}) {
+        std::vector<float> taps(h.size()), delay(2 * h.size()), y(800);
+        dsp::Fir f;
+        ASSERT_EQ(dsp::fir_init(f, h.data(), h.size(), dec, taps.data(), delay.data()), Status::ok);
+        size_t at = 0, got = 0;
+        for (size_t len : {1, 10, 66, 700}) {
+            size_t n_y;
+            ASSERT_EQ(dsp::fir_process(f, xf.data() + at, len, y.data() + got, y.size() - got, n_y), Status::ok);
+            at += len;
+            got += n_y;
+        }
+        ASSERT_EQ(got, (777 + dec - 1) / dec);
+        for (size_t k = 0; k < got; ++k) {
+            double ref = 0;
+            const size_t t = k * dec;
+            for (size_t j = 0; j < h.size() && j <= t; ++j) ref += double(h[j]) * xf[t - j];
+            EXPECT_NEAR(y[k], ref, 1e-5) << dec << " " << k;
+        }
+    }
+}
+
+TEST(DspFir, Q15) {
+    std::vector<float> h = {0.1f, 0.2f, 0.4f, 0.2f, 0.1f};
+    std::vector<int16_t> taps(5), delay(10), x(100), y(100);
+    for (size_t i = 0; i < x.size(); ++i) x[i] = int16_t((i * 7919) % 30000 - 15000);
+    dsp::FirQ15 f;
+    ASSERT_EQ(dsp::fir_q15_init(f, h.data(), 5, 1, taps.data(), delay.data()), Status::ok);
+    size_t n_y;
+    ASSERT_EQ(dsp::fir_process(f, x.data(), x.size(), y.data(), y.size(), n_y), Status::ok);
+    ASSERT_EQ(n_y, 100u);
+    for (size_t t = 0; t < 100; ++t) {
+        double ref = 0;
+        for (size_t j = 0; j < 5 && j <= t; ++j) ref += double(h[j]) * x[t - j];
+        EXPECT_NEAR(y[t], ref, 2.0) << t;
+    }
+    std::vector<float> bad = {1.0f};
+    EXPECT_EQ(dsp::fir_q15_init(f, bad.data(), 1, 1, taps.data(), delay.data()), Status::out_of_range);
+    size_t small;
+    dsp::Fir ff;
+    std::vector<float> ft(5), fd(10), fx(10), fy(3);
+    ASSERT_EQ(dsp::fir_init(ff, h.data(), 5, 2, ft.data(), fd.data()), Status::ok);
+    EXPECT_EQ(dsp::fir_process(ff, fx.data(), 10, fy.data(), 3, small), Status::size_mismatch);
+}
+
+TEST(DspDct, MatchesDefinition) {
+    for (size_t n : {8, 13, 40, 64}) {
+        for (bool ortho : {false, true}) {
+            const size_t n_out = n > 13 ? 13 : n;
+            std::vector<float> table(n * n_out), x = randn(n, unsigned(n)), y(n_out);
+            dsp::Dct d;
+            ASSERT_EQ(dsp::dct_init(d, n, n_out, ortho, table.data(), table.size()), Status::ok);
+            ASSERT_EQ(dsp::dct_forward(d, x.data(), n, y.data(), n_out), Status::ok);
+            for (size_t k = 0; k < n_out; ++k) {
+                double ref = 0;
+                for (size_t t = 0; t < n; ++t) ref += 2.0 * x[t] * std::cos(M_PI * double(k * (2 * t + 1)) / (2.0 * n));
+                if (ortho) ref *= k == 0 ? std::sqrt(1.0 / (4.0 * n)) : std::sqrt(1.0 / (2.0 * n));
+                EXPECT_NEAR(y[k], ref, 1e-5 * std::sqrt(double(n)) * (ortho ? 1.0 : 4.0)) << n << " " << k;
+            }
+        }
+    }
+}
