@@ -1,0 +1,241 @@
+"""Tree ensembles on MicroPython: the same predictions as the host engine for
+the same vectors, no heap allocation in predict(), clear errors for bad input."""
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from sklearn import ensemble as E
+from sklearn import tree as T
+from sklearn.datasets import load_digits, load_iris, load_wine, make_regression
+
+import microlearn
+from conftest import run
+
+# Runs every method on every row of X.bin and writes the float32 results to
+# out.bin: predict, then predict_proba / decision_function / score_samples as
+# the model has them.
+EVAL_SCRIPT = """
+import microlearn, array
+m = microlearn.load("model.mlm")
+info = m.info()
+n = info["n_features"]
+tc = "h" if info["feature_type"] == "int16" else "f"
+size = (2 if tc == "h" else 4) * n
+x = array.array(tc, bytes(size))
+task = info["task"]
+width = info["n_outputs"]
+out = array.array("f", bytes(4 * max(width, info["n_classes"], 1)))
+res = open("out.bin", "wb")
+rows = 0
+with open("X.bin", "rb") as f:
+    while f.readinto(x) == size:
+        if task == "regression":
+            m.predict(x, out)
+            res.write(memoryview(out)[:width])
+        else:
+            res.write(array.array("f", [m.predict(x)]))
+        if task == "classification":
+            m.predict_proba(x, out)
+            res.write(memoryview(out)[:info["n_classes"]])
+            if METHODS_DECISION:
+                m.decision_function(x, out)
+                res.write(memoryview(out)[:width])
+        if task == "anomaly":
+            m.score_samples(x, out)
+            res.write(memoryview(out)[:1])
+            m.decision_function(x, out)
+            res.write(memoryview(out)[:1])
+        rows += 1
+res.close()
+print("rows", rows)
+"""
+
+
+def host_outputs(model, X):
+    """What EVAL_SCRIPT writes, computed by the host engine."""
+    cols = []
+    if model._task == "regression":
+        cols.append(model.predict(X).reshape(len(X), -1))
+    else:
+        cols.append(model.predict(X).reshape(-1, 1).astype(np.float32))
+    if model._task == "classification":
+        cols.append(model.predict_proba(X))
+        if has_decision(model):
+            cols.append(model.decision_function(X).reshape(len(X), -1))
+    if model._task == "anomaly":
+        cols += [model.score_samples(X).reshape(-1, 1), model.decision_function(X).reshape(-1, 1)]
+    return np.hstack(cols).astype(np.float32)
+
+
+def has_decision(model):
+    return model.metadata["estimator"].startswith(("GradientBoosting", "HistGradientBoosting"))
+
+
+def evaluate_on_device(target, model, X):
+    X = np.ascontiguousarray(X)
+    script = EVAL_SCRIPT.replace("METHODS_DECISION", str(has_decision(model)))
+    res = run(target, script, files={"model.mlm": model.to_bytes(), "X.bin": X.tobytes()},
+              fetch=["out.bin"])
+    assert res.returncode == 0, res.output
+    assert f"rows {len(X)}" in res.output
+    return np.frombuffer(res.files["out.bin"], np.float32).reshape(len(X), -1)
+
+
+def cases():
+    Xd, yd = load_digits(return_X_y=True)
+    Xi, yi = load_iris(return_X_y=True)
+    Xw, yw = load_wine(return_X_y=True)
+    Xr, yr = make_regression(200, 8, n_targets=2, random_state=0)
+    rng = np.random.default_rng(0)
+    Xn = Xw.copy()
+    Xn[rng.random(Xn.shape) < 0.1] = np.nan
+    Xa = np.vstack([rng.normal(size=(200, 4)), rng.uniform(-5, 5, size=(20, 4))])
+    return {
+        "rf-digits": (E.RandomForestClassifier(10, max_depth=10, random_state=0), Xd, yd, 300),
+        "gb-iris": (E.GradientBoostingClassifier(n_estimators=10, random_state=0), Xi, yi, 150),
+        "hgb-wine-nan": (E.HistGradientBoostingClassifier(max_iter=10, random_state=0), Xn, yw, 178),
+        "hgb-binary": (E.HistGradientBoostingClassifier(max_iter=10, random_state=0), Xw, yw % 2, 178),
+        "et-regression-2out": (E.ExtraTreesRegressor(10, random_state=0), Xr, yr, 200),
+        "gb-regression": (E.GradientBoostingRegressor(n_estimators=20, random_state=0), Xr, yr[:, 0], 200),
+        "iforest": (E.IsolationForest(n_estimators=30, random_state=0), Xa, None, 220),
+    }
+
+
+CASES = cases()
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_device_matches_host(target, case):
+    est, X, y, n = CASES[case]
+    est.fit(X, y) if y is not None else est.fit(X)
+    model = microlearn.convert(est)
+    rows = X[:n].astype(np.float32)
+    got = evaluate_on_device(target, model, rows)
+    want = host_outputs(model, rows)
+    np.testing.assert_array_equal(got[:, 0], want[:, 0])  # labels / first output: exact
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+    if y is not None and model._task == "classification":  # and so equal to scikit-learn's
+        np.testing.assert_array_equal(got[:, 0], est.predict(rows).astype(np.float32))
+
+
+def test_int16_model_on_device(target):
+    X, y = load_digits(return_X_y=True)
+    est = E.RandomForestClassifier(10, max_depth=8, random_state=0).fit(X, y)
+    model = microlearn.convert(est, feature_dtype="int16")
+    Q = X[:200].astype(np.int16)
+    got = evaluate_on_device(target, model, Q)
+    np.testing.assert_array_equal(got[:, 0], est.predict(X[:200]))
+
+
+HEAP_SCRIPT = """
+import microlearn, array, micropython
+def check(m, x, out):
+    task = m.info()["task"]
+    micropython.heap_lock()
+    try:
+        for i in range(20):
+            if task == "regression":
+                m.predict(x, out)
+            else:
+                m.predict(x)
+            if task == "classification":
+                m.predict_proba(x, out)
+            if task == "anomaly":
+                m.score_samples(x, out)
+                m.decision_function(x, out)
+    finally:
+        micropython.heap_unlock()
+for name, n in NAMES:
+    m = microlearn.load(name)
+    check(m, array.array("f", [0.5] * n), array.array("f", [0] * 16))
+    print("no allocation:", name)
+"""
+
+
+def test_predict_allocates_nothing(target):
+    X, y = load_iris(return_X_y=True)
+    models = {
+        "rf.mlm": microlearn.convert(E.RandomForestClassifier(5, random_state=0).fit(X, y)),
+        "gb.mlm": microlearn.convert(E.GradientBoostingClassifier(n_estimators=5).fit(X, y)),
+        "reg.mlm": microlearn.convert(T.DecisionTreeRegressor().fit(X, np.c_[y, -y])),
+        "if.mlm": microlearn.convert(E.IsolationForest(n_estimators=5, random_state=0).fit(X)),
+    }
+    names = [(k, 4) for k in models]
+    res = run(target, HEAP_SCRIPT.replace("NAMES", repr(names)),
+              files={k: m.to_bytes() for k, m in models.items()})
+    assert res.returncode == 0, res.output
+    assert res.output.count("no allocation") == len(models)
+
+
+ERROR_SCRIPT = """
+import microlearn, array
+def expect(exc, fn, *args):
+    try:
+        fn(*args)
+    except exc as e:
+        print("ok", exc.__name__, e)
+        return
+    except Exception as e:
+        print("WRONG", type(e).__name__, e)
+        return
+    print("WRONG no error")
+m = microlearn.load("m.mlm")
+expect(TypeError, m.predict, array.array("d", [0] * 4))
+expect(TypeError, m.predict, array.array("h", [0] * 4))
+expect(ValueError, m.predict, array.array("f", [0] * 3))
+expect(TypeError, m.predict, [1.0, 2.0, 3.0, 4.0])
+expect(ValueError, m.predict_proba, array.array("f", [0] * 4), array.array("f", [0]))
+expect(TypeError, m.score_samples, array.array("f", [0] * 4))
+good = open("m.mlm", "rb").read()
+expect(ValueError, microlearn.load, good[:10])
+expect(ValueError, microlearn.load, good[:-4])
+expect(ValueError, microlearn.load, b"not a model at all")
+for name in BAD:
+    expect(ValueError, microlearn.load, name)
+survived = 0
+for name in MUTANTS:
+    try:
+        mm = microlearn.load(name)
+        mm.predict(array.array("f", [0.1] * 4))
+    except (ValueError, TypeError) as e:
+        pass
+    survived += 1
+print("mutants", survived)
+"""
+
+
+def refresh_crc(data: bytearray) -> bytes:
+    data[16:20] = b"\0\0\0\0"
+    data[16:20] = struct.pack("<I", zlib.crc32(bytes(data)))
+    return bytes(data)
+
+
+def test_bad_input_gives_clear_errors(target):
+    X, y = load_iris(return_X_y=True)
+    good = microlearn.convert(E.RandomForestClassifier(3, max_depth=3, random_state=0).fit(X, y)).to_bytes()
+    files = {"m.mlm": good}
+    bad = {"crc.mlm": bytearray(good), "version.mlm": bytearray(good), "kind.mlm": bytearray(good)}
+    bad["crc.mlm"][-3] ^= 1
+    bad["version.mlm"][4] = 9
+    bad["version.mlm"] = bytearray(refresh_crc(bad["version.mlm"]))
+    bad["kind.mlm"][6] = 42
+    bad["kind.mlm"] = bytearray(refresh_crc(bad["kind.mlm"]))
+    files.update({k: bytes(v) for k, v in bad.items()})
+    rng = np.random.default_rng(1)
+    mutants = []
+    for i in range(60):  # structural corruption behind a valid CRC
+        data = bytearray(good)
+        for _ in range(3):
+            data[int(rng.integers(24, len(data)))] = int(rng.integers(0, 256))
+        name = f"mut{i}.mlm"
+        files[name] = refresh_crc(data)
+        mutants.append(name)
+    script = ERROR_SCRIPT.replace("MUTANTS", repr(mutants)).replace("BAD", repr(sorted(bad)))
+    res = run(target, script, files=files)
+    assert res.returncode == 0 and not res.crashed, res.output
+    assert "WRONG" not in res.output, res.output
+    assert "mutants 60" in res.output
+    assert "expected 4 features, got 3" in res.output
+    assert "format version 9 is newer than this microlearn reads (1)" in res.output
+    assert "bad_checksum" in res.output
