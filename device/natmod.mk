@@ -18,6 +18,7 @@ MICROPY_FLOAT_IMPL ?= float
 endif
 
 CFLAGS_EXTRA = -I$(ROOT)/include -I$(ROOT)/device/natmods
+CFLAGS_EXTRA += $(NATMOD_CFLAGS)
 
 include $(MPY_DIR)/py/dynruntime.mk
 

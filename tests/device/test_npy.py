@@ -1,0 +1,229 @@
+"""npyfile on MicroPython (unix port) against numpy: both directions, streaming,
+.npz, and malformed files."""
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+from mpyrun import run, run_error
+
+# array typecode -> numpy dtype on the unix port (x64: 'l' is 8 bytes).
+DTYPES = {"b": "|i1", "B": "|u1", "h": "<i2", "H": "<u2", "i": "<i4", "I": "<u4",
+          "l": "<i8", "L": "<u8", "q": "<i8", "Q": "<u8", "f": "<f4", "d": "<f8"}
+SHAPES = [(7,), (2, 3), (2, 1, 4), (), (0,), (0, 3)]
+
+
+def values(dtype, n):
+    dt = np.dtype(dtype)
+    if dt.kind == "f":
+        return (np.arange(n) * 1.25 - 3).astype(dt)
+    info = np.iinfo(dt)
+    v = np.array([info.min, info.max, 0, 1] + list(range(n)), dtype=object)[:n]
+    return v.astype(dt)
+
+
+@pytest.mark.parametrize("tc", sorted(DTYPES))
+def test_device_writes_numpy_reads(tmp_path, tc):
+    script = ["import array\nfrom microlearn import npyfile"]
+    expect = {}
+    for k, shape in enumerate(SHAPES):
+        n = int(np.prod(shape))
+        v = values(DTYPES[tc], n)
+        expect[k] = (shape, v)
+        script.append(f"npyfile.save('a{k}.npy', array.array({tc!r}, {v.tolist()!r}), {shape!r})")
+    run("\n".join(script), tmp_path)
+    for k, (shape, v) in expect.items():
+        got = np.load(tmp_path / f"a{k}.npy")
+        assert got.dtype == np.dtype(DTYPES[tc]) and got.shape == shape
+        np.testing.assert_array_equal(got.ravel(), v)
+
+
+@pytest.mark.parametrize("dtype", sorted(set(DTYPES.values()) | {"|b1"}))
+def test_numpy_writes_device_reads(tmp_path, dtype):
+    out = {}
+    for k, shape in enumerate(SHAPES):
+        v = values("|u1" if dtype == "|b1" else dtype, int(np.prod(shape))).reshape(shape)
+        if dtype == "|b1":
+            v = v.astype(bool)
+        np.save(tmp_path / f"a{k}.npy", v)
+        out[k] = v
+    got = run("import json\nfrom microlearn import npyfile\n"
+              f"for k in range({len(SHAPES)}):\n"
+              "    shape, a = npyfile.load('a%d.npy' % k)\n"
+              "    print(json.dumps([list(shape), list(a)]))", tmp_path)
+    for k, line in enumerate(got.splitlines()):
+        shape, items = json.loads(line)
+        assert tuple(shape) == out[k].shape
+        np.testing.assert_array_equal(np.array(items, dtype=out[k].dtype if items else None).ravel(),
+                                      out[k].ravel())
+
+
+def test_streaming_larger_than_heap(tmp_path):
+    # 1.2 MB of int16 through a 128 KB heap (x64: 64-bit objects; the
+    # source compile needs ~100 KB of it), in both directions.
+    rows = 200_000
+    run("import array\nfrom microlearn import npyfile\n"
+        "row = array.array('h', [0, 0, 0])\n"
+        "with npyfile.Writer('big.npy', 'h', (None, 3)) as w:\n"
+        f"    for i in range({rows}):\n"
+        "        row[0] = i & 0x7fff; row[1] = -(i & 0x7fff); row[2] = i % 7\n"
+        "        w.write(row)\n", tmp_path, heap="128K", timeout=300)
+    a = np.load(tmp_path / "big.npy")
+    assert a.shape == (rows, 3) and a.dtype == np.int16
+    i = np.arange(rows)
+    np.testing.assert_array_equal(a[:, 0], i & 0x7FFF)
+    np.testing.assert_array_equal(a[:, 2], i % 7)
+    np.save(tmp_path / "big2.npy", a.astype("<f4"))
+    out = run("from microlearn import npyfile\n"
+              "s = 0.0; n = 0\n"
+              "with npyfile.Reader('big2.npy') as r:\n"
+              "    print(r.shape, r.typecode)\n"
+              "    for c in r.chunks(999):\n"
+              "        n += len(c)\n"
+              "        for x in c: s += x\n"
+              "print(n, s)\n", tmp_path, heap="128K", timeout=300)
+    head, tail = out.splitlines()
+    assert head == f"({rows}, 3) f"
+    n, s = tail.split()
+    assert int(n) == rows * 3 and float(s) == pytest.approx(float(a.astype(np.float64).sum()))
+
+
+def test_writer_open_first_dim_and_partial_write(tmp_path):
+    run("import array\nfrom microlearn import npyfile\n"
+        "a = array.array('f', range(12))\n"
+        "with npyfile.Writer('w.npy', 'f', (None, 2, 2)) as w:\n"
+        "    w.write(a, 8)\n"
+        "    w.write(a)\n", tmp_path)
+    got = np.load(tmp_path / "w.npy")
+    assert got.shape == (5, 2, 2)
+    np.testing.assert_array_equal(got.ravel(), list(range(8)) + list(range(12)))
+
+
+def test_npz_from_numpy(tmp_path):
+    x = np.arange(300, dtype="<i2").reshape(100, 3)
+    y = np.linspace(0, 1, 7).astype("<f4")
+    np.savez(tmp_path / "s.npz", x=x, y=y)
+    np.savez_compressed(tmp_path / "c.npz", x=x, y=y)
+    out = run("import json\nfrom microlearn import npyfile\n"
+              "for fn in ('s.npz', 'c.npz'):\n"
+              "    with npyfile.NpzFile(fn) as z:\n"
+              "        sx, ax = z['x']; sy, ay = z['y']\n"
+              "        r = z.reader('x'); part = list(r.read(5)); r.close()\n"
+              "        print(json.dumps([sorted(z.files), list(sx), list(ax), list(sy), list(ay), part]))\n",
+              tmp_path)
+    for line in out.splitlines():
+        files, sx, ax, sy, ay, part = json.loads(line)
+        assert files == ["x", "y"] and tuple(sx) == x.shape and tuple(sy) == y.shape
+        np.testing.assert_array_equal(ax, x.ravel())
+        np.testing.assert_array_equal(np.array(ay, "f4"), y)
+        assert part == [0, 1, 2, 3, 4]
+
+
+def test_npz_to_numpy(tmp_path):
+    run("import array\nfrom microlearn import npyfile\n"
+        "x = array.array('h', range(-5, 7))\n"
+        "npyfile.savez('d.npz', X=((4, 3), x), y=array.array('B', [1, 0, 1, 1]))\n"
+        "with npyfile.NpzWriter('e.npz') as z:\n"
+        "    with z.writer('big', 'f', (1000,)) as w:\n"
+        "        for i in range(10):\n"
+        "            w.write(array.array('f', range(i * 100, i * 100 + 100)))\n", tmp_path)
+    assert zipfile.ZipFile(tmp_path / "d.npz").testzip() is None
+    d = np.load(tmp_path / "d.npz")
+    np.testing.assert_array_equal(d["X"], np.arange(-5, 7).reshape(4, 3))
+    np.testing.assert_array_equal(d["y"], [1, 0, 1, 1])
+    assert d["y"].dtype == np.uint8
+    np.testing.assert_array_equal(np.load(tmp_path / "e.npz")["big"], np.arange(1000, dtype="f4"))
+
+
+def test_npz_compress_needs_deflate_compression(tmp_path):
+    # The unix port's standard variant decompresses but cannot compress.
+    rc, out, err = run("import array\nfrom microlearn import npyfile\n"
+                       "npyfile.savez('z.npz', True, x=array.array('h', range(100)))\n"
+                       "print('written')", tmp_path, check=False)
+    if rc == 0:
+        np.testing.assert_array_equal(np.load(tmp_path / "z.npz")["x"], np.arange(100))
+    else:
+        assert "cannot compress" in err and "compress=False" in err
+
+
+# ------------------------------------------------------------------- bad input
+
+def _good_npy(tmp_path):
+    np.save(tmp_path / "good.npy", np.arange(40, dtype="<f4").reshape(10, 4))
+    return (tmp_path / "good.npy").read_bytes()
+
+
+LOAD = "from microlearn import npyfile\nshape, a = npyfile.load('bad.npy')\nprint(len(a))"
+
+
+@pytest.mark.parametrize("cut", [0, 3, 8, 11, 60, 127, 128, 129, 200, 287])
+def test_truncated_npy(tmp_path, cut):
+    (tmp_path / "bad.npy").write_bytes(_good_npy(tmp_path)[:cut])
+    err = run_error(LOAD, tmp_path)
+    assert err.startswith("ValueError: bad.npy: ") and ("truncated" in err or "magic" in err)
+
+
+@pytest.mark.parametrize("header,what", [
+    ("{'descr': '>f4', 'fortran_order': False, 'shape': (3,), }", "big-endian"),
+    ("{'descr': '<f2', 'fortran_order': False, 'shape': (3,), }", "not supported"),
+    ("{'descr': '<c8', 'fortran_order': False, 'shape': (3,), }", "not supported"),
+    ("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (3,), }", "descr"),
+    ("{'descr': '<f4', 'fortran_order': True, 'shape': (3, 2), }", "Fortran"),
+    ("{'descr': '<f4', 'fortran_order': False, 'shape': (3, x), }", "shape"),
+    ("{'descr': '<f4', 'fortran_order': False, 'shape': (-3,), }", "negative"),
+    ("{'descr': '<f4', 'fortran_order': Maybe, 'shape': (3,), }", "fortran_order"),
+    ("{'fortran_order': False, 'shape': (3,), }", "descr"),
+])
+def test_malformed_npy_header(tmp_path, header, what):
+    h = header.encode() + b" " * (-(10 + len(header) + 1) % 64) + b"\n"
+    (tmp_path / "bad.npy").write_bytes(b"\x93NUMPY\x01\x00" + len(h).to_bytes(2, "little") + h + bytes(64))
+    err = run_error(LOAD, tmp_path)
+    assert err.startswith("ValueError: bad.npy: ") and what in err
+
+
+def test_bad_magic_and_version(tmp_path):
+    (tmp_path / "bad.npy").write_bytes(b"PK\x03\x04" + bytes(100))
+    assert "bad magic" in run_error(LOAD, tmp_path)
+    (tmp_path / "bad.npy").write_bytes(b"\x93NUMPY\x09\x00" + bytes(100))
+    assert "version 9.0" in run_error(LOAD, tmp_path)
+
+
+def _npz(tmp_path, compressed):
+    fn = tmp_path / "good.npz"
+    (np.savez_compressed if compressed else np.savez)(fn, x=np.arange(500, dtype="<i4"))
+    return fn.read_bytes()
+
+
+LOADZ = "from microlearn import npyfile\nz = npyfile.NpzFile('bad.npz')\nshape, a = z['x']\nprint(len(a))"
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_truncated_npz(tmp_path, compressed):
+    data = _npz(tmp_path, compressed)
+    for cut in range(0, len(data), max(1, len(data) // 23)):
+        (tmp_path / "bad.npz").write_bytes(data[:cut])
+        err = run_error(LOADZ, tmp_path)
+        assert err.startswith("ValueError: bad.npz"), (cut, err)
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_corrupt_npz_data(tmp_path, compressed):
+    data = bytearray(_npz(tmp_path, compressed))
+    data[200] ^= 0x55  # inside the member's data
+    (tmp_path / "bad.npz").write_bytes(bytes(data))
+    err = run_error(LOADZ, tmp_path)
+    assert err.startswith("ValueError: bad.npz[x]: ") and ("CRC" in err or "corrupt" in err or "npy" in err), err
+
+
+def test_npz_missing_member(tmp_path):
+    (tmp_path / "bad.npz").write_bytes(_npz(tmp_path, False))
+    err = run_error("from microlearn import npyfile\nnpyfile.NpzFile('bad.npz')['nope']", tmp_path)
+    assert "KeyError" in err and "bad.npz" in err and "'nope'" in err
+
+
+def test_reader_checks_buffer_type(tmp_path):
+    _good_npy(tmp_path)
+    err = run_error("import array\nfrom microlearn import npyfile\n"
+                    "r = npyfile.Reader('good.npy')\nr.readinto(array.array('h', [0] * 4))", tmp_path)
+    assert err.startswith("TypeError: good.npy: buffer typecode 'h', file holds 'f'")
