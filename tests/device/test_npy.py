@@ -105,9 +105,9 @@ def test_npz_from_numpy(tmp_path):
     y = np.linspace(0, 1, 7).astype("<f4")
     np.savez(tmp_path / "s.npz", x=x, y=y)
     np.savez_compressed(tmp_path / "c.npz", x=x, y=y)
-    out = run("import json\nfrom microlearn import npyfile\n"
+    out = run("import json\nfrom microlearn import npzfile\n"
               "for fn in ('s.npz', 'c.npz'):\n"
-              "    with npyfile.NpzFile(fn) as z:\n"
+              "    with npzfile.NpzFile(fn) as z:\n"
               "        sx, ax = z['x']; sy, ay = z['y']\n"
               "        r = z.reader('x'); part = list(r.read(5)); r.close()\n"
               "        print(json.dumps([sorted(z.files), list(sx), list(ax), list(sy), list(ay), part]))\n",
@@ -121,10 +121,10 @@ def test_npz_from_numpy(tmp_path):
 
 
 def test_npz_to_numpy(tmp_path):
-    run("import array\nfrom microlearn import npyfile\n"
+    run("import array\nfrom microlearn import npzfile\n"
         "x = array.array('h', range(-5, 7))\n"
-        "npyfile.savez('d.npz', X=((4, 3), x), y=array.array('B', [1, 0, 1, 1]))\n"
-        "with npyfile.NpzWriter('e.npz') as z:\n"
+        "npzfile.savez('d.npz', X=((4, 3), x), y=array.array('B', [1, 0, 1, 1]))\n"
+        "with npzfile.NpzWriter('e.npz') as z:\n"
         "    with z.writer('big', 'f', (1000,)) as w:\n"
         "        for i in range(10):\n"
         "            w.write(array.array('f', range(i * 100, i * 100 + 100)))\n", tmp_path)
@@ -138,8 +138,8 @@ def test_npz_to_numpy(tmp_path):
 
 def test_npz_compress_needs_deflate_compression(tmp_path):
     # The unix port's standard variant decompresses but cannot compress.
-    rc, out, err = run("import array\nfrom microlearn import npyfile\n"
-                       "npyfile.savez('z.npz', True, x=array.array('h', range(100)))\n"
+    rc, out, err = run("import array\nfrom microlearn import npzfile\n"
+                       "npzfile.savez('z.npz', True, x=array.array('h', range(100)))\n"
                        "print('written')", tmp_path, check=False)
     if rc == 0:
         np.testing.assert_array_equal(np.load(tmp_path / "z.npz")["x"], np.arange(100))
@@ -195,7 +195,7 @@ def _npz(tmp_path, compressed):
     return fn.read_bytes()
 
 
-LOADZ = "from microlearn import npyfile\nz = npyfile.NpzFile('bad.npz')\nshape, a = z['x']\nprint(len(a))"
+LOADZ = "from microlearn import npzfile\nz = npzfile.NpzFile('bad.npz')\nshape, a = z['x']\nprint(len(a))"
 
 
 @pytest.mark.parametrize("compressed", [False, True])
@@ -218,7 +218,7 @@ def test_corrupt_npz_data(tmp_path, compressed):
 
 def test_npz_missing_member(tmp_path):
     (tmp_path / "bad.npz").write_bytes(_npz(tmp_path, False))
-    err = run_error("from microlearn import npyfile\nnpyfile.NpzFile('bad.npz')['nope']", tmp_path)
+    err = run_error("from microlearn import npzfile\nnpzfile.NpzFile('bad.npz')['nope']", tmp_path)
     assert "KeyError" in err and "bad.npz" in err and "'nope'" in err
 
 
