@@ -1,0 +1,123 @@
+/*
+ * insn_count.c: QEMU TCG plugin counting guest instructions executed between markers.
+ *
+ * Markers are Thumb no-ops that compilers do not emit (they never move a register
+ * onto itself; GCC's own armv6m nop is `mov r8, r8`, so r8 is avoided):
+ *     start:  mov r11, r11   encoding 0x46DB
+ *     stop:   mov r10, r10   encoding 0x46D2
+ * The _markers native module (markers/markers.c) executes them.
+ *
+ * Counted: instructions after a start marker up to (not including) the next stop
+ * marker, summed over all start/stop pairs. A start while counting and a stop while
+ * not counting are ignored and reported as "unmatched".
+ *
+ * How: every translated block adds its instruction count to `executed` when it is
+ * entered (an inline op, cheap). A marker gets an execution callback that knows how
+ * many instructions of its block follow it, so a marker in the middle of a block is
+ * exact. (A block left half-way by a CPU exception would over-count its tail; the
+ * MicroPython firmware takes no exceptions or interrupts while running a script.)
+ * Every instruction QEMU executes counts once, including those skipped by an IT
+ * block's condition. Single vCPU only (the MPS2 boards have one core).
+ *
+ * Arguments:  -plugin insn_count.so,outfile=PATH
+ * At exit it writes one line to PATH (or to QEMU's log, -d plugin, without outfile):
+ *     instructions=<n> pairs=<n> unmatched=<n> open=<0|1>
+ * (open=1: a start marker was never stopped; its instructions are not counted.)
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qemu_plugin_api.h"
+
+QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
+
+#define MARKER_START 0x46DBu /* mov r11, r11 */
+#define MARKER_STOP 0x46D2u  /* mov r10, r10 */
+
+static uint64_t executed;   /* all instructions in entered blocks */
+static uint64_t started_at; /* value of `executed` at the last start marker */
+static int counting;
+static uint64_t total;
+static uint64_t pairs;
+static uint64_t unmatched;
+static const char *outfile;
+
+/* A marker's userdata: (instructions after it in its block) << 1 | is_stop. */
+static void on_marker(unsigned int vcpu_index, void *userdata) {
+    (void)vcpu_index;
+    uintptr_t data = (uintptr_t)userdata;
+    uint64_t tail = data >> 1;
+    if (!(data & 1)) {
+        if (counting) {
+            unmatched++;
+            return;
+        }
+        counting = 1;
+        started_at = executed - tail; /* instructions up to and including the marker */
+    } else {
+        if (!counting) {
+            unmatched++;
+            return;
+        }
+        counting = 0;
+        total += (executed - tail - 1) - started_at; /* excluding the stop marker */
+        pairs++;
+    }
+}
+
+static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb) {
+    (void)id;
+    size_t n = qemu_plugin_tb_n_insns(tb);
+    qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &executed, n);
+    for (size_t i = 0; i < n; i++) {
+        struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+        if (qemu_plugin_insn_size(insn) != 2) {
+            continue;
+        }
+        const uint8_t *bytes = qemu_plugin_insn_data(insn);
+        unsigned opcode = bytes[0] | (bytes[1] << 8);
+        if (opcode == MARKER_START || opcode == MARKER_STOP) {
+            uintptr_t tail = n - 1 - i;
+            uintptr_t data = (tail << 1) | (opcode == MARKER_STOP);
+            qemu_plugin_register_vcpu_insn_exec_cb(insn, on_marker, QEMU_PLUGIN_CB_NO_REGS,
+                                                   (void *)data);
+        }
+    }
+}
+
+static void report(qemu_plugin_id_t id, void *userdata) {
+    (void)id;
+    (void)userdata;
+    char line[160];
+    snprintf(line, sizeof line,
+             "instructions=%" PRIu64 " pairs=%" PRIu64 " unmatched=%" PRIu64 " open=%d\n",
+             total, pairs, unmatched, counting);
+    if (outfile) {
+        FILE *f = fopen(outfile, "w");
+        if (f) {
+            fputs(line, f);
+            fclose(f);
+            return;
+        }
+    }
+    qemu_plugin_outs(line);
+}
+
+QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
+                                           int argc, char **argv) {
+    (void)info;
+    for (int i = 0; i < argc; i++) {
+        if (strncmp(argv[i], "outfile=", 8) == 0) {
+            outfile = argv[i] + 8;
+        } else {
+            fprintf(stderr, "insn_count: unknown argument '%s' (expected outfile=PATH)\n",
+                    argv[i]);
+            return -1;
+        }
+    }
+    qemu_plugin_register_vcpu_tb_trans_cb(id, on_translate);
+    qemu_plugin_register_atexit_cb(id, report, NULL);
+    return 0;
+}

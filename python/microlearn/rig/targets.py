@@ -1,0 +1,69 @@
+"""The targets the rig can run scripts on.
+
+A target is a MicroPython build plus the native-module architecture it loads:
+
+    unix       MicroPython's unix port on this machine             natmods: x64
+    cortex-m3  QEMU mps2-an385 board (Cortex-M3)                   natmods: armv7m
+    cortex-m0  the same mps2-an385 board, armv6m natmods           natmods: armv6m
+
+There is no working Cortex-M0 board in QEMU 7.2 for MicroPython (MICROBIT faults at
+start: QEMU's nRF51 has 16 KB of RAM, the board's linker script assumes 256 KB).
+MicroPython accepts armv6m native code on an armv7m port (armv6m is a subset of
+armv7m, and the .mpy loader allows any arch up to the port's own), so armv6m builds
+run unchanged on the Cortex-M3 board. The instruction mix is the armv6m one; the
+timing model is not a Cortex-M0's (QEMU has none anyway: it counts instructions).
+"""
+
+from dataclasses import dataclass
+from typing import Optional
+
+from .paths import RigError
+
+# GC heap of our QEMU firmware builds. The port's default is 140 KB; the RAM
+# filesystem holding the library, models and test data lives in this heap too, so we
+# give it 1 MiB (the mps2 boards have 4 MB of RAM). Real parts have less: measure RAM
+# needs separately, do not infer them from "it ran in QEMU".
+QEMU_HEAP_SIZE = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    arch: str  # native module architecture (mpy_ld / dynruntime.mk ARCH)
+    kind: str  # "unix" or "qemu"
+    board: Optional[str] = None  # ports/qemu BOARD= (for kind == "qemu")
+    machine: Optional[str] = None  # qemu-system-arm -machine
+    description: str = ""
+
+
+TARGETS = {
+    t.name: t
+    for t in (
+        Target("unix", "x64", "unix", description="MicroPython unix port (x86-64)"),
+        Target(
+            "cortex-m3",
+            "armv7m",
+            "qemu",
+            board="MPS2_AN385",
+            machine="mps2-an385",
+            description="QEMU mps2-an385, Cortex-M3, armv7m natmods",
+        ),
+        Target(
+            "cortex-m0",
+            "armv6m",
+            "qemu",
+            board="MPS2_AN385",
+            machine="mps2-an385",
+            description="armv6m natmods on QEMU mps2-an385 (Cortex-M3 runs armv6m code)",
+        ),
+    )
+}
+
+
+def get_target(name: str) -> Target:
+    try:
+        return TARGETS[name]
+    except KeyError:
+        raise RigError(
+            f"unknown target {name!r}; known targets: {', '.join(TARGETS)}"
+        ) from None
