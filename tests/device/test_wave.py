@@ -1,0 +1,172 @@
+"""microlearn.wave on MicroPython (unix port) against CPython's wave and scipy.io.wavfile."""
+import json
+import wave as pywave
+
+import numpy as np
+import pytest
+from scipy.io import wavfile
+
+from mpyrun import run, run_error
+
+WIDTHS = [1, 2, 3, 4]
+CHANNELS = [1, 2, 5]
+
+
+def pcm_bytes(width, channels, frames, seed=0):
+    rng = np.random.default_rng(seed + 10 * width + channels)
+    return rng.integers(0, 256, size=frames * channels * width, dtype=np.uint8).tobytes()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("channels", CHANNELS)
+def test_cpython_writes_device_reads(tmp_path, width, channels):
+    frames = 1001
+    data = pcm_bytes(width, channels, frames)
+    with pywave.open(str(tmp_path / "in.wav"), "wb") as w:
+        w.setnchannels(channels)
+        w.setsampwidth(width)
+        w.setframerate(22050)
+        w.writeframes(data)
+    out = run("import binascii, json\nfrom microlearn import wave\n"
+              "with wave.open('in.wav') as w:\n"
+              "    p = w.getparams()\n"
+              "    print(json.dumps([p[0], p[1], p[2], p[3], w.getcomptype()]))\n"
+              "    a = w.readframes(300); w.setpos(300); assert w.tell() == 300\n"
+              "    b = bytearray(2000 * w.getnchannels() * w.getsampwidth())\n"
+              "    n = w.readframes_into(b)\n"
+              "    print(n, binascii.hexlify(a + b[:n * w.getnchannels() * w.getsampwidth()]).decode())\n"
+              "    print(len(w.readframes(10)))\n"
+              "    w.rewind(); print(w.tell(), len(w.readframes(1)))\n", tmp_path)
+    params, frames_line, tail, rew = out.splitlines()
+    assert json.loads(params) == [channels, width, 22050, frames, "NONE"]
+    n, hexdata = frames_line.split()
+    assert int(n) == frames - 300 and bytes.fromhex(hexdata) == data
+    assert tail == "0" and rew == f"0 {channels * width}"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("channels", CHANNELS)
+def test_device_writes_cpython_and_scipy_read(tmp_path, width, channels):
+    frames = 777
+    data = pcm_bytes(width, channels, frames, seed=1)
+    (tmp_path / "data.bin").write_bytes(data)
+    run("from microlearn import wave\n"
+        "data = open('data.bin', 'rb').read()\n"
+        f"step = {channels * width} * 100\n"
+        "with wave.open('out.wav', 'wb') as w:\n"
+        f"    w.setnchannels({channels}); w.setsampwidth({width}); w.setframerate(8000)\n"
+        "    for i in range(0, len(data), step):\n"
+        "        w.writeframes(data[i:i + step])\n"
+        "    assert w.getnframes() == 777\n", tmp_path)
+    with pywave.open(str(tmp_path / "out.wav")) as w:
+        assert (w.getnchannels(), w.getsampwidth(), w.getframerate(), w.getnframes()) == (channels, width, 8000, frames)
+        assert w.readframes(frames) == data
+    if width != 3:  # scipy reads 24-bit too, as int32 scaled by 256
+        rate, a = wavfile.read(tmp_path / "out.wav")
+        assert rate == 8000 and a.shape[0] == frames
+        assert a.tobytes() == data
+    else:
+        rate, a = wavfile.read(tmp_path / "out.wav")
+        assert a.shape[0] == frames
+
+
+def test_scipy_writes_device_reads_arrays(tmp_path):
+    x = (np.sin(np.arange(4000) / 7) * 20000).astype("<i2").reshape(2000, 2)
+    wavfile.write(tmp_path / "s.wav", 16000, x)
+    out = run("import array, json\nfrom microlearn import wave\n"
+              "with wave.open('s.wav') as w:\n"
+              "    a = array.array('h', bytes(2 * 2 * 2000))\n"
+              "    n = w.readframes_into(a)\n"
+              "    print(json.dumps([w.getframerate(), n, list(a[:6]), list(a[-2:])]))\n", tmp_path)
+    rate, n, head, tail = json.loads(out)
+    assert rate == 16000 and n == 2000
+    assert head == x.ravel()[:6].tolist() and tail == x.ravel()[-2:].tolist()
+
+
+def test_nframes_set_upfront_and_array_input(tmp_path):
+    run("import array\nfrom microlearn import wave\n"
+        "w = wave.open('o.wav', 'wb')\n"
+        "w.setparams((1, 2, 44100, 3, 'NONE', 'not compressed'))\n"
+        "w.writeframes(array.array('h', [1, -2, 3]))\nw.close()\n", tmp_path)
+    rate, a = wavfile.read(tmp_path / "o.wav")
+    assert rate == 44100 and a.tolist() == [1, -2, 3]
+
+
+def test_extensible_and_extra_chunks(tmp_path):
+    # WAVE_FORMAT_EXTENSIBLE with PCM sub-format, a LIST chunk of odd size before data.
+    import struct
+    ch, width, rate, frames = 2, 2, 48000, 5
+    data = bytes(range(ch * width * frames))
+    guid = struct.pack("<H", 1) + b"\x00\x00\x00\x00\x10\x00\x80\x00\x00\xaa\x00\x38\x9b\x71"
+    fmt = struct.pack("<HHIIHHHHI", 0xFFFE, ch, rate, rate * ch * width, ch * width, 16, 22, 16, 3) + guid
+    lst = b"LIST" + struct.pack("<I", 3) + b"abc\x00"
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + lst + b"data" + struct.pack("<I", len(data)) + data
+    (tmp_path / "x.wav").write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
+    out = run("import binascii\nfrom microlearn import wave\n"
+              "w = wave.open('x.wav')\n"
+              "print(w.getnchannels(), w.getsampwidth(), w.getframerate(), w.getnframes(),"
+              " binascii.hexlify(w.readframes(99)).decode())\n", tmp_path)
+    assert out.split() == ["2", "2", "48000", "5", data.hex()]
+
+
+# ------------------------------------------------------------------- bad input
+
+def _good(tmp_path):
+    with pywave.open(str(tmp_path / "g.wav"), "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(bytes(400))
+    return (tmp_path / "g.wav").read_bytes()
+
+
+READ = ("from microlearn import wave\nw = wave.open('bad.wav')\n"
+        "n = 0\nwhile True:\n    b = w.readframes(7)\n    if not b: break\n    n += len(b)\nprint(n)")
+
+
+@pytest.mark.parametrize("cut", [0, 5, 12, 20, 30, 40, 44, 45, 100, 443])
+def test_truncated_wav(tmp_path, cut):
+    (tmp_path / "bad.wav").write_bytes(_good(tmp_path)[:cut])
+    err = run_error(READ, tmp_path)
+    assert err.startswith("Error: bad.wav: ") or err.startswith("ValueError: bad.wav: "), err
+    assert "truncated" in err or "not a WAVE" in err
+
+
+def test_truncated_stream_is_not_a_silent_short_read(tmp_path):
+    # A non-seekable stream: the size check happens while reading.
+    (tmp_path / "bad.wav").write_bytes(_good(tmp_path)[:300])
+    err = run_error("import io\nfrom microlearn import wave\n"
+                    "class S:\n"
+                    "    def __init__(self, b): self.b = io.BytesIO(b); self.name = 'stream.wav'\n"
+                    "    def read(self, n): return self.b.read(n)\n"
+                    "    def readinto(self, buf, n): return self.b.readinto(buf, n)\n"
+                    "w = wave.open(S(open('bad.wav', 'rb').read()))\n"
+                    "print(len(w.readframes(100)))", tmp_path)
+    assert "stream.wav: truncated: frame" in err and "of 100" in err
+
+
+@pytest.mark.parametrize("patch,what", [
+    ((20, b"\x03\x00"), "format 3 not supported"),          # IEEE float
+    ((34, b"\x0c\x00"), "12-bit"),
+    ((32, b"\x05\x00"), "block align"),
+    ((22, b"\x00\x00"), "0 channels"),
+    ((8, b"WAVX"), "not a WAVE"),
+    ((16, b"\x02\x00\x00\x00"), "fmt chunk of 2 bytes"),
+])
+def test_malformed_wav(tmp_path, patch, what):
+    data = bytearray(_good(tmp_path))
+    off, b = patch
+    data[off:off + len(b)] = b
+    (tmp_path / "bad.wav").write_bytes(bytes(data))
+    err = run_error(READ, tmp_path)
+    assert "bad.wav: " in err and what in err, err
+
+
+def test_writer_errors(tmp_path):
+    err = run_error("from microlearn import wave\nw = wave.open('o.wav', 'wb')\nw.writeframes(b'12')", tmp_path)
+    assert "must be set before writing" in err
+    err = run_error("from microlearn import wave\nw = wave.open('o.wav', 'wb')\n"
+                    "w.setnchannels(2); w.setsampwidth(2); w.setframerate(8000)\nw.writeframes(b'123')", tmp_path)
+    assert "not a whole number of frames" in err
+    err = run_error("from microlearn import wave\nw = wave.open('o.wav', 'wb')\nw.setsampwidth(5)", tmp_path)
+    assert "bad sample width 5" in err
