@@ -1,4 +1,5 @@
 // The C API's definitions in one translation unit: add this file to a C or
 // C++ firmware build and include <microlearn/microlearn.h> from C.
 #include "microlearn/c_api/common.hpp"
+#include "microlearn/c_api/dsp.hpp"
 #include "microlearn/c_api/trees.hpp"

@@ -80,6 +80,68 @@ int ml_trees_decision_function(const ml_trees_t* model, const void* x, int type,
 int ml_trees_score_samples(const ml_trees_t* model, const void* x, int type, size_t n_x,
                            float* out);
 
+/* ---- dsp: FFT, filters, DCT (include/microlearn/dsp/, docs/dsp.md) ------
+ * Every object is a small view over caller-owned buffers whose sizes the
+ * comments give; nothing allocates. Same conventions as numpy / scipy. */
+
+/* FFT sizes: powers of two from 8 to 4096. Twiddle tables: n floats (or
+ * n int16 for q15), filled by init. */
+typedef struct { uint32_t words[2]; const void* pointers[1]; } ml_fft_t;
+size_t ml_fft_twiddle_size(size_t n);
+/* Complex, in place on 2n interleaved floats; inverse scaled by 1/n. */
+int ml_fft_init(ml_fft_t* f, size_t n, float* twiddles, size_t n_twiddles);
+int ml_fft_forward(const ml_fft_t* f, float* data, size_t n_data);
+int ml_fft_inverse(const ml_fft_t* f, float* data, size_t n_data);
+/* Real input: x (n floats) -> out (n + 2 floats: n/2 + 1 interleaved bins);
+ * x may be out. inverse: spec (n + 2) -> out (n), not overlapping.
+ * power / magnitude: |X|^2 or |X| into out[0 .. n/2], out holding n + 2. */
+int ml_rfft_init(ml_fft_t* f, size_t n, float* twiddles, size_t n_twiddles);
+int ml_rfft_forward(const ml_fft_t* f, const float* x, size_t n_x, float* out, size_t n_out);
+int ml_rfft_inverse(const ml_fft_t* f, const float* spec, size_t n_spec, float* out, size_t n_out);
+int ml_rfft_power(const ml_fft_t* f, const float* x, size_t n_x, float* out, size_t n_out);
+int ml_rfft_magnitude(const ml_fft_t* f, const float* x, size_t n_x, float* out, size_t n_out);
+/* q15: forward gives fft(x) / n (complex, in place on 2n int16) and
+ * rfft(x) / n (real: x n int16 -> out n + 2 int16). */
+int ml_fft_q15_init(ml_fft_t* f, size_t n, int16_t* twiddles, size_t n_twiddles);
+int ml_fft_q15_forward(const ml_fft_t* f, int16_t* data, size_t n_data);
+int ml_fft_q15_inverse(const ml_fft_t* f, int16_t* data, size_t n_data);
+int ml_rfft_q15_init(ml_fft_t* f, size_t n, int16_t* twiddles, size_t n_twiddles);
+int ml_rfft_q15_forward(const ml_fft_t* f, const int16_t* x, size_t n_x, int16_t* out, size_t n_out);
+
+/* IIR, second-order sections in scipy's sos layout: n_sections rows of
+ * [b0 b1 b2 a0 a1 a2] (n_sos = 6 n_sections). float32: coeffs 5 n_sections
+ * floats, state 2 n_sections floats (transposed direct form II). q15:
+ * coeffs 5 n_sections int32, state 4 n_sections int32, scratch 5 n_sections
+ * floats used during init only (direct form I). process: y may be x. */
+typedef struct { uint32_t words[2]; void* pointers[2]; } ml_sos_t;
+int ml_sos_init(ml_sos_t* f, const float* sos, size_t n_sos, size_t n_sections, float* coeffs, float* state);
+int ml_sos_process(ml_sos_t* f, const float* x, float* y, size_t n);
+void ml_sos_reset(ml_sos_t* f);
+int ml_sos_q15_init(ml_sos_t* f, const float* sos, size_t n_sos, size_t n_sections, int32_t* coeffs,
+                    int32_t* state, float* scratch);
+int ml_sos_q15_process(ml_sos_t* f, const int16_t* x, int16_t* y, size_t n);
+void ml_sos_q15_reset(ml_sos_t* f);
+
+/* FIR with decimation: y = lfilter(h, 1, x)[::decimation], streaming.
+ * taps: n_taps, delay: 2 n_taps (float, or int16 for q15; q15 taps must lie
+ * in [-1, 1)). process writes ml_fir_outputs(f, n) values (*n_y) into y of
+ * capacity n_y_cap; y may be x. */
+typedef struct { uint32_t words[4]; void* pointers[2]; } ml_fir_t;
+int ml_fir_init(ml_fir_t* f, const float* h, size_t n_taps, size_t decimation, float* taps, float* delay);
+int ml_fir_process(ml_fir_t* f, const float* x, size_t n, float* y, size_t n_y_cap, size_t* n_y);
+int ml_fir_q15_init(ml_fir_t* f, const float* h, size_t n_taps, size_t decimation, int16_t* taps,
+                    int16_t* delay);
+int ml_fir_q15_process(ml_fir_t* f, const int16_t* x, size_t n, int16_t* y, size_t n_y_cap, size_t* n_y);
+size_t ml_fir_outputs(const ml_fir_t* f, size_t n);
+void ml_fir_reset(ml_fir_t* f);
+void ml_fir_q15_reset(ml_fir_t* f);
+
+/* DCT-II, first n_out of n coefficients, scipy.fft.dct(type=2, norm=None or
+ * 'ortho'). table: n * n_out floats. */
+typedef struct { uint32_t words[2]; const void* pointers[1]; } ml_dct_t;
+int ml_dct_init(ml_dct_t* d, size_t n, size_t n_out, int ortho, float* table, size_t n_table);
+int ml_dct_forward(const ml_dct_t* d, const float* x, size_t n_x, float* y, size_t n_y);
+
 #ifdef __cplusplus
 }
 #endif

@@ -19,6 +19,31 @@ inline bool is_fft_size(size_t n) {
     return is_power_of_two(n) && n >= kMinFftSize && n <= kMaxFftSize;
 }
 
+// log2 of a power of two.
+inline uint32_t log2_exact(size_t n) {
+    uint32_t k = 0;
+    while ((size_t(1) << k) < n) ++k;
+    return k;
+}
+
+// 1 / n for a power of two n, exactly (no float division: see math::divide).
+inline float reciprocal_pow2(size_t n) { return math::pow2i(-static_cast<int>(log2_exact(n))); }
+
+// a / b rounded down, by shift and subtract: Cortex-M0 has no divide
+// instruction and the engine links no division helpers.
+inline uint32_t udiv(uint32_t a, uint32_t b) {
+    if (b == 0) return 0;
+    uint32_t q = 0, r = 0;
+    for (int i = 31; i >= 0; --i) {
+        r = (r << 1) | ((a >> i) & 1u);
+        if (r >= b) {
+            r -= b;
+            q |= 1u << i;
+        }
+    }
+    return q;
+}
+
 inline int16_t saturate16(int32_t v) {
     return static_cast<int16_t>(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
 }

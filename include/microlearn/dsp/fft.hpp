@@ -49,7 +49,7 @@ inline size_t fft_twiddle_size(size_t n) { return n; }
 namespace detail {
 
 inline void make_twiddles(float* tw, uint32_t n) {
-    const float step = 2.0f / static_cast<float>(n);  // exact: n is a power of two
+    const float step = 2.0f * reciprocal_pow2(n);  // exact: n is a power of two
     for (uint32_t k = 0; k < n / 2; ++k) {
         float s, c;
         math::sincos_pi(static_cast<float>(k) * step, s, c);
@@ -77,14 +77,29 @@ inline void bit_reverse(T* d, uint32_t m) {
     }
 }
 
-// In-place radix-2 decimation-in-time FFT of m complex values, unscaled.
-// tw is the table of a size-N transform; this one uses every (N/m)-th entry.
+// Copies m complex values from src to dst in bit-reversed order.
+inline void bit_reverse_copy(const float* src, float* dst, uint32_t m) {
+    for (uint32_t i = 0, j = 0; i < m; ++i) {
+        uint64_t v;  // one complex value, moved as a whole
+        __builtin_memcpy(&v, src + 2 * i, sizeof v);
+        __builtin_memcpy(dst + 2 * j, &v, sizeof v);
+        uint32_t k = m >> 1;
+        while (j & k) {
+            j ^= k;
+            k >>= 1;
+        }
+        j |= k;
+    }
+}
+
+// Radix-2 decimation-in-time stages over m complex values already in
+// bit-reversed order, in place, unscaled. tw is the table of a size-N
+// transform; this one uses every (N/m)-th entry.
 template <bool kInverse>
-inline void cfft(float* d, uint32_t m, const float* tw, uint32_t stride) {
-    bit_reverse(d, m);
+inline void cfft_stages(float* d, uint32_t m, const float* tw, uint32_t stride) {
+    float* const end = d + 2 * m;
     // Stages 1 and 2 together: their twiddles are 1 and -+i.
-    for (uint32_t i = 0; i < 2 * m; i += 8) {
-        float* p = d + i;
+    for (float* p = d; p < end; p += 8) {
         const float t0r = p[0] + p[2], t0i = p[1] + p[3];
         const float t1r = p[0] - p[2], t1i = p[1] - p[3];
         const float t2r = p[4] + p[6], t2i = p[5] + p[7];
@@ -100,23 +115,32 @@ inline void cfft(float* d, uint32_t m, const float* tw, uint32_t stride) {
         p[6] = t1r - ur;
         p[7] = t1i - ui;
     }
-    for (uint32_t h = 4; h < m; h <<= 1) {
-        const uint32_t step = stride * (m / (2 * h));
-        for (uint32_t j = 0; j < h; ++j) {
-            const float wr = tw[2 * j * step];
-            const float wi = kInverse ? -tw[2 * j * step + 1] : tw[2 * j * step + 1];
-            for (uint32_t i = j; i < m; i += 2 * h) {
-                float* a = d + 2 * i;
+    // Twiddle step of the stage with half-size h: stride * m / (2h).
+    uint32_t step = (stride * m) >> 3;
+    for (uint32_t h = 4; h < m; h <<= 1, step >>= 1) {
+        const uint32_t span = 4 * h;  // floats from one butterfly group to the next
+        const float* w = tw;
+        for (uint32_t j = 0; j < h; ++j, w += 2 * step) {
+            const float wr = w[0];
+            const float wi = kInverse ? -w[1] : w[1];
+            for (float* a = d + 2 * j; a < end; a += span) {
                 float* b = a + 2 * h;
-                const float tr = b[0] * wr - b[1] * wi;
-                const float ti = b[0] * wi + b[1] * wr;
-                b[0] = a[0] - tr;
-                b[1] = a[1] - ti;
-                a[0] += tr;
-                a[1] += ti;
+                const float ar = a[0], ai = a[1], br = b[0], bi = b[1];
+                const float tr = br * wr - bi * wi;
+                const float ti = br * wi + bi * wr;
+                a[0] = ar + tr;
+                a[1] = ai + ti;
+                b[0] = ar - tr;
+                b[1] = ai - ti;
             }
         }
     }
+}
+
+template <bool kInverse>
+inline void cfft(float* d, uint32_t m, const float* tw, uint32_t stride) {
+    bit_reverse(d, m);
+    cfft_stages<kInverse>(d, m, tw, stride);
 }
 
 // q15 version: every stage halves (rounding), so the result is fft / m.
@@ -124,8 +148,8 @@ inline int32_t half_round(int32_t v) { return (v + 1) >> 1; }
 
 inline void cfft_q15(int16_t* d, uint32_t m, const int16_t* tw, uint32_t stride, bool inverse) {
     bit_reverse(d, m);
-    for (uint32_t h = 1; h < m; h <<= 1) {
-        const uint32_t step = stride * (m / (2 * h));
+    uint32_t step = stride * m >> 1;
+    for (uint32_t h = 1; h < m; h <<= 1, step >>= 1) {
         for (uint32_t j = 0; j < h; ++j) {
             const int32_t wr = tw[2 * j * step];
             const int32_t wi = inverse ? -tw[2 * j * step + 1] : tw[2 * j * step + 1];
@@ -181,7 +205,7 @@ inline Status fft_inverse(const Fft& f, float* data, size_t n_data) {
     if (f.n == 0 || data == nullptr) return Status::bad_argument;
     if (n_data != 2 * f.n) return Status::size_mismatch;
     detail::cfft<true>(data, f.n, f.twiddles, 1);
-    const float scale = 1.0f / static_cast<float>(f.n);  // exact: a power of two
+    const float scale = reciprocal_pow2(f.n);
     for (size_t i = 0; i < n_data; ++i) data[i] *= scale;
     return Status::ok;
 }
@@ -205,8 +229,12 @@ inline Status rfft_forward(const Rfft& r, const float* x, size_t n_x, float* out
     if (r.n == 0 || x == nullptr || out == nullptr) return Status::bad_argument;
     if (n_x != r.n || n_out < r.n + 2) return Status::size_mismatch;
     const uint32_t n = r.n, m = n / 2;
-    if (x != out) __builtin_memcpy(out, x, n * sizeof(float));
-    detail::cfft<false>(out, m, r.twiddles, 2);
+    // Pack z[t] = x[2t] + i x[2t+1] in bit-reversed order, then transform.
+    if (x != out)
+        detail::bit_reverse_copy(x, out, m);
+    else
+        detail::bit_reverse(out, m);
+    detail::cfft_stages<false>(out, m, r.twiddles, 2);
     // Split the packed transform Z (z[t] = x[2t] + i x[2t+1]) into X.
     const float z0r = out[0], z0i = out[1];
     out[0] = z0r + z0i;
@@ -237,7 +265,7 @@ inline Status rfft_inverse(const Rfft& r, const float* spec, size_t n_spec, floa
     if (n_spec < r.n + 2 || n_out != r.n) return Status::size_mismatch;
     const uint32_t n = r.n, m = n / 2;
     const float* tw = r.twiddles;
-    const float scale = 1.0f / static_cast<float>(n);  // the 1/2 of Fe, Fo and the 1/m
+    const float scale = reciprocal_pow2(n);  // the 1/2 of Fe, Fo and the 1/m
     out[0] = scale * (spec[0] + spec[n]);
     out[1] = scale * (spec[0] - spec[n]);
     for (uint32_t k = 1; k <= m / 2; ++k) {
@@ -282,7 +310,7 @@ inline Status rfft_magnitude(const Rfft& r, const float* x, size_t n_x, float* o
 namespace detail {
 
 inline void make_twiddles_q15(int16_t* tw, uint32_t n) {
-    const float step = 2.0f / static_cast<float>(n);
+    const float step = 2.0f * reciprocal_pow2(n);
     for (uint32_t k = 0; k < n / 2; ++k) {
         float s, c;
         math::sincos_pi(static_cast<float>(k) * step, s, c);

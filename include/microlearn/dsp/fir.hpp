@@ -34,7 +34,8 @@ using FirQ15 = FirT<int16_t, int16_t>;
 
 inline size_t fir_outputs(uint32_t decimation, uint32_t phase, size_t n) {
     // Outputs come at samples phase, phase + D, ... of this block.
-    return n > phase ? (n - phase - 1) / decimation + 1 : 0;
+    if (n <= phase) return 0;
+    return decimation == 1 ? n - phase : udiv(static_cast<uint32_t>(n - phase - 1), decimation) + 1;
 }
 
 template <typename T, typename Tap>

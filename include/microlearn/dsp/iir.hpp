@@ -82,10 +82,35 @@ inline void sos_reset(Sos& f) {
 }
 
 // y = sosfilt(sos, x) continuing from the stored state; y may be x.
+// Sections run two at a time (the intermediate signal stays in registers),
+// then a last single one when their number is odd.
 inline Status sos_process(Sos& f, const float* x, float* y, size_t n) {
     if (f.n_sections == 0 || x == nullptr || y == nullptr) return Status::bad_argument;
     const float* in = x;
-    for (uint32_t s = 0; s < f.n_sections; ++s) {
+    uint32_t s = 0;
+    for (; s + 1 < f.n_sections; s += 2) {
+        const float* c = f.coeffs + 5 * s;
+        const float b0 = c[0], b1 = c[1], b2 = c[2], a1 = c[3], a2 = c[4];
+        const float d0 = c[5], d1 = c[6], d2 = c[7], e1 = c[8], e2 = c[9];
+        float* st = f.state + 2 * s;
+        float s1 = st[0], s2 = st[1], u1 = st[2], u2 = st[3];
+        for (size_t i = 0; i < n; ++i) {
+            const float v = in[i];
+            const float o = b0 * v + s1;
+            s1 = b1 * v - a1 * o + s2;
+            s2 = b2 * v - a2 * o;
+            const float p = d0 * o + u1;
+            u1 = d1 * o - e1 * p + u2;
+            u2 = d2 * o - e2 * p;
+            y[i] = p;
+        }
+        st[0] = s1;
+        st[1] = s2;
+        st[2] = u1;
+        st[3] = u2;
+        in = y;  // later sections run in place on the output
+    }
+    if (s < f.n_sections) {
         const float* c = f.coeffs + 5 * s;
         const float b0 = c[0], b1 = c[1], b2 = c[2], a1 = c[3], a2 = c[4];
         float s1 = f.state[2 * s], s2 = f.state[2 * s + 1];
@@ -98,7 +123,6 @@ inline Status sos_process(Sos& f, const float* x, float* y, size_t n) {
         }
         f.state[2 * s] = s1;
         f.state[2 * s + 1] = s2;
-        in = y;  // later sections run in place on the output
     }
     return Status::ok;
 }

@@ -1,0 +1,190 @@
+// Definitions of the dsp C API functions (microlearn.h).
+// Include from exactly one C++ translation unit.
+#pragma once
+#include "../microlearn.h"
+#include "../dsp/dct.hpp"
+#include "../dsp/fft.hpp"
+#include "../dsp/fir.hpp"
+#include "../dsp/iir.hpp"
+
+namespace microlearn {
+namespace c_api {
+
+// The C handles are opaque storage for the engine's structs.
+template <typename Engine, typename Handle>
+inline Engine& dsp_handle(Handle* h) {
+    static_assert(sizeof(Engine) <= sizeof(Handle), "C handle too small");
+    static_assert(alignof(Engine) <= alignof(Handle), "C handle under-aligned");
+    return *reinterpret_cast<Engine*>(h);
+}
+
+template <typename Engine, typename Handle>
+inline const Engine& dsp_handle(const Handle* h) {
+    static_assert(sizeof(Engine) <= sizeof(Handle), "C handle too small");
+    static_assert(alignof(Engine) <= alignof(Handle), "C handle under-aligned");
+    return *reinterpret_cast<const Engine*>(h);
+}
+
+inline int dsp_code(Status s) { return static_cast<int>(s); }
+
+}  // namespace c_api
+}  // namespace microlearn
+
+extern "C" {
+
+size_t ml_fft_twiddle_size(size_t n) { return microlearn::dsp::fft_twiddle_size(n); }
+
+#define ML_DSP_NULL_CHECK(p) \
+    if ((p) == nullptr) return ML_BAD_ARGUMENT
+
+int ml_fft_init(ml_fft_t* f, size_t n, float* tw, size_t n_tw) {
+    using namespace microlearn;
+    ML_DSP_NULL_CHECK(f);
+    return c_api::dsp_code(dsp::fft_init(c_api::dsp_handle<dsp::Fft>(f), n, tw, n_tw));
+}
+int ml_fft_forward(const ml_fft_t* f, float* data, size_t n_data) {
+    using namespace microlearn;
+    ML_DSP_NULL_CHECK(f);
+    return c_api::dsp_code(dsp::fft_forward(c_api::dsp_handle<dsp::Fft>(f), data, n_data));
+}
+int ml_fft_inverse(const ml_fft_t* f, float* data, size_t n_data) {
+    using namespace microlearn;
+    ML_DSP_NULL_CHECK(f);
+    return c_api::dsp_code(dsp::fft_inverse(c_api::dsp_handle<dsp::Fft>(f), data, n_data));
+}
+
+int ml_rfft_init(ml_fft_t* f, size_t n, float* tw, size_t n_tw) {
+    using namespace microlearn;
+    ML_DSP_NULL_CHECK(f);
+    return c_api::dsp_code(dsp::rfft_init(c_api::dsp_handle<dsp::Rfft>(f), n, tw, n_tw));
+}
+int ml_rfft_forward(const ml_fft_t* f, const float* x, size_t n_x, float* out, size_t n_out) {
+    using namespace microlearn;
+    ML_DSP_NULL_CHECK(f);
+    return c_api::dsp_code(dsp::rfft_forward(c_api::dsp_handle<dsp::Rfft>(f), x, n_x, out, n_out));
+}
+int ml_rfft_inverse(const ml_fft_t* f, const float* spec, size_t n_spec, float* out, size_t n_out) {
+    using namespace microlearn;
+    ML_DSP_NULL_CHECK(f);
+    return c_api::dsp_code(dsp::rfft_inverse(c_api::dsp_handle<dsp::Rfft>(f), spec, n_spec, out, n_out));
+}
+int ml_rfft_power(const ml_fft_t* f, const float* x, size_t n_x, float* out, size_t n_out) {
+    using namespace microlearn;
+    ML_DSP_NULL_CHECK(f);
+    return c_api::dsp_code(dsp::rfft_power(c_api::dsp_handle<dsp::Rfft>(f), x, n_x, out, n_out));
+}
+int ml_rfft_magnitude(const ml_fft_t* f, const float* x, size_t n_x, float* out, size_t n_out) {
+    using namespace microlearn;
+    ML_DSP_NULL_CHECK(f);
+    return c_api::dsp_code(dsp::rfft_magnitude(c_api::dsp_handle<dsp::Rfft>(f), x, n_x, out, n_out));
+}
+
+int ml_fft_q15_init(ml_fft_t* f, size_t n, int16_t* tw, size_t n_tw) {
+    using namespace microlearn;
+    ML_DSP_NULL_CHECK(f);
+    return c_api::dsp_code(dsp::fft_q15_init(c_api::dsp_handle<dsp::FftQ15>(f), n, tw, n_tw));
+}
+int ml_fft_q15_forward(const ml_fft_t* f, int16_t* data, size_t n_data) {
+    using namespace microlearn;
+    ML_DSP_NULL_CHECK(f);
+    return c_api::dsp_code(dsp::fft_q15_forward(c_api::dsp_handle<dsp::FftQ15>(f), data, n_data));
+}
+int ml_fft_q15_inverse(const ml_fft_t* f, int16_t* data, size_t n_data) {
+    using namespace microlearn;
+    ML_DSP_NULL_CHECK(f);
+    return c_api::dsp_code(dsp::fft_q15_inverse(c_api::dsp_handle<dsp::FftQ15>(f), data, n_data));
+}
+int ml_rfft_q15_init(ml_fft_t* f, size_t n, int16_t* tw, size_t n_tw) {
+    using namespace microlearn;
+    ML_DSP_NULL_CHECK(f);
+    return c_api::dsp_code(dsp::rfft_q15_init(c_api::dsp_handle<dsp::RfftQ15>(f), n, tw, n_tw));
+}
+int ml_rfft_q15_forward(const ml_fft_t* f, const int16_t* x, size_t n_x, int16_t* out, size_t n_out) {
+    using namespace microlearn;
+    ML_DSP_NULL_CHECK(f);
+    return c_api::dsp_code(dsp::rfft_q15_forward(c_api::dsp_handle<dsp::RfftQ15>(f), x, n_x, out, n_out));
+}
+
+int ml_sos_init(ml_sos_t* f, const float* sos, size_t n_sos, size_t n_sections, float* coeffs, float* state) {
+    using namespace microlearn;
+    ML_DSP_NULL_CHECK(f);
+    return c_api::dsp_code(dsp::sos_init(c_api::dsp_handle<dsp::Sos>(f), sos, n_sos, n_sections, coeffs, state));
+}
+int ml_sos_process(ml_sos_t* f, const float* x, float* y, size_t n) {
+    using namespace microlearn;
+    ML_DSP_NULL_CHECK(f);
+    return c_api::dsp_code(dsp::sos_process(c_api::dsp_handle<dsp::Sos>(f), x, y, n));
+}
+void ml_sos_reset(ml_sos_t* f) {
+    using namespace microlearn;
+    if (f != nullptr && c_api::dsp_handle<dsp::Sos>(f).state != nullptr) dsp::sos_reset(c_api::dsp_handle<dsp::Sos>(f));
+}
+int ml_sos_q15_init(ml_sos_t* f, const float* sos, size_t n_sos, size_t n_sections, int32_t* coeffs,
+                    int32_t* state, float* scratch) {
+    using namespace microlearn;
+    ML_DSP_NULL_CHECK(f);
+    ML_DSP_NULL_CHECK(scratch);
+    return c_api::dsp_code(dsp::sos_q15_init(c_api::dsp_handle<dsp::SosQ15>(f), sos, n_sos, n_sections, coeffs, state, scratch));
+}
+int ml_sos_q15_process(ml_sos_t* f, const int16_t* x, int16_t* y, size_t n) {
+    using namespace microlearn;
+    ML_DSP_NULL_CHECK(f);
+    return c_api::dsp_code(dsp::sos_q15_process(c_api::dsp_handle<dsp::SosQ15>(f), x, y, n));
+}
+void ml_sos_q15_reset(ml_sos_t* f) {
+    using namespace microlearn;
+    if (f != nullptr && c_api::dsp_handle<dsp::SosQ15>(f).state != nullptr) dsp::sos_q15_reset(c_api::dsp_handle<dsp::SosQ15>(f));
+}
+
+int ml_fir_init(ml_fir_t* f, const float* h, size_t n_taps, size_t decimation, float* taps, float* delay) {
+    using namespace microlearn;
+    ML_DSP_NULL_CHECK(f);
+    return c_api::dsp_code(dsp::fir_init(c_api::dsp_handle<dsp::Fir>(f), h, n_taps, decimation, taps, delay));
+}
+int ml_fir_process(ml_fir_t* f, const float* x, size_t n, float* y, size_t n_y_cap, size_t* n_y) {
+    using namespace microlearn;
+    ML_DSP_NULL_CHECK(f);
+    ML_DSP_NULL_CHECK(n_y);
+    return c_api::dsp_code(dsp::fir_process(c_api::dsp_handle<dsp::Fir>(f), x, n, y, n_y_cap, *n_y));
+}
+int ml_fir_q15_init(ml_fir_t* f, const float* h, size_t n_taps, size_t decimation, int16_t* taps,
+                    int16_t* delay) {
+    using namespace microlearn;
+    ML_DSP_NULL_CHECK(f);
+    return c_api::dsp_code(dsp::fir_q15_init(c_api::dsp_handle<dsp::FirQ15>(f), h, n_taps, decimation, taps, delay));
+}
+int ml_fir_q15_process(ml_fir_t* f, const int16_t* x, size_t n, int16_t* y, size_t n_y_cap, size_t* n_y) {
+    using namespace microlearn;
+    ML_DSP_NULL_CHECK(f);
+    ML_DSP_NULL_CHECK(n_y);
+    return c_api::dsp_code(dsp::fir_process(c_api::dsp_handle<dsp::FirQ15>(f), x, n, y, n_y_cap, *n_y));
+}
+size_t ml_fir_outputs(const ml_fir_t* f, size_t n) {
+    using namespace microlearn;
+    // Same layout for both scalar types.
+    const auto& e = c_api::dsp_handle<dsp::Fir>(f);
+    return e.n_taps == 0 ? 0 : dsp::fir_outputs(e.decimation, e.phase, n);
+}
+void ml_fir_reset(ml_fir_t* f) {
+    using namespace microlearn;
+    if (f != nullptr && c_api::dsp_handle<dsp::Fir>(f).n_taps != 0) dsp::fir_reset(c_api::dsp_handle<dsp::Fir>(f));
+}
+void ml_fir_q15_reset(ml_fir_t* f) {
+    using namespace microlearn;
+    if (f != nullptr && c_api::dsp_handle<dsp::FirQ15>(f).n_taps != 0) dsp::fir_reset(c_api::dsp_handle<dsp::FirQ15>(f));
+}
+
+int ml_dct_init(ml_dct_t* d, size_t n, size_t n_out, int ortho, float* table, size_t n_table) {
+    using namespace microlearn;
+    ML_DSP_NULL_CHECK(d);
+    return c_api::dsp_code(dsp::dct_init(c_api::dsp_handle<dsp::Dct>(d), n, n_out, ortho != 0, table, n_table));
+}
+int ml_dct_forward(const ml_dct_t* d, const float* x, size_t n_x, float* y, size_t n_y) {
+    using namespace microlearn;
+    ML_DSP_NULL_CHECK(d);
+    return c_api::dsp_code(dsp::dct_forward(c_api::dsp_handle<dsp::Dct>(d), x, n_x, y, n_y));
+}
+
+#undef ML_DSP_NULL_CHECK
+
+}  // extern "C"
