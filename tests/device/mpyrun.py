@@ -31,12 +31,16 @@ def unix_binary():
 
 
 def device_lib(arch="x64"):
-    """Builds the device package for `arch` once per session; returns its lib folder."""
+    """Builds the device package (.py files and _arrays) for `arch` once per
+    session; returns its lib folder."""
     if arch not in _built:
         build = ROOT / "build" / "device-tests" / arch
         env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
+        # Only what these tests use: the package's .py files and _arrays.mpy.
+        targets = [str(build / "lib/microlearn/_arrays.mpy")]
+        targets += [str(build / "lib/microlearn" / p.name) for p in (ROOT / "device/microlearn").glob("*.py")]
         proc = subprocess.run(["make", "-C", str(ROOT / "device"), f"ARCH={arch}", f"MPY_DIR={mpy_dir()}",
-                               f"BUILD={build}", f"PYTHON={sys.executable}"],
+                               f"BUILD={build}", f"PYTHON={sys.executable}", *targets],
                               capture_output=True, text=True, env=env)
         if proc.returncode != 0:
             raise RuntimeError("device build failed:\n" + proc.stdout[-3000:] + proc.stderr[-3000:])
