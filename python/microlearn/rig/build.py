@@ -377,8 +377,12 @@ def build_natmods(arch: str) -> Path:
     return lib
 
 
-def setup(targets: Optional[Iterable[str]] = None, natmods: bool = False) -> None:
-    """Build everything the targets need (default: all). natmods: also device/."""
+def setup(targets: Optional[Iterable[str]] = None, natmods: bool = True) -> None:
+    """Build everything the targets need (default: all targets).
+
+    natmods: also build microlearn's device package (device/Makefile) for each
+    target's arch, if that Makefile exists.
+    """
     names = list(targets) if targets else list(TARGETS)
     chosen = [get_target(n) for n in names]
     fetch_source()
@@ -390,6 +394,7 @@ def setup(targets: Optional[Iterable[str]] = None, natmods: bool = False) -> Non
             build_qemu(t.board)
             build_plugin()
         build_markers(t.arch)
-        if natmods:
-            build_natmods(t.arch)
+    if natmods and (paths.repo_root() / "device" / "Makefile").is_file():
+        for arch in dict.fromkeys(t.arch for t in chosen):
+            build_natmods(arch)
     log("setup complete: " + ", ".join(t.name for t in chosen))

@@ -73,18 +73,20 @@ class RunResult:
 
 
 def _script_source(script: Union[str, os.PathLike]) -> (str, bytes):
-    """(file name, bytes) of the script: a path (os.PathLike, or a str naming an
-    existing file) or else the source text itself (named script.py)."""
+    """(file name, bytes) of the script.
+
+    A path is an os.PathLike, or a str that looks like a file name (one word ending
+    in .py); anything else is the source text itself, named script.py.
+    """
+    if isinstance(script, (bytes, bytearray)):
+        return "script.py", bytes(script)
     if isinstance(script, os.PathLike) or (
-        isinstance(script, str) and "\n" not in script and script.endswith(".py")
-        and os.path.isfile(script)
+        isinstance(script, str) and script.endswith(".py") and len(script.split()) == 1
     ):
         p = Path(script)
         if not p.is_file():
             raise RigError(f"script {p} does not exist")
         return p.name, p.read_bytes()
-    if isinstance(script, (bytes, bytearray)):
-        return "script.py", bytes(script)
     return "script.py", script.encode("utf-8")
 
 

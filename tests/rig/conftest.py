@@ -1,0 +1,55 @@
+"""Fixtures for the rig tests: real MicroPython (unix port, QEMU boards).
+
+The first test session builds MicroPython (about 40 s, cached under build/)."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "python"))  # microlearn may not be installed
+
+from microlearn.rig import build, paths  # noqa: E402
+
+# The targets every test runs on; cortex-m0 shares the board with cortex-m3, so a
+# few tests cover it separately.
+TARGETS = ["unix", "cortex-m3"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def rig_built():
+    """Build MicroPython and the rig's helpers once (no device/ natmods needed)."""
+    build.setup(["unix", "cortex-m3", "cortex-m0"], natmods=False)
+
+
+@pytest.fixture(scope="session")
+def make_lib(tmp_path_factory):
+    """make_lib(arch) -> a lib folder holding a package with .py, bytecode .mpy and a
+    native .mpy (a copy of _markers, built for arch)."""
+    made = {}
+
+    def make(arch):
+        if arch in made:
+            return made[arch]
+        lib = tmp_path_factory.mktemp(f"lib-{arch}")
+        pkg = lib / "mypkg"
+        pkg.mkdir()
+        (pkg / "__init__.py").write_text("from .helper import double\nNAME = 'mypkg'\n")
+        src = lib / "helper_src.py"
+        src.write_text("def double(x):\n    return 2 * x\n")
+        import subprocess
+
+        subprocess.run([str(build.build_mpy_cross()), "-o", str(pkg / "helper.mpy"),
+                        str(src)], check=True)
+        src.unlink()
+        (pkg / "native.mpy").write_bytes(build.build_markers(arch).read_bytes())
+        made[arch] = lib
+        return lib
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def scripts_dir():
+    return Path(__file__).resolve().parent / "scripts"
