@@ -1,0 +1,306 @@
+// Host bindings of the dsp family (microlearn/dsp/), as microlearn._engine.dsp.
+// Same kernels and layouts as the device's _dsp module; results come back
+// as new numpy arrays (interleaved re, im where the device uses that).
+#include "bindings.hpp"
+
+#include "microlearn/dsp/dct.hpp"
+#include "microlearn/dsp/fft.hpp"
+#include "microlearn/dsp/fir.hpp"
+#include "microlearn/dsp/iir.hpp"
+
+namespace dsp = microlearn::dsp;
+using microlearn::Status;
+using microlearn::bindings::raise_status;
+using microlearn::bindings::Rows;
+
+namespace {
+
+void check(Status st, const char* what) {
+    if (st != Status::ok) raise_status(st, what);
+}
+
+template <typename T>
+const T* vec(const Rows<T>& a, size_t& n, const char* what) {
+    if (a.ndim() != 1) throw py::value_error(std::string(what) + " must be 1-dimensional");
+    n = static_cast<size_t>(a.shape(0));
+    return a.data();
+}
+
+template <typename T>
+const T* vec_exact(const Rows<T>& a, size_t want, const char* what) {
+    size_t n;
+    const T* p = vec(a, n, what);
+    if (n != want)
+        throw py::value_error(std::string(what) + " must hold " + std::to_string(want) + " items, got " +
+                              std::to_string(n));
+    return p;
+}
+
+void check_fft_size(size_t n) {
+    if (!dsp::is_fft_size(n)) throw py::value_error("FFT size must be a power of two from 8 to 4096");
+}
+
+class FFT {
+public:
+    explicit FFT(size_t n) : tw_(n) {
+        check_fft_size(n);
+        check(dsp::fft_init(f_, n, tw_.data(), tw_.size()), "FFT");
+    }
+    py::array_t<float> forward(const Rows<float>& buf) const { return run(buf, false); }
+    py::array_t<float> inverse(const Rows<float>& buf) const { return run(buf, true); }
+    size_t size() const { return f_.n; }
+
+private:
+    py::array_t<float> run(const Rows<float>& buf, bool inv) const {
+        const float* d = vec_exact(buf, 2 * f_.n, "buf (interleaved re, im)");
+        py::array_t<float> out(2 * f_.n);
+        std::memcpy(out.mutable_data(), d, 2 * f_.n * sizeof(float));
+        check(inv ? dsp::fft_inverse(f_, out.mutable_data(), 2 * f_.n) : dsp::fft_forward(f_, out.mutable_data(), 2 * f_.n),
+              "FFT");
+        return out;
+    }
+    std::vector<float> tw_;
+    dsp::Fft f_;
+};
+
+class RFFT {
+public:
+    explicit RFFT(size_t n) : tw_(n) {
+        check_fft_size(n);
+        check(dsp::rfft_init(f_, n, tw_.data(), tw_.size()), "RFFT");
+    }
+    py::array_t<float> forward(const Rows<float>& x) const {
+        py::array_t<float> out(f_.n + 2);
+        check(dsp::rfft_forward(f_, vec_exact(x, f_.n, "x"), f_.n, out.mutable_data(), f_.n + 2), "RFFT");
+        return out;
+    }
+    py::array_t<float> inverse(const Rows<float>& spec) const {
+        py::array_t<float> out(f_.n);
+        check(dsp::rfft_inverse(f_, vec_exact(spec, f_.n + 2, "spec"), f_.n + 2, out.mutable_data(), f_.n), "RFFT");
+        return out;
+    }
+    py::array_t<float> power(const Rows<float>& x) const { return spectrum(x, false); }
+    py::array_t<float> magnitude(const Rows<float>& x) const { return spectrum(x, true); }
+    size_t size() const { return f_.n; }
+
+private:
+    py::array_t<float> spectrum(const Rows<float>& x, bool mag) const {
+        std::vector<float> tmp(f_.n + 2);
+        const float* p = vec_exact(x, f_.n, "x");
+        check(mag ? dsp::rfft_magnitude(f_, p, f_.n, tmp.data(), tmp.size()) : dsp::rfft_power(f_, p, f_.n, tmp.data(), tmp.size()),
+              "RFFT");
+        py::array_t<float> out(f_.n / 2 + 1);
+        std::memcpy(out.mutable_data(), tmp.data(), (f_.n / 2 + 1) * sizeof(float));
+        return out;
+    }
+    std::vector<float> tw_;
+    dsp::Rfft f_;
+};
+
+class FFTQ15 {
+public:
+    explicit FFTQ15(size_t n) : tw_(n) {
+        check_fft_size(n);
+        check(dsp::fft_q15_init(f_, n, tw_.data(), tw_.size()), "FFTQ15");
+    }
+    py::array_t<int16_t> forward(const Rows<int16_t>& buf) const { return run(buf, false); }
+    py::array_t<int16_t> inverse(const Rows<int16_t>& buf) const { return run(buf, true); }
+
+private:
+    py::array_t<int16_t> run(const Rows<int16_t>& buf, bool inv) const {
+        const int16_t* d = vec_exact(buf, 2 * f_.n, "buf (interleaved re, im)");
+        py::array_t<int16_t> out(2 * f_.n);
+        std::memcpy(out.mutable_data(), d, 2 * f_.n * sizeof(int16_t));
+        check(inv ? dsp::fft_q15_inverse(f_, out.mutable_data(), 2 * f_.n)
+                  : dsp::fft_q15_forward(f_, out.mutable_data(), 2 * f_.n),
+              "FFTQ15");
+        return out;
+    }
+    std::vector<int16_t> tw_;
+    dsp::FftQ15 f_;
+};
+
+class RFFTQ15 {
+public:
+    explicit RFFTQ15(size_t n) : tw_(n) {
+        check_fft_size(n);
+        check(dsp::rfft_q15_init(f_, n, tw_.data(), tw_.size()), "RFFTQ15");
+    }
+    py::array_t<int16_t> forward(const Rows<int16_t>& x) const {
+        py::array_t<int16_t> out(f_.n + 2);
+        check(dsp::rfft_q15_forward(f_, vec_exact(x, f_.n, "x"), f_.n, out.mutable_data(), f_.n + 2), "RFFTQ15");
+        return out;
+    }
+
+private:
+    std::vector<int16_t> tw_;
+    dsp::RfftQ15 f_;
+};
+
+std::vector<float> sos_rows(const Rows<float>& sos, size_t& n_sections) {
+    if (sos.ndim() == 2 && sos.shape(1) == 6) {
+        n_sections = static_cast<size_t>(sos.shape(0));
+    } else if (sos.ndim() == 1 && sos.shape(0) % 6 == 0) {
+        n_sections = static_cast<size_t>(sos.shape(0) / 6);
+    } else {
+        throw py::value_error("sos must have shape (n_sections, 6): rows [b0, b1, b2, a0, a1, a2]");
+    }
+    if (n_sections == 0) throw py::value_error("sos must have at least one section");
+    return std::vector<float>(sos.data(), sos.data() + 6 * n_sections);
+}
+
+void sos_status(Status st) {
+    if (st == Status::bad_parameter) throw py::value_error("every section needs a finite, nonzero a0 and finite coefficients");
+    if (st == Status::out_of_range) throw py::value_error("coefficients too large for q15");
+    check(st, "SOS");
+}
+
+class SOS {
+public:
+    explicit SOS(const Rows<float>& sos) {
+        size_t ns;
+        const auto rows = sos_rows(sos, ns);
+        coeffs_.resize(5 * ns);
+        state_.resize(2 * ns);
+        sos_status(dsp::sos_init(f_, rows.data(), rows.size(), ns, coeffs_.data(), state_.data()));
+    }
+    py::array_t<float> process(const Rows<float>& x) {
+        size_t n;
+        const float* p = vec(x, n, "x");
+        py::array_t<float> out(n);
+        check(dsp::sos_process(f_, p, out.mutable_data(), n), "SOS");
+        return out;
+    }
+    void reset() { dsp::sos_reset(f_); }
+    py::array_t<float> state() const { return py::array_t<float>(state_.size(), state_.data()); }
+
+private:
+    std::vector<float> coeffs_, state_;
+    dsp::Sos f_;
+};
+
+class SOSQ15 {
+public:
+    explicit SOSQ15(const Rows<float>& sos) {
+        size_t ns;
+        const auto rows = sos_rows(sos, ns);
+        coeffs_.resize(5 * ns);
+        state_.resize(4 * ns);
+        std::vector<float> scratch(5 * ns);
+        sos_status(dsp::sos_q15_init(f_, rows.data(), rows.size(), ns, coeffs_.data(), state_.data(), scratch.data()));
+    }
+    py::array_t<int16_t> process(const Rows<int16_t>& x) {
+        size_t n;
+        const int16_t* p = vec(x, n, "x");
+        py::array_t<int16_t> out(n);
+        check(dsp::sos_q15_process(f_, p, out.mutable_data(), n), "SOSQ15");
+        return out;
+    }
+    void reset() { dsp::sos_q15_reset(f_); }
+    uint32_t frac_bits() const { return f_.frac_bits; }
+
+private:
+    std::vector<int32_t> coeffs_, state_;
+    dsp::SosQ15 f_;
+};
+
+template <typename T, typename Tap>
+class FIRT {
+public:
+    FIRT(const Rows<float>& h, size_t decimation) {
+        size_t n;
+        const float* p = vec(h, n, "taps");
+        if (n == 0) throw py::value_error("taps must not be empty");
+        if (decimation < 1 || decimation > 65535) throw py::value_error("decimation must be from 1 to 65535");
+        taps_.resize(n);
+        delay_.resize(2 * n);
+        Status st;
+        if constexpr (sizeof(T) == 4)
+            st = dsp::fir_init(f_, p, n, decimation, taps_.data(), delay_.data());
+        else
+            st = dsp::fir_q15_init(f_, p, n, decimation, taps_.data(), delay_.data());
+        if (st == Status::out_of_range) throw py::value_error("q15 taps must lie in [-1, 1)");
+        check(st, "FIR");
+    }
+    py::array_t<T> process(const Rows<T>& x) {
+        size_t n;
+        const T* p = vec(x, n, "x");
+        const size_t k = dsp::fir_outputs(f_, n);
+        py::array_t<T> out(k);
+        size_t n_y;
+        check(dsp::fir_process(f_, p, n, out.mutable_data(), k, n_y), "FIR");
+        return out;
+    }
+    size_t outputs(size_t n) const { return dsp::fir_outputs(f_, n); }
+    void reset() { dsp::fir_reset(f_); }
+
+private:
+    std::vector<Tap> taps_;
+    std::vector<T> delay_;
+    dsp::FirT<T, Tap> f_;
+};
+
+class DCT {
+public:
+    DCT(size_t n, size_t n_out, bool ortho) : table_(n * n_out) {
+        if (n == 0 || n_out == 0 || n_out > n || n > 4096) throw py::value_error("need 1 <= n_out <= n <= 4096");
+        check(dsp::dct_init(d_, n, n_out, ortho, table_.data(), table_.size()), "DCT");
+    }
+    py::array_t<float> forward(const Rows<float>& x) const {
+        py::array_t<float> out(d_.n_out);
+        check(dsp::dct_forward(d_, vec_exact(x, d_.n, "x"), d_.n, out.mutable_data(), d_.n_out), "DCT");
+        return out;
+    }
+
+private:
+    std::vector<float> table_;
+    dsp::Dct d_;
+};
+
+}  // namespace
+
+void microlearn::bindings::bind_dsp(py::module_& parent) {
+    py::module_ m = parent.def_submodule("dsp", "microlearn's dsp kernels (same code as the device)");
+    py::class_<FFT>(m, "FFT")
+        .def(py::init<size_t>())
+        .def("forward", &FFT::forward)
+        .def("inverse", &FFT::inverse)
+        .def("size", &FFT::size);
+    py::class_<RFFT>(m, "RFFT")
+        .def(py::init<size_t>())
+        .def("forward", &RFFT::forward)
+        .def("inverse", &RFFT::inverse)
+        .def("power", &RFFT::power)
+        .def("magnitude", &RFFT::magnitude)
+        .def("size", &RFFT::size);
+    py::class_<FFTQ15>(m, "FFTQ15")
+        .def(py::init<size_t>())
+        .def("forward", &FFTQ15::forward)
+        .def("inverse", &FFTQ15::inverse);
+    py::class_<RFFTQ15>(m, "RFFTQ15").def(py::init<size_t>()).def("forward", &RFFTQ15::forward);
+    py::class_<SOS>(m, "SOS")
+        .def(py::init<const Rows<float>&>())
+        .def("process", &SOS::process)
+        .def("reset", &SOS::reset)
+        .def("state", &SOS::state);
+    py::class_<SOSQ15>(m, "SOSQ15")
+        .def(py::init<const Rows<float>&>())
+        .def("process", &SOSQ15::process)
+        .def("reset", &SOSQ15::reset)
+        .def("frac_bits", &SOSQ15::frac_bits);
+    using FIR = FIRT<float, float>;
+    using FIRQ15 = FIRT<int16_t, int16_t>;
+    py::class_<FIR>(m, "FIR")
+        .def(py::init<const Rows<float>&, size_t>(), py::arg("taps"), py::arg("decimation") = 1)
+        .def("process", &FIR::process)
+        .def("outputs", &FIR::outputs)
+        .def("reset", &FIR::reset);
+    py::class_<FIRQ15>(m, "FIRQ15")
+        .def(py::init<const Rows<float>&, size_t>(), py::arg("taps"), py::arg("decimation") = 1)
+        .def("process", &FIRQ15::process)
+        .def("outputs", &FIRQ15::outputs)
+        .def("reset", &FIRQ15::reset);
+    py::class_<DCT>(m, "DCT")
+        .def(py::init<size_t, size_t, bool>(), py::arg("n"), py::arg("n_out"), py::arg("ortho"))
+        .def("forward", &DCT::forward);
+}
