@@ -92,8 +92,39 @@ def _header(typecode, shape, total=0):
 
 
 def _read_full(f, buf, nbytes):
-    # MicroPython's readinto reads until full or end of file.
-    return f.readinto(buf, nbytes) if nbytes else 0
+    # Reads nbytes (whole items) into the start of buf; returns the bytes read,
+    # fewer only at the end of the stream. Works with any readinto(buf): MicroPython's
+    # files fill the buffer in one call, other streams may need several.
+    isz = _itemsize(buf)
+    mv = memoryview(buf)
+    n = nbytes // isz
+    total = 0
+    while total < nbytes:
+        k = total // isz
+        got = f.readinto(buf if k == 0 and n == len(buf) else mv[k:n])
+        if not got:
+            break
+        total += got
+        part = total % isz
+        if part:  # the stream stopped inside an item: finish it byte-wise
+            more = _read(f, isz - part)
+            if len(more) < isz - part:
+                return total - part
+            k = total // isz
+            buf[k] = struct.unpack("<" + typecode(buf), bytes(mv[k:k + 1])[:part] + more)[0]
+            total += len(more)
+    return total
+
+
+def _read(f, n):
+    # f.read(n), continued across short reads (fewer bytes only at the end).
+    b = f.read(n) or b""
+    while len(b) < n:
+        more = f.read(n - len(b))
+        if not more:
+            break
+        b += more
+    return b
 
 
 def _field(name, h, key):
@@ -136,7 +167,7 @@ def _parse_header(name, h):
 def read_header(f, name=None):
     """Reads an .npy header from stream f; returns (typecode, shape, descr)."""
     name = name or _name(f)
-    pre = f.read(10)
+    pre = _read(f, 10)
     if len(pre) < 10 or pre[:6] != _MAGIC:
         raise _err(name, "not an .npy file (bad magic)" if len(pre) >= 6 and pre[:6] != _MAGIC
                    else "truncated .npy header (%d bytes)" % len(pre))
@@ -144,7 +175,7 @@ def read_header(f, name=None):
     if major == 1:
         hlen = pre[8] | pre[9] << 8
     elif major in (2, 3):
-        more = f.read(2)
+        more = _read(f, 2)
         if len(more) < 2:
             raise _err(name, "truncated .npy header")
         hlen = struct.unpack("<I", pre[8:] + more)[0]
@@ -152,7 +183,7 @@ def read_header(f, name=None):
         raise _err(name, ".npy format version %d.%d not supported (1.0 to 3.0)" % (major, pre[7]))
     if hlen > 4096:
         raise _err(name, "npy header of %d bytes is absurd" % hlen)
-    h = f.read(hlen)
+    h = _read(f, hlen)
     if len(h) < hlen:
         raise _err(name, "truncated .npy header: %d of %d bytes" % (len(h), hlen))
     try:

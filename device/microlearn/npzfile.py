@@ -12,7 +12,7 @@
 # Member data is CRC-32 checked as it is read.
 import struct
 
-from microlearn.npyfile import Reader, Writer, typecode, _err, _itemsize
+from microlearn.npyfile import Reader, Writer, typecode, _err, _itemsize, _read_full
 
 try:
     from binascii import crc32
@@ -56,7 +56,7 @@ class _Member:
         size = len(buf) * isz
         n = min(size if n is None else n, self._left)
         try:
-            got = self._f.readinto(buf, n) if n else 0
+            got = _read_full(self._f, buf, n)
         except OSError as e:
             raise _err(self.name, "corrupt compressed data (%s)" % e)
         self._crc = crc32(buf if got == size else memoryview(buf)[:got // isz], self._crc)

@@ -170,10 +170,19 @@ class Wave_read:
         """Reads up to n frames (default: as many as fit) into buf (an array or
         bytearray, from its start); returns the number of frames read."""
         frame = self._nchannels * self._sampwidth
-        cap = len(memoryview(buf)) * _itemsize(buf) // frame
+        isz = _itemsize(buf)
+        if frame % isz:
+            raise TypeError("a %d-byte frame does not fill whole %d-byte array items" % (frame, isz))
+        mv = memoryview(buf)
+        cap = len(mv) * isz // frame
         n = min(cap if n is None else min(n, cap), self._nframes - self._pos)
-        got = self._file.readinto(buf, n * frame) if n > 0 else 0
-        if got != n * frame:
+        want, got = n * frame, 0
+        while got < want:  # MicroPython files fill it at once; other streams may not
+            k = self._file.readinto(mv[got // isz:want // isz])
+            if not k or (got + k) % isz:
+                break
+            got += k
+        if got != want:
             raise self._error("truncated: frame %d of %d is missing"
                               % (self._pos + got // frame, self._nframes))
         self._pos += n

@@ -91,3 +91,23 @@ def rig_run():
     except ImportError:
         return None
     return rig_run_fn
+
+
+ARCHS = {"unix": "x64", "cortex-m3": "armv7m", "cortex-m0": "armv6m"}
+
+
+def run_target(target, script, files=(), fetch=(), timeout=300):
+    """Runs `script` on a rig target ("unix", "cortex-m3", "cortex-m0") with the
+    device package and _arrays built for its architecture; returns the RunResult.
+    Skips when the rig cannot build or run the target here."""
+    rig = rig_run()
+    if rig is None:
+        pytest.skip("the rig (microlearn.rig) is not available")
+    from microlearn.rig import RigError
+    lib = device_lib(ARCHS[target])
+    try:
+        return rig(target, script, files=files, lib_dir=lib, fetch=fetch, timeout=timeout)
+    except RigError as e:
+        if "not found" in str(e) or "install" in str(e):
+            pytest.skip(f"rig target {target} unavailable: {e}")
+        raise

@@ -227,3 +227,50 @@ def test_reader_checks_buffer_type(tmp_path):
     err = run_error("import array\nfrom microlearn import npyfile\n"
                     "r = npyfile.Reader('good.npy')\nr.readinto(array.array('h', [0] * 4))", tmp_path)
     assert err.startswith("TypeError: good.npy: buffer typecode 'h', file holds 'f'")
+
+
+def test_stream_with_short_reads(tmp_path):
+    # A stream returning 3 bytes per readinto (items are 4 bytes): nothing lost.
+    np.save(tmp_path / "s.npy", np.arange(50, dtype="<i4") * 1000003)
+    out = run("import io\nfrom microlearn import npyfile\n"
+              "class Slow:\n"
+              "    def __init__(self, b): self.b = io.BytesIO(b); self.name = 'slow.npy'\n"
+              "    def read(self, n): return self.b.read(min(n, 3))\n"
+              "    def readinto(self, buf):\n"  # writes 3 bytes into an array of any type
+              "        import uctypes\n"
+              "        d = self.b.read(3)\n"
+              "        uctypes.bytearray_at(uctypes.addressof(buf), len(d))[:] = d\n"
+              "        return len(d)\n"
+              "shape, a = npyfile.load(Slow(open('s.npy', 'rb').read()))\n"
+              "print(list(a) == [i * 1000003 for i in range(50)])\n", tmp_path)
+    assert out.strip() == "True"
+
+
+NPZ_ON_BOARD = """
+from microlearn import npyfile, npzfile
+import array
+for fn in ('s.npz', 'c.npz'):
+    z = npzfile.NpzFile(fn)
+    s, a = z['x']
+    print(fn, s, sum(a))
+npyfile.save('out.npy', array.array('h', range(-3, 9)), (3, 4))
+npzfile.savez('out.npz', y=array.array('f', [0.5, 1.5]))
+"""
+
+
+@pytest.mark.parametrize("target", ["cortex-m3", "cortex-m0"])
+def test_npy_npz_on_emulated_board(target):
+    import io
+    from mpyrun import run_target
+    x = np.arange(3000, dtype="<i2").reshape(1000, 3)
+    files = {}
+    for name, fn in (("s.npz", np.savez), ("c.npz", np.savez_compressed)):
+        b = io.BytesIO()
+        fn(b, x=x)
+        files[name] = b.getvalue()
+    res = run_target(target, NPZ_ON_BOARD, files=files, fetch=["out.npy", "out.npz"])
+    assert res.returncode == 0, res.output
+    total = int(x.astype(np.int64).sum())
+    assert res.output.split("\n")[:2] == [f"s.npz (1000, 3) {total}", f"c.npz (1000, 3) {total}"]
+    np.testing.assert_array_equal(np.load(io.BytesIO(res.files["out.npy"])), np.arange(-3, 9).reshape(3, 4))
+    np.testing.assert_array_equal(np.load(io.BytesIO(res.files["out.npz"]))["y"], [0.5, 1.5])

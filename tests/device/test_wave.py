@@ -139,7 +139,7 @@ def test_truncated_stream_is_not_a_silent_short_read(tmp_path):
                     "class S:\n"
                     "    def __init__(self, b): self.b = io.BytesIO(b); self.name = 'stream.wav'\n"
                     "    def read(self, n): return self.b.read(n)\n"
-                    "    def readinto(self, buf, n): return self.b.readinto(buf, n)\n"
+                    "    def readinto(self, buf): return self.b.readinto(buf)\n"
                     "w = wave.open(S(open('bad.wav', 'rb').read()))\n"
                     "print(len(w.readframes(100)))", tmp_path)
     assert "stream.wav: truncated: frame" in err and "of 100" in err
@@ -170,3 +170,26 @@ def test_writer_errors(tmp_path):
     assert "not a whole number of frames" in err
     err = run_error("from microlearn import wave\nw = wave.open('o.wav', 'wb')\nw.setsampwidth(5)", tmp_path)
     assert "bad sample width 5" in err
+
+
+@pytest.mark.parametrize("target", ["cortex-m3"])
+def test_wave_on_emulated_board(tmp_path, target):
+    from mpyrun import run_target
+    x = (np.arange(600) * 37 % 65536 - 32768).astype("<i2").reshape(300, 2)
+    wavfile.write(tmp_path / "in.wav", 16000, x)
+    res = run_target(target,
+                     "import array\nfrom microlearn import wave\n"
+                     "with wave.open('in.wav') as r, wave.open('out.wav', 'wb') as w:\n"
+                     "    w.setparams(r.getparams())\n"
+                     "    buf = array.array('h', bytes(2 * 2 * 64))\n"
+                     "    while True:\n"
+                     "        n = r.readframes_into(buf)\n"
+                     "        if not n: break\n"
+                     "        w.writeframes(buf if n == 64 else buf[:2 * n])\n"
+                     "print('ok')\n",
+                     files={"in.wav": (tmp_path / "in.wav").read_bytes()}, fetch=["out.wav"])
+    assert res.returncode == 0, res.output
+    (tmp_path / "out.wav").write_bytes(res.files["out.wav"])
+    rate, y = wavfile.read(tmp_path / "out.wav")
+    assert rate == 16000
+    np.testing.assert_array_equal(y, x)
