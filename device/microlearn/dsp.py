@@ -40,9 +40,8 @@ def SOS(coeffs, n_sections=None, q15=False):
     nested list or a flat array('f'). process(x[, out]) filters array('f')
     (array('h') when q15=True) in place or into out; reset() clears the state."""
     c = _floats(coeffs, "coeffs")
-    if n_sections is None:
-        n_sections = len(c) // 6
-    return (_dsp.SOSQ15 if q15 else _dsp.SOS)(c, n_sections)
+    cls = _dsp.SOSQ15 if q15 else _dsp.SOS
+    return cls(c) if n_sections is None else cls(c, n_sections)
 
 
 def FIR(taps, decimation=1, q15=False):

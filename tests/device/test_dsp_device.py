@@ -1,0 +1,236 @@
+"""microlearn.dsp on MicroPython (unix port, emulated Cortex-M3 / M0): the same
+vectors give the same results as the host engine (and so as numpy / scipy),
+per-call methods allocate nothing, and wrong arrays give clear errors."""
+import functools
+import subprocess
+
+import numpy as np
+import scipy.signal
+
+from microlearn import dsp
+from microlearn.rig import build, paths, run as rig_run
+from microlearn.rig.targets import get_target
+
+
+@functools.lru_cache(maxsize=None)
+def dsp_lib(target):
+    """Builds just the dsp module and the package's .py files for the target's
+    arch (so a broken build of another family does not block these tests)."""
+    arch = get_target(target).arch
+    out = paths.build_dir() / "device-dsp" / arch
+    lib = out / "lib" / "microlearn"
+    wanted = [str(lib / "_dsp.mpy"), str(lib / "__init__.py"), str(lib / "dsp.py")]
+    cmd = ["make", "-C", str(paths.repo_root() / "device"), f"ARCH={arch}", f"MPY_DIR={build.fetch_source()}",
+           f"BUILD={out}", f"PYTHON={build._python_for_mpy_ld()}"] + wanted
+    build.build_mpy_cross()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return out / "lib"
+
+
+def run(target, script, files=(), fetch=(), timeout=300):
+    return rig_run(target, script, files=files, lib_dir=dsp_lib(target), fetch=fetch, timeout=timeout)
+
+FFT_SIZES = [8, 64, 1024]
+RFFT_SIZES = [8, 256, 1024, 4096]
+SOS = scipy.signal.butter(4, 0.1, output="sos")
+SOS3 = scipy.signal.cheby1(5, 1, 0.2, output="sos")  # odd number of sections
+TAPS = scipy.signal.firwin(21, 0.2)
+
+# Reads the inputs, runs every kernel and writes each result to <name>.bin.
+SCRIPT = """
+import array
+from microlearn import dsp
+
+def load(name, tc):
+    with open(name, "rb") as f:
+        return array.array(tc, f.read())
+
+def save(name, a):
+    with open(name + ".bin", "wb") as f:
+        f.write(a)
+
+def zeros(tc, n):
+    return array.array(tc, bytes((4 if tc == "f" else 2) * n))
+
+xf = load("xf.bin", "f")     # 4096 floats
+xh = load("xh.bin", "h")     # 4096 int16
+for n in FFT_SIZES:
+    buf = array.array("f", xf[:2 * n])
+    f = dsp.FFT(n)
+    f.forward(buf); save("fft%d" % n, buf)
+    f.inverse(buf); save("ifft%d" % n, buf)
+    q = array.array("h", xh[:2 * n])
+    dsp.FFTQ15(n).forward(q); save("fftq%d" % n, q)
+for n in RFFT_SIZES:
+    r = dsp.RFFT(n)
+    x = array.array("f", xf[:n])
+    out = zeros("f", n + 2)
+    r.forward(x, out); save("rfft%d" % n, out)
+    back = zeros("f", n)
+    r.inverse(out, back); save("irfft%d" % n, back)
+    r.power(x, out); save("power%d" % n, out[:n // 2 + 1])
+    r.magnitude(x, out); save("mag%d" % n, out[:n // 2 + 1])
+    qo = zeros("h", n + 2)
+    dsp.RFFTQ15(n).forward(array.array("h", xh[:n]), qo); save("rfftq%d" % n, qo)
+for name in ("sos", "sos3"):
+    s = dsp.SOS(load(name + ".bin", "f"))
+    a, b = array.array("f", xf[:300]), array.array("f", xf[300:1000])
+    s.process(a); s.process(b)
+    save(name + "_f", a + b)
+    sq = dsp.SOS(load(name + ".bin", "f"), q15=True)
+    a, b = array.array("h", xh[:300]), array.array("h", xh[300:1000])
+    oa, ob = zeros("h", 300), zeros("h", 700)
+    sq.process(a, oa); sq.process(b, ob)
+    save(name + "_q", oa + ob)
+for dec in (1, 3):
+    fir = dsp.FIR(load("taps.bin", "f"), decimation=dec)
+    out = zeros("f", 1000)
+    k = fir.process(array.array("f", xf[:100]), out)
+    k2 = fir.process(array.array("f", xf[100:1000]), memoryview(out)[k:])
+    save("fir%d" % dec, out[:k + k2])
+    firq = dsp.FIR(load("taps.bin", "f"), dec, q15=True)
+    xq = array.array("h", xh[:1000])
+    k = firq.process(xq)   # in place: outputs at the front of xq
+    save("firq%d" % dec, xq[:k])
+for n, n_out, norm in ((40, 13, "ortho"), (32, 32, None)):
+    d = dsp.DCT(n, n_out, norm)
+    out = zeros("f", n_out)
+    d.forward(array.array("f", xf[:n]), out)
+    save("dct%d" % n, out)
+print("done")
+"""
+
+
+def inputs():
+    rng = np.random.default_rng(42)
+    xf = rng.standard_normal(8192).astype(np.float32)
+    xh = (rng.uniform(-0.45, 0.45, 8192) * 32768).astype(np.int16)
+    return xf, xh
+
+
+def host_results():
+    xf, xh = inputs()
+    r = {}
+    for n in FFT_SIZES:
+        f = dsp.FFT(n)
+        r[f"fft{n}"] = f.forward(xf[:2 * n])
+        r[f"ifft{n}"] = f.inverse(r[f"fft{n}"])
+        r[f"fftq{n}"] = dsp.FFTQ15(n).forward(xh[:2 * n])
+    for n in RFFT_SIZES:
+        rf = dsp.RFFT(n)
+        r[f"rfft{n}"] = rf.forward(xf[:n])
+        r[f"irfft{n}"] = rf.inverse(r[f"rfft{n}"])
+        r[f"power{n}"] = rf.power(xf[:n])
+        r[f"mag{n}"] = rf.magnitude(xf[:n])
+        r[f"rfftq{n}"] = dsp.RFFTQ15(n).forward(xh[:n])
+    for name, sos in (("sos", SOS), ("sos3", SOS3)):
+        s = dsp.SOS(sos)
+        r[name + "_f"] = np.concatenate([s.process(xf[:300]), s.process(xf[300:1000])])
+        s = dsp.SOS(sos, q15=True)
+        r[name + "_q"] = np.concatenate([s.process(xh[:300]), s.process(xh[300:1000])])
+    for dec in (1, 3):
+        f = dsp.FIR(TAPS, dec)
+        r[f"fir{dec}"] = np.concatenate([f.process(xf[:100]), f.process(xf[100:1000])])
+        r[f"firq{dec}"] = dsp.FIR(TAPS, dec, q15=True).process(xh[:1000])
+    r["dct40"] = dsp.DCT(40, 13, "ortho").forward(xf[:40])
+    r["dct32"] = dsp.DCT(32, 32, None).forward(xf[:32])
+    return r
+
+
+def test_device_matches_host(target):
+    xf, xh = inputs()
+    want = host_results()
+    script = SCRIPT.replace("RFFT_SIZES", repr(RFFT_SIZES)).replace("FFT_SIZES", repr(FFT_SIZES))
+    files = {"xf.bin": xf.tobytes(), "xh.bin": xh.tobytes(),
+             "sos.bin": SOS.astype(np.float32).tobytes(), "sos3.bin": SOS3.astype(np.float32).tobytes(),
+             "taps.bin": TAPS.astype(np.float32).tobytes()}
+    res = run(target, script, files=files, fetch=[k + ".bin" for k in want])
+    assert res.returncode == 0, res.output
+    assert "done" in res.output
+    for name, ref in want.items():
+        assert name + ".bin" in res.files, name
+        got = np.frombuffer(res.files[name + ".bin"], ref.dtype)
+        assert got.shape == ref.shape, name
+        if ref.dtype == np.int16:
+            np.testing.assert_array_equal(got, ref, err_msg=name)
+        else:  # the same IEEE single operations in the same order: equal in practice
+            scale = max(float(np.max(np.abs(ref))), 1e-30)
+            assert np.max(np.abs(got - ref)) <= 1e-6 * scale, name
+    # And the host agrees with numpy / scipy (see tests/python/test_dsp.py).
+    ref = np.fft.rfft(xf[:1024].astype(np.float64))
+    got = np.frombuffer(res.files["rfft1024.bin"], np.float32).view(np.complex64)
+    assert np.max(np.abs(got - ref)) < 1e-5 * np.max(np.abs(ref))
+
+
+HEAP_SCRIPT = """
+import array, micropython
+from microlearn import dsp
+z = lambda tc, n: array.array(tc, bytes((4 if tc == "f" else 2) * n))
+r = dsp.RFFT(1024); x = z("f", 1024); out = z("f", 1026); back = z("f", 1024)
+f = dsp.FFT(256); buf = z("f", 512)
+rq = dsp.RFFTQ15(256); xq = z("h", 256); oq = z("h", 258)
+sos = dsp.SOS([[1, 2, 1, 1, -1.5, 0.6], [1, 2, 1, 1, -1.7, 0.8]]); blk = z("f", 64)
+sq = dsp.SOS([[0.1, 0.2, 0.1, 1, -1.5, 0.6]], q15=True); bq = z("h", 64)
+fir = dsp.FIR([0.25, 0.5, 0.25], decimation=2); fo = z("f", 32)
+d = dsp.DCT(40, 13); dx = z("f", 40); do = z("f", 13)
+micropython.heap_lock()
+try:
+    for i in range(5):
+        r.forward(x, out); r.inverse(out, back); r.power(x, out); r.magnitude(x, out)
+        f.forward(buf); f.inverse(buf)
+        rq.forward(xq, oq)
+        sos.process(blk); sos.process(blk, blk); sos.reset()
+        sq.process(bq)
+        fir.process(blk, fo); fir.process(blk); fir.reset()
+        d.forward(dx, do)
+finally:
+    micropython.heap_unlock()
+print("no allocation")
+"""
+
+
+def test_per_call_methods_allocate_nothing(target):
+    res = run(target, HEAP_SCRIPT)
+    assert res.returncode == 0, res.output
+    assert "no allocation" in res.output
+
+
+ERROR_SCRIPT = """
+import array
+from microlearn import dsp
+def expect(exc, text, fn, *args):
+    try:
+        fn(*args)
+    except exc as e:
+        print("ok" if text in str(e) else "WRONG MESSAGE", exc.__name__, e)
+        return
+    except Exception as e:
+        print("WRONG", type(e).__name__, e)
+        return
+    print("WRONG no error")
+r = dsp.RFFT(64)
+expect(TypeError, "array('f'", r.forward, array.array("h", [0] * 64), array.array("f", [0] * 66))
+expect(TypeError, "array('f'", r.forward, [0.0] * 64, array.array("f", [0] * 66))
+expect(ValueError, "x must hold 64 items, got 63", r.forward, array.array("f", [0] * 63), array.array("f", [0] * 66))
+expect(ValueError, "out must hold at least n + 2 = 66 items, got 64", r.forward, array.array("f", [0] * 64), array.array("f", [0] * 64))
+expect(ValueError, "power of two", dsp.RFFT, 100)
+expect(ValueError, "power of two", dsp.FFT, 8192)
+expect(TypeError, "array('h'", dsp.RFFTQ15(64).forward, array.array("f", [0] * 64), array.array("h", [0] * 66))
+expect(ValueError, "buf (interleaved re, im) must hold 128", dsp.FFT(64).forward, array.array("f", [0] * 64))
+expect(ValueError, "6 per section", dsp.SOS, array.array("f", [1, 2, 3, 4, 5]))
+expect(ValueError, "a0", dsp.SOS, [[1, 0, 0, 0, 0, 0]])
+expect(TypeError, "array('f'", dsp.SOS([[1, 0, 0, 1, 0, 0]]).process, array.array("h", [0] * 4))
+expect(ValueError, "out (as long as x)", dsp.SOS([[1, 0, 0, 1, 0, 0]]).process, array.array("f", [0] * 4), array.array("f", [0] * 3))
+expect(ValueError, "[-1, 1)", dsp.FIR, [1.5, 0.1], 1, True)
+expect(ValueError, "decimation", dsp.FIR, [0.5], 0)
+expect(ValueError, "out must hold at least 5", dsp.FIR([0.5], 2).process, array.array("f", [0] * 10), array.array("f", [0] * 4))
+expect(ValueError, "n_out", dsp.DCT, 10, 11)
+"""
+
+
+def test_errors_are_clear(target):
+    res = run(target, ERROR_SCRIPT)
+    assert res.returncode == 0, res.output
+    assert "WRONG" not in res.output, res.output
+    assert res.output.count("ok ") == 16, res.output
