@@ -59,7 +59,10 @@ static void set_int(void* p, size_t i, int tc, ival_t v) {
 
 static mp_float_t get_float(const void* p, size_t i, int tc) {
     if (tc == 'f') return ((const float*)p)[i];
+    if (tc == 'h') return ((const int16_t*)p)[i];  // 32-bit conversions: int64 -> float
+    if (tc == 'i') return ((const int32_t*)p)[i];  // is slow on soft-float cores
     if (tc == 'd') return (mp_float_t)((const double*)p)[i];
+    if (item_size(tc) <= 2) return (mp_float_t)(int32_t)get_int(p, i, tc);
     return (mp_float_t)get_int(p, i, tc);
 }
 
@@ -106,6 +109,11 @@ static void check_room(const view_t* dst, size_t at, size_t n) {
     if (at > dst->len || dst->len - at < n) raise_counts("dst too small: needs ", at + n, " items, has ", dst->len);
 }
 
+// array.array, looked up once when the module loads: importing it per call
+// costs more than the whole allocation. A type object lives in the firmware's
+// ROM, so this pointer needs no GC root.
+const mp_obj_type_t* array_type;  // not static: mpy_ld relocates only global bss
+
 static mp_obj_t new_array(mp_obj_t tc_in, mp_obj_t n_in, size_t* size_out) {
     size_t len;
     const char* tcs = mp_obj_str_get_data(tc_in, &len);
@@ -114,10 +122,8 @@ static mp_obj_t new_array(mp_obj_t tc_in, mp_obj_t n_in, size_t* size_out) {
     if (sz == 0) mp_raise_ValueError(MP_ERROR_TEXT("typecode must be one of bBhHiIlLqQfd"));
     const mp_int_t n = mp_obj_get_int(n_in);
     if (n < 0) mp_raise_ValueError(MP_ERROR_TEXT("n must be >= 0"));
-    mp_obj_t mod = mp_import_name(MP_QSTR_array, mp_const_none, MP_OBJ_NEW_SMALL_INT(0));
-    mp_obj_t type = mp_load_attr(mod, MP_QSTR_array);
     mp_obj_array_t* a = m_malloc(sizeof(mp_obj_array_t));
-    a->base.type = MP_OBJ_TO_PTR(type);
+    a->base.type = array_type;
     a->typecode = tc;
     a->free = 0;
     a->len = n;
@@ -259,11 +265,11 @@ static mp_obj_t arrays_to_int(size_t n_args, const mp_obj_t* args) {
     const mp_float_t flo = (mp_float_t)lo, fhi = (mp_float_t)hi;
     for (size_t i = 0; i < src.len; ++i) {
         const mp_float_t x = get_float(src.buf, i, src.tc) * scale + offset;
-        ival_t v;
+        ival_t v;  // |x| < 2**31 below: int32 conversions suffice
         if (x >= fhi) v = hi;
         else if (x <= flo) v = lo;
-        else if (x >= 0) v = (ival_t)(x + (mp_float_t)0.5);  // round half away from zero
-        else if (x < 0) v = -(ival_t)((mp_float_t)0.5 - x);
+        else if (x >= 0) v = (int32_t)(x + (mp_float_t)0.5);  // round half away from zero
+        else if (x < 0) v = -(int32_t)((mp_float_t)0.5 - x);
         else v = 0;  // NaN
         if (v > hi) v = hi;
         if (v < lo) v = lo;
@@ -382,6 +388,8 @@ static MP_DEFINE_CONST_FUN_OBJ_1(arrays_typecode_obj, arrays_typecode);
 
 mp_obj_t mpy_init(mp_obj_fun_bc_t* self, size_t n_args, size_t n_kw, mp_obj_t* args) {
     MP_DYNRUNTIME_INIT_ENTRY
+    mp_obj_t mod = mp_import_name(MP_QSTR_array, mp_const_none, MP_OBJ_NEW_SMALL_INT(0));
+    array_type = MP_OBJ_TO_PTR(mp_load_attr(mod, MP_QSTR_array));
     mp_store_global(MP_QSTR_empty, MP_OBJ_FROM_PTR(&arrays_empty_obj));
     mp_store_global(MP_QSTR_full, MP_OBJ_FROM_PTR(&arrays_full_obj));
     mp_store_global(MP_QSTR_copy, MP_OBJ_FROM_PTR(&arrays_copy_obj));
