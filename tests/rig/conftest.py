@@ -20,7 +20,7 @@ TARGETS = ["unix", "cortex-m3"]
 @pytest.fixture(scope="session", autouse=True)
 def rig_built():
     """Build MicroPython and the rig's helpers once (no device/ natmods needed)."""
-    build.setup(["unix", "cortex-m3", "cortex-m0"], natmods=False)
+    build.setup(["unix", "cortex-m3", "cortex-m0", "cortex-m4f"], natmods=False)
 
 
 @pytest.fixture(scope="session")
@@ -46,6 +46,31 @@ def make_lib(tmp_path_factory):
         (pkg / "native.mpy").write_bytes(build.build_markers(arch).read_bytes())
         made[arch] = lib
         return lib
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def rigtest_natmod(tmp_path_factory):
+    """rigtest_natmod(arch) -> a lib folder holding rigtest.mpy (natmod/rigtest.c)
+    compiled for arch with MicroPython's dynruntime.mk."""
+    made = {}
+
+    def make(arch):
+        if arch not in made:
+            work = tmp_path_factory.mktemp(f"natmod-{arch}")
+            import subprocess
+
+            subprocess.run(
+                ["make", "-s", "-f", str(Path(__file__).parent / "natmod" / "Makefile"),
+                 "-C", str(work), f"MPY_DIR={paths.micropython_dir()}", f"ARCH={arch}",
+                 f"PYTHON={sys.executable}"],
+                check=True, capture_output=True)
+            lib = work / "lib"
+            lib.mkdir()
+            (work / "rigtest.mpy").rename(lib / "rigtest.mpy")
+            made[arch] = lib
+        return made[arch]
 
     return make
 

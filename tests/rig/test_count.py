@@ -8,7 +8,7 @@ from conftest import ROOT
 
 from microlearn.rig.count import CountError, count
 
-COUNT_TARGETS = ["unix", "cortex-m3", "cortex-m0"]
+COUNT_TARGETS = ["unix", "cortex-m3", "cortex-m0", "cortex-m4f"]
 
 LOOP = """\
 import _markers

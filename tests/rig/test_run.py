@@ -133,6 +133,26 @@ def test_imports_py_bytecode_mpy_and_native_mpy_from_lib_dir(target, make_lib):
     assert (rc, out) == (0, "mypkg 42\nTrue\n")
 
 
+@pytest.mark.parametrize("target", ["unix", "cortex-m3", "cortex-m0", "cortex-m4f"])
+def test_native_module_built_from_c(target, rigtest_natmod):
+    arch = get_target(target).arch
+    script = "import rigtest\nprint(rigtest.add(40, 2))\n"
+    if arch in ("x64", "armv7emsp"):  # archs whose dynruntime has floats
+        script += "print(rigtest.scale(1.5, 2.5))\n"
+    rc, out = run(target, script, lib_dir=rigtest_natmod(arch))
+    assert rc == 0, out
+    assert out.split() == ["42", "3.75"][: len(out.split())]
+    assert len(out.split()) == (2 if arch in ("x64", "armv7emsp") else 1)
+
+
+def test_cortex_m4f_has_hardware_float():
+    rc, out = run("cortex-m4f", "import sys, math\n"
+                                "print(sys.implementation._mpy >> 10)\n"
+                                "print(math.sqrt(2.0), 1.5 * 2.25)\n")
+    # .mpy arch 7 = armv7emsp; the firmware's float code runs on the FPU.
+    assert (rc, out) == (0, "7\n1.414214 3.375\n")
+
+
 def test_native_module_of_wrong_arch_is_refused(make_lib):
     rc, out = run("cortex-m3", "import mypkg.native", lib_dir=make_lib("x64"))
     assert rc == 1

@@ -243,11 +243,13 @@ def fetch_source() -> Path:
 
 
 def _make_step(step: str, what: str, subdir: str, make_vars: List[str],
-               outputs: List[Path], clean_dir: Optional[Path] = None) -> None:
-    """A cached `make -C <mp>/<subdir> <vars>` step; rebuilt from clean if vars change."""
+               outputs: List[Path], clean_dir: Optional[Path] = None,
+               extra_key: str = "") -> None:
+    """A cached `make -C <mp>/<subdir> <vars>` step, rebuilt from clean when the
+    variables (or extra_key, e.g. a hash of our own board files) change."""
     src = fetch_source()
     cmd = ["make", "-C", str(src / subdir), f"-j{JOBS}", *make_vars]
-    key = " ".join(["make", "-C", subdir, *make_vars])  # no -j, no absolute path
+    key = " ".join(["make", "-C", subdir, *make_vars]) + extra_key  # no -j
     if _is_done(step, key, outputs):
         return
     _require_tool("make", "build-essential")
@@ -285,18 +287,29 @@ def build_unix() -> Path:
     return paths.unix_micropython()
 
 
+def rig_board_dir(board: str) -> Optional[Path]:
+    """Our own board definition for ports/qemu (python/microlearn/rig/boards/), if any."""
+    d = paths.rig_dir() / "boards" / board
+    return d if d.is_dir() else None
+
+
 def qemu_make_vars(board: str) -> List[str]:
-    return [
-        f"BOARD={board}",
-        "FROZEN_MANIFEST=",
-        f"MICROPY_HEAP_SIZE={QEMU_HEAP_SIZE}",
-    ]
+    make_vars = [f"BOARD={board}"]
+    own = rig_board_dir(board)
+    if own is not None:
+        make_vars.append(f"BOARD_DIR={own}")
+    return make_vars + ["FROZEN_MANIFEST=", f"MICROPY_HEAP_SIZE={QEMU_HEAP_SIZE}"]
 
 
 def build_qemu(board: str = "MPS2_AN385") -> Path:
     """ports/qemu firmware for one board; returns firmware.elf."""
     build_mpy_cross()
     _require_tool("arm-none-eabi-gcc", "gcc-arm-none-eabi")
+    own = rig_board_dir(board)
+    extra_key = ""
+    if own is not None:
+        extra_key = " board-files=" + hashlib.sha256(b"".join(
+            f.read_bytes() for f in sorted(own.iterdir()) if f.is_file())).hexdigest()
     _make_step(
         f"qemu-{board}",
         f"building the QEMU firmware for {board}",
@@ -304,6 +317,7 @@ def build_qemu(board: str = "MPS2_AN385") -> Path:
         qemu_make_vars(board),
         [paths.qemu_firmware(board)],
         clean_dir=paths.qemu_board_build(board),
+        extra_key=extra_key,
     )
     return paths.qemu_firmware(board)
 

@@ -4,7 +4,10 @@ A target is a MicroPython build plus the native-module architecture it loads:
 
     unix       MicroPython's unix port on this machine             natmods: x64
     cortex-m3  QEMU mps2-an385 board (Cortex-M3)                   natmods: armv7m
+    cortex-m4f QEMU mps2-an386 board (Cortex-M4 + single FPU)       natmods: armv7emsp
     cortex-m0  the same mps2-an385 board, armv6m natmods           natmods: armv6m
+
+The mps2-an386 board definition is ours (boards/MPS2_AN386): MicroPython has none.
 
 There is no working Cortex-M0 board in QEMU 7.2 for MicroPython (MICROBIT faults at
 start: QEMU's nRF51 has 16 KB of RAM, the board's linker script assumes 256 KB).
@@ -47,6 +50,14 @@ TARGETS = {
             board="MPS2_AN385",
             machine="mps2-an385",
             description="QEMU mps2-an385, Cortex-M3, armv7m natmods",
+        ),
+        Target(
+            "cortex-m4f",
+            "armv7emsp",
+            "qemu",
+            board="MPS2_AN386",
+            machine="mps2-an386",
+            description="QEMU mps2-an386, Cortex-M4F (hard float), armv7emsp natmods",
         ),
         Target(
             "cortex-m0",
