@@ -93,7 +93,7 @@ def rig_run():
     return rig_run_fn
 
 
-ARCHS = {"unix": "x64", "cortex-m3": "armv7m", "cortex-m0": "armv6m"}
+ARCHS = {"unix": "x64", "cortex-m3": "armv7m", "cortex-m0": "armv6m", "cortex-m4f": "armv7emsp"}
 
 
 def run_target(target, script, files=(), fetch=(), timeout=300):
