@@ -3,6 +3,7 @@
     microlearn convert model.joblib -o model.mlm [--feature-dtype int16] [--c-header model.h]
     microlearn info model.mlm
     microlearn device setup|run|count ...   (see docs/rig.md)
+    microlearn dataset ...                  (see docs/data.md)
 """
 from __future__ import annotations
 
@@ -51,6 +52,9 @@ def main(argv=None) -> int:
     if argv and argv[0] == "device":
         from .rig.cli import main as rig_main
         return rig_main(argv[1:])
+    if argv and argv[0] == "dataset":
+        from .datasets import main as dataset_main
+        return dataset_main(argv[1:])
     parser = argparse.ArgumentParser(prog="microlearn", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("convert", help="convert a pickled/joblib scikit-learn estimator to .mlm")
@@ -65,6 +69,8 @@ def main(argv=None) -> int:
     p.set_defaults(func=cmd_info)
     sub.add_parser("device", help="build MicroPython and run scripts on unix / emulated boards "
                                   "(microlearn device --help)")
+    sub.add_parser("dataset", help="pull recorded windows from a device or folder into (X, y) "
+                                   "(microlearn dataset --help)")
     args = parser.parse_args(argv)
     try:
         return args.func(args)

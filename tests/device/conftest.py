@@ -1,23 +1,7 @@
-"""Device tests: real MicroPython (unix port, emulated Cortex-M3 / M0) through
-the rig in python/microlearn/rig. Native modules are built once per session."""
-import functools
-
+"""Fixtures for the device tests."""
 import pytest
 
-from microlearn.rig import build, run as rig_run
-
-TARGETS = ["unix", "cortex-m3", "cortex-m0"]
-
-
-@functools.lru_cache(maxsize=None)
-def lib_for(target: str):
-    from microlearn.rig.targets import get_target
-    return build.build_natmods(get_target(target).arch)
-
-
-def run(target, script, files=(), fetch=(), timeout=300):
-    """Runs `script` on `target` with this checkout's device package."""
-    return rig_run(target, script, files=files, lib_dir=lib_for(target), fetch=fetch, timeout=timeout)
+from device_rig import TARGETS
 
 
 @pytest.fixture(params=TARGETS)

@@ -10,7 +10,7 @@ from sklearn import tree as T
 from sklearn.datasets import load_digits, load_iris, load_wine, make_regression
 
 import microlearn
-from conftest import run
+from device_rig import run
 
 # Runs every method on every row of X.bin and writes the float32 results to
 # out.bin: predict, then predict_proba / decision_function / score_samples as

@@ -6,7 +6,7 @@ from sklearn import tree as T
 from sklearn.datasets import load_digits, load_iris, load_wine, make_classification, make_regression
 
 import microlearn
-from conftest import at_thresholds
+from tree_cases import at_thresholds
 
 PROBA_TOL = 2e-6  # float32 accumulation against scikit-learn's float64
 
