@@ -57,3 +57,56 @@ def DCT(n, n_out=None, norm="ortho"):
     if norm not in ("ortho", None):
         raise ValueError("norm must be 'ortho' or None")
     return _dsp.DCT(n, n if n_out is None else n_out, norm == "ortho")
+
+
+_WINDOWS = {"rectangular": 0, "boxcar": 0, "hann": 1, "hamming": 2, "blackman": 3}
+_OUTPUTS = {"power": 0, "magnitude": 1, "mel": 2, "log_mel": 3, "mfcc": 4}
+_FEATURES = {"mean": 0, "std": 1, "min": 2, "max": 3, "rms": 4, "ptp": 5, "crossings": 6,
+             "skew": 7, "kurtosis": 8, "percentile": 9, "band_energy": 10}
+
+
+def _code(table, value, what):
+    if value not in table:
+        raise ValueError("%s must be one of %s, got %r" % (what, ", ".join(sorted(table)), value))
+    return table[value]
+
+
+def Spectrogram(n_fft=512, hop=None, window="hann", output="power", sample_rate=16000, n_mels=40,
+                fmin=0.0, fmax=None, htk=False, norm="slaney", n_mfcc=13, center=False):
+    """Streaming spectrogram. n = s.process(block, out) feeds array('f')
+    samples and writes the frames they complete to out (frame_size() floats
+    each), returning how many; s.frames(len(block)) says in advance.
+    output: 'power', 'magnitude', 'mel', 'log_mel' (dB) or 'mfcc'."""
+    if norm not in ("slaney", None):
+        raise ValueError("norm must be 'slaney' or None")
+    return _dsp.Spectrogram(n_fft, n_fft // 4 if hop is None else hop, _code(_WINDOWS, window, "window"),
+                            _code(_OUTPUTS, output, "output"), float(sample_rate), n_mels, float(fmin),
+                            0.0 if fmax is None else float(fmax), bool(htk), norm == "slaney", n_mfcc,
+                            bool(center))
+
+
+def feature_spec(features):
+    """array('f') of [kind, a, b] triples from names: 'mean', 'std', 'min',
+    'max', 'rms', 'ptp', 'crossings', 'skew', 'kurtosis', 'p25',
+    ('percentile', 25), ('band_energy', low_hz, high_hz)."""
+    out = array("f")
+    for f in features:
+        if isinstance(f, str) and f[:1] == "p" and f[1:].replace(".", "", 1).isdigit():
+            row = (9, float(f[1:]), 0.0)
+        elif isinstance(f, str):
+            row = (_code(_FEATURES, f, "feature"), 0.0, 0.0)
+        else:
+            args = [float(a) for a in f[1:]] + [0.0, 0.0]
+            row = (_code(_FEATURES, f[0], "feature"), args[0], args[1])
+        for v in row:
+            out.append(v)
+    if not len(out):
+        raise ValueError("features must not be empty")
+    return out
+
+
+def Features(n_samples, n_axes, features, sample_rate=0.0):
+    """Windowed features: f.compute(window, out) with window an array('f') of
+    n_samples * n_axes values (x y z x y z ...) and out of f.size() floats,
+    feature-major (out[i * n_axes + a] is feature i of axis a)."""
+    return _dsp.Features(n_samples, n_axes, feature_spec(features), float(sample_rate))

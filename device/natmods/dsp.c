@@ -13,6 +13,9 @@
 //   FIR(taps, decimation).process(x[, out]) -> outputs written; .outputs(n)
 //   FIRQ15(taps, decimation)
 //   DCT(n, n_out, ortho).forward(x, out)
+//   Spectrogram(n_fft, hop, window, output, sr, n_mels, fmin, fmax, htk, slaney, n_mfcc, center)
+//       .process(x, out) -> frames written; .frames(n); .frame_size(); .reset()
+//   Features(n_samples, n_axes, spec, sample_rate).compute(x, out); .size()
 #include "glue.h"
 
 // ---- argument helpers -------------------------------------------------
@@ -413,11 +416,133 @@ static mp_obj_t dct_forward(mp_obj_t self_in, mp_obj_t x_in, mp_obj_t out_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_3(dct_forward_obj, dct_forward);
 
+// ---- Spectrogram -----------------------------------------------------------
+
+typedef struct {
+    mp_obj_base_t base;
+    ml_spectrogram_t s;
+    float* memory;
+} spec_obj_t;
+
+mp_obj_full_type_t spec_type;
+
+static mp_obj_t spec_make_new(const mp_obj_type_t* type, size_t n_args, size_t n_kw, const mp_obj_t* args) {
+    mp_arg_check_num(n_args, n_kw, 12, 12, false);
+    ml_spectrogram_config_t c;
+    c.n_fft = dsp_fft_size(args[0]);
+    c.hop = dsp_positive(args[1], (mp_int_t)c.n_fft, "hop");
+    c.window = (uint32_t)mp_obj_get_int(args[2]);
+    c.output = (uint32_t)mp_obj_get_int(args[3]);
+    c.sample_rate = mp_obj_get_float(args[4]);
+    c.n_mels = dsp_positive(args[5], 512, "n_mels");
+    c.fmin = mp_obj_get_float(args[6]);
+    c.fmax = mp_obj_get_float(args[7]);
+    c.htk = mp_obj_is_true(args[8]);
+    c.slaney_norm = mp_obj_is_true(args[9]);
+    c.n_mfcc = dsp_positive(args[10], 512, "n_mfcc");
+    c.center = mp_obj_is_true(args[11]);
+    if (c.window > 3) mp_raise_ValueError(MP_ERROR_TEXT("window must be 'hann', 'hamming', 'blackman' or 'rectangular'"));
+    if (c.output > 4) mp_raise_ValueError(MP_ERROR_TEXT("output must be 'power', 'magnitude', 'mel', 'log_mel' or 'mfcc'"));
+    const size_t mem = ml_spectrogram_memory_size(&c);
+    spec_obj_t* self = mp_obj_malloc(spec_obj_t, type);
+    self->memory = m_new(float, mem);
+    const int st = ml_spectrogram_init(&self->s, &c, self->memory, mem);
+    if (st == ML_BAD_PARAMETER)
+        mp_raise_ValueError(MP_ERROR_TEXT("bad spectrogram parameters: need 0 <= fmin < fmax <= sample_rate / 2 and n_mfcc <= n_mels"));
+    glue_check(st);
+    return MP_OBJ_FROM_PTR(self);
+}
+
+// process(x, out) -> number of frames written to out (frame_size() floats each).
+static mp_obj_t spec_process(mp_obj_t self_in, mp_obj_t x_in, mp_obj_t out_in) {
+    spec_obj_t* self = MP_OBJ_TO_PTR(self_in);
+    size_t n, cap;
+    const float* x = dsp_array(x_in, 'f', &n, MP_BUFFER_READ, "x");
+    float* out = dsp_array(out_in, 'f', &cap, MP_BUFFER_WRITE, "out");
+    const size_t need = ml_spectrogram_frames(&self->s, n) * ml_spectrogram_frame_size(&self->s);
+    if (cap < need) dsp_raise_len("out", " must hold at least frames(len(x)) * frame_size() = ", need, cap);
+    size_t frames;
+    glue_check(ml_spectrogram_process(&self->s, x, n, out, cap, &frames));
+    return mp_obj_new_int(frames);
+}
+static MP_DEFINE_CONST_FUN_OBJ_3(spec_process_obj, spec_process);
+
+static mp_obj_t spec_frames(mp_obj_t self_in, mp_obj_t n_in) {
+    const mp_int_t n = mp_obj_get_int(n_in);
+    return mp_obj_new_int(n <= 0 ? 0 : ml_spectrogram_frames(&((spec_obj_t*)MP_OBJ_TO_PTR(self_in))->s, (size_t)n));
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(spec_frames_obj, spec_frames);
+
+static mp_obj_t spec_frame_size(mp_obj_t self_in) {
+    return mp_obj_new_int(ml_spectrogram_frame_size(&((spec_obj_t*)MP_OBJ_TO_PTR(self_in))->s));
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(spec_frame_size_obj, spec_frame_size);
+
+static mp_obj_t spec_reset(mp_obj_t self_in) {
+    ml_spectrogram_reset(&((spec_obj_t*)MP_OBJ_TO_PTR(self_in))->s);
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(spec_reset_obj, spec_reset);
+
+// ---- Features ----------------------------------------------------------------
+
+typedef struct {
+    mp_obj_base_t base;
+    ml_features_t f;
+    size_t n_in, n_out;
+    float* spec;
+    float* memory;
+} feat_obj_t;
+
+mp_obj_full_type_t feat_type;
+
+static mp_obj_t feat_make_new(const mp_obj_type_t* type, size_t n_args, size_t n_kw, const mp_obj_t* args) {
+    mp_arg_check_num(n_args, n_kw, 4, 4, false);
+    const size_t n_samples = dsp_positive(args[0], 65535, "n_samples");
+    const size_t n_axes = dsp_positive(args[1], 64, "n_axes");
+    size_t n_spec;
+    const float* spec = dsp_array(args[2], 'f', &n_spec, MP_BUFFER_READ, "spec");
+    if (n_spec == 0 || n_spec % 3 != 0) mp_raise_ValueError(MP_ERROR_TEXT("spec must hold [kind, a, b] triples"));
+    n_spec /= 3;
+    const float rate = mp_obj_get_float(args[3]);
+    feat_obj_t* self = mp_obj_malloc(feat_obj_t, type);
+    const size_t mem = ml_features_memory_size((uint32_t)n_samples, spec, n_spec);
+    self->spec = m_new(float, 3 * n_spec);
+    self->memory = m_new(float, mem + 1);
+    self->n_in = n_samples * n_axes;
+    self->n_out = n_spec * n_axes;
+    const int st = ml_features_init(&self->f, (uint32_t)n_samples, (uint32_t)n_axes, rate, spec, n_spec, self->spec,
+                                    self->memory, mem + 1);
+    if (st == ML_OUT_OF_RANGE)
+        mp_raise_ValueError(MP_ERROR_TEXT("percentiles must lie in [0, 100]; bands need 0 <= low < high and a sample rate"));
+    if (st == ML_BAD_PARAMETER)
+        mp_raise_ValueError(MP_ERROR_TEXT("need n_samples >= 2 (<= 4096 with bands), at most 256 features of known kinds"));
+    glue_check(st);
+    return MP_OBJ_FROM_PTR(self);
+}
+
+// compute(x, out): x holds n_samples * n_axes floats (interleaved axes).
+static mp_obj_t feat_compute(mp_obj_t self_in, mp_obj_t x_in, mp_obj_t out_in) {
+    feat_obj_t* self = MP_OBJ_TO_PTR(self_in);
+    const float* x = dsp_exact(x_in, 'f', self->n_in, MP_BUFFER_READ, "x (n_samples * n_axes)");
+    float* out = dsp_at_least(out_in, 'f', self->n_out, MP_BUFFER_WRITE, "out");
+    glue_check(ml_features_compute(&self->f, x, self->n_in, out, self->n_out));
+    return out_in;
+}
+static MP_DEFINE_CONST_FUN_OBJ_3(feat_compute_obj, feat_compute);
+
+static mp_obj_t feat_size(mp_obj_t self_in) {
+    return mp_obj_new_int(((feat_obj_t*)MP_OBJ_TO_PTR(self_in))->n_out);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(feat_size_obj, feat_size);
+
 // ---- module ----------------------------------------------------------------
 
 mp_map_elem_t fft_locals_table[3], rfft_locals_table[5], fftq15_locals_table[3], rfftq15_locals_table[2];
 mp_map_elem_t sos_locals_table[2], sosq15_locals_table[2], fir_locals_table[3], firq15_locals_table[3];
-mp_map_elem_t dct_locals_table[1];
+mp_map_elem_t dct_locals_table[1], spec_locals_table[4], feat_locals_table[2];
+static MP_DEFINE_CONST_DICT(spec_locals, spec_locals_table);
+static MP_DEFINE_CONST_DICT(feat_locals, feat_locals_table);
 static MP_DEFINE_CONST_DICT(fft_locals, fft_locals_table);
 static MP_DEFINE_CONST_DICT(rfft_locals, rfft_locals_table);
 static MP_DEFINE_CONST_DICT(fftq15_locals, fftq15_locals_table);
@@ -483,6 +608,16 @@ mp_obj_t mpy_init(mp_obj_fun_bc_t* self, size_t n_args, size_t n_kw, mp_obj_t* a
 
     dct_locals_table[0] = dsp_method(MP_QSTR_forward, &dct_forward_obj);
     dsp_type(&dct_type, MP_QSTR_DCT, dct_make_new, &dct_locals);
+
+    spec_locals_table[0] = dsp_method(MP_QSTR_process, &spec_process_obj);
+    spec_locals_table[1] = dsp_method(MP_QSTR_frames, &spec_frames_obj);
+    spec_locals_table[2] = dsp_method(MP_QSTR_frame_size, &spec_frame_size_obj);
+    spec_locals_table[3] = dsp_method(MP_QSTR_reset, &spec_reset_obj);
+    dsp_type(&spec_type, MP_QSTR_Spectrogram, spec_make_new, &spec_locals);
+
+    feat_locals_table[0] = dsp_method(MP_QSTR_compute, &feat_compute_obj);
+    feat_locals_table[1] = dsp_method(MP_QSTR_size, &feat_size_obj);
+    dsp_type(&feat_type, MP_QSTR_Features, feat_make_new, &feat_locals);
 
     MP_DYNRUNTIME_INIT_EXIT
 }

@@ -142,6 +142,38 @@ typedef struct { uint32_t words[2]; const void* pointers[1]; } ml_dct_t;
 int ml_dct_init(ml_dct_t* d, size_t n, size_t n_out, int ortho, float* table, size_t n_table);
 int ml_dct_forward(const ml_dct_t* d, const float* x, size_t n_x, float* y, size_t n_y);
 
+/* Streaming spectrogram (power, magnitude, mel, log-mel, MFCC per frame).
+ * window: 0 rectangular, 1 hann, 2 hamming, 3 blackman (periodic).
+ * output: 0 power, 1 magnitude, 2 mel, 3 log_mel (dB), 4 mfcc.
+ * fmax 0 means sample_rate / 2. memory: ml_spectrogram_memory_size floats.
+ * process feeds n samples and writes each completed frame (frame_size
+ * floats) to out (capacity out_cap floats); *n_frames gets how many. */
+typedef struct {
+    uint32_t n_fft, hop, window, output, n_mels, n_mfcc;
+    int htk, slaney_norm, center;
+    float sample_rate, fmin, fmax;
+} ml_spectrogram_config_t;
+typedef struct { uint32_t words[48]; const void* pointers[12]; } ml_spectrogram_t;
+size_t ml_spectrogram_memory_size(const ml_spectrogram_config_t* c);
+int ml_spectrogram_init(ml_spectrogram_t* s, const ml_spectrogram_config_t* c, float* memory, size_t n_memory);
+int ml_spectrogram_process(ml_spectrogram_t* s, const float* x, size_t n, float* out, size_t out_cap,
+                           size_t* n_frames);
+size_t ml_spectrogram_frames(const ml_spectrogram_t* s, size_t n);
+size_t ml_spectrogram_frame_size(const ml_spectrogram_t* s);
+void ml_spectrogram_reset(ml_spectrogram_t* s);
+
+/* Windowed features over n_samples rows of n_axes values (interleaved).
+ * spec: n_spec rows of 3 floats [kind, a, b]; kind 0 mean, 1 std, 2 min,
+ * 3 max, 4 rms, 5 ptp, 6 crossings, 7 skew, 8 kurtosis, 9 percentile (a = p),
+ * 10 band_energy (a, b = low, high Hz). spec_storage: 3 n_spec floats (kept);
+ * memory: ml_features_memory_size floats. out: n_spec * n_axes floats,
+ * feature-major. */
+typedef struct { uint32_t words[12]; const void* pointers[6]; } ml_features_t;
+size_t ml_features_memory_size(uint32_t n_samples, const float* spec, size_t n_spec);
+int ml_features_init(ml_features_t* f, uint32_t n_samples, uint32_t n_axes, float sample_rate, const float* spec,
+                     size_t n_spec, float* spec_storage, float* memory, size_t n_memory);
+int ml_features_compute(ml_features_t* f, const float* x, size_t n_x, float* out, size_t n_out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -4,9 +4,11 @@
 #include "bindings.hpp"
 
 #include "microlearn/dsp/dct.hpp"
+#include "microlearn/dsp/features.hpp"
 #include "microlearn/dsp/fft.hpp"
 #include "microlearn/dsp/fir.hpp"
 #include "microlearn/dsp/iir.hpp"
+#include "microlearn/dsp/spectrogram.hpp"
 
 namespace dsp = microlearn::dsp;
 using microlearn::Status;
@@ -257,6 +259,85 @@ private:
     dsp::Dct d_;
 };
 
+class Spectrogram {
+public:
+    explicit Spectrogram(const dsp::SpectrogramConfig& c) : mem_(dsp::spectrogram_memory_size(c)) {
+        const Status st = dsp::spectrogram_init(s_, c, mem_.data(), mem_.size());
+        if (st == Status::bad_parameter)
+            throw py::value_error("bad spectrogram parameters: n_fft a power of two from 8 to 4096, 1 <= hop <= n_fft, "
+                                  "0 <= fmin < fmax <= sample_rate / 2, 1 <= n_mfcc <= n_mels <= 512");
+        check(st, "Spectrogram");
+    }
+    // Feeds a block; returns the completed frames, shape (n_frames, frame_size).
+    py::array_t<float> process(const Rows<float>& x) {
+        size_t n;
+        const float* p = vec(x, n, "x");
+        const size_t frames = dsp::spectrogram_frames(s_, n);
+        py::array_t<float> out({frames, static_cast<size_t>(s_.n_out)});
+        size_t got;
+        check(dsp::spectrogram_process(s_, p, n, out.mutable_data(), frames * s_.n_out, got), "Spectrogram");
+        return out;
+    }
+    size_t frames(size_t n) const { return dsp::spectrogram_frames(s_, n); }
+    size_t frame_size() const { return s_.n_out; }
+    void reset() { dsp::spectrogram_reset(s_); }
+    py::array_t<float> window() const { return py::array_t<float>(s_.c.n_fft, s_.window); }
+    py::array_t<float> mel_basis() const {
+        if (s_.mel.n_mels == 0) throw py::value_error("this spectrogram has no mel filterbank");
+        py::array_t<float> out({static_cast<size_t>(s_.mel.n_mels), static_cast<size_t>(s_.mel.n_bins)});
+        float* o = out.mutable_data();
+        std::fill(o, o + out.size(), 0.0f);
+        const float* w = s_.mel.weights;
+        for (uint32_t i = 0; i < s_.mel.n_mels; ++i) {
+            for (uint32_t j = 0; j < s_.mel.count[i]; ++j) o[i * s_.mel.n_bins + s_.mel.start[i] + j] = w[j];
+            w += s_.mel.count[i];
+        }
+        return out;
+    }
+
+private:
+    std::vector<float> mem_;
+    dsp::Spectrogram s_;
+};
+
+class Features {
+public:
+    Features(uint32_t n_samples, uint32_t n_axes, const Rows<float>& spec, float sample_rate) {
+        if (spec.ndim() != 2 || spec.shape(1) != 3) throw py::value_error("spec must have shape (n_features, 3)");
+        for (ssize_t i = 0; i < spec.shape(0); ++i) {
+            dsp::FeatureSpec s;
+            s.kind = static_cast<dsp::Feature>(static_cast<uint32_t>(spec.at(i, 0)));
+            s.a = spec.at(i, 1);
+            s.b = spec.at(i, 2);
+            spec_.push_back(s);
+        }
+        mem_.resize(dsp::features_memory_size(n_samples, spec_.data(), spec_.size()) + 1);
+        const Status st = dsp::features_init(f_, n_samples, n_axes, sample_rate, spec_.data(), spec_.size(),
+                                             mem_.data(), mem_.size());
+        if (st == Status::out_of_range)
+            throw py::value_error("percentiles must lie in [0, 100]; bands need 0 <= low < high and a sample rate");
+        if (st == Status::bad_parameter)
+            throw py::value_error("need 2 <= n_samples <= 65535 (<= 4096 with bands), 1 <= n_axes <= 64, 1 to 256 features");
+        check(st, "Features");
+    }
+    // X: (n_windows, n_samples, n_axes) or (n_samples, n_axes) -> (n_windows, n_features * n_axes).
+    py::array_t<float> compute(const Rows<float>& X) {
+        const size_t per = static_cast<size_t>(f_.n_samples) * f_.n_axes;
+        if (X.size() % per != 0 || X.size() == 0)
+            throw py::value_error("X must hold whole windows of n_samples * n_axes = " + std::to_string(per) + " values");
+        const size_t windows = X.size() / per, width = static_cast<size_t>(f_.n_features) * f_.n_axes;
+        py::array_t<float> out({windows, width});
+        for (size_t w = 0; w < windows; ++w)
+            check(dsp::features_compute(f_, X.data() + w * per, per, out.mutable_data() + w * width, width), "Features");
+        return out;
+    }
+
+private:
+    std::vector<dsp::FeatureSpec> spec_;
+    std::vector<float> mem_;
+    dsp::Features f_;
+};
+
 }  // namespace
 
 void microlearn::bindings::bind_dsp(py::module_& parent) {
@@ -303,4 +384,35 @@ void microlearn::bindings::bind_dsp(py::module_& parent) {
     py::class_<DCT>(m, "DCT")
         .def(py::init<size_t, size_t, bool>(), py::arg("n"), py::arg("n_out"), py::arg("ortho"))
         .def("forward", &DCT::forward);
+    py::class_<Spectrogram>(m, "Spectrogram")
+        .def(py::init([](uint32_t n_fft, uint32_t hop, uint32_t window, uint32_t output, float sample_rate,
+                         uint32_t n_mels, float fmin, float fmax, bool htk, bool slaney_norm, uint32_t n_mfcc,
+                         bool center) {
+                 dsp::SpectrogramConfig c;
+                 c.n_fft = n_fft;
+                 c.hop = hop;
+                 c.window = static_cast<dsp::Window>(window);
+                 c.output = static_cast<dsp::SpecOutput>(output);
+                 c.sample_rate = sample_rate;
+                 c.n_mels = n_mels;
+                 c.fmin = fmin;
+                 c.fmax = fmax;
+                 c.htk = htk;
+                 c.slaney_norm = slaney_norm;
+                 c.n_mfcc = n_mfcc;
+                 c.center = center;
+                 return new Spectrogram(c);
+             }),
+             py::arg("n_fft"), py::arg("hop"), py::arg("window"), py::arg("output"), py::arg("sample_rate"),
+             py::arg("n_mels"), py::arg("fmin"), py::arg("fmax"), py::arg("htk"), py::arg("slaney_norm"),
+             py::arg("n_mfcc"), py::arg("center"))
+        .def("process", &Spectrogram::process)
+        .def("frames", &Spectrogram::frames)
+        .def("frame_size", &Spectrogram::frame_size)
+        .def("reset", &Spectrogram::reset)
+        .def("window", &Spectrogram::window)
+        .def("mel_basis", &Spectrogram::mel_basis);
+    py::class_<Features>(m, "Features")
+        .def(py::init<uint32_t, uint32_t, const Rows<float>&, float>())
+        .def("compute", &Features::compute);
 }

@@ -96,3 +96,79 @@ def lfilter(taps, x, decimation=1):
 def dct(x, norm=None, n_out=None):
     x = _f32(x)
     return DCT(len(x), n_out, norm).forward(x)
+
+
+# ---- spectrograms and windowed features -------------------------------------
+
+WINDOWS = {"rectangular": 0, "boxcar": 0, "hann": 1, "hamming": 2, "blackman": 3}
+OUTPUTS = {"power": 0, "magnitude": 1, "mel": 2, "log_mel": 3, "mfcc": 4}
+FEATURES = {"mean": 0, "std": 1, "min": 2, "max": 3, "rms": 4, "ptp": 5, "crossings": 6,
+            "skew": 7, "kurtosis": 8, "percentile": 9, "band_energy": 10}
+
+
+def _code(table, value, what):
+    if value not in table:
+        raise ValueError("%s must be one of %s, got %r" % (what, ", ".join(sorted(table)), value))
+    return table[value]
+
+
+def Spectrogram(n_fft=512, hop=None, window="hann", output="power", sample_rate=16000, n_mels=40,
+                fmin=0.0, fmax=None, htk=False, norm="slaney", n_mfcc=13, center=False):
+    """Streaming spectrogram: ``process(block)`` returns the frames the block
+    completes, shape (n_frames, frame_size()). output: 'power', 'magnitude',
+    'mel', 'log_mel' (dB, as librosa.power_to_db(top_db=None)) or 'mfcc'.
+    hop defaults to n_fft // 4 (librosa's default). See docs/dsp.md."""
+    if norm not in ("slaney", None):
+        raise ValueError("norm must be 'slaney' or None, got %r" % (norm,))
+    return _dsp.Spectrogram(int(n_fft), int(n_fft // 4 if hop is None else hop), _code(WINDOWS, window, "window"),
+                            _code(OUTPUTS, output, "output"), float(sample_rate), int(n_mels), float(fmin),
+                            float(0.0 if fmax is None else fmax), bool(htk), norm == "slaney", int(n_mfcc),
+                            bool(center))
+
+
+def feature_spec(features):
+    """(n, 3) float32 rows [code, a, b] from names: 'mean', 'std', 'min', 'max',
+    'rms', 'ptp', 'crossings', 'skew', 'kurtosis', 'p25' (any percentile),
+    ('percentile', 25), ('band_energy', low_hz, high_hz)."""
+    rows = []
+    for f in features:
+        if isinstance(f, str) and f[:1] == "p" and f[1:].replace(".", "", 1).isdigit():
+            rows.append((9, float(f[1:]), 0.0))
+        elif isinstance(f, str):
+            rows.append((_code(FEATURES, f, "feature"), 0.0, 0.0))
+        else:
+            name, *args = f
+            code = _code(FEATURES, name, "feature")
+            args = [float(a) for a in args] + [0.0, 0.0]
+            rows.append((code, args[0], args[1]))
+    if not rows:
+        raise ValueError("features must not be empty")
+    return np.array(rows, np.float32)
+
+
+def feature_names(features, axes=("x", "y", "z")):
+    """Names of the outputs of Features(...).compute, in order (feature-major)."""
+    names = []
+    for f in features:
+        base = f if isinstance(f, str) else "%s_%s" % (f[0], "_".join("%g" % a for a in f[1:]))
+        names += ["%s_%s" % (base, a) for a in axes]
+    return names
+
+
+class Features:
+    """Windowed features over multi-axis windows (n_samples rows of n_axes
+    values). ``compute(X)`` takes one window (n_samples, n_axes) or many
+    (n_windows, n_samples, n_axes) and returns (n_windows, n_features * n_axes),
+    feature-major: column i * n_axes + a is feature i of axis a."""
+
+    def __init__(self, n_samples, n_axes, features, sample_rate=0.0):
+        self.features = list(features)
+        self.n_axes = int(n_axes)
+        self._e = _dsp.Features(int(n_samples), self.n_axes, feature_spec(self.features), float(sample_rate))
+
+    def compute(self, X):
+        return self._e.compute(_f32(X))
+
+    def names(self, axes=None):
+        axes = axes or (("x", "y", "z") if self.n_axes == 3 else tuple(str(i) for i in range(self.n_axes)))
+        return feature_names(self.features, axes)

@@ -234,3 +234,80 @@ def test_errors_are_clear(target):
     assert res.returncode == 0, res.output
     assert "WRONG" not in res.output, res.output
     assert res.output.count("ok ") == 16, res.output
+
+
+FRAMES_SCRIPT = """
+import array
+from microlearn import dsp
+with open("audio.bin", "rb") as f:
+    y = array.array("f", f.read())
+for name, kw in CONFIGS:
+    s = dsp.Spectrogram(**kw)
+    out = array.array("f", bytes(4 * s.frames(len(y)) * s.frame_size()))
+    k = 0
+    for lo, hi in ((0, 1), (1, 700), (700, 5000), (5000, len(y))):
+        k += s.process(y[lo:hi], memoryview(out)[k * s.frame_size():])
+    with open(name + ".bin", "wb") as f:
+        f.write(out)
+with open("win.bin", "rb") as f:
+    w = array.array("f", f.read())
+fe = dsp.Features(N_SAMPLES, 3, FEATURES, 50)
+out = array.array("f", bytes(4 * fe.size()))
+fe.compute(w, out)
+with open("features.bin", "wb") as f:
+    f.write(out)
+print("done")
+"""
+
+CONFIGS = [
+    ("power", dict(n_fft=256, hop=100, output="power", sample_rate=8000)),
+    ("mel", dict(n_fft=512, hop=160, window="hamming", output="mel", sample_rate=16000, n_mels=32, center=True)),
+    ("mfcc", dict(n_fft=512, hop=256, output="mfcc", sample_rate=16000, n_mels=40, n_mfcc=13, htk=True)),
+]
+FEATURES = ["mean", "std", "min", "max", "rms", "ptp", "crossings", "skew", "kurtosis", "p25",
+            ("percentile", 75), ("band_energy", 0.5, 3.0)]
+
+
+def test_spectrogram_and_features_match_host(target):
+    rng = np.random.default_rng(7)
+    t = np.arange(8000) / 16000
+    y = (0.5 * np.sin(2 * np.pi * 440 * t) + 0.05 * rng.standard_normal(len(t))).astype(np.float32)
+    win = rng.standard_normal((128, 3)).astype(np.float32)
+    script = (FRAMES_SCRIPT.replace("CONFIGS", repr(CONFIGS)).replace("FEATURES", repr(FEATURES))
+              .replace("N_SAMPLES", "128"))
+    res = run(target, script, files={"audio.bin": y.tobytes(), "win.bin": win.tobytes()},
+              fetch=[c[0] + ".bin" for c in CONFIGS] + ["features.bin"])
+    assert res.returncode == 0, res.output
+    for name, kw in CONFIGS:
+        want = dsp.Spectrogram(**kw).process(y).ravel()
+        got = np.frombuffer(res.files[name + ".bin"], np.float32)
+        assert got.shape == want.shape, name
+        assert np.max(np.abs(got - want)) <= 1e-6 * np.max(np.abs(want)), name
+    want = dsp.Features(128, 3, FEATURES, 50).compute(win).ravel()
+    got = np.frombuffer(res.files["features.bin"], np.float32)
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+
+
+FRAMES_HEAP_SCRIPT = """
+import array, micropython
+from microlearn import dsp
+s = dsp.Spectrogram(512, 256, output="mfcc")
+fe = dsp.Features(64, 3, ["mean", "std", "p50", ("band_energy", 1, 5)], 50)
+y = array.array("f", bytes(4 * 1024)); out = array.array("f", bytes(4 * 13 * 4))
+w = array.array("f", bytes(4 * 192)); fo = array.array("f", bytes(4 * fe.size()))
+micropython.heap_lock()
+try:
+    for i in range(5):
+        s.process(y, out)
+        fe.compute(w, fo)
+    s.reset()
+finally:
+    micropython.heap_unlock()
+print("no allocation")
+"""
+
+
+def test_frames_allocate_nothing(target):
+    res = run(target, FRAMES_HEAP_SCRIPT)
+    assert res.returncode == 0, res.output
+    assert "no allocation" in res.output

@@ -3,9 +3,11 @@
 #pragma once
 #include "../microlearn.h"
 #include "../dsp/dct.hpp"
+#include "../dsp/features.hpp"
 #include "../dsp/fft.hpp"
 #include "../dsp/fir.hpp"
 #include "../dsp/iir.hpp"
+#include "../dsp/spectrogram.hpp"
 
 namespace microlearn {
 namespace c_api {
@@ -26,6 +28,25 @@ inline const Engine& dsp_handle(const Handle* h) {
 }
 
 inline int dsp_code(Status s) { return static_cast<int>(s); }
+
+inline dsp::SpectrogramConfig spectrogram_config(const ml_spectrogram_config_t& c) {
+    dsp::SpectrogramConfig e;
+    e.n_fft = c.n_fft;
+    e.hop = c.hop;
+    e.window = static_cast<dsp::Window>(c.window);
+    e.output = static_cast<dsp::SpecOutput>(c.output);
+    e.sample_rate = c.sample_rate;
+    e.n_mels = c.n_mels;
+    e.fmin = c.fmin;
+    e.fmax = c.fmax;
+    e.htk = c.htk != 0;
+    e.slaney_norm = c.slaney_norm != 0;
+    e.n_mfcc = c.n_mfcc;
+    e.center = c.center != 0;
+    return e;
+}
+
+static_assert(sizeof(dsp::FeatureSpec) == 3 * sizeof(float), "FeatureSpec is three 32-bit fields");
 
 }  // namespace c_api
 }  // namespace microlearn
@@ -183,6 +204,76 @@ int ml_dct_forward(const ml_dct_t* d, const float* x, size_t n_x, float* y, size
     using namespace microlearn;
     ML_DSP_NULL_CHECK(d);
     return c_api::dsp_code(dsp::dct_forward(c_api::dsp_handle<dsp::Dct>(d), x, n_x, y, n_y));
+}
+
+size_t ml_spectrogram_memory_size(const ml_spectrogram_config_t* c) {
+    using namespace microlearn;
+    if (c == nullptr) return 0;
+    return dsp::spectrogram_memory_size(c_api::spectrogram_config(*c));
+}
+int ml_spectrogram_init(ml_spectrogram_t* s, const ml_spectrogram_config_t* c, float* memory, size_t n_memory) {
+    using namespace microlearn;
+    ML_DSP_NULL_CHECK(s);
+    ML_DSP_NULL_CHECK(c);
+    return c_api::dsp_code(
+        dsp::spectrogram_init(c_api::dsp_handle<dsp::Spectrogram>(s), c_api::spectrogram_config(*c), memory, n_memory));
+}
+int ml_spectrogram_process(ml_spectrogram_t* s, const float* x, size_t n, float* out, size_t out_cap,
+                           size_t* n_frames) {
+    using namespace microlearn;
+    ML_DSP_NULL_CHECK(s);
+    ML_DSP_NULL_CHECK(n_frames);
+    return c_api::dsp_code(dsp::spectrogram_process(c_api::dsp_handle<dsp::Spectrogram>(s), x, n, out, out_cap, *n_frames));
+}
+size_t ml_spectrogram_frames(const ml_spectrogram_t* s, size_t n) {
+    using namespace microlearn;
+    return s == nullptr ? 0 : dsp::spectrogram_frames(c_api::dsp_handle<dsp::Spectrogram>(s), n);
+}
+size_t ml_spectrogram_frame_size(const ml_spectrogram_t* s) {
+    using namespace microlearn;
+    return s == nullptr ? 0 : c_api::dsp_handle<dsp::Spectrogram>(s).n_out;
+}
+void ml_spectrogram_reset(ml_spectrogram_t* s) {
+    using namespace microlearn;
+    if (s != nullptr && c_api::dsp_handle<dsp::Spectrogram>(s).frame != nullptr)
+        dsp::spectrogram_reset(c_api::dsp_handle<dsp::Spectrogram>(s));
+}
+
+size_t ml_features_memory_size(uint32_t n_samples, const float* spec, size_t n_spec) {
+    using namespace microlearn;
+    if (spec == nullptr) return 0;
+    // Only the kinds matter for the size.
+    bool sort = false, fft = false;
+    for (size_t i = 0; i < n_spec; ++i) {
+        const float k = spec[3 * i];
+        sort = sort || k == 9.0f;
+        fft = fft || k == 10.0f;
+    }
+    const size_t n_fft = dsp::features_fft_size(n_samples);
+    return (sort ? n_samples : 0) + (fft ? 2 * n_fft + 2 : 0);
+}
+int ml_features_init(ml_features_t* f, uint32_t n_samples, uint32_t n_axes, float sample_rate, const float* spec,
+                     size_t n_spec, float* spec_storage, float* memory, size_t n_memory) {
+    using namespace microlearn;
+    ML_DSP_NULL_CHECK(f);
+    ML_DSP_NULL_CHECK(spec);
+    ML_DSP_NULL_CHECK(spec_storage);
+    c_api::dsp_handle<dsp::Features>(f) = dsp::Features{};
+    dsp::FeatureSpec* s = reinterpret_cast<dsp::FeatureSpec*>(spec_storage);
+    for (size_t i = 0; i < n_spec; ++i) {
+        const float k = spec[3 * i];
+        if (!(k >= 0.0f && k < static_cast<float>(dsp::Feature::count_))) return ML_BAD_PARAMETER;
+        s[i].kind = static_cast<dsp::Feature>(static_cast<uint32_t>(k));
+        s[i].a = spec[3 * i + 1];
+        s[i].b = spec[3 * i + 2];
+    }
+    return c_api::dsp_code(
+        dsp::features_init(c_api::dsp_handle<dsp::Features>(f), n_samples, n_axes, sample_rate, s, n_spec, memory, n_memory));
+}
+int ml_features_compute(ml_features_t* f, const float* x, size_t n_x, float* out, size_t n_out) {
+    using namespace microlearn;
+    ML_DSP_NULL_CHECK(f);
+    return c_api::dsp_code(dsp::features_compute(c_api::dsp_handle<dsp::Features>(f), x, n_x, out, n_out));
 }
 
 #undef ML_DSP_NULL_CHECK
