@@ -7,20 +7,16 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "python"))  # microlearn may not be installed
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from rig_helpers import ALL_TARGETS  # noqa: E402  (also puts python/ on sys.path)
 
 from microlearn.rig import build, paths  # noqa: E402
-
-# The targets every test runs on; cortex-m0 shares the board with cortex-m3, so a
-# few tests cover it separately.
-TARGETS = ["unix", "cortex-m3"]
 
 
 @pytest.fixture(scope="session", autouse=True)
 def rig_built():
     """Build MicroPython and the rig's helpers once (no device/ natmods needed)."""
-    build.setup(["unix", "cortex-m3", "cortex-m0", "cortex-m4f"], natmods=False)
+    build.setup(ALL_TARGETS, natmods=False)
 
 
 @pytest.fixture(scope="session")

@@ -4,11 +4,11 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT
+from rig_helpers import ALL_TARGETS, ROOT
 
 from microlearn.rig.count import CountError, count
 
-COUNT_TARGETS = ["unix", "cortex-m3", "cortex-m0", "cortex-m4f"]
+COUNT_TARGETS = ALL_TARGETS
 
 LOOP = """\
 import _markers

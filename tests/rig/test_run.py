@@ -6,7 +6,7 @@ import sys
 import time
 
 import pytest
-from conftest import ROOT, TARGETS
+from rig_helpers import ALL_TARGETS, ROOT, TARGETS
 
 from microlearn.rig import CRASHED, RigTimeout, run
 from microlearn.rig.targets import get_target
@@ -119,7 +119,7 @@ def test_filesystem_behaves_like_a_real_one(target, scripts_dir):
     assert "import written module 42" in out
 
 
-@pytest.mark.parametrize("target", TARGETS + ["cortex-m0"])
+@pytest.mark.parametrize("target", ALL_TARGETS)
 def test_imports_py_bytecode_mpy_and_native_mpy_from_lib_dir(target, make_lib):
     lib = make_lib(get_target(target).arch)
     script = (
@@ -133,7 +133,7 @@ def test_imports_py_bytecode_mpy_and_native_mpy_from_lib_dir(target, make_lib):
     assert (rc, out) == (0, "mypkg 42\nTrue\n")
 
 
-@pytest.mark.parametrize("target", ["unix", "cortex-m3", "cortex-m0", "cortex-m4f"])
+@pytest.mark.parametrize("target", ALL_TARGETS)
 def test_native_module_built_from_c(target, rigtest_natmod):
     arch = get_target(target).arch
     script = "import rigtest\nprint(rigtest.add(40, 2))\n"
@@ -200,7 +200,7 @@ def test_setup_is_instant_when_built():
     from microlearn.rig import build
 
     t0 = time.monotonic()
-    build.setup(["unix", "cortex-m3", "cortex-m0"], natmods=False)
+    build.setup(ALL_TARGETS, natmods=False)
     assert time.monotonic() - t0 < 1.0
 
 
