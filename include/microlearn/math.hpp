@@ -4,6 +4,17 @@
 #pragma once
 #include <stdint.h>
 
+// 1 where floats are emulated in software (Cortex-M0/M3, RV32 without F,
+// ESP8266): there the engine compares float bit patterns as integers and
+// skips adding zeros, since every float operation is a library call.
+#ifndef MICROLEARN_SOFT_FLOAT
+#if defined(__SOFTFP__) || (defined(__riscv) && !defined(__riscv_flen)) || defined(__XTENSA_SOFT_FLOAT__)
+#define MICROLEARN_SOFT_FLOAT 1
+#else
+#define MICROLEARN_SOFT_FLOAT 0
+#endif
+#endif
+
 namespace microlearn {
 namespace math {
 
@@ -19,6 +30,18 @@ inline uint32_t to_bits(float f) {
     uint32_t u;
     __builtin_memcpy(&u, &f, sizeof u);
     return u;
+}
+
+// True for NaN, from the bit pattern: exponent all ones, mantissa not zero.
+inline bool is_nan_bits(uint32_t bits) { return (bits << 1) > 0xFF000000u; }
+
+// Maps a non-NaN float's bits to an int32 with the same order as the floats
+// (sign-magnitude to two's complement; -0.0 and +0.0 both map to 0), so
+// `a <= b` for floats is `order_key(a) <= order_key(b)` for integers.
+inline int32_t order_key(uint32_t bits) {
+    const int32_t magnitude = static_cast<int32_t>(bits & 0x7FFFFFFFu);
+    const int32_t sign = static_cast<int32_t>(bits) >> 31;  // 0 or -1
+    return (magnitude ^ sign) - sign;
 }
 
 // 2^k as a float, for k in [-126, 127].

@@ -145,9 +145,35 @@ inline Status get_exact(const ModelFile& f, uint16_t id, size_t expected, const 
     return Status::ok;
 }
 
-// Walks one tree from `node` to its leaf. kNanAware is only instantiated for
-// float inputs that contain a NaN in a model with NaN-goes-left nodes; the
-// usual path is one compare and one load per level.
+inline uint32_t nan_goes_right(const Model& m, uint32_t node) {
+    return !(m.nan_left != nullptr && ((m.nan_left[node >> 3] >> (node & 7)) & 1));
+}
+
+// 1 if the split sends `v` right: !(v <= t), with NaN routed per node.
+// kNanAware: the input holds a NaN and the model has NaN-goes-left nodes
+// (hardware float checks only then; without the check NaN fails `<=` and
+// goes right, the default).
+template <bool kNanAware>
+inline uint32_t goes_right(float v, float t, const Model& m, uint32_t node) {
+#if MICROLEARN_SOFT_FLOAT
+    // Integer compares instead of a libgcc call per node. NaN is checked
+    // on every node here: it is one compare, cheaper than a scan.
+    const uint32_t bits = math::to_bits(v);
+    if (math::is_nan_bits(bits)) return nan_goes_right(m, node);
+    return math::order_key(bits) > math::order_key(math::to_bits(t));
+#else
+    if (kNanAware && v != v) return nan_goes_right(m, node);
+    return !(v <= t);
+#endif
+}
+
+template <bool kNanAware>
+inline uint32_t goes_right(int16_t v, int16_t t, const Model&, uint32_t) {
+    return v > t;
+}
+
+// Walks one tree from `node` to its leaf: per level one compare and one
+// load of the child.
 template <typename T, typename Ref, bool kNanAware>
 inline uint32_t find_leaf(const Model& m, uint32_t node, const T* x) {
     const Ref* children = static_cast<const Ref*>(m.children);
@@ -156,13 +182,30 @@ inline uint32_t find_leaf(const Model& m, uint32_t node, const T* x) {
     constexpr uint32_t kLeaf = leaf_bit<Ref>();
     if (!(node & kLeaf)) {
         do {  // test at the bottom: one branch per level
-            const T v = x[features[node]];
-            uint32_t right = !(v <= thresholds[node]);  // NaN compares false: goes right
-            if (kNanAware && v != v) right = !((m.nan_left[node >> 3] >> (node & 7)) & 1);
+            const uint32_t right = goes_right<kNanAware>(x[features[node]], thresholds[node], m, node);
             node = children[2 * node + right];
         } while (!(node & kLeaf));
     }
     return node & ~kLeaf;
+}
+
+// dst[k] += leaf[k] for k < width.
+inline void add_leaf(float* dst, const float* leaf, uint32_t width) {
+    const float* end = leaf + width;
+#if MICROLEARN_SOFT_FLOAT
+    // Adding +-0 changes nothing, and forest leaves are mostly zeros: skip
+    // them with an integer test instead of a software float add.
+    for (; leaf != end; ++leaf, ++dst)
+        if (math::to_bits(*leaf) << 1) *dst += *leaf;
+#else
+    for (; end - leaf >= 4; leaf += 4, dst += 4) {  // by hand: -Os builds do not unroll
+        dst[0] += leaf[0];
+        dst[1] += leaf[1];
+        dst[2] += leaf[2];
+        dst[3] += leaf[3];
+    }
+    while (leaf != end) *dst++ += *leaf++;
+#endif
 }
 
 template <typename T, typename Ref, bool kNanAware>
@@ -171,15 +214,7 @@ inline void sum_trees(const Model& m, const T* x, float* acc) {
     const uint32_t width = m.leaf_width;
     for (uint32_t t = 0; t < m.n_trees; ++t) {
         const float* leaf = m.leaves + find_leaf<T, Ref, kNanAware>(m, roots[t], x) * width;
-        float* dst = m.tree_outputs ? acc + m.tree_outputs[t] : acc;
-        const float* end = leaf + width;
-        for (; end - leaf >= 4; leaf += 4, dst += 4) {  // by hand: -Os builds do not unroll
-            dst[0] += leaf[0];
-            dst[1] += leaf[1];
-            dst[2] += leaf[2];
-            dst[3] += leaf[3];
-        }
-        while (leaf != end) *dst++ += *leaf++;
+        add_leaf(m.tree_outputs ? acc + m.tree_outputs[t] : acc, leaf, width);
     }
 }
 
@@ -192,7 +227,7 @@ inline bool has_nan(const T* x, uint32_t n) {
 
 template <typename T, typename Ref>
 inline void sum_trees(const Model& m, const T* x, float* acc) {
-    if (m.nan_left != nullptr && has_nan(x, m.n_features))
+    if (!MICROLEARN_SOFT_FLOAT && m.nan_left != nullptr && has_nan(x, m.n_features))
         sum_trees<T, Ref, true>(m, x, acc);
     else
         sum_trees<T, Ref, false>(m, x, acc);
@@ -271,6 +306,8 @@ inline Status load(const ModelFile& f, Model& out) {
         if (m.feature_type == FeatureType::f32) {
             const float* t = nullptr;
             if ((st = detail::get_exact(f, Section::thresholds, m.n_nodes, t)) != Status::ok) return st;
+            for (uint32_t i = 0; i < m.n_nodes; ++i)  // NaN would split differently per float unit
+                if (math::is_nan_bits(math::to_bits(t[i]))) return Status::bad_parameter;
             m.thresholds = t;
         } else {
             const int16_t* t = nullptr;
