@@ -16,6 +16,8 @@ Steps, in dependency order:
     setup(targets)        everything the given targets need
 """
 
+import fcntl
+import functools
 import hashlib
 import os
 import shutil
@@ -51,6 +53,31 @@ UNIX_MAKE_VARS = [
 
 def log(msg: str) -> None:
     print(f"rig: {msg}", file=sys.stderr, flush=True)
+
+
+_lock = {"depth": 0, "file": None}
+
+
+def _locked(fn):
+    """Run fn holding <build>/.rig-build.lock, so that concurrent processes (e.g.
+    pytest -n) build each thing once and never see it half-built. Re-entrant."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if _lock["depth"] == 0:
+            paths.build_dir().mkdir(parents=True, exist_ok=True)
+            _lock["file"] = open(paths.build_dir() / ".rig-build.lock", "w")
+            fcntl.flock(_lock["file"], fcntl.LOCK_EX)
+        _lock["depth"] += 1
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _lock["depth"] -= 1
+            if _lock["depth"] == 0:
+                _lock["file"].close()  # releases the lock
+                _lock["file"] = None
+
+    return wrapper
 
 
 # --------------------------------------------------------------------------- helpers
@@ -207,6 +234,7 @@ def _download_tarball() -> Path:
     return tarball
 
 
+@_locked
 def fetch_source() -> Path:
     """Download (via apt, once) and unpack MicroPython's source; return its folder."""
     src = paths.micropython_dir()
@@ -242,6 +270,7 @@ def fetch_source() -> Path:
 # ------------------------------------------------------------------------ the builds
 
 
+@_locked
 def _make_step(step: str, what: str, subdir: str, make_vars: List[str],
                outputs: List[Path], clean_dir: Optional[Path] = None,
                extra_key: str = "") -> None:
@@ -329,6 +358,7 @@ def _newer_than(output: Path, inputs: Iterable[Path]) -> bool:
     return all(Path(i).stat().st_mtime <= t for i in inputs)
 
 
+@_locked
 def build_plugin() -> Path:
     """Compile the QEMU TCG plugin insn_count.c (rebuilt when its sources change)."""
     so = paths.plugin_so()
@@ -344,6 +374,7 @@ def build_plugin() -> Path:
     return so
 
 
+@_locked
 def build_markers(arch: str) -> Path:
     """The _markers native module for arch (x64, armv6m, armv7m, armv7emsp, ...)."""
     out = paths.markers_mpy(arch)
@@ -366,6 +397,7 @@ def build_markers(arch: str) -> Path:
     return out
 
 
+@_locked
 def build_natmods(arch: str) -> Path:
     """Run <root>/device/Makefile for arch; return the lib folder it produces.
 
@@ -391,6 +423,7 @@ def build_natmods(arch: str) -> Path:
     return lib
 
 
+@_locked
 def setup(targets: Optional[Iterable[str]] = None, natmods: bool = True) -> None:
     """Build everything the targets need (default: all targets).
 

@@ -200,8 +200,9 @@ class QemuBoard:
                     on_data(self.buf[:cut])
                     seen = (seen + self.buf[:cut])[-2048:]
                     self.buf = self.buf[cut:]
-            if watch_faults and FAULT_RE.search(seen + self.buf):
-                raise _Fault(self.buf)
+            if watch_faults and b" exception caught:" in seen + self.buf:
+                if FAULT_RE.search(seen + self.buf):  # the whole dump has arrived
+                    raise _Fault(self.buf)
             self.buf += self._read_more()
 
     # -- raw REPL ---------------------------------------------------------------

@@ -12,6 +12,7 @@ mounted at "/" (lib folders merged under /lib); on unix in a temporary folder (l
 folders through MICROPYPATH).
 """
 
+import binascii
 import os
 import re
 import select
@@ -21,7 +22,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, TextIO, Union
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence, TextIO, Union
 
 from . import build, bundle, paths
 from .paths import RigError
@@ -330,14 +331,13 @@ def _run_qemu(t, script_name, script_bytes, file_map, dirs, timeout, fetch, stre
             for name in fetch:
                 b64 = board.exec_checked(f"_rig_fetch({name!r})")
                 if b64.strip() != b"-":
-                    import binascii
                     fetched[name] = binascii.a2b_base64(b64.replace(b"\r\n", b""))
             board.quit(wait=max(1.0, deadline - time.monotonic()))
             return RunResult(status, output.finish(), fetched)
         except RigTimeout as e:
             board.kill()
             output.feed(board.buf)
-            raise RigTimeout(f"{t.name}: script did not finish within {timeout} s "
+            raise RigTimeout(f"{t.name}: the run did not finish within {timeout} s "
                              f"(QEMU killed)", output.finish()) from e
         finally:
             board.kill()

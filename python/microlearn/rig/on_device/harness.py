@@ -70,5 +70,6 @@ def _rig_fetch(name):
     if data is None:
         print("-")
         return
-    for i in range(0, len(data), 3 * 1024):
-        sys.stdout.write(binascii.b2a_base64(data[i : i + 3 * 1024]))
+    mv = memoryview(data)
+    for i in range(0, len(mv), 3 * 1024):
+        sys.stdout.write(binascii.b2a_base64(mv[i : i + 3 * 1024]))

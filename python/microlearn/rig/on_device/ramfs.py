@@ -228,9 +228,8 @@ class RamFS:
             self._dirs.add(cur)
 
     def contents(self, path):
-        """The bytes of a file, or None if there is none."""
-        data = self._files.get(_norm(self._cwd, path))
-        return None if data is None else bytes(data)
+        """A file's content, not copied (memoryview or bytearray), or None."""
+        return self._files.get(_norm(self._cwd, path))
 
     # -- vfs protocol
     def mount(self, readonly, mkfs):
