@@ -19,6 +19,9 @@
 #include "math.hpp"
 #include "model_file.hpp"
 
+// Hot helpers inlined even at -Os, where GCC would otherwise call them.
+#define ML_ALWAYS_INLINE inline __attribute__((always_inline))
+
 namespace microlearn {
 namespace trees {
 
@@ -175,22 +178,23 @@ inline uint32_t goes_right(int16_t v, int16_t t, const Model&, uint32_t) {
 // Walks one tree from `node` to its leaf: per level one compare and one
 // load of the child.
 template <typename T, typename Ref, bool kNanAware>
-inline uint32_t find_leaf(const Model& m, uint32_t node, const T* x) {
+ML_ALWAYS_INLINE uint32_t find_leaf(const Model& m, uint32_t root, const T* x) {
     const Ref* children = static_cast<const Ref*>(m.children);
     const T* thresholds = static_cast<const T*>(m.thresholds);
     const uint16_t* features = m.features;
-    constexpr uint32_t kLeaf = leaf_bit<Ref>();
+    constexpr size_t kLeaf = leaf_bit<Ref>();
+    size_t node = root;  // pointer-sized: no zero-extension per level on 64-bit hosts
     if (!(node & kLeaf)) {
         do {  // test at the bottom: one branch per level
-            const uint32_t right = goes_right<kNanAware>(x[features[node]], thresholds[node], m, node);
+            const size_t right = goes_right<kNanAware>(x[features[node]], thresholds[node], m, node);
             node = children[2 * node + right];
         } while (!(node & kLeaf));
     }
-    return node & ~kLeaf;
+    return static_cast<uint32_t>(node & ~kLeaf);
 }
 
 // dst[k] += leaf[k] for k < width.
-inline void add_leaf(float* dst, const float* leaf, uint32_t width) {
+ML_ALWAYS_INLINE void add_leaf(float* dst, const float* leaf, uint32_t width) {
     const float* end = leaf + width;
 #if MICROLEARN_SOFT_FLOAT
     // Adding +-0 changes nothing, and forest leaves are mostly zeros: skip
