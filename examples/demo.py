@@ -18,9 +18,7 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.model_selection import train_test_split
 
 import microlearn
-from microlearn.rig import build
-from microlearn.rig.count import count
-from microlearn.rig.run import run
+from microlearn.rig import build, count, run
 from microlearn.rig.targets import get_target
 
 # The device side of the demo: load the model, predict every test row, print

@@ -51,7 +51,7 @@ def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "device":
         from .rig.cli import main as rig_main
-        return rig_main(argv[1:])
+        return rig_main(argv[1:], prog="microlearn device")
     if argv and argv[0] == "dataset":
         from .datasets import main as dataset_main
         return dataset_main(argv[1:])

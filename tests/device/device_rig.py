@@ -4,7 +4,7 @@ import functools
 
 from microlearn.rig import build, run as rig_run
 
-TARGETS = ["unix", "cortex-m3", "cortex-m0"]
+TARGETS = ["unix", "cortex-m3", "cortex-m0", "cortex-m4f"]
 
 
 @functools.lru_cache(maxsize=None)
