@@ -8,9 +8,14 @@ TARGETS = ["unix", "cortex-m3", "cortex-m0", "cortex-m4f"]
 
 
 @functools.lru_cache(maxsize=None)
+def lib_for_arch(arch: str):
+    """build/device/<arch>/lib: the device package and every native module."""
+    return build.build_natmods(arch)
+
+
 def lib_for(target: str):
     from microlearn.rig.targets import get_target
-    return build.build_natmods(get_target(target).arch)
+    return lib_for_arch(get_target(target).arch)
 
 
 def run(target, script, files=(), fetch=(), timeout=300):

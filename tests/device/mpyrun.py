@@ -1,51 +1,29 @@
 """Runs MicroPython scripts for the data tests (npy, wave, arrays, recorder).
 
 `run(script, cwd)` runs on the unix port with the device package (and its
-native modules, built for x64) on the import path, in folder `cwd`, and
-returns stdout. `run_qemu(...)` runs on an emulated board through the
-project's rig (python/microlearn/rig) when it is available.
+native modules, built for x64) on the import path, in folder `cwd` (so tests
+can look at the files a script writes), and returns stdout. `run_target(...)`
+runs on any rig target (tests/device/device_rig.py).
 """
 import os
 import subprocess
-import sys
 from pathlib import Path
 
-import pytest
+import device_rig
+from device_rig import lib_for_arch
+from microlearn.rig import build
 
 ROOT = Path(__file__).resolve().parents[2]
-_built = {}
-
-
-def mpy_dir():
-    """MicroPython's source tree (with the unix port built)."""
-    candidates = [os.environ.get("MICROLEARN_MPY_DIR"), ROOT / "build" / "micropython-1.25.0",
-                  "/tmp/mpsrc/micropython-1.25.0"]
-    for c in candidates:
-        if c and (Path(c) / "ports/unix/build-standard/micropython").is_file():
-            return Path(c)
-    pytest.skip("no MicroPython unix port built (run the rig's setup, or set MICROLEARN_MPY_DIR)")
 
 
 def unix_binary():
-    return mpy_dir() / "ports/unix/build-standard/micropython"
+    """The rig's unix-port MicroPython (built on first use)."""
+    return build.build_unix()
 
 
 def device_lib(arch="x64"):
-    """Builds the device package (.py files and _arrays) for `arch` once per
-    session; returns its lib folder."""
-    if arch not in _built:
-        build = ROOT / "build" / "device-tests" / arch
-        env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
-        # Only what these tests use: the package's .py files and _arrays.mpy.
-        targets = [str(build / "lib/microlearn/_arrays.mpy")]
-        targets += [str(build / "lib/microlearn" / p.name) for p in (ROOT / "device/microlearn").glob("*.py")]
-        proc = subprocess.run(["make", "-C", str(ROOT / "device"), f"ARCH={arch}", f"MPY_DIR={mpy_dir()}",
-                               f"BUILD={build}", f"PYTHON={sys.executable}", *targets],
-                              capture_output=True, text=True, env=env)
-        if proc.returncode != 0:
-            raise RuntimeError("device build failed:\n" + proc.stdout[-3000:] + proc.stderr[-3000:])
-        _built[arch] = build / "lib"
-    return _built[arch]
+    """The device package with its native modules for `arch` (built once per session)."""
+    return lib_for_arch(arch)
 
 
 class MicroPythonError(AssertionError):
@@ -83,31 +61,7 @@ def run_error(script, cwd, **kw):
     return lines[-1] if lines else ""
 
 
-def rig_run():
-    """The rig's run(target, script, files=..., fetch=...) if it exists, else None."""
-    sys.path.insert(0, str(ROOT / "python"))
-    try:
-        from microlearn.rig import run as rig_run_fn  # noqa: F401
-    except ImportError:
-        return None
-    return rig_run_fn
-
-
-ARCHS = {"unix": "x64", "cortex-m3": "armv7m", "cortex-m0": "armv6m", "cortex-m4f": "armv7emsp"}
-
-
 def run_target(target, script, files=(), fetch=(), timeout=300):
-    """Runs `script` on a rig target ("unix", "cortex-m3", "cortex-m0") with the
-    device package and _arrays built for its architecture; returns the RunResult.
-    Skips when the rig cannot build or run the target here."""
-    rig = rig_run()
-    if rig is None:
-        pytest.skip("the rig (microlearn.rig) is not available")
-    from microlearn.rig import RigError
-    lib = device_lib(ARCHS[target])
-    try:
-        return rig(target, script, files=files, lib_dir=lib, fetch=fetch, timeout=timeout)
-    except RigError as e:
-        if "not found" in str(e) or "install" in str(e):
-            pytest.skip(f"rig target {target} unavailable: {e}")
-        raise
+    """Runs `script` on a rig target ("unix", "cortex-m3", "cortex-m0", "cortex-m4f")
+    with the device package built for its architecture; returns the RunResult."""
+    return device_rig.run(target, script, files=files, fetch=fetch, timeout=timeout)
