@@ -1,0 +1,2 @@
+// memset/memcpy for the native module (native modules link no C library).
+#include "../../device/natmods/libc.c"
