@@ -1,35 +1,11 @@
 """microlearn.dsp on MicroPython (unix port, emulated Cortex-M3 / M0): the same
 vectors give the same results as the host engine (and so as numpy / scipy),
 per-call methods allocate nothing, and wrong arrays give clear errors."""
-import functools
-import subprocess
-
 import numpy as np
 import scipy.signal
 
+from device_rig import run
 from microlearn import dsp
-from microlearn.rig import build, paths, run as rig_run
-from microlearn.rig.targets import get_target
-
-
-@functools.lru_cache(maxsize=None)
-def dsp_lib(target):
-    """Builds just the dsp module and the package's .py files for the target's
-    arch (so a broken build of another family does not block these tests)."""
-    arch = get_target(target).arch
-    out = paths.build_dir() / "device-dsp" / arch
-    lib = out / "lib" / "microlearn"
-    wanted = [str(lib / "_dsp.mpy"), str(lib / "__init__.py"), str(lib / "dsp.py")]
-    cmd = ["make", "-C", str(paths.repo_root() / "device"), f"ARCH={arch}", f"MPY_DIR={build.fetch_source()}",
-           f"BUILD={out}", f"PYTHON={build._python_for_mpy_ld()}"] + wanted
-    build.build_mpy_cross()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return out / "lib"
-
-
-def run(target, script, files=(), fetch=(), timeout=300):
-    return rig_run(target, script, files=files, lib_dir=dsp_lib(target), fetch=fetch, timeout=timeout)
 
 FFT_SIZES = [8, 64, 1024]
 RFFT_SIZES = [8, 256, 1024, 4096]

@@ -1,4 +1,5 @@
 """Spectrograms against librosa, windowed features against numpy / scipy."""
+import librosa
 import numpy as np
 import pytest
 import scipy.signal
@@ -6,7 +7,6 @@ import scipy.stats
 
 from microlearn import dsp
 
-librosa = pytest.importorskip("librosa")
 
 SR = 16000
 
