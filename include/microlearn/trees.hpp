@@ -152,32 +152,28 @@ inline uint32_t nan_goes_right(const Model& m, uint32_t node) {
     return !(m.nan_left != nullptr && ((m.nan_left[node >> 3] >> (node & 7)) & 1));
 }
 
-// 1 if the split sends `v` right: !(v <= t), with NaN routed per node.
-// kNanAware: the input holds a NaN and the model has NaN-goes-left nodes
-// (hardware float checks only then; without the check NaN fails `<=` and
-// goes right, the default).
-template <bool kNanAware>
-inline uint32_t goes_right(float v, float t, const Model& m, uint32_t node) {
+// 1 if the split sends `v` right: !(v <= t), and NaN where the node says
+// (thresholds are never NaN: load() checks).
+ML_ALWAYS_INLINE uint32_t goes_right(float v, float t, const Model& m, uint32_t node) {
 #if MICROLEARN_SOFT_FLOAT
-    // Integer compares instead of a libgcc call per node. NaN is checked
-    // on every node here: it is one compare, cheaper than a scan.
+    // Integer compares instead of a libgcc call per node.
     const uint32_t bits = math::to_bits(v);
     if (math::is_nan_bits(bits)) return nan_goes_right(m, node);
     return math::order_key(bits) > math::order_key(math::to_bits(t));
 #else
-    if (kNanAware && v != v) return nan_goes_right(m, node);
+    // One rarely taken branch per level: cheaper than scanning x for NaN.
+    if (__builtin_expect(__builtin_isunordered(v, t), 0)) return nan_goes_right(m, node);
     return !(v <= t);
 #endif
 }
 
-template <bool kNanAware>
-inline uint32_t goes_right(int16_t v, int16_t t, const Model&, uint32_t) {
+ML_ALWAYS_INLINE uint32_t goes_right(int16_t v, int16_t t, const Model&, uint32_t) {
     return v > t;
 }
 
 // Walks one tree from `node` to its leaf: per level one compare and one
 // load of the child.
-template <typename T, typename Ref, bool kNanAware>
+template <typename T, typename Ref>
 ML_ALWAYS_INLINE uint32_t find_leaf(const Model& m, uint32_t root, const T* x) {
     const Ref* children = static_cast<const Ref*>(m.children);
     const T* thresholds = static_cast<const T*>(m.thresholds);
@@ -186,7 +182,7 @@ ML_ALWAYS_INLINE uint32_t find_leaf(const Model& m, uint32_t root, const T* x) {
     size_t node = root;  // pointer-sized: no zero-extension per level on 64-bit hosts
     if (!(node & kLeaf)) {
         do {  // test at the bottom: one branch per level
-            const size_t right = goes_right<kNanAware>(x[features[node]], thresholds[node], m, node);
+            const size_t right = goes_right(x[features[node]], thresholds[node], m, node);
             node = children[2 * node + right];
         } while (!(node & kLeaf));
     }
@@ -212,29 +208,14 @@ ML_ALWAYS_INLINE void add_leaf(float* dst, const float* leaf, uint32_t width) {
 #endif
 }
 
-template <typename T, typename Ref, bool kNanAware>
+template <typename T, typename Ref>
 inline void sum_trees(const Model& m, const T* x, float* acc) {
     const Ref* roots = static_cast<const Ref*>(m.roots);
     const uint32_t width = m.leaf_width;
     for (uint32_t t = 0; t < m.n_trees; ++t) {
-        const float* leaf = m.leaves + find_leaf<T, Ref, kNanAware>(m, roots[t], x) * width;
+        const float* leaf = m.leaves + find_leaf<T, Ref>(m, roots[t], x) * width;
         add_leaf(m.tree_outputs ? acc + m.tree_outputs[t] : acc, leaf, width);
     }
-}
-
-template <typename T>
-inline bool has_nan(const T* x, uint32_t n) {
-    for (uint32_t i = 0; i < n; ++i)
-        if (x[i] != x[i]) return true;
-    return false;
-}
-
-template <typename T, typename Ref>
-inline void sum_trees(const Model& m, const T* x, float* acc) {
-    if (!MICROLEARN_SOFT_FLOAT && m.nan_left != nullptr && has_nan(x, m.n_features))
-        sum_trees<T, Ref, true>(m, x, acc);
-    else
-        sum_trees<T, Ref, false>(m, x, acc);
 }
 
 inline uint32_t argmax(const float* v, uint32_t n) {
