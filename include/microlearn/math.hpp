@@ -35,6 +35,9 @@ inline uint32_t to_bits(float f) {
 // True for NaN, from the bit pattern: exponent all ones, mantissa not zero.
 inline bool is_nan_bits(uint32_t bits) { return (bits << 1) > 0xFF000000u; }
 
+// False for +-inf and NaN (exponent all ones).
+inline bool is_finite(float x) { return (to_bits(x) & 0x7F800000u) != 0x7F800000u; }
+
 // Maps a non-NaN float's bits to an int32 with the same order as the floats
 // (sign-magnitude to two's complement; -0.0 and +0.0 both map to 0), so
 // `a <= b` for floats is `order_key(a) <= order_key(b)` for integers.

@@ -6,7 +6,10 @@
 //   features[i], thresholds[i]   split of internal node i: go left iff x[f] <= t
 //   children[2i], children[2i+1] left and right child of node i, as a *ref*
 //   roots[t]                     ref of the root of tree t
-//   leaves[j * leaf_width ...]   the value vector of leaf j (deduplicated)
+//   leaves[j * leaf_width ...]   the value vector of leaf j (deduplicated), or
+//   the same in sparse rows: leaf j's nonzero entries are leaf_values[o..e)
+//   at columns leaf_columns[o..e), o = leaf_offsets[j], e = leaf_offsets[j+1]
+//   (forest classifiers: most class probabilities in a leaf are 0)
 //   tree_outputs[t]              where tree t adds its leaf vector (optional)
 //   nan_left                     bit i set: NaN goes left at node i (optional)
 // A ref is a node index, or a leaf index with the top bit set. Refs are u16
@@ -37,6 +40,9 @@ enum Section : uint16_t {
     baseline = 9,      // f32[n_outputs], optional (zeros)
     nan_left = 10,     // u8[ceil(n_nodes / 8)], optional (NaN goes right)
     class_labels = 11, // i32[n_classes], optional: what predict() returns
+    leaf_offsets = 12, // u32[n_leaves + 1]: sparse leaves, instead of `leaves`
+    leaf_columns = 13, // u16[nnz]
+    leaf_values = 14,  // f32[nnz]
 };
 
 enum ParamIndex : uint32_t {
@@ -90,7 +96,10 @@ struct Model {
     const uint16_t* features = nullptr;
     const void* thresholds = nullptr;
     const void* children = nullptr;
-    const float* leaves = nullptr;
+    const float* leaves = nullptr;          // dense leaf table, or
+    const uint32_t* leaf_offsets = nullptr;  // sparse rows (exactly one of the two)
+    const uint16_t* leaf_columns = nullptr;
+    const float* leaf_values = nullptr;
     const float* baseline = nullptr;
     const uint8_t* nan_left = nullptr;
     const int32_t* class_labels = nullptr;
@@ -190,11 +199,11 @@ ML_ALWAYS_INLINE uint32_t find_leaf(const Model& m, uint32_t root, const T* x) {
 }
 
 // dst[k] += leaf[k] for k < width.
-ML_ALWAYS_INLINE void add_leaf(float* dst, const float* leaf, uint32_t width) {
+ML_ALWAYS_INLINE void add_dense_leaf(float* dst, const float* leaf, uint32_t width) {
     const float* end = leaf + width;
 #if MICROLEARN_SOFT_FLOAT
-    // Adding +-0 changes nothing, and forest leaves are mostly zeros: skip
-    // them with an integer test instead of a software float add.
+    // Adding +-0 changes nothing: skip zeros with an integer test instead
+    // of a software float add.
     for (; leaf != end; ++leaf, ++dst)
         if (math::to_bits(*leaf) << 1) *dst += *leaf;
 #else
@@ -208,20 +217,70 @@ ML_ALWAYS_INLINE void add_leaf(float* dst, const float* leaf, uint32_t width) {
 #endif
 }
 
+ML_ALWAYS_INLINE void add_leaf(const Model& m, uint32_t leaf, float* dst) {
+    if (m.leaves != nullptr) {
+        add_dense_leaf(dst, m.leaves + leaf * m.leaf_width, m.leaf_width);
+        return;
+    }
+    for (uint32_t k = m.leaf_offsets[leaf], end = m.leaf_offsets[leaf + 1]; k < end; ++k)
+        dst[m.leaf_columns[k]] += m.leaf_values[k];
+}
+
 template <typename T, typename Ref>
 inline void sum_trees(const Model& m, const T* x, float* acc) {
     const Ref* roots = static_cast<const Ref*>(m.roots);
-    const uint32_t width = m.leaf_width;
     for (uint32_t t = 0; t < m.n_trees; ++t) {
-        const float* leaf = m.leaves + find_leaf<T, Ref>(m, roots[t], x) * width;
-        add_leaf(m.tree_outputs ? acc + m.tree_outputs[t] : acc, leaf, width);
+        const uint32_t leaf = find_leaf<T, Ref>(m, roots[t], x);
+        add_leaf(m, leaf, m.tree_outputs ? acc + m.tree_outputs[t] : acc);
     }
 }
 
+// Leaves: dense, or sparse rows whose offsets rise from 0 to nnz and whose
+// columns stay inside the leaf. Values must be finite, so sums stay ordered.
+inline Status load_leaves(const ModelFile& f, Model& m) {
+    Status st;
+    Span<float> dense;
+    if ((st = f.section(Section::leaves, dense, true)) != Status::ok) return st;
+    if (dense.data != nullptr) {
+        if (dense.size != size_t(m.n_leaves) * m.leaf_width) return Status::size_mismatch;
+        m.leaves = dense.data;
+    } else {
+        Span<uint32_t> offsets;
+        Span<uint16_t> columns;
+        Span<float> values;
+        if ((st = f.section(Section::leaf_offsets, offsets)) != Status::ok) return st;
+        if ((st = f.section(Section::leaf_columns, columns)) != Status::ok) return st;
+        if ((st = f.section(Section::leaf_values, values)) != Status::ok) return st;
+        if (offsets.size != size_t(m.n_leaves) + 1 || columns.size != values.size) return Status::size_mismatch;
+        if (offsets[0] != 0 || offsets[m.n_leaves] != values.size) return Status::out_of_range;
+        for (uint32_t j = 0; j < m.n_leaves; ++j)
+            if (offsets[j + 1] < offsets[j]) return Status::out_of_range;
+        for (size_t k = 0; k < columns.size; ++k)
+            if (columns[k] >= m.leaf_width) return Status::out_of_range;
+        m.leaf_offsets = offsets.data;
+        m.leaf_columns = columns.data;
+        m.leaf_values = values.data;
+        dense = values;
+    }
+    for (size_t k = 0; k < dense.size; ++k)  // the values, dense or sparse
+        if (!math::is_finite(dense[k])) return Status::bad_parameter;
+    return Status::ok;
+}
+
+// Index of the first of equal maxima, as numpy. Scores are finite (load()
+// checks leaves and baseline), so soft-float targets compare integer keys.
 inline uint32_t argmax(const float* v, uint32_t n) {
     uint32_t best = 0;
+#if MICROLEARN_SOFT_FLOAT
+    int32_t top = math::order_key(math::to_bits(v[0]));
+    for (uint32_t k = 1; k < n; ++k) {
+        const int32_t key = math::order_key(math::to_bits(v[k]));
+        if (key > top) top = key, best = k;
+    }
+#else
     for (uint32_t k = 1; k < n; ++k)
-        if (v[k] > v[best]) best = k;  // first of equal maxima, as numpy
+        if (v[k] > v[best]) best = k;
+#endif
     return best;
 }
 
@@ -303,9 +362,10 @@ inline Status load(const ModelFile& f, Model& out) {
         for (uint32_t i = 0; i < m.n_nodes; ++i)
             if (m.features[i] >= m.n_features) return Status::out_of_range;
     }
-    if (size_t(m.n_leaves) * m.leaf_width > 0xFFFFFFFFu) return Status::out_of_range;
-    if ((st = detail::get_exact(f, Section::leaves, size_t(m.n_leaves) * m.leaf_width, m.leaves)) != Status::ok) return st;
+    if ((st = detail::load_leaves(f, m)) != Status::ok) return st;
     if ((st = detail::get_exact(f, Section::baseline, m.n_outputs, m.baseline, true)) != Status::ok) return st;
+    for (uint32_t k = 0; m.baseline != nullptr && k < m.n_outputs; ++k)
+        if (!math::is_finite(m.baseline[k])) return Status::bad_parameter;
     if ((st = detail::get_exact(f, Section::tree_outputs, m.n_trees, m.tree_outputs, true)) != Status::ok) return st;
     if (m.tree_outputs != nullptr) {
         for (uint32_t t = 0; t < m.n_trees; ++t)

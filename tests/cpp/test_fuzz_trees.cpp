@@ -36,9 +36,10 @@ void exercise(std::vector<uint8_t> bytes, size_t& loaded) {
 }  // namespace
 
 TEST(FuzzTrees, EveryByteEveryBit) {
-    for (bool wide : {false, true}) {
+    for (int variant = 0; variant < 3; ++variant) {
         treetest::Spec spec;
-        spec.wide = wide;
+        spec.wide = variant == 1;
+        spec.sparse = variant == 2;
         spec.nan_left = {0b011};
         const auto base = treetest::build(spec);
         size_t loaded = 0;

@@ -72,6 +72,56 @@ TEST(Trees, WideRefsGiveTheSameAnswers) {
         for (float b : {-2.0f, -1.0f, 0.0f, 3.0f}) EXPECT_EQ(classify(wide.model, a, b), classify(narrow.model, a, b));
 }
 
+TEST(Trees, SparseLeavesGiveTheSameAnswers) {
+    treetest::Spec spec;
+    spec.sparse = true;
+    spec.leaves = {0.75f, 0.25f, 0.0f, 1.0f};  // a mixed leaf and a pure one
+    treetest::Spec dense_spec;
+    dense_spec.leaves = spec.leaves;
+    Loaded sparse{spec}, dense{dense_spec};
+    ASSERT_EQ(sparse.status, Status::ok);
+    EXPECT_NE(sparse.model.leaf_offsets, nullptr);
+    for (float a : {-1.0f, 0.5f, 2.0f})
+        for (float b : {-2.0f, -1.0f, 0.0f, 3.0f}) {
+            const float x[2] = {a, b};
+            float p1[2], p2[2];
+            ASSERT_EQ(T::predict_proba(sparse.model, x, 2, p1, 2), Status::ok);
+            ASSERT_EQ(T::predict_proba(dense.model, x, 2, p2, 2), Status::ok);
+            EXPECT_EQ(p1[0], p2[0]);
+            EXPECT_EQ(p1[1], p2[1]);
+        }
+}
+
+TEST(Trees, RejectsCorruptSparseLeaves) {
+    treetest::Spec spec;
+    spec.sparse = true;
+    auto bytes = treetest::build(spec);
+    // Find the sparse sections through the table and break each rule.
+    auto offset_of = [&](uint16_t id) {
+        mlmtest::Aligned a(bytes);
+        microlearn::ModelFile g;
+        microlearn::open_model_file(a.data(), a.size, g);
+        microlearn::SectionInfo info;
+        g.find(id, info);
+        return info.offset;
+    };
+    auto expect = [&](std::vector<uint8_t> b, Status want) {
+        mlmtest::refresh_crc(b);
+        mlmtest::Aligned a(b);
+        T::Model m;
+        EXPECT_EQ(T::load(a.data(), a.size, m), want);
+    };
+    auto b = bytes;
+    mlmtest::put32(b, offset_of(T::Section::leaf_offsets) + 4, 3);  // offsets fall: 0, 3, 2
+    expect(b, Status::out_of_range);
+    b = bytes;
+    mlmtest::put16(b, offset_of(T::Section::leaf_columns), 2);  // column past the leaf width
+    expect(b, Status::out_of_range);
+    b = bytes;
+    mlmtest::put32(b, offset_of(T::Section::leaf_values), 0x7F800000u);  // +inf
+    expect(b, Status::bad_parameter);
+}
+
 TEST(Trees, RejectsWrongInputs) {
     Loaded l{treetest::Spec{}};
     const float x[3] = {0, 0, 0};

@@ -19,6 +19,7 @@ struct Spec {
     std::vector<float> leaves{1, 0, 0, 1};
     std::vector<uint8_t> nan_left;  // empty: absent
     bool wide = false;
+    bool sparse = false;  // leaves as sparse rows (sections 12-14) instead of dense
     uint32_t task = 1;  // classification
     uint32_t transform = 0;
     uint32_t flags = T::flag_average;
@@ -33,8 +34,22 @@ inline std::vector<uint8_t> build(const Spec& s) {
         mlmtest::section<uint32_t>(T::Section::params, params),
         mlmtest::section<uint16_t>(T::Section::features, s.features),
         mlmtest::section<float>(T::Section::thresholds, s.thresholds),
-        mlmtest::section<float>(T::Section::leaves, s.leaves),
     };
+    if (s.sparse) {  // the nonzero entries of each two-wide leaf row
+        std::vector<uint32_t> offsets{0};
+        std::vector<uint16_t> columns;
+        std::vector<float> values;
+        for (size_t j = 0; j < s.leaves.size() / 2; ++j) {
+            for (uint16_t c = 0; c < 2; ++c)
+                if (s.leaves[2 * j + c] != 0.0f) columns.push_back(c), values.push_back(s.leaves[2 * j + c]);
+            offsets.push_back(static_cast<uint32_t>(values.size()));
+        }
+        sections.push_back(mlmtest::section<uint32_t>(T::Section::leaf_offsets, offsets));
+        sections.push_back(mlmtest::section<uint16_t>(T::Section::leaf_columns, columns));
+        sections.push_back(mlmtest::section<float>(T::Section::leaf_values, values));
+    } else {
+        sections.push_back(mlmtest::section<float>(T::Section::leaves, s.leaves));
+    }
     auto narrow = [](const std::vector<uint32_t>& refs) {
         std::vector<uint16_t> out;
         for (uint32_t r : refs) out.push_back(static_cast<uint16_t>((r & 0x7FFFFFFFu) | ((r >> 16) & 0x8000u)));

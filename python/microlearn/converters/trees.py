@@ -16,6 +16,7 @@ from ..errors import UnsupportedEstimatorError
 # Mirrors of include/microlearn/trees.hpp.
 S_PARAMS, S_FLOAT_PARAMS, S_ROOTS, S_TREE_OUTPUTS, S_FEATURES = 1, 2, 3, 4, 5
 S_THRESHOLDS, S_CHILDREN, S_LEAVES, S_BASELINE, S_NAN_LEFT, S_CLASS_LABELS = 6, 7, 8, 9, 10, 11
+S_LEAF_OFFSETS, S_LEAF_COLUMNS, S_LEAF_VALUES = 12, 13, 14
 TASK_REGRESSION, TASK_CLASSIFICATION, TASK_ANOMALY = 0, 1, 2
 T_MEAN_PROBABILITY, T_LOGISTIC, T_SOFTMAX, T_NONE = 0, 1, 2, 3
 FLAG_AVERAGE, FLAG_ZERO_IS_POSITIVE = 1, 2
@@ -211,6 +212,21 @@ def int16_thresholds(t32: np.ndarray, feature: np.ndarray, scale: np.ndarray, of
     return lo.astype(np.int16)
 
 
+def leaf_sections(table: np.ndarray) -> dict:
+    """The leaf table as stored: dense rows, or sparse rows (nonzero entries
+    only) when that is smaller, as for forest classifiers whose leaves give
+    most classes probability 0. Both give the same sums."""
+    nonzero = table != 0
+    nnz = int(nonzero.sum())
+    if (len(table) + 1) * 4 + nnz * 6 >= table.size * 4:
+        return {S_LEAVES: table}
+    rows, cols = np.nonzero(nonzero)  # row-major order
+    offsets = np.zeros(len(table) + 1, np.uint32)
+    offsets[1:] = np.cumsum(nonzero.sum(axis=1))
+    return {S_LEAF_OFFSETS: offsets, S_LEAF_COLUMNS: cols.astype(np.uint16),
+            S_LEAF_VALUES: table[rows, cols].astype(np.float32)}
+
+
 def _preorder(tree: Tree):
     """Split nodes of one tree in depth-first preorder, from the root."""
     order, stack = [], [0]
@@ -287,8 +303,8 @@ def encode(ens: Ensemble, feature_dtype: str = "float32", feature_scale=1.0, fea
         S_FEATURES: feature,
         S_THRESHOLDS: thresholds,
         S_CHILDREN: children.astype(ref_dtype),
-        S_LEAVES: leaf_table.astype(np.float32),
     }
+    sections.update(leaf_sections(leaf_table.astype(np.float32)))
     outputs = np.array([t.output for t in ens.trees], np.uint16)
     if np.any(outputs != 0) or width != ens.n_outputs:
         sections[S_TREE_OUTPUTS] = outputs
