@@ -22,6 +22,12 @@ CFLAGS_EXTRA += $(NATMOD_CFLAGS)
 
 include $(MPY_DIR)/py/dynruntime.mk
 
+# xtensa: mpy_ld 1.25 cannot link a literal `mp_native_qstr_table + N` (GCC
+# folds a qstr's index into it); mpy_ld_xtensa.py runs it with that fixed.
+ifeq ($(ARCH),xtensa)
+MPY_LD = $(PYTHON) $(ROOT)/device/mpy_ld_xtensa.py $(MPY_DIR)/tools/mpy_ld.py
+endif
+
 # The engine's rules (DESIGN.md): no exceptions, RTTI, thread-safe statics,
 # and position-independent code for mpy_ld.
 CXXFLAGS = $(CFLAGS_ARCH) -Os -std=c++17 -fno-exceptions -fno-rtti -fno-threadsafe-statics \
