@@ -34,7 +34,7 @@ static void* dsp_array(mp_obj_t o, char tc, size_t* n, mp_uint_t flags, const ch
                         tc == 'f' ? " must be a float32 array: array('f', ...)" : " must be an int16 array: array('h', ...)");
         mp_raise_type_arg(&mp_type_TypeError, mp_obj_new_str(msg, pos));
     }
-    *n = buf.len / (tc == 'f' ? 4 : 2);
+    *n = buf.len >> (tc == 'f' ? 2 : 1);  // a shift: no division routine on Cortex-M0
     return buf.buf;
 }
 
