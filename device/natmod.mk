@@ -2,7 +2,7 @@
 # architecture, with MicroPython's py/dynruntime.mk. Called by device/Makefile:
 #   make -f natmod.mk MPY_DIR=... ARCH=... MOD=_trees SRC=natmods/trees.c \
 #        SRC_CXX=natmods/trees_engine.cpp BUILD=... OUT=...
-ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
+ROOT := $(abspath $(dir $(realpath $(lastword $(MAKEFILE_LIST))))/..)
 
 # C++ objects go into the link next to dynruntime's C objects.
 SRC_O = $(addprefix $(BUILD)/, $(SRC_CXX:.cpp=.o))
