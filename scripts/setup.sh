@@ -29,3 +29,17 @@ fi
 
 # MicroPython: source from Debian, mpy-cross, unix port, QEMU firmware, natmods.
 $PY -m microlearn.rig setup
+
+# The device package for the architectures no emulated target covers.
+$PY - <<'PYEOF'
+import shutil
+from microlearn.rig import build
+for arch, compiler in (("rv32imc", "riscv64-unknown-elf-gcc"), ("xtensa", "xtensa-lx106-elf-gcc"),
+                       ("xtensawin", "xtensa-esp32-elf-gcc")):
+    if shutil.which(compiler):
+        build.build_natmods(arch)
+    else:
+        print(f"setup: {compiler} is not installed: no device package for {arch}"
+              + (" (ESP32/ESP32-S3 need Espressif's toolchain, which no registry here has)"
+                 if arch == "xtensawin" else ""))
+PYEOF
