@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import threading
 import time
 from pathlib import Path
 from typing import Iterable, List, Optional, Sequence
@@ -56,28 +57,35 @@ def log(msg: str) -> None:
 
 
 _lock = {"depth": 0, "file": None}
+_thread_lock = threading.RLock()  # threads of one process take turns first
 
 
 def _locked(fn):
     """Run fn holding <build>/.rig-build.lock, so that concurrent processes (e.g.
-    pytest -n) build each thing once and never see it half-built. Re-entrant."""
+    pytest -n) and threads build each thing once and never see it half-built.
+    Re-entrant."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        if _lock["depth"] == 0:
-            paths.build_dir().mkdir(parents=True, exist_ok=True)
-            _lock["file"] = open(paths.build_dir() / ".rig-build.lock", "w")
-            fcntl.flock(_lock["file"], fcntl.LOCK_EX)
-        _lock["depth"] += 1
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            _lock["depth"] -= 1
-            if _lock["depth"] == 0:
-                _lock["file"].close()  # releases the lock
-                _lock["file"] = None
+        with _thread_lock:
+            return _with_file_lock(fn, *args, **kwargs)
 
     return wrapper
+
+
+def _with_file_lock(fn, *args, **kwargs):
+    if _lock["depth"] == 0:
+        paths.build_dir().mkdir(parents=True, exist_ok=True)
+        _lock["file"] = open(paths.build_dir() / ".rig-build.lock", "w")
+        fcntl.flock(_lock["file"], fcntl.LOCK_EX)
+    _lock["depth"] += 1
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        _lock["depth"] -= 1
+        if _lock["depth"] == 0:
+            _lock["file"].close()  # releases the lock
+            _lock["file"] = None
 
 
 # --------------------------------------------------------------------------- helpers
