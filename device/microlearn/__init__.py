@@ -23,8 +23,11 @@ def load(source):
     """Loads an .mlm model from a file path or a buffer (bytes, bytearray,
     memoryview). A buffer is used in place, not copied: keep it unchanged."""
     if isinstance(source, str):
-        with open(source, "rb") as f:
-            source = f.read()
+        try:
+            with open(source, "rb") as f:
+                source = f.read()
+        except OSError as e:
+            raise OSError(e.args[0], "cannot read model file %r" % source)
     head = memoryview(source)[:8]
     if len(head) < 8 or bytes(head[:4]) != _MAGIC:
         raise ValueError("not a microlearn model file (bad magic)")

@@ -191,6 +191,7 @@ good = open("m.mlm", "rb").read()
 expect(ValueError, microlearn.load, good[:10])
 expect(ValueError, microlearn.load, good[:-4])
 expect(ValueError, microlearn.load, b"not a model at all")
+expect(OSError, microlearn.load, "missing.mlm")
 for name in BAD:
     expect(ValueError, microlearn.load, name)
 survived = 0
@@ -239,3 +240,4 @@ def test_bad_input_gives_clear_errors(target):
     assert "expected 4 features, got 3" in res.output
     assert "format version 9 is newer than this microlearn reads (1)" in res.output
     assert "bad_checksum" in res.output
+    assert "cannot read model file 'missing.mlm'" in res.output
