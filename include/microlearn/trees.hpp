@@ -24,6 +24,14 @@
 
 // Hot helpers inlined even at -Os, where GCC would otherwise call them.
 #define ML_ALWAYS_INLINE inline __attribute__((always_inline))
+// The tree walk with hardware floats compiled for speed in -Os builds: at
+// -Os GCC lays its loop out with a second compare, a copy and a jump per
+// level. (Soft-float walks are better at -Os.)
+#if defined(__GNUC__) && !defined(__clang__) && !MICROLEARN_SOFT_FLOAT
+#define ML_HOT_LOOP __attribute__((optimize("O2")))
+#else
+#define ML_HOT_LOOP
+#endif
 
 namespace microlearn {
 namespace trees {
@@ -172,7 +180,7 @@ ML_ALWAYS_INLINE uint32_t goes_right(float v, float t, const Model& m, uint32_t 
 #else
     // One rarely taken branch per level: cheaper than scanning x for NaN.
     if (__builtin_expect(__builtin_isunordered(v, t), 0)) return nan_goes_right(m, node);
-    return !(v <= t);
+    return !__builtin_islessequal(v, t);  // quiet compare, as the NaN test: one compare for both
 #endif
 }
 
@@ -227,7 +235,7 @@ ML_ALWAYS_INLINE void add_leaf(const Model& m, uint32_t leaf, float* dst) {
 }
 
 template <typename T, typename Ref>
-inline void sum_trees(const Model& m, const T* x, float* acc) {
+ML_HOT_LOOP inline void sum_trees(const Model& m, const T* x, float* acc) {
     const Ref* roots = static_cast<const Ref*>(m.roots);
     for (uint32_t t = 0; t < m.n_trees; ++t) {
         const uint32_t leaf = find_leaf<T, Ref>(m, roots[t], x);
