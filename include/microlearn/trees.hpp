@@ -413,7 +413,10 @@ inline Status accumulate(const Model& m, const T* x, size_t n_x, float* out, siz
     if (x == nullptr || out == nullptr) return Status::bad_argument;
     if (m.feature_type != FeatureTypeOf<T>::value) return Status::type_mismatch;
     if (n_x != m.n_features || n_out < m.n_outputs) return Status::size_mismatch;
-    for (uint32_t k = 0; k < m.n_outputs; ++k) out[k] = m.baseline ? m.baseline[k] : 0.0f;
+    if (m.baseline != nullptr)
+        for (uint32_t k = 0; k < m.n_outputs; ++k) out[k] = m.baseline[k];
+    else
+        for (uint32_t k = 0; k < m.n_outputs; ++k) out[k] = 0.0f;
     if (m.wide_refs)
         sum_trees<T, uint32_t>(m, x, out);
     else
