@@ -47,6 +47,14 @@ inline int32_t order_key(uint32_t bits) {
     return (magnitude ^ sign) - sign;
 }
 
+// A cheaper order_key for split thresholds (two instructions on Arm):
+// flips the magnitude bits of negative values, so signed integer order is
+// float order, except that -0.0 sorts just below +0.0. Exact for x <= t as
+// long as t is never -0.0 (trees::load() rejects such thresholds).
+inline int32_t split_key(uint32_t bits) {
+    return static_cast<int32_t>(bits ^ (static_cast<uint32_t>(static_cast<int32_t>(bits) >> 31) >> 1));
+}
+
 // 2^k as a float, for k in [-126, 127].
 inline float pow2i(int k) { return from_bits(static_cast<uint32_t>(k + 127) << 23); }
 

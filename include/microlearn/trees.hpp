@@ -176,7 +176,7 @@ ML_ALWAYS_INLINE uint32_t goes_right(float v, float t, const Model& m, uint32_t 
     // Integer compares instead of a libgcc call per node.
     const uint32_t bits = math::to_bits(v);
     if (math::is_nan_bits(bits)) return nan_goes_right(m, node);
-    return math::order_key(bits) > math::order_key(math::to_bits(t));
+    return math::split_key(bits) > math::split_key(math::to_bits(t));
 #else
     // One rarely taken branch per level: cheaper than scanning x for NaN.
     if (__builtin_expect(__builtin_isunordered(v, t), 0)) return nan_goes_right(m, node);
@@ -197,11 +197,11 @@ ML_ALWAYS_INLINE uint32_t find_leaf(const Model& m, uint32_t root, const T* x) {
     const uint16_t* features = m.features;
     constexpr size_t kLeaf = leaf_bit<Ref>();
     size_t node = root;  // pointer-sized: no zero-extension per level on 64-bit hosts
-    if (!(node & kLeaf)) {
+    if (node < kLeaf) {
         do {  // test at the bottom: one branch per level
             const size_t right = goes_right(x[features[node]], thresholds[node], m, node);
             node = children[2 * node + right];
-        } while (!(node & kLeaf));
+        } while (node < kLeaf);  // leaf refs have the top bit: one unsigned compare
     }
     return static_cast<uint32_t>(node & ~kLeaf);
 }
@@ -358,8 +358,10 @@ inline Status load(const ModelFile& f, Model& out) {
         if (m.feature_type == FeatureType::f32) {
             const float* t = nullptr;
             if ((st = detail::get_exact(f, Section::thresholds, m.n_nodes, t)) != Status::ok) return st;
-            for (uint32_t i = 0; i < m.n_nodes; ++i)  // NaN would split differently per float unit
-                if (math::is_nan_bits(math::to_bits(t[i]))) return Status::bad_parameter;
+            for (uint32_t i = 0; i < m.n_nodes; ++i) {  // NaN or -0.0 could split differently per float unit
+                const uint32_t bits = math::to_bits(t[i]);
+                if (math::is_nan_bits(bits) || bits == 0x80000000u) return Status::bad_parameter;
+            }
             m.thresholds = t;
         } else {
             const int16_t* t = nullptr;

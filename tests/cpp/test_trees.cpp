@@ -62,6 +62,35 @@ TEST(Trees, NanGoesRightUnlessMarked) {
     EXPECT_EQ(classify(marked.model, 1.0f, 5.0f), 1);  // no NaN: unchanged
 }
 
+TEST(Trees, SplitsDecideExactlyAsFloatCompareForSpecialValues) {
+    // A one-split model: x0 <= t goes to class 0, else class 1. Runs in the
+    // plain build (float compares) and the soft_float build (integer keys).
+    const float specials[] = {0.0f, -0.0f, 1e-45f, -1e-45f, 1.17549435e-38f, -1.17549435e-38f,
+                              1.0f, -1.0f, 0.5f, 3.4028235e38f, -3.4028235e38f, INFINITY, -INFINITY};
+    for (float t : specials) {
+        if (std::signbit(t) && t == 0.0f) continue;  // -0.0 thresholds are refused (next test)
+        treetest::Spec spec;
+        spec.features = {0};
+        spec.thresholds = {t};
+        spec.children = {0x80000000u, 0x80000001u};  // left -> A (class 0), right -> B (class 1)
+        spec.roots = {0};
+        Loaded l{spec};
+        ASSERT_EQ(l.status, Status::ok);
+        for (float v : specials) EXPECT_EQ(classify(l.model, v, 0.0f), v <= t ? 0 : 1) << v << " <= " << t;
+        EXPECT_EQ(classify(l.model, std::nanf(""), 0.0f), 1);   // NaN goes right
+        EXPECT_EQ(classify(l.model, -std::nanf(""), 0.0f), 1);  // whatever its sign
+    }
+}
+
+TEST(Trees, RefusesNanAndNegativeZeroThresholds) {
+    for (float t : {std::nanf(""), -0.0f}) {
+        treetest::Spec spec;
+        spec.thresholds[1] = t;
+        Loaded l{spec};
+        EXPECT_EQ(l.status, Status::bad_parameter);
+    }
+}
+
 TEST(Trees, WideRefsGiveTheSameAnswers) {
     treetest::Spec spec;
     spec.wide = true;

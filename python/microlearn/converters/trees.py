@@ -190,6 +190,7 @@ def float32_at_most(t64: np.ndarray) -> np.ndarray:
     t32 = t64.astype(np.float32)
     above = t32.astype(np.float64) > t64
     t32[above] = np.nextafter(t32[above], np.float32(-np.inf))
+    t32[t32 == 0] = 0.0  # +0.0 for -0.0: the same splits, and what the engine accepts
     return t32
 
 
