@@ -22,11 +22,12 @@ from typing import Optional
 
 from .paths import RigError
 
-# GC heap of our QEMU firmware builds. The port's default is 140 KB; the RAM
-# filesystem holding the library, models and test data lives in this heap too, so we
-# give it 1 MiB (the mps2 boards have 4 MB of RAM). Real parts have less: measure RAM
-# needs separately, do not infer them from "it ran in QEMU".
-QEMU_HEAP_SIZE = 1024 * 1024
+# GC heap of our QEMU firmware builds. The port's default is 140 KB; files a script
+# writes, models read into RAM and native code loaded by imports live in this heap,
+# so we give it 2 MiB (the mps2 boards have 4 MB of RAM for firmware, stack and
+# heap; big benchmark models need it). Real parts have less: measure RAM needs
+# separately, do not infer them from "it ran in QEMU".
+QEMU_HEAP_SIZE = 2 * 1024 * 1024
 
 
 @dataclass(frozen=True)
