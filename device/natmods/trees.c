@@ -16,6 +16,7 @@ typedef struct {
     ml_trees_t model;
     ml_trees_info_t info;
     float* scratch;  // n_outputs floats for predict()
+    int32_t* keys;   // soft-float builds, deep forests: the input's split keys
 } trees_obj_t;
 
 mp_obj_full_type_t trees_type;
@@ -40,6 +41,9 @@ static mp_obj_t trees_load(mp_obj_t data_in) {
     if (st != ML_OK) glue_raise_load_error(st, buf.buf, buf.len);
     ml_trees_info(&self->model, &self->info);
     self->scratch = m_new(float, self->info.n_outputs);
+    const size_t n_keys = ml_trees_key_buffer_size(&self->model);
+    self->keys = n_keys ? m_new(int32_t, n_keys) : NULL;
+    if (n_keys) ml_trees_attach_key_buffer(&self->model, self->keys, n_keys);
     return MP_OBJ_FROM_PTR(self);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(trees_load_obj, trees_load);

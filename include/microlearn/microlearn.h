@@ -47,8 +47,8 @@ uint16_t ml_file_kind(const void* data, size_t size);
 
 /* Opaque storage for a loaded model: a view over the caller's bytes. */
 typedef struct {
-    uint32_t words[20];
-    const void* pointers[12];
+    uint32_t words[24];
+    const void* pointers[16];
 } ml_trees_t;
 
 typedef struct {
@@ -65,6 +65,14 @@ typedef struct {
 
 int ml_trees_load(ml_trees_t* model, const void* data, size_t size);
 void ml_trees_info(const ml_trees_t* model, ml_trees_info_t* info);
+
+/* Soft-float builds (Cortex-M0/M3, RV32 without F): lending a loaded model a
+ * buffer of ml_trees_key_buffer_size() int32 lets deep forests convert the
+ * input once per prediction rather than once per tree level. 0 means it
+ * would not help here. Results are the same either way; with a buffer, calls
+ * on that model must not run concurrently. */
+size_t ml_trees_key_buffer_size(const ml_trees_t* model);
+int ml_trees_attach_key_buffer(ml_trees_t* model, int32_t* buffer, size_t n);
 
 /* x has n_x scalars of type `type` (must be the model's feature type). */
 int ml_trees_raw_scores(const ml_trees_t* model, const void* x, int type, size_t n_x,

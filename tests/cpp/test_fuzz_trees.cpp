@@ -24,12 +24,16 @@ void exercise(std::vector<uint8_t> bytes, size_t& loaded) {
     float out[64];
     int32_t cls;
     float score;
-    for (const auto& x : inputs) {
-        (void)T::predict_class(m, x, 2, out, 64, cls);
-        (void)T::predict_proba(m, x, 2, out, 64);
-        (void)T::decision_function(m, x, 2, out, 64);
-        (void)T::score_samples(m, x, 2, score);
-        (void)T::raw_scores(m, x, 2, out, 64);
+    int32_t keys[2];
+    for (int with_keys = 0; with_keys < 2; ++with_keys) {  // both walks of soft-float builds
+        if (with_keys) (void)T::attach_key_buffer(m, keys, 2);
+        for (const auto& x : inputs) {
+            (void)T::predict_class(m, x, 2, out, 64, cls);
+            (void)T::predict_proba(m, x, 2, out, 64);
+            (void)T::decision_function(m, x, 2, out, 64);
+            (void)T::score_samples(m, x, 2, score);
+            (void)T::raw_scores(m, x, 2, out, 64);
+        }
     }
 }
 

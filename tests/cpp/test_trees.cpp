@@ -82,6 +82,20 @@ TEST(Trees, SplitsDecideExactlyAsFloatCompareForSpecialValues) {
     }
 }
 
+TEST(Trees, KeyBufferGivesTheSameAnswers) {
+    // Soft-float builds walk on precomputed split keys when lent a buffer;
+    // hardware-float builds ignore it. Either way: the same classes.
+    treetest::Spec spec;
+    spec.nan_left = {0b101};
+    Loaded plain{spec}, keyed{spec};
+    int32_t keys[2];
+    EXPECT_EQ(T::attach_key_buffer(keyed.model, keys, 1), Status::size_mismatch);
+    ASSERT_EQ(T::attach_key_buffer(keyed.model, keys, 2), Status::ok);
+    const float values[] = {-3.0f, -1.0f, -0.0f, 0.0f, 0.5f, 0.75f, 2.0f, 5.0f, INFINITY, std::nanf("")};
+    for (float a : values)
+        for (float b : values) EXPECT_EQ(classify(keyed.model, a, b), classify(plain.model, a, b)) << a << ", " << b;
+}
+
 TEST(Trees, RefusesNanAndNegativeZeroThresholds) {
     for (float t : {std::nanf(""), -0.0f}) {
         treetest::Spec spec;

@@ -35,11 +35,16 @@ static void* buf_of(mp_obj_t o, size_t* len, int flags) {
 static mp_obj_t ml_size(void) { return mp_obj_new_int(sizeof(ml_trees_t)); }
 static MP_DEFINE_CONST_FUN_OBJ_0(ml_size_obj, ml_size);
 
+// Lent to the model where the engine would use it, as _trees does.
+int32_t ml_keys[N_FEATURES];  // not static: mpy_ld links bss only through the GOT
+
 static mp_obj_t ml_load(mp_obj_t state_in, mp_obj_t data_in) {
     size_t n, len;
     ml_trees_t* m = buf_of(state_in, &n, MP_BUFFER_WRITE);
     const void* data = buf_of(data_in, &len, MP_BUFFER_READ);
-    return mp_obj_new_int(ml_trees_load(m, data, len));
+    const int st = ml_trees_load(m, data, len);
+    if (st == ML_OK && ml_trees_key_buffer_size(m) > 0) ml_trees_attach_key_buffer(m, ml_keys, N_FEATURES);
+    return mp_obj_new_int(st);
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(ml_load_obj, ml_load);
 

@@ -14,6 +14,8 @@ inline const trees::Model& model_of(const ml_trees_t* m) {
     return *reinterpret_cast<const trees::Model*>(m);
 }
 
+inline trees::Model& model_of(ml_trees_t* m) { return *reinterpret_cast<trees::Model*>(m); }
+
 // Calls fn(typed x) with x cast to the scalar type the caller named.
 template <typename Fn>
 inline int with_scalar(const void* x, int type, Fn fn) {
@@ -33,6 +35,15 @@ int ml_trees_load(ml_trees_t* model, const void* data, size_t size) {
     const auto st = microlearn::trees::load(static_cast<const uint8_t*>(data), size, m);
     __builtin_memcpy(static_cast<void*>(model), &m, sizeof m);  // a failed load stores an empty model
     return static_cast<int>(st);
+}
+
+size_t ml_trees_key_buffer_size(const ml_trees_t* model) {
+    return microlearn::trees::key_buffer_size(microlearn::c_api::model_of(model));
+}
+
+int ml_trees_attach_key_buffer(ml_trees_t* model, int32_t* buffer, size_t n) {
+    if (model == nullptr) return ML_BAD_ARGUMENT;
+    return static_cast<int>(microlearn::trees::attach_key_buffer(microlearn::c_api::model_of(model), buffer, n));
 }
 
 void ml_trees_info(const ml_trees_t* model, ml_trees_info_t* info) {
