@@ -71,19 +71,22 @@ class Model:
         if X.dtype.kind not in "iu":
             raise TypeError(f"this model takes int16 features, got dtype {X.dtype}: "
                             "quantize them with model.quantize(X)")
-        if X.size and (X.min() < -32767 or X.max() > 32767):
-            raise ValueError("int16 features must lie in [-32767, 32767]")
+        if X.size and (X.min() < -32768 or X.max() > 32767):
+            raise ValueError("int16 features must lie in [-32768, 32767]")
         return np.ascontiguousarray(X, dtype=np.int16)
 
     def quantize(self, X) -> np.ndarray:
         """Float features -> the int16 features an int16 model takes:
-        round((x - feature_offset) * feature_scale), clamped to [-32767, 32767]."""
+        (x - feature_offset) * feature_scale rounded half away from zero and
+        clamped to int16, as microlearn.arrays.to_int does on the device
+        (scale = feature_scale, offset = -feature_offset * feature_scale)."""
         if self.feature_dtype != np.int16:
             raise ValueError("quantize() is for models converted with feature_dtype='int16'")
         scale = np.asarray(self.metadata["feature_scale"])
         offset = np.asarray(self.metadata["feature_offset"])
-        q = np.rint((np.asarray(X, np.float64) - offset) * scale)
-        return np.clip(q, -32767, 32767).astype(np.int16)
+        v = (np.asarray(X, np.float64) - offset) * scale
+        q = np.sign(v) * np.floor(np.abs(v) + 0.5)
+        return np.clip(q, -32768, 32767).astype(np.int16)
 
     def dequantize(self, Q) -> np.ndarray:
         """int16 features -> the float32 values they stand for (q / scale + offset)."""

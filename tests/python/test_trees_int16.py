@@ -29,7 +29,7 @@ def test_scaled_features_agree_on_dequantized_values(make):
     scale = 30000 / (hi - lo)
     model = microlearn.convert(est, feature_dtype="int16", feature_scale=scale, feature_offset=offset)
     rng = np.random.default_rng(0)
-    Q = np.vstack([model.quantize(X), rng.integers(-32767, 32768, size=(500, X.shape[1]))]).astype(np.int16)
+    Q = np.vstack([model.quantize(X), rng.integers(-32768, 32768, size=(500, X.shape[1]))]).astype(np.int16)
     reference = est.predict(model.dequantize(Q))
     np.testing.assert_array_equal(model.predict(Q), reference)
 
@@ -39,8 +39,27 @@ def test_int16_model_refuses_float_input():
     model = microlearn.convert(T.DecisionTreeClassifier().fit(X, y), feature_dtype="int16")
     with pytest.raises(TypeError, match="quantize"):
         model.predict(X)
-    with pytest.raises(ValueError, match="-32767, 32767"):
-        model.predict(np.full((1, X.shape[1]), -32768, np.int32))
+    with pytest.raises(ValueError, match="-32768, 32767"):
+        model.predict(np.full((1, X.shape[1]), 40000, np.int32))
+
+
+def test_splits_no_int16_input_passes_left_are_bypassed():
+    # Feature 0 reaches -45000; with offset 1000, int16 inputs only cover
+    # [-31768, 33767], so splits near -42500 send every int16 input right.
+    rng = np.random.default_rng(0)
+    X = np.c_[rng.choice([-45000.0, -40000.0, 0.0, 500.0], 400), rng.integers(-300, 300, 400)]
+    y = (X[:, 0] > -42000).astype(int) + (X[:, 0] > 250) + (X[:, 1] > 0) * 3
+    est = T.DecisionTreeClassifier(random_state=0).fit(X, y)
+    model = microlearn.convert(est, feature_dtype="int16", feature_offset=[1000.0, 0.0])
+    Q = np.c_[np.arange(-32768, 32768, 7), np.resize(np.arange(-300, 300), 9363)].astype(np.int16)
+    np.testing.assert_array_equal(model.predict(Q), est.predict(model.dequantize(Q)))
+
+
+def test_quantize_rounds_half_away_from_zero_as_the_device():
+    X, y = load_wine(return_X_y=True)
+    model = microlearn.convert(T.DecisionTreeClassifier().fit(X, y), feature_dtype="int16")
+    q = model.quantize(np.array([[0.5, -0.5, 1.5, -2.5, 40000.0, -40000.0] + [0.0] * 7]))
+    assert q[0, :6].tolist() == [1, -1, 2, -3, 32767, -32768]
 
 
 def test_bad_quantization_parameters():

@@ -20,7 +20,7 @@ def convert(estimator, *, feature_dtype: str = "float32", feature_scale=1.0,
 
     feature_dtype: 'float32' (default) or 'int16' for chips without an FPU.
         With 'int16' the model takes q = round((x - feature_offset) * feature_scale)
-        clamped to [-32767, 32767]; see docs/trees.md. feature_scale and
+        clamped to int16 (Model.quantize); see docs/trees.md. feature_scale and
         feature_offset are scalars or one value per feature.
     """
     from sklearn.pipeline import Pipeline

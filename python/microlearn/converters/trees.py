@@ -21,7 +21,6 @@ TASK_REGRESSION, TASK_CLASSIFICATION, TASK_ANOMALY = 0, 1, 2
 T_MEAN_PROBABILITY, T_LOGISTIC, T_SOFTMAX, T_NONE = 0, 1, 2, 3
 FLAG_AVERAGE, FLAG_ZERO_IS_POSITIVE = 1, 2
 N_PARAMS = 11
-INT16_MIN_INPUT = -32767  # -32768 is reserved as "below every threshold"
 
 
 @dataclass
@@ -194,23 +193,51 @@ def float32_at_most(t64: np.ndarray) -> np.ndarray:
     return t32
 
 
+ALWAYS_RIGHT = -32769  # int16_thresholds(): no int16 input goes left
+
+
 def int16_thresholds(t32: np.ndarray, feature: np.ndarray, scale: np.ndarray, offset: np.ndarray):
-    """For each split, the largest q in [-32767, 32767] with dequantize(q) <= t,
-    where dequantize(q) = float32(q / scale + offset); -32768 if there is none
-    (every input goes right). Monotone in q, so a vectorised binary search."""
+    """For each split, the largest q in [-32768, 32767] with dequantize(q) <= t,
+    where dequantize(q) = float32(q / scale + offset); ALWAYS_RIGHT if there is
+    none. Monotone in q, so a vectorised binary search."""
     s, o = scale[feature], offset[feature]
 
     def deq(q):
         return (q / s + o).astype(np.float32)
 
-    lo = np.full(t32.shape, INT16_MIN_INPUT - 1, np.int64)  # invariant: deq(lo) <= t or lo = -32768
-    hi = np.full(t32.shape, 32768, np.int64)                # invariant: deq(hi) > t or hi = 32768
+    lo = np.full(t32.shape, ALWAYS_RIGHT, np.int64)  # invariant: deq(lo) <= t, or lo = ALWAYS_RIGHT
+    hi = np.full(t32.shape, 32768, np.int64)         # invariant: deq(hi) > t, or hi = 32768
     while np.any(hi - lo > 1):
         mid = (lo + hi) // 2
         ok = deq(mid.astype(np.float64)) <= t32
         lo = np.where(ok, mid, lo)
         hi = np.where(ok, hi, mid)
-    return lo.astype(np.int16)
+    return lo
+
+
+def bypass(children: np.ndarray, roots: np.ndarray, skip: np.ndarray, leaf_bit: int):
+    """Refs to the split nodes marked in `skip` (every input goes right there)
+    redirected to where those nodes send everything: their right child,
+    followed through further skipped nodes. Right children come later in
+    preorder, so the chains end; the skipped nodes stay, unreachable."""
+    target = np.arange(len(skip), dtype=np.int64)
+    target[skip] = children[2 * np.flatnonzero(skip) + 1]
+    while True:
+        is_node = target < leaf_bit
+        again = np.zeros(len(skip), bool)
+        again[is_node] = skip[target[is_node]]
+        if not again.any():
+            break
+        target[again] = children[2 * target[again] + 1]
+
+    def redirect(refs):
+        refs = refs.copy()
+        hit = refs < leaf_bit
+        hit[hit] = skip[refs[hit]]
+        refs[hit] = target[refs[hit]]
+        return refs
+
+    return redirect(children), redirect(roots)
 
 
 def leaf_sections(table: np.ndarray) -> dict:
@@ -289,7 +316,11 @@ def encode(ens: Ensemble, feature_dtype: str = "float32", feature_scale=1.0, fea
         offset = np.broadcast_to(np.asarray(feature_offset, np.float64), (ens.n_features,))
         if not np.all(np.isfinite(scale)) or np.any(scale <= 0) or not np.all(np.isfinite(offset)):
             raise ValueError("feature_scale must be finite and > 0, feature_offset finite")
-        thresholds, ftype = int16_thresholds(t32, feature.astype(np.int64), scale, offset), 1
+        t16 = int16_thresholds(t32, feature.astype(np.int64), scale, offset)
+        always_right = t16 == ALWAYS_RIGHT
+        if always_right.any():
+            children, roots = bypass(children, roots, always_right, leaf_bit)
+        thresholds, ftype = np.maximum(t16, -32768).astype(np.int16), 1
         nan_left[:] = False  # int16 inputs have no NaN
     else:
         raise ValueError(f"feature_dtype must be 'float32' or 'int16', not {feature_dtype!r}")
