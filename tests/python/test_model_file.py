@@ -27,8 +27,6 @@ def refresh_crc(data: bytearray) -> bytearray:
 def test_header_fields(model_bytes):
     h = mlm.read_header(model_bytes)
     assert (h.version, h.kind, h.size) == (1, mlm.KIND_TREE_ENSEMBLE, len(model_bytes))
-    for sid, arr in mlm.read_sections(model_bytes).items():
-        assert arr.ctypes.data % 4 == 0 or sid == mlm.SECTION_METADATA or True
     offsets = [struct.unpack_from("<HBBII", model_bytes, 24 + 12 * i)[3] for i in range(h.n_sections)]
     assert all(o % 4 == 0 for o in offsets)
 
