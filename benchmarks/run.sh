@@ -1,6 +1,18 @@
 #!/usr/bin/env bash
-# Set-up (scripts/setup.sh), then every benchmark: writes docs/benchmarks.md and docs/benchmarks-*.png.
+# Set-up (scripts/setup.sh), then every benchmark: trees (docs/benchmarks.md and
+# docs/benchmarks-*.png), DSP (docs/benchmarks-dsp.md), array helpers
+# (docs/benchmarks-arrays.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec .venv/bin/python benchmarks/run.py "$@"
+.venv/bin/python benchmarks/run.py "$@"
+
+page() {  # title, command, script...: a markdown page around a script's table
+  local title=$1 cmd=$2; shift 2
+  printf '# %s\n\nInstructions per call, counted by the rig (docs/rig.md). Reproduce: `%s`\n(or `bash benchmarks/run.sh` for every benchmark).\n\n' "$title" "$cmd"
+  .venv/bin/python "$@"
+}
+page "Benchmarks: DSP (microlearn.dsp vs emlearn vs plain MicroPython)" \
+  ".venv/bin/python benchmarks/dsp/bench_dsp.py" benchmarks/dsp/bench_dsp.py > docs/benchmarks-dsp.md
+page "Benchmarks: native array helpers vs plain MicroPython" \
+  ".venv/bin/python benchmarks/arrays/bench_arrays.py" benchmarks/arrays/bench_arrays.py > docs/benchmarks-arrays.md
