@@ -1,0 +1,28 @@
+"""A converted model used from C (examples/c/predict.c): the C header export,
+the C API and the engine compiled as C firmware would compile them agree with
+scikit-learn on every row."""
+import subprocess
+from pathlib import Path
+
+import numpy as np
+from sklearn.datasets import load_digits
+from sklearn.ensemble import RandomForestClassifier
+
+import microlearn
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_c_program_with_the_header_agrees(tmp_path):
+    X, y = load_digits(return_X_y=True)
+    est = RandomForestClassifier(10, max_depth=8, random_state=0).fit(X, y)
+    microlearn.convert(est).to_c_header(tmp_path / "model.h", name="model")
+    include = ROOT / "include"
+    subprocess.run(["g++", "-std=c++17", "-Os", "-Wall", "-Wextra", "-Werror", f"-I{include}", "-c",
+                    str(ROOT / "src/microlearn_c.cpp"), "-o", str(tmp_path / "ml.o")], check=True)
+    subprocess.run(["gcc", "-std=c11", "-Wall", "-Wextra", "-Werror", f"-I{include}", f"-I{tmp_path}",
+                    str(ROOT / "examples/c/predict.c"), str(tmp_path / "ml.o"), "-o", str(tmp_path / "predict")],
+                   check=True)
+    rows = X.astype(np.float32)
+    out = subprocess.run([str(tmp_path / "predict")], input=rows.tobytes(), capture_output=True, check=True)
+    np.testing.assert_array_equal(np.array(out.stdout.split(), int), est.predict(rows))
