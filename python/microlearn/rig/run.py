@@ -120,10 +120,13 @@ def _file_map(files: Files) -> Dict[str, bytes]:
 
 
 def _lib_dirs(target: Target, lib_dir) -> List[Path]:
-    """The import folders: lib_dir (one path or several; default: device/Makefile's
-    output for the target's arch if it was built), then the _markers module."""
+    """The import folders: lib_dir (one path or several; default: this checkout's
+    device package for the target's arch, built if it is not yet), then the
+    _markers module."""
     if lib_dir is None:
         default = paths.device_lib(target.arch)
+        if not default.is_dir() and (paths.repo_root() / "device" / "Makefile").is_file():
+            build.build_natmods(target.arch)
         dirs = [default] if default.is_dir() else []
     elif isinstance(lib_dir, (str, os.PathLike)):
         dirs = [Path(lib_dir)]
