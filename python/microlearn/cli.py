@@ -4,6 +4,7 @@
     microlearn info model.mlm
     microlearn device setup|run|count ...   (see docs/rig.md)
     microlearn dataset ...                  (see docs/data.md)
+    microlearn check model.mlm --target cortex-m0 --data X.npy
 """
 from __future__ import annotations
 
@@ -55,6 +56,9 @@ def main(argv=None) -> int:
     if argv and argv[0] == "dataset":
         from .datasets import main as dataset_main
         return dataset_main(argv[1:])
+    if argv and argv[0] == "check":
+        from .check import main as check_main
+        return check_main(argv[1:])
     parser = argparse.ArgumentParser(prog="microlearn", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("convert", help="convert a pickled/joblib scikit-learn estimator to .mlm")
@@ -71,6 +75,8 @@ def main(argv=None) -> int:
                                   "(microlearn device --help)")
     sub.add_parser("dataset", help="pull recorded windows from a device or folder into (X, y) "
                                    "(microlearn dataset --help)")
+    sub.add_parser("check", help="measure a model on MicroPython: bytes, RAM, instructions per "
+                                 "predict(), agreement with the host (microlearn check --help)")
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -31,7 +31,7 @@ from typing import Dict, Iterable, Optional, TextIO
 
 from . import build
 from .paths import RigError
-from .run import DEFAULT_TIMEOUT, Files, RunResult, _run
+from .run import DEFAULT_TIMEOUT, Files, RunResult, _run, _script_source
 from .targets import get_target
 
 
@@ -85,6 +85,11 @@ def count(target: str, script, files: Files = (), lib_dir=None,
 
         out_file = tmp / "insn_count.txt"
         plugin = [str(build.build_plugin()), f"outfile={out_file}"]
+        # _markers is imported before the script runs: when a script imported it
+        # late, after much allocation, the plugin sometimes missed the first
+        # start marker (seen with armv6m code); loaded first, it never did.
+        _, source = _script_source(script)
+        script = b"import _markers  # by microlearn.rig.count\n" + source
         result = _run(t, script, files, lib_dir, timeout, fetch, stream,
                       qemu_plugin=plugin)
         _check(target, result)
@@ -94,7 +99,8 @@ def count(target: str, script, files: Files = (), lib_dir=None,
         pairs = int(report["pairs"])
         if pairs == 0:
             raise CountError(f"{target}: no start/stop marker pair executed: call "
-                             "_markers.start() and then _markers.stop()", result)
+                             "_markers.start() and then _markers.stop() (plugin: "
+                             f"{out_file.read_text().strip()})", result)
         if int(report["open"]):
             raise CountError(f"{target}: _markers.start() without a following stop()",
                              result)

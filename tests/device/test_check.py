@@ -1,0 +1,31 @@
+"""`microlearn check`: real measurements of a model on MicroPython targets."""
+import numpy as np
+from sklearn.datasets import load_iris, make_regression
+from sklearn.ensemble import GradientBoostingRegressor, RandomForestClassifier
+
+import microlearn
+from microlearn.check import check, format_reports, main
+
+
+def test_check_classifier_on_unix_and_cortex_m3(tmp_path):
+    X, y = load_iris(return_X_y=True)
+    model = microlearn.convert(RandomForestClassifier(5, random_state=0).fit(X, y))
+    reports = check(model, ["unix", "cortex-m3"], X)
+    for r in reports:
+        assert r.agreement == 1.0
+        assert r.model_bytes == model.size and r.module_bytes > 1000
+        assert 0 < r.instructions_per_predict < 20000
+        assert r.load_ram >= model.size  # the file is read into RAM
+    assert reports[1].import_ram > 1000  # native code is loaded into RAM on the board
+    assert "cortex-m3" in format_reports(reports)
+
+
+def test_check_regressor_and_the_command(tmp_path, capsys):
+    X, y = make_regression(100, 5, random_state=0)
+    model = microlearn.convert(GradientBoostingRegressor(n_estimators=10, random_state=0).fit(X, y))
+    model.save(tmp_path / "m.mlm")
+    np.save(tmp_path / "X.npy", X)
+    assert main([str(tmp_path / "m.mlm"), "--target", "cortex-m0", "--data", str(tmp_path / "X.npy")]) == 0
+    out = capsys.readouterr().out
+    assert "cortex-m0" in out and "100.00 %" in out
+    assert main([str(tmp_path / "missing.mlm")]) == 1
