@@ -58,6 +58,11 @@ class Model:
 
     # ------------------------------------------------------------ inputs
     def _rows(self, X) -> np.ndarray:
+        columns = getattr(X, "columns", None)  # a DataFrame: its columns must be the model's
+        names = self.metadata.get("feature_names")
+        if columns is not None and names is not None and [str(c) for c in columns] != names:
+            raise ValueError(f"X's columns {list(columns)[:5]}... differ from the features the model "
+                             f"was fitted on {names[:5]}...: reorder X's columns to match")
         X = np.asarray(X)
         if X.ndim != 2:
             raise ValueError(f"X must be 2-dimensional (n_samples, {self.n_features_in_}), got shape "

@@ -79,3 +79,25 @@ def test_inf_inputs_follow_comparisons(iris_model):
     rows = X[:4].copy()
     rows[0, 0], rows[1, 2] = np.inf, -np.inf
     assert model.predict(rows).shape == (4,)
+
+
+class _Frame:
+    """The parts of a DataFrame that Model.predict looks at."""
+    def __init__(self, values, columns):
+        self.values, self.columns = values, columns
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(self.values, dtype=dtype)
+
+
+def test_feature_names_are_kept_and_checked():
+    X, y = load_iris(return_X_y=True)
+    est = E.RandomForestClassifier(3, random_state=0).fit(X, y)
+    want = est.predict(X)
+    names = ["sepal_l", "sepal_w", "petal_l", "petal_w"]
+    est.feature_names_in_ = np.array(names, dtype=object)  # as fitting on a DataFrame sets it
+    model = microlearn.convert(est)
+    assert model.metadata["feature_names"] == names
+    np.testing.assert_array_equal(model.predict(_Frame(X, names)), want)
+    with pytest.raises(ValueError, match="reorder"):
+        model.predict(_Frame(X, names[::-1]))

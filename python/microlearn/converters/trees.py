@@ -379,4 +379,7 @@ def extractors():
 def convert(est, feature_dtype="float32", feature_scale=1.0, feature_offset=0.0) -> bytes:
     ens = extractors()[type(est)](est)
     ens.metadata["estimator"] = type(est).__name__
+    names = getattr(est, "feature_names_in_", None)  # fitted on a DataFrame
+    if names is not None:
+        ens.metadata["feature_names"] = [str(n) for n in names]
     return encode(ens, feature_dtype, feature_scale, feature_offset)
