@@ -68,6 +68,7 @@ class TargetReport:
     load_ram: int
     instructions_per_predict: int
     agreement: float | None
+    predictions: np.ndarray  # the device's outputs for the rows (labels, or values)
 
 
 def _rows(model: Model, X) -> np.ndarray:
@@ -102,7 +103,8 @@ def check(model: Model, targets=("unix", "cortex-m3"), X=None) -> list:
         reports.append(TargetReport(
             target, model.size, (lib / "microlearn" / f"{module}.mpy").stat().st_size,
             int(ram[1]), int(ram[2]), round((full.instructions - empty.instructions) / CALLS),
-            float(same.mean()) if X is not None else None))
+            float(same.mean()) if X is not None else None,
+            device[:, 0] if device.shape[1] == 1 else device))
     return reports
 
 

@@ -109,10 +109,9 @@ class Model:
         if self._task == "regression":
             out = self._engine.raw_scores(X)
             return out[:, 0] if out.shape[1] == 1 else out
-        out = self._engine.predict_class(X)[:, 0]
-        if self._task == "classification" and self.classes_ is not None and self.info.get("task") == 1:
-            if not np.issubdtype(self.classes_.dtype, np.integer):
-                return self.classes_[out]
+        out = self._engine.predict_class(X)[:, 0]  # integer labels come from the file itself
+        if self.classes_ is not None and not np.issubdtype(self.classes_.dtype, np.integer):
+            return self.classes_[out]  # other labels: the engine gave class indices
         return out
 
     def predict_proba(self, X) -> np.ndarray:
