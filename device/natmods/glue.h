@@ -36,6 +36,30 @@ static inline void glue_raise_counts(const mp_obj_type_t* type, const char* a, s
     mp_raise_type_arg(type, mp_obj_new_str(buf, pos));
 }
 
+// A size or count argument as size_t, range-checked: a ValueError for values
+// below 0 or above `max` (named by `name`), including ints wider than a
+// machine word, which mp_obj_get_int() would silently truncate (2**32 + 8 -> 8).
+// A TypeError if `o` is not an int. `max` is capped at the small-int range.
+static inline size_t glue_size_arg(mp_obj_t o, size_t max, const char* name) {
+    if (max > (size_t)MP_SMALL_INT_MAX) max = (size_t)MP_SMALL_INT_MAX;
+    if (mp_obj_is_small_int(o)) {
+        const mp_int_t v = MP_OBJ_SMALL_INT_VALUE(o);
+        if (v >= 0 && (size_t)v <= max) return (size_t)v;
+    } else if (mp_obj_get_type(o) != &mp_type_int) {
+        char buf[80];
+        size_t pos = 0;
+        glue_append_str(buf, &pos, 50, name);
+        glue_append_str(buf, &pos, sizeof buf, " must be an int");
+        mp_raise_type_arg(&mp_type_TypeError, mp_obj_new_str(buf, pos));
+    }
+    char buf[100];
+    size_t pos = 0;
+    glue_append_str(buf, &pos, 50, name);
+    glue_append_str(buf, &pos, 70, " out of range: must be 0..");
+    glue_append_uint(buf, &pos, max);
+    mp_raise_type_arg(&mp_type_ValueError, mp_obj_new_str(buf, pos));
+}
+
 // Raises ValueError for a failed model load, naming what is wrong.
 static inline void glue_raise_load_error(int status, const void* data, size_t size) {
     if (status == ML_UNSUPPORTED_VERSION) {
