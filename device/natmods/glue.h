@@ -3,6 +3,7 @@
 #define MICROLEARN_GLUE_H
 
 #include "py/dynruntime.h"
+#include "py/smallint.h"  // MP_SMALL_INT_MAX (dynruntime.h does not include it)
 #include "microlearn/microlearn.h"
 
 // Appends the decimal digits of v to buf at *pos (buf must have room).
