@@ -9,7 +9,9 @@
 #   arrays.to_int(q, x, scale, offset)      # float -> int16: rounded, clamped
 #   n = arrays.b64encode(data, out)         # into a preallocated bytearray
 #   n = arrays.b64decode(text, out)
-#   arrays.crc32(data, crc), arrays.typecode(a)
+#   arrays.crc32(data, crc)                 # an int; or crc32(data, acc) with acc = array('I', [0]):
+#                                           # acc[0] updated in place, nothing allocated
+#   arrays.typecode(a)
 try:
     from microlearn._arrays import (empty, full, copy, unpack, to_float, to_int,
                                     b64encode, b64decode, crc32, typecode)

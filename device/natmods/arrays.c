@@ -10,17 +10,25 @@
 //                                if given (dst then float); returns the item count
 //   to_float(dst, src[, scale[, offset]])   dst = src * scale + offset (dst float)
 //   to_int(dst, src[, scale[, offset]])     dst = round(src * scale + offset),
-//                                clamped to dst's range (int8/16/32, uint8/16)
+//                                half away from zero, computed in double precision
+//                                on every port; clamped to dst's range (int8/16/32,
+//                                uint8/16), NaN -> 0
 //   b64encode(src, dst) -> n     base64 of src into bytearray dst, no newline
 //   b64decode(src, dst) -> n     bytes of base64 text src into dst
-//   crc32(data[, crc])           zlib's CRC-32, continuing from crc
+//   crc32(data[, crc])           zlib's CRC-32, continuing from crc: an int (returns
+//                                an int, a long int on 32-bit ports when >= 2**30),
+//                                or an array('I') whose item 0 is updated in place
+//                                (returns that array: nothing allocated)
 //   typecode(a)                  'h' for array('h'), 'B' for bytes/bytearray
-// Nothing but empty()/full() allocates. Sizes are checked; errors are
-// ValueError/TypeError saying what was expected.
+// Nothing but empty()/full() (and crc32 with an int crc) allocates. Sizes are
+// range-checked (glue_size_arg: ints wider than a machine word are refused, not
+// truncated); errors are ValueError/TypeError saying what was expected.
+// Into a float64 dst ('d'), values are converted and scaled in double precision
+// (exact for every int32), into float32 ('f') in the port's float.
 //
 // No switch statements and no tables of pointers: armv6m native modules cannot
 // hold absolute relocations (the Makefile also passes -fno-jump-tables).
-#include "py/dynruntime.h"
+#include "glue.h"
 #include "py/objarray.h"
 #include "py/binary.h"
 
@@ -36,6 +44,12 @@ static size_t item_size(int tc) {
 }
 
 static bool is_float(int tc) { return tc == 'f' || tc == 'd'; }
+
+typedef struct {
+    uint8_t* buf;
+    size_t len;  // items
+    int tc;
+} view_t;
 
 static ival_t get_int(const void* p, size_t i, int tc) {
     if (tc == 'h') return ((const int16_t*)p)[i];
@@ -57,25 +71,31 @@ static void set_int(void* p, size_t i, int tc, ival_t v) {
     else ((int64_t*)p)[i] = v;  // q, Q
 }
 
+// An item as the port's float (float32 on microcontrollers): for float32 results.
 static mp_float_t get_float(const void* p, size_t i, int tc) {
     if (tc == 'f') return ((const float*)p)[i];
     if (tc == 'h') return ((const int16_t*)p)[i];  // 32-bit conversions: int64 -> float
     if (tc == 'i') return ((const int32_t*)p)[i];  // is slow on soft-float cores
     if (tc == 'd') return (mp_float_t)((const double*)p)[i];
     if (item_size(tc) <= 2) return (mp_float_t)(int32_t)get_int(p, i, tc);
+    if (tc == 'Q' || tc == 'L') return (mp_float_t)(uint64_t)get_int(p, i, tc);
     return (mp_float_t)get_int(p, i, tc);
 }
 
-static void set_float(void* p, size_t i, int tc, mp_float_t v) {
-    if (tc == 'f') ((float*)p)[i] = (float)v;
-    else ((double*)p)[i] = v;
+// An item as a double: exact for every float and every int up to 2**53.
+static double get_double(const void* p, size_t i, int tc) {
+    if (tc == 'f') return ((const float*)p)[i];
+    if (tc == 'd') return ((const double*)p)[i];
+    if (tc == 'Q' || tc == 'L') return (double)(uint64_t)get_int(p, i, tc);
+    return (double)get_int(p, i, tc);
 }
 
-typedef struct {
-    uint8_t* buf;
-    size_t len;  // items
-    int tc;
-} view_t;
+// Item i of float dst converted from item j of src: in double precision into
+// 'd' (int32 16777217 stays exact), in the port's float into 'f'.
+static void convert_float(const view_t* dst, size_t i, const view_t* src, size_t j) {
+    if (dst->tc == 'd') ((double*)dst->buf)[i] = get_double(src->buf, j, src->tc);
+    else ((float*)dst->buf)[i] = (float)get_float(src->buf, j, src->tc);
+}
 
 // Buffer of an array/bytes/bytearray/memoryview with a known item type.
 static view_t get_view(mp_obj_t o, mp_uint_t flags) {
@@ -88,25 +108,10 @@ static view_t get_view(mp_obj_t o, mp_uint_t flags) {
     return v;
 }
 
-static void raise_counts(const char* a, size_t n1, const char* b, size_t n2) {
-    char buf[100];
-    size_t pos = 0;
-    char digits[20];
-    for (const char* s = a; *s; ++s) buf[pos++] = *s;
-    int k = 0;
-    do { digits[k++] = (char)('0' + n1 % 10); n1 /= 10; } while (n1);
-    while (k) buf[pos++] = digits[--k];
-    if (b == NULL) goto done;
-    for (const char* s = b; *s && pos < 70; ++s) buf[pos++] = *s;
-    do { digits[k++] = (char)('0' + n2 % 10); n2 /= 10; } while (n2);
-    while (k) buf[pos++] = digits[--k];
-done:
-    mp_raise_type_arg(&mp_type_ValueError, mp_obj_new_str(buf, pos));
-}
-
 // dst must hold n items from index `at`.
 static void check_room(const view_t* dst, size_t at, size_t n) {
-    if (at > dst->len || dst->len - at < n) raise_counts("dst too small: needs ", at + n, " items, has ", dst->len);
+    if (at > dst->len || dst->len - at < n)
+        glue_raise_counts(&mp_type_ValueError, "dst too small: needs ", at + n, " items, has ", dst->len, "");
 }
 
 // array.array, looked up once when the module loads: importing it per call
@@ -120,8 +125,7 @@ static mp_obj_t new_array(mp_obj_t tc_in, mp_obj_t n_in, size_t* size_out) {
     const int tc = len == 1 ? tcs[0] : 0;
     const size_t sz = item_size(tc);
     if (sz == 0) mp_raise_ValueError(MP_ERROR_TEXT("typecode must be one of bBhHiIlLqQfd"));
-    const mp_int_t n = mp_obj_get_int(n_in);
-    if (n < 0) mp_raise_ValueError(MP_ERROR_TEXT("n must be >= 0"));
+    const size_t n = glue_size_arg(n_in, (size_t)-1 / sz, "n");
     mp_obj_array_t* a = m_malloc(sizeof(mp_obj_array_t));
     a->base.type = array_type;
     a->typecode = tc;
@@ -145,7 +149,9 @@ static mp_obj_t arrays_full(mp_obj_t tc_in, mp_obj_t n_in, mp_obj_t value) {
     mp_obj_array_t* a = MP_OBJ_TO_PTR(out);
     if (a->len == 0) return out;
     uint8_t* p = a->items;
-    if (is_float(a->typecode)) set_float(p, 0, a->typecode, mp_obj_get_float(value));
+    if (a->typecode == 'd')  // an int value exactly (a float32 port's float would round it)
+        *(double*)p = mp_obj_is_small_int(value) ? (double)MP_OBJ_SMALL_INT_VALUE(value) : mp_obj_get_float(value);
+    else if (a->typecode == 'f') *(float*)p = (float)mp_obj_get_float(value);
     else set_int(p, 0, a->typecode, (ival_t)(mp_int_t)mp_obj_get_int_truncated(value));
     // Double the filled prefix until done.
     const size_t total = a->len * sz;
@@ -162,14 +168,13 @@ static MP_DEFINE_CONST_FUN_OBJ_3(arrays_full_obj, arrays_full);
 static mp_obj_t arrays_copy(size_t n_args, const mp_obj_t* args) {
     view_t dst = get_view(args[0], MP_BUFFER_WRITE);
     view_t src = get_view(args[1], MP_BUFFER_READ);
-    const mp_int_t at = n_args > 2 ? mp_obj_get_int(args[2]) : 0;
-    if (at < 0) mp_raise_ValueError(MP_ERROR_TEXT("at must be >= 0"));
+    const size_t at = n_args > 2 ? glue_size_arg(args[2], dst.len, "at") : 0;
     check_room(&dst, at, src.len);
     const size_t n = src.len;
     if (dst.tc == src.tc || (item_size(dst.tc) == 1 && item_size(src.tc) == 1)) {
         mp_fun_table.memmove_(dst.buf + at * item_size(dst.tc), src.buf, n * item_size(src.tc));
     } else if (is_float(dst.tc)) {
-        for (size_t i = 0; i < n; ++i) set_float(dst.buf, at + i, dst.tc, get_float(src.buf, i, src.tc));
+        for (size_t i = 0; i < n; ++i) convert_float(&dst, at + i, &src, i);
     } else if (is_float(src.tc)) {
         mp_raise_TypeError(MP_ERROR_TEXT("float to int: use to_int(), which rounds and clamps"));
     } else {
@@ -191,12 +196,12 @@ static mp_obj_t arrays_unpack(size_t n_args, const mp_obj_t* args) {
     const size_t sz = (t == 'h' || t == 'H') ? 2 : (t == 'i' || t == 'I') ? 4 : 0;
     if (sz == 0 || (fmt[0] != '<' && fmt[0] != '>'))
         mp_raise_ValueError(MP_ERROR_TEXT("fmt must be '<h', '>h', '<H', '>H', '<i', '>i', '<I' or '>I'"));
-    if (data.len % sz != 0) raise_counts("data length ", data.len, " is not a multiple of the item size ", sz);
+    if (data.len % sz != 0)
+        glue_raise_counts(&mp_type_ValueError, "data length ", data.len, " is not a multiple of the item size ", sz, "");
     const bool scaled = n_args > 3 && args[3] != mp_const_none;
     const mp_float_t scale = scaled ? mp_obj_get_float(args[3]) : 1;
     if (scaled && !is_float(dst.tc)) mp_raise_TypeError(MP_ERROR_TEXT("with a scale, dst must be array('f') or array('d')"));
-    const mp_int_t at = n_args > 4 ? mp_obj_get_int(args[4]) : 0;
-    if (at < 0) mp_raise_ValueError(MP_ERROR_TEXT("at must be >= 0"));
+    const size_t at = n_args > 4 ? glue_size_arg(args[4], dst.len, "at") : 0;
     const size_t n = data.len / sz;
     check_room(&dst, at, n);
     const uint8_t* p = data.buf;
@@ -211,9 +216,11 @@ static mp_obj_t arrays_unpack(size_t n_args, const mp_obj_t* args) {
                                    : ((uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0]);
             v = t == 'i' ? (ival_t)(int32_t)u : (ival_t)u;
         }
-        if (fdst) {
-            mp_float_t f = t == 'I' ? (mp_float_t)(uint32_t)v : (mp_float_t)(int32_t)v;
-            set_float(dst.buf, at + i, dst.tc, scaled ? f * scale : f);
+        if (dst.tc == 'd') {  // double precision: exact for every int32
+            ((double*)dst.buf)[at + i] = scaled ? (double)v * scale : (double)v;
+        } else if (fdst) {
+            const mp_float_t f = t == 'I' ? (mp_float_t)(uint32_t)v : (mp_float_t)(int32_t)v;
+            ((float*)dst.buf)[at + i] = scaled ? f * scale : f;
         } else {
             set_int(dst.buf, at + i, dst.tc, v);
         }
@@ -234,13 +241,16 @@ static mp_obj_t arrays_to_float(size_t n_args, const mp_obj_t* args) {
     mp_float_t scale, offset;
     get_scale(n_args, args, &scale, &offset);
     check_room(&dst, 0, src.len);
-    if (src.tc == 'h' && dst.tc == 'f') {  // the common case, without per-item dispatch
+    if (dst.tc == 'd') {  // double precision: exact for every int32
+        double* d = (double*)dst.buf;
+        for (size_t i = 0; i < src.len; ++i) d[i] = get_double(src.buf, i, src.tc) * scale + offset;
+    } else if (src.tc == 'h') {  // the common case, without per-item dispatch
         const int16_t* s = (const int16_t*)src.buf;
         float* d = (float*)dst.buf;
         for (size_t i = 0; i < src.len; ++i) d[i] = (mp_float_t)s[i] * scale + offset;
     } else {
-        for (size_t i = 0; i < src.len; ++i)
-            set_float(dst.buf, i, dst.tc, get_float(src.buf, i, src.tc) * scale + offset);
+        float* d = (float*)dst.buf;
+        for (size_t i = 0; i < src.len; ++i) d[i] = get_float(src.buf, i, src.tc) * scale + offset;
     }
     return args[0];
 }
@@ -260,19 +270,25 @@ static mp_obj_t arrays_to_int(size_t n_args, const mp_obj_t* args) {
     mp_float_t scale, offset;
     get_scale(n_args, args, &scale, &offset);
     check_room(&dst, 0, src.len);
-    // Compared as floats first (also catches +-inf), then as ints: a float
-    // cannot hold 2**31 - 1 exactly.
-    const mp_float_t flo = (mp_float_t)lo, fhi = (mp_float_t)hi;
+    // In double precision on every port, as Model.quantize computes on the host:
+    // a float32 src times a float32 scale is exact there, so a float32 port
+    // rounds exactly the value the host rounds (float32 arithmetic would turn
+    // 0.49999997 + 0.5 into 1). The range tests come first: they also catch
+    // +-inf, and leave |x| < 2**31 for the integer conversion.
+    const double dlo = (double)lo, dhi = (double)hi;
     for (size_t i = 0; i < src.len; ++i) {
-        const mp_float_t x = get_float(src.buf, i, src.tc) * scale + offset;
-        ival_t v;  // |x| < 2**31 below: int32 conversions suffice
-        if (x >= fhi) v = hi;
-        else if (x <= flo) v = lo;
-        else if (x >= 0) v = (int32_t)(x + (mp_float_t)0.5);  // round half away from zero
-        else if (x < 0) v = -(int32_t)((mp_float_t)0.5 - x);
-        else v = 0;  // NaN
-        if (v > hi) v = hi;
-        if (v < lo) v = lo;
+        const double x = get_double(src.buf, i, src.tc) * scale + offset;
+        ival_t v;
+        if (x >= dhi) v = hi;
+        else if (x <= dlo) v = lo;
+        else if (x == x) {  // round half away from zero, without adding 0.5 (which rounds)
+            const double a = x < 0 ? -x : x;
+            uint32_t t = (uint32_t)a;
+            if (a - (double)t >= 0.5) ++t;  // a - t is exact
+            v = x < 0 ? -(ival_t)t : (ival_t)t;
+        } else {
+            v = 0;  // NaN
+        }
         set_int(dst.buf, i, tc, v);
     }
     return args[0];
@@ -298,7 +314,7 @@ static mp_obj_t arrays_b64encode(mp_obj_t src_in, mp_obj_t dst_in) {
     mp_get_buffer_raise(src_in, &src, MP_BUFFER_READ);
     mp_get_buffer_raise(dst_in, &dst, MP_BUFFER_WRITE);
     const size_t need = (src.len + 2) / 3 * 4;
-    if (dst.len < need) raise_counts("dst too small: needs ", need, " bytes, has ", dst.len);
+    if (dst.len < need) glue_raise_counts(&mp_type_ValueError, "dst too small: needs ", need, " bytes, has ", dst.len, "");
     const uint8_t* s = src.buf;
     char* d = dst.buf;
     size_t i = 0;
@@ -339,10 +355,11 @@ static mp_obj_t arrays_b64decode(mp_obj_t src_in, mp_obj_t dst_in) {
             continue;
         }
         const int v = b64_value(c);
-        if (v < 0 || pad) raise_counts("base64: invalid character at offset ", i, NULL, 0);
+        if (v < 0 || pad) glue_raise_counts(&mp_type_ValueError, "base64: invalid character at offset ", i, "", 0, NULL);
         acc = acc << 6 | (uint32_t)v;
         if (++quad == 4) {
-            if (out + 3 > dst.len) raise_counts("dst too small: needs more than ", dst.len, NULL, 0);
+            if (out + 3 > dst.len)
+                glue_raise_counts(&mp_type_ValueError, "dst too small: needs more than ", dst.len, "", 0, NULL);
             d[out] = acc >> 16;
             d[out + 1] = acc >> 8;
             d[out + 2] = acc;
@@ -353,7 +370,8 @@ static mp_obj_t arrays_b64decode(mp_obj_t src_in, mp_obj_t dst_in) {
     }
     if (quad == 4) {  // a padded final group
         const size_t k = 3 - pad;
-        if (out + k > dst.len) raise_counts("dst too small: needs ", out + k, " bytes, has ", dst.len);
+        if (out + k > dst.len)
+            glue_raise_counts(&mp_type_ValueError, "dst too small: needs ", out + k, " bytes, has ", dst.len, "");
         d[out] = acc >> 16;
         if (k > 1) d[out + 1] = acc >> 8;
         out += k;
@@ -367,14 +385,26 @@ static MP_DEFINE_CONST_FUN_OBJ_2(arrays_b64decode_obj, arrays_b64decode);
 static mp_obj_t arrays_crc32(size_t n_args, const mp_obj_t* args) {
     mp_buffer_info_t b;
     mp_get_buffer_raise(args[0], &b, MP_BUFFER_READ);
-    uint32_t crc = n_args > 1 ? (uint32_t)mp_obj_get_int_truncated(args[1]) : 0;
+    uint32_t* acc = NULL;  // crc given as array('I'): updated in place
+    uint32_t crc = 0;
+    if (n_args > 1 && !mp_obj_is_int(args[1])) {
+        mp_buffer_info_t a;
+        if (!mp_get_buffer(args[1], &a, MP_BUFFER_WRITE) || a.typecode != 'I' || a.len < 4)
+            mp_raise_TypeError(MP_ERROR_TEXT("crc must be an int or an array('I') of at least 1 item"));
+        acc = a.buf;
+        crc = *acc;
+    } else if (n_args > 1) {
+        crc = (uint32_t)mp_obj_get_int_truncated(args[1]);
+    }
     crc = ~crc;
     const uint8_t* p = b.buf;
     for (size_t i = 0; i < b.len; ++i) {
         crc ^= p[i];
         for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
     }
-    return mp_obj_new_int_from_uint(~crc);
+    if (acc == NULL) return mp_obj_new_int_from_uint(~crc);
+    *acc = ~crc;
+    return args[1];
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(arrays_crc32_obj, 1, 2, arrays_crc32);
 

@@ -131,7 +131,7 @@ def expected():
 
 ERRORS = [
     "ValueError: typecode must be one of bBhHiIlLqQfd",
-    "ValueError: n must be >= 0",
+    "ValueError: n out of range: must be 0..",
     "TypeError: float to int: use to_int(), which rounds and clamps",
     "ValueError: dst too small: needs 3 items, has 2",
     "ValueError: data length 3 is not a multiple of the item size 2",
@@ -186,3 +186,152 @@ def test_npy_with_native_empty_and_imu_bytes(target):
     import io
     a = np.load(io.BytesIO(res.files["w.npy"]))
     np.testing.assert_array_equal(a, (np.arange(-6, 6) * 0.5).reshape(4, 3).astype("f4"))
+
+
+# Size arguments wider than a machine word were truncated (2**32 + 5 -> 5 on a
+# 32-bit port): every size is range-checked, on every target.
+SIZES = r"""
+import array, sys
+from microlearn import arrays as A
+wide = 2**32 + 5 if sys.maxsize < 2**32 else 2**64 + 5   # wider than the machine word
+def e(f, *a):
+    try:
+        r = f(*a)
+        print('no error', len(r))
+    except Exception as x:
+        print('%s: %s' % (type(x).__name__, x))
+e(A.empty, 'h', wide)
+e(A.full, 'f', wide, 1.0)
+e(A.empty, 'h', -wide)
+e(A.copy, A.empty('h', 4), array.array('h', [1]), wide)
+e(A.copy, A.empty('h', 4), array.array('h', [1]), 5)
+e(A.unpack, A.empty('h', 4), b'\x01\x00', '<h', None, wide)
+e(A.unpack, A.empty('h', 4), b'\x01\x00', '<h', None, -1)
+e(A.empty, 'h', 2.0)
+"""
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_size_arguments_range_checked(target):
+    res = run_target(target, SIZES)
+    assert res.returncode == 0, res.output
+    lines = res.output.strip().splitlines()[-8:]
+    assert [ln.split(" out of range")[0] for ln in lines[:7]] == [
+        "ValueError: n", "ValueError: n", "ValueError: n", "ValueError: at", "ValueError: at",
+        "ValueError: at", "ValueError: at"], lines
+    assert lines[3].endswith("must be 0..4") and lines[4].endswith("must be 0..4")
+    assert lines[7] == "TypeError: n must be an int"
+
+
+# to_int rounds like Model.quantize on the host: v = (x - o) * s in float64,
+# half away from zero, clamped; on the device to_int(q, x, s, -o * s). The
+# float32 boards used to add 0.5 in float32 (0.49999997 -> 1).
+def quantize_reference(x, s, o, lo, hi):
+    v = (np.asarray(x, np.float32).astype(np.float64) - o) * s     # Model.quantize's formula
+    q = np.sign(v) * np.floor(np.abs(v) + 0.5)
+    return np.clip(np.nan_to_num(q, nan=0.0), lo, hi).astype(np.int64).tolist()
+
+
+def edge_values(s, o):
+    # float32 values whose (x - o) * s lies at, one ulp below and one ulp above k + 0.5
+    halves = np.array([0.5, 1.5, 2.5, 99.5, -0.5, -1.5, -2.5, -99.5, 32766.5, 32767.5, -32767.5,
+                       -32768.5, 126.5, 127.5, -128.5, 254.5, 255.5])
+    x = (halves / s + o).astype(np.float32)
+    up, down = np.nextafter(x, np.float32(np.inf)), np.nextafter(x, np.float32(-np.inf))
+    rng = np.random.default_rng(7)
+    extra = np.array([0.0, -0.0, 0.49999997, -0.49999997, 1e9, -1e9, 3e38, np.inf, -np.inf, np.nan,
+                      1e-30], np.float32)
+    return np.concatenate([x, up, down, extra, rng.uniform(-40000, 40000, 200).astype(np.float32)])
+
+
+QUANT = r"""
+import array
+from microlearn import arrays as A
+x = array.array('f', X)
+s, off = array.array('f', SO)   # float32 values sent as bytes: MicroPython's float32
+for tc in 'hbBHi':               # parser may miss the nearest float by an ulp
+    q = A.empty(tc, len(x))
+    A.to_int(q, x, s, off)
+    print(tc, list(q))
+"""
+
+RANGES = {"h": (-32768, 32767), "b": (-128, 127), "B": (0, 255), "H": (0, 65535), "i": (-2**31, 2**31 - 1)}
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("s,o", [(1.0, 0.0), (3.0, 0.0), (0.1, 0.0), (100.0, -1.25), (4.0, 0.5)])
+def test_to_int_rounds_like_model_quantize(target, s, o):
+    # s, o and o * s are float32 values (a float32 board's floats), so the
+    # device gets exactly the numbers Model.quantize uses.
+    s32 = float(np.float32(s))
+    assert float(np.float32(o * s32)) == o * s32
+    x = edge_values(s32, o)
+    script = f"X = {x.astype('<f4').tobytes()!r}\nSO = {np.array([s32, -o * s32], '<f4').tobytes()!r}\n" + QUANT
+    res = run_target(target, script)
+    assert res.returncode == 0, res.output
+    for line in res.output.strip().splitlines()[-5:]:
+        tc, got = line.split(" ", 1)
+        want = quantize_reference(x, s32, o, *RANGES[tc])
+        bad = [(float(x[i]), g, w) for i, (g, w) in enumerate(zip(json.loads(got), want)) if g != w]
+        assert not bad, (tc, bad[:5])
+
+
+EXACT = r"""
+import array
+from microlearn import arrays as A
+def show(d): print(list(bytes(d)))   # the float64 bytes: a float32 port's floats would round them
+i32 = array.array('i', [16777217, -16777217, 2147483647, -2147483648, 123456789])
+d = A.empty('d', 5); A.copy(d, i32); show(d)
+d = A.empty('d', 5); A.to_float(d, i32); show(d)
+d = A.empty('d', 5); A.to_float(d, i32, 1.0, 0.5); show(d)
+d = A.empty('d', 2); A.unpack(d, b'\x01\x00\x00\x01\xff\xff\xff\xff', '<I'); show(d)
+d = A.empty('d', 2); A.unpack(d, b'\x01\x00\x00\x01\xff\xff\xff\xff', '<i', 2.0); show(d)
+show(A.full('d', 2, 16777217))
+"""
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_int32_to_double_is_exact(target):
+    # Into array('d') the conversion is in double precision, also on float32 boards
+    # (where it went through float32: 16777217 -> 16777216).
+    res = run_target(target, EXACT)
+    assert res.returncode == 0, res.output
+    lines = [np.frombuffer(bytes(json.loads(ln)), "<f8").tolist() for ln in res.output.strip().splitlines()[-6:]]
+    i32 = [16777217, -16777217, 2147483647, -2147483648, 123456789]
+    assert lines[0] == i32 and lines[1] == i32
+    assert lines[2] == [v + 0.5 for v in i32]
+    assert lines[3] == [16777217, 4294967295] and lines[4] == [33554434, -2]
+    assert lines[5] == [16777217, 16777217]
+
+
+CRC = r"""
+import array, micropython
+from microlearn import arrays as A
+data = bytes(range(256)) * 4
+head, tail = data[:512], data[512:]
+acc, parts, r = array.array("I", [0]), array.array("I", [0]), None
+micropython.heap_lock()
+try:
+    r = A.crc32(data, acc)
+    A.crc32(head, parts)
+    A.crc32(tail, parts)
+finally:
+    micropython.heap_unlock()
+print(r is acc, acc[0], parts[0], A.crc32(data), A.crc32(tail, A.crc32(head)))
+"""
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_crc32_into_array_allocates_nothing(target):
+    # A CRC >= 2**30 is a long int on 32-bit ports (an allocation); with an
+    # array('I') accumulator nothing is allocated (heap locked on the device).
+    data = bytes(range(256)) * 4
+    crc = binascii.crc32(data)
+    assert crc >= 2**30  # a long int on the boards
+    res = run_target(target, CRC)
+    assert res.returncode == 0, res.output
+    assert res.output.strip().splitlines()[-1] == f"True {crc} {crc} {crc} {crc}"
+    errs = run_target(target, "import array\nfrom microlearn import arrays as A\n"
+                              "for c in (array.array('h', [0]), array.array('I'), 'x'):\n"
+                              "    try:\n        A.crc32(b'a', c)\n    except TypeError as e:\n        print(e)\n")
+    assert errs.output.strip().splitlines()[-3:] == ["crc must be an int or an array('I') of at least 1 item"] * 3
