@@ -8,20 +8,43 @@
 # (an .mpy next to this file) is imported on first use, so a device only
 # pays RAM for the families it loads.
 
-_FAMILIES = {1: "_trees"}
+# Model kind (include/microlearn/model_file.hpp, ModelKind) -> native module.
+# One line per family; python/microlearn/families.py is the host's table.
+_FAMILIES = {
+    1: "_trees",
+}
 _MAGIC = b"MLMF"
+# sys.implementation._mpy >> 10: the native architecture of a firmware.
+_ARCHS = ("none", "x86", "x64", "armv6", "armv6m", "armv7m", "armv7em", "armv7emsp", "armv7emdp",
+          "xtensa", "xtensawin", "rv32imc", "rv64imc")
+
+
+def _board():
+    """(arch, .mpy version) of the running firmware."""
+    import sys
+    mpy = getattr(sys.implementation, "_mpy", 0)
+    arch = mpy >> 10
+    return (_ARCHS[arch] if arch < len(_ARCHS) else str(arch)), "%d.%d" % (mpy & 0xFF, mpy >> 8 & 3)
 
 
 def _family(kind):
     name = _FAMILIES.get(kind)
     if name is None:
         raise ValueError("model kind %d is not supported by this microlearn" % kind)
-    return __import__("microlearn." + name, None, None, (name,))
+    try:
+        return __import__("microlearn." + name, None, None, (name,))
+    except ValueError as e:  # "incompatible .mpy arch" / "... file": the package of another board
+        arch, version = _board()
+        raise ValueError("microlearn.%s cannot be imported on this board (%s): install the microlearn "
+                         "package built for arch %s and .mpy version %s (build/device/%s)"
+                         % (name, e, arch, version, arch))
 
 
-def load(source):
+def load(source, copy=True):
     """Loads an .mlm model from a file path or a buffer (bytes, bytearray,
-    memoryview). A buffer is used in place, not copied: keep it unchanged."""
+    memoryview). A read-only buffer (bytes, a ROMFS file) is used in place; a
+    writable one is copied, so changing it later cannot change the model,
+    unless copy=False (then keep it unchanged while the model is used)."""
     if isinstance(source, str):
         try:
             with open(source, "rb") as f:
@@ -31,4 +54,4 @@ def load(source):
     head = memoryview(source)[:8]
     if len(head) < 8 or bytes(head[:4]) != _MAGIC:
         raise ValueError("not a microlearn model file (bad magic)")
-    return _family(head[6] | head[7] << 8).load(source)
+    return _family(head[6] | head[7] << 8).load(source, copy)

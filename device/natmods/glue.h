@@ -63,21 +63,80 @@ static inline size_t glue_size_arg(mp_obj_t o, size_t max, const char* name) {
 
 // Raises ValueError for a failed model load, naming what is wrong.
 static inline void glue_raise_load_error(int status, const void* data, size_t size) {
-    if (status == ML_UNSUPPORTED_VERSION) {
-        char buf[120];
-        size_t pos = 0;
-        glue_append_str(buf, &pos, sizeof buf, "model file format version ");
-        glue_append_uint(buf, &pos, ml_file_version(data, size));
-        glue_append_str(buf, &pos, sizeof buf, " is newer than this microlearn reads (");
-        glue_append_uint(buf, &pos, ml_reader_version());
-        glue_append_str(buf, &pos, sizeof buf, ")");
-        mp_raise_type_arg(&mp_type_ValueError, mp_obj_new_str(buf, pos));
-    }
-    char buf[80];
+    char buf[140];
     size_t pos = 0;
-    glue_append_str(buf, &pos, sizeof buf, "invalid model file: ");
-    glue_append_str(buf, &pos, sizeof buf, ml_status_name(status));
+    if (status == ML_UNSUPPORTED_VERSION) {
+        const unsigned version = ml_file_version(data, size);
+        glue_append_str(buf, &pos, sizeof buf, "model file format version ");
+        glue_append_uint(buf, &pos, version);
+        glue_append_str(buf, &pos, sizeof buf, version > ml_reader_version() ? " is newer" : " is older");
+        glue_append_str(buf, &pos, sizeof buf, " than the version this microlearn reads (");
+        glue_append_uint(buf, &pos, ml_reader_version());
+        glue_append_str(buf, &pos, sizeof buf, "): convert the model again");
+    } else {
+        glue_append_str(buf, &pos, sizeof buf, "invalid model file: ");
+        glue_append_str(buf, &pos, sizeof buf, ml_status_name(status));
+    }
     mp_raise_type_arg(&mp_type_ValueError, mp_obj_new_str(buf, pos));
+}
+
+// Raises AttributeError (as the host's Model does) for a method this model
+// does not have, e.g. "predict_proba() needs a classifier".
+static inline void glue_raise_no_method(const char* message) {
+    const mp_obj_type_t* type = (const mp_obj_type_t*)MP_OBJ_TO_PTR(mp_load_global(MP_QSTR_AttributeError));
+    char buf[100];
+    size_t pos = 0;
+    glue_append_str(buf, &pos, sizeof buf, message);
+    mp_raise_type_arg(type, mp_obj_new_str(buf, pos));
+}
+
+// The model's bytes for a family's load(): a read-only buffer (bytes, what
+// a file read returns, a ROMFS file) is used in place; a writable one
+// (bytearray, array, memoryview of those) is copied unless `copy` is false,
+// so that editing, reusing or growing it later cannot change what the loaded
+// model reads. *data becomes the object the model keeps; *buf its bytes.
+static inline void glue_model_bytes(mp_obj_t* data, bool copy, mp_buffer_info_t* buf) {
+    if (copy && mp_get_buffer(*data, buf, MP_BUFFER_WRITE)) *data = mp_obj_new_bytes(buf->buf, buf->len);
+    mp_get_buffer_raise(*data, buf, MP_BUFFER_READ);
+    if (((uintptr_t)buf->buf & 3) != 0) mp_raise_ValueError(MP_ERROR_TEXT("model buffer must be 4-byte aligned"));
+}
+
+// An int64 as a MicroPython int (a big int where it needs one).
+static inline mp_obj_t glue_int64(int64_t v) {
+    if (v >= MP_SMALL_INT_MIN && v <= MP_SMALL_INT_MAX) return MP_OBJ_NEW_SMALL_INT((mp_int_t)v);
+    const mp_obj_t high = mp_binary_op(MP_BINARY_OP_LSHIFT, mp_obj_new_int((int32_t)(v >> 32)), MP_OBJ_NEW_SMALL_INT(32));
+    return mp_binary_op(MP_BINARY_OP_OR, high, mp_obj_new_int_from_uint((uint32_t)v));
+}
+
+// A classifier's class labels (ints or strs) as an array of n_classes
+// objects, or NULL when they are the indices 0..n-1. Built once at load, so
+// that predict() returns one of them without allocating.
+static inline mp_obj_t* glue_class_labels(const void* data, size_t size, uint32_t n_classes) {
+    ml_labels_t labels;
+    const int st = ml_labels_load(&labels, data, size, n_classes);
+    if (st != ML_OK) glue_raise_load_error(st, data, size);
+    const int kind = ml_labels_kind(&labels);
+    if (kind == ML_LABELS_INDEX) return NULL;
+    mp_obj_t* items = m_new(mp_obj_t, n_classes);
+    for (uint32_t i = 0; i < n_classes; ++i) {
+        size_t length = 0;
+        const char* name = kind == ML_LABELS_NAMES ? ml_label_name(&labels, i, &length) : NULL;
+        items[i] = name != NULL ? mp_obj_new_str(name, length) : glue_int64(ml_label_int(&labels, i));
+    }
+    return items;
+}
+
+// What predict() returns for class `index`: its label, or the index.
+static inline mp_obj_t glue_class_of(const mp_obj_t* labels, int32_t index) {
+    return labels != NULL ? labels[index] : MP_OBJ_NEW_SMALL_INT(index);
+}
+
+// The labels as a tuple, for info()["classes"].
+static inline mp_obj_t glue_classes_tuple(const mp_obj_t* labels, uint32_t n_classes) {
+    if (labels != NULL) return mp_obj_new_tuple(n_classes, labels);
+    mp_obj_t* indices = m_new(mp_obj_t, n_classes);
+    for (uint32_t i = 0; i < n_classes; ++i) indices[i] = MP_OBJ_NEW_SMALL_INT(i);
+    return mp_obj_new_tuple(n_classes, indices);
 }
 
 // Gets the float32 or int16 vector `x` and checks its type and length.
@@ -85,11 +144,10 @@ static inline void glue_raise_load_error(int status, const void* data, size_t si
 // `what` names the items, e.g. " features, got ".
 static inline int glue_get_vector(mp_obj_t x, int scalar, size_t n, const char* what, void** data) {
     mp_buffer_info_t buf;
-    mp_get_buffer_raise(x, &buf, MP_BUFFER_READ);
     const char want = scalar == ML_F32 ? 'f' : 'h';
-    if (buf.typecode != want) {
-        mp_raise_TypeError(scalar == ML_F32 ? MP_ERROR_TEXT("expected a float32 array: array('f', ...)")
-                                            : MP_ERROR_TEXT("expected an int16 array: array('h', ...)"));
+    if (!mp_get_buffer(x, &buf, MP_BUFFER_READ) || buf.typecode != want) {  // lists and tuples too
+        mp_raise_TypeError(scalar == ML_F32 ? MP_ERROR_TEXT("x must be a float32 array: array('f', ...)")
+                                            : MP_ERROR_TEXT("x must be an int16 array: array('h', ...)"));
     }
     const size_t len = buf.len >> (scalar == ML_F32 ? 2 : 1);  // a shift: no division routine on Cortex-M0
     if (len != n) glue_raise_counts(&mp_type_ValueError, "expected ", n, what, len, "");
@@ -100,8 +158,7 @@ static inline int glue_get_vector(mp_obj_t x, int scalar, size_t n, const char* 
 // A writable float32 array of at least n items, for results.
 static inline float* glue_get_out(mp_obj_t out, size_t n) {
     mp_buffer_info_t buf;
-    mp_get_buffer_raise(out, &buf, MP_BUFFER_WRITE);
-    if (buf.typecode != 'f') mp_raise_TypeError(MP_ERROR_TEXT("out must be a float32 array: array('f', ...)"));
+    if (!mp_get_buffer(out, &buf, MP_BUFFER_WRITE) || buf.typecode != 'f') mp_raise_TypeError(MP_ERROR_TEXT("out must be a float32 array: array('f', ...)"));
     if ((buf.len >> 2) < n) glue_raise_counts(&mp_type_ValueError, "out must hold at least ", n, " floats", 0, NULL);
     return (float*)buf.buf;
 }

@@ -1,13 +1,15 @@
 // microlearn._trees: tree ensembles on MicroPython (dynamic native module).
 //
-//   m = _trees.load(buf)          # validates once; buf is kept, not copied
+//   m = _trees.load(buf[, copy])  # validates once; a writable buf is copied
+//                                 # unless copy is False (glue_model_bytes)
 //   m.predict(x)                  # class label / +1,-1 / regression value
 //   m.predict(x, out)             # regression outputs into array('f')
-//   m.predict_proba(x, out)       # class probabilities into array('f')
+//   m.predict_proba(x[, out])     # class probabilities into array('f')
 //   m.decision_function(x[, out]) # boosting raw scores / anomaly decision
 //   m.score_samples(x[, out])     # anomaly score
 // x is array('f') (or array('h') for int16 models) of n_features items.
-// With `out` given, no call allocates on the heap.
+// predict() of a classifier, and every call given `out`, allocate nothing.
+// Without `out`, results of several values come back as a new list.
 #include "glue.h"
 
 typedef struct {
@@ -15,6 +17,7 @@ typedef struct {
     mp_obj_t data;  // the model bytes: the view below points into them
     ml_trees_t model;
     ml_trees_info_t info;
+    mp_obj_t* labels;  // class labels, or NULL: predict() returns the class index
     float* scratch;  // n_outputs floats for predict()
     int32_t* keys;   // soft-float builds, deep forests: the input's split keys
 } trees_obj_t;
@@ -31,32 +34,37 @@ static const void* trees_input(trees_obj_t* self, mp_obj_t x) {
     return data;
 }
 
-static mp_obj_t trees_load(mp_obj_t data_in) {
+static mp_obj_t trees_load(size_t n_args, const mp_obj_t* args) {
     mp_buffer_info_t buf;
-    mp_get_buffer_raise(data_in, &buf, MP_BUFFER_READ);
-    if (((uintptr_t)buf.buf & 3) != 0) mp_raise_ValueError(MP_ERROR_TEXT("model buffer must be 4-byte aligned"));
+    mp_obj_t data = args[0];
+    glue_model_bytes(&data, n_args < 2 || mp_obj_is_true(args[1]), &buf);
     trees_obj_t* self = mp_obj_malloc(trees_obj_t, (mp_obj_type_t*)&trees_type);
-    self->data = data_in;
+    self->data = data;
     const int st = ml_trees_load(&self->model, buf.buf, buf.len);
     if (st != ML_OK) glue_raise_load_error(st, buf.buf, buf.len);
     ml_trees_info(&self->model, &self->info);
-    self->scratch = m_new(float, self->info.n_outputs);
+    self->labels = self->info.task == 1 ? glue_class_labels(buf.buf, buf.len, self->info.n_classes) : NULL;
+    self->scratch = m_new(float, self->info.n_outputs > self->info.n_classes ? self->info.n_outputs
+                                                                              : self->info.n_classes);
     const size_t n_keys = ml_trees_key_buffer_size(&self->model);
     self->keys = n_keys ? m_new(int32_t, n_keys) : NULL;
     if (n_keys) ml_trees_attach_key_buffer(&self->model, self->keys, n_keys);
     return MP_OBJ_FROM_PTR(self);
 }
-static MP_DEFINE_CONST_FUN_OBJ_1(trees_load_obj, trees_load);
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(trees_load_obj, 1, 2, trees_load);
 
 static mp_obj_t trees_predict(size_t n_args, const mp_obj_t* args) {
     trees_obj_t* self = trees_self(args[0]);
     const void* x = trees_input(self, args[1]);
     const ml_trees_info_t* info = &self->info;
-    if (info->task != 0) {  // classifier or anomaly detector: an int
-        int32_t label;
+    if (info->task != 0) {  // classifier or anomaly detector: one label
+        if (n_args > 2)
+            mp_raise_TypeError(MP_ERROR_TEXT("predict(x, out) is for regressors: a classifier returns its label; "
+                                             "use predict_proba(x, out) for probabilities"));
+        int32_t index;
         glue_check(ml_trees_predict_class(&self->model, x, info->feature_type, info->n_features,
-                                          self->scratch, info->n_outputs, &label));
-        return mp_obj_new_int(label);
+                                          self->scratch, info->n_outputs, &index));
+        return info->task == 1 ? glue_class_of(self->labels, index) : MP_OBJ_NEW_SMALL_INT(index);
     }
     float* out = n_args > 2 ? glue_get_out(args[2], info->n_outputs) : self->scratch;
     glue_check(ml_trees_raw_scores(&self->model, x, info->feature_type, info->n_features, out,
@@ -68,17 +76,6 @@ static mp_obj_t trees_predict(size_t n_args, const mp_obj_t* args) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(trees_predict_obj, 2, 3, trees_predict);
 
-static mp_obj_t trees_predict_proba(mp_obj_t self_in, mp_obj_t x_in, mp_obj_t out_in) {
-    trees_obj_t* self = trees_self(self_in);
-    const void* x = trees_input(self, x_in);
-    if (self->info.task != 1) mp_raise_TypeError(MP_ERROR_TEXT("predict_proba() needs a classifier"));
-    float* out = glue_get_out(out_in, self->info.n_classes);
-    glue_check(ml_trees_predict_proba(&self->model, x, self->info.feature_type, self->info.n_features,
-                                      out, self->info.n_classes));
-    return out_in;
-}
-static MP_DEFINE_CONST_FUN_OBJ_3(trees_predict_proba_obj, trees_predict_proba);
-
 // Returns `out` when given, else a float (one value) or a list of floats.
 static mp_obj_t trees_result(size_t n_args, const mp_obj_t* args, const float* values, size_t n) {
     if (n_args > 2) return args[2];
@@ -88,6 +85,19 @@ static mp_obj_t trees_result(size_t n_args, const mp_obj_t* args, const float* v
     return items;
 }
 
+static mp_obj_t trees_predict_proba(size_t n_args, const mp_obj_t* args) {
+    trees_obj_t* self = trees_self(args[0]);
+    const void* x = trees_input(self, args[1]);
+    if (self->info.task != 1) glue_raise_no_method("predict_proba() needs a classifier");
+    // Without out: the probabilities go through scratch (n_outputs == n_classes for forests
+    // and softmax; the logistic case writes 2 values, so scratch has room for n_classes).
+    float* out = n_args > 2 ? glue_get_out(args[2], self->info.n_classes) : self->scratch;
+    glue_check(ml_trees_predict_proba(&self->model, x, self->info.feature_type, self->info.n_features,
+                                      out, self->info.n_classes));
+    return n_args > 2 ? args[2] : trees_result(n_args, args, out, self->info.n_classes);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(trees_predict_proba_obj, 2, 3, trees_predict_proba);
+
 static mp_obj_t trees_decision_function(size_t n_args, const mp_obj_t* args) {
     trees_obj_t* self = trees_self(args[0]);
     const void* x = trees_input(self, args[1]);
@@ -96,7 +106,7 @@ static mp_obj_t trees_decision_function(size_t n_args, const mp_obj_t* args) {
     const int st = ml_trees_decision_function(&self->model, x, self->info.feature_type,
                                               self->info.n_features, out, n);
     if (st == ML_UNSUPPORTED_KIND)
-        mp_raise_TypeError(MP_ERROR_TEXT("decision_function() needs a boosting classifier or an anomaly detector"));
+        glue_raise_no_method("decision_function() needs a boosting classifier or an anomaly detector");
     glue_check(st);
     return trees_result(n_args, args, out, n);
 }
@@ -105,7 +115,7 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(trees_decision_function_obj, 2, 3, tr
 static mp_obj_t trees_score_samples(size_t n_args, const mp_obj_t* args) {
     trees_obj_t* self = trees_self(args[0]);
     const void* x = trees_input(self, args[1]);
-    if (self->info.task != 2) mp_raise_TypeError(MP_ERROR_TEXT("score_samples() needs an anomaly detector"));
+    if (self->info.task != 2) glue_raise_no_method("score_samples() needs an anomaly detector");
     float* out = n_args > 2 ? glue_get_out(args[2], 1) : self->scratch;
     glue_check(ml_trees_score_samples(&self->model, x, self->info.feature_type, self->info.n_features, out));
     return trees_result(n_args, args, out, 1);
@@ -126,6 +136,9 @@ static mp_obj_t trees_info(mp_obj_t self_in) {
     mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_task), MP_OBJ_NEW_QSTR(task));
     mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_feature_type),
                       MP_OBJ_NEW_QSTR(i->feature_type == ML_F32 ? MP_QSTR_float32 : MP_QSTR_int16));
+    if (i->task == 1)
+        mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_classes),
+                          glue_classes_tuple(trees_self(self_in)->labels, i->n_classes));
     return d;
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(trees_info_obj, trees_info);

@@ -7,8 +7,9 @@
  *   gcc -std=c11 -Iinclude -I. examples/c/predict.c microlearn_c.o -o predict
  *
  * This program reads rows of float32 features from stdin (raw little-endian)
- * and prints one predicted label per row. No heap: everything is static or
- * on the stack. */
+ * and prints one predicted label per row (an integer, or the class name when
+ * the classifier was trained on strings). No heap: everything is static or on
+ * the stack. */
 #include <stdio.h>
 
 #include "microlearn/microlearn.h"
@@ -30,16 +31,25 @@ int main(void) {
         fprintf(stderr, "this example handles classifiers of up to %d features\n", MAX_FEATURES);
         return 1;
     }
+    static ml_labels_t labels; /* class index -> label, from the model's bytes */
+    status = ml_labels_load(&labels, model, MODEL_SIZE, info.n_classes);
+    if (status != ML_OK) {
+        fprintf(stderr, "cannot read the class labels: %s\n", ml_status_name(status));
+        return 1;
+    }
     static float x[MAX_FEATURES];
     float scratch[MAX_OUTPUTS];
     while (fread(x, sizeof(float), info.n_features, stdin) == info.n_features) {
-        int32_t label;
-        status = ml_trees_predict_class(&forest, x, ML_F32, info.n_features, scratch, MAX_OUTPUTS, &label);
+        int32_t index;
+        status = ml_trees_predict_class(&forest, x, ML_F32, info.n_features, scratch, MAX_OUTPUTS, &index);
         if (status != ML_OK) {
             fprintf(stderr, "prediction failed: %s\n", ml_status_name(status));
             return 1;
         }
-        printf("%d\n", (int)label);
+        if (ml_labels_kind(&labels) == ML_LABELS_NAMES)
+            printf("%s\n", ml_label_name(&labels, (uint32_t)index, NULL));
+        else
+            printf("%lld\n", (long long)ml_label_int(&labels, (uint32_t)index));
     }
     return 0;
 }

@@ -18,13 +18,28 @@
 namespace microlearn {
 
 constexpr uint8_t kMagic[4] = {'M', 'L', 'M', 'F'};
-constexpr uint16_t kFormatVersion = 1;
+// 2: class labels moved from each family's sections to the container's
+// (class_labels / class_names below); engines return class indices.
+constexpr uint16_t kFormatVersion = 2;
 constexpr size_t kHeaderSize = 24;
 constexpr size_t kSectionEntrySize = 12;
 constexpr size_t kCrcOffset = 16;
 
+// One id per model family; python/microlearn/mlm.py (KINDS) and the device's
+// load() (device/microlearn/__init__.py) mirror it (tests check they agree).
 enum class ModelKind : uint16_t {
     tree_ensemble = 1,
+    linear = 2,
+    svm = 3,
+    neighbors = 4,
+    gaussian = 5,
+};
+
+// Section ids from 0xF000 up belong to the container, not to a model family.
+enum ContainerSection : uint16_t {
+    section_metadata = 0xF000,     // u8: UTF-8 JSON for the host; the engine ignores it
+    section_class_labels = 0xF001, // i32[2 n_classes]: int64 class labels as (low, high) words
+    section_class_names = 0xF002,  // u8: n_classes NUL-terminated UTF-8 names
 };
 
 // Element type of a section. Section data is read in place, so every type's
@@ -123,8 +138,10 @@ struct ModelFile {
 
 // Validates `data` as an .mlm file and fills `out`. `data` must be 4-byte
 // aligned (sections are read in place). Bytes past the declared file size
-// are ignored, so a larger buffer is fine.
-inline Status open_model_file(const uint8_t* data, size_t size, ModelFile& out) {
+// are ignored, so a larger buffer is fine. `check_crc` false skips the
+// checksum (for bytes a loader has validated already); every bound is still
+// checked.
+inline Status open_model_file(const uint8_t* data, size_t size, ModelFile& out, bool check_crc = true) {
     out = ModelFile{};
     if (data == nullptr) return Status::bad_argument;
     if (size < 4) return Status::truncated;
@@ -135,7 +152,7 @@ inline Status open_model_file(const uint8_t* data, size_t size, ModelFile& out) 
 
     const uint16_t version = read_le16(data + 4);
     out.version = version;
-    if (version == 0 || version > kFormatVersion) return Status::unsupported_version;
+    if (version != kFormatVersion) return Status::unsupported_version;  // older ones too: no reader for them
 
     const uint32_t file_size = read_le32(data + 12);
     if (file_size > size) return Status::truncated;
@@ -145,12 +162,13 @@ inline Status open_model_file(const uint8_t* data, size_t size, ModelFile& out) 
     const uint32_t table_end = kHeaderSize + section_count * uint32_t(kSectionEntrySize);
     if (table_end > file_size) return Status::truncated;
 
-    // The CRC covers the whole file with its own field read as zero.
-    const uint8_t zeros[4] = {0, 0, 0, 0};
-    uint32_t crc = crc32_update(0, data, kCrcOffset);
-    crc = crc32_update(crc, zeros, 4);
-    crc = crc32_update(crc, data + kCrcOffset + 4, file_size - kCrcOffset - 4);
-    if (crc != read_le32(data + kCrcOffset)) return Status::bad_checksum;
+    if (check_crc) {  // the CRC covers the whole file with its own field read as zero
+        const uint8_t zeros[4] = {0, 0, 0, 0};
+        uint32_t crc = crc32_update(0, data, kCrcOffset);
+        crc = crc32_update(crc, zeros, 4);
+        crc = crc32_update(crc, data + kCrcOffset + 4, file_size - kCrcOffset - 4);
+        if (crc != read_le32(data + kCrcOffset)) return Status::bad_checksum;
+    }
 
     out.data = data;
     out.size = file_size;
@@ -170,6 +188,60 @@ inline Status open_model_file(const uint8_t* data, size_t size, ModelFile& out) 
             if (out.entry(j).id == s.id) return Status::bad_section;
     }
     return Status::ok;
+}
+
+// What a classifier's predictions stand for. Engines return class indices
+// 0..n_classes-1; the file may map them to int64 labels or to names (for
+// the device and C firmware; the host reads its metadata). Neither section:
+// the labels are the indices.
+struct ClassLabels {
+    uint32_t count = 0;
+    const int32_t* words = nullptr;  // int64 labels, (low, high) pairs
+    const char* names = nullptr;     // `count` NUL-terminated names, back to back
+    uint32_t names_size = 0;
+};
+
+// Finds and checks the labels of a classifier with n_classes classes: an
+// int64 table of exactly n_classes entries, or exactly n_classes names each
+// ended by a NUL, or none. Both at once is bad_section.
+inline Status load_class_labels(const ModelFile& f, uint32_t n_classes, ClassLabels& out) {
+    out = ClassLabels{};
+    Span<int32_t> words;
+    Span<uint8_t> names;
+    Status st = f.section(section_class_labels, words, true);
+    if (st == Status::ok) st = f.section(section_class_names, names, true);
+    if (st != Status::ok) return st;
+    if (words.data != nullptr && names.data != nullptr) return Status::bad_section;
+    if (words.data != nullptr && words.size != 2 * size_t(n_classes)) return Status::size_mismatch;
+    if (names.data != nullptr) {
+        size_t ends = 0;
+        for (size_t i = 0; i < names.size; ++i) ends += names[i] == 0;
+        if (names.size == 0 || ends != n_classes || names[names.size - 1] != 0) return Status::size_mismatch;
+    }
+    out.count = n_classes;
+    out.words = words.data;
+    out.names = reinterpret_cast<const char*>(names.data);
+    out.names_size = static_cast<uint32_t>(names.size);
+    return Status::ok;
+}
+
+// Label i (< count) of an int64 table.
+inline int64_t class_label(const ClassLabels& l, uint32_t i) {
+    const uint64_t low = static_cast<uint32_t>(l.words[2 * i]);
+    const uint64_t high = static_cast<uint32_t>(l.words[2 * i + 1]);
+    return static_cast<int64_t>(low | (high << 32));
+}
+
+// Name i (< count), NUL-terminated; its length in *length.
+inline const char* class_name(const ClassLabels& l, uint32_t i, size_t* length) {
+    const char* p = l.names;
+    for (; i > 0; --i)
+        while (*p++ != 0) {
+        }
+    size_t n = 0;
+    while (p[n] != 0) ++n;
+    if (length != nullptr) *length = n;
+    return p;
 }
 
 }  // namespace microlearn

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernels.hpp"
 #include "math.hpp"
 #include "model_file.hpp"
 
@@ -47,7 +48,7 @@ enum Section : uint16_t {
     leaves = 8,        // f32[n_leaves * leaf_width]
     baseline = 9,      // f32[n_outputs], optional (zeros)
     nan_left = 10,     // u8[ceil(n_nodes / 8)], optional (NaN goes right)
-    class_labels = 11, // i32[n_classes], optional: what predict() returns
+    // 11: class labels until format version 1; now the container's (model_file.hpp)
     leaf_offsets = 12, // u32[n_leaves + 1]: sparse leaves, instead of `leaves`
     leaf_columns = 13, // u16[nnz]
     leaf_values = 14,  // f32[nnz]
@@ -110,7 +111,6 @@ struct Model {
     const float* leaf_values = nullptr;
     const float* baseline = nullptr;
     const uint8_t* nan_left = nullptr;
-    const int32_t* class_labels = nullptr;
     float path_norm = 1.0f;
     float decision_offset = 0.0f;
     // Soft-float builds: a caller-owned buffer of n_features split keys
@@ -321,23 +321,6 @@ inline Status load_leaves(const ModelFile& f, Model& m) {
     return Status::ok;
 }
 
-// Index of the first of equal maxima, as numpy. Scores are finite (load()
-// checks leaves and baseline), so soft-float targets compare integer keys.
-inline uint32_t argmax(const float* v, uint32_t n) {
-    uint32_t best = 0;
-#if MICROLEARN_SOFT_FLOAT
-    int32_t top = math::order_key(math::to_bits(v[0]));
-    for (uint32_t k = 1; k < n; ++k) {
-        const int32_t key = math::order_key(math::to_bits(v[k]));
-        if (key > top) top = key, best = k;
-    }
-#else
-    for (uint32_t k = 1; k < n; ++k)
-        if (v[k] > v[best]) best = k;
-#endif
-    return best;
-}
-
 }  // namespace detail
 
 // Validates the tree-ensemble sections of an opened file and fills `out`.
@@ -372,8 +355,8 @@ inline Status load(const ModelFile& f, Model& out) {
     if (m.leaf_width == 0 || m.leaf_width > m.n_outputs) return Status::bad_parameter;
     if (m.n_outputs > 65535u) return Status::bad_parameter;
     switch (m.task) {
-        case Task::classification:
-            if (m.n_classes < 2) return Status::bad_parameter;
+        case Task::classification:  // one class (a constant model) only for forests
+            if (m.n_classes < (m.transform == Transform::mean_probability ? 1u : 2u)) return Status::bad_parameter;
             if (m.transform == Transform::logistic && !(m.n_outputs == 1 && m.n_classes == 2))
                 return Status::bad_parameter;
             if ((m.transform == Transform::softmax || m.transform == Transform::mean_probability) &&
@@ -429,8 +412,6 @@ inline Status load(const ModelFile& f, Model& out) {
     } else if (m.leaf_width != m.n_outputs) {
         return Status::size_mismatch;
     }
-    if (m.task == Task::classification)
-        if ((st = detail::get_exact(f, Section::class_labels, m.n_classes, m.class_labels, true)) != Status::ok) return st;
 
     const float* fp = nullptr;
     if ((st = detail::get_exact(f, Section::float_params, fp_count, fp, true)) != Status::ok) return st;
@@ -519,7 +500,8 @@ inline float isolation_score(const Model& m, float mean_path) {
     return -math::exp2(-math::divide(mean_path, m.path_norm));
 }
 
-// Class index (classifiers), +1/-1 (anomaly detectors). `scratch` holds
+// Class index (classifiers; load_class_labels() in model_file.hpp maps it
+// to the label), +1/-1 (anomaly detectors). `scratch` holds
 // n_outputs floats. Regressors use raw_scores().
 template <typename T>
 inline Status predict_class(const Model& m, const T* x, size_t n_x, float* scratch, size_t n_scratch,
@@ -537,8 +519,8 @@ inline Status predict_class(const Model& m, const T* x, size_t n_x, float* scrat
     if (m.transform == Transform::logistic)
         cls = (m.flags & flag_zero_is_positive) ? scratch[0] >= 0.0f : scratch[0] > 0.0f;
     else
-        cls = detail::argmax(scratch, m.n_outputs);
-    out = m.class_labels ? m.class_labels[cls] : static_cast<int32_t>(cls);
+        cls = kernels::argmax(scratch, m.n_outputs);  // scores are finite: load() checks
+    out = static_cast<int32_t>(cls);
     return Status::ok;
 }
 
@@ -557,13 +539,7 @@ inline Status predict_proba(const Model& m, const T* x, size_t n_x, float* out, 
             out[1] = p;
             break;
         }
-        case Transform::softmax: {
-            const float top = out[detail::argmax(out, m.n_outputs)];
-            float sum = 0.0f;
-            for (uint32_t k = 0; k < m.n_outputs; ++k) sum += (out[k] = math::exp(out[k] - top));
-            for (uint32_t k = 0; k < m.n_outputs; ++k) out[k] = math::divide(out[k], sum);
-            break;
-        }
+        case Transform::softmax: kernels::softmax(out, m.n_outputs); break;
         default: break;  // forests: the mean of the leaves' probabilities
     }
     return Status::ok;

@@ -18,6 +18,17 @@ namespace bindings {
     throw py::value_error(std::string(what) + ": " + status_name(st));
 }
 
+// The task names of the families' info()["task"] (microlearn.Model's contract).
+inline const char* task_name(int task) {
+    switch (task) {
+        case 0: return "regression";
+        case 1: return "classification";
+        case 2: return "anomaly";
+        case 3: return "clustering";
+        default: return "transform";
+    }
+}
+
 // A model's bytes, copied into 4-byte aligned storage that the view reads.
 class ModelBytes {
 public:

@@ -29,9 +29,17 @@ public:
         d["n_nodes"] = model_.n_nodes;
         d["n_leaves"] = model_.n_leaves;
         d["leaf_width"] = model_.leaf_width;
-        d["task"] = static_cast<int>(model_.task);
+        d["task"] = microlearn::bindings::task_name(static_cast<int>(model_.task));
         d["feature_type"] = model_.feature_type == trees::FeatureType::f32 ? "float32" : "int16";
         d["wide_refs"] = model_.wide_refs;
+        py::list methods;
+        methods.append("predict");
+        if (model_.task == trees::Task::classification) methods.append("predict_proba");
+        if (model_.task == trees::Task::anomaly ||
+            (model_.task == trees::Task::classification && model_.transform != trees::Transform::mean_probability))
+            methods.append("decision_function");
+        if (model_.task == trees::Task::anomaly) methods.append("score_samples");
+        d["methods"] = methods;
         return d;
     }
 
@@ -64,11 +72,14 @@ public:
         });
     }
 
+    // Regressors: values (n, n_outputs); others: class index or +1/-1 (n,).
     template <typename T>
-    py::array_t<int32_t> predict_class(const Rows<T>& X) const {
-        return map_rows<T, int32_t>(X, 1, [this](const T* x, size_t d, int32_t* o, float* s, size_t ns) {
+    py::array predict(const Rows<T>& X) const {
+        if (model_.task == trees::Task::regression) return raw_scores(X);
+        py::array_t<int32_t> out = map_rows<T, int32_t>(X, 1, [this](const T* x, size_t d, int32_t* o, float* s, size_t ns) {
             return trees::predict_class(model_, x, d, s, ns, o[0]);
         });
+        return out.attr("reshape")(-1);
     }
 
     template <typename T>
@@ -87,10 +98,11 @@ public:
     }
 
     template <typename T>
-    py::array_t<float> score_samples(const Rows<T>& X) const {
-        return map_rows<T>(X, 1, [this](const T* x, size_t d, float* o, float*, size_t) {
+    py::array score_samples(const Rows<T>& X) const {
+        py::array_t<float> out = map_rows<T>(X, 1, [this](const T* x, size_t d, float* o, float*, size_t) {
             return trees::score_samples(model_, x, d, o[0]);
         });
+        return out.attr("reshape")(-1);
     }
 
 private:
@@ -113,7 +125,7 @@ void microlearn::bindings::bind_trees(py::module_& m) {
     cls.def(py::init<const py::bytes&>());
     cls.def("info", &TreesModel::info);
     bind_both(cls, "raw_scores", &TreesModel::raw_scores<float>, &TreesModel::raw_scores<int16_t>);
-    bind_both(cls, "predict_class", &TreesModel::predict_class<float>, &TreesModel::predict_class<int16_t>);
+    bind_both(cls, "predict", &TreesModel::predict<float>, &TreesModel::predict<int16_t>);
     bind_both(cls, "predict_proba", &TreesModel::predict_proba<float>, &TreesModel::predict_proba<int16_t>);
     bind_both(cls, "decision_function", &TreesModel::decision_function<float>,
               &TreesModel::decision_function<int16_t>);

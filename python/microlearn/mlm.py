@@ -13,16 +13,18 @@ from dataclasses import dataclass
 import numpy as np
 
 MAGIC = b"MLMF"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # include/microlearn/model_file.hpp: kFormatVersion
 HEADER = struct.Struct("<4sHHIIIHH")  # magic, version, kind, flags, size, crc, n_sections, reserved
 SECTION = struct.Struct("<HBBII")  # id, dtype, reserved, offset, count
 CRC_OFFSET = 16
 
-KIND_TREE_ENSEMBLE = 1
-KIND_NAMES = {KIND_TREE_ENSEMBLE: "tree_ensemble"}
+# Model kinds: include/microlearn/model_file.hpp, ModelKind (tests check they agree).
+KIND_TREE_ENSEMBLE, KIND_LINEAR, KIND_SVM, KIND_NEIGHBORS, KIND_GAUSSIAN = 1, 2, 3, 4, 5
 
 # Section ids from 0xF000 up belong to the container, not to a model kind.
-SECTION_METADATA = 0xF000  # u8: UTF-8 JSON, ignored by the engine
+SECTION_METADATA = 0xF000      # u8: UTF-8 JSON, ignored by the engine
+SECTION_CLASS_LABELS = 0xF001  # i32[2 n_classes]: int64 labels as (low, high) words
+SECTION_CLASS_NAMES = 0xF002   # u8: n_classes NUL-terminated UTF-8 names
 
 DTYPES = {
     np.dtype("u1"): 1, np.dtype("i1"): 2, np.dtype("<u2"): 3, np.dtype("<i2"): 4,
@@ -55,6 +57,33 @@ def write(kind: int, sections: dict[int, np.ndarray], metadata: dict | None = No
     header = HEADER.pack(MAGIC, FORMAT_VERSION, kind, flags, size, 0, len(items), 0)
     crc = zlib.crc32(header + body)
     return HEADER.pack(MAGIC, FORMAT_VERSION, kind, flags, size, crc, len(items), 0) + body
+
+
+def class_label_sections(classes) -> dict:
+    """The sections that map a classifier's class indices to its labels on the
+    device and in C: none when the labels are 0..n-1, an int64 table for other
+    integer (or bool) labels, else each label's str() as a name."""
+    from .errors import UnsupportedEstimatorError
+    classes = np.asarray(classes)
+    if classes.dtype.kind in "iub":
+        if classes.dtype.kind == "u" and classes.size and classes.max() > np.iinfo(np.int64).max:
+            raise UnsupportedEstimatorError(f"class label {classes.max()} does not fit in int64")
+        labels = classes.astype("<i8")
+        if np.array_equal(labels, np.arange(len(labels))):
+            return {}
+        return {SECTION_CLASS_LABELS: labels.view("<i4")}
+    names = [str(c) for c in classes]
+    if any("\0" in n for n in names):
+        raise UnsupportedEstimatorError("class names must not contain NUL characters")
+    blob = b"".join(n.encode() + b"\0" for n in names)
+    return {SECTION_CLASS_NAMES: np.frombuffer(blob, np.uint8)}
+
+
+def classes_metadata(classes) -> dict:
+    """The labels for the host, exact (JSON), with their numpy dtype."""
+    classes = np.asarray(classes)
+    return {"classes": [c.item() if hasattr(c, "item") else c for c in classes],
+            "classes_dtype": classes.dtype.str}
 
 
 @dataclass

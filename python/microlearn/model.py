@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from . import _engine, mlm
+from .families import family_of_kind
 
 _STATUS_TEXT = {
     "bad_magic": "not a microlearn model file (bad magic)",
@@ -23,16 +24,33 @@ _STATUS_TEXT = {
 def _load_error(data: bytes, status: str) -> ValueError:
     if status == "unsupported_version":
         version = mlm.read_header(data).version
-        return ValueError(f"invalid model file: format version {version} is not supported by this "
-                          f"microlearn (it reads version {mlm.FORMAT_VERSION}); convert the model "
-                          "again with a matching microlearn")
-    return ValueError(f"invalid model file: {_STATUS_TEXT.get(status, status)} ({status})")
+        age = "older" if version < mlm.FORMAT_VERSION else "newer"
+        return ValueError(f"invalid model file: format version {version} is {age} than the version this "
+                          f"microlearn reads ({mlm.FORMAT_VERSION}); convert the model again with this "
+                          "microlearn")
+    return ValueError(f"invalid model file: {_STATUS_TEXT.get(status, status)}")
+
+
+def _metadata(data: bytes) -> dict:
+    try:
+        meta = mlm.read_metadata(data)
+    except (ValueError, UnicodeError) as e:  # JSONDecodeError is a ValueError
+        raise ValueError(f"invalid model file: its metadata section is not valid JSON ({e})") from None
+    if not isinstance(meta, dict):
+        raise ValueError("invalid model file: its metadata section is not a JSON object")
+    return meta
+
+
+# What every family's engine class reports in info(), beside its own details.
+_COMMON_INFO = ("n_features", "n_outputs", "n_classes", "task", "feature_type", "methods")
 
 
 class Model:
     """A converted model. Predictions run the same C++ engine as the device.
 
     Build one with microlearn.convert(estimator) or microlearn.load(path).
+    The family's engine (microlearn.families) does the work; this class maps
+    class indices to labels and checks inputs, the same for every family.
     """
 
     def __init__(self, data: bytes):
@@ -40,21 +58,29 @@ class Model:
         check = _engine.open_model_file(data)
         if check["status"] != "ok":
             raise _load_error(data, check["status"])
-        self.kind = mlm.KIND_NAMES.get(check["kind"], check["kind"])
-        if self.kind != "tree_ensemble":
-            raise _load_error(data, "unsupported_kind")
+        self.family = family_of_kind(check["kind"])
+        self.kind = self.family.name
         try:
-            self._engine = _engine.TreesModel(data)
+            self._engine = getattr(_engine, self.family.engine)(data)
         except ValueError as e:
             raise _load_error(data, str(e).rsplit(": ", 1)[-1]) from None
         self._data = data
         self.info = self._engine.info()
-        self.metadata = mlm.read_metadata(data)
+        self.metadata = _metadata(data)
         self.n_features_in_ = self.info["n_features"]
         self.feature_dtype = np.dtype(self.info["feature_type"])
+        self._task = self.info["task"]
+        self._methods = set(self.info["methods"])
         classes = self.metadata.get("classes")
-        self.classes_ = None if classes is None else np.asarray(classes)
-        self._task = ("regression", "classification", "anomaly")[self.info["task"]]
+        self.classes_ = None
+        if self._task == "classification":
+            if not isinstance(classes, list) or len(classes) != self.info["n_classes"]:
+                raise ValueError("invalid model file: its metadata does not list the model's "
+                                 f"{self.info['n_classes']} classes")
+            try:
+                self.classes_ = np.asarray(classes, dtype=self.metadata.get("classes_dtype"))
+            except (TypeError, ValueError) as e:
+                raise ValueError(f"invalid model file: its metadata's classes are not valid ({e})") from None
 
     # ------------------------------------------------------------ inputs
     def _rows(self, X) -> np.ndarray:
@@ -63,6 +89,11 @@ class Model:
         if columns is not None and names is not None and [str(c) for c in columns] != names:
             raise ValueError(f"X's columns {list(columns)[:5]}... differ from the features the model "
                              f"was fitted on {names[:5]}...: reorder X's columns to match")
+        if columns is not None and hasattr(X, "to_numpy") and self.feature_dtype == np.float32:
+            try:  # bool and nullable (pd.NA) columns too: missing values become NaN
+                X = X.to_numpy(dtype=np.float64, na_value=np.nan)
+            except (TypeError, ValueError) as e:
+                raise TypeError(f"X's columns must hold numbers: {e}") from None
         X = np.asarray(X)
         if X.ndim != 2:
             raise ValueError(f"X must be 2-dimensional (n_samples, {self.n_features_in_}), got shape "
@@ -99,35 +130,36 @@ class Model:
         offset = np.asarray(self.metadata["feature_offset"])
         return (np.asarray(Q, np.float64) / scale + offset).astype(np.float32)
 
-    def _require(self, task, method):
-        if self._task != task:
-            raise AttributeError(f"{method}() is not available for a {self._task} model")
+    def _call(self, method, X):
+        if method not in self._methods:
+            name = self.metadata.get("estimator", self.kind)
+            raise AttributeError(f"{method}() is not available for {name} (it has: "
+                                 f"{', '.join(sorted(self._methods))})")
+        return getattr(self._engine, method)(self._rows(X))
 
     # ------------------------------------------------------- predictions
     def predict(self, X) -> np.ndarray:
-        X = self._rows(X)
+        """Class labels (classifiers), values (regressors: (n,) or
+        (n, n_outputs)), +1/-1 (anomaly detectors), cluster indices."""
+        out = self._call("predict", X)
         if self._task == "regression":
-            out = self._engine.raw_scores(X)
             return out[:, 0] if out.shape[1] == 1 else out
-        out = self._engine.predict_class(X)[:, 0]  # integer labels come from the file itself
-        if self.classes_ is not None and not np.issubdtype(self.classes_.dtype, np.integer):
-            return self.classes_[out]  # other labels: the engine gave class indices
+        if self._task == "classification":
+            return self.classes_[out]  # the engine gives class indices
         return out
 
     def predict_proba(self, X) -> np.ndarray:
-        self._require("classification", "predict_proba")
-        return self._engine.predict_proba(self._rows(X))
+        return self._call("predict_proba", X)
 
     def decision_function(self, X) -> np.ndarray:
-        if self._task == "classification" and self.metadata.get("estimator", "").startswith(
-                ("RandomForest", "ExtraTree", "DecisionTree")):
-            raise AttributeError(f"{self.metadata['estimator']} has no decision_function")
-        out = self._engine.decision_function(self._rows(X))
+        out = self._call("decision_function", X)
         return out[:, 0] if out.shape[1] == 1 else out
 
     def score_samples(self, X) -> np.ndarray:
-        self._require("anomaly", "score_samples")
-        return self._engine.score_samples(self._rows(X))[:, 0]
+        return self._call("score_samples", X)
+
+    def transform(self, X) -> np.ndarray:
+        return self._call("transform", X)
 
     # ------------------------------------------------------------ export
     def to_bytes(self) -> bytes:
@@ -166,10 +198,9 @@ class Model:
         return report(self, X, y, reference)
 
     def __repr__(self):
-        i = self.info
-        return (f"<microlearn.Model {self.metadata.get('estimator', self.kind)}: {i['n_trees']} trees, "
-                f"{i['n_nodes']} split nodes, {i['n_leaves']} leaf vectors, {self.size} bytes, "
-                f"{self.feature_dtype} features>")
+        details = ", ".join(f"{k}={v}" for k, v in self.info.items() if k not in _COMMON_INFO)
+        return (f"<microlearn.Model {self.metadata.get('estimator', self.kind)} ({self.kind}: {details}): "
+                f"{self.n_features_in_} {self.feature_dtype} features, {self.size:,} bytes>")
 
 
 def load(path_or_bytes) -> Model:

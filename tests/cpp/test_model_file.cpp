@@ -47,11 +47,15 @@ TEST(ModelFile, RejectsBadMagicVersionAndChecksum) {
     b[0] = 'X';
     EXPECT_EQ(open(b, f), Status::bad_magic);
 
-    b = sample();
-    mlmtest::put16(b, 4, 2);
-    mlmtest::refresh_crc(b);
-    EXPECT_EQ(open(b, f), Status::unsupported_version);
-    EXPECT_EQ(f.version, 2);
+    // Newer, older and 0: only the version this reader knows opens.
+    for (uint16_t version : {uint16_t(microlearn::kFormatVersion + 1), uint16_t(microlearn::kFormatVersion - 1),
+                             uint16_t(0)}) {
+        b = sample();
+        mlmtest::put16(b, 4, version);
+        mlmtest::refresh_crc(b);
+        EXPECT_EQ(open(b, f), Status::unsupported_version);
+        EXPECT_EQ(f.version, version);
+    }
 
     b = sample();
     b.back() ^= 1;
@@ -103,4 +107,59 @@ TEST(ModelFile, RejectsMisalignedBuffersAndNull) {
 TEST(Status, EveryCodeHasAName) {
     for (int s = 0; s <= static_cast<int>(Status::bad_argument); ++s)
         EXPECT_STRNE(microlearn::status_name(static_cast<Status>(s)), "unknown_status");
+}
+
+namespace {
+
+Status labels_of(const std::vector<mlmtest::Section>& sections, uint32_t n_classes, microlearn::ClassLabels& l) {
+    mlmtest::Aligned a(mlmtest::build(1, sections));
+    microlearn::ModelFile f;
+    const Status st = microlearn::open_model_file(a.data(), a.size, f);
+    if (st != Status::ok) return st;
+    return microlearn::load_class_labels(f, n_classes, l);
+}
+
+}  // namespace
+
+TEST(ClassLabels, Int64TableRoundTrips) {
+    const int64_t want[] = {-7, 5000000000LL, INT64_MIN, INT64_MAX};
+    std::vector<int32_t> words;
+    for (int64_t v : want) {
+        words.push_back(static_cast<int32_t>(static_cast<uint64_t>(v) & 0xFFFFFFFFu));
+        words.push_back(static_cast<int32_t>(static_cast<uint64_t>(v) >> 32));
+    }
+    microlearn::ClassLabels l;
+    ASSERT_EQ(labels_of({mlmtest::section<int32_t>(microlearn::section_class_labels, words)}, 4, l), Status::ok);
+    for (uint32_t i = 0; i < 4; ++i) EXPECT_EQ(microlearn::class_label(l, i), want[i]);
+    EXPECT_EQ(labels_of({mlmtest::section<int32_t>(microlearn::section_class_labels, words)}, 3, l),
+              Status::size_mismatch);
+}
+
+TEST(ClassLabels, NamesAreCountedAndTerminated) {
+    const std::vector<uint8_t> names = {'r', 'u', 'n', 0, 0, 'w', 0};  // "run", "", "w"
+    microlearn::ClassLabels l;
+    ASSERT_EQ(labels_of({mlmtest::section<uint8_t>(microlearn::section_class_names, names)}, 3, l), Status::ok);
+    size_t n = 9;
+    EXPECT_STREQ(microlearn::class_name(l, 0, &n), "run");
+    EXPECT_EQ(n, 3u);
+    EXPECT_STREQ(microlearn::class_name(l, 1, &n), "");
+    EXPECT_STREQ(microlearn::class_name(l, 2, &n), "w");
+    EXPECT_EQ(labels_of({mlmtest::section<uint8_t>(microlearn::section_class_names, names)}, 2, l),
+              Status::size_mismatch);
+    const std::vector<uint8_t> unterminated = {'a', 0, 'b'};
+    EXPECT_EQ(labels_of({mlmtest::section<uint8_t>(microlearn::section_class_names, unterminated)}, 2, l),
+              Status::size_mismatch);
+    EXPECT_EQ(labels_of({mlmtest::section<uint8_t>(microlearn::section_class_names, {})}, 0, l),
+              Status::size_mismatch);
+}
+
+TEST(ClassLabels, NoneMeansIndicesAndBothIsAnError) {
+    microlearn::ClassLabels l;
+    ASSERT_EQ(labels_of({mlmtest::section<float>(1, {1.0f})}, 5, l), Status::ok);
+    EXPECT_EQ(l.words, nullptr);
+    EXPECT_EQ(l.names, nullptr);
+    EXPECT_EQ(labels_of({mlmtest::section<int32_t>(microlearn::section_class_labels, {1, 0}),
+                         mlmtest::section<uint8_t>(microlearn::section_class_names, {'a', 0})},
+                        1, l),
+              Status::bad_section);
 }

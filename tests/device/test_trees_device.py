@@ -186,7 +186,10 @@ expect(TypeError, m.predict, array.array("h", [0] * 4))
 expect(ValueError, m.predict, array.array("f", [0] * 3))
 expect(TypeError, m.predict, [1.0, 2.0, 3.0, 4.0])
 expect(ValueError, m.predict_proba, array.array("f", [0] * 4), array.array("f", [0]))
-expect(TypeError, m.score_samples, array.array("f", [0] * 4))
+expect(AttributeError, m.score_samples, array.array("f", [0] * 4))
+expect(TypeError, m.predict, array.array("f", [0] * 4), array.array("f", [0] * 3))
+expect(TypeError, m.predict, (1.0, 2.0, 3.0, 4.0))
+print("proba", len(m.predict_proba(array.array("f", [0] * 4))))
 good = open("m.mlm", "rb").read()
 expect(ValueError, microlearn.load, good[:10])
 expect(ValueError, microlearn.load, good[:-4])
@@ -216,10 +219,12 @@ def test_bad_input_gives_clear_errors(target):
     X, y = load_iris(return_X_y=True)
     good = microlearn.convert(E.RandomForestClassifier(3, max_depth=3, random_state=0).fit(X, y)).to_bytes()
     files = {"m.mlm": good}
-    bad = {"crc.mlm": bytearray(good), "version.mlm": bytearray(good), "kind.mlm": bytearray(good)}
+    bad = {"crc.mlm": bytearray(good), "version.mlm": bytearray(good), "version0.mlm": bytearray(good),
+           "kind.mlm": bytearray(good)}
     bad["crc.mlm"][-3] ^= 1
-    bad["version.mlm"][4] = 9
-    bad["version.mlm"] = bytearray(refresh_crc(bad["version.mlm"]))
+    for name, version in (("version.mlm", 9), ("version0.mlm", 0)):
+        bad[name][4] = version
+        bad[name] = bytearray(refresh_crc(bad[name]))
     bad["kind.mlm"][6] = 42
     bad["kind.mlm"] = bytearray(refresh_crc(bad["kind.mlm"]))
     files.update({k: bytes(v) for k, v in bad.items()})
@@ -238,6 +243,10 @@ def test_bad_input_gives_clear_errors(target):
     assert "WRONG" not in res.output, res.output
     assert "mutants 60" in res.output
     assert "expected 4 features, got 3" in res.output
-    assert "format version 9 is newer than this microlearn reads (1)" in res.output
+    assert "format version 9 is newer than the version this microlearn reads (2)" in res.output
+    assert "format version 0 is older than the version this microlearn reads (2)" in res.output
+    assert "predict(x, out) is for regressors" in res.output
+    assert res.output.count("x must be a float32 array: array('f', ...)") == 4  # array('d'/'h'), list, tuple
+    assert "proba 3" in res.output
     assert "bad_checksum" in res.output
     assert "cannot read model file 'missing.mlm'" in res.output

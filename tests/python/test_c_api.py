@@ -13,8 +13,20 @@ import microlearn
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_c_program_with_the_header_agrees(tmp_path):
+import pytest
+
+LABELS = {
+    "digits": None,
+    "int64": np.array([-7, 5_000_000_000, 3, 2**62, -(2**40), 0, 1, 2, 9, 11]),
+    "names": np.array(["walk", "run", "sit", "stand", "lie", "bike", "swim", "row", "ski", "jump"]),
+}
+
+
+@pytest.mark.parametrize("labels", LABELS)
+def test_c_program_with_the_header_agrees(tmp_path, labels):
     X, y = load_digits(return_X_y=True)
+    if LABELS[labels] is not None:
+        y = LABELS[labels][y]
     est = RandomForestClassifier(10, max_depth=8, random_state=0).fit(X, y)
     microlearn.convert(est).to_c_header(tmp_path / "model.h", name="model")
     include = ROOT / "include"
@@ -25,4 +37,6 @@ def test_c_program_with_the_header_agrees(tmp_path):
                    check=True)
     rows = X.astype(np.float32)
     out = subprocess.run([str(tmp_path / "predict")], input=rows.tobytes(), capture_output=True, check=True)
-    np.testing.assert_array_equal(np.array(out.stdout.split(), int), est.predict(rows))
+    got = [w.decode() for w in out.stdout.split()]
+    want = est.predict(rows)
+    np.testing.assert_array_equal(np.array(got, dtype=want.dtype), want)

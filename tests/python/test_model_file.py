@@ -26,7 +26,7 @@ def refresh_crc(data: bytearray) -> bytearray:
 
 def test_header_fields(model_bytes):
     h = mlm.read_header(model_bytes)
-    assert (h.version, h.kind, h.size) == (1, mlm.KIND_TREE_ENSEMBLE, len(model_bytes))
+    assert (h.version, h.kind, h.size) == (mlm.FORMAT_VERSION, mlm.KIND_TREE_ENSEMBLE, len(model_bytes))
     offsets = [struct.unpack_from("<HBBII", model_bytes, 24 + 12 * i)[3] for i in range(h.n_sections)]
     assert all(o % 4 == 0 for o in offsets)
 
@@ -51,11 +51,29 @@ def test_wrong_crc(model_bytes):
         microlearn.Model(bytes(data))
 
 
-def test_newer_version_names_both_versions(model_bytes):
+@pytest.mark.parametrize("version, age", [(9, "newer"), (1, "older"), (0, "older")])
+def test_other_version_names_both_versions(model_bytes, version, age):
     data = bytearray(model_bytes)
-    data[4:6] = struct.pack("<H", 9)
-    with pytest.raises(ValueError, match="format version 9 .*reads version 1"):
+    data[4:6] = struct.pack("<H", version)
+    with pytest.raises(ValueError, match=f"format version {version} is {age} than the version this "
+                                         f"microlearn reads \\({mlm.FORMAT_VERSION}\\)"):
         microlearn.Model(bytes(refresh_crc(data)))
+
+
+def test_messages_do_not_repeat_themselves(model_bytes):
+    with pytest.raises(ValueError) as e:
+        microlearn.Model(model_bytes[:-8])
+    assert str(e.value) == "invalid model file: the file is truncated"
+
+
+def test_broken_metadata_is_a_clear_value_error(model_bytes):
+    sections = mlm.read_sections(model_bytes)
+    meta = sections.pop(mlm.SECTION_METADATA)
+    header = mlm.read_header(model_bytes)
+    for blob in (b"{not json", b"[1, 2]", bytes(meta).replace(b'"classes":[', b'"classes":[7,')):
+        data = mlm.write(header.kind, {**sections, mlm.SECTION_METADATA: np.frombuffer(blob, np.uint8)})
+        with pytest.raises(ValueError, match="invalid model file: .*metadata"):
+            microlearn.Model(data)
 
 
 def test_unknown_kind(model_bytes):

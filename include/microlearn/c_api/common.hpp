@@ -21,4 +21,38 @@ uint16_t ml_file_kind(const void* data, size_t size) {
     return microlearn::read_le16(static_cast<const uint8_t*>(data) + 6);
 }
 
+static_assert(sizeof(microlearn::ClassLabels) <= sizeof(ml_labels_t), "ml_labels_t too small");
+static_assert(alignof(microlearn::ClassLabels) <= alignof(ml_labels_t), "ml_labels_t under-aligned");
+
+int ml_labels_load(ml_labels_t* labels, const void* data, size_t size, uint32_t n_classes) {
+    if (labels == nullptr) return ML_BAD_ARGUMENT;
+    microlearn::ClassLabels l;
+    microlearn::ModelFile f;
+    // The family's load() has checked the CRC; every bound is checked again here.
+    microlearn::Status st = microlearn::open_model_file(static_cast<const uint8_t*>(data), size, f, false);
+    if (st == microlearn::Status::ok) st = microlearn::load_class_labels(f, n_classes, l);
+    __builtin_memcpy(static_cast<void*>(labels), &l, sizeof l);  // a failure stores "no table"
+    return static_cast<int>(st);
+}
+
+static const microlearn::ClassLabels& labels_of(const ml_labels_t* l) {
+    return *reinterpret_cast<const microlearn::ClassLabels*>(l);
+}
+
+int ml_labels_kind(const ml_labels_t* labels) {
+    const auto& l = labels_of(labels);
+    return l.words != nullptr ? ML_LABELS_INT : l.names != nullptr ? ML_LABELS_NAMES : ML_LABELS_INDEX;
+}
+
+int64_t ml_label_int(const ml_labels_t* labels, uint32_t index) {
+    const auto& l = labels_of(labels);
+    return l.words != nullptr && index < l.count ? microlearn::class_label(l, index) : int64_t(index);
+}
+
+const char* ml_label_name(const ml_labels_t* labels, uint32_t index, size_t* length) {
+    const auto& l = labels_of(labels);
+    if (l.names == nullptr || index >= l.count) return nullptr;
+    return microlearn::class_name(l, index, length);
+}
+
 }  // extern "C"

@@ -56,7 +56,6 @@ void ml_trees_info(const ml_trees_t* model, ml_trees_info_t* info) {
     info->n_leaves = m.n_leaves;
     info->task = static_cast<int>(m.task);
     info->feature_type = static_cast<int>(m.feature_type);
-    info->has_class_labels = m.class_labels != nullptr;
 }
 
 int ml_trees_raw_scores(const ml_trees_t* model, const void* x, int type, size_t n_x, float* out,

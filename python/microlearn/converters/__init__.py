@@ -1,27 +1,84 @@
-"""convert(): scikit-learn estimator -> microlearn Model, one module per family."""
+"""convert(): scikit-learn estimator -> microlearn Model, one module per family.
+
+Each family's converter module (listed in microlearn.families) has
+`extractors()`, the scikit-learn classes it converts, and
+`convert(estimator, **options) -> bytes`.
+"""
 from __future__ import annotations
 
+import importlib
+
 from ..errors import UnsupportedEstimatorError
+from ..families import FAMILIES
 from ..model import Model
-from . import trees
+
+# Methods whose override in a subclass could change what the estimator
+# predicts: such subclasses are refused, others convert as their base class.
+_PREDICTION_METHODS = ("predict", "predict_proba", "predict_log_proba", "decision_function",
+                       "score_samples", "transform", "_raw_predict", "_raw_predict_init",
+                       "_decision_function", "_compute_chunked_score_samples", "_compute_score_samples")
 
 
-def _supported():
-    return {cls: trees for cls in trees.extractors()}
+def _supported() -> dict:
+    """scikit-learn class -> converter module, over every family."""
+    table = {}
+    for family in FAMILIES.values():
+        module = importlib.import_module(f".{family.converter}", __name__)
+        table.update({cls: module for cls in module.extractors()})
+    return table
 
 
 def supported_estimators() -> list[str]:
     return sorted(cls.__name__ for cls in _supported())
 
 
+def _unsupported(estimator) -> UnsupportedEstimatorError:
+    name = type(estimator).__name__
+    if hasattr(estimator, "best_estimator_"):  # GridSearchCV, RandomizedSearchCV, ...
+        return UnsupportedEstimatorError(
+            f"{name} is a search over estimators, not one: convert the one it chose, "
+            f"microlearn.convert(search.best_estimator_)")
+    if name == "CalibratedClassifierCV":
+        return UnsupportedEstimatorError(
+            "CalibratedClassifierCV is not supported: its calibration maps would be lost. Convert the "
+            "uncalibrated estimator (e.g. the one you passed as `estimator`) instead")
+    return UnsupportedEstimatorError(
+        f"{name} is not supported. Supported estimators: " + ", ".join(supported_estimators()))
+
+
+def resolve(estimator):
+    """(converter module, the supported class `estimator` converts as).
+
+    A subclass of a supported estimator converts as its base when it does not
+    override how the base predicts (e.g. imbalanced-learn's balanced forests,
+    which change only fit()); otherwise it is refused, naming the method."""
+    table = _supported()
+    for base in type(estimator).__mro__:
+        if base in table:
+            break
+    else:
+        raise _unsupported(estimator)
+    for cls in type(estimator).__mro__:
+        if cls is base:
+            break
+        changed = [m for m in _PREDICTION_METHODS if m in vars(cls)]
+        if changed:
+            raise UnsupportedEstimatorError(
+                f"{type(estimator).__name__} subclasses {base.__name__} but overrides {', '.join(changed)}, "
+                f"so it may predict differently: only subclasses that keep {base.__name__}'s prediction "
+                "convert")
+    return table[base], base
+
+
 def convert(estimator, *, feature_dtype: str = "float32", feature_scale=1.0,
             feature_offset=0.0) -> Model:
     """Converts a fitted scikit-learn estimator into a microlearn Model.
 
-    feature_dtype: 'float32' (default) or 'int16' for chips without an FPU.
-        With 'int16' the model takes q = round((x - feature_offset) * feature_scale)
-        clamped to int16 (Model.quantize); see docs/trees.md. feature_scale and
-        feature_offset are scalars or one value per feature.
+    feature_dtype: 'float32' (default) or 'int16' for chips without an FPU
+        (tree ensembles). With 'int16' the model takes
+        q = round((x - feature_offset) * feature_scale) clamped to int16
+        (Model.quantize); see docs/trees.md. feature_scale and feature_offset
+        are scalars or one value per feature.
     """
     from sklearn.pipeline import Pipeline
     from sklearn.utils.validation import check_is_fitted
@@ -32,14 +89,10 @@ def convert(estimator, *, feature_dtype: str = "float32", feature_scale=1.0,
             names = ", ".join(type(s).__name__ for s in steps[:-1])
             raise UnsupportedEstimatorError(
                 f"Pipeline step(s) {names} cannot be converted yet: a Pipeline converts when "
-                "every step is supported, and only tree ensembles are so far")
+                "every step is supported, and preprocessing steps are not yet")
         estimator = steps[0]
-    family = _supported().get(type(estimator))
-    if family is None:
-        raise UnsupportedEstimatorError(
-            f"{type(estimator).__name__} is not supported. Supported estimators: "
-            + ", ".join(supported_estimators()))
+    module, base = resolve(estimator)
     check_is_fitted(estimator)
-    data = family.convert(estimator, feature_dtype=feature_dtype, feature_scale=feature_scale,
+    data = module.convert(estimator, base=base, feature_dtype=feature_dtype, feature_scale=feature_scale,
                           feature_offset=feature_offset)
     return Model(data)

@@ -15,7 +15,7 @@ from ..errors import UnsupportedEstimatorError
 
 # Mirrors of include/microlearn/trees.hpp.
 S_PARAMS, S_FLOAT_PARAMS, S_ROOTS, S_TREE_OUTPUTS, S_FEATURES = 1, 2, 3, 4, 5
-S_THRESHOLDS, S_CHILDREN, S_LEAVES, S_BASELINE, S_NAN_LEFT, S_CLASS_LABELS = 6, 7, 8, 9, 10, 11
+S_THRESHOLDS, S_CHILDREN, S_LEAVES, S_BASELINE, S_NAN_LEFT = 6, 7, 8, 9, 10
 S_LEAF_OFFSETS, S_LEAF_COLUMNS, S_LEAF_VALUES = 12, 13, 14
 TASK_REGRESSION, TASK_CLASSIFICATION, TASK_ANOMALY = 0, 1, 2
 T_MEAN_PROBABILITY, T_LOGISTIC, T_SOFTMAX, T_NONE = 0, 1, 2, 3
@@ -45,7 +45,7 @@ class Ensemble:
     flags: int = 0
     n_classes: int = 0
     baseline: np.ndarray | None = None
-    class_labels: np.ndarray | None = None
+    classes: np.ndarray | None = None  # classifiers: scikit-learn's classes_
     path_norm: float = 1.0
     decision_offset: float = 0.0
     metadata: dict = field(default_factory=dict)
@@ -70,18 +70,6 @@ def _class_proba(tree_):
     return value / total
 
 
-def _labels(classes):
-    """Integer class labels go into the file so the device returns them."""
-    classes = np.asarray(classes)
-    if classes.dtype.kind in "iub" and np.all(np.abs(classes.astype(np.int64)) < 2**31):
-        return classes.astype(np.int32)
-    return None
-
-
-def _classes_meta(classes):
-    return [c.item() if hasattr(c, "item") else c for c in np.asarray(classes)]
-
-
 def _check_single_output_classifier(est):
     if getattr(est, "n_outputs_", 1) != 1:
         raise UnsupportedEstimatorError(
@@ -95,8 +83,7 @@ def forest_classifier(est) -> Ensemble:
     trees = [_sk_tree(e.tree_, _class_proba(e.tree_)) for e in estimators]
     n_classes = len(est.classes_)
     return Ensemble(trees, est.n_features_in_, n_classes, TASK_CLASSIFICATION, T_MEAN_PROBABILITY,
-                    FLAG_AVERAGE, n_classes, class_labels=_labels(est.classes_),
-                    metadata={"classes": _classes_meta(est.classes_)})
+                    FLAG_AVERAGE, n_classes, classes=est.classes_)
 
 
 def forest_regressor(est) -> Ensemble:
@@ -110,12 +97,19 @@ def _gb_baseline(est, n_outputs):
     if init == "zero":
         return np.zeros(n_outputs)
     from sklearn.dummy import DummyClassifier, DummyRegressor
-    if not isinstance(init, (DummyClassifier, DummyRegressor)):
+    constant = isinstance(init, (DummyClassifier, DummyRegressor)) and getattr(init, "strategy", None) != "stratified"
+    if constant:  # and check it: the same raw score for varied rows
+        rows = np.random.default_rng(0).normal(0, 1e3, (64, est.n_features_in_)).astype(np.float32)
+        raw = np.asarray(est._raw_predict_init(rows), np.float64)
+        constant = bool(np.all(raw == raw[:1]))
+    if not constant:
+        strategy = getattr(init, "strategy", None)
         raise UnsupportedEstimatorError(
-            f"{type(est).__name__} with init={type(init).__name__}: only the default init "
-            "(or 'zero') converts, since the baseline must be a constant")
-    X0 = np.zeros((1, est.n_features_in_), dtype=np.float32)
-    return np.asarray(est._raw_predict_init(X0), np.float64).reshape(-1)
+            f"{type(est).__name__} with init={type(init).__name__}"
+            + (f"(strategy={strategy!r})" if strategy else "")
+            + ": its initial raw score depends on the row, and only a constant init converts "
+              "(the default, 'zero', or a DummyClassifier/DummyRegressor with a constant strategy)")
+    return raw[0].reshape(-1)
 
 
 def gradient_boosting(est, classifier: bool) -> Ensemble:
@@ -133,8 +127,7 @@ def gradient_boosting(est, classifier: bool) -> Ensemble:
     n_classes = len(est.classes_)
     transform, flags = (T_LOGISTIC, FLAG_ZERO_IS_POSITIVE) if K == 1 else (T_SOFTMAX, 0)
     return Ensemble(trees, est.n_features_in_, K, TASK_CLASSIFICATION, transform, flags, n_classes,
-                    baseline=baseline, class_labels=_labels(est.classes_),
-                    metadata={"classes": _classes_meta(est.classes_)})
+                    baseline=baseline, classes=est.classes_)
 
 
 def hist_gradient_boosting(est, classifier: bool) -> Ensemble:
@@ -165,8 +158,7 @@ def hist_gradient_boosting(est, classifier: bool) -> Ensemble:
     n_classes = len(est.classes_)
     transform = T_LOGISTIC if K == 1 else T_SOFTMAX
     return Ensemble(trees, est.n_features_in_, K, TASK_CLASSIFICATION, transform, 0, n_classes,
-                    baseline=baseline, class_labels=_labels(est.classes_),
-                    metadata={"classes": _classes_meta(est.classes_)})
+                    baseline=baseline, classes=est.classes_)
 
 
 def isolation_forest(est) -> Ensemble:
@@ -344,9 +336,10 @@ def encode(ens: Ensemble, feature_dtype: str = "float32", feature_scale=1.0, fea
         sections[S_BASELINE] = ens.baseline.astype(np.float32)
     if np.any(nan_left):
         sections[S_NAN_LEFT] = np.packbits(nan_left, bitorder="little")
-    if ens.class_labels is not None:
-        sections[S_CLASS_LABELS] = ens.class_labels
     meta = dict(ens.metadata)
+    if ens.classes is not None:
+        sections.update(mlm.class_label_sections(ens.classes))
+        meta.update(mlm.classes_metadata(ens.classes))
     meta["feature_dtype"] = feature_dtype
     if feature_dtype == "int16":
         meta["feature_scale"] = np.broadcast_to(feature_scale, (ens.n_features,)).astype(float).tolist()
@@ -376,9 +369,23 @@ def extractors():
     }
 
 
-def convert(est, feature_dtype="float32", feature_scale=1.0, feature_offset=0.0) -> bytes:
-    ens = extractors()[type(est)](est)
-    ens.metadata["estimator"] = type(est).__name__
+MAX_FEATURES = 65536  # feature indices are u16
+MAX_OUTPUTS = 65535   # leaf columns and tree outputs are u16
+
+
+def convert(est, base=None, feature_dtype="float32", feature_scale=1.0, feature_offset=0.0) -> bytes:
+    """`base`: the scikit-learn class `est` converts as (itself, or the
+    supported class of a subclass; microlearn.converters.resolve)."""
+    name = type(est).__name__
+    if est.n_features_in_ > MAX_FEATURES:
+        raise UnsupportedEstimatorError(
+            f"{name} on {est.n_features_in_:,} features: tree ensembles take at most {MAX_FEATURES:,} "
+            "features (16-bit feature indices); select features first")
+    ens = extractors()[base or type(est)](est)
+    if ens.n_outputs > MAX_OUTPUTS:
+        raise UnsupportedEstimatorError(f"{name} with {ens.n_outputs:,} outputs or classes: at most "
+                                        f"{MAX_OUTPUTS:,} are supported")
+    ens.metadata["estimator"] = name
     names = getattr(est, "feature_names_in_", None)  # fitted on a DataFrame
     if names is not None:
         ens.metadata["feature_names"] = [str(n) for n in names]
