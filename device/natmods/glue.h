@@ -155,6 +155,31 @@ static inline int glue_get_vector(mp_obj_t x, int scalar, size_t n, const char* 
     return scalar;
 }
 
+// A model's input, the same for every family: set up once at load
+// (glue_input_init), then glue_input() checks each call's x (type, length)
+// and returns the vector the family's engine takes. Preprocessing stored in
+// the model file (a Pipeline's scalers, projections, ...) is applied here,
+// so families never see raw features.
+typedef struct {
+    uint32_t n_inputs;    // what the user passes (info()["n_features"])
+    uint32_t n_features;  // what the engine takes
+    int scalar;           // ML_F32 or ML_I16
+} glue_input_t;
+
+static inline void glue_input_init(glue_input_t* in, const void* data, size_t size, int scalar, uint32_t n_features) {
+    (void)data;
+    (void)size;
+    in->n_inputs = n_features;
+    in->n_features = n_features;
+    in->scalar = scalar;
+}
+
+static inline const void* glue_input(const glue_input_t* in, mp_obj_t x) {
+    void* data;
+    glue_get_vector(x, in->scalar, in->n_inputs, " features, got ", &data);
+    return data;
+}
+
 // A writable float32 array of at least n items, for results.
 static inline float* glue_get_out(mp_obj_t out, size_t n) {
     mp_buffer_info_t buf;

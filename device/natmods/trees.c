@@ -17,6 +17,7 @@ typedef struct {
     mp_obj_t data;  // the model bytes: the view below points into them
     ml_trees_t model;
     ml_trees_info_t info;
+    glue_input_t input;
     mp_obj_t* labels;  // class labels, or NULL: predict() returns the class index
     float* scratch;  // n_outputs floats for predict()
     int32_t* keys;   // soft-float builds, deep forests: the input's split keys
@@ -24,15 +25,9 @@ typedef struct {
 
 mp_obj_full_type_t trees_type;
 
-static const char FEATURES_GOT[] = " features, got ";
-
 static trees_obj_t* trees_self(mp_obj_t self_in) { return MP_OBJ_TO_PTR(self_in); }
 
-static const void* trees_input(trees_obj_t* self, mp_obj_t x) {
-    void* data;
-    glue_get_vector(x, self->info.feature_type, self->info.n_features, FEATURES_GOT, &data);
-    return data;
-}
+static const void* trees_input(trees_obj_t* self, mp_obj_t x) { return glue_input(&self->input, x); }
 
 static mp_obj_t trees_load(size_t n_args, const mp_obj_t* args) {
     mp_buffer_info_t buf;
@@ -43,6 +38,7 @@ static mp_obj_t trees_load(size_t n_args, const mp_obj_t* args) {
     const int st = ml_trees_load(&self->model, buf.buf, buf.len);
     if (st != ML_OK) glue_raise_load_error(st, buf.buf, buf.len);
     ml_trees_info(&self->model, &self->info);
+    glue_input_init(&self->input, buf.buf, buf.len, self->info.feature_type, self->info.n_features);
     self->labels = self->info.task == 1 ? glue_class_labels(buf.buf, buf.len, self->info.n_classes) : NULL;
     self->scratch = m_new(float, self->info.n_outputs > self->info.n_classes ? self->info.n_outputs
                                                                               : self->info.n_classes);
@@ -126,7 +122,7 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(trees_score_samples_obj, 2, 3, trees_
 static mp_obj_t trees_info(mp_obj_t self_in) {
     const ml_trees_info_t* i = &trees_self(self_in)->info;
     mp_obj_t d = mp_obj_new_dict(8);
-    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_n_features), mp_obj_new_int(i->n_features));
+    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_n_features), mp_obj_new_int(trees_self(self_in)->input.n_inputs));
     mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_n_outputs), mp_obj_new_int(i->n_outputs));
     mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_n_classes), mp_obj_new_int(i->n_classes));
     mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_n_trees), mp_obj_new_int(i->n_trees));
