@@ -17,9 +17,13 @@
 # ValueError / OSError naming the file and what is wrong.
 import array
 import struct
+import sys
 
 _MAGIC = b"\x93NUMPY"
 _ALIGN = 64
+# The largest data size (bytes) and dimension a header may give: what this
+# port's machine word holds (2**31 - 1 on 32-bit boards).
+_MAX_SIZE = getattr(sys, "maxsize", 0x7FFFFFFF)
 # numpy kind+size -> array typecode (int64 only where the port has 'q').
 _TYPECODES = {"i1": "b", "u1": "B", "b1": "B", "i2": "h", "u2": "H", "i4": "i",
               "u4": "I", "i8": "q", "u8": "Q", "f4": "f", "f8": "d"}
@@ -37,7 +41,11 @@ def typecode(a):
 
 
 def _itemsize(a):
-    return 1 if isinstance(a, (bytes, bytearray)) else struct.calcsize(typecode(a))
+    if isinstance(a, (bytes, bytearray)):
+        return 1
+    if isinstance(a, memoryview):  # MicroPython memoryviews have no .itemsize
+        return len(bytes(a[:1])) if len(a) else 1
+    return struct.calcsize(typecode(a))
 
 
 def _name(f):
@@ -128,37 +136,43 @@ def _read(f, n):
 
 
 def _field(name, h, key):
+    # Index of the value of 'key' in header h.
     i = h.find("'" + key + "'")
-    if i < 0:
+    j = h.find(":", i) if i >= 0 else -1
+    if j < 0:
         raise _err(name, "npy header has no %r: %r" % (key, h))
-    i = h.find(":", i) + 1
-    while h[i] == " ":
-        i += 1
-    return h, i
+    j += 1
+    while h[j:j + 1] == " ":
+        j += 1
+    return j
 
 
 def _parse_header(name, h):
-    h, i = _field(name, h, "descr")
-    q = h[i]
-    j = h.find(q, i + 1) if q in "'\"" else -1
+    i = _field(name, h, "descr")
+    q = h[i:i + 1]
+    j = h.find(q, i + 1) if q in ("'", '"') else -1
     if j < 0:
         raise _err(name, "npy header: descr is not a simple dtype string: %r" % h)
     d = h[i + 1:j]
-    h, i = _field(name, h, "fortran_order")
+    if len(d) < 3:
+        raise _err(name, "dtype %r not supported (supported: int8..int64, uint8..uint64, float32, float64)" % d)
+    i = _field(name, h, "fortran_order")
     fortran = h.startswith("True", i)
     if not fortran and not h.startswith("False", i):
         raise _err(name, "npy header: bad fortran_order in %r" % h)
-    h, i = _field(name, h, "shape")
+    i = _field(name, h, "shape")
     j = h.find(")", i)
-    if h[i] != "(" or j < 0:
+    if h[i:i + 1] != "(" or j < 0:
         raise _err(name, "npy header: bad shape in %r" % h)
     try:
         shape = tuple([int(s) for s in h[i + 1:j].split(",") if s.strip()])
-    except ValueError:
+    except (ValueError, OverflowError):
         raise _err(name, "npy header: bad shape in %r" % h)
     for s in shape:
         if s < 0:
             raise _err(name, "npy header: negative dimension in %r" % h)
+        if s > _MAX_SIZE:
+            raise _err(name, "npy header: dimension %d in %r is absurd (over %d)" % (s, h, _MAX_SIZE))
     if fortran and len([s for s in shape if s != 1]) > 1:
         raise _err(name, "Fortran-order arrays are not supported; save np.ascontiguousarray(a)")
     return d, shape
@@ -194,6 +208,22 @@ def read_header(f, name=None):
     return _typecode(name, d), shape, d
 
 
+def _available(f):
+    # Bytes left in stream f (an npz member knows; a seekable file is asked),
+    # or None when it cannot tell.
+    left = getattr(f, "_left", None)
+    if left is not None:
+        return left
+    try:
+        here = f.tell()
+        f.seek(0, 2)
+        end = f.tell()
+        f.seek(here)
+        return end - here
+    except (AttributeError, OSError):
+        return None
+
+
 def _new(typecode, n):
     try:
         from microlearn._arrays import empty
@@ -220,6 +250,18 @@ class Reader:
             raise
         self.itemsize = struct.calcsize(self.typecode)
         self.size = self.remaining = _items(self.shape)
+        nbytes = self.size * self.itemsize
+        try:
+            if nbytes > _MAX_SIZE:
+                raise _err(self.name, "shape %s of %s is %d bytes: absurd (over %d)"
+                           % (_shape_str(self.shape), self.descr, nbytes, _MAX_SIZE))
+            avail = _available(source)
+            if avail is not None and avail < nbytes:
+                raise _err(self.name, "truncated: shape %s of %s needs %d bytes of data, the file holds %d"
+                           % (_shape_str(self.shape), self.descr, nbytes, avail))
+        except Exception:
+            self.close()
+            raise
 
     def readinto(self, buf, n=None):
         """Reads up to n (default len(buf)) items into array buf, from its
@@ -228,7 +270,11 @@ class Reader:
         tc = typecode(buf)
         if tc != self.typecode:
             raise TypeError("%s: buffer typecode %r, file holds %r" % (self.name, tc, self.typecode))
-        n = min(len(buf) if n is None else n, self.remaining)
+        if n is None:
+            n = len(buf)
+        elif not 0 <= n <= len(buf):
+            raise ValueError("readinto: n=%d is not in 0..len(buf) (%d items)" % (n, len(buf)))
+        n = min(n, self.remaining)
         got = _read_full(self._f, buf, n * self.itemsize)
         if got != n * self.itemsize:
             done = self.size - self.remaining

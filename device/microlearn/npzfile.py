@@ -52,13 +52,14 @@ class _Member:
         return bytes(b[:self.readinto(b, n)])
 
     def readinto(self, buf, n=None):
+        # buf: an array, bytearray or memoryview; n: at most this many bytes.
         isz = _itemsize(buf)
         size = len(buf) * isz
         n = min(size if n is None else n, self._left)
         try:
             got = _read_full(self._f, buf, n)
-        except OSError as e:
-            raise _err(self.name, "corrupt compressed data (%s)" % e)
+        except (OSError, EOFError, ValueError, IndexError) as e:
+            raise _err(self.name, "corrupt compressed data (%s: %s)" % (type(e).__name__, e))
         self._crc = crc32(buf if got == size else memoryview(buf)[:got // isz], self._crc)
         self._left -= got
         if got < n:
@@ -70,22 +71,24 @@ class _Member:
 
 class NpzFile:
     """Reads an .npz archive (stored or deflate members). `files` lists the
-    array names; z[name] -> (shape, array); z.reader(name) streams one."""
+    array names; z[name] -> (shape, array); z.reader(name) streams one, with a
+    file handle of its own (closed with the reader): readers open at the same
+    time do not disturb each other."""
 
     def __init__(self, path):
         self.path = path
-        self._f = f = open(path, "rb")
-        try:
-            self._members = self._directory(f)
-        except Exception:
-            f.close()
-            raise
+        with open(path, "rb") as f:
+            try:
+                self._members = self._directory(f)
+            except (IndexError, UnicodeError) as e:
+                # a field pointing outside what was read: corrupt, whatever the field
+                raise _err(path, "corrupt zip/.npz directory (%s)" % type(e).__name__)
         self.files = [n[:-4] if n.endswith(".npy") else n for n in self._members]
 
     def _directory(self, f):
         f.seek(0, 2)
         size = f.tell()
-        tail = min(size, 22 + 1024)
+        tail = min(size, 22 + 1024)  # the end record and a comment of up to 1 KB
         f.seek(size - tail)
         b = f.read(tail)
         i = b.rfind(_END)
@@ -100,19 +103,24 @@ class NpzFile:
         cd = f.read(cd_size)
         members, p = {}, 0
         for _ in range(count):
-            if cd[p:p + 4] != _CENTRAL:
+            if cd[p:p + 4] != _CENTRAL or p + 46 > len(cd):
                 raise _err(self.path, "corrupt central directory")
             method, crc = _u16(cd, p + 10), _u32(cd, p + 16)
             csize, usize = _u32(cd, p + 20), _u32(cd, p + 24)
             nlen, xlen, clen = _u16(cd, p + 28), _u16(cd, p + 30), _u16(cd, p + 32)
             off = _u32(cd, p + 42)
-            name = bytes(cd[p + 46:p + 46 + nlen]).decode()
             x = p + 46 + nlen
             xend = x + xlen
+            if xend + clen > len(cd):
+                raise _err(self.path, "corrupt central directory: entry %d runs past its end" % len(members))
+            name = bytes(cd[p + 46:x]).decode()
             while x + 4 <= xend:  # zip64 extra field: the 0xFFFFFFFF sizes
                 tag, ln = _u16(cd, x), _u16(cd, x + 2)
                 if tag == 1:
                     q = x + 4
+                    for v in (usize, csize, off):
+                        if v == 0xFFFFFFFF and (q + 8 > xend or _u32(cd, q + 4)):
+                            raise _err(self.path, "zip64 archives over 4 GB are not supported")
                     if usize == 0xFFFFFFFF:
                         usize, q = _u32(cd, q), q + 8
                     if csize == 0xFFFFFFFF:
@@ -123,6 +131,8 @@ class NpzFile:
             if method not in (0, 8):
                 raise _err(self.path, "member %r: compression method %d not supported (stored or deflate)"
                            % (name, method))
+            if method == 0 and csize != usize:
+                raise _err(self.path, "member %r: stored with %d bytes but %d uncompressed" % (name, csize, usize))
             if off + 30 + csize > size:
                 raise _err(self.path, "truncated: member %r runs past the end of the file" % name)
             members[name] = (method, crc, csize, usize, off)
@@ -130,30 +140,35 @@ class NpzFile:
         return members
 
     def reader(self, key):
-        """A Reader streaming the array `key` (its data is CRC-checked as it is read)."""
+        """A Reader streaming the array `key` (its data is CRC-checked as it is
+        read), on a file handle of its own: close it (or use `with`)."""
         m = self._members.get(key + ".npy", self._members.get(key))
         if m is None:
             raise KeyError("%s: no array %r (has %s)" % (self.path, key, ", ".join(self.files)))
         method, crc, csize, usize, off = m
-        f = self._f
-        f.seek(off)
-        h = f.read(30)
-        if len(h) < 30 or h[:4] != _LOCAL:
-            raise _err(self.path, "member %r: bad local header" % key)
-        f.seek(off + 30 + _u16(h, 26) + _u16(h, 28))
         name = "%s[%s]" % (self.path, key)
-        if method == 0:
-            return Reader(_Member(f, name, usize, crc), name)
+        f = open(self.path, "rb")
         try:
-            import deflate
-        except ImportError:
-            raise OSError("%s: member %r is deflate-compressed and this port has no 'deflate' module"
-                          % (self.path, key))
-        # zip's deflate may reach back 32 KB: the window needs min(32 KB, member size).
-        wbits = 9
-        while wbits < 15 and 1 << wbits < usize:
-            wbits += 1
-        return Reader(_Member(deflate.DeflateIO(f, deflate.RAW, wbits), name, usize, crc), name)
+            f.seek(off)
+            h = f.read(30)
+            if len(h) < 30 or h[:4] != _LOCAL:
+                raise _err(self.path, "member %r: bad local header" % key)
+            f.seek(off + 30 + _u16(h, 26) + _u16(h, 28))
+            if method == 0:
+                return Reader(_Member(f, name, usize, crc), name, f)
+            try:
+                import deflate
+            except ImportError:
+                raise OSError("%s: member %r is deflate-compressed and this port has no 'deflate' module"
+                              % (self.path, key))
+            # zip's deflate may reach back 32 KB: the window needs min(32 KB, member size).
+            wbits = 9
+            while wbits < 15 and 1 << wbits < usize:
+                wbits += 1
+            return Reader(_Member(deflate.DeflateIO(f, deflate.RAW, wbits), name, usize, crc), name, f)
+        except BaseException:
+            f.close()  # Reader closes it on its own failures; closing twice is harmless
+            raise
 
     def __getitem__(self, key):
         with self.reader(key) as r:
@@ -166,7 +181,7 @@ class NpzFile:
         return key in self.files
 
     def close(self):
-        self._f.close()
+        pass  # the directory is read at open; each reader has its own file
 
     def __enter__(self):
         return self

@@ -4,7 +4,8 @@
 #   with wave.open("in.wav") as w:               # "rb"; a path or a binary stream
 #       w.getnchannels(), w.getsampwidth(), w.getframerate(), w.getnframes()
 #       data = w.readframes(1024)                # bytes, frames interleaved
-#       n = w.readframes_into(buf)               # extra: into an array/bytearray, no allocation
+#       n = w.readframes_into(buf)               # extra: into an array/bytearray; no allocation
+#                                                # from a file or BytesIO once buf was seen
 #   with wave.open("out.wav", "wb") as w:
 #       w.setnchannels(1); w.setsampwidth(2); w.setframerate(16000)
 #       w.writeframes(array.array("h", samples)) # any buffer
@@ -43,6 +44,7 @@ class Wave_read:
         self._name = _name(f)
         self._own = isinstance(f, str)
         self._file = _open(f, "rb") if self._own else f
+        self._buf = self._isz = None  # the last buffer of readframes_into and its item size
         try:
             self._read_header()
         except Exception:
@@ -81,7 +83,7 @@ class Wave_read:
             pos += size + (size & 1)
         self._data_start = pos
         self._data_size = size
-        frame = self._nchannels * self._sampwidth
+        self._frame = frame = self._nchannels * self._sampwidth
         self._nframes = size // frame
         # A seekable file must hold all the frames its header promises.
         try:
@@ -162,31 +164,49 @@ class Wave_read:
     def readframes(self, n):
         """Returns up to n frames as bytes (b"" at the end)."""
         n = max(0, min(n, self._nframes - self._pos))
-        b = bytearray(n * self._nchannels * self._sampwidth)
+        b = bytearray(n * self._frame)
         self.readframes_into(b)
+        self._buf = None  # not kept alive
         return bytes(b)
 
     def readframes_into(self, buf, n=None):
-        """Reads up to n frames (default: as many as fit) into buf (an array or
-        bytearray, from its start); returns the number of frames read."""
-        frame = self._nchannels * self._sampwidth
-        isz = _itemsize(buf)
-        if frame % isz:
-            raise TypeError("a %d-byte frame does not fill whole %d-byte array items" % (frame, isz))
-        mv = memoryview(buf)
-        cap = len(mv) * isz // frame
-        n = min(cap if n is None else min(n, cap), self._nframes - self._pos)
-        want, got = n * frame, 0
-        while got < want:  # MicroPython files fill it at once; other streams may not
+        """Reads up to n frames (default: as many as fit) into buf (an array,
+        bytearray or memoryview, from its start); returns the number of frames
+        read. From a MicroPython file or io.BytesIO nothing is allocated once
+        buf has been seen (its item size is remembered)."""
+        frame = self._frame
+        if buf is not self._buf:
+            isz = _itemsize(buf)
+            if frame % isz:
+                raise TypeError("a %d-byte frame does not fill whole %d-byte array items" % (frame, isz))
+            self._buf, self._isz = buf, isz
+        isz = self._isz
+        cap = len(buf) * isz // frame
+        n = max(0, min(cap if n is None else min(n, cap), self._nframes - self._pos))
+        want = n * frame
+        got = 0
+        if want:
+            try:
+                got = self._file.readinto(buf, want)  # MicroPython streams: at most `want` bytes
+            except TypeError:  # a Python stream whose readinto takes no byte count
+                pass
+            if got != want:
+                got = self._read_rest(buf, got, want)
+        self._pos += n
+        return n
+
+    def _read_rest(self, buf, got, want):
+        # Streams that return fewer bytes than asked, a few at a time.
+        isz, mv = self._isz, memoryview(buf)
+        while got < want and not got % isz:
             k = self._file.readinto(mv[got // isz:want // isz])
-            if not k or (got + k) % isz:
+            if not k:
                 break
             got += k
         if got != want:
-            raise self._error("truncated: frame %d of %d is missing"
-                              % (self._pos + got // frame, self._nframes))
-        self._pos += n
-        return n
+            raise self._error("truncated: frame %d of %d is missing" % (self._pos + got // self._frame,
+                                                                          self._nframes))
+        return got
 
     def close(self):
         if self._own and self._file is not None:
@@ -201,8 +221,10 @@ class Wave_read:
 
 
 def _itemsize(buf):
-    if isinstance(buf, (bytes, bytearray, memoryview)):
+    if isinstance(buf, (bytes, bytearray)):
         return 1
+    if isinstance(buf, memoryview):  # MicroPython memoryviews have no .itemsize
+        return len(bytes(buf[:1])) if len(buf) else 1
     return struct.calcsize(repr(buf[:0])[7])  # array('h') -> 'h'
 
 

@@ -274,3 +274,136 @@ def test_npy_npz_on_emulated_board(target):
     assert res.output.split("\n")[:2] == [f"s.npz (1000, 3) {total}", f"c.npz (1000, 3) {total}"]
     np.testing.assert_array_equal(np.load(io.BytesIO(res.files["out.npy"])), np.arange(-3, 9).reshape(3, 4))
     np.testing.assert_array_equal(np.load(io.BytesIO(res.files["out.npz"]))["y"], [0.5, 1.5])
+
+
+# ------------------------------------------------ readers, sizes, corrupt archives
+
+READERS = """
+import array
+from microlearn import npyfile, npzfile
+out = []
+for fn in ('s.npz', 'c.npz'):
+    z = npzfile.NpzFile(fn)
+    a, b = z.reader('x'), z.reader('y')       # open at the same time, read in turns
+    out.append([list(a.read(3)), list(b.read(2)), list(a.read(4)), list(b.read()), list(a.read())])
+    a.close(); b.close()
+    with z.reader('x') as r:                  # 10 items in chunks of 4
+        out.append([list(c) for c in r.chunks(4)])
+    with z.reader('y') as r:
+        buf = array.array('f', [-1.0] * 8)
+        out.append([r.readinto(buf, 3), list(buf), r.readinto(buf, 0), r.readinto(buf, 8), list(buf)])
+with npyfile.Reader('x.npy') as r:
+    buf = array.array('h', [-1] * 8)
+    out.append([r.readinto(buf, 3), list(buf)])
+print(out)
+"""
+
+
+@pytest.mark.parametrize("target", ["unix", "cortex-m3"])
+def test_npz_readers_at_once_chunks_and_partial_readinto(tmp_path, target):
+    import io
+    from mpyrun import run_target
+    x, y = np.arange(10, dtype="<i2"), np.arange(100, 105, dtype="<f4")
+    files = {"x.npy": b""}
+    for name, fn in (("s.npz", np.savez), ("c.npz", np.savez_compressed)):
+        b = io.BytesIO()
+        fn(b, x=x, y=y)
+        files[name] = b.getvalue()
+    b = io.BytesIO()
+    np.save(b, x)
+    files["x.npy"] = b.getvalue()
+    res = run_target(target, READERS, files=files)
+    assert res.returncode == 0, res.output
+    got = eval(res.output.strip().splitlines()[-1])
+    X, Y = x.tolist(), [float(v) for v in y]
+    for k in (0, 3):
+        assert got[k] == [X[:3], Y[:2], X[3:7], Y[2:], X[7:]]
+        assert got[k + 1] == [X[:4], X[4:8], X[8:]]
+        assert got[k + 2] == [3, Y[:3] + [-1.0] * 5, 0, 2, Y[3:] + Y[2:3] + [-1.0] * 5]
+    assert got[6] == [3, X[:3] + [-1] * 5]
+
+
+def test_readinto_n_larger_than_buffer_blames_the_argument(tmp_path):
+    _good_npy(tmp_path)
+    np.savez(tmp_path / "good.npz", x=np.arange(40, dtype="<f4"))
+    for opener in ("npyfile.Reader('good.npy')", "npzfile.NpzFile('good.npz').reader('x')"):
+        err = run_error("import array\nfrom microlearn import npyfile, npzfile\n"
+                        f"r = {opener}\nr.readinto(array.array('f', [0] * 4), 5)", tmp_path)
+        assert err == "ValueError: readinto: n=5 is not in 0..len(buf) (4 items)", err
+        err = run_error("import array\nfrom microlearn import npyfile, npzfile\n"
+                        f"r = {opener}\nr.readinto(array.array('f', [0] * 4), -1)", tmp_path)
+        assert err == "ValueError: readinto: n=-1 is not in 0..len(buf) (4 items)", err
+
+
+def _npy_with_shape(shape_text, descr="<f4", data=bytes(64)):
+    h = "{'descr': '%s', 'fortran_order': False, 'shape': %s, }" % (descr, shape_text)
+    h = h.encode() + b" " * (-(10 + len(h) + 1) % 64) + b"\n"
+    return b"\x93NUMPY\x01\x00" + len(h).to_bytes(2, "little") + h + data
+
+
+ABSURD = """
+from microlearn import npyfile, npzfile
+for fn in FILES:
+    try:
+        if fn.endswith('.npz'):
+            z = npzfile.NpzFile(fn)
+            a = z['x'][1]
+        else:
+            a = npyfile.load(fn)[1]
+        print('loaded', fn, len(a))
+    except ValueError as e:
+        print('ValueError', e)
+"""
+
+
+@pytest.mark.parametrize("target", ["unix", "cortex-m3"])
+def test_absurd_shapes_are_refused_naming_the_file(target):
+    # (4294967301,) was truncated to 5 items by the native empty() on 32-bit boards.
+    import io
+    from mpyrun import run_target
+    shapes = ["(4294967301,)", "(5, 858993460)", "(1099511627776, 1099511627776)",
+              "(99999999999999999999999,)", "(2147483647, 0, 3)", "(9223372036854775807,)"]
+    files = {}
+    for k, shape in enumerate(shapes):
+        npy = _npy_with_shape(shape, data=b"" if k == 4 else bytes(64))
+        files[f"a{k}.npy"] = npy
+        b = io.BytesIO()
+        with zipfile.ZipFile(b, "w") as z:
+            z.writestr("x.npy", npy)
+        files[f"z{k}.npz"] = b.getvalue()
+    files["ok.npy"] = _npy_with_shape("(16,)")
+    names = sorted(files)
+    res = run_target(target, f"FILES = {names!r}\n" + ABSURD, files=files)
+    assert res.returncode == 0, res.output
+    lines = res.output.strip().splitlines()[-len(names):]
+    for name, line in zip(names, lines):
+        if name == "ok.npy":
+            assert line == "loaded ok.npy 16"
+        elif name in ("a4.npy", "z4.npz"):  # zero items: numpy's reading too
+            assert line == f"loaded {name} 0", line
+        else:
+            want = name + ("[x]" if name.endswith(".npz") else "") + ": "
+            assert line.startswith("ValueError " + want), (name, line)
+            assert "absurd" in line or "truncated" in line, line
+
+
+def _zip_with(tmp_path, patch):
+    data = bytearray(_npz(tmp_path, False))
+    cd = data.rfind(b"PK\x01\x02")
+    patch(data, cd)
+    (tmp_path / "bad.npz").write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("what,patch", [
+    ("name not UTF-8", lambda d, cd: d.__setitem__(slice(cd + 46, cd + 48), b"\xff\xfe")),
+    ("entry past the directory", lambda d, cd: d.__setitem__(slice(cd + 28, cd + 30), b"\xff\x7f")),
+    ("extra past the directory", lambda d, cd: d.__setitem__(slice(cd + 30, cd + 32), b"\x00\x70")),
+    ("method 99", lambda d, cd: d.__setitem__(slice(cd + 10, cd + 12), b"\x63\x00")),
+    ("stored sizes disagree", lambda d, cd: d.__setitem__(slice(cd + 24, cd + 28), b"\x00\x00\x00\x00")),
+    ("bad local header", lambda d, cd: d.__setitem__(slice(0, 4), b"PK\x07\x08")),
+])
+def test_corrupt_npz_names_the_file(tmp_path, what, patch):
+    # These raised UnicodeError / IndexError without the file name.
+    _zip_with(tmp_path, patch)
+    err = run_error(LOADZ, tmp_path)
+    assert err.startswith("ValueError: bad.npz"), (what, err)

@@ -193,3 +193,47 @@ def test_wave_on_emulated_board(tmp_path, target):
     rate, y = wavfile.read(tmp_path / "out.wav")
     assert rate == 16000
     np.testing.assert_array_equal(y, x)
+
+
+NOALLOC = """
+import array, io, micropython
+from microlearn import wave
+def drain(w, buf):
+    frames = 0
+    micropython.heap_lock()
+    try:
+        while True:
+            n = w.readframes_into(buf)
+            if not n:
+                break
+            frames += n
+    finally:
+        micropython.heap_unlock()
+    return frames
+data = open('in.wav', 'rb').read()
+sources = [io.BytesIO(data)] + ([] if ON_BOARD else ['in.wav'])   # the rig's RAM files are Python objects
+for src in sources:
+    w = wave.open(src)
+    buf = array.array('h', bytes(2 * 2 * 64))
+    w.readframes_into(buf, 1)          # the first call with a buffer may allocate
+    total = 1 + drain(w, buf)
+    w.setpos(3)
+    m = memoryview(buf)[:10]           # 5 frames of an array('h') through a memoryview
+    print(total, w.readframes_into(m), list(buf[:10]))
+"""
+
+
+@pytest.mark.parametrize("target", ["unix", "cortex-m3", "cortex-m0"])
+def test_readframes_into_allocates_nothing(tmp_path, target):
+    # It promised no allocation but made memoryviews and read the typecode
+    # through repr() on every call.
+    from mpyrun import run_target
+    x = (np.arange(600) * 37 % 65536 - 32768).astype("<i2").reshape(300, 2)
+    wavfile.write(tmp_path / "in.wav", 16000, x)
+    script = f"ON_BOARD = {target != 'unix'}\n" + NOALLOC
+    res = run_target(target, script, files={"in.wav": (tmp_path / "in.wav").read_bytes()})
+    assert res.returncode == 0, res.output
+    lines = res.output.strip().splitlines()
+    assert len(lines) == (1 if target != "unix" else 2)
+    for line in lines:
+        assert line == f"300 5 {x.ravel()[6:16].tolist()}"
