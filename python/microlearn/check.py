@@ -13,18 +13,22 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import parts
 from .model import Model, load
 
 CALLS = 20  # predict() calls counted per target
+# Rows compared on an emulated board at most (bytes of X): files live in the
+# board's RAM, as they would on a real part's.
+QEMU_DATA_BYTES = 256 * 1024
 
-# Loads the model, writes every row's prediction to pred.bin (float32; the
-# values for regressors), prints RAM figures, and brackets CALLS predict()
-# calls (or as many empty iterations) with the rig's markers.
+# Loads the model, writes every row's prediction to pred.bin (float32: the
+# values of regressors, the class index of classifiers, +1/-1 or the cluster
+# of others), prints RAM figures, and brackets CALLS predict() calls (or as
+# many empty iterations) with the rig's markers.
 SCRIPT = """
 import gc, array
 gc.collect(); before = gc.mem_alloc()
@@ -38,19 +42,22 @@ info = m.info()
 n = info["n_features"]
 tc = "h" if info["feature_type"] == "int16" else "f"
 x = array.array(tc, bytes((2 if tc == "h" else 4) * n))
-width = info["n_outputs"] if info["task"] == "regression" else 1
+regression = info["task"] == "regression"
+width = info["n_outputs"] if regression else 1
+index = {c: i for i, c in enumerate(info["classes"])} if info["task"] == "classification" else None
 out = array.array("f", bytes(4 * max(width, 1)))
 size = len(x) * (2 if tc == "h" else 4)
 with open("X.bin", "rb") as f, open("pred.bin", "wb") as res:
     while f.readinto(x) == size:
-        if info["task"] == "regression":
+        if regression:
             m.predict(x, out)
         else:
-            out[0] = m.predict(x)
+            p = m.predict(x)
+            out[0] = index[p] if index else p
         res.write(memoryview(out)[:width])
 with open("X.bin", "rb") as f:
     f.readinto(x)
-m.predict(x, out) if info["task"] == "regression" else m.predict(x)
+m.predict(x, out) if regression else m.predict(x)
 import _markers
 _markers.start()
 for i in range(CALLS):
@@ -68,43 +75,103 @@ class TargetReport:
     load_ram: int
     instructions_per_predict: int
     agreement: float | None
-    predictions: np.ndarray  # the device's outputs for the rows (labels, or values)
+    predictions: np.ndarray  # the device's outputs: values, or class indices / +1-1 / clusters
+    rows_compared: int = 0
+    warnings: list = field(default_factory=list)
 
 
 def _rows(model: Model, X) -> np.ndarray:
     X = np.asarray(X)
+    if X.ndim == 1 and model.n_features_in_ == 1:
+        X = X.reshape(-1, 1)
+    if X.ndim != 2 or X.shape[1] != model.n_features_in_:
+        raise ValueError(f"the data has shape {X.shape}, but the model takes rows of {model.n_features_in_} "
+                         "features")
     if model.feature_dtype == np.int16:
-        return np.ascontiguousarray(X if X.dtype.kind in "iu" else model.quantize(X), np.int16)
+        if X.dtype.kind not in "iu":
+            return model.quantize(X)  # float features: quantized as the device's arrays.to_int does
+        if X.size and (X.min() < -32768 or X.max() > 32767):
+            raise ValueError(f"the data holds integers outside int16 ({X.min()} .. {X.max()}), which this "
+                             "int16 model cannot take: pass the float features (check quantizes them "
+                             "with the model's scale and offset) or int16 values")
+        return np.ascontiguousarray(X, np.int16)
+    if X.dtype.kind not in "fiub":
+        raise TypeError(f"the data must hold numbers, got dtype {X.dtype}")
     return np.ascontiguousarray(X, np.float32)
 
 
-def check(model: Model, targets=("unix", "cortex-m3"), X=None) -> list:
-    """Measures `model` on each rig target; X (optional) gives rows to compare."""
+def _host_outputs(model: Model, rows: np.ndarray) -> np.ndarray:
+    """What the device writes to pred.bin, computed on the host: regression
+    values, or the engine's class indices / +1-1 / clusters."""
+    if model._task == "classification":
+        labels = model.predict(rows)
+        index = {c: i for i, c in enumerate(model.classes_.tolist())}
+        return np.array([index[c] for c in labels.tolist()], np.float32).reshape(-1, 1)
+    return np.asarray(model.predict(rows), np.float32).reshape(len(rows), -1)
+
+
+def _fits(target: str, message: str, output: str) -> None:
+    if "MemoryError" in output:
+        from .rig.targets import QEMU_HEAP_SIZE
+        raise ValueError(f"{target}: {message} does not fit in the board's MicroPython heap "
+                         f"({QEMU_HEAP_SIZE // 1024:,} KiB on the emulated boards): MemoryError")
+
+
+def check(model: Model, targets=("unix", "cortex-m3"), X=None, part: str | None = None) -> list:
+    """Measures `model` on each rig target; X (optional) gives rows to compare.
+    `part` (a name in microlearn.parts.PARTS) adds warnings where RAM or
+    flash exceed that part's."""
     from .rig import build, count
+    from .rig.count import CountError
     from .rig.targets import get_target
 
-    module = {"tree_ensemble": "_trees"}[model.kind]
-    rows = _rows(model, X if X is not None else np.zeros((1, model.n_features_in_)))
-    host = model.predict(rows).reshape(len(rows), -1).astype(np.float32)
-    files = {"model.mlm": model.to_bytes(), "X.bin": rows.tobytes()}
-    script = SCRIPT.replace("KIND", "1").replace("CALLS", str(CALLS))
+    part_info = parts.get_part(part) if part else None
+    for target in targets:
+        get_target(target)  # an unknown target fails before any build
+    module = model.family.device_module
+    all_rows = _rows(model, X if X is not None else np.zeros((1, model.n_features_in_)))
+    script = SCRIPT.replace("KIND", str(model.family.kind)).replace("CALLS", str(CALLS))
     predict = ("m.predict(x, out)" if model._task == "regression" else "m.predict(x)")
     reports = []
     for target in targets:
-        lib = build.build_natmods(get_target(target).arch)
-        full = count(target, script.replace("BODY", predict), files=files, lib_dir=lib, fetch=["pred.bin"])
-        empty = count(target, script.replace("BODY", "pass"), files=files, lib_dir=lib)
+        t = get_target(target)
+        rows = all_rows
+        if t.kind == "qemu" and rows.nbytes > QEMU_DATA_BYTES:
+            rows = rows[:max(1, QEMU_DATA_BYTES // max(1, rows.itemsize * rows.shape[1]))]
+        if t.kind == "qemu":
+            from .rig.targets import QEMU_HEAP_SIZE
+            if model.size + rows.nbytes > QEMU_HEAP_SIZE * 3 // 4:
+                raise ValueError(f"{target}: the model ({model.size:,} bytes) does not fit in the emulated "
+                                 f"board's MicroPython heap ({QEMU_HEAP_SIZE:,} bytes, of which the model file "
+                                 "is read into RAM once and the package needs some)")
+        host = _host_outputs(model, rows)
+        files = {"model.mlm": model.to_bytes(), "X.bin": rows.tobytes()}
+        lib = build.build_natmods(t.arch)
+        try:
+            full = count(target, script.replace("BODY", predict), files=files, lib_dir=lib, fetch=["pred.bin"])
+            empty = count(target, script.replace("BODY", "pass"), files=files, lib_dir=lib)
+        except CountError as e:
+            output = e.result.output if e.result is not None else str(e)
+            _fits(target, f"the model ({model.size:,} bytes) with {rows.nbytes:,} bytes of data", output)
+            raise
         ram = next(l for l in full.output.splitlines() if l.startswith("RAM")).split()
         device = np.frombuffer(full.files["pred.bin"], np.float32).reshape(len(rows), -1)
         if model._task == "regression":
             same = np.isclose(device, host, rtol=1e-6, atol=1e-6).all(axis=1)
         else:
             same = (device == host).all(axis=1)
-        reports.append(TargetReport(
+        r = TargetReport(
             target, model.size, (lib / "microlearn" / f"{module}.mpy").stat().st_size,
             int(ram[1]), int(ram[2]), round((full.instructions - empty.instructions) / CALLS),
             float(same.mean()) if X is not None else None,
-            device[:, 0] if device.shape[1] == 1 else device))
+            device[:, 0] if device.shape[1] == 1 else device, len(rows) if X is not None else 0)
+        if X is not None and len(rows) < len(all_rows):
+            r.warnings.append(f"{target}: compared the first {len(rows):,} of {len(all_rows):,} rows "
+                              f"({QEMU_DATA_BYTES // 1024} KiB of data on the emulated board)")
+        if part_info is not None:
+            r.warnings += parts.warnings(part_info, flash=r.model_bytes + r.module_bytes,
+                                         ram=r.import_ram + r.load_ram)
+        reports.append(r)
     return reports
 
 
@@ -120,24 +187,35 @@ def format_reports(reports) -> str:
 
 
 def _load_data(path: str) -> np.ndarray:
-    data = np.load(path)
+    try:
+        data = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as e:
+        raise ValueError(f"cannot read {path} as .npy or .npz: {e}") from None
     if hasattr(data, "files"):  # .npz: X, or its only array
         data = data["X"] if "X" in data.files else data[data.files[0]]
     return np.asarray(data)
 
 
 def main(argv=None) -> int:
+    from .rig.paths import RigError
     p = argparse.ArgumentParser(prog="microlearn check", description=__doc__.split("\n\n")[0])
     p.add_argument("model", help=".mlm file")
     p.add_argument("--target", action="append",
                    help="rig target (unix, cortex-m3, cortex-m0, cortex-m4f); repeatable; default unix and cortex-m3")
     p.add_argument("--data", help=".npy or .npz (array X) of rows to compare device and host on")
+    p.add_argument("--part", help="warn where flash or RAM exceed this chip's (" + ", ".join(parts.PARTS) + ")")
     args = p.parse_args(argv)
     try:
         model = load(args.model)
         X = _load_data(args.data) if args.data else None
-        print(format_reports(check(model, args.target or ("unix", "cortex-m3"), X)))
-    except (ValueError, TypeError, OSError, KeyError) as e:
+        reports = check(model, args.target or ("unix", "cortex-m3"), X, args.part)
+        print(format_reports(reports))
+        if args.part:
+            print(parts.describe(parts.get_part(args.part)))
+        for r in reports:
+            for w in r.warnings:
+                print(f"warning: {w}")
+    except (ValueError, TypeError, OSError, KeyError, RigError) as e:
         print(f"microlearn check: error: {e}", file=sys.stderr)
         return 1
     return 0

@@ -1,31 +1,75 @@
 """The `microlearn` command line: convert, inspect, and run on (emulated) devices.
 
-    microlearn convert model.joblib -o model.mlm [--feature-dtype int16] [--c-header model.h]
+    microlearn convert model.joblib -o model.mlm [--feature-dtype int16 --feature-scale S --feature-offset O]
     microlearn info model.mlm
     microlearn device setup|run|count ...   (see docs/rig.md)
     microlearn dataset ...                  (see docs/data.md)
-    microlearn check model.mlm --target cortex-m0 --data X.npy
+    microlearn check model.mlm --target cortex-m0 --data X.npy [--part rp2040]
+    microlearn --version
+
+Every error is one line on stderr and a non-zero exit status
+(MICROLEARN_DEBUG=1 shows the traceback).
 """
 from __future__ import annotations
 
 import argparse
+import os
 import pickle
 import sys
 from pathlib import Path
 
 
+def version_text() -> str:
+    from . import __version__, mlm
+    return (f"microlearn {__version__} (.mlm format version {mlm.FORMAT_VERSION}; device native modules: "
+            f".mpy ABI 6.3, MicroPython 1.23 to 1.27)")
+
+
 def _load_estimator(path: Path):
-    if path.suffix in (".joblib", ".jl"):
-        import joblib
+    """A pickled estimator, written by pickle or joblib, whatever the file's suffix."""
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    import joblib  # reads plain pickles too
+    try:
         return joblib.load(path)
-    with open(path, "rb") as f:
-        return pickle.load(f)  # noqa: S301 - the user's own file
+    except Exception as joblib_error:  # noqa: BLE001 - any failure: try plain pickle, then explain
+        try:
+            with open(path, "rb") as f:
+                return pickle.load(f)  # noqa: S301 - the user's own file
+        except Exception:  # noqa: BLE001
+            raise ValueError(f"{path} is not a pickle or joblib file of an estimator "
+                             f"({type(joblib_error).__name__}: {joblib_error})") from None
+
+
+def _numbers(text: str | None, what: str):
+    """--feature-scale / --feature-offset: a number, comma-separated numbers
+    (one per feature) or an .npy file of them."""
+    if text is None:
+        return None
+    import numpy as np
+    try:
+        if text.endswith(".npy"):
+            values = np.load(text).astype(float).ravel()
+        else:
+            values = np.array([float(v) for v in text.split(",")])
+    except (ValueError, OSError) as e:
+        raise ValueError(f"{what} must be a number, numbers separated by commas, or an .npy file: {e}") from None
+    return values[0] if values.size == 1 else values
 
 
 def cmd_convert(args) -> int:
     import microlearn
     est = _load_estimator(Path(args.estimator))
-    model = microlearn.convert(est, feature_dtype=args.feature_dtype)
+    scale, offset = _numbers(args.feature_scale, "--feature-scale"), _numbers(args.feature_offset, "--feature-offset")
+    if args.feature_dtype != "int16" and (scale is not None or offset is not None):
+        raise ValueError("--feature-scale and --feature-offset apply to --feature-dtype int16 only")
+    if args.feature_dtype == "int16" and scale is None:
+        print("microlearn convert: warning: int16 features with --feature-scale 1 round every feature to an "
+              "integer; give --feature-scale (and --feature-offset) so that your features' range fills int16 "
+              "(docs/trees.md)", file=sys.stderr)
+    model = microlearn.convert(est, feature_dtype=args.feature_dtype,
+                               feature_scale=1.0 if scale is None else scale,
+                               feature_offset=0.0 if offset is None else offset)
     out = Path(args.output or Path(args.estimator).with_suffix(".mlm"))
     model.save(out)
     print(f"wrote {out} ({model.size:,} bytes): {model!r}")
@@ -36,6 +80,11 @@ def cmd_convert(args) -> int:
     return 0
 
 
+def _short(values) -> str:
+    """A list of per-feature values, as one value when they are all equal."""
+    return str(values[0]) if len(set(values)) == 1 else ", ".join(map(str, values))
+
+
 def cmd_info(args) -> int:
     import microlearn
     model = microlearn.load(args.model)
@@ -43,13 +92,13 @@ def cmd_info(args) -> int:
     for k, v in sorted(model.info.items()):
         print(f"  {k}: {v}")
     for k, v in sorted(model.metadata.items()):
-        if k not in ("feature_scale", "feature_offset"):
-            print(f"  {k}: {v}")
+        if k in ("feature_scale", "feature_offset"):
+            v = _short(v)
+        print(f"  {k}: {v}")
     return 0
 
 
-def main(argv=None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+def _main(argv) -> int:
     if argv and argv[0] == "device":
         from .rig.cli import main as rig_main
         return rig_main(argv[1:], prog="microlearn device")
@@ -60,11 +109,15 @@ def main(argv=None) -> int:
         from .check import main as check_main
         return check_main(argv[1:])
     parser = argparse.ArgumentParser(prog="microlearn", description=__doc__.split("\n")[0])
+    parser.add_argument("--version", action="version", version=version_text())
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("convert", help="convert a pickled/joblib scikit-learn estimator to .mlm")
-    p.add_argument("estimator")
+    p.add_argument("estimator", help="a file written by pickle.dump or joblib.dump (any suffix)")
     p.add_argument("-o", "--output")
     p.add_argument("--feature-dtype", choices=["float32", "int16"], default="float32")
+    p.add_argument("--feature-scale", help="int16: q = round((x - offset) * scale); a number, one per feature "
+                                           "separated by commas, or an .npy file")
+    p.add_argument("--feature-offset", help="int16: see --feature-scale (default 0)")
     p.add_argument("--c-header", help="also write the bytes as a C header")
     p.add_argument("--name", help="C array name (default: header file stem)")
     p.set_defaults(func=cmd_convert)
@@ -78,10 +131,26 @@ def main(argv=None) -> int:
     sub.add_parser("check", help="measure a model on MicroPython: bytes, RAM, instructions per "
                                  "predict(), agreement with the host (microlearn check --help)")
     args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        return args.func(args)
-    except (ValueError, TypeError, OSError) as e:
-        print(f"microlearn: error: {e}", file=sys.stderr)
+        return _main(argv)
+    except BrokenPipeError:  # e.g. `microlearn info m.mlm | head -1`: stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:  # noqa: BLE001 - the command line's promise: one line, non-zero exit
+        if os.environ.get("MICROLEARN_DEBUG"):
+            raise
+        command = f"microlearn {argv[0]}" if argv and not argv[0].startswith("-") else "microlearn"
+        ours = type(e).__module__.startswith("microlearn")  # our own errors say what to do already
+        kind = "" if ours or isinstance(e, (ValueError, OSError, TypeError)) else f"{type(e).__name__}: "
+        print(f"{command}: error: {kind}{e}", file=sys.stderr)
         return 1
 
 

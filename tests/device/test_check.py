@@ -1,5 +1,6 @@
 """`microlearn check`: real measurements of a model on MicroPython targets."""
 import numpy as np
+import pytest
 from sklearn.datasets import load_iris, make_regression
 from sklearn.ensemble import GradientBoostingRegressor, RandomForestClassifier
 
@@ -29,3 +30,30 @@ def test_check_regressor_and_the_command(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "cortex-m0" in out and "100.00 %" in out
     assert main([str(tmp_path / "missing.mlm")]) == 1
+
+
+def test_check_string_labels_int16_range_and_part(tmp_path, capsys):
+    X, y = load_iris(return_X_y=True)
+    names = np.array(["setosa", "versicolor", "virginica"])[y]
+    model = microlearn.convert(RandomForestClassifier(5, random_state=0).fit(X, names))
+    reports = check(model, ["unix", "cortex-m0"], X, part="stm32f411")
+    assert all(r.agreement == 1.0 for r in reports)
+    q = microlearn.convert(RandomForestClassifier(5, random_state=0).fit(X, y), feature_dtype="int16",
+                           feature_scale=1000)
+    with pytest.raises(ValueError, match="outside int16"):
+        check(q, ["unix"], (X * 10000).astype(np.int64))
+    assert check(q, ["unix"], X)[0].agreement == 1.0  # float rows: quantized as on the device
+    model.save(tmp_path / "m.mlm")
+    assert main([str(tmp_path / "m.mlm"), "--target", "unix", "--part", "1:512"]) == 0
+    out = capsys.readouterr().out
+    assert "warning: RAM: needs" in out and "more than the 1,024 a 1:512 typically has" in out
+
+
+def test_check_refuses_a_model_too_big_for_the_board():
+    from sklearn.tree import DecisionTreeRegressor
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(150_000, 1))
+    model = microlearn.convert(DecisionTreeRegressor().fit(X, rng.normal(size=len(X))))
+    assert model.size > 2_000_000
+    with pytest.raises(ValueError, match="does not fit in the emulated board's MicroPython heap"):
+        check(model, ["cortex-m3"], X[:10])

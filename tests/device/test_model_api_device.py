@@ -1,0 +1,109 @@
+"""The device API every family shares, through the trees: class labels of
+every kind, writable model buffers copied at load, a constant (one-class)
+model, results without `out`, and a package built for another board."""
+import numpy as np
+import pytest
+from sklearn import ensemble as E
+from sklearn import tree as T
+from sklearn.datasets import load_iris
+
+import microlearn
+from device_rig import run
+
+LABEL_SCRIPT = """
+import microlearn, array
+X = open("X.bin", "rb").read()
+for name in NAMES:
+    m = microlearn.load(name)
+    n = m.info()["n_features"]
+    x = array.array("f", bytes(4 * n))
+    got = []
+    for i in range(len(X) // (4 * n)):
+        x[:] = array.array("f", X[4 * n * i:4 * n * (i + 1)])
+        got.append(m.predict(x))
+    print(name, repr(got), repr(m.info()["classes"]))
+"""
+
+LABELS = {
+    "int64.mlm": np.array([0, 7, 5_000_000_000]),
+    "neg.mlm": np.array([-(2**62), -1, 2**40]),
+    "names.mlm": np.array(["setosa", "versicolor", "läuft"]),
+    "index.mlm": np.array([0, 1, 2]),
+}
+
+
+def test_class_labels_come_back_as_scikit_learn_gives_them(target):
+    X, y = load_iris(return_X_y=True)
+    rows = X[::5].astype(np.float32)
+    files, want = {"X.bin": rows.tobytes()}, {}
+    for name, labels in LABELS.items():
+        est = E.RandomForestClassifier(4, max_depth=4, random_state=0).fit(X, labels[y])
+        files[name] = microlearn.convert(est).to_bytes()
+        want[name] = (est.predict(rows).tolist(), tuple(est.classes_.tolist()))
+    res = run(target, LABEL_SCRIPT.replace("NAMES", repr(list(LABELS))), files=files)
+    assert res.returncode == 0, res.output
+    for line in res.output.strip().splitlines():
+        name, rest = line.split(" ", 1)  # name [labels...] (classes...)
+        assert eval(rest[:rest.index("] ") + 1]) == want[name][0], line  # noqa: S307 - our own output
+        assert eval(rest[rest.index("] ") + 2:]) == want[name][1], line  # noqa: S307
+
+
+COPY_SCRIPT = """
+import microlearn, array, gc
+data = bytearray(open("m.mlm", "rb").read())
+m = microlearn.load(data)                # copied: the bytearray is the caller's
+x = array.array("f", ROW)
+before = m.predict(x)
+for i in range(24, len(data)):           # wreck the caller's buffer, then grow it
+    data[i] = 0xA5
+data.extend(bytes(100000))
+gc.collect()
+print("after", before == m.predict(x), before)
+view = microlearn.load(memoryview(open("m.mlm", "rb").read()))  # read-only: used in place
+print("view", view.predict(x) == before)
+shared = microlearn.load(bytearray(open("m.mlm", "rb").read()), copy=False)
+print("shared", shared.predict(x) == before)
+p = m.predict_proba(x)
+print("proba", type(p).__name__, len(p), abs(sum(p) - 1) < 1e-5)
+"""
+
+
+def test_a_writable_buffer_is_copied_unless_told_not_to(target):
+    X, y = load_iris(return_X_y=True)
+    est = E.RandomForestClassifier(5, random_state=0).fit(X, y)
+    row = X[100].astype(np.float32)
+    script = COPY_SCRIPT.replace("ROW", repr(row.tolist()))
+    res = run(target, script, files={"m.mlm": microlearn.convert(est).to_bytes()})
+    assert res.returncode == 0, res.output
+    assert f"after True {est.predict(row[None])[0]}" in res.output
+    assert "view True" in res.output and "shared True" in res.output
+    assert "proba list 3 True" in res.output
+
+
+CONSTANT_SCRIPT = """
+import microlearn, array
+m = microlearn.load("one.mlm")
+out = array.array("f", [0])
+print(m.predict(array.array("f", [1, 2, 3, 4])), m.predict_proba(array.array("f", [9, 9, 9, 9]), out)[0])
+"""
+
+
+def test_a_single_class_model_runs(target):
+    X, _ = load_iris(return_X_y=True)
+    est = T.DecisionTreeClassifier().fit(X, np.full(len(X), "only"))
+    res = run(target, CONSTANT_SCRIPT, files={"one.mlm": microlearn.convert(est).to_bytes()})
+    assert res.returncode == 0, res.output
+    assert "only 1.0" in res.output
+
+
+def test_a_package_for_another_board_says_which_to_install(tmp_path):
+    """The unix port (x64) given the Cortex-M3 package: the error names the
+    board's arch and .mpy version."""
+    from device_rig import lib_for
+    from microlearn.rig import run as rig_run
+    X, y = load_iris(return_X_y=True)
+    model = microlearn.convert(T.DecisionTreeClassifier().fit(X, y))
+    script = ("import microlearn\ntry:\n    microlearn.load('m.mlm')\nexcept ValueError as e:\n"
+              "    print('error', e)\n")
+    res = rig_run("unix", script, files={"m.mlm": model.to_bytes()}, lib_dir=lib_for("cortex-m3"))
+    assert "install the microlearn package built for arch x64 and .mpy version 6.3" in res.output, res.output
