@@ -369,8 +369,13 @@ class Writer:
     def __enter__(self):
         return self
 
-    def __exit__(self, *a):
-        self.close()
+    def __exit__(self, exc, *a):
+        if exc is None:
+            self.close()
+        elif self._f is not None:  # an error is on its way: no checks that would hide it
+            f, self._f = self._f, None
+            if self._own:
+                f.close()
 
 
 def save(dest, a, shape=None):

@@ -9,7 +9,9 @@
 #       rec.extend(samples)                 # an array of whole samples, interleaved
 #       rec.extend_bytes(fifo, "<h")        # raw int16/int32 sensor bytes (needs _arrays)
 #
-# Each full window becomes <dir>/w<seq>_<label>.npy, shape (window, channels).
+# Each full window becomes <dir>/w<seq>_<label>.npy, shape (window, channels),
+# written under a temporary name and renamed when complete: a power cut leaves
+# no half-written recording (a leftover temporary file is removed at start).
 # The folder is a ring: before each write the oldest recordings are deleted
 # while there are max_files of them, while they would exceed max_bytes, or
 # while the filesystem would keep less than keep_free bytes free. On the PC,
@@ -19,6 +21,8 @@ import array
 import os
 
 from microlearn import npyfile
+
+_PARTIAL = "w_partial.tmp"  # the window being written; never matches a recording's name
 
 
 def _size(path):
@@ -43,6 +47,8 @@ class Recorder:
             os.mkdir(self.folder)
         except OSError:
             pass  # exists
+        self._partial = self._path(_PARTIAL)
+        _remove(self._partial)  # left by a power cut during a write
         # The ring: (seq, name) of the recordings already there, oldest first.
         ring = []
         for name in os.listdir(self.folder):
@@ -86,7 +92,7 @@ class Recorder:
         """Free bytes on the recordings' filesystem (None if unknown)."""
         try:
             st = os.statvfs(self.folder)
-            return st[0] * st[4]
+            return st[1] * st[4]  # fragment size * blocks available
         except (AttributeError, OSError):
             return None
 
@@ -175,13 +181,11 @@ class Recorder:
         self._make_room()
         name = "w%08d_%s.npy" % (self._seq, self._label)
         path = self._path(name)
-        try:
-            npyfile.save(path, self._buf, (self.window, self.channels))
+        try:  # complete under a temporary name, then renamed: never a half file
+            npyfile.save(self._partial, self._buf, (self.window, self.channels))
+            os.rename(self._partial, path)
         except OSError:
-            try:
-                os.remove(path)  # no half-written window left behind
-            except OSError:
-                pass
+            _remove(self._partial)
             raise
         self._seq += 1
         self._ring.append((self._seq - 1, name))
@@ -190,6 +194,13 @@ class Recorder:
         if len(self.written) > 8:
             self.written.pop(0)
         return path
+
+
+def _remove(path):
+    try:
+        os.remove(path)
+    except OSError:
+        pass  # not there
 
 
 def _seq(name):

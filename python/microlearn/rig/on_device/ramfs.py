@@ -26,6 +26,8 @@ _EISDIR = 21
 _EINVAL = 22
 _ENOTEMPTY = 39
 
+_BLOCK = 512  # the block size statvfs reports
+
 _IOCTL_FLUSH = 1
 _IOCTL_CLOSE = 4
 
@@ -274,9 +276,13 @@ class RamFS:
         return (_S_IFREG, 0, 0, 0, 0, 0, len(data), 0, 0, 0)
 
     def statvfs(self, path):
+        # Files grow into the heap: its free bytes are the filesystem's free
+        # space (so code that checks free space, like the Recorder, can run).
+        import gc
+
         used = sum(len(d) for d in self._files.values())
-        blocks = (used + 511) // 512
-        return (512, 512, blocks, 0, 0, 0, 0, 0, 0, 255)
+        free = gc.mem_free() // _BLOCK
+        return (_BLOCK, _BLOCK, (used + _BLOCK - 1) // _BLOCK + free, free, free, 0, 0, 0, 0, 255)
 
     def mkdir(self, path):
         path = self._abs(path)
