@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import warnings
 from collections import Counter
 from pathlib import Path
 from typing import Iterable, List, Optional, Sequence, Tuple
@@ -31,6 +32,10 @@ NAME = re.compile(r"^w(\d{8})_([A-Za-z0-9._-]+)\.npy$")
 
 class DatasetError(ValueError):
     """A recording folder that cannot become a dataset, with the file and reason."""
+
+
+class DatasetWarning(UserWarning):
+    """A damaged recording was skipped (the message names the file and why)."""
 
 
 def recording_files(folder) -> List[Tuple[int, str, Path]]:
@@ -47,26 +52,34 @@ def recording_files(folder) -> List[Tuple[int, str, Path]]:
 
 
 def load_recordings(folder, labels: Optional[Iterable[str]] = None, flatten: bool = True,
-                    dtype=None) -> Tuple[np.ndarray, np.ndarray]:
+                    dtype=None, damaged: str = "skip") -> Tuple[np.ndarray, np.ndarray]:
     """Reads every ``w<seq>_<label>.npy`` in `folder`.
 
     Returns ``X`` of shape (n_windows, window * channels) (or (n, window, channels)
     with ``flatten=False``) and ``y``, the label strings. ``labels`` keeps only
-    those labels. All windows must share shape and dtype; a file that does not
-    (or that numpy cannot read) raises DatasetError naming it.
+    those labels. A file numpy cannot read (damaged, e.g. cut short by a power
+    loss while the device wrote it) is skipped with a DatasetWarning naming it
+    (``damaged="raise"``: a DatasetError instead). All other windows must share
+    shape and dtype; a file that does not raises DatasetError naming it.
     """
+    if damaged not in ("skip", "raise"):
+        raise ValueError(f"damaged must be 'skip' or 'raise', got {damaged!r}")
     keep = set(labels) if labels is not None else None
     files = [(s, lab, p) for s, lab, p in recording_files(folder) if keep is None or lab in keep]
     if not files:
         raise DatasetError(f"{folder}: no recordings (w<seq>_<label>.npy)"
                            + (f" with labels {sorted(keep)}" if keep else ""))
-    windows, ys = [], []
+    windows, ys, skipped = [], [], []
     first = None
     for _, label, path in files:
         try:
             a = np.load(path, allow_pickle=False)
         except Exception as e:  # numpy's errors vary: ValueError, EOFError, OSError
-            raise DatasetError(f"{path}: cannot read: {e}") from e
+            if damaged == "raise":
+                raise DatasetError(f"{path}: cannot read: {e}") from e
+            skipped.append(path)
+            warnings.warn(f"{path}: damaged, skipped: {e}", DatasetWarning, stacklevel=2)
+            continue
         if first is None:
             first = (a.shape, a.dtype, path)
         elif (a.shape, a.dtype) != first[:2]:
@@ -74,6 +87,8 @@ def load_recordings(folder, labels: Optional[Iterable[str]] = None, flatten: boo
                                f"{first[0]} {first[1]}")
         windows.append(a)
         ys.append(label)
+    if not windows:
+        raise DatasetError(f"{folder}: no readable recordings ({len(skipped)} damaged, e.g. {skipped[0].name})")
     X = np.stack(windows)
     if flatten:
         X = X.reshape(len(X), -1)
@@ -153,7 +168,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         elif not folder:
             parser.error("give a folder of recordings, or --device to pull them from a device")
         labels = args.labels.split(",") if args.labels else None
-        X, y = load_recordings(folder, labels, flatten=not args.no_flatten)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DatasetWarning)
+            try:
+                X, y = load_recordings(folder, labels, flatten=not args.no_flatten)
+            finally:
+                for w in caught:
+                    if issubclass(w.category, DatasetWarning):
+                        print(f"microlearn dataset: skipped {w.message}", file=sys.stderr)
+                    else:
+                        warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     except DatasetError as e:
         print(f"microlearn dataset: error: {e}", file=sys.stderr)
         return 1

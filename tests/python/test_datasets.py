@@ -42,7 +42,48 @@ def test_load_errors_name_the_file(tmp_path):
         datasets.load_recordings(rec)
     (rec / "w00000005_c.npy").write_bytes(b"\x93NUMPY\x01\x00")  # truncated on the device
     with pytest.raises(datasets.DatasetError, match="w00000005_c.npy: cannot read"):
+        datasets.load_recordings(rec, damaged="raise")
+    with pytest.raises(ValueError, match="damaged must be 'skip' or 'raise', got 'ignore'"):
+        datasets.load_recordings(rec, damaged="ignore")
+
+
+def _damage(rec):
+    # A window cut short (header and part of the data), an empty file, and a file of garbage.
+    good = next(rec.glob("w00000001_*.npy")).read_bytes()
+    (rec / "w00000007_c.npy").write_bytes(good[:-5])
+    (rec / "w00000008_c.npy").write_bytes(b"")
+    (rec / "w00000009_d.npy").write_bytes(b"garbage" * 20)
+
+
+def test_damaged_files_are_skipped_and_named(tmp_path):
+    # One damaged file made the whole export fail.
+    rec = _recordings(tmp_path / "rec", ["a", "b", "a"])
+    _damage(rec)
+    with pytest.warns(datasets.DatasetWarning) as caught:
+        X, y = datasets.load_recordings(rec)
+    assert y.tolist() == ["a", "b", "a"] and X.tolist() == [[i] * 12 for i in range(3)]
+    named = sorted(str(w.message).split(":")[0] for w in caught)
+    assert named == [str(rec / f"w0000000{k}_{c}.npy") for k, c in ((7, "c"), (8, "c"), (9, "d"))]
+    assert all("damaged, skipped" in str(w.message) for w in caught)
+    for p in rec.glob("w0000000[0-2]_*.npy"):
+        p.unlink()
+    with pytest.warns(datasets.DatasetWarning), pytest.raises(datasets.DatasetError,
+                                                              match="no readable recordings \\(3 damaged"):
         datasets.load_recordings(rec)
+
+
+def test_cli_skips_damaged_files_on_stderr(tmp_path, capsys):
+    rec = _recordings(tmp_path / "rec", ["x", "y", "x"])
+    _damage(rec)
+    out = tmp_path / "d.npz"
+    assert datasets.main([str(rec), "-o", str(out)]) == 0
+    cap = capsys.readouterr()
+    assert "3 windows" in cap.out
+    lines = cap.err.strip().splitlines()
+    assert len(lines) == 3 and all(ln.startswith("microlearn dataset: skipped ") for ln in lines)
+    assert [ln.split("skipped ")[1].split(":")[0] for ln in lines] == [
+        str(rec / "w00000007_c.npy"), str(rec / "w00000008_c.npy"), str(rec / "w00000009_d.npy")]
+    assert np.load(out)["y"].tolist() == ["x", "y", "x"]
 
 
 def test_cli_folder(tmp_path, capsys):
