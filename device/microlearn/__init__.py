@@ -14,17 +14,6 @@ _FAMILIES = {
     1: "_trees",
 }
 _MAGIC = b"MLMF"
-# sys.implementation._mpy >> 10: the native architecture of a firmware.
-_ARCHS = ("none", "x86", "x64", "armv6", "armv6m", "armv7m", "armv7em", "armv7emsp", "armv7emdp",
-          "xtensa", "xtensawin", "rv32imc", "rv64imc")
-
-
-def _board():
-    """(arch, .mpy version) of the running firmware."""
-    import sys
-    mpy = getattr(sys.implementation, "_mpy", 0)
-    arch = mpy >> 10
-    return (_ARCHS[arch] if arch < len(_ARCHS) else str(arch)), "%d.%d" % (mpy & 0xFF, mpy >> 8 & 3)
 
 
 def _family(kind):
@@ -34,10 +23,13 @@ def _family(kind):
     try:
         return __import__("microlearn." + name, None, None, (name,))
     except ValueError as e:  # "incompatible .mpy arch" / "... file": the package of another board
-        arch, version = _board()
+        import sys
+        mpy = getattr(sys.implementation, "_mpy", 0)  # arch << 10 | sub-version << 8 | version
+        arch = ("none x86 x64 armv6 armv6m armv7m armv7em armv7emsp armv7emdp xtensa xtensawin rv32imc "
+                "rv64imc").split()[mpy >> 10]
         raise ValueError("microlearn.%s cannot be imported on this board (%s): install the microlearn "
-                         "package built for arch %s and .mpy version %s (build/device/%s)"
-                         % (name, e, arch, version, arch))
+                         "package built for arch %s and .mpy version %d.%d (build/device/%s)"
+                         % (name, e, arch, mpy & 0xFF, mpy >> 8 & 3, arch))
 
 
 def load(source, copy=True):
