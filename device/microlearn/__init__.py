@@ -32,11 +32,10 @@ def _family(kind):
                          % (name, e, arch, mpy & 0xFF, mpy >> 8 & 3, arch))
 
 
-def load(source, copy=True):
+def load(source):
     """Loads an .mlm model from a file path or a buffer (bytes, bytearray,
     memoryview). A read-only buffer (bytes, a ROMFS file) is used in place; a
-    writable one is copied, so changing it later cannot change the model,
-    unless copy=False (then keep it unchanged while the model is used)."""
+    writable one is copied, so changing it later cannot change the model."""
     if isinstance(source, str):
         try:
             with open(source, "rb") as f:
@@ -46,4 +45,4 @@ def load(source, copy=True):
     head = memoryview(source)[:8]
     if len(head) < 8 or bytes(head[:4]) != _MAGIC:
         raise ValueError("not a microlearn model file (bad magic)")
-    return _family(head[6] | head[7] << 8).load(source, copy)
+    return _family(head[6] | head[7] << 8).load(source)

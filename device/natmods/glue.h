@@ -92,11 +92,12 @@ static inline void glue_raise_no_method(const char* message) {
 
 // The model's bytes for a family's load(): a read-only buffer (bytes, what
 // a file read returns, a ROMFS file) is used in place; a writable one
-// (bytearray, array, memoryview of those) is copied unless `copy` is false,
-// so that editing, reusing or growing it later cannot change what the loaded
-// model reads. *data becomes the object the model keeps; *buf its bytes.
-static inline void glue_model_bytes(mp_obj_t* data, bool copy, mp_buffer_info_t* buf) {
-    if (copy && mp_get_buffer(*data, buf, MP_BUFFER_WRITE)) *data = mp_obj_new_bytes(buf->buf, buf->len);
+// (bytearray, array, memoryview of those) is always copied, so that editing,
+// reusing or growing it later cannot change what the loaded model reads (the
+// engine checks the bytes once, at load, and then trusts them). *data
+// becomes the object the model keeps; *buf its bytes.
+static inline void glue_model_bytes(mp_obj_t* data, mp_buffer_info_t* buf) {
+    if (mp_get_buffer(*data, buf, MP_BUFFER_WRITE)) *data = mp_obj_new_bytes(buf->buf, buf->len);
     mp_get_buffer_raise(*data, buf, MP_BUFFER_READ);
     if (((uintptr_t)buf->buf & 3) != 0) mp_raise_ValueError(MP_ERROR_TEXT("model buffer must be 4-byte aligned"));
 }

@@ -1,7 +1,7 @@
 // microlearn._trees: tree ensembles on MicroPython (dynamic native module).
 //
-//   m = _trees.load(buf[, copy])  # validates once; a writable buf is copied
-//                                 # unless copy is False (glue_model_bytes)
+//   m = _trees.load(buf)          # validates once; a writable buf is copied
+//                                 # (glue_model_bytes), a read-only one kept
 //   m.predict(x)                  # class label / +1,-1 / regression value
 //   m.predict(x, out)             # regression outputs into array('f')
 //   m.predict_proba(x[, out])     # class probabilities into array('f')
@@ -29,10 +29,9 @@ static trees_obj_t* trees_self(mp_obj_t self_in) { return MP_OBJ_TO_PTR(self_in)
 
 static const void* trees_input(trees_obj_t* self, mp_obj_t x) { return glue_input(&self->input, x); }
 
-static mp_obj_t trees_load(size_t n_args, const mp_obj_t* args) {
+static mp_obj_t trees_load(mp_obj_t data) {
     mp_buffer_info_t buf;
-    mp_obj_t data = args[0];
-    glue_model_bytes(&data, n_args < 2 || mp_obj_is_true(args[1]), &buf);
+    glue_model_bytes(&data, &buf);
     trees_obj_t* self = mp_obj_malloc(trees_obj_t, (mp_obj_type_t*)&trees_type);
     self->data = data;
     const int st = ml_trees_load(&self->model, buf.buf, buf.len);
@@ -47,7 +46,7 @@ static mp_obj_t trees_load(size_t n_args, const mp_obj_t* args) {
     if (n_keys) ml_trees_attach_key_buffer(&self->model, self->keys, n_keys);
     return MP_OBJ_FROM_PTR(self);
 }
-static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(trees_load_obj, 1, 2, trees_load);
+static MP_DEFINE_CONST_FUN_OBJ_1(trees_load_obj, trees_load);
 
 static mp_obj_t trees_predict(size_t n_args, const mp_obj_t* args) {
     trees_obj_t* self = trees_self(args[0]);
