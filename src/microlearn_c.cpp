@@ -3,3 +3,4 @@
 #include "microlearn/c_api/common.hpp"
 #include "microlearn/c_api/dsp.hpp"
 #include "microlearn/c_api/trees.hpp"
+#include "microlearn/c_api/gaussian.hpp"

@@ -57,7 +57,7 @@ CASES = {
 
 def build_lib(arch, mpy_dir):
     build = ROOT / "build" / "bench-arrays" / arch
-    targets = [str(build / "lib/microlearn/_arrays.mpy"), str(build / "lib/microlearn/arrays.py")]
+    targets = [str(build / "lib/microlearn/_arrays.mpy"), str(build / "lib/microlearn/arrays.mpy")]
     env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
     subprocess.run(["make", "-s", "-C", str(ROOT / "device"), f"ARCH={arch}", f"MPY_DIR={mpy_dir}",
                     f"BUILD={build}", f"PYTHON={sys.executable}", *targets], check=True, env=env,

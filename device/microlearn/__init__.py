@@ -12,6 +12,7 @@
 # One line per family; python/microlearn/families.py is the host's table.
 _FAMILIES = {
     1: "_trees",
+    5: "_gaussian",
 }
 _MAGIC = b"MLMF"
 

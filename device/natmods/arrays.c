@@ -10,7 +10,7 @@
 //                                if given (dst then float); returns the item count
 //   to_float(dst, src[, scale[, offset]])   dst = src * scale + offset (dst float)
 //   to_int(dst, src[, scale[, offset]])     dst = round(src * scale + offset),
-//                                half away from zero, computed in double precision
+//                                half away from zero, of the value in double precision
 //                                on every port; clamped to dst's range (int8/16/32,
 //                                uint8/16), NaN -> 0
 //   b64encode(src, dst) -> n     base64 of src into bytearray dst, no newline
@@ -256,6 +256,55 @@ static mp_obj_t arrays_to_float(size_t n_args, const mp_obj_t* args) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(arrays_to_float_obj, 2, 4, arrays_to_float);
 
+// x rounded half away from zero (without adding 0.5, which rounds), clamped to
+// lo..hi; NaN -> 0. The range tests come first: they also catch +-inf and leave
+// |x| < 2**31 for the integer conversion.
+static ival_t round_double(double x, ival_t lo, ival_t hi) {
+    if (x >= (double)hi) return hi;
+    if (x <= (double)lo) return lo;
+    if (x != x) return 0;
+    const double a = x < 0 ? -x : x;
+    uint32_t t = (uint32_t)a;
+    if (a - (double)t >= 0.5) ++t;  // a - t is exact
+    return x < 0 ? -(ival_t)t : (ival_t)t;
+}
+
+#if MICROPY_FLOAT_IMPL == MICROPY_FLOAT_IMPL_FLOAT
+typedef union {
+    float f;
+    uint32_t u;
+} fbits_t;
+
+static uint32_t float_bits(float f) {
+    fbits_t b = {f};
+    return b.u;
+}
+
+// round_double(p + offset, lo, hi) for p = src * scale computed in float32, when
+// float32 rounding cannot change it; returns false when it might (then the
+// caller redoes it in double). Signs and magnitudes are tested on the floats'
+// bits (cheap on soft-float cores); mhi and mlo are the bits of hi and -lo.
+// With E the larger exponent of p and x = p + offset, the float32 errors (src
+// conversion, product, sum) stay below 3 * 2**-24 * 2**(E+1) < 2**(E-21): x
+// decides unless it is that close to a rounding boundary k + 0.5; E <= 19
+// keeps the error below 1/4 for the clamps.
+static bool round_float32(float p, float offset, ival_t lo, ival_t hi, uint32_t mlo, uint32_t mhi, ival_t* out) {
+    const uint32_t bx = float_bits(p + offset), mx = bx & 0x7FFFFFFFu, mp = float_bits(p) & 0x7FFFFFFFu;
+    const int e = (int)((mx > mp ? mx : mp) >> 23) - 127;  // inf and NaN: 128
+    if (e > 19) return false;
+    if (!(bx >> 31) && mx >= mhi) { *out = hi; return true; }
+    if ((bx >> 31) && mx >= mlo) { *out = lo; return true; }
+    fbits_t a = {.u = mx};                   // |x|
+    const uint32_t t = (uint32_t)a.f;
+    const uint32_t d = float_bits((a.f - (float)t) - 0.5f);  // both differences exact
+    const int k = e - 21 + 127;              // the biased exponent of the error bound
+    if ((d & 0x7FFFFFFFu) <= (k > 0 ? (uint32_t)k << 23 : 0u)) return false;
+    const ival_t r = (ival_t)t + !(d >> 31);  // d != 0 here: its sign says which way
+    *out = (bx >> 31) ? -r : r;
+    return true;
+}
+#endif
+
 static mp_obj_t arrays_to_int(size_t n_args, const mp_obj_t* args) {
     view_t dst = get_view(args[0], MP_BUFFER_WRITE);
     view_t src = get_view(args[1], MP_BUFFER_READ);
@@ -270,25 +319,20 @@ static mp_obj_t arrays_to_int(size_t n_args, const mp_obj_t* args) {
     mp_float_t scale, offset;
     get_scale(n_args, args, &scale, &offset);
     check_room(&dst, 0, src.len);
-    // In double precision on every port, as Model.quantize computes on the host:
-    // a float32 src times a float32 scale is exact there, so a float32 port
-    // rounds exactly the value the host rounds (float32 arithmetic would turn
-    // 0.49999997 + 0.5 into 1). The range tests come first: they also catch
-    // +-inf, and leave |x| < 2**31 for the integer conversion.
-    const double dlo = (double)lo, dhi = (double)hi;
+    // The result is round(src * scale + offset) of the value in double
+    // precision, as Model.quantize computes on the host (a float32 src times a
+    // float32 scale is exact there). Float32 ports decide in float32 whenever
+    // its rounding error cannot change the result (see round_float32), which
+    // avoids soft-float double arithmetic for nearly every item.
+#if MICROPY_FLOAT_IMPL == MICROPY_FLOAT_IMPL_FLOAT
+    const uint32_t mlo = float_bits((float)(uint32_t)-lo), mhi = float_bits((float)(uint32_t)hi);
+#endif
     for (size_t i = 0; i < src.len; ++i) {
-        const double x = get_double(src.buf, i, src.tc) * scale + offset;
         ival_t v;
-        if (x >= dhi) v = hi;
-        else if (x <= dlo) v = lo;
-        else if (x == x) {  // round half away from zero, without adding 0.5 (which rounds)
-            const double a = x < 0 ? -x : x;
-            uint32_t t = (uint32_t)a;
-            if (a - (double)t >= 0.5) ++t;  // a - t is exact
-            v = x < 0 ? -(ival_t)t : (ival_t)t;
-        } else {
-            v = 0;  // NaN
-        }
+#if MICROPY_FLOAT_IMPL == MICROPY_FLOAT_IMPL_FLOAT
+        if (!round_float32(get_float(src.buf, i, src.tc) * scale, offset, lo, hi, mlo, mhi, &v))
+#endif
+            v = round_double(get_double(src.buf, i, src.tc) * scale + offset, lo, hi);
         set_int(dst.buf, i, tc, v);
     }
     return args[0];

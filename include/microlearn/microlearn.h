@@ -16,6 +16,7 @@
 
 #include "c/common.h"
 #include "c/trees.h"
+#include "c/gaussian.h"
 
 #ifdef __cplusplus
 extern "C" {

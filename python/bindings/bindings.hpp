@@ -51,6 +51,7 @@ template <typename T>
 using Rows = py::array_t<T, py::array::c_style | py::array::forcecast>;
 
 void bind_trees(py::module_& m);
+void bind_gaussian(py::module_& m);
 void bind_dsp(py::module_& m);
 
 }  // namespace bindings

@@ -23,5 +23,6 @@ PYBIND11_MODULE(_engine, m) {
     }, "Validates the .mlm container; returns status name, version and kind.");
 
     microlearn::bindings::bind_trees(m);
+    microlearn::bindings::bind_gaussian(m);
     microlearn::bindings::bind_dsp(m);
 }

@@ -241,7 +241,25 @@ def edge_values(s, o):
     rng = np.random.default_rng(7)
     extra = np.array([0.0, -0.0, 0.49999997, -0.49999997, 1e9, -1e9, 3e38, np.inf, -np.inf, np.nan,
                       1e-30], np.float32)
-    return np.concatenate([x, up, down, extra, rng.uniform(-40000, 40000, 200).astype(np.float32)])
+    # random values: most are decided in float32 on the boards, the rest in double
+    wide = rng.uniform(-40000, 40000, 200) / s + o
+    near = (rng.integers(-300, 300, 300) + 0.5 + rng.uniform(-1e-3, 1e-3, 300)) / s + o
+    return np.concatenate([x, up, down, extra, wide.astype(np.float32), near.astype(np.float32),
+                           rng.uniform(-300, 300, 300).astype(np.float32), float32_traps(s, o)])
+
+
+def float32_traps(s, o, n=150):
+    # Values a few float32 steps from a rounding boundary whose (x * s - o * s)
+    # computed in float32 rounds to the other side: float32 arithmetic alone
+    # gets these wrong.
+    f = np.float32
+    ks = np.arange(-3000, 3000) + 0.5
+    x = ((ks / s) + o).astype(f)
+    cand = np.concatenate([x + k * np.spacing(x) for k in range(-4, 5)]).astype(f)
+    exact = cand.astype(np.float64) * s - o * s
+    in32 = (cand * f(s)).astype(f) + f(-o * s)
+    half = lambda v: np.sign(v) * np.floor(np.abs(v) + 0.5)
+    return cand[half(exact) != half(in32.astype(np.float64))][:n]
 
 
 QUANT = r"""
