@@ -1,0 +1,124 @@
+// Host bindings of the Gaussian-model engine (microlearn/gaussian.hpp).
+#include "bindings.hpp"
+
+#include "microlearn/gaussian.hpp"
+
+namespace gaussian = microlearn::gaussian;
+using microlearn::Status;
+using microlearn::bindings::ModelBytes;
+using microlearn::bindings::raise_status;
+using microlearn::bindings::Rows;
+
+namespace {
+
+const char* covariance_name(gaussian::Covariance c) {
+    switch (c) {
+        case gaussian::Covariance::full: return "full";
+        case gaussian::Covariance::tied: return "tied";
+        case gaussian::Covariance::diag: return "diag";
+        default: return "spherical";
+    }
+}
+
+class GaussianModel {
+public:
+    explicit GaussianModel(const py::bytes& data) : bytes_(data) {
+        const Status st = gaussian::load(bytes_.data(), bytes_.size(), model_);
+        if (st != Status::ok) raise_status(st, "invalid Gaussian model");
+    }
+
+    py::dict info() const {
+        const bool anomaly = model_.task == gaussian::Task::anomaly;
+        py::dict d;
+        d["n_features"] = model_.n_features;
+        d["n_outputs"] = model_.n_components;
+        d["n_classes"] = model_.n_classes;
+        d["n_components"] = model_.n_components;
+        d["covariance_type"] = covariance_name(model_.covariance);
+        d["task"] = microlearn::bindings::task_name(static_cast<int>(model_.task));
+        d["feature_type"] = "float32";
+        py::list methods;
+        methods.append("predict");
+        if (!anomaly) methods.append("predict_proba");
+        if (anomaly) methods.append("decision_function");
+        if (model_.task != gaussian::Task::classification) methods.append("score_samples");
+        d["methods"] = methods;
+        return d;
+    }
+
+    // Applies fn(row, output row, scratch) to every row of X: (n, width).
+    template <typename Out, typename Fn>
+    py::array_t<Out> map_rows(const Rows<float>& X, size_t width, Fn fn) const {
+        if (X.ndim() != 2) throw py::value_error("X must be 2-dimensional");
+        const size_t n = static_cast<size_t>(X.shape(0)), d = static_cast<size_t>(X.shape(1));
+        py::array_t<Out> out({n, width});
+        Out* o = out.mutable_data();
+        const float* x = X.data();
+        std::vector<float> scratch(gaussian::scratch_size(model_) + 1);
+        Status st = Status::ok;
+        size_t i = 0;
+        {
+            py::gil_scoped_release release;
+            for (; i < n && st == Status::ok; ++i) st = fn(x + i * d, d, o + i * width, scratch.data(), scratch.size());
+        }
+        if (st == Status::bad_argument)
+            throw py::value_error("X row " + std::to_string(i - 1) + " holds NaN or infinity: Gaussian models "
+                                  "need finite features (as scikit-learn)");
+        if (st == Status::out_of_range)
+            throw py::value_error("X row " + std::to_string(i - 1) + " is so far from every component that all "
+                                  "its log-densities are below float32's range (-inf)");
+        if (st != Status::ok) raise_status(st, "prediction failed");
+        return out;
+    }
+
+    py::array predict(const Rows<float>& X) const {
+        py::array_t<int32_t> out = map_rows<int32_t>(X, 1, [this](const float* x, size_t d, int32_t* o, float* s, size_t ns) {
+            return gaussian::predict(model_, x, d, s, ns, o[0]);
+        });
+        return out.attr("reshape")(-1);
+    }
+
+    py::array_t<float> predict_proba(const Rows<float>& X) const {
+        const size_t k = model_.n_components;
+        return map_rows<float>(X, k, [this, k](const float* x, size_t d, float* o, float* s, size_t ns) {
+            return gaussian::predict_proba(model_, x, d, s, ns, o, k);
+        });
+    }
+
+    py::array_t<float> log_probs(const Rows<float>& X) const {
+        const size_t k = model_.n_components;
+        return map_rows<float>(X, k, [this, k](const float* x, size_t d, float* o, float* s, size_t ns) {
+            return gaussian::log_probs(model_, x, d, s, ns, o, k);
+        });
+    }
+
+    py::array_t<float> decision_function(const Rows<float>& X) const {
+        return map_rows<float>(X, 1, [this](const float* x, size_t d, float* o, float* s, size_t ns) {
+            return gaussian::decision_function(model_, x, d, s, ns, o[0]);
+        });
+    }
+
+    py::array score_samples(const Rows<float>& X) const {
+        py::array_t<float> out = map_rows<float>(X, 1, [this](const float* x, size_t d, float* o, float* s, size_t ns) {
+            return gaussian::score_samples(model_, x, d, s, ns, o[0]);
+        });
+        return out.attr("reshape")(-1);
+    }
+
+private:
+    ModelBytes bytes_;
+    gaussian::Model model_;
+};
+
+}  // namespace
+
+void microlearn::bindings::bind_gaussian(py::module_& m) {
+    py::class_<GaussianModel> cls(m, "GaussianModel");
+    cls.def(py::init<const py::bytes&>());
+    cls.def("info", &GaussianModel::info);
+    cls.def("predict", &GaussianModel::predict, py::arg("X").noconvert());
+    cls.def("predict_proba", &GaussianModel::predict_proba, py::arg("X").noconvert());
+    cls.def("log_probs", &GaussianModel::log_probs, py::arg("X").noconvert());
+    cls.def("decision_function", &GaussianModel::decision_function, py::arg("X").noconvert());
+    cls.def("score_samples", &GaussianModel::score_samples, py::arg("X").noconvert());
+}

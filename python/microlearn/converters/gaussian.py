@@ -1,0 +1,184 @@
+"""scikit-learn Gaussian models -> .mlm (kind gaussian).
+
+GaussianNB, GaussianMixture, BayesianGaussianMixture and EllipticEnvelope are
+all K Gaussian components (include/microlearn/gaussian.hpp): a mean, an
+upper-triangular factor P of the precision (precision = P P^T, scikit-learn's
+precisions_cholesky_) and a constant c_k that holds every term not depending
+on x, computed here in float64:
+
+    log_k(x) = c_k - ||P_k^T (x - mu_k)||^2 / 2
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import mlm
+from ..errors import UnsupportedEstimatorError
+
+# Mirrors of include/microlearn/gaussian.hpp.
+S_PARAMS, S_FLOAT_PARAMS, S_MEANS, S_CONSTANTS, S_FACTORS = 1, 2, 3, 4, 5
+TASK_CLASSIFICATION, TASK_ANOMALY, TASK_CLUSTERING = 1, 2, 3
+COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+MAX_FEATURES = 65535
+FLOAT32_LOWEST = float(np.finfo(np.float32).min)
+
+
+@dataclass
+class Gaussians:
+    means: np.ndarray        # (K, d)
+    constants: np.ndarray    # (K,)
+    covariance: str          # one of COVARIANCE_TYPES
+    factors: np.ndarray      # full (K, d, d) / tied (d, d) upper triangular; diag (K, d); spherical (K,)
+    task: int
+    classes: np.ndarray | None = None
+    offset: float = 0.0
+    metadata: dict = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- extraction
+
+def upper_factor(precision: np.ndarray) -> np.ndarray:
+    """An upper-triangular P with P P^T = precision (symmetric, positive
+    semi-definite; pinvh's output may be singular, where Cholesky fails).
+    With F = V sqrt(L) from eigh and J the reversal: QR of (J F)^T = Q R gives
+    J precision J = R^T R, so P = J R^T J."""
+    lam, V = np.linalg.eigh((precision + precision.T) / 2)
+    F = V * np.sqrt(np.clip(lam, 0.0, None))
+    R = np.linalg.qr(F[::-1].T, mode="r")
+    return R.T[::-1, ::-1]
+
+
+def _triangular(P: np.ndarray) -> np.ndarray:
+    """P itself when it is upper triangular (scikit-learn's
+    precisions_cholesky_ are), else an upper factor of P P^T."""
+    return P if not np.any(np.tril(P, -1)) else upper_factor(P @ P.T)
+
+
+def naive_bayes(est) -> Gaussians:
+    var = np.asarray(est.var_, np.float64)
+    if np.any(~(var > 0)):
+        raise UnsupportedEstimatorError(
+            "GaussianNB with a zero variance (a constant feature and var_smoothing=0): scikit-learn "
+            "itself divides by zero there; fit with var_smoothing > 0")
+    with np.errstate(divide="ignore"):  # a class prior of 0: log 0 = -inf, never predicted
+        log_prior = np.log(np.asarray(est.class_prior_, np.float64))
+    constants = log_prior - 0.5 * np.sum(np.log(2.0 * np.pi * var), axis=1)
+    return Gaussians(np.asarray(est.theta_, np.float64), constants, "diag", 1.0 / np.sqrt(var),
+                     TASK_CLASSIFICATION, classes=est.classes_)
+
+
+def mixture(est) -> Gaussians:
+    """GaussianMixture and BayesianGaussianMixture: scikit-learn's
+    _estimate_weighted_log_prob, whose terms beside the quadratic form are
+    per-component constants."""
+    from sklearn.mixture._gaussian_mixture import _compute_log_det_cholesky, _estimate_log_gaussian_prob
+    cov = est.covariance_type
+    means = np.asarray(est.means_, np.float64)
+    P = np.asarray(est.precisions_cholesky_, np.float64)
+    d = means.shape[1]
+    log_det = _compute_log_det_cholesky(P, cov, d)
+    # BayesianGaussianMixture adds digamma and degrees-of-freedom terms to the
+    # log-density (_estimate_log_prob); they do not depend on x, so one row
+    # gives them (0 for GaussianMixture).
+    probe = means[:1]
+    extra = (est._estimate_log_prob(probe) - _estimate_log_gaussian_prob(probe, means, P, cov))[0]
+    constants = est._estimate_log_weights() + extra - 0.5 * d * np.log(2.0 * np.pi) + log_det
+    if cov == "full":
+        P = np.stack([_triangular(p) for p in P])
+    elif cov == "tied":
+        P = _triangular(P)
+    return Gaussians(means, constants, cov, P, TASK_CLUSTERING)
+
+
+def elliptic_envelope(est) -> Gaussians:
+    location = np.asarray(est.location_, np.float64).reshape(1, -1)
+    P = upper_factor(np.asarray(est.get_precision(), np.float64))
+    return Gaussians(location, np.zeros(1), "full", P[None], TASK_ANOMALY, offset=float(est.offset_))
+
+
+# ------------------------------------------------------------------ encoding
+
+def packed_triangles(P: np.ndarray) -> np.ndarray:
+    """Upper triangles (..., d, d) column by column: P[0..j, j] for each j."""
+    d = P.shape[-1]
+    rows, cols = np.triu_indices(d)
+    order = np.lexsort((rows, cols))  # by column, then row
+    return P[..., rows[order], cols[order]].reshape(-1)
+
+
+def _float32(name: str, values: np.ndarray, estimator: str) -> np.ndarray:
+    out = np.asarray(values, np.float64)
+    with np.errstate(over="ignore"):
+        f = out.astype(np.float32)
+    if not np.all(np.isfinite(f)):
+        raise UnsupportedEstimatorError(f"{estimator}: its {name} are not finite in float32 "
+                                        f"(largest magnitude {np.max(np.abs(out)):.3g})")
+    return f
+
+
+def encode(g: Gaussians, estimator: str) -> bytes:
+    K, d = g.means.shape
+    factors = packed_triangles(g.factors) if g.covariance in ("full", "tied") else g.factors.reshape(-1)
+    constants = np.where(np.isneginf(g.constants), FLOAT32_LOWEST, g.constants)  # a class never predicted
+    params = np.array([d, K, K if g.task == TASK_CLASSIFICATION else 0, g.task,
+                       COVARIANCE_TYPES.index(g.covariance), 0], np.uint32)
+    sections = {
+        S_PARAMS: params,
+        S_MEANS: _float32("means", g.means, estimator),
+        S_CONSTANTS: _float32("log-density constants", constants, estimator),
+        S_FACTORS: _float32("precision factors", factors, estimator),
+    }
+    if g.offset != 0.0:
+        sections[S_FLOAT_PARAMS] = _float32("offset", np.array([g.offset]), estimator)
+    meta = dict(g.metadata)
+    meta.update(estimator=estimator, feature_dtype="float32", covariance_type=g.covariance)
+    if g.classes is not None:
+        sections.update(mlm.class_label_sections(g.classes))
+        meta.update(mlm.classes_metadata(g.classes))
+    return mlm.write(mlm.KIND_GAUSSIAN, sections, metadata=meta)
+
+
+# ----------------------------------------------------------------- dispatch
+
+def extractors():
+    """scikit-learn class -> function giving its Gaussians."""
+    from sklearn.covariance import EllipticEnvelope
+    from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
+    from sklearn.naive_bayes import GaussianNB
+    return {
+        GaussianNB: naive_bayes,
+        GaussianMixture: mixture,
+        BayesianGaussianMixture: mixture,
+        EllipticEnvelope: elliptic_envelope,
+    }
+
+
+def _is_default(value, default: float) -> bool:
+    try:
+        return bool(np.all(np.asarray(value, np.float64) == default))
+    except (TypeError, ValueError):
+        return False
+
+
+def convert(est, base=None, feature_dtype="float32", feature_scale=1.0, feature_offset=0.0) -> bytes:
+    """`base`: the scikit-learn class `est` converts as (itself, or the
+    supported class of a subclass; microlearn.converters.resolve)."""
+    name = type(est).__name__
+    if feature_dtype != "float32":
+        raise UnsupportedEstimatorError(
+            f"{name} with feature_dtype={feature_dtype!r}: Gaussian models take float32 features only "
+            "(their log-densities need the float range)")
+    if not _is_default(feature_scale, 1.0) or not _is_default(feature_offset, 0.0):
+        raise UnsupportedEstimatorError(
+            f"{name}: feature_scale and feature_offset apply to int16 features, which Gaussian models "
+            "do not take; leave them at 1 and 0")
+    if est.n_features_in_ > MAX_FEATURES:
+        raise UnsupportedEstimatorError(f"{name} on {est.n_features_in_:,} features: Gaussian models take "
+                                        f"at most {MAX_FEATURES:,}")
+    g = extractors()[base or type(est)](est)
+    names = getattr(est, "feature_names_in_", None)  # fitted on a DataFrame
+    if names is not None:
+        g.metadata["feature_names"] = [str(n) for n in names]
+    return encode(g, name)
