@@ -92,7 +92,10 @@ def convert(estimator, *, feature_dtype: str = "float32", feature_scale=1.0,
                 "every step is supported, and preprocessing steps are not yet")
         estimator = steps[0]
     module, base = resolve(estimator)
-    check_is_fitted(estimator)
+    try:
+        check_is_fitted(estimator)
+    except TypeError:  # not a scikit-learn estimator (a booster library's own Booster): fitted by nature
+        pass
     data = module.convert(estimator, base=base, feature_dtype=feature_dtype, feature_scale=feature_scale,
                           feature_offset=feature_offset)
     return Model(data)

@@ -350,7 +350,8 @@ def encode(ens: Ensemble, feature_dtype: str = "float32", feature_scale=1.0, fea
 # ----------------------------------------------------------------- dispatch
 
 def extractors():
-    """scikit-learn class -> function giving its Ensemble."""
+    """scikit-learn (or booster library) class -> function giving its Ensemble."""
+    from . import boosters
     from sklearn import ensemble as E, tree as T
     return {
         T.DecisionTreeClassifier: forest_classifier,
@@ -366,6 +367,7 @@ def extractors():
         E.HistGradientBoostingClassifier: lambda e: hist_gradient_boosting(e, True),
         E.HistGradientBoostingRegressor: lambda e: hist_gradient_boosting(e, False),
         E.IsolationForest: isolation_forest,
+        **boosters.extractors(),  # XGBoost, LightGBM, CatBoost: those already imported
     }
 
 
@@ -376,12 +378,16 @@ MAX_OUTPUTS = 65535   # leaf columns and tree outputs are u16
 def convert(est, base=None, feature_dtype="float32", feature_scale=1.0, feature_offset=0.0) -> bytes:
     """`base`: the scikit-learn class `est` converts as (itself, or the
     supported class of a subclass; microlearn.converters.resolve)."""
+    from . import boosters
     name = type(est).__name__
-    if est.n_features_in_ > MAX_FEATURES:
+    n_features = getattr(est, "n_features_in_", 0)
+    if n_features > MAX_FEATURES:
         raise UnsupportedEstimatorError(
-            f"{name} on {est.n_features_in_:,} features: tree ensembles take at most {MAX_FEATURES:,} "
+            f"{name} on {n_features:,} features: tree ensembles take at most {MAX_FEATURES:,} "
             "features (16-bit feature indices); select features first")
     ens = extractors()[base or type(est)](est)
+    if ens.n_features > MAX_FEATURES:
+        raise UnsupportedEstimatorError(f"{name} on {ens.n_features:,} features: at most {MAX_FEATURES:,}")
     if ens.n_outputs > MAX_OUTPUTS:
         raise UnsupportedEstimatorError(f"{name} with {ens.n_outputs:,} outputs or classes: at most "
                                         f"{MAX_OUTPUTS:,} are supported")
@@ -389,4 +395,45 @@ def convert(est, base=None, feature_dtype="float32", feature_scale=1.0, feature_
     names = getattr(est, "feature_names_in_", None)  # fitted on a DataFrame
     if names is not None:
         ens.metadata["feature_names"] = [str(n) for n in names]
-    return encode(ens, feature_dtype, feature_scale, feature_offset)
+    data = encode(ens, feature_dtype, feature_scale, feature_offset)
+    if (base or type(est)) in boosters.extractors() and feature_dtype == "float32":
+        self_check(est, ens, data, boosters.margin)
+    return data
+
+
+def edge_rows(ens: Ensemble, n_rows: int = 512, seed: int = 0) -> np.ndarray:
+    """float32 rows whose values sit at, and one float32 step either side of,
+    the ensemble's thresholds, with NaN, zeros and tiny values mixed in."""
+    rng = np.random.default_rng(seed)
+    per_feature = [[np.nan, 0.0, -0.0, 1e-36, -1e-36] for _ in range(ens.n_features)]
+    with np.errstate(over="ignore"):
+        return _edge_rows(ens, per_feature, rng, n_rows)
+
+
+def _edge_rows(ens, per_feature, rng, n_rows):
+    for t in ens.trees:
+        split = t.left >= 0
+        for f, c in zip(t.feature[split], float32_at_most(t.threshold[split])):
+            up = np.nextafter(c, np.float32(np.inf))
+            per_feature[f] += [float(c), float(up), float(np.nextafter(c, np.float32(-np.inf)))]
+    X = np.empty((n_rows, ens.n_features), np.float32)
+    for f, values in enumerate(per_feature):  # (the step above float32's largest value is inf: fine)
+        X[:, f] = rng.choice(np.asarray(values, np.float32), n_rows)
+    return X
+
+
+def self_check(est, ens: Ensemble, data: bytes, library_margin) -> None:
+    """The converted model's raw scores against the library's own on edge
+    rows: a split read wrongly shows up as a leaf's worth of difference."""
+    from .. import _engine
+    X = edge_rows(ens)
+    ours = np.asarray(_engine.TreesModel(data).raw_scores(X), np.float64)
+    theirs = library_margin(est, X)
+    scale = max(1.0, float(np.abs(theirs).max()))
+    bad = ~np.isclose(ours, theirs, rtol=1e-5, atol=1e-5 * scale).all(axis=1)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise UnsupportedEstimatorError(
+            f"{type(est).__name__}: the converted model's raw scores differ from the library's on "
+            f"{int(bad.sum())} of {len(X)} check rows (row {i}: {ours[i]} vs {theirs[i]}); this model uses "
+            "something microlearn does not read correctly: please report it")

@@ -1,0 +1,165 @@
+"""XGBoost, LightGBM and CatBoost boosters: every class and raw score equals
+the library's own on float32 rows, including rows exactly at, and one float32
+step either side of, every threshold, and NaN; unsupported options refused
+by name."""
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer, load_iris, make_classification, make_regression
+
+import microlearn
+from microlearn.converters import boosters
+from microlearn.converters.trees import edge_rows
+
+xgb = pytest.importorskip("xgboost")
+lgb = pytest.importorskip("lightgbm")
+cb = pytest.importorskip("catboost")
+
+
+def datasets():
+    rng = np.random.default_rng(0)
+    X, y = load_iris(return_X_y=True)
+    Xb, yb = load_breast_cancer(return_X_y=True)
+    Xn = Xb.copy()
+    Xn[rng.random(Xn.shape) < 0.15] = np.nan
+    Xm, ym = make_classification(400, 12, n_informative=6, n_classes=4, random_state=1)
+    Xr, yr = make_regression(300, 8, noise=3, random_state=0)
+    Xrn = Xr.copy()
+    Xrn[rng.random(Xr.shape) < 0.1] = np.nan
+    return {"iris": (X, y), "cancer": (Xb, yb), "cancer-nan": (Xn, yb), "four-class": (Xm, ym),
+            "regression": (Xr, yr), "regression-nan": (Xrn, yr)}
+
+
+DATA = datasets()
+CLASSIFIERS = {
+    "xgb": lambda: xgb.XGBClassifier(n_estimators=25, max_depth=4, learning_rate=0.3),
+    "xgb-rf": lambda: xgb.XGBRFClassifier(n_estimators=4, max_depth=4),
+    "lgb": lambda: lgb.LGBMClassifier(n_estimators=25, num_leaves=12, verbose=-1),
+    "lgb-rf": lambda: lgb.LGBMClassifier(boosting_type="rf", n_estimators=6, subsample=0.7, subsample_freq=1,
+                                         verbose=-1),
+    "cb": lambda: cb.CatBoostClassifier(iterations=25, depth=4, verbose=0, random_seed=0),
+}
+REGRESSORS = {
+    "xgb": lambda: xgb.XGBRegressor(n_estimators=25, max_depth=4),
+    "xgb-l1": lambda: xgb.XGBRegressor(n_estimators=10, objective="reg:absoluteerror"),
+    "xgb-rf": lambda: xgb.XGBRFRegressor(n_estimators=4),
+    "lgb": lambda: lgb.LGBMRegressor(n_estimators=25, verbose=-1),
+    "lgb-huber": lambda: lgb.LGBMRegressor(n_estimators=10, objective="huber", verbose=-1),
+    "cb": lambda: cb.CatBoostRegressor(iterations=25, depth=5, verbose=0, random_seed=0),
+}
+
+
+def rows_for(model_est, X):
+    """Held-out-like rows plus rows at every threshold of the model."""
+    from microlearn.converters.trees import extractors
+    ens = extractors()[type(model_est)](model_est)
+    return np.vstack([X.astype(np.float32), edge_rows(ens, 400)])
+
+
+@pytest.mark.parametrize("data", ["iris", "cancer", "cancer-nan", "four-class"])
+@pytest.mark.parametrize("lib", CLASSIFIERS)
+def test_classifiers_equal_the_library(lib, data):
+    X, y = DATA[data]
+    est = CLASSIFIERS[lib]().fit(X, y)
+    model = microlearn.convert(est)
+    R = rows_for(est, X)
+    np.testing.assert_array_equal(model.predict(R), np.asarray(est.predict(R)).ravel())
+    np.testing.assert_allclose(model.predict_proba(R), est.predict_proba(R), atol=2e-6)
+    raw = boosters.margin(est, R)
+    ours = model.decision_function(R).reshape(len(R), -1)
+    np.testing.assert_allclose(ours, raw, rtol=1e-5, atol=1e-5 * max(1, np.abs(raw).max()))
+    if lib == "lgb-rf":  # LightGBM's own raw_score=True is the sum over iterations (see boosters.py)
+        n_iter = est.booster_.num_trees() // est.booster_.num_model_per_iteration()
+        np.testing.assert_allclose(ours * n_iter, est.predict(R, raw_score=True).reshape(ours.shape),
+                                   rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("data", ["regression", "regression-nan"])
+@pytest.mark.parametrize("lib", REGRESSORS)
+def test_regressors_equal_the_library(lib, data):
+    X, y = DATA[data]
+    est = REGRESSORS[lib]().fit(X, y)
+    model = microlearn.convert(est)
+    R = rows_for(est, X)
+    want = np.asarray(est.predict(R), np.float64)
+    np.testing.assert_allclose(model.predict(R), want, rtol=1e-5, atol=1e-5 * np.abs(want).max())
+
+
+def test_string_labels_and_raw_boosters():
+    X, y = load_iris(return_X_y=True)
+    names = np.array(["a", "b", "c"])[y]
+    est = lgb.LGBMClassifier(n_estimators=10, verbose=-1).fit(X, names)
+    np.testing.assert_array_equal(microlearn.convert(est).predict(X), est.predict(X))
+    est = cb.CatBoostClassifier(iterations=10, verbose=0).fit(X, names)
+    np.testing.assert_array_equal(microlearn.convert(est).predict(X), est.predict(X).ravel())
+    # Raw Booster objects: their raw margins (what Booster.predict gives for a regression objective).
+    dtrain = xgb.DMatrix(X, label=y)
+    booster = xgb.train({"objective": "multi:softprob", "num_class": 3, "max_depth": 3}, dtrain, 10)
+    margin = booster.predict(xgb.DMatrix(X.astype(np.float32)), output_margin=True)
+    np.testing.assert_allclose(microlearn.convert(booster).predict(X), margin, rtol=1e-6, atol=1e-6)
+    lbooster = lgb.train({"objective": "regression", "verbose": -1}, lgb.Dataset(X, label=y), 10)
+    np.testing.assert_allclose(microlearn.convert(lbooster).predict(X), lbooster.predict(X), rtol=1e-5)
+
+
+def test_zero_as_missing_is_routed_as_lightgbm_routes_it():
+    Xb, yb = load_breast_cancer(return_X_y=True)
+    rng = np.random.default_rng(3)
+    X = np.where(rng.random(Xb.shape) < 0.3, 0.0, Xb)
+    est = lgb.LGBMClassifier(n_estimators=30, zero_as_missing=True, verbose=-1).fit(X, yb)
+    dump = str(est.booster_.dump_model())
+    assert "'missing_type': 'Zero'" in dump
+    R = rows_for(est, X)
+    R[::3, ::2] = np.float32(1e-36)  # tiny values count as zero for LightGBM
+    model = microlearn.convert(est)
+    np.testing.assert_array_equal(model.predict(R), est.predict(R))
+    np.testing.assert_allclose(model.decision_function(R), est.predict(R, raw_score=True), rtol=1e-5, atol=1e-5)
+
+
+def test_best_iteration_is_honoured():
+    X, y = load_breast_cancer(return_X_y=True)
+    Xt, yt, Xv, yv = X[:400], y[:400], X[400:], y[400:]
+    est = xgb.XGBClassifier(n_estimators=300, learning_rate=0.5, early_stopping_rounds=3).fit(
+        Xt, yt, eval_set=[(Xv, yv)], verbose=False)
+    assert est.best_iteration < 299
+    model = microlearn.convert(est)
+    np.testing.assert_allclose(model.predict_proba(X), est.predict_proba(X.astype(np.float32)), atol=2e-6)
+    lest = lgb.LGBMClassifier(n_estimators=300, learning_rate=0.5, verbose=-1).fit(
+        Xt, yt, eval_set=[(Xv, yv)], callbacks=[lgb.early_stopping(3, verbose=False)])
+    assert 0 < lest.best_iteration_ < 300
+    np.testing.assert_allclose(microlearn.convert(lest).predict_proba(X), lest.predict_proba(X), atol=2e-6)
+
+
+def test_int16_features_are_exact_on_the_quantized_values():
+    X, y = load_iris(return_X_y=True)
+    for est in (xgb.XGBClassifier(n_estimators=10), lgb.LGBMClassifier(n_estimators=10, verbose=-1),
+                cb.CatBoostClassifier(iterations=10, verbose=0)):
+        est.fit(X, y)
+        model = microlearn.convert(est, feature_dtype="int16", feature_scale=1000)
+        q = model.quantize(X)
+        np.testing.assert_array_equal(model.predict(q), np.asarray(est.predict(model.dequantize(q))).ravel())
+
+
+def test_unsupported_options_are_refused_by_name():
+    import pandas as pd
+    X, y = load_iris(return_X_y=True)
+    refuse = microlearn.UnsupportedEstimatorError
+    with pytest.raises(refuse, match="gblinear"):
+        microlearn.convert(xgb.XGBClassifier(booster="gblinear", n_estimators=3).fit(X, y))
+    with pytest.raises(refuse, match="log link"):
+        microlearn.convert(xgb.XGBRegressor(objective="count:poisson", n_estimators=3).fit(X, y))
+    with pytest.raises(refuse, match="missing=0"):
+        microlearn.convert(xgb.XGBClassifier(missing=0, n_estimators=3).fit(X, y))
+    df = pd.DataFrame(X, columns=list("abcd"))
+    df["color"] = pd.Categorical(np.array(["red", "green", "blue"])[y])
+    with pytest.raises(refuse, match="categorical split on feature 4"):
+        microlearn.convert(xgb.XGBClassifier(enable_categorical=True, tree_method="hist",
+                                             n_estimators=3).fit(df, y))
+    with pytest.raises(refuse, match="categorical split on feature 4"):
+        microlearn.convert(lgb.LGBMClassifier(n_estimators=3, verbose=-1, min_child_samples=2).fit(df, y))
+    with pytest.raises(refuse, match="linear_tree"):
+        microlearn.convert(lgb.LGBMRegressor(linear_tree=True, n_estimators=3, verbose=-1).fit(X, y))
+    with pytest.raises(refuse, match="poisson"):
+        microlearn.convert(lgb.LGBMRegressor(objective="poisson", n_estimators=3, verbose=-1).fit(X, y + 1))
+    Xc = np.c_[X, y % 2].astype(object)
+    Xc[:, 4] = Xc[:, 4].astype(int).astype(str)
+    with pytest.raises(refuse, match="categorical features"):
+        microlearn.convert(cb.CatBoostClassifier(iterations=3, verbose=0, cat_features=[4]).fit(Xc, y))
