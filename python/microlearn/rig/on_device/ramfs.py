@@ -90,11 +90,14 @@ class RamFile(io.IOBase):
             raise OSError(_EBADF)
 
     # -- reading
-    def readinto(self, buf):
+    def readinto(self, buf, nbytes=None):
+        # nbytes: at most this many bytes, as MicroPython's own files take it
         self._check(self._readable)
         data = self._data()
         view = _raw_view(buf)
         n = min(len(view), len(data) - self._pos)
+        if nbytes is not None:
+            n = min(n, nbytes)
         if n <= 0:
             return 0
         view[:n] = memoryview(data)[self._pos : self._pos + n]
