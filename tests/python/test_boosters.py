@@ -36,7 +36,7 @@ CLASSIFIERS = {
     "lgb": lambda: lgb.LGBMClassifier(n_estimators=25, num_leaves=12, verbose=-1),
     "lgb-rf": lambda: lgb.LGBMClassifier(boosting_type="rf", n_estimators=6, subsample=0.7, subsample_freq=1,
                                          verbose=-1),
-    "cb": lambda: cb.CatBoostClassifier(iterations=25, depth=4, verbose=0, random_seed=0),
+    "cb": lambda: cb.CatBoostClassifier(iterations=25, depth=4, verbose=0, allow_writing_files=False, random_seed=0),
 }
 REGRESSORS = {
     "xgb": lambda: xgb.XGBRegressor(n_estimators=25, max_depth=4),
@@ -44,7 +44,7 @@ REGRESSORS = {
     "xgb-rf": lambda: xgb.XGBRFRegressor(n_estimators=4),
     "lgb": lambda: lgb.LGBMRegressor(n_estimators=25, verbose=-1),
     "lgb-huber": lambda: lgb.LGBMRegressor(n_estimators=10, objective="huber", verbose=-1),
-    "cb": lambda: cb.CatBoostRegressor(iterations=25, depth=5, verbose=0, random_seed=0),
+    "cb": lambda: cb.CatBoostRegressor(iterations=25, depth=5, verbose=0, allow_writing_files=False, random_seed=0),
 }
 
 
@@ -89,7 +89,7 @@ def test_string_labels_and_raw_boosters():
     names = np.array(["a", "b", "c"])[y]
     est = lgb.LGBMClassifier(n_estimators=10, verbose=-1).fit(X, names)
     np.testing.assert_array_equal(microlearn.convert(est).predict(X), est.predict(X))
-    est = cb.CatBoostClassifier(iterations=10, verbose=0).fit(X, names)
+    est = cb.CatBoostClassifier(iterations=10, verbose=0, allow_writing_files=False).fit(X, names)
     np.testing.assert_array_equal(microlearn.convert(est).predict(X), est.predict(X).ravel())
     # Raw Booster objects: their raw margins (what Booster.predict gives for a regression objective).
     dtrain = xgb.DMatrix(X, label=y)
@@ -131,7 +131,7 @@ def test_best_iteration_is_honoured():
 def test_int16_features_are_exact_on_the_quantized_values():
     X, y = load_iris(return_X_y=True)
     for est in (xgb.XGBClassifier(n_estimators=10), lgb.LGBMClassifier(n_estimators=10, verbose=-1),
-                cb.CatBoostClassifier(iterations=10, verbose=0)):
+                cb.CatBoostClassifier(iterations=10, verbose=0, allow_writing_files=False)):
         est.fit(X, y)
         model = microlearn.convert(est, feature_dtype="int16", feature_scale=1000)
         q = model.quantize(X)
@@ -162,4 +162,4 @@ def test_unsupported_options_are_refused_by_name():
     Xc = np.c_[X, y % 2].astype(object)
     Xc[:, 4] = Xc[:, 4].astype(int).astype(str)
     with pytest.raises(refuse, match="categorical features"):
-        microlearn.convert(cb.CatBoostClassifier(iterations=3, verbose=0, cat_features=[4]).fit(Xc, y))
+        microlearn.convert(cb.CatBoostClassifier(iterations=3, verbose=0, allow_writing_files=False, cat_features=[4]).fit(Xc, y))
