@@ -18,11 +18,11 @@ FFTQ15 = _dsp.FFTQ15
 RFFTQ15 = _dsp.RFFTQ15
 
 
-def _floats(values, name):
-    """array('f') from an array('f'), or from a flat or nested list."""
+def _floats(values, name, typecode="f"):
+    """array(typecode) from an array, or from a flat or nested list."""
     if isinstance(values, array):
         return values
-    out = array("f")
+    out = array(typecode)
     for v in values:
         if isinstance(v, (list, tuple)):
             for w in v:
@@ -37,9 +37,12 @@ def _floats(values, name):
 def SOS(coeffs, n_sections=None, q15=False):
     """IIR filter from second-order sections in scipy's layout: rows
     [b0, b1, b2, a0, a1, a2] (scipy.signal.butter(..., output='sos')), as a
-    nested list or a flat array('f'). process(x[, out]) filters array('f')
-    (array('h') when q15=True) in place or into out; reset() clears the state."""
-    c = _floats(coeffs, "coeffs")
+    nested list or a flat array('f') (q15: also array('d'), which keeps
+    float64 coefficients exact; lists become array('d')). process(x[, out])
+    filters array('f') (array('h') when q15=True) in place or into out;
+    reset() clears the state, reset(x0) starts in the steady state of a
+    constant input x0 (scipy's sosfilt_zi(sos) * x0; q15: an int)."""
+    c = _floats(coeffs, "coeffs", "d" if q15 else "f")
     cls = _dsp.SOSQ15 if q15 else _dsp.SOS
     return cls(c) if n_sections is None else cls(c, n_sections)
 

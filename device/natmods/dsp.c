@@ -8,8 +8,8 @@
 //   RFFT(n).inverse(spec, out)               spec: n+2 floats, out: n floats
 //   RFFT(n).power(x, out) / .magnitude(x, out)   first n/2+1 of out (>= n+2)
 //   FFTQ15(n), RFFTQ15(n)                    the same on array('h') (q15)
-//   SOS(coeffs, n_sections).process(x[, out]); .reset()
-//   SOSQ15(coeffs, n_sections).process(x[, out]) on array('h')
+//   SOS(coeffs, n_sections).process(x[, out]); .reset([x0]) (x0: steady state)
+//   SOSQ15(coeffs, n_sections) on array('h'); coeffs array('f') or array('d')
 //   FIR(taps, decimation).process(x[, out]) -> outputs written; .outputs(n)
 //   FIRQ15(taps, decimation)
 //   DCT(n, n_out, ortho).forward(x, out)
@@ -19,24 +19,14 @@
 #include "glue.h"
 
 // ---- argument helpers -------------------------------------------------
+// Arrays come from glue_get_array (typecode checked there); sizes from
+// glue_size_arg (ints wider than a word refused there). What a size may be
+// is the engine's to say: constructors turn its status into a message.
 
 static const char MUST_HOLD[] = " must hold ";
 
-// The buffer of `o`, which must be an array of typecode `tc` ('f' or 'h');
-// *n gets its number of items. `what` names the argument in messages.
-static void* dsp_array(mp_obj_t o, char tc, size_t* n, mp_uint_t flags, const char* what) {
-    mp_buffer_info_t buf;
-    if (!mp_get_buffer(o, &buf, flags) || buf.typecode != tc) {
-        char msg[80];
-        size_t pos = 0;
-        glue_append_str(msg, &pos, sizeof msg, what);
-        glue_append_str(msg, &pos, sizeof msg,
-                        tc == 'f' ? " must be a float32 array: array('f', ...)" : " must be an int16 array: array('h', ...)");
-        mp_raise_type_arg(&mp_type_TypeError, mp_obj_new_str(msg, pos));
-    }
-    *n = buf.len >> (tc == 'f' ? 2 : 1);  // a shift: no division routine on Cortex-M0
-    return buf.buf;
-}
+// Above any size the engine accepts: glue_size_arg only guards truncation.
+#define DSP_SIZE_MAX ((size_t)1 << 24)
 
 static void dsp_raise_len(const char* what, const char* rule, size_t want, size_t got) {
     char msg[100];
@@ -52,7 +42,7 @@ static void dsp_raise_len(const char* what, const char* rule, size_t want, size_
 // An array of exactly n items.
 static void* dsp_exact(mp_obj_t o, char tc, size_t n, mp_uint_t flags, const char* what) {
     size_t got;
-    void* p = dsp_array(o, tc, &got, flags, what);
+    void* p = glue_get_array(o, tc, flags, what, &got);
     if (got != n) dsp_raise_len(what, MUST_HOLD, n, got);
     return p;
 }
@@ -60,30 +50,18 @@ static void* dsp_exact(mp_obj_t o, char tc, size_t n, mp_uint_t flags, const cha
 // An array of at least n items.
 static void* dsp_at_least(mp_obj_t o, char tc, size_t n, mp_uint_t flags, const char* what) {
     size_t got;
-    void* p = dsp_array(o, tc, &got, flags, what);
+    void* p = glue_get_array(o, tc, flags, what, &got);
     if (got < n) dsp_raise_len(what, " must hold at least ", n, got);
     return p;
 }
 
-static size_t dsp_fft_size(mp_obj_t o) {
-    const mp_int_t n = mp_obj_get_int(o);
-    if (n < 8 || n > 4096 || (n & (n - 1)) != 0)
-        mp_raise_ValueError(MP_ERROR_TEXT("FFT size must be a power of two from 8 to 4096"));
-    return (size_t)n;
+// ValueError(message) when status is ML_BAD_PARAMETER, else glue_check().
+static void dsp_check(int status, const char* bad_parameter) {
+    if (status == ML_BAD_PARAMETER) mp_raise_msg(&mp_type_ValueError, (mp_rom_error_text_t)bad_parameter);
+    glue_check(status);
 }
 
-static size_t dsp_positive(mp_obj_t o, mp_int_t max, const char* what) {
-    const mp_int_t v = mp_obj_get_int(o);
-    if (v < 1 || v > max) {
-        char msg[80];
-        size_t pos = 0;
-        glue_append_str(msg, &pos, sizeof msg, what);
-        glue_append_str(msg, &pos, sizeof msg, " must be from 1 to ");
-        glue_append_uint(msg, &pos, (size_t)max);
-        mp_raise_type_arg(&mp_type_ValueError, mp_obj_new_str(msg, pos));
-    }
-    return (size_t)v;
-}
+static const char FFT_SIZES[] = "FFT size must be a power of two from 8 to 4096";
 
 static mp_map_elem_t dsp_method(qstr name, const void* fun) {
     return (mp_map_elem_t){MP_OBJ_NEW_QSTR(name), MP_OBJ_FROM_PTR(fun)};
@@ -102,34 +80,35 @@ mp_obj_full_type_t fft_type, rfft_type, fftq15_type, rfftq15_type;
 
 static fft_obj_t* fft_new(const mp_obj_type_t* type, size_t n_args, size_t n_kw, const mp_obj_t* args, int q15) {
     mp_arg_check_num(n_args, n_kw, 1, 1, false);
-    const size_t n = dsp_fft_size(args[0]);
+    const size_t n = glue_size_arg(args[0], DSP_SIZE_MAX, "n");
+    const size_t n_tw = ml_fft_twiddle_size(n);  // 0 for sizes init refuses
     fft_obj_t* self = mp_obj_malloc(fft_obj_t, type);
     self->n = n;
-    self->twiddles = q15 ? (void*)m_new(int16_t, n) : (void*)m_new(float, n);
+    self->twiddles = q15 ? (void*)m_new(int16_t, n_tw) : (void*)m_new(float, n_tw);
     return self;
 }
 
 static mp_obj_t fft_make_new(const mp_obj_type_t* type, size_t n_args, size_t n_kw, const mp_obj_t* args) {
     fft_obj_t* self = fft_new(type, n_args, n_kw, args, 0);
-    glue_check(ml_fft_init(&self->plan, self->n, self->twiddles, self->n));
+    dsp_check(ml_fft_init(&self->plan, self->n, self->twiddles, self->n), FFT_SIZES);
     return MP_OBJ_FROM_PTR(self);
 }
 
 static mp_obj_t rfft_make_new(const mp_obj_type_t* type, size_t n_args, size_t n_kw, const mp_obj_t* args) {
     fft_obj_t* self = fft_new(type, n_args, n_kw, args, 0);
-    glue_check(ml_rfft_init(&self->plan, self->n, self->twiddles, self->n));
+    dsp_check(ml_rfft_init(&self->plan, self->n, self->twiddles, self->n), FFT_SIZES);
     return MP_OBJ_FROM_PTR(self);
 }
 
 static mp_obj_t fftq15_make_new(const mp_obj_type_t* type, size_t n_args, size_t n_kw, const mp_obj_t* args) {
     fft_obj_t* self = fft_new(type, n_args, n_kw, args, 1);
-    glue_check(ml_fft_q15_init(&self->plan, self->n, self->twiddles, self->n));
+    dsp_check(ml_fft_q15_init(&self->plan, self->n, self->twiddles, self->n), FFT_SIZES);
     return MP_OBJ_FROM_PTR(self);
 }
 
 static mp_obj_t rfftq15_make_new(const mp_obj_type_t* type, size_t n_args, size_t n_kw, const mp_obj_t* args) {
     fft_obj_t* self = fft_new(type, n_args, n_kw, args, 1);
-    glue_check(ml_rfft_q15_init(&self->plan, self->n, self->twiddles, self->n));
+    dsp_check(ml_rfft_q15_init(&self->plan, self->n, self->twiddles, self->n), FFT_SIZES);
     return MP_OBJ_FROM_PTR(self);
 }
 
@@ -171,7 +150,7 @@ static mp_obj_t rfft_apply(mp_obj_t self_in, mp_obj_t x_in, mp_obj_t out_in, rff
     fft_obj_t* self = MP_OBJ_TO_PTR(self_in);
     const float* x = dsp_exact(x_in, 'f', self->n, MP_BUFFER_READ, "x");
     size_t n_out;
-    float* out = dsp_array(out_in, 'f', &n_out, MP_BUFFER_WRITE, "out");
+    float* out = glue_get_array(out_in, 'f', MP_BUFFER_WRITE, "out", &n_out);
     if (n_out < self->n + 2) dsp_raise_len("out", " must hold at least n + 2 = ", self->n + 2, n_out);
     glue_check(fn(&self->plan, x, self->n, out, n_out));
     return out_in;
@@ -206,7 +185,7 @@ static mp_obj_t rfftq15_forward(mp_obj_t self_in, mp_obj_t x_in, mp_obj_t out_in
     fft_obj_t* self = MP_OBJ_TO_PTR(self_in);
     const int16_t* x = dsp_exact(x_in, 'h', self->n, MP_BUFFER_READ, "x");
     size_t n_out;
-    int16_t* out = dsp_array(out_in, 'h', &n_out, MP_BUFFER_WRITE, "out");
+    int16_t* out = glue_get_array(out_in, 'h', MP_BUFFER_WRITE, "out", &n_out);
     if (n_out < self->n + 2) dsp_raise_len("out", " must hold at least n + 2 = ", self->n + 2, n_out);
     glue_check(ml_rfft_q15_forward(&self->plan, x, self->n, out, n_out));
     return out_in;
@@ -230,30 +209,36 @@ typedef struct {
 
 mp_obj_full_type_t sos_type, sosq15_type;
 
+// SOS(coeffs[, n_sections]): coeffs array('f') of [b0 b1 b2 a0 a1 a2] rows;
+// the q15 type also takes array('d'), which keeps float64 coefficients exact.
 static mp_obj_t sos_new(const mp_obj_type_t* type, size_t n_args, size_t n_kw, const mp_obj_t* args, int q15) {
     mp_arg_check_num(n_args, n_kw, 1, 2, false);
+    mp_buffer_info_t info;
+    const char tc = q15 && mp_get_buffer(args[0], &info, MP_BUFFER_READ) && info.typecode == 'd' ? 'd' : 'f';
     size_t n_c;
-    const float* c = dsp_array(args[0], 'f', &n_c, MP_BUFFER_READ, "coeffs");
-    size_t ns = n_args > 1 ? dsp_positive(args[1], 1000, "n_sections") : n_c / 6;
-    if (ns == 0 || n_c != 6 * ns)
-        dsp_raise_len("coeffs", " must hold 6 per section ([b0, b1, b2, a0, a1, a2] rows): ", 6 * (ns ? ns : 1), n_c);
+    const void* c = glue_get_array(args[0], tc, MP_BUFFER_READ, q15 ? "coeffs (or array('d'))" : "coeffs", &n_c);
+    // Buffers for the sections coeffs holds; the engine refuses any other count.
+    const size_t fit = n_c / 6 + 1;
+    const size_t ns = n_args > 1 ? glue_size_arg(args[1], DSP_SIZE_MAX, "n_sections") : (n_c + 5) / 6;
     sos_obj_t* self = mp_obj_malloc(sos_obj_t, type);
     self->n_sections = ns;
     int st;
     if (q15) {
-        self->coeffs = m_new(int32_t, 5 * ns);
-        self->state = m_new(int32_t, 4 * ns);
-        float* scratch = m_new(float, 5 * ns);
-        st = ml_sos_q15_init(&self->f, c, n_c, ns, self->coeffs, self->state, scratch);
-        m_del(float, scratch, 5 * ns);
+        self->coeffs = m_new(int32_t, 6 * fit);
+        self->state = m_new(int32_t, 3 * fit + 2);
+        st = tc == 'd' ? ml_sos_q15_init_f64(&self->f, c, n_c, ns, self->coeffs, self->state)
+                       : ml_sos_q15_init(&self->f, c, n_c, ns, self->coeffs, self->state);
     } else {
-        self->coeffs = m_new(float, 5 * ns);
-        self->state = m_new(float, 2 * ns);
+        self->coeffs = m_new(float, 5 * fit);
+        self->state = m_new(float, 2 * fit);
         st = ml_sos_init(&self->f, c, n_c, ns, self->coeffs, self->state);
     }
-    if (st == ML_BAD_PARAMETER) mp_raise_ValueError(MP_ERROR_TEXT("every section needs a finite, nonzero a0 and finite coefficients"));
-    if (st == ML_OUT_OF_RANGE) mp_raise_ValueError(MP_ERROR_TEXT("coefficients too large for q15 (|b / a0| and |a / a0| must be below 2^31)"));
-    glue_check(st);
+    if (st == ML_SIZE_MISMATCH)
+        dsp_raise_len("coeffs", " must hold 6 per section ([b0, b1, b2, a0, a1, a2] rows): ", 6 * ns, n_c);
+    if (st == ML_OUT_OF_RANGE)
+        mp_raise_ValueError(MP_ERROR_TEXT("q15 needs stable sections with poles at least 2^-16 from z = +-1, gains below 2^28 "
+                                          "and passbands its signals can hold (docs/dsp.md)"));
+    dsp_check(st, "need at least one section, each with a finite, nonzero a0 and finite coefficients");
     return MP_OBJ_FROM_PTR(self);
 }
 
@@ -264,11 +249,12 @@ static mp_obj_t sosq15_make_new(const mp_obj_type_t* type, size_t n_args, size_t
     return sos_new(type, n_args, n_kw, args, 1);
 }
 
-// process(x[, out]): filters x into out (same length), or in place.
+// process(x[, out]): filters x into out (same length), or in place; an
+// empty x does nothing.
 static mp_obj_t sos_process(size_t n_args, const mp_obj_t* args) {
     sos_obj_t* self = MP_OBJ_TO_PTR(args[0]);
     size_t n;
-    float* x = dsp_array(args[1], 'f', &n, MP_BUFFER_RW, "x");
+    float* x = glue_get_array(args[1], 'f', MP_BUFFER_RW, "x", &n);
     float* y = n_args > 2 ? dsp_exact(args[2], 'f', n, MP_BUFFER_WRITE, "out (as long as x)") : x;
     glue_check(ml_sos_process(&self->f, x, y, n));
     return args[n_args - 1];
@@ -278,24 +264,31 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(sos_process_obj, 2, 3, sos_process);
 static mp_obj_t sosq15_process(size_t n_args, const mp_obj_t* args) {
     sos_obj_t* self = MP_OBJ_TO_PTR(args[0]);
     size_t n;
-    int16_t* x = dsp_array(args[1], 'h', &n, MP_BUFFER_RW, "x");
+    int16_t* x = glue_get_array(args[1], 'h', MP_BUFFER_RW, "x", &n);
     int16_t* y = n_args > 2 ? dsp_exact(args[2], 'h', n, MP_BUFFER_WRITE, "out (as long as x)") : x;
     glue_check(ml_sos_q15_process(&self->f, x, y, n));
     return args[n_args - 1];
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(sosq15_process_obj, 2, 3, sosq15_process);
 
-static mp_obj_t sos_reset(mp_obj_t self_in) {
-    ml_sos_reset(&((sos_obj_t*)MP_OBJ_TO_PTR(self_in))->f);
+// reset([x0]): zeros, or the steady state of a constant input x0
+// (scipy's sosfilt_zi(sos) * x0).
+static mp_obj_t sos_reset(size_t n_args, const mp_obj_t* args) {
+    ml_sos_reset(&((sos_obj_t*)MP_OBJ_TO_PTR(args[0]))->f, n_args > 1 ? (float)mp_obj_get_float(args[1]) : 0.0f);
     return mp_const_none;
 }
-static MP_DEFINE_CONST_FUN_OBJ_1(sos_reset_obj, sos_reset);
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(sos_reset_obj, 1, 2, sos_reset);
 
-static mp_obj_t sosq15_reset(mp_obj_t self_in) {
-    ml_sos_q15_reset(&((sos_obj_t*)MP_OBJ_TO_PTR(self_in))->f);
+static mp_obj_t sosq15_reset(size_t n_args, const mp_obj_t* args) {
+    mp_int_t x0 = 0;
+    if (n_args > 1) {
+        x0 = mp_obj_get_int(args[1]);
+        if (!mp_obj_is_small_int(args[1]) || x0 < -32768 || x0 > 32767) mp_raise_ValueError(MP_ERROR_TEXT("x0 must be a q15 value from -32768 to 32767"));
+    }
+    ml_sos_q15_reset(&((sos_obj_t*)MP_OBJ_TO_PTR(args[0]))->f, (int16_t)x0);
     return mp_const_none;
 }
-static MP_DEFINE_CONST_FUN_OBJ_1(sosq15_reset_obj, sosq15_reset);
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(sosq15_reset_obj, 1, 2, sosq15_reset);
 
 // ---- FIR ----------------------------------------------------------------
 
@@ -311,9 +304,8 @@ mp_obj_full_type_t fir_type, firq15_type;
 static mp_obj_t fir_new(const mp_obj_type_t* type, size_t n_args, size_t n_kw, const mp_obj_t* args, int q15) {
     mp_arg_check_num(n_args, n_kw, 1, 2, false);
     size_t n_taps;
-    const float* h = dsp_array(args[0], 'f', &n_taps, MP_BUFFER_READ, "taps");
-    if (n_taps == 0) mp_raise_ValueError(MP_ERROR_TEXT("taps must not be empty"));
-    const size_t dec = n_args > 1 ? dsp_positive(args[1], 65535, "decimation") : 1;
+    const float* h = glue_get_array(args[0], 'f', MP_BUFFER_READ, "taps", &n_taps);
+    const size_t dec = n_args > 1 ? glue_size_arg(args[1], DSP_SIZE_MAX, "decimation") : 1;
     fir_obj_t* self = mp_obj_malloc(fir_obj_t, type);
     int st;
     if (q15) {
@@ -326,7 +318,7 @@ static mp_obj_t fir_new(const mp_obj_type_t* type, size_t n_args, size_t n_kw, c
         st = ml_fir_init(&self->f, h, n_taps, dec, self->taps, self->delay);
     }
     if (st == ML_OUT_OF_RANGE) mp_raise_ValueError(MP_ERROR_TEXT("q15 taps must lie in [-1, 1)"));
-    glue_check(st);
+    dsp_check(st, "need at least one tap and a decimation from 1 to 65535");
     return MP_OBJ_FROM_PTR(self);
 }
 
@@ -343,7 +335,7 @@ static mp_obj_t fir_process_any(size_t n_args, const mp_obj_t* args, int q15) {
     fir_obj_t* self = MP_OBJ_TO_PTR(args[0]);
     const char tc = q15 ? 'h' : 'f';
     size_t n, n_y;
-    void* x = dsp_array(args[1], tc, &n, MP_BUFFER_RW, "x");
+    void* x = glue_get_array(args[1], tc, MP_BUFFER_RW, "x", &n);
     const size_t need = ml_fir_outputs(&self->f, n);
     void* y = x;
     size_t cap = n;
@@ -364,8 +356,8 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(firq15_process_obj, 2, 3, firq15_proc
 
 // outputs(n): how many outputs the next process() of n samples writes.
 static mp_obj_t fir_outputs(mp_obj_t self_in, mp_obj_t n_in) {
-    const mp_int_t n = mp_obj_get_int(n_in);
-    return mp_obj_new_int(n <= 0 ? 0 : ml_fir_outputs(&((fir_obj_t*)MP_OBJ_TO_PTR(self_in))->f, (size_t)n));
+    const size_t n = glue_size_arg(n_in, DSP_SIZE_MAX, "n");
+    return mp_obj_new_int(ml_fir_outputs(&((fir_obj_t*)MP_OBJ_TO_PTR(self_in))->f, n));
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(fir_outputs_obj, fir_outputs);
 
@@ -395,14 +387,15 @@ mp_obj_full_type_t dct_type;
 // DCT(n, n_out=n, ortho=True)
 static mp_obj_t dct_make_new(const mp_obj_type_t* type, size_t n_args, size_t n_kw, const mp_obj_t* args) {
     mp_arg_check_num(n_args, n_kw, 1, 3, false);
-    const size_t n = dsp_positive(args[0], 4096, "n");
-    const size_t n_out = n_args > 1 && args[1] != mp_const_none ? dsp_positive(args[1], (mp_int_t)n, "n_out") : n;
+    const size_t n = glue_size_arg(args[0], DSP_SIZE_MAX, "n");
+    const size_t n_out = n_args > 1 && args[1] != mp_const_none ? glue_size_arg(args[1], DSP_SIZE_MAX, "n_out") : n;
     const int ortho = n_args > 2 ? mp_obj_is_true(args[2]) : 1;
+    const size_t n_table = ml_dct_table_size(n, n_out);  // 0 for sizes init refuses
     dct_obj_t* self = mp_obj_malloc(dct_obj_t, type);
     self->n = n;
     self->n_out = n_out;
-    self->table = m_new(float, n * n_out);
-    glue_check(ml_dct_init(&self->d, n, n_out, ortho, self->table, n * n_out));
+    self->table = m_new(float, n_table);
+    dsp_check(ml_dct_init(&self->d, n, n_out, ortho, self->table, n_table), "need 1 <= n_out <= n <= 4096");
     return MP_OBJ_FROM_PTR(self);
 }
 
@@ -429,27 +422,24 @@ mp_obj_full_type_t spec_type;
 static mp_obj_t spec_make_new(const mp_obj_type_t* type, size_t n_args, size_t n_kw, const mp_obj_t* args) {
     mp_arg_check_num(n_args, n_kw, 12, 12, false);
     ml_spectrogram_config_t c;
-    c.n_fft = dsp_fft_size(args[0]);
-    c.hop = dsp_positive(args[1], (mp_int_t)c.n_fft, "hop");
-    c.window = (uint32_t)mp_obj_get_int(args[2]);
-    c.output = (uint32_t)mp_obj_get_int(args[3]);
+    c.n_fft = glue_size_arg(args[0], DSP_SIZE_MAX, "n_fft");
+    c.hop = glue_size_arg(args[1], DSP_SIZE_MAX, "hop");
+    c.window = glue_size_arg(args[2], 255, "window");
+    c.output = glue_size_arg(args[3], 255, "output");
     c.sample_rate = mp_obj_get_float(args[4]);
-    c.n_mels = dsp_positive(args[5], 512, "n_mels");
+    c.n_mels = glue_size_arg(args[5], DSP_SIZE_MAX, "n_mels");
     c.fmin = mp_obj_get_float(args[6]);
     c.fmax = mp_obj_get_float(args[7]);
     c.htk = mp_obj_is_true(args[8]);
     c.slaney_norm = mp_obj_is_true(args[9]);
-    c.n_mfcc = dsp_positive(args[10], 512, "n_mfcc");
+    c.n_mfcc = glue_size_arg(args[10], DSP_SIZE_MAX, "n_mfcc");
     c.center = mp_obj_is_true(args[11]);
-    if (c.window > 3) mp_raise_ValueError(MP_ERROR_TEXT("window must be 'hann', 'hamming', 'blackman' or 'rectangular'"));
-    if (c.output > 4) mp_raise_ValueError(MP_ERROR_TEXT("output must be 'power', 'magnitude', 'mel', 'log_mel' or 'mfcc'"));
-    const size_t mem = ml_spectrogram_memory_size(&c);
+    const size_t mem = ml_spectrogram_memory_size(&c);  // 0 for sizes init refuses
     spec_obj_t* self = mp_obj_malloc(spec_obj_t, type);
     self->memory = m_new(float, mem);
-    const int st = ml_spectrogram_init(&self->s, &c, self->memory, mem);
-    if (st == ML_BAD_PARAMETER)
-        mp_raise_ValueError(MP_ERROR_TEXT("bad spectrogram parameters: need 0 <= fmin < fmax <= sample_rate / 2 and n_mfcc <= n_mels"));
-    glue_check(st);
+    dsp_check(ml_spectrogram_init(&self->s, &c, self->memory, mem),
+              "bad spectrogram parameters: n_fft a power of two from 8 to 4096, 1 <= hop <= n_fft, "
+              "1 <= n_mfcc <= n_mels <= 512, 0 <= fmin < fmax <= sample_rate / 2");
     return MP_OBJ_FROM_PTR(self);
 }
 
@@ -457,8 +447,8 @@ static mp_obj_t spec_make_new(const mp_obj_type_t* type, size_t n_args, size_t n
 static mp_obj_t spec_process(mp_obj_t self_in, mp_obj_t x_in, mp_obj_t out_in) {
     spec_obj_t* self = MP_OBJ_TO_PTR(self_in);
     size_t n, cap;
-    const float* x = dsp_array(x_in, 'f', &n, MP_BUFFER_READ, "x");
-    float* out = dsp_array(out_in, 'f', &cap, MP_BUFFER_WRITE, "out");
+    const float* x = glue_get_array(x_in, 'f', MP_BUFFER_READ, "x", &n);
+    float* out = glue_get_array(out_in, 'f', MP_BUFFER_WRITE, "out", &cap);
     const size_t need = ml_spectrogram_frames(&self->s, n) * ml_spectrogram_frame_size(&self->s);
     if (cap < need) dsp_raise_len("out", " must hold at least frames(len(x)) * frame_size() = ", need, cap);
     size_t frames;
@@ -468,8 +458,8 @@ static mp_obj_t spec_process(mp_obj_t self_in, mp_obj_t x_in, mp_obj_t out_in) {
 static MP_DEFINE_CONST_FUN_OBJ_3(spec_process_obj, spec_process);
 
 static mp_obj_t spec_frames(mp_obj_t self_in, mp_obj_t n_in) {
-    const mp_int_t n = mp_obj_get_int(n_in);
-    return mp_obj_new_int(n <= 0 ? 0 : ml_spectrogram_frames(&((spec_obj_t*)MP_OBJ_TO_PTR(self_in))->s, (size_t)n));
+    const size_t n = glue_size_arg(n_in, DSP_SIZE_MAX, "n");
+    return mp_obj_new_int(ml_spectrogram_frames(&((spec_obj_t*)MP_OBJ_TO_PTR(self_in))->s, n));
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(spec_frames_obj, spec_frames);
 
@@ -498,26 +488,24 @@ mp_obj_full_type_t feat_type;
 
 static mp_obj_t feat_make_new(const mp_obj_type_t* type, size_t n_args, size_t n_kw, const mp_obj_t* args) {
     mp_arg_check_num(n_args, n_kw, 4, 4, false);
-    const size_t n_samples = dsp_positive(args[0], 65535, "n_samples");
-    const size_t n_axes = dsp_positive(args[1], 64, "n_axes");
+    const size_t n_samples = glue_size_arg(args[0], DSP_SIZE_MAX, "n_samples");
+    const size_t n_axes = glue_size_arg(args[1], DSP_SIZE_MAX, "n_axes");
     size_t n_spec;
-    const float* spec = dsp_array(args[2], 'f', &n_spec, MP_BUFFER_READ, "spec");
+    const float* spec = glue_get_array(args[2], 'f', MP_BUFFER_READ, "spec", &n_spec);
     if (n_spec == 0 || n_spec % 3 != 0) mp_raise_ValueError(MP_ERROR_TEXT("spec must hold [kind, a, b] triples"));
     n_spec /= 3;
     const float rate = mp_obj_get_float(args[3]);
     feat_obj_t* self = mp_obj_malloc(feat_obj_t, type);
-    const size_t mem = ml_features_memory_size((uint32_t)n_samples, spec, n_spec);
+    const size_t mem = ml_features_memory_size((uint32_t)n_samples, spec, n_spec);  // 0 for sizes init refuses
     self->spec = m_new(float, 3 * n_spec);
     self->memory = m_new(float, mem + 1);
-    self->n_in = n_samples * n_axes;
-    self->n_out = n_spec * n_axes;
     const int st = ml_features_init(&self->f, (uint32_t)n_samples, (uint32_t)n_axes, rate, spec, n_spec, self->spec,
                                     self->memory, mem + 1);
     if (st == ML_OUT_OF_RANGE)
         mp_raise_ValueError(MP_ERROR_TEXT("percentiles must lie in [0, 100]; bands need 0 <= low < high and a sample rate"));
-    if (st == ML_BAD_PARAMETER)
-        mp_raise_ValueError(MP_ERROR_TEXT("need n_samples >= 2 (<= 4096 with bands), at most 256 features of known kinds"));
-    glue_check(st);
+    dsp_check(st, "need 2 <= n_samples <= 65535 (<= 4096 with bands), 1 <= n_axes <= 64, 1 to 256 features of known kinds");
+    self->n_in = n_samples * n_axes;  // within the engine's limits now
+    self->n_out = n_spec * n_axes;
     return MP_OBJ_FROM_PTR(self);
 }
 

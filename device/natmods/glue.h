@@ -61,6 +61,28 @@ static inline size_t glue_size_arg(mp_obj_t o, size_t max, const char* name) {
     mp_raise_type_arg(&mp_type_ValueError, mp_obj_new_str(buf, pos));
 }
 
+// The buffer of `o`, which must be an array of typecode `tc` ('f', 'd', 'h',
+// 'b' or 'B'); *n gets its number of items. A TypeError naming `what` and
+// the expected array otherwise.
+static inline void* glue_get_array(mp_obj_t o, char tc, mp_uint_t flags, const char* what, size_t* n) {
+    mp_buffer_info_t buf;
+    if (!mp_get_buffer(o, &buf, flags) || buf.typecode != tc) {
+        char msg[80];
+        size_t pos = 0;
+        glue_append_str(msg, &pos, 40, what);
+        glue_append_str(msg, &pos, sizeof msg,
+                        tc == 'f'   ? " must be a float32 array: array('f', ...)"
+                        : tc == 'd' ? " must be a float64 array: array('d', ...)"
+                        : tc == 'h' ? " must be an int16 array: array('h', ...)"
+                        : tc == 'b' ? " must be an int8 array: array('b', ...)"
+                                    : " must be a uint8 array: array('B', ...)");
+        mp_raise_type_arg(&mp_type_TypeError, mp_obj_new_str(msg, pos));
+    }
+    // Item sizes by shifts: no division routine on Cortex-M0.
+    *n = buf.len >> (tc == 'd' ? 3 : tc == 'f' ? 2 : tc == 'h' ? 1 : 0);
+    return buf.buf;
+}
+
 // Raises ValueError for a failed model load, naming what is wrong.
 static inline void glue_raise_load_error(int status, const void* data, size_t size) {
     char buf[140];

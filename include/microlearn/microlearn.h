@@ -27,7 +27,8 @@ extern "C" {
  * comments give; nothing allocates. Same conventions as numpy / scipy. */
 
 /* FFT sizes: powers of two from 8 to 4096. Twiddle tables: n floats (or
- * n int16 for q15), filled by init. */
+ * n int16 for q15), filled by init; ml_fft_twiddle_size(n) is 0 for other
+ * sizes. Memory-size queries here return 0 for parameters init refuses. */
 typedef struct { uint32_t words[2]; const void* pointers[1]; } ml_fft_t;
 size_t ml_fft_twiddle_size(size_t n);
 /* Complex, in place on 2n interleaved floats; inverse scaled by 1/n. */
@@ -53,16 +54,22 @@ int ml_rfft_q15_forward(const ml_fft_t* f, const int16_t* x, size_t n_x, int16_t
 /* IIR, second-order sections in scipy's sos layout: n_sections rows of
  * [b0 b1 b2 a0 a1 a2] (n_sos = 6 n_sections). float32: coeffs 5 n_sections
  * floats, state 2 n_sections floats (transposed direct form II). q15:
- * coeffs 5 n_sections int32, state 4 n_sections int32, scratch 5 n_sections
- * floats used during init only (direct form I). process: y may be x. */
+ * coeffs 6 n_sections int32, state 2 n_sections + 2 int32 (direct form I,
+ * integer only; the _f64 init keeps float64 coefficients exact, which
+ * narrow designs need). process: y may be x, n may be 0. reset(f, x0):
+ * the steady state of a constant input x0 (0: zeros), as scipy's
+ * sosfilt(..., zi=sosfilt_zi(sos) * x0). q15 init refuses (ML_OUT_OF_RANGE)
+ * unstable sections and gains it cannot represent. */
 typedef struct { uint32_t words[2]; void* pointers[2]; } ml_sos_t;
 int ml_sos_init(ml_sos_t* f, const float* sos, size_t n_sos, size_t n_sections, float* coeffs, float* state);
 int ml_sos_process(ml_sos_t* f, const float* x, float* y, size_t n);
-void ml_sos_reset(ml_sos_t* f);
+void ml_sos_reset(ml_sos_t* f, float x0);
 int ml_sos_q15_init(ml_sos_t* f, const float* sos, size_t n_sos, size_t n_sections, int32_t* coeffs,
-                    int32_t* state, float* scratch);
+                    int32_t* state);
+int ml_sos_q15_init_f64(ml_sos_t* f, const double* sos, size_t n_sos, size_t n_sections, int32_t* coeffs,
+                        int32_t* state);
 int ml_sos_q15_process(ml_sos_t* f, const int16_t* x, int16_t* y, size_t n);
-void ml_sos_q15_reset(ml_sos_t* f);
+void ml_sos_q15_reset(ml_sos_t* f, int16_t x0);
 
 /* FIR with decimation: y = lfilter(h, 1, x)[::decimation], streaming.
  * taps: n_taps, delay: 2 n_taps (float, or int16 for q15; q15 taps must lie
@@ -81,6 +88,7 @@ void ml_fir_q15_reset(ml_fir_t* f);
 /* DCT-II, first n_out of n coefficients, scipy.fft.dct(type=2, norm=None or
  * 'ortho'). table: n * n_out floats. */
 typedef struct { uint32_t words[2]; const void* pointers[1]; } ml_dct_t;
+size_t ml_dct_table_size(size_t n, size_t n_out); /* 0 unless 1 <= n_out <= n <= 4096 */
 int ml_dct_init(ml_dct_t* d, size_t n, size_t n_out, int ortho, float* table, size_t n_table);
 int ml_dct_forward(const ml_dct_t* d, const float* x, size_t n_x, float* y, size_t n_y);
 

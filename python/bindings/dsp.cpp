@@ -139,7 +139,8 @@ private:
     dsp::RfftQ15 f_;
 };
 
-std::vector<float> sos_rows(const Rows<float>& sos, size_t& n_sections) {
+template <typename Real>
+std::vector<Real> sos_rows(const Rows<Real>& sos, size_t& n_sections) {
     if (sos.ndim() == 2 && sos.shape(1) == 6) {
         n_sections = static_cast<size_t>(sos.shape(0));
     } else if (sos.ndim() == 1 && sos.shape(0) % 6 == 0) {
@@ -148,12 +149,13 @@ std::vector<float> sos_rows(const Rows<float>& sos, size_t& n_sections) {
         throw py::value_error("sos must have shape (n_sections, 6): rows [b0, b1, b2, a0, a1, a2]");
     }
     if (n_sections == 0) throw py::value_error("sos must have at least one section");
-    return std::vector<float>(sos.data(), sos.data() + 6 * n_sections);
+    return std::vector<Real>(sos.data(), sos.data() + 6 * n_sections);
 }
 
 void sos_status(Status st) {
     if (st == Status::bad_parameter) throw py::value_error("every section needs a finite, nonzero a0 and finite coefficients");
-    if (st == Status::out_of_range) throw py::value_error("coefficients too large for q15");
+    if (st == Status::out_of_range)
+        throw py::value_error("q15 needs stable sections (|a2| < a0, |a1| < a0 + a2) and gains below 2^28");
     check(st, "SOS");
 }
 
@@ -173,7 +175,7 @@ public:
         check(dsp::sos_process(f_, p, out.mutable_data(), n), "SOS");
         return out;
     }
-    void reset() { dsp::sos_reset(f_); }
+    void reset(float x0) { dsp::sos_reset(f_, x0); }
     py::array_t<float> state() const { return py::array_t<float>(state_.size(), state_.data()); }
 
 private:
@@ -181,15 +183,15 @@ private:
     dsp::Sos f_;
 };
 
+// q15 from float64 rows: scipy's coefficients exactly.
 class SOSQ15 {
 public:
-    explicit SOSQ15(const Rows<float>& sos) {
+    explicit SOSQ15(const Rows<double>& sos) {
         size_t ns;
         const auto rows = sos_rows(sos, ns);
-        coeffs_.resize(5 * ns);
-        state_.resize(4 * ns);
-        std::vector<float> scratch(5 * ns);
-        sos_status(dsp::sos_q15_init(f_, rows.data(), rows.size(), ns, coeffs_.data(), state_.data(), scratch.data()));
+        coeffs_.resize(dsp::kSosQ15Coeffs * ns);
+        state_.resize(dsp::sos_q15_state_size(ns));
+        sos_status(dsp::sos_q15_init(f_, rows.data(), rows.size(), ns, coeffs_.data(), state_.data()));
     }
     py::array_t<int16_t> process(const Rows<int16_t>& x) {
         size_t n;
@@ -198,8 +200,10 @@ public:
         check(dsp::sos_q15_process(f_, p, out.mutable_data(), n), "SOSQ15");
         return out;
     }
-    void reset() { dsp::sos_q15_reset(f_); }
-    uint32_t frac_bits() const { return f_.frac_bits; }
+    void reset(int16_t x0) { dsp::sos_q15_reset(f_, x0); }
+    // Per section: b0 b1 b2 a1 a2 shift; the output shift (for tests and inspection).
+    py::array_t<int32_t> coeffs() const { return py::array_t<int32_t>(coeffs_.size(), coeffs_.data()); }
+    uint32_t out_shift() const { return f_.out_shift; }
 
 private:
     std::vector<int32_t> coeffs_, state_;
@@ -362,13 +366,14 @@ void microlearn::bindings::bind_dsp(py::module_& parent) {
     py::class_<SOS>(m, "SOS")
         .def(py::init<const Rows<float>&>())
         .def("process", &SOS::process)
-        .def("reset", &SOS::reset)
+        .def("reset", &SOS::reset, py::arg("x0") = 0.0f)
         .def("state", &SOS::state);
     py::class_<SOSQ15>(m, "SOSQ15")
-        .def(py::init<const Rows<float>&>())
+        .def(py::init<const Rows<double>&>())
         .def("process", &SOSQ15::process)
-        .def("reset", &SOSQ15::reset)
-        .def("frac_bits", &SOSQ15::frac_bits);
+        .def("reset", &SOSQ15::reset, py::arg("x0") = 0)
+        .def("coeffs", &SOSQ15::coeffs)
+        .def("out_shift", &SOSQ15::out_shift);
     using FIR = FIRT<float, float>;
     using FIRQ15 = FIRT<int16_t, int16_t>;
     py::class_<FIR>(m, "FIR")

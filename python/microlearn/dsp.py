@@ -43,8 +43,13 @@ def _f32(a):
 def SOS(sos, q15=False):
     """Streaming IIR filter from second-order sections (scipy's ``sos``:
     rows [b0, b1, b2, a0, a1, a2]). ``process(x)`` returns the filtered block
-    and keeps the state for the next one; ``reset()`` clears it."""
-    return (_dsp.SOSQ15 if q15 else _dsp.SOS)(_f32(sos))
+    and keeps the state for the next one; ``reset()`` clears it and
+    ``reset(x0)`` starts in the steady state of a constant input x0, as
+    ``scipy.signal.sosfilt(sos, x, zi=sosfilt_zi(sos) * x0)`` (q15: x0 an
+    int16 value). q15 takes the coefficients in float64, exactly."""
+    if q15:
+        return _dsp.SOSQ15(np.ascontiguousarray(sos, dtype=np.float64))
+    return _dsp.SOS(_f32(sos))
 
 
 def FIR(taps, decimation=1, q15=False):

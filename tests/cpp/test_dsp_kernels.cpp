@@ -201,6 +201,27 @@ TEST(DspIir, FloatMatchesSosfiltAcrossBlocks) {
     EXPECT_EQ(y, y2);
 }
 
+// scipy.signal.butter(8, 0.035, output='sos'): b of the first section ~6e-11.
+const std::vector<double> kButter8Narrow = {
+    6.346567601987482e-11, 1.2693135203974965e-10, 6.346567601987482e-11, 1.0, -1.7947594902205297, 0.8056639754009535,
+    1.0, 2.0, 1.0, 1.0, -1.8217079226909931, 0.8327761394377415,
+    1.0, 2.0, 1.0, 1.0, -1.8736920559064603, 0.8850761145324988,
+    1.0, 2.0, 1.0, 1.0, -1.946256258246416, 0.9580811978224408,
+};
+
+// A q15 filter over caller buffers sized by the engine's own constants.
+struct Q15Filter {
+    std::vector<int32_t> coeffs, state;
+    dsp::SosQ15 f;
+    template <typename Real>
+    Status init(const std::vector<Real>& sos) {
+        const size_t ns = sos.size() / 6;
+        coeffs.assign(dsp::kSosQ15Coeffs * ns, 0);
+        state.assign(dsp::sos_q15_state_size(ns), 0);
+        return dsp::sos_q15_init(f, sos.data(), sos.size(), ns, coeffs.data(), state.data());
+    }
+};
+
 TEST(DspIir, Q15MatchesSosfilt) {
     std::mt19937 g(3);
     std::uniform_int_distribution<int> d(-16000, 16000);
@@ -208,16 +229,75 @@ TEST(DspIir, Q15MatchesSosfilt) {
     for (auto& v : x) v = int16_t(d(g));
     std::vector<double> xd(x.begin(), x.end());
     const auto ref = sosfilt_ref(kButter4, xd);
-    std::vector<float> sos(kButter4.begin(), kButter4.end()), scratch(10);
-    std::vector<int32_t> coeffs(10);
-    std::vector<int32_t> state(8);
     std::vector<int16_t> y(x.size());
-    dsp::SosQ15 f;
-    ASSERT_EQ(dsp::sos_q15_init(f, sos.data(), sos.size(), 2, coeffs.data(), state.data(), scratch.data()), Status::ok);
-    EXPECT_EQ(f.frac_bits, 29u);
-    ASSERT_EQ(dsp::sos_q15_process(f, x.data(), y.data(), 300), Status::ok);
-    ASSERT_EQ(dsp::sos_q15_process(f, x.data() + 300, y.data() + 300, 700), Status::ok);
-    for (size_t i = 0; i < y.size(); ++i) EXPECT_NEAR(y[i], ref[i], 1.0) << i;
+    Q15Filter q;
+    ASSERT_EQ(q.init(kButter4), Status::ok);
+    ASSERT_EQ(dsp::sos_q15_process(q.f, x.data(), y.data(), 300), Status::ok);
+    ASSERT_EQ(dsp::sos_q15_process(q.f, x.data() + 300, y.data() + 300, 700), Status::ok);
+    for (size_t i = 0; i < y.size(); ++i) EXPECT_NEAR(y[i], std::round(ref[i]), 1.0) << i;
+    // float32 rows take the same path (rounded coefficients, so a looser bound).
+    const std::vector<float> rows(kButter4.begin(), kButter4.end());
+    Q15Filter qf;
+    ASSERT_EQ(qf.init(rows), Status::ok);
+    ASSERT_EQ(dsp::sos_q15_process(qf.f, x.data(), y.data(), x.size()), Status::ok);
+    for (size_t i = 0; i < y.size(); ++i) EXPECT_NEAR(y[i], std::round(ref[i]), 2.0) << i;
+}
+
+// The b of narrow designs (6e-11 here) used to round to 0 in one shared Q
+// format: butter(8, 0.035) gave all zeros for a 16000 DC input.
+TEST(DspIir, Q15NarrowDesignKeepsItsGain) {
+    std::vector<int16_t> x(3000, 16000), y(x.size());
+    std::vector<double> xd(x.begin(), x.end());
+    const auto ref = sosfilt_ref(kButter8Narrow, xd);
+    Q15Filter q;
+    ASSERT_EQ(q.init(kButter8Narrow), Status::ok);
+    ASSERT_EQ(dsp::sos_q15_process(q.f, x.data(), y.data(), x.size()), Status::ok);
+    for (size_t i = 0; i < y.size(); ++i) EXPECT_NEAR(y[i], std::round(ref[i]), 2.0) << i;
+    EXPECT_EQ(y.back(), 16000);
+}
+
+// reset(x0) starts in the steady state of a constant input: the output of
+// that input is constant from the first sample (scipy's sosfilt_zi * x0).
+TEST(DspIir, ResetToSteadyState) {
+    Q15Filter q;
+    ASSERT_EQ(q.init(kButter8Narrow), Status::ok);
+    dsp::sos_q15_reset(q.f, -12345);
+    std::vector<int16_t> x(500, -12345), y(x.size());
+    ASSERT_EQ(dsp::sos_q15_process(q.f, x.data(), y.data(), x.size()), Status::ok);
+    for (auto v : y) EXPECT_NEAR(v, -12345, 1);
+    std::vector<float> rows(kButter4.begin(), kButter4.end()), coeffs(10), state(4), xf(200, 0.75f), yf(200);
+    dsp::Sos f;
+    ASSERT_EQ(dsp::sos_init(f, rows.data(), rows.size(), 2, coeffs.data(), state.data()), Status::ok);
+    dsp::sos_reset(f, 0.75f);
+    ASSERT_EQ(dsp::sos_process(f, xf.data(), yf.data(), xf.size()), Status::ok);
+    for (auto v : yf) EXPECT_NEAR(v, 0.75, 1e-5);
+}
+
+TEST(DspIir, Q15RefusesWhatItCannotRepresent) {
+    Q15Filter q;
+    // Unstable (a pole outside the unit circle), then a pole 1e-6 from z = 1.
+    EXPECT_EQ(q.init(std::vector<double>{1, 0, 0, 1, -2.1, 1.2}), Status::out_of_range);
+    EXPECT_EQ(q.init(std::vector<double>{1, 0, 0, 1, -0.999999, 0}), Status::out_of_range);
+    EXPECT_EQ(q.init(std::vector<double>{1, 0, 0, 0, 0, 0}), Status::bad_parameter);
+    EXPECT_EQ(q.init(std::vector<double>{1, 0, 0, 1, NAN, 0}), Status::bad_parameter);
+    EXPECT_EQ(q.init(std::vector<double>{1, 0, 0, 1, -0.5, 0}), Status::ok);
+}
+
+// Empty blocks are no-ops, whatever the pointers.
+TEST(DspIir, EmptyBlocksDoNothing) {
+    Q15Filter q;
+    ASSERT_EQ(q.init(kButter4), Status::ok);
+    EXPECT_EQ(dsp::sos_q15_process(q.f, nullptr, nullptr, 0), Status::ok);
+    std::vector<float> rows(kButter4.begin(), kButter4.end()), coeffs(10), state(4), taps(3), delay(6);
+    dsp::Sos f;
+    ASSERT_EQ(dsp::sos_init(f, rows.data(), rows.size(), 2, coeffs.data(), state.data()), Status::ok);
+    EXPECT_EQ(dsp::sos_process(f, nullptr, nullptr, 0), Status::ok);
+    const float h[3] = {0.25f, 0.5f, 0.25f};
+    dsp::Fir fir;
+    ASSERT_EQ(dsp::fir_init(fir, h, 3, 2, taps.data(), delay.data()), Status::ok);
+    size_t n_y = 7;
+    EXPECT_EQ(dsp::fir_process(fir, static_cast<const float*>(nullptr), 0, static_cast<float*>(nullptr), 0, n_y), Status::ok);
+    EXPECT_EQ(n_y, 0u);
 }
 
 TEST(DspIir, RejectsBadCoefficients) {

@@ -54,11 +54,15 @@ for name in ("sos", "sos3"):
     a, b = array.array("f", xf[:300]), array.array("f", xf[300:1000])
     s.process(a); s.process(b)
     save(name + "_f", a + b)
-    sq = dsp.SOS(load(name + ".bin", "f"), q15=True)
+    s.reset(0.5)  # steady state of a constant 0.5
+    a = array.array("f", xf[:300]); s.process(a); save(name + "_fzi", a)
+    sq = dsp.SOS(load(name + "_d.bin", "d"), q15=True)  # float64: scipy's coefficients exactly
     a, b = array.array("h", xh[:300]), array.array("h", xh[300:1000])
     oa, ob = zeros("h", 300), zeros("h", 700)
-    sq.process(a, oa); sq.process(b, ob)
+    sq.process(a, oa); sq.process(array.array("h"), array.array("h")); sq.process(b, ob)
     save(name + "_q", oa + ob)
+    sq.reset(xh[0])
+    a = array.array("h", xh[:300]); sq.process(a); save(name + "_qzi", a)
 for dec in (1, 3):
     fir = dsp.FIR(load("taps.bin", "f"), decimation=dec)
     out = zeros("f", 1000)
@@ -103,8 +107,12 @@ def host_results():
     for name, sos in (("sos", SOS), ("sos3", SOS3)):
         s = dsp.SOS(sos)
         r[name + "_f"] = np.concatenate([s.process(xf[:300]), s.process(xf[300:1000])])
+        s.reset(0.5)
+        r[name + "_fzi"] = s.process(xf[:300])
         s = dsp.SOS(sos, q15=True)
         r[name + "_q"] = np.concatenate([s.process(xh[:300]), s.process(xh[300:1000])])
+        s.reset(int(xh[0]))
+        r[name + "_qzi"] = s.process(xh[:300])
     for dec in (1, 3):
         f = dsp.FIR(TAPS, dec)
         r[f"fir{dec}"] = np.concatenate([f.process(xf[:100]), f.process(xf[100:1000])])
@@ -120,6 +128,7 @@ def test_device_matches_host(target):
     script = SCRIPT.replace("RFFT_SIZES", repr(RFFT_SIZES)).replace("FFT_SIZES", repr(FFT_SIZES))
     files = {"xf.bin": xf.tobytes(), "xh.bin": xh.tobytes(),
              "sos.bin": SOS.astype(np.float32).tobytes(), "sos3.bin": SOS3.astype(np.float32).tobytes(),
+             "sos_d.bin": SOS.astype("<f8").tobytes(), "sos3_d.bin": SOS3.astype("<f8").tobytes(),
              "taps.bin": TAPS.astype(np.float32).tobytes()}
     res = run(target, script, files=files, fetch=[k + ".bin" for k in want])
     assert res.returncode == 0, res.output
@@ -202,6 +211,33 @@ expect(ValueError, "[-1, 1)", dsp.FIR, [1.5, 0.1], 1, True)
 expect(ValueError, "decimation", dsp.FIR, [0.5], 0)
 expect(ValueError, "out must hold at least 5", dsp.FIR([0.5], 2).process, array.array("f", [0] * 10), array.array("f", [0] * 4))
 expect(ValueError, "n_out", dsp.DCT, 10, 11)
+# Sizes wider than a machine word are refused, not truncated (2**32 + 8 is 8
+# in 32 bits, 2**64 + 8 in 64).
+BIG = 2 ** 64 + 8
+expect(ValueError, "n out of range", dsp.RFFT, BIG)
+expect(ValueError, "n out of range", dsp.RFFT, 2 ** 32 + 8)  # RFFT(8) on 32-bit boards, once
+expect(ValueError, "n out of range", dsp.FFTQ15, -8)
+expect(ValueError, "n_sections out of range", dsp.SOS, [[1, 0, 0, 1, 0, 0]], BIG)
+expect(ValueError, "decimation out of range", dsp.FIR, [0.5], BIG)
+expect(ValueError, "n out of range", dsp.FIR([0.5], 2).outputs, BIG)
+expect(ValueError, "n out of range", dsp.DCT, BIG + 32, 13)
+expect(ValueError, "n_out out of range", dsp.DCT, 40, BIG + 13)
+expect(ValueError, "n_fft out of range", dsp.Spectrogram, BIG + 504)
+expect(ValueError, "hop out of range", dsp.Spectrogram, 512, BIG)
+expect(ValueError, "n_mels out of range", dsp.Spectrogram, 512, 256, "hann", "mel", 16000, BIG)
+expect(ValueError, "n_mfcc out of range", dsp.Spectrogram, 512, 256, "hann", "mfcc", 16000, 40, 0.0, None, False, "slaney", BIG)
+expect(ValueError, "n out of range", dsp.Spectrogram(512).frames, BIG)
+expect(ValueError, "n_samples out of range", dsp.Features, BIG + 120, 3, ["mean"])
+expect(ValueError, "n_axes out of range", dsp.Features, 128, BIG + 3, ["mean"])
+# The engine's limits, with the engine's word.
+expect(ValueError, "n_samples <= 65535", dsp.Features, 70000, 3, ["mean"])
+expect(ValueError, "n_axes <= 64", dsp.Features, 128, 65, ["mean"])
+expect(ValueError, "n_mfcc <= n_mels <= 512", dsp.Spectrogram, 512, 256, "hann", "mel", 16000, 513)
+expect(ValueError, "power of two", dsp.Spectrogram, 500)
+expect(ValueError, "n_out <= n <= 4096", dsp.DCT, 5000, 13)
+expect(ValueError, "x0 must be a q15 value", dsp.SOS([[1, 0, 0, 1, 0, 0]], q15=True).reset, 40000)
+expect(ValueError, "x0 must be a q15 value", dsp.SOS([[1, 0, 0, 1, 0, 0]], q15=True).reset, BIG)
+expect(ValueError, "q15 needs stable sections", dsp.SOS, [[1, 0, 0, 1, -2.1, 1.2]], None, True)
 """
 
 
@@ -209,7 +245,7 @@ def test_errors_are_clear(target):
     res = run(target, ERROR_SCRIPT)
     assert res.returncode == 0, res.output
     assert "WRONG" not in res.output, res.output
-    assert res.output.count("ok ") == 16, res.output
+    assert res.output.count("ok ") == 39, res.output
 
 
 FRAMES_SCRIPT = """

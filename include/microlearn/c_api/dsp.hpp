@@ -136,25 +136,30 @@ int ml_sos_process(ml_sos_t* f, const float* x, float* y, size_t n) {
     ML_DSP_NULL_CHECK(f);
     return c_api::dsp_code(dsp::sos_process(c_api::dsp_handle<dsp::Sos>(f), x, y, n));
 }
-void ml_sos_reset(ml_sos_t* f) {
+void ml_sos_reset(ml_sos_t* f, float x0) {
     using namespace microlearn;
-    if (f != nullptr && c_api::dsp_handle<dsp::Sos>(f).state != nullptr) dsp::sos_reset(c_api::dsp_handle<dsp::Sos>(f));
+    if (f != nullptr && c_api::dsp_handle<dsp::Sos>(f).state != nullptr) dsp::sos_reset(c_api::dsp_handle<dsp::Sos>(f), x0);
 }
-int ml_sos_q15_init(ml_sos_t* f, const float* sos, size_t n_sos, size_t n_sections, int32_t* coeffs,
-                    int32_t* state, float* scratch) {
+int ml_sos_q15_init(ml_sos_t* f, const float* sos, size_t n_sos, size_t n_sections, int32_t* coeffs, int32_t* state) {
     using namespace microlearn;
     ML_DSP_NULL_CHECK(f);
-    ML_DSP_NULL_CHECK(scratch);
-    return c_api::dsp_code(dsp::sos_q15_init(c_api::dsp_handle<dsp::SosQ15>(f), sos, n_sos, n_sections, coeffs, state, scratch));
+    return c_api::dsp_code(dsp::sos_q15_init(c_api::dsp_handle<dsp::SosQ15>(f), sos, n_sos, n_sections, coeffs, state));
+}
+int ml_sos_q15_init_f64(ml_sos_t* f, const double* sos, size_t n_sos, size_t n_sections, int32_t* coeffs,
+                        int32_t* state) {
+    using namespace microlearn;
+    ML_DSP_NULL_CHECK(f);
+    return c_api::dsp_code(dsp::sos_q15_init(c_api::dsp_handle<dsp::SosQ15>(f), sos, n_sos, n_sections, coeffs, state));
 }
 int ml_sos_q15_process(ml_sos_t* f, const int16_t* x, int16_t* y, size_t n) {
     using namespace microlearn;
     ML_DSP_NULL_CHECK(f);
     return c_api::dsp_code(dsp::sos_q15_process(c_api::dsp_handle<dsp::SosQ15>(f), x, y, n));
 }
-void ml_sos_q15_reset(ml_sos_t* f) {
+void ml_sos_q15_reset(ml_sos_t* f, int16_t x0) {
     using namespace microlearn;
-    if (f != nullptr && c_api::dsp_handle<dsp::SosQ15>(f).state != nullptr) dsp::sos_q15_reset(c_api::dsp_handle<dsp::SosQ15>(f));
+    if (f != nullptr && c_api::dsp_handle<dsp::SosQ15>(f).state != nullptr)
+        dsp::sos_q15_reset(c_api::dsp_handle<dsp::SosQ15>(f), x0);
 }
 
 int ml_fir_init(ml_fir_t* f, const float* h, size_t n_taps, size_t decimation, float* taps, float* delay) {
@@ -195,6 +200,7 @@ void ml_fir_q15_reset(ml_fir_t* f) {
     if (f != nullptr && c_api::dsp_handle<dsp::FirQ15>(f).n_taps != 0) dsp::fir_reset(c_api::dsp_handle<dsp::FirQ15>(f));
 }
 
+size_t ml_dct_table_size(size_t n, size_t n_out) { return microlearn::dsp::dct_table_size(n, n_out); }
 int ml_dct_init(ml_dct_t* d, size_t n, size_t n_out, int ortho, float* table, size_t n_table) {
     using namespace microlearn;
     ML_DSP_NULL_CHECK(d);
@@ -241,7 +247,7 @@ void ml_spectrogram_reset(ml_spectrogram_t* s) {
 
 size_t ml_features_memory_size(uint32_t n_samples, const float* spec, size_t n_spec) {
     using namespace microlearn;
-    if (spec == nullptr) return 0;
+    if (spec == nullptr || n_samples > 65535) return 0;  // features_init refuses more samples
     // Only the kinds matter for the size.
     bool sort = false, fft = false;
     for (size_t i = 0; i < n_spec; ++i) {

@@ -16,12 +16,15 @@ struct Dct {
     const float* table = nullptr;  // n_out rows of n
 };
 
-inline size_t dct_table_size(size_t n, size_t n_out) { return n * n_out; }
+inline bool dct_size_ok(size_t n, size_t n_out) { return n >= 1 && n <= 4096 && n_out >= 1 && n_out <= n; }
+
+// Table floats for n inputs and n_out outputs; 0 when 1 <= n_out <= n <= 4096 fails.
+inline size_t dct_table_size(size_t n, size_t n_out) { return dct_size_ok(n, n_out) ? n * n_out : 0; }
 
 inline Status dct_init(Dct& d, size_t n, size_t n_out, bool ortho, float* table, size_t table_size) {
     d = Dct{};
+    if (!dct_size_ok(n, n_out)) return Status::bad_parameter;
     if (table == nullptr) return Status::bad_argument;
-    if (n == 0 || n_out == 0 || n_out > n || n > 65536) return Status::bad_parameter;
     if (table_size < dct_table_size(n, n_out)) return Status::size_mismatch;
     const uint32_t nn = static_cast<uint32_t>(n), four_n = 4 * nn;
     const float nf = static_cast<float>(nn);

@@ -44,7 +44,8 @@ struct RfftQ15 {
 };
 
 // Floats (or int16) the twiddle table of a size-n transform needs.
-inline size_t fft_twiddle_size(size_t n) { return n; }
+// Twiddle table entries for size n; 0 when n is not a supported size.
+inline size_t fft_twiddle_size(size_t n) { return is_fft_size(n) ? n : 0; }
 
 namespace detail {
 
@@ -170,8 +171,8 @@ inline void cfft_q15(int16_t* d, uint32_t m, const int16_t* tw, uint32_t stride,
 }
 
 inline Status init_table(uint32_t& n_out, size_t n, size_t tw_size, const void* tw) {
-    if (tw == nullptr) return Status::bad_argument;
     if (!is_fft_size(n)) return Status::bad_parameter;
+    if (tw == nullptr) return Status::bad_argument;
     if (tw_size < fft_twiddle_size(n)) return Status::size_mismatch;
     n_out = static_cast<uint32_t>(n);
     return Status::ok;

@@ -56,9 +56,9 @@ template <typename T, typename Tap>
 inline Status fir_setup(FirT<T, Tap>& f, const float* h, size_t n_taps, size_t decimation, Tap* taps,
                         T* delay) {
     f = FirT<T, Tap>{};
-    if (h == nullptr || taps == nullptr || delay == nullptr) return Status::bad_argument;
     if (n_taps == 0 || n_taps > 0x7fffffffu || decimation == 0 || decimation > 0xffffu)
         return Status::bad_parameter;
+    if (h == nullptr || taps == nullptr || delay == nullptr) return Status::bad_argument;
     f.n_taps = static_cast<uint32_t>(n_taps);
     f.decimation = static_cast<uint32_t>(decimation);
     f.taps = taps;
@@ -108,12 +108,12 @@ inline Status fir_q15_init(FirQ15& f, const float* h, size_t n_taps, size_t deci
 }
 
 // Filters n samples of x into y (capacity n_y_cap); n_y gets the number of
-// outputs written, fir_outputs(f, n). Fails before consuming anything if y
-// is too small.
+// outputs written, fir_outputs(f, n); n = 0 does nothing. Fails before
+// consuming anything if y is too small.
 template <typename T, typename Tap>
 inline Status fir_process(FirT<T, Tap>& f, const T* x, size_t n, T* y, size_t n_y_cap, size_t& n_y) {
     n_y = 0;
-    if (f.n_taps == 0 || x == nullptr || (y == nullptr && n_y_cap != 0)) return Status::bad_argument;
+    if (f.n_taps == 0 || (x == nullptr && n != 0) || (y == nullptr && n_y_cap != 0)) return Status::bad_argument;
     if (fir_outputs(f, n) > n_y_cap) return Status::size_mismatch;
     const uint32_t nt = f.n_taps;
     uint32_t pos = f.pos, phase = f.phase;

@@ -1,23 +1,40 @@
 // IIR filters as cascades of second-order sections, in scipy's `sos` layout:
 // one row [b0, b1, b2, a0, a1, a2] per section, as
 // scipy.signal.butter(..., output='sos') gives. Streaming: the state carries
-// across calls until reset.
+// across calls until reset; sos_reset(f, x0) starts the filter in the steady
+// state of a constant input x0 (scipy: sosfilt(sos, x, zi=sosfilt_zi(sos) * x0)).
 //
 //   float coeffs[5 * n_sections], state[2 * n_sections];   // caller-owned
 //   dsp::Sos f; dsp::sos_init(f, sos, 6 * n_sections, n_sections, coeffs, state);
-//   dsp::sos_process(f, x, y, n);      // y may be x (in place)
+//   dsp::sos_process(f, x, y, n);      // y may be x (in place); n may be 0
 //
 // float32: transposed direct form II (two state values per section),
 // coefficients normalized by a0 at init.
 //
-// q15: direct form I, q15 in and out. The normalized coefficients are int32
-// with F fractional bits, F as large as lets the largest |coefficient| fit
-// (F = 31 - ceil(log2 max|c|), at most 30), so even the tiny b of a narrow
-// low-pass keep their precision. The signal between sections and the state
-// (x[n-1], x[n-2], y[n-1], y[n-2] per section) are int32 in Q8.23: 8 more
-// fraction bits than q15, and headroom to +-256 before saturating. Each
-// section sums its five products in 64 bits; only the final output is
-// rounded and saturated to q15.
+// q15: direct form I, q15 in and out, integer arithmetic only. Every signal
+// between sections is an int32 with its own binary point E_s (value =
+// int * 2^-E_s), chosen at init from the peak gain of sections 1..s (the
+// largest |H| over a frequency grid and the sections' resonances) so that
+// it keeps 3 bits of headroom: intermediate signals keep ~28 significant
+// bits whether scipy's pairing puts a gain of 1e-11 or 1e+11 in a section.
+// a1, a2 are Q30; the b of each section are stored with 30 significant bits
+// and their own binary point, folded with the change of signal format into
+// one right shift per section:
+//   y_s = (((b0 x + b1 x1 + b2 x2) >> shift_s) + 2^26 - ((a1 y1 + a2 y2) >> 3)) >> 27
+// (64-bit sums; the b part is Q27 after its shift, so a section may gain up
+// to 16x in its b alone). The input enters as Q28 (q15 * 2^13). Each
+// section feeds the part of its sum that rounding dropped into its next
+// sum (first-order error feedback, +-1 z^-1 by the side of its poles): the
+// rounding noise gets a zero at DC (or Nyquist) where narrow sections
+// amplify it most, and the dead band of plain rounding (a DC error of up
+// to 0.5 / (1 + a1 + a2) units, 6 LSB for cheby2(2, 40, 0.01)) goes away.
+// Section s's last two inputs are section s-1's last two outputs, so the
+// state is 2 (n_sections + 1) + n_sections int32 (the last: the residues).
+// Only the final output is rounded and saturated to q15. Refused
+// (out_of_range): unstable sections and poles within 2^-16 of z = +-1
+// (q15 needs |a2| < 1 and |a1| + 2^-16 <= 1 + a2: nearer, Q30's rounding
+// moves the DC gain by more than 2 LSB), gains above 2^28, and the rare designs (band-stops with far-apart passbands) whose passband would
+// fall more than 17 bits below the peak of a signal between sections.
 #pragma once
 #include "common.hpp"
 
@@ -32,10 +49,16 @@ struct Sos {
 
 struct SosQ15 {
     uint32_t n_sections = 0;
-    uint32_t frac_bits = 0;
-    const int32_t* coeffs = nullptr;  // b0 b1 b2 a1 a2 per section, Q(frac_bits)
-    int32_t* state = nullptr;         // x1 x2 y1 y2 per section, Q8.23
+    uint32_t out_shift = 0;           // binary point of the last signal, minus 15
+    const int32_t* coeffs = nullptr;  // b0 b1 b2 a1 a2 shift per section
+    int32_t* state = nullptr;         // sos_q15_state_size(n_sections): see below
 };
+
+// int32 per section of SosQ15::coeffs, and of its state.
+constexpr size_t kSosQ15Coeffs = 6;
+// State: the last two inputs of each section, the last two outputs, then
+// each section's rounding residue.
+inline size_t sos_q15_state_size(size_t n_sections) { return 3 * n_sections + 2; }
 
 namespace detail {
 
@@ -60,6 +83,198 @@ inline Status normalize_sos(const float* sos, size_t n_sos, size_t n_sections, f
     return Status::ok;
 }
 
+// ---- exact coefficient conversion for q15 (no float arithmetic, no libm,
+// no division helper: float64 coefficients keep their precision on chips
+// without a double-precision unit) -----------------------------------------
+
+// A value m * 2^e; |m| < 2^34 after a quotient, 0 for zero.
+struct Scaled {
+    int64_t m = 0;
+    int e = 0;
+};
+
+// |m| rounded to at most 31 significant bits (m * 2^e unchanged but for rounding).
+inline Scaled narrow31(uint64_t mag, int e, bool neg) {
+    while (mag >= (uint64_t(1) << 31)) {
+        mag = (mag + 1) >> 1;
+        ++e;
+    }
+    Scaled s;
+    s.m = neg ? -static_cast<int64_t>(mag) : static_cast<int64_t>(mag);
+    s.e = e;
+    return s;
+}
+
+// A finite float or double, split from its bits; false for inf and NaN.
+inline bool split(float v, Scaled& out) {
+    const uint32_t b = math::to_bits(v);
+    const int ex = static_cast<int>((b >> 23) & 0xffu);
+    if (ex == 0xff) return false;
+    const uint64_t frac = b & 0x7fffffu;
+    out = narrow31(ex ? frac | 0x800000u : frac, (ex ? ex : 1) - 150, (b >> 31) != 0);
+    return true;
+}
+
+inline bool split(double v, Scaled& out) {
+    uint64_t b;
+    __builtin_memcpy(&b, &v, sizeof b);
+    const int ex = static_cast<int>((b >> 52) & 0x7ffu);
+    if (ex == 0x7ff) return false;
+    const uint64_t frac = b & ((uint64_t(1) << 52) - 1);
+    out = narrow31(ex ? frac | (uint64_t(1) << 52) : frac, (ex ? ex : 1) - 1075, (b >> 63) != 0);
+    return true;
+}
+
+// a / b for b != 0 (|a|, |b| < 2^31), by shift and subtract: 31+ significant bits.
+inline uint64_t udiv64(uint64_t a, uint64_t b) {
+    uint64_t q = 0, r = 0;
+    for (int i = 63; i >= 0; --i) {
+        r = (r << 1) | ((a >> i) & 1u);
+        if (r >= b) {
+            r -= b;
+            q |= uint64_t(1) << i;
+        }
+    }
+    return q;
+}
+
+inline Scaled scaled_quotient(Scaled a, Scaled b) {
+    const bool neg = (a.m < 0) != (b.m < 0);
+    const uint64_t am = static_cast<uint64_t>(a.m < 0 ? -a.m : a.m), bm = static_cast<uint64_t>(b.m < 0 ? -b.m : b.m);
+    Scaled q;
+    if (am == 0) return q;
+    const uint64_t mag = udiv64(am << 32, bm);
+    q.m = neg ? -static_cast<int64_t>(mag) : static_cast<int64_t>(mag);
+    q.e = a.e - b.e - 32;
+    return q;
+}
+
+// floor(log2 |v|) for v != 0.
+inline int scaled_log2(Scaled v) {
+    uint64_t mag = static_cast<uint64_t>(v.m < 0 ? -v.m : v.m);
+    int k = -1;
+    while (mag != 0) {
+        mag >>= 1;
+        ++k;
+    }
+    return k + v.e;
+}
+
+// round(v * 2^frac) as int64 (|result| must stay below 2^62: the callers
+// choose frac so).
+inline int64_t scaled_fixed(Scaled v, int frac) {
+    const int sh = v.e + frac;
+    if (sh >= 0) return v.m * (int64_t(1) << (sh > 30 ? 30 : sh));  // callers keep sh <= 30
+    if (sh < -40) return 0;
+    return (v.m + (int64_t(1) << (-sh - 1))) >> -sh;
+}
+
+inline int32_t saturate32(int64_t v) {
+    const int32_t lo = static_cast<int32_t>(v);
+    if (lo == v) return lo;
+    return v < 0 ? -0x7fffffff : 0x7fffffff;
+}
+
+// |B|^2 / |A|^2 of one section at a frequency with cos = c, sin^2 = s2:
+// |b0 + b1 z^-1 + b2 z^-2|^2 = (b0 - b2)^2 s2 + (b1 + (b0 + b2) c)^2,
+// a sum of squares (no cancellation near the unit circle).
+inline float section_gain2(const float* c5, float c, float s2) {
+    const float u = c5[0] - c5[2], v = c5[1] + (c5[0] + c5[2]) * c;
+    const float p = 1.0f - c5[4], q = c5[3] + (1.0f + c5[4]) * c;
+    return math::quotient(u * u * s2 + v * v, p * p * s2 + q * q);
+}
+
+// The float view of a q15 section's coefficients, b as if Q30.
+inline void q15_section_floats(const int32_t* c, float* out5) {
+    for (int k = 0; k < 5; ++k) out5[k] = static_cast<float>(c[k]) * math::pow2i(-30);
+}
+
+constexpr uint32_t kGainGrid = 32;
+
+// For frequency point p (p <= kGainGrid: p pi / kGainGrid; above: the
+// frequency where section p - kGainGrid - 1's |A| is smallest), calls
+// visit(s, key) with key = a monotonic int32 log2 key of |H of sections
+// 0..s|^2 (2^23 per octave), for each s until the product is 0. The running
+// product is kept as a mantissa in [1, 2) and an exponent: a narrow
+// design's partial products leave float's range. False if a gain is not
+// finite.
+template <typename Visit>
+inline bool q15_partials(const int32_t* coeffs, size_t ns, size_t p, Visit visit) {
+    float c5[5], c, s2;
+    if (p <= kGainGrid) {
+        float sn;
+        math::sincos_pi(static_cast<float>(p) * (1.0f / kGainGrid), sn, c);
+        s2 = sn * sn;
+    } else {
+        q15_section_floats(coeffs + kSosQ15Coeffs * (p - kGainGrid - 1), c5);
+        if (!(c5[4] > 0.0f)) return true;
+        c = math::quotient(-c5[3] * (1.0f + c5[4]), 4.0f * c5[4]);
+        if (!(c > -1.0f && c < 1.0f)) return true;
+        s2 = (1.0f - c) * (1.0f + c);
+    }
+    float m = 1.0f;
+    int e2 = 0;
+    for (size_t s = 0; s < ns; ++s) {
+        // b as if Q30 (|b| in [1/4, 1]); their true scale 2^(30 - frac_b)
+        // goes to the exponent, so a b of 1e-20 does not underflow.
+        const int32_t* r = coeffs + kSosQ15Coeffs * s;
+        q15_section_floats(r, c5);
+        m *= section_gain2(c5, c, s2);
+        if (!math::is_finite(m)) return false;
+        if (!(m >= math::pow2i(-126))) return true;  // a zero of H: 0 from here on
+        const uint32_t b = math::to_bits(m);
+        e2 += static_cast<int>(b >> 23) - 127 + 2 * (30 - r[5]);
+        m = math::from_bits((b & 0x7fffffu) | 0x3f800000u);
+        const int ek = e2 < -250 ? -250 : e2 > 250 ? 250 : e2;
+        visit(s, ek * (int32_t(1) << 23) + static_cast<int32_t>(b & 0x7fffffu));
+    }
+    return true;
+}
+
+// Into peak[s]: ceil(log2 of the peak |H|) of sections 0..s, the largest
+// over the grid and the sections' resonances. scratch: n_sections int32.
+// out_of_range if a gain is not finite, or if some signal between sections
+// would hold the final passband (|H| >= max |H| / 4) more than 17 bits below
+// its own peak (the rounding of that signal would then show at the output:
+// seen only in band-stop designs whose two passbands lie far apart).
+inline Status q15_peak_log2(const int32_t* coeffs, size_t ns, int32_t* peak, int32_t* scratch) {
+    constexpr int32_t kNone = -0x7fffffff;
+    const size_t n_points = kGainGrid + 1 + ns;
+    for (size_t s = 0; s < ns; ++s) {
+        peak[s] = kNone;
+        scratch[s] = 0x7fffffff;
+    }
+    int32_t top = kNone;  // of the whole cascade
+    for (size_t p = 0; p < n_points; ++p) {
+        const bool ok = q15_partials(coeffs, ns, p, [&](size_t s, int32_t key) {
+            if (key > peak[s]) peak[s] = key;
+            if (s + 1 == ns && key > top) top = key;
+        });
+        if (!ok) return Status::out_of_range;
+    }
+    // Lowest level of each signal over the passband.
+    for (size_t p = 0; p < n_points; ++p) {
+        size_t last = 0;
+        int32_t total = kNone;
+        q15_partials(coeffs, ns, p, [&](size_t s, int32_t key) {
+            last = s;
+            total = key;
+        });
+        if (last + 1 != ns || total < top - 4 * (int32_t(1) << 23)) continue;
+        q15_partials(coeffs, ns, p, [&](size_t s, int32_t key) {
+            if (key < scratch[s]) scratch[s] = key;
+        });
+    }
+    for (size_t s = 0; s < ns; ++s) {
+        if (peak[s] != kNone && scratch[s] != 0x7fffffff && peak[s] - scratch[s] > 34 * (int32_t(1) << 23))
+            return Status::out_of_range;
+        // |H|^2 < 2^(e + 1), so |H| < 2^ceil((e + 1) / 2) = 2^floor((e + 2) / 2).
+        const int e = peak[s] == kNone ? -250 : (peak[s] >> 23);
+        peak[s] = (e + 2 + 512) / 2 - 256;
+    }
+    return Status::ok;
+}
+
 }  // namespace detail
 
 // sos: 6 * n_sections floats (scipy layout). coeffs: 5 * n_sections floats,
@@ -77,15 +292,24 @@ inline Status sos_init(Sos& f, const float* sos, size_t n_sos, size_t n_sections
     return Status::ok;
 }
 
-inline void sos_reset(Sos& f) {
-    for (uint32_t i = 0; i < 2 * f.n_sections; ++i) f.state[i] = 0.0f;
+// Steady state of a constant input x0 (x0 = 0: all zero), as
+// scipy.signal.sosfilt_zi(sos) * x0: each section holds its DC response.
+inline void sos_reset(Sos& f, float x0 = 0.0f) {
+    float u = x0;
+    for (uint32_t s = 0; s < f.n_sections; ++s) {
+        const float* c = f.coeffs + 5 * s;
+        const float v = u == 0.0f ? 0.0f : math::quotient((c[0] + c[1] + c[2]) * u, 1.0f + c[3] + c[4]);
+        f.state[2 * s] = (c[1] + c[2]) * u - (c[3] + c[4]) * v;
+        f.state[2 * s + 1] = c[2] * u - c[4] * v;
+        u = v;
+    }
 }
 
 // y = sosfilt(sos, x) continuing from the stored state; y may be x.
 // Sections run two at a time (the intermediate signal stays in registers),
 // then a last single one when their number is odd.
 inline Status sos_process(Sos& f, const float* x, float* y, size_t n) {
-    if (f.n_sections == 0 || x == nullptr || y == nullptr) return Status::bad_argument;
+    if (f.n_sections == 0 || ((x == nullptr || y == nullptr) && n != 0)) return Status::bad_argument;
     const float* in = x;
     uint32_t s = 0;
     for (; s + 1 < f.n_sections; s += 2) {
@@ -127,65 +351,124 @@ inline Status sos_process(Sos& f, const float* x, float* y, size_t n) {
     return Status::ok;
 }
 
-// q15: coeffs is 5 * n_sections int32, state 4 * n_sections int32;
-// scratch_5n (5 * n_sections floats) is only used during init.
-inline Status sos_q15_init(SosQ15& f, const float* sos, size_t n_sos, size_t n_sections,
-                           int32_t* coeffs, int32_t* state, float* scratch_5n) {
+// q15 from float or double rows (double keeps scipy's coefficients exact:
+// narrow designs need more than float32's 24 bits). coeffs: kSosQ15Coeffs *
+// n_sections int32, state: sos_q15_state_size(n_sections) int32.
+template <typename Real>
+inline Status sos_q15_init(SosQ15& f, const Real* sos, size_t n_sos, size_t n_sections, int32_t* coeffs,
+                           int32_t* state) {
     f = SosQ15{};
-    if (coeffs == nullptr || state == nullptr) return Status::bad_argument;
-    const Status st = detail::normalize_sos(sos, n_sos, n_sections, scratch_5n);
-    if (st != Status::ok) return st;
-    float biggest = 0.0f;
-    for (size_t i = 0; i < 5 * n_sections; ++i) {
-        const float a = scratch_5n[i] < 0.0f ? -scratch_5n[i] : scratch_5n[i];
-        if (a > biggest) biggest = a;
+    if (sos == nullptr || coeffs == nullptr || state == nullptr) return Status::bad_argument;
+    if (n_sections == 0 || n_sections > 0xffffu) return Status::bad_parameter;
+    if (n_sos != 6 * n_sections) return Status::size_mismatch;
+    // 1. Exact normalization: a1, a2 in Q30, b with 30 significant bits and
+    // their binary point (kept in c[5] for now).
+    for (size_t s = 0; s < n_sections; ++s) {
+        detail::Scaled v[6];
+        for (int k = 0; k < 6; ++k)
+            if (!detail::split(sos[6 * s + k], v[k])) return Status::bad_parameter;
+        if (v[3].m == 0) return Status::bad_parameter;
+        const detail::Scaled a0 = v[3];
+        for (int k = 0; k < 6; ++k) v[k] = detail::scaled_quotient(v[k], a0);
+        int32_t* c = coeffs + kSosQ15Coeffs * s;
+        for (int k = 4; k < 6; ++k) {
+            if (v[k].m != 0 && detail::scaled_log2(v[k]) >= 1) return Status::out_of_range;  // |a| >= 2
+            c[k - 1] = static_cast<int32_t>(detail::scaled_fixed(v[k], 30));
+        }
+        // Stable (both poles inside the unit circle): |a2| < 1, |a1| < 1 + a2;
+        // and |A(+-1)| = 1 +- a1 + a2 >= 2^-16: closer poles to z = +-1 make
+        // the DC (Nyquist) gain more sensitive to Q30's rounding than 2 LSB.
+        const int64_t one = int64_t(1) << 30, a1 = c[3], a2 = c[4];
+        if (!(a2 < one && (a1 < 0 ? -a1 : a1) + (int64_t(1) << 14) <= one + a2)) return Status::out_of_range;
+        int top = -1000;
+        for (int k = 0; k < 3; ++k)
+            if (v[k].m != 0 && detail::scaled_log2(v[k]) > top) top = detail::scaled_log2(v[k]);
+        const int frac_b = top == -1000 ? 30 : 29 - top;  // max |b| * 2^frac_b in [2^29, 2^30]
+        for (int k = 0; k < 3; ++k) c[k] = static_cast<int32_t>(detail::scaled_fixed(v[k], frac_b));
+        c[5] = frac_b;
     }
-    // F: largest with biggest * 2^F < 2^31, capped at 30.
-    int frac = 30;
-    while (frac > 0 && biggest * math::pow2i(frac) >= 2147483520.0f) --frac;
-    if (biggest * math::pow2i(frac) >= 2147483520.0f) return Status::out_of_range;
-    const float scale = math::pow2i(frac);
-    for (size_t i = 0; i < 5 * n_sections; ++i) {
-        const float v = scratch_5n[i] * scale;
-        coeffs[i] = static_cast<int32_t>(v + (v >= 0.0f ? 0.5f : -0.5f));
+    // 2. Binary points of the signals from the peak gains of sections 0..s
+    // (kept in state[] for now), then each section's shift.
+    const Status gains = detail::q15_peak_log2(coeffs, n_sections, state, state + n_sections);
+    if (gains != Status::ok) return gains;
+    int e_prev = 28;  // the q15 input, times 2^13
+    for (size_t s = 0; s < n_sections; ++s) {
+        int32_t* c = coeffs + kSosQ15Coeffs * s;
+        const bool last = s + 1 == n_sections;
+        int e = 28 - state[s];  // 3 bits of headroom above the peak gain
+        if (e > 120) e = 120;
+        if (last && e > 46) e = 46;  // out_shift <= 31
+        if (last && e < 16) e = 16;  // gains above 2^12 only saturate the q15 output
+        int shift = c[5] - 27 - (e - e_prev);
+        if (shift < 0) {  // |b| >= 16 in the new format: fewer fraction bits out
+            e += shift;
+            shift = 0;
+        }
+        if (e < (last ? 16 : 0)) return Status::out_of_range;
+        if (shift > 62) {
+            for (int k = 0; k < 3; ++k)
+                c[k] = static_cast<int32_t>((static_cast<int64_t>(c[k]) + (int64_t(1) << (shift - 63))) >> (shift - 62));
+            shift = 62;
+        }
+        c[5] = c[3] > 0 ? ~shift : shift;  // poles nearer Nyquist: residue fed back negated
+        e_prev = e;
     }
     f.n_sections = static_cast<uint32_t>(n_sections);
-    f.frac_bits = static_cast<uint32_t>(frac);
+    f.out_shift = static_cast<uint32_t>(e_prev - 15);
     f.coeffs = coeffs;
     f.state = state;
-    for (size_t i = 0; i < 4 * n_sections; ++i) state[i] = 0;
+    for (size_t i = 0; i < sos_q15_state_size(n_sections); ++i) state[i] = 0;
     return Status::ok;
 }
 
-inline void sos_q15_reset(SosQ15& f) {
-    for (uint32_t i = 0; i < 4 * f.n_sections; ++i) f.state[i] = 0;
+// Steady state of a constant q15 input x0 (0: all zero): every section's
+// last inputs and outputs hold its DC response, computed in integers (the
+// fixed point of the recursion, to within one unit of its format).
+inline void sos_q15_reset(SosQ15& f, int16_t x0 = 0) {
+    const uint32_t ns = f.n_sections;
+    int32_t u = x0 * 8192;
+    for (uint32_t s = 0; s < ns; ++s) {
+        f.state[2 * s] = f.state[2 * s + 1] = u;
+        f.state[2 * ns + 2 + s] = 0;
+        const int32_t* c = f.coeffs + kSosQ15Coeffs * s;
+        const int shift = c[5] < 0 ? ~c[5] : c[5];
+        // v (2^30 + a1 + a2) = 8 (((b0 + b1 + b2) u) >> shift)
+        const int64_t num = (((int64_t(c[0]) + c[1] + c[2]) * u) >> shift) * 8;
+        const uint64_t den = (uint64_t(1) << 30) + static_cast<uint64_t>(int64_t(c[3]) + c[4]);
+        const uint64_t mag = static_cast<uint64_t>(num < 0 ? -num : num);
+        const uint64_t q = detail::udiv64(mag + den / 2, den);
+        u = detail::saturate32(q > 0x7fffffffu ? 0x7fffffff : (num < 0 ? -static_cast<int64_t>(q) : static_cast<int64_t>(q)));
+    }
+    f.state[2 * ns] = f.state[2 * ns + 1] = u;
 }
 
 inline Status sos_q15_process(SosQ15& f, const int16_t* x, int16_t* y, size_t n) {
-    if (f.n_sections == 0 || x == nullptr || y == nullptr) return Status::bad_argument;
-    const uint32_t frac = f.frac_bits, ns = f.n_sections;
-    const int64_t half = frac > 0 ? (int64_t(1) << (frac - 1)) : 0;
-    const int64_t lim = 0x7fffffff;
+    if (f.n_sections == 0 || ((x == nullptr || y == nullptr) && n != 0)) return Status::bad_argument;
+    const uint32_t ns = f.n_sections, out_shift = f.out_shift;
+    int32_t* const residues = f.state + 2 * ns + 2;
     for (size_t i = 0; i < n; ++i) {
-        int32_t v = static_cast<int32_t>(x[i]) * 256;  // q15 to Q8.23
-        for (uint32_t s = 0; s < ns; ++s) {
-            const int32_t* c = f.coeffs + 5 * s;
-            int32_t* st = f.state + 4 * s;
-            int64_t acc = half;
-            acc += static_cast<int64_t>(c[0]) * v;
-            acc += static_cast<int64_t>(c[1]) * st[0];
-            acc += static_cast<int64_t>(c[2]) * st[1];
-            acc -= static_cast<int64_t>(c[3]) * st[2];
-            acc -= static_cast<int64_t>(c[4]) * st[3];
-            acc >>= frac;
-            const int32_t o = static_cast<int32_t>(acc > lim ? lim : acc < -lim ? -lim : acc);
+        int32_t v = x[i] * 8192;  // q15 to Q28
+        int32_t* st = f.state;
+        const int32_t* c = f.coeffs;
+        for (uint32_t s = 0; s < ns; ++s, st += 2, c += kSosQ15Coeffs) {
+            const int32_t neg = c[5] >> 31, shift = c[5] ^ neg;  // c[5] = shift or ~shift
+            // Sums wrap (uint64) rather than overflow: only saturated
+            // signals, never the headroom the formats keep, come near 2^63.
+            const int64_t b = static_cast<int64_t>(static_cast<uint64_t>(static_cast<int64_t>(c[0]) * v) +
+                                                   static_cast<uint64_t>(static_cast<int64_t>(c[1]) * st[0]) +
+                                                   static_cast<uint64_t>(static_cast<int64_t>(c[2]) * st[1]));
+            const int64_t a = static_cast<int64_t>(c[3]) * st[2] + static_cast<int64_t>(c[4]) * st[3];
+            const int32_t r = (residues[s] ^ neg) - neg;
+            const int64_t acc = static_cast<int64_t>(static_cast<uint64_t>(b >> shift) + static_cast<uint64_t>(int64_t(r)) +
+                                                     (uint64_t(1) << 26) - static_cast<uint64_t>(a >> 3));
             st[1] = st[0];
             st[0] = v;
-            st[3] = st[2];
-            st[2] = o;
-            v = o;
+            v = detail::saturate32(acc >> 27);
+            residues[s] = static_cast<int32_t>(acc & 0x7ffffff) - (1 << 26);
         }
-        y[i] = saturate16((v + 128) >> 8);
+        st[1] = st[0];
+        st[0] = v;
+        y[i] = saturate16(((v >> (out_shift - 1)) + 1) >> 1);
     }
     return Status::ok;
 }

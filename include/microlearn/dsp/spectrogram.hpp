@@ -186,8 +186,20 @@ inline uint32_t spectrogram_frame_size(const SpectrogramConfig& c) {
     return c.n_mels;
 }
 
-// Floats of caller memory spectrogram_init needs for this configuration.
+// The sizes spectrogram_init accepts: n_fft a power of two from 8 to 4096,
+// 1 <= hop <= n_fft, a known output, 1 <= n_mels <= 512 for mel outputs,
+// 1 <= n_mfcc <= n_mels for mfcc. (Frequencies are checked by init.)
+inline bool spectrogram_config_ok(const SpectrogramConfig& c) {
+    if (!is_fft_size(c.n_fft) || c.hop == 0 || c.hop > c.n_fft) return false;
+    if (static_cast<uint32_t>(c.output) > static_cast<uint32_t>(SpecOutput::mfcc)) return false;
+    if (c.output >= SpecOutput::mel && (c.n_mels == 0 || c.n_mels > 512)) return false;
+    return c.output != SpecOutput::mfcc || (c.n_mfcc != 0 && c.n_mfcc <= c.n_mels);
+}
+
+// Floats of caller memory spectrogram_init needs for this configuration;
+// 0 when spectrogram_config_ok(c) fails.
 inline size_t spectrogram_memory_size(const SpectrogramConfig& c) {
+    if (!spectrogram_config_ok(c)) return 0;
     const size_t n = c.n_fft, bins = n / 2 + 1;
     size_t total = n /* twiddles */ + n /* window */ + n /* frame */ + (n + 2) /* work */;
     if (c.output == SpecOutput::mel || c.output == SpecOutput::log_mel || c.output == SpecOutput::mfcc) {
@@ -199,17 +211,17 @@ inline size_t spectrogram_memory_size(const SpectrogramConfig& c) {
 }
 
 inline void spectrogram_reset(Spectrogram& s) {
+    if (s.frame == nullptr) return;  // not initialized
     for (uint32_t i = 0; i < s.c.n_fft; ++i) s.frame[i] = 0.0f;
     s.fill = s.c.center ? s.c.n_fft / 2 : 0;
 }
 
-inline Status spectrogram_init(Spectrogram& s, const SpectrogramConfig& c, float* mem, size_t mem_size) {
-    s = Spectrogram{};
+namespace detail {
+
+inline Status spectrogram_setup(Spectrogram& s, const SpectrogramConfig& c, float* mem, size_t mem_size) {
+    if (!spectrogram_config_ok(c)) return Status::bad_parameter;
     if (mem == nullptr) return Status::bad_argument;
-    if (!is_fft_size(c.n_fft) || c.hop == 0 || c.hop > c.n_fft) return Status::bad_parameter;
-    if (static_cast<uint32_t>(c.output) > static_cast<uint32_t>(SpecOutput::mfcc)) return Status::bad_parameter;
-    const bool wants_mel = c.output == SpecOutput::mel || c.output == SpecOutput::log_mel || c.output == SpecOutput::mfcc;
-    if (c.output == SpecOutput::mfcc && (c.n_mfcc == 0 || c.n_mfcc > c.n_mels)) return Status::bad_parameter;
+    const bool wants_mel = c.output >= SpecOutput::mel;
     if (mem_size < spectrogram_memory_size(c)) return Status::size_mismatch;
     s.c = c;
     if (wants_mel && c.fmax == 0.0f) s.c.fmax = 0.5f * c.sample_rate;
@@ -247,10 +259,22 @@ inline Status spectrogram_init(Spectrogram& s, const SpectrogramConfig& c, float
     return Status::ok;
 }
 
+}  // namespace detail
+
+// A failed init leaves s empty (no frame buffer), so process() refuses it
+// and reset() does nothing, rather than run on a half-built object (a bad
+// window or mel range is found only after the config is stored).
+inline Status spectrogram_init(Spectrogram& s, const SpectrogramConfig& c, float* mem, size_t mem_size) {
+    s = Spectrogram{};
+    const Status st = detail::spectrogram_setup(s, c, mem, mem_size);
+    if (st != Status::ok) s = Spectrogram{};
+    return st;
+}
+
 // Frames the next n samples complete.
 inline size_t spectrogram_frames(const Spectrogram& s, size_t n) {
     const size_t have = s.fill + n;
-    if (s.c.n_fft == 0 || have < s.c.n_fft) return 0;
+    if (s.frame == nullptr || have < s.c.n_fft) return 0;
     return 1 + udiv(static_cast<uint32_t>(have - s.c.n_fft), s.c.hop);
 }
 
@@ -281,7 +305,7 @@ inline void spectrogram_frame(Spectrogram& s, float* out) {
 inline Status spectrogram_process(Spectrogram& s, const float* x, size_t n, float* out, size_t out_cap,
                                   size_t& n_frames) {
     n_frames = 0;
-    if (s.c.n_fft == 0 || (x == nullptr && n != 0)) return Status::bad_argument;
+    if (s.frame == nullptr || (x == nullptr && n != 0)) return Status::bad_argument;  // not initialized
     const size_t frames = spectrogram_frames(s, n);
     if (frames * s.n_out > out_cap || (frames != 0 && out == nullptr)) return Status::size_mismatch;
     const uint32_t nfft = s.c.n_fft, hop = s.c.hop;
