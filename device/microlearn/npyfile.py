@@ -245,23 +245,23 @@ class Reader:
         self._close = _close
         try:
             self.typecode, self.shape, self.descr = read_header(source, self.name)
+            self.itemsize = struct.calcsize(self.typecode)
+            self.size = self.remaining = _items(self.shape)
+            self._check_size(source)
         except Exception:
             self.close()
             raise
-        self.itemsize = struct.calcsize(self.typecode)
-        self.size = self.remaining = _items(self.shape)
+
+    def _check_size(self, source):
+        # The data must fit the port's word and the bytes the stream holds.
         nbytes = self.size * self.itemsize
-        try:
-            if nbytes > _MAX_SIZE:
-                raise _err(self.name, "shape %s of %s is %d bytes: absurd (over %d)"
-                           % (_shape_str(self.shape), self.descr, nbytes, _MAX_SIZE))
-            avail = _available(source)
-            if avail is not None and avail < nbytes:
-                raise _err(self.name, "truncated: shape %s of %s needs %d bytes of data, the file holds %d"
-                           % (_shape_str(self.shape), self.descr, nbytes, avail))
-        except Exception:
-            self.close()
-            raise
+        what = "shape %s of %s" % (_shape_str(self.shape), self.descr)
+        if nbytes > _MAX_SIZE:
+            raise _err(self.name, "%s is %d bytes: absurd (over %d)" % (what, nbytes, _MAX_SIZE))
+        avail = _available(source)
+        if avail is not None and avail < nbytes:
+            raise _err(self.name, "truncated: %s needs %d bytes of data, the file holds %d"
+                       % (what, nbytes, avail))
 
     def readinto(self, buf, n=None):
         """Reads up to n (default len(buf)) items into array buf, from its

@@ -80,9 +80,8 @@ class NpzFile:
         with open(path, "rb") as f:
             try:
                 self._members = self._directory(f)
-            except (IndexError, UnicodeError) as e:
-                # a field pointing outside what was read: corrupt, whatever the field
-                raise _err(path, "corrupt zip/.npz directory (%s)" % type(e).__name__)
+            except IndexError:  # a safety net: the fields are checked against what was read
+                raise _err(path, "corrupt zip/.npz directory")
         self.files = [n[:-4] if n.endswith(".npy") else n for n in self._members]
 
     def _directory(self, f):
@@ -113,7 +112,10 @@ class NpzFile:
             xend = x + xlen
             if xend + clen > len(cd):
                 raise _err(self.path, "corrupt central directory: entry %d runs past its end" % len(members))
-            name = bytes(cd[p + 46:x]).decode()
+            try:
+                name = bytes(cd[p + 46:x]).decode()
+            except UnicodeError:
+                raise _err(self.path, "corrupt central directory: entry %d's name is not UTF-8" % len(members))
             while x + 4 <= xend:  # zip64 extra field: the 0xFFFFFFFF sizes
                 tag, ln = _u16(cd, x), _u16(cd, x + 2)
                 if tag == 1:
