@@ -78,7 +78,7 @@ def load_recordings(folder, labels: Optional[Iterable[str]] = None, flatten: boo
             if damaged == "raise":
                 raise DatasetError(f"{path}: cannot read: {e}") from e
             skipped.append(path)
-            warnings.warn(f"{path}: damaged, skipped: {e}", DatasetWarning, stacklevel=2)
+            warnings.warn(f"{path}: damaged, skipped ({e})", DatasetWarning, stacklevel=2)
             continue
         if first is None:
             first = (a.shape, a.dtype, path)
@@ -175,7 +175,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             finally:
                 for w in caught:
                     if issubclass(w.category, DatasetWarning):
-                        print(f"microlearn dataset: skipped {w.message}", file=sys.stderr)
+                        print(f"microlearn dataset: {w.message}", file=sys.stderr)
                     else:
                         warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     except DatasetError as e:

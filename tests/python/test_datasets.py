@@ -80,8 +80,9 @@ def test_cli_skips_damaged_files_on_stderr(tmp_path, capsys):
     cap = capsys.readouterr()
     assert "3 windows" in cap.out
     lines = cap.err.strip().splitlines()
-    assert len(lines) == 3 and all(ln.startswith("microlearn dataset: skipped ") for ln in lines)
-    assert [ln.split("skipped ")[1].split(":")[0] for ln in lines] == [
+    assert len(lines) == 3 and all(ln.startswith("microlearn dataset: ") for ln in lines)
+    assert all(": damaged, skipped (" in ln for ln in lines)
+    assert [ln.split(": ")[1] for ln in lines] == [
         str(rec / "w00000007_c.npy"), str(rec / "w00000008_c.npy"), str(rec / "w00000009_d.npy")]
     assert np.load(out)["y"].tolist() == ["x", "y", "x"]
 
