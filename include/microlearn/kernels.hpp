@@ -80,5 +80,91 @@ inline void softmax(float* v, uint32_t n) {
     for (uint32_t k = 0; k < n; ++k) v[k] = math::divide(v[k], sum);  // not * (1 / sum): one rounding
 }
 
+// ---- distances with an early exit (neighbour searches) -----------------
+// Each returns a key whose integer order is the distance's order: the bits
+// of a non-negative float (float inputs; non-negative floats order as their
+// bit patterns), or an exact integer (int16 inputs). Once the partial key
+// reaches `bound` the loop stops and returns it: the full key would be at
+// least as large (adding non-negative terms never lowers a sum, in float
+// rounding too), so a caller that only keeps keys below `bound` loses nothing.
+
+// Bits of sum_i (a[i] - b[i])^2.
+inline uint32_t squared_euclidean_bounded(const float* a, const float* b, size_t n, uint32_t bound) {
+    float s = 0.0f;
+    for (size_t i = 0; i < n; ++i) {
+        const float d = a[i] - b[i];
+        s += d * d;
+        if (math::to_bits(s) >= bound) break;
+    }
+    return math::to_bits(s);
+}
+
+// Bits of sum_i |a[i] - b[i]|.
+inline uint32_t manhattan_bounded(const float* a, const float* b, size_t n, uint32_t bound) {
+    float s = 0.0f;
+    for (size_t i = 0; i < n; ++i) {
+        const float d = a[i] - b[i];
+        s += math::from_bits(math::to_bits(d) & 0x7FFFFFFFu);
+        if (math::to_bits(s) >= bound) break;
+    }
+    return math::to_bits(s);
+}
+
+// |v|^p for p > 0: repeated products for whole p up to 16, else exp(p log |v|).
+inline float abs_power(float v, float p) {
+    v = math::from_bits(math::to_bits(v) & 0x7FFFFFFFu);
+    if (v == 0.0f) return 0.0f;
+    const uint32_t whole = static_cast<uint32_t>(p);
+    if (static_cast<float>(whole) == p && whole <= 16) {
+        float r = v;
+        for (uint32_t i = 1; i < whole; ++i) r *= v;
+        return r;
+    }
+    return math::exp(p * math::log(v));
+}
+
+// Bits of sum_i |a[i] - b[i]|^p (the p-th power of the minkowski distance).
+inline uint32_t minkowski_power_bounded(const float* a, const float* b, size_t n, float p, uint32_t bound) {
+    float s = 0.0f;
+    for (size_t i = 0; i < n; ++i) {
+        s += abs_power(a[i] - b[i], p);
+        if (math::to_bits(s) >= bound) break;
+    }
+    return math::to_bits(s);
+}
+
+// sum_i (a[i] - b[i])^2 of int16 vectors, exact.
+inline uint64_t squared_euclidean_i16(const int16_t* a, const int16_t* b, size_t n, uint64_t bound) {
+    uint64_t s = 0;
+    for (size_t i = 0; i < n; ++i) {
+        const int32_t d = int32_t(a[i]) - int32_t(b[i]);
+        s += uint32_t(d * d);  // |d| <= 65535: d * d fits in 32 bits unsigned
+        if (s >= bound) break;
+    }
+    return s;
+}
+
+// sum_i |a[i] - b[i]| of int16 vectors, exact.
+inline uint64_t manhattan_i16(const int16_t* a, const int16_t* b, size_t n, uint64_t bound) {
+    uint64_t s = 0;
+    for (size_t i = 0; i < n; ++i) {
+        const int32_t d = int32_t(a[i]) - int32_t(b[i]);
+        s += uint32_t(d < 0 ? -d : d);
+        if (s >= bound) break;
+    }
+    return s;
+}
+
+// max_i |a[i] - b[i]| of int16 vectors.
+inline uint64_t chebyshev_i16(const int16_t* a, const int16_t* b, size_t n) {
+    uint32_t m = 0;
+    for (size_t i = 0; i < n; ++i) {
+        const int32_t d = int32_t(a[i]) - int32_t(b[i]);
+        const uint32_t v = uint32_t(d < 0 ? -d : d);
+        if (v > m) m = v;
+    }
+    return m;
+}
+
 }  // namespace kernels
 }  // namespace microlearn
