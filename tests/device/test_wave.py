@@ -241,3 +241,39 @@ def test_readframes_into_allocates_nothing(tmp_path, target):
     assert len(lines) == (1 if target != "unix" else 2)
     for line in lines:
         assert line == f"300 5 {x.ravel()[6:16].tolist()}"
+
+
+ABSURD = """
+from microlearn import wave
+for fn in FILES:
+    try:
+        with wave.open(fn) as w:
+            print('read', fn, w.getnframes(), len(w.readframes(w.getnframes())))
+    except ValueError as e:
+        print('ValueError', e)
+"""
+
+
+@pytest.mark.parametrize("target", ["unix", "cortex-m3"])
+def test_absurd_sizes_name_the_file(tmp_path, target):
+    # Sizes near 2**32 (long ints on a 32-bit board) in every size field.
+    import struct
+    from mpyrun import run_target
+    good = bytearray(_good(tmp_path))   # 44-byte header + 400 bytes
+    files = {}
+    for name, off, value in (("data.wav", 40, 0xFFFFFFFF), ("data2.wav", 40, 0x80000000),
+                             ("fmt.wav", 16, 0xFFFFFFFF), ("riff.wav", 4, 0xFFFFFFFF)):
+        b = bytearray(good)
+        b[off:off + 4] = struct.pack("<I", value)
+        files[name] = bytes(b)
+    # an unknown chunk claiming 4 GB before the data chunk
+    files["chunk.wav"] = bytes(good[:36]) + b"junk" + struct.pack("<I", 0xFFFFFFFE) + bytes(good[36:])
+    names = sorted(files)
+    res = run_target(target, f"FILES = {names!r}\n" + ABSURD, files=files)
+    assert res.returncode == 0, res.output
+    lines = res.output.strip().splitlines()[-len(names):]
+    for name, line in zip(names, lines):
+        if name == "riff.wav":  # the RIFF size is not used, as CPython's wave does not
+            assert line == "read riff.wav 100 400", line
+        else:
+            assert line.startswith(f"ValueError {name}: "), line
