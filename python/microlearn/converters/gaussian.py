@@ -80,10 +80,11 @@ def mixture(est) -> Gaussians:
     d = means.shape[1]
     log_det = _compute_log_det_cholesky(P, cov, d)
     # BayesianGaussianMixture adds digamma and degrees-of-freedom terms to the
-    # log-density (_estimate_log_prob); they do not depend on x, so one row
-    # gives them (0 for GaussianMixture).
-    probe = means[:1]
-    extra = (est._estimate_log_prob(probe) - _estimate_log_gaussian_prob(probe, means, P, cov))[0]
+    # log-density (_estimate_log_prob); they do not depend on x, so any row
+    # gives them (exactly 0 for GaussianMixture). Component k's at its own
+    # mean, where its log-density is small, so the difference rounds least.
+    with np.errstate(all="ignore"):
+        extra = np.diag(est._estimate_log_prob(means) - _estimate_log_gaussian_prob(means, means, P, cov))
     constants = est._estimate_log_weights() + extra - 0.5 * d * np.log(2.0 * np.pi) + log_det
     if cov == "full":
         P = np.stack([_triangular(p) for p in P])
