@@ -143,14 +143,24 @@ static mp_obj_t arrays_empty(mp_obj_t tc_in, mp_obj_t n_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(arrays_empty_obj, arrays_empty);
 
+// A number as a double: an int that fits the machine word exactly (a float32
+// port's float would round 16777217 or 2**31 - 1).
+static double int_or_float(mp_obj_t value) {
+    if (mp_obj_is_small_int(value)) return (double)MP_OBJ_SMALL_INT_VALUE(value);
+    if (mp_obj_is_int(value)) {  // a long int: its low word, when that is all of it
+        const mp_int_t w = (mp_int_t)mp_obj_get_int_truncated(value);
+        if (mp_obj_is_true(mp_binary_op(MP_BINARY_OP_EQUAL, mp_obj_new_int(w), value))) return (double)w;
+    }
+    return mp_obj_get_float(value);
+}
+
 static mp_obj_t arrays_full(mp_obj_t tc_in, mp_obj_t n_in, mp_obj_t value) {
     size_t sz;
     mp_obj_t out = new_array(tc_in, n_in, &sz);
     mp_obj_array_t* a = MP_OBJ_TO_PTR(out);
     if (a->len == 0) return out;
     uint8_t* p = a->items;
-    if (a->typecode == 'd')  // an int value exactly (a float32 port's float would round it)
-        *(double*)p = mp_obj_is_small_int(value) ? (double)MP_OBJ_SMALL_INT_VALUE(value) : mp_obj_get_float(value);
+    if (a->typecode == 'd') *(double*)p = int_or_float(value);
     else if (a->typecode == 'f') *(float*)p = (float)mp_obj_get_float(value);
     else set_int(p, 0, a->typecode, (ival_t)(mp_int_t)mp_obj_get_int_truncated(value));
     // Double the filled prefix until done.

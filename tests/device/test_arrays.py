@@ -305,6 +305,7 @@ d = A.empty('d', 5); A.to_float(d, i32, 1.0, 0.5); show(d)
 d = A.empty('d', 2); A.unpack(d, b'\x01\x00\x00\x01\xff\xff\xff\xff', '<I'); show(d)
 d = A.empty('d', 2); A.unpack(d, b'\x01\x00\x00\x01\xff\xff\xff\xff', '<i', 2.0); show(d)
 show(A.full('d', 2, 16777217))
+show(A.full('d', 2, 2147483647) + A.full('d', 1, -2147483648) + A.full('d', 1, 2**40 + 1))
 """
 
 
@@ -314,12 +315,14 @@ def test_int32_to_double_is_exact(target):
     # (where it went through float32: 16777217 -> 16777216).
     res = run_target(target, EXACT)
     assert res.returncode == 0, res.output
-    lines = [np.frombuffer(bytes(json.loads(ln)), "<f8").tolist() for ln in res.output.strip().splitlines()[-6:]]
+    lines = [np.frombuffer(bytes(json.loads(ln)), "<f8").tolist() for ln in res.output.strip().splitlines()[-7:]]
     i32 = [16777217, -16777217, 2147483647, -2147483648, 123456789]
     assert lines[0] == i32 and lines[1] == i32
     assert lines[2] == [v + 0.5 for v in i32]
     assert lines[3] == [16777217, 4294967295] and lines[4] == [33554434, -2]
     assert lines[5] == [16777217, 16777217]
+    big = float(np.float32(2**40 + 1)) if target != "unix" else 2**40 + 1   # beyond the boards' word
+    assert lines[6] == [2147483647, 2147483647, -2147483648, big]
 
 
 CRC = r"""
