@@ -4,3 +4,4 @@
 #include "microlearn/c_api/dsp.hpp"
 #include "microlearn/c_api/trees.hpp"
 #include "microlearn/c_api/gaussian.hpp"
+#include "microlearn/c_api/neighbors.hpp"

@@ -17,6 +17,7 @@
 #include "c/common.h"
 #include "c/trees.h"
 #include "c/gaussian.h"
+#include "c/neighbors.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,0 +1,71 @@
+/* microlearn C API: neighbours and centroids (include/microlearn/neighbors.hpp,
+ * docs/neighbors.md): KNeighborsClassifier/Regressor, NearestCentroid,
+ * KMeans/MiniBatchKMeans, LocalOutlierFactor(novelty=True). */
+#ifndef MICROLEARN_C_NEIGHBORS_H
+#define MICROLEARN_C_NEIGHBORS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "common.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Opaque storage for a loaded model: a view over the caller's bytes. */
+typedef struct {
+    uint32_t words[16];
+    const void* pointers[6];
+} ml_neighbors_t;
+
+typedef struct {
+    uint32_t n_features;
+    uint32_t n_points;     /* stored samples, centroids or cluster centres */
+    uint32_t n_classes;    /* 0 unless a classifier */
+    uint32_t n_outputs;    /* regressors: targets per sample; otherwise 0 */
+    uint32_t n_neighbors;  /* k */
+    int task;              /* 0 regression, 1 classification, 2 anomaly, 3 clustering */
+    int estimator;         /* 0 k-neighbours, 1 nearest centroid, 2 k-means, 3 local outlier factor */
+    int metric;            /* 0 euclidean, 1 manhattan, 2 chebyshev, 3 minkowski, 4 cosine */
+    int distance_weights;  /* 1: weights='distance' */
+    int feature_type;      /* ML_F32 or ML_I16 */
+    float p;               /* minkowski's p */
+} ml_neighbors_info_t;
+
+int ml_neighbors_load(ml_neighbors_t* model, const void* data, size_t size);
+void ml_neighbors_info(const ml_neighbors_t* model, ml_neighbors_info_t* info);
+
+/* Every call takes x (n_x = n_features scalars of type `type`, the model's
+ * feature type; float inputs must be finite, else ML_BAD_ARGUMENT) and a
+ * scratch buffer of ml_neighbors_scratch_size() 8-byte words; calls sharing
+ * one scratch buffer must not run concurrently. */
+size_t ml_neighbors_scratch_size(const ml_neighbors_t* model);
+
+/* Distances and indices of the k nearest stored points, nearest first
+ * (equal distances: the lower index first), into out arrays of n_out >= k. */
+int ml_neighbors_kneighbors(const ml_neighbors_t* model, const void* x, int type, size_t n_x, uint64_t* scratch,
+                            size_t n_scratch, float* distances, int32_t* indices, size_t n_out);
+/* Class index (ml_label_int / ml_label_name map it to its label), cluster
+ * index, or +1/-1 (local outlier factor). Not for regressors. */
+int ml_neighbors_predict(const ml_neighbors_t* model, const void* x, int type, size_t n_x, uint64_t* scratch,
+                         size_t n_scratch, int32_t* out);
+/* Regressors: out[n_outputs]. */
+int ml_neighbors_predict_values(const ml_neighbors_t* model, const void* x, int type, size_t n_x,
+                                uint64_t* scratch, size_t n_scratch, float* out, size_t n_out);
+/* k-neighbours classifiers: out[n_classes]. */
+int ml_neighbors_predict_proba(const ml_neighbors_t* model, const void* x, int type, size_t n_x,
+                               uint64_t* scratch, size_t n_scratch, float* out, size_t n_out);
+/* k-means: the euclidean distance to every centre, out[n_points]. */
+int ml_neighbors_transform(const ml_neighbors_t* model, const void* x, int type, size_t n_x, uint64_t* scratch,
+                           size_t n_scratch, float* out, size_t n_out);
+/* Local outlier factor: score_samples (minus the outlier factor) and
+ * decision_function (score_samples - offset_). */
+int ml_neighbors_score_samples(const ml_neighbors_t* model, const void* x, int type, size_t n_x,
+                               uint64_t* scratch, size_t n_scratch, float* out);
+int ml_neighbors_decision_function(const ml_neighbors_t* model, const void* x, int type, size_t n_x,
+                                   uint64_t* scratch, size_t n_scratch, float* out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MICROLEARN_C_NEIGHBORS_H */

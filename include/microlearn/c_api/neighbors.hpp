@@ -1,0 +1,97 @@
+// Definitions of the neighbours C API functions (microlearn.h).
+// Include from exactly one C++ translation unit.
+#pragma once
+#include "../microlearn.h"
+#include "../neighbors.hpp"
+
+static_assert(sizeof(microlearn::neighbors::Model) <= sizeof(ml_neighbors_t), "ml_neighbors_t too small");
+static_assert(alignof(microlearn::neighbors::Model) <= alignof(ml_neighbors_t), "ml_neighbors_t under-aligned");
+
+namespace microlearn {
+namespace c_api {
+
+inline const neighbors::Model& neighbors_of(const ml_neighbors_t* m) {
+    return *reinterpret_cast<const neighbors::Model*>(m);
+}
+
+inline neighbors::FeatureType neighbors_type(int type) {
+    return type == ML_I16 ? neighbors::FeatureType::i16 : neighbors::FeatureType::f32;
+}
+
+}  // namespace c_api
+}  // namespace microlearn
+
+// The arguments every evaluation passes on to the engine.
+#define ML_NEIGHBORS_ARGS \
+    microlearn::c_api::neighbors_of(model), x, microlearn::c_api::neighbors_type(type), n_x, scratch, n_scratch
+
+extern "C" {
+
+int ml_neighbors_load(ml_neighbors_t* model, const void* data, size_t size) {
+    if (model == nullptr) return ML_BAD_ARGUMENT;
+    microlearn::neighbors::Model m;
+    const auto st = microlearn::neighbors::load(static_cast<const uint8_t*>(data), size, m);
+    __builtin_memcpy(static_cast<void*>(model), &m, sizeof m);  // a failed load stores an empty model
+    return static_cast<int>(st);
+}
+
+void ml_neighbors_info(const ml_neighbors_t* model, ml_neighbors_info_t* info) {
+    const auto& m = microlearn::c_api::neighbors_of(model);
+    info->n_features = m.n_features;
+    info->n_points = m.n_points;
+    info->n_classes = m.n_classes;
+    info->n_outputs = m.n_outputs;
+    info->n_neighbors = m.k;
+    info->task = static_cast<int>(m.task);
+    info->estimator = static_cast<int>(m.estimator);
+    info->metric = static_cast<int>(m.metric);
+    info->distance_weights = m.distance_weights ? 1 : 0;
+    info->feature_type = m.feature_type == microlearn::neighbors::FeatureType::i16 ? ML_I16 : ML_F32;
+    info->p = m.p;
+}
+
+size_t ml_neighbors_scratch_size(const ml_neighbors_t* model) {
+    return microlearn::neighbors::scratch_size(microlearn::c_api::neighbors_of(model));
+}
+
+int ml_neighbors_kneighbors(const ml_neighbors_t* model, const void* x, int type, size_t n_x, uint64_t* scratch,
+                            size_t n_scratch, float* distances, int32_t* indices, size_t n_out) {
+    return static_cast<int>(microlearn::neighbors::kneighbors(ML_NEIGHBORS_ARGS, distances, indices, n_out));
+}
+
+int ml_neighbors_predict(const ml_neighbors_t* model, const void* x, int type, size_t n_x, uint64_t* scratch,
+                         size_t n_scratch, int32_t* out) {
+    if (out == nullptr) return ML_BAD_ARGUMENT;
+    return static_cast<int>(microlearn::neighbors::predict(ML_NEIGHBORS_ARGS, *out));
+}
+
+int ml_neighbors_predict_values(const ml_neighbors_t* model, const void* x, int type, size_t n_x,
+                                uint64_t* scratch, size_t n_scratch, float* out, size_t n_out) {
+    return static_cast<int>(microlearn::neighbors::predict_values(ML_NEIGHBORS_ARGS, out, n_out));
+}
+
+int ml_neighbors_predict_proba(const ml_neighbors_t* model, const void* x, int type, size_t n_x,
+                               uint64_t* scratch, size_t n_scratch, float* out, size_t n_out) {
+    return static_cast<int>(microlearn::neighbors::predict_proba(ML_NEIGHBORS_ARGS, out, n_out));
+}
+
+int ml_neighbors_transform(const ml_neighbors_t* model, const void* x, int type, size_t n_x, uint64_t* scratch,
+                           size_t n_scratch, float* out, size_t n_out) {
+    return static_cast<int>(microlearn::neighbors::transform(ML_NEIGHBORS_ARGS, out, n_out));
+}
+
+int ml_neighbors_score_samples(const ml_neighbors_t* model, const void* x, int type, size_t n_x,
+                               uint64_t* scratch, size_t n_scratch, float* out) {
+    if (out == nullptr) return ML_BAD_ARGUMENT;
+    return static_cast<int>(microlearn::neighbors::score_samples(ML_NEIGHBORS_ARGS, *out));
+}
+
+int ml_neighbors_decision_function(const ml_neighbors_t* model, const void* x, int type, size_t n_x,
+                                   uint64_t* scratch, size_t n_scratch, float* out) {
+    if (out == nullptr) return ML_BAD_ARGUMENT;
+    return static_cast<int>(microlearn::neighbors::decision_function(ML_NEIGHBORS_ARGS, *out));
+}
+
+}  // extern "C"
+
+#undef ML_NEIGHBORS_ARGS

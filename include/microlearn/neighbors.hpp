@@ -1,0 +1,436 @@
+// Neighbours and centroids: KNeighborsClassifier/Regressor, NearestCentroid,
+// KMeans/MiniBatchKMeans and LocalOutlierFactor(novelty=True), evaluated by
+// one brute-force search over stored points. python/microlearn/converters/
+// neighbors.py writes the model; docs/neighbors.md states the tolerances.
+//
+// A model is n_points stored points of n_features values (float32, or int16
+// for int16 inputs), a metric, and per point what it stands for:
+//   k-NN classifier   the class index of each training sample; the k nearest
+//                     vote (uniform, or weighted by 1 / distance)
+//   k-NN regressor    n_outputs targets per sample; their (weighted) mean
+//   NearestCentroid   the centroids, point i = class i, k = 1
+//   KMeans            the cluster centres, k = 1; transform = distances
+//   LOF               the training samples, with their k-distance and local
+//                     reachability density (scikit-learn's _distances_fit_X_
+//                     [:, k - 1] and _lrd)
+//
+// The search ranks points by a key: an integer whose order is the distance's
+// order. Float models use the bits of a non-negative float (the squared
+// euclidean distance, the sum of |d|^p for minkowski, the distance itself for
+// manhattan / chebyshev / cosine); int16 models the exact integer sum. Equal
+// keys keep the point stored first, as scikit-learn's brute-force search
+// keeps the smaller index; the partial sum stops as soon as it reaches the
+// current k-th key (the point could not be inserted any more).
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernels.hpp"
+#include "math.hpp"
+#include "model_file.hpp"
+
+namespace microlearn {
+namespace neighbors {
+
+enum Section : uint16_t {
+    params = 1,        // u32[ParamIndex::p_count]
+    float_params = 2,  // f32[FloatParamIndex::fp_count]
+    points = 3,        // f32 or i16 [n_points * n_features]
+    labels = 4,        // u16[n_points]: class index (classifiers)
+    targets = 5,       // f32[n_points * n_outputs] (regressors)
+    lof = 6,           // f32[n_points * 2]: (k-distance, lrd) per sample (LOF)
+};
+
+enum ParamIndex : uint32_t {
+    p_n_features,
+    p_n_points,
+    p_n_classes,     // classifiers; otherwise 0
+    p_n_outputs,     // regressors: targets per sample; otherwise 0
+    p_task,          // Task
+    p_estimator,     // Estimator
+    p_metric,        // Metric
+    p_weights,       // 0 uniform, 1 distance
+    p_n_neighbors,   // k
+    p_feature_type,  // 0 float32, 1 int16
+    p_count
+};
+
+enum FloatParamIndex : uint32_t {
+    fp_p,               // minkowski's p, in [1, 65536] (1, 2 and inf are stored as manhattan,
+                        // euclidean, chebyshev)
+    fp_distance_scale,  // int16: distance units per integer unit (1 / feature_scale); float32: 1
+    fp_offset,          // LOF: offset_
+    fp_count
+};
+
+// info()["task"], numbered as every family numbers it.
+enum class Task : uint32_t { regression = 0, classification = 1, anomaly = 2, clustering = 3 };
+enum class Estimator : uint32_t { kneighbors = 0, nearest_centroid = 1, kmeans = 2, lof = 3 };
+enum class Metric : uint32_t { euclidean = 0, manhattan = 1, chebyshev = 2, minkowski = 3, cosine = 4 };
+enum class FeatureType : uint32_t { f32 = 0, i16 = 1 };
+
+struct Model {
+    uint32_t n_features = 0, n_points = 0, n_classes = 0, n_outputs = 0, k = 1;
+    Task task = Task::classification;
+    Estimator estimator = Estimator::kneighbors;
+    Metric metric = Metric::euclidean;
+    FeatureType feature_type = FeatureType::f32;
+    bool distance_weights = false;
+    float p = 2.0f, distance_scale = 1.0f, offset = 0.0f;
+    const void* points = nullptr;    // float or int16_t
+    const uint16_t* labels = nullptr;
+    const float* targets = nullptr;
+    const float* lof = nullptr;
+};
+
+// Scratch of every evaluation, in 8-byte words: k keys, k point indices, and
+// floats for votes (classifiers) or the normalised input (cosine).
+inline size_t scratch_size(const Model& m) {
+    const uint32_t floats = m.n_classes > m.n_features ? m.n_classes : m.n_features;
+    return m.k + (m.k + 1) / 2 + (floats + 1) / 2;
+}
+
+// Results of a neighbour search, views into the scratch.
+struct Found {
+    uint64_t* keys;
+    uint32_t* index;
+    float* values;
+};
+
+namespace detail {
+
+inline Found layout(const Model& m, uint64_t* scratch) {
+    Found f;
+    f.keys = scratch;
+    f.index = reinterpret_cast<uint32_t*>(scratch + m.k);
+    f.values = reinterpret_cast<float*>(scratch + m.k + (m.k + 1) / 2);
+    return f;
+}
+
+inline Status finite_floats(Span<float> s, uint64_t expected) {
+    if (uint64_t(s.size) != expected) return Status::size_mismatch;
+    for (size_t i = 0; i < s.size; ++i)
+        if (!math::is_finite(s[i])) return Status::bad_parameter;
+    return Status::ok;
+}
+
+// The key of stored point i for input x (already normalised for cosine):
+// any value >= bound once it is known not to beat bound.
+inline uint64_t key_of(const Model& m, const void* x, uint32_t i, uint64_t bound) {
+    const size_t d = m.n_features, at = size_t(i) * d;
+    if (m.feature_type == FeatureType::i16) {
+        const int16_t* a = static_cast<const int16_t*>(x);
+        const int16_t* b = static_cast<const int16_t*>(m.points) + at;
+        if (m.metric == Metric::euclidean) return kernels::squared_euclidean_i16(a, b, d, bound);
+        if (m.metric == Metric::manhattan) return kernels::manhattan_i16(a, b, d, bound);
+        return kernels::chebyshev_i16(a, b, d);
+    }
+    const float* a = static_cast<const float*>(x);
+    const float* b = static_cast<const float*>(m.points) + at;
+    const uint32_t fbound = bound > 0xFFFFFFFFu ? 0xFFFFFFFFu : static_cast<uint32_t>(bound);
+    switch (m.metric) {
+        case Metric::euclidean: return kernels::squared_euclidean_bounded(a, b, d, fbound);
+        case Metric::manhattan: return kernels::manhattan_bounded(a, b, d, fbound);
+        case Metric::chebyshev: return math::to_bits(kernels::chebyshev(a, b, d));
+        case Metric::minkowski: return kernels::minkowski_power_bounded(a, b, d, m.p, fbound);
+        default: {  // cosine: 1 - x.y of unit vectors, clipped to [0, 2] as scikit-learn
+            const float c = 1.0f - kernels::dot(a, b, d);
+            return math::to_bits(c > 0.0f ? (c < 2.0f ? c : 2.0f) : 0.0f);
+        }
+    }
+}
+
+}  // namespace detail
+
+// The distance a key stands for (what scikit-learn's kneighbors reports).
+inline float distance_of(const Model& m, uint64_t key) {
+    if (m.feature_type == FeatureType::i16) {
+        const float v = static_cast<float>(static_cast<uint32_t>(key >> 32)) * 4294967296.0f +
+                        static_cast<float>(static_cast<uint32_t>(key));
+        return (m.metric == Metric::euclidean ? math::sqrt(v) : v) * m.distance_scale;
+    }
+    const float v = math::from_bits(static_cast<uint32_t>(key));
+    if (m.metric == Metric::euclidean) return math::sqrt(v);
+    if (m.metric == Metric::minkowski && v > 0.0f) return math::exp(math::quotient(math::log(v), m.p));
+    return v;
+}
+
+// Validates the neighbour-model sections of an opened file and fills `out`.
+inline Status load(const ModelFile& f, Model& out) {
+    out = Model{};
+    if (f.kind != ModelKind::neighbors) return Status::unsupported_kind;
+    Span<uint32_t> ps;
+    Status st = f.section(Section::params, ps);
+    if (st != Status::ok) return st;
+    if (ps.size != p_count) return Status::size_mismatch;
+    const uint32_t* p = ps.data;
+    if (p[p_task] > 3 || p[p_estimator] > 3 || p[p_metric] > 4 || p[p_weights] > 1 || p[p_feature_type] > 1)
+        return Status::bad_parameter;
+
+    Model m;
+    m.n_features = p[p_n_features];
+    m.n_points = p[p_n_points];
+    m.n_classes = p[p_n_classes];
+    m.n_outputs = p[p_n_outputs];
+    m.k = p[p_n_neighbors];
+    m.task = static_cast<Task>(p[p_task]);
+    m.estimator = static_cast<Estimator>(p[p_estimator]);
+    m.metric = static_cast<Metric>(p[p_metric]);
+    m.distance_weights = p[p_weights] == 1;
+    m.feature_type = static_cast<FeatureType>(p[p_feature_type]);
+    if (m.n_features == 0 || m.n_features > 65535u || m.n_points == 0 || m.k == 0 || m.k > m.n_points ||
+        m.k > 65535u)
+        return Status::bad_parameter;
+    // Each estimator's task, sizes and options.
+    const bool knn = m.estimator == Estimator::kneighbors;
+    Task want = Task::classification;
+    if (m.estimator == Estimator::kmeans) want = Task::clustering;
+    if (m.estimator == Estimator::lof) want = Task::anomaly;
+    if (knn && m.task == Task::regression) want = Task::regression;
+    if (m.task != want) return Status::bad_parameter;
+    if (!knn && m.estimator != Estimator::lof && m.k != 1) return Status::bad_parameter;
+    if (!knn && m.distance_weights) return Status::bad_parameter;
+    const bool classifier = m.task == Task::classification;
+    if (classifier != (m.n_classes != 0) || m.n_classes > 65535u) return Status::bad_parameter;
+    if ((m.task == Task::regression) != (m.n_outputs != 0) || m.n_outputs > 65535u) return Status::bad_parameter;
+    if (m.estimator == Estimator::nearest_centroid && m.n_points != m.n_classes) return Status::bad_parameter;
+    if (m.feature_type == FeatureType::i16 && (m.metric == Metric::minkowski || m.metric == Metric::cosine))
+        return Status::bad_parameter;
+    if (m.estimator == Estimator::kmeans && m.metric != Metric::euclidean) return Status::bad_parameter;
+    if (m.estimator == Estimator::nearest_centroid && m.metric != Metric::euclidean &&
+        m.metric != Metric::manhattan)
+        return Status::bad_parameter;
+
+    Span<float> fp;
+    if ((st = f.section(Section::float_params, fp)) != Status::ok) return st;
+    if ((st = detail::finite_floats(fp, fp_count)) != Status::ok) return st;
+    m.p = fp[fp_p];
+    m.distance_scale = fp[fp_distance_scale];
+    m.offset = fp[fp_offset];
+    if (!(m.p >= 1.0f && m.p <= 65536.0f) || !(m.distance_scale > 0.0f)) return Status::bad_parameter;
+    if (m.feature_type == FeatureType::f32 && m.distance_scale != 1.0f) return Status::bad_parameter;
+
+    const uint64_t n_values = uint64_t(m.n_points) * m.n_features;
+    if (m.feature_type == FeatureType::i16) {
+        Span<int16_t> s;
+        if ((st = f.section(Section::points, s)) != Status::ok) return st;
+        if (s.size != n_values) return Status::size_mismatch;
+        m.points = s.data;
+    } else {
+        Span<float> s;
+        if ((st = f.section(Section::points, s)) != Status::ok) return st;
+        if ((st = detail::finite_floats(s, n_values)) != Status::ok) return st;
+        m.points = s.data;
+    }
+    if (classifier && m.estimator == Estimator::kneighbors) {
+        Span<uint16_t> s;
+        if ((st = f.section(Section::labels, s)) != Status::ok) return st;
+        if (s.size != m.n_points) return Status::size_mismatch;
+        for (size_t i = 0; i < s.size; ++i)
+            if (s[i] >= m.n_classes) return Status::out_of_range;
+        m.labels = s.data;
+    }
+    if (m.task == Task::regression) {
+        Span<float> s;
+        if ((st = f.section(Section::targets, s)) != Status::ok) return st;
+        if ((st = detail::finite_floats(s, uint64_t(m.n_points) * m.n_outputs)) != Status::ok) return st;
+        m.targets = s.data;
+    }
+    if (m.task == Task::anomaly) {
+        Span<float> s;
+        if ((st = f.section(Section::lof, s)) != Status::ok) return st;
+        if ((st = detail::finite_floats(s, uint64_t(m.n_points) * 2)) != Status::ok) return st;
+        for (size_t i = 0; i < s.size; ++i)
+            if (s[i] < 0.0f) return Status::bad_parameter;
+        m.lof = s.data;
+    }
+    out = m;
+    return Status::ok;
+}
+
+inline Status load(const uint8_t* data, size_t size, Model& out) {
+    ModelFile f;
+    Status st = open_model_file(data, size, f);
+    if (st != Status::ok) return st;
+    return load(f, out);
+}
+
+// The k nearest points of x, nearest first (equal distances: the point
+// stored first comes first), into the scratch: f.keys[0..k), f.index[0..k).
+// x: n_x scalars of the model's feature type (`type`); float inputs must be
+// finite (bad_argument otherwise, as scikit-learn refuses NaN).
+inline Status search(const Model& m, const void* x, FeatureType type, size_t n_x, uint64_t* scratch,
+                     size_t n_scratch, Found& found) {
+    if (x == nullptr || scratch == nullptr) return Status::bad_argument;
+    if (type != m.feature_type) return Status::type_mismatch;
+    if (n_x != m.n_features || n_scratch < scratch_size(m)) return Status::size_mismatch;
+    found = detail::layout(m, scratch);
+    if (type == FeatureType::f32) {
+        const float* xf = static_cast<const float*>(x);
+        for (size_t i = 0; i < n_x; ++i)
+            if (!math::is_finite(xf[i])) return Status::bad_argument;
+        if (m.metric == Metric::cosine) {  // x / |x| (a zero vector stays zero, as sklearn's normalize)
+            const float norm = math::sqrt(kernels::dot(xf, xf, n_x));
+            if (!math::is_finite(norm)) return Status::bad_argument;  // |x|^2 overflows float32
+            for (size_t i = 0; i < n_x; ++i) found.values[i] = norm > 0.0f ? math::quotient(xf[i], norm) : 0.0f;
+            x = found.values;
+        }
+    }
+    uint64_t* keys = found.keys;
+    uint32_t* index = found.index;
+    const uint32_t k = m.k;
+    uint32_t count = 0;
+    for (uint32_t i = 0; i < m.n_points; ++i) {
+        const uint64_t bound = count < k ? ~uint64_t(0) : keys[k - 1];
+        const uint64_t key = detail::key_of(m, x, i, bound);
+        if (key >= bound) continue;
+        uint32_t j = count < k ? count++ : k - 1;
+        for (; j > 0 && keys[j - 1] > key; --j) {
+            keys[j] = keys[j - 1];
+            index[j] = index[j - 1];
+        }
+        keys[j] = key;
+        index[j] = i;
+    }
+    return Status::ok;
+}
+
+// scikit-learn's kneighbors(): distances and indices of the k nearest points.
+inline Status kneighbors(const Model& m, const void* x, FeatureType type, size_t n_x, uint64_t* scratch,
+                         size_t n_scratch, float* distances, int32_t* indices, size_t n_out) {
+    Found f;
+    Status st = search(m, x, type, n_x, scratch, n_scratch, f);
+    if (st != Status::ok) return st;
+    if (distances == nullptr || indices == nullptr || n_out < m.k) return Status::size_mismatch;
+    for (uint32_t j = 0; j < m.k; ++j) {
+        distances[j] = distance_of(m, f.keys[j]);
+        indices[j] = static_cast<int32_t>(f.index[j]);
+    }
+    return Status::ok;
+}
+
+namespace detail {
+
+// The weight of neighbour j, as scikit-learn's _get_weights: 1 (uniform);
+// 1 / distance, except that when some neighbour is at distance 0 (the
+// nearest, f.keys[0] == 0) those weigh 1 and the others 0.
+inline float weight(const Model& m, const Found& f, uint32_t j) {
+    if (!m.distance_weights) return 1.0f;
+    if (f.keys[0] == 0) return f.keys[j] == 0 ? 1.0f : 0.0f;
+    return math::quotient(1.0f, distance_of(m, f.keys[j]));
+}
+
+// Class votes of the k nearest into f.values[n_classes], normalised to sum 1.
+inline void class_proba(const Model& m, const Found& f) {
+    float* votes = f.values;
+    for (uint32_t c = 0; c < m.n_classes; ++c) votes[c] = 0.0f;
+    float total = 0.0f;
+    for (uint32_t j = 0; j < m.k; ++j) {
+        const float w = weight(m, f, j);
+        votes[m.labels[f.index[j]]] += w;
+    }
+    for (uint32_t c = 0; c < m.n_classes; ++c) total += votes[c];
+    for (uint32_t c = 0; c < m.n_classes; ++c) votes[c] = math::quotient(votes[c], total);
+}
+
+// LOF: -mean_j(lrd_j / lrd(x)), lrd(x) = 1 / (mean_j max(d_j, kdist_j) + 1e-10).
+inline float lof_score(const Model& m, const Found& f) {
+    float reach = 0.0f, lrd = 0.0f;
+    for (uint32_t j = 0; j < m.k; ++j) {
+        const float* s = m.lof + 2 * size_t(f.index[j]);
+        const float d = distance_of(m, f.keys[j]);
+        reach += d > s[0] ? d : s[0];
+        lrd += s[1];
+    }
+    const float kf = static_cast<float>(m.k);
+    const float x_lrd = math::quotient(1.0f, math::quotient(reach, kf) + 1e-10f);
+    return -math::quotient(math::quotient(lrd, x_lrd), kf);
+}
+
+}  // namespace detail
+
+// Class index (classifiers; load_class_labels() maps it to the label), the
+// nearest centre (KMeans), +1/-1 (LOF). Ties between classes: the smallest
+// class index, as numpy's argmax.
+inline Status predict(const Model& m, const void* x, FeatureType type, size_t n_x, uint64_t* scratch,
+                      size_t n_scratch, int32_t& out) {
+    if (m.task == Task::regression) return Status::unsupported_kind;
+    Found f;
+    Status st = search(m, x, type, n_x, scratch, n_scratch, f);
+    if (st != Status::ok) return st;
+    if (m.task == Task::anomaly) {
+        out = detail::lof_score(m, f) - m.offset >= 0.0f ? 1 : -1;
+    } else if (m.labels == nullptr) {  // NearestCentroid, KMeans: the point is the class / cluster
+        out = static_cast<int32_t>(f.index[0]);
+    } else {
+        detail::class_proba(m, f);
+        out = static_cast<int32_t>(kernels::argmax(f.values, m.n_classes));
+    }
+    return Status::ok;
+}
+
+// Regressors: the (weighted) mean of the k nearest targets into out[n_outputs].
+inline Status predict_values(const Model& m, const void* x, FeatureType type, size_t n_x, uint64_t* scratch,
+                             size_t n_scratch, float* out, size_t n_out) {
+    if (m.task != Task::regression) return Status::unsupported_kind;
+    Found f;
+    Status st = search(m, x, type, n_x, scratch, n_scratch, f);
+    if (st != Status::ok) return st;
+    if (out == nullptr || n_out < m.n_outputs) return Status::size_mismatch;
+    for (uint32_t o = 0; o < m.n_outputs; ++o) out[o] = 0.0f;
+    float total = 0.0f;
+    for (uint32_t j = 0; j < m.k; ++j) {
+        const float w = detail::weight(m, f, j);
+        const float* y = m.targets + size_t(f.index[j]) * m.n_outputs;
+        for (uint32_t o = 0; o < m.n_outputs; ++o) out[o] += w * y[o];
+        total += w;
+    }
+    for (uint32_t o = 0; o < m.n_outputs; ++o) out[o] = math::quotient(out[o], total);
+    return Status::ok;
+}
+
+// k-NN classifiers: class probabilities (vote shares) into out[n_classes].
+inline Status predict_proba(const Model& m, const void* x, FeatureType type, size_t n_x, uint64_t* scratch,
+                            size_t n_scratch, float* out, size_t n_out) {
+    if (m.labels == nullptr) return Status::unsupported_kind;
+    Found f;
+    Status st = search(m, x, type, n_x, scratch, n_scratch, f);
+    if (st != Status::ok) return st;
+    if (out == nullptr || n_out < m.n_classes) return Status::size_mismatch;
+    detail::class_proba(m, f);
+    for (uint32_t c = 0; c < m.n_classes; ++c) out[c] = f.values[c];
+    return Status::ok;
+}
+
+// KMeans (euclidean only): the distance to every centre into out[n_points].
+inline Status transform(const Model& m, const void* x, FeatureType type, size_t n_x, uint64_t* scratch,
+                        size_t n_scratch, float* out, size_t n_out) {
+    if (m.task != Task::clustering) return Status::unsupported_kind;
+    Found f;
+    Status st = search(m, x, type, n_x, scratch, n_scratch, f);  // checks x
+    if (st != Status::ok) return st;
+    if (out == nullptr || n_out < m.n_points) return Status::size_mismatch;
+    for (uint32_t i = 0; i < m.n_points; ++i) out[i] = distance_of(m, detail::key_of(m, x, i, ~uint64_t(0)));
+    return Status::ok;
+}
+
+// LOF: scikit-learn's score_samples (the opposite of the local outlier factor).
+inline Status score_samples(const Model& m, const void* x, FeatureType type, size_t n_x, uint64_t* scratch,
+                            size_t n_scratch, float& out) {
+    if (m.task != Task::anomaly) return Status::unsupported_kind;
+    Found f;
+    Status st = search(m, x, type, n_x, scratch, n_scratch, f);
+    if (st == Status::ok) out = detail::lof_score(m, f);
+    return st;
+}
+
+// LOF: score_samples - offset_.
+inline Status decision_function(const Model& m, const void* x, FeatureType type, size_t n_x, uint64_t* scratch,
+                                size_t n_scratch, float& out) {
+    Status st = score_samples(m, x, type, n_x, scratch, n_scratch, out);
+    if (st == Status::ok) out -= m.offset;
+    return st;
+}
+
+}  // namespace neighbors
+}  // namespace microlearn

@@ -1,0 +1,163 @@
+// Host bindings of the neighbours engine (microlearn/neighbors.hpp).
+#include "bindings.hpp"
+
+#include "microlearn/neighbors.hpp"
+
+namespace nb = microlearn::neighbors;
+using microlearn::Status;
+using microlearn::bindings::ModelBytes;
+using microlearn::bindings::raise_status;
+
+namespace {
+
+const char* const kEstimators[] = {"KNeighbors", "NearestCentroid", "KMeans", "LocalOutlierFactor"};
+const char* const kMetrics[] = {"euclidean", "manhattan", "chebyshev", "minkowski", "cosine"};
+
+class NeighborsModel {
+public:
+    explicit NeighborsModel(const py::bytes& data) : bytes_(data) {
+        const Status st = nb::load(bytes_.data(), bytes_.size(), model_);
+        if (st != Status::ok) raise_status(st, "invalid neighbours model");
+    }
+
+    py::dict info() const {
+        const nb::Model& m = model_;
+        py::dict d;
+        d["n_features"] = m.n_features;
+        d["n_outputs"] = m.task == nb::Task::regression ? m.n_outputs
+                         : m.task == nb::Task::anomaly  ? 1u
+                         : m.n_classes != 0             ? m.n_classes
+                                                        : m.n_points;
+        d["n_classes"] = m.n_classes;
+        d["n_points"] = m.n_points;
+        d["n_neighbors"] = m.k;
+        d["estimator"] = kEstimators[static_cast<int>(m.estimator)];
+        d["metric"] = kMetrics[static_cast<int>(m.metric)];
+        if (m.metric == nb::Metric::minkowski) d["p"] = m.p;
+        d["weights"] = m.distance_weights ? "distance" : "uniform";
+        d["task"] = microlearn::bindings::task_name(static_cast<int>(m.task));
+        d["feature_type"] = m.feature_type == nb::FeatureType::f32 ? "float32" : "int16";
+        py::list methods;
+        methods.append("predict");
+        if (m.labels != nullptr) methods.append("predict_proba");
+        if (m.task == nb::Task::clustering) methods.append("transform");
+        if (m.task == nb::Task::anomaly) {
+            methods.append("score_samples");
+            methods.append("decision_function");
+        }
+        if (m.estimator == nb::Estimator::kneighbors || m.estimator == nb::Estimator::lof)
+            methods.append("kneighbors");
+        d["methods"] = methods;
+        return d;
+    }
+
+    // Applies fn(row, output row, scratch) to every row of X (float32 or
+    // int16, the model's feature type): an (n, width) array of Out.
+    template <typename Out, typename Fn>
+    py::array_t<Out> map_rows(const py::array& X, size_t width, Fn fn) const {
+        const bool i16 = model_.feature_type == nb::FeatureType::i16;
+        const bool ok = i16 ? py::isinstance<py::array_t<int16_t>>(X) : py::isinstance<py::array_t<float>>(X);
+        if (!ok) throw py::type_error(std::string("X must be a ") + (i16 ? "int16" : "float32") + " array");
+        if (X.ndim() != 2) throw py::value_error("X must be 2-dimensional");
+        if (!(X.flags() & py::array::c_style)) throw py::value_error("X must be C-contiguous");
+        const size_t n = static_cast<size_t>(X.shape(0)), d = static_cast<size_t>(X.shape(1));
+        const size_t row_bytes = d * (i16 ? 2 : 4);
+        py::array_t<Out> out({n, width});
+        Out* o = out.mutable_data();
+        const uint8_t* x = static_cast<const uint8_t*>(X.data());
+        std::vector<uint64_t> scratch(nb::scratch_size(model_));
+        const nb::FeatureType type = model_.feature_type;
+        Status st = Status::ok;
+        size_t i = 0;
+        {
+            py::gil_scoped_release release;
+            for (; i < n && st == Status::ok; ++i)
+                st = fn(x + i * row_bytes, type, d, o + i * width, scratch.data(), scratch.size());
+        }
+        if (st == Status::bad_argument)
+            throw py::value_error("X row " + std::to_string(i - 1) + " holds NaN or infinity (or its norm "
+                                  "overflows float32): neighbour models need finite features");
+        if (st != Status::ok) raise_status(st, "prediction failed");
+        return out;
+    }
+
+    // Regressors: values (n, n_outputs); others: class / cluster index or +1/-1 (n,).
+    py::array predict(const py::array& X) const {
+        const nb::Model& m = model_;
+        if (m.task == nb::Task::regression)
+            return map_rows<float>(X, m.n_outputs, [&m](const void* x, nb::FeatureType t, size_t d, float* o,
+                                                        uint64_t* s, size_t ns) {
+                return nb::predict_values(m, x, t, d, s, ns, o, m.n_outputs);
+            });
+        py::array_t<int32_t> out = map_rows<int32_t>(X, 1, [&m](const void* x, nb::FeatureType t, size_t d,
+                                                                int32_t* o, uint64_t* s, size_t ns) {
+            return nb::predict(m, x, t, d, s, ns, o[0]);
+        });
+        return out.attr("reshape")(-1);
+    }
+
+    py::array_t<float> predict_proba(const py::array& X) const {
+        const nb::Model& m = model_;
+        return map_rows<float>(X, m.n_classes, [&m](const void* x, nb::FeatureType t, size_t d, float* o,
+                                                    uint64_t* s, size_t ns) {
+            return nb::predict_proba(m, x, t, d, s, ns, o, m.n_classes);
+        });
+    }
+
+    py::array_t<float> transform(const py::array& X) const {
+        const nb::Model& m = model_;
+        return map_rows<float>(X, m.n_points, [&m](const void* x, nb::FeatureType t, size_t d, float* o,
+                                                   uint64_t* s, size_t ns) {
+            return nb::transform(m, x, t, d, s, ns, o, m.n_points);
+        });
+    }
+
+    py::array score_samples(const py::array& X) const {
+        const nb::Model& m = model_;
+        py::array_t<float> out = map_rows<float>(X, 1, [&m](const void* x, nb::FeatureType t, size_t d, float* o,
+                                                            uint64_t* s, size_t ns) {
+            return nb::score_samples(m, x, t, d, s, ns, o[0]);
+        });
+        return out.attr("reshape")(-1);
+    }
+
+    py::array_t<float> decision_function(const py::array& X) const {
+        const nb::Model& m = model_;
+        return map_rows<float>(X, 1, [&m](const void* x, nb::FeatureType t, size_t d, float* o, uint64_t* s,
+                                          size_t ns) { return nb::decision_function(m, x, t, d, s, ns, o[0]); });
+    }
+
+    // (distances (n, k) float32, indices (n, k) int32), as scikit-learn's kneighbors().
+    py::tuple kneighbors(const py::array& X) const {
+        const nb::Model& m = model_;
+        const size_t k = m.k;
+        if (X.ndim() != 2) throw py::value_error("X must be 2-dimensional");
+        py::array_t<int32_t> idx({static_cast<size_t>(X.shape(0)), k});
+        int32_t* ip = idx.mutable_data();
+        py::array_t<float> dist = map_rows<float>(X, k, [&m, ip, k](const void* x, nb::FeatureType t, size_t d,
+                                                                    float* o, uint64_t* s, size_t ns) mutable {
+            const Status st = nb::kneighbors(m, x, t, d, s, ns, o, ip, k);
+            ip += k;
+            return st;
+        });
+        return py::make_tuple(dist, idx);
+    }
+
+private:
+    ModelBytes bytes_;
+    nb::Model model_;
+};
+
+}  // namespace
+
+void microlearn::bindings::bind_neighbors(py::module_& m) {
+    py::class_<NeighborsModel> cls(m, "NeighborsModel");
+    cls.def(py::init<const py::bytes&>());
+    cls.def("info", &NeighborsModel::info);
+    cls.def("predict", &NeighborsModel::predict, py::arg("X"));
+    cls.def("predict_proba", &NeighborsModel::predict_proba, py::arg("X"));
+    cls.def("transform", &NeighborsModel::transform, py::arg("X"));
+    cls.def("score_samples", &NeighborsModel::score_samples, py::arg("X"));
+    cls.def("decision_function", &NeighborsModel::decision_function, py::arg("X"));
+    cls.def("kneighbors", &NeighborsModel::kneighbors, py::arg("X"));
+}
