@@ -25,6 +25,7 @@ class Family:
 FAMILIES = {f.kind: f for f in [
     Family(mlm.KIND_TREE_ENSEMBLE, "tree_ensemble", "TreesModel", "trees", "_trees"),
     Family(mlm.KIND_GAUSSIAN, "gaussian", "GaussianModel", "gaussian", "_gaussian"),
+    Family(mlm.KIND_NEIGHBORS, "neighbors", "NeighborsModel", "neighbors", "_neighbors"),
 ]}
 
 

@@ -28,6 +28,7 @@
 // rounding noise gets a zero at DC (or Nyquist) where narrow sections
 // amplify it most, and the dead band of plain rounding (a DC error of up
 // to 0.5 / (1 + a1 + a2) units, 6 LSB for cheby2(2, 40, 0.01)) goes away.
+// The stored residue carries the next rounding's 2^26 (one add for both).
 // Section s's last two inputs are section s-1's last two outputs, so the
 // state is 2 (n_sections + 1) + n_sections int32 (the last: the residues).
 // Only the final output is rounded and saturated to q15. Refused
@@ -351,6 +352,8 @@ inline Status sos_process(Sos& f, const float* x, float* y, size_t n) {
     return Status::ok;
 }
 
+inline void sos_q15_reset(SosQ15& f, int16_t x0 = 0);
+
 // q15 from float or double rows (double keeps scipy's coefficients exact:
 // narrow designs need more than float32's 24 bits). coeffs: kSosQ15Coeffs *
 // n_sections int32, state: sos_q15_state_size(n_sections) int32.
@@ -417,19 +420,19 @@ inline Status sos_q15_init(SosQ15& f, const Real* sos, size_t n_sos, size_t n_se
     f.out_shift = static_cast<uint32_t>(e_prev - 15);
     f.coeffs = coeffs;
     f.state = state;
-    for (size_t i = 0; i < sos_q15_state_size(n_sections); ++i) state[i] = 0;
+    sos_q15_reset(f);
     return Status::ok;
 }
 
 // Steady state of a constant q15 input x0 (0: all zero): every section's
 // last inputs and outputs hold its DC response, computed in integers (the
 // fixed point of the recursion, to within one unit of its format).
-inline void sos_q15_reset(SosQ15& f, int16_t x0 = 0) {
+inline void sos_q15_reset(SosQ15& f, int16_t x0) {
     const uint32_t ns = f.n_sections;
     int32_t u = x0 * 8192;
     for (uint32_t s = 0; s < ns; ++s) {
         f.state[2 * s] = f.state[2 * s + 1] = u;
-        f.state[2 * ns + 2 + s] = 0;
+        f.state[2 * ns + 2 + s] = 1 << 26;  // no residue yet, plus the rounding offset
         const int32_t* c = f.coeffs + kSosQ15Coeffs * s;
         const int shift = c[5] < 0 ? ~c[5] : c[5];
         // v (2^30 + a1 + a2) = 8 (((b0 + b1 + b2) u) >> shift)
@@ -458,13 +461,15 @@ inline Status sos_q15_process(SosQ15& f, const int16_t* x, int16_t* y, size_t n)
                                                    static_cast<uint64_t>(static_cast<int64_t>(c[1]) * st[0]) +
                                                    static_cast<uint64_t>(static_cast<int64_t>(c[2]) * st[1]));
             const int64_t a = static_cast<int64_t>(c[3]) * st[2] + static_cast<int64_t>(c[4]) * st[3];
-            const int32_t r = (residues[s] ^ neg) - neg;
-            const int64_t acc = static_cast<int64_t>(static_cast<uint64_t>(b >> shift) + static_cast<uint64_t>(int64_t(r)) +
-                                                     (uint64_t(1) << 26) - static_cast<uint64_t>(a >> 3));
+            // residues[s]: what the last rounding dropped (negated when
+            // neg), plus 2^26 for this one's rounding.
+            const int64_t acc = static_cast<int64_t>(static_cast<uint64_t>(b >> shift) + static_cast<uint32_t>(residues[s]) -
+                                                     static_cast<uint64_t>(a >> 3));
             st[1] = st[0];
             st[0] = v;
             v = detail::saturate32(acc >> 27);
-            residues[s] = static_cast<int32_t>(acc & 0x7ffffff) - (1 << 26);
+            const int32_t dropped = static_cast<int32_t>(acc & 0x7ffffff);  // residue + 2^26
+            residues[s] = ((dropped ^ neg) - neg) + (neg & (1 << 27));
         }
         st[1] = st[0];
         st[0] = v;
