@@ -187,7 +187,7 @@ class Wave_read:
         got = 0
         if want:
             try:
-                got = self._file.readinto(buf, want)  # MicroPython streams: at most `want` bytes
+                got = self._file.readinto(buf, want) or 0  # MicroPython streams: at most `want` bytes
             except TypeError:  # a Python stream whose readinto takes no byte count
                 pass
             if got != want:
