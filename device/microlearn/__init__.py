@@ -15,6 +15,8 @@ _FAMILIES = {
     5: "_gaussian",
 }
 _MAGIC = b"MLMF"
+__version__ = "0.1.0"  # the host package's (pyproject.toml); tests check they agree
+MLM_FORMAT = 2        # the .mlm format version this package reads
 
 
 def _family(kind):

@@ -5,6 +5,8 @@
     microlearn device setup|run|count ...   (see docs/rig.md)
     microlearn dataset ...                  (see docs/data.md)
     microlearn check model.mlm --target cortex-m0 --data X.npy [--part rp2040]
+    microlearn deploy [--port PORT | --dir DIR] [model.mlm ...]
+    microlearn mip-index OUT_DIR
     microlearn --version
 
 Every error is one line on stderr and a non-zero exit status
@@ -108,6 +110,9 @@ def _main(argv) -> int:
     if argv and argv[0] == "check":
         from .check import main as check_main
         return check_main(argv[1:])
+    if argv and argv[0] in ("deploy", "mip-index"):
+        from .deploy import main as deploy_main
+        return deploy_main(argv[1:], command=argv[0])
     parser = argparse.ArgumentParser(prog="microlearn", description=__doc__.split("\n")[0])
     parser.add_argument("--version", action="version", version=version_text())
     sub = parser.add_subparsers(dest="command", required=True)
@@ -130,6 +135,9 @@ def _main(argv) -> int:
                                    "(microlearn dataset --help)")
     sub.add_parser("check", help="measure a model on MicroPython: bytes, RAM, instructions per "
                                  "predict(), agreement with the host (microlearn check --help)")
+    sub.add_parser("deploy", help="copy the device package matching a board, and models, to it with mpremote "
+                                  "(microlearn deploy --help)")
+    sub.add_parser("mip-index", help="write the device packages with a package.json per arch, for mip")
     args = parser.parse_args(argv)
     return args.func(args)
 

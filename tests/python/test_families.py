@@ -46,3 +46,14 @@ def test_status_codes_agree_between_cpp_and_c():
     cpp = cpp_enum((INCLUDE / "status.hpp").read_text(), "Status")
     c = cpp_enum((INCLUDE / "c" / "common.h").read_text(), "ml_status")
     assert {"ML_" + k.upper(): v for k, v in cpp.items()} == c
+
+
+def test_versions_agree():
+    import microlearn
+    device = (ROOT / "device" / "microlearn" / "__init__.py").read_text()
+    assert re.search(r'__version__ = "([^"]+)"', device).group(1) == microlearn.__version__
+    assert int(re.search(r"MLM_FORMAT = (\d+)", device).group(1)) == mlm.FORMAT_VERSION
+    assert re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.M).group(1) == \
+        microlearn.__version__
+    assert re.search(r"^VERSION = (\S+)", (ROOT / "device" / "Makefile").read_text(), re.M).group(1) == \
+        microlearn.__version__

@@ -1,0 +1,196 @@
+"""Putting microlearn on a board: the prebuilt device packages, `microlearn
+deploy` (over USB with mpremote) and `microlearn mip-index` (files for mip).
+
+    microlearn deploy [--port PORT] [model.mlm ...]     # a board on USB/serial
+    microlearn deploy --dir FOLDER [model.mlm ...]      # a folder (e.g. the unix port's lib)
+    microlearn mip-index OUT_DIR                        # one package.json per arch, for any static host
+
+A device package is the `microlearn` folder the board imports (compiled
+Python modules and the native modules of one architecture) plus a mip
+`package.json`. The wheel carries one per architecture the build made
+(microlearn/device/<arch>/); a source checkout has them under
+build/device/<arch>/ after scripts/setup.sh.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from . import __version__, mlm
+
+# sys.implementation._mpy >> 10: the native architecture of a firmware (py/persistentcode.h).
+ARCH_NAMES = ("none", "x86", "x64", "armv6", "armv6m", "armv7m", "armv7em", "armv7emsp", "armv7emdp",
+              "xtensa", "xtensawin", "rv32imc", "rv64imc")
+MPY_VERSION = (6, 3)  # the native modules' .mpy ABI: MicroPython 1.23 to 1.27
+SUPPORTED_FIRMWARE = "MicroPython 1.23 to 1.27"
+# Archs whose firmware can load a package built for another arch (a subset of it).
+COMPATIBLE = {"armv7em": ["armv7m", "armv6m"], "armv7emsp": ["armv7emsp", "armv7m", "armv6m"],
+              "armv7emdp": ["armv7emsp", "armv7m", "armv6m"], "armv7m": ["armv7m", "armv6m"]}
+
+
+class DeployError(Exception):
+    """What deploy cannot do, saying what to do about it."""
+
+
+def packages_root() -> Path | None:
+    """Where the device packages are: the installed wheel's, else a checkout's build."""
+    wheel = Path(__file__).resolve().parent / "device"
+    if wheel.is_dir() and any(wheel.iterdir()):
+        return wheel
+    checkout = Path(__file__).resolve().parents[2] / "build" / "device"
+    return checkout if checkout.is_dir() else None
+
+
+def package_dir(arch: str) -> Path:
+    """The folder holding `microlearn/` (what goes on the board's path) for arch."""
+    root = packages_root()
+    if root is not None:
+        for candidate in (root / arch, root / arch / "lib"):
+            if (candidate / "microlearn" / "__init__.mpy").is_file():
+                return candidate
+    raise DeployError(f"no microlearn device package for arch {arch} here (built: {', '.join(available()) or 'none'})")
+
+
+def available() -> list[str]:
+    root = packages_root()
+    if root is None:
+        return []
+    return sorted(a.name for a in root.iterdir()
+                  if (a / "microlearn" / "__init__.mpy").is_file() or (a / "lib" / "microlearn" / "__init__.mpy").is_file())
+
+
+def choose_package(mpy: int) -> str:
+    """The arch of the package for a firmware whose sys.implementation._mpy is `mpy`."""
+    arch_index, version, sub = mpy >> 10, mpy & 0xFF, (mpy >> 8) & 3
+    arch = ARCH_NAMES[arch_index] if arch_index < len(ARCH_NAMES) else f"arch {arch_index}"
+    if (version, sub) != MPY_VERSION:
+        raise DeployError(
+            f"the board's firmware reads .mpy version {version}.{sub}, but microlearn's native modules are "
+            f"{MPY_VERSION[0]}.{MPY_VERSION[1]}: flash {SUPPORTED_FIRMWARE} (or a newer microlearn)")
+    built = available()
+    for candidate in COMPATIBLE.get(arch, [arch]):
+        if candidate in built:
+            return candidate
+    if arch == "none":
+        raise DeployError("the board's firmware has no native-module support (sys.implementation._mpy "
+                          "names no architecture): build microlearn into the firmware instead")
+    raise DeployError(f"the board's architecture is {arch}, and no microlearn package for it is here "
+                      f"(built: {', '.join(built) or 'none'})"
+                      + ("; ESP32/ESP32-S3 need Espressif's toolchain to build it" if arch == "xtensawin" else ""))
+
+
+# ---------------------------------------------------------------- mpremote
+
+def _mpremote(port: str | None, *args: str, timeout: float = 120) -> str:
+    cmd = [sys.executable, "-m", "mpremote"]
+    if port:
+        cmd += ["connect", port]
+    # resume: no soft reset between the steps (a reset would stop nothing we
+    # need, but boards whose filesystem lives in RAM, like the emulated ones,
+    # would lose it)
+    cmd += ["resume", *args]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise DeployError(f"mpremote timed out ({' '.join(args[:2])}): is the board connected and idle?") from None
+    if done.returncode != 0:
+        message = (done.stderr.strip() or done.stdout.strip()).splitlines()
+        raise DeployError(f"mpremote {' '.join(args[:1])} failed: {message[-1] if message else done.returncode}")
+    return done.stdout
+
+
+def board_info(port: str | None) -> dict:
+    out = _mpremote(port, "exec", "import sys; print('MPY', getattr(sys.implementation, '_mpy', 0), "
+                                  "sys.implementation.name, "
+                                  "'.'.join(str(v) for v in sys.implementation.version[:3]), sys.platform)")
+    line = next((l for l in out.splitlines() if l.startswith("MPY")), None)
+    if line is None:
+        raise DeployError(f"the board did not answer as MicroPython does: {out.strip()[:200]!r}")
+    _, mpy, name, version, platform = line.split()[:5]
+    return {"mpy": int(mpy), "implementation": name, "version": version, "platform": platform}
+
+
+def deploy_board(port: str | None, models=(), lib: str = "lib") -> str:
+    info = board_info(port)
+    arch = choose_package(info["mpy"])
+    src = package_dir(arch) / "microlearn"
+    _mpremote(port, "exec", f"import os\ntry:\n    os.mkdir('{lib}')\nexcept OSError:\n    pass")
+    _mpremote(port, "cp", "-r", str(src), f":{lib}/", timeout=600)
+    for m in models:
+        _mpremote(port, "cp", str(m), f":{Path(m).name}", timeout=600)
+    check = "import microlearn; print('microlearn', microlearn.__version__)"
+    for m in models:
+        check += f"; microlearn.load({Path(m).name!r})"
+    out = _mpremote(port, "exec", check)
+    if "microlearn" not in out:
+        raise DeployError(f"import microlearn failed on the board after copying: {out.strip()[:200]}")
+    return (f"deployed microlearn {__version__} for {arch} to {info['platform']} "
+            f"({info['implementation']} {info['version']})" + (f" with {len(models)} model(s)" if models else ""))
+
+
+def deploy_dir(folder: Path, models=(), arch: str = "x64") -> str:
+    """Copies the package for `arch` and the models into a folder (the unix
+    port's, or a board's filesystem mounted on the PC)."""
+    src = package_dir(arch) / "microlearn"
+    dest = Path(folder)
+    dest.mkdir(parents=True, exist_ok=True)
+    if (dest / "microlearn").exists():
+        shutil.rmtree(dest / "microlearn")
+    shutil.copytree(src, dest / "microlearn")
+    for m in models:
+        mlm.read_header(Path(m).read_bytes())  # a clear error for a file that is not a model
+        shutil.copy(m, dest / Path(m).name)
+    return f"copied microlearn {__version__} for {arch} to {dest}" + (f" with {len(models)} model(s)" if models else "")
+
+
+def mip_index(out: Path, base_url: str = "") -> list[Path]:
+    """One folder per arch with its files and a package.json, for any static
+    host: mip.install('<url>/<arch>/package.json') or mpremote mip install."""
+    out = Path(out)
+    written = []
+    for arch in available():
+        src = package_dir(arch)
+        dest = out / arch
+        if dest.exists():
+            shutil.rmtree(dest)
+        shutil.copytree(src / "microlearn", dest / "microlearn")
+        files = sorted(p.relative_to(dest).as_posix() for p in (dest / "microlearn").rglob("*") if p.is_file())
+        package = {"urls": [[f, (base_url.rstrip("/") + f"/{arch}/" if base_url else "") + f] for f in files],
+                   "deps": [], "version": __version__}
+        (dest / "package.json").write_text(json.dumps(package, indent=1) + "\n")
+        written.append(dest / "package.json")
+    if not written:
+        raise DeployError("no device packages are built here: run scripts/setup.sh (or install the wheel)")
+    return written
+
+
+def main(argv=None, command: str = "deploy") -> int:
+    if command == "mip-index":
+        p = argparse.ArgumentParser(prog="microlearn mip-index",
+                                    description="Write the device packages for mip: OUT/<arch>/package.json")
+        p.add_argument("out")
+        p.add_argument("--base-url", default="", help="absolute URL the folder will be served at (default: relative)")
+        args = p.parse_args(argv)
+        for path in mip_index(Path(args.out), args.base_url):
+            print(path)
+        return 0
+    p = argparse.ArgumentParser(prog="microlearn deploy",
+                                description="Copy the device package that matches a board (and models) to it")
+    p.add_argument("models", nargs="*", help=".mlm files to copy too")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--port", help="mpremote device (e.g. /dev/ttyACM0, a0, or auto; default: auto)")
+    where.add_argument("--dir", help="copy into this folder instead (e.g. the unix port's lib folder)")
+    p.add_argument("--arch", default="x64", help="with --dir: the package's arch (default x64)")
+    args = p.parse_args(argv)
+    for m in args.models:
+        if not Path(m).is_file():
+            raise DeployError(f"{m}: no such model file")
+    if args.dir:
+        print(deploy_dir(Path(args.dir), args.models, args.arch))
+    else:
+        print(deploy_board(args.port, args.models))
+    return 0
