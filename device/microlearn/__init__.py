@@ -13,6 +13,7 @@
 _FAMILIES = {
     1: "_trees",
     5: "_gaussian",
+    4: "_neighbors",
 }
 _MAGIC = b"MLMF"
 __version__ = "0.1.0"  # the host package's (pyproject.toml); tests check they agree

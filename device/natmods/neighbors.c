@@ -1,0 +1,216 @@
+// microlearn._neighbors: neighbour and centroid models on MicroPython
+// (dynamic native module): KNeighborsClassifier/Regressor, NearestCentroid,
+// KMeans/MiniBatchKMeans, LocalOutlierFactor(novelty=True).
+//
+//   m = _neighbors.load(buf)          # validates once; a writable buf is copied
+//                                     # (glue_model_bytes), a read-only one kept
+//   m.predict(x[, out])               # class label / cluster / +1,-1; regressors:
+//                                     # a float, or out[n_outputs]
+//   m.predict_proba(x[, out])         # k-NN classifiers: vote shares
+//   m.transform(x[, out])             # KMeans: distances to the centres
+//   m.score_samples(x[, out])         # LOF: minus the local outlier factor
+//   m.decision_function(x[, out])     # LOF: score_samples - offset
+//   m.kneighbors(x, distances, indices)  # k-NN, LOF: the k nearest samples
+// x is array('f') (or array('h') for int16 models) of n_features values.
+// predict(), and every call given `out`, allocate nothing (the search's
+// scratch is allocated at load); without `out`, one value comes back as a
+// float and several as a new list.
+#include "glue.h"
+
+typedef struct {
+    mp_obj_base_t base;
+    mp_obj_t data;  // the model bytes: the view below points into them
+    ml_neighbors_t model;
+    ml_neighbors_info_t info;
+    glue_input_t input;
+    mp_obj_t* labels;   // class labels, or NULL: predict() returns the index
+    uint64_t* scratch;  // the engine's search scratch
+    size_t n_scratch;
+    float* values;      // results without `out`
+    size_t n_values;
+} neighbors_obj_t;
+
+mp_obj_full_type_t neighbors_type;
+
+static neighbors_obj_t* neighbors_self(mp_obj_t self_in) { return MP_OBJ_TO_PTR(self_in); }
+
+static mp_obj_t neighbors_load(mp_obj_t data) {
+    mp_buffer_info_t buf;
+    glue_model_bytes(&data, &buf);
+    neighbors_obj_t* self = mp_obj_malloc(neighbors_obj_t, (mp_obj_type_t*)&neighbors_type);
+    self->data = data;
+    const int st = ml_neighbors_load(&self->model, buf.buf, buf.len);
+    if (st != ML_OK) glue_raise_load_error(st, buf.buf, buf.len);
+    const ml_neighbors_info_t* i = &self->info;
+    ml_neighbors_info(&self->model, &self->info);
+    glue_input_init(&self->input, buf.buf, buf.len, i->feature_type, i->n_features);
+    self->labels = i->task == 1 ? glue_class_labels(buf.buf, buf.len, i->n_classes) : NULL;
+    self->n_scratch = ml_neighbors_scratch_size(&self->model);
+    self->scratch = m_new(uint64_t, self->n_scratch);
+    size_t n = i->n_classes > i->n_outputs ? i->n_classes : i->n_outputs;
+    if (i->task == 3) n = i->n_points;
+    self->n_values = n > 0 ? n : 1;
+    self->values = m_new(float, self->n_values);
+    return MP_OBJ_FROM_PTR(self);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(neighbors_load_obj, neighbors_load);
+
+// Raises the error of a failed evaluation, naming the cause.
+static void neighbors_check(int st) {
+    if (st == ML_BAD_ARGUMENT)
+        mp_raise_ValueError(MP_ERROR_TEXT("x holds NaN or infinity (or its norm overflows): features must be finite"));
+    glue_check(st);
+}
+
+// Where a method writes n results: `out` when given, else self->values.
+static float* neighbors_out(neighbors_obj_t* self, size_t n_args, const mp_obj_t* args, size_t n) {
+    return n_args > 2 ? glue_get_out(args[2], n) : self->values;
+}
+
+// Returns `out` when given, else a float (one value) or a new list.
+static mp_obj_t neighbors_result(size_t n_args, const mp_obj_t* args, const float* values, size_t n) {
+    if (n_args > 2) return args[2];
+    if (n == 1) return mp_obj_new_float(values[0]);
+    mp_obj_t items = mp_obj_new_list(0, NULL);
+    for (size_t i = 0; i < n; ++i) mp_obj_list_append(items, mp_obj_new_float(values[i]));
+    return items;
+}
+
+#define NEIGHBORS_CALL(self, x) &(self)->model, x, (self)->info.feature_type, (self)->info.n_features, \
+    (self)->scratch, (self)->n_scratch
+
+static mp_obj_t neighbors_predict(size_t n_args, const mp_obj_t* args) {
+    neighbors_obj_t* self = neighbors_self(args[0]);
+    const void* x = glue_input(&self->input, args[1]);
+    const ml_neighbors_info_t* i = &self->info;
+    if (i->task != 0) {
+        if (n_args > 2)
+            mp_raise_TypeError(MP_ERROR_TEXT("predict(x, out) is for regressors: this model returns a label"));
+        int32_t index;
+        neighbors_check(ml_neighbors_predict(NEIGHBORS_CALL(self, x), &index));
+        return i->task == 1 ? glue_class_of(self->labels, index) : MP_OBJ_NEW_SMALL_INT(index);
+    }
+    if (n_args <= 2 && i->n_outputs != 1)
+        mp_raise_ValueError(MP_ERROR_TEXT("multi-output model: pass out=array('f', n_outputs)"));
+    float* out = neighbors_out(self, n_args, args, i->n_outputs);
+    neighbors_check(ml_neighbors_predict_values(NEIGHBORS_CALL(self, x), out, i->n_outputs));
+    return neighbors_result(n_args, args, out, i->n_outputs);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(neighbors_predict_obj, 2, 3, neighbors_predict);
+
+static mp_obj_t neighbors_predict_proba(size_t n_args, const mp_obj_t* args) {
+    neighbors_obj_t* self = neighbors_self(args[0]);
+    const void* x = glue_input(&self->input, args[1]);
+    if (self->info.task != 1 || self->info.estimator != 0)
+        glue_raise_no_method("predict_proba() needs a k-neighbours classifier");
+    const size_t n = self->info.n_classes;
+    float* out = neighbors_out(self, n_args, args, n);
+    neighbors_check(ml_neighbors_predict_proba(NEIGHBORS_CALL(self, x), out, n));
+    return neighbors_result(n_args, args, out, n);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(neighbors_predict_proba_obj, 2, 3, neighbors_predict_proba);
+
+static mp_obj_t neighbors_transform(size_t n_args, const mp_obj_t* args) {
+    neighbors_obj_t* self = neighbors_self(args[0]);
+    const void* x = glue_input(&self->input, args[1]);
+    if (self->info.task != 3) glue_raise_no_method("transform() needs a KMeans model");
+    const size_t n = self->info.n_points;
+    float* out = neighbors_out(self, n_args, args, n);
+    neighbors_check(ml_neighbors_transform(NEIGHBORS_CALL(self, x), out, n));
+    return neighbors_result(n_args, args, out, n);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(neighbors_transform_obj, 2, 3, neighbors_transform);
+
+static mp_obj_t neighbors_score_samples(size_t n_args, const mp_obj_t* args) {
+    neighbors_obj_t* self = neighbors_self(args[0]);
+    const void* x = glue_input(&self->input, args[1]);
+    if (self->info.task != 2) glue_raise_no_method("score_samples() needs a LocalOutlierFactor");
+    float* out = neighbors_out(self, n_args, args, 1);
+    neighbors_check(ml_neighbors_score_samples(NEIGHBORS_CALL(self, x), out));
+    return neighbors_result(n_args, args, out, 1);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(neighbors_score_samples_obj, 2, 3, neighbors_score_samples);
+
+static mp_obj_t neighbors_decision_function(size_t n_args, const mp_obj_t* args) {
+    neighbors_obj_t* self = neighbors_self(args[0]);
+    const void* x = glue_input(&self->input, args[1]);
+    if (self->info.task != 2) glue_raise_no_method("decision_function() needs a LocalOutlierFactor");
+    float* out = neighbors_out(self, n_args, args, 1);
+    neighbors_check(ml_neighbors_decision_function(NEIGHBORS_CALL(self, x), out));
+    return neighbors_result(n_args, args, out, 1);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(neighbors_decision_function_obj, 2, 3, neighbors_decision_function);
+
+// kneighbors(x, distances, indices): array('f') and array('i') of at least k
+// items get the k nearest samples, nearest first; returns k.
+static mp_obj_t neighbors_kneighbors(size_t n_args, const mp_obj_t* args) {
+    (void)n_args;
+    neighbors_obj_t* self = neighbors_self(args[0]);
+    const void* x = glue_input(&self->input, args[1]);
+    if (self->info.estimator != 0 && self->info.estimator != 3)
+        glue_raise_no_method("kneighbors() needs a k-neighbours model or a LocalOutlierFactor");
+    const size_t k = self->info.n_neighbors;
+    float* distances = glue_get_out(args[2], k);
+    mp_buffer_info_t buf;
+    if (!mp_get_buffer(args[3], &buf, MP_BUFFER_WRITE) || (buf.typecode != 'i' && buf.typecode != 'l'))
+        mp_raise_TypeError(MP_ERROR_TEXT("indices must be an int32 array: array('i', ...)"));
+    if ((buf.len >> 2) < k) glue_raise_counts(&mp_type_ValueError, "indices must hold at least ", k, " items", 0, NULL);
+    neighbors_check(ml_neighbors_kneighbors(NEIGHBORS_CALL(self, x), distances, (int32_t*)buf.buf, k));
+    return MP_OBJ_NEW_SMALL_INT(k);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(neighbors_kneighbors_obj, 4, 4, neighbors_kneighbors);
+
+// info() -> dict of the model's sizes, for users and tests.
+static mp_obj_t neighbors_info(mp_obj_t self_in) {
+    neighbors_obj_t* self = neighbors_self(self_in);
+    const ml_neighbors_info_t* i = &self->info;
+    mp_obj_t d = mp_obj_new_dict(10);
+    const size_t n_outputs = i->task == 0 ? i->n_outputs : i->task == 2 ? 1 : i->task == 1 ? i->n_classes : i->n_points;
+    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_n_features), mp_obj_new_int(self->input.n_inputs));
+    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_n_outputs), mp_obj_new_int(n_outputs));
+    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_n_classes), mp_obj_new_int(i->n_classes));
+    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_n_points), mp_obj_new_int(i->n_points));
+    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_n_neighbors), mp_obj_new_int(i->n_neighbors));
+    const qstr task = i->task == 0   ? MP_QSTR_regression
+                      : i->task == 1 ? MP_QSTR_classification
+                      : i->task == 2 ? MP_QSTR_anomaly
+                                     : MP_QSTR_clustering;
+    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_task), MP_OBJ_NEW_QSTR(task));
+    const qstr metric = i->metric == 0   ? MP_QSTR_euclidean
+                        : i->metric == 1 ? MP_QSTR_manhattan
+                        : i->metric == 2 ? MP_QSTR_chebyshev
+                        : i->metric == 3 ? MP_QSTR_minkowski
+                                         : MP_QSTR_cosine;
+    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_metric), MP_OBJ_NEW_QSTR(metric));
+    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_weights),
+                      MP_OBJ_NEW_QSTR(i->distance_weights ? MP_QSTR_distance : MP_QSTR_uniform));
+    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_feature_type),
+                      MP_OBJ_NEW_QSTR(i->feature_type == ML_I16 ? MP_QSTR_int16 : MP_QSTR_float32));
+    if (i->task == 1) mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_classes), glue_classes_tuple(self->labels, i->n_classes));
+    return d;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(neighbors_info_obj, neighbors_info);
+
+mp_map_elem_t neighbors_locals_table[7];
+static MP_DEFINE_CONST_DICT(neighbors_locals, neighbors_locals_table);
+
+mp_obj_t mpy_init(mp_obj_fun_bc_t* self, size_t n_args, size_t n_kw, mp_obj_t* args) {
+    MP_DYNRUNTIME_INIT_ENTRY
+
+    neighbors_type.base.type = (void*)&mp_type_type;
+    neighbors_type.flags = MP_TYPE_FLAG_NONE;
+    neighbors_type.name = MP_QSTR_NeighborsModel;
+    neighbors_locals_table[0] = (mp_map_elem_t){MP_OBJ_NEW_QSTR(MP_QSTR_predict), MP_OBJ_FROM_PTR(&neighbors_predict_obj)};
+    neighbors_locals_table[1] = (mp_map_elem_t){MP_OBJ_NEW_QSTR(MP_QSTR_predict_proba), MP_OBJ_FROM_PTR(&neighbors_predict_proba_obj)};
+    neighbors_locals_table[2] = (mp_map_elem_t){MP_OBJ_NEW_QSTR(MP_QSTR_transform), MP_OBJ_FROM_PTR(&neighbors_transform_obj)};
+    neighbors_locals_table[3] = (mp_map_elem_t){MP_OBJ_NEW_QSTR(MP_QSTR_score_samples), MP_OBJ_FROM_PTR(&neighbors_score_samples_obj)};
+    neighbors_locals_table[4] = (mp_map_elem_t){MP_OBJ_NEW_QSTR(MP_QSTR_decision_function), MP_OBJ_FROM_PTR(&neighbors_decision_function_obj)};
+    neighbors_locals_table[5] = (mp_map_elem_t){MP_OBJ_NEW_QSTR(MP_QSTR_kneighbors), MP_OBJ_FROM_PTR(&neighbors_kneighbors_obj)};
+    neighbors_locals_table[6] = (mp_map_elem_t){MP_OBJ_NEW_QSTR(MP_QSTR_info), MP_OBJ_FROM_PTR(&neighbors_info_obj)};
+    MP_OBJ_TYPE_SET_SLOT(&neighbors_type, locals_dict, (void*)&neighbors_locals, 0);
+
+    mp_store_global(MP_QSTR_NeighborsModel, MP_OBJ_FROM_PTR(&neighbors_type));
+    mp_store_global(MP_QSTR_load, MP_OBJ_FROM_PTR(&neighbors_load_obj));
+
+    MP_DYNRUNTIME_INIT_EXIT
+}
