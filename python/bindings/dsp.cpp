@@ -155,7 +155,8 @@ std::vector<Real> sos_rows(const Rows<Real>& sos, size_t& n_sections) {
 void sos_status(Status st) {
     if (st == Status::bad_parameter) throw py::value_error("every section needs a finite, nonzero a0 and finite coefficients");
     if (st == Status::out_of_range)
-        throw py::value_error("q15 needs stable sections (|a2| < a0, |a1| < a0 + a2) and gains below 2^28");
+        throw py::value_error("q15 needs stable sections with poles at least 2^-16 from z = +-1, gains below 2^28 "
+                              "and passbands its signals can hold (docs/dsp.md)");
     check(st, "SOS");
 }
 
