@@ -5,6 +5,7 @@
 //
 // A model is n_points stored points of n_features values (float32, or int16
 // for int16 inputs), a metric, and per point what it stands for:
+// (cosine models store unit vectors, none of them zero)
 //   k-NN classifier   the class index of each training sample; the k nearest
 //                     vote (uniform, or weighted by 1 / distance)
 //   k-NN regressor    n_outputs targets per sample; their (weighted) mean
@@ -16,8 +17,9 @@
 //
 // The search ranks points by a key: an integer whose order is the distance's
 // order. Float models use the bits of a non-negative float (the squared
-// euclidean distance, the sum of |d|^p for minkowski, the distance itself for
-// manhattan / chebyshev / cosine); int16 models the exact integer sum. Equal
+// euclidean distance, also for cosine over unit vectors; the sum of |d|^p
+// for minkowski; the distance itself for manhattan / chebyshev); int16
+// models the exact integer sum. Equal
 // keys keep the point stored first, as scikit-learn's brute-force search
 // keeps the smaller index; the partial sum stops as soon as it reaches the
 // current k-th key (the point could not be inserted any more).
@@ -133,10 +135,9 @@ inline uint64_t key_of(const Model& m, const void* x, uint32_t i, uint64_t bound
         case Metric::manhattan: return kernels::manhattan_bounded(a, b, d, fbound);
         case Metric::chebyshev: return math::to_bits(kernels::chebyshev(a, b, d));
         case Metric::minkowski: return kernels::minkowski_power_bounded(a, b, d, m.p, fbound);
-        default: {  // cosine: 1 - x.y of unit vectors, clipped to [0, 2] as scikit-learn
-            const float c = 1.0f - kernels::dot(a, b, d);
-            return math::to_bits(c > 0.0f ? (c < 2.0f ? c : 2.0f) : 0.0f);
-        }
+        // cosine: 1 - x.y = |x - y|^2 / 2 for unit vectors, without 1 - x.y's
+        // cancellation for near neighbours (distance_of halves it)
+        default: return kernels::squared_euclidean_bounded(a, b, d, fbound);
     }
 }
 
@@ -151,6 +152,7 @@ inline float distance_of(const Model& m, uint64_t key) {
     }
     const float v = math::from_bits(static_cast<uint32_t>(key));
     if (m.metric == Metric::euclidean) return math::sqrt(v);
+    if (m.metric == Metric::cosine) return v < 4.0f ? 0.5f * v : 2.0f;  // clipped to [0, 2] as scikit-learn
     if (m.metric == Metric::minkowski && v > 0.0f) return math::exp(math::quotient(math::log(v), m.p));
     return v;
 }
@@ -265,6 +267,7 @@ inline Status search(const Model& m, const void* x, FeatureType type, size_t n_x
     if (type != m.feature_type) return Status::type_mismatch;
     if (n_x != m.n_features || n_scratch < scratch_size(m)) return Status::size_mismatch;
     found = detail::layout(m, scratch);
+    bool zero_x = false;  // cosine: a zero x is at distance 1 from everything (scikit-learn's normalize)
     if (type == FeatureType::f32) {
         const float* xf = static_cast<const float*>(x);
         for (size_t i = 0; i < n_x; ++i)
@@ -274,6 +277,7 @@ inline Status search(const Model& m, const void* x, FeatureType type, size_t n_x
             if (!math::is_finite(norm)) return Status::bad_argument;  // |x|^2 overflows float32
             for (size_t i = 0; i < n_x; ++i) found.values[i] = norm > 0.0f ? math::quotient(xf[i], norm) : 0.0f;
             x = found.values;
+            zero_x = !(norm > 0.0f);
         }
     }
     uint64_t* keys = found.keys;
@@ -282,7 +286,7 @@ inline Status search(const Model& m, const void* x, FeatureType type, size_t n_x
     uint32_t count = 0;
     for (uint32_t i = 0; i < m.n_points; ++i) {
         const uint64_t bound = count < k ? ~uint64_t(0) : keys[k - 1];
-        const uint64_t key = detail::key_of(m, x, i, bound);
+        const uint64_t key = zero_x ? math::to_bits(2.0f) : detail::key_of(m, x, i, bound);
         if (key >= bound) continue;
         uint32_t j = count < k ? count++ : k - 1;
         for (; j > 0 && keys[j - 1] > key; --j) {

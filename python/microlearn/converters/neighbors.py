@@ -175,9 +175,13 @@ def encode(m: dict, estimator: str, feature_dtype="float32", feature_scale=1.0, 
         if np.any(np.asarray(feature_scale) != 1.0) or np.any(np.asarray(feature_offset) != 0.0):
             raise UnsupportedEstimatorError(f"{estimator}: feature_scale and feature_offset apply to "
                                             "feature_dtype='int16'; leave them at 1 and 0 for float32")
-        if metric == "cosine":  # unit vectors; zero rows stay zero, as sklearn's normalize
+        if metric == "cosine":  # unit vectors: the engine computes 1 - x.y as |x - y|^2 / 2
             norms = np.linalg.norm(points, axis=1, keepdims=True)
-            points = points / np.where(norms == 0, 1.0, norms)
+            if np.any(norms == 0):
+                raise UnsupportedEstimatorError(
+                    f"{estimator} with metric='cosine' and an all-zero training sample (row "
+                    f"{int(np.argmax(norms[:, 0] == 0))}): it has no direction; remove it")
+            points = points / norms
         stored = _float32("stored points", points, estimator)
         ftype = 0
     else:
