@@ -7,7 +7,8 @@ pkgs=(build-essential cmake pkg-config libffi-dev git python3-venv
       gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
       gcc-riscv64-unknown-elf qemu-system-arm qemu-system-misc
       picolibc-riscv64-unknown-elf
-      libglib2.0-dev libgtest-dev valgrind dpkg-dev xz-utils)
+      libglib2.0-dev libgtest-dev valgrind dpkg-dev xz-utils
+      clang-14 libclang-rt-14-dev)  # libFuzzer + sanitizer runtimes (scripts/fuzz.sh)
 optional=(gcc-xtensa-lx106 picolibc-xtensa-lx106-elf)
 missing=()
 for p in "${pkgs[@]}" "${optional[@]}"; do

@@ -16,6 +16,9 @@ cmake -S . -B build/cmake-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMICROLEARN_SA
 cmake --build build/cmake-asan -j2
 ctest --test-dir build/cmake-asan --output-on-failure
 
+echo "== fuzzing the loaders and DSP objects (libFuzzer, ASan + UBSan; FUZZ_SECONDS each)" >&2
+bash scripts/fuzz.sh
+
 echo "== engine builds for microcontrollers (-Os, no exceptions/RTTI/stdlib)" >&2
 bash scripts/check-cross-build.sh
 

@@ -57,7 +57,7 @@ struct Features {
 
 inline uint32_t features_fft_size(uint32_t n_samples) {
     uint32_t n = kMinFftSize;
-    while (n < n_samples) n <<= 1;
+    while (n < n_samples && n < 0x80000000u) n <<= 1;  // no wrap to 0 (and endless loop) past 2^31
     return n;
 }
 
@@ -79,9 +79,10 @@ inline size_t features_memory_size(uint32_t n_samples, const FeatureSpec* spec, 
     return total;
 }
 
-inline Status features_init(Features& f, uint32_t n_samples, uint32_t n_axes, float sample_rate,
+namespace detail {
+
+inline Status features_setup(Features& f, uint32_t n_samples, uint32_t n_axes, float sample_rate,
                             const FeatureSpec* spec, size_t n_spec, float* mem, size_t mem_size) {
-    f = Features{};
     if (spec == nullptr || (mem == nullptr && mem_size != 0)) return Status::bad_argument;
     if (n_samples < 2 || n_samples > 65535 || n_axes == 0 || n_axes > 64 || n_spec == 0 || n_spec > 256)
         return Status::bad_parameter;
@@ -114,6 +115,18 @@ inline Status features_init(Features& f, uint32_t n_samples, uint32_t n_axes, fl
         f.work = p;
     }
     return Status::ok;
+}
+
+}  // namespace detail
+
+// A failed init leaves f empty, so compute() refuses it rather than run on
+// a half-set-up object (a window too long for the FFT is found late).
+inline Status features_init(Features& f, uint32_t n_samples, uint32_t n_axes, float sample_rate,
+                            const FeatureSpec* spec, size_t n_spec, float* mem, size_t mem_size) {
+    f = Features{};
+    const Status st = detail::features_setup(f, n_samples, n_axes, sample_rate, spec, n_spec, mem, mem_size);
+    if (st != Status::ok) f = Features{};
+    return st;
 }
 
 namespace detail {

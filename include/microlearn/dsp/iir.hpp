@@ -193,14 +193,13 @@ inline void q15_section_floats(const int32_t* c, float* out5) {
 constexpr uint32_t kGainGrid = 32;
 
 // For frequency point p (p <= kGainGrid: p pi / kGainGrid; above: the
-// frequency where section p - kGainGrid - 1's |A| is smallest), calls
-// visit(s, key) with key = a monotonic int32 log2 key of |H of sections
-// 0..s|^2 (2^23 per octave), for each s until the product is 0. The running
-// product is kept as a mantissa in [1, 2) and an exponent: a narrow
-// design's partial products leave float's range. False if a gain is not
-// finite.
-template <typename Visit>
-inline bool q15_partials(const int32_t* coeffs, size_t ns, size_t p, Visit visit) {
+// frequency where section p - kGainGrid - 1's |A| is smallest), writes
+// key[s] = a monotonic int32 log2 key of |H of sections 0..s|^2 (2^23 per
+// octave) for each s until the product is 0, and returns how many it wrote
+// (-1 if a gain is not finite). The running product is kept as a mantissa
+// in [1, 2) and an exponent: a narrow design's partial products leave
+// float's range.
+inline int q15_partials(const int32_t* coeffs, size_t ns, size_t p, int32_t* key) {
     float c5[5], c, s2;
     if (p <= kGainGrid) {
         float sn;
@@ -208,9 +207,9 @@ inline bool q15_partials(const int32_t* coeffs, size_t ns, size_t p, Visit visit
         s2 = sn * sn;
     } else {
         q15_section_floats(coeffs + kSosQ15Coeffs * (p - kGainGrid - 1), c5);
-        if (!(c5[4] > 0.0f)) return true;
+        if (!(c5[4] > 0.0f)) return 0;
         c = math::quotient(-c5[3] * (1.0f + c5[4]), 4.0f * c5[4]);
-        if (!(c > -1.0f && c < 1.0f)) return true;
+        if (!(c > -1.0f && c < 1.0f)) return 0;
         s2 = (1.0f - c) * (1.0f + c);
     }
     float m = 1.0f;
@@ -221,53 +220,46 @@ inline bool q15_partials(const int32_t* coeffs, size_t ns, size_t p, Visit visit
         const int32_t* r = coeffs + kSosQ15Coeffs * s;
         q15_section_floats(r, c5);
         m *= section_gain2(c5, c, s2);
-        if (!math::is_finite(m)) return false;
-        if (!(m >= math::pow2i(-126))) return true;  // a zero of H: 0 from here on
+        if (!math::is_finite(m)) return -1;
+        if (!(m >= math::pow2i(-126))) return static_cast<int>(s);  // a zero of H: 0 from here on
         const uint32_t b = math::to_bits(m);
         e2 += static_cast<int>(b >> 23) - 127 + 2 * (30 - r[5]);
         m = math::from_bits((b & 0x7fffffu) | 0x3f800000u);
         const int ek = e2 < -250 ? -250 : e2 > 250 ? 250 : e2;
-        visit(s, ek * (int32_t(1) << 23) + static_cast<int32_t>(b & 0x7fffffu));
+        key[s] = ek * (int32_t(1) << 23) + static_cast<int32_t>(b & 0x7fffffu);
     }
-    return true;
+    return static_cast<int>(ns);
 }
 
 // Into peak[s]: ceil(log2 of the peak |H|) of sections 0..s, the largest
-// over the grid and the sections' resonances. scratch: n_sections int32.
+// over the grid and the sections' resonances. scratch: 2 n_sections int32.
 // out_of_range if a gain is not finite, or if some signal between sections
 // would hold the final passband (|H| >= max |H| / 4) more than 17 bits below
 // its own peak (the rounding of that signal would then show at the output:
 // seen only in band-stop designs whose two passbands lie far apart).
 inline Status q15_peak_log2(const int32_t* coeffs, size_t ns, int32_t* peak, int32_t* scratch) {
     constexpr int32_t kNone = -0x7fffffff;
+    int32_t *low = scratch, *key = scratch + ns;
     const size_t n_points = kGainGrid + 1 + ns;
     for (size_t s = 0; s < ns; ++s) {
         peak[s] = kNone;
-        scratch[s] = 0x7fffffff;
+        low[s] = 0x7fffffff;
     }
     int32_t top = kNone;  // of the whole cascade
     for (size_t p = 0; p < n_points; ++p) {
-        const bool ok = q15_partials(coeffs, ns, p, [&](size_t s, int32_t key) {
-            if (key > peak[s]) peak[s] = key;
-            if (s + 1 == ns && key > top) top = key;
-        });
-        if (!ok) return Status::out_of_range;
+        const int n = q15_partials(coeffs, ns, p, key);
+        if (n < 0) return Status::out_of_range;
+        for (int s = 0; s < n; ++s) peak[s] = key[s] > peak[s] ? key[s] : peak[s];
+        if (static_cast<size_t>(n) == ns && key[ns - 1] > top) top = key[ns - 1];
     }
     // Lowest level of each signal over the passband.
     for (size_t p = 0; p < n_points; ++p) {
-        size_t last = 0;
-        int32_t total = kNone;
-        q15_partials(coeffs, ns, p, [&](size_t s, int32_t key) {
-            last = s;
-            total = key;
-        });
-        if (last + 1 != ns || total < top - 4 * (int32_t(1) << 23)) continue;
-        q15_partials(coeffs, ns, p, [&](size_t s, int32_t key) {
-            if (key < scratch[s]) scratch[s] = key;
-        });
+        if (static_cast<size_t>(q15_partials(coeffs, ns, p, key)) != ns || key[ns - 1] < top - 4 * (int32_t(1) << 23))
+            continue;
+        for (size_t s = 0; s < ns; ++s) low[s] = key[s] < low[s] ? key[s] : low[s];
     }
     for (size_t s = 0; s < ns; ++s) {
-        if (peak[s] != kNone && scratch[s] != 0x7fffffff && peak[s] - scratch[s] > 34 * (int32_t(1) << 23))
+        if (peak[s] != kNone && low[s] != 0x7fffffff && peak[s] - low[s] > 34 * (int32_t(1) << 23))
             return Status::out_of_range;
         // |H|^2 < 2^(e + 1), so |H| < 2^ceil((e + 1) / 2) = 2^floor((e + 2) / 2).
         const int e = peak[s] == kNone ? -250 : (peak[s] >> 23);
@@ -275,6 +267,32 @@ inline Status q15_peak_log2(const int32_t* coeffs, size_t ns, int32_t* peak, int
     }
     return Status::ok;
 }
+
+// Section s's normalized coefficients (rows already divided by a0) into
+// coeffs: a1, a2 in Q30, b with 30 significant bits and their binary point
+// in c[5] for now.
+inline Status q15_section(const Scaled* v, int32_t* c) {
+    for (int k = 4; k < 6; ++k) {
+        if (v[k].m != 0 && scaled_log2(v[k]) >= 1) return Status::out_of_range;  // |a| >= 2
+        c[k - 1] = static_cast<int32_t>(scaled_fixed(v[k], 30));
+    }
+    // Stable (both poles inside the unit circle): |a2| < 1, |a1| < 1 + a2;
+    // and |A(+-1)| = 1 +- a1 + a2 >= 2^-16: closer poles to z = +-1 make
+    // the DC (Nyquist) gain more sensitive to Q30's rounding than 2 LSB.
+    const int64_t one = int64_t(1) << 30, a1 = c[3], a2 = c[4];
+    if (!(a2 < one && (a1 < 0 ? -a1 : a1) + (int64_t(1) << 14) <= one + a2)) return Status::out_of_range;
+    int top = -1000;
+    for (int k = 0; k < 3; ++k)
+        if (v[k].m != 0 && scaled_log2(v[k]) > top) top = scaled_log2(v[k]);
+    const int frac_b = top == -1000 ? 30 : 29 - top;  // max |b| * 2^frac_b in [2^29, 2^30]
+    for (int k = 0; k < 3; ++k) c[k] = static_cast<int32_t>(scaled_fixed(v[k], frac_b));
+    c[5] = frac_b;
+    return Status::ok;
+}
+
+// After q15_section for every section: the binary points of the signals and
+// each section's shift; f ready to run.
+inline Status q15_finish(SosQ15& f, size_t n_sections, int32_t* coeffs, int32_t* state);
 
 }  // namespace detail
 
@@ -364,8 +382,7 @@ inline Status sos_q15_init(SosQ15& f, const Real* sos, size_t n_sos, size_t n_se
     if (sos == nullptr || coeffs == nullptr || state == nullptr) return Status::bad_argument;
     if (n_sections == 0 || n_sections > 0xffffu) return Status::bad_parameter;
     if (n_sos != 6 * n_sections) return Status::size_mismatch;
-    // 1. Exact normalization: a1, a2 in Q30, b with 30 significant bits and
-    // their binary point (kept in c[5] for now).
+    // Exact normalization (only this loop depends on Real).
     for (size_t s = 0; s < n_sections; ++s) {
         detail::Scaled v[6];
         for (int k = 0; k < 6; ++k)
@@ -373,24 +390,16 @@ inline Status sos_q15_init(SosQ15& f, const Real* sos, size_t n_sos, size_t n_se
         if (v[3].m == 0) return Status::bad_parameter;
         const detail::Scaled a0 = v[3];
         for (int k = 0; k < 6; ++k) v[k] = detail::scaled_quotient(v[k], a0);
-        int32_t* c = coeffs + kSosQ15Coeffs * s;
-        for (int k = 4; k < 6; ++k) {
-            if (v[k].m != 0 && detail::scaled_log2(v[k]) >= 1) return Status::out_of_range;  // |a| >= 2
-            c[k - 1] = static_cast<int32_t>(detail::scaled_fixed(v[k], 30));
-        }
-        // Stable (both poles inside the unit circle): |a2| < 1, |a1| < 1 + a2;
-        // and |A(+-1)| = 1 +- a1 + a2 >= 2^-16: closer poles to z = +-1 make
-        // the DC (Nyquist) gain more sensitive to Q30's rounding than 2 LSB.
-        const int64_t one = int64_t(1) << 30, a1 = c[3], a2 = c[4];
-        if (!(a2 < one && (a1 < 0 ? -a1 : a1) + (int64_t(1) << 14) <= one + a2)) return Status::out_of_range;
-        int top = -1000;
-        for (int k = 0; k < 3; ++k)
-            if (v[k].m != 0 && detail::scaled_log2(v[k]) > top) top = detail::scaled_log2(v[k]);
-        const int frac_b = top == -1000 ? 30 : 29 - top;  // max |b| * 2^frac_b in [2^29, 2^30]
-        for (int k = 0; k < 3; ++k) c[k] = static_cast<int32_t>(detail::scaled_fixed(v[k], frac_b));
-        c[5] = frac_b;
+        const Status st = detail::q15_section(v, coeffs + kSosQ15Coeffs * s);
+        if (st != Status::ok) return st;
     }
-    // 2. Binary points of the signals from the peak gains of sections 0..s
+    return detail::q15_finish(f, n_sections, coeffs, state);
+}
+
+namespace detail {
+
+inline Status q15_finish(SosQ15& f, size_t n_sections, int32_t* coeffs, int32_t* state) {
+    // Binary points of the signals from the peak gains of sections 0..s
     // (kept in state[] for now), then each section's shift.
     const Status gains = detail::q15_peak_log2(coeffs, n_sections, state, state + n_sections);
     if (gains != Status::ok) return gains;
@@ -409,8 +418,9 @@ inline Status sos_q15_init(SosQ15& f, const Real* sos, size_t n_sos, size_t n_se
         }
         if (e < (last ? 16 : 0)) return Status::out_of_range;
         if (shift > 62) {
+            const int drop = shift - 62;  // |b| < 2^31: nothing is left after 32 bits (no shift >= 64)
             for (int k = 0; k < 3; ++k)
-                c[k] = static_cast<int32_t>((static_cast<int64_t>(c[k]) + (int64_t(1) << (shift - 63))) >> (shift - 62));
+                c[k] = drop > 32 ? 0 : static_cast<int32_t>((static_cast<int64_t>(c[k]) + (int64_t(1) << (drop - 1))) >> drop);
             shift = 62;
         }
         c[5] = c[3] > 0 ? ~shift : shift;  // poles nearer Nyquist: residue fed back negated
@@ -423,6 +433,9 @@ inline Status sos_q15_init(SosQ15& f, const Real* sos, size_t n_sos, size_t n_se
     sos_q15_reset(f);
     return Status::ok;
 }
+
+}  // namespace detail
+
 
 // Steady state of a constant q15 input x0 (0: all zero): every section's
 // last inputs and outputs hold its DC response, computed in integers (the

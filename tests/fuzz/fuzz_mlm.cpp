@@ -1,0 +1,235 @@
+// Fuzz driver for everything that reads .mlm bytes: the container
+// (model_file.hpp) and each family's loader, and, on every model that loads,
+// every evaluation entry point with float32 and int16 inputs (zeros, NaN,
+// +-inf, extremes, subnormals, and values taken from the input).
+//
+// The input is one .mlm file; bytes after the file size its header declares
+// are ignored by the loaders and become feature values here. The libFuzzer
+// build recomputes the CRC of most mutated inputs (LLVMFuzzerCustomMutator
+// below), so mutations reach the checks behind it; saved inputs therefore
+// reproduce as they are.
+//
+// A new model family adds one function (load; on success call each entry
+// point) and one line in kFamilies. Every family sees every input, so each
+// loader is also fed the other families' files.
+#include "fuzz.hpp"
+
+#include <microlearn/model_file.hpp>
+#include <microlearn/trees.hpp>
+
+namespace {
+
+using microlearn::Status;
+using mlfuzz::Exact;
+using mlfuzz::Reader;
+
+// Outputs of one round of calls, as bits, so two rounds compare exactly.
+using Log = std::vector<uint32_t>;
+
+void log_floats(Log& log, Status st, const float* v, size_t n) {
+    log.push_back(static_cast<uint32_t>(st));
+    for (size_t i = 0; st == Status::ok && i < n; ++i) {
+        uint32_t bits;
+        memcpy(&bits, &v[i], 4);
+        log.push_back(bits);
+    }
+}
+
+// Input vectors of n values of type X: fixed patterns, then (when the input
+// has bytes past the file) values read from them.
+template <typename X>
+void fill_input(X* x, size_t n, int pattern, Reader& tail);
+
+template <>
+void fill_input(float* x, size_t n, int pattern, Reader& tail) {
+    if (pattern == 4) {
+        tail.floats(x, n);
+        return;
+    }
+    for (size_t i = 0; i < n; ++i)
+        x[i] = pattern == 0 ? 0.0f : pattern == 1 ? mlfuzz::special(0) : mlfuzz::special(i + size_t(pattern) * 3);
+}
+
+template <>
+void fill_input(int16_t* x, size_t n, int pattern, Reader& tail) {
+    static const int16_t values[] = {-32768, -1, 0, 1, 32767};
+    for (size_t i = 0; i < n; ++i) {
+        if (pattern == 4)
+            x[i] = static_cast<int16_t>(tail.u8() | (tail.u8() << 8));
+        else
+            x[i] = pattern == 0 ? 0 : values[(i + size_t(pattern) * 2) % 5];
+    }
+}
+constexpr int kPatterns = 5;
+
+// What predict_class gives: +1/-1 for anomaly detectors, else a class index.
+void check_prediction(bool anomaly, uint32_t n_classes, int32_t predicted) {
+    if (anomaly)
+        ML_FUZZ_CHECK(predicted == 1 || predicted == -1);
+    else
+        ML_FUZZ_CHECK(predicted >= 0 && uint32_t(predicted) < n_classes);
+}
+
+// A classifier's labels (model_file.hpp): when the container's table or
+// names load, every one of the n_classes labels is read.
+void check_labels(const uint8_t* file, size_t size, uint32_t n_classes) {
+    microlearn::ModelFile f;
+    ML_FUZZ_CHECK(microlearn::open_model_file(file, size, f) == Status::ok);
+    microlearn::ClassLabels labels;
+    if (microlearn::load_class_labels(f, n_classes, labels) != Status::ok) return;
+    ML_FUZZ_CHECK(labels.count == n_classes);
+    size_t total = 0;
+    for (uint32_t i = 0; i < labels.count; ++i) {
+        if (labels.words != nullptr) (void)microlearn::class_label(labels, i);
+        if (labels.names != nullptr) {
+            size_t length = 0;
+            const char* name = microlearn::class_name(labels, i, &length);
+            ML_FUZZ_CHECK(name >= labels.names && name + length < labels.names + labels.names_size);
+            total += length + 1;
+        }
+    }
+    if (labels.names != nullptr) ML_FUZZ_CHECK(total == labels.names_size);
+}
+
+// ---- tree ensembles -------------------------------------------------------
+
+namespace T = microlearn::trees;
+
+template <typename X>
+void tree_calls(const T::Model& m, const X* x, size_t n_x, Log& log) {
+    // n_classes is checked (and used) for classifiers only.
+    const bool classifier = m.task == T::Task::classification;
+    Exact<float> out(m.n_outputs), scratch(m.n_outputs), proba(classifier ? m.n_classes : 1);
+    Status st = T::raw_scores(m, x, n_x, out.data(), out.size());
+    ML_FUZZ_CHECK(st == Status::ok);
+    log_floats(log, st, out.data(), out.size());
+
+    int32_t cls = 0;
+    st = T::predict_class(m, x, n_x, scratch.data(), scratch.size(), cls);
+    ML_FUZZ_CHECK(st == Status::ok || st == Status::unsupported_kind);
+    if (st == Status::ok) check_prediction(m.task == T::Task::anomaly, m.n_classes, cls);
+    log.push_back(static_cast<uint32_t>(st));
+    log.push_back(static_cast<uint32_t>(cls));
+
+    st = T::predict_proba(m, x, n_x, proba.data(), proba.size());
+    ML_FUZZ_CHECK(st == Status::ok || st == Status::unsupported_kind);
+    log_floats(log, st, proba.data(), proba.size());
+
+    st = T::decision_function(m, x, n_x, out.data(), out.size());
+    ML_FUZZ_CHECK(st == Status::ok || st == Status::unsupported_kind);
+    log_floats(log, st, out.data(), m.task == T::Task::anomaly ? 1 : out.size());
+
+    float score = 0.0f;
+    st = T::score_samples(m, x, n_x, score);
+    ML_FUZZ_CHECK(st == Status::ok || st == Status::unsupported_kind);
+    log_floats(log, st, &score, 1);
+
+    // Too short an input or output is refused, never read or written past.
+    if (n_x > 0) ML_FUZZ_CHECK(T::raw_scores(m, x, n_x - 1, out.data(), out.size()) == Status::size_mismatch);
+    Exact<float> short_out(m.n_outputs - 1);
+    ML_FUZZ_CHECK(T::raw_scores(m, x, n_x, short_out.data(), short_out.size()) != Status::ok);
+    if (classifier) {
+        Exact<float> short_proba(m.n_classes - 1);
+        ML_FUZZ_CHECK(T::predict_proba(m, x, n_x, short_proba.data(), short_proba.size()) != Status::ok);
+        ML_FUZZ_CHECK(T::predict_class(m, x, n_x, short_out.data(), short_out.size(), cls) != Status::ok);
+    }
+}
+
+// Every input pattern of the model's feature type; the other type is refused.
+template <typename X, typename Other>
+void tree_inputs(const T::Model& m, Reader tail, Log& log) {
+    Exact<X> x(m.n_features);
+    for (int pattern = 0; pattern < kPatterns; ++pattern) {
+        if (pattern == 4 && tail.remaining() == 0) break;
+        fill_input(x.data(), x.size(), pattern, tail);
+        tree_calls(m, x.data(), x.size(), log);
+    }
+    Exact<Other> other(m.n_features);
+    Exact<float> out(m.n_outputs);
+    ML_FUZZ_CHECK(T::raw_scores(m, other.data(), other.size(), out.data(), out.size()) == Status::type_mismatch);
+}
+
+void trees(const uint8_t* file, size_t size, const Reader& tail) {
+    T::Model m;
+    if (T::load(file, size, m) != Status::ok) return;
+    ML_FUZZ_CHECK(m.n_features > 0 && m.n_outputs > 0);
+    // Each round: every call on every input. Soft-float builds walk two ways,
+    // with and without a key buffer (attach_key_buffer); the results must
+    // be the same bits. Hardware-float builds ignore the buffer.
+    Log rounds[2];
+    Exact<int32_t> keys(m.n_features);
+    for (int with_keys = 0; with_keys < 2; ++with_keys) {
+        ML_FUZZ_CHECK(T::attach_key_buffer(m, with_keys ? keys.data() : nullptr, keys.size()) == Status::ok);
+        if (m.feature_type == T::FeatureType::f32)
+            tree_inputs<float, int16_t>(m, tail, rounds[with_keys]);
+        else
+            tree_inputs<int16_t, float>(m, tail, rounds[with_keys]);
+    }
+    ML_FUZZ_CHECK(rounds[0] == rounds[1]);
+    ML_FUZZ_CHECK(T::attach_key_buffer(m, keys.data(), keys.size() - 1) == Status::size_mismatch);
+    ML_FUZZ_CHECK(T::key_buffer_size(m) <= m.n_features);
+    if (m.task == T::Task::classification) check_labels(file, size, m.n_classes);
+}
+
+// ---- the container ----------------------------------------------------------
+
+void container(const uint8_t* file, size_t size, const Reader&) {
+    microlearn::ModelFile f;
+    const Status st = microlearn::open_model_file(file, size, f);
+    const uint16_t version = microlearn::model_file_version(file, size);
+    if (st != Status::ok) return;
+    ML_FUZZ_CHECK(version == f.version && f.size <= size);
+    for (uint16_t i = 0; i < f.section_count; ++i) {  // every section inside the file
+        const microlearn::SectionInfo s = f.entry(i);
+        const size_t bytes = size_t(s.count) * microlearn::dtype_size(s.dtype);
+        ML_FUZZ_CHECK(s.offset % 4 == 0 && s.offset <= f.size && bytes <= f.size - s.offset);
+    }
+}
+
+// ---- the registry -----------------------------------------------------------
+
+struct Family {
+    const char* name;
+    // Loads the file (bytes 4-byte aligned, exactly `size` of them); on
+    // success calls every entry point, with inputs drawn from `tail`.
+    void (*run)(const uint8_t* file, size_t size, const Reader& tail);
+};
+
+constexpr Family kFamilies[] = {
+    {"container", container},
+    {"trees", trees},
+};
+
+}  // namespace
+
+ML_FUZZ_TARGET(fuzz_mlm_one) {
+    // A copy of exactly `size` bytes: aligned as the loaders require, and
+    // any read past the end is caught.
+    Exact<uint8_t> file(size);
+    if (size) memcpy(file.data(), data, size);
+    size_t file_size = size;
+    if (size >= microlearn::kHeaderSize) {
+        const uint32_t declared = microlearn::read_le32(data + 12);
+        if (declared <= size) file_size = declared;
+    }
+    const Reader tail(data + file_size, size - file_size);
+    for (const Family& family : kFamilies) family.run(file.data(), size, tail);
+    return 0;
+}
+
+#ifdef ML_LIBFUZZER
+extern "C" size_t LLVMFuzzerMutate(uint8_t* data, size_t size, size_t max_size);
+
+// libFuzzer's mutations, then (7 times in 8) a fresh CRC over the declared
+// file, so most inputs get past the checksum to the structural checks.
+extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max_size, unsigned int seed) {
+    size = LLVMFuzzerMutate(data, size, max_size);
+    if (seed % 8 == 0 || size < microlearn::kHeaderSize) return size;
+    const uint32_t declared = microlearn::read_le32(data + 12);
+    if (declared < microlearn::kHeaderSize || declared > size) return size;
+    memset(data + microlearn::kCrcOffset, 0, 4);
+    const uint32_t crc = microlearn::crc32(data, declared);
+    for (int i = 0; i < 4; ++i) data[microlearn::kCrcOffset + i] = static_cast<uint8_t>(crc >> (8 * i));
+    return size;
+}
+#endif
