@@ -120,8 +120,13 @@ class Model:
             raise ValueError("quantize() is for models converted with feature_dtype='int16'")
         scale = np.asarray(self.metadata["feature_scale"])
         offset = np.asarray(self.metadata["feature_offset"])
-        v = (np.asarray(X, np.float64) - offset) * scale
-        q = np.sign(v) * np.floor(np.abs(v) + 0.5)
+        X = np.asarray(X, np.float64)
+        if np.isnan(X).any():
+            raise ValueError("X holds NaN: an int16 model has no missing values (impute them first)")
+        v = (X - offset) * scale
+        a = np.abs(v)
+        t = np.floor(a)
+        q = np.sign(v) * (t + (a - t >= 0.5))  # a - t is exact; floor(a + 0.5) is not (0.49999999999999994)
         return np.clip(q, -32768, 32767).astype(np.int16)
 
     def dequantize(self, Q) -> np.ndarray:

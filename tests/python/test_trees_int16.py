@@ -69,3 +69,13 @@ def test_bad_quantization_parameters():
         microlearn.convert(est, feature_dtype="int16", feature_scale=0.0)
     with pytest.raises(ValueError, match="feature_dtype"):
         microlearn.convert(est, feature_dtype="int8")
+
+
+def test_quantize_rounds_half_away_from_zero_exactly_and_refuses_nan():
+    import microlearn
+    from sklearn.tree import DecisionTreeClassifier
+    m = microlearn.convert(DecisionTreeClassifier().fit([[0], [1]], [0, 1]), feature_dtype="int16")
+    x = np.array([[0.49999999999999994], [0.5], [-0.5], [-2.5], [2.4999999999999996], [1e9], [-np.inf]])
+    np.testing.assert_array_equal(m.quantize(x).ravel(), [0, 1, -1, -3, 2, 32767, -32768])
+    with pytest.raises(ValueError, match="NaN"):
+        m.quantize(np.array([[np.nan]]))
