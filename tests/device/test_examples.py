@@ -9,7 +9,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("example", ["demo.py", "har_activity.py"])
+@pytest.mark.parametrize("example", ["demo.py", "har_activity.py", "anomaly_vibration.py"])
 def test_example_runs_and_agrees(example):
     proc = subprocess.run([sys.executable, str(ROOT / "examples" / example)], cwd=ROOT,
                           capture_output=True, text=True, timeout=600)
