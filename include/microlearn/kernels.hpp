@@ -138,7 +138,8 @@ inline uint64_t squared_euclidean_i16(const int16_t* a, const int16_t* b, size_t
     uint64_t s = 0;
     for (size_t i = 0; i < n; ++i) {
         const int32_t d = int32_t(a[i]) - int32_t(b[i]);
-        s += uint32_t(d * d);  // |d| <= 65535: d * d fits in 32 bits unsigned
+        const uint32_t m = uint32_t(d < 0 ? -d : d);
+        s += m * m;  // |d| <= 65535: the square fits in 32 bits unsigned (not signed)
         if (s >= bound) break;
     }
     return s;

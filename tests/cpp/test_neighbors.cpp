@@ -1,0 +1,472 @@
+// Neighbour models (include/microlearn/neighbors.hpp): load() rejecting every
+// corrupt size, index and parameter; the search against a double-precision
+// reference with a stable sort (ties: lower index first); votes, weights,
+// regression, centroids, k-means, LOF and int16 points.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <random>
+
+#include "microlearn/neighbors.hpp"
+#include "mlm_builder.hpp"
+
+using microlearn::Status;
+namespace N = microlearn::neighbors;
+
+namespace {
+
+// A model's sections, editable by the tests. Default: a k-NN classifier, 6
+// points of 2 features, 3 classes, k = 3, euclidean, uniform.
+struct Spec {
+    std::vector<uint32_t> params = {2, 6, 3, 0, 1, 0, 0, 0, 3, 0};
+    std::vector<float> float_params = {2.0f, 1.0f, 0.0f};
+    std::vector<float> points = {0, 0, 1, 0, 0, 1, 5, 5, 6, 5, -3, 2};
+    std::vector<int16_t> points16;
+    std::vector<uint16_t> labels = {0, 0, 1, 2, 2, 1};
+    std::vector<float> targets;
+    std::vector<float> lof;
+    uint16_t kind = static_cast<uint16_t>(microlearn::ModelKind::neighbors);
+    bool drop_params = false, drop_float_params = false, drop_points = false, drop_labels = false;
+    bool labels_as_u32 = false;
+};
+
+std::vector<uint8_t> build(const Spec& s) {
+    std::vector<mlmtest::Section> sections;
+    if (!s.drop_params) sections.push_back(mlmtest::section(N::params, s.params));
+    if (!s.drop_float_params) sections.push_back(mlmtest::section(N::float_params, s.float_params));
+    if (!s.drop_points) {
+        if (!s.points16.empty())
+            sections.push_back(mlmtest::section(N::points, s.points16));
+        else
+            sections.push_back(mlmtest::section(N::points, s.points));
+    }
+    if (!s.drop_labels && !s.labels.empty()) {
+        if (s.labels_as_u32)
+            sections.push_back(mlmtest::section(N::labels, std::vector<uint32_t>(s.labels.begin(), s.labels.end())));
+        else
+            sections.push_back(mlmtest::section(N::labels, s.labels));
+    }
+    if (!s.targets.empty()) sections.push_back(mlmtest::section(N::targets, s.targets));
+    if (!s.lof.empty()) sections.push_back(mlmtest::section(N::lof, s.lof));
+    return mlmtest::build(s.kind, sections);
+}
+
+struct Loaded {
+    mlmtest::Aligned bytes;
+    N::Model model;
+    Status status;
+    std::vector<uint64_t> scratch;
+    explicit Loaded(const Spec& spec) : bytes(build(spec)) {
+        status = N::load(bytes.data(), bytes.size, model);
+        scratch.resize(N::scratch_size(model));
+    }
+    template <typename T>
+    std::pair<std::vector<float>, std::vector<int32_t>> kneighbors(const std::vector<T>& x) {
+        std::vector<float> d(model.k);
+        std::vector<int32_t> i(model.k);
+        const auto type = sizeof(T) == 2 ? N::FeatureType::i16 : N::FeatureType::f32;
+        EXPECT_EQ(N::kneighbors(model, x.data(), type, x.size(), scratch.data(), scratch.size(), d.data(),
+                                i.data(), model.k),
+                  Status::ok);
+        return {d, i};
+    }
+    int32_t predict(const std::vector<float>& x) {
+        int32_t out = -99;
+        EXPECT_EQ(N::predict(model, x.data(), N::FeatureType::f32, x.size(), scratch.data(), scratch.size(), out),
+                  Status::ok);
+        return out;
+    }
+};
+
+Status load_status(const Spec& spec) { return Loaded(spec).status; }
+
+Spec with_param(uint32_t index, uint32_t value) {
+    Spec s;
+    s.params[index] = value;
+    return s;
+}
+
+// Reference: double distances, stable sort.
+std::vector<int32_t> reference_order(const std::vector<float>& P, size_t d, const std::vector<float>& x,
+                                     int metric, double p, std::vector<double>* dist_out = nullptr) {
+    const size_t n = P.size() / d;
+    std::vector<double> dist(n);
+    for (size_t i = 0; i < n; ++i) {
+        double acc = 0;
+        for (size_t j = 0; j < d; ++j) {
+            const double v = std::fabs(double(x[j]) - P[i * d + j]);
+            if (metric == 0) acc += v * v;
+            if (metric == 1) acc += v;
+            if (metric == 2) acc = std::max(acc, v);
+            if (metric == 3) acc += std::pow(v, p);
+        }
+        dist[i] = metric == 0 ? std::sqrt(acc) : metric == 3 ? std::pow(acc, 1 / p) : acc;
+    }
+    std::vector<int32_t> order(n);
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return dist[a] < dist[b]; });
+    if (dist_out) *dist_out = dist;
+    return order;
+}
+
+// ---------------------------------------------------------------- loading
+
+TEST(NeighborsLoad, DefaultSpecLoads) {
+    Loaded l{Spec{}};
+    ASSERT_EQ(l.status, Status::ok);
+    EXPECT_EQ(l.model.n_points, 6u);
+    EXPECT_EQ(l.model.k, 3u);
+    EXPECT_EQ(N::scratch_size(l.model), 3u + 2u + 2u);
+}
+
+TEST(NeighborsLoad, WrongKindAndMissingSections) {
+    Spec s;
+    s.kind = static_cast<uint16_t>(microlearn::ModelKind::gaussian);
+    EXPECT_EQ(load_status(s), Status::unsupported_kind);
+    s = Spec{};
+    s.drop_params = true;
+    EXPECT_EQ(load_status(s), Status::bad_section);
+    s = Spec{};
+    s.drop_float_params = true;
+    EXPECT_EQ(load_status(s), Status::bad_section);
+    s = Spec{};
+    s.drop_points = true;
+    EXPECT_EQ(load_status(s), Status::bad_section);
+    s = Spec{};
+    s.drop_labels = true;
+    EXPECT_EQ(load_status(s), Status::bad_section);
+    s = Spec{};
+    s.labels_as_u32 = true;
+    EXPECT_EQ(load_status(s), Status::bad_section);
+}
+
+TEST(NeighborsLoad, EveryCorruptSizeIsRejected) {
+    Spec s;
+    s.params.push_back(0);
+    EXPECT_EQ(load_status(s), Status::size_mismatch);
+    s = Spec{};
+    s.params.pop_back();
+    EXPECT_EQ(load_status(s), Status::size_mismatch);
+    s = Spec{};
+    s.float_params.pop_back();
+    EXPECT_EQ(load_status(s), Status::size_mismatch);
+    s = Spec{};
+    s.points.pop_back();
+    EXPECT_EQ(load_status(s), Status::size_mismatch);
+    s = Spec{};
+    s.labels.push_back(0);
+    EXPECT_EQ(load_status(s), Status::size_mismatch);
+    s = with_param(N::p_n_points, 7);  // more points than stored
+    EXPECT_EQ(load_status(s), Status::size_mismatch);
+    s = with_param(N::p_n_features, 3);
+    EXPECT_EQ(load_status(s), Status::size_mismatch);
+}
+
+TEST(NeighborsLoad, EveryImpossibleParameterIsRejected) {
+    const std::vector<std::pair<uint32_t, uint32_t>> bad = {
+        {N::p_n_features, 0}, {N::p_n_features, 70000}, {N::p_n_points, 0}, {N::p_n_neighbors, 0},
+        {N::p_n_neighbors, 7}, {N::p_task, 4}, {N::p_task, 0}, {N::p_task, 3}, {N::p_estimator, 4},
+        {N::p_estimator, 2}, {N::p_metric, 5}, {N::p_weights, 2}, {N::p_feature_type, 2},
+        {N::p_n_classes, 0}, {N::p_n_outputs, 1}};
+    for (const auto& [index, value] : bad) {
+        EXPECT_EQ(load_status(with_param(index, value)), Status::bad_parameter) << index << " = " << value;
+    }
+    Spec s;
+    s.labels[4] = 3;  // a class index >= n_classes
+    EXPECT_EQ(load_status(s), Status::out_of_range);
+    for (float p : {0.5f, 0.0f, -1.0f, 1e6f}) {
+        s = Spec{};
+        s.params[N::p_metric] = 3;
+        s.float_params[N::fp_p] = p;
+        EXPECT_EQ(load_status(s), Status::bad_parameter) << p;
+    }
+    s = Spec{};
+    s.float_params[N::fp_distance_scale] = 2.0f;  // float32 points: the scale must be 1
+    EXPECT_EQ(load_status(s), Status::bad_parameter);
+    s = Spec{};
+    s.float_params[N::fp_distance_scale] = 0.0f;
+    EXPECT_EQ(load_status(s), Status::bad_parameter);
+    for (float v : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
+        s = Spec{};
+        s.points[3] = v;
+        EXPECT_EQ(load_status(s), Status::bad_parameter);
+        s = Spec{};
+        s.float_params[N::fp_offset] = v;
+        EXPECT_EQ(load_status(s), Status::bad_parameter);
+    }
+}
+
+TEST(NeighborsLoad, EstimatorSpecificRules) {
+    // int16 points: no minkowski, no cosine
+    Spec s;
+    s.params[N::p_feature_type] = 1;
+    s.points16 = {0, 0, 1, 0, 0, 1, 5, 5, 6, 5, -3, 2};
+    s.float_params[N::fp_distance_scale] = 0.25f;
+    EXPECT_EQ(load_status(s), Status::ok);
+    for (uint32_t metric : {3u, 4u}) {
+        Spec t = s;
+        t.params[N::p_metric] = metric;
+        EXPECT_EQ(load_status(t), Status::bad_parameter);
+    }
+    Spec t = s;
+    t.points16.pop_back();
+    EXPECT_EQ(load_status(t), Status::size_mismatch);
+    // kmeans: clustering, k = 1, euclidean only, no labels needed
+    Spec km;
+    km.params = {2, 6, 0, 0, 3, 2, 0, 0, 1, 0};
+    km.labels.clear();
+    EXPECT_EQ(load_status(km), Status::ok);
+    for (auto [i, v] : std::vector<std::pair<uint32_t, uint32_t>>{{N::p_metric, 1}, {N::p_n_neighbors, 2},
+                                                                 {N::p_weights, 1}, {N::p_n_classes, 2}}) {
+        Spec k2 = km;
+        k2.params[i] = v;
+        EXPECT_EQ(load_status(k2), Status::bad_parameter) << i;
+    }
+    // nearest centroid: one point per class
+    Spec nc;
+    nc.params = {2, 6, 6, 0, 1, 1, 1, 0, 1, 0};
+    nc.labels.clear();
+    EXPECT_EQ(load_status(nc), Status::ok);
+    nc.params[N::p_n_classes] = 5;
+    EXPECT_EQ(load_status(nc), Status::bad_parameter);
+    // regressor: targets of n_points * n_outputs finite floats
+    Spec r;
+    r.params = {2, 6, 0, 2, 0, 0, 0, 1, 2, 0};
+    r.labels.clear();
+    r.targets = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+    EXPECT_EQ(load_status(r), Status::ok);
+    Spec r2 = r;
+    r2.targets.pop_back();
+    EXPECT_EQ(load_status(r2), Status::size_mismatch);
+    r2 = r;
+    r2.targets[5] = std::numeric_limits<float>::infinity();
+    EXPECT_EQ(load_status(r2), Status::bad_parameter);
+    // LOF: (k-distance, lrd) per point, non-negative
+    Spec lof;
+    lof.params = {2, 6, 0, 0, 2, 3, 0, 0, 2, 0};
+    lof.labels.clear();
+    lof.lof = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    EXPECT_EQ(load_status(lof), Status::ok);
+    Spec lof2 = lof;
+    lof2.lof[3] = -1;
+    EXPECT_EQ(load_status(lof2), Status::bad_parameter);
+    lof2 = lof;
+    lof2.lof.pop_back();
+    EXPECT_EQ(load_status(lof2), Status::size_mismatch);
+}
+
+TEST(NeighborsLoad, TruncationsAndBitFlipsNeverCrash) {
+    const std::vector<uint8_t> good = build(Spec{});
+    for (size_t n = 0; n < good.size(); ++n) {
+        mlmtest::Aligned a(std::vector<uint8_t>(good.begin(), good.begin() + n));
+        N::Model m;
+        EXPECT_NE(N::load(a.data(), a.size, m), Status::ok) << n;
+    }
+    for (size_t i = microlearn::kHeaderSize; i < good.size(); ++i) {
+        for (int bit = 0; bit < 8; ++bit) {
+            std::vector<uint8_t> b = good;
+            b[i] ^= uint8_t(1 << bit);
+            mlmtest::refresh_crc(b);
+            mlmtest::Aligned a(b);
+            N::Model m;
+            if (N::load(a.data(), a.size, m) != Status::ok) continue;
+            std::vector<uint64_t> scratch(N::scratch_size(m));
+            const std::vector<float> x(m.n_features, 0.5f);
+            int32_t out;
+            const Status st = N::predict(m, x.data(), m.feature_type, x.size(), scratch.data(), scratch.size(), out);
+            if (st == Status::ok && m.task == N::Task::classification) {
+                EXPECT_LT(uint32_t(out), m.n_classes);
+            }
+        }
+    }
+}
+
+// ------------------------------------------------------------- evaluation
+
+TEST(NeighborsEval, SearchMatchesStableSortForEveryMetric) {
+    std::mt19937 gen(7);
+    std::uniform_int_distribution<int> small(-2, 2);
+    std::normal_distribution<float> normal;
+    const size_t n = 60, d = 3;
+    for (int integer = 0; integer < 2; ++integer) {
+        std::vector<float> P(n * d);
+        for (auto& v : P) v = integer ? float(small(gen)) : normal(gen);
+        for (uint32_t metric : {0u, 1u, 2u, 3u}) {
+            for (uint32_t k : {1u, 5u, 60u}) {
+                Spec s;
+                s.params = {uint32_t(d), uint32_t(n), 2, 0, 1, 0, metric, 0, k, 0};
+                s.points = P;
+                s.labels.assign(n, 0);
+                s.labels[0] = 1;
+                s.float_params[N::fp_p] = metric == 3 ? 3.0f : 2.0f;
+                Loaded l(s);
+                ASSERT_EQ(l.status, Status::ok);
+                for (int q = 0; q < 40; ++q) {
+                    std::vector<float> x(d);
+                    for (auto& v : x) v = integer ? float(small(gen)) : normal(gen);
+                    std::vector<double> dist;
+                    const auto want = reference_order(P, d, x, int(metric), 3.0, &dist);
+                    const auto [gd, gi] = l.kneighbors(x);
+                    for (uint32_t j = 0; j < k; ++j) {
+                        if (integer) {
+                            ASSERT_EQ(gi[j], want[j]) << "metric " << metric << " k " << k << " j " << j;
+                        } else {
+                            ASSERT_NEAR(gd[j], dist[want[j]], 2e-6 * (1 + dist[want[j]]));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+TEST(NeighborsEval, UniformAndDistanceVotes) {
+    // Points 0, 1 (class 0) near the origin; 2 (class 1); x = (0.9, 0): distances 0.9, 0.1, 1.345...
+    Spec s;
+    Loaded l(s);
+    const std::vector<float> x = {0.9f, 0.0f};
+    EXPECT_EQ(l.predict(x), 0);
+    std::vector<float> proba(3);
+    ASSERT_EQ(N::predict_proba(l.model, x.data(), N::FeatureType::f32, 2, l.scratch.data(), l.scratch.size(),
+                               proba.data(), 3),
+              Status::ok);
+    EXPECT_FLOAT_EQ(proba[0], 2.0f / 3);
+    EXPECT_FLOAT_EQ(proba[1], 1.0f / 3);
+    s.params[N::p_weights] = 1;
+    Loaded w(s);
+    ASSERT_EQ(N::predict_proba(w.model, x.data(), N::FeatureType::f32, 2, w.scratch.data(), w.scratch.size(),
+                               proba.data(), 3),
+              Status::ok);
+    const double a = 1 / 0.9, b = 1 / 0.1, c = 1 / std::sqrt(0.81 + 1.0);
+    EXPECT_NEAR(proba[0], (a + b) / (a + b + c), 1e-6);
+    // a zero distance: only the zero-distance neighbours vote
+    const std::vector<float> on = {1.0f, 0.0f};
+    ASSERT_EQ(N::predict_proba(w.model, on.data(), N::FeatureType::f32, 2, w.scratch.data(), w.scratch.size(),
+                               proba.data(), 3),
+              Status::ok);
+    EXPECT_EQ(proba[0], 1.0f);
+    EXPECT_EQ(proba[1], 0.0f);
+}
+
+TEST(NeighborsEval, VotingTieGoesToTheSmallestClass) {
+    Spec s;
+    s.params[N::p_n_neighbors] = 2;
+    s.points = {0, 0, 2, 0, 9, 9, 9, 9, 9, 9, 9, 9};
+    s.labels = {2, 1, 0, 0, 0, 0};
+    Loaded l(s);
+    EXPECT_EQ(l.predict({1.0f, 0.0f}), 1);  // one vote each for classes 2 and 1
+}
+
+TEST(NeighborsEval, RegressionMeans) {
+    Spec s;
+    s.params = {1, 4, 0, 2, 0, 0, 0, 0, 2, 0};
+    s.labels.clear();
+    s.points = {0, 1, 3, 10};
+    s.targets = {0, 10, 1, 20, 3, 30, 10, 40};
+    Loaded l(s);
+    std::vector<float> out(2);
+    const std::vector<float> x = {0.25f};
+    ASSERT_EQ(N::predict_values(l.model, x.data(), N::FeatureType::f32, 1, l.scratch.data(), l.scratch.size(),
+                                out.data(), 2),
+              Status::ok);
+    EXPECT_FLOAT_EQ(out[0], 0.5f);
+    EXPECT_FLOAT_EQ(out[1], 15.0f);
+    s.params[N::p_weights] = 1;
+    Loaded w(s);
+    ASSERT_EQ(N::predict_values(w.model, x.data(), N::FeatureType::f32, 1, w.scratch.data(), w.scratch.size(),
+                                out.data(), 2),
+              Status::ok);
+    EXPECT_NEAR(out[0], (0 * 4 + 1 * (1 / 0.75)) / (4 + 1 / 0.75), 1e-6);
+    int32_t label;
+    EXPECT_EQ(N::predict(w.model, x.data(), N::FeatureType::f32, 1, w.scratch.data(), w.scratch.size(), label),
+              Status::unsupported_kind);
+}
+
+TEST(NeighborsEval, KMeansTransformAndLof) {
+    Spec km;
+    km.params = {2, 3, 0, 0, 3, 2, 0, 0, 1, 0};
+    km.labels.clear();
+    km.points = {0, 0, 3, 4, -1, 0};
+    Loaded l(km);
+    const std::vector<float> x = {0.0f, 0.0f};
+    EXPECT_EQ(l.predict(x), 0);
+    std::vector<float> out(3);
+    ASSERT_EQ(N::transform(l.model, x.data(), N::FeatureType::f32, 2, l.scratch.data(), l.scratch.size(),
+                           out.data(), 3),
+              Status::ok);
+    EXPECT_EQ(out[0], 0.0f);
+    EXPECT_NEAR(out[1], 5.0f, 1e-6);
+    EXPECT_NEAR(out[2], 1.0f, 1e-7);
+    EXPECT_EQ(l.predict({-0.5f, 0.0f}), 0);  // equidistant from centres 0 and 2: the first
+
+    Spec lof;
+    lof.params = {1, 3, 0, 0, 2, 3, 0, 0, 2, 0};
+    lof.labels.clear();
+    lof.points = {0, 1, 3};
+    lof.lof = {1, 0.5f, 1, 0.5f, 2, 0.25f};
+    lof.float_params[N::fp_offset] = -1.5f;
+    Loaded f(lof);
+    // x = 0.5: neighbours 0 and 1 at 0.5; reach = max(0.5, 1) = 1 each; lrd(x) = 1 / (1 + 1e-10)
+    float score;
+    const std::vector<float> q = {0.5f};
+    ASSERT_EQ(N::score_samples(f.model, q.data(), N::FeatureType::f32, 1, f.scratch.data(), f.scratch.size(), score),
+              Status::ok);
+    EXPECT_NEAR(score, -0.5, 1e-6);
+    float decision;
+    ASSERT_EQ(N::decision_function(f.model, q.data(), N::FeatureType::f32, 1, f.scratch.data(), f.scratch.size(),
+                                   decision),
+              Status::ok);
+    EXPECT_NEAR(decision, 1.0, 1e-6);
+    EXPECT_EQ(f.predict(q), 1);
+}
+
+TEST(NeighborsEval, Int16PointsAreExact) {
+    Spec s;
+    s.params[N::p_feature_type] = 1;
+    s.params[N::p_n_neighbors] = 6;
+    // x = (32767, 400) is 65535^2 + 400^2 > 2^32 (squared) from point 0: a
+    // 32-bit sum would wrap to 28929 and make it the nearest.
+    s.points16 = {-32768, 0, 32767, -32768, 0, 0, 100, 100, 101, 100, -5, 7};
+    s.float_params[N::fp_distance_scale] = 0.5f;
+    Loaded l(s);
+    ASSERT_EQ(l.status, Status::ok);
+    const std::vector<int16_t> x = {32767, 400};
+    const auto [d, i] = l.kneighbors(x);
+    const std::vector<float> P(s.points16.begin(), s.points16.end());
+    std::vector<double> dist;
+    const auto want = reference_order(P, 2, {32767.0f, 400.0f}, 0, 2, &dist);
+    EXPECT_EQ(i, want);
+    EXPECT_EQ(i.back(), 0);
+    for (int j = 0; j < 6; ++j) EXPECT_NEAR(d[j], 0.5 * dist[want[j]], 1e-6 * dist[want[j]]);
+    const std::vector<float> xf = {0.0f, 0.0f};
+    int32_t out;
+    EXPECT_EQ(N::predict(l.model, xf.data(), N::FeatureType::f32, 2, l.scratch.data(), l.scratch.size(), out),
+              Status::type_mismatch);
+}
+
+TEST(NeighborsEval, BadArguments) {
+    Loaded l{Spec{}};
+    int32_t out;
+    const std::vector<float> x = {0.0f, std::numeric_limits<float>::quiet_NaN()};
+    EXPECT_EQ(N::predict(l.model, x.data(), N::FeatureType::f32, 2, l.scratch.data(), l.scratch.size(), out),
+              Status::bad_argument);
+    const std::vector<float> ok = {0.0f, 0.0f};
+    EXPECT_EQ(N::predict(l.model, ok.data(), N::FeatureType::f32, 1, l.scratch.data(), l.scratch.size(), out),
+              Status::size_mismatch);
+    EXPECT_EQ(N::predict(l.model, ok.data(), N::FeatureType::f32, 2, l.scratch.data(), l.scratch.size() - 1, out),
+              Status::size_mismatch);
+    EXPECT_EQ(N::predict(l.model, nullptr, N::FeatureType::f32, 2, l.scratch.data(), l.scratch.size(), out),
+              Status::bad_argument);
+    std::vector<float> small(2);
+    EXPECT_EQ(N::predict_proba(l.model, ok.data(), N::FeatureType::f32, 2, l.scratch.data(), l.scratch.size(),
+                               small.data(), 2),
+              Status::size_mismatch);
+    float score;
+    EXPECT_EQ(N::score_samples(l.model, ok.data(), N::FeatureType::f32, 2, l.scratch.data(), l.scratch.size(), score),
+              Status::unsupported_kind);
+}
+
+}  // namespace
