@@ -48,7 +48,7 @@ static MP_DEFINE_CONST_FUN_OBJ_1(gaussian_load_obj, gaussian_load);
 static void gaussian_check(int st) {
     if (st == ML_BAD_ARGUMENT) mp_raise_ValueError(MP_ERROR_TEXT("x holds NaN or infinity: features must be finite"));
     if (st == ML_OUT_OF_RANGE)
-        mp_raise_ValueError(MP_ERROR_TEXT("x is so far from every component that its log-densities are all -inf"));
+        mp_raise_ValueError(MP_ERROR_TEXT("x is too far from every component for float32: its log-densities overflow"));
     glue_check(st);
 }
 

@@ -129,6 +129,10 @@ inline float log_density(const Model& m, uint32_t k, const float* x, float* diff
     return m.constants[k] - 0.5f * quadratic(m, k, x, diff);
 }
 
+// NaN from finite x and parameters means x - mu overflowed float32 and met
+// a zero factor (inf * 0): callers then return out_of_range.
+inline bool overflowed(float v) { return math::is_nan_bits(math::to_bits(v)); }
+
 // Common argument checks of every evaluation: finite x of n_features floats
 // (scikit-learn refuses NaN and infinity too) and the scratch it needs.
 inline Status check_call(const Model& m, const float* x, size_t n_x, const float* scratch, size_t n_scratch) {
@@ -195,7 +199,8 @@ inline Status log_probs(const Model& m, const float* x, size_t n_x, float* scrat
     Status st = detail::check_call(m, x, n_x, scratch, n_scratch);
     if (st != Status::ok) return st;
     if (out == nullptr || n_out < m.n_components) return Status::size_mismatch;
-    for (uint32_t k = 0; k < m.n_components; ++k) out[k] = detail::log_density(m, k, x, scratch);
+    for (uint32_t k = 0; k < m.n_components; ++k)
+        if (detail::overflowed(out[k] = detail::log_density(m, k, x, scratch))) return Status::out_of_range;
     return Status::ok;
 }
 
@@ -204,14 +209,16 @@ inline Status decision_function(const Model& m, const float* x, size_t n_x, floa
                                 float& out) {
     if (m.task != Task::anomaly) return Status::unsupported_kind;
     Status st = detail::check_call(m, x, n_x, scratch, n_scratch);
-    if (st == Status::ok) out = -detail::quadratic(m, 0, x, scratch) - m.offset;
-    return st;
+    if (st != Status::ok) return st;
+    out = -detail::quadratic(m, 0, x, scratch) - m.offset;
+    return detail::overflowed(out) ? Status::out_of_range : Status::ok;
 }
 
 // Class index (GaussianNB; load_class_labels() maps it to the label),
 // component index (mixtures), +1/-1 (EllipticEnvelope). The first of equal
 // maxima wins, as numpy's argmax. out_of_range when every component's
-// log-density is -inf (x so far away that q overflows float32).
+// log-density is -inf (x so far away that q overflows float32), and from
+// every evaluation when x - mu itself overflows into a NaN.
 inline Status predict(const Model& m, const float* x, size_t n_x, float* scratch, size_t n_scratch, int32_t& out) {
     if (m.task == Task::anomaly) {
         float decision = 0.0f;
@@ -225,6 +232,7 @@ inline Status predict(const Model& m, const float* x, size_t n_x, float* scratch
     int32_t index = -1;
     for (uint32_t k = 0; k < m.n_components; ++k) {
         const float v = detail::log_density(m, k, x, scratch);
+        if (detail::overflowed(v)) return Status::out_of_range;
         if (v > best) best = v, index = static_cast<int32_t>(k);
     }
     if (index < 0) return Status::out_of_range;
@@ -253,13 +261,14 @@ inline Status score_samples(const Model& m, const float* x, size_t n_x, float* s
     if (st != Status::ok) return st;
     if (m.task == Task::anomaly) {
         out = -detail::quadratic(m, 0, x, scratch);
-        return Status::ok;
+        return detail::overflowed(out) ? Status::out_of_range : Status::ok;
     }
     // Streaming logsumexp: top = max so far, sum = sum of exp(v - top).
     const float minus_inf = -math::from_bits(0x7f800000u);
     float top = minus_inf, sum = 0.0f;
     for (uint32_t k = 0; k < m.n_components; ++k) {
         const float v = detail::log_density(m, k, x, scratch);
+        if (detail::overflowed(v)) return Status::out_of_range;
         if (v > top) {
             sum = sum * math::exp(top - v) + 1.0f;
             top = v;

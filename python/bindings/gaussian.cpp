@@ -65,8 +65,8 @@ public:
             throw py::value_error("X row " + std::to_string(i - 1) + " holds NaN or infinity: Gaussian models "
                                   "need finite features (as scikit-learn)");
         if (st == Status::out_of_range)
-            throw py::value_error("X row " + std::to_string(i - 1) + " is so far from every component that all "
-                                  "its log-densities are below float32's range (-inf)");
+            throw py::value_error("X row " + std::to_string(i - 1) + " is too far from every component for float32: its "
+                                  "log-densities overflow");
         if (st != Status::ok) raise_status(st, "prediction failed");
         return out;
     }

@@ -168,6 +168,34 @@ TEST(Gaussian, FarAwayRows) {
     EXPECT_TRUE(std::isinf(score) && score < 0);
 }
 
+TEST(Gaussian, DifferencesBeyondFloat32AreRefusedNotNaN) {
+    // x - mu overflows to inf and meets a zero factor entry: inf * 0 = NaN.
+    // Every evaluation says out_of_range instead of returning NaN.
+    Spec s;
+    s.means = {-3e38f, 0.0f, 0.0f, 0.0f};
+    s.factors = {0.0f, 1.0f, 1.0f, 0.0f, 1.0f, 1.0f};
+    Loaded l{s};
+    ASSERT_EQ(l.status, Status::ok);
+    const float x[2] = {3e38f, 0.0f};
+    float scratch[2], out[2], v;
+    int32_t cls;
+    EXPECT_EQ(G::predict(l.model, x, 2, scratch, 2, cls), Status::out_of_range);
+    EXPECT_EQ(G::predict_proba(l.model, x, 2, scratch, 2, out, 2), Status::out_of_range);
+    EXPECT_EQ(G::log_probs(l.model, x, 2, scratch, 2, out, 2), Status::out_of_range);
+    EXPECT_EQ(G::score_samples(l.model, x, 2, scratch, 2, v), Status::out_of_range);
+    Spec ee = s;
+    ee.task = 2;
+    ee.n_components = 1;
+    ee.means = {-3e38f, 0.0f};
+    ee.constants = {0.0f};
+    ee.factors = {0.0f, 1.0f, 1.0f};
+    Loaded e{ee};
+    ASSERT_EQ(e.status, Status::ok);
+    EXPECT_EQ(G::predict(e.model, x, 2, scratch, 2, cls), Status::out_of_range);
+    EXPECT_EQ(G::score_samples(e.model, x, 2, scratch, 2, v), Status::out_of_range);
+    EXPECT_EQ(G::decision_function(e.model, x, 2, scratch, 2, v), Status::out_of_range);
+}
+
 TEST(Gaussian, EllipticEnvelope) {
     Spec s;
     s.task = 2;

@@ -97,7 +97,7 @@ def test_rows_beyond_float32_range_are_refused_not_guessed(models):
     Z = np.full((2, 4), 3e37, np.float32)
     Z[0] = X[0]
     for name in ("nb", "gmm"):
-        with pytest.raises(ValueError, match="X row 1 is so far from every component"):
+        with pytest.raises(ValueError, match="X row 1 is too far from every component for float32"):
             models[name].predict(Z)
     assert models["gmm"].score_samples(Z)[1] == -np.inf  # the log-likelihood is below float32's range
     assert list(models["ee"].predict(Z)) == [1, -1]       # an outlier
