@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set-up (scripts/setup.sh), then every benchmark: trees (docs/benchmarks.md and
 # docs/benchmarks-*.png), DSP (docs/benchmarks-dsp.md), array helpers
-# (docs/benchmarks-arrays.md).
+# (docs/benchmarks-arrays.md), Gaussian models (docs/benchmarks-gaussian.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -16,3 +16,5 @@ page "Benchmarks: DSP (microlearn.dsp vs emlearn vs plain MicroPython)" \
   ".venv/bin/python benchmarks/dsp/bench_dsp.py" benchmarks/dsp/bench_dsp.py > docs/benchmarks-dsp.md
 page "Benchmarks: native array helpers vs plain MicroPython" \
   ".venv/bin/python benchmarks/arrays/bench_arrays.py" benchmarks/arrays/bench_arrays.py > docs/benchmarks-arrays.md
+page "Benchmarks: Gaussian models (microlearn vs emlearn vs plain MicroPython)" \
+  ".venv/bin/python benchmarks/gaussian/bench_gaussian.py" benchmarks/gaussian/bench_gaussian.py > docs/benchmarks-gaussian.md

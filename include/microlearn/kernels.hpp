@@ -88,8 +88,21 @@ inline void softmax(float* v, uint32_t n) {
 // least as large (adding non-negative terms never lowers a sum, in float
 // rounding too), so a caller that only keeps keys below `bound` loses nothing.
 
+// The keys must order points alike on every target, so their sums are never
+// fused into multiply-adds (GCC contracts s + d * d into one rounding where
+// the FPU has an FMA, e.g. Cortex-M4F, and the host has none).
+#if defined(__GNUC__) && !defined(__clang__)
+#define MICROLEARN_SEPARATE_ROUNDING __attribute__((optimize("fp-contract=off")))
+#else
+#define MICROLEARN_SEPARATE_ROUNDING
+#endif
+
 // Bits of sum_i (a[i] - b[i])^2.
-inline uint32_t squared_euclidean_bounded(const float* a, const float* b, size_t n, uint32_t bound) {
+MICROLEARN_SEPARATE_ROUNDING inline uint32_t squared_euclidean_bounded(const float* a, const float* b, size_t n,
+                                                                      uint32_t bound) {
+#ifdef __clang__
+#pragma clang fp contract(off)
+#endif
     float s = 0.0f;
     for (size_t i = 0; i < n; ++i) {
         const float d = a[i] - b[i];
@@ -124,7 +137,11 @@ inline float abs_power(float v, float p) {
 }
 
 // Bits of sum_i |a[i] - b[i]|^p (the p-th power of the minkowski distance).
-inline uint32_t minkowski_power_bounded(const float* a, const float* b, size_t n, float p, uint32_t bound) {
+MICROLEARN_SEPARATE_ROUNDING inline uint32_t minkowski_power_bounded(const float* a, const float* b, size_t n,
+                                                                    float p, uint32_t bound) {
+#ifdef __clang__
+#pragma clang fp contract(off)
+#endif
     float s = 0.0f;
     for (size_t i = 0; i < n; ++i) {
         s += abs_power(a[i] - b[i], p);

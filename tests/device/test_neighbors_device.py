@@ -128,7 +128,12 @@ def test_device_matches_host(target, converted):
         assert f"model {i} rows {len(rows)}" in res.output, name
         want = host_outputs(model, rows)
         got = np.frombuffer(res.files[f"out{i}.bin"], np.float32).reshape(want.shape)
-        np.testing.assert_array_equal(got[:, 0], want[:, 0], err_msg=name)  # labels / first output: exact
+        if model._task != "regression":  # labels: exact (the neighbour order is the same on every target)
+            np.testing.assert_array_equal(got[:, 0], want[:, 0], err_msg=name)
+        if model.info["n_neighbors"] > 1 and model._task != "clustering":  # kneighbors indices: exact
+            k = model.info["n_neighbors"]
+            np.testing.assert_array_equal(got[:, -k:], want[:, -k:], err_msg=name)
+        # values: within float32 rounding (Cortex-M4F fuses some multiply-adds)
         np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6, err_msg=name)
         if model._task == "classification" and model.feature_dtype == np.float32:  # and scikit-learn's labels
             agree = model.classes_[got[:, 0].astype(int)] == est.predict(rows)
