@@ -123,3 +123,44 @@ def test_deploy_errors_are_one_line(tmp_path):
     res = subprocess.run([sys.executable, "-m", "microlearn", "deploy", "--dir", str(tmp_path), "missing.mlm"],
                          capture_output=True, text=True)
     assert res.returncode == 1 and res.stderr.count("\n") == 1 and "no such model file" in res.stderr
+
+
+def test_a_wheel_installed_elsewhere_converts_deploys_and_predicts(tmp_path, serial_board):
+    """The wheel this checkout builds, in a fresh venv, used from a folder
+    outside the checkout: convert, deploy to the emulated board with one
+    command, predict there."""
+    from microlearn.rig.paths import repo_root
+    root = repo_root()
+    dist = tmp_path / "dist"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(root), "--no-build-isolation", "--no-deps",
+                    "-q", "-w", str(dist), "-C", f"build-dir={root}/build/wheel"],
+                   check=True, capture_output=True, timeout=1800)
+    wheel = next(dist.glob("microlearn-*.whl"))
+    import zipfile
+    names = zipfile.ZipFile(wheel).namelist()
+    for arch in ("x64", "armv6m", "armv7m", "armv7emsp"):
+        assert f"microlearn/device/{arch}/microlearn/_trees.mpy" in names, arch
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    py = venv / "bin" / "python"
+    subprocess.run([str(py), "-m", "pip", "install", "-q", str(wheel), "scikit-learn", "mpremote"],
+                   check=True, capture_output=True, timeout=1800)
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    script = ("import microlearn\nfrom sklearn.datasets import load_iris\n"
+              "from sklearn.ensemble import RandomForestClassifier\n"
+              "X, y = load_iris(return_X_y=True)\n"
+              "est = RandomForestClassifier(5, random_state=0).fit(X, y)\n"
+              "microlearn.convert(est).save('iris.mlm')\n"
+              f"print('want', est.predict({ROWS!r}).tolist())\n")
+    out = subprocess.run([str(py), "-c", script], cwd=work, capture_output=True, text=True, check=True)
+    want = out.stdout.split("want ", 1)[1].strip()
+    assert "/work/main" not in subprocess.run(
+        [str(py), "-c", "import microlearn.deploy as d; print(d.packages_root())"], cwd=work,
+        capture_output=True, text=True).stdout
+    res = subprocess.run([str(venv / "bin" / "microlearn"), "deploy", "--port", serial_board, "iris.mlm"],
+                         cwd=work, capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr
+    got = mpremote(serial_board, "exec", "import microlearn, array\nm = microlearn.load('iris.mlm')\n"
+                                         f"print('labels', [m.predict(array.array('f', r)) for r in {ROWS!r}])")
+    assert f"labels {want}" in got, (got, want)
