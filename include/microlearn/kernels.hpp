@@ -184,5 +184,22 @@ inline uint64_t chebyshev_i16(const int16_t* a, const int16_t* b, size_t n) {
     return m;
 }
 
+// ---- kernel-machine helpers (SVMs) -------------------------------------
+
+// v^n for a whole n >= 0 by repeated squaring (v^0 = 1), as libsvm's powi.
+inline float powi(float v, uint32_t n) {
+    float r = 1.0f;
+    for (; n != 0; n >>= 1, v *= v)
+        if (n & 1u) r *= v;
+    return r;
+}
+
+// tanh(z) = sign(z) (1 - 2 / (e^(2|z|) + 1)), within 2e-7 absolute error.
+inline float tanh(float z) {
+    const float a = z < 0.0f ? -z : z;
+    const float t = a > 34.0f ? 1.0f : 1.0f - math::divide(2.0f, math::exp(2.0f * a) + 1.0f);
+    return z < 0.0f ? -t : t;
+}
+
 }  // namespace kernels
 }  // namespace microlearn
