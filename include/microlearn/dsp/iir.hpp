@@ -268,10 +268,13 @@ inline Status q15_peak_log2(const int32_t* coeffs, size_t ns, int32_t* peak, int
     return Status::ok;
 }
 
-// Section s's normalized coefficients (rows already divided by a0) into
+// Section s's row [b0 b1 b2 a0 a1 a2] (exact), normalized by a0, into
 // coeffs: a1, a2 in Q30, b with 30 significant bits and their binary point
 // in c[5] for now.
-inline Status q15_section(const Scaled* v, int32_t* c) {
+inline Status q15_section(Scaled* v, int32_t* c) {
+    if (v[3].m == 0) return Status::bad_parameter;
+    const Scaled a0 = v[3];
+    for (int k = 0; k < 6; ++k) v[k] = scaled_quotient(v[k], a0);
     for (int k = 4; k < 6; ++k) {
         if (v[k].m != 0 && scaled_log2(v[k]) >= 1) return Status::out_of_range;  // |a| >= 2
         c[k - 1] = static_cast<int32_t>(scaled_fixed(v[k], 30));
@@ -382,14 +385,11 @@ inline Status sos_q15_init(SosQ15& f, const Real* sos, size_t n_sos, size_t n_se
     if (sos == nullptr || coeffs == nullptr || state == nullptr) return Status::bad_argument;
     if (n_sections == 0 || n_sections > 0xffffu) return Status::bad_parameter;
     if (n_sos != 6 * n_sections) return Status::size_mismatch;
-    // Exact normalization (only this loop depends on Real).
+    // Exact conversion (only this loop depends on Real).
     for (size_t s = 0; s < n_sections; ++s) {
         detail::Scaled v[6];
         for (int k = 0; k < 6; ++k)
             if (!detail::split(sos[6 * s + k], v[k])) return Status::bad_parameter;
-        if (v[3].m == 0) return Status::bad_parameter;
-        const detail::Scaled a0 = v[3];
-        for (int k = 0; k < 6; ++k) v[k] = detail::scaled_quotient(v[k], a0);
         const Status st = detail::q15_section(v, coeffs + kSosQ15Coeffs * s);
         if (st != Status::ok) return st;
     }
