@@ -5,3 +5,4 @@
 #include "microlearn/c_api/trees.hpp"
 #include "microlearn/c_api/gaussian.hpp"
 #include "microlearn/c_api/neighbors.hpp"
+#include "microlearn/c_api/svm.hpp"

@@ -18,6 +18,7 @@
 #include "c/trees.h"
 #include "c/gaussian.h"
 #include "c/neighbors.h"
+#include "c/svm.h"
 
 #ifdef __cplusplus
 extern "C" {

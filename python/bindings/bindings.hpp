@@ -53,6 +53,7 @@ using Rows = py::array_t<T, py::array::c_style | py::array::forcecast>;
 void bind_trees(py::module_& m);
 void bind_gaussian(py::module_& m);
 void bind_neighbors(py::module_& m);
+void bind_svm(py::module_& m);
 void bind_dsp(py::module_& m);
 
 }  // namespace bindings
