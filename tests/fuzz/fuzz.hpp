@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <algorithm>
+#include <memory>
 #include <vector>
 
 #ifdef ML_LIBFUZZER
@@ -105,14 +107,22 @@ private:
     const uint8_t* end_;
 };
 
-// A buffer of exactly n elements on the heap, so AddressSanitizer reports
-// any access past what the engine was told it may use.
+// A buffer of exactly n elements on the heap (value-initialised), so
+// AddressSanitizer reports any access past what the engine was told it may
+// use. Empty: data() is null.
 template <typename T>
-struct Exact {
-    explicit Exact(size_t n, T fill = T()) : v(n, fill) {}
-    T* data() { return v.empty() ? nullptr : v.data(); }
-    size_t size() const { return v.size(); }
-    std::vector<T> v;
+class Exact {
+public:
+    explicit Exact(size_t n) : p_(n ? new T[n]() : nullptr), n_(n) {}
+    T* data() { return p_.get(); }
+    size_t size() const { return n_; }
+    T& operator[](size_t i) { return p_[i]; }
+    T* begin() { return p_.get(); }
+    T* end() { return p_.get() + n_; }
+
+private:
+    std::unique_ptr<T[]> p_;
+    size_t n_;
 };
 
 // Float bit patterns that stress comparisons and arithmetic.

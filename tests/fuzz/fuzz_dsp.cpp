@@ -163,18 +163,18 @@ void stream_twice(Obj& f, Init init, Run run, Reader& r) {
 // scipy-layout sos rows: a0 mostly 1, the other coefficients typical
 // filter values or any bit pattern; now and then a length that is not 6
 // per section.
-size_t sos_rows(Reader& r, uint32_t n_sections, Exact<float>& sos) {
+Exact<float> sos_rows(Reader& r, uint32_t n_sections) {
     const size_t n_sos = r.u8() % 8 ? 6 * size_t(n_sections) : r.size() % 4096;
-    sos.v.assign(n_sos, 0.0f);
+    Exact<float> sos(n_sos);
     for (size_t i = 0; i < n_sos; ++i)
-        sos.v[i] = i % 6 == 3 && r.u8() % 4 ? 1.0f : param(r, {0.0f, 0.5f, -1.5f, 0.7f, 1.0f, 2.0f, -0.9f});
-    return n_sos;
+        sos[i] = i % 6 == 3 && r.u8() % 4 ? 1.0f : param(r, {0.0f, 0.5f, -1.5f, 0.7f, 1.0f, 2.0f, -0.9f});
+    return sos;
 }
 
 void sos(Reader& r) {
     const uint32_t n_sections = small(r.size());
-    Exact<float> rows(0), coeffs(5 * size_t(n_sections)), state(2 * size_t(n_sections));
-    const size_t n_sos = sos_rows(r, n_sections, rows);
+    Exact<float> rows = sos_rows(r, n_sections), coeffs(5 * size_t(n_sections)), state(2 * size_t(n_sections));
+    const size_t n_sos = rows.size();
     D::Sos f;
     auto init = [&](D::Sos& o) { return D::sos_init(o, rows.data(), n_sos, n_sections, coeffs.data(), state.data()); };
     auto run = [](D::Sos& o, const float* x, float* y, size_t n) { return D::sos_process(o, x, y, n); };
@@ -188,9 +188,9 @@ void sos(Reader& r) {
 
 void sos_q15(Reader& r) {
     const uint32_t n_sections = small(r.size());
-    Exact<float> rows(0);
+    Exact<float> rows = sos_rows(r, n_sections);
     Exact<int32_t> coeffs(D::kSosQ15Coeffs * n_sections), state(D::sos_q15_state_size(n_sections));
-    const size_t n_sos = sos_rows(r, n_sections, rows);
+    const size_t n_sos = rows.size();
     D::SosQ15 f;
     auto init = [&](D::SosQ15& o) {
         return D::sos_q15_init(o, rows.data(), n_sos, n_sections, coeffs.data(), state.data());
@@ -211,7 +211,7 @@ void fir_generic(Reader& r, Init init_fn) {
     const uint32_t n_taps = small(r.size());
     const size_t decimation = r.size();
     Exact<float> h(n_taps);
-    for (auto& v : h.v) v = param(r, {0.25f, 0.5f, -0.125f, 0.999f, -1.0f, 0.0f});
+    for (auto& v : h) v = param(r, {0.25f, 0.5f, -0.125f, 0.999f, -1.0f, 0.0f});
     Exact<Tap> taps(n_taps);
     Exact<X> delay(2 * size_t(n_taps));
     Fir f;
@@ -315,7 +315,7 @@ void features(Reader& r) {
     const float sample_rate = param(r, {50.0f, 100.0f, 0.0f, 1.0f});
     const size_t n_spec = r.u8() % 20;
     Exact<D::FeatureSpec> spec(n_spec);
-    for (auto& s : spec.v) {
+    for (auto& s : spec) {
         const uint8_t kind = r.u8();
         s.kind = static_cast<D::Feature>(kind < 240 ? kind % 12 : r.u32());
         s.a = param(r, {0.0f, 25.0f, 50.0f, 100.0f, 0.5f, 3.0f});

@@ -15,6 +15,8 @@
 #include "fuzz.hpp"
 
 #include <microlearn/model_file.hpp>
+#include <microlearn/gaussian.hpp>
+#include <microlearn/neighbors.hpp>
 #include <microlearn/trees.hpp>
 
 namespace {
@@ -171,6 +173,86 @@ void trees(const uint8_t* file, size_t size, const Reader& tail) {
     if (m.task == T::Task::classification) check_labels(file, size, m.n_classes);
 }
 
+// ---- Gaussian models ---------------------------------------------------------
+
+namespace G = microlearn::gaussian;
+
+void gaussian(const uint8_t* file, size_t size, const Reader& tail) {
+    G::Model m;
+    if (G::load(file, size, m) != Status::ok) return;
+    Reader r = tail;
+    Exact<float> x(m.n_features), scratch(G::scratch_size(m)), out(m.n_components);
+    const bool anomaly = m.task == G::Task::anomaly;
+    for (int pattern = 0; pattern < kPatterns; ++pattern) {
+        if (pattern == 4 && r.remaining() == 0) break;
+        fill_input(x.data(), x.size(), pattern, r);
+        int32_t predicted = 0;
+        float value = 0.0f;
+        if (G::predict(m, x.data(), x.size(), scratch.data(), scratch.size(), predicted) == Status::ok)
+            check_prediction(anomaly, m.n_components, predicted);
+        (void)G::predict_proba(m, x.data(), x.size(), scratch.data(), scratch.size(), out.data(), out.size());
+        (void)G::log_probs(m, x.data(), x.size(), scratch.data(), scratch.size(), out.data(), out.size());
+        (void)G::score_samples(m, x.data(), x.size(), scratch.data(), scratch.size(), value);
+        (void)G::decision_function(m, x.data(), x.size(), scratch.data(), scratch.size(), value);
+        if (!anomaly && out.size() > 0) {
+            Exact<float> short_out(out.size() - 1);
+            ML_FUZZ_CHECK(G::log_probs(m, x.data(), x.size(), scratch.data(), scratch.size(), short_out.data(),
+                                       short_out.size()) != Status::ok);
+        }
+        if (scratch.size() > 0)
+            ML_FUZZ_CHECK(G::predict(m, x.data(), x.size(), scratch.data(), scratch.size() - 1, predicted) != Status::ok);
+    }
+    if (m.task == G::Task::classification) check_labels(file, size, m.n_classes);
+}
+
+// ---- neighbours and centroids ------------------------------------------------
+
+namespace N = microlearn::neighbors;
+
+template <typename X>
+void neighbor_calls(const N::Model& m, Reader r) {
+    Exact<X> x(m.n_features);
+    Exact<uint64_t> scratch(N::scratch_size(m));
+    Exact<float> proba(m.n_classes), values(m.n_outputs), distances(m.n_points), kdist(m.k);
+    Exact<int32_t> kindex(m.k);
+    const N::FeatureType type = m.feature_type;
+    const N::FeatureType other = type == N::FeatureType::f32 ? N::FeatureType::i16 : N::FeatureType::f32;
+    for (int pattern = 0; pattern < kPatterns; ++pattern) {
+        if (pattern == 4 && r.remaining() == 0) break;
+        fill_input(x.data(), x.size(), pattern, r);
+        const void* xp = x.data();
+        const size_t n = x.size();
+        int32_t predicted = 0;
+        float value = 0.0f;
+        if (N::predict(m, xp, type, n, scratch.data(), scratch.size(), predicted) == Status::ok)
+            check_prediction(m.task == N::Task::anomaly,
+                             m.task == N::Task::clustering ? m.n_points : m.n_classes, predicted);
+        (void)N::predict_values(m, xp, type, n, scratch.data(), scratch.size(), values.data(), values.size());
+        (void)N::predict_proba(m, xp, type, n, scratch.data(), scratch.size(), proba.data(), proba.size());
+        (void)N::transform(m, xp, type, n, scratch.data(), scratch.size(), distances.data(), distances.size());
+        (void)N::score_samples(m, xp, type, n, scratch.data(), scratch.size(), value);
+        (void)N::decision_function(m, xp, type, n, scratch.data(), scratch.size(), value);
+        if (N::kneighbors(m, xp, type, n, scratch.data(), scratch.size(), kdist.data(), kindex.data(), kindex.size()) ==
+            Status::ok)
+            for (int32_t i : kindex) ML_FUZZ_CHECK(i >= 0 && uint32_t(i) < m.n_points);
+        ML_FUZZ_CHECK(N::kneighbors(m, xp, type, n, scratch.data(), scratch.size() - 1, kdist.data(), kindex.data(),
+                                    kindex.size()) != Status::ok);
+        ML_FUZZ_CHECK(N::kneighbors(m, xp, other, n, scratch.data(), scratch.size(), kdist.data(), kindex.data(),
+                                    kindex.size()) == Status::type_mismatch);
+    }
+}
+
+void neighbors(const uint8_t* file, size_t size, const Reader& tail) {
+    N::Model m;
+    if (N::load(file, size, m) != Status::ok) return;
+    ML_FUZZ_CHECK(m.k >= 1 && m.k <= m.n_points && N::scratch_size(m) > 0);
+    if (m.feature_type == N::FeatureType::f32)
+        neighbor_calls<float>(m, tail);
+    else
+        neighbor_calls<int16_t>(m, tail);
+    if (m.task == N::Task::classification) check_labels(file, size, m.n_classes);
+}
+
 // ---- the container ----------------------------------------------------------
 
 void container(const uint8_t* file, size_t size, const Reader&) {
@@ -189,7 +271,7 @@ void container(const uint8_t* file, size_t size, const Reader&) {
 // ---- the registry -----------------------------------------------------------
 
 struct Family {
-    const char* name;
+    const char* name;  // as microlearn.families names it (tests/device/test_soak.py checks)
     // Loads the file (bytes 4-byte aligned, exactly `size` of them); on
     // success calls every entry point, with inputs drawn from `tail`.
     void (*run)(const uint8_t* file, size_t size, const Reader& tail);
@@ -197,7 +279,9 @@ struct Family {
 
 constexpr Family kFamilies[] = {
     {"container", container},
-    {"trees", trees},
+    {"tree_ensemble", trees},
+    {"gaussian", gaussian},
+    {"neighbors", neighbors},
 };
 
 }  // namespace
@@ -205,8 +289,9 @@ constexpr Family kFamilies[] = {
 ML_FUZZ_TARGET(fuzz_mlm_one) {
     // A copy of exactly `size` bytes: aligned as the loaders require, and
     // any read past the end is caught.
+    if (size > (size_t(1) << 30)) return 0;  // (keeps GCC from warning of sizes past PTRDIFF_MAX)
     Exact<uint8_t> file(size);
-    if (size) memcpy(file.data(), data, size);
+    std::copy(data, data + size, file.begin());
     size_t file_size = size;
     if (size >= microlearn::kHeaderSize) {
         const uint32_t declared = microlearn::read_le32(data + 12);

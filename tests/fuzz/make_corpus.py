@@ -42,8 +42,8 @@ def models():
                                      Xr[:1].astype(np.float32)),
         "extra_trees_regressor": (microlearn.convert(E.ExtraTreesRegressor(3, max_depth=3, random_state=0).fit(Xr, yr[:, 0])),
                                   Xr[:1].astype(np.float32)),
-        "gb_binary": (microlearn.convert(E.GradientBoostingClassifier(n_estimators=3, max_depth=2).fit(X, yb)), row),
-        "gb_multiclass": (microlearn.convert(E.GradientBoostingClassifier(n_estimators=2, max_depth=2).fit(X, y)), row),
+        "gb_binary": (microlearn.convert(E.GradientBoostingClassifier(n_estimators=3, max_depth=2, random_state=0).fit(X, yb)), row),
+        "gb_multiclass": (microlearn.convert(E.GradientBoostingClassifier(n_estimators=2, max_depth=2, random_state=0).fit(X, y)), row),
         "hgb_nan": (microlearn.convert(E.HistGradientBoostingClassifier(max_iter=3, max_depth=3, random_state=0).fit(Xn, y)),
                     Xn[:1].astype(np.float32)),
         "isolation_forest": (microlearn.convert(E.IsolationForest(n_estimators=3, max_samples=32, random_state=0).fit(X)),
@@ -52,6 +52,25 @@ def models():
     int16 = microlearn.convert(E.RandomForestClassifier(3, max_depth=3, random_state=0).fit(X, y),
                                feature_dtype="int16", feature_scale=100.0)
     out["int16_forest"] = (int16, int16.quantize(X[:1]).astype("<i2"))
+    # Gaussian models and neighbours (small: the fuzzer mutates every byte).
+    from sklearn import cluster, covariance, mixture, naive_bayes, neighbors as NB
+    Xs, ys = X[::5], y[::5]
+    for name, est in {
+        "gaussian_nb": naive_bayes.GaussianNB().fit(Xs, ys),
+        "gaussian_mixture_full": mixture.GaussianMixture(2, random_state=0).fit(Xs),
+        "gaussian_mixture_tied": mixture.GaussianMixture(2, covariance_type="tied", random_state=0).fit(Xs),
+        "gaussian_mixture_spherical": mixture.GaussianMixture(2, covariance_type="spherical", random_state=0).fit(Xs),
+        "elliptic_envelope": covariance.EllipticEnvelope(random_state=0).fit(Xs),
+        "kneighbors_classifier": NB.KNeighborsClassifier(3, weights="distance").fit(Xs, ys),
+        "kneighbors_regressor_manhattan": NB.KNeighborsRegressor(2, metric="manhattan").fit(Xr[::6], yr[::6]),
+        "nearest_centroid": NB.NearestCentroid().fit(Xs, ys),
+        "kmeans": cluster.KMeans(3, n_init=1, random_state=0).fit(Xs),
+        "local_outlier_factor": NB.LocalOutlierFactor(5, novelty=True).fit(Xs),
+    }.items():
+        out[name] = (microlearn.convert(est), Xs[:1].astype(np.float32) if "regressor" not in name
+                     else Xr[:1].astype(np.float32))
+    knn16 = microlearn.convert(NB.KNeighborsClassifier(3).fit(Xs, ys), feature_dtype="int16", feature_scale=100.0)
+    out["kneighbors_int16"] = (knn16, knn16.quantize(X[:1]).astype("<i2"))
     for name, (model, x) in out.items():
         yield name, model.to_bytes() + x.tobytes()
     # Wide refs (u32 node and leaf indices), which the converter writes only
