@@ -116,6 +116,8 @@ def main():
                                                                                      verbose=0, allow_writing_files=False),
     }
     rows = X[test]
+    results = {}  # (title, contender, target) -> instructions
+    sizes = {}    # title -> (microlearn bytes, JSON bytes)
     out = ["| model | contender | target | instructions / predict() | bytes allocated / call | model bytes "
            "| library's JSON | same label as the library |", "|---|---|---|---:|---:|---:|---:|---:|"]
     for title, est in models.items():
@@ -146,10 +148,29 @@ def main():
                     out.append(f"| {title} | {name} | {target} | failed: {type(e).__name__} | | | | |")
                     continue
                 same = float(np.mean(labels == want))
+                results[title, name, target] = (instr, alloc, same)
+                if name.startswith("microlearn"):
+                    sizes[title] = (size, json_bytes)
                 out.append(f"| {title} | {name} | {target} | {instr:,} | {alloc:,.0f} | {size:,} | {json_bytes:,} "
                            f"| {100 * same:.1f} % |")
                 print(out[-1], file=sys.stderr)
     print("\n".join(out))
+    print("\n## Goals (issue: >= 100x fewer instructions than m2cgen, 0 bytes allocated, 100 % agreement, "
+          "model bytes <= 1/4 of the library's JSON)\n")
+    for title, (size, json_bytes) in sizes.items():
+        ratios = []
+        for target in TARGETS:
+            ours, theirs = results.get((title, "microlearn (.mpy)", target)), results.get(
+                (title, "m2cgen Python + argmax", target))
+            if ours and theirs:
+                ratios.append(f"{target} {theirs[0] / ours[0]:.0f}x")
+        ours_all = [v for k, v in results.items() if k[0] == title and k[1].startswith("microlearn")]
+        verdict = ("m2cgen cannot export it" if not ratios else
+                   ("met" if all(float(r.split()[1][:-1]) >= 100 for r in ratios) else "MISSED") +
+                   " (" + ", ".join(ratios) + ")")
+        print(f"- {title}: fewer instructions than m2cgen: {verdict}; allocated per call: "
+              f"{max(v[1] for v in ours_all):,.0f} B; agreement: {100 * min(v[2] for v in ours_all):.1f} %; "
+              f"model bytes {size:,} = 1/{json_bytes / size:.0f} of the JSON dump")
 
 
 if __name__ == "__main__":

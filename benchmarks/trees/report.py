@@ -105,10 +105,11 @@ def write(results, n, seconds):
       "Instructions per prediction = (count of a run with N rows − count of the same run with 0 rows) / N, "
       "counted by the rig (docs/rig.md): QEMU's instruction-counting plugin on the emulated boards, "
       "callgrind on the unix port. Deterministic; not cycles.\n")
-    a("The other families have pages of their own, written by the same `run.sh`: "
-      "DSP against emlearn's `eml_fft`/`eml_iir` and plain MicroPython in "
-      "[benchmarks-dsp.md](benchmarks-dsp.md) (details in docs/dsp.md), the native array helpers "
-      "against plain MicroPython in [benchmarks-arrays.md](benchmarks-arrays.md).\n")
+    a("The other families have pages of their own, written by the same `run.sh`:\n")
+    for page in sorted((Path(__file__).resolve().parents[2] / "docs").glob("benchmarks-*.md")):
+        title = page.read_text().splitlines()[0].lstrip("# ").removeprefix("Benchmarks: ")
+        a(f"- [{title}]({page.name})")
+    a("")
 
     rf = results.get("rf10")
     if rf:
