@@ -26,6 +26,7 @@ FAMILIES = {f.kind: f for f in [
     Family(mlm.KIND_TREE_ENSEMBLE, "tree_ensemble", "TreesModel", "trees", "_trees"),
     Family(mlm.KIND_GAUSSIAN, "gaussian", "GaussianModel", "gaussian", "_gaussian"),
     Family(mlm.KIND_NEIGHBORS, "neighbors", "NeighborsModel", "neighbors", "_neighbors"),
+    Family(mlm.KIND_SVM, "svm", "SvmModel", "svm", "_svm"),
 ]}
 
 
