@@ -38,15 +38,24 @@ const T* vec_exact(const Rows<T>& a, size_t want, const char* what) {
     return p;
 }
 
-void check_fft_size(size_t n) {
-    if (!dsp::is_fft_size(n)) throw py::value_error("FFT size must be a power of two from 8 to 4096");
+// The engine validates sizes; its bad_parameter becomes this message.
+void check(Status st, const char* what, const char* bad_parameter) {
+    if (st == Status::bad_parameter) throw py::value_error(bad_parameter);
+    check(st, what);
+}
+
+const char kFftSizes[] = "FFT size must be a power of two from 8 to 4096";
+
+// A size for a uint32 engine field: refused, not truncated, beyond 2^32 - 1.
+uint32_t u32(size_t v, const char* name) {
+    if (v > 0xffffffffu) throw py::value_error(std::string(name) + " out of range: " + std::to_string(v));
+    return static_cast<uint32_t>(v);
 }
 
 class FFT {
 public:
-    explicit FFT(size_t n) : tw_(n) {
-        check_fft_size(n);
-        check(dsp::fft_init(f_, n, tw_.data(), tw_.size()), "FFT");
+    explicit FFT(size_t n) : tw_(dsp::fft_twiddle_size(n)) {
+        check(dsp::fft_init(f_, n, tw_.data(), tw_.size()), "FFT", kFftSizes);
     }
     py::array_t<float> forward(const Rows<float>& buf) const { return run(buf, false); }
     py::array_t<float> inverse(const Rows<float>& buf) const { return run(buf, true); }
@@ -67,9 +76,8 @@ private:
 
 class RFFT {
 public:
-    explicit RFFT(size_t n) : tw_(n) {
-        check_fft_size(n);
-        check(dsp::rfft_init(f_, n, tw_.data(), tw_.size()), "RFFT");
+    explicit RFFT(size_t n) : tw_(dsp::fft_twiddle_size(n)) {
+        check(dsp::rfft_init(f_, n, tw_.data(), tw_.size()), "RFFT", kFftSizes);
     }
     py::array_t<float> forward(const Rows<float>& x) const {
         py::array_t<float> out(f_.n + 2);
@@ -101,9 +109,8 @@ private:
 
 class FFTQ15 {
 public:
-    explicit FFTQ15(size_t n) : tw_(n) {
-        check_fft_size(n);
-        check(dsp::fft_q15_init(f_, n, tw_.data(), tw_.size()), "FFTQ15");
+    explicit FFTQ15(size_t n) : tw_(dsp::fft_twiddle_size(n)) {
+        check(dsp::fft_q15_init(f_, n, tw_.data(), tw_.size()), "FFTQ15", kFftSizes);
     }
     py::array_t<int16_t> forward(const Rows<int16_t>& buf) const { return run(buf, false); }
     py::array_t<int16_t> inverse(const Rows<int16_t>& buf) const { return run(buf, true); }
@@ -124,9 +131,8 @@ private:
 
 class RFFTQ15 {
 public:
-    explicit RFFTQ15(size_t n) : tw_(n) {
-        check_fft_size(n);
-        check(dsp::rfft_q15_init(f_, n, tw_.data(), tw_.size()), "RFFTQ15");
+    explicit RFFTQ15(size_t n) : tw_(dsp::fft_twiddle_size(n)) {
+        check(dsp::rfft_q15_init(f_, n, tw_.data(), tw_.size()), "RFFTQ15", kFftSizes);
     }
     py::array_t<int16_t> forward(const Rows<int16_t>& x) const {
         py::array_t<int16_t> out(f_.n + 2);
@@ -217,8 +223,6 @@ public:
     FIRT(const Rows<float>& h, size_t decimation) {
         size_t n;
         const float* p = vec(h, n, "taps");
-        if (n == 0) throw py::value_error("taps must not be empty");
-        if (decimation < 1 || decimation > 65535) throw py::value_error("decimation must be from 1 to 65535");
         taps_.resize(n);
         delay_.resize(2 * n);
         Status st;
@@ -227,7 +231,7 @@ public:
         else
             st = dsp::fir_q15_init(f_, p, n, decimation, taps_.data(), delay_.data());
         if (st == Status::out_of_range) throw py::value_error("q15 taps must lie in [-1, 1)");
-        check(st, "FIR");
+        check(st, "FIR", "need at least one tap and a decimation from 1 to 65535");
     }
     py::array_t<T> process(const Rows<T>& x) {
         size_t n;
@@ -249,9 +253,8 @@ private:
 
 class DCT {
 public:
-    DCT(size_t n, size_t n_out, bool ortho) : table_(n * n_out) {
-        if (n == 0 || n_out == 0 || n_out > n || n > 4096) throw py::value_error("need 1 <= n_out <= n <= 4096");
-        check(dsp::dct_init(d_, n, n_out, ortho, table_.data(), table_.size()), "DCT");
+    DCT(size_t n, size_t n_out, bool ortho) : table_(dsp::dct_table_size(n, n_out)) {
+        check(dsp::dct_init(d_, n, n_out, ortho, table_.data(), table_.size()), "DCT", "need 1 <= n_out <= n <= 4096");
     }
     py::array_t<float> forward(const Rows<float>& x) const {
         py::array_t<float> out(d_.n_out);
@@ -307,7 +310,8 @@ private:
 
 class Features {
 public:
-    Features(uint32_t n_samples, uint32_t n_axes, const Rows<float>& spec, float sample_rate) {
+    Features(size_t n_samples_in, size_t n_axes_in, const Rows<float>& spec, float sample_rate) {
+        const uint32_t n_samples = u32(n_samples_in, "n_samples"), n_axes = u32(n_axes_in, "n_axes");
         if (spec.ndim() != 2 || spec.shape(1) != 3) throw py::value_error("spec must have shape (n_features, 3)");
         for (ssize_t i = 0; i < spec.shape(0); ++i) {
             dsp::FeatureSpec s;
@@ -391,21 +395,21 @@ void microlearn::bindings::bind_dsp(py::module_& parent) {
         .def(py::init<size_t, size_t, bool>(), py::arg("n"), py::arg("n_out"), py::arg("ortho"))
         .def("forward", &DCT::forward);
     py::class_<Spectrogram>(m, "Spectrogram")
-        .def(py::init([](uint32_t n_fft, uint32_t hop, uint32_t window, uint32_t output, float sample_rate,
-                         uint32_t n_mels, float fmin, float fmax, bool htk, bool slaney_norm, uint32_t n_mfcc,
+        .def(py::init([](size_t n_fft, size_t hop, uint32_t window, uint32_t output, float sample_rate,
+                         size_t n_mels, float fmin, float fmax, bool htk, bool slaney_norm, size_t n_mfcc,
                          bool center) {
                  dsp::SpectrogramConfig c;
-                 c.n_fft = n_fft;
-                 c.hop = hop;
+                 c.n_fft = u32(n_fft, "n_fft");
+                 c.hop = u32(hop, "hop");
                  c.window = static_cast<dsp::Window>(window);
                  c.output = static_cast<dsp::SpecOutput>(output);
                  c.sample_rate = sample_rate;
-                 c.n_mels = n_mels;
+                 c.n_mels = u32(n_mels, "n_mels");
                  c.fmin = fmin;
                  c.fmax = fmax;
                  c.htk = htk;
                  c.slaney_norm = slaney_norm;
-                 c.n_mfcc = n_mfcc;
+                 c.n_mfcc = u32(n_mfcc, "n_mfcc");
                  c.center = center;
                  return new Spectrogram(c);
              }),
@@ -419,6 +423,6 @@ void microlearn::bindings::bind_dsp(py::module_& parent) {
         .def("window", &Spectrogram::window)
         .def("mel_basis", &Spectrogram::mel_basis);
     py::class_<Features>(m, "Features")
-        .def(py::init<uint32_t, uint32_t, const Rows<float>&, float>())
+        .def(py::init<size_t, size_t, const Rows<float>&, float>())
         .def("compute", &Features::compute);
 }
