@@ -14,6 +14,7 @@ _FAMILIES = {
     1: "_trees",
     5: "_gaussian",
     4: "_neighbors",
+    3: "_svm",
 }
 _MAGIC = b"MLMF"
 __version__ = "0.1.0"  # the host package's (pyproject.toml); tests check they agree

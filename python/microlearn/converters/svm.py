@@ -70,7 +70,9 @@ def encode(est, base, name: str) -> bytes:
         raise UnsupportedEstimatorError(
             f"{name} with break_ties=True and decision_function_shape='ovo': scikit-learn refuses to "
             "predict with these; use decision_function_shape='ovr'")
-    probability = classifier and bool(est.probability)
+    # Fitted with probability=True: Platt parameters exist (the parameter's
+    # default is a deprecation marker since scikit-learn 1.9, not a bool).
+    probability = classifier and np.size(est._probA) > 0
     params = np.array([d, n_sv, k, task, kernel, int(est.degree) if kernel == 1 else 0, ovr, break_ties,
                        probability, 0], np.uint32)
     sections = {
