@@ -18,5 +18,7 @@ page "Benchmarks: native array helpers vs plain MicroPython" \
   ".venv/bin/python benchmarks/arrays/bench_arrays.py" benchmarks/arrays/bench_arrays.py > docs/benchmarks-arrays.md
 page "Benchmarks: Gaussian models (microlearn vs emlearn vs plain MicroPython)" \
   ".venv/bin/python benchmarks/gaussian/bench_gaussian.py" benchmarks/gaussian/bench_gaussian.py > docs/benchmarks-gaussian.md
+page "Benchmarks: neighbours and centroids (microlearn vs emlearn vs plain MicroPython)" \
+  ".venv/bin/python benchmarks/neighbors/bench_neighbors.py" benchmarks/neighbors/bench_neighbors.py > docs/benchmarks-neighbors.md
 page "Benchmarks: XGBoost, LightGBM and CatBoost boosters (microlearn vs m2cgen vs plain MicroPython)" \
   ".venv/bin/python benchmarks/boosters/bench_boosters.py" benchmarks/boosters/bench_boosters.py > docs/benchmarks-boosters.md

@@ -14,7 +14,14 @@ static mp_obj_t bench_knn(mp_obj_t x) {
     mp_get_buffer_raise(x, &b, MP_BUFFER_READ);
     if (b.typecode != 'h' || b.len != 2 * N_FEATURES) mp_raise_TypeError(MP_ERROR_TEXT("expected array('h', n_features)"));
     // Built here: a static struct of pointers would need relocated data, which native modules cannot hold.
-    EmlNeighborsModel knn = {N_FEATURES, N_ITEMS, N_ITEMS, (int16_t*)knn_data, (int16_t*)knn_labels, K_NEIGHBORS};
+    // (field by field: an initializer becomes a relocated template in .data on armv6m)
+    EmlNeighborsModel knn;
+    knn.n_features = N_FEATURES;
+    knn.n_items = N_ITEMS;
+    knn.max_items = N_ITEMS;
+    knn.data = (int16_t*)knn_data;
+    knn.labels = (int16_t*)knn_labels;
+    knn.k_neighbors = K_NEIGHBORS;
     int16_t out = -1;
     if (eml_neighbors_predict(&knn, (const int16_t*)b.buf, N_FEATURES, distances, N_ITEMS, &out) != EmlOk)
         mp_raise_ValueError(MP_ERROR_TEXT("eml_neighbors_predict failed"));
