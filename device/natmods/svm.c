@@ -5,7 +5,7 @@
 //                                    # (glue_model_bytes), a read-only one kept
 //   m.predict(x)                     # class label / +1,-1 / value (regressors)
 //   m.predict(x, out)                # regressors: the value into array('f')
-//   m.decision_function(x[, out])    # 'ovo' / 'ovr' decisions as fitted
+//   m.decision_function(x[, out])    # 'ovo' / 'ovr' decisions as fitted (not regressors)
 //   m.predict_proba(x[, out])        # SVC(probability=True) only
 //   m.score_samples(x[, out])        # OneClassSVM only
 // x is array('f') of n_features finite floats. Classifier and OneClassSVM
@@ -87,6 +87,7 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(svm_predict_obj, 2, 3, svm_predict);
 static mp_obj_t svm_decision_function(size_t n_args, const mp_obj_t* args) {
     svm_obj_t* self = svm_self(args[0]);
     const float* x = glue_input(&self->input, args[1]);
+    if (self->info.task == 0) glue_raise_no_method("decision_function() needs a classifier or a OneClassSVM");
     const size_t k = self->info.n_decisions;
     float* out = svm_out(self, n_args, args, k);
     svm_check(ml_svm_decision_function(&self->model, x, self->info.n_features, self->scratch, self->n_scratch, out, k));

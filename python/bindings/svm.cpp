@@ -40,7 +40,7 @@ public:
         if (classifier) d["decision_function_shape"] = model_.ovr ? "ovr" : "ovo";
         py::list methods;
         methods.append("predict");
-        methods.append("decision_function");
+        if (model_.task != svm::Task::regression) methods.append("decision_function");  // as scikit-learn
         if (model_.probability) methods.append("predict_proba");
         if (model_.task == svm::Task::anomaly) methods.append("score_samples");
         d["methods"] = methods;
