@@ -41,7 +41,7 @@ class Entry:
 
 @functools.lru_cache(maxsize=None)
 def _models() -> dict:
-    from sklearn import cluster, covariance, ensemble as E, mixture, naive_bayes, neighbors as NB, tree as T
+    from sklearn import cluster, covariance, ensemble as E, mixture, naive_bayes, neighbors as NB, svm, tree as T
     from sklearn.datasets import load_iris, make_regression
 
     import microlearn
@@ -66,6 +66,9 @@ def _models() -> dict:
         "knnr.mlm": c(NB.KNeighborsRegressor(3, weights="distance").fit(Xr, yr)),
         "km.mlm": c(cluster.KMeans(3, n_init=1, random_state=0).fit(X)),
         "lof.mlm": c(NB.LocalOutlierFactor(10, novelty=True).fit(X)),
+        "svc.mlm": c(svm.SVC().fit(X, y)),
+        "svr.mlm": c(svm.SVR(kernel="poly", degree=2).fit(Xr, yr[:, 0])),
+        "ocsvm.mlm": c(svm.OneClassSVM(gamma="scale").fit(X)),
     }
 
 
@@ -90,11 +93,14 @@ TREES = [
     _model_entry("tree_ensemble", "regressor predict(x, out)", "reg.mlm", "m.predict(x, out)", "bytes(out)"),
     _model_entry("tree_ensemble", "boosting decision_function", "gb.mlm", "m.decision_function(x, out)",
                  "bytes(out)"),
+    _model_entry("tree_ensemble", "boosting predict_proba", "gb.mlm", "m.predict_proba(x, out)", "bytes(out)"),
     _model_entry("tree_ensemble", "hist boosting predict_proba", "hgb.mlm", "m.predict_proba(x, out)",
                  "bytes(out)"),
     _model_entry("tree_ensemble", "isolation forest predict", "iforest.mlm", "m.predict(x)"),
     _model_entry("tree_ensemble", "isolation forest score_samples", "iforest.mlm", "m.score_samples(x, out)",
                  "bytes(out)"),
+    _model_entry("tree_ensemble", "isolation forest decision_function", "iforest.mlm",
+                 "m.decision_function(x, out)", "bytes(out)"),
     _model_entry("tree_ensemble", "int16 forest predict", "rf16.mlm", "m.predict(x)", typecode="h"),
 ]
 
@@ -115,6 +121,13 @@ NEIGHBORS = [
     _model_entry("neighbors", "LOF score_samples", "lof.mlm", "m.score_samples(x, out)", "bytes(out)"),
 ]
 
+SVM = [
+    _model_entry("svm", "SVC predict", "svc.mlm", "m.predict(x)"),
+    _model_entry("svm", "SVC decision_function", "svc.mlm", "m.decision_function(x, out)", "bytes(out)"),
+    _model_entry("svm", "SVR predict(x, out)", "svr.mlm", "m.predict(x, out)", "bytes(out)"),
+    _model_entry("svm", "OneClassSVM score_samples", "ocsvm.mlm", "m.score_samples(x, out)", "bytes(out)"),
+]
+
 # DSP objects: small sizes, so that a soak of 1e5 calls stays quick.
 _SIGNAL = ("x = array.array('f', [((i * 37) % 19 - 9) / 10 for i in range(256)])\n"
            "xq = array.array('h', [((i * 37) % 19 - 9) * 3000 for i in range(256)])\n")
@@ -125,17 +138,25 @@ DSP = [
           "f.forward(v, out)", "bytes(out)"),
     Entry("RFFT power", _SIGNAL + "f = dsp.RFFT(64); v = x[:64]; out = array.array('f', bytes(4 * 66))",
           "f.power(v, out)", "bytes(out)"),
+    Entry("RFFT magnitude", _SIGNAL + "f = dsp.RFFT(64); v = x[:64]; out = array.array('f', bytes(4 * 66))",
+          "f.magnitude(v, out)", "bytes(out)"),
+    Entry("RFFT inverse", _SIGNAL + "f = dsp.RFFT(64); spec = array.array('f', bytes(4 * 66)); f.forward(x[:64], spec)\n"
+          "back = array.array('f', bytes(4 * 64))", "f.inverse(spec, back)", "bytes(back)"),
     Entry("FFT forward + inverse", _SIGNAL + "f = dsp.FFT(32); src = x[:64]; buf = x[:64]\n"
           "def go():\n    A.copy(buf, src, 0)\n    f.forward(buf)\n    f.inverse(buf)", "go()", "bytes(buf)"),
     Entry("RFFTQ15 forward", _SIGNAL + "f = dsp.RFFTQ15(64); v = xq[:64]; out = array.array('h', bytes(2 * 66))",
           "f.forward(v, out)", "bytes(out)"),
     Entry("SOS process", _SIGNAL + f"s = dsp.SOS({_SOS}); v = x[:64]; y = array.array('f', bytes(4 * 64))\n"
           "def go():\n    s.reset()\n    s.process(v, y)", "go()", "bytes(y)"),
+    Entry("SOS process in place", _SIGNAL + f"s = dsp.SOS({_SOS}); src = x[:64]; v = x[:64]\n"
+          "def go():\n    A.copy(v, src, 0)\n    s.reset()\n    s.process(v)\n    s.process(v, v)", "go()", "bytes(v)"),
     Entry("SOS q15 process", _SIGNAL + f"s = dsp.SOS({_SOS}, q15=True); v = xq[:64]; y = array.array('h', bytes(2 * 64))\n"
           "def go():\n    s.reset()\n    s.process(v, y)", "go()", "bytes(y)"),
     Entry("FIR process, decimation 2", _SIGNAL + "f = dsp.FIR([0.1, 0.2, 0.4, 0.2, 0.1], decimation=2)\n"
           "v = x[:64]; y = array.array('f', bytes(4 * 32))\n"
           "def go():\n    f.reset()\n    return f.process(v, y)", "go()", "(r, bytes(y))"),
+    Entry("FIR process in place", _SIGNAL + "f = dsp.FIR([0.25, 0.5, 0.25]); src = x[:64]; v = x[:64]\n"
+          "def go():\n    A.copy(v, src, 0)\n    f.reset()\n    return f.process(v)", "go()", "(r, bytes(v))"),
     Entry("FIR q15 process", _SIGNAL + "f = dsp.FIR([0.1, 0.2, 0.4, 0.2, 0.1], q15=True)\n"
           "v = xq[:64]; y = array.array('h', bytes(2 * 64))\n"
           "def go():\n    f.reset()\n    return f.process(v, y)", "go()", "(r, bytes(y))"),
@@ -164,7 +185,7 @@ ARRAYS = [
           "def go():\n    acc[0] = 0\n    A.crc32(raw, acc)", "go()", "acc[0]"),
 ]
 
-ENTRIES = TREES + GAUSSIAN + NEIGHBORS + DSP + ARRAYS
+ENTRIES = TREES + GAUSSIAN + NEIGHBORS + SVM + DSP + ARRAYS
 
 
 # ---- the device script --------------------------------------------------------

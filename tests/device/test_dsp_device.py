@@ -148,37 +148,7 @@ def test_device_matches_host(target):
     assert np.max(np.abs(got - ref)) < 1e-5 * np.max(np.abs(ref))
 
 
-HEAP_SCRIPT = """
-import array, micropython
-from microlearn import dsp
-z = lambda tc, n: array.array(tc, bytes((4 if tc == "f" else 2) * n))
-r = dsp.RFFT(1024); x = z("f", 1024); out = z("f", 1026); back = z("f", 1024)
-f = dsp.FFT(256); buf = z("f", 512)
-rq = dsp.RFFTQ15(256); xq = z("h", 256); oq = z("h", 258)
-sos = dsp.SOS([[1, 2, 1, 1, -1.5, 0.6], [1, 2, 1, 1, -1.7, 0.8]]); blk = z("f", 64)
-sq = dsp.SOS([[0.1, 0.2, 0.1, 1, -1.5, 0.6]], q15=True); bq = z("h", 64)
-fir = dsp.FIR([0.25, 0.5, 0.25], decimation=2); fo = z("f", 32)
-d = dsp.DCT(40, 13); dx = z("f", 40); do = z("f", 13)
-micropython.heap_lock()
-try:
-    for i in range(5):
-        r.forward(x, out); r.inverse(out, back); r.power(x, out); r.magnitude(x, out)
-        f.forward(buf); f.inverse(buf)
-        rq.forward(xq, oq)
-        sos.process(blk); sos.process(blk, blk); sos.reset()
-        sq.process(bq)
-        fir.process(blk, fo); fir.process(blk); fir.reset()
-        d.forward(dx, do)
-finally:
-    micropython.heap_unlock()
-print("no allocation")
-"""
-
-
-def test_per_call_methods_allocate_nothing(target):
-    res = run(target, HEAP_SCRIPT)
-    assert res.returncode == 0, res.output
-    assert "no allocation" in res.output
+# No allocation per call: tests/device/families.py (the soak / heap_lock registry).
 
 
 ERROR_SCRIPT = """
@@ -298,28 +268,3 @@ def test_spectrogram_and_features_match_host(target):
     want = dsp.Features(128, 3, FEATURES, 50).compute(win).ravel()
     got = np.frombuffer(res.files["features.bin"], np.float32)
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
-
-
-FRAMES_HEAP_SCRIPT = """
-import array, micropython
-from microlearn import dsp
-s = dsp.Spectrogram(512, 256, output="mfcc")
-fe = dsp.Features(64, 3, ["mean", "std", "p50", ("band_energy", 1, 5)], 50)
-y = array.array("f", bytes(4 * 1024)); out = array.array("f", bytes(4 * 13 * 4))
-w = array.array("f", bytes(4 * 192)); fo = array.array("f", bytes(4 * fe.size()))
-micropython.heap_lock()
-try:
-    for i in range(5):
-        s.process(y, out)
-        fe.compute(w, fo)
-    s.reset()
-finally:
-    micropython.heap_unlock()
-print("no allocation")
-"""
-
-
-def test_frames_allocate_nothing(target):
-    res = run(target, FRAMES_HEAP_SCRIPT)
-    assert res.returncode == 0, res.output
-    assert "no allocation" in res.output

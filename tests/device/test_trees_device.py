@@ -128,44 +128,7 @@ def test_int16_model_on_device(target):
     np.testing.assert_array_equal(got[:, 0], est.predict(X[:200]))
 
 
-HEAP_SCRIPT = """
-import microlearn, array, micropython
-def check(m, x, out):
-    task = m.info()["task"]
-    micropython.heap_lock()
-    try:
-        for i in range(20):
-            if task == "regression":
-                m.predict(x, out)
-            else:
-                m.predict(x)
-            if task == "classification":
-                m.predict_proba(x, out)
-            if task == "anomaly":
-                m.score_samples(x, out)
-                m.decision_function(x, out)
-    finally:
-        micropython.heap_unlock()
-for name, n in NAMES:
-    m = microlearn.load(name)
-    check(m, array.array("f", [0.5] * n), array.array("f", [0] * 16))
-    print("no allocation:", name)
-"""
-
-
-def test_predict_allocates_nothing(target):
-    X, y = load_iris(return_X_y=True)
-    models = {
-        "rf.mlm": microlearn.convert(E.RandomForestClassifier(5, random_state=0).fit(X, y)),
-        "gb.mlm": microlearn.convert(E.GradientBoostingClassifier(n_estimators=5).fit(X, y)),
-        "reg.mlm": microlearn.convert(T.DecisionTreeRegressor().fit(X, np.c_[y, -y])),
-        "if.mlm": microlearn.convert(E.IsolationForest(n_estimators=5, random_state=0).fit(X)),
-    }
-    names = [(k, 4) for k in models]
-    res = run(target, HEAP_SCRIPT.replace("NAMES", repr(names)),
-              files={k: m.to_bytes() for k, m in models.items()})
-    assert res.returncode == 0, res.output
-    assert res.output.count("no allocation") == len(models)
+# No allocation per call: tests/device/families.py (the soak / heap_lock registry).
 
 
 ERROR_SCRIPT = """

@@ -17,6 +17,7 @@
 #include <microlearn/model_file.hpp>
 #include <microlearn/gaussian.hpp>
 #include <microlearn/neighbors.hpp>
+#include <microlearn/svm.hpp>
 #include <microlearn/trees.hpp>
 
 namespace {
@@ -253,6 +254,37 @@ void neighbors(const uint8_t* file, size_t size, const Reader& tail) {
     if (m.task == N::Task::classification) check_labels(file, size, m.n_classes);
 }
 
+// ---- support vector machines -------------------------------------------------
+
+namespace S = microlearn::svm;
+
+void svm(const uint8_t* file, size_t size, const Reader& tail) {
+    S::Model m;
+    if (S::load(file, size, m) != Status::ok) return;
+    Reader r = tail;
+    Exact<float> x(m.n_features), scratch(S::scratch_size(m)), dec(S::n_decisions(m));
+    Exact<float> proba(m.task == S::Task::classification ? m.n_classes : 1);
+    for (int pattern = 0; pattern < kPatterns; ++pattern) {
+        if (pattern == 4 && r.remaining() == 0) break;
+        fill_input(x.data(), x.size(), pattern, r);
+        int32_t predicted = 0;
+        float value = 0.0f;
+        if (S::predict(m, x.data(), x.size(), scratch.data(), scratch.size(), predicted) == Status::ok)
+            check_prediction(m.task == S::Task::anomaly, m.n_classes, predicted);
+        (void)S::decision_function(m, x.data(), x.size(), scratch.data(), scratch.size(), dec.data(), dec.size());
+        (void)S::predict_value(m, x.data(), x.size(), scratch.data(), scratch.size(), value);
+        (void)S::score_samples(m, x.data(), x.size(), scratch.data(), scratch.size(), value);
+        (void)S::predict_proba(m, x.data(), x.size(), scratch.data(), scratch.size(), proba.data(), proba.size());
+        if (scratch.size() > 0)
+            ML_FUZZ_CHECK(S::decision_function(m, x.data(), x.size(), scratch.data(), scratch.size() - 1, dec.data(),
+                                               dec.size()) != Status::ok);
+        Exact<float> short_dec(dec.size() - 1);
+        ML_FUZZ_CHECK(S::decision_function(m, x.data(), x.size(), scratch.data(), scratch.size(), short_dec.data(),
+                                           short_dec.size()) != Status::ok);
+    }
+    if (m.task == S::Task::classification) check_labels(file, size, m.n_classes);
+}
+
 // ---- the container ----------------------------------------------------------
 
 void container(const uint8_t* file, size_t size, const Reader&) {
@@ -282,6 +314,7 @@ constexpr Family kFamilies[] = {
     {"tree_ensemble", trees},
     {"gaussian", gaussian},
     {"neighbors", neighbors},
+    {"svm", svm},
 };
 
 }  // namespace

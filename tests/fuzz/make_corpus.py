@@ -53,7 +53,7 @@ def models():
                                feature_dtype="int16", feature_scale=100.0)
     out["int16_forest"] = (int16, int16.quantize(X[:1]).astype("<i2"))
     # Gaussian models and neighbours (small: the fuzzer mutates every byte).
-    from sklearn import cluster, covariance, mixture, naive_bayes, neighbors as NB
+    from sklearn import cluster, covariance, mixture, naive_bayes, neighbors as NB, svm
     Xs, ys = X[::5], y[::5]
     for name, est in {
         "gaussian_nb": naive_bayes.GaussianNB().fit(Xs, ys),
@@ -66,6 +66,11 @@ def models():
         "nearest_centroid": NB.NearestCentroid().fit(Xs, ys),
         "kmeans": cluster.KMeans(3, n_init=1, random_state=0).fit(Xs),
         "local_outlier_factor": NB.LocalOutlierFactor(5, novelty=True).fit(Xs),
+        "svc_rbf_ovr": svm.SVC(decision_function_shape="ovr").fit(Xs, ys),
+        "svc_poly_proba": svm.SVC(kernel="poly", degree=2, probability=True, random_state=0).fit(Xs, ys),
+        "svc_linear_binary": svm.SVC(kernel="linear").fit(Xs, ys == 1),
+        "svr_sigmoid_regressor": svm.SVR(kernel="sigmoid").fit(Xr[::6], yr[::6, 0]),
+        "one_class_svm": svm.OneClassSVM(gamma="scale").fit(Xs),
     }.items():
         out[name] = (microlearn.convert(est), Xs[:1].astype(np.float32) if "regressor" not in name
                      else Xr[:1].astype(np.float32))
