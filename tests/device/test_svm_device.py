@@ -105,20 +105,28 @@ def test_device_matches_host_and_scikit_learn(target, case):
     assert f"rows {len(rows)}" in res.output
     got = np.frombuffer(res.files["out.bin"], np.float32).reshape(len(rows), -1).astype(np.float64)
     host = outputs(model, rows, **kw)
-    if info["task"] == "regression":
-        np.testing.assert_allclose(got[:, 0], host[:, 0], rtol=1e-5, atol=1e-5)
-    else:
-        np.testing.assert_array_equal(got[:, 0], host[:, 0])  # labels: exact
-        np.testing.assert_array_equal(got[:, 0], want[:, 0])
-    np.testing.assert_allclose(got, host, rtol=1e-4, atol=1e-5)
-    n_dec = want.shape[1] - 1 - (len(model.classes_) if kw["proba"] else 0) - kw["anomaly"]
-    bound = decision_tolerance(est, rows)
+    n_classes = len(model.classes_) if model.classes_ is not None else 0
+    n_dec = want.shape[1] - 1 - (n_classes if kw["proba"] else 0) - kw["anomaly"]
+    tol = decision_tolerance(est, rows)
     dec = slice(0, 1) if kw["regression"] else slice(1, 1 + n_dec)
-    assert np.all(np.abs(got[:, dec] - want[:, dec]) <= bound[:, None]), np.max(np.abs(got[:, dec] - want[:, dec]))
+    # Decisions: within the float32 rounding bound of scikit-learn's and of
+    # the host engine's (targets round differently: Cortex-M4F fuses
+    # multiply-adds).
+    for ref in (want, host):
+        err = np.abs(got[:, dec] - ref[:, dec])
+        assert np.all(err <= tol[:, None]), np.max(err / tol[:, None])
+    if not kw["regression"]:
+        # Labels: equal, but where a decision is within the bound of a tie.
+        near_tie = np.any(np.abs(want[:, dec]) <= tol[:, None], axis=1) if n_dec else False
+        assert np.all((got[:, 0] == want[:, 0]) | near_tie)
+        assert np.all((got[:, 0] == host[:, 0]) | near_tie)
     if kw["proba"]:
-        np.testing.assert_allclose(got[:, 1 + n_dec:], want[:, 1 + n_dec:], atol=1e-4, rtol=0)
+        proba = slice(1 + n_dec, 1 + n_dec + n_classes)
+        atol = 2e-4 if n_classes == 2 else 0.01 / n_classes  # docs/svm.md: the coupling's stopping rule
+        np.testing.assert_allclose(got[:, proba], want[:, proba], atol=atol, rtol=0)
+        np.testing.assert_allclose(got[:, proba], host[:, proba], atol=atol, rtol=0)
     if kw["anomaly"]:
-        assert np.all(np.abs(got[:, -1] - want[:, -1]) <= bound)
+        assert np.all(np.abs(got[:, -1] - want[:, -1]) <= tol)
 
 
 HEAP_SCRIPT = """
