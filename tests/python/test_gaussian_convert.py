@@ -122,6 +122,20 @@ def test_mixtures_over_seeds_and_component_counts(seed, prior_type):
             np.testing.assert_allclose(model.predict_proba(Z), est.predict_proba(Z), rtol=0, atol=1e-3)
 
 
+@pytest.mark.parametrize("cls,cov", MIXTURES, ids=lambda v: getattr(v, "__name__", v))
+def test_one_feature(cls, cov):
+    rng = np.random.default_rng(1)
+    X = np.r_[rng.normal(-2, 0.5, 100), rng.normal(3, 1.5, 100)].reshape(-1, 1)
+    est = cls(n_components=2, covariance_type=cov, random_state=0).fit(X)
+    model = microlearn.convert(est)
+    Z = np.linspace(-10, 12, 221).astype(np.float32).reshape(-1, 1)
+    check_predict(model, est, Z, est._estimate_weighted_log_prob(Z.astype(np.float64)))
+    close(model.score_samples(Z), est.score_samples(Z))
+    np.testing.assert_allclose(model.predict_proba(Z), est.predict_proba(Z), rtol=0, atol=1e-3)
+    nb = GaussianNB().fit(X, X[:, 0] > 0.5)
+    np.testing.assert_array_equal(microlearn.convert(nb).predict(Z), nb.predict(Z))
+
+
 @pytest.mark.parametrize("name", ["iris", "wine", "cancer", "blobs1", "blobs2"])
 @pytest.mark.parametrize("options", [{}, {"contamination": 0.25}, {"assume_centered": True},
                                      {"support_fraction": 0.9}])
