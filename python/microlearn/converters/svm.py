@@ -123,6 +123,7 @@ def convert(est, base=None, feature_dtype="float32", feature_scale=1.0, feature_
         raise UnsupportedEstimatorError(
             f"{name}: feature_scale and feature_offset apply to int16 features, which SVMs do not take; "
             "leave them at 1 and 0")
+    _kernel(est, name)  # first: a callable kernel's model has no n_features_in_
     if est.n_features_in_ > MAX_FEATURES:
         raise UnsupportedEstimatorError(f"{name} on {est.n_features_in_:,} features: SVMs take at most "
                                         f"{MAX_FEATURES:,}")
