@@ -9,6 +9,9 @@
 //   __floatsisf __floatunsisf              int32 / uint32 -> binary32
 //   __fixunssfsi                           binary32 -> uint32
 //   __extendsfdf2 __truncdfsf2             binary32 <-> binary64
+//   __adddf3 __subdf3 __muldf3             binary64 + - *
+//   __floatsidf __floatunsidf              int32 / uint32 -> binary64 (exact)
+//   __fixunsdfsi                           binary64 -> uint32
 //   __muldi3                               int64 * int64
 //   __udivsi3 __umodsi3                    uint32 / and %
 //
@@ -16,17 +19,26 @@
 // signed zeros; infinities; overflow to infinity. A NaN result is a quiet NaN
 // (an input NaN, quietened, where there is one). No exception flags.
 // Cases C leaves undefined, given defined results here:
-//   __fixunssfsi: NaN and negative values -> 0 (values in (-1, 0) truncate to 0
-//                 as C says), values >= 2^32 and +inf -> 0xFFFFFFFF.
+//   __fixunssfsi, __fixunsdfsi: NaN and negative values -> 0 (values in
+//                 (-1, 0) truncate to 0 as C says), values >= 2^32 and +inf
+//                 -> 0xFFFFFFFF.
 //   __udivsi3(n, 0) -> 0xFFFFFFFF, __umodsi3(n, 0) -> n.
 //   __muldi3: the product modulo 2^64 (what two's complement hardware gives).
 //
 // The code must not itself produce calls to the routines it defines, so it
 // uses no float or double arithmetic, no 64-bit multiplication and no 32-bit
-// division: it works on the bit patterns with 32-bit integer operations.
+// division: it works on the bit patterns with integer operations. Products
+// are built from 16x16-bit ones (mul32x32, mul64x64). 64-bit additions,
+// subtractions and comparisons are inline code; variable 64-bit shifts call
+// libgcc's __ashldi3 and __lshrdi3, which Debian's libgcc.a has.
+//
+// Everything that takes or returns a double (__extendsfdf2 to __fixunsdfsi
+// above) is built only with ML_SOFTFLOAT_BINARY64 defined: only modules
+// that use double need it, and each module holds its own copy in RAM.
 //
 // Built with ML_SOFTFLOAT_TEST defined (the host tests), the functions are
-// named ml_sf_addsf3 etc. so that they do not clash with the host's libgcc.
+// named ml_sf_addsf3 etc. so that they do not clash with the host's libgcc,
+// and all of them are built.
 #include <stdint.h>
 
 #ifdef ML_SOFTFLOAT_TEST
@@ -44,6 +56,12 @@ float SF(floatunsisf)(uint32_t a);
 uint32_t SF(fixunssfsi)(float a);
 double SF(extendsfdf2)(float a);
 float SF(truncdfsf2)(double a);
+double SF(adddf3)(double a, double b);
+double SF(subdf3)(double a, double b);
+double SF(muldf3)(double a, double b);
+double SF(floatsidf)(int32_t a);
+double SF(floatunsidf)(uint32_t a);
+uint32_t SF(fixunsdfsi)(double a);
 int64_t SF(muldi3)(int64_t a, int64_t b);
 uint32_t SF(udivsi3)(uint32_t n, uint32_t d);
 uint32_t SF(umodsi3)(uint32_t n, uint32_t d);
@@ -166,14 +184,14 @@ float SF(addsf3)(float a, float b) { return float_of(add32(bits_of(a), bits_of(b
 
 float SF(subsf3)(float a, float b) { return float_of(add32(bits_of(a), bits_of(b) ^ SIGN32)); }
 
-// Full 64-bit product of two 32-bit numbers as hi:lo, with 16x16-bit
-// multiplications (a 64-bit multiply would call __muldi3).
-static void mul32x32(uint32_t a, uint32_t b, uint32_t* hi, uint32_t* lo) {
+// Full 64-bit product of two 32-bit numbers, with 16x16-bit multiplications
+// (a 64-bit multiply would call __muldi3).
+static uint64_t mul32x32(uint32_t a, uint32_t b) {
     uint32_t al = a & 0xFFFF, ah = a >> 16, bl = b & 0xFFFF, bh = b >> 16;
     uint32_t ll = al * bl, lh = al * bh, hl = ah * bl, hh = ah * bh;
     uint32_t mid = (ll >> 16) + (lh & 0xFFFF) + (hl & 0xFFFF);  // < 3 * 2^16
-    *lo = (mid << 16) | (ll & 0xFFFF);
-    *hi = hh + (lh >> 16) + (hl >> 16) + (mid >> 16);
+    uint32_t hi = hh + (lh >> 16) + (hl >> 16) + (mid >> 16);
+    return ((uint64_t)hi << 32) | (mid << 16) | (ll & 0xFFFF);
 }
 
 float SF(mulsf3)(float fa, float fb) {
@@ -188,14 +206,14 @@ float SF(mulsf3)(float fa, float fb) {
     }
     if (a_abs == 0 || b_abs == 0) return float_of(sign);
     int32_t ea, eb;
-    uint32_t ma, mb, hi, lo;
+    uint32_t ma, mb;
     unpack32(a, &ea, &ma);
     unpack32(b, &eb, &mb);
     normalize_subnormal(&ea, &ma);
     normalize_subnormal(&eb, &mb);
     // value = ma * mb * 2^(ea + eb - 300); the product has 47 or 48 bits.
-    mul32x32(ma, mb, &hi, &lo);
-    uint32_t m = (hi << 16) | (lo >> 16) | ((lo & 0xFFFF) != 0);  // product >> 16, sticky
+    uint64_t p = mul32x32(ma, mb);
+    uint32_t m = (uint32_t)(p >> 16) | (((uint32_t)p & 0xFFFF) != 0);  // p >> 16, sticky
     // m * 2^(ea + eb - 284) = m * 2^(e - 157)
     return float_of(norm_round_pack32(sign, ea + eb - 127, m));
 }
@@ -219,11 +237,14 @@ uint32_t SF(fixunssfsi)(float fa) {
     return e >= 150 ? m << (e - 150) : m >> (150 - e);
 }
 
-static double double_of(uint32_t hi, uint32_t lo) {
-    f64_bits b;
-    b.u = ((uint64_t)hi << 32) | lo;
-    return b.f;
-}
+// The routines with a double in their signature (see the top).
+#if defined(ML_SOFTFLOAT_BINARY64) || defined(ML_SOFTFLOAT_TEST)
+
+static uint64_t bits64_of(double f) { f64_bits b; b.f = f; return b.u; }
+static double double_of(uint64_t u) { f64_bits b; b.u = u; return b.f; }
+
+// A binary64 from its high and low 32-bit words.
+static double double_of_words(uint32_t hi, uint32_t lo) { return double_of(((uint64_t)hi << 32) | lo); }
 
 double SF(extendsfdf2)(float fa) {
     uint32_t a = bits_of(fa);
@@ -232,22 +253,21 @@ double SF(extendsfdf2)(float fa) {
     uint32_t f = a & FRAC32;
     if (e == 255) {  // inf, or NaN (quietened)
         if (f) f |= QUIET32;
-        return double_of(sign | 0x7FF00000u | (f >> 3), f << 29);
+        return double_of_words(sign | 0x7FF00000u | (f >> 3), f << 29);
     }
     if (e == 0) {
-        if (f == 0) return double_of(sign, 0);
+        if (f == 0) return double_of_words(sign, 0);
         int s = clz32(f) - 8;  // subnormal: normalise, hidden bit to bit 23
         f = (f << s) & FRAC32;
         e = 1 - s;
     }
     // The 23-bit fraction goes to the top of binary64's 52-bit one.
-    return double_of(sign | ((uint32_t)(e + 1023 - 127) << 20) | (f >> 3), f << 29);
+    return double_of_words(sign | ((uint32_t)(e + 1023 - 127) << 20) | (f >> 3), f << 29);
 }
 
 float SF(truncdfsf2)(double fa) {
-    f64_bits b;
-    b.f = fa;
-    uint32_t hi = (uint32_t)(b.u >> 32), lo = (uint32_t)b.u;
+    uint64_t a = bits64_of(fa);
+    uint32_t hi = (uint32_t)(a >> 32), lo = (uint32_t)a;
     uint32_t sign = hi & SIGN32;
     int32_t e = (int32_t)((hi >> 20) & 0x7FF);
     uint32_t fhi = hi & 0x000FFFFFu;  // top 20 of the 52 fraction bits
@@ -263,16 +283,165 @@ float SF(truncdfsf2)(double fa) {
     return float_of(round_pack32(sign, e - 896, m));
 }
 
+// binary64 arithmetic, as the binary32 code above with 64-bit significands.
+
+#define SIGN64 ((uint64_t)1 << 63)
+#define INF64 ((uint64_t)0x7FF << 52)
+#define QUIET64 ((uint64_t)1 << 51)
+#define FRAC64 (HIDDEN64 - 1)
+#define HIDDEN64 ((uint64_t)1 << 52)
+
+static int is_nan64(uint64_t a) { return (a & ~SIGN64) > INF64; }
+
+// Leading zeros of a nonzero x.
+static int clz64(uint64_t x) {
+    uint32_t hi = (uint32_t)(x >> 32);
+    return hi ? clz32(hi) : 32 + clz32((uint32_t)x);
+}
+
+// x >> n, with any bits shifted out ORed into bit 0 ("sticky"), for n >= 0.
+static uint64_t shift_right_sticky64(uint64_t x, int32_t n) {
+    if (n == 0) return x;
+    if (n >= 64) return x != 0;
+    return (x >> n) | ((x << (64 - n)) != 0);
+}
+
+// round_pack32 for binary64: the value is m * 2^(e - 1085) (1085 = bias
+// 1023 + 62) with m's leading 1 at bit 62, so that for a normal result e is
+// the biased exponent, bits 62..10 the 53-bit significand and bits 9..0 the
+// guard bits (bit 0 sticky).
+static uint64_t round_pack64(uint64_t sign, int32_t e, uint64_t m) {
+    if (e >= 0x7FF) return sign | INF64;
+    if (e <= 0) {  // subnormal (or zero): denormalise to exponent 1
+        m = shift_right_sticky64(m, 1 - e);
+        e = 1;
+    }
+    uint32_t rest = (uint32_t)m & 0x3FF;
+    m >>= 10;
+    if (rest > 0x200 || (rest == 0x200 && (m & 1))) m++;
+    // As in round_pack32, a carry out of the significand goes into the exponent.
+    return sign | (((uint64_t)(e - 1) << 52) + m);
+}
+
+// As round_pack64 for any m (zero gives a signed zero, m may use bit 63).
+static uint64_t norm_round_pack64(uint64_t sign, int32_t e, uint64_t m) {
+    if (m == 0) return sign;
+    if (m & SIGN64) {
+        m = shift_right_sticky64(m, 1);
+        e++;
+    } else {
+        int s = clz64(m) - 1;
+        m <<= s;
+        e -= s;
+    }
+    return round_pack64(sign, e, m);
+}
+
+// Exponent field and significand with the hidden bit, as (e, m) with the
+// value m * 2^(e - 1075); a subnormal gets e = 1 and no hidden bit.
+static void unpack64(uint64_t a, int32_t* e, uint64_t* m) {
+    *e = (int32_t)(a >> 52) & 0x7FF;
+    *m = a & FRAC64;
+    if (*e == 0) *e = 1;
+    else *m |= HIDDEN64;
+}
+
+static uint64_t add64(uint64_t a, uint64_t b) {
+    if (is_nan64(a)) return a | QUIET64;
+    if (is_nan64(b)) return b | QUIET64;
+    uint64_t a_abs = a & ~SIGN64, b_abs = b & ~SIGN64;
+    if (a_abs == INF64) {
+        if (b_abs == INF64 && (a ^ b) & SIGN64) return INF64 | QUIET64;  // inf - inf
+        return a;
+    }
+    if (b_abs == INF64) return b;
+    if (a_abs == 0) return b_abs == 0 ? (a & b) : b;  // -0 + -0 = -0, else +0
+    if (b_abs == 0) return a;
+    if (a_abs < b_abs) {  // make |a| >= |b|
+        uint64_t t = a; a = b; b = t;
+    }
+    int32_t ea, eb;
+    uint64_t ma, mb;
+    unpack64(a, &ea, &ma);
+    unpack64(b, &eb, &mb);
+    ma <<= 10;  // leading bit of a normal at bit 62, 10 guard bits
+    mb = shift_right_sticky64(mb << 10, ea - eb);
+    uint64_t sign = a & SIGN64;
+    if ((a ^ b) & SIGN64) {
+        // exact cancellation gives +0 when rounding to nearest
+        return ma == mb ? 0 : norm_round_pack64(sign, ea, ma - mb);
+    }
+    return norm_round_pack64(sign, ea, ma + mb);
+}
+
+double SF(adddf3)(double a, double b) { return double_of(add64(bits64_of(a), bits64_of(b))); }
+
+double SF(subdf3)(double a, double b) { return double_of(add64(bits64_of(a), bits64_of(b) ^ SIGN64)); }
+
+// Full 128-bit product of two 64-bit numbers as hi:lo, from 32x32-bit
+// products the way mul32x32 builds its own from 16x16-bit ones.
+static void mul64x64(uint64_t a, uint64_t b, uint64_t* hi, uint64_t* lo) {
+    uint32_t al = (uint32_t)a, ah = (uint32_t)(a >> 32), bl = (uint32_t)b, bh = (uint32_t)(b >> 32);
+    uint64_t ll = mul32x32(al, bl), lh = mul32x32(al, bh), hl = mul32x32(ah, bl);
+    uint64_t mid = (ll >> 32) + (uint32_t)lh + (uint32_t)hl;  // < 3 * 2^32
+    *lo = (mid << 32) | (uint32_t)ll;
+    *hi = mul32x32(ah, bh) + (lh >> 32) + (hl >> 32) + (mid >> 32);
+}
+
+double SF(muldf3)(double fa, double fb) {
+    uint64_t a = bits64_of(fa), b = bits64_of(fb);
+    if (is_nan64(a)) return double_of(a | QUIET64);
+    if (is_nan64(b)) return double_of(b | QUIET64);
+    uint64_t sign = (a ^ b) & SIGN64;
+    uint64_t a_abs = a & ~SIGN64, b_abs = b & ~SIGN64;
+    if (a_abs == INF64 || b_abs == INF64) {
+        if (a_abs == 0 || b_abs == 0) return double_of(INF64 | QUIET64);  // inf * 0
+        return double_of(sign | INF64);
+    }
+    if (a_abs == 0 || b_abs == 0) return double_of(sign);
+    int32_t ea, eb;
+    uint64_t ma, mb, hi, lo;
+    unpack64(a, &ea, &ma);
+    unpack64(b, &eb, &mb);
+    // Both significands with their leading 1 at bit 63 (11 places for a
+    // normal, more for a subnormal): value = hi:lo * 2^(ea + eb - sa - sb - 2150),
+    // and hi:lo has its leading 1 at bit 127 or 126.
+    int sa = clz64(ma), sb = clz64(mb);
+    mul64x64(ma << sa, mb << sb, &hi, &lo);
+    // hi, sticky: m * 2^(ea + eb - sa - sb - 2086) = m * 2^(e - 1085)
+    return double_of(norm_round_pack64(sign, ea + eb - sa - sb - 1001, hi | (lo != 0)));
+}
+
+// Every uint32 and int32 is a binary64: norm_round_pack64 never rounds here.
+double SF(floatunsidf)(uint32_t a) { return double_of(norm_round_pack64(0, 1085, a)); }
+
+double SF(floatsidf)(int32_t a) {
+    uint32_t u = (uint32_t)a;  // two's complement bits (conversion is modular)
+    if (a < 0) return double_of(norm_round_pack64(SIGN64, 1085, 0u - u));
+    return double_of(norm_round_pack64(0, 1085, u));
+}
+
+uint32_t SF(fixunsdfsi)(double fa) {
+    uint64_t a = bits64_of(fa);
+    if (is_nan64(a)) return 0;
+    int32_t e = (int32_t)(a >> 52) & 0x7FF;
+    if (e < 1023) return 0;                   // |a| < 1 truncates to 0
+    if (a & SIGN64) return 0;                 // a <= -1: out of range
+    if (e >= 1023 + 32) return 0xFFFFFFFFu;   // a >= 2^32 or +inf
+    uint64_t m = (a & FRAC64) | HIDDEN64;     // value m * 2^(e - 1075), e - 1075 < 0
+    return (uint32_t)(m >> (1075 - e));
+}
+
+#endif  // ML_SOFTFLOAT_BINARY64 || ML_SOFTFLOAT_TEST
+
 int64_t SF(muldi3)(int64_t a, int64_t b) {
     i64_bits ia, ib, r;
     ia.i = a;
     ib.i = b;
     uint32_t al = (uint32_t)ia.u, ah = (uint32_t)(ia.u >> 32);
     uint32_t bl = (uint32_t)ib.u, bh = (uint32_t)(ib.u >> 32);
-    uint32_t hi, lo;
-    mul32x32(al, bl, &hi, &lo);
-    hi += al * bh + ah * bl;  // the cross terms' low halves (mod 2^64)
-    r.u = ((uint64_t)hi << 32) | lo;
+    // al * bl, plus the cross terms' low halves at bit 32 (mod 2^64)
+    r.u = mul32x32(al, bl) + ((uint64_t)(al * bh + ah * bl) << 32);
     return r.i;
 }
 

@@ -49,3 +49,20 @@ def test_xtensa_natmods_link(tmp_path):
         assert header == bytes([ord("M"), MPY_VERSION, MP_NATIVE_ARCH_XTENSA << 2 | MPY_SUB_VERSION]), (
             f"{mpy}: header {header!r} is not an xtensa native .mpy"
         )
+
+
+def test_softfloat_calls_none_of_its_own_routines(tmp_path):
+    """softfloat.c must not itself call the routines it defines (on the device
+    such a call would recurse). Built for xtensa with its routines renamed
+    (ML_SOFTFLOAT_TEST: ml_sf_*), every libcall GCC made of its code is an
+    undefined symbol: only libgcc's 64-bit shifts may be."""
+    obj = tmp_path / "softfloat.o"
+    src = paths.repo_root() / "device" / "natmods" / "softfloat.c"
+    subprocess.run(
+        ["xtensa-lx106-elf-gcc", "-std=c99", "-Os", "-mforce-l32", "-Wall", "-Werror",
+         "-DML_SOFTFLOAT_TEST", "-c", str(src), "-o", str(obj)],
+        check=True,
+    )
+    nm = subprocess.run(["xtensa-lx106-elf-nm", "-u", str(obj)], capture_output=True, text=True, check=True)
+    calls = {line.split()[-1] for line in nm.stdout.splitlines() if line.strip()}
+    assert calls <= {"__ashldi3", "__lshrdi3"}, f"softfloat.c calls {sorted(calls)}"
