@@ -373,3 +373,18 @@ TEST(DspDct, MatchesDefinition) {
         }
     }
 }
+
+// The Cortex-M0 path of 32x32 -> 64 products (four 16x16 products) equals
+// the plain int64 product: edges and random values.
+TEST(DspCommon, SplitWideMultiplyIsExact) {
+    const int32_t edges[] = {0, 1, -1, 2, -2, 0xffff, 0x10000, -0x10000, 0x7fff, -0x8000, 0x12345678, -0x12345678,
+                             0x7fffffff, -0x7fffffff, INT32_MIN, 0x40000000, -0x40000000, 0x8000, -0x8001};
+    for (int32_t a : edges)
+        for (int32_t b : edges) ASSERT_EQ(dsp::mul_wide_split(a, b), int64_t(a) * b) << a << " " << b;
+    std::mt19937 g(5);
+    std::uniform_int_distribution<int32_t> d(INT32_MIN, INT32_MAX);
+    for (int i = 0; i < 1000000; ++i) {
+        const int32_t a = d(g), b = d(g);
+        ASSERT_EQ(dsp::mul_wide_split(a, b), int64_t(a) * b) << a << " " << b;
+    }
+}

@@ -470,10 +470,10 @@ inline Status sos_q15_process(SosQ15& f, const int16_t* x, int16_t* y, size_t n)
             const int32_t neg = c[5] >> 31, shift = c[5] ^ neg;  // c[5] = shift or ~shift
             // Sums wrap (uint64) rather than overflow: only saturated
             // signals, never the headroom the formats keep, come near 2^63.
-            const int64_t b = static_cast<int64_t>(static_cast<uint64_t>(static_cast<int64_t>(c[0]) * v) +
-                                                   static_cast<uint64_t>(static_cast<int64_t>(c[1]) * st[0]) +
-                                                   static_cast<uint64_t>(static_cast<int64_t>(c[2]) * st[1]));
-            const int64_t a = static_cast<int64_t>(c[3]) * st[2] + static_cast<int64_t>(c[4]) * st[3];
+            const int64_t b = static_cast<int64_t>(static_cast<uint64_t>(mul_wide(c[0], v)) +
+                                                   static_cast<uint64_t>(mul_wide(c[1], st[0])) +
+                                                   static_cast<uint64_t>(mul_wide(c[2], st[1])));
+            const int64_t a = mul_wide(c[3], st[2]) + mul_wide(c[4], st[3]);
             // residues[s]: what the last rounding dropped (negated when
             // neg), plus 2^26 for this one's rounding.
             const int64_t acc = static_cast<int64_t>(static_cast<uint64_t>(b >> shift) + static_cast<uint32_t>(residues[s]) -
