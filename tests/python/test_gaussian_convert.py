@@ -192,6 +192,24 @@ def test_full_covariance_factors_are_stored_as_scikit_learn_has_them():
     np.testing.assert_array_equal(sections[3], est.means_.astype(np.float32).ravel())
 
 
+@pytest.mark.parametrize("cov", ["full", "tied"])
+def test_factors_that_are_not_triangular_are_refactored(cov):
+    """scikit-learn's factors are upper triangular; one that is not (set by
+    hand) is stored as a triangular factor of the same precision P P^T, so
+    the quadratic form stays scikit-learn's (which uses P as it is; its
+    log-determinant reads P's diagonal, and so does the converter)."""
+    X, _, tests = split("wine")
+    est = GaussianMixture(3, covariance_type=cov, random_state=0).fit(X)
+    d = X.shape[1]
+    below = np.tril(np.random.default_rng(0).uniform(0, 0.01, (d, d)), -1)
+    est.precisions_cholesky_ = est.precisions_cholesky_ + below
+    assert np.any(np.tril(est.precisions_cholesky_[0] if cov == "full" else est.precisions_cholesky_, -1))
+    model = microlearn.convert(est)
+    Z = tests["held-out"]
+    close(model.score_samples(Z), est.score_samples(Z))
+    check_predict(model, est, Z, est._estimate_weighted_log_prob(Z.astype(np.float64)))
+
+
 def test_one_class_naive_bayes():
     X, _ = DATA["iris"]
     est = GaussianNB().fit(X, np.full(len(X), 7))

@@ -136,3 +136,13 @@ def test_corrupt_files_are_refused(models, name):
     data[-1] ^= 0xFF
     with pytest.raises(ValueError, match="corrupt"):
         microlearn.load(bytes(data))
+
+
+def test_a_factor_scikit_learn_cannot_score_is_refused():
+    """Negative diagonal entries (set by hand): scikit-learn's log-determinant
+    is NaN and so are its scores; the converter refuses rather than store NaN."""
+    est = GaussianMixture(2, covariance_type="diag", random_state=0).fit(X)
+    est.precisions_cholesky_ = -est.precisions_cholesky_
+    assert np.isnan(est.score_samples(X[:1])).all()
+    with pytest.raises(microlearn.UnsupportedEstimatorError, match="log-density constants are not finite"):
+        microlearn.convert(est)
