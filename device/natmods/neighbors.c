@@ -11,6 +11,11 @@
 //   m.score_samples(x[, out])         # LOF: minus the local outlier factor
 //   m.decision_function(x[, out])     # LOF: score_samples - offset
 //   m.kneighbors(x, distances, indices)  # k-NN, LOF: the k nearest samples
+//
+//   km = _neighbors.kmeans(k, n_features)  # k-means learned here (memory fixed now)
+//   km.fit(X[, max_iter[, init]])     # Lloyd's algorithm; -> iterations
+//   km.partial_fit(x)                 # one online step; -> the centre moved
+//   km.to_bytes()                     # the .mlm file, for microlearn.load() on the PC
 // x is array('f') (or array('h') for int16 models) of n_features values.
 // predict(), and every call given `out`, allocate nothing (the search's
 // scratch is allocated at load); without `out`, one value comes back as a
@@ -28,32 +33,15 @@ typedef struct {
     size_t n_scratch;
     float* values;      // results without `out`
     size_t n_values;
+    uint8_t* file;      // learners (kmeans()): the model's own writable bytes; NULL for loaded models
+    size_t file_size;
+    float* sums;        // learners: Lloyd's per-centre sums (k x n_features)
+    uint32_t* counts;   // learners: rows per centre (the last fit's, then partial_fit's)
 } neighbors_obj_t;
 
 mp_obj_full_type_t neighbors_type;
 
 static neighbors_obj_t* neighbors_self(mp_obj_t self_in) { return MP_OBJ_TO_PTR(self_in); }
-
-static mp_obj_t neighbors_load(mp_obj_t data) {
-    mp_buffer_info_t buf;
-    glue_model_bytes(&data, &buf);
-    neighbors_obj_t* self = mp_obj_malloc(neighbors_obj_t, (mp_obj_type_t*)&neighbors_type);
-    self->data = data;
-    const int st = ml_neighbors_load(&self->model, buf.buf, buf.len);
-    if (st != ML_OK) glue_raise_load_error(st, buf.buf, buf.len);
-    const ml_neighbors_info_t* i = &self->info;
-    ml_neighbors_info(&self->model, &self->info);
-    glue_input_init(&self->input, buf.buf, buf.len, i->feature_type, i->n_features);
-    self->labels = i->task == 1 ? glue_class_labels(buf.buf, buf.len, i->n_classes) : NULL;
-    self->n_scratch = ml_neighbors_scratch_size(&self->model);
-    self->scratch = m_new(uint64_t, self->n_scratch);
-    size_t n = i->n_classes > i->n_outputs ? i->n_classes : i->n_outputs;
-    if (i->task == 3) n = i->n_points;
-    self->n_values = n > 0 ? n : 1;
-    self->values = m_new(float, self->n_values);
-    return MP_OBJ_FROM_PTR(self);
-}
-static MP_DEFINE_CONST_FUN_OBJ_1(neighbors_load_obj, neighbors_load);
 
 // Raises the error of a failed evaluation, naming the cause.
 static void neighbors_check(int st) {
@@ -61,6 +49,119 @@ static void neighbors_check(int st) {
         mp_raise_ValueError(MP_ERROR_TEXT("x holds NaN or infinity (or its norm overflows): features must be finite"));
     glue_check(st);
 }
+
+// A model object over the bytes buf[0, len) (kept alive by `data` or `file`).
+static neighbors_obj_t* neighbors_new(mp_obj_t data, const void* buf, size_t len) {
+    neighbors_obj_t* self = mp_obj_malloc(neighbors_obj_t, (mp_obj_type_t*)&neighbors_type);
+    self->data = data;
+    self->file = NULL;
+    self->sums = NULL;
+    self->counts = NULL;
+    const int st = ml_neighbors_load(&self->model, buf, len);
+    if (st != ML_OK) glue_raise_load_error(st, buf, len);
+    const ml_neighbors_info_t* i = &self->info;
+    ml_neighbors_info(&self->model, &self->info);
+    glue_input_init(&self->input, buf, len, i->feature_type, i->n_features);
+    self->labels = i->task == 1 ? glue_class_labels(buf, len, i->n_classes) : NULL;
+    self->n_scratch = ml_neighbors_scratch_size(&self->model);
+    self->scratch = m_new(uint64_t, self->n_scratch);
+    size_t n = i->n_classes > i->n_outputs ? i->n_classes : i->n_outputs;
+    if (i->task == 3) n = i->n_points;
+    self->n_values = n > 0 ? n : 1;
+    self->values = m_new(float, self->n_values);
+    return self;
+}
+
+static mp_obj_t neighbors_load(mp_obj_t data) {
+    mp_buffer_info_t buf;
+    glue_model_bytes(&data, &buf);
+    return MP_OBJ_FROM_PTR(neighbors_new(data, buf.buf, buf.len));
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(neighbors_load_obj, neighbors_load);
+
+// kmeans(k, n_features): a KMeans model learned here, all its memory taken
+// now: its .mlm bytes (k zero centres), Lloyd's sums, the counts.
+static mp_obj_t neighbors_kmeans(mp_obj_t k_in, mp_obj_t d_in) {
+    const size_t k = glue_size_arg(k_in, 65535, "k"), d = glue_size_arg(d_in, 65535, "n_features");
+    if (k == 0 || d == 0) mp_raise_ValueError(MP_ERROR_TEXT("k and n_features must be at least 1"));
+    const size_t size = ml_neighbors_kmeans_file_size(k, d);
+    uint8_t* file = (uint8_t*)m_new(uint32_t, (size + 3) / 4);  // 4-byte aligned
+    glue_check(ml_neighbors_write_kmeans_file(file, size, k, d));
+    neighbors_obj_t* self = neighbors_new(mp_const_none, file, size);
+    self->file = file;
+    self->file_size = size;
+    self->sums = m_new(float, k * d);
+    self->counts = m_new(uint32_t, k);
+    for (size_t c = 0; c < k; ++c) self->counts[c] = 0;
+    return MP_OBJ_FROM_PTR(self);
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(neighbors_kmeans_obj, neighbors_kmeans);
+
+static neighbors_obj_t* neighbors_learner(mp_obj_t self_in) {
+    neighbors_obj_t* self = neighbors_self(self_in);
+    if (self->file == NULL) glue_raise_no_method("fit() and partial_fit() need a model made by kmeans(k, n_features)");
+    return self;
+}
+
+// The centres inside the learner's file (its last section).
+static float* neighbors_centres(neighbors_obj_t* self) {
+    return (float*)(self->file + self->file_size - 4 * (size_t)self->info.n_points * self->info.n_features);
+}
+
+// fit(X[, max_iter[, init]]) -> iterations: Lloyd's algorithm on the rows of
+// X (array('f') of n x n_features), from init (array('f') of k x n_features)
+// or the first k rows of X. Allocates nothing.
+static mp_obj_t neighbors_fit(size_t n_args, const mp_obj_t* args) {
+    neighbors_obj_t* self = neighbors_learner(args[0]);
+    const size_t k = self->info.n_points, d = self->info.n_features;
+    size_t n_values;
+    const float* X = glue_get_array(args[1], 'f', MP_BUFFER_READ, "X", &n_values);
+    const size_t n = n_values / d;
+    if (n * d != n_values) glue_raise_counts(&mp_type_ValueError, "X must hold rows of ", d, " features, got ", n_values, " values");
+    const size_t max_iter = n_args > 2 ? glue_size_arg(args[2], 0x7FFFFFFF, "max_iter") : 300;
+    const float* init = X;
+    if (n_args > 3) {
+        size_t n_init;
+        init = glue_get_array(args[3], 'f', MP_BUFFER_READ, "init", &n_init);
+        if (n_init != k * d) glue_raise_counts(&mp_type_ValueError, "init must hold ", k * d, " values, got ", n_init, "");
+    } else if (n < k) {
+        glue_raise_counts(&mp_type_ValueError, "fit() without init needs at least ", k, " rows, got ", n, "");
+    }
+    float* centres = neighbors_centres(self);
+    for (size_t i = 0; i < k * d; ++i) {
+        const uint32_t bits = ((const uint32_t*)init)[i];
+        if ((bits & 0x7F800000u) == 0x7F800000u) mp_raise_ValueError(MP_ERROR_TEXT("init holds NaN or infinity"));
+    }
+    for (size_t i = 0; i < k * d; ++i) centres[i] = init[i];
+    uint32_t n_iter = 0;
+    const int st = ml_neighbors_kmeans_lloyd(&self->model, self->file, self->file_size, X, n, max_iter, self->scratch,
+                                             self->n_scratch, self->sums, self->counts, &n_iter);
+    if (st == ML_OUT_OF_RANGE) mp_raise_ValueError(MP_ERROR_TEXT("a centre's sum overflows float32"));
+    neighbors_check(st);
+    return mp_obj_new_int(n_iter);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(neighbors_fit_obj, 2, 4, neighbors_fit);
+
+// partial_fit(x) -> the centre x moved: one online step.
+static mp_obj_t neighbors_partial_fit(mp_obj_t self_in, mp_obj_t x_in) {
+    neighbors_obj_t* self = neighbors_learner(self_in);
+    const float* x = glue_input(&self->input, x_in);
+    int32_t assigned;
+    const int st = ml_neighbors_kmeans_partial_fit(&self->model, self->file, self->file_size, self->counts, x,
+                                                   self->info.n_features, self->scratch, self->n_scratch, &assigned);
+    if (st == ML_OUT_OF_RANGE) mp_raise_ValueError(MP_ERROR_TEXT("the centre would overflow float32"));
+    neighbors_check(st);
+    return MP_OBJ_NEW_SMALL_INT(assigned);
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(neighbors_partial_fit_obj, neighbors_partial_fit);
+
+// to_bytes() -> the learner's .mlm file (a new bytes object): save it, or
+// load it on the PC with microlearn.load().
+static mp_obj_t neighbors_to_bytes(mp_obj_t self_in) {
+    neighbors_obj_t* self = neighbors_learner(self_in);
+    return mp_obj_new_bytes(self->file, self->file_size);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(neighbors_to_bytes_obj, neighbors_to_bytes);
 
 // Where a method writes n results: `out` when given, else self->values.
 static float* neighbors_out(neighbors_obj_t* self, size_t n_args, const mp_obj_t* args, size_t n) {
@@ -191,7 +292,7 @@ static mp_obj_t neighbors_info(mp_obj_t self_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(neighbors_info_obj, neighbors_info);
 
-mp_map_elem_t neighbors_locals_table[7];
+mp_map_elem_t neighbors_locals_table[10];
 static MP_DEFINE_CONST_DICT(neighbors_locals, neighbors_locals_table);
 
 mp_obj_t mpy_init(mp_obj_fun_bc_t* self, size_t n_args, size_t n_kw, mp_obj_t* args) {
@@ -207,10 +308,14 @@ mp_obj_t mpy_init(mp_obj_fun_bc_t* self, size_t n_args, size_t n_kw, mp_obj_t* a
     neighbors_locals_table[4] = (mp_map_elem_t){MP_OBJ_NEW_QSTR(MP_QSTR_decision_function), MP_OBJ_FROM_PTR(&neighbors_decision_function_obj)};
     neighbors_locals_table[5] = (mp_map_elem_t){MP_OBJ_NEW_QSTR(MP_QSTR_kneighbors), MP_OBJ_FROM_PTR(&neighbors_kneighbors_obj)};
     neighbors_locals_table[6] = (mp_map_elem_t){MP_OBJ_NEW_QSTR(MP_QSTR_info), MP_OBJ_FROM_PTR(&neighbors_info_obj)};
+    neighbors_locals_table[7] = (mp_map_elem_t){MP_OBJ_NEW_QSTR(MP_QSTR_fit), MP_OBJ_FROM_PTR(&neighbors_fit_obj)};
+    neighbors_locals_table[8] = (mp_map_elem_t){MP_OBJ_NEW_QSTR(MP_QSTR_partial_fit), MP_OBJ_FROM_PTR(&neighbors_partial_fit_obj)};
+    neighbors_locals_table[9] = (mp_map_elem_t){MP_OBJ_NEW_QSTR(MP_QSTR_to_bytes), MP_OBJ_FROM_PTR(&neighbors_to_bytes_obj)};
     MP_OBJ_TYPE_SET_SLOT(&neighbors_type, locals_dict, (void*)&neighbors_locals, 0);
 
     mp_store_global(MP_QSTR_NeighborsModel, MP_OBJ_FROM_PTR(&neighbors_type));
     mp_store_global(MP_QSTR_load, MP_OBJ_FROM_PTR(&neighbors_load_obj));
+    mp_store_global(MP_QSTR_kmeans, MP_OBJ_FROM_PTR(&neighbors_kmeans_obj));
 
     MP_DYNRUNTIME_INIT_EXIT
 }

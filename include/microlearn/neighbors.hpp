@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "crc32.hpp"
 #include "kernels.hpp"
 #include "math.hpp"
 #include "model_file.hpp"
@@ -434,6 +435,163 @@ inline Status decision_function(const Model& m, const void* x, FeatureType type,
     Status st = score_samples(m, x, type, n_x, scratch, n_scratch, out);
     if (st == Status::ok) out -= m.offset;
     return st;
+}
+
+// ---- k-means learned on the device ------------------------------------------
+// A KMeans model that lives in a buffer its owner may write: created by
+// write_kmeans_file(), loaded by load(), its centres (the model's points)
+// then updated in place by kmeans_lloyd() / kmeans_partial_fit(), and
+// refresh_checksum() makes the bytes a valid .mlm file again (to save, or to
+// load on the PC). The host runs the same functions (python/bindings), so
+// its results are the device's bit for bit.
+
+// Bytes of the .mlm file of a KMeans model with k centres of d features.
+inline size_t kmeans_file_size(uint32_t k, uint32_t d) {
+    return kHeaderSize + 3 * kSectionEntrySize + 4 * (p_count + fp_count) + 4 * size_t(k) * d;
+}
+
+namespace detail {
+inline void put_le16(uint8_t* p, uint32_t v) { p[0] = uint8_t(v), p[1] = uint8_t(v >> 8); }
+inline void put_le32(uint8_t* p, uint32_t v) { put_le16(p, v), put_le16(p + 2, v >> 16); }
+}  // namespace detail
+
+// Recomputes the CRC32 field of the .mlm file in data[0, size) (size as its header says).
+inline void refresh_checksum(uint8_t* data, size_t size) {
+    detail::put_le32(data + kCrcOffset, 0);
+    detail::put_le32(data + kCrcOffset, crc32(data, size));
+}
+
+// Writes the file of a KMeans model with k zero centres of d features into
+// out[kmeans_file_size(k, d)] (the layout python/microlearn/mlm.py writes,
+// without metadata).
+inline Status write_kmeans_file(uint8_t* out, size_t size, uint32_t k, uint32_t d) {
+    if (out == nullptr) return Status::bad_argument;
+    if (k == 0 || d == 0 || d > 65535u || k > 65535u) return Status::bad_parameter;
+    if (size != kmeans_file_size(k, d)) return Status::size_mismatch;
+    for (size_t i = 0; i < size; ++i) out[i] = 0;
+    for (int i = 0; i < 4; ++i) out[i] = kMagic[i];
+    detail::put_le16(out + 4, kFormatVersion);
+    detail::put_le16(out + 6, static_cast<uint32_t>(ModelKind::neighbors));
+    detail::put_le32(out + 12, static_cast<uint32_t>(size));
+    detail::put_le16(out + 20, 3);
+    const uint32_t counts[3] = {p_count, fp_count, k * d};
+    const uint16_t ids[3] = {Section::params, Section::float_params, Section::points};
+    const DType types[3] = {DType::u32, DType::f32, DType::f32};
+    uint32_t offset = kHeaderSize + 3 * kSectionEntrySize;
+    for (int i = 0; i < 3; ++i) {
+        uint8_t* e = out + kHeaderSize + i * kSectionEntrySize;
+        detail::put_le16(e, ids[i]);
+        e[2] = static_cast<uint8_t>(types[i]);
+        detail::put_le32(e + 4, offset);
+        detail::put_le32(e + 8, counts[i]);
+        offset += 4 * counts[i];
+    }
+    uint8_t* params = out + kHeaderSize + 3 * kSectionEntrySize;
+    const uint32_t values[p_count] = {d, k, 0, 0, static_cast<uint32_t>(Task::clustering),
+                                      static_cast<uint32_t>(Estimator::kmeans), 0, 0, 1, 0};
+    for (uint32_t i = 0; i < p_count; ++i) detail::put_le32(params + 4 * i, values[i]);
+    uint8_t* fp = params + 4 * p_count;
+    detail::put_le32(fp + 4 * fp_p, math::to_bits(2.0f));
+    detail::put_le32(fp + 4 * fp_distance_scale, math::to_bits(1.0f));
+    refresh_checksum(out, size);
+    return Status::ok;
+}
+
+namespace detail {
+
+// The centres of a k-means model loaded from the writable bytes file[0, size):
+// its points, inside them; nullptr for any other model or buffer.
+inline float* writable_centres(const Model& m, uint8_t* file, size_t size) {
+    if (m.estimator != Estimator::kmeans || m.feature_type != FeatureType::f32 || file == nullptr) return nullptr;
+    const uint8_t* p = static_cast<const uint8_t*>(m.points);
+    if (p < file || p + 4 * size_t(m.n_points) * m.n_features > file + size) return nullptr;
+    return reinterpret_cast<float*>(file + (p - file));
+}
+
+// After the centres changed: the file's CRC again (its size as its header says).
+inline void seal(uint8_t* file) { refresh_checksum(file, read_le32(file + 12)); }
+
+}  // namespace detail
+
+// Lloyd's algorithm in float32 on the n rows of X (n x n_features): each
+// iteration assigns every row to its nearest centre (ties: the first), then
+// moves each centre to the mean of its rows (summed in row order; a centre
+// without rows stays); it stops when no centre moved or after max_iter.
+// m was loaded from the writable bytes file[0, size), whose centres change
+// in place (and whose CRC is refreshed); sums: n_points x n_features floats
+// and counts: n_points scratch. n_iter gets the iterations run. Rows with
+// NaN or infinity: bad_argument before anything changes; a sum beyond
+// float32's range: out_of_range, the centres as the last iteration left them.
+inline Status kmeans_lloyd(const Model& m, uint8_t* file, size_t size, const float* X, size_t n, uint32_t max_iter,
+                           uint64_t* scratch, size_t n_scratch, float* sums, uint32_t* counts, uint32_t& n_iter) {
+    n_iter = 0;
+    float* centres = detail::writable_centres(m, file, size);
+    if (centres == nullptr) return Status::unsupported_kind;
+    if ((X == nullptr && n > 0) || sums == nullptr || counts == nullptr) return Status::bad_argument;
+    const uint32_t k = m.n_points, d = m.n_features;
+    Found f;
+    for (size_t r = 0; r < n; ++r) {
+        const Status st = search(m, X + r * d, FeatureType::f32, d, scratch, n_scratch, f);
+        if (st != Status::ok) return st;
+    }
+    while (n_iter < max_iter) {
+        for (size_t i = 0; i < size_t(k) * d; ++i) sums[i] = 0.0f;
+        for (uint32_t c = 0; c < k; ++c) counts[c] = 0;
+        for (size_t r = 0; r < n; ++r) {
+            (void)search(m, X + r * d, FeatureType::f32, d, scratch, n_scratch, f);
+            const uint32_t c = f.index[0];
+            ++counts[c];
+            for (uint32_t j = 0; j < d; ++j) sums[size_t(c) * d + j] += X[r * d + j];
+        }
+        for (size_t i = 0; i < size_t(k) * d; ++i)  // a sum beyond float32: stop, centres as they were
+            if (!math::is_finite(sums[i])) {
+                detail::seal(file);
+                return Status::out_of_range;
+            }
+        bool moved = false;
+        for (uint32_t c = 0; c < k; ++c) {
+            if (counts[c] == 0) continue;
+            const float count = static_cast<float>(counts[c]);
+            for (uint32_t j = 0; j < d; ++j) {
+                const float v = math::quotient(sums[size_t(c) * d + j], count);
+                moved |= math::to_bits(v) != math::to_bits(centres[size_t(c) * d + j]);
+                centres[size_t(c) * d + j] = v;
+            }
+        }
+        ++n_iter;
+        if (!moved) break;
+    }
+    detail::seal(file);
+    return Status::ok;
+}
+
+// Online update with one row x (MiniBatchKMeans-style, one sample per step):
+// its nearest centre c gets counts[c] += 1 and moves by (x - c) / counts[c]
+// (so a centre's first row replaces it). `assigned` gets c. m, file, size as
+// for kmeans_lloyd(); counts: n_points, kept by the caller between calls.
+// out_of_range, and nothing changes, when a new value overflows float32.
+MICROLEARN_SEPARATE_ROUNDING inline Status kmeans_partial_fit(const Model& m, uint8_t* file, size_t size,
+                                                              uint32_t* counts, const float* x, size_t n_x,
+                                                              uint64_t* scratch, size_t n_scratch, int32_t& assigned) {
+    float* centres = detail::writable_centres(m, file, size);
+    if (centres == nullptr) return Status::unsupported_kind;
+    if (counts == nullptr) return Status::bad_argument;
+    Found f;
+    const Status st = search(m, x, FeatureType::f32, n_x, scratch, n_scratch, f);
+    if (st != Status::ok) return st;
+    const uint32_t c = f.index[0], d = m.n_features;
+    const uint32_t count = counts[c] < 0xFFFFFFFFu ? counts[c] + 1 : counts[c];
+    const float eta = math::quotient(1.0f, static_cast<float>(count));
+    float* centre = centres + size_t(c) * d;
+    for (uint32_t j = 0; j < d; ++j) {  // into the scratch first: nothing changes if a value overflows
+        f.values[j] = centre[j] + eta * (x[j] - centre[j]);
+        if (!math::is_finite(f.values[j])) return Status::out_of_range;
+    }
+    for (uint32_t j = 0; j < d; ++j) centre[j] = f.values[j];
+    counts[c] = count;
+    assigned = static_cast<int32_t>(c);
+    detail::seal(file);
+    return Status::ok;
 }
 
 }  // namespace neighbors

@@ -148,9 +148,74 @@ private:
     nb::Model model_;
 };
 
+// k-means learned on the device, run on the host by the same engine code.
+// A model file (bytes) in, the updated file out.
+struct KMeansLearner {
+    std::vector<uint32_t> words;  // the file, 4-byte aligned and writable
+    size_t size;
+    nb::Model model;
+    std::vector<uint64_t> scratch;
+
+    explicit KMeansLearner(const py::bytes& data) {
+        const std::string s = data;
+        size = s.size();
+        words.resize((size + 3) / 4);
+        std::memcpy(words.data(), s.data(), size);
+        const Status st = nb::load(bytes(), size, model);
+        if (st != Status::ok) raise_status(st, "invalid neighbours model");
+        if (model.estimator != nb::Estimator::kmeans || model.feature_type != nb::FeatureType::f32)
+            throw py::value_error("k-means learning needs a float32 KMeans model");
+        scratch.resize(nb::scratch_size(model));
+    }
+    uint8_t* bytes() { return reinterpret_cast<uint8_t*>(words.data()); }
+    py::bytes result() { return py::bytes(reinterpret_cast<const char*>(bytes()), size); }
+};
+
+const float* rows_of(const microlearn::bindings::Rows<float>& X, uint32_t d) {
+    if (X.ndim() != 2 || static_cast<uint32_t>(X.shape(1)) != d)
+        throw py::value_error("X must have shape (n, " + std::to_string(d) + ")");
+    return X.data();
+}
+
 }  // namespace
 
 void microlearn::bindings::bind_neighbors(py::module_& m) {
+    m.def("kmeans_file", [](uint32_t k, uint32_t d) {
+        std::vector<uint8_t> out(nb::kmeans_file_size(k, d));
+        const Status st = nb::write_kmeans_file(out.data(), out.size(), k, d);
+        if (st != Status::ok) raise_status(st, "cannot write a KMeans file");
+        return py::bytes(reinterpret_cast<const char*>(out.data()), out.size());
+    }, "The .mlm bytes of a KMeans model with k zero centres of d features (as the device writes them).");
+    m.def("kmeans_lloyd", [](const py::bytes& data, const microlearn::bindings::Rows<float>& X, uint32_t max_iter) {
+        KMeansLearner l(data);
+        const uint32_t k = l.model.n_points, d = l.model.n_features;
+        const float* x = rows_of(X, d);
+        std::vector<float> sums(size_t(k) * d);
+        std::vector<uint32_t> counts(k);
+        uint32_t n_iter = 0;
+        const Status st = nb::kmeans_lloyd(l.model, l.bytes(), l.size, x, static_cast<size_t>(X.shape(0)), max_iter,
+                                           l.scratch.data(), l.scratch.size(), sums.data(), counts.data(), n_iter);
+        if (st != Status::ok) raise_status(st, "k-means fit failed");
+        return py::make_tuple(l.result(), n_iter);
+    }, "Lloyd iterations from the file's centres; returns (new file bytes, iterations).");
+    m.def("kmeans_partial_fit", [](const py::bytes& data, py::array_t<uint32_t, py::array::c_style> counts,
+                                   const microlearn::bindings::Rows<float>& X) {
+        KMeansLearner l(data);
+        const uint32_t k = l.model.n_points, d = l.model.n_features;
+        if (counts.ndim() != 1 || static_cast<uint32_t>(counts.shape(0)) != k)
+            throw py::value_error("counts must have shape (" + std::to_string(k) + ",)");
+        const float* x = rows_of(X, d);
+        py::array_t<uint32_t> c(k);
+        std::memcpy(c.mutable_data(), counts.data(), 4 * size_t(k));
+        py::array_t<int32_t> assigned(X.shape(0));
+        for (py::ssize_t r = 0; r < X.shape(0); ++r) {
+            const Status st = nb::kmeans_partial_fit(l.model, l.bytes(), l.size, c.mutable_data(), x + r * d, d,
+                                                     l.scratch.data(), l.scratch.size(), assigned.mutable_data()[r]);
+            if (st != Status::ok) raise_status(st, "k-means update failed");
+        }
+        return py::make_tuple(l.result(), c, assigned);
+    }, "One online step per row of X; returns (new file bytes, new counts, assigned centres).");
+
     py::class_<NeighborsModel> cls(m, "NeighborsModel");
     cls.def(py::init<const py::bytes&>());
     cls.def("info", &NeighborsModel::info);

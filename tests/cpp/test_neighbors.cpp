@@ -470,3 +470,106 @@ TEST(NeighborsEval, BadArguments) {
 }
 
 }  // namespace
+
+namespace {
+
+// ---------------------------------------------------- k-means learning
+
+struct Learner {
+    std::vector<uint32_t> words;
+    size_t size;
+    N::Model model;
+    std::vector<uint64_t> scratch;
+    Learner(uint32_t k, uint32_t d) : words((N::kmeans_file_size(k, d) + 3) / 4), size(N::kmeans_file_size(k, d)) {
+        EXPECT_EQ(N::write_kmeans_file(bytes(), size, k, d), Status::ok);
+        EXPECT_EQ(N::load(bytes(), size, model), Status::ok);  // checks the CRC too
+        scratch.resize(N::scratch_size(model));
+    }
+    uint8_t* bytes() { return reinterpret_cast<uint8_t*>(words.data()); }
+    float* centres() { return reinterpret_cast<float*>(bytes() + size) - model.n_points * model.n_features; }
+    void expect_valid_file() {
+        N::Model again;
+        EXPECT_EQ(N::load(bytes(), size, again), Status::ok);
+    }
+};
+
+TEST(NeighborsLearn, WrittenFileIsAKMeansModelWithZeroCentres) {
+    Learner l(3, 2);
+    EXPECT_EQ(l.model.estimator, N::Estimator::kmeans);
+    EXPECT_EQ(l.model.n_points, 3u);
+    for (int i = 0; i < 6; ++i) EXPECT_EQ(l.centres()[i], 0.0f);
+    std::vector<uint8_t> small(N::kmeans_file_size(3, 2) - 1);
+    EXPECT_EQ(N::write_kmeans_file(small.data(), small.size(), 3, 2), Status::size_mismatch);
+    EXPECT_EQ(N::write_kmeans_file(small.data(), small.size(), 0, 2), Status::bad_parameter);
+}
+
+TEST(NeighborsLearn, LloydMovesCentresToTheMeansAndStops) {
+    Learner l(2, 1);
+    l.centres()[0] = 0.0f;
+    l.centres()[1] = 10.0f;
+    const std::vector<float> X = {1, 2, 3, 8, 9, 13};
+    std::vector<float> sums(2);
+    std::vector<uint32_t> counts(2);
+    uint32_t n_iter = 0;
+    ASSERT_EQ(N::kmeans_lloyd(l.model, l.bytes(), l.size, X.data(), 6, 100, l.scratch.data(), l.scratch.size(),
+                              sums.data(), counts.data(), n_iter),
+              Status::ok);
+    EXPECT_EQ(l.centres()[0], 2.0f);
+    EXPECT_EQ(l.centres()[1], 10.0f);
+    EXPECT_EQ(n_iter, 2u);  // the second iteration moves nothing
+    EXPECT_EQ(counts, (std::vector<uint32_t>{3, 3}));
+    l.expect_valid_file();
+    // a NaN row: refused before anything moves
+    const std::vector<float> bad = {1, std::numeric_limits<float>::quiet_NaN()};
+    EXPECT_EQ(N::kmeans_lloyd(l.model, l.bytes(), l.size, bad.data(), 2, 100, l.scratch.data(), l.scratch.size(),
+                              sums.data(), counts.data(), n_iter),
+              Status::bad_argument);
+    EXPECT_EQ(l.centres()[0], 2.0f);
+    // sums beyond float32: out_of_range, the file still valid
+    const std::vector<float> huge = {3e38f, 3e38f};
+    EXPECT_EQ(N::kmeans_lloyd(l.model, l.bytes(), l.size, huge.data(), 2, 100, l.scratch.data(), l.scratch.size(),
+                              sums.data(), counts.data(), n_iter),
+              Status::out_of_range);
+    l.expect_valid_file();
+}
+
+TEST(NeighborsLearn, PartialFitRunningMeans) {
+    Learner l(2, 1);
+    l.centres()[1] = 100.0f;
+    std::vector<uint32_t> counts(2, 0);
+    int32_t c = -1;
+    for (float v : {1.0f, 2.0f, 6.0f}) {
+        ASSERT_EQ(N::kmeans_partial_fit(l.model, l.bytes(), l.size, counts.data(), &v, 1, l.scratch.data(),
+                                        l.scratch.size(), c),
+                  Status::ok);
+        EXPECT_EQ(c, 0);
+    }
+    EXPECT_FLOAT_EQ(l.centres()[0], 3.0f);  // 1, then 1.5, then 3: the running mean
+    EXPECT_EQ(counts[0], 3u);
+    l.expect_valid_file();
+    const float far = -3e38f;
+    l.centres()[0] = 3e38f;
+    N::refresh_checksum(l.bytes(), l.size);
+    EXPECT_EQ(N::kmeans_partial_fit(l.model, l.bytes(), l.size, counts.data(), &far, 1, l.scratch.data(),
+                                    l.scratch.size(), c),
+              Status::out_of_range);
+    EXPECT_EQ(l.centres()[0], 3e38f);
+    EXPECT_EQ(counts[0], 3u);
+}
+
+TEST(NeighborsLearn, OnlyTheModelsOwnWritableBytes) {
+    Learner l(2, 1);
+    std::vector<uint32_t> other(l.words);
+    std::vector<uint32_t> counts(2);
+    int32_t c;
+    const float x = 1.0f;
+    EXPECT_EQ(N::kmeans_partial_fit(l.model, reinterpret_cast<uint8_t*>(other.data()), l.size, counts.data(), &x, 1,
+                                    l.scratch.data(), l.scratch.size(), c),
+              Status::unsupported_kind);
+    Loaded knn{Spec{}};
+    EXPECT_EQ(N::kmeans_partial_fit(knn.model, l.bytes(), l.size,  // a k-NN model: not learnable
+                                    counts.data(), &x, 1, l.scratch.data(), l.scratch.size(), c),
+              Status::unsupported_kind);
+}
+
+}  // namespace

@@ -64,6 +64,24 @@ int ml_neighbors_score_samples(const ml_neighbors_t* model, const void* x, int t
 int ml_neighbors_decision_function(const ml_neighbors_t* model, const void* x, int type, size_t n_x,
                                    uint64_t* scratch, size_t n_scratch, float* out);
 
+/* ---- k-means learned on the device: a KMeans model in a writable buffer --
+ * ml_neighbors_write_kmeans_file() writes a model with k zero centres of d
+ * features into out[ml_neighbors_kmeans_file_size(k, d)]; load it with
+ * ml_neighbors_load() (the buffer must stay writable), then fit or update
+ * it: the centres change in place and the buffer stays a valid .mlm file
+ * (its CRC refreshed), ready to save. */
+size_t ml_neighbors_kmeans_file_size(uint32_t k, uint32_t d);
+int ml_neighbors_write_kmeans_file(void* out, size_t size, uint32_t k, uint32_t d);
+/* Lloyd iterations from the current centres on X (n rows of n_features
+ * floats): sums (k * n_features floats) and counts (k) are scratch. */
+int ml_neighbors_kmeans_lloyd(const ml_neighbors_t* model, void* file, size_t size, const float* X, size_t n,
+                              uint32_t max_iter, uint64_t* scratch, size_t n_scratch, float* sums, uint32_t* counts,
+                              uint32_t* n_iter);
+/* One online step with x: the nearest centre moves by (x - c) / ++counts[c]. */
+int ml_neighbors_kmeans_partial_fit(const ml_neighbors_t* model, void* file, size_t size, uint32_t* counts,
+                                    const float* x, size_t n_x, uint64_t* scratch, size_t n_scratch,
+                                    int32_t* assigned);
+
 #ifdef __cplusplus
 }
 #endif

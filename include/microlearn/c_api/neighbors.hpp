@@ -92,6 +92,30 @@ int ml_neighbors_decision_function(const ml_neighbors_t* model, const void* x, i
     return static_cast<int>(microlearn::neighbors::decision_function(ML_NEIGHBORS_ARGS, *out));
 }
 
+size_t ml_neighbors_kmeans_file_size(uint32_t k, uint32_t d) { return microlearn::neighbors::kmeans_file_size(k, d); }
+
+int ml_neighbors_write_kmeans_file(void* out, size_t size, uint32_t k, uint32_t d) {
+    return static_cast<int>(microlearn::neighbors::write_kmeans_file(static_cast<uint8_t*>(out), size, k, d));
+}
+
+int ml_neighbors_kmeans_lloyd(const ml_neighbors_t* model, void* file, size_t size, const float* X, size_t n,
+                              uint32_t max_iter, uint64_t* scratch, size_t n_scratch, float* sums, uint32_t* counts,
+                              uint32_t* n_iter) {
+    if (n_iter == nullptr) return ML_BAD_ARGUMENT;
+    return static_cast<int>(microlearn::neighbors::kmeans_lloyd(microlearn::c_api::neighbors_of(model),
+                                                                static_cast<uint8_t*>(file), size, X, n, max_iter,
+                                                                scratch, n_scratch, sums, counts, *n_iter));
+}
+
+int ml_neighbors_kmeans_partial_fit(const ml_neighbors_t* model, void* file, size_t size, uint32_t* counts,
+                                    const float* x, size_t n_x, uint64_t* scratch, size_t n_scratch,
+                                    int32_t* assigned) {
+    if (assigned == nullptr) return ML_BAD_ARGUMENT;
+    return static_cast<int>(microlearn::neighbors::kmeans_partial_fit(microlearn::c_api::neighbors_of(model),
+                                                                      static_cast<uint8_t*>(file), size, counts, x,
+                                                                      n_x, scratch, n_scratch, *assigned));
+}
+
 }  // extern "C"
 
 #undef ML_NEIGHBORS_ARGS
