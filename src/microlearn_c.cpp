@@ -6,3 +6,4 @@
 #include "microlearn/c_api/gaussian.hpp"
 #include "microlearn/c_api/neighbors.hpp"
 #include "microlearn/c_api/svm.hpp"
+#include "microlearn/c_api/linear.hpp"

@@ -15,6 +15,7 @@ _FAMILIES = {
     5: "_gaussian",
     4: "_neighbors",
     3: "_svm",
+    2: "_linear",
 }
 _MAGIC = b"MLMF"
 __version__ = "0.1.0"  # the host package's (pyproject.toml); tests check they agree

@@ -19,6 +19,7 @@
 #include "c/gaussian.h"
 #include "c/neighbors.h"
 #include "c/svm.h"
+#include "c/linear.h"
 
 #ifdef __cplusplus
 extern "C" {

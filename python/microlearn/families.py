@@ -27,6 +27,7 @@ FAMILIES = {f.kind: f for f in [
     Family(mlm.KIND_GAUSSIAN, "gaussian", "GaussianModel", "gaussian", "_gaussian"),
     Family(mlm.KIND_NEIGHBORS, "neighbors", "NeighborsModel", "neighbors", "_neighbors"),
     Family(mlm.KIND_SVM, "svm", "SvmModel", "svm", "_svm"),
+    Family(mlm.KIND_LINEAR, "linear", "LinearModel", "linear", "_linear"),
 ]}
 
 

@@ -1,0 +1,3 @@
+// The engine half of microlearn._linear: the C API definitions it calls.
+#include "microlearn/c_api/common.hpp"
+#include "microlearn/c_api/linear.hpp"
