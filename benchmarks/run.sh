@@ -22,3 +22,5 @@ page "Benchmarks: neighbours and centroids (microlearn vs emlearn vs plain Micro
   ".venv/bin/python benchmarks/neighbors/bench_neighbors.py" benchmarks/neighbors/bench_neighbors.py > docs/benchmarks-neighbors.md
 page "Benchmarks: XGBoost, LightGBM and CatBoost boosters (microlearn vs m2cgen vs plain MicroPython)" \
   ".venv/bin/python benchmarks/boosters/bench_boosters.py" benchmarks/boosters/bench_boosters.py > docs/benchmarks-boosters.md
+page "Benchmarks: kernel SVMs (microlearn vs m2cgen vs plain MicroPython)" \
+  ".venv/bin/python benchmarks/svm/bench_svm.py" benchmarks/svm/bench_svm.py > docs/benchmarks-svm.md
