@@ -180,7 +180,10 @@ inline void ovr_decision(const Model& m, const float* dec, float* conf, float* o
         }
     for (uint32_t i = 0; i < k; ++i) {
         const float a = conf[i] < 0.0f ? -conf[i] : conf[i];
-        votes[i] += math::divide(conf[i], 3.0f * (a + 1.0f));
+        // c / (3 (|c| + 1)); past 2^90 it is +-1/3 to float32 precision (and
+        // divide() wants a divisor below 2^100, while c may even overflow).
+        const float third = conf[i] < 0.0f ? -1.0f / 3.0f : 1.0f / 3.0f;
+        votes[i] += a < 1.2379e27f ? math::divide(conf[i], 3.0f * (a + 1.0f)) : third;
     }
 }
 

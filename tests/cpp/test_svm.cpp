@@ -149,6 +149,21 @@ TEST(Svm, OvrDecisionIsScikitLearnsTransform) {
     }
 }
 
+TEST(Svm, OvrDecisionOfHugeDecisionsIsAThird) {
+    Spec s;
+    s.ovr = 1;
+    s.coef = std::vector<float>(10, 0.0f);  // decisions = intercepts
+    s.intercepts = {3e38f, 3e38f, 1.0f};   // c_0 = 6e38 overflows to inf; c_1 = -3e38 + 1
+    Loaded l(s);
+    ASSERT_EQ(l.status, Status::ok);
+    std::vector<float> scratch(S::scratch_size(l.model)), out(3);
+    ASSERT_EQ(S::decision_function(l.model, kRows[0].data(), 2, scratch.data(), scratch.size(), out.data(), 3),
+              Status::ok);
+    EXPECT_FLOAT_EQ(out[0], 2.0f + 1.0f / 3.0f);
+    EXPECT_FLOAT_EQ(out[1], 1.0f - 1.0f / 3.0f);
+    EXPECT_FLOAT_EQ(out[2], 0.0f - 1.0f / 3.0f);
+}
+
 TEST(Svm, BreakTiesPredictsTheOvrArgmax) {
     Spec s;
     s.ovr = 1;
