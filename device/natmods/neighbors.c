@@ -16,6 +16,8 @@
 //   km.fit(X[, max_iter[, init]])     # Lloyd's algorithm; -> iterations
 //   km.partial_fit(x)                 # one online step; -> the centre moved
 //   km.to_bytes()                     # the .mlm file, for microlearn.load() on the PC
+//   kn = _neighbors.knn(capacity, n_features, n_classes, k[, 'f'|'h'[, distance]])
+//   kn.add(x, label); kn.remove(i)    # -> samples held; kn.to_bytes() as above
 // x is array('f') (or array('h') for int16 models) of n_features values.
 // predict(), and every call given `out`, allocate nothing (the search's
 // scratch is allocated at load); without `out`, one value comes back as a
@@ -33,11 +35,14 @@ typedef struct {
     size_t n_scratch;
     float* values;      // results without `out`
     size_t n_values;
-    uint8_t* file;      // learners (kmeans()): the model's own writable bytes; NULL for loaded models
+    int learner;        // 0 a loaded model, LEARNER_KMEANS (kmeans()), LEARNER_KNN (knn())
+    uint8_t* file;      // learners: the model's own writable bytes (a valid .mlm file); NULL for loaded models
     size_t file_size;
     float* sums;        // learners: Lloyd's per-centre sums (k x n_features)
     uint32_t* counts;   // learners: rows per centre (the last fit's, then partial_fit's)
 } neighbors_obj_t;
+
+enum { LEARNER_KMEANS = 1, LEARNER_KNN = 2 };
 
 mp_obj_full_type_t neighbors_type;
 
@@ -54,6 +59,7 @@ static void neighbors_check(int st) {
 static neighbors_obj_t* neighbors_new(mp_obj_t data, const void* buf, size_t len) {
     neighbors_obj_t* self = mp_obj_malloc(neighbors_obj_t, (mp_obj_type_t*)&neighbors_type);
     self->data = data;
+    self->learner = 0;
     self->file = NULL;
     self->sums = NULL;
     self->counts = NULL;
@@ -88,6 +94,7 @@ static mp_obj_t neighbors_kmeans(mp_obj_t k_in, mp_obj_t d_in) {
     uint8_t* file = (uint8_t*)m_new(uint32_t, (size + 3) / 4);  // 4-byte aligned
     glue_check(ml_neighbors_write_kmeans_file(file, size, k, d));
     neighbors_obj_t* self = neighbors_new(mp_const_none, file, size);
+    self->learner = LEARNER_KMEANS;
     self->file = file;
     self->file_size = size;
     self->sums = m_new(float, k * d);
@@ -99,8 +106,96 @@ static MP_DEFINE_CONST_FUN_OBJ_2(neighbors_kmeans_obj, neighbors_kmeans);
 
 static neighbors_obj_t* neighbors_learner(mp_obj_t self_in) {
     neighbors_obj_t* self = neighbors_self(self_in);
-    if (self->file == NULL) glue_raise_no_method("fit() and partial_fit() need a model made by kmeans(k, n_features)");
+    if (self->learner != LEARNER_KMEANS)
+        glue_raise_no_method("fit() and partial_fit() need a model made by kmeans(k, n_features)");
     return self;
+}
+
+// knn(capacity, n_features, n_classes, k[, typecode[, distance]]): a k-NN
+// classifier (euclidean) learned here from samples added one by one; all its
+// memory (room for `capacity` samples) is taken now. typecode 'f' (float32,
+// default) or 'h' (int16 samples); distance: weights='distance'.
+static mp_obj_t neighbors_knn(size_t n_args, const mp_obj_t* args) {
+    const size_t capacity = glue_size_arg(args[0], 65535, "capacity"), d = glue_size_arg(args[1], 65535, "n_features");
+    const size_t n_classes = glue_size_arg(args[2], 65535, "n_classes"), k = glue_size_arg(args[3], 65535, "k");
+    int type = ML_F32;
+    if (n_args > 4) {
+        const char* tc = mp_obj_str_get_str(args[4]);
+        if ((tc[0] != 'f' && tc[0] != 'h') || tc[1] != 0) mp_raise_ValueError(MP_ERROR_TEXT("typecode must be 'f' or 'h'"));
+        type = tc[0] == 'h' ? ML_I16 : ML_F32;
+    }
+    const int distance = n_args > 5 && mp_obj_is_true(args[5]);
+    if (d == 0 || n_classes == 0 || k == 0 || k > capacity)
+        mp_raise_ValueError(MP_ERROR_TEXT("knn() needs capacity >= k >= 1, n_features >= 1 and n_classes >= 1"));
+    const size_t size = ml_neighbors_knn_file_size(capacity, d, n_classes, type);
+    uint8_t* file = (uint8_t*)m_new(uint32_t, (size + 3) / 4);  // 4-byte aligned
+    glue_check(ml_neighbors_write_knn_file(file, size, capacity, d, n_classes, k, distance, type));
+    neighbors_obj_t* self = mp_obj_malloc(neighbors_obj_t, (mp_obj_type_t*)&neighbors_type);
+    self->data = mp_const_none;
+    self->learner = LEARNER_KNN;
+    self->file = file;
+    self->file_size = size;
+    self->sums = NULL;
+    self->counts = NULL;
+    ml_neighbors_info_t* i = &self->info;
+    i->n_features = d, i->n_points = 0, i->n_classes = n_classes, i->n_outputs = 0, i->n_neighbors = k;
+    i->task = 1, i->estimator = 0, i->metric = 0, i->distance_weights = distance, i->feature_type = type, i->p = 2.0f;
+    glue_input_init(&self->input, file, size, type, d);
+    self->labels = NULL;
+    self->n_scratch = ml_neighbors_knn_scratch_size(k, d, n_classes);
+    self->scratch = m_new(uint64_t, self->n_scratch);
+    self->n_values = n_classes;
+    self->values = m_new(float, n_classes);
+    return MP_OBJ_FROM_PTR(self);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(neighbors_knn_obj, 4, 6, neighbors_knn);
+
+static neighbors_obj_t* neighbors_knn_learner(mp_obj_t self_in) {
+    neighbors_obj_t* self = neighbors_self(self_in);
+    if (self->learner != LEARNER_KNN) glue_raise_no_method("add() and remove() need a model made by knn(...)");
+    return self;
+}
+
+// After a change: the model over the file's samples (once there are k).
+static mp_obj_t neighbors_knn_changed(neighbors_obj_t* self, int delta) {
+    self->info.n_points += delta;
+    if (self->info.n_points >= self->info.n_neighbors)
+        glue_check(ml_neighbors_knn_sync(&self->model, self->file, self->file_size));
+    return MP_OBJ_NEW_SMALL_INT(self->info.n_points);
+}
+
+// add(x, label) -> samples held. Allocates nothing.
+static mp_obj_t neighbors_add(mp_obj_t self_in, mp_obj_t x_in, mp_obj_t label_in) {
+    neighbors_obj_t* self = neighbors_knn_learner(self_in);
+    const void* x = glue_input(&self->input, x_in);
+    const size_t label = glue_size_arg(label_in, 65535, "label");
+    const int st = ml_neighbors_knn_add(self->file, self->file_size, x, self->info.feature_type, label);
+    if (st == ML_OUT_OF_RANGE)
+        glue_raise_counts(&mp_type_ValueError, "label must be below n_classes (", self->info.n_classes, "), got ", label, "");
+    if (st == ML_SIZE_MISMATCH)
+        glue_raise_counts(&mp_type_ValueError, "the model is full: it holds ", self->info.n_points, " samples", 0, NULL);
+    neighbors_check(st);
+    return neighbors_knn_changed(self, 1);
+}
+static MP_DEFINE_CONST_FUN_OBJ_3(neighbors_add_obj, neighbors_add);
+
+// remove(index) -> samples held; later samples move down one place.
+static mp_obj_t neighbors_remove(mp_obj_t self_in, mp_obj_t index_in) {
+    neighbors_obj_t* self = neighbors_knn_learner(self_in);
+    const size_t index = glue_size_arg(index_in, 65535, "index");
+    const int st = ml_neighbors_knn_remove(self->file, self->file_size, index);
+    if (st == ML_OUT_OF_RANGE)
+        glue_raise_counts(&mp_type_IndexError, "no sample ", index, ": the model holds ", self->info.n_points, "");
+    neighbors_check(st);
+    return neighbors_knn_changed(self, -1);
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(neighbors_remove_obj, neighbors_remove);
+
+// A k-NN learner with fewer than k samples cannot predict yet.
+static void neighbors_ready(neighbors_obj_t* self) {
+    if (self->learner == LEARNER_KNN && self->info.n_points < self->info.n_neighbors)
+        glue_raise_counts(&mp_type_ValueError, "the model holds ", self->info.n_points, " samples; it needs k = ",
+                          self->info.n_neighbors, "");
 }
 
 // The centres inside the learner's file (its last section).
@@ -158,7 +253,8 @@ static MP_DEFINE_CONST_FUN_OBJ_2(neighbors_partial_fit_obj, neighbors_partial_fi
 // to_bytes() -> the learner's .mlm file (a new bytes object): save it, or
 // load it on the PC with microlearn.load().
 static mp_obj_t neighbors_to_bytes(mp_obj_t self_in) {
-    neighbors_obj_t* self = neighbors_learner(self_in);
+    neighbors_obj_t* self = neighbors_self(self_in);
+    if (self->file == NULL) glue_raise_no_method("to_bytes() needs a model made by kmeans() or knn()");
     return mp_obj_new_bytes(self->file, self->file_size);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(neighbors_to_bytes_obj, neighbors_to_bytes);
@@ -182,6 +278,7 @@ static mp_obj_t neighbors_result(size_t n_args, const mp_obj_t* args, const floa
 
 static mp_obj_t neighbors_predict(size_t n_args, const mp_obj_t* args) {
     neighbors_obj_t* self = neighbors_self(args[0]);
+    neighbors_ready(self);
     const void* x = glue_input(&self->input, args[1]);
     const ml_neighbors_info_t* i = &self->info;
     if (i->task != 0) {
@@ -201,6 +298,7 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(neighbors_predict_obj, 2, 3, neighbor
 
 static mp_obj_t neighbors_predict_proba(size_t n_args, const mp_obj_t* args) {
     neighbors_obj_t* self = neighbors_self(args[0]);
+    neighbors_ready(self);
     const void* x = glue_input(&self->input, args[1]);
     if (self->info.task != 1 || self->info.estimator != 0)
         glue_raise_no_method("predict_proba() needs a k-neighbours classifier");
@@ -247,6 +345,7 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(neighbors_decision_function_obj, 2, 3
 static mp_obj_t neighbors_kneighbors(size_t n_args, const mp_obj_t* args) {
     (void)n_args;
     neighbors_obj_t* self = neighbors_self(args[0]);
+    neighbors_ready(self);
     const void* x = glue_input(&self->input, args[1]);
     if (self->info.estimator != 0 && self->info.estimator != 3)
         glue_raise_no_method("kneighbors() needs a k-neighbours model or a LocalOutlierFactor");
@@ -292,7 +391,7 @@ static mp_obj_t neighbors_info(mp_obj_t self_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(neighbors_info_obj, neighbors_info);
 
-mp_map_elem_t neighbors_locals_table[10];
+mp_map_elem_t neighbors_locals_table[12];
 static MP_DEFINE_CONST_DICT(neighbors_locals, neighbors_locals_table);
 
 mp_obj_t mpy_init(mp_obj_fun_bc_t* self, size_t n_args, size_t n_kw, mp_obj_t* args) {
@@ -311,11 +410,14 @@ mp_obj_t mpy_init(mp_obj_fun_bc_t* self, size_t n_args, size_t n_kw, mp_obj_t* a
     neighbors_locals_table[7] = (mp_map_elem_t){MP_OBJ_NEW_QSTR(MP_QSTR_fit), MP_OBJ_FROM_PTR(&neighbors_fit_obj)};
     neighbors_locals_table[8] = (mp_map_elem_t){MP_OBJ_NEW_QSTR(MP_QSTR_partial_fit), MP_OBJ_FROM_PTR(&neighbors_partial_fit_obj)};
     neighbors_locals_table[9] = (mp_map_elem_t){MP_OBJ_NEW_QSTR(MP_QSTR_to_bytes), MP_OBJ_FROM_PTR(&neighbors_to_bytes_obj)};
+    neighbors_locals_table[10] = (mp_map_elem_t){MP_OBJ_NEW_QSTR(MP_QSTR_add), MP_OBJ_FROM_PTR(&neighbors_add_obj)};
+    neighbors_locals_table[11] = (mp_map_elem_t){MP_OBJ_NEW_QSTR(MP_QSTR_remove), MP_OBJ_FROM_PTR(&neighbors_remove_obj)};
     MP_OBJ_TYPE_SET_SLOT(&neighbors_type, locals_dict, (void*)&neighbors_locals, 0);
 
     mp_store_global(MP_QSTR_NeighborsModel, MP_OBJ_FROM_PTR(&neighbors_type));
     mp_store_global(MP_QSTR_load, MP_OBJ_FROM_PTR(&neighbors_load_obj));
     mp_store_global(MP_QSTR_kmeans, MP_OBJ_FROM_PTR(&neighbors_kmeans_obj));
+    mp_store_global(MP_QSTR_knn, MP_OBJ_FROM_PTR(&neighbors_knn_obj));
 
     MP_DYNRUNTIME_INIT_EXIT
 }

@@ -594,5 +594,207 @@ MICROLEARN_SEPARATE_ROUNDING inline Status kmeans_partial_fit(const Model& m, ui
     return Status::ok;
 }
 
+// ---- k-NN learned on the device ----------------------------------------------
+// A k-NN classifier (euclidean) whose samples live in its own writable file,
+// sized for `capacity` samples: its sections keep fixed offsets with room for
+// capacity labels and samples, their counts say how many there are, and the
+// file (CRC refreshed) is valid after every change. It loads (load(), or
+// knn_sync() without the CRC) once it holds at least k samples. int16
+// samples are in integer units (distance scale 1). Sections: params,
+// float_params, metadata (the JSON the PC's Model reads: classes 0..n-1),
+// labels, points.
+
+namespace detail {
+
+// Writes text at out + n (out null: only counts); returns n + its length.
+inline uint32_t put_text(uint8_t* out, uint32_t n, const char* s) {
+    for (; *s; ++s, ++n)
+        if (out) out[n] = static_cast<uint8_t>(*s);
+    return n;
+}
+
+inline uint32_t put_uint(uint8_t* out, uint32_t n, uint32_t v) {
+    char digits[11];
+    int k = 0;
+    do digits[k++] = static_cast<char>('0' + v % 10), v /= 10;
+    while (v != 0);
+    while (k > 0) {
+        if (out) out[n] = static_cast<uint8_t>(digits[k - 1]);
+        ++n, --k;
+    }
+    return n;
+}
+
+// The learner file's metadata JSON (what the PC's Model reads) into out
+// (null: only counts); returns its length.
+inline uint32_t knn_metadata(uint8_t* out, uint32_t n_classes, FeatureType type) {
+    uint32_t n = put_text(out, 0, "{\"classes\":[");
+    for (uint32_t c = 0; c < n_classes; ++c) {
+        if (c) n = put_text(out, n, ",");
+        n = put_uint(out, n, c);
+    }
+    n = put_text(out, n, "],\"classes_dtype\":\"<i8\",\"estimator\":\"KNeighborsClassifier\",");
+    return put_text(out, n, type == FeatureType::i16
+                                ? "\"feature_dtype\":\"int16\",\"feature_offset\":0,\"feature_scale\":1}"
+                                : "\"feature_dtype\":\"float32\"}");
+}
+
+}  // namespace detail
+
+struct KnnLayout {
+    uint32_t meta_at, meta_size, labels_at, points_at, size, item;
+};
+
+inline KnnLayout knn_layout(uint32_t capacity, uint32_t d, uint32_t n_classes, FeatureType type) {
+    KnnLayout l;
+    l.item = type == FeatureType::i16 ? 2 : 4;
+    l.meta_size = detail::knn_metadata(nullptr, n_classes, type);
+    l.meta_at = kHeaderSize + 5 * kSectionEntrySize + 4 * (p_count + fp_count);
+    l.labels_at = (l.meta_at + l.meta_size + 3) & ~3u;
+    l.points_at = (l.labels_at + 2 * capacity + 3) & ~3u;
+    l.size = l.points_at + l.item * capacity * d;
+    return l;
+}
+
+inline size_t knn_file_size(uint32_t capacity, uint32_t d, uint32_t n_classes, FeatureType type) {
+    return knn_layout(capacity, d, n_classes, type).size;
+}
+
+// Scratch (8-byte words) of a k-NN learner's model.
+inline size_t knn_scratch_size(uint32_t k, uint32_t d, uint32_t n_classes) {
+    Model m;
+    m.k = k, m.n_features = d, m.n_classes = n_classes;
+    return scratch_size(m);
+}
+
+namespace detail {
+
+// The sample count of a learner's file and its layout; bad_section unless
+// the file is one write_knn_file() made.
+inline Status knn_open(const uint8_t* file, size_t size, KnnLayout& l, uint32_t& n, uint32_t& d, uint32_t& capacity) {
+    ModelFile f;
+    Status st = open_model_file(file, size, f, false);
+    if (st != Status::ok) return st;
+    if (f.kind != ModelKind::neighbors || f.section_count != 5) return Status::bad_section;
+    const SectionInfo labels = f.entry(3), points = f.entry(4);
+    const uint32_t* p = reinterpret_cast<const uint32_t*>(file + f.entry(0).offset);
+    if (f.entry(0).id != Section::params || f.entry(0).count != p_count || labels.id != Section::labels ||
+        points.id != Section::points || p[p_estimator] != uint32_t(Estimator::kneighbors) || p[p_n_features] == 0 ||
+        p[p_n_features] > 65535u || p[p_n_classes] == 0 || p[p_n_classes] > 65535u)
+        return Status::bad_section;
+    const FeatureType type = p[p_feature_type] == 1 ? FeatureType::i16 : FeatureType::f32;
+    d = p[p_n_features];
+    n = p[p_n_points];
+    capacity = (f.size - points.offset) / ((type == FeatureType::i16 ? 2 : 4) * d);
+    l = knn_layout(capacity, d, p[p_n_classes], type);
+    if (l.size != f.size || l.labels_at != labels.offset || l.points_at != points.offset || n > capacity ||
+        labels.count != n || points.count != n * d)
+        return Status::bad_section;
+    return Status::ok;
+}
+
+// Sets the sample count (params and the two sections' counts) and seals.
+inline void knn_set_count(uint8_t* file, uint32_t n, uint32_t d) {
+    put_le32(file + kHeaderSize + 5 * kSectionEntrySize + 4 * p_n_points, n);
+    put_le32(file + kHeaderSize + 3 * kSectionEntrySize + 8, n);
+    put_le32(file + kHeaderSize + 4 * kSectionEntrySize + 8, n * d);
+    seal(file);
+}
+
+}  // namespace detail
+
+// Writes an empty learner's file (no samples) into out[knn_file_size(...)].
+inline Status write_knn_file(uint8_t* out, size_t size, uint32_t capacity, uint32_t d, uint32_t n_classes,
+                             uint32_t k, bool distance_weights, FeatureType type) {
+    if (out == nullptr) return Status::bad_argument;
+    if (capacity == 0 || capacity > 65535u || d == 0 || d > 65535u || n_classes == 0 || n_classes > 65535u ||
+        k == 0 || k > capacity)
+        return Status::bad_parameter;
+    const KnnLayout l = knn_layout(capacity, d, n_classes, type);
+    if (size != l.size) return Status::size_mismatch;
+    for (size_t i = 0; i < size; ++i) out[i] = 0;
+    for (int i = 0; i < 4; ++i) out[i] = kMagic[i];
+    detail::put_le16(out + 4, kFormatVersion);
+    detail::put_le16(out + 6, static_cast<uint32_t>(ModelKind::neighbors));
+    detail::put_le32(out + 12, l.size);
+    detail::put_le16(out + 20, 5);
+    const uint16_t ids[5] = {Section::params, Section::float_params, section_metadata, Section::labels,
+                             Section::points};
+    const DType types[5] = {DType::u32, DType::f32, DType::u8, DType::u16,
+                            type == FeatureType::i16 ? DType::i16 : DType::f32};
+    const uint32_t offsets[5] = {kHeaderSize + 5 * kSectionEntrySize,
+                                 kHeaderSize + 5 * kSectionEntrySize + 4 * p_count, l.meta_at, l.labels_at,
+                                 l.points_at};
+    const uint32_t counts[5] = {p_count, fp_count, l.meta_size, 0, 0};
+    for (int i = 0; i < 5; ++i) {
+        uint8_t* e = out + kHeaderSize + i * kSectionEntrySize;
+        detail::put_le16(e, ids[i]);
+        e[2] = static_cast<uint8_t>(types[i]);
+        detail::put_le32(e + 4, offsets[i]);
+        detail::put_le32(e + 8, counts[i]);
+    }
+    const uint32_t values[p_count] = {d, 0, n_classes, 0, static_cast<uint32_t>(Task::classification),
+                                      static_cast<uint32_t>(Estimator::kneighbors), 0, distance_weights ? 1u : 0u,
+                                      k, type == FeatureType::i16 ? 1u : 0u};
+    for (uint32_t i = 0; i < p_count; ++i) detail::put_le32(out + offsets[0] + 4 * i, values[i]);
+    detail::put_le32(out + offsets[1] + 4 * fp_p, math::to_bits(2.0f));
+    detail::put_le32(out + offsets[1] + 4 * fp_distance_scale, math::to_bits(1.0f));
+    detail::knn_metadata(out + l.meta_at, n_classes, type);
+    refresh_checksum(out, size);
+    return Status::ok;
+}
+
+// Appends sample x (n_features scalars of the file's type; float32 finite)
+// with class `label`: out_of_range for a label >= n_classes, size_mismatch
+// when the file is full.
+inline Status knn_add(uint8_t* file, size_t size, const void* x, FeatureType type, uint32_t label) {
+    KnnLayout l;
+    uint32_t n, d, capacity;
+    Status st = detail::knn_open(file, size, l, n, d, capacity);
+    if (st != Status::ok) return st;
+    if (x == nullptr) return Status::bad_argument;
+    if ((type == FeatureType::i16) != (l.item == 2)) return Status::type_mismatch;
+    if (label >= read_le32(file + kHeaderSize + 5 * kSectionEntrySize + 4 * p_n_classes)) return Status::out_of_range;
+    if (n == capacity) return Status::size_mismatch;
+    if (type == FeatureType::f32)
+        for (uint32_t j = 0; j < d; ++j)
+            if (!math::is_finite(static_cast<const float*>(x)[j])) return Status::bad_argument;
+    const uint8_t* src = static_cast<const uint8_t*>(x);
+    uint8_t* dst = file + l.points_at + size_t(l.item) * n * d;
+    for (size_t i = 0; i < size_t(l.item) * d; ++i) dst[i] = src[i];
+    detail::put_le16(file + l.labels_at + 2 * n, label);
+    detail::knn_set_count(file, n + 1, d);
+    return Status::ok;
+}
+
+// Removes sample `index`; the later ones move down one place (their order,
+// and so how ties break, stays).
+inline Status knn_remove(uint8_t* file, size_t size, uint32_t index) {
+    KnnLayout l;
+    uint32_t n, d, capacity;
+    Status st = detail::knn_open(file, size, l, n, d, capacity);
+    if (st != Status::ok) return st;
+    if (index >= n) return Status::out_of_range;
+    const size_t row = size_t(l.item) * d;
+    uint8_t* points = file + l.points_at;
+    for (size_t i = size_t(index) * row; i + row < size_t(n) * row; ++i) points[i] = points[i + row];
+    uint8_t* labels = file + l.labels_at;
+    for (size_t i = 2 * size_t(index); i + 2 < 2 * size_t(n); ++i) labels[i] = labels[i + 2];
+    for (size_t i = 0; i < row; ++i) points[size_t(n - 1) * row + i] = 0;
+    labels[2 * (n - 1)] = labels[2 * (n - 1) + 1] = 0;
+    detail::knn_set_count(file, n - 1, d);
+    return Status::ok;
+}
+
+// The model of a learner's file whose CRC is fresh (the learner's own
+// functions keep it so): load() without recomputing the CRC over the file.
+// bad_parameter while it holds fewer than k samples.
+inline Status knn_sync(const uint8_t* file, size_t size, Model& out) {
+    ModelFile f;
+    Status st = open_model_file(file, size, f, false);
+    if (st != Status::ok) return st;
+    return load(f, out);
+}
+
 }  // namespace neighbors
 }  // namespace microlearn

@@ -180,6 +180,43 @@ const float* rows_of(const microlearn::bindings::Rows<float>& X, uint32_t d) {
 }  // namespace
 
 void microlearn::bindings::bind_neighbors(py::module_& m) {
+    m.def("knn_file", [](uint32_t capacity, uint32_t d, uint32_t n_classes, uint32_t k, bool distance_weights,
+                         const std::string& dtype) {
+        if (dtype != "float32" && dtype != "int16") throw py::value_error("dtype must be 'float32' or 'int16'");
+        const auto type = dtype == "int16" ? nb::FeatureType::i16 : nb::FeatureType::f32;
+        std::vector<uint32_t> out((nb::knn_file_size(capacity, d, n_classes, type) + 3) / 4);
+        const size_t size = nb::knn_file_size(capacity, d, n_classes, type);
+        const Status st = nb::write_knn_file(reinterpret_cast<uint8_t*>(out.data()), size, capacity, d, n_classes, k,
+                                             distance_weights, type);
+        if (st != Status::ok) raise_status(st, "cannot write a k-NN learner file");
+        return py::bytes(reinterpret_cast<const char*>(out.data()), size);
+    }, "The .mlm bytes of an empty k-NN learner (as the device writes them).");
+    m.def("knn_add", [](const py::bytes& data, const py::array& x, uint32_t label) {
+        const std::string s = data;
+        std::vector<uint32_t> words((s.size() + 3) / 4);
+        std::memcpy(words.data(), s.data(), s.size());
+        const bool i16 = py::isinstance<py::array_t<int16_t>>(x);
+        if (!i16 && !py::isinstance<py::array_t<float>>(x)) throw py::type_error("x must be float32 or int16");
+        const py::array c = py::array::ensure(x, py::array::c_style);
+        nb::KnnLayout layout;
+        uint32_t n = 0, d = 0, capacity = 0;
+        const Status open = nb::detail::knn_open(reinterpret_cast<uint8_t*>(words.data()), s.size(), layout, n, d,
+                                                 capacity);
+        if (open != Status::ok) raise_status(open, "not a k-NN learner file");
+        if (static_cast<size_t>(c.size()) != d) throw py::value_error("x must hold " + std::to_string(d) + " values");
+        const Status st = nb::knn_add(reinterpret_cast<uint8_t*>(words.data()), s.size(), c.data(),
+                                      i16 ? nb::FeatureType::i16 : nb::FeatureType::f32, label);
+        if (st != Status::ok) raise_status(st, "cannot add the sample");
+        return py::bytes(reinterpret_cast<const char*>(words.data()), s.size());
+    }, "Appends one sample; returns the new file bytes.");
+    m.def("knn_remove", [](const py::bytes& data, uint32_t index) {
+        const std::string s = data;
+        std::vector<uint32_t> words((s.size() + 3) / 4);
+        std::memcpy(words.data(), s.data(), s.size());
+        const Status st = nb::knn_remove(reinterpret_cast<uint8_t*>(words.data()), s.size(), index);
+        if (st != Status::ok) raise_status(st, "cannot remove the sample");
+        return py::bytes(reinterpret_cast<const char*>(words.data()), s.size());
+    }, "Removes sample `index` (later ones move down); returns the new file bytes.");
     m.def("kmeans_file", [](uint32_t k, uint32_t d) {
         std::vector<uint8_t> out(nb::kmeans_file_size(k, d));
         const Status st = nb::write_kmeans_file(out.data(), out.size(), k, d);

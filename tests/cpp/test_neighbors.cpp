@@ -573,3 +573,64 @@ TEST(NeighborsLearn, OnlyTheModelsOwnWritableBytes) {
 }
 
 }  // namespace
+
+namespace {
+
+// ------------------------------------------------------- k-NN learning
+
+struct KnnLearner {
+    std::vector<uint32_t> words;
+    size_t size;
+    KnnLearner(uint32_t capacity, uint32_t d, uint32_t n_classes, uint32_t k, N::FeatureType type)
+        : words((N::knn_file_size(capacity, d, n_classes, type) + 3) / 4),
+          size(N::knn_file_size(capacity, d, n_classes, type)) {
+        EXPECT_EQ(N::write_knn_file(bytes(), size, capacity, d, n_classes, k, false, type), Status::ok);
+    }
+    uint8_t* bytes() { return reinterpret_cast<uint8_t*>(words.data()); }
+    Status load(N::Model& m) { return N::load(bytes(), size, m); }  // with the CRC
+};
+
+TEST(NeighborsLearn, KnnAddRemoveKeepAValidFile) {
+    KnnLearner l(4, 2, 3, 2, N::FeatureType::f32);
+    N::Model m;
+    EXPECT_EQ(l.load(m), Status::bad_parameter);  // no samples yet: k > n_points
+    const float a[2] = {0, 0}, b[2] = {1, 0}, c[2] = {5, 5}, bad[2] = {0, std::numeric_limits<float>::infinity()};
+    ASSERT_EQ(N::knn_add(l.bytes(), l.size, a, N::FeatureType::f32, 0), Status::ok);
+    ASSERT_EQ(N::knn_add(l.bytes(), l.size, b, N::FeatureType::f32, 1), Status::ok);
+    ASSERT_EQ(l.load(m), Status::ok);
+    EXPECT_EQ(m.n_points, 2u);
+    EXPECT_EQ(N::knn_add(l.bytes(), l.size, a, N::FeatureType::f32, 3), Status::out_of_range);
+    EXPECT_EQ(N::knn_add(l.bytes(), l.size, bad, N::FeatureType::f32, 0), Status::bad_argument);
+    EXPECT_EQ(N::knn_add(l.bytes(), l.size, a, N::FeatureType::i16, 0), Status::type_mismatch);
+    ASSERT_EQ(N::knn_add(l.bytes(), l.size, c, N::FeatureType::f32, 2), Status::ok);
+    ASSERT_EQ(N::knn_add(l.bytes(), l.size, c, N::FeatureType::f32, 2), Status::ok);
+    EXPECT_EQ(N::knn_add(l.bytes(), l.size, c, N::FeatureType::f32, 2), Status::size_mismatch);  // full
+    ASSERT_EQ(N::knn_remove(l.bytes(), l.size, 0), Status::ok);  // b, c, c remain, in that order
+    EXPECT_EQ(N::knn_remove(l.bytes(), l.size, 3), Status::out_of_range);
+    ASSERT_EQ(l.load(m), Status::ok);
+    EXPECT_EQ(m.n_points, 3u);
+    EXPECT_EQ(m.labels[0], 1);
+    EXPECT_EQ(static_cast<const float*>(m.points)[0], 1.0f);
+    N::Model synced;
+    EXPECT_EQ(N::knn_sync(l.bytes(), l.size, synced), Status::ok);
+    EXPECT_EQ(synced.n_points, 3u);
+}
+
+TEST(NeighborsLearn, KnnRefusesFilesItDidNotWrite) {
+    const std::vector<uint8_t> other = build(Spec{});
+    mlmtest::Aligned a(other);
+    std::vector<uint32_t> copy(a.words);
+    const float x[2] = {0, 0};
+    EXPECT_EQ(N::knn_add(reinterpret_cast<uint8_t*>(copy.data()), a.size, x, N::FeatureType::f32, 0),
+              Status::bad_section);
+    KnnLearner l(4, 2, 3, 2, N::FeatureType::i16);
+    std::vector<uint32_t> bad(l.words);
+    reinterpret_cast<uint8_t*>(bad.data())[microlearn::kHeaderSize + 3 * microlearn::kSectionEntrySize + 8] = 9;
+    const int16_t q[2] = {1, 2};
+    EXPECT_EQ(N::knn_add(reinterpret_cast<uint8_t*>(bad.data()), l.size, q, N::FeatureType::i16, 0),
+              Status::bad_section);  // labels' count disagrees with n_points
+    EXPECT_EQ(N::write_knn_file(l.bytes(), l.size, 4, 2, 3, 5, false, N::FeatureType::i16), Status::bad_parameter);
+    EXPECT_EQ(N::write_knn_file(l.bytes(), l.size - 1, 4, 2, 3, 2, false, N::FeatureType::i16), Status::size_mismatch);
+}
+
+}  // namespace

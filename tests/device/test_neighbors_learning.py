@@ -157,3 +157,106 @@ print("done", km.predict(array.array("f", [0.0, 0.0, 0.0])))
     assert res.returncode == 0, res.output
     assert "NO ERROR" not in res.output, res.output
     assert res.output.count("raised") == 10, res.output
+
+
+KNN_SCRIPT = """
+import array, micropython
+from microlearn import _neighbors
+D, CAP, NC, K = 4, 120, 3, 5
+for tc, name, distance in (("f", "f32", False), ("h", "i16", True)):
+    X = array.array(tc, open(name + ".bin", "rb").read())
+    y = open("y.bin", "rb").read()
+    kn = _neighbors.knn(CAP, D, NC, K, tc, distance)
+    x = array.array(tc, bytes((4 if tc == "f" else 2) * D))
+    n = p = 0  # globals made before the heap is locked
+    for r in range(len(y)):
+        for j in range(D):
+            x[j] = X[r * D + j]
+        micropython.heap_lock()
+        n = kn.add(x, y[r])
+        micropython.heap_unlock()
+    for i in (7, 0, n - 3):
+        micropython.heap_lock()
+        n = kn.remove(i)
+        micropython.heap_unlock()
+    preds = []
+    for r in range(len(y)):
+        for j in range(D):
+            x[j] = X[r * D + j]
+        micropython.heap_lock()
+        p = kn.predict(x)
+        micropython.heap_unlock()
+        preds.append(p)
+    print(name, "N", n, "PRED", preds)
+    open(name + ".mlm", "wb").write(kn.to_bytes())
+"""
+
+
+def test_knn_learning_matches_the_host(target):
+    from sklearn.datasets import load_iris
+    from sklearn.neighbors import KNeighborsClassifier
+    X, y = load_iris(return_X_y=True)
+    rows = np.random.default_rng(0).permutation(150)[:100]
+    X32, y8 = X[rows].astype(np.float32), y[rows].astype(np.uint8)
+    X16 = np.round(X32 * 10).astype(np.int16)
+    res = run(target, KNN_SCRIPT, files={"f32.bin": X32.tobytes(), "i16.bin": X16.tobytes(), "y.bin": y8.tobytes()},
+              fetch=["f32.mlm", "i16.mlm"])
+    assert res.returncode == 0, res.output
+    for name, Xs, dtype, distance in (("f32", X32, "float32", False), ("i16", X16, "int16", True)):
+        want = _engine.knn_file(120, 4, 3, 5, distance, dtype)
+        for r in range(100):
+            want = _engine.knn_add(want, Xs[r], int(y8[r]))
+        kept = list(range(100))
+        n = 100
+        for i in (7, 0, 97):  # the script's (7, 0, n - 3), n = 100 when the tuple is made
+            want = _engine.knn_remove(want, i)
+            del kept[i]
+            n -= 1
+        assert res.files[f"{name}.mlm"] == want, name  # the same file, byte for byte
+        model = microlearn.load(res.files[f"{name}.mlm"])
+        got = model.predict(Xs)
+        assert f"{name} N 97 PRED {got.tolist()}" in res.output
+        ref = KNeighborsClassifier(5, weights="distance" if distance else "uniform", algorithm="brute")
+        ref.fit(Xs[kept].astype(np.float64), y8[kept])
+        d = ((Xs[:, None, :].astype(np.float64) - Xs[kept][None].astype(np.float64)) ** 2).sum(-1)
+        s = np.sort(d, 1)
+        clear = s[:, 5] > s[:, 4]
+        assert clear.sum() > 30
+        np.testing.assert_array_equal(got[clear], ref.predict(Xs[clear].astype(np.float64)))
+
+
+def test_knn_learner_errors(target):
+    script = """
+from microlearn import _neighbors
+import array
+def check(f, exc, text):
+    try:
+        f()
+    except exc as e:
+        assert text in str(e), (text, str(e))
+        print("raised", text)
+    else:
+        print("NO ERROR", text)
+kn = _neighbors.knn(3, 2, 2, 2)
+x = array.array("f", [1.0, 2.0])
+check(lambda: kn.predict(x), ValueError, "holds 0 samples; it needs k = 2")
+kn.add(x, 0)
+check(lambda: kn.add(x, 2), ValueError, "label must be below n_classes (2), got 2")
+check(lambda: kn.add(array.array("f", [1.0, float("nan")]), 1), ValueError, "NaN")
+check(lambda: kn.add(array.array("h", [1, 2]), 1), TypeError, "float32 array")
+kn.add(x, 1)
+kn.add(x, 1)
+check(lambda: kn.add(x, 1), ValueError, "full")
+check(lambda: kn.remove(3), IndexError, "no sample 3")
+check(lambda: kn.fit(array.array("f", [1.0] * 4)), AttributeError, "kmeans(k, n_features)")
+check(lambda: _neighbors.kmeans(2, 2).add(x, 0), AttributeError, "knn(")
+check(lambda: _neighbors.knn(3, 2, 2, 4), ValueError, "capacity >= k")
+check(lambda: _neighbors.knn(3, 2, 2, 2, "d"), ValueError, "typecode")
+check(lambda: _neighbors.load(kn.to_bytes()).to_bytes(), AttributeError, "to_bytes()")
+print("pred", kn.predict(x), kn.remove(0), kn.info()["n_points"])
+"""
+    res = run(target, script)
+    assert res.returncode == 0, res.output
+    assert "NO ERROR" not in res.output, res.output
+    assert res.output.count("raised") == 11, res.output
+    assert "pred 0 2 2" in res.output, res.output  # samples 0 (class 0) and 1 (class 1) tie: class 0

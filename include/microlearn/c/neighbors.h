@@ -82,6 +82,21 @@ int ml_neighbors_kmeans_partial_fit(const ml_neighbors_t* model, void* file, siz
                                     const float* x, size_t n_x, uint64_t* scratch, size_t n_scratch,
                                     int32_t* assigned);
 
+/* ---- k-NN learned on the device: samples added and removed in a writable
+ * file sized for `capacity` samples (euclidean; int16 samples in integer
+ * units). The file stays a valid .mlm (CRC refreshed) after every change;
+ * ml_neighbors_knn_sync() loads it (without the CRC pass) once it holds at
+ * least k samples (ML_BAD_PARAMETER before). */
+size_t ml_neighbors_knn_file_size(uint32_t capacity, uint32_t d, uint32_t n_classes, int type);
+size_t ml_neighbors_knn_scratch_size(uint32_t k, uint32_t d, uint32_t n_classes);
+int ml_neighbors_write_knn_file(void* out, size_t size, uint32_t capacity, uint32_t d, uint32_t n_classes,
+                                uint32_t k, int distance_weights, int type);
+/* ML_OUT_OF_RANGE: label >= n_classes; ML_SIZE_MISMATCH: the file is full. */
+int ml_neighbors_knn_add(void* file, size_t size, const void* x, int type, uint32_t label);
+/* Later samples move down one place. ML_OUT_OF_RANGE: no such sample. */
+int ml_neighbors_knn_remove(void* file, size_t size, uint32_t index);
+int ml_neighbors_knn_sync(ml_neighbors_t* model, const void* file, size_t size);
+
 #ifdef __cplusplus
 }
 #endif

@@ -116,6 +116,38 @@ int ml_neighbors_kmeans_partial_fit(const ml_neighbors_t* model, void* file, siz
                                                                       n_x, scratch, n_scratch, *assigned));
 }
 
+size_t ml_neighbors_knn_file_size(uint32_t capacity, uint32_t d, uint32_t n_classes, int type) {
+    return microlearn::neighbors::knn_file_size(capacity, d, n_classes, microlearn::c_api::neighbors_type(type));
+}
+
+size_t ml_neighbors_knn_scratch_size(uint32_t k, uint32_t d, uint32_t n_classes) {
+    return microlearn::neighbors::knn_scratch_size(k, d, n_classes);
+}
+
+int ml_neighbors_write_knn_file(void* out, size_t size, uint32_t capacity, uint32_t d, uint32_t n_classes,
+                                uint32_t k, int distance_weights, int type) {
+    return static_cast<int>(microlearn::neighbors::write_knn_file(static_cast<uint8_t*>(out), size, capacity, d,
+                                                                  n_classes, k, distance_weights != 0,
+                                                                  microlearn::c_api::neighbors_type(type)));
+}
+
+int ml_neighbors_knn_add(void* file, size_t size, const void* x, int type, uint32_t label) {
+    return static_cast<int>(microlearn::neighbors::knn_add(static_cast<uint8_t*>(file), size, x,
+                                                           microlearn::c_api::neighbors_type(type), label));
+}
+
+int ml_neighbors_knn_remove(void* file, size_t size, uint32_t index) {
+    return static_cast<int>(microlearn::neighbors::knn_remove(static_cast<uint8_t*>(file), size, index));
+}
+
+int ml_neighbors_knn_sync(ml_neighbors_t* model, const void* file, size_t size) {
+    if (model == nullptr) return ML_BAD_ARGUMENT;
+    microlearn::neighbors::Model m;
+    const auto st = microlearn::neighbors::knn_sync(static_cast<const uint8_t*>(file), size, m);
+    __builtin_memcpy(static_cast<void*>(model), &m, sizeof m);
+    return static_cast<int>(st);
+}
+
 }  // extern "C"
 
 #undef ML_NEIGHBORS_ARGS
