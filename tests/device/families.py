@@ -41,7 +41,8 @@ class Entry:
 
 @functools.lru_cache(maxsize=None)
 def _models() -> dict:
-    from sklearn import cluster, covariance, ensemble as E, mixture, naive_bayes, neighbors as NB, svm, tree as T
+    from sklearn import cluster, covariance, ensemble as E, linear_model as LM, mixture, naive_bayes, \
+        neighbors as NB, svm, tree as T
     from sklearn.datasets import load_iris, make_regression
 
     import microlearn
@@ -69,6 +70,9 @@ def _models() -> dict:
         "svc.mlm": c(svm.SVC().fit(X, y)),
         "svr.mlm": c(svm.SVR(kernel="poly", degree=2).fit(Xr, yr[:, 0])),
         "ocsvm.mlm": c(svm.OneClassSVM(gamma="scale").fit(X)),
+        "logreg.mlm": c(LM.LogisticRegression(max_iter=500).fit(X, y)),
+        "linreg.mlm": c(LM.LinearRegression().fit(Xr, yr)),
+        "sgd.mlm": c(LM.SGDClassifier(loss="log_loss", random_state=0).fit(X, y)),
     }
 
 
@@ -119,6 +123,13 @@ NEIGHBORS = [
     _model_entry("neighbors", "kNN regressor predict(x, out)", "knnr.mlm", "m.predict(x, out)", "bytes(out)"),
     _model_entry("neighbors", "KMeans transform", "km.mlm", "m.transform(x, out)", "bytes(out)"),
     _model_entry("neighbors", "LOF score_samples", "lof.mlm", "m.score_samples(x, out)", "bytes(out)"),
+    # Learners made on the device (partial_fit moves a centre each call: the
+    # same x keeps the same centre, so the result stays the same)
+    Entry("KMeans learner partial_fit", "from microlearn import _neighbors\nm = _neighbors.kmeans(3, 4)\n"
+          "x = array.array('f', [0.5, -0.25, 1.0, 2.0])", "m.partial_fit(x)", family="neighbors"),
+    Entry("kNN learner predict", "from microlearn import _neighbors\nm = _neighbors.knn(8, 4, 3, 3)\n"
+          "x = array.array('f', [0.5, -0.25, 1.0, 2.0])\nfor i in range(4):\n    m.add(x, i % 3)", "m.predict(x)",
+          family="neighbors"),
 ]
 
 SVM = [
@@ -126,6 +137,21 @@ SVM = [
     _model_entry("svm", "SVC decision_function", "svc.mlm", "m.decision_function(x, out)", "bytes(out)"),
     _model_entry("svm", "SVR predict(x, out)", "svr.mlm", "m.predict(x, out)", "bytes(out)"),
     _model_entry("svm", "OneClassSVM score_samples", "ocsvm.mlm", "m.score_samples(x, out)", "bytes(out)"),
+]
+
+LINEAR = [
+    _model_entry("linear", "LogisticRegression predict", "logreg.mlm", "m.predict(x)"),
+    _model_entry("linear", "LogisticRegression predict_proba", "logreg.mlm", "m.predict_proba(x, out)",
+                 "bytes(out)"),
+    _model_entry("linear", "LinearRegression predict(x, out)", "linreg.mlm", "m.predict(x, out)", "bytes(out)"),
+    _model_entry("linear", "SGDClassifier decision_function", "sgd.mlm", "m.decision_function(x, out)",
+                 "bytes(out)"),
+    # Learning changes the weights each call: only "allocates nothing" and
+    # "no heap growth" apply (partial_fit returns None every time).
+    _model_entry("linear", "SGDClassifier partial_fit (loaded)", "sgd.mlm", "m.partial_fit(x, 1)"),
+    Entry("SGDRegressor partial_fit (new)", "from microlearn import _linear\n"
+          "m = _linear.SGDRegressor(4); x = array.array('f', [0.5, -0.25, 1.0, 2.0])", "m.partial_fit(x, 1.5)",
+          family="linear"),
 ]
 
 # DSP objects: small sizes, so that a soak of 1e5 calls stays quick.
@@ -185,7 +211,7 @@ ARRAYS = [
           "def go():\n    acc[0] = 0\n    A.crc32(raw, acc)", "go()", "acc[0]"),
 ]
 
-ENTRIES = TREES + GAUSSIAN + NEIGHBORS + SVM + DSP + ARRAYS
+ENTRIES = TREES + GAUSSIAN + NEIGHBORS + SVM + LINEAR + DSP + ARRAYS
 
 
 # ---- the device script --------------------------------------------------------

@@ -16,6 +16,7 @@
 
 #include <microlearn/model_file.hpp>
 #include <microlearn/gaussian.hpp>
+#include <microlearn/linear.hpp>
 #include <microlearn/neighbors.hpp>
 #include <microlearn/svm.hpp>
 #include <microlearn/trees.hpp>
@@ -285,6 +286,62 @@ void svm(const uint8_t* file, size_t size, const Reader& tail) {
     if (m.task == S::Task::classification) check_labels(file, size, m.n_classes);
 }
 
+// ---- linear models ------------------------------------------------------------
+
+namespace L = microlearn::linear;
+
+void linear_calls(const L::Model& m, Reader r) {
+    Exact<float> x(m.n_features), scores(L::n_scores(m)), values(m.n_outputs);
+    Exact<float> proba(m.task == L::Task::classification ? m.n_classes : 1);
+    for (int pattern = 0; pattern < kPatterns; ++pattern) {
+        if (pattern == 4 && r.remaining() == 0) break;
+        fill_input(x.data(), x.size(), pattern, r);
+        int32_t predicted = 0;
+        if (L::predict(m, x.data(), x.size(), scores.data(), scores.size(), predicted) == Status::ok)
+            check_prediction(false, m.n_classes, predicted);
+        (void)L::decision_function(m, x.data(), x.size(), scores.data(), scores.size());
+        (void)L::predict_values(m, x.data(), x.size(), values.data(), values.size());
+        (void)L::predict_proba(m, x.data(), x.size(), proba.data(), proba.size());
+        Exact<float> short_scores(scores.size() - 1);
+        ML_FUZZ_CHECK(L::predict(m, x.data(), x.size(), short_scores.data(), short_scores.size(), predicted) !=
+                      Status::ok);
+        if (m.task == L::Task::classification && L::has_proba(m)) {
+            Exact<float> short_proba(proba.size() - 1);
+            ML_FUZZ_CHECK(L::predict_proba(m, x.data(), x.size(), short_proba.data(), short_proba.size()) != Status::ok);
+        }
+    }
+}
+
+// Trainable files (SGD partial_fit on the device): a few updates on a
+// writable copy, then seal(): unless an update overflowed (out_of_range),
+// the bytes must load again as a model.
+void linear_training(const uint8_t* file, size_t size, Reader r) {
+    Exact<uint8_t> copy(size);
+    std::copy(file, file + size, copy.begin());
+    L::Trainer tr;
+    if (L::load_trainer(copy.data(), copy.size(), tr) != Status::ok) return;
+    Exact<float> x(tr.model.n_features);
+    const float targets[] = {0.0f, 1.0f, 2.0f, -1.0f, 0.5f, 1e30f};
+    for (int step = 0; step < 6; ++step) {
+        fill_input(x.data(), x.size(), step % kPatterns, r);
+        const Status st = L::partial_fit(tr, x.data(), x.size(), step == 5 && r.remaining() >= 4 ? r.f32() : targets[step]);
+        if (st == Status::out_of_range) return;  // a weight overflowed: documented as leaving the model unusable
+        ML_FUZZ_CHECK(st == Status::ok || st == Status::bad_argument);
+    }
+    L::seal(tr);
+    L::Model again;
+    ML_FUZZ_CHECK(L::load(copy.data(), copy.size(), again) == Status::ok);
+    linear_calls(again, r);
+}
+
+void linear(const uint8_t* file, size_t size, const Reader& tail) {
+    L::Model m;
+    if (L::load(file, size, m) != Status::ok) return;
+    linear_calls(m, tail);
+    linear_training(file, size, tail);
+    if (m.task == L::Task::classification) check_labels(file, size, m.n_classes);
+}
+
 // ---- the container ----------------------------------------------------------
 
 void container(const uint8_t* file, size_t size, const Reader&) {
@@ -315,6 +372,7 @@ constexpr Family kFamilies[] = {
     {"gaussian", gaussian},
     {"neighbors", neighbors},
     {"svm", svm},
+    {"linear", linear},
 };
 
 }  // namespace

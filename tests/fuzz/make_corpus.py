@@ -38,7 +38,7 @@ def models():
     out = {
         "tree_classifier": (microlearn.convert(T.DecisionTreeClassifier(max_depth=4, random_state=0).fit(X, y)), row),
         "forest_classifier": (microlearn.convert(E.RandomForestClassifier(3, max_depth=3, random_state=0).fit(X, y)), row),
-        "tree_regressor_2_outputs": (microlearn.convert(T.DecisionTreeRegressor(max_depth=4).fit(Xr, yr)),
+        "tree_regressor_2_outputs": (microlearn.convert(T.DecisionTreeRegressor(max_depth=4, random_state=0).fit(Xr, yr)),
                                      Xr[:1].astype(np.float32)),
         "extra_trees_regressor": (microlearn.convert(E.ExtraTreesRegressor(3, max_depth=3, random_state=0).fit(Xr, yr[:, 0])),
                                   Xr[:1].astype(np.float32)),
@@ -53,7 +53,7 @@ def models():
                                feature_dtype="int16", feature_scale=100.0)
     out["int16_forest"] = (int16, int16.quantize(X[:1]).astype("<i2"))
     # Gaussian models and neighbours (small: the fuzzer mutates every byte).
-    from sklearn import cluster, covariance, mixture, naive_bayes, neighbors as NB, svm
+    from sklearn import cluster, covariance, linear_model as LM, mixture, naive_bayes, neighbors as NB, svm
     Xs, ys = X[::5], y[::5]
     for name, est in {
         "gaussian_nb": naive_bayes.GaussianNB().fit(Xs, ys),
@@ -71,6 +71,12 @@ def models():
         "svc_linear_binary": svm.SVC(kernel="linear").fit(Xs, ys == 1),
         "svr_sigmoid_regressor": svm.SVR(kernel="sigmoid").fit(Xr[::6], yr[::6, 0]),
         "one_class_svm": svm.OneClassSVM(gamma="scale").fit(Xs),
+        "logistic_regression_softmax": LM.LogisticRegression(max_iter=500).fit(Xs, ys),
+        "sgd_classifier_log_loss_trainable": LM.SGDClassifier(loss="log_loss", random_state=0).fit(Xs, ys == 1),
+        "sgd_classifier_huber_trainable": LM.SGDClassifier(loss="modified_huber", random_state=0).fit(Xs, ys),
+        "sgd_regressor_trainable": LM.SGDRegressor(random_state=0).fit(Xs, Xs[:, 0]),
+        "linear_regression_2_outputs_regressor": LM.LinearRegression().fit(Xr[::6], yr[::6]),
+        "poisson_regressor": LM.PoissonRegressor().fit(Xs, ys + 1),
     }.items():
         out[name] = (microlearn.convert(est), Xs[:1].astype(np.float32) if "regressor" not in name
                      else Xr[:1].astype(np.float32))
