@@ -10,7 +10,7 @@
 //   m.predict_proba(x[, out])        # LogisticRegression, SGD log_loss / modified_huber
 //
 //   c = _linear.SGDClassifier(n_features, n_classes, loss="hinge", alpha=0.0001,
-//                             learning_rate="optimal", eta0=0.0, power_t=0.5,
+//                             learning_rate="optimal", eta0=0.01, power_t=0.5,
 //                             fit_intercept=True)   # labels 0..n_classes-1, zero weights
 //   r = _linear.SGDRegressor(n_features, alpha=0.0001, learning_rate="invscaling",
 //                            eta0=0.01, power_t=0.25, fit_intercept=True)
@@ -135,7 +135,7 @@ static mp_obj_t linear_create(size_t n_args, const mp_obj_t* args, mp_map_t* kw,
                              ? (classifier ? 1 : 2)
                              : linear_choice(v[A_LEARNING_RATE].u_obj, "constant optimal invscaling", "learning_rate");
     spec.alpha = v[A_ALPHA].u_obj == mp_const_none ? 1e-4f : mp_obj_get_float_to_f(v[A_ALPHA].u_obj);
-    spec.eta0 = v[A_ETA0].u_obj == mp_const_none ? (classifier ? 0.0f : 0.01f) : mp_obj_get_float_to_f(v[A_ETA0].u_obj);
+    spec.eta0 = v[A_ETA0].u_obj == mp_const_none ? 0.01f : mp_obj_get_float_to_f(v[A_ETA0].u_obj);
     spec.power_t = v[A_POWER_T].u_obj == mp_const_none ? (classifier ? 0.5f : 0.25f)
                                                        : mp_obj_get_float_to_f(v[A_POWER_T].u_obj);
     spec.fit_intercept = v[A_FIT_INTERCEPT].u_obj == mp_const_none || mp_obj_is_true(v[A_FIT_INTERCEPT].u_obj);

@@ -182,10 +182,22 @@ inline Status predict_proba(const Model& m, const float* x, size_t n_x, float* o
         out[1] = p;
         return Status::ok;
     }
+    const float top = out[kernels::argmax(out, k)];
+    // scikit-learn's float64 logistic(s) = 1 / (1 + e^-s) is 0 below -ln(DBL_MAX).
+    const float underflow = -709.782713f;
+    if (!huber && top < -80.0f && top >= underflow) {
+        // Every logistic(s) is e^s within float32's precision, and some would
+        // underflow float32 where scikit-learn's float64 keeps them: normalised,
+        // they are softmax(s).
+        kernels::softmax(out, k);
+        return Status::ok;
+    }
     float sum = 0.0f;
     for (uint32_t j = 0; j < k; ++j)
-        sum += (out[j] = huber ? (detail::clip_unit(out[j]) + 1.0f) * 0.5f : math::logistic(out[j]));
-    if (sum == 0.0f) {  // modified_huber: every class at -1; scikit-learn gives uniform probabilities
+        sum += (out[j] = huber ? (detail::clip_unit(out[j]) + 1.0f) * 0.5f
+                               : top < underflow ? 0.0f : math::logistic(out[j]));
+    if (sum == 0.0f) {  // every class at 0 (modified_huber: s <= -1; logistic: s below
+        // float64's range): uniform probabilities, as scikit-learn
         for (uint32_t j = 0; j < k; ++j) out[j] = 1.0f;
         sum = static_cast<float>(k);
     }

@@ -230,7 +230,7 @@ def new_model(n_features: int, n_classes: int = 0, loss: str | None = None, alph
     regressor_ = n_classes == 0
     loss = loss or ("squared_error" if regressor_ else "hinge")
     learning_rate = learning_rate or ("invscaling" if regressor_ else "optimal")
-    eta0 = (0.01 if regressor_ else 0.0) if eta0 is None else eta0
+    eta0 = 0.01 if eta0 is None else eta0
     power_t = (0.25 if regressor_ else 0.5) if power_t is None else power_t
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
