@@ -7,3 +7,4 @@
 #include "microlearn/c_api/neighbors.hpp"
 #include "microlearn/c_api/svm.hpp"
 #include "microlearn/c_api/linear.hpp"
+#include "microlearn/c_api/preprocess.hpp"

@@ -40,6 +40,9 @@ enum ContainerSection : uint16_t {
     section_metadata = 0xF000,     // u8: UTF-8 JSON for the host; the engine ignores it
     section_class_labels = 0xF001, // i32[2 n_classes]: int64 class labels as (low, high) words
     section_class_names = 0xF002,  // u8: n_classes NUL-terminated UTF-8 names
+    section_preprocess_steps = 0xF010,    // u32[5 n_steps]: preprocessing chain (preprocess.hpp)
+    section_preprocess_params = 0xF011,   // f32: its steps' parameters
+    section_preprocess_indices = 0xF012,  // u32: its select steps' column indices
 };
 
 // Element type of a section. Section data is read in place, so every type's

@@ -25,6 +25,9 @@ KIND_TREE_ENSEMBLE, KIND_LINEAR, KIND_SVM, KIND_NEIGHBORS, KIND_GAUSSIAN = 1, 2,
 SECTION_METADATA = 0xF000      # u8: UTF-8 JSON, ignored by the engine
 SECTION_CLASS_LABELS = 0xF001  # i32[2 n_classes]: int64 labels as (low, high) words
 SECTION_CLASS_NAMES = 0xF002   # u8: n_classes NUL-terminated UTF-8 names
+SECTION_PREPROCESS_STEPS = 0xF010    # u32[5 n_steps]: op, n_in, n_out, arg, offset per step
+SECTION_PREPROCESS_PARAMS = 0xF011   # f32: the steps' parameters
+SECTION_PREPROCESS_INDICES = 0xF012  # u32: select steps' column indices
 
 DTYPES = {
     np.dtype("u1"): 1, np.dtype("i1"): 2, np.dtype("<u2"): 3, np.dtype("<i2"): 4,

@@ -38,7 +38,10 @@ def test_container_sections_and_version_agree():
     sections = cpp_enum(text, "ContainerSection")
     assert sections == {"section_metadata": mlm.SECTION_METADATA,
                         "section_class_labels": mlm.SECTION_CLASS_LABELS,
-                        "section_class_names": mlm.SECTION_CLASS_NAMES}
+                        "section_class_names": mlm.SECTION_CLASS_NAMES,
+                        "section_preprocess_steps": mlm.SECTION_PREPROCESS_STEPS,
+                        "section_preprocess_params": mlm.SECTION_PREPROCESS_PARAMS,
+                        "section_preprocess_indices": mlm.SECTION_PREPROCESS_INDICES}
     assert _engine.FORMAT_VERSION == mlm.FORMAT_VERSION
 
 
