@@ -182,25 +182,37 @@ static inline int glue_get_vector(mp_obj_t x, int scalar, size_t n, const char* 
 // (glue_input_init), then glue_input() checks each call's x (type, length)
 // and returns the vector the family's engine takes. Preprocessing stored in
 // the model file (a Pipeline's scalers, projections, ...) is applied here,
-// so families never see raw features.
+// into scratch allocated at load, so families never see raw features.
 typedef struct {
     uint32_t n_inputs;    // what the user passes (info()["n_features"])
     uint32_t n_features;  // what the engine takes
     int scalar;           // ML_F32 or ML_I16
+    ml_preprocess_t chain;
+    float* scratch;       // the chain's scratch, NULL without a chain
+    size_t n_scratch;
 } glue_input_t;
 
 static inline void glue_input_init(glue_input_t* in, const void* data, size_t size, int scalar, uint32_t n_features) {
-    (void)data;
-    (void)size;
-    in->n_inputs = n_features;
+    const int st = ml_preprocess_load(&in->chain, data, size, n_features);
+    if (st != ML_OK) glue_raise_load_error(st, data, size);
+    ml_preprocess_info_t info;
+    ml_preprocess_info(&in->chain, &info);
+    // The converter refuses int16 models with preprocessing: the chain is float32.
+    if (info.n_steps != 0 && scalar != ML_F32) glue_raise_load_error(ML_TYPE_MISMATCH, data, size);
+    in->n_inputs = info.n_inputs;
     in->n_features = n_features;
     in->scalar = scalar;
+    in->n_scratch = info.scratch_size;
+    in->scratch = info.n_steps != 0 ? m_new(float, info.scratch_size) : NULL;
 }
 
 static inline const void* glue_input(const glue_input_t* in, mp_obj_t x) {
     void* data;
     glue_get_vector(x, in->scalar, in->n_inputs, " features, got ", &data);
-    return data;
+    if (in->scratch == NULL) return data;
+    const float* out;
+    ml_preprocess_apply(&in->chain, (const float*)data, in->n_inputs, in->scratch, in->n_scratch, &out);
+    return out;
 }
 
 // A writable float32 array of at least n items, for results.
