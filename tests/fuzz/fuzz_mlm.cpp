@@ -334,6 +334,32 @@ void linear_training(const uint8_t* file, size_t size, Reader r) {
     linear_calls(again, r);
 }
 
+// A trainable model made from zeros on the device (create()), with
+// parameters read from the input's bytes: what create() accepts must load.
+void linear_create(const uint8_t* file, size_t size_in, const Reader&) {
+    Reader r(file, size_in);
+    L::NewModel n;
+    n.n_features = r.size();
+    n.n_classes = r.size();
+    n.loss = static_cast<L::Loss>(r.u8() % 5);
+    n.schedule = static_cast<L::Schedule>(r.u8() % 4);
+    n.fit_intercept = r.u8() & 1;
+    n.alpha = r.u8() & 1 ? r.f32() : 1e-4f;
+    n.eta0 = r.u8() & 1 ? r.f32() : 0.01f;
+    n.power_t = r.u8() & 1 ? r.f32() : 0.5f;
+    const size_t size = L::created_size(n);
+    if (size == 0 || size > (size_t(1) << 18)) return;
+    Exact<uint8_t> buf(size);
+    if (L::create(n, buf.data(), buf.size()) != Status::ok) return;
+    L::Model m;
+    ML_FUZZ_CHECK(L::load(buf.data(), buf.size(), m) == Status::ok);
+    ML_FUZZ_CHECK(m.n_features == n.n_features);
+    L::Trainer tr;
+    (void)L::load_trainer(buf.data(), buf.size(), tr);  // may refuse parameters create() took (alpha, eta0)
+    Exact<uint8_t> small(size - 1);
+    ML_FUZZ_CHECK(L::create(n, small.data(), small.size()) != Status::ok);
+}
+
 void linear(const uint8_t* file, size_t size, const Reader& tail) {
     L::Model m;
     if (L::load(file, size, m) != Status::ok) return;
@@ -373,6 +399,7 @@ constexpr Family kFamilies[] = {
     {"neighbors", neighbors},
     {"svm", svm},
     {"linear", linear},
+    {"linear_create", linear_create},
 };
 
 }  // namespace

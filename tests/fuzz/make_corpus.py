@@ -93,6 +93,9 @@ def models():
         refs = sections[sid].astype(np.uint32)
         leaf = refs >= 2**15
         sections[sid] = np.where(leaf, (refs - 2**15) | 2**31, refs).astype("<u4")
+    # Not a model: the parameters fuzz_mlm.cpp's linear_create reads (4
+    # features, 3 classes, log_loss, 'invscaling', intercept, default floats).
+    yield "linear_create_params.bin", bytes([4, 3, 1, 2, 1, 0, 0, 0])
     yield "tree_regressor_wide_refs", mlm.write(head.kind, sections, flags=head.flags) + out[
         "tree_regressor_2_outputs"][1].tobytes()
 
@@ -165,7 +168,8 @@ def main():
         for name, data in seeds:
             if sub == "dsp":  # the first byte picks the object
                 data = bytes([OBJECTS.index(name if name in OBJECTS else name.rsplit("_", 1)[0])]) + data
-            (folder / (name + (".mlm" if sub == "mlm" else ".bin"))).write_bytes(data)
+            suffix = "" if "." in name else ".mlm" if sub == "mlm" else ".bin"
+            (folder / (name + suffix)).write_bytes(data)
             print(f"{sub}/{name}: {len(data)} bytes")
 
 
