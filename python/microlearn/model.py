@@ -67,6 +67,15 @@ class Model:
         self._data = data
         self.info = self._engine.info()
         self.metadata = _metadata(data)
+        try:  # preprocessing stored in the file (a Pipeline's steps): applied to X before the engine
+            self._preprocess = _engine.Preprocess(data, self.info["n_features"])
+        except ValueError as e:
+            raise _load_error(data, str(e).rsplit(": ", 1)[-1]) from None
+        self.info["n_features"] = self._preprocess.info()["n_inputs"]
+        if not self._preprocess.info()["n_steps"]:
+            self._preprocess = None
+        elif self.info["feature_type"] != "float32":
+            raise _load_error(data, "type_mismatch")
         self.n_features_in_ = self.info["n_features"]
         self.feature_dtype = np.dtype(self.info["feature_type"])
         self._task = self.info["task"]
@@ -140,7 +149,8 @@ class Model:
             name = self.metadata.get("estimator", self.kind)
             raise AttributeError(f"{method}() is not available for {name} (it has: "
                                  f"{', '.join(sorted(self._methods))})")
-        return getattr(self._engine, method)(self._rows(X))
+        X = self._rows(X)
+        return getattr(self._engine, method)(X if self._preprocess is None else self._preprocess.apply(X))
 
     # ------------------------------------------------------- predictions
     def predict(self, X) -> np.ndarray:

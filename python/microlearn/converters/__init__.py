@@ -11,6 +11,7 @@ import importlib
 from ..errors import UnsupportedEstimatorError
 from ..families import FAMILIES
 from ..model import Model
+from . import preprocess
 
 # Methods whose override in a subclass could change what the estimator
 # predicts: such subclasses are refused, others convert as their base class.
@@ -83,19 +84,49 @@ def convert(estimator, *, feature_dtype: str = "float32", feature_scale=1.0,
     from sklearn.pipeline import Pipeline
     from sklearn.utils.validation import check_is_fitted
 
+    transformers, names, feature_names = [], [], None
     if isinstance(estimator, Pipeline):
-        steps = [s for _, s in estimator.steps if s not in (None, "passthrough")]
-        if len(steps) != 1:
-            names = ", ".join(type(s).__name__ for s in steps[:-1])
-            raise UnsupportedEstimatorError(
-                f"Pipeline step(s) {names} cannot be converted yet: a Pipeline converts when "
-                "every step is supported, and preprocessing steps are not yet")
-        estimator = steps[0]
+        transformers, names, feature_names = _pipeline_steps(estimator)
+        estimator = transformers.pop()
+    module, base = resolve(estimator)
     module, base = resolve(estimator)
     try:
         check_is_fitted(estimator)
     except TypeError:  # not a scikit-learn estimator (a booster library's own Booster): fitted by nature
         pass
+    steps = []
+    if transformers:
+        if feature_dtype != "float32":
+            raise UnsupportedEstimatorError(
+                f"feature_dtype={feature_dtype!r} with preprocessing steps ({', '.join(names[:-1])}) is not "
+                "supported: a Pipeline's preprocessing runs in float32 (use feature_dtype='float32')")
+        steps = preprocess.chain(transformers, transformers[0].n_features_in_)
     data = module.convert(estimator, base=base, feature_dtype=feature_dtype, feature_scale=feature_scale,
                           feature_offset=feature_offset)
+    if steps:
+        data = preprocess.attach(data, steps, names, feature_names)
     return Model(data)
+
+
+def _pipeline_steps(pipeline):
+    """(the steps in order, nested Pipelines flattened and 'passthrough'
+    dropped; their class names; the Pipeline's feature names or None)."""
+    from sklearn.pipeline import Pipeline
+
+    steps = []
+
+    def walk(p):
+        for _, s in p.steps:
+            if isinstance(s, Pipeline):
+                walk(s)
+            elif s is not None and not (isinstance(s, str) and s == "passthrough"):
+                steps.append(s)
+
+    walk(pipeline)
+    if not steps:
+        raise UnsupportedEstimatorError("the Pipeline has no steps to convert (all are 'passthrough')")
+    if preprocess.is_transformer(steps[-1]):
+        raise UnsupportedEstimatorError(
+            f"the Pipeline ends in {type(steps[-1]).__name__}, a transformer: a Pipeline converts when it ends "
+            "in a supported estimator (preprocessing-only Pipelines are not supported)")
+    return steps, [type(s).__name__ for s in steps], getattr(pipeline, "feature_names_in_", None)
