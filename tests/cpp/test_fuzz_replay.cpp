@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "../fuzz/fuzz.hpp"
+#include "microlearn/dsp/features.hpp"
 
 int fuzz_mlm_one(const uint8_t* data, size_t size);
 int fuzz_dsp_one(const uint8_t* data, size_t size);
@@ -80,6 +81,13 @@ TEST(FuzzReplay, FindsTheSeedCorpora) {
         for (const Input& in : saved_inputs()) n += in.target == &t;
         EXPECT_GE(n, 5u) << t.name;
     }
+}
+
+// A finding whose saved input does not fail every build on the old code
+// (an endless loop that an optimizer may assume away): checked directly.
+TEST(FuzzFindings, FeaturesFftSizeDoesNotWrapPast2To31) {
+    EXPECT_EQ(microlearn::dsp::features_fft_size(0x80000001u), 0x80000000u);  // was: endless loop
+    EXPECT_EQ(microlearn::dsp::features_fft_size(0xFFFFFFFFu), 0x80000000u);
 }
 
 }  // namespace
