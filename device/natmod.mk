@@ -38,3 +38,8 @@ $(BUILD)/%.o: %.cpp $(wildcard $(ROOT)/include/microlearn/*.hpp $(ROOT)/include/
 	$(ECHO) "CXX $<"
 	$(Q)$(MKDIR) -p $(dir $@)
 	$(Q)$(CROSS)g++ $(CXXFLAGS) -o $@ -c $<
+
+# dynruntime.mk makes the C glue's objects depend on their .c file only: a
+# change to glue.h or the C API headers must rebuild them too.
+$(addprefix $(BUILD)/, $(patsubst %.c,%.o,$(filter %.c,$(SRC)))): $(ROOT)/device/natmods/glue.h \
+	$(wildcard $(ROOT)/include/microlearn/*.h $(ROOT)/include/microlearn/c/*.h)

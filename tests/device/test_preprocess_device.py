@@ -1,0 +1,154 @@
+"""Pipelines on MicroPython (unix port, emulated Cortex-M0/M3/M4F): the
+preprocessing stored in the model runs in glue_input() before every family's
+engine. The device gives the host engine's results for the same raw float32
+rows (the chain rounds alike everywhere: no fused multiply-adds), so
+scikit-learn's within docs/preprocessing.md's tolerances; no heap allocation
+once loaded; errors name the raw width."""
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+from sklearn.decomposition import PCA, TruncatedSVD
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.feature_selection import SelectKBest, VarianceThreshold
+from sklearn.naive_bayes import GaussianNB
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import (MaxAbsScaler, MinMaxScaler, Normalizer, PolynomialFeatures, RobustScaler,
+                                   StandardScaler)
+from sklearn.svm import SVC
+
+import microlearn
+from device_rig import run
+
+N_ROWS = 40
+
+# For every model: each row's predicted class (as its index) and, when the
+# model has them, its class probabilities, as float32 into <name>.out.
+EVAL_SCRIPT = """
+import microlearn, array
+for name in NAMES:
+    m = microlearn.load(name + ".mlm")
+    info = m.info()
+    n, k = info["n_features"], info["n_classes"]
+    classes = list(info["classes"])
+    proba = "predict_proba" in dir(m) and name.startswith("nb")
+    x = array.array("f", bytes(4 * n))
+    out = array.array("f", bytes(4 * k))
+    res = open(name + ".out", "wb")
+    with open("X.bin", "rb") as f:
+        while f.readinto(x) == 4 * n:
+            res.write(array.array("f", [classes.index(m.predict(x))]))
+            if proba:
+                m.predict_proba(x, out)
+                res.write(out)
+    res.close()
+    print("done", name, n)
+"""
+
+
+def fitted_cases():
+    X, y = make_classification(600, 6, n_informative=4, n_redundant=0, n_classes=3, random_state=0)
+    X = (X * np.array([0.5, 3, 40, 1, 7, 0.1]) + np.array([10, -3, 200, 0, 5, 1])).astype(np.float32)
+    steps = {
+        "standard": StandardScaler(), "minmax": MinMaxScaler(), "maxabs": MaxAbsScaler(), "robust": RobustScaler(),
+        "l1": Normalizer("l1"), "l2": Normalizer("l2"), "max": Normalizer("max"), "pca": PCA(4, whiten=True),
+        "svd": TruncatedSVD(3), "poly": PolynomialFeatures(2), "kbest": SelectKBest(k=3),
+    }
+    cases = {f"nb_{k}": make_pipeline(s, GaussianNB()) for k, s in steps.items()}
+    cases["nb_chain"] = make_pipeline(VarianceThreshold(), StandardScaler(), PCA(5), PolynomialFeatures(2),
+                                      MaxAbsScaler(), Normalizer(), GaussianNB())
+    cases["trees"] = make_pipeline(StandardScaler(), PCA(5), RandomForestClassifier(10, random_state=0))
+    cases["svm"] = make_pipeline(MinMaxScaler(), SVC())
+    cases["knn"] = make_pipeline(RobustScaler(), KNeighborsClassifier(5))
+    for pipe in cases.values():
+        pipe.fit(X[:400], y[:400])
+    return cases, X[400:400 + N_ROWS]
+
+
+CASES, ROWS = fitted_cases()
+MODELS = {name: microlearn.convert(p) for name, p in CASES.items()}
+
+
+def test_device_matches_host_and_scikit_learn(target):
+    files = {f"{name}.mlm": m.to_bytes() for name, m in MODELS.items()}
+    files["X.bin"] = ROWS.tobytes()
+    res = run(target, EVAL_SCRIPT.replace("NAMES", repr(list(MODELS))), files=files,
+              fetch=[f"{name}.out" for name in MODELS])
+    assert res.returncode == 0, res.output
+    for name, model in MODELS.items():
+        assert f"done {name} 6" in res.output  # info()["n_features"] is the raw width
+        got = np.frombuffer(res.files[f"{name}.out"], np.float32).reshape(N_ROWS, -1)
+        host = np.searchsorted(model.classes_, model.predict(ROWS))
+        np.testing.assert_array_equal(got[:, 0], host, err_msg=name)
+        np.testing.assert_array_equal(got[:, 0], np.searchsorted(model.classes_, CASES[name].predict(ROWS)),
+                                      err_msg=name)
+        if got.shape[1] > 1:
+            np.testing.assert_allclose(got[:, 1:], model.predict_proba(ROWS), rtol=1e-5, atol=1e-6, err_msg=name)
+            np.testing.assert_allclose(got[:, 1:], CASES[name].predict_proba(ROWS), atol=1e-3, err_msg=name)
+
+
+HEAP_SCRIPT = """
+import microlearn, array, micropython
+for name in NAMES:
+    m = microlearn.load(name + ".mlm")
+    x = array.array("f", [0.5] * m.info()["n_features"])
+    out = array.array("f", [0] * m.info()["n_classes"])
+    micropython.heap_lock()
+    try:
+        for i in range(20):
+            m.predict(x)
+            if name.startswith("nb"):
+                m.predict_proba(x, out)
+    finally:
+        micropython.heap_unlock()
+    print("no allocation:", name)
+"""
+
+
+def test_calls_allocate_nothing(target):
+    names = ["nb_chain", "nb_poly", "trees", "svm", "knn"]
+    res = run(target, HEAP_SCRIPT.replace("NAMES", repr(names)),
+              files={f"{n}.mlm": MODELS[n].to_bytes() for n in names})
+    assert res.returncode == 0, res.output
+    assert res.output.count("no allocation") == len(names)
+
+
+ERROR_SCRIPT = """
+import microlearn, array
+def expect(exc, fn, *args):
+    try:
+        fn(*args)
+    except exc as e:
+        print("ok", exc.__name__, e)
+        return
+    except Exception as e:
+        print("WRONG", type(e).__name__, e)
+        return
+    print("WRONG no error")
+m = microlearn.load("m.mlm")
+expect(ValueError, m.predict, array.array("f", [0] * 5))
+expect(ValueError, m.predict, array.array("f", [0] * 15))
+expect(TypeError, m.predict, array.array("h", [0] * 6))
+expect(ValueError, microlearn.load, open("bad.mlm", "rb").read())
+print("info", m.info()["n_features"])
+"""
+
+
+def test_errors_name_the_raw_width(target):
+    import struct
+    import zlib
+    from microlearn import mlm
+    data = MODELS["nb_poly"].to_bytes()  # 6 raw features, 28 after PolynomialFeatures
+    sections = {k: np.array(v) for k, v in mlm.read_sections(data).items()}
+    sections[mlm.SECTION_PREPROCESS_STEPS][2] = 27  # the chain's width no longer the engine's
+    bad = bytearray(mlm.write(mlm.read_header(data).kind, sections, None))
+    bad[16:20] = b"\0\0\0\0"
+    bad[16:20] = struct.pack("<I", zlib.crc32(bytes(bad)))
+    res = run(target, ERROR_SCRIPT, files={"m.mlm": data, "bad.mlm": bytes(bad)})
+    assert res.returncode == 0 and not res.crashed, res.output
+    assert "WRONG" not in res.output, res.output
+    assert "expected 6 features, got 5" in res.output
+    assert "expected 6 features, got 15" in res.output
+    assert "x must be a float32 array" in res.output
+    assert "invalid model file: size_mismatch" in res.output
+    assert "info 6" in res.output
