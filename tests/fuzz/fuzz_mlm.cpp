@@ -18,6 +18,7 @@
 #include <microlearn/gaussian.hpp>
 #include <microlearn/linear.hpp>
 #include <microlearn/neighbors.hpp>
+#include <microlearn/preprocess.hpp>
 #include <microlearn/svm.hpp>
 #include <microlearn/trees.hpp>
 
@@ -368,6 +369,49 @@ void linear(const uint8_t* file, size_t size, const Reader& tail) {
     if (m.task == L::Task::classification) check_labels(file, size, m.n_classes);
 }
 
+// ---- the preprocessing chain (a container part of any family's file) -----
+
+namespace P = microlearn::preprocess;
+
+// The chain loads against the width its last step declares, never against
+// another; on success apply() runs on every input pattern with exactly
+// scratch_size floats of scratch (one fewer is refused), twice alike.
+void preprocess(const uint8_t* file, size_t size, const Reader& tail) {
+    microlearn::ModelFile f;
+    if (microlearn::open_model_file(file, size, f) != Status::ok) return;
+    microlearn::Span<uint32_t> steps;
+    uint32_t width = 1;
+    if (f.section(microlearn::section_preprocess_steps, steps) == Status::ok && steps.size >= P::kStepWords)
+        width = steps[steps.size - P::kStepWords + 2];
+    P::Chain c;
+    if (P::load(f, width, c) != Status::ok) {
+        ML_FUZZ_CHECK(c.n_steps == 0);
+        return;
+    }
+    ML_FUZZ_CHECK(c.n_outputs == width && c.n_inputs >= 1);
+    P::Chain other;
+    if (c.n_steps != 0) ML_FUZZ_CHECK(P::load(f, width + 1, other) == Status::size_mismatch);
+    if (c.n_inputs + uint64_t(c.scratch_size) > (1u << 20)) return;  // valid, but too wide to run here
+    Exact<float> x(c.n_inputs), scratch(c.scratch_size);
+    for (int pattern = 0; pattern < kPatterns; ++pattern) {
+        Reader r = tail;
+        if (pattern == kPatterns - 1 && r.remaining() == 0) break;  // the last: bytes past the file
+        fill_input(x.data(), x.size(), pattern, r);
+        Log logs[2];
+        for (Log& log : logs) {
+            const float* out = nullptr;
+            const Status st = P::apply(c, x.data(), x.size(), scratch.data(), scratch.size(), &out);
+            ML_FUZZ_CHECK(st == Status::ok);
+            log_floats(log, st, out, c.n_outputs);
+        }
+        ML_FUZZ_CHECK(logs[0] == logs[1]);
+        const float* out = nullptr;
+        if (c.n_steps != 0)
+            ML_FUZZ_CHECK(P::apply(c, x.data(), x.size(), scratch.data(), scratch.size() - 1, &out) ==
+                          Status::bad_argument);
+    }
+}
+
 // ---- the container ----------------------------------------------------------
 
 void container(const uint8_t* file, size_t size, const Reader&) {
@@ -400,6 +444,7 @@ constexpr Family kFamilies[] = {
     {"svm", svm},
     {"linear", linear},
     {"linear_create", linear_create},
+    {"preprocess", preprocess},
 };
 
 }  // namespace
