@@ -187,8 +187,15 @@ inline Status open_model_file(const uint8_t* data, size_t size, ModelFile& out, 
         if (s.offset > file_size) return Status::out_of_range;
         // count * elem must fit in what remains, without overflowing.
         if (s.count > (file_size - s.offset) / elem) return Status::out_of_range;
-        for (uint16_t j = 0; j < i; ++j)
-            if (out.entry(j).id == s.id) return Status::bad_section;
+        const uint32_t end = s.offset + s.count * uint32_t(elem);
+        for (uint16_t j = 0; j < i; ++j) {
+            const SectionInfo o = out.entry(j);
+            if (o.id == s.id) return Status::bad_section;
+            // No two sections share a byte: trainers write their sections in
+            // place, which must not change another (a model's params).
+            if (s.offset < o.offset + o.count * uint32_t(dtype_size(o.dtype)) && o.offset < end)
+                return Status::bad_section;
+        }
     }
     return Status::ok;
 }

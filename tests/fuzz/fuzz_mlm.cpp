@@ -40,32 +40,39 @@ void log_floats(Log& log, Status st, const float* v, size_t n) {
     }
 }
 
-// Input vectors of n values of type X: fixed patterns, then (when the input
-// has bytes past the file) values read from them.
+// Input vectors of n values of type X, by pattern: 0 zeros; 1 all NaN;
+// 2, 3 special values mixed (NaN, +-inf, extremes, subnormals, -0); 4 finite
+// extremes only (what families refusing NaN and inf still take); the last,
+// kTail, values read from the bytes past the file (only when there are any).
+constexpr int kPatterns = 6, kTail = kPatterns - 1;
+
 template <typename X>
 void fill_input(X* x, size_t n, int pattern, Reader& tail);
 
 template <>
 void fill_input(float* x, size_t n, int pattern, Reader& tail) {
-    if (pattern == 4) {
+    if (pattern == kTail) {
         tail.floats(x, n);
         return;
     }
+    static const float finite[] = {3.4028235e38f, -3.4028235e38f, 1e-45f, -0.0f, 0.5f, -1e-30f, 65504.0f};
     for (size_t i = 0; i < n; ++i)
-        x[i] = pattern == 0 ? 0.0f : pattern == 1 ? mlfuzz::special(0) : mlfuzz::special(i + size_t(pattern) * 3);
+        x[i] = pattern == 0   ? 0.0f
+               : pattern == 1 ? mlfuzz::special(0)
+               : pattern == 4 ? finite[i % 7]
+                              : mlfuzz::special(i + size_t(pattern) * 3);
 }
 
 template <>
 void fill_input(int16_t* x, size_t n, int pattern, Reader& tail) {
     static const int16_t values[] = {-32768, -1, 0, 1, 32767};
     for (size_t i = 0; i < n; ++i) {
-        if (pattern == 4)
+        if (pattern == kTail)
             x[i] = static_cast<int16_t>(tail.u8() | (tail.u8() << 8));
         else
             x[i] = pattern == 0 ? 0 : values[(i + size_t(pattern) * 2) % 5];
     }
 }
-constexpr int kPatterns = 5;
 
 // What predict_class gives: +1/-1 for anomaly detectors, else a class index.
 void check_prediction(bool anomaly, uint32_t n_classes, int32_t predicted) {
@@ -145,7 +152,7 @@ template <typename X, typename Other>
 void tree_inputs(const T::Model& m, Reader tail, Log& log) {
     Exact<X> x(m.n_features);
     for (int pattern = 0; pattern < kPatterns; ++pattern) {
-        if (pattern == 4 && tail.remaining() == 0) break;
+        if (pattern == kTail && tail.remaining() == 0) break;
         fill_input(x.data(), x.size(), pattern, tail);
         tree_calls(m, x.data(), x.size(), log);
     }
@@ -187,7 +194,7 @@ void gaussian(const uint8_t* file, size_t size, const Reader& tail) {
     Exact<float> x(m.n_features), scratch(G::scratch_size(m)), out(m.n_components);
     const bool anomaly = m.task == G::Task::anomaly;
     for (int pattern = 0; pattern < kPatterns; ++pattern) {
-        if (pattern == 4 && r.remaining() == 0) break;
+        if (pattern == kTail && r.remaining() == 0) break;
         fill_input(x.data(), x.size(), pattern, r);
         int32_t predicted = 0;
         float value = 0.0f;
@@ -221,7 +228,7 @@ void neighbor_calls(const N::Model& m, Reader r) {
     const N::FeatureType type = m.feature_type;
     const N::FeatureType other = type == N::FeatureType::f32 ? N::FeatureType::i16 : N::FeatureType::f32;
     for (int pattern = 0; pattern < kPatterns; ++pattern) {
-        if (pattern == 4 && r.remaining() == 0) break;
+        if (pattern == kTail && r.remaining() == 0) break;
         fill_input(x.data(), x.size(), pattern, r);
         const void* xp = x.data();
         const size_t n = x.size();
@@ -267,7 +274,7 @@ void svm(const uint8_t* file, size_t size, const Reader& tail) {
     Exact<float> x(m.n_features), scratch(S::scratch_size(m)), dec(S::n_decisions(m));
     Exact<float> proba(m.task == S::Task::classification ? m.n_classes : 1);
     for (int pattern = 0; pattern < kPatterns; ++pattern) {
-        if (pattern == 4 && r.remaining() == 0) break;
+        if (pattern == kTail && r.remaining() == 0) break;
         fill_input(x.data(), x.size(), pattern, r);
         int32_t predicted = 0;
         float value = 0.0f;
@@ -295,7 +302,7 @@ void linear_calls(const L::Model& m, Reader r) {
     Exact<float> x(m.n_features), scores(L::n_scores(m)), values(m.n_outputs);
     Exact<float> proba(m.task == L::Task::classification ? m.n_classes : 1);
     for (int pattern = 0; pattern < kPatterns; ++pattern) {
-        if (pattern == 4 && r.remaining() == 0) break;
+        if (pattern == kTail && r.remaining() == 0) break;
         fill_input(x.data(), x.size(), pattern, r);
         int32_t predicted = 0;
         if (L::predict(m, x.data(), x.size(), scores.data(), scores.size(), predicted) == Status::ok)
@@ -420,10 +427,15 @@ void container(const uint8_t* file, size_t size, const Reader&) {
     const uint16_t version = microlearn::model_file_version(file, size);
     if (st != Status::ok) return;
     ML_FUZZ_CHECK(version == f.version && f.size <= size);
-    for (uint16_t i = 0; i < f.section_count; ++i) {  // every section inside the file
+    for (uint16_t i = 0; i < f.section_count; ++i) {  // every section inside the file, none overlapping
         const microlearn::SectionInfo s = f.entry(i);
         const size_t bytes = size_t(s.count) * microlearn::dtype_size(s.dtype);
         ML_FUZZ_CHECK(s.offset % 4 == 0 && s.offset <= f.size && bytes <= f.size - s.offset);
+        for (uint16_t j = 0; j < i; ++j) {
+            const microlearn::SectionInfo o = f.entry(j);
+            const size_t o_bytes = size_t(o.count) * microlearn::dtype_size(o.dtype);
+            ML_FUZZ_CHECK(bytes == 0 || o_bytes == 0 || s.offset + bytes <= o.offset || o.offset + o_bytes <= s.offset);
+        }
     }
 }
 
