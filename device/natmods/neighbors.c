@@ -255,6 +255,7 @@ static MP_DEFINE_CONST_FUN_OBJ_2(neighbors_partial_fit_obj, neighbors_partial_fi
 static mp_obj_t neighbors_to_bytes(mp_obj_t self_in) {
     neighbors_obj_t* self = neighbors_self(self_in);
     if (self->file == NULL) glue_raise_no_method("to_bytes() needs a model made by kmeans() or knn()");
+    ml_neighbors_refresh_checksum(self->file, self->file_size);  // add() and remove() leave it stale
     return mp_obj_new_bytes(self->file, self->file_size);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(neighbors_to_bytes_obj, neighbors_to_bytes);

@@ -597,9 +597,11 @@ MICROLEARN_SEPARATE_ROUNDING inline Status kmeans_partial_fit(const Model& m, ui
 // ---- k-NN learned on the device ----------------------------------------------
 // A k-NN classifier (euclidean) whose samples live in its own writable file,
 // sized for `capacity` samples: its sections keep fixed offsets with room for
-// capacity labels and samples, their counts say how many there are, and the
-// file (CRC refreshed) is valid after every change. It loads (load(), or
-// knn_sync() without the CRC) once it holds at least k samples. int16
+// capacity labels and samples, and their counts say how many there are.
+// knn_add() and knn_remove() leave the CRC stale (a CRC pass over the whole
+// file per sample would cost more than the sample): refresh_checksum() makes
+// it a valid .mlm file again, to save it. knn_sync() gives its model, without
+// the CRC, once it holds at least k samples. int16
 // samples are in integer units (distance scale 1). Sections: params,
 // float_params, metadata (the JSON the PC's Model reads: classes 0..n-1),
 // labels, points.
@@ -693,12 +695,11 @@ inline Status knn_open(const uint8_t* file, size_t size, KnnLayout& l, uint32_t&
     return Status::ok;
 }
 
-// Sets the sample count (params and the two sections' counts) and seals.
+// Sets the sample count (params and the two sections' counts).
 inline void knn_set_count(uint8_t* file, uint32_t n, uint32_t d) {
     put_le32(file + kHeaderSize + 5 * kSectionEntrySize + 4 * p_n_points, n);
     put_le32(file + kHeaderSize + 3 * kSectionEntrySize + 8, n);
     put_le32(file + kHeaderSize + 4 * kSectionEntrySize + 8, n * d);
-    seal(file);
 }
 
 }  // namespace detail

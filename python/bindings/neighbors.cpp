@@ -207,14 +207,16 @@ void microlearn::bindings::bind_neighbors(py::module_& m) {
         const Status st = nb::knn_add(reinterpret_cast<uint8_t*>(words.data()), s.size(), c.data(),
                                       i16 ? nb::FeatureType::i16 : nb::FeatureType::f32, label);
         if (st != Status::ok) raise_status(st, "cannot add the sample");
+        nb::refresh_checksum(reinterpret_cast<uint8_t*>(words.data()), s.size());
         return py::bytes(reinterpret_cast<const char*>(words.data()), s.size());
-    }, "Appends one sample; returns the new file bytes.");
+    }, "Appends one sample; returns the new file bytes (CRC refreshed).");
     m.def("knn_remove", [](const py::bytes& data, uint32_t index) {
         const std::string s = data;
         std::vector<uint32_t> words((s.size() + 3) / 4);
         std::memcpy(words.data(), s.data(), s.size());
         const Status st = nb::knn_remove(reinterpret_cast<uint8_t*>(words.data()), s.size(), index);
         if (st != Status::ok) raise_status(st, "cannot remove the sample");
+        nb::refresh_checksum(reinterpret_cast<uint8_t*>(words.data()), s.size());
         return py::bytes(reinterpret_cast<const char*>(words.data()), s.size());
     }, "Removes sample `index` (later ones move down); returns the new file bytes.");
     m.def("kmeans_file", [](uint32_t k, uint32_t d) {

@@ -587,7 +587,10 @@ struct KnnLearner {
         EXPECT_EQ(N::write_knn_file(bytes(), size, capacity, d, n_classes, k, false, type), Status::ok);
     }
     uint8_t* bytes() { return reinterpret_cast<uint8_t*>(words.data()); }
-    Status load(N::Model& m) { return N::load(bytes(), size, m); }  // with the CRC
+    Status load(N::Model& m) {  // with the CRC, refreshed as a save would
+        N::refresh_checksum(bytes(), size);
+        return N::load(bytes(), size, m);
+    }
 };
 
 TEST(NeighborsLearn, KnnAddRemoveKeepAValidFile) {
@@ -612,8 +615,11 @@ TEST(NeighborsLearn, KnnAddRemoveKeepAValidFile) {
     EXPECT_EQ(m.labels[0], 1);
     EXPECT_EQ(static_cast<const float*>(m.points)[0], 1.0f);
     N::Model synced;
-    EXPECT_EQ(N::knn_sync(l.bytes(), l.size, synced), Status::ok);
-    EXPECT_EQ(synced.n_points, 3u);
+    ASSERT_EQ(N::knn_remove(l.bytes(), l.size, 2), Status::ok);
+    EXPECT_EQ(N::knn_sync(l.bytes(), l.size, synced), Status::ok);  // the CRC is stale: sync does not read it
+    EXPECT_EQ(synced.n_points, 2u);
+    EXPECT_EQ(N::load(l.bytes(), l.size, m), Status::bad_checksum);
+    EXPECT_EQ(l.load(m), Status::ok);
 }
 
 TEST(NeighborsLearn, KnnRefusesFilesItDidNotWrite) {

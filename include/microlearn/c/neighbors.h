@@ -84,9 +84,9 @@ int ml_neighbors_kmeans_partial_fit(const ml_neighbors_t* model, void* file, siz
 
 /* ---- k-NN learned on the device: samples added and removed in a writable
  * file sized for `capacity` samples (euclidean; int16 samples in integer
- * units). The file stays a valid .mlm (CRC refreshed) after every change;
- * ml_neighbors_knn_sync() loads it (without the CRC pass) once it holds at
- * least k samples (ML_BAD_PARAMETER before). */
+ * units). ml_neighbors_knn_sync() gives its model (without the CRC) once it
+ * holds at least k samples (ML_BAD_PARAMETER before); add and remove leave
+ * the CRC stale: ml_neighbors_refresh_checksum() before saving the file. */
 size_t ml_neighbors_knn_file_size(uint32_t capacity, uint32_t d, uint32_t n_classes, int type);
 size_t ml_neighbors_knn_scratch_size(uint32_t k, uint32_t d, uint32_t n_classes);
 int ml_neighbors_write_knn_file(void* out, size_t size, uint32_t capacity, uint32_t d, uint32_t n_classes,
@@ -96,6 +96,8 @@ int ml_neighbors_knn_add(void* file, size_t size, const void* x, int type, uint3
 /* Later samples move down one place. ML_OUT_OF_RANGE: no such sample. */
 int ml_neighbors_knn_remove(void* file, size_t size, uint32_t index);
 int ml_neighbors_knn_sync(ml_neighbors_t* model, const void* file, size_t size);
+/* Recomputes the CRC of an .mlm file of `size` bytes (as its header says) whose bytes changed. */
+void ml_neighbors_refresh_checksum(void* file, size_t size);
 
 #ifdef __cplusplus
 }

@@ -148,6 +148,10 @@ int ml_neighbors_knn_sync(ml_neighbors_t* model, const void* file, size_t size) 
     return static_cast<int>(st);
 }
 
+void ml_neighbors_refresh_checksum(void* file, size_t size) {
+    microlearn::neighbors::refresh_checksum(static_cast<uint8_t*>(file), size);
+}
+
 }  // extern "C"
 
 #undef ML_NEIGHBORS_ARGS
