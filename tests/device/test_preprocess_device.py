@@ -6,6 +6,7 @@ scikit-learn's within docs/preprocessing.md's tolerances; no heap allocation
 once loaded; errors name the raw width."""
 import numpy as np
 import pytest
+from sklearn.compose import ColumnTransformer
 from sklearn.datasets import make_classification
 from sklearn.decomposition import PCA, TruncatedSVD
 from sklearn.ensemble import RandomForestClassifier
@@ -57,6 +58,9 @@ def fitted_cases():
     cases = {f"nb_{k}": make_pipeline(s, GaussianNB()) for k, s in steps.items()}
     cases["nb_chain"] = make_pipeline(VarianceThreshold(), StandardScaler(), PCA(5), PolynomialFeatures(2),
                                       MaxAbsScaler(), Normalizer(), GaussianNB())
+    cases["nb_columns"] = make_pipeline(
+        ColumnTransformer([("s", StandardScaler(), [4, 0]), ("d", "drop", [1]), ("m", MinMaxScaler(), [2])],
+                          remainder="passthrough"), GaussianNB())
     cases["trees"] = make_pipeline(StandardScaler(), PCA(5), RandomForestClassifier(10, random_state=0))
     cases["svm"] = make_pipeline(MinMaxScaler(), SVC())
     cases["knn"] = make_pipeline(RobustScaler(), KNeighborsClassifier(5))

@@ -3,6 +3,7 @@ scikit-learn's transform, Pipelines ending in every family against
 scikit-learn's predictions, refused steps and options, corrupt chains."""
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.datasets import make_classification, make_regression
 from sklearn.decomposition import PCA, TruncatedSVD
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier, RandomForestRegressor
@@ -217,3 +218,44 @@ def test_engine_class_checks_its_input_shape():
         _engine.Preprocess(model.to_bytes(), 10).apply(X[:, :3])
     with pytest.raises(ValueError, match="size_mismatch"):
         _engine.Preprocess(model.to_bytes(), 9)
+
+
+@pytest.mark.parametrize("remainder", ["drop", "passthrough"])
+def test_column_transformer_of_scalers(remainder):
+    from sklearn.compose import ColumnTransformer
+    pd = pytest.importorskip("pandas")
+    X, y = data(13, d=8)
+    df = pd.DataFrame(X, columns=[f"c{i}" for i in range(8)])
+    ct = ColumnTransformer([("std", StandardScaler(), ["c5", "c0"]), ("gone", "drop", ["c1"]),
+                            ("keep", "passthrough", ["c7"]), ("mm", MinMaxScaler(), ["c2", "c3"])],
+                           remainder=remainder)
+    pipe = make_pipeline(ct, PCA(3), GaussianNB()).fit(df.iloc[:1000], y[:1000])
+    model = microlearn.convert(pipe)
+    assert model.n_features_in_ == 8
+    # PCA over a passed-through column 100 times wider than the scaled ones:
+    # float32 rounding of the large terms, 1.5e-6 of the smaller components
+    # (measured).
+    assert_transform_close(model, pipe, df.iloc[1000:], rel=1e-5)
+    alone = make_pipeline(clone(ct), GaussianNB()).fit(df, y)  # the ColumnTransformer's own output
+    assert_transform_close(microlearn.convert(alone), alone, df.iloc[1000:])
+    assert np.array_equal(model.predict(df.iloc[1000:]), pipe.predict(df.iloc[1000:]))
+
+
+def test_column_transformer_passthrough_only_is_a_selection():
+    from sklearn.compose import ColumnTransformer
+    X, y = data(14, d=6)
+    ct = ColumnTransformer([("a", "passthrough", [4, 1])], remainder="drop")
+    pipe = make_pipeline(ct, GaussianNB()).fit(X, y)
+    model = microlearn.convert(pipe)
+    steps = mlm.read_sections(model.to_bytes())[mlm.SECTION_PREPROCESS_STEPS].reshape(-1, 5)
+    assert steps[:, 0].tolist() == [2]  # one select step, no affine
+    assert np.array_equal(chain_output(model, X), X[:, [4, 1]])
+
+
+def test_column_transformer_with_other_parts_is_refused():
+    from sklearn.compose import ColumnTransformer
+    X, y = data(15, d=6)
+    ct = ColumnTransformer([("a", StandardScaler(), [0, 1]), ("p", PCA(2), [2, 3, 4])])
+    pipe = make_pipeline(ct, GaussianNB()).fit(X, y)
+    with pytest.raises(UnsupportedEstimatorError, match="ColumnTransformer part 'p': PCA is not supported there"):
+        microlearn.convert(pipe)

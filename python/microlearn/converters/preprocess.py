@@ -21,7 +21,7 @@ _NORMS = {"l1": 0, "l2": 1, "max": 2}
 _SELECTORS = ("VarianceThreshold", "SelectKBest", "SelectPercentile", "SelectFpr", "SelectFdr", "SelectFwe",
               "GenericUnivariateSelect", "SelectFromModel", "RFE", "RFECV", "SequentialFeatureSelector")
 _SCALERS = ("StandardScaler", "MinMaxScaler", "MaxAbsScaler", "RobustScaler")
-SUPPORTED = _SCALERS + ("Normalizer", "PCA", "TruncatedSVD", "PolynomialFeatures") + _SELECTORS
+SUPPORTED = _SCALERS + ("Normalizer", "PCA", "TruncatedSVD", "PolynomialFeatures", "ColumnTransformer") + _SELECTORS
 
 
 class Step:
@@ -43,6 +43,35 @@ def _affine(n, center, scale) -> Step:
 
 def _reciprocal(scale):
     return None if scale is None else 1.0 / np.asarray(scale, np.float64)
+
+
+def _column_transformer(ct, n: int) -> list[Step]:
+    """A ColumnTransformer of scalers, 'passthrough' and 'drop' on numeric
+    columns: the output's columns selected in order, then one affine step
+    (none when every column passes through)."""
+    width = max((sl.stop for sl in ct.output_indices_.values()), default=0)
+    if width == 0:
+        raise UnsupportedEstimatorError("the ColumnTransformer drops every column")
+    index, center, scale = np.zeros(width, np.int64), np.zeros(width), np.ones(width)
+    for name, t, _ in ct.transformers_:
+        out = ct.output_indices_[name]
+        if isinstance(t, str) and t == "drop" or out.stop == out.start:
+            continue
+        identity = type(t).__name__ == "FunctionTransformer" and t.func is None  # 'passthrough'
+        if not identity and (type(t).__name__ not in _SCALERS or not _exact_class(t)):
+            raise UnsupportedEstimatorError(
+                f"ColumnTransformer part {name!r}: {type(t).__name__} is not supported there (its parts may be "
+                f"{', '.join(_SCALERS)}, 'passthrough' or 'drop')")
+        cols = np.asarray(ct._transformer_to_input_indices[name], np.int64)
+        index[out] = cols
+        if identity:
+            continue
+        step = _step(t, len(cols))
+        center[out], scale[out] = step.params[:len(cols)], step.params[len(cols):]
+    steps = [Step(SELECT, n, width, 0, indices=index)]
+    if np.any(center != 0) or np.any(scale != 1):
+        steps.append(_affine(width, center, scale))
+    return steps
 
 
 def _step(t, n: int) -> Step:
@@ -109,13 +138,14 @@ def chain(transformers, n_features: int) -> list[Step]:
         if n_in != n_features:
             raise UnsupportedEstimatorError(
                 f"Pipeline step {type(t).__name__} takes {n_in} features but the step before gives {n_features}")
-        s = _step(t, n_features)
-        if s.params is not None and not np.all(np.isfinite(s.params.astype(np.float32))):
-            raise UnsupportedEstimatorError(
-                f"Pipeline step {type(t).__name__} has parameters that are not finite in float32 "
-                "(e.g. a scale below 1e-38)")
-        steps.append(s)
-        n_features = s.n_out
+        for s in (_column_transformer(t, n_features) if type(t).__name__ == "ColumnTransformer"
+                  else [_step(t, n_features)]):
+            if s.params is not None and not np.all(np.isfinite(s.params.astype(np.float32))):
+                raise UnsupportedEstimatorError(
+                    f"Pipeline step {type(t).__name__} has parameters that are not finite in float32 "
+                    "(e.g. a scale below 1e-38)")
+            steps.append(s)
+            n_features = s.n_out
     return steps
 
 
