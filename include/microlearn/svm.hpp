@@ -187,18 +187,19 @@ inline void ovr_decision(const Model& m, const float* dec, float* conf, float* o
     }
 }
 
-// libsvm's pairwise coupling: p[k] from r (k x k, r[i][j] = P(i | i or j)),
-// using qp[k] as work space. Stops when every |(Qp)_t - p'Qp| < 0.005 / k
-// or after max(100, k) rounds, as libsvm.
-inline void couple(const float* r, uint32_t k, float* p, float* qp) {
-    // Q[t][t] = sum_{j != t} r[j][t]^2, Q[t][j] = -r[j][t] r[t][j].
-    auto q = [r, k](uint32_t t, uint32_t j) {
-        if (t != j) return -r[j * k + t] * r[t * k + j];
+// libsvm's pairwise coupling: p[k] from r (k x k, r[i][j] = P(i | i or j);
+// its diagonal is overwritten with Q's), using qp[k] as work space. Stops
+// when every |(Qp)_t - p'Qp| < 0.005 / k or after max(100, k) rounds, as
+// libsvm.
+inline void couple(float* r, uint32_t k, float* p, float* qp) {
+    // Q[t][t] = sum_{j != t} r[j][t]^2 (kept in r's diagonal), Q[t][j] = -r[j][t] r[t][j].
+    for (uint32_t t = 0; t < k; ++t) {
         float s = 0.0f;
         for (uint32_t i = 0; i < k; ++i)
             if (i != t) s += r[i * k + t] * r[i * k + t];
-        return s;
-    };
+        r[t * k + t] = s;
+    }
+    auto q = [r, k](uint32_t t, uint32_t j) { return t == j ? r[t * k + t] : -r[j * k + t] * r[t * k + j]; };
     const float eps = math::quotient(0.005f, float(k));
     for (uint32_t t = 0; t < k; ++t) p[t] = math::quotient(1.0f, float(k));
     const uint32_t max_iter = k > 100 ? k : 100;
@@ -379,7 +380,6 @@ inline Status predict_proba(const Model& m, const float* x, size_t n_x, float* s
     const float lo = 1e-7f, hi = 1.0f - 1e-7f;
     uint32_t p = 0;
     for (uint32_t i = 0; i < k; ++i) {
-        r[i * k + i] = 0.0f;
         for (uint32_t j = i + 1; j < k; ++j, ++p) {
             float v = math::logistic(-(dec[p] * m.prob_a[p] + m.prob_b[p]));
             v = v < lo ? lo : v > hi ? hi : v;
