@@ -94,7 +94,7 @@ def test_break_ties_predicts_by_the_ovr_decision(n_classes, seed):
 
 
 @pytest.mark.parametrize("kernel", KERNELS)
-@pytest.mark.parametrize("n_classes", [2, 3, 5])
+@pytest.mark.parametrize("n_classes", [2, 3, 5, 8])
 def test_probability_platt_and_pairwise_coupling(kernel, n_classes):
     X, y = make_classification(250, 5, n_informative=3, n_redundant=1, n_classes=n_classes, n_clusters_per_class=1,
                                flip_y=0.1, random_state=n_classes)
