@@ -24,3 +24,5 @@ page "Benchmarks: XGBoost, LightGBM and CatBoost boosters (microlearn vs m2cgen 
   ".venv/bin/python benchmarks/boosters/bench_boosters.py" benchmarks/boosters/bench_boosters.py > docs/benchmarks-boosters.md
 page "Benchmarks: kernel SVMs (microlearn vs m2cgen vs plain MicroPython)" \
   ".venv/bin/python benchmarks/svm/bench_svm.py" benchmarks/svm/bench_svm.py > docs/benchmarks-svm.md
+page "Benchmarks: linear models (microlearn vs m2cgen vs plain MicroPython)" \
+  ".venv/bin/python benchmarks/linear/bench_linear.py" benchmarks/linear/bench_linear.py > docs/benchmarks-linear.md
