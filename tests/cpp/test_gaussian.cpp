@@ -111,7 +111,7 @@ TEST(Gaussian, LogProbsMatchDoublePrecisionForEveryCovarianceType) {
             int32_t cls = -1;
             ASSERT_EQ(G::predict(l.model, x.data(), 2, scratch, 2, cls), Status::ok);
             EXPECT_EQ(cls, want[1] > want[0] ? 1 : 0);
-            float proba[2];
+            float proba[2] = {0.0f, 0.0f};  // (GCC -O3 cannot see log_probs fill it)
             ASSERT_EQ(G::predict_proba(l.model, x.data(), 2, scratch, 2, proba, 2), Status::ok);
             const double top = std::max(want[0], want[1]);
             const double norm = std::exp(want[0] - top) + std::exp(want[1] - top);
