@@ -246,6 +246,8 @@ inline Status predict_proba(const Model& m, const float* x, size_t n_x, float* s
                             size_t n_out) {
     Status st = log_probs(m, x, n_x, scratch, n_scratch, out, n_out);
     if (st != Status::ok) return st;
+    // load() guarantees a component; saying so here also tells GCC that out[0] was written.
+    if (m.n_components == 0) return Status::bad_parameter;
     if (!math::is_finite(out[kernels::argmax(out, m.n_components)])) return Status::out_of_range;
     kernels::softmax(out, m.n_components);
     return Status::ok;
