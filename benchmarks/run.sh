@@ -22,6 +22,8 @@ page "Benchmarks: neighbours and centroids (microlearn vs emlearn vs plain Micro
   ".venv/bin/python benchmarks/neighbors/bench_neighbors.py" benchmarks/neighbors/bench_neighbors.py > docs/benchmarks-neighbors.md
 page "Benchmarks: XGBoost, LightGBM and CatBoost boosters (microlearn vs m2cgen vs plain MicroPython)" \
   ".venv/bin/python benchmarks/boosters/bench_boosters.py" benchmarks/boosters/bench_boosters.py > docs/benchmarks-boosters.md
+page "Benchmarks: Pipelines (preprocessing in the model vs plain MicroPython)" \
+  ".venv/bin/python benchmarks/preprocess/bench_preprocess.py" benchmarks/preprocess/bench_preprocess.py > docs/benchmarks-preprocess.md
 page "Benchmarks: kernel SVMs (microlearn vs m2cgen vs plain MicroPython)" \
   ".venv/bin/python benchmarks/svm/bench_svm.py" benchmarks/svm/bench_svm.py > docs/benchmarks-svm.md
 page "Benchmarks: linear models (microlearn vs m2cgen vs plain MicroPython)" \
