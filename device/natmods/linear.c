@@ -121,6 +121,8 @@ static mp_obj_t linear_create(size_t n_args, const mp_obj_t* args, mp_map_t* kw,
     mp_arg_val_t v[A_COUNT];
     classifier_args[A_N_CLASSES].flags = classifier ? MP_ARG_REQUIRED | MP_ARG_OBJ : MP_ARG_KW_ONLY | MP_ARG_OBJ;
     mp_arg_parse_all(n_args, args, kw, A_COUNT, classifier_args, v);
+    if (!classifier && v[A_N_CLASSES].u_obj != mp_const_none)
+        mp_raise_TypeError(MP_ERROR_TEXT("SGDRegressor() takes no n_classes"));
     ml_linear_new_t spec;
     spec.n_features = glue_size_arg(v[A_N_FEATURES].u_obj, 1u << 20, "n_features");
     spec.n_classes = classifier ? glue_size_arg(v[A_N_CLASSES].u_obj, 65535, "n_classes") : 0;

@@ -292,6 +292,7 @@ expect(ValueError, _linear.SGDRegressor, 4, loss="hinge")
 expect(TypeError, _linear.SGDRegressor, 4.5)
 expect(ValueError, _linear.SGDRegressor, -1)
 expect(TypeError, _linear.SGDClassifier, 4, 3, lossy="hinge")
+expect(TypeError, _linear.SGDRegressor, 4, n_classes=3)
 big = _linear.SGDRegressor(2, learning_rate="constant", eta0=1e30)
 expect(ValueError, big.partial_fit, array.array("f", [1e10, 1e10]), 1e10)
 print("lists", len(clf.predict_proba(x)), type(reg.predict(x)).__name__, len(svc.decision_function(x)))
@@ -344,6 +345,7 @@ def test_bad_input_gives_clear_errors(target):
     assert "invalid SGD options" in res.output
     assert "SGDClassifier's loss must be hinge, log_loss or modified_huber" in res.output
     assert "n_classes must be at least 2" in res.output
+    assert "SGDRegressor() takes no n_classes" in res.output
     assert "the weights overflow float32" in res.output
     assert "lists 3 float 3" in res.output
     assert "mutants done" in res.output
