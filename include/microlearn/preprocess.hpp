@@ -49,6 +49,7 @@ struct Chain {
     uint32_t n_inputs = 0;    // raw width (what the caller passes)
     uint32_t n_outputs = 0;   // width the family's engine takes
     uint32_t scratch_size = 0;  // floats apply() needs
+    uint32_t centered = 0;      // where in scratch a projection centres its input
 };
 
 inline Step step(const Chain& c, uint32_t i) {
@@ -84,7 +85,7 @@ inline Status load(const ModelFile& f, uint32_t n_features, Chain& out) {
     c.params = params.data;
     c.indices = indices.data;
     c.n_steps = static_cast<uint32_t>(steps.size / kStepWords);
-    uint32_t widest = 0;
+    uint32_t widest = 0, center = 0;
     for (uint32_t i = 0; i < c.n_steps; ++i) {
         const uint32_t* w = steps.data + i * kStepWords;
         const uint32_t n_in = w[1], n_out = w[2], arg = w[3];
@@ -108,6 +109,7 @@ inline Status load(const ModelFile& f, uint32_t n_features, Chain& out) {
             case Op::project:
                 if (arg > 1) return Status::bad_parameter;
                 n_params = (arg ? n_in : 0) + uint64_t(n_out) * n_in;
+                if (arg && n_in > center) center = n_in;
                 break;
             case Op::normalize:
                 if (n_out != n_in) return Status::size_mismatch;
@@ -124,8 +126,10 @@ inline Status load(const ModelFile& f, uint32_t n_features, Chain& out) {
         if (n_out > widest) widest = n_out;
     }
     if (c.n_outputs != n_features) return Status::size_mismatch;
-    // Steps write alternately into two halves of scratch (one with a single step).
-    c.scratch_size = c.n_steps == 1 ? widest : 2 * widest;
+    // Steps write alternately into two halves of scratch (one with a single
+    // step); projections with a mean centre their input once, after them.
+    c.centered = c.n_steps == 1 ? widest : 2 * widest;
+    c.scratch_size = c.centered + center;
     out = c;
     return Status::ok;
 }
@@ -139,10 +143,11 @@ inline Status load(const uint8_t* data, size_t size, uint32_t n_features, Chain&
     return st != Status::ok ? st : load(f, n_features, out);
 }
 
-// One step: x (s.n_in) -> y (s.n_out), not overlapping. Products and sums
-// round separately (never fused into multiply-adds), so results are the
-// same bits on every target.
-MICROLEARN_SEPARATE_ROUNDING inline void apply_step(const Step& s, const float* x, float* y) {
+// One step: x (s.n_in) -> y (s.n_out), not overlapping; `centered` (s.n_in
+// floats) holds x - mean for a projection. Products and sums round
+// separately (never fused into multiply-adds), so results are the same bits
+// on every target.
+MICROLEARN_SEPARATE_ROUNDING inline void apply_step(const Step& s, const float* x, float* y, float* centered) {
 #ifdef __clang__
 #pragma clang fp contract(off)
 #endif
@@ -155,11 +160,15 @@ MICROLEARN_SEPARATE_ROUNDING inline void apply_step(const Step& s, const float* 
             for (uint32_t j = 0; j < s.n_out; ++j) y[j] = x[s.indices[j]];
             break;
         case Op::project: {
-            const float* mean = s.arg ? s.params : nullptr;
-            const float* w = s.params + (s.arg ? n : 0);
+            const float* w = s.params;
+            if (s.arg) {  // x - mean, once
+                for (uint32_t i = 0; i < n; ++i) centered[i] = x[i] - w[i];
+                x = centered;
+                w += n;
+            }
             for (uint32_t j = 0; j < s.n_out; ++j, w += n) {
                 float sum = 0.0f;
-                for (uint32_t i = 0; i < n; ++i) sum += w[i] * (mean ? x[i] - mean[i] : x[i]);
+                for (uint32_t i = 0; i < n; ++i) sum += w[i] * x[i];
                 y[j] = sum;
             }
             break;
@@ -194,10 +203,10 @@ inline Status apply(const Chain& c, const float* x, size_t n_x, float* scratch, 
     if (n_x != c.n_inputs) return Status::size_mismatch;
     if (c.n_steps != 0 && (scratch == nullptr || n_scratch < c.scratch_size)) return Status::bad_argument;
     const float* in = x;
-    const uint32_t half = c.scratch_size / 2;
+    const uint32_t half = c.centered / 2;
     for (uint32_t i = 0; i < c.n_steps; ++i) {
         float* y = scratch + (i & 1) * half;
-        apply_step(step(c, i), in, y);
+        apply_step(step(c, i), in, y, scratch + c.centered);
         in = y;
     }
     *out = in;

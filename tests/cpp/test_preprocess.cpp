@@ -117,20 +117,31 @@ TEST(Preprocess, ProjectWithoutMean) {
     EXPECT_EQ(run(f, 2, {1, 1, 2}), (std::vector<float>{9, 21}));
 }
 
+TEST(Preprocess, ProjectWithMeanAsTheOnlyStep) {
+    File f;
+    f.params = {1, 2, 3, 1, 2, 3, 4, 5, 6};  // mean, then W (2 x 3)
+    f.steps = {3, 3, 2, 1, 0};
+    pre::Chain c;
+    std::vector<uint8_t> keep;
+    ASSERT_EQ(load(f, 2, c, keep), Status::ok);
+    EXPECT_EQ(c.scratch_size, 5u);  // 2 outputs, 3 centred inputs
+    EXPECT_EQ(run(f, 2, {2, 4, 6}), (std::vector<float>{14, 32}));
+}
+
 TEST(Preprocess, ScratchAndInputChecked) {
     pre::Chain c;
     std::vector<uint8_t> keep;
     ASSERT_EQ(load(every_op(), 6, c, keep), Status::ok);
     EXPECT_EQ(c.n_inputs, 3u);
-    EXPECT_EQ(c.scratch_size, 12u);  // two halves of the widest step
+    EXPECT_EQ(c.scratch_size, 14u);  // two halves of the widest step, the projection's 2 centred inputs
     std::vector<float> scratch(c.scratch_size);
     const float x[3] = {1, 2, 3};
     const float* out = nullptr;
     EXPECT_EQ(pre::apply(c, x, 2, scratch.data(), scratch.size(), &out), Status::size_mismatch);
     EXPECT_EQ(pre::apply(c, x, 3, scratch.data(), scratch.size() - 1, &out), Status::bad_argument);
-    EXPECT_EQ(pre::apply(c, x, 3, nullptr, 12, &out), Status::bad_argument);
-    EXPECT_EQ(pre::apply(c, nullptr, 3, scratch.data(), 12, &out), Status::bad_argument);
-    EXPECT_EQ(pre::apply(c, x, 3, scratch.data(), 12, &out), Status::ok);
+    EXPECT_EQ(pre::apply(c, x, 3, nullptr, 14, &out), Status::bad_argument);
+    EXPECT_EQ(pre::apply(c, nullptr, 3, scratch.data(), 14, &out), Status::bad_argument);
+    EXPECT_EQ(pre::apply(c, x, 3, scratch.data(), 14, &out), Status::ok);
 }
 
 // Every corruption of a valid chain is refused with the status named.

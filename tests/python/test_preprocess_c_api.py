@@ -68,7 +68,7 @@ def test_c_program_applies_the_chain(tmp_path):
     out = subprocess.run([str(tmp_path / "main")], input=rows.tobytes(), capture_output=True, check=True)
     lines = out.stdout.decode().splitlines()
     assert lines[0] == "wrong width size_mismatch"
-    assert lines[1] == "steps 3 inputs 5 outputs 15 scratch 30"
+    assert lines[1] == "steps 3 inputs 5 outputs 15 scratch 35"
     assert lines[2] == "short x size_mismatch"
     assert lines[3] == "short scratch bad_argument"
     got = np.array([[float(v) for v in line.split()] for line in lines[4:]])

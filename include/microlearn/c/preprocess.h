@@ -15,7 +15,7 @@ extern "C" {
 
 /* Opaque storage for a loaded chain: a view over the caller's bytes. */
 typedef struct {
-    uint32_t words[4];
+    uint32_t words[6];
     const void* pointers[3];
 } ml_preprocess_t;
 
