@@ -257,9 +257,9 @@ def report(res, targets, pipes):
             for t in targets) + " |")
     L.append("\nRAM is the GC heap's growth (gc.mem_alloc) over the first `microlearn.load()` of bytes already "
              "read: on the boards it includes importing the family's native module, whose code is copied into "
-             "the heap (the unix port maps it outside). The chain adds its scratch (2 x the widest step's "
-             "floats) to the family's. The chain's code is in every family's module (docs/preprocessing.md "
-             "gives the .mpy growth: about 1.9 KB on armv6m).")
+             "the heap (the unix port maps it outside). The chain adds its scratch (2 x the widest step's floats, "
+             "plus a projection's centred input) to the family's. The chain's code is in every family's module (docs/preprocessing.md "
+             "gives the .mpy growth: about 2 KB).")
     return "\n".join(L)
 
 
