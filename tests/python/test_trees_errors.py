@@ -4,7 +4,6 @@ import pytest
 from sklearn import ensemble as E
 from sklearn import tree as T
 from sklearn.datasets import load_iris
-from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
@@ -19,8 +18,10 @@ def iris_model():
 
 def test_unsupported_estimator_names_it_and_what_is_supported():
     X, y = load_iris(return_X_y=True)
-    with pytest.raises(microlearn.UnsupportedEstimatorError, match="LogisticRegression is not supported.*RandomForestClassifier"):
-        microlearn.convert(LogisticRegression(max_iter=500).fit(X, y))
+    from sklearn.discriminant_analysis import QuadraticDiscriminantAnalysis
+    with pytest.raises(microlearn.UnsupportedEstimatorError,
+                       match="QuadraticDiscriminantAnalysis is not supported.*RandomForestClassifier"):
+        microlearn.convert(QuadraticDiscriminantAnalysis().fit(X, y))
 
 
 def test_unfitted_estimator():
