@@ -157,8 +157,8 @@ class Model:
         """Class labels (classifiers), values (regressors: (n,) or
         (n, n_outputs)), +1/-1 (anomaly detectors), cluster indices."""
         out = self._call("predict", X)
-        if self._task == "regression":
-            return out[:, 0] if out.shape[1] == 1 else out
+        if self._task == "regression":  # (n,) for one output, unless fitted on a (n, 1) y (metadata)
+            return out[:, 0] if out.shape[1] == 1 and not self.metadata.get("output_2d") else out
         if self._task == "classification":
             return self.classes_[out]  # the engine gives class indices
         return out

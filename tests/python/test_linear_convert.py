@@ -278,3 +278,13 @@ def test_bad_rows_give_clear_errors():
     x = (np.sign(est.coef_) * 100 / np.abs(est.coef_).sum()).reshape(1, -1).astype(np.float32)
     with pytest.raises(ValueError, match="overflow float32"):  # exp(s > 88.7): scikit-learn's float64 gives 1e43
         microlearn.convert(est).predict(x)
+
+
+def test_a_regressor_fitted_on_a_column_predicts_a_column():
+    from sklearn.datasets import load_diabetes
+    from sklearn.linear_model import LinearRegression
+    X, y = load_diabetes(return_X_y=True)
+    for target in (y, y.reshape(-1, 1)):
+        est = LinearRegression().fit(X, target)
+        got = microlearn.convert(est).predict(X)
+        assert got.shape == est.predict(X).shape

@@ -205,6 +205,9 @@ def convert(est, base=None, feature_dtype="float32", feature_scale=1.0, feature_
     names = getattr(est, "feature_names_in_", None)
     if names is not None:
         metadata["feature_names"] = [str(n) for n in names]
+    coef = getattr(est, "coef_", None)
+    if not hasattr(est, "classes_") and coef is not None and np.ndim(coef) == 2 and np.shape(coef)[0] == 1:
+        metadata["output_2d"] = True  # fitted on y of shape (n, 1): predict gives (n, 1), as scikit-learn's
     return extractors()[base or type(est)](est, name, metadata)
 
 
