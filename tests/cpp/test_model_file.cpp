@@ -3,6 +3,8 @@
 #include "microlearn/model_file.hpp"
 #include "mlm_builder.hpp"
 
+#include <memory>
+
 using microlearn::Status;
 
 namespace {
@@ -111,12 +113,19 @@ TEST(Status, EveryCodeHasAName) {
 
 namespace {
 
-Status labels_of(const std::vector<mlmtest::Section>& sections, uint32_t n_classes, microlearn::ClassLabels& l) {
-    mlmtest::Aligned a(mlmtest::build(1, sections));
+// The labels point into the file's bytes: `bytes` keeps them alive.
+Status labels_of(const std::vector<mlmtest::Section>& sections, uint32_t n_classes, microlearn::ClassLabels& l,
+                 std::unique_ptr<mlmtest::Aligned>& bytes) {
+    bytes = std::make_unique<mlmtest::Aligned>(mlmtest::build(1, sections));
     microlearn::ModelFile f;
-    const Status st = microlearn::open_model_file(a.data(), a.size, f);
+    const Status st = microlearn::open_model_file(bytes->data(), bytes->size, f);
     if (st != Status::ok) return st;
     return microlearn::load_class_labels(f, n_classes, l);
+}
+
+Status labels_of(const std::vector<mlmtest::Section>& sections, uint32_t n_classes, microlearn::ClassLabels& l) {
+    static std::unique_ptr<mlmtest::Aligned> bytes;  // alive until the next call
+    return labels_of(sections, n_classes, l, bytes);
 }
 
 }  // namespace
