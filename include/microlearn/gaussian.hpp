@@ -87,17 +87,6 @@ inline uint64_t factor_count(Covariance c, uint64_t k, uint64_t d) {
     return k;
 }
 
-// Section `id`: exactly `expected` finite floats.
-inline Status finite_floats(const ModelFile& f, uint16_t id, uint64_t expected, const float*& out) {
-    Span<float> s;
-    const Status st = f.section(id, s);
-    if (st != Status::ok) return st;
-    if (uint64_t(s.size) != expected) return Status::size_mismatch;
-    for (size_t i = 0; i < s.size; ++i)
-        if (!math::is_finite(s[i])) return Status::bad_parameter;
-    out = s.data;
-    return Status::ok;
-}
 
 // q_k(x) = || P_k^T (x - mu_k) ||^2. `diff` holds n_features floats.
 inline float quadratic(const Model& m, uint32_t k, const float* x, float* diff) {
@@ -168,9 +157,9 @@ inline Status load(const ModelFile& f, Model& out) {
     if (m.task == Task::anomaly && m.n_components != 1) return Status::bad_parameter;
 
     const uint64_t k = m.n_components, d = m.n_features;
-    if ((st = detail::finite_floats(f, Section::means, k * d, m.means)) != Status::ok) return st;
-    if ((st = detail::finite_floats(f, Section::constants, k, m.constants)) != Status::ok) return st;
-    if ((st = detail::finite_floats(f, Section::factors, detail::factor_count(m.covariance, k, d), m.factors)) !=
+    if ((st = finite_float_section(f, Section::means, k * d, m.means)) != Status::ok) return st;
+    if ((st = finite_float_section(f, Section::constants, k, m.constants)) != Status::ok) return st;
+    if ((st = finite_float_section(f, Section::factors, detail::factor_count(m.covariance, k, d), m.factors)) !=
         Status::ok)
         return st;
     Span<float> fp;

@@ -70,17 +70,6 @@ inline bool has_proba(const Model& m) { return m.task == Task::classification &&
 
 namespace detail {
 
-inline Status finite_floats(const ModelFile& f, uint16_t id, uint64_t expected, const float*& out) {
-    Span<float> s;
-    const Status st = f.section(id, s);
-    if (st != Status::ok) return st;
-    if (uint64_t(s.size) != expected) return Status::size_mismatch;
-    for (size_t i = 0; i < s.size; ++i)
-        if (!math::is_finite(s[i])) return Status::bad_parameter;
-    out = s.data;
-    return Status::ok;
-}
-
 // s = W x + b into out[n_outputs], for finite x of n_features floats.
 // out_of_range when a score overflows float32 (scikit-learn's float64 would not).
 inline Status scores(const Model& m, const float* x, size_t n_x, float* out, size_t n_out) {
@@ -123,10 +112,10 @@ inline Status load(const ModelFile& f, Model& out) {
             return Status::bad_parameter;
         if (m.link == Link::softmax && m.n_classes == 2) return Status::bad_parameter;
     }
-    if ((st = detail::finite_floats(f, Section::weights, uint64_t(m.n_outputs) * m.n_features, m.weights)) !=
+    if ((st = finite_float_section(f, Section::weights, uint64_t(m.n_outputs) * m.n_features, m.weights)) !=
         Status::ok)
         return st;
-    if ((st = detail::finite_floats(f, Section::intercepts, m.n_outputs, m.intercepts)) != Status::ok) return st;
+    if ((st = finite_float_section(f, Section::intercepts, m.n_outputs, m.intercepts)) != Status::ok) return st;
     out = m;
     return Status::ok;
 }

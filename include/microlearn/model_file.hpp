@@ -200,6 +200,22 @@ inline Status open_model_file(const uint8_t* data, size_t size, ModelFile& out, 
     return Status::ok;
 }
 
+// Section `id` of exactly `expected` floats, every one finite (NaN or inf:
+// bad_parameter): the parameter arrays every family's load() checks.
+inline Status finite_float_section(const ModelFile& f, uint16_t id, uint64_t expected, const float*& out) {
+    Span<float> s;
+    const Status st = f.section(id, s);
+    if (st != Status::ok) return st;
+    if (uint64_t(s.size) != expected) return Status::size_mismatch;
+    for (size_t i = 0; i < s.size; ++i) {
+        uint32_t bits;
+        __builtin_memcpy(&bits, &s[i], sizeof bits);
+        if ((bits & 0x7F800000u) == 0x7F800000u) return Status::bad_parameter;
+    }
+    out = s.data;
+    return Status::ok;
+}
+
 // What a classifier's predictions stand for. Engines return class indices
 // 0..n_classes-1; the file may map them to int64 labels or to names (for
 // the device and C firmware; the host reads its metadata). Neither section:

@@ -107,17 +107,6 @@ inline size_t scratch_size(const Model& m) {
 
 namespace detail {
 
-// Section `id`: exactly `expected` finite floats.
-inline Status finite_floats(const ModelFile& f, uint16_t id, uint64_t expected, const float*& out) {
-    Span<float> s;
-    const Status st = f.section(id, s);
-    if (st != Status::ok) return st;
-    if (uint64_t(s.size) != expected) return Status::size_mismatch;
-    for (size_t i = 0; i < s.size; ++i)
-        if (!math::is_finite(s[i])) return Status::bad_parameter;
-    out = s.data;
-    return Status::ok;
-}
 
 inline float kernel(const Model& m, const float* x, const float* sv) {
     const uint32_t d = m.n_features;
@@ -270,7 +259,7 @@ inline Status load(const ModelFile& f, Model& out) {
     m.coef0 = fp[fp_coef0];
 
     const uint64_t n_sv = m.n_sv, pairs = n_pairs(m);
-    if ((st = detail::finite_floats(f, Section::support_vectors, n_sv * m.n_features, m.sv)) != Status::ok) return st;
+    if ((st = finite_float_section(f, Section::support_vectors, n_sv * m.n_features, m.sv)) != Status::ok) return st;
     if (classifier) {
         Span<uint32_t> ns;
         if ((st = f.section(Section::n_support, ns)) != Status::ok) return st;
@@ -281,14 +270,14 @@ inline Status load(const ModelFile& f, Model& out) {
         m.n_support = ns.data;
     }
     const uint64_t rows = classifier ? m.n_classes - 1 : 1;
-    if ((st = detail::finite_floats(f, Section::dual_coef, rows * n_sv, m.coef)) != Status::ok) return st;
-    if ((st = detail::finite_floats(f, Section::intercepts, pairs, m.intercepts)) != Status::ok) return st;
+    if ((st = finite_float_section(f, Section::dual_coef, rows * n_sv, m.coef)) != Status::ok) return st;
+    if ((st = finite_float_section(f, Section::intercepts, pairs, m.intercepts)) != Status::ok) return st;
     Span<float> a, b;
     if ((st = f.section(Section::prob_a, a, true)) != Status::ok) return st;
     if ((st = f.section(Section::prob_b, b, true)) != Status::ok) return st;
     if (m.probability) {
-        if ((st = detail::finite_floats(f, Section::prob_a, pairs, m.prob_a)) != Status::ok) return st;
-        if ((st = detail::finite_floats(f, Section::prob_b, pairs, m.prob_b)) != Status::ok) return st;
+        if ((st = finite_float_section(f, Section::prob_a, pairs, m.prob_a)) != Status::ok) return st;
+        if ((st = finite_float_section(f, Section::prob_b, pairs, m.prob_b)) != Status::ok) return st;
     } else if (a.data != nullptr || b.data != nullptr) {
         return Status::bad_section;
     }
