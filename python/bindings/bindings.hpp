@@ -50,6 +50,36 @@ private:
 template <typename T>
 using Rows = py::array_t<T, py::array::c_style | py::array::forcecast>;
 
+// The one row loop of every family's host engine: fn(row, d, output row,
+// scratch, n_scratch) for each row of X into an (n, width) array of Out,
+// without the GIL. A failing row stops the loop; on_error(status, row) may
+// raise a family-specific message, else the status's name is raised.
+template <typename Out, typename T, typename Fn, typename OnError>
+py::array_t<Out> map_rows(const Rows<T>& X, size_t width, size_t n_scratch, Fn fn, OnError on_error) {
+    if (X.ndim() != 2) throw py::value_error("X must be 2-dimensional");
+    const size_t n = static_cast<size_t>(X.shape(0)), d = static_cast<size_t>(X.shape(1));
+    py::array_t<Out> out({n, width});
+    Out* o = out.mutable_data();
+    const T* x = X.data();
+    std::vector<float> scratch(n_scratch + 1);
+    Status st = Status::ok;
+    size_t i = 0;
+    {
+        py::gil_scoped_release release;
+        for (; i < n && st == Status::ok; ++i) st = fn(x + i * d, d, o + i * width, scratch.data(), n_scratch);
+    }
+    if (st != Status::ok) {
+        on_error(st, i - 1);
+        raise_status(st, "prediction failed");
+    }
+    return out;
+}
+
+template <typename Out, typename T, typename Fn>
+py::array_t<Out> map_rows(const Rows<T>& X, size_t width, size_t n_scratch, Fn fn) {
+    return map_rows<Out>(X, width, n_scratch, fn, [](Status, size_t) {});
+}
+
 void bind_trees(py::module_& m);
 void bind_gaussian(py::module_& m);
 void bind_neighbors(py::module_& m);

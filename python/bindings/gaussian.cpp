@@ -46,29 +46,16 @@ public:
         return d;
     }
 
-    // Applies fn(row, output row, scratch) to every row of X: (n, width).
     template <typename Out, typename Fn>
     py::array_t<Out> map_rows(const Rows<float>& X, size_t width, Fn fn) const {
-        if (X.ndim() != 2) throw py::value_error("X must be 2-dimensional");
-        const size_t n = static_cast<size_t>(X.shape(0)), d = static_cast<size_t>(X.shape(1));
-        py::array_t<Out> out({n, width});
-        Out* o = out.mutable_data();
-        const float* x = X.data();
-        std::vector<float> scratch(gaussian::scratch_size(model_) + 1);
-        Status st = Status::ok;
-        size_t i = 0;
-        {
-            py::gil_scoped_release release;
-            for (; i < n && st == Status::ok; ++i) st = fn(x + i * d, d, o + i * width, scratch.data(), scratch.size());
-        }
-        if (st == Status::bad_argument)
-            throw py::value_error("X row " + std::to_string(i - 1) + " holds NaN or infinity: Gaussian models "
-                                  "need finite features (as scikit-learn)");
-        if (st == Status::out_of_range)
-            throw py::value_error("X row " + std::to_string(i - 1) + " is too far from every component for float32: its "
-                                  "log-densities overflow");
-        if (st != Status::ok) raise_status(st, "prediction failed");
-        return out;
+        return microlearn::bindings::map_rows<Out>(X, width, gaussian::scratch_size(model_), fn, [](Status st, size_t row) {
+            if (st == Status::bad_argument)
+                throw py::value_error("X row " + std::to_string(row) + " holds NaN or infinity: Gaussian models "
+                                      "need finite features (as scikit-learn)");
+            if (st == Status::out_of_range)
+                throw py::value_error("X row " + std::to_string(row) + " is too far from every component for "
+                                      "float32: its log-densities overflow");
+        });
     }
 
     py::array predict(const Rows<float>& X) const {

@@ -23,28 +23,17 @@ const char* link_name(linear::Link l) {
     }
 }
 
-// Applies fn(row, output row) to every row of X into an (n, width) array.
+// Applies fn(row, d, output row, scores) to every row of X into an (n, width) array.
 template <typename Out, typename Fn>
 py::array_t<Out> map_rows(const linear::Model& m, const Rows<float>& X, size_t width, Fn fn) {
-    if (X.ndim() != 2) throw py::value_error("X must be 2-dimensional");
-    const size_t n = static_cast<size_t>(X.shape(0)), d = static_cast<size_t>(X.shape(1));
-    py::array_t<Out> out({n, width});
-    Out* o = out.mutable_data();
-    const float* x = X.data();
-    std::vector<float> scores(linear::n_scores(m));
-    Status st = Status::ok;
-    size_t i = 0;
-    {
-        py::gil_scoped_release release;
-        for (; i < n && st == Status::ok; ++i) st = fn(x + i * d, d, o + i * width, scores.data());
-    }
-    if (st == Status::bad_argument)
-        throw py::value_error("X row " + std::to_string(i - 1) + " holds NaN or infinity: linear models need "
-                              "finite features (as scikit-learn)");
-    if (st == Status::out_of_range)
-        throw py::value_error("X row " + std::to_string(i - 1) + ": the model's scores overflow float32");
-    if (st != Status::ok) raise_status(st, "prediction failed");
-    return out;
+    auto row = [&fn](const float* x, size_t d, Out* o, float* scores, size_t) { return fn(x, d, o, scores); };
+    return microlearn::bindings::map_rows<Out>(X, width, linear::n_scores(m), row, [](Status st, size_t r) {
+        if (st == Status::bad_argument)
+            throw py::value_error("X row " + std::to_string(r) + " holds NaN or infinity: linear models need "
+                                  "finite features (as scikit-learn)");
+        if (st == Status::out_of_range)
+            throw py::value_error("X row " + std::to_string(r) + ": the model's scores overflow float32");
+    });
 }
 
 py::dict model_info(const linear::Model& m) {

@@ -43,26 +43,10 @@ public:
         return d;
     }
 
-    // Applies fn(row pointer, output row pointer) to every row of X.
+    // Applies fn(row, d, output row, scratch, n_scratch) to every row of X.
     template <typename T, typename Out = float, typename Fn>
     py::array_t<Out> map_rows(const Rows<T>& X, size_t out_width, Fn fn) const {
-        if (X.ndim() != 2) throw py::value_error("X must be 2-dimensional");
-        const size_t n = static_cast<size_t>(X.shape(0)), d = static_cast<size_t>(X.shape(1));
-        py::array_t<Out> out({n, out_width});
-        Out* o = out.mutable_data();
-        const T* x = X.data();
-        std::vector<float> scratch(model_.n_outputs + model_.n_classes + 1);
-        {
-            py::gil_scoped_release release;
-            for (size_t i = 0; i < n; ++i) {
-                const Status st = fn(x + i * d, d, o + i * out_width, scratch.data(), scratch.size());
-                if (st != Status::ok) {
-                    py::gil_scoped_acquire acquire;
-                    raise_status(st, "prediction failed");
-                }
-            }
-        }
-        return out;
+        return microlearn::bindings::map_rows<Out>(X, out_width, model_.n_outputs + model_.n_classes, fn);
     }
 
     template <typename T>
