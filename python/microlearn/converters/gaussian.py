@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import mlm
 from ..errors import UnsupportedEstimatorError
+from .common import float32_features_only
 
 # Mirrors of include/microlearn/gaussian.hpp.
 S_PARAMS, S_FLOAT_PARAMS, S_MEANS, S_CONSTANTS, S_FACTORS = 1, 2, 3, 4, 5
@@ -156,25 +157,12 @@ def extractors():
     }
 
 
-def _is_default(value, default: float) -> bool:
-    try:
-        return bool(np.all(np.asarray(value, np.float64) == default))
-    except (TypeError, ValueError):
-        return False
-
-
 def convert(est, base=None, feature_dtype="float32", feature_scale=1.0, feature_offset=0.0) -> bytes:
     """`base`: the scikit-learn class `est` converts as (itself, or the
     supported class of a subclass; microlearn.converters.resolve)."""
     name = type(est).__name__
-    if feature_dtype != "float32":
-        raise UnsupportedEstimatorError(
-            f"{name} with feature_dtype={feature_dtype!r}: Gaussian models take float32 features only "
-            "(their log-densities need the float range)")
-    if not _is_default(feature_scale, 1.0) or not _is_default(feature_offset, 0.0):
-        raise UnsupportedEstimatorError(
-            f"{name}: feature_scale and feature_offset apply to int16 features, which Gaussian models "
-            "do not take; leave them at 1 and 0")
+    float32_features_only(name, "Gaussian models", feature_dtype, feature_scale, feature_offset,
+                          " (their log-densities need the float range)")
     if est.n_features_in_ > MAX_FEATURES:
         raise UnsupportedEstimatorError(f"{name} on {est.n_features_in_:,} features: Gaussian models take "
                                         f"at most {MAX_FEATURES:,}")

@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import mlm
 from ..errors import UnsupportedEstimatorError
+from .common import float32_features_only
 
 # Mirrors of include/microlearn/linear.hpp.
 S_PARAMS, S_WEIGHTS, S_INTERCEPTS, S_SGD_PARAMS, S_SGD_FLOATS = 1, 2, 3, 4, 5
@@ -184,23 +185,10 @@ def extractors():
     return table
 
 
-def _is_default(value, default: float) -> bool:
-    try:
-        return bool(np.all(np.asarray(value, np.float64) == default))
-    except (TypeError, ValueError):
-        return False
-
-
 def convert(est, base=None, feature_dtype="float32", feature_scale=1.0, feature_offset=0.0) -> bytes:
     """`base`: the scikit-learn class `est` converts as."""
     name = type(est).__name__
-    if feature_dtype != "float32":
-        raise UnsupportedEstimatorError(
-            f"{name} with feature_dtype={feature_dtype!r}: linear models take float32 features only")
-    if not _is_default(feature_scale, 1.0) or not _is_default(feature_offset, 0.0):
-        raise UnsupportedEstimatorError(
-            f"{name}: feature_scale and feature_offset apply to int16 features, which linear models do not "
-            "take; leave them at 1 and 0")
+    float32_features_only(name, "linear models", feature_dtype, feature_scale, feature_offset)
     metadata = {}
     names = getattr(est, "feature_names_in_", None)
     if names is not None:

@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import mlm
 from ..errors import UnsupportedEstimatorError
+from .common import float32_features_only
 
 # Mirrors of include/microlearn/svm.hpp.
 S_PARAMS, S_FLOAT_PARAMS, S_SUPPORT_VECTORS, S_N_SUPPORT, S_DUAL_COEF, S_INTERCEPTS, S_PROB_A, S_PROB_B = range(1, 9)
@@ -105,24 +106,11 @@ def extractors():
     return {cls: encode for cls in (SVC, NuSVC, SVR, NuSVR, OneClassSVM)}
 
 
-def _is_default(value, default: float) -> bool:
-    try:
-        return bool(np.all(np.asarray(value, np.float64) == default))
-    except (TypeError, ValueError):
-        return False
-
-
 def convert(est, base=None, feature_dtype="float32", feature_scale=1.0, feature_offset=0.0) -> bytes:
     """`base`: the scikit-learn class `est` converts as (itself, or the
     supported class of a subclass; microlearn.converters.resolve)."""
     name = type(est).__name__
-    if feature_dtype != "float32":
-        raise UnsupportedEstimatorError(
-            f"{name} with feature_dtype={feature_dtype!r}: SVMs take float32 features only")
-    if not _is_default(feature_scale, 1.0) or not _is_default(feature_offset, 0.0):
-        raise UnsupportedEstimatorError(
-            f"{name}: feature_scale and feature_offset apply to int16 features, which SVMs do not take; "
-            "leave them at 1 and 0")
+    float32_features_only(name, "SVMs", feature_dtype, feature_scale, feature_offset)
     _kernel(est, name)  # first: a callable kernel's model has no n_features_in_
     if est.n_features_in_ > MAX_FEATURES:
         raise UnsupportedEstimatorError(f"{name} on {est.n_features_in_:,} features: SVMs take at most "
