@@ -135,7 +135,8 @@ class Model:
         v = (X - offset) * scale
         a = np.abs(v)
         t = np.floor(a)
-        q = np.sign(v) * (t + (a - t >= 0.5))  # a - t is exact; floor(a + 0.5) is not (0.49999999999999994)
+        with np.errstate(invalid="ignore"):  # inf - inf: clamped below anyway
+            q = np.sign(v) * (t + (a - t >= 0.5))  # a - t is exact; floor(a + 0.5) is not (0.49999999999999994)
         return np.clip(q, -32768, 32767).astype(np.int16)
 
     def dequantize(self, Q) -> np.ndarray:
