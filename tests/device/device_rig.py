@@ -21,3 +21,19 @@ def lib_for(target: str):
 def run(target, script, files=(), fetch=(), timeout=300):
     """Runs `script` on `target` with this checkout's device package."""
     return rig_run(target, script, files=files, lib_dir=lib_for(target), fetch=fetch, timeout=timeout)
+
+
+# Device code for error tests: expect(Exc, fn, *args) prints "ok <Exc> <message>"
+# when fn(*args) raises Exc, else a line starting "WRONG".
+EXPECT = """
+def expect(exc, fn, *args):
+    try:
+        fn(*args)
+    except exc as e:
+        print("ok", exc.__name__, e)
+        return
+    except Exception as e:
+        print("WRONG", type(e).__name__, e)
+        return
+    print("WRONG no error")
+"""

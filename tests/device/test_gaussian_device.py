@@ -10,7 +10,7 @@ from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
 from sklearn.naive_bayes import GaussianNB
 
 import microlearn
-from device_rig import run
+from device_rig import EXPECT, run
 
 # Every method the model has on every row of X.bin, as float32 into out.bin:
 # predict (a classifier's label as its index in info()["classes"]), then
@@ -158,18 +158,8 @@ def test_calls_allocate_nothing(target):
     assert res.output.count("no allocation") == len(models)
 
 
-ERROR_SCRIPT = """
+ERROR_SCRIPT = EXPECT + """
 import microlearn, array
-def expect(exc, fn, *args):
-    try:
-        fn(*args)
-    except exc as e:
-        print("ok", exc.__name__, e)
-        return
-    except Exception as e:
-        print("WRONG", type(e).__name__, e)
-        return
-    print("WRONG no error")
 nb, gmm, ee = microlearn.load("nb.mlm"), microlearn.load("gmm.mlm"), microlearn.load("ee.mlm")
 x = array.array("f", [5.0, 3.0, 1.5, 0.2])
 expect(TypeError, gmm.predict, array.array("d", [0] * 4))

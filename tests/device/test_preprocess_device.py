@@ -19,7 +19,7 @@ from sklearn.preprocessing import (MaxAbsScaler, MinMaxScaler, Normalizer, Polyn
 from sklearn.svm import SVC
 
 import microlearn
-from device_rig import run
+from device_rig import EXPECT, run
 
 N_ROWS = 40
 
@@ -117,18 +117,8 @@ def test_calls_allocate_nothing(target):
     assert res.output.count("no allocation") == len(names)
 
 
-ERROR_SCRIPT = """
+ERROR_SCRIPT = EXPECT + """
 import microlearn, array
-def expect(exc, fn, *args):
-    try:
-        fn(*args)
-    except exc as e:
-        print("ok", exc.__name__, e)
-        return
-    except Exception as e:
-        print("WRONG", type(e).__name__, e)
-        return
-    print("WRONG no error")
 m = microlearn.load("m.mlm")
 expect(ValueError, m.predict, array.array("f", [0] * 5))
 expect(ValueError, m.predict, array.array("f", [0] * 15))

@@ -12,7 +12,7 @@ from sklearn.datasets import load_iris, load_wine, make_classification, make_reg
 from sklearn.svm import SVC, SVR, NuSVC, NuSVR, OneClassSVM
 
 import microlearn
-from device_rig import run
+from device_rig import EXPECT, run
 from svm_cases import decision_tolerance
 
 # Every method the model has on every row of X.bin, as float32 into out.bin:
@@ -172,18 +172,8 @@ def test_calls_allocate_nothing(target):
     assert res.output.count("no allocation") == len(models)
 
 
-ERROR_SCRIPT = """
+ERROR_SCRIPT = EXPECT + """
 import microlearn, array
-def expect(exc, fn, *args):
-    try:
-        fn(*args)
-    except exc as e:
-        print("ok", exc.__name__, e)
-        return
-    except Exception as e:
-        print("WRONG", type(e).__name__, e)
-        return
-    print("WRONG no error")
 svc, svr, oc = microlearn.load("svc.mlm"), microlearn.load("svr.mlm"), microlearn.load("oc.mlm")
 x = array.array("f", [5.0, 3.0, 1.5, 0.2])
 expect(TypeError, svc.predict, array.array("d", [0] * 4))

@@ -10,7 +10,7 @@ from sklearn import tree as T
 from sklearn.datasets import load_digits, load_iris, load_wine, make_regression
 
 import microlearn
-from device_rig import run
+from device_rig import EXPECT, run
 
 # Runs every method on every row of X.bin and writes the float32 results to
 # out.bin: predict, then predict_proba / decision_function / score_samples as
@@ -131,18 +131,8 @@ def test_int16_model_on_device(target):
 # No allocation per call: tests/device/families.py (the soak / heap_lock registry).
 
 
-ERROR_SCRIPT = """
+ERROR_SCRIPT = EXPECT + """
 import microlearn, array
-def expect(exc, fn, *args):
-    try:
-        fn(*args)
-    except exc as e:
-        print("ok", exc.__name__, e)
-        return
-    except Exception as e:
-        print("WRONG", type(e).__name__, e)
-        return
-    print("WRONG no error")
 m = microlearn.load("m.mlm")
 expect(TypeError, m.predict, array.array("d", [0] * 4))
 expect(TypeError, m.predict, array.array("h", [0] * 4))
