@@ -34,12 +34,12 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT / "python"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import microlearn  # noqa: E402
 from microlearn.rig import build, paths  # noqa: E402
-from microlearn.rig import run  # noqa: E402
-from microlearn.rig.count import CountError, count  # noqa: E402
 from microlearn.rig.targets import get_target  # noqa: E402
+import harness  # noqa: E402
 
 N1, N2 = 2, 10
 N_TRAIN, N_FEATURES, K = 1000, 16, 5
@@ -158,38 +158,6 @@ CASES = {
 CONTENDERS = ("microlearn", "emlearn", "python")
 MODEL_OF = {"knn16": "knn16", "knn32": "knn32", "km": "km", "km_transform": "km"}
 
-SCRIPT = """
-import array, gc, _markers
-D = 16
-X = array.array("TC", open("ROWFILE", "rb").read())
-ROWS = [X[i * D:(i + 1) * D] for i in range(len(X) // D)]
-O = array.array("f", [0.0] * 8)
-SETUP
-def bench(rows):
-    for x in rows:
-        CALL
-bench(ROWS[:1])
-R = ROWS[:NROWS]
-gc.collect()
-_markers.start()
-bench(R)
-_markers.stop()
-if MEASURE:
-    def value(x):
-        v = CALL
-        return O[0] if v is O else v
-    print("OUT", [value(x) for x in ROWS])
-    R4 = ROWS[:2]
-    gc.collect()
-    gc.disable()
-    a = gc.mem_alloc()
-    bench(R4)
-    b = gc.mem_alloc()
-    gc.enable()
-    print("ALLOC", (b - a) / 2)
-"""
-
-
 def setup(contender, case):
     if contender == "microlearn":
         return f"import microlearn\nm = microlearn.load(open('{MODEL_OF[case]}.mlm', 'rb').read())"
@@ -201,54 +169,20 @@ def setup(contender, case):
 def script(contender, case, n, measure):
     title, rows, tc, *calls = CASES[case]
     call = calls[CONTENDERS.index(contender)] if contender else "None"
-    return (SCRIPT.replace("SETUP", setup(contender, case) if contender else "").replace("ROWFILE", rows)
-            .replace("TC", tc).replace("CALL", call).replace("MEASURE", str(measure)).replace("NROWS", str(n)))
-
-
-def parse(output, key):
-    for line in output.splitlines():
-        if line.startswith(key + " "):
-            return eval(line[len(key) + 1:], {"inf": float("inf"), "nan": float("nan")})  # noqa: S307 - our own output
-    return None
+    return harness.device_script(setup(contender, case) if contender else "", call, dim=16, n=n, measure=measure,
+                                 rows=rows, typecode=tc, out_len=8, alloc_rows=2)
 
 
 def measure(target, contender, case, files, lib):
-    try:
-        low = count(target, script(contender, case, N1, False), files=files, lib_dir=lib, timeout=1800)
-        high = count(target, script(contender, case, N2, True), files=files, lib_dir=lib, timeout=1800)
-    except CountError as e:
-        out = e.result.output if e.result is not None else str(e)
-        return {"error": (out.strip().splitlines() or [str(e)])[-1][:160]}
-    return {"per_call": (high.instructions - low.instructions) / (N2 - N1),
-            "out": parse(high.output, "OUT"), "alloc": parse(high.output, "ALLOC")}
-
-
-RAM_SCRIPT = """
-import gc
-gc.collect(); a = gc.mem_alloc()
-IMPORT
-gc.collect(); b = gc.mem_alloc()
-data = open("FILE", "rb").read()
-gc.collect(); c = gc.mem_alloc()
-LOAD
-gc.collect(); d = gc.mem_alloc()
-print("RAM", [b - a, d - c])
-"""
+    return harness.per_call(target, lambda n, m: script(contender, case, n, m), files, lib, N1, N2, timeout=1800)
 
 
 def ram(target, files, libs):
     """Bytes of heap for importing each contender's module and loading a model."""
-    res = {}
-    for case in ("knn16", "knn32", "km"):
-        s = (RAM_SCRIPT.replace("IMPORT", "import microlearn\nfrom microlearn import _neighbors")
-             .replace("FILE", f"{case}.mlm").replace("LOAD", "m = microlearn.load(data)"))
-        res[case] = parse(run(target, s, files=files, lib_dir=libs["microlearn"], timeout=300).output, "RAM")
-    s = RAM_SCRIPT.replace("IMPORT", "import _emlknn").replace("FILE", "km.mlm").replace("LOAD", "")
-    res["emlearn_import"] = parse(run(target, s, files=files, lib_dir=libs["emlearn"], timeout=300).output,
-                                  "RAM")[0]
-    s = RAM_SCRIPT.replace("IMPORT", "import pymodels").replace("FILE", "km.mlm").replace("LOAD", "")
-    res["python_import"] = parse(run(target, s, files=files, lib_dir=libs["python"], timeout=300).output,
-                                 "RAM")[0]
+    res = {case: harness.ram(target, files, libs["microlearn"], "import microlearn\nfrom microlearn import _neighbors",
+                             f"{case}.mlm") for case in ("knn16", "knn32", "km")}
+    res["emlearn_import"] = harness.ram(target, files, libs["emlearn"], "import _emlknn", "km.mlm", "")[0]
+    res["python_import"] = harness.ram(target, files, libs["python"], "import pymodels", "km.mlm", "")[0]
     return res
 
 

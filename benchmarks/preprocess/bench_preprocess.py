@@ -30,12 +30,12 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT / "python"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import microlearn  # noqa: E402
 from microlearn.rig import build, paths  # noqa: E402
-from microlearn.rig import run  # noqa: E402
-from microlearn.rig.count import CountError, count  # noqa: E402
 from microlearn.rig.targets import get_target  # noqa: E402
+import harness  # noqa: E402
 
 N1, N2 = 8, 40
 
@@ -96,34 +96,6 @@ LABEL = {"pipeline": "microlearn Pipeline .mlm (chain in the native module)",
          "python_prep": "final estimator .mlm, preprocessing in plain MicroPython",
          "final_only": "final estimator .mlm on rows preprocessed on the PC"}
 
-SCRIPT = """
-import array, gc, _markers
-D = DIM
-X = array.array("f", open("ROWS", "rb").read())
-ROWS = [X[i * D:(i + 1) * D] for i in range(len(X) // D)]
-SETUP
-def bench(rows):
-    for x in rows:
-        CALL
-bench(ROWS[:1])
-R = ROWS[:NROWS]
-gc.collect()
-_markers.start()
-bench(R)
-_markers.stop()
-if MEASURE:
-    print("OUT", [CALL for x in ROWS])
-    R4 = ROWS[:4]
-    gc.collect()
-    gc.disable()
-    a = gc.mem_alloc()
-    bench(R4)
-    b = gc.mem_alloc()
-    gc.enable()
-    print("ALLOC", (b - a) / 4)
-"""
-
-
 def script(case, contender, dim, n, measure):
     if contender is None:
         setup, call, rows = "", "None", "X.bin"
@@ -137,36 +109,11 @@ def script(case, contender, dim, n, measure):
         elif contender == "final_only":
             rows, dim = f"{case}_Xt.bin", dim[1]
     dim = dim if isinstance(dim, int) else dim[0]
-    return (SCRIPT.replace("SETUP", setup).replace("CALL", call).replace("MEASURE", str(measure))
-            .replace("NROWS", str(n)).replace("ROWS", rows, 1).replace("DIM", str(dim)))
-
-
-def parse(output, key):
-    for line in output.splitlines():
-        if line.startswith(key + " "):
-            return eval(line[len(key) + 1:])  # noqa: S307 - our own output
-    return None
+    return harness.device_script(setup, call, dim=dim, n=n, measure=measure, rows=rows)
 
 
 def measure(target, case, contender, dims, files, lib):
-    try:
-        low = count(target, script(case, contender, dims, N1, False), files=files, lib_dir=lib, timeout=900)
-        high = count(target, script(case, contender, dims, N2, True), files=files, lib_dir=lib, timeout=900)
-    except CountError as e:
-        out = e.result.output if e.result is not None else str(e)
-        return {"error": (out.strip().splitlines() or [str(e)])[-1][:160]}
-    return {"per_call": (high.instructions - low.instructions) / (N2 - N1), "out": parse(high.output, "OUT"),
-            "alloc": parse(high.output, "ALLOC")}
-
-
-RAM_SCRIPT = """
-import gc, microlearn
-data = open("FILE", "rb").read()
-gc.collect(); c = gc.mem_alloc()
-m = microlearn.load(data)
-gc.collect(); d = gc.mem_alloc()
-print("RAM", d - c)
-"""
+    return harness.per_call(target, lambda n, m: script(case, contender, dims, n, m), files, lib, N1, N2)
 
 
 def main():
@@ -215,8 +162,7 @@ def main():
                 r["cases"][f"{case}/{c}"] = m
                 print(f"{t:10s} {case:12s} {c:12s} {m}", file=sys.stderr, flush=True)
             for kind, name in (("pipeline", f"{case}.mlm"), ("final", f"{case}_final.mlm")):
-                s = RAM_SCRIPT.replace("FILE", name)
-                r["ram"][f"{case}/{kind}"] = parse(run(t, s, files=tfiles, lib_dir=lib, timeout=300).output, "RAM")
+                r["ram"][f"{case}/{kind}"] = harness.ram(t, tfiles, lib, "import microlearn", name)[1]
     if a.json:
         Path(a.json).write_text(json.dumps(results, indent=1, default=float))
     print(report(results, targets, pipes))

@@ -1,0 +1,94 @@
+"""What every family's device benchmark does the same way: a MicroPython
+script that times CALL over rows between the rig's markers and reports the
+results and bytes allocated per call; per-call instructions as
+(count(n2 rows) - count(n1 rows)) / (n2 - n1); RAM for an import and a load.
+
+    import harness
+    make = lambda n, measure: harness.device_script("m = ...", "m.predict(x)", dim=13, n=n, measure=measure)
+    harness.per_call(target, make, files, lib, 8, 40)   # {"per_call", "out", "alloc"} or {"error"}
+"""
+from microlearn.rig import run
+from microlearn.rig.count import CountError, count
+
+_SCRIPT = """
+import array, gc, math, _markers
+D = DIM
+X = array.array("TYPECODE", open("ROWFILE", "rb").read())
+ROWS = [X[i * D:(i + 1) * D] for i in range(len(X) // D)]
+O = array.array("f", [0.0] * OUT_LEN)
+SETUP
+def bench(rows):
+    for x in rows:
+        CALL
+bench(ROWS[:1])
+R = ROWS[:NROWS]
+gc.collect()
+_markers.start()
+bench(R)
+_markers.stop()
+if MEASURE:
+    def value(x):
+        v = CALL
+        return O[0] if v is O else v
+    print("OUT", [value(x) for x in ROWS])
+    RA = ROWS[:ALLOC_ROWS]
+    for i in range(2):  # the second: the first measurement in a process has a one-off 32 bytes
+        gc.collect()
+        gc.disable()
+        a = gc.mem_alloc()
+        bench(RA)
+        b = gc.mem_alloc()
+        gc.enable()
+    print("ALLOC", (b - a) / ALLOC_ROWS)
+"""
+
+
+def device_script(setup: str, call: str, *, dim: int, n: int, measure: bool, rows: str = "X.bin",
+                  typecode: str = "f", out_len: int = 1, alloc_rows: int = 4) -> str:
+    """The benchmark script: `call` (an expression of x; it may write into O,
+    an array('f') of out_len) over the first n rows of `rows` (dim items of
+    `typecode` each); with `measure`, also every row's result and the bytes
+    allocated per call."""
+    return (_SCRIPT.replace("SETUP", setup).replace("CALL", call).replace("MEASURE", str(bool(measure)))
+            .replace("NROWS", str(n)).replace("ROWFILE", rows).replace("TYPECODE", typecode)
+            .replace("OUT_LEN", str(out_len)).replace("ALLOC_ROWS", str(alloc_rows)).replace("DIM", str(dim)))
+
+
+def parse(output: str, key: str):
+    """The value a script printed as `KEY <python literal>`, or None."""
+    for line in output.splitlines():
+        if line.startswith(key + " "):
+            return eval(line[len(key) + 1:], {"inf": float("inf"), "nan": float("nan")})  # noqa: S307 - our own output
+    return None
+
+
+def per_call(target, make, files, lib, n1: int, n2: int, timeout: float = 900) -> dict:
+    """Instructions per call of make(n, measure)'s script on target, with the
+    results and allocations of the n2 run; {"error": last line} if it failed."""
+    try:
+        low = count(target, make(n1, False), files=files, lib_dir=lib, timeout=timeout)
+        high = count(target, make(n2, True), files=files, lib_dir=lib, timeout=timeout)
+    except CountError as e:
+        out = e.result.output if e.result is not None else str(e)
+        return {"error": (out.strip().splitlines() or [str(e)])[-1][:160]}
+    return {"per_call": (high.instructions - low.instructions) / (n2 - n1),
+            "out": parse(high.output, "OUT"), "alloc": parse(high.output, "ALLOC")}
+
+
+_RAM_SCRIPT = """
+import gc
+gc.collect(); a = gc.mem_alloc()
+IMPORT
+gc.collect(); b = gc.mem_alloc()
+data = open("FILE", "rb").read()
+gc.collect(); c = gc.mem_alloc()
+LOAD
+gc.collect(); d = gc.mem_alloc()
+print("RAM", [b - a, d - c])
+"""
+
+
+def ram(target, files, lib, importing: str, model_file: str, load: str = "m = microlearn.load(data)"):
+    """[heap bytes to run `importing`, heap bytes to `load` model_file read into `data`]."""
+    s = _RAM_SCRIPT.replace("IMPORT", importing).replace("FILE", model_file).replace("LOAD", load)
+    return parse(run(target, s, files=files, lib_dir=lib, timeout=300).output, "RAM")
