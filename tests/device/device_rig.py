@@ -1,6 +1,10 @@
 """Runs device tests on real MicroPython (unix port, emulated Cortex-M3 / M0)
 through the rig in python/microlearn/rig; native modules built once per session."""
 import functools
+import struct
+import zlib
+
+import numpy as np
 
 from microlearn.rig import build, run as rig_run
 
@@ -37,3 +41,26 @@ def expect(exc, fn, *args):
         return
     print("WRONG no error")
 """
+
+
+def refresh_crc(data) -> bytes:
+    """An .mlm file's bytes with its CRC32 recomputed, so that a test reaches
+    the checks behind the checksum."""
+    data = bytearray(data)
+    data[16:20] = b"\0\0\0\0"
+    data[16:20] = struct.pack("<I", zlib.crc32(bytes(data)))
+    return bytes(data)
+
+
+def mutants(sources, n: int, seed: int) -> dict:
+    """Structural corruption behind a valid CRC: n files, the i-th a copy of
+    sources[i % len(sources)] with 3 random bytes past the header replaced,
+    as {"mut<i>.mlm": bytes}."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for i in range(n):
+        data = bytearray(sources[i % len(sources)])
+        for _ in range(3):
+            data[int(rng.integers(24, len(data)))] = int(rng.integers(0, 256))
+        out[f"mut{i}.mlm"] = refresh_crc(data)
+    return out

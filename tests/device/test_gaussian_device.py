@@ -10,7 +10,7 @@ from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
 from sklearn.naive_bayes import GaussianNB
 
 import microlearn
-from device_rig import EXPECT, run
+from device_rig import EXPECT, mutants, run
 
 # Every method the model has on every row of X.bin, as float32 into out.bin:
 # predict (a classifier's label as its index in info()["classes"]), then
@@ -193,23 +193,13 @@ print("mutants done")
 
 
 def test_bad_input_gives_clear_errors(target):
-    import struct
-    import zlib
     X, y = load_iris(return_X_y=True)
     files = {"nb.mlm": microlearn.convert(GaussianNB().fit(X, y)).to_bytes(),
              "gmm.mlm": microlearn.convert(GaussianMixture(3, random_state=0).fit(X)).to_bytes(),
              "ee.mlm": microlearn.convert(EllipticEnvelope(random_state=0).fit(X)).to_bytes()}
-    rng = np.random.default_rng(2)
-    mutants = []
-    for i in range(40):  # structural corruption behind a valid CRC
-        data = bytearray(files["gmm.mlm"])
-        for _ in range(3):
-            data[int(rng.integers(24, len(data)))] = int(rng.integers(0, 256))
-        data[16:20] = b"\0\0\0\0"
-        data[16:20] = struct.pack("<I", zlib.crc32(bytes(data)))
-        files[f"mut{i}.mlm"] = bytes(data)
-        mutants.append(f"mut{i}.mlm")
-    res = run(target, ERROR_SCRIPT.replace("MUTANTS", repr(mutants)), files=files)
+    bad = mutants([files["gmm.mlm"]], 40, seed=2)
+    files.update(bad)
+    res = run(target, ERROR_SCRIPT.replace("MUTANTS", repr(list(bad))), files=files)
     assert res.returncode == 0 and not res.crashed, res.output
     assert "WRONG" not in res.output, res.output
     assert "expected 4 features, got 3" in res.output

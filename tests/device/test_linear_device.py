@@ -11,7 +11,7 @@ from sklearn.datasets import load_iris, make_classification, make_regression
 from sklearn.preprocessing import StandardScaler
 
 import microlearn
-from device_rig import run
+from device_rig import mutants, run
 from microlearn import _engine, mlm
 from microlearn.converters import linear as L
 
@@ -309,25 +309,15 @@ print("mutants done")
 
 
 def test_bad_input_gives_clear_errors(target):
-    import struct
-    import zlib
     X, y = load_iris(return_X_y=True)
     names = np.array(["a", "b", "c"])[y]
     files = {"clf.mlm": microlearn.convert(lm.LogisticRegression(max_iter=500).fit(X, names)).to_bytes(),
              "reg.mlm": microlearn.convert(lm.Ridge().fit(X, y)).to_bytes(),
              "svc.mlm": microlearn.convert(svm.LinearSVC().fit(X, y)).to_bytes()}
     sgd = microlearn.convert(lm.SGDClassifier(random_state=0).fit(X, y)).to_bytes()
-    rng = np.random.default_rng(2)
-    mutants = []
-    for i in range(40):  # structural corruption behind a valid CRC
-        data = bytearray(sgd if i % 2 else files["clf.mlm"])
-        for _ in range(3):
-            data[int(rng.integers(24, len(data)))] = int(rng.integers(0, 256))
-        data[16:20] = b"\0\0\0\0"
-        data[16:20] = struct.pack("<I", zlib.crc32(bytes(data)))
-        files[f"mut{i}.mlm"] = bytes(data)
-        mutants.append(f"mut{i}.mlm")
-    res = run(target, ERROR_SCRIPT.replace("MUTANTS", repr(mutants)), files=files)
+    bad = mutants([files["clf.mlm"], sgd], 40, seed=2)
+    files.update(bad)
+    res = run(target, ERROR_SCRIPT.replace("MUTANTS", repr(list(bad))), files=files)
     assert res.returncode == 0 and not res.crashed, res.output
     assert "WRONG" not in res.output, res.output
     assert "expected 4 features, got 3" in res.output

@@ -5,7 +5,6 @@ rows (the chain rounds alike everywhere: no fused multiply-adds), so
 scikit-learn's within docs/preprocessing.md's tolerances; no heap allocation
 once loaded; errors name the raw width."""
 import numpy as np
-import pytest
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import make_classification
 from sklearn.decomposition import PCA, TruncatedSVD
@@ -19,7 +18,7 @@ from sklearn.preprocessing import (MaxAbsScaler, MinMaxScaler, Normalizer, Polyn
 from sklearn.svm import SVC
 
 import microlearn
-from device_rig import EXPECT, run
+from device_rig import EXPECT, refresh_crc, run
 
 N_ROWS = 40
 
@@ -129,16 +128,12 @@ print("info", m.info()["n_features"])
 
 
 def test_errors_name_the_raw_width(target):
-    import struct
-    import zlib
     from microlearn import mlm
     data = MODELS["nb_poly"].to_bytes()  # 6 raw features, 28 after PolynomialFeatures
     sections = {k: np.array(v) for k, v in mlm.read_sections(data).items()}
     sections[mlm.SECTION_PREPROCESS_STEPS][2] = 27  # the chain's width no longer the engine's
-    bad = bytearray(mlm.write(mlm.read_header(data).kind, sections, None))
-    bad[16:20] = b"\0\0\0\0"
-    bad[16:20] = struct.pack("<I", zlib.crc32(bytes(bad)))
-    res = run(target, ERROR_SCRIPT, files={"m.mlm": data, "bad.mlm": bytes(bad)})
+    bad = refresh_crc(mlm.write(mlm.read_header(data).kind, sections, None))
+    res = run(target, ERROR_SCRIPT, files={"m.mlm": data, "bad.mlm": bad})
     assert res.returncode == 0 and not res.crashed, res.output
     assert "WRONG" not in res.output, res.output
     assert "expected 6 features, got 5" in res.output

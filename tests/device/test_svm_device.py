@@ -2,9 +2,7 @@
 engine's results for the same float32 rows, so scikit-learn's within
 docs/svm.md's tolerances; no heap allocation once loaded; clear errors;
 writable model buffers copied at load."""
-import struct
 import warnings
-import zlib
 
 import numpy as np
 import pytest
@@ -12,7 +10,7 @@ from sklearn.datasets import load_iris, load_wine, make_classification, make_reg
 from sklearn.svm import SVC, SVR, NuSVC, NuSVR, OneClassSVM
 
 import microlearn
-from device_rig import EXPECT, run
+from device_rig import EXPECT, mutants, run
 from svm_cases import decision_tolerance
 
 # Every method the model has on every row of X.bin, as float32 into out.bin:
@@ -209,17 +207,9 @@ def test_bad_input_gives_clear_errors(target):
     files = {"svc.mlm": microlearn.convert(SVC().fit(X, y)).to_bytes(),
              "svr.mlm": microlearn.convert(SVR(kernel="linear").fit(X, y)).to_bytes(),
              "oc.mlm": microlearn.convert(OneClassSVM().fit(X)).to_bytes()}
-    rng = np.random.default_rng(2)
-    mutants = []
-    for i in range(40):  # structural corruption behind a valid CRC
-        data = bytearray(files["svc.mlm"])
-        for _ in range(3):
-            data[int(rng.integers(24, len(data)))] = int(rng.integers(0, 256))
-        data[16:20] = b"\0\0\0\0"
-        data[16:20] = struct.pack("<I", zlib.crc32(bytes(data)))
-        files[f"mut{i}.mlm"] = bytes(data)
-        mutants.append(f"mut{i}.mlm")
-    res = run(target, ERROR_SCRIPT.replace("MUTANTS", repr(mutants)), files=files)
+    bad = mutants([files["svc.mlm"]], 40, seed=2)
+    files.update(bad)
+    res = run(target, ERROR_SCRIPT.replace("MUTANTS", repr(list(bad))), files=files)
     assert res.returncode == 0 and not res.crashed, res.output
     assert "WRONG" not in res.output, res.output
     assert "expected 4 features, got 3" in res.output

@@ -1,16 +1,13 @@
 """Tree ensembles on MicroPython: the same predictions as the host engine for
 the same vectors, no heap allocation in predict(), clear errors for bad input."""
-import struct
-import zlib
 
 import numpy as np
 import pytest
 from sklearn import ensemble as E
-from sklearn import tree as T
 from sklearn.datasets import load_digits, load_iris, load_wine, make_regression
 
 import microlearn
-from device_rig import EXPECT, run
+from device_rig import EXPECT, mutants, refresh_crc, run
 
 # Runs every method on every row of X.bin and writes the float32 results to
 # out.bin: predict, then predict_proba / decision_function / score_samples as
@@ -162,12 +159,6 @@ print("mutants", survived)
 """
 
 
-def refresh_crc(data: bytearray) -> bytes:
-    data[16:20] = b"\0\0\0\0"
-    data[16:20] = struct.pack("<I", zlib.crc32(bytes(data)))
-    return bytes(data)
-
-
 def test_bad_input_gives_clear_errors(target):
     X, y = load_iris(return_X_y=True)
     good = microlearn.convert(E.RandomForestClassifier(3, max_depth=3, random_state=0).fit(X, y)).to_bytes()
@@ -181,16 +172,9 @@ def test_bad_input_gives_clear_errors(target):
     bad["kind.mlm"][6] = 42
     bad["kind.mlm"] = bytearray(refresh_crc(bad["kind.mlm"]))
     files.update({k: bytes(v) for k, v in bad.items()})
-    rng = np.random.default_rng(1)
-    mutants = []
-    for i in range(60):  # structural corruption behind a valid CRC
-        data = bytearray(good)
-        for _ in range(3):
-            data[int(rng.integers(24, len(data)))] = int(rng.integers(0, 256))
-        name = f"mut{i}.mlm"
-        files[name] = refresh_crc(data)
-        mutants.append(name)
-    script = ERROR_SCRIPT.replace("MUTANTS", repr(mutants)).replace("BAD", repr(sorted(bad)))
+    corrupt = mutants([good], 60, seed=1)
+    files.update(corrupt)
+    script = ERROR_SCRIPT.replace("MUTANTS", repr(list(corrupt))).replace("BAD", repr(sorted(bad)))
     res = run(target, script, files=files)
     assert res.returncode == 0 and not res.crashed, res.output
     assert "WRONG" not in res.output, res.output
