@@ -62,29 +62,15 @@ static mp_obj_t gaussian_predict(mp_obj_t self_in, mp_obj_t x_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(gaussian_predict_obj, gaussian_predict);
 
-// Where a method writes n results: `out` when given, else self->values.
-static float* gaussian_out(gaussian_obj_t* self, size_t n_args, const mp_obj_t* args, size_t n) {
-    return n_args > 2 ? glue_get_out(args[2], n) : self->values;
-}
-
-// Returns `out` when given, else a float (one value) or a new list.
-static mp_obj_t gaussian_result(size_t n_args, const mp_obj_t* args, const float* values, size_t n) {
-    if (n_args > 2) return args[2];
-    if (n == 1) return mp_obj_new_float(values[0]);
-    mp_obj_t items = mp_obj_new_list(0, NULL);
-    for (size_t i = 0; i < n; ++i) mp_obj_list_append(items, mp_obj_new_float(values[i]));
-    return items;
-}
-
 static mp_obj_t gaussian_predict_proba(size_t n_args, const mp_obj_t* args) {
     gaussian_obj_t* self = gaussian_self(args[0]);
     const float* x = glue_input(&self->input, args[1]);
     if (self->info.task == 2) glue_raise_no_method("predict_proba() needs a classifier or a mixture");
     const size_t n = self->info.n_components;
-    float* out = gaussian_out(self, n_args, args, n);
+    float* out = glue_out(n_args, args, n, self->values);
     gaussian_check(ml_gaussian_predict_proba(&self->model, x, self->info.n_features, self->scratch,
                                              self->info.n_features, out, n));
-    return gaussian_result(n_args, args, out, n);
+    return glue_result(n_args, args, out, n);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(gaussian_predict_proba_obj, 2, 3, gaussian_predict_proba);
 
@@ -92,10 +78,10 @@ static mp_obj_t gaussian_score_samples(size_t n_args, const mp_obj_t* args) {
     gaussian_obj_t* self = gaussian_self(args[0]);
     const float* x = glue_input(&self->input, args[1]);
     if (self->info.task == 1) glue_raise_no_method("score_samples() needs a mixture or an EllipticEnvelope");
-    float* out = gaussian_out(self, n_args, args, 1);
+    float* out = glue_out(n_args, args, 1, self->values);
     gaussian_check(ml_gaussian_score_samples(&self->model, x, self->info.n_features, self->scratch,
                                              self->info.n_features, out));
-    return gaussian_result(n_args, args, out, 1);
+    return glue_result(n_args, args, out, 1);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(gaussian_score_samples_obj, 2, 3, gaussian_score_samples);
 
@@ -103,10 +89,10 @@ static mp_obj_t gaussian_decision_function(size_t n_args, const mp_obj_t* args) 
     gaussian_obj_t* self = gaussian_self(args[0]);
     const float* x = glue_input(&self->input, args[1]);
     if (self->info.task != 2) glue_raise_no_method("decision_function() needs an EllipticEnvelope");
-    float* out = gaussian_out(self, n_args, args, 1);
+    float* out = glue_out(n_args, args, 1, self->values);
     gaussian_check(ml_gaussian_decision_function(&self->model, x, self->info.n_features, self->scratch,
                                                  self->info.n_features, out));
-    return gaussian_result(n_args, args, out, 1);
+    return glue_result(n_args, args, out, 1);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(gaussian_decision_function_obj, 2, 3, gaussian_decision_function);
 

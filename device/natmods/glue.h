@@ -223,6 +223,22 @@ static inline float* glue_get_out(mp_obj_t out, size_t n) {
     return (float*)buf.buf;
 }
 
+// Where a method's n results go: the caller's `out` (args[2]) when given,
+// else the model's own buffer `own` (allocated at load).
+static inline float* glue_out(size_t n_args, const mp_obj_t* args, size_t n, float* own) {
+    return n_args > 2 ? glue_get_out(args[2], n) : own;
+}
+
+// What a method returns: `out` when given, else a float (one value) or a
+// new list of the n values.
+static inline mp_obj_t glue_result(size_t n_args, const mp_obj_t* args, const float* values, size_t n) {
+    if (n_args > 2) return args[2];
+    if (n == 1) return mp_obj_new_float(values[0]);
+    mp_obj_t items = mp_obj_new_list(0, NULL);
+    for (size_t i = 0; i < n; ++i) mp_obj_list_append(items, mp_obj_new_float(values[i]));
+    return items;
+}
+
 static inline void glue_check(int status) {
     if (status != ML_OK) {
         char buf[60];

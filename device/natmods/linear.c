@@ -231,18 +231,6 @@ static MP_DEFINE_CONST_FUN_OBJ_2(linear_save_obj, linear_save);
 
 // ---- evaluation --------------------------------------------------------------
 
-static float* linear_out(linear_obj_t* self, size_t n_args, const mp_obj_t* args, size_t n) {
-    return n_args > 2 ? glue_get_out(args[2], n) : self->values;
-}
-
-static mp_obj_t linear_result(size_t n_args, const mp_obj_t* args, const float* values, size_t n) {
-    if (n_args > 2) return args[2];
-    if (n == 1) return mp_obj_new_float(values[0]);
-    mp_obj_t items = mp_obj_new_list(0, NULL);
-    for (size_t i = 0; i < n; ++i) mp_obj_list_append(items, mp_obj_new_float(values[i]));
-    return items;
-}
-
 static mp_obj_t linear_predict(size_t n_args, const mp_obj_t* args) {
     linear_obj_t* self = linear_self(args[0]);
     const float* x = glue_input(&self->input, args[1]);
@@ -253,9 +241,9 @@ static mp_obj_t linear_predict(size_t n_args, const mp_obj_t* args) {
         linear_check(ml_linear_predict(&self->model, x, d, self->values, k, &index));
         return glue_class_of(self->labels, index);
     }
-    float* out = linear_out(self, n_args, args, k);
+    float* out = glue_out(n_args, args, k, self->values);
     linear_check(ml_linear_predict_values(&self->model, x, d, out, k));
-    return linear_result(n_args, args, out, k);
+    return glue_result(n_args, args, out, k);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(linear_predict_obj, 2, 3, linear_predict);
 
@@ -264,9 +252,9 @@ static mp_obj_t linear_decision_function(size_t n_args, const mp_obj_t* args) {
     const float* x = glue_input(&self->input, args[1]);
     if (self->info.task != 1) glue_raise_no_method("decision_function() needs a classifier");
     const size_t k = self->info.n_outputs;
-    float* out = linear_out(self, n_args, args, k);
+    float* out = glue_out(n_args, args, k, self->values);
     linear_check(ml_linear_decision_function(&self->model, x, self->info.n_features, out, k));
-    return linear_result(n_args, args, out, k);
+    return glue_result(n_args, args, out, k);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(linear_decision_function_obj, 2, 3, linear_decision_function);
 
@@ -276,9 +264,9 @@ static mp_obj_t linear_predict_proba(size_t n_args, const mp_obj_t* args) {
     if (self->info.task != 1 || self->info.link == 0)
         glue_raise_no_method("predict_proba() needs a classifier with probabilities (log_loss, modified_huber)");
     const size_t k = self->info.n_classes;
-    float* out = linear_out(self, n_args, args, k);
+    float* out = glue_out(n_args, args, k, self->values);
     linear_check(ml_linear_predict_proba(&self->model, x, self->info.n_features, out, k));
-    return linear_result(n_args, args, out, k);
+    return glue_result(n_args, args, out, k);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(linear_predict_proba_obj, 2, 3, linear_predict_proba);
 

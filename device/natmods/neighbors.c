@@ -260,20 +260,6 @@ static mp_obj_t neighbors_to_bytes(mp_obj_t self_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(neighbors_to_bytes_obj, neighbors_to_bytes);
 
-// Where a method writes n results: `out` when given, else self->values.
-static float* neighbors_out(neighbors_obj_t* self, size_t n_args, const mp_obj_t* args, size_t n) {
-    return n_args > 2 ? glue_get_out(args[2], n) : self->values;
-}
-
-// Returns `out` when given, else a float (one value) or a new list.
-static mp_obj_t neighbors_result(size_t n_args, const mp_obj_t* args, const float* values, size_t n) {
-    if (n_args > 2) return args[2];
-    if (n == 1) return mp_obj_new_float(values[0]);
-    mp_obj_t items = mp_obj_new_list(0, NULL);
-    for (size_t i = 0; i < n; ++i) mp_obj_list_append(items, mp_obj_new_float(values[i]));
-    return items;
-}
-
 #define NEIGHBORS_CALL(self, x) &(self)->model, x, (self)->info.feature_type, (self)->info.n_features, \
     (self)->scratch, (self)->n_scratch
 
@@ -291,9 +277,9 @@ static mp_obj_t neighbors_predict(size_t n_args, const mp_obj_t* args) {
     }
     if (n_args <= 2 && i->n_outputs != 1)
         mp_raise_ValueError(MP_ERROR_TEXT("multi-output model: pass out=array('f', n_outputs)"));
-    float* out = neighbors_out(self, n_args, args, i->n_outputs);
+    float* out = glue_out(n_args, args, i->n_outputs, self->values);
     neighbors_check(ml_neighbors_predict_values(NEIGHBORS_CALL(self, x), out, i->n_outputs));
-    return neighbors_result(n_args, args, out, i->n_outputs);
+    return glue_result(n_args, args, out, i->n_outputs);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(neighbors_predict_obj, 2, 3, neighbors_predict);
 
@@ -304,9 +290,9 @@ static mp_obj_t neighbors_predict_proba(size_t n_args, const mp_obj_t* args) {
     if (self->info.task != 1 || self->info.estimator != 0)
         glue_raise_no_method("predict_proba() needs a k-neighbours classifier");
     const size_t n = self->info.n_classes;
-    float* out = neighbors_out(self, n_args, args, n);
+    float* out = glue_out(n_args, args, n, self->values);
     neighbors_check(ml_neighbors_predict_proba(NEIGHBORS_CALL(self, x), out, n));
-    return neighbors_result(n_args, args, out, n);
+    return glue_result(n_args, args, out, n);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(neighbors_predict_proba_obj, 2, 3, neighbors_predict_proba);
 
@@ -315,9 +301,9 @@ static mp_obj_t neighbors_transform(size_t n_args, const mp_obj_t* args) {
     const void* x = glue_input(&self->input, args[1]);
     if (self->info.task != 3) glue_raise_no_method("transform() needs a KMeans model");
     const size_t n = self->info.n_points;
-    float* out = neighbors_out(self, n_args, args, n);
+    float* out = glue_out(n_args, args, n, self->values);
     neighbors_check(ml_neighbors_transform(NEIGHBORS_CALL(self, x), out, n));
-    return neighbors_result(n_args, args, out, n);
+    return glue_result(n_args, args, out, n);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(neighbors_transform_obj, 2, 3, neighbors_transform);
 
@@ -325,9 +311,9 @@ static mp_obj_t neighbors_score_samples(size_t n_args, const mp_obj_t* args) {
     neighbors_obj_t* self = neighbors_self(args[0]);
     const void* x = glue_input(&self->input, args[1]);
     if (self->info.task != 2) glue_raise_no_method("score_samples() needs a LocalOutlierFactor");
-    float* out = neighbors_out(self, n_args, args, 1);
+    float* out = glue_out(n_args, args, 1, self->values);
     neighbors_check(ml_neighbors_score_samples(NEIGHBORS_CALL(self, x), out));
-    return neighbors_result(n_args, args, out, 1);
+    return glue_result(n_args, args, out, 1);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(neighbors_score_samples_obj, 2, 3, neighbors_score_samples);
 
@@ -335,9 +321,9 @@ static mp_obj_t neighbors_decision_function(size_t n_args, const mp_obj_t* args)
     neighbors_obj_t* self = neighbors_self(args[0]);
     const void* x = glue_input(&self->input, args[1]);
     if (self->info.task != 2) glue_raise_no_method("decision_function() needs a LocalOutlierFactor");
-    float* out = neighbors_out(self, n_args, args, 1);
+    float* out = glue_out(n_args, args, 1, self->values);
     neighbors_check(ml_neighbors_decision_function(NEIGHBORS_CALL(self, x), out));
-    return neighbors_result(n_args, args, out, 1);
+    return glue_result(n_args, args, out, 1);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(neighbors_decision_function_obj, 2, 3, neighbors_decision_function);
 

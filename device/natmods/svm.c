@@ -54,28 +54,14 @@ static void svm_check(int st) {
     glue_check(st);
 }
 
-// Where a method writes n results: `out` when given, else self->values.
-static float* svm_out(svm_obj_t* self, size_t n_args, const mp_obj_t* args, size_t n) {
-    return n_args > 2 ? glue_get_out(args[2], n) : self->values;
-}
-
-// Returns `out` when given, else a float (one value) or a new list.
-static mp_obj_t svm_result(size_t n_args, const mp_obj_t* args, const float* values, size_t n) {
-    if (n_args > 2) return args[2];
-    if (n == 1) return mp_obj_new_float(values[0]);
-    mp_obj_t items = mp_obj_new_list(0, NULL);
-    for (size_t i = 0; i < n; ++i) mp_obj_list_append(items, mp_obj_new_float(values[i]));
-    return items;
-}
-
 static mp_obj_t svm_predict(size_t n_args, const mp_obj_t* args) {
     svm_obj_t* self = svm_self(args[0]);
     const float* x = glue_input(&self->input, args[1]);
     const size_t n = self->info.n_features;
     if (self->info.task == 0) {
-        float* out = svm_out(self, n_args, args, 1);
+        float* out = glue_out(n_args, args, 1, self->values);
         svm_check(ml_svm_predict_value(&self->model, x, n, self->scratch, self->n_scratch, out));
-        return svm_result(n_args, args, out, 1);
+        return glue_result(n_args, args, out, 1);
     }
     if (n_args > 2) mp_raise_TypeError(MP_ERROR_TEXT("predict(x, out) is for regressors: this model returns a label"));
     int32_t index;
@@ -89,9 +75,9 @@ static mp_obj_t svm_decision_function(size_t n_args, const mp_obj_t* args) {
     const float* x = glue_input(&self->input, args[1]);
     if (self->info.task == 0) glue_raise_no_method("decision_function() needs a classifier or a OneClassSVM");
     const size_t k = self->info.n_decisions;
-    float* out = svm_out(self, n_args, args, k);
+    float* out = glue_out(n_args, args, k, self->values);
     svm_check(ml_svm_decision_function(&self->model, x, self->info.n_features, self->scratch, self->n_scratch, out, k));
-    return svm_result(n_args, args, out, k);
+    return glue_result(n_args, args, out, k);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(svm_decision_function_obj, 2, 3, svm_decision_function);
 
@@ -100,9 +86,9 @@ static mp_obj_t svm_predict_proba(size_t n_args, const mp_obj_t* args) {
     const float* x = glue_input(&self->input, args[1]);
     if (!self->info.probability) glue_raise_no_method("predict_proba() needs an SVC fitted with probability=True");
     const size_t k = self->info.n_classes;
-    float* out = svm_out(self, n_args, args, k);
+    float* out = glue_out(n_args, args, k, self->values);
     svm_check(ml_svm_predict_proba(&self->model, x, self->info.n_features, self->scratch, self->n_scratch, out, k));
-    return svm_result(n_args, args, out, k);
+    return glue_result(n_args, args, out, k);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(svm_predict_proba_obj, 2, 3, svm_predict_proba);
 
@@ -110,9 +96,9 @@ static mp_obj_t svm_score_samples(size_t n_args, const mp_obj_t* args) {
     svm_obj_t* self = svm_self(args[0]);
     const float* x = glue_input(&self->input, args[1]);
     if (self->info.task != 2) glue_raise_no_method("score_samples() needs a OneClassSVM");
-    float* out = svm_out(self, n_args, args, 1);
+    float* out = glue_out(n_args, args, 1, self->values);
     svm_check(ml_svm_score_samples(&self->model, x, self->info.n_features, self->scratch, self->n_scratch, out));
-    return svm_result(n_args, args, out, 1);
+    return glue_result(n_args, args, out, 1);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(svm_score_samples_obj, 2, 3, svm_score_samples);
 

@@ -61,7 +61,7 @@ static mp_obj_t trees_predict(size_t n_args, const mp_obj_t* args) {
                                           self->scratch, info->n_outputs, &index));
         return info->task == 1 ? glue_class_of(self->labels, index) : MP_OBJ_NEW_SMALL_INT(index);
     }
-    float* out = n_args > 2 ? glue_get_out(args[2], info->n_outputs) : self->scratch;
+    float* out = glue_out(n_args, args, info->n_outputs, self->scratch);
     glue_check(ml_trees_raw_scores(&self->model, x, info->feature_type, info->n_features, out,
                                    info->n_outputs));
     if (n_args > 2) return args[2];
@@ -71,25 +71,16 @@ static mp_obj_t trees_predict(size_t n_args, const mp_obj_t* args) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(trees_predict_obj, 2, 3, trees_predict);
 
-// Returns `out` when given, else a float (one value) or a list of floats.
-static mp_obj_t trees_result(size_t n_args, const mp_obj_t* args, const float* values, size_t n) {
-    if (n_args > 2) return args[2];
-    if (n == 1) return mp_obj_new_float(values[0]);
-    mp_obj_t items = mp_obj_new_list(0, NULL);
-    for (size_t i = 0; i < n; ++i) mp_obj_list_append(items, mp_obj_new_float(values[i]));
-    return items;
-}
-
 static mp_obj_t trees_predict_proba(size_t n_args, const mp_obj_t* args) {
     trees_obj_t* self = trees_self(args[0]);
     const void* x = trees_input(self, args[1]);
     if (self->info.task != 1) glue_raise_no_method("predict_proba() needs a classifier");
     // Without out: the probabilities go through scratch (n_outputs == n_classes for forests
     // and softmax; the logistic case writes 2 values, so scratch has room for n_classes).
-    float* out = n_args > 2 ? glue_get_out(args[2], self->info.n_classes) : self->scratch;
+    float* out = glue_out(n_args, args, self->info.n_classes, self->scratch);
     glue_check(ml_trees_predict_proba(&self->model, x, self->info.feature_type, self->info.n_features,
                                       out, self->info.n_classes));
-    return n_args > 2 ? args[2] : trees_result(n_args, args, out, self->info.n_classes);
+    return n_args > 2 ? args[2] : glue_result(n_args, args, out, self->info.n_classes);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(trees_predict_proba_obj, 2, 3, trees_predict_proba);
 
@@ -97,13 +88,13 @@ static mp_obj_t trees_decision_function(size_t n_args, const mp_obj_t* args) {
     trees_obj_t* self = trees_self(args[0]);
     const void* x = trees_input(self, args[1]);
     const size_t n = self->info.task == 2 ? 1 : self->info.n_outputs;
-    float* out = n_args > 2 ? glue_get_out(args[2], n) : self->scratch;
+    float* out = glue_out(n_args, args, n, self->scratch);
     const int st = ml_trees_decision_function(&self->model, x, self->info.feature_type,
                                               self->info.n_features, out, n);
     if (st == ML_UNSUPPORTED_KIND)
         glue_raise_no_method("decision_function() needs a boosting classifier or an anomaly detector");
     glue_check(st);
-    return trees_result(n_args, args, out, n);
+    return glue_result(n_args, args, out, n);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(trees_decision_function_obj, 2, 3, trees_decision_function);
 
@@ -111,9 +102,9 @@ static mp_obj_t trees_score_samples(size_t n_args, const mp_obj_t* args) {
     trees_obj_t* self = trees_self(args[0]);
     const void* x = trees_input(self, args[1]);
     if (self->info.task != 2) glue_raise_no_method("score_samples() needs an anomaly detector");
-    float* out = n_args > 2 ? glue_get_out(args[2], 1) : self->scratch;
+    float* out = glue_out(n_args, args, 1, self->scratch);
     glue_check(ml_trees_score_samples(&self->model, x, self->info.feature_type, self->info.n_features, out));
-    return trees_result(n_args, args, out, 1);
+    return glue_result(n_args, args, out, 1);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(trees_score_samples_obj, 2, 3, trees_score_samples);
 
