@@ -70,18 +70,19 @@ static mp_obj_t linear_new(mp_obj_t data, const void* buf, size_t len, uint8_t* 
 
 // A writable 4-byte aligned copy of n bytes.
 static uint8_t* linear_copy(const void* src, size_t n) {
-    uint8_t* file = (uint8_t*)m_new(uint32_t, (n + 3) / 4);
-    for (size_t i = 0; i < n; ++i) file[i] = ((const uint8_t*)src)[i];
+    uint8_t* file = (uint8_t*)m_new(uint32_t, (n + 3) / 4);  // word-aligned, as the engine reads it
+    mp_fun_table.memmove_(file, src, n);
     return file;
 }
 
 static mp_obj_t linear_load(mp_obj_t data) {
     mp_buffer_info_t buf;
-    glue_model_bytes(&data, &buf);
-    if (ml_linear_is_trainable(buf.buf, buf.len)) {  // learns on a private copy of the bytes
+    mp_get_buffer_raise(data, &buf, MP_BUFFER_READ);
+    if (ml_linear_is_trainable(buf.buf, buf.len)) {  // learns on its own copy of the bytes: one copy
         uint8_t* file = linear_copy(buf.buf, buf.len);
         return linear_new(mp_const_none, file, buf.len, file);
     }
+    glue_model_bytes(&data, &buf);
     return linear_new(data, buf.buf, buf.len, NULL);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(linear_load_obj, linear_load);

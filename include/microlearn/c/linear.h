@@ -53,8 +53,9 @@ typedef struct {
     void* pointers[8];
 } ml_linear_trainer_t;
 
-/* 1 when data is a valid .mlm file holding the SGD sections (a trainable
- * model: load it with ml_linear_trainer_load from writable memory), else 0. */
+/* 1 when data is a linear .mlm file holding the SGD sections (a trainable
+ * model: load it with ml_linear_trainer_load from writable memory), else 0.
+ * Checks the container's structure but not its CRC, which the load checks. */
 int ml_linear_is_trainable(const void* data, size_t size);
 int ml_linear_trainer_load(ml_linear_trainer_t* trainer, void* data, size_t size);
 /* The model being trained, for the prediction calls above. */

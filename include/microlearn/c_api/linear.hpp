@@ -69,7 +69,8 @@ int ml_linear_predict_proba(const ml_linear_t* model, const float* x, size_t n_x
 int ml_linear_is_trainable(const void* data, size_t size) {
     microlearn::ModelFile f;
     microlearn::SectionInfo s;
-    return microlearn::open_model_file(static_cast<const uint8_t*>(data), size, f) == microlearn::Status::ok &&
+    // A probe: the load that follows checks the CRC, so it is not computed twice.
+    return microlearn::open_model_file(static_cast<const uint8_t*>(data), size, f, false) == microlearn::Status::ok &&
            f.kind == microlearn::ModelKind::linear && f.find(microlearn::linear::sgd_params, s);
 }
 
