@@ -45,22 +45,27 @@ def packages_root() -> Path | None:
     return checkout if checkout.is_dir() else None
 
 
+def _package_in(folder: Path) -> Path | None:
+    """The folder holding `microlearn/` within an arch's folder: the wheel's
+    <arch>/ or a checkout's <arch>/lib/."""
+    for candidate in (folder, folder / "lib"):
+        if (candidate / "microlearn" / "__init__.mpy").is_file():
+            return candidate
+    return None
+
+
 def package_dir(arch: str) -> Path:
     """The folder holding `microlearn/` (what goes on the board's path) for arch."""
     root = packages_root()
-    if root is not None:
-        for candidate in (root / arch, root / arch / "lib"):
-            if (candidate / "microlearn" / "__init__.mpy").is_file():
-                return candidate
-    raise DeployError(f"no microlearn device package for arch {arch} here (built: {', '.join(available()) or 'none'})")
+    found = _package_in(root / arch) if root is not None else None
+    if found is None:
+        raise DeployError(f"no microlearn device package for arch {arch} here (built: {', '.join(available()) or 'none'})")
+    return found
 
 
 def available() -> list[str]:
     root = packages_root()
-    if root is None:
-        return []
-    return sorted(a.name for a in root.iterdir()
-                  if (a / "microlearn" / "__init__.mpy").is_file() or (a / "lib" / "microlearn" / "__init__.mpy").is_file())
+    return [] if root is None else sorted(a.name for a in root.iterdir() if a.is_dir() and _package_in(a))
 
 
 def choose_package(mpy: int) -> str:
