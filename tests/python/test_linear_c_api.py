@@ -7,7 +7,6 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
-import pytest
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression, PoissonRegressor
 
@@ -79,14 +78,6 @@ int main(void) {
     return 0;
 }
 """
-
-
-@pytest.fixture(scope="module")
-def engine_object(tmp_path_factory):
-    obj = tmp_path_factory.mktemp("engine") / "ml.o"
-    subprocess.run(["g++", "-std=c++17", "-Os", "-Wall", "-Wextra", "-Werror", f"-I{ROOT / 'include'}", "-c",
-                    str(ROOT / "src/microlearn_c.cpp"), "-o", str(obj)], check=True)
-    return obj
 
 
 def build_c(tmp_path, engine_object, source):

@@ -68,14 +68,6 @@ int main(void) {
 """
 
 
-@pytest.fixture(scope="module")
-def engine_object(tmp_path_factory):
-    obj = tmp_path_factory.mktemp("engine") / "ml.o"
-    subprocess.run(["g++", "-std=c++17", "-Os", "-Wall", "-Wextra", "-Werror", f"-I{ROOT / 'include'}", "-c",
-                    str(ROOT / "src/microlearn_c.cpp"), "-o", str(obj)], check=True)
-    return obj
-
-
 def run_c(tmp_path, engine_object, model, rows):
     model.to_c_header(tmp_path / "model.h", name="model")
     (tmp_path / "main.c").write_text(PROGRAM)

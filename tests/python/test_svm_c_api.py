@@ -57,14 +57,6 @@ int main(void) {
 """
 
 
-@pytest.fixture(scope="module")
-def engine_object(tmp_path_factory):
-    out = tmp_path_factory.mktemp("svm_c") / "ml.o"
-    subprocess.run(["g++", "-std=c++17", "-Os", "-Wall", "-Wextra", "-Werror", f"-I{ROOT / 'include'}", "-c",
-                    str(ROOT / "src/microlearn_c.cpp"), "-o", str(out)], check=True)
-    return out
-
-
 def cases():
     X, y = load_wine(return_X_y=True)
     X = (X - X.mean(0)) / X.std(0)
