@@ -101,13 +101,9 @@ def _rows(model: Model, X) -> np.ndarray:
 
 
 def _host_outputs(model: Model, rows: np.ndarray) -> np.ndarray:
-    """What the device writes to pred.bin, computed on the host: regression
-    values, or the engine's class indices / +1-1 / clusters."""
-    if model._task == "classification":
-        labels = model.predict(rows)
-        index = {c: i for i, c in enumerate(model.classes_.tolist())}
-        return np.array([index[c] for c in labels.tolist()], np.float32).reshape(-1, 1)
-    return np.asarray(model.predict(rows), np.float32).reshape(len(rows), -1)
+    """What the device writes to pred.bin, computed on the host: the engine's
+    own outputs (regression values, or class indices / +1-1 / clusters)."""
+    return np.asarray(model._call("predict", rows), np.float32).reshape(len(rows), -1)
 
 
 def _fits(target: str, message: str, output: str) -> None:
