@@ -7,7 +7,12 @@ results and bytes allocated per call; per-call instructions as
     make = lambda n, measure: harness.device_script("m = ...", "m.predict(x)", dim=13, n=n, measure=measure)
     harness.per_call(target, make, files, lib, 8, 40)   # {"per_call", "out", "alloc"} or {"error"}
 """
-from microlearn.rig import run
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from microlearn.rig import build, run
 from microlearn.rig.count import CountError, count
 
 _SCRIPT = """
@@ -92,3 +97,27 @@ def ram(target, files, lib, importing: str, model_file: str, load: str = "m = mi
     """[heap bytes to run `importing`, heap bytes to `load` model_file read into `data`]."""
     s = _RAM_SCRIPT.replace("IMPORT", importing).replace("FILE", model_file).replace("LOAD", load)
     return parse(run(target, s, files=files, lib_dir=lib, timeout=300).output, "RAM")
+
+
+def make(args, what: str) -> None:
+    """Runs a build command; its output's tail in the error if it fails."""
+    proc = subprocess.run(args, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"building {what} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+
+
+def emlearn_module(bench_dir: Path, module: str, arch: str, out: Path, header: str, code: str) -> Path:
+    """emlearn's C code (the generated `header` holding `code`) built into the
+    native module `module` by bench_dir's Makefile for arch; the folder that
+    holds the .mpy."""
+    import emlearn
+    gen, lib = out / "gen", out / "lib"
+    gen.mkdir(parents=True, exist_ok=True)
+    lib.mkdir(parents=True, exist_ok=True)
+    (gen / header).write_text(code)
+    shutil.rmtree(out / "obj", ignore_errors=True)  # make does not see the generated header change
+    make(["make", "-C", str(bench_dir), f"ARCH={arch}", f"MPY_DIR={build.fetch_source()}", f"BUILD={out}/obj",
+          f"GEN={gen}", f"EMLEARN={Path(emlearn.__file__).parent}", f"PYTHON={build._python_for_mpy_ld()}"],
+         f"{module} for {arch}")
+    os.replace(bench_dir / f"{module}.mpy", lib / f"{module}.mpy")
+    return lib

@@ -21,9 +21,7 @@ emlearn-micropython's prebuilt native modules are not used (not on PyPI).
 """
 import argparse
 import json
-import os
 import re
-import subprocess
 import sys
 import warnings
 from pathlib import Path
@@ -93,27 +91,9 @@ def emlearn_data_bytes(models):
             "ee": 4 * (d + d * d + 1)}
 
 
-def make(args, what):
-    proc = subprocess.run(args, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise SystemExit(f"building {what} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-
-
 def emlearn_lib(arch, code):
-    import emlearn
-    mp = build.fetch_source()
     build.build_mpy_cross()
-    out = OUT / arch
-    gen = out / "gen"
-    gen.mkdir(parents=True, exist_ok=True)
-    (gen / "models.h").write_text(code)
-    lib = out / "lib"
-    lib.mkdir(parents=True, exist_ok=True)
-    make(["make", "-C", str(HERE), f"ARCH={arch}", f"MPY_DIR={mp}", f"BUILD={out}/obj", f"GEN={gen}",
-          f"EMLEARN={Path(emlearn.__file__).parent}", f"PYTHON={build._python_for_mpy_ld()}"],
-         f"_emlgauss for {arch}")
-    os.replace(HERE / "_emlgauss.mpy", lib / "_emlgauss.mpy")
-    return lib
+    return harness.emlearn_module(HERE, "_emlgauss", arch, OUT / arch, "models.h", code)
 
 
 # ----------------------------------------------------------- plain Python
@@ -268,7 +248,7 @@ def main():
         build.build_natmods(arch)
         mpy = OUT / arch / "pymodels.mpy"
         mpy.parent.mkdir(parents=True, exist_ok=True)
-        make([str(build.build_mpy_cross()), "-o", str(mpy), "-s", "pymodels.py", str(pymodels)], "pymodels.mpy")
+        harness.make([str(build.build_mpy_cross()), "-o", str(mpy), "-s", "pymodels.py", str(pymodels)], "pymodels.mpy")
         libs = {"microlearn": [paths.device_lib(arch)], "emlearn": [emlearn_lib(arch, code)], "python": [],
                 None: []}
         tfiles = dict(files, **{"pymodels.mpy": mpy.read_bytes()})

@@ -22,10 +22,7 @@ reference) is not on PyPI and is not measured.
 """
 import argparse
 import json
-import os
 import re
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -73,28 +70,9 @@ def emlearn_code(knn, Q_train):
     return f"#define N_FEATURES {N_FEATURES}\n#define N_ITEMS {N_TRAIN}\n#define K_NEIGHBORS {K}\n" + code
 
 
-def make(args, what):
-    proc = subprocess.run(args, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise SystemExit(f"building {what} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-
-
 def emlearn_lib(arch, code):
-    import emlearn
-    mp = build.fetch_source()
     build.build_mpy_cross()
-    out = OUT / arch
-    gen = out / "gen"
-    gen.mkdir(parents=True, exist_ok=True)
-    (gen / "model.h").write_text(code)
-    lib = out / "lib"
-    lib.mkdir(parents=True, exist_ok=True)
-    shutil.rmtree(out / "obj", ignore_errors=True)  # make does not see model.h change
-    make(["make", "-C", str(HERE), f"ARCH={arch}", f"MPY_DIR={mp}", f"BUILD={out}/obj", f"GEN={gen}",
-          f"EMLEARN={Path(emlearn.__file__).parent}", f"PYTHON={build._python_for_mpy_ld()}"],
-         f"_emlknn for {arch}")
-    os.replace(HERE / "_emlknn.mpy", lib / "_emlknn.mpy")
-    return lib
+    return harness.emlearn_module(HERE, "_emlknn", arch, OUT / arch, "model.h", code)
 
 
 # ----------------------------------------------------------- plain Python
@@ -216,7 +194,7 @@ def main():
         build.build_natmods(arch)
         mpy = OUT / arch / "pymodels.mpy"
         mpy.parent.mkdir(parents=True, exist_ok=True)
-        make([str(build.build_mpy_cross()), "-o", str(mpy), "-s", "pymodels.py", str(pymodels)], "pymodels.mpy")
+        harness.make([str(build.build_mpy_cross()), "-o", str(mpy), "-s", "pymodels.py", str(pymodels)], "pymodels.mpy")
         libs = {"microlearn": [paths.device_lib(arch)], "emlearn": [emlearn_lib(arch, code)], "python": [],
                 None: []}
         tfiles = dict(files, **{"pymodels.mpy": mpy.read_bytes()})

@@ -21,7 +21,6 @@ native modules are not on PyPI and are not used.
 """
 import argparse
 import json
-import subprocess
 import sys
 import warnings
 from pathlib import Path
@@ -60,12 +59,6 @@ def fit_models():
             "ocsvm": OneClassSVM(nu=0.1).fit(X[tr]),
         }
     return models, X[te][:N2].astype(np.float32)
-
-
-def make(args, what):
-    proc = subprocess.run(args, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise SystemExit(f"building {what} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
 
 
 def m2cgen_source(models):
@@ -245,7 +238,7 @@ def main():
         for name in sources:
             mpy = OUT / arch / f"{name}.mpy"
             mpy.parent.mkdir(parents=True, exist_ok=True)
-            make([str(build.build_mpy_cross()), "-o", str(mpy), "-s", f"{name}.py", str(OUT / f"{name}.py")],
+            harness.make([str(build.build_mpy_cross()), "-o", str(mpy), "-s", f"{name}.py", str(OUT / f"{name}.py")],
                  f"{name}.mpy")
             tfiles[f"{name}.mpy"] = mpy.read_bytes()
         lib = [paths.device_lib(arch)]
