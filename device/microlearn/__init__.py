@@ -18,6 +18,19 @@ _FAMILIES = {
     2: "_linear",
 }
 _MAGIC = b"MLMF"
+# Firmware with microlearn compiled in (docs/firmware.md) has each native
+# module as a built-in, microlearn_<family>; filed where the .mpy would be.
+try:
+    import microlearn_arrays  # every firmware build has it
+except ImportError:
+    pass
+else:
+    from sys import modules as _modules
+    for _name in ("_arrays", "_dsp") + tuple(_FAMILIES.values()):
+        try:
+            _modules["microlearn." + _name] = globals()[_name] = __import__("microlearn" + _name)
+        except ImportError:  # a firmware built without this family
+            pass
 __version__ = "0.1.0"  # the host package's (pyproject.toml); tests check they agree
 MLM_FORMAT = 2        # the .mlm format version this package reads
 

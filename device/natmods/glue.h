@@ -1,8 +1,30 @@
-// Helpers shared by the native modules' C glue (MicroPython dynruntime).
+// Helpers shared by the native modules' C glue. The same glue builds two ways:
+// a dynamic native module (.mpy, MicroPython's dynruntime), or, with
+// MICROLEARN_BUILTIN defined, a user C module compiled into the firmware
+// (device/usermod/: each family's mpy_init() becomes microlearn_<family>_init(),
+// which the built-in module microlearn_<family> runs on first import).
 #ifndef MICROLEARN_GLUE_H
 #define MICROLEARN_GLUE_H
 
+#ifdef MICROLEARN_BUILTIN
+#include "py/runtime.h"
+#include "py/objfun.h"  // mp_obj_fun_bc_t, in mpy_init()'s signature
+#define MP_DYNRUNTIME_INIT_ENTRY
+#define MP_DYNRUNTIME_INIT_EXIT return mp_const_none;
+// What the glue takes from dynruntime's function table, here from libc.
+#include <string.h>
+static const struct {
+    void* (*memset_)(void*, int, size_t);
+    void* (*memmove_)(void*, const void*, size_t);
+} glue_fun_table = {memset, memmove};
+#define mp_fun_table glue_fun_table
+// The glue is written for single-precision floats (what natmods get); a port
+// with double-precision floats (unix, webassembly) warns on float32 stores.
+#pragma GCC diagnostic ignored "-Wfloat-conversion"
+#pragma GCC diagnostic ignored "-Wdouble-promotion"
+#else
 #include "py/dynruntime.h"
+#endif
 #include "py/smallint.h"  // MP_SMALL_INT_MAX (dynruntime.h does not include it)
 #include "microlearn/microlearn.h"
 

@@ -1,0 +1,13 @@
+# microlearn as a MicroPython user C module (make-based ports: unix, qemu, stm32,
+# webassembly, ...): make USER_C_MODULES=<repo>/device/usermod
+# docs/firmware.md has the recipes.
+ML_USERMOD := $(USERMOD_DIR)
+ML_ROOT := $(abspath $(USERMOD_DIR)/../../..)
+
+SRC_USERMOD_C += $(ML_USERMOD)/modmicrolearn.c $(wildcard $(ML_USERMOD)/family_*.c)
+SRC_USERMOD_CXX += $(ML_USERMOD)/engine.cpp
+
+CFLAGS_USERMOD += -I$(ML_ROOT)/include -DMICROLEARN_BUILTIN
+# The engine's rules (DESIGN.md): no exceptions, RTTI or thread-safe statics.
+CXXFLAGS_USERMOD += -I$(ML_ROOT)/include -std=c++17 -fno-exceptions -fno-rtti -fno-threadsafe-statics \
+	-fno-asynchronous-unwind-tables -fno-unwind-tables -DNDEBUG
