@@ -18,6 +18,11 @@ run as LiteRT's reference kernels compute them:
   TFLite's offsets (pad_total = max((out - 1) * stride + (k - 1) * dilation + 1
   - in, 0), the smaller half before). Average pooling divides by the number of
   window elements inside the input, as TFLite and Keras do.
+- State: a tensor with `state=True` (neither constant nor computed by an op)
+  keeps its values between calls: the recurrent ops' h (and c) live there, so
+  a `stateful` layer streams one call after the next; reset() zeros it. Every
+  recurrent op takes one as its last input (see OPS), stateful or not (a
+  layer that is not stateful zeros it at the start of each call).
 """
 from __future__ import annotations
 
@@ -57,6 +62,9 @@ OPS: dict[str, tuple[str, ...]] = {
     # order as Keras: GRU z, r, h; LSTM i, f, c, o. Output (1, T, units) when
     # return_sequences, else (units,). `stateful` models keep the state between
     # calls on the device (streaming one step at a time).
+    # inputs: x, kernel, recurrent_kernel, bias (GRU reset_after: (2, 3 * units),
+    # the input then the recurrent bias), state (float32, state=True): h (units);
+    # LSTM h then c (2 * units); GRU reset_after=False h then r * h (2 * units).
     "SIMPLE_RNN": ("units", "activation", "return_sequences", "stateful"),
     "GRU": ("units", "activation", "recurrent_activation", "reset_after", "return_sequences",
             "stateful"),
@@ -81,6 +89,7 @@ class Tensor:
     scale: Optional[np.ndarray] = None     # quantized: float per tensor (shape ()) or per channel
     zero_point: Optional[np.ndarray] = None
     quant_axis: int = 0                    # the per-channel axis of `scale`
+    state: bool = False                    # kept between calls (recurrent state), see above
 
     @property
     def is_constant(self) -> bool:
@@ -120,7 +129,7 @@ class Graph:
         """Checks the graph is well formed: known ops with their params, every
         input defined before use, shapes and dtypes present. Raises ValueError
         naming the op's source."""
-        defined = set(self.inputs) | {n for n, t in self.tensors.items() if t.is_constant}
+        defined = set(self.inputs) | {n for n, t in self.tensors.items() if t.is_constant or t.state}
         for n in self.inputs + self.outputs:
             if n not in self.tensors:
                 raise ValueError(f"graph input/output {n!r} is not a tensor")
