@@ -31,7 +31,7 @@ from typing import Iterable, List, Optional, Sequence
 
 from . import paths
 from .paths import MICROPYTHON_VERSION, RigError
-from .targets import QEMU_HEAP_SIZE, TARGETS, get_target
+from .targets import BOARD_HEAP_SIZE, QEMU_HEAP_SIZE, TARGETS, get_target
 
 # Debian's upstream tarball of MicroPython 1.25.0 (no micropython-lib, hence "+ds").
 ORIG_TARBALL = f"micropython_{MICROPYTHON_VERSION}+ds.orig.tar.xz"
@@ -335,18 +335,36 @@ def qemu_make_vars(board: str) -> List[str]:
     own = rig_board_dir(board)
     if own is not None:
         make_vars.append(f"BOARD_DIR={own}")
-    return make_vars + ["FROZEN_MANIFEST=", f"MICROPY_HEAP_SIZE={QEMU_HEAP_SIZE}"]
+    heap = BOARD_HEAP_SIZE.get(board, QEMU_HEAP_SIZE)
+    # Every QEMU firmware gets a ROMFS partition at /rom (romfs/romfs/romfs.c).
+    romfs = f"USER_C_MODULES={paths.rig_dir() / 'romfs'}"
+    return make_vars + ["FROZEN_MANIFEST=", f"MICROPY_HEAP_SIZE={heap}", romfs]
+
+
+@_locked
+def _patch_qemu_port(src: Path) -> None:
+    """Build-time patch of the unpacked source (idempotent): ports/qemu fixes
+    MICROPY_VFS_ROM_IOCTL at 0; let the ROMFS module (romfs/) turn it on."""
+    cfg = src / "ports" / "qemu" / "mpconfigport.h"
+    fixed = "#define MICROPY_VFS_ROM_IOCTL       (0)\n"
+    text = cfg.read_text()
+    if fixed in text and "#ifndef MICROPY_VFS_ROM_IOCTL\n" not in text:
+        cfg.write_text(text.replace(fixed, "#ifndef MICROPY_VFS_ROM_IOCTL\n" + fixed + "#endif\n"))
 
 
 def build_qemu(board: str = "MPS2_AN385") -> Path:
     """ports/qemu firmware for one board; returns firmware.elf."""
     build_mpy_cross()
-    _require_tool("arm-none-eabi-gcc", "gcc-arm-none-eabi")
+    if board == "VIRT_RV32":
+        _require_tool("riscv64-unknown-elf-gcc", "gcc-riscv64-unknown-elf")
+    else:
+        _require_tool("arm-none-eabi-gcc", "gcc-arm-none-eabi")
+    _patch_qemu_port(fetch_source())
     own = rig_board_dir(board)
-    extra_key = ""
-    if own is not None:
-        extra_key = " board-files=" + hashlib.sha256(b"".join(
-            f.read_bytes() for f in sorted(own.iterdir()) if f.is_file())).hexdigest()
+    board_files = [f for d in (own, paths.rig_dir() / "romfs" / "romfs") if d is not None
+                   for f in sorted(d.iterdir()) if f.is_file()]
+    extra_key = " board-files=" + hashlib.sha256(b"".join(
+        f.read_bytes() for f in board_files)).hexdigest()
     _make_step(
         f"qemu-{board}",
         f"building the QEMU firmware for {board}",

@@ -20,7 +20,8 @@ from typing import Dict
 
 MAGIC = b"MLRB"
 
-# MPS2 boards (AN385, AN386): 4 MB of SSRAM at 0x20000000 that MicroPython's firmware
+# Where the bundle goes is per target (targets.Target.bundle_addr); this is the MPS2
+# boards' (AN385, AN386): 4 MB of SSRAM at 0x20000000 that MicroPython's firmware
 # does not use (its RAM is the 4 MB at address 0).
 BUNDLE_ADDR = 0x20000000
 BUNDLE_MAX = 4 * 1024 * 1024

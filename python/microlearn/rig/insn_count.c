@@ -5,6 +5,10 @@
  * onto itself; GCC's own armv6m nop is `mov r8, r8`, so r8 is avoided):
  *     start:  mov r11, r11   encoding 0x46DB
  *     stop:   mov r10, r10   encoding 0x46D2
+ * On RISC-V (qemu-system-riscv32, told apart by the target name QEMU passes) the
+ * markers are 32-bit HINTs, `addi x0, x0, imm` (a no-op by the ISA's definition):
+ *     start:  addi x0, x0, 0x5a1   encoding 0x5A100013
+ *     stop:   addi x0, x0, 0x5a2   encoding 0x5A200013
  * The _markers native module (markers/markers.c) executes them.
  *
  * Counted: instructions after a start marker up to (not including) the next stop
@@ -35,6 +39,10 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
 #define MARKER_START 0x46DBu /* mov r11, r11 */
 #define MARKER_STOP 0x46D2u  /* mov r10, r10 */
+#define RV_MARKER_START 0x5A100013u /* addi x0, x0, 0x5a1 */
+#define RV_MARKER_STOP 0x5A200013u  /* addi x0, x0, 0x5a2 */
+
+static int riscv; /* the guest is RISC-V: 32-bit markers */
 
 static uint64_t executed;   /* all instructions in entered blocks */
 static uint64_t started_at; /* value of `executed` at the last start marker */
@@ -73,14 +81,20 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb) {
     qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &executed, n);
     for (size_t i = 0; i < n; i++) {
         struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
-        if (qemu_plugin_insn_size(insn) != 2) {
+        size_t size = qemu_plugin_insn_size(insn);
+        if (size != (riscv ? 4u : 2u)) {
             continue;
         }
         const uint8_t *bytes = qemu_plugin_insn_data(insn);
-        unsigned opcode = bytes[0] | (bytes[1] << 8);
-        if (opcode == MARKER_START || opcode == MARKER_STOP) {
+        uint32_t opcode = 0;
+        for (size_t b = size; b-- > 0;) {
+            opcode = (opcode << 8) | bytes[b];
+        }
+        uint32_t start = riscv ? RV_MARKER_START : MARKER_START;
+        uint32_t stop = riscv ? RV_MARKER_STOP : MARKER_STOP;
+        if (opcode == start || opcode == stop) {
             uintptr_t tail = n - 1 - i;
-            uintptr_t data = (tail << 1) | (opcode == MARKER_STOP);
+            uintptr_t data = (tail << 1) | (opcode == stop);
             qemu_plugin_register_vcpu_insn_exec_cb(insn, on_marker, QEMU_PLUGIN_CB_NO_REGS,
                                                    (void *)data);
         }
@@ -107,7 +121,7 @@ static void report(qemu_plugin_id_t id, void *userdata) {
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
                                            int argc, char **argv) {
-    (void)info;
+    riscv = info->target_name != NULL && strncmp(info->target_name, "riscv", 5) == 0;
     for (int i = 0; i < argc; i++) {
         if (strncmp(argv[i], "outfile=", 8) == 0) {
             outfile = argv[i] + 8;

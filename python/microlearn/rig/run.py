@@ -274,14 +274,14 @@ class _LineFilter:
 
 
 def qemu_command(t: Target, image_path: Path, plugin: Sequence[str] = ()) -> List[str]:
-    """The qemu-system-arm command for a target, with an image in its memory
+    """The qemu-system-<arch> command for a target, with an image in its memory
     (QemuBoard adds the serial port and the QMP socket)."""
     firmware = build.build_qemu(t.board)
     cmd = [
-        "qemu-system-arm", "-machine", t.machine, "-display", "none",
-        "-monitor", "null", "-semihosting",
+        t.qemu_system, "-machine", t.machine, "-display", "none",
+        "-monitor", "null", "-semihosting", *t.qemu_args,
         "-kernel", str(firmware),
-        "-device", f"loader,file={image_path},addr={bundle.BUNDLE_ADDR:#x},force-raw=on",
+        "-device", f"loader,file={image_path},addr={t.bundle_addr:#x},force-raw=on",
     ]
     if plugin:
         cmd += ["-plugin", ",".join(plugin)]
@@ -290,8 +290,9 @@ def qemu_command(t: Target, image_path: Path, plugin: Sequence[str] = ()) -> Lis
 
 def _run_qemu(t, script_name, script_bytes, file_map, dirs, timeout, fetch, stream,
               plugin) -> RunResult:
-    if shutil.which("qemu-system-arm") is None:
-        raise RigError("qemu-system-arm not found: apt-get install qemu-system-arm")
+    if shutil.which(t.qemu_system) is None:
+        package = "qemu-system-arm" if t.qemu_system.endswith("-arm") else "qemu-system-misc"
+        raise RigError(f"{t.qemu_system} not found: apt-get install {package}")
     device_files = {f"/lib/{n}": b for n, b in _lib_files(dirs).items()}
     device_files.update({f"/{n}": b for n, b in file_map.items()})
     device_files[f"/{script_name}"] = script_bytes
@@ -300,8 +301,8 @@ def _run_qemu(t, script_name, script_bytes, file_map, dirs, timeout, fetch, stre
     # filesystem + harness), then the bundle. One raw-REPL command runs the former
     # and mounts the latter.
     code = _on_device_code().encode("utf-8")
-    bundle_addr = bundle.BUNDLE_ADDR + ((len(code) + 15) & ~15)
-    image = code + bytes(bundle_addr - bundle.BUNDLE_ADDR - len(code)) + data
+    bundle_addr = t.bundle_addr + ((len(code) + 15) & ~15)
+    image = code + bytes(bundle_addr - t.bundle_addr - len(code)) + data
     if len(image) > bundle.BUNDLE_MAX:
         raise RigError(f"files and libraries take {len(image)} bytes; the board's bundle "
                        f"memory holds {bundle.BUNDLE_MAX}")
@@ -315,7 +316,7 @@ def _run_qemu(t, script_name, script_bytes, file_map, dirs, timeout, fetch, stre
             board.enter_raw_repl()
             board.exec_checked(
                 "import uctypes\n"
-                f"exec(bytes(uctypes.bytearray_at({bundle.BUNDLE_ADDR:#x}, {len(code)})))\n"
+                f"exec(bytes(uctypes.bytearray_at({t.bundle_addr:#x}, {len(code)})))\n"
                 f"_rig_mount({bundle_addr:#x}, {len(data)}, {bundle.crc32(data)})\n")
             try:
                 board.exec_(f"_rig_run({script_name!r})", on_output=output.feed,

@@ -6,6 +6,7 @@ A target is a MicroPython build plus the native-module architecture it loads:
     cortex-m3  QEMU mps2-an385 board (Cortex-M3)                   natmods: armv7m
     cortex-m4f QEMU mps2-an386 board (Cortex-M4 + single FPU)       natmods: armv7emsp
     cortex-m0  the same mps2-an385 board, armv6m natmods           natmods: armv6m
+    rv32       QEMU virt board, RISC-V rv32imac (ESP32-C3/C6 stand-in)  natmods: rv32imc
 
 The mps2-an386 board definition is ours (boards/MPS2_AN386): MicroPython has none.
 
@@ -28,6 +29,9 @@ from .paths import RigError
 # heap; big benchmark models need it). Real parts have less: measure RAM needs
 # separately, do not infer them from "it ran in QEMU".
 QEMU_HEAP_SIZE = 2 * 1024 * 1024
+# Boards whose firmware RAM is smaller: MicroPython's virt linker script gives the
+# RISC-V board 2 MiB for data, bss and heap together.
+BOARD_HEAP_SIZE = {"VIRT_RV32": 2 * 1024 * 1024 - 64 * 1024}
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,10 @@ class Target:
     board: Optional[str] = None  # ports/qemu BOARD= (for kind == "qemu")
     machine: Optional[str] = None  # qemu-system-arm -machine
     description: str = ""
+    qemu_system: str = "qemu-system-arm"  # the QEMU binary (kind == "qemu")
+    qemu_args: tuple = ()  # extra QEMU arguments
+    bundle_addr: int = 0x20000000  # where the rig's file bundle goes (bundle.py)
+    romfs_addr: int = 0x21000000  # the ROMFS partition (romfs/romfs/romfs.c)
 
 
 TARGETS = {
@@ -67,6 +75,18 @@ TARGETS = {
             board="MPS2_AN385",
             machine="mps2-an385",
             description="armv6m natmods on QEMU mps2-an385 (Cortex-M3 runs armv6m code)",
+        ),
+        Target(
+            "rv32",
+            "rv32imc",
+            "qemu",
+            board="VIRT_RV32",
+            machine="virt",
+            description="QEMU virt, RISC-V rv32imac (ESP32-C3/C6 stand-in), rv32imc natmods",
+            qemu_system="qemu-system-riscv32",
+            qemu_args=("-bios", "none"),
+            bundle_addr=0x82000000,
+            romfs_addr=0x81000000,
         ),
     )
 }

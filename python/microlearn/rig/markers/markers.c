@@ -6,6 +6,9 @@
 // Thumb (armv6m, armv7m, armv7em*): each function executes one marker instruction that
 // the rig's QEMU plugin (../insn_count.c) recognises. Compilers never emit them:
 //     start: mov r11, r11   (0x46DB)        stop: mov r10, r10   (0x46D2)
+// RISC-V (rv32imc): 32-bit HINT no-ops the plugin recognises, emitted as data words
+// so that the assembler cannot compress them:
+//     start: addi x0, x0, 0x5a1 (0x5A100013)   stop: addi x0, x0, 0x5a2 (0x5A200013)
 // x64 (unix port): callgrind client requests (no-ops when not run under valgrind):
 //     start: CALLGRIND_START_INSTRUMENTATION    stop: CALLGRIND_STOP_INSTRUMENTATION
 // The rig runs `valgrind --tool=callgrind --instr-atstart=no`, so only instructions
@@ -22,6 +25,8 @@
 static mp_obj_t markers_start(void) {
     #if defined(__thumb__)
     __asm volatile ("mov r11, r11" ::: "memory");
+    #elif defined(__riscv)
+    __asm volatile (".4byte 0x5A100013" ::: "memory");
     #elif defined(__x86_64__)
     CALLGRIND_START_INSTRUMENTATION;
     #endif
@@ -32,6 +37,8 @@ static MP_DEFINE_CONST_FUN_OBJ_0(markers_start_obj, markers_start);
 static mp_obj_t markers_stop(void) {
     #if defined(__thumb__)
     __asm volatile ("mov r10, r10" ::: "memory");
+    #elif defined(__riscv)
+    __asm volatile (".4byte 0x5A200013" ::: "memory");
     #elif defined(__x86_64__)
     CALLGRIND_STOP_INSTRUMENTATION;
     #endif
