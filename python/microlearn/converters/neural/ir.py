@@ -18,7 +18,7 @@ run as LiteRT's reference kernels compute them:
   TFLite's offsets (pad_total = max((out - 1) * stride + (k - 1) * dilation + 1
   - in, 0), the smaller half before). Average pooling divides by the number of
   window elements inside the input, as TFLite and Keras do.
-- State: a tensor with `state=True` (neither constant nor computed by an op)
+- State: a tensor with `persistent=True` (neither constant nor computed by an op)
   keeps its values between calls: the recurrent ops' h (and c) live there, so
   a `stateful` layer streams one call after the next; reset() zeros it. Every
   recurrent op takes one as its last input (see OPS), stateful or not (a
@@ -35,6 +35,10 @@ DTYPES = ("float32", "int8", "int32")
 
 # Activations fused into an op's output, as TFLite's fused_activation_function.
 FUSED_ACTIVATIONS = ("none", "relu", "relu6", "relu_n1_to_1")
+
+# The activations a recurrent op's `activation` / `recurrent_activation` may
+# name; the engine codes them by their index here (recurrent.hpp's Act).
+RECURRENT_ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "hard_sigmoid")
 
 # Op kind -> the params it takes (every key is required; see OPS_DOC below).
 OPS: dict[str, tuple[str, ...]] = {
@@ -63,7 +67,7 @@ OPS: dict[str, tuple[str, ...]] = {
     # return_sequences, else (units,). `stateful` models keep the state between
     # calls on the device (streaming one step at a time).
     # inputs: x, kernel, recurrent_kernel, bias (GRU reset_after: (2, 3 * units),
-    # the input then the recurrent bias), state (float32, state=True): h (units);
+    # the input then the recurrent bias), state (float32, persistent=True): h (units);
     # LSTM h then c (2 * units); GRU reset_after=False h then r * h (2 * units).
     "SIMPLE_RNN": ("units", "activation", "return_sequences", "stateful"),
     "GRU": ("units", "activation", "recurrent_activation", "reset_after", "return_sequences",
@@ -75,7 +79,7 @@ OPS_DOC = """
 stride, dilation, filter: (h, w) tuples of ints >= 1.
 padding: (top, left, bottom, right) ints >= 0.
 activation (fused): one of FUSED_ACTIVATIONS; for recurrent ops, activation and
-recurrent_activation name a Keras activation ("tanh", "sigmoid", "relu", "hard_sigmoid", ...).
+recurrent_activation name a Keras activation, one of RECURRENT_ACTIVATIONS.
 axes: tuple of ints (axes of the input without batch). alpha, beta: float.
 """
 
@@ -89,7 +93,7 @@ class Tensor:
     scale: Optional[np.ndarray] = None     # quantized: float per tensor (shape ()) or per channel
     zero_point: Optional[np.ndarray] = None
     quant_axis: int = 0                    # the per-channel axis of `scale`
-    state: bool = False                    # kept between calls (recurrent state), see above
+    persistent: bool = False               # state kept between calls (recurrent ops), see above
 
     @property
     def is_constant(self) -> bool:
@@ -129,7 +133,7 @@ class Graph:
         """Checks the graph is well formed: known ops with their params, every
         input defined before use, shapes and dtypes present. Raises ValueError
         naming the op's source."""
-        defined = set(self.inputs) | {n for n, t in self.tensors.items() if t.is_constant or t.state}
+        defined = set(self.inputs) | {n for n, t in self.tensors.items() if t.is_constant or t.persistent}
         for n in self.inputs + self.outputs:
             if n not in self.tensors:
                 raise ValueError(f"graph input/output {n!r} is not a tensor")

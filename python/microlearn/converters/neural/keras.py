@@ -49,8 +49,6 @@ _ACTIVATIONS = {
 }
 _FUSABLE = {"relu": "relu", "relu6": "relu6"}
 
-# Activations the recurrent kernels compute (recurrent.hpp).
-RECURRENT_ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "hard_sigmoid")
 
 SUPPORTED_LAYERS = sorted(_IDENTITY | {
     "Dense", "Conv1D", "Conv2D", "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D",
@@ -391,8 +389,8 @@ def _recurrent(L: _Layer):
     if kind != "SIMPLE_RNN":
         acts["recurrent_activation"] = c["recurrent_activation"]
     for key, name in acts.items():
-        if name not in RECURRENT_ACTIVATIONS:
-            L.refuse(f"{key}={name!r} is not supported; supported: {', '.join(RECURRENT_ACTIVATIONS)}")
+        if name not in ir.RECURRENT_ACTIVATIONS:
+            L.refuse(f"{key}={name!r} is not supported; supported: {', '.join(ir.RECURRENT_ACTIVATIONS)}")
     units = int(c["units"])
     gates = {"SIMPLE_RNN": 1, "GRU": 3, "LSTM": 4}[kind]
     w = L.weights()
@@ -408,7 +406,7 @@ def _recurrent(L: _Layer):
     # reset_after=False also r * h, which the candidate needs whole).
     state_size = units * (2 if kind == "LSTM" or (kind == "GRU" and not reset_after) else 1)
     state = L.b.tensor(f"{L.layer.name}/state", (state_size,))
-    L.b.tensors[state].state = True
+    L.b.tensors[state].persistent = True
     params = {"units": units, "activation": c["activation"], "return_sequences": bool(c["return_sequences"]),
               "stateful": bool(c.get("stateful", False))}
     if kind != "SIMPLE_RNN":
