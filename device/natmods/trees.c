@@ -20,7 +20,7 @@ typedef struct {
     glue_input_t input;
     mp_obj_t* labels;  // class labels, or NULL: predict() returns the class index
     float* scratch;  // n_outputs floats for predict()
-    int32_t* keys;   // soft-float builds, deep forests: the input's split keys
+    int32_t* keys;   // the input's split keys (packed models; soft-float deep refs-layout forests)
 } trees_obj_t;
 
 mp_obj_full_type_t trees_type;

@@ -31,6 +31,8 @@ int main(void) {
         fprintf(stderr, "this example handles classifiers of up to %d features\n", MAX_FEATURES);
         return 1;
     }
+    static int32_t keys[MAX_FEATURES]; /* the input's split keys: ml_trees_key_buffer_size() <= n_features */
+    ml_trees_attach_key_buffer(&forest, keys, MAX_FEATURES);
     static ml_labels_t labels; /* class index -> label, from the model's bytes */
     status = ml_labels_load(&labels, model, MODEL_SIZE, info.n_classes);
     if (status != ML_OK) {

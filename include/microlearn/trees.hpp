@@ -15,6 +15,18 @@
 // A ref is a node index, or a leaf index with the top bit set. Refs are u16
 // when every index fits in 15 bits, u32 otherwise. load() checks that every
 // child ref points to a later node, so every walk ends.
+//
+// The packed layout (params[p_layout] = 1, what the converter writes when a
+// model fits it) replaces features/thresholds/children with
+//   slot_features[s]   the input column of feature slot s (used features only)
+//   split_values[g]    the ensemble's distinct thresholds, once each, as
+//                      integer split keys (i32, or i16 rotated, below)
+//   nodes[i]           one u32 per split node, in preorder per tree:
+//                      slot | value index g | left | right (field widths in
+//                      params[p_node_bits]); left 0: the next node, else
+//                      leaf left-1; right 2d: node i+d, 2j+1: leaf j.
+// A prediction turns each used feature into its integer split key once
+// (int16 inputs are keys already); the walk then compares integers only.
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
@@ -52,6 +64,11 @@ enum Section : uint16_t {
     leaf_offsets = 12, // u32[n_leaves + 1]: sparse leaves, instead of `leaves`
     leaf_columns = 13, // u16[nnz]
     leaf_values = 14,  // f32[nnz]
+    // Packed layout (instead of features, thresholds, children; roots are u32 refs):
+    slot_features = 15,  // u16[n_slots]
+    split_values = 16,   // i32[n_values], or i16 (value v stands for the key rotr(v, 16) of
+                         // float32 models, v of int16 models)
+    nodes = 17,          // u32[n_nodes]
 };
 
 enum ParamIndex : uint32_t {
@@ -66,7 +83,11 @@ enum ParamIndex : uint32_t {
     p_transform,
     p_feature_type,
     p_flags,
-    p_count
+    p_count,
+    // Packed layout only (older files have p_count params: the refs layout):
+    p_layout = p_count,  // 0 refs (features, thresholds, children), 1 packed nodes
+    p_node_bits,         // node field widths: slot | value << 8 | left << 16 (right: the rest)
+    p_packed_count
 };
 
 enum FloatParamIndex : uint32_t {
@@ -118,6 +139,16 @@ struct Model {
     // instead of once per level. Makes calls on one model non-reentrant.
     int32_t* x_keys = nullptr;
     uint32_t levels_estimate = 0;  // split levels one prediction walks, about
+    // Packed layout: x_keys holds n_slots keys and is required when n_slots > 0.
+    bool packed = false;
+    const uint32_t* nodes = nullptr;
+    const uint16_t* slot_features = nullptr;
+    const void* split_values = nullptr;  // int16_t or int32_t
+    uint32_t n_slots = 0, n_values = 0;
+    bool wide_values = false;  // split_values are int32
+    uint8_t value_rotate = 0;  // 16: int16 values stand for rotr(v, 16)
+    uint8_t value_shift = 0, left_shift = 0, right_shift = 0;  // node fields
+    uint32_t slot_mask = 0, value_mask = 0, left_mask = 0;
 };
 
 template <typename T> struct FeatureTypeOf;
@@ -289,6 +320,173 @@ inline void sum_trees(const Model& m, const float* x, float* acc) {
     walk_trees<float, Ref>(m, x, acc);
 }
 
+// ------------------------------------------------------ packed layout
+
+// The key of a NaN input: above every split value, so NaN goes right unless
+// the node's nan_left bit says otherwise (then the walk checks, kNan).
+constexpr int32_t kNanKey = 0x7FFFFFFF;
+
+// The split key an int16 split value stands for: rotr(v, 16) for float32
+// models (a float32 threshold whose low 16 bits are zero: the key's low half
+// is then all zeros or, for negative ones, all ones), v itself otherwise.
+ML_ALWAYS_INLINE int32_t value_key(int32_t v, uint32_t rotate) {
+    const uint32_t u = static_cast<uint32_t>(v);
+    return static_cast<int32_t>((u >> rotate) | (u << ((32u - rotate) & 31u)));
+}
+
+ML_ALWAYS_INLINE int32_t input_key(float v, bool& nan) {
+    const uint32_t bits = math::to_bits(v);
+    if (__builtin_expect(math::is_nan_bits(bits), 0)) {
+        nan = true;
+        return kNanKey;
+    }
+    return math::split_key(bits);
+}
+
+ML_ALWAYS_INLINE int32_t input_key(int16_t v, bool&) { return v; }
+
+// keys[s] = the split key of x[slot_features[s]]; true if one was NaN.
+template <typename T>
+inline bool input_keys(const Model& m, const T* x) {
+    bool nan = false;
+    for (uint32_t s = 0; s < m.n_slots; ++s) m.x_keys[s] = input_key(x[m.slot_features[s]], nan);
+    return nan;
+}
+
+// Walks one tree from split node `i` to its leaf: per level one integer
+// compare of the input's key with the node's split value.
+template <typename V, bool kNan>
+ML_HOT_LOOP inline uint32_t packed_leaf(const Model& m, size_t i) {
+    const uint32_t* nodes = m.nodes;
+    const V* values = static_cast<const V*>(m.split_values);
+    const int32_t* keys = m.x_keys;
+    for (;;) {
+        const uint32_t w = nodes[i];
+        const int32_t k = keys[w & m.slot_mask];
+        bool right = k > value_key(values[(w >> m.value_shift) & m.value_mask], m.value_rotate);
+        if (kNan && __builtin_expect(k == kNanKey, 0)) right = nan_goes_right(m, static_cast<uint32_t>(i));
+        if (right) {
+            const uint32_t r = w >> m.right_shift;
+            if (r & 1u) return r >> 1;
+            i += r >> 1;
+        } else {
+            const uint32_t l = (w >> m.left_shift) & m.left_mask;
+            if (l) return l - 1;
+            ++i;
+        }
+    }
+}
+
+template <typename V, bool kNan>
+inline void packed_trees(const Model& m, float* acc) {
+    const uint32_t* roots = static_cast<const uint32_t*>(m.roots);
+    for (uint32_t t = 0; t < m.n_trees; ++t) {
+        const uint32_t root = roots[t];
+        const uint32_t leaf = root & leaf_bit<uint32_t>() ? root & ~leaf_bit<uint32_t>()
+                                                          : packed_leaf<V, kNan>(m, root);
+        add_leaf(m, leaf, m.tree_outputs ? acc + m.tree_outputs[t] : acc);
+    }
+}
+
+template <typename T>
+inline void sum_packed(const Model& m, const T* x, float* acc) {
+    const bool nan = input_keys(m, x) && m.nan_left != nullptr;
+    if (m.wide_values)
+        nan ? packed_trees<int32_t, true>(m, acc) : packed_trees<int32_t, false>(m, acc);
+    else
+        nan ? packed_trees<int16_t, true>(m, acc) : packed_trees<int16_t, false>(m, acc);
+}
+
+// Bits needed for values 0..n.
+inline uint32_t bits_for(uint32_t n) {
+    uint32_t b = 0;
+    while (b < 32 && (n >> b) != 0) ++b;
+    return b;
+}
+
+// The packed sections: every node's slot, value and children inside their
+// tables, children later than their node (so every walk ends).
+inline Status load_packed(const ModelFile& f, const uint32_t* p, Model& m) {
+    Status st;
+    if ((st = detail::get_refs<uint32_t>(f, Section::roots, m.n_trees, m.roots)) != Status::ok) return st;
+    const uint32_t* roots = static_cast<const uint32_t*>(m.roots);
+    for (uint32_t t = 0; t < m.n_trees; ++t)
+        if (!ref_ok(roots[t], 0, true, m)) return Status::out_of_range;
+    if (m.n_nodes == 0) return Status::ok;
+    if ((st = get_exact(f, Section::nodes, m.n_nodes, m.nodes)) != Status::ok) return st;
+    Span<uint16_t> slots;
+    if ((st = f.section(Section::slot_features, slots)) != Status::ok) return st;
+    if (slots.size == 0) return Status::size_mismatch;
+    for (size_t s = 0; s < slots.size; ++s)
+        if (slots[s] >= m.n_features) return Status::out_of_range;
+    m.slot_features = slots.data;
+    m.n_slots = static_cast<uint32_t>(slots.size);
+    SectionInfo values;
+    if (!f.find(Section::split_values, values)) return Status::bad_section;
+    m.wide_values = values.dtype == DType::i32;
+    if (m.wide_values) {
+        if (m.feature_type != FeatureType::f32) return Status::bad_section;
+        Span<int32_t> v;
+        if ((st = f.section(Section::split_values, v)) != Status::ok) return st;
+        m.split_values = v.data, m.n_values = static_cast<uint32_t>(v.size);
+    } else {
+        Span<int16_t> v;
+        if ((st = f.section(Section::split_values, v)) != Status::ok) return st;
+        m.split_values = v.data, m.n_values = static_cast<uint32_t>(v.size);
+        m.value_rotate = m.feature_type == FeatureType::f32 ? 16 : 0;
+    }
+    const uint32_t bits = p[p_node_bits], fb = bits & 0xFF, gb = (bits >> 8) & 0xFF, lb = (bits >> 16) & 0xFF;
+    if (bits >> 24 || fb + gb + lb >= 32) return Status::bad_parameter;
+    m.slot_mask = (1u << fb) - 1u, m.value_mask = (1u << gb) - 1u, m.left_mask = (1u << lb) - 1u;
+    m.value_shift = static_cast<uint8_t>(fb);
+    m.left_shift = static_cast<uint8_t>(fb + gb);
+    m.right_shift = static_cast<uint8_t>(fb + gb + lb);
+    for (uint32_t i = 0; i < m.n_nodes; ++i) {
+        const uint32_t w = m.nodes[i], l = (w >> m.left_shift) & m.left_mask, r = w >> m.right_shift;
+        if ((w & m.slot_mask) >= m.n_slots || ((w >> m.value_shift) & m.value_mask) >= m.n_values)
+            return Status::out_of_range;
+        const bool left_ok = l ? l - 1 < m.n_leaves : i + 1 < m.n_nodes;
+        const bool right_ok = r & 1u ? (r >> 1) < m.n_leaves : (r >> 1) >= 1 && (r >> 1) < m.n_nodes - i;
+        if (!left_ok || !right_ok) return Status::out_of_range;
+    }
+    return get_exact(f, Section::nan_left, (m.n_nodes + 7) / 8, m.nan_left, true);
+}
+
+// The refs layout: features, thresholds and children per split node.
+inline Status load_refs(const ModelFile& f, Model& m) {
+    Status st;
+    SectionInfo roots_info;
+    if (!f.find(Section::roots, roots_info)) return Status::bad_section;
+    m.wide_refs = roots_info.dtype == DType::u32;
+    if (m.wide_refs) {
+        if ((st = get_refs<uint32_t>(f, Section::roots, m.n_trees, m.roots)) != Status::ok) return st;
+        if ((st = get_refs<uint32_t>(f, Section::children, 2 * size_t(m.n_nodes), m.children)) != Status::ok) return st;
+    } else {
+        if ((st = get_refs<uint16_t>(f, Section::roots, m.n_trees, m.roots)) != Status::ok) return st;
+        if ((st = get_refs<uint16_t>(f, Section::children, 2 * size_t(m.n_nodes), m.children)) != Status::ok) return st;
+    }
+    if (m.n_nodes > 0) {
+        if ((st = get_exact(f, Section::features, m.n_nodes, m.features)) != Status::ok) return st;
+        if (m.feature_type == FeatureType::f32) {
+            const float* t = nullptr;
+            if ((st = get_exact(f, Section::thresholds, m.n_nodes, t)) != Status::ok) return st;
+            for (uint32_t i = 0; i < m.n_nodes; ++i) {  // NaN or -0.0 could split differently per float unit
+                const uint32_t bits = math::to_bits(t[i]);
+                if (math::is_nan_bits(bits) || bits == 0x80000000u) return Status::bad_parameter;
+            }
+            m.thresholds = t;
+        } else {
+            const int16_t* t = nullptr;
+            if ((st = get_exact(f, Section::thresholds, m.n_nodes, t)) != Status::ok) return st;
+            m.thresholds = t;
+        }
+        if ((st = get_exact(f, Section::nan_left, (m.n_nodes + 7) / 8, m.nan_left, true)) != Status::ok) return st;
+        for (uint32_t i = 0; i < m.n_nodes; ++i)
+            if (m.features[i] >= m.n_features) return Status::out_of_range;
+    }
+    return m.wide_refs ? check_refs<uint32_t>(m) : check_refs<uint16_t>(m);
+}
+
 // Leaves: dense, or sparse rows whose offsets rise from 0 to nnz and whose
 // columns stay inside the leaf. Values must be finite, so sums stay ordered.
 inline Status load_leaves(const ModelFile& f, Model& m) {
@@ -372,34 +570,13 @@ inline Status load(const ModelFile& f, Model& out) {
             break;
     }
 
-    SectionInfo roots_info;
-    if (!f.find(Section::roots, roots_info)) return Status::bad_section;
-    m.wide_refs = roots_info.dtype == DType::u32;
-    if (m.wide_refs) {
-        if ((st = detail::get_refs<uint32_t>(f, Section::roots, m.n_trees, m.roots)) != Status::ok) return st;
-        if ((st = detail::get_refs<uint32_t>(f, Section::children, 2 * size_t(m.n_nodes), m.children)) != Status::ok) return st;
-    } else {
-        if ((st = detail::get_refs<uint16_t>(f, Section::roots, m.n_trees, m.roots)) != Status::ok) return st;
-        if ((st = detail::get_refs<uint16_t>(f, Section::children, 2 * size_t(m.n_nodes), m.children)) != Status::ok) return st;
-    }
-    if (m.n_nodes > 0) {
-        if ((st = detail::get_exact(f, Section::features, m.n_nodes, m.features)) != Status::ok) return st;
-        if (m.feature_type == FeatureType::f32) {
-            const float* t = nullptr;
-            if ((st = detail::get_exact(f, Section::thresholds, m.n_nodes, t)) != Status::ok) return st;
-            for (uint32_t i = 0; i < m.n_nodes; ++i) {  // NaN or -0.0 could split differently per float unit
-                const uint32_t bits = math::to_bits(t[i]);
-                if (math::is_nan_bits(bits) || bits == 0x80000000u) return Status::bad_parameter;
-            }
-            m.thresholds = t;
-        } else {
-            const int16_t* t = nullptr;
-            if ((st = detail::get_exact(f, Section::thresholds, m.n_nodes, t)) != Status::ok) return st;
-            m.thresholds = t;
-        }
-        if ((st = detail::get_exact(f, Section::nan_left, (m.n_nodes + 7) / 8, m.nan_left, true)) != Status::ok) return st;
-        for (uint32_t i = 0; i < m.n_nodes; ++i)
-            if (m.features[i] >= m.n_features) return Status::out_of_range;
+    const uint32_t layout = ps.size > p_layout ? p[p_layout] : 0;
+    if (layout > 1 || (layout == 1 && ps.size < p_packed_count)) return Status::bad_parameter;
+    m.packed = layout == 1;
+    if (m.packed) {
+        if ((st = detail::load_packed(f, p, m)) != Status::ok) return st;
+    } else if ((st = detail::load_refs(f, m)) != Status::ok) {
+        return st;
     }
     if ((st = detail::load_leaves(f, m)) != Status::ok) return st;
     if ((st = detail::get_exact(f, Section::baseline, m.n_outputs, m.baseline, true)) != Status::ok) return st;
@@ -421,8 +598,6 @@ inline Status load(const ModelFile& f, Model& out) {
     }
     if (m.task == Task::anomaly && !(m.path_norm >= 1.0f && m.path_norm < 1e30f)) return Status::bad_parameter;
 
-    st = m.wide_refs ? detail::check_refs<uint32_t>(m) : detail::check_refs<uint16_t>(m);
-    if (st != Status::ok) return st;
     // Levels one prediction walks, about: trees x log2(leaves per tree).
     uint32_t leaves_per_tree = m.n_nodes / m.n_trees + 1, depth = 0;
     while (leaves_per_tree > 1) leaves_per_tree >>= 1, ++depth;
@@ -437,14 +612,16 @@ inline Status load(const ModelFile& f, Model& out) {
 // more than it costs (about 5 a level walked), else 0; always 0 where
 // floats are in hardware.
 inline size_t key_buffer_size(const Model& m) {
+    if (m.packed) return m.n_slots;  // packed layout: required
     if (!MICROLEARN_SOFT_FLOAT || m.feature_type != FeatureType::f32) return 0;
     return m.levels_estimate > m.n_features + m.n_features / 4 ? m.n_features : 0;
 }
 
-// Lends the model a buffer of n >= n_features int32 for split keys (null
-// detaches it). Results are the same with or without it.
+// Lends the model a buffer of n >= key_buffer_size() int32 for split keys
+// (null detaches it). Packed-layout models need it (predictions without one
+// fail with bad_argument); for the others results are the same either way.
 inline Status attach_key_buffer(Model& m, int32_t* keys, size_t n) {
-    if (keys != nullptr && n < m.n_features) return Status::size_mismatch;
+    if (keys != nullptr && n < (m.packed ? m.n_slots : m.n_features)) return Status::size_mismatch;
     m.x_keys = keys;
     return Status::ok;
 }
@@ -468,10 +645,14 @@ inline Status accumulate(const Model& m, const T* x, size_t n_x, float* out, siz
         for (uint32_t k = 0; k < m.n_outputs; ++k) out[k] = m.baseline[k];
     else
         for (uint32_t k = 0; k < m.n_outputs; ++k) out[k] = 0.0f;
-    if (m.wide_refs)
+    if (m.packed) {
+        if (m.x_keys == nullptr && m.n_slots != 0) return Status::bad_argument;
+        sum_packed(m, x, out);
+    } else if (m.wide_refs) {
         sum_trees<uint32_t>(m, x, out);
-    else
+    } else {
         sum_trees<uint16_t>(m, x, out);
+    }
     return Status::ok;
 }
 

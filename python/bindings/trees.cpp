@@ -1,6 +1,8 @@
 // Host bindings of the tree-ensemble engine (microlearn/trees.hpp).
 #include "bindings.hpp"
 
+#include <vector>
+
 #include "microlearn/trees.hpp"
 
 namespace trees = microlearn::trees;
@@ -32,6 +34,7 @@ public:
         d["task"] = microlearn::bindings::task_name(static_cast<int>(model_.task));
         d["feature_type"] = model_.feature_type == trees::FeatureType::f32 ? "float32" : "int16";
         d["wide_refs"] = model_.wide_refs;
+        d["layout"] = model_.packed ? "packed" : "refs";
         py::list methods;
         methods.append("predict");
         if (model_.task == trees::Task::classification) methods.append("predict_proba");
@@ -43,16 +46,23 @@ public:
         return d;
     }
 
-    // Applies fn(row, d, output row, scratch, n_scratch) to every row of X.
+    // Applies fn(model, row, d, output row, scratch, n_scratch) to every row
+    // of X, with a copy of the model that has a key buffer of its own (calls
+    // run without the GIL: two threads must not share one).
     template <typename T, typename Out = float, typename Fn>
     py::array_t<Out> map_rows(const Rows<T>& X, size_t out_width, Fn fn) const {
-        return microlearn::bindings::map_rows<Out>(X, out_width, model_.n_outputs + model_.n_classes, fn);
+        std::vector<int32_t> keys(trees::key_buffer_size(model_));
+        trees::Model m = model_;
+        trees::attach_key_buffer(m, keys.empty() ? nullptr : keys.data(), keys.size());
+        return microlearn::bindings::map_rows<Out>(
+            X, out_width, model_.n_outputs + model_.n_classes,
+            [&m, &fn](const T* x, size_t d, Out* o, float* s, size_t ns) { return fn(m, x, d, o, s, ns); });
     }
 
     template <typename T>
     py::array_t<float> raw_scores(const Rows<T>& X) const {
-        return map_rows<T>(X, model_.n_outputs, [this](const T* x, size_t d, float* o, float*, size_t) {
-            return trees::raw_scores(model_, x, d, o, model_.n_outputs);
+        return map_rows<T>(X, model_.n_outputs, [this](const trees::Model& m, const T* x, size_t d, float* o, float*, size_t) {
+            return trees::raw_scores(m, x, d, o, model_.n_outputs);
         });
     }
 
@@ -60,31 +70,31 @@ public:
     template <typename T>
     py::array predict(const Rows<T>& X) const {
         if (model_.task == trees::Task::regression) return raw_scores(X);
-        py::array_t<int32_t> out = map_rows<T, int32_t>(X, 1, [this](const T* x, size_t d, int32_t* o, float* s, size_t ns) {
-            return trees::predict_class(model_, x, d, s, ns, o[0]);
+        py::array_t<int32_t> out = map_rows<T, int32_t>(X, 1, [](const trees::Model& m, const T* x, size_t d, int32_t* o, float* s, size_t ns) {
+            return trees::predict_class(m, x, d, s, ns, o[0]);
         });
         return out.attr("reshape")(-1);
     }
 
     template <typename T>
     py::array_t<float> predict_proba(const Rows<T>& X) const {
-        return map_rows<T>(X, model_.n_classes, [this](const T* x, size_t d, float* o, float*, size_t) {
-            return trees::predict_proba(model_, x, d, o, model_.n_classes);
+        return map_rows<T>(X, model_.n_classes, [this](const trees::Model& m, const T* x, size_t d, float* o, float*, size_t) {
+            return trees::predict_proba(m, x, d, o, model_.n_classes);
         });
     }
 
     template <typename T>
     py::array_t<float> decision_function(const Rows<T>& X) const {
         const size_t width = model_.task == trees::Task::anomaly ? 1 : model_.n_outputs;
-        return map_rows<T>(X, width, [this, width](const T* x, size_t d, float* o, float*, size_t) {
-            return trees::decision_function(model_, x, d, o, width);
+        return map_rows<T>(X, width, [width](const trees::Model& m, const T* x, size_t d, float* o, float*, size_t) {
+            return trees::decision_function(m, x, d, o, width);
         });
     }
 
     template <typename T>
     py::array score_samples(const Rows<T>& X) const {
-        py::array_t<float> out = map_rows<T>(X, 1, [this](const T* x, size_t d, float* o, float*, size_t) {
-            return trees::score_samples(model_, x, d, o[0]);
+        py::array_t<float> out = map_rows<T>(X, 1, [](const trees::Model& m, const T* x, size_t d, float* o, float*, size_t) {
+            return trees::score_samples(m, x, d, o[0]);
         });
         return out.attr("reshape")(-1);
     }

@@ -28,6 +28,8 @@ int main(void) {
     ml_preprocess_info_t pi;
     if (ml_trees_load(&m, model, MODEL_SIZE) != ML_OK) return 1;
     ml_trees_info(&m, &info);
+    int32_t keys[64];  /* the split keys of one input (ml_trees_key_buffer_size) */
+    if (ml_trees_attach_key_buffer(&m, keys, 64) != ML_OK) return 5;
     int st = ml_preprocess_load(&chain, model, MODEL_SIZE, info.n_features + 1);
     printf("wrong width %s\n", ml_status_name(st));
     if (ml_preprocess_load(&chain, model, MODEL_SIZE, info.n_features) != ML_OK) return 2;

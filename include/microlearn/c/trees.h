@@ -31,11 +31,14 @@ typedef struct {
 int ml_trees_load(ml_trees_t* model, const void* data, size_t size);
 void ml_trees_info(const ml_trees_t* model, ml_trees_info_t* info);
 
-/* Soft-float builds (Cortex-M0/M3, RV32 without F): lending a loaded model a
- * buffer of ml_trees_key_buffer_size() int32 lets deep forests convert the
- * input once per prediction rather than once per tree level. 0 means it
- * would not help here. Results are the same either way; with a buffer, calls
- * on that model must not run concurrently. */
+/* The split-key buffer: ml_trees_key_buffer_size() int32 (at most
+ * n_features). Models in the packed layout (what the converter writes when
+ * the trees fit 32-bit nodes) turn each used feature into an integer key
+ * there once per prediction and NEED it: without one, predictions return
+ * ML_BAD_ARGUMENT. For refs-layout models it is optional (soft-float builds:
+ * deep forests then convert the input once rather than once per level; 0
+ * means it would not help). Results are the same either way; with a buffer,
+ * calls on that model must not run concurrently. */
 size_t ml_trees_key_buffer_size(const ml_trees_t* model);
 int ml_trees_attach_key_buffer(ml_trees_t* model, int32_t* buffer, size_t n);
 

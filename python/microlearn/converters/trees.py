@@ -17,10 +17,12 @@ from ..errors import UnsupportedEstimatorError
 S_PARAMS, S_FLOAT_PARAMS, S_ROOTS, S_TREE_OUTPUTS, S_FEATURES = 1, 2, 3, 4, 5
 S_THRESHOLDS, S_CHILDREN, S_LEAVES, S_BASELINE, S_NAN_LEFT = 6, 7, 8, 9, 10
 S_LEAF_OFFSETS, S_LEAF_COLUMNS, S_LEAF_VALUES = 12, 13, 14
+S_SLOT_FEATURES, S_SPLIT_VALUES, S_NODES = 15, 16, 17
 TASK_REGRESSION, TASK_CLASSIFICATION, TASK_ANOMALY = 0, 1, 2
 T_MEAN_PROBABILITY, T_LOGISTIC, T_SOFTMAX, T_NONE = 0, 1, 2, 3
 FLAG_AVERAGE, FLAG_ZERO_IS_POSITIVE = 1, 2
-N_PARAMS = 11
+N_PARAMS = 13  # the last two: layout (0 refs, 1 packed) and the packed node field widths
+LAYOUT_REFS, LAYOUT_PACKED = 0, 1
 
 
 @dataclass
@@ -247,6 +249,72 @@ def leaf_sections(table: np.ndarray) -> dict:
             S_LEAF_VALUES: table[rows, cols].astype(np.float32)}
 
 
+def split_keys(t32: np.ndarray) -> np.ndarray:
+    """float32 values (no NaN) -> int32 with the same order, as the engine's
+    math::split_key: for float32 x and t, x <= t iff key(x) <= key(t)
+    (-0.0 maps below +0.0, so thresholds are never -0.0)."""
+    bits = np.asarray(t32, np.float32).view(np.uint32)
+    return (bits ^ ((bits.view(np.int32) >> 31).view(np.uint32) >> 1)).view(np.int32)
+
+
+def _packed_values(keys: np.ndarray, int16_features: bool):
+    """Distinct split values (sorted) and their storage: int16 for int16
+    models; for float32 models int16 when every key is rotr(v, 16) of an
+    int16 v (thresholds with 16 low zero bits, e.g. x.5 of small integers),
+    int32 otherwise. Returns (stored array, index of each key)."""
+    values, index = np.unique(keys, return_inverse=True)
+    if int16_features:
+        return values.astype(np.int16), index.reshape(-1)
+    low = values & 0xFFFF
+    if np.all(low == np.where(values < 0, 0xFFFF, 0)):
+        return (values >> 16).astype(np.int16), index.reshape(-1)
+    return values.astype(np.int32), index.reshape(-1)
+
+
+def packed_sections(feature, keys, nan_left, children, roots, leaf_bit, n_leaves, int16_features):
+    """The packed layout (include/microlearn/trees.hpp) of an ensemble in the
+    refs layout, or None when a node does not fit 32 bits. Nodes are laid out
+    again in preorder from each root, following the refs (so int16 models'
+    bypassed splits drop out): the left child of a split is then the next
+    node, or a leaf."""
+    order, new_index = [], {}
+    new_roots = np.empty(len(roots), np.int64)
+    for ti, root in enumerate(roots):
+        if root >= leaf_bit:
+            new_roots[ti] = (int(root) - leaf_bit) | 0x80000000
+            continue
+        new_roots[ti] = len(order)
+        stack = [int(root)]
+        while stack:
+            n = stack.pop()
+            new_index[n] = len(order)
+            order.append(n)
+            for c in (int(children[2 * n + 1]), int(children[2 * n])):  # left on top: visited next
+                if c < leaf_bit:
+                    stack.append(c)
+    o = np.asarray(order, np.int64)
+    n = len(o)
+    if n == 0:
+        return {S_ROOTS: new_roots.astype(np.uint32)}, [0, LAYOUT_PACKED, 0]
+    used = np.unique(feature[o])
+    slot = np.searchsorted(used, feature[o])
+    values, g = _packed_values(keys[o], int16_features)
+    left, right = children[2 * o], children[2 * o + 1]
+    left_field = np.where(left >= leaf_bit, left - leaf_bit + 1, 0)
+    right_index = np.array([new_index.get(int(c), 0) for c in right], np.int64)
+    right_field = np.where(right >= leaf_bit, 2 * (right - leaf_bit) + 1, 2 * (right_index - np.arange(n)))
+    fb, gb = int(len(used) - 1).bit_length(), int(len(values) - 1).bit_length()
+    lb, rb = int(n_leaves).bit_length(), int(right_field.max()).bit_length()
+    if fb + gb + lb + rb > 32:
+        return None
+    words = (slot | (g << fb) | (left_field << (fb + gb)) | (right_field << (fb + gb + lb))).astype(np.uint32)
+    sections = {S_ROOTS: new_roots.astype(np.uint32), S_SLOT_FEATURES: used.astype(np.uint16),
+                S_SPLIT_VALUES: values, S_NODES: words}
+    if np.any(nan_left[o]):
+        sections[S_NAN_LEFT] = np.packbits(nan_left[o], bitorder="little")
+    return sections, [n, LAYOUT_PACKED, fb | gb << 8 | lb << 16]
+
+
 def _preorder(tree: Tree):
     """Split nodes of one tree in depth-first preorder, from the root."""
     order, stack = [], [0]
@@ -260,7 +328,13 @@ def _preorder(tree: Tree):
     return order
 
 
-def encode(ens: Ensemble, feature_dtype: str = "float32", feature_scale=1.0, feature_offset=0.0) -> bytes:
+def encode(ens: Ensemble, feature_dtype: str = "float32", feature_scale=1.0, feature_offset=0.0,
+           layout: str = "auto") -> bytes:
+    """layout: "packed" (32-bit nodes, integer compares), "refs" (per-node
+    thresholds and child refs: what a model that does not fit 32-bit nodes
+    gets) or "auto" (packed when it fits)."""
+    if layout not in ("auto", "packed", "refs"):
+        raise ValueError(f"layout must be 'auto', 'packed' or 'refs', not {layout!r}")
     width = ens.trees[0].value.shape[1]
     # Distinct leaf vectors, shared by all trees (pure class leaves collapse to a handful).
     leaf_rows, node_count = [], 0
@@ -317,16 +391,30 @@ def encode(ens: Ensemble, feature_dtype: str = "float32", feature_scale=1.0, fea
     else:
         raise ValueError(f"feature_dtype must be 'float32' or 'int16', not {feature_dtype!r}")
 
+    packed = None
+    if layout != "refs":
+        keys = thresholds.astype(np.int32) if ftype == 1 else split_keys(thresholds)
+        packed = packed_sections(feature, keys, nan_left, children, roots, leaf_bit, len(leaf_table), ftype == 1)
+        if packed is None and layout == "packed":
+            raise ValueError("this ensemble does not fit the packed layout's 32-bit nodes")
+    if packed is not None:
+        structure, (n_nodes, layout_id, node_bits) = packed
+    else:
+        structure, layout_id, node_bits = {
+            S_ROOTS: roots.astype(ref_dtype),
+            S_FEATURES: feature,
+            S_THRESHOLDS: thresholds,
+            S_CHILDREN: children.astype(ref_dtype),
+        }, LAYOUT_REFS, 0
+        if np.any(nan_left):
+            structure[S_NAN_LEFT] = np.packbits(nan_left, bitorder="little")
     params = np.zeros(N_PARAMS, np.uint32)
     params[:] = [ens.n_features, ens.n_outputs, ens.n_classes, len(ens.trees), n_nodes,
-                 len(leaf_table), width, ens.task, ens.transform, ftype, ens.flags]
+                 len(leaf_table), width, ens.task, ens.transform, ftype, ens.flags, layout_id, node_bits]
     sections = {
         S_PARAMS: params,
         S_FLOAT_PARAMS: np.array([ens.path_norm, ens.decision_offset], np.float32),
-        S_ROOTS: roots.astype(ref_dtype),
-        S_FEATURES: feature,
-        S_THRESHOLDS: thresholds,
-        S_CHILDREN: children.astype(ref_dtype),
+        **structure,
     }
     sections.update(leaf_sections(leaf_table.astype(np.float32)))
     outputs = np.array([t.output for t in ens.trees], np.uint16)
@@ -334,8 +422,6 @@ def encode(ens: Ensemble, feature_dtype: str = "float32", feature_scale=1.0, fea
         sections[S_TREE_OUTPUTS] = outputs
     if ens.baseline is not None and np.any(ens.baseline != 0):
         sections[S_BASELINE] = ens.baseline.astype(np.float32)
-    if np.any(nan_left):
-        sections[S_NAN_LEFT] = np.packbits(nan_left, bitorder="little")
     meta = dict(ens.metadata)
     if ens.classes is not None:
         sections.update(mlm.class_label_sections(ens.classes))
