@@ -4,7 +4,7 @@
 add_library(usermod_microlearn INTERFACE)
 
 set(ML_USERMOD ${CMAKE_CURRENT_LIST_DIR})
-get_filename_component(ML_ROOT ${CMAKE_CURRENT_LIST_DIR}/../../.. ABSOLUTE)
+get_filename_component(ML_ROOT ${CMAKE_CURRENT_LIST_DIR}/../../.. REALPATH)
 file(GLOB ML_FAMILIES ${ML_USERMOD}/family_*.c)
 
 target_sources(usermod_microlearn INTERFACE

@@ -2,7 +2,7 @@
 # webassembly, ...): make USER_C_MODULES=<repo>/device/usermod
 # docs/firmware.md has the recipes.
 ML_USERMOD := $(USERMOD_DIR)
-ML_ROOT := $(abspath $(USERMOD_DIR)/../../..)
+ML_ROOT := $(realpath $(USERMOD_DIR)/../../..)
 
 SRC_USERMOD_C += $(ML_USERMOD)/modmicrolearn.c $(wildcard $(ML_USERMOD)/family_*.c)
 SRC_USERMOD_CXX += $(ML_USERMOD)/engine.cpp
@@ -11,3 +11,7 @@ CFLAGS_USERMOD += -I$(ML_ROOT)/include -DMICROLEARN_BUILTIN
 # The engine's rules (DESIGN.md): no exceptions, RTTI or thread-safe statics.
 CXXFLAGS_USERMOD += -I$(ML_ROOT)/include -std=c++17 -fno-exceptions -fno-rtti -fno-threadsafe-statics \
 	-fno-asynchronous-unwind-tables -fno-unwind-tables -DNDEBUG
+# Some ports (qemu, webassembly) give C++ none of their CFLAGS: the engine would
+# be built for another CPU (ARM instead of Thumb) or without the port's defines.
+# Theirs, minus the C-only ones (deferred: the port sets CFLAGS after this file).
+CXXFLAGS += $(filter-out -W% -std=%,$(CFLAGS))

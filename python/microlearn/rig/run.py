@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, TextIO, Union
 
-from . import build, bundle, paths
+from . import build, bundle, firmware, paths
 from .paths import RigError
 from .qemu import BoardCrashed, QemuBoard, RigTimeout, _Fault
 from .targets import Target, get_target
@@ -123,6 +123,8 @@ def _lib_dirs(target: Target, lib_dir) -> List[Path]:
     """The import folders: lib_dir (one path or several; default: this checkout's
     device package for the target's arch, built if it is not yet), then the
     _markers module."""
+    if lib_dir is None and firmware.is_builtin(target):
+        lib_dir = []  # microlearn is compiled into the firmware, its package frozen
     if lib_dir is None:
         default = paths.device_lib(target.arch)
         if not default.is_dir() and (paths.repo_root() / "device" / "Makefile").is_file():
@@ -135,6 +137,8 @@ def _lib_dirs(target: Target, lib_dir) -> List[Path]:
     for d in dirs:
         if not d.is_dir():
             raise RigError(f"lib_dir {d} is not a folder")
+    if target.kind == "wasm":  # the webassembly port loads no native modules
+        return dirs
     build.build_markers(target.arch)
     return dirs + [paths.markers_dir(target.arch)]
 
@@ -187,7 +191,7 @@ def _run(t: Target, script, files, lib_dir, timeout, fetch, stream,
         raise RigError(f"a file is named like the script ({script_name})")
     dirs = _lib_dirs(t, lib_dir)
     fetch = [fetch] if isinstance(fetch, str) else list(fetch)
-    if t.kind == "unix":
+    if t.kind in ("unix", "wasm"):  # wasm: node runs it like the unix port (firmware.py)
         return _run_unix(t, script_name, script_bytes, file_map, dirs, timeout, fetch,
                          stream, unix_wrapper)
     return _run_qemu(t, script_name, script_bytes, file_map, dirs, timeout, fetch,
@@ -196,7 +200,7 @@ def _run(t: Target, script, files, lib_dir, timeout, fetch, stream,
 
 def _run_unix(t, script_name, script_bytes, file_map, dirs, timeout, fetch, stream,
               wrapper) -> RunResult:
-    micropython = build.build_unix()
+    command = firmware.unix_command(t)
     with tempfile.TemporaryDirectory(prefix="microlearn-run-") as tmp:
         tmp = Path(tmp)
         for name, data in {**file_map, script_name: script_bytes}.items():
@@ -204,7 +208,7 @@ def _run_unix(t, script_name, script_bytes, file_map, dirs, timeout, fetch, stre
             (tmp / name).write_bytes(data)
         env = dict(os.environ)
         env["MICROPYPATH"] = ":".join([".frozen", *(str(d.resolve()) for d in dirs)])
-        cmd = [*wrapper, str(micropython), script_name]
+        cmd = [*wrapper, *command, script_name]
         proc = subprocess.Popen(cmd, cwd=tmp, env=env, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 start_new_session=True)
@@ -276,11 +280,11 @@ class _LineFilter:
 def qemu_command(t: Target, image_path: Path, plugin: Sequence[str] = ()) -> List[str]:
     """The qemu-system-<arch> command for a target, with an image in its memory
     (QemuBoard adds the serial port and the QMP socket)."""
-    firmware = build.build_qemu(t.board)
+    elf = firmware.firmware_elf(t)
     cmd = [
         t.qemu_system, "-machine", t.machine, "-display", "none",
         "-monitor", "null", "-semihosting", *t.qemu_args,
-        "-kernel", str(firmware),
+        "-kernel", str(elf),
         "-device", f"loader,file={image_path},addr={t.bundle_addr:#x},force-raw=on",
     ]
     if plugin:

@@ -8,6 +8,9 @@ A target is a MicroPython build plus the native-module architecture it loads:
     cortex-m0  the same mps2-an385 board, armv6m natmods           natmods: armv6m
     rv32       QEMU virt board, RISC-V rv32imac (ESP32-C3/C6 stand-in)  natmods: rv32imc
 
+and, with microlearn compiled into the firmware (firmware.py): unix-builtin,
+cortex-m3-builtin and wasm (the webassembly port under node).
+
 The mps2-an386 board definition is ours (boards/MPS2_AN386): MicroPython has none.
 
 There is no working Cortex-M0 board in QEMU 7.2 for MicroPython (MICROBIT faults at
@@ -99,3 +102,7 @@ def get_target(name: str) -> Target:
         raise RigError(
             f"unknown target {name!r}; known targets: {', '.join(TARGETS)}"
         ) from None
+
+
+from .firmware import TARGETS as _BUILTIN  # noqa: E402  (firmware.py uses Target)
+TARGETS.update(_BUILTIN)
