@@ -16,6 +16,7 @@ _FAMILIES = {
     4: "_neighbors",
     3: "_svm",
     2: "_linear",
+    6: "_neural",
 }
 _MAGIC = b"MLMF"
 # Firmware with microlearn compiled in (docs/firmware.md) has each native
@@ -51,10 +52,11 @@ def _family(kind):
                          % (name, e, arch, mpy & 0xFF, mpy >> 8 & 3, arch))
 
 
-def load(source):
+def load(source, *args):
     """Loads an .mlm model from a file path or a buffer (bytes, bytearray,
     memoryview). A read-only buffer (bytes, a ROMFS file) is used in place; a
-    writable one is copied, so changing it later cannot change the model."""
+    writable one is copied, so changing it later cannot change the model.
+    `args` go to the family's load() (a neural network's arena: a bytearray)."""
     if isinstance(source, str):
         try:
             with open(source, "rb") as f:
@@ -64,4 +66,4 @@ def load(source):
     head = memoryview(source)[:8]
     if len(head) < 8 or bytes(head[:4]) != _MAGIC:
         raise ValueError("not a microlearn model file (bad magic)")
-    return _family(head[6] | head[7] << 8).load(source)
+    return _family(head[6] | head[7] << 8).load(source, *args)

@@ -58,14 +58,6 @@ SUPPORTED_LAYERS = sorted(_IDENTITY | {
     "Concatenate", "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax", "SimpleRNN", "GRU", "LSTM"})
 
 
-def is_keras_model(obj) -> bool:
-    """True for a Keras 3 model (without importing Keras when it is not loaded)."""
-    import sys
-
-    keras = sys.modules.get("keras")
-    return keras is not None and isinstance(obj, keras.Model)
-
-
 def _graph_shape(keras_shape) -> tuple[int, ...]:
     """A Keras tensor's shape (batch first) -> the graph's (see the module docstring)."""
     shape = tuple(keras_shape[1:])
@@ -94,6 +86,7 @@ class _Builder:
     def __init__(self):
         self.tensors: dict[str, ir.Tensor] = {}
         self.ops: list[ir.Op] = []
+        self.batch_norms: list[tuple[ir.Op, ir.Op]] = []   # their MUL and ADD, for _fold_batch_norm
 
     def tensor(self, name, shape, data=None) -> str:
         base, k = name, 1
@@ -119,11 +112,11 @@ class _Layer:
     """One layer call being converted: the layer, where it sits, its input
     tensors (graph names) and its output's Keras shape."""
 
-    def __init__(self, builder, layer, position, inputs, keras_inputs, keras_output):
-        self.b, self.layer, self.position = builder, layer, position
+    def __init__(self, builder, layer, source, inputs, keras_inputs, keras_output):
+        self.b, self.layer = builder, layer
         self.inputs, self.keras_inputs, self.keras_output = inputs, keras_inputs, keras_output
         self.config = layer.get_config()
-        self.source = f"layer {position} {layer.name!r} ({type(layer).__name__})"
+        self.source = source
         self.out_shape = _graph_shape(keras_output.shape)
 
     def refuse(self, why: str):
@@ -321,7 +314,9 @@ def _batch_norm(L: _Layer):
     scale = gamma / np.sqrt(var.astype(np.float64) + c["epsilon"])
     shift = beta - mean * scale
     x = L.op("MUL", [L.inputs[0], L.const("scale", scale)], {"activation": "none"}, suffix="/scale")
-    return L.op("ADD", [x, L.const("shift", shift)], {"activation": "none"})
+    y = L.op("ADD", [x, L.const("shift", shift)], {"activation": "none"})
+    L.b.batch_norms.append((L.b.ops[-2], L.b.ops[-1]))
+    return y
 
 
 def _merge(L: _Layer):
@@ -445,27 +440,27 @@ def _walk(b: _Builder, model, where: str, inputs: list[str]) -> list[str]:
         layer, node_index, tensor_index = kt._keras_history
         node = layer._inbound_nodes[node_index]
         ins = [visit(t) for t in node.input_tensors]
-        position = f"{positions.get(id(layer), '?')}{where}"
         kind = type(layer).__name__
+        source = f"layer {positions.get(id(layer), '?')} {layer.name!r} ({kind}){where}"
         if len(node.output_tensors) != 1:
             raise UnsupportedEstimatorError(
-                f"layer {position} {layer.name!r} ({kind}): layers with several outputs are not supported")
+                f"{source} has {len(node.output_tensors)} outputs (return_state=True?): only layers with one "
+                "output are supported")
         if isinstance(layer, keras.Model):
-            out = _walk(b, layer, f" of {layer.name!r} (layer {position})", ins)
-            if len(out) != 1:
-                raise UnsupportedEstimatorError(f"nested model {layer.name!r} (layer {position}) has "
-                                                f"{len(out)} outputs; only one is supported")
-            out = out[0]
+            if len(layer.inputs) != 1 or len(layer.outputs) != 1:
+                raise UnsupportedEstimatorError(f"{source} has {len(layer.inputs)} inputs and "
+                                                f"{len(layer.outputs)} outputs; only one of each is supported")
+            out = _walk(b, layer, f" of {source}", ins)[0]
         elif kind in _IDENTITY:
             out = ins[0]
         elif kind in _CONVERTERS:
-            L = _Layer(b, layer, position, ins, node.input_tensors, node.output_tensors[0])
+            L = _Layer(b, layer, source, ins, node.input_tensors, node.output_tensors[0])
             out = _CONVERTERS[kind](L)
             if b.shape(out) != L.out_shape:  # a converter bug, never the user's
                 raise AssertionError(f"{L.source}: shape {b.shape(out)} != Keras's {L.out_shape}")
         else:
             raise UnsupportedEstimatorError(
-                f"layer {position} {layer.name!r} ({kind}) is not supported. Supported layers: "
+                f"{source} is not supported. Supported layers: "
                 + ", ".join(SUPPORTED_LAYERS))
         names[id(kt)] = out
         return out
@@ -488,10 +483,7 @@ def _fold_batch_norm(b: _Builder, graph_output: str) -> None:
     into that op's weights and bias: w * scale, bias * scale + shift."""
     producer = {op.outputs[0]: op for op in b.ops}
     readers = _readers(b, graph_output)
-    for mul in list(b.ops):
-        if mul.kind != "MUL" or not mul.source.endswith("(BatchNormalization)"):
-            continue
-        add = next(op for op in b.ops if op.inputs[:1] == mul.outputs)
+    for mul, add in b.batch_norms:
         prev = producer.get(mul.inputs[0])
         if (prev is None or prev.kind not in ("FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D")
                 or prev.params["activation"] != "none" or readers[mul.inputs[0]] != 1):
@@ -504,7 +496,7 @@ def _fold_batch_norm(b: _Builder, graph_output: str) -> None:
         weights.data = np.ascontiguousarray(weights.data * scale.reshape(shape), dtype=np.float32)
         bias.data = np.ascontiguousarray(bias.data * scale + shift, dtype=np.float32)
         prev.outputs = add.outputs
-        prev.source += " + " + mul.source.split(" + ")[-1] + " folded in"
+        prev.source += f" + {mul.source} folded in"
         for dead in (mul, add):
             b.ops.remove(dead)
         for n in (mul.inputs[0], mul.outputs[0], mul.inputs[1], add.inputs[1]):
