@@ -9,4 +9,5 @@
 #include "../include/microlearn/c_api/neighbors.hpp"
 #include "../include/microlearn/c_api/svm.hpp"
 #include "../include/microlearn/c_api/linear.hpp"
+#include "../include/microlearn/c_api/neural.hpp"
 #include "../include/microlearn/c_api/preprocess.hpp"

@@ -20,6 +20,7 @@
 #include "c/neighbors.h"
 #include "c/svm.h"
 #include "c/linear.h"
+#include "c/neural.h"
 #include "c/preprocess.h"
 
 #ifdef __cplusplus

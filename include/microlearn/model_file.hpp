@@ -33,6 +33,7 @@ enum class ModelKind : uint16_t {
     svm = 3,
     neighbors = 4,
     gaussian = 5,
+    neural_network = 6,
 };
 
 // Section ids from 0xF000 up belong to the container, not to a model family.

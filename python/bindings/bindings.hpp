@@ -85,6 +85,7 @@ void bind_gaussian(py::module_& m);
 void bind_neighbors(py::module_& m);
 void bind_svm(py::module_& m);
 void bind_linear(py::module_& m);
+void bind_neural(py::module_& m);
 void bind_preprocess(py::module_& m);
 void bind_dsp(py::module_& m);
 

@@ -27,6 +27,7 @@ PYBIND11_MODULE(_engine, m) {
     microlearn::bindings::bind_neighbors(m);
     microlearn::bindings::bind_svm(m);
     microlearn::bindings::bind_linear(m);
+    microlearn::bindings::bind_neural(m);
     microlearn::bindings::bind_preprocess(m);
     microlearn::bindings::bind_dsp(m);
 }

@@ -28,6 +28,7 @@ FAMILIES = {f.kind: f for f in [
     Family(mlm.KIND_NEIGHBORS, "neighbors", "NeighborsModel", "neighbors", "_neighbors"),
     Family(mlm.KIND_SVM, "svm", "SvmModel", "svm", "_svm"),
     Family(mlm.KIND_LINEAR, "linear", "LinearModel", "linear", "_linear"),
+    Family(mlm.KIND_NEURAL_NETWORK, "neural_network", "NeuralModel", "neural", "_neural"),
 ]}
 
 

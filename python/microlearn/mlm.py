@@ -20,6 +20,7 @@ CRC_OFFSET = 16
 
 # Model kinds: include/microlearn/model_file.hpp, ModelKind (tests check they agree).
 KIND_TREE_ENSEMBLE, KIND_LINEAR, KIND_SVM, KIND_NEIGHBORS, KIND_GAUSSIAN = 1, 2, 3, 4, 5
+KIND_NEURAL_NETWORK = 6
 
 # Section ids from 0xF000 up belong to the container, not to a model kind.
 SECTION_METADATA = 0xF000      # u8: UTF-8 JSON, ignored by the engine

@@ -42,7 +42,7 @@ class Entry:
 @functools.lru_cache(maxsize=None)
 def _models() -> dict:
     from sklearn import cluster, covariance, ensemble as E, linear_model as LM, mixture, naive_bayes, \
-        neighbors as NB, svm, tree as T
+        neighbors as NB, neural_network as NN, svm, tree as T
     from sklearn.datasets import load_iris, make_regression
 
     import microlearn
@@ -73,6 +73,8 @@ def _models() -> dict:
         "logreg.mlm": c(LM.LogisticRegression(max_iter=500).fit(X, y)),
         "linreg.mlm": c(LM.LinearRegression().fit(Xr, yr)),
         "sgd.mlm": c(LM.SGDClassifier(loss="log_loss", random_state=0).fit(X, y)),
+        "mlp.mlm": c(NN.MLPClassifier((16, 8), max_iter=300, random_state=0).fit(X, names)),
+        "mlpr.mlm": c(NN.MLPRegressor(hidden_layer_sizes=(12,), activation="tanh", max_iter=300, random_state=0).fit(Xr, yr)),
     }
 
 
@@ -154,6 +156,13 @@ LINEAR = [
           family="linear"),
 ]
 
+NEURAL = [
+    _model_entry("neural_network", "MLPClassifier predict", "mlp.mlm", "m.predict(x)"),
+    _model_entry("neural_network", "MLPClassifier predict_proba", "mlp.mlm", "m.predict_proba(x, out)",
+                 "bytes(out)"),
+    _model_entry("neural_network", "MLPRegressor predict(x, out)", "mlpr.mlm", "m.predict(x, out)", "bytes(out)"),
+]
+
 # DSP objects: small sizes, so that a soak of 1e5 calls stays quick.
 _SIGNAL = ("x = array.array('f', [((i * 37) % 19 - 9) / 10 for i in range(256)])\n"
            "xq = array.array('h', [((i * 37) % 19 - 9) * 3000 for i in range(256)])\n")
@@ -211,7 +220,7 @@ ARRAYS = [
           "def go():\n    acc[0] = 0\n    A.crc32(raw, acc)", "go()", "acc[0]"),
 ]
 
-ENTRIES = TREES + GAUSSIAN + NEIGHBORS + SVM + LINEAR + DSP + ARRAYS
+ENTRIES = TREES + GAUSSIAN + NEIGHBORS + SVM + LINEAR + NEURAL + DSP + ARRAYS
 
 
 # ---- the device script --------------------------------------------------------

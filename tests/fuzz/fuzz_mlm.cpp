@@ -18,6 +18,7 @@
 #include <microlearn/gaussian.hpp>
 #include <microlearn/linear.hpp>
 #include <microlearn/neighbors.hpp>
+#include <microlearn/neural/engine.hpp>
 #include <microlearn/preprocess.hpp>
 #include <microlearn/svm.hpp>
 #include <microlearn/trees.hpp>
@@ -439,6 +440,39 @@ void container(const uint8_t* file, size_t size, const Reader&) {
     }
 }
 
+// ---- neural networks ----------------------------------------------------------
+
+namespace NN = microlearn::neural;
+
+// Every input pattern as float32, and as int8 / uint8 bytes (int8 models),
+// through the network in an arena of exactly arena_size bytes.
+void neural(const uint8_t* file, size_t size, const Reader& tail) {
+    NN::Model m;
+    if (NN::load(file, size, m) != Status::ok) return;
+    Reader r = tail;
+    Exact<uint32_t> arena(m.arena_size / 4 + (m.arena_size == 0));
+    uint8_t* a = reinterpret_cast<uint8_t*>(arena.data());
+    ML_FUZZ_CHECK(NN::check_arena(m, a, m.arena_size) == Status::ok);
+    NN::reset(m, a);
+    Exact<float> x(NN::n_inputs(m)), out(NN::n_outputs(m)), proba(m.n_classes);
+    Exact<uint8_t> q(NN::n_inputs(m));
+    for (int pattern = 0; pattern < kPatterns; ++pattern) {
+        if (pattern == kTail && r.remaining() == 0) break;
+        fill_input(x.data(), x.size(), pattern, r);
+        for (size_t i = 0; i < q.size(); ++i) memcpy(&q[i], reinterpret_cast<const uint8_t*>(&x[i]) + 1, 1);
+        for (int type = 0; type < 3; ++type) {
+            const void* in = type == 0 ? static_cast<const void*>(x.data()) : q.data();
+            if (NN::set_input(m, a, in, x.size(), static_cast<NN::Input>(type)) != Status::ok) continue;
+            NN::run(m, a);
+            ML_FUZZ_CHECK(NN::outputs(m, a, out.data(), out.size()) == Status::ok);
+            int32_t predicted = 0;
+            if (NN::class_index(m, a, predicted) == Status::ok) check_prediction(false, m.n_classes, predicted);
+            (void)NN::proba(m, a, proba.data(), proba.size());
+        }
+    }
+    if (m.task == 1) check_labels(file, size, m.n_classes);
+}
+
 // ---- the registry -----------------------------------------------------------
 
 struct Family {
@@ -456,6 +490,7 @@ constexpr Family kFamilies[] = {
     {"svm", svm},
     {"linear", linear},
     {"linear_create", linear_create},
+    {"neural_network", neural},
     {"preprocess", preprocess},
 };
 

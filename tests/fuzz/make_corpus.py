@@ -54,6 +54,7 @@ def models():
     out["int16_forest"] = (int16, int16.quantize(X[:1]).astype("<i2"))
     # Gaussian models and neighbours (small: the fuzzer mutates every byte).
     from sklearn import cluster, covariance, linear_model as LM, mixture, naive_bayes, neighbors as NB, svm
+    from sklearn import neural_network as NN
     Xs, ys = X[::5], y[::5]
     for name, est in {
         "gaussian_nb": naive_bayes.GaussianNB().fit(Xs, ys),
@@ -77,6 +78,9 @@ def models():
         "sgd_regressor_trainable": LM.SGDRegressor(random_state=0).fit(Xs, Xs[:, 0]),
         "linear_regression_2_outputs_regressor": LM.LinearRegression().fit(Xr[::6], yr[::6]),
         "poisson_regressor": LM.PoissonRegressor().fit(Xs, ys + 1),
+        "mlp_classifier": NN.MLPClassifier((5,), max_iter=50, random_state=0).fit(Xs, ys),
+        "mlp_regressor_tanh": NN.MLPRegressor(hidden_layer_sizes=(4,), activation="tanh", max_iter=50,
+                                              random_state=0).fit(Xr[::6], yr[::6]),
     }.items():
         out[name] = (microlearn.convert(est), Xs[:1].astype(np.float32) if "regressor" not in name
                      else Xr[:1].astype(np.float32))

@@ -71,8 +71,19 @@ def resolve(estimator):
     return table[base], base
 
 
+def _claimed(estimator):
+    """The converter module whose claims(obj) accepts `estimator` (objects that
+    are not scikit-learn estimators: a Keras model, a .tflite path or bytes),
+    or None."""
+    for family in FAMILIES.values():
+        module = importlib.import_module(f".{family.converter}", __name__)
+        if hasattr(module, "claims") and module.claims(estimator):
+            return module
+    return None
+
+
 def convert(estimator, *, feature_dtype: str = "float32", feature_scale=1.0,
-            feature_offset=0.0) -> Model:
+            feature_offset=0.0, **options) -> Model:
     """Converts a fitted scikit-learn estimator into a microlearn Model.
 
     feature_dtype: 'float32' (default) or 'int16' for chips without an FPU
@@ -80,10 +91,19 @@ def convert(estimator, *, feature_dtype: str = "float32", feature_scale=1.0,
         q = round((x - feature_offset) * feature_scale) clamped to int16
         (Model.quantize); see docs/trees.md. feature_scale and feature_offset
         are scalars or one value per feature.
+    options: what a claiming converter takes (neural networks from Keras or
+        .tflite: quantize=, calibration=; docs/neural.md).
     """
     from sklearn.pipeline import Pipeline
     from sklearn.utils.validation import check_is_fitted
 
+    claimed = _claimed(estimator)  # options (quantize=, calibration=, ...) go to the claiming converter
+    if claimed is not None:
+        return Model(claimed.convert(estimator, feature_dtype=feature_dtype, feature_scale=feature_scale,
+                                     feature_offset=feature_offset, **options))
+    if options:
+        raise TypeError(f"convert() got options {', '.join(sorted(options))} that {type(estimator).__name__} "
+                        "does not take")
     transformers, names, feature_names = [], [], None
     if isinstance(estimator, Pipeline):
         transformers, names, feature_names = _pipeline_steps(estimator)

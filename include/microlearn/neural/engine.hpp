@@ -1,0 +1,181 @@
+// Neural networks: the interpreter. load() (model.hpp) has checked every op,
+// shape and offset; run() loops over the ops with one switch (one line per
+// op kind), and predict()/predict_proba() wrap it for the model's input and
+// output. The caller owns the arena (arena_size bytes, 4-byte aligned); the
+// model is const, so one model can serve several arenas.
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#include "float_ops.hpp"
+#include "model.hpp"
+
+namespace microlearn {
+namespace neural {
+
+// How the caller's input vector is typed (the device's array typecodes).
+enum class Input : uint8_t {
+    f32 = 0,  // array('f'): real values (quantized by the input tensor's scale and zero point for int8 models)
+    i8 = 1,   // array('b'): an int8 model's quantized values, as they are
+    u8 = 2,   // array('B'): an int8 model's values + 128 (TFLite's uint8 convention: q = u - 128)
+};
+
+// Runs one op on the arena.
+inline void eval_op(const Model& m, const Op& o, uint8_t* arena) {
+    const Tensor x = tensor(m, o.inputs[0], arena);
+    const Tensor y = tensor(m, o.outputs[0], arena);
+    const float* bias = o.n_inputs > 2 ? tensor(m, o.inputs[2], arena).f32() : nullptr;
+    switch (o.kind) {
+        case OpKind::fully_connected: {
+            const Tensor w = tensor(m, o.inputs[1], arena);
+            const uint32_t rows = x.channels() == w.dims[1] ? detail::rows_of(x) : 1;
+            float_ops::fully_connected(x.f32(), w.f32(), bias, rows, w.dims[1], w.dims[0],
+                                       static_cast<Activation>(o.ints[0]), y.f32());
+            return;
+        }
+        case OpKind::conv_2d:
+        case OpKind::depthwise_conv_2d: {
+            const Tensor w = tensor(m, o.inputs[1], arena);
+            const Window g = window(o, x, y, &w);
+            if (o.kind == OpKind::conv_2d) float_ops::conv_2d(g, x.f32(), w.f32(), bias, y.f32());
+            else float_ops::depthwise_conv_2d(g, x.f32(), w.f32(), bias, y.f32());
+            return;
+        }
+        case OpKind::max_pool_2d:
+        case OpKind::average_pool_2d:
+            float_ops::pool_2d(window(o, x, y, nullptr), o.kind == OpKind::average_pool_2d, x.f32(), y.f32());
+            return;
+        case OpKind::mean:
+        case OpKind::reduce_max:
+            float_ops::reduce(x, uint32_t(o.ints[0]), o.kind == OpKind::mean, y.f32(), y.count);
+            return;
+        case OpKind::reshape:
+            if (x.data != y.data)
+                for (uint32_t i = 0; i < x.count; ++i) y.f32()[i] = x.f32()[i];
+            return;
+        case OpKind::pad: float_ops::pad(x, o.ints, y); return;
+        case OpKind::add:
+        case OpKind::mul: {
+            const Tensor b = tensor(m, o.inputs[1], arena);
+            float_ops::binary(o.kind == OpKind::mul, x.f32(), x.count, b.f32(), b.count,
+                              static_cast<Activation>(o.ints[0]), y.f32());
+            return;
+        }
+        case OpKind::concatenation: float_ops::concatenation(m, o, arena, y); return;
+        case OpKind::softmax: float_ops::softmax(x.f32(), x.count, x.channels(), o.floats[0], y.f32()); return;
+        case OpKind::quantize:
+        case OpKind::dequantize: {
+            const float s = (o.kind == OpKind::quantize ? y : x).scale[0];
+            const int32_t z = (o.kind == OpKind::quantize ? y : x).zero[0];
+            for (uint32_t i = 0; i < x.count; ++i) {
+                if (o.kind == OpKind::dequantize) y.f32()[i] = s * float(int32_t(x.i8()[i]) - z);
+                else y.i8()[i] = float_ops::quantize(x.f32()[i], s, z);
+            }
+            return;
+        }
+        case OpKind::simple_rnn: case OpKind::gru: case OpKind::lstm: recurrent::run(m, o, arena); return;
+        default:  // the elementwise activations
+            float_ops::unary(o.kind, x.f32(), x.count, o.n_floats != 0 ? o.floats[0] : 0.0f, y.f32());
+            return;
+    }
+}
+
+// Runs every op; the input must be in place (set_input).
+inline void run(const Model& m, uint8_t* arena) {
+    for (uint32_t i = 0; i < m.n_ops; ++i) eval_op(m, op(m, i), arena);
+}
+
+// Zeroes the state tensors (stateful recurrent layers): after load, and to
+// start a new sequence.
+inline void reset(const Model& m, uint8_t* arena) {
+    for (uint32_t i = 0; i < m.n_tensors; ++i) {
+        const uint32_t* t = detail::tensor_record(m, i);
+        if (static_cast<Location>(t[t_location]) != Location::state) continue;
+        uint8_t* p = arena + t[t_offset];
+        for (uint32_t k = 0, n = detail::byte_count(t); k < n; ++k) p[k] = 0;
+    }
+}
+
+inline Tensor input_tensor(const Model& m, uint8_t* arena) { return tensor(m, m.input, arena); }
+inline Tensor output_tensor(const Model& m, uint8_t* arena) { return tensor(m, m.output, arena); }
+
+// Number of values predict_values() gives (the output tensor's elements).
+inline uint32_t n_outputs(const Model& m) { return tensor(m, m.output, nullptr).count; }
+inline uint32_t n_inputs(const Model& m) { return tensor(m, m.input, nullptr).count; }
+
+// Checks the arena a caller passes: at least arena_size bytes, 4-byte aligned.
+inline Status check_arena(const Model& m, const uint8_t* arena, size_t n_arena) {
+    if (arena == nullptr || reinterpret_cast<uintptr_t>(arena) % 4 != 0) return Status::bad_argument;
+    return n_arena < m.arena_size ? Status::size_mismatch : Status::ok;
+}
+
+// Copies the caller's x (n_x values typed `type`) into the input tensor.
+// Float input must be finite (bad_argument); int8 and uint8 input only
+// for int8 models (type_mismatch).
+inline Status set_input(const Model& m, uint8_t* arena, const void* x, size_t n_x, Input type) {
+    const Tensor in = input_tensor(m, arena);
+    if (x == nullptr) return Status::bad_argument;
+    if (n_x != in.count) return Status::size_mismatch;
+    if (type != Input::f32 && in.dtype != DType::i8) return Status::type_mismatch;
+    if (type == Input::f32) {
+        const float* v = static_cast<const float*>(x);
+        for (uint32_t i = 0; i < in.count; ++i)
+            if (!math::is_finite(v[i])) return Status::bad_argument;
+        for (uint32_t i = 0; i < in.count; ++i) {
+            if (in.dtype == DType::f32) in.f32()[i] = v[i];
+            else in.i8()[i] = float_ops::quantize(v[i], in.scale[0], in.zero[0]);
+        }
+        return Status::ok;
+    }
+    const uint8_t* u = static_cast<const uint8_t*>(x);
+    for (uint32_t i = 0; i < in.count; ++i)
+        in.i8()[i] = static_cast<int8_t>(type == Input::i8 ? u[i] : u[i] ^ 0x80u);  // u - 128
+    return Status::ok;
+}
+
+// The output tensor's value i as a float (int8 outputs dequantized).
+inline float output_value(const Tensor& y, uint32_t i) {
+    return y.dtype == DType::f32 ? y.f32()[i] : y.scale[0] * float(int32_t(y.i8()[i]) - y.zero[0]);
+}
+
+// After run(): the outputs (n_outputs floats) into out.
+inline Status outputs(const Model& m, uint8_t* arena, float* out, size_t n_out) {
+    const Tensor y = output_tensor(m, arena);
+    if (out == nullptr || n_out < y.count) return Status::size_mismatch;
+    for (uint32_t i = 0; i < y.count; ++i) out[i] = output_value(y, i);
+    return Status::ok;
+}
+
+// After run(), classifiers: the class index, argmax of the outputs (the
+// first of equal maxima), or for one output unit 1 when it is above the
+// threshold.
+inline Status class_index(const Model& m, uint8_t* arena, int32_t& out) {
+    if (m.task != 1) return Status::unsupported_kind;
+    const Tensor y = output_tensor(m, arena);
+    if (y.count == 1) {
+        out = output_value(y, 0) > m.threshold ? 1 : 0;
+        return Status::ok;
+    }
+    uint32_t best = 0;
+    float top = output_value(y, 0);
+    for (uint32_t i = 1; i < y.count; ++i) {
+        const float v = output_value(y, i);
+        if (v > top) top = v, best = i;
+    }
+    out = static_cast<int32_t>(best);
+    return Status::ok;
+}
+
+// After run(), classifiers whose output is probabilities: n_classes of them
+// into out (one logistic unit p gives 1 - p, p).
+inline Status proba(const Model& m, uint8_t* arena, float* out, size_t n_out) {
+    if (m.task != 1 || !m.probabilities) return Status::unsupported_kind;
+    if (out == nullptr || n_out < m.n_classes) return Status::size_mismatch;
+    if (n_outputs(m) == m.n_classes) return outputs(m, arena, out, n_out);
+    const Status st = outputs(m, arena, out + 1, n_out - 1);
+    out[0] = 1.0f - out[1];
+    return st;
+}
+
+}  // namespace neural
+}  // namespace microlearn

@@ -1,0 +1,287 @@
+// Float32 reference kernels of the neural-network ops: plain loops, one per
+// op, the specification the faster paths (and the tests) are checked
+// against. Conventions (TensorFlow Lite's): row-major, channels last, no
+// batch axis; padding explicit; average pooling divides by the window's
+// elements inside the input. No libm and no float division by a variable
+// (math::divide): native modules link no C library.
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../kernels.hpp"
+#include "../math.hpp"
+#include "model.hpp"
+
+namespace microlearn {
+namespace neural {
+namespace float_ops {
+
+// float -> int8 as TFLite's QUANTIZE: round(v / scale) half away from zero,
+// + zero_point, clamped to [-128, 127].
+inline int8_t quantize(float v, float scale, int32_t zero_point) {
+    const float q = math::quotient(v, scale);
+    const float r = q < 0.0f ? q - 0.5f : q + 0.5f;
+    const float lim = 1024.0f;  // far outside int8, inside int32
+    const int32_t i = int32_t(r < -lim ? -lim : r > lim ? lim : r) + zero_point;
+    return static_cast<int8_t>(i < -128 ? -128 : i > 127 ? 127 : i);
+}
+
+// The clamp of a fused activation, applied to every output of an op.
+struct Clamp {
+    float lo, hi;
+    bool on;
+    float operator()(float v) const { return !on ? v : v < lo ? lo : v > hi ? hi : v; }
+};
+
+inline Clamp clamp_of(Activation a) {
+    switch (a) {
+        case Activation::relu: return {0.0f, math::from_bits(0x7f800000u), true};
+        case Activation::relu6: return {0.0f, 6.0f, true};
+        case Activation::relu_n1_to_1: return {-1.0f, 1.0f, true};
+        default: return {0.0f, 0.0f, false};
+    }
+}
+
+// y[r, j] = act(bias[j] + sum_i W[j, i] x[r, i]) for each of `rows` rows.
+// Four outputs at a time share each load of x (register blocking); every
+// output is still summed in index order, as the one-at-a-time loop does.
+inline void fully_connected(const float* x, const float* W, const float* bias, uint32_t rows, uint32_t n_in,
+                            uint32_t n_out, Activation act, float* y) {
+    const Clamp c = clamp_of(act);
+    for (uint32_t r = 0; r < rows; ++r, x += n_in, y += n_out) {
+        uint32_t j = 0;
+        for (; j + 4 <= n_out; j += 4) {
+            const float* w0 = W + size_t(j) * n_in;
+            const float *w1 = w0 + n_in, *w2 = w1 + n_in, *w3 = w2 + n_in;
+            float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+            for (uint32_t i = 0; i < n_in; ++i) {
+                const float v = x[i];
+                s0 += w0[i] * v, s1 += w1[i] * v, s2 += w2[i] * v, s3 += w3[i] * v;
+            }
+            const float* b = bias != nullptr ? bias + j : nullptr;
+            y[j] = c(b ? b[0] + s0 : s0), y[j + 1] = c(b ? b[1] + s1 : s1);
+            y[j + 2] = c(b ? b[2] + s2 : s2), y[j + 3] = c(b ? b[3] + s3 : s3);
+        }
+        for (; j < n_out; ++j) {
+            const float s = kernels::dot(W + size_t(j) * n_in, x, n_in);
+            y[j] = c(bias != nullptr ? bias[j] + s : s);
+        }
+    }
+}
+
+// The input rows and columns a window at output (oy, ox) reads: taps
+// [k0, k1) of k, each at in = start + tap * dilation inside [0, size).
+struct Taps {
+    int32_t start;
+    uint32_t k0, k1;
+};
+
+inline Taps taps(uint32_t out, uint32_t stride, uint32_t pad, uint32_t k, uint32_t dil, uint32_t size) {
+    Taps t;
+    t.start = int32_t(out * stride) - int32_t(pad);
+    t.k0 = 0, t.k1 = k;
+    while (t.k0 < k && t.start + int32_t(t.k0 * dil) < 0) ++t.k0;
+    while (t.k1 > t.k0 && t.start + int32_t((t.k1 - 1) * dil) >= int32_t(size)) --t.k1;
+    return t;
+}
+
+// CONV_2D: y[oy, ox, o] = act(b[o] + sum_{ky, kx, c} W[o, ky, kx, c] x[iy, ix, c])
+// over the taps inside the input (padding reads zeros). Weights (O, KH, KW, C).
+// Two output channels at a time share each load of x.
+inline void conv_2d(const Window& g, const float* x, const float* W, const float* bias, float* y) {
+    const Clamp c = clamp_of(g.activation);
+    const uint32_t row = g.in_w * g.in_c, kernel = g.k_h * g.k_w * g.in_c;
+    for (uint32_t oy = 0; oy < g.out_h; ++oy) {
+        const Taps ty = taps(oy, g.stride_h, g.pad_t, g.k_h, g.dil_h, g.in_h);
+        for (uint32_t ox = 0; ox < g.out_w; ++ox, y += g.out_c) {
+            const Taps tx = taps(ox, g.stride_w, g.pad_l, g.k_w, g.dil_w, g.in_w);
+            const uint32_t span = (tx.k1 - tx.k0) * g.in_c;  // contiguous when dilation is 1
+            uint32_t o = 0;
+            for (; o < g.out_c; o += 2) {
+                const bool pair = o + 1 < g.out_c;
+                const float* w0 = W + size_t(o) * kernel;
+                const float* w1 = pair ? w0 + kernel : w0;
+                float s0 = 0.0f, s1 = 0.0f;
+                for (uint32_t ky = ty.k0; ky < ty.k1; ++ky) {
+                    const float* xr = x + size_t(ty.start + int32_t(ky * g.dil_h)) * row;
+                    const uint32_t wk = (ky * g.k_w + tx.k0) * g.in_c;
+                    if (g.dil_w == 1) {
+                        const float* xp = xr + size_t(tx.start + int32_t(tx.k0)) * g.in_c;
+                        for (uint32_t i = 0; i < span; ++i) {
+                            const float v = xp[i];
+                            s0 += w0[wk + i] * v, s1 += w1[wk + i] * v;
+                        }
+                        continue;
+                    }
+                    for (uint32_t kx = tx.k0; kx < tx.k1; ++kx) {
+                        const float* xp = xr + size_t(tx.start + int32_t(kx * g.dil_w)) * g.in_c;
+                        const uint32_t wo = (ky * g.k_w + kx) * g.in_c;
+                        for (uint32_t i = 0; i < g.in_c; ++i) {
+                            const float v = xp[i];
+                            s0 += w0[wo + i] * v, s1 += w1[wo + i] * v;
+                        }
+                    }
+                }
+                y[o] = c(bias != nullptr ? bias[o] + s0 : s0);
+                if (pair) y[o + 1] = c(bias != nullptr ? bias[o + 1] + s1 : s1);
+            }
+        }
+    }
+}
+
+// DEPTHWISE_CONV_2D: output channel o = c * M + m reads input channel c:
+// y[oy, ox, o] = act(b[o] + sum_{ky, kx} W[0, ky, kx, o] x[iy, ix, c]).
+inline void depthwise_conv_2d(const Window& g, const float* x, const float* W, const float* bias, float* y) {
+    const Clamp c = clamp_of(g.activation);
+    const uint32_t M = g.depth_multiplier;
+    for (uint32_t oy = 0; oy < g.out_h; ++oy) {
+        const Taps ty = taps(oy, g.stride_h, g.pad_t, g.k_h, g.dil_h, g.in_h);
+        for (uint32_t ox = 0; ox < g.out_w; ++ox, y += g.out_c) {
+            const Taps tx = taps(ox, g.stride_w, g.pad_l, g.k_w, g.dil_w, g.in_w);
+            for (uint32_t o = 0; o < g.out_c; ++o) y[o] = bias != nullptr ? bias[o] : 0.0f;
+            for (uint32_t ky = ty.k0; ky < ty.k1; ++ky) {
+                const uint32_t iy = uint32_t(ty.start + int32_t(ky * g.dil_h));
+                for (uint32_t kx = tx.k0; kx < tx.k1; ++kx) {
+                    const uint32_t ix = uint32_t(tx.start + int32_t(kx * g.dil_w));
+                    const float* xp = x + (size_t(iy) * g.in_w + ix) * g.in_c;
+                    const float* wp = W + size_t(ky * g.k_w + kx) * g.out_c;
+                    for (uint32_t ci = 0, o = 0; ci < g.in_c; ++ci)
+                        for (uint32_t mi = 0; mi < M; ++mi, ++o) y[o] += wp[o] * xp[ci];
+                }
+            }
+            for (uint32_t o = 0; o < g.out_c; ++o) y[o] = c(y[o]);
+        }
+    }
+}
+
+// MAX_POOL_2D / AVERAGE_POOL_2D over the window's elements inside the input.
+inline void pool_2d(const Window& g, bool average, const float* x, float* y) {
+    const Clamp c = clamp_of(g.activation);
+    for (uint32_t oy = 0; oy < g.out_h; ++oy) {
+        const Taps ty = taps(oy, g.stride_h, g.pad_t, g.k_h, 1, g.in_h);
+        for (uint32_t ox = 0; ox < g.out_w; ++ox, y += g.out_c) {
+            const Taps tx = taps(ox, g.stride_w, g.pad_l, g.k_w, 1, g.in_w);
+            const uint32_t n = (ty.k1 - ty.k0) * (tx.k1 - tx.k0);
+            for (uint32_t ch = 0; ch < g.in_c; ++ch) {
+                float acc = average ? 0.0f : -math::from_bits(0x7f800000u);
+                for (uint32_t ky = ty.k0; ky < ty.k1; ++ky)
+                    for (uint32_t kx = tx.k0; kx < tx.k1; ++kx) {
+                        const float v = x[(size_t(ty.start + int32_t(ky)) * g.in_w + uint32_t(tx.start + int32_t(kx))) *
+                                              g.in_c + ch];
+                        acc = average ? acc + v : (v > acc ? v : acc);
+                    }
+                // An empty window (padding only) gives 0, as TFLite's.
+                y[ch] = c(n == 0 ? 0.0f : average ? math::divide(acc, float(n)) : acc);
+            }
+        }
+    }
+}
+
+// MEAN / REDUCE_MAX over the axes in `mask` (bit k: axis k) of x (its
+// dims, up to 4); y holds the kept axes in order.
+inline void reduce(const Tensor& x, uint32_t mask, bool average, float* y, uint32_t n_y) {
+    uint32_t stride[kMaxRank], n_reduced = 1;
+    uint32_t s = 1;
+    for (int k = int(kMaxRank) - 1; k >= 0; --k) {  // y's stride for each of x's axes; 0 for reduced ones
+        const bool reduced = uint32_t(k) < x.rank && (mask >> k & 1u);
+        stride[k] = reduced ? 0 : s;
+        if (reduced) n_reduced *= x.dims[k]; else s *= x.dims[k];
+    }
+    for (uint32_t i = 0; i < n_y; ++i) y[i] = average ? 0.0f : -math::from_bits(0x7f800000u);
+    const float* p = x.f32();
+    for (uint32_t a = 0; a < x.dims[0]; ++a)
+        for (uint32_t b = 0; b < x.dims[1]; ++b)
+            for (uint32_t c = 0; c < x.dims[2]; ++c)
+                for (uint32_t d = 0; d < x.dims[3]; ++d, ++p) {
+                    float& t = y[a * stride[0] + b * stride[1] + c * stride[2] + d * stride[3]];
+                    t = average ? t + *p : (*p > t ? *p : t);
+                }
+    if (average)
+        for (uint32_t i = 0; i < n_y; ++i) y[i] = math::divide(y[i], float(n_reduced));
+}
+
+// PAD with zeros: x (its dims) into y, `pads` (before, after) per axis.
+inline void pad(const Tensor& x, const int32_t* pads, const Tensor& y) {
+    float* out = y.f32();
+    for (uint32_t i = 0; i < y.count; ++i) out[i] = 0.0f;
+    const float* p = x.f32();
+    uint32_t before[kMaxRank] = {0, 0, 0, 0};
+    for (uint32_t k = 0; k < x.rank; ++k) before[k] = uint32_t(pads[2 * k]);
+    for (uint32_t a = 0; a < x.dims[0]; ++a)
+        for (uint32_t b = 0; b < x.dims[1]; ++b)
+            for (uint32_t c = 0; c < x.dims[2]; ++c) {
+                float* row = out + (((size_t(a + before[0]) * y.dims[1] + b + before[1]) * y.dims[2] + c + before[2]) *
+                                        y.dims[3] + before[3]);
+                for (uint32_t d = 0; d < x.dims[3]; ++d) row[d] = *p++;
+            }
+}
+
+// ADD / MUL: y[i] = act(a[i] op b[i mod n_b]) (b: the same size, one value
+// per channel of a's last axis, or one value).
+inline void binary(bool multiply, const float* a, uint32_t n, const float* b, uint32_t n_b, Activation act, float* y) {
+    const Clamp c = clamp_of(act);
+    for (uint32_t i = 0, k = 0; i < n; ++i) {
+        const float v = b[k];
+        y[i] = c(multiply ? a[i] * v : a[i] + v);
+        if (++k == n_b) k = 0;
+    }
+}
+
+// CONCATENATION along `axis`: y = [x_0 | x_1 | ...] along that axis.
+inline void concatenation(const Model& m, const Op& o, uint8_t* arena, const Tensor& y) {
+    const uint32_t axis = uint32_t(o.ints[0]);
+    uint32_t outer = 1, after = 1;  // elements in the blocks before the axis, and after it
+    for (uint32_t k = 0; k < axis; ++k) outer *= y.dims[k];
+    for (uint32_t k = axis + 1; k < y.rank; ++k) after *= y.dims[k];
+    const uint32_t inner_y = y.dims[axis] * after;
+    uint32_t at = 0;
+    for (uint32_t i = 0; i < o.n_inputs; ++i) {
+        const Tensor x = tensor(m, o.inputs[i], arena);
+        const uint32_t inner = x.dims[axis] * after;
+        for (uint32_t b = 0; b < outer; ++b)
+            for (uint32_t k = 0; k < inner; ++k) y.f32()[size_t(b) * inner_y + at + k] = x.f32()[size_t(b) * inner + k];
+        at += inner;
+    }
+    const Clamp c = clamp_of(static_cast<Activation>(o.ints[1]));
+    if (c.on)
+        for (uint32_t i = 0; i < y.count; ++i) y.f32()[i] = c(y.f32()[i]);
+}
+
+// Elementwise activations, y[i] = f(x[i]); y may be x.
+inline float hard_sigmoid(float v) {  // Keras 3: relu6(v + 3) / 6
+    const float r = v + 3.0f;
+    return (r < 0.0f ? 0.0f : r > 6.0f ? 6.0f : r) * (1.0f / 6.0f);
+}
+
+inline void unary(OpKind kind, const float* x, uint32_t n, float alpha, float* y) {
+    for (uint32_t i = 0; i < n; ++i) {
+        const float v = x[i];
+        float r;
+        switch (kind) {
+            case OpKind::relu: r = v > 0.0f ? v : 0.0f; break;
+            case OpKind::relu6: r = v < 0.0f ? 0.0f : v > 6.0f ? 6.0f : v; break;
+            case OpKind::leaky_relu: r = v >= 0.0f ? v : alpha * v; break;
+            case OpKind::elu: r = v > 0.0f ? v : math::exp(v) - 1.0f; break;
+            case OpKind::logistic: r = math::logistic(v); break;
+            case OpKind::tanh: r = kernels::tanh(v); break;
+            case OpKind::hard_sigmoid: r = hard_sigmoid(v); break;
+            default: r = v * hard_sigmoid(v); break;  // hard_swish: v relu6(v + 3) / 6
+        }
+        y[i] = r;
+    }
+}
+
+// SOFTMAX over the last axis (rows of `width`), exp(beta (v - max)) / sum;
+// y may be x.
+inline void softmax(const float* x, uint32_t n, uint32_t width, float beta, float* y) {
+    for (uint32_t r = 0; r < n; r += width, x += width, y += width) {
+        const float top = x[kernels::argmax(x, width)];
+        float sum = 0.0f;
+        for (uint32_t k = 0; k < width; ++k) sum += (y[k] = math::exp(beta * (x[k] - top)));
+        for (uint32_t k = 0; k < width; ++k) y[k] = math::divide(y[k], sum);
+    }
+}
+
+}  // namespace float_ops
+}  // namespace neural
+}  // namespace microlearn

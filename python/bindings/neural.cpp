@@ -1,0 +1,175 @@
+// Host bindings of the neural-network engine (microlearn/neural/): the
+// model (microlearn.Model's contract) plus layers(), what Model.report()
+// shows per op: parameters, bytes, MACs and the arena bytes in use.
+#include "bindings.hpp"
+
+#include <algorithm>
+
+#include "microlearn/neural/engine.hpp"
+
+namespace neural = microlearn::neural;
+using microlearn::DType;
+using microlearn::Status;
+using microlearn::bindings::ModelBytes;
+using microlearn::bindings::raise_status;
+using microlearn::bindings::Rows;
+
+namespace {
+
+// ir.OPS names, by OpKind.
+const char* op_name(neural::OpKind k) {
+    static const char* const names[] = {
+        "?", "FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D", "MAX_POOL_2D", "AVERAGE_POOL_2D", "MEAN",
+        "REDUCE_MAX", "RESHAPE", "PAD", "ADD", "MUL", "CONCATENATION", "RELU", "RELU6", "ELU", "LOGISTIC", "TANH",
+        "HARD_SWISH", "HARD_SIGMOID", "LEAKY_RELU", "SOFTMAX", "QUANTIZE", "DEQUANTIZE", "SIMPLE_RNN", "GRU", "LSTM"};
+    const auto i = static_cast<size_t>(k);
+    return i < sizeof names / sizeof names[0] ? names[i] : "?";
+}
+
+const char* dtype_name(DType d) { return d == DType::f32 ? "float32" : d == DType::i8 ? "int8" : "int32"; }
+
+class NeuralModel {
+public:
+    explicit NeuralModel(const py::bytes& data) : bytes_(data) {
+        const Status st = neural::load(bytes_.data(), bytes_.size(), model_);
+        if (st != Status::ok) raise_status(st, "invalid neural network");
+    }
+
+    py::dict info() const {
+        const auto in = neural::tensor(model_, model_.input, nullptr);
+        const auto out = neural::tensor(model_, model_.output, nullptr);
+        py::dict d;
+        d["n_features"] = in.count;
+        d["n_outputs"] = out.count;
+        d["n_classes"] = model_.n_classes;
+        d["task"] = microlearn::bindings::task_name(static_cast<int>(model_.task));
+        d["feature_type"] = "float32";  // int8 models quantize float input with the input's scale
+        d["input_dtype"] = dtype_name(in.dtype);
+        d["output_dtype"] = dtype_name(out.dtype);
+        d["arena_bytes"] = model_.arena_size;
+        d["n_ops"] = model_.n_ops;
+        d["n_tensors"] = model_.n_tensors;
+        py::list methods;
+        methods.append("predict");
+        if (model_.task == 1 && model_.probabilities) methods.append("predict_proba");
+        d["methods"] = methods;
+        return d;
+    }
+
+    template <typename Out, typename Fn>
+    py::array_t<Out> map_rows(const Rows<float>& X, size_t width, Fn fn) const {
+        // One arena per call (calls may run in several threads at once).
+        std::vector<uint32_t> arena(model_.arena_size / 4 + 1);
+        uint8_t* a = reinterpret_cast<uint8_t*>(arena.data());
+        neural::reset(model_, a);
+        return microlearn::bindings::map_rows<Out>(X, width, 0, [&](const float* x, size_t d, Out* o, float*, size_t) {
+            Status st = neural::set_input(model_, a, x, d, neural::Input::f32);
+            if (st != Status::ok) return st;
+            neural::run(model_, a);
+            return fn(a, o);
+        }, [](Status st, size_t row) {
+            if (st == Status::bad_argument)
+                throw py::value_error("X row " + std::to_string(row) + " holds NaN or infinity: neural networks "
+                                      "need finite inputs (as scikit-learn)");
+        });
+    }
+
+    py::array predict(const Rows<float>& X) const {
+        if (model_.task == 1) {
+            py::array_t<int32_t> out = map_rows<int32_t>(X, 1, [this](uint8_t* a, int32_t* o) {
+                return neural::class_index(model_, a, o[0]);
+            });
+            return out.attr("reshape")(-1);
+        }
+        const size_t n = neural::n_outputs(model_);
+        return map_rows<float>(X, n, [this, n](uint8_t* a, float* o) { return neural::outputs(model_, a, o, n); });
+    }
+
+    py::array_t<float> predict_proba(const Rows<float>& X) const {
+        const size_t k = model_.n_classes;
+        return map_rows<float>(X, k, [this, k](uint8_t* a, float* o) { return neural::proba(model_, a, o, k); });
+    }
+
+    // Per op: its kind, output shape, parameters (constant elements), their
+    // bytes, multiply-accumulates, and the arena bytes in use while it runs
+    // (the end of the highest tensor alive then).
+    py::list layers() const {
+        py::list out;
+        for (uint32_t i = 0; i < model_.n_ops; ++i) {
+            const neural::Op o = neural::op(model_, i);
+            const neural::Tensor y = neural::tensor(model_, o.outputs[0], nullptr);
+            uint64_t params = 0, bytes = 0;
+            for (uint32_t k = 0; k < o.n_inputs; ++k) {
+                const uint32_t* r = neural::detail::tensor_record(model_, o.inputs[k]);
+                if (static_cast<neural::Location>(r[neural::t_location]) != neural::Location::constant) continue;
+                params += neural::detail::element_count(r);
+                bytes += neural::detail::byte_count(r);
+            }
+            py::dict d;
+            d["op"] = op_name(o.kind);
+            py::list shape;
+            for (uint32_t k = 0; k < y.rank; ++k) shape.append(y.dims[k]);
+            d["output_shape"] = py::tuple(shape);
+            d["params"] = params;
+            d["bytes"] = bytes;
+            d["macs"] = macs(o, y);
+            d["arena_bytes"] = arena_in_use(i);
+            out.append(d);
+        }
+        return out;
+    }
+
+private:
+    uint64_t macs(const neural::Op& o, const neural::Tensor& y) const {
+        if (o.kind == neural::OpKind::fully_connected) {
+            const auto w = neural::tensor(model_, o.inputs[1], nullptr);
+            return uint64_t(y.count) * w.dims[1];
+        }
+        if (o.kind == neural::OpKind::conv_2d) {
+            const auto w = neural::tensor(model_, o.inputs[1], nullptr);
+            return uint64_t(y.count) * w.dims[1] * w.dims[2] * w.dims[3];
+        }
+        if (o.kind == neural::OpKind::depthwise_conv_2d) {
+            const auto w = neural::tensor(model_, o.inputs[1], nullptr);
+            return uint64_t(y.count) * w.dims[1] * w.dims[2];
+        }
+        return 0;
+    }
+
+    // Op i's outputs and inputs, and every tensor computed before it and read after it.
+    uint64_t arena_in_use(uint32_t i) const {
+        uint64_t top = 0;
+        for (uint32_t t = 0; t < model_.n_tensors; ++t) {
+            const uint32_t* r = neural::detail::tensor_record(model_, t);
+            if (!neural::detail::in_arena(r) || r[neural::t_producer] > i + 1) continue;
+            bool alive = t == model_.output || static_cast<neural::Location>(r[neural::t_location]) ==
+                                                   neural::Location::state;
+            for (uint32_t l = i; l < model_.n_ops && !alive; ++l) {
+                const neural::Op o = neural::op(model_, l);
+                for (uint32_t k = 0; k < o.n_inputs + (l == i ? o.n_outputs : 0); ++k) alive |= o.inputs[k] == t;
+            }
+            if (alive) top = std::max<uint64_t>(top, r[neural::t_offset] + neural::detail::byte_count(r));
+        }
+        return top;
+    }
+
+    ModelBytes bytes_;
+    neural::Model model_;
+};
+
+}  // namespace
+
+void microlearn::bindings::bind_neural(py::module_& m) {
+    py::class_<NeuralModel> cls(m, "NeuralModel");
+    cls.def(py::init<const py::bytes&>());
+    cls.def("info", &NeuralModel::info);
+    cls.def("predict", &NeuralModel::predict, py::arg("X").noconvert());
+    cls.def("predict_proba", &NeuralModel::predict_proba, py::arg("X").noconvert());
+    cls.def("layers", &NeuralModel::layers);
+    m.attr("NEURAL_OP_NAMES") = [] {
+        py::dict d;
+        for (uint32_t k = 1; k < static_cast<uint32_t>(neural::OpKind::count); ++k)
+            d[op_name(static_cast<neural::OpKind>(k))] = k;
+        return d;
+    }();
+}
