@@ -9,6 +9,7 @@
 
 #include "float_ops.hpp"
 #include "model.hpp"
+#include "recurrent.hpp"
 
 namespace microlearn {
 namespace neural {

@@ -249,7 +249,7 @@ inline Window window(const Op& o, const Tensor& x, const Tensor& y, const Tensor
     return g;
 }
 
-namespace recurrent { inline Status check(const Model& m, const Op& o); }  // recurrent.hpp, included below
+namespace recurrent { inline Status check(const Model& m, const Op& o); }  // recurrent.hpp (engine.hpp includes it)
 
 namespace detail {
 
@@ -603,5 +603,3 @@ inline Status load(const uint8_t* data, size_t size, Model& out) {
 
 }  // namespace neural
 }  // namespace microlearn
-
-#include "recurrent.hpp"  // recurrent::check, which load() calls
