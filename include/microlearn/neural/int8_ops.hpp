@@ -1,0 +1,356 @@
+// int8 kernels of the neural-network engine, bit-exact with LiteRT's
+// reference kernels (tflite/kernels/internal/reference/integer_ops/).
+//
+// Conventions (TensorFlow Lite's): real = scale * (q - zero_point); tensors are
+// row-major, channels last, without the batch axis. Every rescaling factor was
+// turned into a fixed-point (multiplier, shift) at conversion
+// (python/microlearn/converters/neural/int8_params.py) and is applied here as
+// TFLite's MultiplyByQuantizedMultiplier: requantize() below; FULLY_CONNECTED
+// rescales in double precision as LiteRT's reference does. The element-wise
+// activations arrive as 256-entry tables (lut()), softmax as a table of float
+// exponentials (softmax()). Kernels only do integer arithmetic, take
+// caller-owned pointers and never allocate.
+//
+// The convolution and dense kernels have a fast path for Cortex-M4/M7 (the DSP
+// extension's dual 16-bit multiply-accumulate, __ARM_FEATURE_DSP); define
+// MICROLEARN_INT8_PORTABLE to compile the portable loops only (the tests build
+// both and compare them).
+#pragma once
+#include <stdint.h>
+
+#if defined(__ARM_FEATURE_DSP) && !defined(MICROLEARN_INT8_PORTABLE)
+#include <arm_acle.h>
+#define MICROLEARN_INT8_DSP 1
+#else
+#define MICROLEARN_INT8_DSP 0
+#endif
+
+namespace microlearn {
+namespace neural {
+namespace int8 {
+
+// --- fixed-point arithmetic (gemmlowp / TFLite) ------------------------------
+
+// round(a * b / 2^31), saturating the one overflowing case (INT32_MIN^2).
+inline int32_t rounding_doubling_high_mul(int32_t a, int32_t b) {
+    if (a == b && a == INT32_MIN) return INT32_MAX;
+    const int64_t ab = static_cast<int64_t>(a) * b;
+    const int64_t nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
+    return static_cast<int32_t>((ab + nudge) / (int64_t(1) << 31));
+}
+
+// x / 2^exponent, rounded half away from zero; exponent in [0, 31].
+inline int32_t rounding_divide_by_pot(int32_t x, int exponent) {
+    const int32_t mask = static_cast<int32_t>((int64_t(1) << exponent) - 1);
+    const int32_t remainder = x & mask;
+    const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+    return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
+
+// x * multiplier * 2^(shift - 31), TFLite's MultiplyByQuantizedMultiplier:
+// shift > 0 shifts left before the multiply, shift < 0 rounds right after.
+inline int32_t requantize(int32_t x, int32_t multiplier, int32_t shift) {
+    const int left = shift > 0 ? shift : 0;
+    const int right = shift > 0 ? 0 : -shift;
+    const int32_t shifted = static_cast<int32_t>(static_cast<uint32_t>(x) << left);
+    return rounding_divide_by_pot(rounding_doubling_high_mul(shifted, multiplier), right);
+}
+
+// C's round(v) for |v| < 2^31 as an int32 (halves away from zero); values
+// beyond +-2^30 saturate there (every caller clamps to int8 afterwards).
+template <typename Real>
+inline int32_t round_away(Real v) {
+    if (!(v < Real(1 << 30))) return v == v ? (1 << 30) : 0;
+    if (!(v > -Real(1 << 30))) return -(1 << 30);
+    int32_t t = static_cast<int32_t>(v);  // toward zero; v - t is exact
+    const Real frac = v - static_cast<Real>(t);
+    if (frac >= Real(0.5)) ++t;
+    else if (frac <= Real(-0.5)) --t;
+    return t;
+}
+
+inline int8_t clamp8(int32_t v, int32_t lo, int32_t hi) {
+    return static_cast<int8_t>(v < lo ? lo : (v > hi ? hi : v));
+}
+
+// --- parameters ---------------------------------------------------------------
+
+// How an int32 accumulator becomes an int8 output: per output channel
+// (multiplier, shift), then + output zero point, then the fused activation's
+// [act_min, act_max].
+struct Requant {
+    const int32_t* multiplier;
+    const int32_t* shift;
+    int32_t output_offset;  // output zero point
+    int32_t act_min, act_max;
+};
+
+// A 2-D window geometry (H = 1 for 1-D layers). pad_top/pad_left are the
+// explicit padding before the data; the output size implies the rest.
+struct Window {
+    uint16_t in_h, in_w, in_c;
+    uint16_t out_h, out_w, out_c;
+    uint16_t k_h, k_w;
+    uint16_t stride_h, stride_w;
+    uint16_t dilation_h, dilation_w;
+    uint16_t pad_top, pad_left;
+};
+
+// --- dense and convolutions ---------------------------------------------------
+
+// sum over n of w[k] * (x[k] + input_offset), the inner product every dense
+// and convolution kernel takes per output.
+inline int32_t dot_offset(const int8_t* x, const int8_t* w, int n, int32_t input_offset) {
+    int32_t acc = 0;
+    int k = 0;
+#if MICROLEARN_INT8_DSP
+    // Two 16-bit lanes: bytes 0 and 2, then bytes 1 and 3 of each word.
+    const uint32_t off2 = (static_cast<uint32_t>(input_offset) & 0xFFFFu) * 0x10001u;
+    for (; k + 4 <= n; k += 4) {
+        uint32_t xw, ww;
+        __builtin_memcpy(&xw, x + k, 4);
+        __builtin_memcpy(&ww, w + k, 4);
+        const uint32_t x02 = __sadd16(__sxtb16(xw), off2);
+        const uint32_t x13 = __sadd16(__sxtb16(__ror(xw, 8)), off2);
+        acc = __smlad(x02, __sxtb16(ww), acc);
+        acc = __smlad(x13, __sxtb16(__ror(ww, 8)), acc);
+    }
+#endif
+    for (; k < n; ++k) acc += static_cast<int32_t>(w[k]) * (static_cast<int32_t>(x[k]) + input_offset);
+    return acc;
+}
+
+inline int8_t output(int32_t acc, const int32_t* bias, int c, const Requant& rq) {
+    if (bias) acc += bias[c];
+    acc = requantize(acc, rq.multiplier[c], rq.shift[c]) + rq.output_offset;
+    return clamp8(acc, rq.act_min, rq.act_max);
+}
+
+// FULLY_CONNECTED: w (out, in), bias (out,) or null. LiteRT's reference
+// rescales each output in double precision: round(acc * scale[o]) with
+// scale[o] = input_scale * weight_scale[o] / output_scale (read with memcpy:
+// the doubles need not be 8-byte aligned in the model). Only `output_offset`,
+// `act_min` and `act_max` of rq are used.
+inline void fully_connected(const int8_t* x, int32_t input_offset, const int8_t* w, const int32_t* bias, int in,
+                            int out, const void* scales, const Requant& rq, int8_t* y) {
+    for (int o = 0; o < out; ++o) {
+        int32_t acc = dot_offset(x, w + o * in, in, input_offset);
+        if (bias) acc += bias[o];
+        double scale;
+        __builtin_memcpy(&scale, static_cast<const uint8_t*>(scales) + 8 * o, 8);
+        y[o] = clamp8(round_away(static_cast<double>(acc) * scale) + rq.output_offset, rq.act_min, rq.act_max);
+    }
+}
+
+// CONV_2D: w (out_c, k_h, k_w, in_c). Window taps outside the input are
+// skipped (they stand for zero points). Runs of in_c channels are contiguous
+// in both x and w, so each tap is one dot_offset.
+inline void conv_2d(const int8_t* x, int32_t input_offset, const int8_t* w, const int32_t* bias, const Window& g,
+                    const Requant& rq, int8_t* y) {
+    const int tap = g.in_c;
+    const int filter = g.k_h * g.k_w * tap;
+    for (int oy = 0; oy < g.out_h; ++oy) {
+        const int y0 = oy * g.stride_h - g.pad_top;
+        for (int ox = 0; ox < g.out_w; ++ox) {
+            const int x0 = ox * g.stride_w - g.pad_left;
+            for (int oc = 0; oc < g.out_c; ++oc) {
+                const int8_t* wc = w + oc * filter;
+                int32_t acc = 0;
+                for (int ky = 0; ky < g.k_h; ++ky) {
+                    const int iy = y0 + ky * g.dilation_h;
+                    if (iy < 0 || iy >= g.in_h) continue;
+                    for (int kx = 0; kx < g.k_w; ++kx) {
+                        const int ix = x0 + kx * g.dilation_w;
+                        if (ix < 0 || ix >= g.in_w) continue;
+                        acc += dot_offset(x + (iy * g.in_w + ix) * tap, wc + (ky * g.k_w + kx) * tap, tap,
+                                          input_offset);
+                    }
+                }
+                *y++ = output(acc, bias, oc, rq);
+            }
+        }
+    }
+}
+
+// DEPTHWISE_CONV_2D: w (1, k_h, k_w, out_c) with out_c = in_c * depth_multiplier;
+// output channel c reads input channel c / depth_multiplier.
+inline void depthwise_conv_2d(const int8_t* x, int32_t input_offset, const int8_t* w, const int32_t* bias,
+                              const Window& g, int depth_multiplier, const Requant& rq, int8_t* y) {
+    for (int oy = 0; oy < g.out_h; ++oy) {
+        const int y0 = oy * g.stride_h - g.pad_top;
+        for (int ox = 0; ox < g.out_w; ++ox) {
+            const int x0 = ox * g.stride_w - g.pad_left;
+            for (int oc = 0; oc < g.out_c; ++oc) {
+                const int ic = oc / depth_multiplier;
+                int32_t acc = 0;
+                for (int ky = 0; ky < g.k_h; ++ky) {
+                    const int iy = y0 + ky * g.dilation_h;
+                    if (iy < 0 || iy >= g.in_h) continue;
+                    for (int kx = 0; kx < g.k_w; ++kx) {
+                        const int ix = x0 + kx * g.dilation_w;
+                        if (ix < 0 || ix >= g.in_w) continue;
+                        acc += static_cast<int32_t>(w[(ky * g.k_w + kx) * g.out_c + oc]) *
+                               (static_cast<int32_t>(x[(iy * g.in_w + ix) * g.in_c + ic]) + input_offset);
+                    }
+                }
+                *y++ = output(acc, bias, oc, rq);
+            }
+        }
+    }
+}
+
+// --- pooling and reductions -------------------------------------------------
+
+// MAX_POOL_2D (average = false) and AVERAGE_POOL_2D (average = true) over the
+// window taps inside the input; out_c == in_c; the output shares the input's
+// quantization. Average rounds half away from zero, as TFLite's.
+inline void pool_2d(const int8_t* x, const Window& g, bool average, int32_t act_min, int32_t act_max, int8_t* y) {
+    for (int oy = 0; oy < g.out_h; ++oy) {
+        const int y0 = oy * g.stride_h - g.pad_top;
+        for (int ox = 0; ox < g.out_w; ++ox) {
+            const int x0 = ox * g.stride_w - g.pad_left;
+            for (int c = 0; c < g.in_c; ++c) {
+                int32_t acc = average ? 0 : -128;
+                int32_t count = 0;
+                for (int ky = 0; ky < g.k_h; ++ky) {
+                    const int iy = y0 + ky;
+                    if (iy < 0 || iy >= g.in_h) continue;
+                    for (int kx = 0; kx < g.k_w; ++kx) {
+                        const int ix = x0 + kx;
+                        if (ix < 0 || ix >= g.in_w) continue;
+                        const int32_t v = x[(iy * g.in_w + ix) * g.in_c + c];
+                        if (average) acc += v;
+                        else if (v > acc) acc = v;
+                        ++count;
+                    }
+                }
+                if (average && count > 0)
+                    acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+                *y++ = clamp8(acc, act_min, act_max);
+            }
+        }
+    }
+}
+
+// MEAN over the `outer` rows of `channels` values (global average pooling:
+// outer = H * W): TFLite's QuantizedMeanOrSum, whose multiplier and shift
+// already include 1 / outer.
+inline void mean(const int8_t* x, int outer, int channels, int32_t input_zero_point, int32_t multiplier,
+                 int32_t shift, int32_t output_zero_point, int8_t* y) {
+    for (int c = 0; c < channels; ++c) {
+        int32_t sum = 0;
+        for (int i = 0; i < outer; ++i) sum += x[i * channels + c];
+        const int32_t v = requantize(sum - input_zero_point * outer, multiplier, shift) + output_zero_point;
+        y[c] = clamp8(v, -128, 127);
+    }
+}
+
+// REDUCE_MAX over the `outer` rows (global max pooling; same quantization in and out).
+inline void reduce_max(const int8_t* x, int outer, int channels, int8_t* y) {
+    for (int c = 0; c < channels; ++c) {
+        int8_t m = -128;
+        for (int i = 0; i < outer; ++i)
+            if (x[i * channels + c] > m) m = x[i * channels + c];
+        y[c] = m;
+    }
+}
+
+// --- element-wise ---------------------------------------------------------------
+
+// Any int8 -> int8 function of one value: RELU, RELU6, LEAKY_RELU, LOGISTIC,
+// TANH, HARD_SWISH (tables computed at conversion). In place is fine.
+inline void lut(const int8_t* x, int n, const int8_t* table, int8_t* y) {
+    for (int i = 0; i < n; ++i) y[i] = table[static_cast<uint8_t>(x[i]) ^ 0x80u];
+}
+
+struct AddParams {
+    int32_t input1_offset, input2_offset, output_offset;
+    int32_t input1_multiplier, input1_shift, input2_multiplier, input2_shift;
+    int32_t output_multiplier, output_shift;
+    int32_t act_min, act_max;
+};
+
+// ADD (mul = false) and MUL (mul = true) of a (n values) and b (n values, or
+// one value per channel repeated along the last axis when b_n < n).
+inline void add_mul(const int8_t* a, const int8_t* b, int n, int b_n, bool mul, const AddParams& p, int8_t* y) {
+    constexpr int kLeftShift = 20;
+    for (int i = 0, j = 0; i < n; ++i, j = (j + 1 == b_n ? 0 : j + 1)) {
+        const int32_t va = a[i] + p.input1_offset;
+        const int32_t vb = b[j] + p.input2_offset;
+        int32_t v;
+        if (mul) {
+            v = requantize(va * vb, p.output_multiplier, p.output_shift);
+        } else {
+            const int32_t sa = requantize(va * (1 << kLeftShift), p.input1_multiplier, p.input1_shift);
+            const int32_t sb = requantize(vb * (1 << kLeftShift), p.input2_multiplier, p.input2_shift);
+            v = requantize(sa + sb, p.output_multiplier, p.output_shift);
+        }
+        y[i] = clamp8(v + p.output_offset, p.act_min, p.act_max);
+    }
+}
+
+// SOFTMAX over rows of `depth` values, as LiteRT computes int8 softmax:
+// exp_table[d] = expf(-beta * input_scale * d) for a value d below the row's
+// maximum, float32 sums in order, then round(p * 256) - 128 (TFLite's output
+// quantization for softmax: scale 1/256, zero point -128).
+inline void softmax(const int8_t* x, int rows, int depth, const float* exp_table, float output_scale, int8_t* y) {
+    for (int r = 0; r < rows; ++r, x += depth, y += depth) {
+        int8_t max = -128;
+        for (int c = 0; c < depth; ++c)
+            if (x[c] > max) max = x[c];
+        float sum = 0.0f;
+        for (int c = 0; c < depth; ++c) sum += exp_table[max - x[c]];
+        const float inv = 1.0f / (sum * output_scale);
+        for (int c = 0; c < depth; ++c) y[c] = clamp8(round_away(exp_table[max - x[c]] * inv) - 128, -128, 127);
+    }
+}
+
+// --- layout (RESHAPE needs nothing: the bytes do not move) ------------------------
+
+// PAD: x of shape (d0, d1, d2) into y (d0 + p0 + q0, ...), padding with `value`
+// (the zero point). Rank <= 3 (batch dropped); smaller ranks use 1s in front.
+inline void pad(const int8_t* x, const uint16_t in[3], const uint16_t before[3], const uint16_t after[3], int8_t value,
+                int8_t* y) {
+    const int o1 = in[1] + before[1] + after[1], o2 = in[2] + before[2] + after[2];
+    const int o0 = in[0] + before[0] + after[0];
+    for (int i = 0; i < o0; ++i) {
+        const int si = i - before[0];
+        for (int j = 0; j < o1; ++j) {
+            const int sj = j - before[1];
+            int8_t* row = y + (i * o1 + j) * o2;
+            const bool inside = si >= 0 && si < in[0] && sj >= 0 && sj < in[1];
+            for (int k = 0; k < o2; ++k) {
+                const int sk = k - before[2];
+                row[k] = inside && sk >= 0 && sk < in[2] ? x[(si * in[1] + sj) * in[2] + sk] : value;
+            }
+        }
+    }
+}
+
+// CONCATENATION along an axis: `count` inputs, each `outer` blocks of
+// inner[i] bytes; TFLite requires every input to share the output's
+// quantization, so this only moves bytes.
+inline void concatenation(const int8_t* const* inputs, const uint32_t* inner, int count, int outer, int8_t* y) {
+    for (int o = 0; o < outer; ++o)
+        for (int i = 0; i < count; ++i) {
+            const int8_t* src = inputs[i] + o * inner[i];
+            for (uint32_t k = 0; k < inner[i]; ++k) *y++ = src[k];
+        }
+}
+
+// --- float <-> int8 ---------------------------------------------------------------
+
+// QUANTIZE: round(x / scale) + zero_point, halves away from zero, clamped
+// (TFLite's AffineQuantize; NaN becomes the zero point).
+inline void quantize(const float* x, int n, float scale, int32_t zero_point, int8_t* y) {
+    for (int i = 0; i < n; ++i) y[i] = clamp8(round_away(x[i] / scale) + zero_point, -128, 127);
+}
+
+// DEQUANTIZE: scale * (q - zero_point), one float rounding as TFLite's.
+inline void dequantize(const int8_t* x, int n, float scale, int32_t zero_point, float* y) {
+    for (int i = 0; i < n; ++i) y[i] = scale * static_cast<float>(static_cast<int32_t>(x[i]) - zero_point);
+}
+
+}  // namespace int8
+}  // namespace neural
+}  // namespace microlearn

@@ -1,0 +1,251 @@
+"""Fixed-point parameters of int8 ops, computed at conversion as TensorFlow
+Lite computes them when it prepares a model, so that the engine's int8
+kernels (include/microlearn/neural/int8_ops.hpp) do integer arithmetic only
+and agree bit for bit with LiteRT's reference kernels.
+
+- Rescaling by a real factor m: (multiplier, shift) from quantize_multiplier()
+  (TFLite's QuantizeMultiplier: m = multiplier * 2^(shift - 31), the
+  multiplier in [2^30, 2^31), rounded half away from zero), applied at run
+  time as TFLite's MultiplyByQuantizedMultiplier (a saturating rounding
+  doubling high multiply, then a rounding right shift) by CONV_2D,
+  DEPTHWISE_CONV_2D, ADD, MUL, MEAN and the ReLUs.
+- FULLY_CONNECTED: LiteRT's reference kernel rescales in double precision
+  (round(acc * input_scale * weight_scale / output_scale)), so the engine gets
+  that per-channel factor as a double (fc_scales()).
+- Element-wise activations on int8 (RELU, RELU6, LEAKY_RELU, LOGISTIC, TANH,
+  HARD_SWISH) become one 256-entry table each: lut_*() below compute the table
+  entry for every possible input exactly as LiteRT's reference kernel computes
+  that output (fixed-point for the ReLUs and hard-swish; LOGISTIC and TANH are
+  tables in LiteRT too, filled from float32 math).
+- SOFTMAX: LiteRT computes int8 softmax in float32 from a 256-entry table of
+  exponentials (softmax_table()); the engine does the same sums and rounding.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
+QMIN, QMAX = -128, 127
+_F32 = np.float32
+
+
+def round_away(x: float) -> int:
+    """C's round(): halves away from zero (TfLiteRound), not Python's banker's rounding."""
+    return int(math.floor(abs(x) + 0.5)) * (1 if x >= 0 else -1)
+
+
+def quantize_multiplier(m: float) -> tuple[int, int]:
+    """TFLite's QuantizeMultiplier(double): (multiplier, shift) with
+    m ~= multiplier * 2^(shift - 31)."""
+    if m == 0.0:
+        return 0, 0
+    q, shift = math.frexp(m)
+    q_fixed = round_away(q * (1 << 31))
+    if q_fixed == (1 << 31):
+        q_fixed //= 2
+        shift += 1
+    if shift < -31:
+        shift, q_fixed = 0, 0
+    if shift > 30:
+        raise ValueError(f"a rescaling factor of {m!r} is too large for int8 fixed point (at most 2^30)")
+    return q_fixed, shift
+
+
+# --- the run-time arithmetic, on numpy int64 arrays (for tables) --------------
+
+def srdhm(a, b):
+    """gemmlowp SaturatingRoundingDoublingHighMul on int32 values."""
+    a = np.asarray(a, np.int64)
+    b = np.asarray(b, np.int64)
+    ab = a * b
+    nudge = np.where(ab >= 0, 1 << 30, 1 - (1 << 30))
+    s = ab + nudge
+    # C++ integer division truncates toward zero
+    q = np.where(s >= 0, s // (1 << 31), -((-s) // (1 << 31)))
+    return np.where((a == b) & (a == INT32_MIN), INT32_MAX, q)
+
+
+def rdbpot(x, exponent):
+    """gemmlowp RoundingDivideByPOT: x / 2^exponent rounded half away from zero."""
+    x = np.asarray(x, np.int64)
+    mask = (1 << exponent) - 1
+    remainder = x & mask
+    threshold = (mask >> 1) + (x < 0)
+    return (x >> exponent) + (remainder > threshold)
+
+
+def mbqm(x, multiplier: int, shift: int):
+    """TFLite's MultiplyByQuantizedMultiplier (the double-rounding form of
+    LiteRT's builds: a rounding doubling high multiply, then a rounding shift)."""
+    left = shift if shift > 0 else 0
+    right = -shift if shift < 0 else 0
+    x = np.asarray(x, np.int64) * (1 << left)
+    x = ((x + (1 << 31)) % (1 << 32)) - (1 << 31)  # int32 wrap, as C++
+    return rdbpot(srdhm(x, multiplier), right)
+
+
+def activation_range(activation: str, scale: float, zero_point: int) -> tuple[int, int]:
+    """TFLite's CalculateActivationRangeQuantized for int8 (float32 division)."""
+    def q(f):
+        return zero_point + round_away(float(_F32(f) / _F32(scale)))
+    lo, hi = QMIN, QMAX
+    if activation == "relu":
+        lo = max(lo, q(0.0))
+    elif activation == "relu6":
+        lo, hi = max(lo, q(0.0)), min(hi, q(6.0))
+    elif activation == "relu_n1_to_1":
+        lo, hi = max(lo, q(-1.0)), min(hi, q(1.0))
+    elif activation != "none":
+        raise ValueError(f"fused activation {activation!r} is not one of none, relu, relu6, relu_n1_to_1")
+    return lo, hi
+
+
+def requantize(in_scale: float, w_scales, out_scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per output channel (multiplier, shift) of FULLY_CONNECTED, CONV_2D and
+    DEPTHWISE_CONV_2D: input_scale * weight_scale / output_scale in double."""
+    pairs = [quantize_multiplier(float(in_scale) * float(w) / float(out_scale))
+             for w in np.atleast_1d(np.asarray(w_scales, np.float32))]
+    return (np.array([p[0] for p in pairs], np.int32), np.array([p[1] for p in pairs], np.int32))
+
+
+# --- element-wise tables -----------------------------------------------------
+
+_Q = np.arange(QMIN, QMAX + 1, dtype=np.int64)   # every int8 input
+
+
+def _clamp8(v) -> np.ndarray:
+    return np.clip(v, QMIN, QMAX).astype(np.int8)
+
+
+def lut_relu(in_scale, in_zp, out_scale, out_zp, lo: float, hi: float) -> np.ndarray:
+    """RELU (lo 0, hi inf), RELU6 (0, 6), RELU_N1_TO_1 (-1, 1): TFLite's QuantizedReluX."""
+    m, s = quantize_multiplier(float(_F32(in_scale) / _F32(out_scale)))
+    qlo = max(QMIN, out_zp + round_away(float(_F32(lo) / _F32(out_scale))))
+    qhi = QMAX if math.isinf(hi) else min(QMAX, out_zp + round_away(float(_F32(hi) / _F32(out_scale))))
+    v = out_zp + mbqm(_Q - in_zp, m, s)
+    return _clamp8(np.clip(v, qlo, qhi))
+
+
+def lut_leaky_relu(in_scale, in_zp, out_scale, out_zp, alpha: float) -> np.ndarray:
+    """TFLite's QuantizeLeakyRelu (its multipliers are float32 products)."""
+    ma, sa = quantize_multiplier(float(_F32(in_scale) * _F32(alpha) / _F32(out_scale)))
+    mi, si = quantize_multiplier(float(_F32(in_scale) / _F32(out_scale)))
+    x = _Q - in_zp
+    v = np.where(x >= 0, mbqm(x, mi, si), mbqm(x, ma, sa)) + out_zp
+    return _clamp8(v)
+
+
+def lut_float(in_scale, in_zp, out_scale, out_zp, fn) -> np.ndarray:
+    """TFLite's LUTPopulate<int8_t>: dequantize in float32, apply fn, requantize
+    (LOGISTIC and TANH in LiteRT's reference kernels)."""
+    deq = _F32(in_scale) * (_Q - in_zp).astype(np.float32)
+    y = fn(deq.astype(np.float64)).astype(np.float32)   # correctly rounded float32 of fn
+    inv = _F32(1.0) / _F32(out_scale)
+    r = np.array([round_away(float(v)) for v in (y * inv).astype(np.float32)], np.int64)
+    return _clamp8(r + out_zp)
+
+
+def lut_logistic(in_scale, in_zp, out_scale, out_zp) -> np.ndarray:
+    return lut_float(in_scale, in_zp, out_scale, out_zp, lambda v: 1.0 / (1.0 + np.exp(-v)))
+
+
+def lut_tanh(in_scale, in_zp, out_scale, out_zp) -> np.ndarray:
+    return lut_float(in_scale, in_zp, out_scale, out_zp, np.tanh)
+
+
+def _wrap16(v):
+    return ((np.asarray(v, np.int64) + (1 << 15)) % (1 << 16)) - (1 << 15)
+
+
+def _srdhm16(a, b):
+    a = np.asarray(a, np.int64)
+    b = np.asarray(b, np.int64)
+    ab = a * b
+    nudge = np.where(ab >= 0, 1 << 14, 1 - (1 << 14))
+    s = ab + nudge
+    q = np.where(s >= 0, s // (1 << 15), -((-s) // (1 << 15)))
+    return np.where((a == b) & (a == -(1 << 15)), (1 << 15) - 1, _wrap16(q))
+
+
+def _sdhm16(a, b):  # rounding toward zero
+    ab = np.asarray(a, np.int64) * np.asarray(b, np.int64)
+    q = np.where(ab >= 0, ab // (1 << 15), -((-ab) // (1 << 15)))
+    return np.where((np.asarray(a) == b) & (np.asarray(a) == -(1 << 15)), (1 << 15) - 1, _wrap16(q))
+
+
+def _sat_shift16(v, amount):
+    return np.clip(np.asarray(v, np.int64) * (1 << amount), -(1 << 15), (1 << 15) - 1)
+
+
+def _downscale16(m32: int) -> int:
+    if m32 >= INT32_MAX - (1 << 15):
+        return (1 << 15) - 1
+    return (m32 + (1 << 15)) >> 16
+
+
+def lut_hard_swish(in_scale, in_zp, out_scale, out_zp) -> np.ndarray:
+    """TFLite's reference HardSwish on int8 (16-bit fixed point)."""
+    hires = _F32(1.0 / 128.0) * _F32(in_scale)
+    out_m, out_e = quantize_multiplier(float(hires / _F32(out_scale)))
+    out_m16 = _downscale16(out_m)
+    rel_m, rel_e = quantize_multiplier(float(hires / (_F32(3.0) / _F32(32768.0))))
+    rel_m16 = _downscale16(rel_m)
+    if out_e > 0:
+        raise ValueError("HARD_SWISH: output scale below input scale / 128 is not supported by TFLite's kernel")
+    x = _wrap16(_Q - in_zp)
+    hires_x = _wrap16(x * 128)
+    pre_out = _srdhm16(hires_x, out_m16)
+    r = hires_x
+    if rel_e > 0:
+        r = _sat_shift16(r, rel_e - 1)
+    r = _srdhm16(r, rel_m16)
+    if rel_e > 0:
+        r = _sat_shift16(r, 1)
+    if rel_e < 0:
+        r = rdbpot(r, -rel_e)
+    r = (r + (1 << 15)) >> 1
+    y = rdbpot(_sdhm16(r, pre_out), -out_e) + out_zp
+    return _clamp8(_wrap16(y))
+
+
+# --- softmax -----------------------------------------------------------------
+
+def softmax_table(beta: float, in_scale: float) -> np.ndarray:
+    """float32[256]: entry d is expf(-in_scale * beta * d), the exponential of
+    a value d steps below its row's maximum, as LiteRT's int8 softmax tables it
+    (its reference and optimized kernels agree: float32 sums of this table)."""
+    scale = np.float32(-np.float32(in_scale) * np.float32(beta))
+    arg = (scale * np.arange(256, dtype=np.float32)).astype(np.float32)
+    return np.exp(arg.astype(np.float64)).astype(np.float32)   # correctly rounded expf
+
+
+def fc_scales(in_scale: float, w_scales, out_scale: float) -> np.ndarray:
+    """FULLY_CONNECTED's per output channel rescaling as LiteRT's reference
+    computes it: double(input_scale) * double(weight_scale) / double(output_scale)."""
+    return np.array([float(np.float32(in_scale)) * float(w) / float(np.float32(out_scale))
+                     for w in np.atleast_1d(np.asarray(w_scales, np.float32))], np.float64)
+
+
+# --- ADD / MUL -----------------------------------------------------------------
+
+ADD_LEFT_SHIFT = 20
+
+
+def add_params(s1, z1, s2, z2, so, zo) -> dict:
+    """TFLite's int8 ADD preparation: both inputs to a common scale (twice the
+    larger input scale) with 20 bits of headroom, then to the output."""
+    twice_max = 2.0 * float(max(_F32(s1), _F32(s2)))
+    m1, sh1 = quantize_multiplier(float(_F32(s1)) / twice_max)
+    m2, sh2 = quantize_multiplier(float(_F32(s2)) / twice_max)
+    mo, sho = quantize_multiplier(twice_max / ((1 << ADD_LEFT_SHIFT) * float(_F32(so))))
+    return {"input1_offset": -int(z1), "input2_offset": -int(z2), "output_offset": int(zo),
+            "input1_multiplier": m1, "input1_shift": sh1, "input2_multiplier": m2, "input2_shift": sh2,
+            "output_multiplier": mo, "output_shift": sho}
+
+
+def mul_params(s1, z1, s2, z2, so, zo) -> dict:
+    m, sh = quantize_multiplier(float(_F32(s1)) * float(_F32(s2)) / float(_F32(so)))
+    return {"input1_offset": -int(z1), "input2_offset": -int(z2), "output_offset": int(zo),
+            "output_multiplier": m, "output_shift": sh}

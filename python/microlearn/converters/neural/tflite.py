@@ -1,0 +1,620 @@
+""".tflite flatbuffers -> the neural graph (ir.Graph).
+
+Reads what TensorFlow's TFLiteConverter writes: float32 models, and int8
+full-integer models whose inputs/outputs are int8 or float32 (then behind
+QUANTIZE / DEQUANTIZE ops). Parsing uses the `tflite` package's generated
+flatbuffers schema only: no TensorFlow needed.
+
+Each builtin operator maps onto one ir.Op, with these rewrites:
+- EXPAND_DIMS, SQUEEZE and RESHAPE are all RESHAPE (the output tensor's shape
+  says the rest); the SHAPE / STRIDED_SLICE / PACK chains that compute a
+  RESHAPE's shape at run time in Keras exports are dropped, since shapes are
+  static here;
+- SPACE_TO_BATCH_ND -> CONV_2D or DEPTHWISE_CONV_2D (valid) ->
+  BATCH_TO_SPACE_ND, TensorFlow's way of writing a dilated convolution, becomes
+  one convolution with that dilation and explicit padding;
+- PADV2 with the zero point as its value is PAD.
+
+int8 ops also get params["int8"]: the fixed-point parameters the engine's int8
+kernels use (int8_params.py), computed here as TFLite computes them when it
+prepares the model.
+
+Anything else raises UnsupportedEstimatorError naming the operator and its index.
+"""
+from __future__ import annotations
+
+import os
+from typing import Union
+
+import numpy as np
+
+from ...errors import UnsupportedEstimatorError
+from . import int8_params as q8
+from .ir import Graph, Op, Tensor
+
+Source = Union[str, os.PathLike, bytes, bytearray, memoryview]
+
+_DTYPES = {0: "float32", 2: "int32", 9: "int8"}  # tflite.TensorType FLOAT32, INT32, INT8
+_TYPE_NAMES = {0: "FLOAT32", 1: "FLOAT16", 2: "INT32", 3: "UINT8", 4: "INT64", 5: "STRING", 6: "BOOL",
+               7: "INT16", 8: "COMPLEX64", 9: "INT8", 10: "FLOAT64"}
+_ACTIVATIONS = {0: "none", 1: "relu", 2: "relu_n1_to_1", 3: "relu6"}
+_ACTIVATION_NAMES = {4: "TANH", 5: "SIGN_BIT"}
+
+# Ops that only compute shapes (their results feed RESHAPE's shape input):
+# dropped when nothing else reads them.
+_SHAPE_OPS = {"SHAPE", "STRIDED_SLICE", "PACK", "GATHER", "SLICE", "CONCATENATION", "CAST", "REDUCE_PROD",
+              "FILL", "RANGE", "MUL", "ADD", "SUB"}
+
+
+def is_tflite(obj) -> bool:
+    """True for bytes that carry the TFLite file identifier "TFL3", or a path
+    ending in .tflite (what convert() accepts)."""
+    if isinstance(obj, (bytes, bytearray, memoryview)):
+        b = bytes(obj[:8])
+        return len(b) == 8 and b[4:8] == b"TFL3"
+    if isinstance(obj, (str, os.PathLike)):
+        return os.fspath(obj).lower().endswith(".tflite")
+    return False
+
+
+def _load_bytes(source: Source) -> bytes:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source)
+    if isinstance(source, (str, os.PathLike)):
+        with open(source, "rb") as f:
+            return f.read()
+    raise TypeError(f"expected a .tflite path or its bytes, got {type(source).__name__}")
+
+
+def read(source: Source, *, task: str | None = None) -> Graph:
+    """Reads a .tflite model (a path, bytes or a buffer) into an ir.Graph.
+
+    task: "classification" or "regression"; by default a model ending in
+    SOFTMAX (or LOGISTIC with one output) is a classifier, others regress.
+    Raises ValueError for a file that is not a valid .tflite flatbuffer and
+    UnsupportedEstimatorError for operators or types the engine lacks."""
+    data = _load_bytes(source)
+    if len(data) < 8 or data[4:8] != b"TFL3":
+        raise ValueError(f"not a .tflite file: expected the identifier b'TFL3' at bytes 4..8, "
+                         f"got {data[4:8]!r} ({len(data)} bytes)")
+    try:
+        return _Reader(data).graph(task)
+    except (UnsupportedEstimatorError, ValueError):
+        raise
+    except Exception as e:  # the generated reader does no bounds checks: corrupt offsets end here
+        raise ValueError(f"corrupt .tflite file ({len(data)} bytes): {type(e).__name__}: {e}") from None
+
+
+class _Reader:
+    def __init__(self, data: bytes):
+        import tflite
+
+        self.tflite = tflite
+        self.data = data
+        self.model = tflite.Model.GetRootAsModel(data, 0)
+        self.op_names = {v: k for k, v in vars(tflite.BuiltinOperator).items() if not k.startswith("_")}
+
+    def _count(self, n: int, what: str) -> int:
+        if n < 0 or n * 4 > len(self.data):
+            raise ValueError(f"corrupt .tflite file: {n} {what} cannot fit in {len(self.data)} bytes")
+        return n
+
+    # --- tensors -------------------------------------------------------------
+    def _buffer(self, index: int) -> np.ndarray | None:
+        m = self.model
+        if index <= 0 or index >= self._count(m.BuffersLength(), "buffers"):
+            return None
+        buf = m.Buffers(index)
+        if buf.Offset() > 1:  # stored after the flatbuffer (models over 2 GB)
+            start, size = buf.Offset(), buf.Size()
+            if start + size > len(self.data):
+                raise ValueError(f"corrupt .tflite file: buffer {index} ends past the file")
+            return np.frombuffer(self.data, np.uint8, size, start)
+        if buf.DataIsNone() or buf.DataLength() == 0:
+            return None
+        self._count(buf.DataLength() // 4, "bytes")
+        return buf.DataAsNumpy()
+
+    def _tensor(self, i: int) -> Tensor:
+        t = self.g.Tensors(i)
+        name = t.Name().decode("utf-8", "replace") if t.Name() else f"t{i}"
+        ttype = t.Type()
+        shape = tuple(int(d) for d in t.ShapeAsNumpy()) if t.ShapeLength() else ()
+        raw = self._buffer(t.Buffer())
+        if ttype not in _DTYPES:
+            raise UnsupportedEstimatorError(
+                f"tensor {i} {name!r} has type {_TYPE_NAMES.get(ttype, ttype)}: supported are FLOAT32, INT8 "
+                "and INT32 (for int8 models quantize with full-integer int8, e.g. "
+                "microlearn.convert(model, quantize='int8', calibration=X))")
+        dtype = _DTYPES[ttype]
+        scale = zero_point = None
+        axis = 0
+        qp = t.Quantization()
+        if qp is not None and qp.ScaleLength() > 0:
+            scale = qp.ScaleAsNumpy().astype(np.float32)
+            zero_point = qp.ZeroPointAsNumpy().astype(np.int64) if qp.ZeroPointLength() else np.zeros(
+                len(scale), np.int64)
+            axis = int(qp.QuantizedDimension())
+        const = None
+        if raw is not None:
+            n = int(np.prod(shape, dtype=np.int64)) if shape else 1
+            itemsize = 4 if dtype in ("float32", "int32") else 1
+            if raw.size != n * itemsize:
+                raise ValueError(f"corrupt .tflite file: tensor {i} {name!r} of shape {shape} has "
+                                 f"{raw.size} bytes of data, expected {n * itemsize}")
+            const = np.frombuffer(raw.tobytes(), np.dtype(dtype).newbyteorder("<")).reshape(shape).astype(dtype)
+        return Tensor(name=name, shape=shape, dtype=dtype, data=const, scale=scale, zero_point=zero_point,
+                      quant_axis=axis)
+
+    # --- graph ---------------------------------------------------------------
+    def graph(self, task: str | None) -> Graph:
+        m = self.model
+        n_sub = self._count(m.SubgraphsLength(), "subgraphs")
+        if n_sub != 1:
+            raise UnsupportedEstimatorError(f"the .tflite model has {n_sub} subgraphs: only single-graph models "
+                                            "(no control flow) are supported")
+        self.g = g = m.Subgraphs(0)
+        n_tensors = self._count(g.TensorsLength(), "tensors")
+        self._count(g.OperatorsLength(), "operators")
+        self.raw = [self._tensor(i) for i in range(n_tensors)]
+        inputs = [int(i) for i in g.InputsAsNumpy()] if g.InputsLength() else []
+        outputs = [int(i) for i in g.OutputsAsNumpy()] if g.OutputsLength() else []
+        if len(inputs) != 1 or len(outputs) != 1:
+            raise UnsupportedEstimatorError(f"the .tflite model has {len(inputs)} inputs and {len(outputs)} "
+                                            "outputs: one of each is supported")
+        for i in inputs + outputs:
+            if not 0 <= i < n_tensors:
+                raise ValueError(f"corrupt .tflite file: graph input/output tensor {i} of {n_tensors}")
+        ops = self._live_ops(outputs[0])
+        self.used: set[int] = set()
+        self.ir_ops: list[Op] = []
+        k = 0
+        while k < len(ops):
+            k = self._convert(ops, k)
+        tensors = {}
+        for i in sorted(self.used | {inputs[0], outputs[0]}):
+            tensors[self._name(i)] = self._strip(i)
+        graph = Graph(tensors=tensors, ops=self.ir_ops, inputs=[self._name(inputs[0])],
+                      outputs=[self._name(outputs[0])], name="tflite")
+        self._task(graph, task)
+        graph.validate()
+        return graph
+
+    def _task(self, graph: Graph, task: str | None):
+        last = graph.ops[-1].kind if graph.ops else ""
+        if last == "DEQUANTIZE" and len(graph.ops) > 1:
+            last = graph.ops[-2].kind
+        out = graph.tensors[graph.outputs[0]]
+        if task is None:
+            task = "classification" if last == "SOFTMAX" or (last == "LOGISTIC" and out.size == 1) else "regression"
+        if task not in ("classification", "regression"):
+            raise ValueError(f"task must be 'classification' or 'regression', got {task!r}")
+        graph.task = task
+        if task == "classification":
+            graph.classes = np.arange(max(out.size, 2))
+            graph.binary_threshold = 0.5 if last == "LOGISTIC" else 0.0
+
+    def _opcode(self, op) -> str:
+        idx = op.OpcodeIndex()
+        if not 0 <= idx < self.model.OperatorCodesLength():
+            raise ValueError(f"corrupt .tflite file: operator code index {idx}")
+        oc = self.model.OperatorCodes(idx)
+        code = max(oc.BuiltinCode(), oc.DeprecatedBuiltinCode())
+        if code == self.tflite.BuiltinOperator.CUSTOM:
+            return "CUSTOM " + (oc.CustomCode() or b"?").decode("utf-8", "replace")
+        return self.op_names.get(code, f"builtin operator {code}")
+
+    def _io(self, op) -> tuple[list[int], list[int]]:
+        n = len(self.raw)
+        ins = [int(i) for i in op.InputsAsNumpy()] if op.InputsLength() else []
+        outs = [int(i) for i in op.OutputsAsNumpy()] if op.OutputsLength() else []
+        for i in ins + outs:
+            if i != -1 and not 0 <= i < n:
+                raise ValueError(f"corrupt .tflite file: operator tensor index {i} of {n}")
+        return ins, outs
+
+    def _live_ops(self, output: int) -> list[tuple[int, str, list[int], list[int], object]]:
+        """The operators the output depends on, in order. RESHAPE depends only
+        on its data input, so shape computations fall away."""
+        g = self.g
+        every = []
+        for k in range(g.OperatorsLength()):
+            op = g.Operators(k)
+            ins, outs = self._io(op)
+            every.append((k, self._opcode(op), ins, outs, op))
+        needed, live = {output}, []
+        for entry in reversed(every):
+            k, name, ins, outs, op = entry
+            if not any(o in needed for o in outs):
+                continue
+            live.append(entry)
+            data_ins = ins[:1] if name in ("RESHAPE", "EXPAND_DIMS", "SQUEEZE") else ins
+            needed.update(i for i in data_ins if i >= 0)
+        return live[::-1]
+
+    # --- helpers -------------------------------------------------------------
+    def _name(self, i: int) -> str:
+        return f"{i}:{self.raw[i].name}"
+
+    def _strip(self, i: int) -> Tensor:
+        """The tensor without the batch axis (activations), constants as they are."""
+        t = self.raw[i]
+        if t.is_constant:
+            return Tensor(self._name(i), t.shape, t.dtype, t.data, t.scale, t.zero_point, t.quant_axis)
+        shape = t.shape
+        if len(shape) >= 1:
+            if shape[0] != 1:
+                raise UnsupportedEstimatorError(f"tensor {i} {t.name!r} has batch size {shape[0]}: convert "
+                                                "with batch size 1 (the engine predicts one sample at a time)")
+            shape = shape[1:]
+        scale = None if t.scale is None else np.float32(t.scale[0])
+        zp = None if t.zero_point is None else np.int64(t.zero_point[0])
+        return Tensor(self._name(i), tuple(shape), t.dtype, None, scale, zp, 0)
+
+    def _options(self, op, cls_name: str):
+        table = op.BuiltinOptions()
+        if table is None:
+            return None
+        opts = getattr(self.tflite, cls_name)()
+        opts.Init(table.Bytes, table.Pos)
+        return opts
+
+    def _act(self, code: int, where: str) -> str:
+        if code not in _ACTIVATIONS:
+            raise UnsupportedEstimatorError(f"{where}: fused activation {_ACTIVATION_NAMES.get(code, code)} is not "
+                                            "supported (none, RELU, RELU6, RELU_N1_TO_1 are)")
+        return _ACTIVATIONS[code]
+
+    def _q(self, i: int) -> tuple[float, int]:
+        t = self.raw[i]
+        if t.scale is None or len(t.scale) != 1:
+            raise UnsupportedEstimatorError(f"tensor {i} {t.name!r}: an int8 activation needs one scale and zero "
+                                            "point (per-tensor quantization)")
+        return float(t.scale[0]), int(t.zero_point[0])
+
+    def _emit(self, kind: str, ins: list[int], outs: list[int], params: dict, where: str):
+        for i in ins + outs:
+            self.used.add(i)
+        self.ir_ops.append(Op(kind, [self._name(i) for i in ins], [self._name(i) for i in outs], params, where))
+
+    def _is_int8(self, i: int) -> bool:
+        return self.raw[i].dtype == "int8"
+
+    def _same_quant(self, a: int, b: int, where: str):
+        if self._q(a) != self._q(b):
+            raise UnsupportedEstimatorError(f"{where}: input and output quantization differ ({self._q(a)} vs "
+                                            f"{self._q(b)}); TFLite's int8 kernel for this op requires them equal")
+
+    # --- one operator ----------------------------------------------------------
+    def _convert(self, ops, k: int) -> int:
+        index, name, ins, outs, op = ops[k]
+        where = f"operator {index} ({name})"
+        if name == "SPACE_TO_BATCH_ND":
+            return self._dilated(ops, k)
+        handler = getattr(self, "_op_" + name, None)
+        if handler is None:
+            raise UnsupportedEstimatorError(
+                f"{where} is not supported. Supported operators: " + ", ".join(sorted(
+                    n[4:] for n in dir(self) if n.startswith("_op_")) + ["SPACE_TO_BATCH_ND (dilation)"]))
+        if len(outs) != 1:
+            raise UnsupportedEstimatorError(f"{where}: {len(outs)} outputs; one is supported")
+        handler(ins, outs, op, where)
+        return k + 1
+
+    def _window(self, x: int, y: int, kh: int, kw: int, stride, dilation, padding_code: int) -> tuple:
+        ih, iw = self.raw[x].shape[1:3]
+        oh, ow = self.raw[y].shape[1:3]
+
+        def pads(i, o, k, s, d):
+            total = max((o - 1) * s + (k - 1) * d + 1 - i, 0) if padding_code == 0 else 0
+            return total // 2, total - total // 2
+
+        top, bottom = pads(ih, oh, kh, stride[0], dilation[0])
+        left, right = pads(iw, ow, kw, stride[1], dilation[1])
+        return (top, left, bottom, right)
+
+    def _conv_int8(self, x, w, b, y, act, where, dense=False) -> dict:
+        s_in, z_in = self._q(x)
+        s_out, z_out = self._q(y)
+        wt = self.raw[w]
+        if wt.dtype != "int8" or wt.scale is None:
+            raise UnsupportedEstimatorError(f"{where}: int8 input with {wt.dtype} weights (hybrid quantization) "
+                                            "is not supported; use full-integer int8")
+        if np.any(wt.zero_point != 0):
+            raise UnsupportedEstimatorError(f"{where}: weights with a non-zero zero point are not supported")
+        out_c = self.raw[y].shape[-1]
+        scales = wt.scale if len(wt.scale) == out_c else np.full(out_c, wt.scale[0], np.float32)
+        lo, hi = q8.activation_range(act, s_out, z_out)
+        p = {"input_offset": -z_in, "output_offset": z_out, "act_min": lo, "act_max": hi}
+        if dense:
+            p["scale"] = q8.fc_scales(s_in, scales, s_out)
+        else:
+            p["multiplier"], p["shift"] = q8.requantize(s_in, scales, s_out)
+        return p
+
+    def _op_FULLY_CONNECTED(self, ins, outs, op, where):
+        o = self._options(op, "FullyConnectedOptions")
+        if o is not None and o.WeightsFormat() != 0:
+            raise UnsupportedEstimatorError(f"{where}: shuffled weights format is not supported")
+        act = self._act(o.FusedActivationFunction() if o else 0, where)
+        x, w = ins[0], ins[1]
+        b = ins[2] if len(ins) > 2 and ins[2] >= 0 else None
+        n_in = self.raw[w].shape[-1]
+        if int(np.prod(self.raw[x].shape)) != n_in:
+            raise UnsupportedEstimatorError(f"{where}: a dense layer over {self.raw[x].shape} (several rows) is not "
+                                            f"supported; its input must be one vector of {n_in} values")
+        params = {"activation": act}
+        if self._is_int8(x):
+            params["int8"] = self._conv_int8(x, w, b, outs[0], act, where, dense=True)
+        self._emit("FULLY_CONNECTED", [x, w] + ([b] if b is not None else []), outs, params, where)
+
+    def _conv_common(self, kind, ins, outs, op, where, stride=None, dilation=None, padding=None):
+        opts = "Conv2DOptions" if kind == "CONV_2D" else "DepthwiseConv2DOptions"
+        o = self._options(op, opts)
+        x, w = ins[0], ins[1]
+        b = ins[2] if len(ins) > 2 and ins[2] >= 0 else None
+        if len(self.raw[x].shape) != 4:
+            raise UnsupportedEstimatorError(f"{where}: input of rank {len(self.raw[x].shape)}; 4 expected")
+        kh, kw = self.raw[w].shape[1:3]
+        stride = stride or (o.StrideH(), o.StrideW())
+        dilation = dilation or (o.DilationHFactor(), o.DilationWFactor())
+        act = self._act(o.FusedActivationFunction(), where)
+        if padding is None:
+            padding = self._window(x, outs[0], kh, kw, stride, dilation, o.Padding())
+        params = {"stride": tuple(int(s) for s in stride), "dilation": tuple(int(d) for d in dilation),
+                  "padding": tuple(int(p) for p in padding), "activation": act}
+        if kind == "DEPTHWISE_CONV_2D":
+            in_c, out_c = self.raw[x].shape[-1], self.raw[outs[0]].shape[-1]
+            if out_c % in_c:
+                raise UnsupportedEstimatorError(f"{where}: {out_c} output channels for {in_c} input channels")
+            params["depth_multiplier"] = out_c // in_c
+        elif self.raw[w].shape[-1] != self.raw[x].shape[-1]:
+            raise UnsupportedEstimatorError(f"{where}: grouped convolution ({self.raw[x].shape[-1]} input channels, "
+                                            f"weights for {self.raw[w].shape[-1]}) is not supported")
+        if self._is_int8(x):
+            params["int8"] = self._conv_int8(x, w, b, outs[0], act, where)
+        self._emit(kind, [x, w] + ([b] if b is not None else []), outs, params, where)
+
+    def _op_CONV_2D(self, ins, outs, op, where):
+        self._conv_common("CONV_2D", ins, outs, op, where)
+
+    def _op_DEPTHWISE_CONV_2D(self, ins, outs, op, where):
+        self._conv_common("DEPTHWISE_CONV_2D", ins, outs, op, where)
+
+    def _dilated(self, ops, k: int) -> int:
+        """SPACE_TO_BATCH_ND -> convolution (VALID, stride 1) -> BATCH_TO_SPACE_ND."""
+        index, _, s2b_in, s2b_out, _ = ops[k]
+        where = f"operator {index} (SPACE_TO_BATCH_ND)"
+        if k + 2 >= len(ops) or ops[k + 1][1] not in ("CONV_2D", "DEPTHWISE_CONV_2D") \
+                or ops[k + 2][1] != "BATCH_TO_SPACE_ND" or ops[k + 1][2][0] != s2b_out[0] \
+                or ops[k + 2][2][0] != ops[k + 1][3][0]:
+            raise UnsupportedEstimatorError(f"{where} is supported only as TensorFlow writes a dilated "
+                                            "convolution (SPACE_TO_BATCH_ND, CONV_2D or DEPTHWISE_CONV_2D, "
+                                            "BATCH_TO_SPACE_ND)")
+        _, conv_name, conv_ins, _, conv_op = ops[k + 1]
+        b2s_index, _, b2s_in, b2s_out, _ = ops[k + 2]
+        block = self.raw[s2b_in[1]].data
+        paddings = self.raw[s2b_in[2]].data
+        crops = self.raw[b2s_in[2]].data
+        if block is None or paddings is None or crops is None or block.shape != (2,) \
+                or not np.array_equal(block, self.raw[b2s_in[1]].data):
+            raise UnsupportedEstimatorError(f"{where}: the dilation pattern needs constant block shape, "
+                                            "paddings and crops")
+        opts = self._options(conv_op, "Conv2DOptions" if conv_name == "CONV_2D" else "DepthwiseConv2DOptions")
+        if opts.Padding() != 1 or (opts.StrideH(), opts.StrideW()) != (1, 1) \
+                or (opts.DilationHFactor(), opts.DilationWFactor()) != (1, 1):
+            raise UnsupportedEstimatorError(f"{where}: the convolution between the batch ops must be VALID, "
+                                            "stride 1, dilation 1")
+        x, y = s2b_in[0], b2s_out[0]
+        kh, kw = self.raw[conv_ins[1]].shape[1:3]
+        dh, dw = int(block[0]), int(block[1])
+        top = int(paddings[0][0]) - int(crops[0][0])
+        left = int(paddings[1][0]) - int(crops[1][0])
+        ih, iw = self.raw[x].shape[1:3]
+        oh, ow = self.raw[y].shape[1:3]
+        bottom = (oh - 1) + (kh - 1) * dh + 1 - ih - top
+        right = (ow - 1) + (kw - 1) * dw + 1 - iw - left
+        if min(top, left, bottom, right) < 0:
+            raise UnsupportedEstimatorError(f"{where}: the dilated convolution crops more than it pads")
+        # the batch ops keep the quantization: the convolution reads x and writes y directly
+        self._conv_common(conv_name, [x] + conv_ins[1:], [y], conv_op, f"operator {ops[k + 1][0]} ({conv_name})",
+                          stride=(1, 1), dilation=(dh, dw), padding=(top, left, bottom, right))
+        return k + 3
+
+    def _op_pool(self, kind, ins, outs, op, where):
+        o = self._options(op, "Pool2DOptions")
+        x, y = ins[0], outs[0]
+        if len(self.raw[x].shape) != 4:
+            raise UnsupportedEstimatorError(f"{where}: input of rank {len(self.raw[x].shape)}; 4 expected")
+        kh, kw = o.FilterHeight(), o.FilterWidth()
+        stride = (o.StrideH(), o.StrideW())
+        act = self._act(o.FusedActivationFunction(), where)
+        params = {"filter": (int(kh), int(kw)), "stride": (int(stride[0]), int(stride[1])),
+                  "padding": self._window(x, y, kh, kw, stride, (1, 1), o.Padding()), "activation": act}
+        if self._is_int8(x):
+            self._same_quant(x, y, where)
+            lo, hi = q8.activation_range(act, *self._q(y))
+            params["int8"] = {"act_min": lo, "act_max": hi}
+        self._emit(kind, [x], [y], params, where)
+
+    def _op_MAX_POOL_2D(self, ins, outs, op, where):
+        self._op_pool("MAX_POOL_2D", ins, outs, op, where)
+
+    def _op_AVERAGE_POOL_2D(self, ins, outs, op, where):
+        self._op_pool("AVERAGE_POOL_2D", ins, outs, op, where)
+
+    def _axes(self, x: int, axes, where) -> tuple[int, ...]:
+        rank = len(self.raw[x].shape)
+        out = []
+        for a in np.atleast_1d(axes):
+            a = int(a) + (rank if a < 0 else 0)
+            if not 1 <= a < rank:
+                raise UnsupportedEstimatorError(f"{where}: axis {a} (the batch axis or out of range)")
+            out.append(a - 1)
+        return tuple(sorted(set(out)))
+
+    def _reduce(self, kind, ins, outs, op, where):
+        x, y = ins[0], outs[0]
+        axes_t = self.raw[ins[1]].data
+        if axes_t is None:
+            raise UnsupportedEstimatorError(f"{where}: axes computed at run time are not supported")
+        axes = self._axes(x, axes_t, where)
+        shape = self.raw[x].shape[1:]
+        if axes != tuple(range(len(shape) - 1)):
+            raise UnsupportedEstimatorError(f"{where}: reducing axes {axes} of {shape}; only global pooling "
+                                            "(every axis but the channels) is supported")
+        params = {"axes": axes}
+        if self._is_int8(x):
+            if kind == "REDUCE_MAX":
+                self._same_quant(x, y, where)
+                params["int8"] = {}
+            else:
+                s_in, z_in = self._q(x)
+                s_out, z_out = self._q(y)
+                n = int(np.prod(shape[:-1]))
+                m, sh = q8.quantize_multiplier(float(np.float64(s_in) / np.float64(s_out)))
+                bits = min(n.bit_length() - 1, 32, 31 + sh)
+                m = (m << bits) // n
+                params["int8"] = {"input_zero_point": z_in, "multiplier": m, "shift": sh - bits,
+                                  "output_zero_point": z_out}
+        self._emit(kind, [x], [y], params, where)
+
+    def _op_MEAN(self, ins, outs, op, where):
+        self._reduce("MEAN", ins, outs, op, where)
+
+    def _op_REDUCE_MAX(self, ins, outs, op, where):
+        self._reduce("REDUCE_MAX", ins, outs, op, where)
+
+    def _op_RESHAPE(self, ins, outs, op, where):
+        x, y = ins[0], outs[0]
+        if self.raw[x].dtype != self.raw[y].dtype or (self._is_int8(x) and self._q(x) != self._q(y)):
+            raise UnsupportedEstimatorError(f"{where}: changes type or quantization")
+        if int(np.prod(self.raw[x].shape)) != int(np.prod(self.raw[y].shape)):
+            raise ValueError(f"corrupt .tflite file: {where} maps {self.raw[x].shape} to {self.raw[y].shape}")
+        self._emit("RESHAPE", [x], [y], {}, where)
+
+    _op_EXPAND_DIMS = _op_RESHAPE
+    _op_SQUEEZE = _op_RESHAPE
+
+    def _op_PAD(self, ins, outs, op, where):
+        x, y = ins[0], outs[0]
+        pads = self.raw[ins[1]].data
+        if pads is None:
+            raise UnsupportedEstimatorError(f"{where}: paddings computed at run time are not supported")
+        pads = np.asarray(pads).reshape(-1, 2)
+        if pads.shape[0] != len(self.raw[x].shape) or pads[0].any():
+            raise UnsupportedEstimatorError(f"{where}: paddings {pads.tolist()} (the batch axis must not be padded)")
+        params = {"paddings": tuple((int(a), int(b)) for a, b in pads[1:])}
+        if self._is_int8(x):
+            self._same_quant(x, y, where)
+            params["int8"] = {"value": self._q(y)[1]}
+        if len(ins) > 2:  # PADV2: a constant value
+            v = self.raw[ins[2]].data
+            expected = self._q(y)[1] if self._is_int8(x) else 0.0
+            if v is None or v.size != 1 or float(v.reshape(-1)[0]) != expected:
+                raise UnsupportedEstimatorError(f"{where}: padding with a value other than zero is not supported")
+        self._emit("PAD", [x], [y], params, where)
+
+    _op_PADV2 = _op_PAD
+
+    def _binary(self, kind, ins, outs, op, where):
+        o = self._options(op, "AddOptions" if kind == "ADD" else "MulOptions")
+        act = self._act(o.FusedActivationFunction() if o else 0, where)
+        a, b, y = ins[0], ins[1], outs[0]
+        sa, sb, sy = (self.raw[i].shape for i in (a, b, y))
+        na, nb = int(np.prod(sa)), int(np.prod(sb))
+        if na < nb:
+            a, b, sa, sb, na, nb = b, a, sb, sa, nb, na
+        if not (sa == sy and (sb == sa or (nb == sa[-1] and nb * int(np.prod(sb[:-1]) if sb else 1) == nb))):
+            raise UnsupportedEstimatorError(f"{where}: shapes {sa} and {sb}; same shapes, or the second "
+                                            "broadcast along the last axis, are supported")
+        params = {"activation": act}
+        if self._is_int8(a):
+            (s1, z1), (s2, z2), (so, zo) = self._q(a), self._q(b), self._q(y)
+            p = q8.add_params(s1, z1, s2, z2, so, zo) if kind == "ADD" else q8.mul_params(s1, z1, s2, z2, so, zo)
+            p["act_min"], p["act_max"] = q8.activation_range(act, so, zo)
+            params["int8"] = p
+        self._emit(kind, [a, b], [y], params, where)
+
+    def _op_ADD(self, ins, outs, op, where):
+        self._binary("ADD", ins, outs, op, where)
+
+    def _op_MUL(self, ins, outs, op, where):
+        self._binary("MUL", ins, outs, op, where)
+
+    def _op_CONCATENATION(self, ins, outs, op, where):
+        o = self._options(op, "ConcatenationOptions")
+        y = outs[0]
+        rank = len(self.raw[y].shape)
+        axis = o.Axis() + (rank if o.Axis() < 0 else 0)
+        if not 1 <= axis < rank:
+            raise UnsupportedEstimatorError(f"{where}: concatenation along axis {axis} (the batch axis)")
+        act = self._act(o.FusedActivationFunction(), where)
+        params = {"axis": axis - 1, "activation": act}
+        if self._is_int8(y):
+            if act != "none":
+                raise UnsupportedEstimatorError(f"{where}: a fused activation on int8 concatenation")
+            for x in ins:
+                self._same_quant(x, y, where)
+            params["int8"] = {}
+        self._emit("CONCATENATION", list(ins), [y], params, where)
+
+    def _unary(self, kind, ins, outs, where, params=None, table=None):
+        x, y = ins[0], outs[0]
+        params = dict(params or {})
+        if self._is_int8(x):
+            if table is None:
+                raise UnsupportedEstimatorError(f"{where}: int8 {kind} is not supported")
+            params["int8"] = {"table": table(*self._q(x), *self._q(y))}
+        self._emit(kind, [x], [y], params, where)
+
+    def _op_RELU(self, ins, outs, op, where):
+        self._unary("RELU", ins, outs, where, table=lambda *q: q8.lut_relu(*q, 0.0, float("inf")))
+
+    def _op_RELU6(self, ins, outs, op, where):
+        self._unary("RELU6", ins, outs, where, table=lambda *q: q8.lut_relu(*q, 0.0, 6.0))
+
+    def _op_LEAKY_RELU(self, ins, outs, op, where):
+        alpha = float(np.float32(self._options(op, "LeakyReluOptions").Alpha()))
+        self._unary("LEAKY_RELU", ins, outs, where, {"alpha": alpha},
+                    table=lambda *q: q8.lut_leaky_relu(*q, alpha))
+
+    def _op_LOGISTIC(self, ins, outs, op, where):
+        self._unary("LOGISTIC", ins, outs, where, table=q8.lut_logistic)
+
+    def _op_TANH(self, ins, outs, op, where):
+        self._unary("TANH", ins, outs, where, table=q8.lut_tanh)
+
+    def _op_HARD_SWISH(self, ins, outs, op, where):
+        self._unary("HARD_SWISH", ins, outs, where, table=q8.lut_hard_swish)
+
+    def _op_ELU(self, ins, outs, op, where):
+        self._unary("ELU", ins, outs, where)  # TFLiteConverter keeps ELU in float32
+
+    def _op_SOFTMAX(self, ins, outs, op, where):
+        beta = float(np.float32(self._options(op, "SoftmaxOptions").Beta()))
+        x, y = ins[0], outs[0]
+        params = {"beta": beta}
+        if self._is_int8(x):
+            so, zo = self._q(y)
+            if zo != -128 or abs(so - 1 / 256) > 0.001 / 256:
+                raise UnsupportedEstimatorError(f"{where}: int8 softmax output must have scale 1/256 and zero "
+                                                f"point -128 (TFLite's), got {so}, {zo}")
+            params["int8"] = {"exp_table": q8.softmax_table(beta, self._q(x)[0]), "output_scale": so}
+        self._emit("SOFTMAX", [x], [y], params, where)
+
+    def _op_QUANTIZE(self, ins, outs, op, where):
+        x, y = ins[0], outs[0]
+        if self.raw[x].dtype != "float32" or self.raw[y].dtype != "int8":
+            raise UnsupportedEstimatorError(f"{where}: {self.raw[x].dtype} -> {self.raw[y].dtype}; only "
+                                            "float32 -> int8 is supported")
+        s, z = self._q(y)
+        self._emit("QUANTIZE", [x], [y], {"int8": {"scale": s, "zero_point": z}}, where)
+
+    def _op_DEQUANTIZE(self, ins, outs, op, where):
+        x, y = ins[0], outs[0]
+        if self.raw[x].dtype != "int8" or self.raw[y].dtype != "float32":
+            raise UnsupportedEstimatorError(f"{where}: {self.raw[x].dtype} -> {self.raw[y].dtype}; only "
+                                            "int8 -> float32 is supported")
+        s, z = self._q(x)
+        self._emit("DEQUANTIZE", [x], [y], {"int8": {"scale": s, "zero_point": z}}, where)

@@ -1,0 +1,61 @@
+// C entry points over include/microlearn/neural/int8_ops.hpp for
+// tests/python/test_neural_tflite_ops.py, which runs each int8 kernel on the
+// tensors LiteRT's reference interpreter computed and compares bit for bit.
+#include "microlearn/neural/int8_ops.hpp"
+
+using namespace microlearn::neural::int8;
+
+namespace {
+Window window(const int32_t* g) {
+    Window w;
+    uint16_t* f[] = {&w.in_h, &w.in_w, &w.in_c, &w.out_h, &w.out_w, &w.out_c, &w.k_h,
+                     &w.k_w, &w.stride_h, &w.stride_w, &w.dilation_h, &w.dilation_w, &w.pad_top, &w.pad_left};
+    for (int i = 0; i < 14; ++i) *f[i] = static_cast<uint16_t>(g[i]);
+    return w;
+}
+Requant requant(const int32_t* mult, const int32_t* shift, const int32_t* q) {
+    return Requant{mult, shift, q[0], q[1], q[2]};
+}
+}  // namespace
+
+extern "C" {
+// q: output_offset, act_min, act_max
+void ml8_fully_connected(const int8_t* x, int32_t in_off, const int8_t* w, const int32_t* bias, int in, int out,
+                         const double* scales, const int32_t* q, int8_t* y) {
+    fully_connected(x, in_off, w, bias, in, out, scales, requant(nullptr, nullptr, q), y);
+}
+void ml8_conv_2d(const int8_t* x, int32_t in_off, const int8_t* w, const int32_t* bias, const int32_t* g,
+                 int depth_multiplier, const int32_t* mult, const int32_t* shift, const int32_t* q, int8_t* y) {
+    if (depth_multiplier > 0)
+        depthwise_conv_2d(x, in_off, w, bias, window(g), depth_multiplier, requant(mult, shift, q), y);
+    else
+        conv_2d(x, in_off, w, bias, window(g), requant(mult, shift, q), y);
+}
+void ml8_pool_2d(const int8_t* x, const int32_t* g, int average, int32_t lo, int32_t hi, int8_t* y) {
+    pool_2d(x, window(g), average != 0, lo, hi, y);
+}
+void ml8_mean(const int8_t* x, int outer, int channels, int32_t in_zp, int32_t m, int32_t s, int32_t out_zp,
+              int8_t* y) {
+    mean(x, outer, channels, in_zp, m, s, out_zp, y);
+}
+void ml8_reduce_max(const int8_t* x, int outer, int channels, int8_t* y) { reduce_max(x, outer, channels, y); }
+void ml8_lut(const int8_t* x, int n, const int8_t* table, int8_t* y) { lut(x, n, table, y); }
+// p: the AddParams fields in order
+void ml8_add_mul(const int8_t* a, const int8_t* b, int n, int b_n, int mul, const int32_t* p, int8_t* y) {
+    const AddParams ap{p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10]};
+    add_mul(a, b, n, b_n, mul != 0, ap, y);
+}
+void ml8_softmax(const int8_t* x, int rows, int depth, const float* table, float output_scale, int8_t* y) {
+    softmax(x, rows, depth, table, output_scale, y);
+}
+void ml8_pad(const int8_t* x, const int32_t* in, const int32_t* before, const int32_t* after, int value, int8_t* y) {
+    uint16_t i3[3], b3[3], a3[3];
+    for (int k = 0; k < 3; ++k) i3[k] = in[k], b3[k] = before[k], a3[k] = after[k];
+    pad(x, i3, b3, a3, static_cast<int8_t>(value), y);
+}
+void ml8_concatenation(const int8_t* const* inputs, const uint32_t* inner, int count, int outer, int8_t* y) {
+    concatenation(inputs, inner, count, outer, y);
+}
+void ml8_quantize(const float* x, int n, float scale, int32_t zp, int8_t* y) { quantize(x, n, scale, zp, y); }
+void ml8_dequantize(const int8_t* x, int n, float scale, int32_t zp, float* y) { dequantize(x, n, scale, zp, y); }
+}

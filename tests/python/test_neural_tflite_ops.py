@@ -1,0 +1,306 @@
+"""int8 kernels (include/microlearn/neural/int8_ops.hpp) against LiteRT's
+reference kernels, one operator at a time and bit for bit.
+
+Keras models are quantized with TensorFlow's TFLiteConverter (full integer,
+calibration data), read with microlearn's .tflite reader, and run by LiteRT with
+its reference op resolver keeping every intermediate tensor. Each int8 op of the
+graph then runs in the engine's kernel (through a small C shim,
+test_neural_int8_shim.cpp) on LiteRT's own input tensors, and its output must
+equal LiteRT's output exactly. The parameters the kernels take (fixed-point
+multipliers, tables) are what the reader computed, so this checks the reader's
+arithmetic too.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from microlearn.converters.neural import tflite as T
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytest.importorskip("tensorflow")
+pytest.importorskip("ai_edge_litert")
+
+I8, I32, F32 = (np.ctypeslib.ndpointer(dtype=d, flags="C_CONTIGUOUS") for d in (np.int8, np.int32, np.float32))
+
+
+@pytest.fixture(scope="module")
+def shim(tmp_path_factory):
+    so = tmp_path_factory.mktemp("int8") / "shim.so"
+    subprocess.run(["g++", "-std=c++17", "-O2", "-Wall", "-Wextra", "-Werror", "-fPIC", "-shared",
+                    f"-I{ROOT / 'include'}", str(Path(__file__).with_name("test_neural_int8_shim.cpp")), "-o",
+                    str(so)], check=True)
+    return ctypes.CDLL(str(so))
+
+
+# --- models -------------------------------------------------------------------
+
+def _models():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import keras
+    from keras import layers as L
+
+    def mix():
+        keras.utils.set_random_seed(0)
+        inp = keras.Input((12, 3))
+        x = L.Conv1D(4, 3, padding="same", activation="relu")(inp)
+        x = L.MaxPooling1D(2)(x)
+        x = L.Reshape((6, 4, 1))(x)
+        x = L.Conv2D(4, 3, padding="same", dilation_rate=2)(x)
+        x = L.DepthwiseConv2D(3, padding="valid", depth_multiplier=2)(x)
+        x = L.SeparableConv2D(3, 2)(x)
+        y = L.GlobalMaxPooling2D()(x)
+        z = L.GlobalAveragePooling2D()(x)
+        x = L.Concatenate()([y, z])
+        x = L.Dense(8, activation="hard_swish")(x)
+        a = L.Dense(8, activation="tanh")(x)
+        b = L.Dense(8, activation="sigmoid")(x)
+        x = L.Add()([a, b])
+        x = L.Multiply()([x, a])
+        x = L.LeakyReLU(0.2)(x)
+        x = L.Dense(8, activation="relu6")(x)
+        x = L.ZeroPadding1D(1)(L.Reshape((8, 1))(x))
+        x = L.AveragePooling1D(2)(x)
+        x = L.Flatten()(x)
+        return keras.Model(inp, L.Dense(3, activation="softmax")(x)), (12, 3)
+
+    def cnn():
+        keras.utils.set_random_seed(1)
+        inp = keras.Input((15, 13, 2))
+        x = L.Conv2D(6, 3, strides=2, padding="same", activation="relu6")(inp)
+        x = L.Conv2D(5, (2, 3), strides=(1, 2), padding="valid", dilation_rate=1)(x)
+        x = L.ReLU()(x)
+        x = L.AveragePooling2D(3, strides=2, padding="same")(x)
+        x = L.DepthwiseConv2D(2, strides=1, padding="same", activation="relu")(x)
+        x = L.MaxPooling2D(2, strides=1, padding="same")(x)
+        x = L.Flatten()(x)
+        x = L.Dense(10)(x)
+        return keras.Model(inp, L.Softmax()(x)), (15, 13, 2)
+
+    def dilated_valid():
+        keras.utils.set_random_seed(1)
+        inp = keras.Input((11, 11, 3))
+        x = L.Conv2D(4, 3, dilation_rate=(2, 3), padding="valid", activation="tanh")(inp)
+        x = L.DepthwiseConv2D(3, dilation_rate=2, padding="same")(x)
+        a = L.ReLU(max_value=6.0)(L.GlobalAveragePooling2D()(x))
+        b = L.ReLU()(L.GlobalMaxPooling2D()(x))
+        x = L.Dense(5, activation="relu")(L.Concatenate()([a, b]))
+        return keras.Model(inp, L.Dense(1, activation="sigmoid")(x)), (11, 11, 3)
+
+    def mlp():
+        keras.utils.set_random_seed(1)
+        inp = keras.Input((9,))
+        x = L.Dense(16, activation="relu")(inp)
+        x = L.Dense(7, activation="leaky_relu")(x)
+        return keras.Model(inp, L.Dense(4)(x)), (9,)
+
+    return {"mix": mix, "cnn": cnn, "dilated_valid": dilated_valid, "mlp": mlp}
+
+
+def _convert(model, shape, io_type, seed=0):
+    import tensorflow as tf
+
+    rng = np.random.default_rng(seed)
+    calib = rng.normal(size=(48,) + shape).astype(np.float32)
+    # nudge the weights away from Keras's initial biases of zero
+    for w in model.weights:
+        if "bias" in w.path:
+            w.assign(rng.normal(scale=0.1, size=w.shape).astype(np.float32))
+    conv = tf.lite.TFLiteConverter.from_keras_model(model)
+    conv.optimizations = [tf.lite.Optimize.DEFAULT]
+    conv.representative_dataset = lambda: ([calib[i:i + 1]] for i in range(len(calib)))
+    conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    if io_type == "int8":
+        conv.inference_input_type = tf.int8
+        conv.inference_output_type = tf.int8
+    return conv.convert()
+
+
+@pytest.fixture(scope="module")
+def converted():
+    """name -> (tflite bytes, input shape); converted once per module."""
+    out = {}
+    for name, build in _models().items():
+        model, shape = build()
+        out[name] = (_convert(model, shape, "int8"), shape)
+    model, shape = _models()["cnn"]()
+    out["cnn_float_io"] = (_convert(model, shape, "float32"), shape)
+    return out
+
+
+def _reference(data: bytes, x: np.ndarray, resolver: str = "BUILTIN_REF"):
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    it = Interpreter(model_content=data, experimental_op_resolver_type=getattr(OpResolverType, resolver),
+                     experimental_preserve_all_tensors=True)
+    it.allocate_tensors()
+    d = it.get_input_details()[0]
+    it.set_tensor(d["index"], x.reshape(d["shape"]).astype(d["dtype"]))
+    it.invoke()
+    return it
+
+
+def _inputs(data: bytes, shape, n: int, seed: int):
+    from ai_edge_litert.interpreter import Interpreter
+
+    d = Interpreter(model_content=data).get_input_details()[0]
+    rng = np.random.default_rng(seed)
+    xs = rng.normal(scale=1.5, size=(n,) + shape).astype(np.float32)
+    if d["dtype"] == np.int8:
+        s, z = d["quantization"]
+        return [np.clip(np.round(x / s) + z, -128, 127).astype(np.int8) for x in xs]
+    return list(xs)
+
+
+# --- running one op in the engine's kernel ------------------------------------
+
+def _index(name: str) -> int:
+    return int(name.split(":", 1)[0])
+
+
+def _window(graph, op) -> np.ndarray:
+    x, y = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
+    ih, iw, ic = x.shape
+    oh, ow, oc = y.shape
+    if op.kind in ("MAX_POOL_2D", "AVERAGE_POOL_2D"):
+        kh, kw = op.params["filter"]
+        dil = (1, 1)
+    else:
+        kh, kw = graph.tensors[op.inputs[1]].shape[1:3]
+        dil = op.params["dilation"]
+    sh, sw = op.params["stride"]
+    top, left = op.params["padding"][:2]
+    return np.array([ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, dil[0], dil[1], top, left], np.int32)
+
+
+def run_op(shim, graph, op, values: dict) -> np.ndarray:
+    """The engine's kernel for `op` on `values` (tensor name -> array)."""
+    p = op.params.get("int8")
+
+    def value(n):
+        t = graph.tensors[n]
+        return np.ascontiguousarray(t.data if t.is_constant else values[n]).reshape(-1)
+
+    x = value(op.inputs[0])
+    y_t = graph.tensors[op.outputs[0]]
+    y = np.zeros(y_t.size, np.float32 if y_t.dtype == "float32" else np.int8)
+    k = op.kind
+    if k in ("FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D"):
+        w = np.ascontiguousarray(graph.tensors[op.inputs[1]].data, np.int8).reshape(-1)
+        bias = graph.tensors[op.inputs[2]].data.astype(np.int32) if len(op.inputs) > 2 else None
+        bptr = bias.ctypes.data_as(ctypes.c_void_p) if bias is not None else None
+        q = np.array([p["output_offset"], p["act_min"], p["act_max"]], np.int32)
+        args = [ctypes.c_void_p(w.ctypes.data), bptr]
+        if k == "FULLY_CONNECTED":
+            scales = np.ascontiguousarray(p["scale"], np.float64)
+            shim.ml8_fully_connected(x.ctypes.data_as(ctypes.c_void_p), p["input_offset"], *args, x.size, y.size,
+                                     scales.ctypes.data_as(ctypes.c_void_p), q.ctypes.data_as(ctypes.c_void_p),
+                                     y.ctypes.data_as(ctypes.c_void_p))
+        else:
+            mult, shift = p["multiplier"].astype(np.int32), p["shift"].astype(np.int32)
+            g = _window(graph, op)
+            dm = op.params["depth_multiplier"] if k == "DEPTHWISE_CONV_2D" else 0
+            shim.ml8_conv_2d(x.ctypes.data_as(ctypes.c_void_p), p["input_offset"], *args,
+                             g.ctypes.data_as(ctypes.c_void_p), dm, mult.ctypes.data_as(ctypes.c_void_p),
+                             shift.ctypes.data_as(ctypes.c_void_p), q.ctypes.data_as(ctypes.c_void_p),
+                             y.ctypes.data_as(ctypes.c_void_p))
+    elif k in ("MAX_POOL_2D", "AVERAGE_POOL_2D"):
+        g = _window(graph, op)
+        shim.ml8_pool_2d(x.ctypes.data_as(ctypes.c_void_p), g.ctypes.data_as(ctypes.c_void_p),
+                         int(k == "AVERAGE_POOL_2D"), p["act_min"], p["act_max"], y.ctypes.data_as(ctypes.c_void_p))
+    elif k in ("MEAN", "REDUCE_MAX"):
+        channels = graph.tensors[op.inputs[0]].shape[-1]
+        outer = x.size // channels
+        if k == "MEAN":
+            shim.ml8_mean(x.ctypes.data_as(ctypes.c_void_p), outer, channels, p["input_zero_point"],
+                          p["multiplier"], p["shift"], p["output_zero_point"], y.ctypes.data_as(ctypes.c_void_p))
+        else:
+            shim.ml8_reduce_max(x.ctypes.data_as(ctypes.c_void_p), outer, channels, y.ctypes.data_as(ctypes.c_void_p))
+    elif k == "RESHAPE":
+        y[:] = x
+    elif k in ("RELU", "RELU6", "LEAKY_RELU", "LOGISTIC", "TANH", "HARD_SWISH", "ELU"):
+        table = np.ascontiguousarray(p["table"], np.int8)
+        shim.ml8_lut(x.ctypes.data_as(ctypes.c_void_p), x.size, table.ctypes.data_as(ctypes.c_void_p),
+                     y.ctypes.data_as(ctypes.c_void_p))
+    elif k in ("ADD", "MUL"):
+        b = value(op.inputs[1])
+        fields = ["input1_offset", "input2_offset", "output_offset", "input1_multiplier", "input1_shift",
+                  "input2_multiplier", "input2_shift", "output_multiplier", "output_shift", "act_min", "act_max"]
+        prm = np.array([p.get(f, 0) for f in fields], np.int32)
+        shim.ml8_add_mul(x.ctypes.data_as(ctypes.c_void_p), b.ctypes.data_as(ctypes.c_void_p), x.size, b.size,
+                         int(k == "MUL"), prm.ctypes.data_as(ctypes.c_void_p), y.ctypes.data_as(ctypes.c_void_p))
+    elif k == "SOFTMAX":
+        depth = y_t.shape[-1]
+        table = np.ascontiguousarray(p["exp_table"], np.float32)
+        shim.ml8_softmax(x.ctypes.data_as(ctypes.c_void_p), x.size // depth, depth,
+                         table.ctypes.data_as(ctypes.c_void_p), ctypes.c_float(p["output_scale"]),
+                         y.ctypes.data_as(ctypes.c_void_p))
+    elif k == "PAD":
+        shape = list(graph.tensors[op.inputs[0]].shape)
+        pads = list(op.params["paddings"])
+        while len(shape) < 3:
+            shape.insert(0, 1)
+            pads.insert(0, (0, 0))
+        a = [np.array(v, np.int32) for v in (shape, [b for b, _ in pads], [e for _, e in pads])]
+        shim.ml8_pad(x.ctypes.data_as(ctypes.c_void_p), *(v.ctypes.data_as(ctypes.c_void_p) for v in a), p["value"],
+                     y.ctypes.data_as(ctypes.c_void_p))
+    elif k == "CONCATENATION":
+        axis = op.params["axis"]
+        parts = [value(n) for n in op.inputs]
+        outer = int(np.prod(y_t.shape[:axis]))
+        inner = np.array([v.size // outer for v in parts], np.uint32)
+        ptrs = (ctypes.c_void_p * len(parts))(*[v.ctypes.data for v in parts])
+        shim.ml8_concatenation(ptrs, inner.ctypes.data_as(ctypes.c_void_p), len(parts), outer,
+                               y.ctypes.data_as(ctypes.c_void_p))
+    elif k == "QUANTIZE":
+        xf = x.astype(np.float32)
+        shim.ml8_quantize(xf.ctypes.data_as(ctypes.c_void_p), xf.size, ctypes.c_float(p["scale"]), p["zero_point"],
+                          y.ctypes.data_as(ctypes.c_void_p))
+    elif k == "DEQUANTIZE":
+        shim.ml8_dequantize(x.ctypes.data_as(ctypes.c_void_p), x.size, ctypes.c_float(p["scale"]),
+                            p["zero_point"], y.ctypes.data_as(ctypes.c_void_p))
+    else:
+        raise AssertionError(f"no int8 kernel for {k}")
+    return y
+
+
+MODELS = ["mix", "cnn", "dilated_valid", "mlp", "cnn_float_io"]
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_every_int8_op_bit_exact_with_litert_reference(shim, converted, name):
+    data, shape = converted[name]
+    graph = T.read(data)
+    kinds = set()
+    for seed, x in enumerate(_inputs(data, shape, 12, seed=1)):
+        it = _reference(data, x)
+        values = {n: it.get_tensor(_index(n)) for n in graph.tensors if not graph.tensors[n].is_constant}
+        for op in graph.ops:
+            if op.kind != "RESHAPE" and "int8" not in op.params:
+                continue  # a float32 op (the float kernels are tested with the engine)
+            y = run_op(shim, graph, op, values)
+            want = values[op.outputs[0]].reshape(-1)
+            kinds.add(op.kind)
+            if want.dtype == np.float32:
+                np.testing.assert_array_equal(y, want, err_msg=f"{name} {op.source}")
+            else:
+                diff = np.flatnonzero(y != want)
+                assert diff.size == 0, (f"{name} {op.source} sample {seed}: {diff.size} of {y.size} differ, "
+                                        f"first at {diff[0]}: {y[diff[0]]} vs LiteRT {want[diff[0]]}")
+    assert kinds  # the model had ops
+
+
+def test_models_cover_the_int8_ops(converted):
+    kinds = set()
+    for name in MODELS:
+        kinds |= {op.kind for op in T.read(converted[name][0]).ops}
+    expected = {"FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D", "MAX_POOL_2D", "AVERAGE_POOL_2D", "MEAN",
+                "REDUCE_MAX", "RESHAPE", "PAD", "ADD", "MUL", "CONCATENATION", "RELU", "RELU6", "LEAKY_RELU",
+                "LOGISTIC", "TANH", "SOFTMAX", "HARD_SWISH", "QUANTIZE", "DEQUANTIZE"}
+    assert expected <= kinds, expected - kinds
