@@ -1,0 +1,240 @@
+"""Keras 3 models converted with microlearn.convert() against model.predict()
+on held-out float32 inputs (every supported layer, Sequential and Functional
+with branches, nested models, random shapes and seeds), recurrent layers
+unrolled and streamed one step at a time, classification vs regression, and
+a named error for every layer or option that does not convert.
+
+Tolerance (docs/neural.md): every output within 1e-5 relative of Keras's,
+plus 1e-5 of the largest output magnitude of the model over the test inputs
+(an output that cancels to near zero is as exact as the terms it sums, not
+relative to itself)."""
+import os
+import re
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+keras = pytest.importorskip("keras")
+from keras import layers as K  # noqa: E402
+
+import microlearn  # noqa: E402
+from microlearn.converters.neural import ir  # noqa: E402
+from microlearn.errors import UnsupportedEstimatorError  # noqa: E402
+from neural_keras_cases import CASES, inputs, model as case_model  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+RTOL = 1e-5
+
+
+def assert_close(got, want, rtol=RTOL):
+    want = np.asarray(want, np.float64)
+    scale = max(float(np.abs(want).max()), 1e-30)
+    np.testing.assert_allclose(np.asarray(got, np.float64).reshape(want.shape), want, rtol=rtol, atol=rtol * scale)
+
+
+def flat(X):
+    return np.ascontiguousarray(X.reshape(len(X), -1))
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_agrees_with_keras(name):
+    km = case_model(name)
+    X = inputs(km, 40, seed=len(name))
+    want = km.predict(X, verbose=0)
+    model = microlearn.convert(km)
+    assert model.info["n_features"] == int(np.prod(X.shape[1:]))
+    if model.info["task"] == "classification":
+        got = model.predict_proba(flat(X))
+        if want.shape[1] == 1:       # one sigmoid unit: P(class 1) is the second column
+            got = got[:, 1:]
+        assert_close(got, want)
+        labels = (want[:, 0] > 0.5).astype(int) if want.shape[1] == 1 else want.argmax(axis=1)
+        np.testing.assert_array_equal(model.predict(flat(X)), labels)
+    else:
+        assert_close(model.predict(flat(X)), want)
+
+
+def test_a_model_converts_the_same_every_time():
+    km = case_model("cnn2d")
+    assert microlearn.convert(km).to_bytes() == microlearn.convert(km).to_bytes()
+
+
+def test_batch_norm_is_folded_and_relu_fused():
+    from microlearn.converters.neural import keras as kc
+    g = kc.to_graph(case_model("cnn1d"))     # Conv1D (linear) -> BatchNormalization -> ReLU
+    assert g.ops[0].kind == "CONV_2D" and g.ops[0].params["activation"] == "relu"
+    assert "BatchNormalization" in g.ops[0].source
+    assert not any(op.kind in ("MUL", "ADD") for op in g.ops)
+    g = kc.to_graph(case_model("mlp"))       # Dense(tanh) -> BatchNormalization: not foldable
+    assert [op.kind for op in g.ops][2:5] == ["TANH", "MUL", "ADD"]
+
+
+# ----------------------------------------------------------------- tasks
+
+def _small(activation, units=3, seed=0):
+    keras.utils.set_random_seed(seed)
+    return keras.Sequential([keras.Input((4,)), K.Dense(units, activation=activation)])
+
+
+@pytest.fixture(scope="module")
+def tasks():
+    return {"softmax": _small("softmax"), "sigmoid": _small("sigmoid", 1), "linear": _small("linear"),
+            "logit": _small("linear", 1)}
+
+
+def test_softmax_and_sigmoid_outputs_are_classifiers(tasks):
+    X = inputs(tasks["softmax"], 30, 1)
+    m = microlearn.convert(tasks["softmax"])
+    assert m.info["task"] == "classification" and list(m.classes_) == [0, 1, 2]
+    m = microlearn.convert(tasks["softmax"], classes=["a", "b", "c"])
+    want = tasks["softmax"].predict(X, verbose=0).argmax(axis=1)
+    np.testing.assert_array_equal(m.predict(X), np.array(["a", "b", "c"])[want])
+    b = microlearn.convert(tasks["sigmoid"])
+    assert b.info["task"] == "classification" and list(b.classes_) == [0, 1]
+    np.testing.assert_array_equal(b.predict(X), (tasks["sigmoid"].predict(X, verbose=0)[:, 0] > 0.5).astype(int))
+
+
+def test_regression_and_logit_classifiers_on_request(tasks):
+    X = inputs(tasks["softmax"], 30, 2)
+    r = microlearn.convert(tasks["softmax"], task="regression")
+    assert r.info["task"] == "regression"
+    assert_close(r.predict(X), tasks["softmax"].predict(X, verbose=0))
+    assert microlearn.convert(tasks["linear"]).info["task"] == "regression"
+    c = microlearn.convert(tasks["linear"], task="classification")
+    np.testing.assert_array_equal(c.predict(X), tasks["linear"].predict(X, verbose=0).argmax(axis=1))
+    logit = microlearn.convert(tasks["logit"], task="classification")   # one logit unit: class 1 when > 0
+    np.testing.assert_array_equal(logit.predict(X), (tasks["logit"].predict(X, verbose=0)[:, 0] > 0).astype(int))
+
+
+def test_bad_task_options(tasks):
+    with pytest.raises(ValueError, match="expected 3 labels"):
+        microlearn.convert(tasks["softmax"], classes=[0, 1])
+    with pytest.raises(ValueError, match="regressor"):
+        microlearn.convert(tasks["linear"], classes=[0, 1, 2])
+    with pytest.raises(ValueError, match="task must be"):
+        microlearn.convert(tasks["linear"], task="clustering")
+
+
+# ----------------------------------------------------------------- recurrent
+
+def _recurrent(kind, stateful, steps, seed, **kw):
+    """A one-layer recurrent model; stateful ones take batches of one."""
+    keras.utils.set_random_seed(seed)
+    shape = dict(batch_shape=(1, steps, 3)) if stateful else dict(shape=(steps, 3))
+    layer = getattr(K, kind)(5, return_sequences=not stateful, stateful=stateful, **kw)
+    return keras.Sequential([keras.Input(**shape), layer])
+
+
+RECURRENT = [("SimpleRNN", {}), ("GRU", {}), ("GRU", {"reset_after": False}), ("LSTM", {}),
+             ("LSTM", {"activation": "relu", "recurrent_activation": "hard_sigmoid"})]
+
+
+@pytest.mark.parametrize("kind,kw", RECURRENT, ids=[f"{k}{'-' + str(v) if v else ''}" for k, v in RECURRENT])
+def test_streaming_step_by_step_equals_the_unrolled_sequence(kind, kw):
+    """A stateful layer run one step per predict() (rows of one predict call
+    are consecutive calls on one arena, as on the device) gives the unrolled
+    layer's outputs at every step, and Keras's stateful model's."""
+    steps = 12
+    whole = _recurrent(kind, False, steps, 3, **kw)
+    stream = _recurrent(kind, True, 1, 3, **kw)
+    stream.set_weights(whole.get_weights())
+    X = inputs(whole, 1, 4)                                  # one sequence (1, steps, 3)
+    unrolled = microlearn.convert(whole, task="regression").predict(flat(X)).reshape(steps, 5)
+    assert_close(unrolled, whole.predict(X, verbose=0)[0])
+    m = microlearn.convert(stream, task="regression")
+    steps_in = np.ascontiguousarray(X[0])                    # (steps, 3): one row per step
+    streamed = m.predict(steps_in)
+    np.testing.assert_array_equal(streamed, unrolled)        # the same operations in the same order
+    keras_streamed = np.concatenate([stream.predict(X[:, t:t + 1], verbose=0) for t in range(steps)])
+    assert_close(streamed, keras_streamed)
+    # Each predict() call starts from a zero state (the host's arena is per call).
+    np.testing.assert_array_equal(m.predict(steps_in[:1]), unrolled[:1])
+
+
+def test_sequences_of_unknown_length_need_timesteps():
+    keras.utils.set_random_seed(5)
+    km = keras.Sequential([keras.Input((None, 2)), K.GRU(4)])
+    with pytest.raises(UnsupportedEstimatorError, match="timesteps="):
+        microlearn.convert(km)
+    m = microlearn.convert(km, timesteps=7)
+    X = np.random.default_rng(6).normal(size=(10, 7, 2)).astype(np.float32)
+    assert_close(m.predict(flat(X)), km.predict(X, verbose=0))
+    with pytest.raises(ValueError, match="timesteps=3 given"):
+        microlearn.convert(case_model("rnn_stack"), timesteps=3)
+
+
+def test_recurrent_activation_codes_match_the_engine():
+    """ir.RECURRENT_ACTIVATIONS' order is recurrent.hpp's Act enum."""
+    src = (ROOT / "include/microlearn/neural/recurrent.hpp").read_text()
+    enum = re.search(r"enum class Act : int32_t \{([^}]*)\}", src).group(1)
+    codes = {name.strip(): int(v) for name, v in re.findall(r"(\w+) = (\d+)", enum)}
+    assert {n: i for i, n in enumerate(ir.RECURRENT_ACTIVATIONS)} == codes
+
+
+# ----------------------------------------------------------------- refusals
+
+def _refused():
+    """(model builder, text the error must contain): unsupported layers and
+    options, each named with its class and position."""
+    def seq(shape, *layers):
+        return lambda: keras.Sequential([keras.Input(shape), *layers])
+
+    def two_outputs():
+        inp = keras.Input((4,))
+        return keras.Model(inp, [K.Dense(2)(inp), K.Dense(3)(inp)])
+
+    def return_state():
+        inp = keras.Input((6, 3))
+        out, _ = K.SimpleRNN(4, return_state=True, name="rs")(inp)
+        return keras.Model(inp, out)
+
+    def nested_bad():
+        inner = keras.Sequential([keras.Input((4,)), K.Dense(3), K.LayerNormalization(name="ln")], name="inner")
+        inp = keras.Input((4,))
+        return keras.Model(inp, K.Dense(2)(inner(inp)))
+
+    return [
+        (seq((8, 8, 3), K.Conv2D(2, 3, name="c1"), K.UpSampling2D(name="up"), K.Flatten()),
+         "layer 1 'up' (UpSampling2D) is not supported"),
+        (seq((6,), K.Dense(3), K.LayerNormalization(name="norm")), "layer 1 'norm' (LayerNormalization)"),
+        (seq((6, 4), K.Bidirectional(K.LSTM(3), name="bi")), "layer 0 'bi' (Bidirectional)"),
+        (seq((6, 4), K.Cropping1D(1, name="crop")), "'crop' (Cropping1D)"),
+        (seq((4,), K.Dense(3, activation="gelu", name="d")), "layer 0 'd' (Dense): activation 'gelu'"),
+        (seq((4,), K.Dense(3, activation="swish", name="d")), "activation 'silu' is not supported"),
+        (seq((4,), K.Dense(3), K.Activation("softplus", name="a")), "layer 1 'a' (Activation)"),
+        (seq((4,), K.ReLU(threshold=0.5, name="r")), "layer 0 'r' (ReLU): threshold=0.5"),
+        (seq((4,), K.ReLU(max_value=2.0, name="r")), "max_value=2.0"),
+        (seq((4,), K.ELU(alpha=0.5, name="e")), "layer 0 'e' (ELU): alpha=0.5"),
+        (seq((3, 8, 8), K.Conv2D(2, 3, data_format="channels_first", name="cf")),
+         "layer 0 'cf' (Conv2D): data_format='channels_first'"),
+        (seq((8, 8, 4), K.Conv2D(4, 3, groups=2, name="g")), "groups=2"),
+        (seq((6, 3), K.GRU(4, go_backwards=True, name="gb")), "layer 0 'gb' (GRU): go_backwards=True"),
+        (seq((6, 3), K.LSTM(4, activation="softsign", name="l")), "activation='softsign'"),
+        (return_state, "layer 1 'rs' (SimpleRNN) has 2 outputs (return_state=True?)"),
+        (seq((6, 4), K.BatchNormalization(axis=1, name="bn")), "layer 0 'bn' (BatchNormalization): axis=1"),
+        (seq((6, 4), K.Softmax(axis=1, name="sm")), "axis=1"),
+        (seq((4,), K.Embedding(10, 3, name="emb")), "(Embedding)"),
+        (seq((4,), K.Lambda(lambda v: v * 2, name="lam")), "layer 0 'lam' (Lambda)"),
+        (two_outputs, "2 outputs"),
+        (nested_bad, "layer 1 'ln' (LayerNormalization) of layer 1 'inner' (Sequential) is not supported"),
+        (seq((2, 3, 4, 5), K.Dense(2)), "input shape"),
+    ]
+
+
+REFUSED = _refused()
+
+
+@pytest.mark.parametrize("case", range(len(REFUSED)))
+def test_every_unsupported_layer_is_named(case):
+    build, text = REFUSED[case]
+    keras.utils.set_random_seed(0)
+    try:
+        km = build()
+    except Exception as e:  # a Keras version that cannot even build it: nothing to convert
+        pytest.skip(f"Keras cannot build this model: {e}")
+    with pytest.raises(UnsupportedEstimatorError) as err:
+        microlearn.convert(km)
+    assert text in str(err.value), str(err.value)
