@@ -52,17 +52,30 @@ def _family(kind):
                          % (name, e, arch, mpy & 0xFF, mpy >> 8 & 3, arch))
 
 
+def _read(path):
+    # A file that maps into memory (ROMFS: /rom on boards that have it) is used in
+    # place: its read-only buffer, no RAM. Any other file is read once into a
+    # bytes object of its exact size (read() without a size grows a buffer step by
+    # step and can hold the model twice on the way).
+    try:
+        with open(path, "rb") as f:
+            try:
+                return memoryview(f)
+            except TypeError:
+                size = f.seek(0, 2)
+                f.seek(0)
+                return f.read(size)
+    except OSError as e:
+        raise OSError(e.args[0], "cannot read model file %r" % path)
+
+
 def load(source, *args):
     """Loads an .mlm model from a file path or a buffer (bytes, bytearray,
     memoryview). A read-only buffer (bytes, a ROMFS file) is used in place; a
     writable one is copied, so changing it later cannot change the model.
     `args` go to the family's load() (a neural network's arena: a bytearray)."""
     if isinstance(source, str):
-        try:
-            with open(source, "rb") as f:
-                source = f.read()
-        except OSError as e:
-            raise OSError(e.args[0], "cannot read model file %r" % source)
+        source = _read(source)
     head = memoryview(source)[:8]
     if len(head) < 8 or bytes(head[:4]) != _MAGIC:
         raise ValueError("not a microlearn model file (bad magic)")

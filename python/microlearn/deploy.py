@@ -2,6 +2,7 @@
 deploy` (over USB with mpremote) and `microlearn mip-index` (files for mip).
 
     microlearn deploy [--port PORT] [model.mlm ...]     # a board on USB/serial
+    microlearn deploy --romfs [--port PORT] model.mlm ...  # models into the board's ROMFS (/rom)
     microlearn deploy --dir FOLDER [model.mlm ...]      # a folder (e.g. the unix port's lib)
     microlearn mip-index OUT_DIR                        # one package.json per arch, for any static host
 
@@ -18,6 +19,7 @@ import json
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from . import __version__, mlm
@@ -88,6 +90,71 @@ def choose_package(mpy: int) -> str:
                       + ("; ESP32/ESP32-S3 need Espressif's toolchain to build it" if arch == "xtensawin" else ""))
 
 
+# ------------------------------------------------------------------ ROMFS
+
+# MicroPython's ROMFS (>= 1.25, vfs.VfsRom): a tree of records, each
+# <kind><length><payload> with both numbers in ROMFS's unsigned encoding (7 bits a
+# byte, most significant first, the high bit set on all but the last byte). The
+# image is one record whose kind encodes to the header bytes d2 cd 31.
+ROMFS_FILESYSTEM, ROMFS_PADDING, ROMFS_DATA, ROMFS_FILE = 0x14A6B1, 1, 2, 5
+ROMFS_HEAD = 8  # the filesystem record's kind (3 bytes) and length (5, fixed width)
+
+
+def _romfs_uint(value: int, width: int = 0) -> bytes:
+    """ROMFS's unsigned integer, padded to `width` bytes with leading 0x80 bytes
+    (zero digits), which decode to the same value."""
+    digits = [value & 0x7F]
+    value >>= 7
+    while value:
+        digits.append(0x80 | (value & 0x7F))
+        value >>= 7
+    digits += [0x80] * (width - len(digits))
+    return bytes(reversed(digits))
+
+
+def _romfs_padding(offset: int, align: int) -> bytes:
+    """A padding record that moves `offset` to a multiple of `align` (a padding
+    record takes 2 bytes at least, so 1 byte short becomes align + 1)."""
+    pad = -offset % align
+    if pad == 0:
+        return b""
+    while pad < 2:
+        pad += align
+    return _romfs_uint(ROMFS_PADDING) + _romfs_uint(pad - 2) + bytes(pad - 2)
+
+
+def romfs_image(files: dict, align: int = 4) -> bytes:
+    """A ROMFS image holding `files` (name -> bytes) at its top level (/rom/<name>),
+    each file's data starting at a multiple of `align` bytes from the image's start.
+    A board maps its ROMFS partition at a flash-sector boundary, so the data is
+    `align`-aligned in memory and microlearn.load("/rom/<name>") uses it in place
+    (the engine needs 4-byte aligned model bytes)."""
+    body = bytearray()
+    for name, data in files.items():
+        encoded = name.encode("utf-8")
+        if not encoded or b"/" in encoded:
+            raise DeployError(f"ROMFS file name {name!r}: expected a plain file name")
+        name_part = _romfs_uint(len(encoded)) + encoded
+        data_head = _romfs_uint(ROMFS_DATA) + _romfs_uint(len(data))
+        record_head = _romfs_uint(ROMFS_FILE) + _romfs_uint(len(name_part) + len(data_head) + len(data))
+        body += _romfs_padding(ROMFS_HEAD + len(body) + len(record_head) + len(name_part) + len(data_head), align)
+        body += record_head + name_part + data_head + data
+    body += _romfs_padding(ROMFS_HEAD + len(body), 4)  # whole flash words
+    return _romfs_uint(ROMFS_FILESYSTEM) + _romfs_uint(len(body), ROMFS_HEAD - 3) + bytes(body)
+
+
+def romfs_models(models) -> bytes:
+    """The ROMFS image `deploy --romfs` writes: each model by its file name."""
+    files = {}
+    for m in models:
+        data = Path(m).read_bytes()
+        mlm.read_header(data)  # a clear error for a file that is not a model
+        if Path(m).name in files:
+            raise DeployError(f"two models are named {Path(m).name}: ROMFS holds one file per name")
+        files[Path(m).name] = data
+    return romfs_image(files)
+
+
 # ---------------------------------------------------------------- mpremote
 
 def _mpremote(port: str | None, *args: str, timeout: float = 120) -> str:
@@ -119,22 +186,51 @@ def board_info(port: str | None) -> dict:
     return {"mpy": int(mpy), "implementation": name, "version": version, "platform": platform}
 
 
-def deploy_board(port: str | None, models=(), lib: str = "lib") -> str:
+# Mounts the ROMFS partition again after a deploy (a reset would too, but the
+# emulated boards keep their filesystem in RAM and would lose it).
+ROMFS_MOUNT = ("import vfs\ntry:\n    vfs.umount('/rom')\nexcept OSError:\n    pass\n"
+               "vfs.mount(vfs.VfsRom(vfs.rom_ioctl(2, 0)), '/rom')")
+
+
+def deploy_romfs(port: str | None, models, info: dict) -> None:
+    """Writes the models into the board's ROMFS partition (replacing what it held)
+    with `mpremote romfs deploy`, and mounts it at /rom."""
+    has = _mpremote(port, "exec", "import vfs; print('ROMFS', hasattr(vfs, 'rom_ioctl') and vfs.rom_ioctl(1) > 0)")
+    if "ROMFS True" not in has:
+        raise DeployError(f"the board's firmware ({info['implementation']} {info['version']} on {info['platform']}) "
+                          "has no ROMFS partition: ROMFS needs MicroPython 1.25 or newer built with it "
+                          "(see docs/deploy.md for the ports that have it); deploy without --romfs")
+    image = romfs_models(models)
+    with tempfile.TemporaryDirectory(prefix="microlearn-romfs-") as tmp:
+        path = Path(tmp) / "models.romfs"
+        path.write_bytes(image)
+        out = _mpremote(port, "romfs", "deploy", str(path), timeout=600)
+    if "ROMFS image deployed" not in out:  # mpremote prints why and exits 0 when the image does not fit
+        raise DeployError(f"mpremote romfs deploy failed: {out.strip().splitlines()[-1] if out.strip() else out}")
+    _mpremote(port, "exec", ROMFS_MOUNT)
+
+
+def deploy_board(port: str | None, models=(), lib: str = "lib", romfs: bool = False) -> str:
     info = board_info(port)
     arch = choose_package(info["mpy"])
     src = package_dir(arch) / "microlearn"
+    if romfs:
+        deploy_romfs(port, models, info)
     _mpremote(port, "exec", f"import os\ntry:\n    os.mkdir('{lib}')\nexcept OSError:\n    pass")
     _mpremote(port, "cp", "-r", str(src), f":{lib}/", timeout=600)
-    for m in models:
-        _mpremote(port, "cp", str(m), f":{Path(m).name}", timeout=600)
+    names = [f"/rom/{Path(m).name}" if romfs else Path(m).name for m in models]
+    if not romfs:
+        for m in models:
+            _mpremote(port, "cp", str(m), f":{Path(m).name}", timeout=600)
     check = "import microlearn; print('microlearn', microlearn.__version__)"
-    for m in models:
-        check += f"; microlearn.load({Path(m).name!r})"
+    for name in names:
+        check += f"; microlearn.load({name!r})"
     out = _mpremote(port, "exec", check)
     if "microlearn" not in out:
         raise DeployError(f"import microlearn failed on the board after copying: {out.strip()[:200]}")
     return (f"deployed microlearn {__version__} for {arch} to {info['platform']} "
-            f"({info['implementation']} {info['version']})" + (f" with {len(models)} model(s)" if models else ""))
+            f"({info['implementation']} {info['version']})"
+            + (f" with {len(models)} model(s)" + (" in ROMFS (/rom)" if romfs else "") if models else ""))
 
 
 def deploy_dir(folder: Path, models=(), arch: str = "x64") -> str:
@@ -190,12 +286,19 @@ def main(argv=None, command: str = "deploy") -> int:
     where.add_argument("--port", help="mpremote device (e.g. /dev/ttyACM0, a0, or auto; default: auto)")
     where.add_argument("--dir", help="copy into this folder instead (e.g. the unix port's lib folder)")
     p.add_argument("--arch", default="x64", help="with --dir: the package's arch (default x64)")
+    p.add_argument("--romfs", action="store_true",
+                   help="put the models in the board's ROMFS partition (/rom; MicroPython >= 1.25 with ROMFS): "
+                        "load() then uses them in place, without RAM for their bytes. Replaces what the "
+                        "partition held")
     args = p.parse_args(argv)
+    if args.romfs and (args.dir or not args.models):
+        raise DeployError("--romfs writes models into a board's ROMFS partition: give model files, and a board "
+                          "(--port), not --dir")
     for m in args.models:
         if not Path(m).is_file():
             raise DeployError(f"{m}: no such model file")
     if args.dir:
         print(deploy_dir(Path(args.dir), args.models, args.arch))
     else:
-        print(deploy_board(args.port, args.models))
+        print(deploy_board(args.port, args.models, romfs=args.romfs))
     return 0

@@ -79,6 +79,24 @@ def test_deploy_to_a_board_on_a_serial_port(serial_board, model_file):
     assert f"labels {want!r} {microlearn.__version__}" in res
 
 
+def test_deploy_romfs_puts_models_in_flash(serial_board, model_file):
+    """--romfs: the model goes into the board's ROMFS partition (mpremote romfs
+    deploy), is mounted at /rom and loads in place (the heap holds only the model
+    object; tests/device/test_romfs.py bounds it on a bigger model)."""
+    path, want = model_file
+    out = subprocess.run([sys.executable, "-m", "microlearn", "deploy", "--romfs", "--port", serial_board, str(path)],
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert "with 1 model(s) in ROMFS (/rom)" in out.stdout
+    code = ("import os, gc, array, microlearn\nmicrolearn._family(1)\ngc.collect()\nbefore = gc.mem_alloc()\n"
+            "m = microlearn.load('/rom/iris.mlm')\ngc.collect()\n"
+            "print('ram', gc.mem_alloc() - before, os.listdir('/rom'), 'iris.mlm' in os.listdir('/'))\n"
+            f"print('labels', [m.predict(array.array('f', r)) for r in {ROWS!r}])")
+    res = mpremote(serial_board, "exec", code)
+    assert f"labels {want!r}" in res
+    ram, listing = re.search(r"ram (\d+) (\[.*\]) False", res).groups()
+    assert listing == "['iris.mlm']" and int(ram) < path.stat().st_size, res
+
 def test_mip_install_from_a_local_server(serial_board, tmp_path, model_file):
     index = tmp_path / "site"
     written = deploy.mip_index(index)
