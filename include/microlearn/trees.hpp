@@ -69,6 +69,7 @@ enum Section : uint16_t {
     split_values = 16,   // i32[n_values], or i16 (value v stands for the key rotr(v, 16) of
                          // float32 models, v of int16 models)
     nodes = 17,          // u32[n_nodes]
+    leaf_bases = 18,     // u32[n_trees], optional: a node's leaf j is leaf leaf_bases[t] + j
 };
 
 enum ParamIndex : uint32_t {
@@ -144,9 +145,9 @@ struct Model {
     const uint32_t* nodes = nullptr;
     const uint16_t* slot_features = nullptr;
     const void* split_values = nullptr;  // int16_t or int32_t
+    const uint32_t* leaf_bases = nullptr;
     uint32_t n_slots = 0, n_values = 0;
     bool wide_values = false;  // split_values are int32
-    uint8_t value_rotate = 0;  // 16: int16 values stand for rotr(v, 16)
     uint8_t value_shift = 0, left_shift = 0, right_shift = 0;  // node fields
     uint32_t slot_mask = 0, value_mask = 0, left_mask = 0;
 };
@@ -326,14 +327,6 @@ inline void sum_trees(const Model& m, const float* x, float* acc) {
 // the node's nan_left bit says otherwise (then the walk checks, kNan).
 constexpr int32_t kNanKey = 0x7FFFFFFF;
 
-// The split key an int16 split value stands for: rotr(v, 16) for float32
-// models (a float32 threshold whose low 16 bits are zero: the key's low half
-// is then all zeros or, for negative ones, all ones), v itself otherwise.
-ML_ALWAYS_INLINE int32_t value_key(int32_t v, uint32_t rotate) {
-    const uint32_t u = static_cast<uint32_t>(v);
-    return static_cast<int32_t>((u >> rotate) | (u << ((32u - rotate) & 31u)));
-}
-
 ML_ALWAYS_INLINE int32_t input_key(float v, bool& nan) {
     const uint32_t bits = math::to_bits(v);
     if (__builtin_expect(math::is_nan_bits(bits), 0)) {
@@ -353,48 +346,66 @@ inline bool input_keys(const Model& m, const T* x) {
     return nan;
 }
 
+// The split key of value v: rotr(v, 16) for int16 values of float32
+// models (a float32 threshold whose low 16 bits are zero: the key's low
+// half is then all zeros or, for negative ones, all ones), v otherwise.
+template <unsigned kRotate>
+ML_ALWAYS_INLINE int32_t value_key(int32_t v) {
+    const uint32_t u = static_cast<uint32_t>(v);
+    return static_cast<int32_t>(kRotate ? (u >> kRotate) | (u << (32 - kRotate)) : u);
+}
+
 // Walks one tree from split node `i` to its leaf: per level one integer
 // compare of the input's key with the node's split value.
-template <typename V, bool kNan>
+template <typename V, unsigned kRotate, bool kNan>
 ML_HOT_LOOP inline uint32_t packed_leaf(const Model& m, size_t i) {
     const uint32_t* nodes = m.nodes;
     const V* values = static_cast<const V*>(m.split_values);
     const int32_t* keys = m.x_keys;
+    const uint32_t slot_mask = m.slot_mask, value_shift = m.value_shift, value_mask = m.value_mask;
+    const uint32_t left_shift = m.left_shift, left_mask = m.left_mask, right_shift = m.right_shift;
     for (;;) {
         const uint32_t w = nodes[i];
-        const int32_t k = keys[w & m.slot_mask];
-        bool right = k > value_key(values[(w >> m.value_shift) & m.value_mask], m.value_rotate);
+        const int32_t k = keys[w & slot_mask];
+        bool right = k > value_key<kRotate>(values[(w >> value_shift) & value_mask]);
         if (kNan && __builtin_expect(k == kNanKey, 0)) right = nan_goes_right(m, static_cast<uint32_t>(i));
         if (right) {
-            const uint32_t r = w >> m.right_shift;
+            const uint32_t r = w >> right_shift;
             if (r & 1u) return r >> 1;
             i += r >> 1;
         } else {
-            const uint32_t l = (w >> m.left_shift) & m.left_mask;
+            const uint32_t l = (w >> left_shift) & left_mask;
             if (l) return l - 1;
             ++i;
         }
     }
 }
 
-template <typename V, bool kNan>
+template <typename V, unsigned kRotate, bool kNan>
 inline void packed_trees(const Model& m, float* acc) {
     const uint32_t* roots = static_cast<const uint32_t*>(m.roots);
     for (uint32_t t = 0; t < m.n_trees; ++t) {
         const uint32_t root = roots[t];
-        const uint32_t leaf = root & leaf_bit<uint32_t>() ? root & ~leaf_bit<uint32_t>()
-                                                          : packed_leaf<V, kNan>(m, root);
+        const uint32_t leaf = root & leaf_bit<uint32_t>()
+                                  ? root & ~leaf_bit<uint32_t>()
+                                  : packed_leaf<V, kRotate, kNan>(m, root) + (m.leaf_bases ? m.leaf_bases[t] : 0);
         add_leaf(m, leaf, m.tree_outputs ? acc + m.tree_outputs[t] : acc);
     }
 }
 
-template <typename T>
-inline void sum_packed(const Model& m, const T* x, float* acc) {
+// float32 inputs: int32 or rotated int16 values, NaN checks where a NaN
+// met nodes that send it left; int16 inputs: int16 values, no NaN.
+inline void sum_packed(const Model& m, const float* x, float* acc) {
     const bool nan = input_keys(m, x) && m.nan_left != nullptr;
     if (m.wide_values)
-        nan ? packed_trees<int32_t, true>(m, acc) : packed_trees<int32_t, false>(m, acc);
+        nan ? packed_trees<int32_t, 0, true>(m, acc) : packed_trees<int32_t, 0, false>(m, acc);
     else
-        nan ? packed_trees<int16_t, true>(m, acc) : packed_trees<int16_t, false>(m, acc);
+        nan ? packed_trees<int16_t, 16, true>(m, acc) : packed_trees<int16_t, 16, false>(m, acc);
+}
+
+inline void sum_packed(const Model& m, const int16_t* x, float* acc) {
+    input_keys(m, x);
+    packed_trees<int16_t, 0, false>(m, acc);
 }
 
 // Bits needed for values 0..n.
@@ -433,7 +444,6 @@ inline Status load_packed(const ModelFile& f, const uint32_t* p, Model& m) {
         Span<int16_t> v;
         if ((st = f.section(Section::split_values, v)) != Status::ok) return st;
         m.split_values = v.data, m.n_values = static_cast<uint32_t>(v.size);
-        m.value_rotate = m.feature_type == FeatureType::f32 ? 16 : 0;
     }
     const uint32_t bits = p[p_node_bits], fb = bits & 0xFF, gb = (bits >> 8) & 0xFF, lb = (bits >> 16) & 0xFF;
     if (bits >> 24 || fb + gb + lb >= 32) return Status::bad_parameter;
@@ -441,14 +451,34 @@ inline Status load_packed(const ModelFile& f, const uint32_t* p, Model& m) {
     m.value_shift = static_cast<uint8_t>(fb);
     m.left_shift = static_cast<uint8_t>(fb + gb);
     m.right_shift = static_cast<uint8_t>(fb + gb + lb);
-    for (uint32_t i = 0; i < m.n_nodes; ++i) {
-        const uint32_t w = m.nodes[i], l = (w >> m.left_shift) & m.left_mask, r = w >> m.right_shift;
-        if ((w & m.slot_mask) >= m.n_slots || ((w >> m.value_shift) & m.value_mask) >= m.n_values)
-            return Status::out_of_range;
-        const bool left_ok = l ? l - 1 < m.n_leaves : i + 1 < m.n_nodes;
-        const bool right_ok = r & 1u ? (r >> 1) < m.n_leaves : (r >> 1) >= 1 && (r >> 1) < m.n_nodes - i;
-        if (!left_ok || !right_ok) return Status::out_of_range;
+    if ((st = get_exact(f, Section::leaf_bases, m.n_trees, m.leaf_bases, true)) != Status::ok) return st;
+    // Each tree's nodes follow its root up to the next tree's: every child
+    // stays inside its tree, so its leaves are the tree's (leaf_bases).
+    uint32_t begin = 0;
+    for (uint32_t t = 0; t < m.n_trees; ++t) {
+        if (roots[t] & leaf_bit<uint32_t>()) continue;
+        if (roots[t] != begin) return Status::out_of_range;
+        uint32_t end = m.n_nodes;
+        for (uint32_t u = t + 1; u < m.n_trees; ++u)
+            if (!(roots[u] & leaf_bit<uint32_t>())) {
+                end = roots[u];
+                break;
+            }
+        if (end <= begin) return Status::out_of_range;
+        const uint32_t base = m.leaf_bases ? m.leaf_bases[t] : 0;
+        if (base > m.n_leaves) return Status::out_of_range;
+        const uint32_t leaves = m.n_leaves - base;
+        for (uint32_t i = begin; i < end; ++i) {
+            const uint32_t w = m.nodes[i], l = (w >> m.left_shift) & m.left_mask, r = w >> m.right_shift;
+            if ((w & m.slot_mask) >= m.n_slots || ((w >> m.value_shift) & m.value_mask) >= m.n_values)
+                return Status::out_of_range;
+            const bool left_ok = l ? l - 1 < leaves : i + 1 < end;
+            const bool right_ok = r & 1u ? (r >> 1) < leaves : (r >> 1) >= 1 && (r >> 1) < end - i;
+            if (!left_ok || !right_ok) return Status::out_of_range;
+        }
+        begin = end;
     }
+    if (begin != m.n_nodes) return Status::out_of_range;
     return get_exact(f, Section::nan_left, (m.n_nodes + 7) / 8, m.nan_left, true);
 }
 

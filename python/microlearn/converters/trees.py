@@ -17,7 +17,7 @@ from ..errors import UnsupportedEstimatorError
 S_PARAMS, S_FLOAT_PARAMS, S_ROOTS, S_TREE_OUTPUTS, S_FEATURES = 1, 2, 3, 4, 5
 S_THRESHOLDS, S_CHILDREN, S_LEAVES, S_BASELINE, S_NAN_LEFT = 6, 7, 8, 9, 10
 S_LEAF_OFFSETS, S_LEAF_COLUMNS, S_LEAF_VALUES = 12, 13, 14
-S_SLOT_FEATURES, S_SPLIT_VALUES, S_NODES = 15, 16, 17
+S_SLOT_FEATURES, S_SPLIT_VALUES, S_NODES, S_LEAF_BASES = 15, 16, 17, 18
 TASK_REGRESSION, TASK_CLASSIFICATION, TASK_ANOMALY = 0, 1, 2
 T_MEAN_PROBABILITY, T_LOGISTIC, T_SOFTMAX, T_NONE = 0, 1, 2, 3
 FLAG_AVERAGE, FLAG_ZERO_IS_POSITIVE = 1, 2
@@ -271,14 +271,18 @@ def _packed_values(keys: np.ndarray, int16_features: bool):
     return values.astype(np.int32), index.reshape(-1)
 
 
-def packed_sections(feature, keys, nan_left, children, roots, leaf_bit, n_leaves, int16_features):
+def packed_sections(feature, keys, nan_left, children, roots, leaf_bit, leaf_table, int16_features):
     """The packed layout (include/microlearn/trees.hpp) of an ensemble in the
-    refs layout, or None when a node does not fit 32 bits. Nodes are laid out
-    again in preorder from each root, following the refs (so int16 models'
-    bypassed splits drop out): the left child of a split is then the next
-    node, or a leaf."""
-    order, new_index = [], {}
+    refs layout: (sections, [n_nodes, layout, node bits], leaf table), or
+    None when a node does not fit 32 bits. Nodes are laid out again in
+    preorder from each root, following the refs (so int16 models' bypassed
+    splits drop out): the left child of a split is then the next node, or a
+    leaf. Leaves are numbered across the ensemble (shared rows: forests) or,
+    when those numbers do not fit, per tree (leaf_bases: boosting, whose
+    leaves are all different)."""
+    order, tree_of = [], []
     new_roots = np.empty(len(roots), np.int64)
+    new_index = np.full(len(feature), -1, np.int64)
     for ti, root in enumerate(roots):
         if root >= leaf_bit:
             new_roots[ti] = (int(root) - leaf_bit) | 0x80000000
@@ -289,30 +293,63 @@ def packed_sections(feature, keys, nan_left, children, roots, leaf_bit, n_leaves
             n = stack.pop()
             new_index[n] = len(order)
             order.append(n)
+            tree_of.append(ti)
             for c in (int(children[2 * n + 1]), int(children[2 * n])):  # left on top: visited next
                 if c < leaf_bit:
                     stack.append(c)
     o = np.asarray(order, np.int64)
     n = len(o)
     if n == 0:
-        return {S_ROOTS: new_roots.astype(np.uint32)}, [0, LAYOUT_PACKED, 0]
+        return {S_ROOTS: new_roots.astype(np.uint32)}, [0, LAYOUT_PACKED, 0], leaf_table
     used = np.unique(feature[o])
     slot = np.searchsorted(used, feature[o])
     values, g = _packed_values(keys[o], int16_features)
     left, right = children[2 * o], children[2 * o + 1]
-    left_field = np.where(left >= leaf_bit, left - leaf_bit + 1, 0)
-    right_index = np.array([new_index.get(int(c), 0) for c in right], np.int64)
-    right_field = np.where(right >= leaf_bit, 2 * (right - leaf_bit) + 1, 2 * (right_index - np.arange(n)))
+    left_leaf, right_leaf = left >= leaf_bit, right >= leaf_bit
+    left_id, right_id = np.where(left_leaf, left - leaf_bit, 0), np.where(right_leaf, right - leaf_bit, 0)
+    right_offset = 2 * (new_index[np.where(right_leaf, 0, right)] - np.arange(n))
     fb, gb = int(len(used) - 1).bit_length(), int(len(values) - 1).bit_length()
-    lb, rb = int(n_leaves).bit_length(), int(right_field.max()).bit_length()
-    if fb + gb + lb + rb > 32:
-        return None
-    words = (slot | (g << fb) | (left_field << (fb + gb)) | (right_field << (fb + gb + lb))).astype(np.uint32)
     sections = {S_ROOTS: new_roots.astype(np.uint32), S_SLOT_FEATURES: used.astype(np.uint16),
-                S_SPLIT_VALUES: values, S_NODES: words}
+                S_SPLIT_VALUES: values}
+
+    def fits(n_leaves, left_id, right_id):
+        left_field = np.where(left_leaf, left_id + 1, 0)
+        right_field = np.where(right_leaf, 2 * right_id + 1, right_offset)
+        lb, rb = int(n_leaves).bit_length(), int(right_field.max()).bit_length()
+        if fb + gb + lb + rb > 32:
+            return None
+        return (slot | (g << fb) | (left_field << (fb + gb)) | (right_field << (fb + gb + lb))).astype(np.uint32), lb
+
+    words = fits(len(leaf_table), left_id, right_id)
+    if words is None:  # per-tree leaf numbers: each tree's own rows of the table, in turn
+        tree = np.asarray(tree_of, np.int64)
+        rows, bases = [], np.zeros(len(roots), np.uint32)
+        local_left, local_right = np.zeros(n, np.int64), np.zeros(n, np.int64)
+        starts = np.searchsorted(tree, np.arange(len(roots) + 1))
+        for ti in range(len(roots)):
+            a, b = starts[ti], starts[ti + 1]
+            if a == b:
+                continue
+            ids = np.unique(np.concatenate([left_id[a:b][left_leaf[a:b]], right_id[a:b][right_leaf[a:b]]]))
+            bases[ti] = sum(len(r) for r in rows)
+            rows.append(ids)
+            local_left[a:b] = np.searchsorted(ids, left_id[a:b])
+            local_right[a:b] = np.searchsorted(ids, right_id[a:b])
+        widest = max(len(r) for r in rows)
+        words = fits(widest, local_left, local_right)
+        if words is None:
+            return None
+        table = np.concatenate([leaf_table[np.concatenate(rows)], leaf_table[new_roots[new_roots >= 0x80000000] - 0x80000000]])
+        root_leaves = new_roots >= 0x80000000  # leaf roots: their rows after the trees' own
+        new_roots[root_leaves] = (sum(len(r) for r in rows) + np.arange(int(root_leaves.sum()))) | 0x80000000
+        sections[S_ROOTS] = new_roots.astype(np.uint32)
+        sections[S_LEAF_BASES] = bases
+        leaf_table = table
+    words, lb = words
+    sections[S_NODES] = words
     if np.any(nan_left[o]):
         sections[S_NAN_LEFT] = np.packbits(nan_left[o], bitorder="little")
-    return sections, [n, LAYOUT_PACKED, fb | gb << 8 | lb << 16]
+    return sections, [n, LAYOUT_PACKED, fb | gb << 8 | lb << 16], leaf_table
 
 
 def _preorder(tree: Tree):
@@ -394,11 +431,11 @@ def encode(ens: Ensemble, feature_dtype: str = "float32", feature_scale=1.0, fea
     packed = None
     if layout != "refs":
         keys = thresholds.astype(np.int32) if ftype == 1 else split_keys(thresholds)
-        packed = packed_sections(feature, keys, nan_left, children, roots, leaf_bit, len(leaf_table), ftype == 1)
+        packed = packed_sections(feature, keys, nan_left, children, roots, leaf_bit, leaf_table, ftype == 1)
         if packed is None and layout == "packed":
             raise ValueError("this ensemble does not fit the packed layout's 32-bit nodes")
     if packed is not None:
-        structure, (n_nodes, layout_id, node_bits) = packed
+        structure, (n_nodes, layout_id, node_bits), leaf_table = packed
     else:
         structure, layout_id, node_bits = {
             S_ROOTS: roots.astype(ref_dtype),
