@@ -9,7 +9,8 @@ pkgs=(build-essential cmake pkg-config libffi-dev git python3-venv
       picolibc-riscv64-unknown-elf
       mosquitto  # the MQTT broker the docs' output examples are tested against (tests/docs)
       libglib2.0-dev libgtest-dev valgrind dpkg-dev xz-utils
-      clang-14 libclang-rt-14-dev libc6-dev-i386 lib32stdc++-12-dev)  # libFuzzer, 64- and 32-bit (scripts/fuzz.sh)
+      clang-14 libclang-rt-14-dev libc6-dev-i386 lib32stdc++-12-dev  # libFuzzer, 64- and 32-bit (scripts/fuzz.sh)
+      emscripten nodejs chromium chromium-driver)  # the webassembly port (rig target wasm) and its playground test
 optional=(gcc-xtensa-lx106 picolibc-xtensa-lx106-elf)
 missing=()
 for p in "${pkgs[@]}" "${optional[@]}"; do

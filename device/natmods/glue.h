@@ -18,6 +18,11 @@ static const struct {
     void* (*memmove_)(void*, const void*, size_t);
 } glue_fun_table = {memset, memmove};
 #define mp_fun_table glue_fun_table
+// dynruntime's m_realloc_maybe(ptr, new_size, allow_move); ports that count
+// allocated bytes also take the old size, which only feeds their statistics.
+#if MICROPY_MALLOC_USES_ALLOCATED_SIZE
+#define m_realloc_maybe(ptr, new_num_bytes, allow_move) m_realloc_maybe((ptr), 0, (new_num_bytes), (allow_move))
+#endif
 // The glue is written for single-precision floats (what natmods get); a port
 // with double-precision floats (unix, webassembly) warns on float32 stores.
 #pragma GCC diagnostic ignored "-Wfloat-conversion"

@@ -58,6 +58,7 @@ MICROLEARN_FAMILY(gaussian)
 MICROLEARN_FAMILY(neighbors)
 MICROLEARN_FAMILY(svm)
 MICROLEARN_FAMILY(linear)
+MICROLEARN_FAMILY(neural)
 MICROLEARN_FAMILY(arrays)
 MICROLEARN_FAMILY(dsp)
 
@@ -67,5 +68,6 @@ MP_REGISTER_MODULE(MP_QSTR_microlearn_gaussian, microlearn_gaussian_module);
 MP_REGISTER_MODULE(MP_QSTR_microlearn_neighbors, microlearn_neighbors_module);
 MP_REGISTER_MODULE(MP_QSTR_microlearn_svm, microlearn_svm_module);
 MP_REGISTER_MODULE(MP_QSTR_microlearn_linear, microlearn_linear_module);
+MP_REGISTER_MODULE(MP_QSTR_microlearn_neural, microlearn_neural_module);
 MP_REGISTER_MODULE(MP_QSTR_microlearn_arrays, microlearn_arrays_module);
 MP_REGISTER_MODULE(MP_QSTR_microlearn_dsp, microlearn_dsp_module);

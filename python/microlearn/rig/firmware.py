@@ -109,6 +109,23 @@ def _device_manifest() -> Path:
     return paths.repo_root() / "device" / "manifest.py"
 
 
+def _step(step: str, what: str, subdir: str, make_vars: List[str], output: Path, config: str = "") -> Path:
+    """A cached make step: rebuilt by make (incrementally) when a source changes,
+    from clean when the configuration (make variables, `config`) changes, which
+    make would not notice (e.g. a port header patched: stale qstrs)."""
+
+    def run() -> Path:
+        config_key = " ".join(make_vars) + config
+        stamp = paths.stamps_dir() / f"{step}.config"
+        if not stamp.is_file() or stamp.read_text() != config_key:
+            shutil.rmtree(output.parent, ignore_errors=True)
+        build._make_step(step, what, subdir, make_vars, [output], extra_key=" sources=" + sources_digest())
+        stamp.write_text(config_key)
+        return output
+
+    return build._locked(run)()
+
+
 def unix_binary() -> Path:
     return paths.micropython_dir() / "ports" / "unix" / BUILD_NAME / "micropython"
 
@@ -125,19 +142,17 @@ def wasm_module() -> Path:
 def build_unix_builtin() -> Path:
     build.build_mpy_cross()
     make_vars = _builtin_vars(build.UNIX_MAKE_VARS, BUILD_NAME, _device_manifest())
-    build._make_step("unix-builtin", "building the unix port with microlearn compiled in", "ports/unix",
-                     make_vars, [unix_binary()], extra_key=" sources=" + sources_digest())
-    return unix_binary()
+    return _step("unix-builtin", "building the unix port with microlearn compiled in", "ports/unix",
+                 make_vars, unix_binary())
 
 
 def build_qemu_builtin(board: str = "MPS2_AN385") -> Path:
-    build.build_mpy_cross()
-    build._require_tool("arm-none-eabi-gcc", "gcc-arm-none-eabi")
+    # The plain firmware first: it patches the port as the rig's boards need.
+    build.build_qemu(board)
     make_vars = _builtin_vars(build.qemu_make_vars(board), f"build-{board}-microlearn", _device_manifest())
-    build._make_step(f"qemu-{board}-builtin", f"building the QEMU firmware for {board} with microlearn "
-                     "compiled in", "ports/qemu", make_vars, [qemu_firmware(board)],
-                     extra_key=" sources=" + sources_digest())
-    return qemu_firmware(board)
+    plain = build._stamp_path(f"qemu-{board}").read_text()
+    return _step(f"qemu-{board}-builtin", f"building the QEMU firmware for {board} with microlearn compiled in",
+                 "ports/qemu", make_vars, qemu_firmware(board), config=" plain-build=" + plain)
 
 
 # ports/webassembly/library.js as MicroPython 1.25 has it -> what emscripten 3.1.6 takes.
@@ -183,10 +198,8 @@ def build_wasm() -> Path:
     # a few Python calls deep.
     make_vars = _builtin_vars(["VARIANT=standard", "CXX=em++", f"LDFLAGS=-s ASYNCIFY_STACK_SIZE={ASYNCIFY_STACK}"],
                               BUILD_NAME, manifest)
-    build._make_step("wasm-builtin", "building the webassembly port with microlearn compiled in",
-                     "ports/webassembly", make_vars, [wasm_module()],
-                     extra_key=" sources=" + sources_digest())
-    return wasm_module()
+    return _step("wasm-builtin", "building the webassembly port with microlearn compiled in",
+                 "ports/webassembly", make_vars, wasm_module(), config=" " + " ".join(n for _, n in LIBRARY_JS_PATCH))
 
 
 def build_for(t: Target) -> Path:
