@@ -456,11 +456,17 @@ def setup(targets: Optional[Iterable[str]] = None, natmods: bool = True) -> None
     natmods: also build microlearn's device package (device/Makefile) for each
     target's arch, if that Makefile exists.
     """
+    from . import firmware  # (it imports this module)
+
     names = list(targets) if targets else list(TARGETS)
     chosen = [get_target(n) for n in names]
     fetch_source()
     build_mpy_cross()
     for t in chosen:
+        if firmware.is_builtin(t):  # microlearn compiled in
+            firmware.build_for(t)
+            if t.kind == "wasm":
+                continue
         if t.kind == "unix":
             build_unix()
         else:
@@ -468,6 +474,6 @@ def setup(targets: Optional[Iterable[str]] = None, natmods: bool = True) -> None
             build_plugin()
         build_markers(t.arch)
     if natmods and (paths.repo_root() / "device" / "Makefile").is_file():
-        for arch in dict.fromkeys(t.arch for t in chosen):
+        for arch in dict.fromkeys(t.arch for t in chosen if t.kind != "wasm"):
             build_natmods(arch)
     log("setup complete: " + ", ".join(t.name for t in chosen))
