@@ -11,4 +11,4 @@ if str(ROOT / "python") not in sys.path:
 # The targets most tests run on; cortex-m0 and cortex-m4f share their board's
 # interpreter with cortex-m3, so fewer tests cover them separately.
 TARGETS = ["unix", "cortex-m3"]
-ALL_TARGETS = ["unix", "cortex-m3", "cortex-m0", "cortex-m4f"]
+ALL_TARGETS = ["unix", "cortex-m3", "cortex-m0", "cortex-m4f", "rv32"]  # rv32: QEMU virt, RISC-V
