@@ -1,0 +1,29 @@
+"""microlearn._neural: neural networks (scikit-learn MLPs, Keras models, .tflite files; float32 or int8)."""
+from typing import List, Optional, Union
+
+from ._types import Buffer, FloatArray, Info, Label
+
+
+class NeuralModel:
+    """A neural network. `x` is array('f') of n_features values; an int8 model
+    also takes array('b') (its quantized input) and array('B') (TFLite's uint8
+    input). Weights are read in place from the model bytes; the arena is
+    allocated once at load (or is the caller's bytearray); predict()
+    allocates nothing."""
+
+    def predict(self, x: Buffer, out: Optional[FloatArray] = None) -> Union[Label, float, List[float]]:
+        """Class label, or the value (a list for several); with `out`, the outputs also go into array('f')."""
+
+    def predict_proba(self, x: Buffer, out: Optional[FloatArray] = None) -> Union[List[float], FloatArray]:
+        """Classifiers with a softmax or logistic output: the class probabilities."""
+
+    def reset(self) -> None:
+        """Zeroes the state of stateful (recurrent, streaming) layers."""
+
+    def info(self) -> Info:
+        """A dict of the model's sizes (n_features, n_outputs, arena_bytes, n_ops, input_dtype, ...)."""
+
+
+def load(source: Buffer, arena: Optional[bytearray] = None) -> NeuralModel:
+    """Validates the bytes once and allocates the arena once, or works in `arena`
+    (a bytearray of at least info()['arena_bytes'])."""
