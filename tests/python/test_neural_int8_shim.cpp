@@ -1,16 +1,17 @@
 // C entry points over include/microlearn/neural/int8_ops.hpp for
-// tests/python/test_neural_tflite_ops.py, which runs each int8 kernel on the
-// tensors LiteRT's reference interpreter computed and compares bit for bit.
-#include "microlearn/neural/int8_ops.hpp"
+// tests/python/test_neural_tflite_ops.py, which runs each int8 kernel alone on
+// the tensors LiteRT's reference interpreter computed and compares bit for bit
+// (the engine runs the same kernels through int8_engine.hpp).
+#include "microlearn/neural/engine.hpp"  // int8_ops.hpp with what its Window needs
 
 using namespace microlearn::neural::int8;
 
 namespace {
-Window window(const int32_t* g) {
-    Window w;
-    uint16_t* f[] = {&w.in_h, &w.in_w, &w.in_c, &w.out_h, &w.out_w, &w.out_c, &w.k_h,
-                     &w.k_w, &w.stride_h, &w.stride_w, &w.dilation_h, &w.dilation_w, &w.pad_top, &w.pad_left};
-    for (int i = 0; i < 14; ++i) *f[i] = static_cast<uint16_t>(g[i]);
+microlearn::neural::Window window(const int32_t* g) {
+    microlearn::neural::Window w;
+    uint32_t* f[] = {&w.in_h, &w.in_w, &w.in_c, &w.out_h, &w.out_w, &w.out_c, &w.k_h,
+                     &w.k_w, &w.stride_h, &w.stride_w, &w.dil_h, &w.dil_w, &w.pad_t, &w.pad_l, &w.depth_multiplier};
+    for (int i = 0; i < 15; ++i) *f[i] = static_cast<uint32_t>(g[i]);
     return w;
 }
 Requant requant(const int32_t* mult, const int32_t* shift, const int32_t* q) {
@@ -25,9 +26,9 @@ void ml8_fully_connected(const int8_t* x, int32_t in_off, const int8_t* w, const
     fully_connected(x, in_off, w, bias, in, out, scales, requant(nullptr, nullptr, q), y);
 }
 void ml8_conv_2d(const int8_t* x, int32_t in_off, const int8_t* w, const int32_t* bias, const int32_t* g,
-                 int depth_multiplier, const int32_t* mult, const int32_t* shift, const int32_t* q, int8_t* y) {
-    if (depth_multiplier > 0)
-        depthwise_conv_2d(x, in_off, w, bias, window(g), depth_multiplier, requant(mult, shift, q), y);
+                 int depthwise, const int32_t* mult, const int32_t* shift, const int32_t* q, int8_t* y) {
+    if (depthwise)
+        depthwise_conv_2d(x, in_off, w, bias, window(g), requant(mult, shift, q), y);
     else
         conv_2d(x, in_off, w, bias, window(g), requant(mult, shift, q), y);
 }
@@ -48,14 +49,11 @@ void ml8_add_mul(const int8_t* a, const int8_t* b, int n, int b_n, int mul, cons
 void ml8_softmax(const int8_t* x, int rows, int depth, const float* table, float output_scale, int8_t* y) {
     softmax(x, rows, depth, table, output_scale, y);
 }
-void ml8_pad(const int8_t* x, const int32_t* in, const int32_t* before, const int32_t* after, int value, int8_t* y) {
-    uint16_t i3[3], b3[3], a3[3];
-    for (int k = 0; k < 3; ++k) i3[k] = in[k], b3[k] = before[k], a3[k] = after[k];
-    pad(x, i3, b3, a3, static_cast<int8_t>(value), y);
+void ml8_pad(const int8_t* x, const uint32_t* in, const uint32_t* before, const uint32_t* after, int value,
+             int8_t* y) {
+    pad(x, in, before, after, static_cast<int8_t>(value), y);
 }
-void ml8_concatenation(const int8_t* const* inputs, const uint32_t* inner, int count, int outer, int8_t* y) {
-    concatenation(inputs, inner, count, outer, y);
+void ml8_concat_part(const int8_t* x, uint32_t outer, uint32_t inner, uint32_t y_inner, uint32_t offset, int8_t* y) {
+    concat_part(x, outer, inner, y_inner, offset, y);
 }
-void ml8_quantize(const float* x, int n, float scale, int32_t zp, int8_t* y) { quantize(x, n, scale, zp, y); }
-void ml8_dequantize(const int8_t* x, int n, float scale, int32_t zp, float* y) { dequantize(x, n, scale, zp, y); }
 }

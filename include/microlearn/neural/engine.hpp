@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "float_ops.hpp"
+#include "int8_engine.hpp"
 #include "model.hpp"
 #include "recurrent.hpp"
 
@@ -23,6 +24,7 @@ enum class Input : uint8_t {
 
 // Runs one op on the arena.
 inline void eval_op(const Model& m, const Op& o, uint8_t* arena) {
+    if (int8_engine::is_int8(m, o)) return int8_engine::eval(m, o, arena);
     const Tensor x = tensor(m, o.inputs[0], arena);
     const Tensor y = tensor(m, o.outputs[0], arena);
     const float* bias = o.n_inputs > 2 ? tensor(m, o.inputs[2], arena).f32() : nullptr;

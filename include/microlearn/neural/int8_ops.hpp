@@ -4,7 +4,8 @@
 // Conventions (TensorFlow Lite's): real = scale * (q - zero_point); tensors are
 // row-major, channels last, without the batch axis. Every rescaling factor was
 // turned into a fixed-point (multiplier, shift) at conversion
-// (python/microlearn/converters/neural/int8_params.py) and is applied here as
+// (python/microlearn/converters/neural/int8_params.py); int8_engine.hpp
+// reads them from the model and calls these kernels and is applied here as
 // TFLite's MultiplyByQuantizedMultiplier: requantize() below; FULLY_CONNECTED
 // rescales in double precision as LiteRT's reference does. The element-wise
 // activations arrive as 256-entry tables (lut()), softmax as a table of float
@@ -17,6 +18,8 @@
 // both and compare them).
 #pragma once
 #include <stdint.h>
+
+#include "model.hpp"
 
 #if defined(__ARM_FEATURE_DSP) && !defined(MICROLEARN_INT8_PORTABLE)
 #include <arm_acle.h>
@@ -85,16 +88,7 @@ struct Requant {
     int32_t act_min, act_max;
 };
 
-// A 2-D window geometry (H = 1 for 1-D layers). pad_top/pad_left are the
-// explicit padding before the data; the output size implies the rest.
-struct Window {
-    uint16_t in_h, in_w, in_c;
-    uint16_t out_h, out_w, out_c;
-    uint16_t k_h, k_w;
-    uint16_t stride_h, stride_w;
-    uint16_t dilation_h, dilation_w;
-    uint16_t pad_top, pad_left;
-};
+// Window geometry: neural::Window (model.hpp), the float kernels' too.
 
 // --- dense and convolutions ---------------------------------------------------
 
@@ -147,21 +141,21 @@ inline void fully_connected(const int8_t* x, int32_t input_offset, const int8_t*
 // in both x and w, so each tap is one dot_offset.
 inline void conv_2d(const int8_t* x, int32_t input_offset, const int8_t* w, const int32_t* bias, const Window& g,
                     const Requant& rq, int8_t* y) {
-    const int tap = g.in_c;
-    const int filter = g.k_h * g.k_w * tap;
-    for (int oy = 0; oy < g.out_h; ++oy) {
-        const int y0 = oy * g.stride_h - g.pad_top;
-        for (int ox = 0; ox < g.out_w; ++ox) {
-            const int x0 = ox * g.stride_w - g.pad_left;
-            for (int oc = 0; oc < g.out_c; ++oc) {
+    const int tap = int(g.in_c), in_h = int(g.in_h), in_w = int(g.in_w);
+    const int filter = int(g.k_h * g.k_w) * tap;
+    for (int oy = 0; oy < int(g.out_h); ++oy) {
+        const int y0 = oy * int(g.stride_h) - int(g.pad_t);
+        for (int ox = 0; ox < int(g.out_w); ++ox) {
+            const int x0 = ox * int(g.stride_w) - int(g.pad_l);
+            for (int oc = 0; oc < int(g.out_c); ++oc) {
                 const int8_t* wc = w + oc * filter;
                 int32_t acc = 0;
-                for (int ky = 0; ky < g.k_h; ++ky) {
-                    const int iy = y0 + ky * g.dilation_h;
-                    if (iy < 0 || iy >= g.in_h) continue;
-                    for (int kx = 0; kx < g.k_w; ++kx) {
-                        const int ix = x0 + kx * g.dilation_w;
-                        if (ix < 0 || ix >= g.in_w) continue;
+                for (int ky = 0; ky < int(g.k_h); ++ky) {
+                    const int iy = y0 + ky * int(g.dil_h);
+                    if (iy < 0 || iy >= in_h) continue;
+                    for (int kx = 0; kx < int(g.k_w); ++kx) {
+                        const int ix = x0 + kx * int(g.dil_w);
+                        if (ix < 0 || ix >= in_w) continue;
                         acc += dot_offset(x + (iy * g.in_w + ix) * tap, wc + (ky * g.k_w + kx) * tap, tap,
                                           input_offset);
                     }
@@ -175,22 +169,23 @@ inline void conv_2d(const int8_t* x, int32_t input_offset, const int8_t* w, cons
 // DEPTHWISE_CONV_2D: w (1, k_h, k_w, out_c) with out_c = in_c * depth_multiplier;
 // output channel c reads input channel c / depth_multiplier.
 inline void depthwise_conv_2d(const int8_t* x, int32_t input_offset, const int8_t* w, const int32_t* bias,
-                              const Window& g, int depth_multiplier, const Requant& rq, int8_t* y) {
-    for (int oy = 0; oy < g.out_h; ++oy) {
-        const int y0 = oy * g.stride_h - g.pad_top;
-        for (int ox = 0; ox < g.out_w; ++ox) {
-            const int x0 = ox * g.stride_w - g.pad_left;
-            for (int oc = 0; oc < g.out_c; ++oc) {
-                const int ic = oc / depth_multiplier;
+                              const Window& g, const Requant& rq, int8_t* y) {
+    const int in_h = int(g.in_h), in_w = int(g.in_w), in_c = int(g.in_c), out_c = int(g.out_c);
+    for (int oy = 0; oy < int(g.out_h); ++oy) {
+        const int y0 = oy * int(g.stride_h) - int(g.pad_t);
+        for (int ox = 0; ox < int(g.out_w); ++ox) {
+            const int x0 = ox * int(g.stride_w) - int(g.pad_l);
+            for (int oc = 0; oc < out_c; ++oc) {
+                const int ic = oc / int(g.depth_multiplier);
                 int32_t acc = 0;
-                for (int ky = 0; ky < g.k_h; ++ky) {
-                    const int iy = y0 + ky * g.dilation_h;
-                    if (iy < 0 || iy >= g.in_h) continue;
-                    for (int kx = 0; kx < g.k_w; ++kx) {
-                        const int ix = x0 + kx * g.dilation_w;
-                        if (ix < 0 || ix >= g.in_w) continue;
-                        acc += static_cast<int32_t>(w[(ky * g.k_w + kx) * g.out_c + oc]) *
-                               (static_cast<int32_t>(x[(iy * g.in_w + ix) * g.in_c + ic]) + input_offset);
+                for (int ky = 0; ky < int(g.k_h); ++ky) {
+                    const int iy = y0 + ky * int(g.dil_h);
+                    if (iy < 0 || iy >= in_h) continue;
+                    for (int kx = 0; kx < int(g.k_w); ++kx) {
+                        const int ix = x0 + kx * int(g.dil_w);
+                        if (ix < 0 || ix >= in_w) continue;
+                        acc += static_cast<int32_t>(w[(ky * int(g.k_w) + kx) * out_c + oc]) *
+                               (static_cast<int32_t>(x[(iy * in_w + ix) * in_c + ic]) + input_offset);
                     }
                 }
                 *y++ = output(acc, bias, oc, rq);
@@ -205,20 +200,21 @@ inline void depthwise_conv_2d(const int8_t* x, int32_t input_offset, const int8_
 // window taps inside the input; out_c == in_c; the output shares the input's
 // quantization. Average rounds half away from zero, as TFLite's.
 inline void pool_2d(const int8_t* x, const Window& g, bool average, int32_t act_min, int32_t act_max, int8_t* y) {
-    for (int oy = 0; oy < g.out_h; ++oy) {
-        const int y0 = oy * g.stride_h - g.pad_top;
-        for (int ox = 0; ox < g.out_w; ++ox) {
-            const int x0 = ox * g.stride_w - g.pad_left;
-            for (int c = 0; c < g.in_c; ++c) {
+    const int in_h = int(g.in_h), in_w = int(g.in_w), in_c = int(g.in_c);
+    for (int oy = 0; oy < int(g.out_h); ++oy) {
+        const int y0 = oy * int(g.stride_h) - int(g.pad_t);
+        for (int ox = 0; ox < int(g.out_w); ++ox) {
+            const int x0 = ox * int(g.stride_w) - int(g.pad_l);
+            for (int c = 0; c < in_c; ++c) {
                 int32_t acc = average ? 0 : -128;
                 int32_t count = 0;
-                for (int ky = 0; ky < g.k_h; ++ky) {
+                for (int ky = 0; ky < int(g.k_h); ++ky) {
                     const int iy = y0 + ky;
-                    if (iy < 0 || iy >= g.in_h) continue;
-                    for (int kx = 0; kx < g.k_w; ++kx) {
+                    if (iy < 0 || iy >= in_h) continue;
+                    for (int kx = 0; kx < int(g.k_w); ++kx) {
                         const int ix = x0 + kx;
-                        if (ix < 0 || ix >= g.in_w) continue;
-                        const int32_t v = x[(iy * g.in_w + ix) * g.in_c + c];
+                        if (ix < 0 || ix >= in_w) continue;
+                        const int32_t v = x[(iy * in_w + ix) * in_c + c];
                         if (average) acc += v;
                         else if (v > acc) acc = v;
                         ++count;
@@ -307,48 +303,33 @@ inline void softmax(const int8_t* x, int rows, int depth, const float* exp_table
 
 // --- layout (RESHAPE needs nothing: the bytes do not move) ------------------------
 
-// PAD: x of shape (d0, d1, d2) into y (d0 + p0 + q0, ...), padding with `value`
-// (the zero point). Rank <= 3 (batch dropped); smaller ranks use 1s in front.
-inline void pad(const int8_t* x, const uint16_t in[3], const uint16_t before[3], const uint16_t after[3], int8_t value,
-                int8_t* y) {
-    const int o1 = in[1] + before[1] + after[1], o2 = in[2] + before[2] + after[2];
-    const int o0 = in[0] + before[0] + after[0];
-    for (int i = 0; i < o0; ++i) {
-        const int si = i - before[0];
-        for (int j = 0; j < o1; ++j) {
-            const int sj = j - before[1];
+// PAD: x of shape in[0..2] into y (in[k] + before[k] + after[k] per axis),
+// padding with `value` (the zero point). Ranks below 3 put 1s in front.
+inline void pad(const int8_t* x, const uint32_t in[3], const uint32_t before[3], const uint32_t after[3],
+                int8_t value, int8_t* y) {
+    const uint32_t o0 = in[0] + before[0] + after[0], o1 = in[1] + before[1] + after[1];
+    const uint32_t o2 = in[2] + before[2] + after[2];
+    for (uint32_t i = 0; i < o0; ++i) {
+        const uint32_t si = i - before[0];  // wraps when outside: then >= in[0]
+        for (uint32_t j = 0; j < o1; ++j) {
+            const uint32_t sj = j - before[1];
             int8_t* row = y + (i * o1 + j) * o2;
-            const bool inside = si >= 0 && si < in[0] && sj >= 0 && sj < in[1];
-            for (int k = 0; k < o2; ++k) {
-                const int sk = k - before[2];
-                row[k] = inside && sk >= 0 && sk < in[2] ? x[(si * in[1] + sj) * in[2] + sk] : value;
+            const bool inside = si < in[0] && sj < in[1];
+            for (uint32_t k = 0; k < o2; ++k) {
+                const uint32_t sk = k - before[2];
+                row[k] = inside && sk < in[2] ? x[(si * in[1] + sj) * in[2] + sk] : value;
             }
         }
     }
 }
 
-// CONCATENATION along an axis: `count` inputs, each `outer` blocks of
-// inner[i] bytes; TFLite requires every input to share the output's
-// quantization, so this only moves bytes.
-inline void concatenation(const int8_t* const* inputs, const uint32_t* inner, int count, int outer, int8_t* y) {
-    for (int o = 0; o < outer; ++o)
-        for (int i = 0; i < count; ++i) {
-            const int8_t* src = inputs[i] + o * inner[i];
-            for (uint32_t k = 0; k < inner[i]; ++k) *y++ = src[k];
-        }
-}
-
-// --- float <-> int8 ---------------------------------------------------------------
-
-// QUANTIZE: round(x / scale) + zero_point, halves away from zero, clamped
-// (TFLite's AffineQuantize; NaN becomes the zero point).
-inline void quantize(const float* x, int n, float scale, int32_t zero_point, int8_t* y) {
-    for (int i = 0; i < n; ++i) y[i] = clamp8(round_away(x[i] / scale) + zero_point, -128, 127);
-}
-
-// DEQUANTIZE: scale * (q - zero_point), one float rounding as TFLite's.
-inline void dequantize(const int8_t* x, int n, float scale, int32_t zero_point, float* y) {
-    for (int i = 0; i < n; ++i) y[i] = scale * static_cast<float>(static_cast<int32_t>(x[i]) - zero_point);
+// CONCATENATION, one input at a time: `outer` blocks of `inner` bytes from x
+// into y's blocks of `y_inner` bytes, starting `offset` bytes in. TFLite
+// requires every input to share the output's quantization: bytes only move.
+inline void concat_part(const int8_t* x, uint32_t outer, uint32_t inner, uint32_t y_inner, uint32_t offset,
+                        int8_t* y) {
+    for (uint32_t o = 0; o < outer; ++o)
+        for (uint32_t k = 0; k < inner; ++k) y[o * y_inner + offset + k] = x[o * inner + k];
 }
 
 }  // namespace int8

@@ -250,6 +250,10 @@ inline Window window(const Op& o, const Tensor& x, const Tensor& y, const Tensor
 }
 
 namespace recurrent { inline Status check(const Model& m, const Op& o); }  // recurrent.hpp (engine.hpp includes it)
+namespace int8_engine {  // int8_engine.hpp (engine.hpp includes it)
+inline bool is_int8(const Model& m, const Op& o);
+inline Status check(const Model& m, const Op& o, Op& base);
+}  // namespace int8_engine
 
 namespace detail {
 
@@ -316,7 +320,11 @@ inline uint32_t rows_of(const Tensor& x) {
 // Checks one op's parameters and shapes against what its kernel relies on.
 // Every op here takes float32 tensors; int8 kernels extend the dtype checks
 // where they dispatch.
-inline Status check_op(const Model& m, const Op& o) {
+inline Status check_op(const Model& m, const Op& full) {
+    // int8 ops: int8_engine::check() checks their dtypes and int8 parameters, the shapes are checked below
+    const bool int8_op = int8_engine::is_int8(m, full);
+    Op o = full;
+    if (int8_op) { const Status st = int8_engine::check(m, full, o); if (st != Status::ok) return st; }
     const uint32_t n_in = o.n_inputs;
     // Its first three inputs (or fewer) and its output.
     Tensor t[4];
@@ -324,7 +332,7 @@ inline Status check_op(const Model& m, const Op& o) {
     const Tensor& x = t[0];
     const Tensor y = tensor(m, o.outputs[0], nullptr);
     if (o.n_outputs != 1) return Status::bad_parameter;
-    if (o.kind != OpKind::quantize && o.kind != OpKind::dequantize) {
+    if (o.kind != OpKind::quantize && o.kind != OpKind::dequantize && !int8_op) {
         if (y.dtype != DType::f32) return Status::type_mismatch;
         for (uint32_t k = 0; k < n_in; ++k)
             if (static_cast<DType>(tensor_record(m, o.inputs[k])[t_dtype]) != DType::f32) return Status::type_mismatch;

@@ -53,6 +53,7 @@ def convert(est, base=None, feature_dtype="float32", feature_scale=1.0, feature_
                                  " (int8 networks come from quantize='int8' or an int8 .tflite file)")
     for module, pred in SOURCES:
         if pred(est):
+            module = "quantize" if module == "keras" and options.get("quantize") is not None else module  # int8
             graph = importlib.import_module(f".{module}", __name__).to_graph(est, **options)
             break
     else:

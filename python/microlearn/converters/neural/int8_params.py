@@ -249,3 +249,40 @@ def mul_params(s1, z1, s2, z2, so, zo) -> dict:
     m, sh = quantize_multiplier(float(_F32(s1)) * float(_F32(s2)) / float(_F32(so)))
     return {"input1_offset": -int(z1), "input2_offset": -int(z2), "output_offset": int(zo),
             "output_multiplier": m, "output_shift": sh}
+
+
+# --- the model file ------------------------------------------------------------
+
+_LUT_KINDS = ("RELU", "RELU6", "LEAKY_RELU", "LOGISTIC", "TANH", "HARD_SWISH")
+_ADD_FIELDS = ("input1_offset", "input2_offset", "output_offset", "input1_multiplier", "input1_shift",
+               "input2_multiplier", "input2_shift", "output_multiplier", "output_shift", "act_min", "act_max")
+
+
+def extend(op, graph, ints: list, floats: list) -> tuple[list, list]:
+    """An int8 op's op_ints / op_floats: the float layout's (writer.op_params)
+    followed by the fixed-point tail include/microlearn/neural/int8_engine.hpp
+    reads. Ops without params["int8"] pass through."""
+    p = op.params.get("int8")
+    if p is None:
+        return ints, floats
+    k = op.kind
+    if k in ("FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D"):
+        head = [p["input_offset"], p["output_offset"], p["act_min"], p["act_max"]]
+        if k == "FULLY_CONNECTED":
+            tail = np.asarray(p["scale"], "<f8").view("<i4").tolist()
+        else:
+            tail = np.asarray(p["multiplier"]).tolist() + np.asarray(p["shift"]).tolist()
+        return ints + head + tail, floats
+    if k in ("MAX_POOL_2D", "AVERAGE_POOL_2D"):
+        return ints + [p["act_min"], p["act_max"]], floats
+    if k == "MEAN":
+        return ints + [p["input_zero_point"], p["multiplier"], p["shift"], p["output_zero_point"]], floats
+    if k == "PAD":
+        return ints + [p["value"]], floats
+    if k in ("ADD", "MUL"):
+        return ints + [p.get(f, 0) for f in _ADD_FIELDS], floats
+    if k in _LUT_KINDS:
+        return ints + np.asarray(p["table"], np.int8).view("<i4").tolist(), floats
+    if k == "SOFTMAX":
+        return ints, floats + [float(p["output_scale"])] + np.asarray(p["exp_table"], np.float32).tolist()
+    return ints, floats

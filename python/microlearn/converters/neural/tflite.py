@@ -46,17 +46,6 @@ _SHAPE_OPS = {"SHAPE", "STRIDED_SLICE", "PACK", "GATHER", "SLICE", "CONCATENATIO
               "FILL", "RANGE", "MUL", "ADD", "SUB"}
 
 
-def is_tflite(obj) -> bool:
-    """True for bytes that carry the TFLite file identifier "TFL3", or a path
-    ending in .tflite (what convert() accepts)."""
-    if isinstance(obj, (bytes, bytearray, memoryview)):
-        b = bytes(obj[:8])
-        return len(b) == 8 and b[4:8] == b"TFL3"
-    if isinstance(obj, (str, os.PathLike)):
-        return os.fspath(obj).lower().endswith(".tflite")
-    return False
-
-
 def _load_bytes(source: Source) -> bytes:
     if isinstance(source, (bytes, bytearray, memoryview)):
         return bytes(source)
@@ -64,6 +53,11 @@ def _load_bytes(source: Source) -> bytes:
         with open(source, "rb") as f:
             return f.read()
     raise TypeError(f"expected a .tflite path or its bytes, got {type(source).__name__}")
+
+
+def to_graph(source: Source, *, task: str | None = None) -> Graph:
+    """convert()'s entry (converters/neural/__init__.py): read()."""
+    return read(source, task=task)
 
 
 def read(source: Source, *, task: str | None = None) -> Graph:

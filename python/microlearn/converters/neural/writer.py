@@ -28,7 +28,7 @@ import numpy as np
 
 from ... import mlm
 from ...errors import UnsupportedEstimatorError
-from . import ir
+from . import int8_params, ir
 
 # Section ids and record layouts: include/microlearn/neural/model.hpp.
 S_PARAMS, S_TENSORS, S_OPS, S_OP_IO, S_OP_INTS, S_OP_FLOATS = 1, 2, 3, 4, 5, 6
@@ -221,6 +221,7 @@ def encode(g: ir.Graph, metadata: dict | None = None) -> bytes:
     io, ints, floats, op_records = [], [], [], []
     for op in ops:
         i_vals, f_vals = op_params(op, g)
+        i_vals, f_vals = int8_params.extend(op, g, i_vals, f_vals)
         if None in i_vals:
             raise UnsupportedEstimatorError(f"{op.source or op.kind}: fused activation "
                                             f"{op.params.get('activation')!r} is not one of {ir.FUSED_ACTIVATIONS}")

@@ -1,0 +1,229 @@
+// int8 ops in the neural-network interpreter: which ops run on int8, what
+// their records hold beyond the float layout, the load-time checks of those
+// parameters, and the dispatch to the kernels of int8_ops.hpp.
+//
+// An op whose first input is an int8 tensor (QUANTIZE and DEQUANTIZE aside:
+// engine.hpp runs those) is an int8 op. Its op_ints / op_floats entries are
+// the float op's (docs/neural.md's table) followed by a tail the converter
+// computed (python/microlearn/converters/neural/int8_params.py, extend()):
+//
+//   FULLY_CONNECTED     ints + input_offset, output_offset, act_min, act_max, then per output
+//                       channel a float64 rescale factor as two int32 (low word first)
+//   CONV_2D, DEPTHWISE  ints + input_offset, output_offset, act_min, act_max, multiplier[out_c], shift[out_c]
+//   MAX/AVERAGE_POOL    ints + act_min, act_max
+//   MEAN                ints + input_zero_point, multiplier, shift, output_zero_point
+//   PAD                 ints + the value padded with (the zero point)
+//   ADD, MUL            ints + the 11 AddParams fields (int8_ops.hpp)
+//   RELU, RELU6, LEAKY_RELU, LOGISTIC, TANH, HARD_SWISH
+//                       ints: the 256-entry int8 table packed 4 per int32 (little-endian)
+//   SOFTMAX             floats + output_scale, exp_table[256]
+//   REDUCE_MAX, RESHAPE, CONCATENATION: nothing more (their int8 output shares
+//                       the input's quantization: bytes only move)
+#pragma once
+#include <stdint.h>
+
+#include "int8_ops.hpp"
+#include "model.hpp"
+
+namespace microlearn {
+namespace neural {
+namespace int8_engine {
+
+inline DType dtype_of(const Model& m, uint32_t t) {
+    return static_cast<DType>(detail::tensor_record(m, t)[t_dtype]);
+}
+
+inline bool is_int8(const Model& m, const Op& o) {
+    return o.kind != OpKind::quantize && o.kind != OpKind::dequantize && dtype_of(m, o.inputs[0]) == DType::i8;
+}
+
+// The float layout's counts for kind k (ints, floats); n_x_rank: x's rank (PAD).
+inline void base_counts(const Op& o, uint32_t x_rank, uint32_t& n_ints, uint32_t& n_floats) {
+    n_floats = 0;
+    switch (o.kind) {
+        case OpKind::fully_connected: case OpKind::add: case OpKind::mul: case OpKind::mean:
+        case OpKind::reduce_max: n_ints = 1; return;
+        case OpKind::conv_2d: case OpKind::max_pool_2d: case OpKind::average_pool_2d: n_ints = 9; return;
+        case OpKind::depthwise_conv_2d: n_ints = 10; return;
+        case OpKind::pad: n_ints = 2 * x_rank; return;
+        case OpKind::concatenation: n_ints = 2; return;
+        case OpKind::leaky_relu: case OpKind::softmax: n_ints = 0, n_floats = 1; return;
+        default: n_ints = 0; return;
+    }
+}
+
+// Tail sizes (ints, floats) for an int8 op with `channels` output channels;
+// false for kinds with no int8 kernel.
+inline bool tail_counts(OpKind k, uint32_t channels, uint32_t& n_ints, uint32_t& n_floats) {
+    n_ints = n_floats = 0;
+    switch (k) {
+        case OpKind::fully_connected: n_ints = 4 + 2 * channels; return true;
+        case OpKind::conv_2d: case OpKind::depthwise_conv_2d: n_ints = 4 + 2 * channels; return true;
+        case OpKind::max_pool_2d: case OpKind::average_pool_2d: n_ints = 2; return true;
+        case OpKind::mean: n_ints = 4; return true;
+        case OpKind::pad: n_ints = 1; return true;
+        case OpKind::add: case OpKind::mul: n_ints = 11; return true;
+        case OpKind::relu: case OpKind::relu6: case OpKind::leaky_relu: case OpKind::logistic: case OpKind::tanh:
+        case OpKind::hard_swish: n_ints = 64; return true;
+        case OpKind::softmax: n_floats = 257; return true;
+        case OpKind::reduce_max: case OpKind::reshape: case OpKind::concatenation: return true;
+        default: return false;
+    }
+}
+
+inline bool in8(int32_t v) { return v >= -128 && v <= 127; }
+inline bool shift_ok(int32_t s) { return s >= -31 && s <= 30; }
+
+inline double f64(const int32_t* two) {
+    double d;
+    __builtin_memcpy(&d, two, 8);
+    return d;
+}
+
+// Checks an int8 op's dtypes, quantization and tail, and gives `base`: the op
+// as the float layout sees it (its tail cut off), for detail::check_op's shape
+// checks. Runs at load only.
+inline Status check(const Model& m, const Op& o, Op& base) {
+    const Tensor x = tensor(m, o.inputs[0], nullptr);
+    const Tensor y = tensor(m, o.outputs[0], nullptr);
+    uint32_t bi, bf, ti, tf;
+    base_counts(o, x.rank, bi, bf);
+    if (!tail_counts(o.kind, y.channels(), ti, tf)) return Status::unsupported_kind;
+    if (o.n_ints != bi + ti || o.n_floats != bf + tf) return Status::bad_parameter;
+    if (y.dtype != DType::i8 || x.n_quant != 1 || y.n_quant != 1) return Status::type_mismatch;
+    base = o;
+    base.n_ints = bi, base.n_floats = bf;
+    const int32_t* t = o.ints + bi;
+    const bool weighted = o.kind == OpKind::fully_connected || o.kind == OpKind::conv_2d ||
+                          o.kind == OpKind::depthwise_conv_2d;
+    for (uint32_t k = 1; k < o.n_inputs; ++k) {
+        const DType d = dtype_of(m, o.inputs[k]);
+        if (d != (weighted && k == 2 ? DType::i32 : DType::i8)) return Status::type_mismatch;
+    }
+    if (weighted) {
+        if (t[0] < -127 || t[0] > 128 || !in8(t[1]) || !in8(t[2]) || !in8(t[3]) || t[2] > t[3])
+            return Status::bad_parameter;
+        for (uint32_t c = 0; c < y.channels(); ++c) {
+            if (o.kind == OpKind::fully_connected) {
+                const double s = f64(t + 4 + 2 * c);
+                if (!(s >= 0.0 && s < 1e9)) return Status::bad_parameter;  // also NaN
+            } else if (t[4 + c] < 0 || !shift_ok(t[4 + y.channels() + c])) {
+                return Status::bad_parameter;
+            }
+        }
+        if (o.kind == OpKind::fully_connected && x.count != tensor(m, o.inputs[1], nullptr).dims[1] &&
+            x.channels() != tensor(m, o.inputs[1], nullptr).dims[1])
+            return Status::size_mismatch;
+        return Status::ok;
+    }
+    switch (o.kind) {
+        case OpKind::max_pool_2d: case OpKind::average_pool_2d:
+            return in8(t[0]) && in8(t[1]) && t[0] <= t[1] ? Status::ok : Status::bad_parameter;
+        case OpKind::mean:
+        case OpKind::reduce_max:
+            // global pooling only: every axis but the channels
+            if (x.rank < 2 || uint32_t(o.ints[0]) != (1u << (x.rank - 1)) - 1) return Status::bad_parameter;
+            if (o.kind == OpKind::mean && (!in8(t[0]) || t[1] < 0 || !shift_ok(t[2]) || !in8(t[3])))
+                return Status::bad_parameter;
+            return Status::ok;
+        case OpKind::pad: return x.rank <= 3 && in8(t[0]) ? Status::ok : Status::bad_parameter;
+        case OpKind::add:
+        case OpKind::mul:
+            for (int k = 0; k < 3; ++k)
+                if (t[k] < -255 || t[k] > 255) return Status::bad_parameter;
+            if (t[3] < 0 || t[5] < 0 || t[7] < 0 || !shift_ok(t[4]) || !shift_ok(t[6]) || !shift_ok(t[8]) ||
+                !in8(t[9]) || !in8(t[10]) || t[9] > t[10] || tensor(m, o.inputs[1], nullptr).n_quant != 1)
+                return Status::bad_parameter;
+            return Status::ok;
+        case OpKind::softmax: {
+            const float* f = o.floats + bf;
+            for (uint32_t k = 0; k < tf; ++k)
+                if (!math::is_finite(f[k]) || f[k] < 0.0f) return Status::bad_parameter;
+            return f[0] > 0.0f ? Status::ok : Status::bad_parameter;
+        }
+        case OpKind::concatenation:
+            for (uint32_t k = 0; k < o.n_inputs; ++k)
+                if (tensor(m, o.inputs[k], nullptr).n_quant != 1) return Status::type_mismatch;
+            return Status::ok;
+        default: return Status::ok;
+    }
+}
+
+// Runs an int8 op (is_int8) on the arena.
+inline void eval(const Model& m, const Op& o, uint8_t* arena) {
+    const Tensor x = tensor(m, o.inputs[0], arena);
+    const Tensor y = tensor(m, o.outputs[0], arena);
+    uint32_t bi, bf;
+    base_counts(o, x.rank, bi, bf);
+    const int32_t* t = o.ints + bi;
+    const uint32_t ch = x.channels();
+    switch (o.kind) {
+        case OpKind::fully_connected:
+        case OpKind::conv_2d:
+        case OpKind::depthwise_conv_2d: {
+            const Tensor w = tensor(m, o.inputs[1], arena);
+            const int32_t* bias = o.n_inputs > 2 ? tensor(m, o.inputs[2], arena).i32() : nullptr;
+            const uint32_t out_c = y.channels();
+            const int8::Requant rq{t + 4, t + 4 + out_c, t[1], t[2], t[3]};
+            if (o.kind == OpKind::fully_connected) {
+                const uint32_t in = w.dims[1];
+                for (uint32_t r = 0, rows = x.count / in; r < rows; ++r)
+                    int8::fully_connected(x.i8() + r * in, t[0], w.i8(), bias, int(in), int(out_c), t + 4, rq,
+                                          y.i8() + r * out_c);
+            } else if (o.kind == OpKind::conv_2d) {
+                int8::conv_2d(x.i8(), t[0], w.i8(), bias, window(o, x, y, &w), rq, y.i8());
+            } else {
+                int8::depthwise_conv_2d(x.i8(), t[0], w.i8(), bias, window(o, x, y, &w), rq, y.i8());
+            }
+            return;
+        }
+        case OpKind::max_pool_2d:
+        case OpKind::average_pool_2d:
+            int8::pool_2d(x.i8(), window(o, x, y, nullptr), o.kind == OpKind::average_pool_2d, t[0], t[1], y.i8());
+            return;
+        case OpKind::mean: int8::mean(x.i8(), int(x.count / ch), int(ch), t[0], t[1], t[2], t[3], y.i8()); return;
+        case OpKind::reduce_max: int8::reduce_max(x.i8(), int(x.count / ch), int(ch), y.i8()); return;
+        case OpKind::reshape:
+            if (x.data != y.data)
+                for (uint32_t i = 0; i < x.count; ++i) y.i8()[i] = x.i8()[i];
+            return;
+        case OpKind::pad: {
+            uint32_t in[3] = {1, 1, 1}, before[3] = {0, 0, 0}, after[3] = {0, 0, 0};
+            for (uint32_t k = 0, lead = 3 - x.rank; k < x.rank; ++k) {
+                in[lead + k] = x.dims[k];
+                before[lead + k] = uint32_t(o.ints[2 * k]), after[lead + k] = uint32_t(o.ints[2 * k + 1]);
+            }
+            int8::pad(x.i8(), in, before, after, static_cast<int8_t>(t[0]), y.i8());
+            return;
+        }
+        case OpKind::add:
+        case OpKind::mul: {
+            const Tensor b = tensor(m, o.inputs[1], arena);
+            const int8::AddParams p{t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], t[10]};
+            int8::add_mul(x.i8(), b.i8(), int(x.count), int(b.count), o.kind == OpKind::mul, p, y.i8());
+            return;
+        }
+        case OpKind::concatenation: {
+            uint32_t outer = 1;
+            for (int32_t k = 0; k < o.ints[0]; ++k) outer *= y.dims[k];
+            const uint32_t y_inner = y.count / outer;
+            for (uint32_t i = 0, offset = 0; i < o.n_inputs; ++i) {
+                const Tensor part = tensor(m, o.inputs[i], arena);
+                const uint32_t inner = part.count / outer;
+                int8::concat_part(part.i8(), outer, inner, y_inner, offset, y.i8());
+                offset += inner;
+            }
+            return;
+        }
+        case OpKind::softmax:
+            int8::softmax(x.i8(), int(x.count / ch), int(ch), o.floats + bf + 1, o.floats[bf], y.i8());
+            return;
+        default:  // RELU, RELU6, LEAKY_RELU, LOGISTIC, TANH, HARD_SWISH: a table
+            int8::lut(x.i8(), int(x.count), reinterpret_cast<const int8_t*>(t), y.i8());
+            return;
+    }
+}
+
+}  // namespace int8_engine
+}  // namespace neural
+}  // namespace microlearn

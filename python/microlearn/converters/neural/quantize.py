@@ -1,0 +1,90 @@
+"""Post-training full-integer int8 quantization of Keras models:
+microlearn.convert(keras_model, quantize="int8", calibration=X).
+
+TensorFlow's own TFLiteConverter quantizes (per-channel symmetric int8
+weights, per-tensor asymmetric int8 activations calibrated on `calibration`,
+int32 biases), and the .tflite reader (tflite.py) turns its output into the
+neural graph, so the model is LiteRT's by construction and the engine's int8
+kernels reproduce LiteRT's reference outputs bit for bit.
+
+io_dtype chooses the model's input and output:
+- "float32" (default): the model takes and returns real values; it starts
+  with QUANTIZE and ends with DEQUANTIZE, so predict(x) takes array('f').
+- "int8": the model takes and returns the quantized int8 values (scale and
+  zero point in Model.info / the tensors); on the device array('b'), or
+  array('B') for images (u - 128), or array('f') quantized on the way in.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from ...errors import UnsupportedEstimatorError
+from . import ir, tflite
+
+IO_DTYPES = ("float32", "int8")
+
+
+def _calibration(model, calibration) -> np.ndarray:
+    if calibration is None:
+        raise ValueError("quantize='int8' needs calibration=X: a few hundred typical inputs (an array of shape "
+                         f"(n, {', '.join(str(d) for d in model.inputs[0].shape[1:])})) to choose the int8 ranges")
+    x = np.asarray(calibration, dtype=np.float32)
+    want = tuple(model.inputs[0].shape[1:])
+    if x.shape[1:] != want:
+        if x.shape == want:
+            x = x[None]
+        else:
+            raise ValueError(f"calibration has shape {x.shape}; expected (n,) + {want} (the model's input "
+                             "without the batch axis)")
+    if len(x) == 0:
+        raise ValueError("calibration holds no samples; give at least one (a few hundred typical inputs is best)")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("calibration holds NaN or infinity")
+    return x
+
+
+def to_tflite(model, *, calibration, io_dtype: str = "float32") -> bytes:
+    """The int8 .tflite bytes TensorFlow's TFLiteConverter writes for `model`."""
+    if io_dtype not in IO_DTYPES:
+        raise ValueError(f"io_dtype must be one of {IO_DTYPES}, got {io_dtype!r}")
+    x = _calibration(model, calibration)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    try:
+        import tensorflow as tf
+    except ImportError as e:
+        raise ImportError("quantize='int8' uses TensorFlow's TFLiteConverter: pip install tensorflow-cpu "
+                          "(reading .tflite files needs only the `tflite` package)") from e
+    conv = tf.lite.TFLiteConverter.from_keras_model(model)
+    conv.optimizations = [tf.lite.Optimize.DEFAULT]
+    conv.representative_dataset = lambda: ([x[i:i + 1]] for i in range(len(x)))
+    conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    if io_dtype == "int8":
+        conv.inference_input_type = tf.int8
+        conv.inference_output_type = tf.int8
+    try:
+        return conv.convert()
+    except Exception as e:  # TensorFlow's converter errors are long; keep the cause
+        raise UnsupportedEstimatorError(f"TensorFlow could not quantize model {model.name!r} to int8: "
+                                        f"{str(e).splitlines()[0] if str(e) else type(e).__name__}") from e
+
+
+def to_graph(model, *, quantize: str = "int8", calibration=None, io_dtype: str = "float32", task=None,
+             classes=None) -> ir.Graph:
+    """Keras model -> int8 graph. quantize: only "int8"; calibration: inputs
+    (n, ...) that set the activation ranges; io_dtype: "float32" or "int8";
+    task / classes as for float Keras models."""
+    if quantize != "int8":
+        raise ValueError(f"quantize must be 'int8' (or None for float32), got {quantize!r}")
+    graph = tflite.read(to_tflite(model, calibration=calibration, io_dtype=io_dtype), task=task)
+    graph.name = model.name
+    if classes is not None:
+        if graph.task != "classification":
+            raise ValueError("classes= given for a model whose output is not a softmax or one sigmoid unit; "
+                             "pass task='classification' too")
+        classes = np.asarray(classes)
+        if len(classes) != len(graph.classes):
+            raise ValueError(f"{len(classes)} classes for {len(graph.classes)} outputs")
+        graph.classes = classes
+    return graph
