@@ -5,6 +5,8 @@ on the site) saying how it is tested:
 
     <!-- test: host -->           Python on the PC (the venv's python); a page's host
                                   blocks share one namespace, in page order
+    <!-- test: host setup=NAME -->  the same, after the setup code SETUPS[NAME] (the
+                                  data and estimator a fragment's text assumes)
     <!-- test: device -->         MicroPython on the unix port (microlearn.rig), with
                                   every file the page's blocks made so far
     <!-- test: shell -->          bash, with the venv's bin/ first on PATH and
@@ -64,6 +66,28 @@ def pages():
 
 KINDS = {"host", "device", "shell", "file", "output", "skip"}
 
+# What a page's text assumes before a fragment (<!-- test: host setup=NAME -->).
+SETUPS = {
+    "iris": "import microlearn\nfrom sklearn.datasets import load_iris\nX, y = load_iris(return_X_y=True)\n",
+    "int16-forest": ("import microlearn\nfrom sklearn.datasets import load_iris\n"
+                     "from sklearn.ensemble import RandomForestClassifier\nX, y = load_iris(return_X_y=True)\n"
+                     "est = RandomForestClassifier(10, random_state=0).fit(X, y)\ns, o = 100.0, 0.0\n"),
+    "digits-pipeline": ("import microlearn\nfrom sklearn.datasets import load_digits\n"
+                        "from sklearn.pipeline import make_pipeline\nfrom sklearn.preprocessing import StandardScaler\n"
+                        "from sklearn.decomposition import PCA\nfrom sklearn.svm import SVC\n"
+                        "X, y = load_digits(return_X_y=True)\nX_raw = X\n"),
+    "mlp": ("import warnings\nimport microlearn\nfrom sklearn.datasets import load_iris\n"
+            "from sklearn.neural_network import MLPClassifier\nX, y = load_iris(return_X_y=True)\n"
+            "with warnings.catch_warnings():\n    warnings.simplefilter('ignore')\n"
+            "    mlp = MLPClassifier((16,), max_iter=300, random_state=0).fit(X, y)\n"),
+}
+
+
+def setup_of(kind, arg):
+    """The setup code a host block's marker names ('' for none); KeyError for an unknown name."""
+    name = arg[len("setup="):] if kind == "host" and arg.startswith("setup=") else ""
+    return SETUPS[name] if name else ""
+
 
 def test_every_block_is_marked():
     problems = []
@@ -78,6 +102,8 @@ def test_every_block_is_marked():
                 problems.append(f"{where}: skip needs a reason (what tests it instead, or why it cannot run)")
             elif kind == "file" and not arg:
                 problems.append(f"{where}: file needs a name")
+            elif kind == "host" and arg and not (arg.startswith("setup=") and arg[6:] in SETUPS):
+                problems.append(f"{where}: unknown host argument {arg!r} (setup=NAME, NAME one of {sorted(SETUPS)})")
     assert not problems, "\n".join(problems)
 
 
@@ -181,7 +207,7 @@ def servers(tmp_path):
 
 @pytest.mark.parametrize("page", runnable_pages(), ids=lambda p: str(p.relative_to(DOCS)))
 def test_page_snippets_run(page, tmp_path, request):
-    spec = [(line, kind, arg, code) for line, kind, arg, lang, code in blocks(page)
+    spec = [(line, kind, arg, setup_of(kind, arg) + code) for line, kind, arg, lang, code in blocks(page)
             if kind in {"host", "device", "shell", "file", "output"}]
     work = tmp_path / "page"
     work.mkdir()
