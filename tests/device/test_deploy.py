@@ -158,6 +158,7 @@ def test_a_wheel_installed_elsewhere_converts_deploys_and_predicts(tmp_path, ser
     names = zipfile.ZipFile(wheel).namelist()
     for arch in ("x64", "armv6m", "armv7m", "armv7emsp"):
         assert f"microlearn/device/{arch}/microlearn/_trees.mpy" in names, arch
+    assert "microlearn/device/stubs/microlearn/__init__.pyi" in names   # the device API's type stubs, for editors
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     py = venv / "bin" / "python"
