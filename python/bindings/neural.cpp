@@ -121,6 +121,7 @@ public:
 
 private:
     uint64_t macs(const neural::Op& o, const neural::Tensor& y) const {
+        if (o.kind >= neural::OpKind::simple_rnn && o.kind <= neural::OpKind::lstm) return neural::recurrent::macs(model_, o);
         if (o.kind == neural::OpKind::fully_connected) {
             const auto w = neural::tensor(model_, o.inputs[1], nullptr);
             return uint64_t(y.count) * w.dims[1];

@@ -238,3 +238,15 @@ def test_every_unsupported_layer_is_named(case):
     with pytest.raises(UnsupportedEstimatorError) as err:
         microlearn.convert(km)
     assert text in str(err.value), str(err.value)
+
+
+def test_layers_count_the_recurrent_multiply_accumulates():
+    """What Model.report() shows per layer: T steps x gates x units x (inputs + units)."""
+    keras.utils.set_random_seed(1)
+    km = keras.Sequential([keras.Input((10, 3)), K.SimpleRNN(4, return_sequences=True),
+                           K.GRU(6, return_sequences=True), K.LSTM(5), K.Dense(2)])
+    layers = microlearn.convert(km)._engine.layers()
+    assert [(l["op"], l["macs"]) for l in layers] == [
+        ("SIMPLE_RNN", 10 * 1 * 4 * (3 + 4)), ("GRU", 10 * 3 * 6 * (4 + 6)), ("LSTM", 10 * 4 * 5 * (6 + 5)),
+        ("FULLY_CONNECTED", 5 * 2)]
+    assert layers[1]["params"] == 3 * 6 * (4 + 6) + 2 * 3 * 6

@@ -194,6 +194,12 @@ inline Status check(const Model& m, const Op& o) {
     return Status::ok;
 }
 
+// Multiply-accumulates per call: T steps of G gates of every unit over x and h.
+inline uint64_t macs(const Model& m, const Op& o) {
+    const Layer L = layer(o, tensor(m, o.inputs[0], nullptr));
+    return uint64_t(L.steps) * n_gates(o.kind) * L.units * (L.in + L.units);
+}
+
 // Runs a checked recurrent op with its tensors in `arena`.
 inline void run(const Model& m, const Op& o, uint8_t* arena) {
     const Tensor x = tensor(m, o.inputs[0], arena), s = tensor(m, o.inputs[4], arena);
