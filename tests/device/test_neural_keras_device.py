@@ -140,3 +140,17 @@ def test_keras_networks_agree_on_the_device(target, cases):
         for rep in range(2):
             np.testing.assert_allclose(got[rep], unrolled, rtol=RTOL, atol=RTOL * np.abs(unrolled).max())
         np.testing.assert_array_equal(got[0], got[1])
+
+
+def test_gestures_example_runs_and_agrees():
+    """examples/gestures: trains, converts and classifies every window on the
+    emulated boards; exits non-zero unless every target agrees with Keras."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, str(root / "examples" / "gestures" / "gestures.py")], cwd=root,
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "all targets agree with Keras on every window" in proc.stdout
