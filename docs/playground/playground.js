@@ -97,10 +97,12 @@ async function main() {
         setStatus("micropython-runtime.js is missing: build it with `python -m microlearn.rig.playground`.", true);
         return;
     }
-    const mp = await loadMicroPython({ heapsize: 16 * 1024 * 1024, linebuffer: true, stdout: console.log });
+    // The port's memory is 16 MiB, fixed: half of it for the Python heap (the
+    // model's bytes, the rows and the results live there).
+    const mp = await loadMicroPython({ heapsize: 8 * 1024 * 1024, linebuffer: true, stdout: console.log });
     $("run").addEventListener("click", () => run(mp));
     $("run").disabled = false;
     setStatus("Ready: pick a model and rows.");
 }
 
-main();
+main().catch((e) => setStatus(`MicroPython did not start: ${e}`, true));
