@@ -8,7 +8,14 @@ import numpy as np
 
 from microlearn.rig import build, run as rig_run
 
-TARGETS = ["unix", "cortex-m3", "cortex-m0", "cortex-m4f"]
+TARGETS = ["unix", "cortex-m3", "cortex-m0", "cortex-m4f", "rv32"]
+# Firmware with microlearn compiled in (the package frozen, no natmods): these
+# tests run there too, each family's agreement with the host and the soak /
+# heap_lock registry; the rest of the suite tests the same glue as natmods.
+COMPILED_IN = ["unix-builtin", "cortex-m3-builtin", "wasm"]
+ON_COMPILED_IN = {"test_device_matches_host", "test_device_matches_host_and_scikit_learn",
+                  "test_boosters_agree_with_their_library_on_every_target", "test_spectrogram_and_features_match_host",
+                  "test_soak_and_heap_lock", "test_class_labels_come_back_as_scikit_learn_gives_them"}
 
 
 @functools.lru_cache(maxsize=None)
@@ -19,6 +26,8 @@ def lib_for_arch(arch: str):
 
 def lib_for(target: str):
     from microlearn.rig.targets import get_target
+    if target in COMPILED_IN:
+        return []  # the firmware holds the package
     return lib_for_arch(get_target(target).arch)
 
 

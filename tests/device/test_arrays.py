@@ -10,7 +10,7 @@ import pytest
 
 from mpyrun import run_target
 
-TARGETS = ["unix", "cortex-m3", "cortex-m0", "cortex-m4f"]
+TARGETS = ["unix", "cortex-m3", "cortex-m0", "cortex-m4f", "rv32"]
 
 SCRIPT = r"""
 import array, json
