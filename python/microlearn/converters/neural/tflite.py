@@ -115,6 +115,8 @@ class _Reader:
         ttype = t.Type()
         shape = tuple(int(d) for d in t.ShapeAsNumpy()) if t.ShapeLength() else ()
         raw = self._buffer(t.Buffer())
+        if any(d < 1 or d > 1 << 24 for d in shape):
+            raise ValueError(f"corrupt .tflite file: tensor {i} {name!r} has shape {shape}")
         if ttype not in _DTYPES:
             raise UnsupportedEstimatorError(
                 f"tensor {i} {name!r} has type {_TYPE_NAMES.get(ttype, ttype)}: supported are FLOAT32, INT8 "
@@ -123,12 +125,22 @@ class _Reader:
         dtype = _DTYPES[ttype]
         scale = zero_point = None
         axis = 0
-        qp = t.Quantization()
+        qp = t.Quantization() if dtype != "float32" else None  # float tensors: no quantization to keep
         if qp is not None and qp.ScaleLength() > 0:
             scale = qp.ScaleAsNumpy().astype(np.float32)
             zero_point = qp.ZeroPointAsNumpy().astype(np.int64) if qp.ZeroPointLength() else np.zeros(
                 len(scale), np.int64)
             axis = int(qp.QuantizedDimension())
+            if len(zero_point) != len(scale) or not np.all(np.isfinite(scale)) or np.any(scale <= 0):
+                raise ValueError(f"corrupt .tflite file: tensor {i} {name!r} has scales {scale[:4]} and "
+                                 f"{len(zero_point)} zero points (positive finite scales, one zero point each)")
+            lo, hi = (-128, 127) if dtype == "int8" else (0, 0)  # int32 biases: zero point 0
+            if (zero_point.min() < lo or zero_point.max() > hi):
+                raise ValueError(f"corrupt .tflite file: tensor {i} {name!r} has {dtype} zero points "
+                                 f"{zero_point[:4]} outside [{lo}, {hi}]")
+            if len(scale) > 1 and (not 0 <= axis < max(len(shape), 1) or shape[axis] != len(scale)):
+                raise ValueError(f"corrupt .tflite file: tensor {i} {name!r} has {len(scale)} scales along "
+                                 f"axis {axis} of shape {shape}")
         const = None
         if raw is not None:
             n = int(np.prod(shape, dtype=np.int64)) if shape else 1
