@@ -32,3 +32,15 @@ def test_site_builds_strictly(tmp_path):
     nav = (site / "index.html").read_text()
     for page in (ROOT / "docs").glob("*.md"):   # reachable: in the nav (mkdocs.yml, or "More" by the hook)
         assert f'href="{page.stem}/"' in nav or page.stem == "index", page.name
+
+
+def test_example_pictures_are_made_by_their_script(tmp_path):
+    """docs/examples/plots.py remakes the examples' pictures from the examples'
+    own functions and their device runs (on the unix port)."""
+    done = subprocess.run([sys.executable, str(ROOT / "docs/examples/plots.py"), str(tmp_path)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for name in ("har.png", "anomaly.png"):
+        made = (tmp_path / name).read_bytes()
+        assert made[:8] == b"\x89PNG\r\n\x1a\n" and len(made) > 20_000, name
+        assert (ROOT / "docs/examples" / name).is_file(), f"docs/examples/{name} is not committed"
