@@ -301,6 +301,19 @@ static size_t run_cmsis(int kernel, const args_t* a) {
     if (!ok) mp_raise_ValueError(MP_ERROR_TEXT("CMSIS-DSP init failed"));
     return n_y;
 }
+
+#if defined(KBENCH_CMSIS) && defined(__ARM_ARCH_6M__)
+// arm_cfft_f32's inverse path divides (1.0f / L), and libgcc's armv6m
+// __aeabi_fdiv holds an absolute relocation that mpy_ld cannot link. The
+// benchmark runs forward transforms only, so this is never reached: if it
+// is, it fails loudly.
+float __aeabi_fdiv(float a, float b);
+float __aeabi_fdiv(float a, float b) {
+    (void)a, (void)b;
+    mp_raise_ValueError(MP_ERROR_TEXT("float division not linked on armv6m"));
+}
+#endif
+
 #endif
 
 static void* buffer(mp_obj_t o, size_t min_bytes) {

@@ -7,6 +7,8 @@
 # the module holds only what the ten kernels reach, CMSIS's tables included.
 HERE := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 ROOT := $(abspath $(HERE)/../..)
+# microlearn's headers (kbench.py --baseline points this at an older commit's).
+ML_INCLUDE ?= $(ROOT)/include
 MOD = _kbench
 ARCH ?= armv7emsp
 ifneq ($(filter $(ARCH),armv6m armv7m),)
@@ -39,7 +41,10 @@ KBENCH_CMSIS = -DKBENCH_CMSIS -DARM_MATH_LOOPUNROLL -I$(CMSIS_DSP)/Include -I$(C
 	-I$(CMSIS_CORE)/CMSIS/Core/Include
 endif
 
-CFLAGS_EXTRA = -I$(ROOT)/include -ffunction-sections -fdata-sections $(KBENCH_CMSIS) $(CFLAGS_EXTRA_KBENCH)
+# -fno-jump-tables: armv6m switch tables are absolute relocations, which
+# .mpy files cannot hold (kbench.c's switch, CMSIS's).
+CFLAGS_EXTRA = -I$(ML_INCLUDE) -ffunction-sections -fdata-sections -fno-jump-tables $(KBENCH_CMSIS) \
+	$(CFLAGS_EXTRA_KBENCH)
 
 include $(MPY_DIR)/py/dynruntime.mk
 
@@ -57,10 +62,10 @@ $(BUILD)/cmsis/%.o: $(CMSIS_DSP)/Source/%.c $(CONFIG_H)
 	$(Q)$(CROSS)gcc $(filter-out -Werror -Wall,$(CFLAGS)) -w -o $@ -c $<
 
 # The engine exactly as device/natmod.mk compiles it, plus the section flags.
-$(BUILD)/dsp_engine.o: $(ROOT)/device/natmods/dsp_engine.cpp $(wildcard $(ROOT)/include/microlearn/*/*.hpp)
+$(BUILD)/dsp_engine.o: $(ROOT)/device/natmods/dsp_engine.cpp $(wildcard $(ML_INCLUDE)/microlearn/*/*.hpp)
 	$(Q)$(CROSS)g++ $(CFLAGS_ARCH) -Os -std=c++17 -fno-exceptions -fno-rtti -fno-threadsafe-statics \
 		-fno-asynchronous-unwind-tables -fno-unwind-tables -Wall -Wextra -Werror -DNDEBUG \
-		-ffunction-sections -fdata-sections -I$(ROOT)/include -o $@ -c $<
+		-ffunction-sections -fdata-sections -I$(ML_INCLUDE) -o $@ -c $<
 
 $(BUILD)/linked.o: $(OBJS)
 	$(Q)$(CROSS)ld -r --gc-sections -u mpy_init -o $@ $^

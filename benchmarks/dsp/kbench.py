@@ -5,7 +5,10 @@ and M0 (and microlearn alone on the unix port, callgrind), with each output's
 error against a float64 reference and each kernel's code bytes.
 
     .venv/bin/python benchmarks/dsp/kbench.py [--targets cortex-m4f,cortex-m3,cortex-m0,unix]
-        [--cmsis-dsp DIR --cmsis-core DIR] [--json out.json] [--markdown out.md]
+        [--cmsis-dsp DIR --cmsis-core DIR] [--baseline COMMIT] [--json out.json] [--markdown out.md]
+
+--baseline COMMIT also counts microlearn's kernels built from that commit's
+headers (git archive), as a "before" column.
 
 CMSIS-DSP is not part of this repository. DIR is a checkout of
 github.com/ARM-software/CMSIS-DSP (and of github.com/ARM-software/CMSIS_6 for the
@@ -176,10 +179,23 @@ def cmsis_tree(given, env, default, probe):
     return None
 
 
-def build_kbench(arch, cmsis, kernels=0x3FF, microlearn=True, link=True):
-    """Builds _kbench for arch; returns (lib dir, bytes of text + data of the pre-linked object)."""
+def baseline_include(commit):
+    """microlearn's headers at commit, exported under build/kbench-dsp/baseline-<commit>/include."""
+    rev = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", commit], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    out = paths.build_dir() / "kbench-dsp" / f"baseline-{rev}"
+    if not (out / "include").exists():
+        out.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "include"], capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", str(out)], input=archive.stdout, check=True)
+    return rev, out / "include"
+
+
+def build_kbench(arch, cmsis, kernels=0x3FF, microlearn=True, link=True, baseline=None):
+    """Builds _kbench for arch; returns (lib dir, bytes of text + data of the pre-linked object).
+    baseline: (name, include dir) to build microlearn from other headers."""
     mp = build.fetch_source()
-    tag = f"{kernels:03x}-{int(microlearn)}-{int(cmsis is not None)}"
+    tag = f"{kernels:03x}-{int(microlearn)}-{int(cmsis is not None)}" + (f"-{baseline[0]}" if baseline else "")
     out = paths.build_dir() / "kbench-dsp" / arch / tag
     obj = out / "obj"
     args = ["make", "-s", "-f", str(HERE / "kbench.mk"), f"ARCH={arch}", f"MPY_DIR={mp}", f"BUILD={obj}",
@@ -187,6 +203,8 @@ def build_kbench(arch, cmsis, kernels=0x3FF, microlearn=True, link=True):
             f"CFLAGS_EXTRA_KBENCH=-DKBENCH_KERNELS={kernels} -DKBENCH_MICROLEARN={int(microlearn)}"]
     if cmsis is not None:
         args += [f"CMSIS_DSP={cmsis[0]}", f"CMSIS_CORE={cmsis[1]}"]
+    if baseline is not None:
+        args.append(f"ML_INCLUDE={baseline[1]}")
     out.mkdir(parents=True, exist_ok=True)
     make(args + ([] if link else [str(obj / "linked.o")]), f"_kbench for {arch}", cwd=out)
     cross = "" if arch == "x64" else "arm-none-eabi-"
@@ -233,6 +251,7 @@ def main():
     ap.add_argument("--cmsis-dsp")
     ap.add_argument("--cmsis-core")
     ap.add_argument("--no-sizes", action="store_true", help="skip the code-size builds")
+    ap.add_argument("--baseline", help="also count microlearn built from this commit's headers")
     ap.add_argument("--json", help="also write the results here")
     ap.add_argument("--markdown", help="also write the tables here")
     a = ap.parse_args()
@@ -244,11 +263,13 @@ def main():
         print("CMSIS-DSP snapshot absent (pass --cmsis-dsp/--cmsis-core): its columns are skipped", file=sys.stderr)
     kernels = [int(k) for k in a.only.split(",")] if a.only else list(range(len(KERNELS)))
     xf, xq = signal_in()
-    results = {"cmsis": cmsis is not None, "targets": {}}
+    base = baseline_include(a.baseline) if a.baseline else None
+    results = {"cmsis": cmsis is not None, "baseline": base[0] if base else None, "targets": {}}
     for t in a.targets.split(","):
         arch = get_target(t).arch
         with_cmsis = cmsis if arch != "x64" else None  # CMSIS-DSP's Cortex-M build only
         lib_dir, _ = build_kbench(arch, with_cmsis)
+        base_dir = build_kbench(arch, None, baseline=base)[0] if base else None
         if a.no_sizes:
             sizes, totals = {k: (0, None) for k in range(len(KERNELS))}, (0, None)
         else:
@@ -257,8 +278,10 @@ def main():
         for k in kernels:
             ml = run_one(t, lib_dir, k, 0, xf, xq)
             cm = run_one(t, lib_dir, k, 1, xf, xq) if with_cmsis else (None, None)
+            before = run_one(t, base_dir, k, 0, xf, xq) if base else (None, None)
             rows[KERNELS[k][0]] = {"microlearn": ml[0], "microlearn_error": ml[1], "cmsis": cm[0], "cmsis_error": cm[1],
-                                   "microlearn_bytes": sizes[k][0], "cmsis_bytes": sizes[k][1]}
+                                   "microlearn_bytes": sizes[k][0], "cmsis_bytes": sizes[k][1],
+                                   "before": before[0], "before_error": before[1]}
             print(f"{t:10s} {KERNELS[k][0]:30s} {ml[0]:>10,} {fmt(cm[0]):>10} err {ml[1]:.3g} / {fmt(cm[1], '.3g')}",
                   file=sys.stderr, flush=True)
         results["targets"][t] = {"arch": arch, "kernels": rows, "total_bytes": {"microlearn": totals[0], "cmsis": totals[1]}}
@@ -275,9 +298,10 @@ def markdown(results):
     for t, r in results["targets"].items():
         lines.append(f"\n**{t}** ({r['arch']}): instructions per call (1024 samples), max error "
                      "(q15: LSB of the output; float: relative to the output's peak), code + constant bytes\n")
+        before = results.get("baseline")
         lines.append("| kernel | CMSIS-DSP | instructions | microlearn | ratio | error CMSIS | error microlearn "
-                     "| bytes CMSIS | bytes microlearn |")
-        lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+                     "| bytes CMSIS | bytes microlearn |" + (f" microlearn at {before} | error at {before} |" if before else ""))
+        lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|" + ("---:|---:|" if before else ""))
         for (name, fn, _), k in zip(KERNELS, range(len(KERNELS))):
             v = r["kernels"].get(name)
             if v is None:
@@ -285,9 +309,10 @@ def markdown(results):
             ratio = None if v["cmsis"] is None else v["microlearn"] / v["cmsis"]
             lines.append(f"| {name} | `{fn}` | {fmt(v['cmsis'])} | {v['microlearn']:,} | {fmt(ratio, '.2f')} "
                          f"| {fmt(v['cmsis_error'], '.3g')} | {v['microlearn_error']:.3g} "
-                         f"| {fmt(v['cmsis_bytes'])} | {v['microlearn_bytes']:,} |")
+                         f"| {fmt(v['cmsis_bytes'])} | {v['microlearn_bytes']:,} |"
+                         + (f" {fmt(v['before'])} | {fmt(v['before_error'], '.3g')} |" if before else ""))
         tb = r["total_bytes"]
-        lines.append(f"| all ten | | | | | | | {fmt(tb['cmsis'])} | {tb['microlearn']:,} |")
+        lines.append(f"| all ten | | | | | | | {fmt(tb['cmsis'])} | {tb['microlearn']:,} |" + (" | |" if before else ""))
     return "\n".join(lines) + "\n"
 
 

@@ -333,6 +333,47 @@ TEST(DspFir, MatchesLfilterWithDecimation) {
     }
 }
 
+// y may be x, with or without decimation: each chunk is copied into the
+// delay line before any of its outputs is written. Same results as into a
+// separate buffer, float and q15, across chunk sizes below and above n_taps.
+TEST(DspFir, InPlaceMatchesSeparateOutput) {
+    const auto xf = randn(500, 11);
+    std::vector<float> h = randn(9, 12);
+    for (auto& v : h) v *= 0.1f;
+    for (size_t dec : {1, 3, 4}) {
+        std::vector<float> taps(9), delay(18), taps2(9), delay2(18), y(500), inplace(xf);
+        std::vector<int16_t> tq(9), dq(18), tq2(9), dq2(18), yq(500), xq(500);
+        for (size_t i = 0; i < xq.size(); ++i) xq[i] = int16_t(xf[i] * 12000);
+        std::vector<int16_t> inplace_q(xq);
+        dsp::Fir a, b;
+        dsp::FirQ15 qa, qb;
+        ASSERT_EQ(dsp::fir_init(a, h.data(), 9, dec, taps.data(), delay.data()), Status::ok);
+        ASSERT_EQ(dsp::fir_init(b, h.data(), 9, dec, taps2.data(), delay2.data()), Status::ok);
+        ASSERT_EQ(dsp::fir_q15_init(qa, h.data(), 9, dec, tq.data(), dq.data()), Status::ok);
+        ASSERT_EQ(dsp::fir_q15_init(qb, h.data(), 9, dec, tq2.data(), dq2.data()), Status::ok);
+        size_t at = 0, got = 0, got_in = 0;
+        for (size_t len : {2, 9, 10, 31, 448}) {
+            size_t n_y, n_in, nq, nq_in;
+            ASSERT_EQ(dsp::fir_process(a, xf.data() + at, len, y.data() + got, y.size() - got, n_y), Status::ok);
+            ASSERT_EQ(dsp::fir_process(b, inplace.data() + at, len, inplace.data() + got_in, len, n_in), Status::ok);
+            ASSERT_EQ(dsp::fir_process(qa, xq.data() + at, len, yq.data() + got, yq.size() - got, nq), Status::ok);
+            ASSERT_EQ(dsp::fir_process(qb, inplace_q.data() + at, len, inplace_q.data() + got_in, len, nq_in),
+                      Status::ok);
+            ASSERT_EQ(n_y, n_in);
+            ASSERT_EQ(nq, n_y);
+            ASSERT_EQ(nq_in, n_y);
+            // Packed to the front of this chunk's stretch of x.
+            for (size_t k = 0; k < n_y; ++k) {
+                EXPECT_EQ(inplace[at + k], y[got + k]) << dec;
+                EXPECT_EQ(inplace_q[at + k], yq[got + k]) << dec;
+            }
+            at += len;
+            got += n_y;
+            got_in = at;
+        }
+    }
+}
+
 TEST(DspFir, Q15) {
     std::vector<float> h = {0.1f, 0.2f, 0.4f, 0.2f, 0.1f};
     std::vector<int16_t> taps(5), delay(10), x(100), y(100);

@@ -3,8 +3,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#if defined(__ARM_FEATURE_SAT) || defined(__ARM_FEATURE_DSP)
+#include <arm_acle.h>
+#endif
+
 #include "../math.hpp"
 #include "../status.hpp"
+
+// Inner-loop helpers -Os would otherwise leave as calls (same text as trees.hpp's).
+#define ML_ALWAYS_INLINE inline __attribute__((always_inline))
 
 namespace microlearn {
 namespace dsp {
@@ -44,8 +51,13 @@ inline uint32_t udiv(uint32_t a, uint32_t b) {
     return q;
 }
 
-inline int16_t saturate16(int32_t v) {
+// One SSAT where the architecture has it (armv7m and up), else two compares.
+ML_ALWAYS_INLINE int16_t saturate16(int32_t v) {
+#if defined(__ARM_FEATURE_SAT)
+    return static_cast<int16_t>(__ssat(v, 16));
+#else
     return static_cast<int16_t>(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+#endif
 }
 
 inline int16_t saturate16(int64_t v) {

@@ -144,28 +144,69 @@ inline void cfft(float* d, uint32_t m, const float* tw, uint32_t stride) {
     cfft_stages<kInverse>(d, m, tw, stride);
 }
 
-// q15 version: every stage halves (rounding), so the result is fft / m.
+// q15 version: every stage halves, so the result is fft / m. A butterfly
+// with p = b * w (exact in int32: |b w| < 2^30.5) and A = 2^14 a + 2^14 gives
+//     a' = sat((A + (p >> 1)) >> 15)    ~ (a + b w) / 2
+//     b' = sat((A - (p >> 1)) >> 15)    ~ (a - b w) / 2
+// (|A +- p / 2| < 2^30.3: no overflow). This integer formula is the
+// definition: the DSP-extension path (armv7em: SMUSD/SMUADX products of
+// packed halves, SMLABB for A, SSAT) computes exactly it, so q15 results are
+// bit-identical on every target.
 inline int32_t half_round(int32_t v) { return (v + 1) >> 1; }
 
-inline void cfft_q15(int16_t* d, uint32_t m, const int16_t* tw, uint32_t stride, bool inverse) {
+ML_ALWAYS_INLINE int16_t half_sum_q15(int32_t a, int32_t p) { return saturate16((a + (p >> 1)) >> 15); }
+
+ML_ALWAYS_INLINE int16_t half_diff_q15(int32_t a, int32_t p) { return saturate16((a - (p >> 1)) >> 15); }
+
+#if defined(__ARM_FEATURE_DSP)
+ML_ALWAYS_INLINE uint32_t low16(int16_t v) { return static_cast<uint32_t>(v) & 0xffffu; }
+
+// One butterfly on packed (re | im << 16) values; w packed the same way.
+template <bool kInverse>
+ML_ALWAYS_INLINE void butterfly_q15(int16_t* a, int16_t* b, int32_t w) {
+    int32_t av, bv;
+    __builtin_memcpy(&av, a, 4);
+    __builtin_memcpy(&bv, b, 4);
+    // b * w, or b * conj(w) for the inverse.
+    const int32_t pr = kInverse ? __smuad(bv, w) : __smusd(bv, w);
+    const int32_t pi = kInverse ? __smusdx(w, bv) : __smuadx(bv, w);
+    const int32_t k = 1 << 14;
+    const int32_t ar = __smlabb(av, k, k), ai = __smlatb(av, k, k);  // 2^14 a + 2^14
+    const uint32_t sa = low16(half_sum_q15(ar, pr)) | low16(half_sum_q15(ai, pi)) << 16;
+    const uint32_t sb = low16(half_diff_q15(ar, pr)) | low16(half_diff_q15(ai, pi)) << 16;
+    __builtin_memcpy(a, &sa, 4);
+    __builtin_memcpy(b, &sb, 4);
+}
+#else
+template <bool kInverse>
+ML_ALWAYS_INLINE void butterfly_q15(int16_t* a, int16_t* b, int32_t wr, int32_t wi) {
+    if (kInverse) wi = -wi;
+    const int32_t pr = b[0] * wr - b[1] * wi;
+    const int32_t pi = b[0] * wi + b[1] * wr;
+    const int32_t ar = a[0] * (1 << 14) + (1 << 14), ai = a[1] * (1 << 14) + (1 << 14);
+    a[0] = half_sum_q15(ar, pr);
+    a[1] = half_sum_q15(ai, pi);
+    b[0] = half_diff_q15(ar, pr);
+    b[1] = half_diff_q15(ai, pi);
+}
+#endif
+
+template <bool kInverse>
+inline void cfft_q15(int16_t* d, uint32_t m, const int16_t* tw, uint32_t stride) {
     bit_reverse(d, m);
+    int16_t* const end = d + 2 * m;
     uint32_t step = stride * m >> 1;
     for (uint32_t h = 1; h < m; h <<= 1, step >>= 1) {
-        for (uint32_t j = 0; j < h; ++j) {
-            const int32_t wr = tw[2 * j * step];
-            const int32_t wi = inverse ? -tw[2 * j * step + 1] : tw[2 * j * step + 1];
-            for (uint32_t i = j; i < m; i += 2 * h) {
-                int16_t* a = d + 2 * i;
-                int16_t* b = a + 2 * h;
-                // |b * w| < 2^30.5 for |w| <= 1: fits in int32.
-                const int32_t tr = (b[0] * wr - b[1] * wi + (1 << 14)) >> 15;
-                const int32_t ti = (b[0] * wi + b[1] * wr + (1 << 14)) >> 15;
-                const int32_t ar = a[0], ai = a[1];
-                a[0] = saturate16(half_round(ar + tr));
-                a[1] = saturate16(half_round(ai + ti));
-                b[0] = saturate16(half_round(ar - tr));
-                b[1] = saturate16(half_round(ai - ti));
-            }
+        const int16_t* w = tw;
+        for (uint32_t j = 0; j < h; ++j, w += 2 * step) {
+#if defined(__ARM_FEATURE_DSP)
+            int32_t wv;
+            __builtin_memcpy(&wv, w, 4);
+            for (int16_t* a = d + 2 * j; a < end; a += 4 * h) butterfly_q15<kInverse>(a, a + 2 * h, wv);
+#else
+            const int32_t wr = w[0], wi = w[1];
+            for (int16_t* a = d + 2 * j; a < end; a += 4 * h) butterfly_q15<kInverse>(a, a + 2 * h, wr, wi);
+#endif
         }
     }
 }
@@ -337,7 +378,7 @@ inline Status fft_q15_init(FftQ15& f, size_t n, int16_t* twiddles, size_t tw_siz
 inline Status fft_q15_forward(const FftQ15& f, int16_t* data, size_t n_data) {
     if (f.n == 0 || data == nullptr) return Status::bad_argument;
     if (n_data != 2 * f.n) return Status::size_mismatch;
-    detail::cfft_q15(data, f.n, f.twiddles, 1, false);
+    detail::cfft_q15<false>(data, f.n, f.twiddles, 1);
     return Status::ok;
 }
 
@@ -346,7 +387,7 @@ inline Status fft_q15_forward(const FftQ15& f, int16_t* data, size_t n_data) {
 inline Status fft_q15_inverse(const FftQ15& f, int16_t* data, size_t n_data) {
     if (f.n == 0 || data == nullptr) return Status::bad_argument;
     if (n_data != 2 * f.n) return Status::size_mismatch;
-    detail::cfft_q15(data, f.n, f.twiddles, 1, true);
+    detail::cfft_q15<true>(data, f.n, f.twiddles, 1);
     return Status::ok;
 }
 
@@ -368,7 +409,7 @@ inline Status rfft_q15_forward(const RfftQ15& r, const int16_t* x, size_t n_x, i
     const uint32_t n = r.n, m = n / 2;
     // Halve while packing: |x[2t] + i x[2t+1]| / 2 < 1, so no stage overflows.
     for (uint32_t i = 0; i < n; ++i) out[i] = static_cast<int16_t>(detail::half_round(x[i]));
-    detail::cfft_q15(out, m, r.twiddles, 2, false);  // now Z / n
+    detail::cfft_q15<false>(out, m, r.twiddles, 2);  // now Z / n
     const int32_t z0r = out[0], z0i = out[1];
     out[0] = saturate16(z0r + z0i);
     out[1] = 0;
