@@ -11,22 +11,6 @@ function setStatus(text, isError) {
     $("status").className = isError ? "error" : "";
 }
 
-// Runs Python code to its end. The port's runPython() makes a synchronous call,
-// which emscripten 3.1.6 refuses when a garbage collection unwinds the stack
-// (Asyncify): the call is made async.
-async function runPython(mp, code) {
-    const M = mp._module;
-    const len = M.lengthBytesUTF8(code);
-    const buf = M._malloc(len + 1);
-    const value = M._malloc(3 * 4);
-    M.stringToUTF8(code, buf, len + 1);
-    await M.ccall("mp_js_do_exec", "number", ["pointer", "number", "pointer"], [buf, len, value], {
-        async: true,
-    });
-    M._free(buf);
-    M._free(value);
-}
-
 async function fileBytes(input) {
     return new Uint8Array(await input.files[0].arrayBuffer());
 }
@@ -57,7 +41,7 @@ function show(result) {
     $("results").hidden = false;
 }
 
-async function run(mp) {
+async function run(mp, exec) {
     if (!$("model").files.length || !$("rows").files.length) {
         setStatus("Pick a model and a file of rows first.", true);
         return;
@@ -76,7 +60,7 @@ async function run(mp) {
         }
         FS.writeFile("/config.json", JSON.stringify(config));
         if (FS.analyzePath("/result.json").exists) FS.unlink("/result.json");
-        await runPython(mp, MICROLEARN_PLAYGROUND_PY);
+        await exec(MICROLEARN_PLAYGROUND_PY);
         const result = JSON.parse(FS.readFile("/result.json", { encoding: "utf8" }));
         if (result.error) {
             $("results").hidden = true;
@@ -100,7 +84,8 @@ async function main() {
     // The port's memory is 16 MiB, fixed: half of it for the Python heap (the
     // model's bytes, the rows and the results live there).
     const mp = await loadMicroPython({ heapsize: 8 * 1024 * 1024, linebuffer: true, stdout: console.log });
-    $("run").addEventListener("click", () => run(mp));
+    const exec = microlearnExec(mp); // mp_exec.js, inside micropython-runtime.js
+    $("run").addEventListener("click", () => run(mp, exec));
     $("run").disabled = false;
     setStatus("Ready: pick a model and rows.");
 }

@@ -5,7 +5,8 @@
 writes DIR/micropython-runtime.js: the webassembly port with microlearn compiled in
 (firmware.build_wasm()) as a plain <script> that defines loadMicroPython(), with
 micropython.wasm inside it (base64), and the page's Python program
-(docs/playground/playground.py) as MICROLEARN_PLAYGROUND_PY. Browsers refuse ES modules and fetch() for pages
+(docs/playground/playground.py) as MICROLEARN_PLAYGROUND_PY, and microlearnExec()
+(mp_exec.js: how to run code on this port with emscripten 3.1.6). Browsers refuse ES modules and fetch() for pages
 opened from file://; a classic script with the binary inside loads from a folder on
 disk as well as from the docs site.
 
@@ -63,7 +64,9 @@ def runtime_script() -> str:
             "(function () {\n"
             f'const MICROPYTHON_WASM = Uint8Array.from(atob("{wasm}"), (c) => c.charCodeAt(0));\n'
             f"{text}\n"
+            f"{(paths.rig_dir() / 'mp_exec.js').read_text()}\n"
             "globalThis.loadMicroPython = loadMicroPython;\n"
+            "globalThis.microlearnExec = microlearnExec;\n"
             f"globalThis.MICROLEARN_PLAYGROUND_PY = {json.dumps(program)};\n"
             "})();\n")
 

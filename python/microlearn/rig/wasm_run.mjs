@@ -91,23 +91,10 @@ const sysPath = [""];
 copyIn(process.cwd(), "/work");
 FS.chdir("/work");
 
-// Runs Python code to its end. The port's runPython() makes a synchronous call,
-// which emscripten 3.1.6 refuses as soon as the code collects garbage (the port
-// scans wasm registers through Asyncify, an asynchronous unwind): call it async.
-async function exec(code) {
-    const M = mp._module;
-    const len = M.lengthBytesUTF8(code);
-    const buf = M._malloc(len + 1);
-    const value = M._malloc(3 * 4); // the result (unused: the code reports through files)
-    M.stringToUTF8(code, buf, len + 1);
-    await M.ccall("mp_js_do_exec", "number", ["pointer", "number", "pointer"], [buf, len, value], {
-        async: true,
-    });
-    M._free(buf);
-    M._free(value);
-}
-
+// mp_exec.js (a classic script, shared with the playground) defines microlearnExec.
 const rigDir = path.dirname(fileURLToPath(import.meta.url));
+const exec = new Function(`${fs.readFileSync(path.join(rigDir, "mp_exec.js"), "utf8")}\nreturn microlearnExec;`)()(mp);
+
 const harness = fs.readFileSync(path.join(rigDir, "on_device", "harness.py"), "utf8");
 const STATUS = "/.rig_status";
 let status = 1;
