@@ -38,8 +38,9 @@ def stub_tree():
         module = "microlearn" if path.stem == "__init__" else "microlearn." + path.stem
         names = {}
         for node in ast.parse(path.read_text()).body:
-            if isinstance(node, ast.ClassDef):
-                names[node.name] = {n.name for n in node.body if isinstance(n, ast.FunctionDef)} | \
+            if isinstance(node, ast.ClassDef):   # its members and those of its bases in the same stub
+                inherited = set().union(*(names.get(b.id) or set() for b in node.bases if isinstance(b, ast.Name)))
+                names[node.name] = inherited | {n.name for n in node.body if isinstance(n, ast.FunctionDef)} | \
                     {n.target.id for n in node.body if isinstance(n, ast.AnnAssign)}
             elif isinstance(node, ast.FunctionDef):
                 names[node.name] = None
