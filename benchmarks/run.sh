@@ -28,3 +28,4 @@ page "Benchmarks: kernel SVMs (microlearn vs m2cgen vs plain MicroPython)" \
   ".venv/bin/python benchmarks/svm/bench_svm.py" benchmarks/svm/bench_svm.py > docs/benchmarks-svm.md
 page "Benchmarks: linear models (microlearn vs m2cgen vs plain MicroPython)" \
   ".venv/bin/python benchmarks/linear/bench_linear.py" benchmarks/linear/bench_linear.py > docs/benchmarks-linear.md
+.venv/bin/python benchmarks/romfs/bench_romfs.py > docs/benchmarks-romfs.md  # writes its own page (RAM, not instructions)

@@ -101,17 +101,32 @@ blocks = None
 """
 
 
-@pytest.fixture(scope="module")
-def digits_rf(tmp_path_factory):
-    """The benchmarks' digits forest (benchmarks/trees/models.py, case rf10), its
-    .mlm bytes, test rows and scikit-learn's predictions."""
+def digits_forest(folder):
+    """The benchmarks' digits forest (benchmarks/trees/models.py, case rf10) saved
+    as folder/rf10.mlm; (its path, test rows, scikit-learn's predictions)."""
     X, y = load_digits(return_X_y=True)
     X_train, X_test, y_train, _ = train_test_split(X.astype(np.float32), y, test_size=0.2, random_state=0)
     est = RandomForestClassifier(10, max_depth=10, random_state=0).fit(X_train, y_train)
-    path = tmp_path_factory.mktemp("romfs") / "rf10.mlm"
+    path = folder / "rf10.mlm"
     microlearn.convert(est).save(path)
     rows = X_test[:ROWS]
     return path, rows, [int(v) for v in est.predict(rows)]
+
+
+def measure_in_place(target, path, rows):
+    """Runs SCRIPT on target; (its result, {path: heap bytes after load})."""
+    odd = b"odd length, shifts what follows"  # puts the model at an unaligned spot unless padded
+    image = deploy.romfs_image({"a_note.txt": odd, "rf10.mlm": path.read_bytes()})
+    size = path.stat().st_size
+    script = SCRIPT.replace("RAM_BOUND", str(RAM_BOUND)).replace("SIZE", str(size))
+    res = run(target, script, files={"image.romfs": image, "rf10.mlm": path.read_bytes(),
+                                     "a_note.txt": odd, "x.bin": rows.astype(np.float32).tobytes()})
+    return res, {p: int(n) for p, n in re.findall(r"^ram (\S+) (\d+)$", res.output, re.M)}
+
+
+@pytest.fixture(scope="module")
+def digits_rf(tmp_path_factory):
+    return digits_forest(tmp_path_factory.mktemp("romfs"))
 
 
 def test_romfs_image_aligns_every_file():
@@ -138,16 +153,11 @@ def test_romfs_refuses_what_it_cannot_hold(tmp_path):
 @pytest.mark.parametrize("target", ["cortex-m3", "rv32"])
 def test_models_load_in_place_from_romfs(target, digits_rf):
     path, rows, want = digits_rf
-    odd = b"odd length, shifts what follows"  # puts the model at an unaligned spot unless padded
-    image = deploy.romfs_image({"a_note.txt": odd, "rf10.mlm": path.read_bytes()})
     size = path.stat().st_size
-    script = SCRIPT.replace("RAM_BOUND", str(RAM_BOUND)).replace("SIZE", str(size))
-    res = run(target, script, files={"image.romfs": image, "rf10.mlm": path.read_bytes(),
-                                     "a_note.txt": odd, "x.bin": rows.astype(np.float32).tobytes()})
+    res, ram = measure_in_place(target, path, rows)
     assert res.returncode == 0, res.output
     out = res.output
-    assert f"file a_note.txt {len(odd)} 0 True" in out and f"file rf10.mlm {size} 0 True" in out, out
-    ram = {p: int(n) for p, n in re.findall(r"^ram (\S+) (\d+)$", out, re.M)}
+    assert "file a_note.txt 31 0 True" in out and f"file rf10.mlm {size} 0 True" in out, out
     assert ram["/rom/rf10.mlm"] <= RAM_BOUND, out  # in place: only the model object
     assert size <= ram["rf10.mlm"] <= size + RAM_BOUND, out  # read once into RAM
     assert f"pred /rom/rf10.mlm {want}" in out and f"pred rf10.mlm {want}" in out, out
