@@ -124,10 +124,11 @@ inline Status set_input(const Model& m, uint8_t* arena, const void* x, size_t n_
         const float* v = static_cast<const float*>(x);
         for (uint32_t i = 0; i < in.count; ++i)
             if (!math::is_finite(v[i])) return Status::bad_argument;
-        for (uint32_t i = 0; i < in.count; ++i) {
-            if (in.dtype == DType::f32) in.f32()[i] = v[i];
-            else in.i8()[i] = float_ops::quantize(v[i], in.scale[0], in.zero[0]);
+        if (in.dtype == DType::f32) {
+            __builtin_memcpy(in.data, v, sizeof(float) * in.count);
+            return Status::ok;
         }
+        for (uint32_t i = 0; i < in.count; ++i) in.i8()[i] = float_ops::quantize(v[i], in.scale[0], in.zero[0]);
         return Status::ok;
     }
     const uint8_t* u = static_cast<const uint8_t*>(x);
@@ -145,7 +146,9 @@ inline float output_value(const Tensor& y, uint32_t i) {
 inline Status outputs(const Model& m, uint8_t* arena, float* out, size_t n_out) {
     const Tensor y = output_tensor(m, arena);
     if (out == nullptr || n_out < y.count) return Status::size_mismatch;
-    for (uint32_t i = 0; i < y.count; ++i) out[i] = output_value(y, i);
+    if (y.dtype == DType::f32) __builtin_memcpy(out, y.data, sizeof(float) * y.count);
+    else
+        for (uint32_t i = 0; i < y.count; ++i) out[i] = output_value(y, i);
     return Status::ok;
 }
 

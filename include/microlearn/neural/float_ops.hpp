@@ -42,25 +42,64 @@ inline Clamp clamp_of(Activation a) {
     }
 }
 
-// y[r, j] = act(bias[j] + sum_i W[j, i] x[r, i]) for each of `rows` rows.
-// Four outputs at a time share each load of x (register blocking); every
-// output is still summed in index order, as the one-at-a-time loop does.
+// acc[r] += sum_{i < n} w[r * stride + i] * x[i] for r < 4: four weight
+// rows against one input, in index order per row (the same sums as four
+// dot products). The register-blocked core of FULLY_CONNECTED and CONV_2D.
+// On Cortex-M4F/M7 (FPv4/v5) four values load in one instruction (vldmia)
+// and the 16 products of a step are fused multiply-adds, as GCC compiles
+// the plain loop there: 23 instructions per 16 MACs instead of 12 per 4.
+inline void dot4(const float* x, const float* w, size_t stride, size_t n, float* acc) {
+    const float *w0 = w, *w1 = w + stride, *w2 = w1 + stride, *w3 = w2 + stride;
+    float s0 = acc[0], s1 = acc[1], s2 = acc[2], s3 = acc[3];
+    size_t i = 0;
+#if defined(__ARM_ARCH_7EM__) && defined(__ARM_FP) && (__ARM_FP & 4) && !defined(MICROLEARN_NO_ASM)
+    if (n >= 4) {
+        register float a0 asm("s8") = s0;
+        register float a1 asm("s9") = s1;
+        register float a2 asm("s10") = s2;
+        register float a3 asm("s11") = s3;
+        const float* xp = x;
+        const float *p0 = w0, *p1 = w1, *p2 = w2, *p3 = w3;
+        size_t steps = n >> 2;
+        asm volatile(
+            "1:\n\t"
+            "vldmia %[x]!, {s0-s3}\n\t"
+            "vldmia %[p0]!, {s4-s7}\n\t"
+            "vfma.f32 %[a0], s4, s0\n\tvfma.f32 %[a0], s5, s1\n\tvfma.f32 %[a0], s6, s2\n\tvfma.f32 %[a0], s7, s3\n\t"
+            "vldmia %[p1]!, {s4-s7}\n\t"
+            "vfma.f32 %[a1], s4, s0\n\tvfma.f32 %[a1], s5, s1\n\tvfma.f32 %[a1], s6, s2\n\tvfma.f32 %[a1], s7, s3\n\t"
+            "vldmia %[p2]!, {s4-s7}\n\t"
+            "vfma.f32 %[a2], s4, s0\n\tvfma.f32 %[a2], s5, s1\n\tvfma.f32 %[a2], s6, s2\n\tvfma.f32 %[a2], s7, s3\n\t"
+            "vldmia %[p3]!, {s4-s7}\n\t"
+            "vfma.f32 %[a3], s4, s0\n\tvfma.f32 %[a3], s5, s1\n\tvfma.f32 %[a3], s6, s2\n\tvfma.f32 %[a3], s7, s3\n\t"
+            "subs %[n], %[n], #1\n\t"
+            "bne 1b\n\t"
+            : [a0] "+t"(a0), [a1] "+t"(a1), [a2] "+t"(a2), [a3] "+t"(a3), [x] "+r"(xp), [p0] "+r"(p0),
+              [p1] "+r"(p1), [p2] "+r"(p2), [p3] "+r"(p3), [n] "+r"(steps)
+            :
+            : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "cc", "memory");
+        s0 = a0, s1 = a1, s2 = a2, s3 = a3;
+        i = n & ~size_t(3);
+    }
+#endif
+    for (; i < n; ++i) {
+        const float v = x[i];
+        s0 += w0[i] * v, s1 += w1[i] * v, s2 += w2[i] * v, s3 += w3[i] * v;
+    }
+    acc[0] = s0, acc[1] = s1, acc[2] = s2, acc[3] = s3;
+}
+
+// y[r, j] = act(bias[j] + sum_i W[j, i] x[r, i]) for each of `rows` rows;
+// four outputs at a time (dot4), the rest one by one.
 inline void fully_connected(const float* x, const float* W, const float* bias, uint32_t rows, uint32_t n_in,
                             uint32_t n_out, Activation act, float* y) {
     const Clamp c = clamp_of(act);
     for (uint32_t r = 0; r < rows; ++r, x += n_in, y += n_out) {
         uint32_t j = 0;
         for (; j + 4 <= n_out; j += 4) {
-            const float* w0 = W + size_t(j) * n_in;
-            const float *w1 = w0 + n_in, *w2 = w1 + n_in, *w3 = w2 + n_in;
-            float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
-            for (uint32_t i = 0; i < n_in; ++i) {
-                const float v = x[i];
-                s0 += w0[i] * v, s1 += w1[i] * v, s2 += w2[i] * v, s3 += w3[i] * v;
-            }
-            const float* b = bias != nullptr ? bias + j : nullptr;
-            y[j] = c(b ? b[0] + s0 : s0), y[j + 1] = c(b ? b[1] + s1 : s1);
-            y[j + 2] = c(b ? b[2] + s2 : s2), y[j + 3] = c(b ? b[3] + s3 : s3);
+            float s[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+            dot4(x, W + size_t(j) * n_in, n_in, n_in, s);
+            for (uint32_t k = 0; k < 4; ++k) y[j + k] = c(bias != nullptr ? bias[j + k] + s[k] : s[k]);
         }
         for (; j < n_out; ++j) {
             const float s = kernels::dot(W + size_t(j) * n_in, x, n_in);
@@ -87,50 +126,45 @@ inline Taps taps(uint32_t out, uint32_t stride, uint32_t pad, uint32_t k, uint32
 
 // CONV_2D: y[oy, ox, o] = act(b[o] + sum_{ky, kx, c} W[o, ky, kx, c] x[iy, ix, c])
 // over the taps inside the input (padding reads zeros). Weights (O, KH, KW, C).
-// Two output channels at a time share each load of x.
+// Four output channels at a time share each load of x (dot4); the taps of
+// one kernel row are one contiguous run of x and W when dilation_w is 1.
 inline void conv_2d(const Window& g, const float* x, const float* W, const float* bias, float* y) {
     const Clamp c = clamp_of(g.activation);
     const uint32_t row = g.in_w * g.in_c, kernel = g.k_h * g.k_w * g.in_c;
+    const uint32_t run = g.dil_w == 1 ? g.k_w : 1;  // taps per contiguous run
     for (uint32_t oy = 0; oy < g.out_h; ++oy) {
         const Taps ty = taps(oy, g.stride_h, g.pad_t, g.k_h, g.dil_h, g.in_h);
         for (uint32_t ox = 0; ox < g.out_w; ++ox, y += g.out_c) {
             const Taps tx = taps(ox, g.stride_w, g.pad_l, g.k_w, g.dil_w, g.in_w);
-            const uint32_t span = (tx.k1 - tx.k0) * g.in_c;  // contiguous when dilation is 1
-            uint32_t o = 0;
-            for (; o < g.out_c; o += 2) {
-                const bool pair = o + 1 < g.out_c;
-                const float* w0 = W + size_t(o) * kernel;
-                const float* w1 = pair ? w0 + kernel : w0;
-                float s0 = 0.0f, s1 = 0.0f;
+            for (uint32_t o = 0; o < g.out_c; o += 4) {
+                const uint32_t n_o = g.out_c - o < 4 ? g.out_c - o : 4;
+                float s[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+                // Fewer than four channels left: the last rows repeat (their sums are dropped).
+                const uint32_t stride = n_o == 4 ? kernel : 0;
+                const float* w = W + size_t(o) * kernel;
                 for (uint32_t ky = ty.k0; ky < ty.k1; ++ky) {
                     const float* xr = x + size_t(ty.start + int32_t(ky * g.dil_h)) * row;
-                    const uint32_t wk = (ky * g.k_w + tx.k0) * g.in_c;
-                    if (g.dil_w == 1) {
-                        const float* xp = xr + size_t(tx.start + int32_t(tx.k0)) * g.in_c;
-                        for (uint32_t i = 0; i < span; ++i) {
-                            const float v = xp[i];
-                            s0 += w0[wk + i] * v, s1 += w1[wk + i] * v;
-                        }
-                        continue;
-                    }
-                    for (uint32_t kx = tx.k0; kx < tx.k1; ++kx) {
+                    for (uint32_t kx = tx.k0; kx < tx.k1; kx += run) {
+                        const uint32_t n = (run == 1 ? 1 : tx.k1 - tx.k0) * g.in_c;
                         const float* xp = xr + size_t(tx.start + int32_t(kx * g.dil_w)) * g.in_c;
-                        const uint32_t wo = (ky * g.k_w + kx) * g.in_c;
-                        for (uint32_t i = 0; i < g.in_c; ++i) {
-                            const float v = xp[i];
-                            s0 += w0[wo + i] * v, s1 += w1[wo + i] * v;
+                        const float* wp = w + (ky * g.k_w + kx) * g.in_c;
+                        if (stride != 0) {
+                            dot4(xp, wp, stride, n, s);
+                        } else {
+                            for (uint32_t k = 0; k < n_o; ++k) s[k] += kernels::dot(wp + size_t(k) * kernel, xp, n);
                         }
                     }
                 }
-                y[o] = c(bias != nullptr ? bias[o] + s0 : s0);
-                if (pair) y[o + 1] = c(bias != nullptr ? bias[o + 1] + s1 : s1);
+                for (uint32_t k = 0; k < n_o; ++k) y[o + k] = c(bias != nullptr ? bias[o + k] + s[k] : s[k]);
             }
         }
     }
 }
 
 // DEPTHWISE_CONV_2D: output channel o = c * M + m reads input channel c:
-// y[oy, ox, o] = act(b[o] + sum_{ky, kx} W[0, ky, kx, o] x[iy, ix, c]).
+// y[oy, ox, o] = act(b[o] + sum_{ky, kx} W[0, ky, kx, o] x[iy, ix, c]),
+// tap by tap over the taps inside the input; channels are contiguous in x,
+// W and y, so each tap is one run over them.
 inline void depthwise_conv_2d(const Window& g, const float* x, const float* W, const float* bias, float* y) {
     const Clamp c = clamp_of(g.activation);
     const uint32_t M = g.depth_multiplier;
@@ -142,14 +176,18 @@ inline void depthwise_conv_2d(const Window& g, const float* x, const float* W, c
             for (uint32_t ky = ty.k0; ky < ty.k1; ++ky) {
                 const uint32_t iy = uint32_t(ty.start + int32_t(ky * g.dil_h));
                 for (uint32_t kx = tx.k0; kx < tx.k1; ++kx) {
-                    const uint32_t ix = uint32_t(tx.start + int32_t(kx * g.dil_w));
-                    const float* xp = x + (size_t(iy) * g.in_w + ix) * g.in_c;
+                    const float* xp = x + (size_t(iy) * g.in_w + uint32_t(tx.start + int32_t(kx * g.dil_w))) * g.in_c;
                     const float* wp = W + size_t(ky * g.k_w + kx) * g.out_c;
+                    if (M == 1) {
+                        for (uint32_t o = 0; o < g.out_c; ++o) y[o] += wp[o] * xp[o];
+                        continue;
+                    }
                     for (uint32_t ci = 0, o = 0; ci < g.in_c; ++ci)
                         for (uint32_t mi = 0; mi < M; ++mi, ++o) y[o] += wp[o] * xp[ci];
                 }
             }
-            for (uint32_t o = 0; o < g.out_c; ++o) y[o] = c(y[o]);
+            if (c.on)
+                for (uint32_t o = 0; o < g.out_c; ++o) y[o] = c(y[o]);
         }
     }
 }
