@@ -9,7 +9,7 @@
 #include <random>
 #include <vector>
 
-#include "microlearn/neural/recurrent.hpp"
+#include "microlearn/neural/engine.hpp"  // recurrent.hpp, with the rest of the engine it plugs into
 
 namespace R = microlearn::neural::recurrent;
 using microlearn::neural::OpKind;

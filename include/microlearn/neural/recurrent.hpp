@@ -54,16 +54,27 @@ struct Layer {
     bool sequences;          // output every step's h, else the last
 };
 
-// g[k] = sum_i v[i] M[i, k * units + j] for the first n_gates gates k of
-// unit j (M row-major with `cols` columns), each summed in index order.
-inline void gate_dots(const float* v, uint32_t n, const float* M, uint32_t cols, uint32_t units, uint32_t n_gates,
-                      uint32_t j, float* g) {
-    for (uint32_t k = 0; k < n_gates; ++k) g[k] = 0.0f;
+// g[k] = sum_i v[i] M[i, k * units + j] for the G <= 4 gates k of unit j
+// (M row-major with `cols` columns), each summed in index order. Written out
+// per gate, with G a template parameter, so that the sums stay in registers
+// (at -Os compilers keep a loop over the gates, and the sums in memory).
+template <uint32_t G>
+inline void gate_dots(const float* v, uint32_t n, const float* M, uint32_t cols, uint32_t units, uint32_t j,
+                      float* g) {
+    static_assert(G >= 1 && G <= 4, "1 to 4 gates");
+    float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
     const float* row = M + j;
     for (uint32_t i = 0; i < n; ++i, row += cols) {
         const float vi = v[i];
-        for (uint32_t k = 0; k < n_gates; ++k) g[k] += vi * row[k * units];
+        s0 += vi * row[0];
+        if (G > 1) s1 += vi * row[units];
+        if (G > 2) s2 += vi * row[2 * units];
+        if (G > 3) s3 += vi * row[3 * units];
     }
+    g[0] = s0;
+    if (G > 1) g[1] = s1;
+    if (G > 2) g[2] = s2;
+    if (G > 3) g[3] = s3;
 }
 
 // SIMPLE_RNN: h = act(x_t W + h U + b).
@@ -73,8 +84,8 @@ inline void simple_rnn(const Layer& L, const float* x, const float* W, const flo
         float* out = L.sequences ? y + size_t(t) * L.units : y;
         for (uint32_t j = 0; j < L.units; ++j) {
             float gx, gh;
-            gate_dots(x, L.in, W, L.units, L.units, 1, j, &gx);
-            gate_dots(h, L.units, U, L.units, L.units, 1, j, &gh);
+            gate_dots<1>(x, L.in, W, L.units, L.units, j, &gx);
+            gate_dots<1>(h, L.units, U, L.units, L.units, j, &gh);
             out[j] = activate(L.act, (gx + b[j]) + gh);
         }
         for (uint32_t j = 0; j < L.units; ++j) h[j] = out[j];
@@ -95,23 +106,23 @@ inline void gru(const Layer& L, const float* x, const float* W, const float* U, 
         float* out = L.sequences ? y + size_t(t) * u : y;
         if (!L.reset_after) {
             for (uint32_t j = 0; j < u; ++j) {  // r (columns u + j) times h
-                gate_dots(x, L.in, W + u, 3 * u, u, 1, j, gx);
-                gate_dots(h, u, U + u, 3 * u, u, 1, j, gh);
+                gate_dots<1>(x, L.in, W + u, 3 * u, u, j, gx);
+                gate_dots<1>(h, u, U + u, 3 * u, u, j, gh);
                 rh[j] = activate(L.rec_act, (gx[0] + b[u + j]) + gh[0]) * h[j];
             }
         }
         for (uint32_t j = 0; j < u; ++j) {
-            gate_dots(x, L.in, W, 3 * u, u, 3, j, gx);
+            gate_dots<3>(x, L.in, W, 3 * u, u, j, gx);
             float z, hh;
             if (L.reset_after) {
-                gate_dots(h, u, U, 3 * u, u, 3, j, gh);
+                gate_dots<3>(h, u, U, 3 * u, u, j, gh);
                 z = activate(L.rec_act, (gx[0] + b[j]) + (gh[0] + bh[j]));
                 const float r = activate(L.rec_act, (gx[1] + b[u + j]) + (gh[1] + bh[u + j]));
                 hh = activate(L.act, (gx[2] + b[2 * u + j]) + r * (gh[2] + bh[2 * u + j]));
             } else {
-                gate_dots(h, u, U, 3 * u, u, 1, j, gh);
+                gate_dots<1>(h, u, U, 3 * u, u, j, gh);
                 z = activate(L.rec_act, (gx[0] + b[j]) + gh[0]);
-                gate_dots(rh, u, U + 2 * u, 3 * u, u, 1, j, gh + 2);  // the candidate's columns of U
+                gate_dots<1>(rh, u, U + 2 * u, 3 * u, u, j, gh + 2);  // the candidate's columns of U
                 hh = activate(L.act, (gx[2] + b[2 * u + j]) + gh[2]);
             }
             out[j] = z * h[j] + (1.0f - z) * hh;
@@ -131,8 +142,8 @@ inline void lstm(const Layer& L, const float* x, const float* W, const float* U,
     for (uint32_t t = 0; t < L.steps; ++t, x += L.in) {
         float* out = L.sequences ? y + size_t(t) * u : y;
         for (uint32_t j = 0; j < u; ++j) {
-            gate_dots(x, L.in, W, 4 * u, u, 4, j, gx);
-            gate_dots(h, u, U, 4 * u, u, 4, j, gh);
+            gate_dots<4>(x, L.in, W, 4 * u, u, j, gx);
+            gate_dots<4>(h, u, U, 4 * u, u, j, gh);
             const float i = activate(L.rec_act, (gx[0] + gh[0]) + b[j]);
             const float f = activate(L.rec_act, (gx[1] + gh[1]) + b[u + j]);
             const float cc = activate(L.act, (gx[2] + gh[2]) + b[2 * u + j]);
