@@ -22,6 +22,7 @@ class Report:
     accuracy_converted: float | None = None
     max_abs_difference: float | None = None  # regressors / scores
     extra: dict = field(default_factory=dict)
+    layers: list = field(default_factory=list)  # per op of a neural network (the engine's layers())
 
     def __str__(self):
         rows = [("estimator", self.estimator),
@@ -39,17 +40,29 @@ class Report:
             rows.append(("max |original - converted|", f"{self.max_abs_difference:.3g}"))
         rows += [(k, str(v)) for k, v in self.extra.items()]
         width = max(len(k) for k, _ in rows)
-        return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
+        text = "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
+        if self.layers:
+            head = ("op", "output", "params", "bytes", "MACs", "arena in use")
+            table = [head] + [(l["op"], "x".join(map(str, l["output_shape"])) or "1", f"{l['params']:,}",
+                               f"{l['bytes']:,}", f"{l['macs']:,}", f"{l['arena_bytes']:,} B") for l in self.layers]
+            widths = [max(len(r[i]) for r in table) for i in range(len(head))]
+            text += "\n" + "\n".join("  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in
+                                               enumerate(zip(r, widths))) for r in table)
+        return text
 
 
 def report(model, X, y=None, reference=None) -> Report:
     """Sizes of `model`, and if `reference` (the original estimator) or `y` is
     given, how its predictions on X compare."""
-    scratch = 4 * (model.info["n_outputs"] + model.info["n_classes"])
+    scratch = 4 * (model.info["n_outputs"] + model.info["n_classes"]) + model.info.get("arena_bytes", 0)
     r = Report(model.metadata.get("estimator", model.kind), model.size,
                DEVICE_OBJECT_BYTES + scratch, DEVICE_OBJECT_BYTES + scratch + model.size)
     X = np.asarray(X)
     r.n_samples = len(X)
+    if hasattr(model._engine, "layers"):  # neural networks: parameters, bytes, MACs, arena per op
+        r.layers = model._engine.layers()
+        r.extra["arena (RAM, allocated at load)"] = f"{model.info['arena_bytes']:,} B"
+        r.extra["MACs per prediction"] = f"{sum(l['macs'] for l in r.layers):,}"
     Xq = X if model.feature_dtype == np.float32 else model.quantize(X)
     got = model.predict(Xq)
     Xref = X.astype(np.float32) if model.feature_dtype == np.float32 else model.dequantize(Xq)

@@ -128,6 +128,20 @@ def test_report_lists_layers_and_info_shows_the_arena():
     assert [l["macs"] for l in layers] == [32, 48, 6, 0]
     assert [l["params"] for l in layers] == [40, 54, 7, 0]
     assert max(l["arena_bytes"] for l in layers) <= model.info["arena_bytes"]
+    text = str(model.report(X, y))
+    assert f"arena (RAM, allocated at load)  {model.info['arena_bytes']:,} B" in text
+    assert "MACs per prediction" in text and text.count("FULLY_CONNECTED") == 3
+
+
+def test_cli_info_shows_the_arena(tmp_path):
+    from microlearn.cli import main
+    X, y = make_classification(100, 4, random_state=0)
+    path = microlearn.convert(fit(MLPClassifier((8,), max_iter=20, random_state=0), X, y)).save(tmp_path / "m.mlm")
+    import contextlib, io
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        main(["info", str(path)])
+    assert "arena_bytes" in out.getvalue()
 
 
 # ---------------------------------------------------------------- the planner
