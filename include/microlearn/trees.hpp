@@ -22,8 +22,8 @@
 //   split_values[g]    the ensemble's distinct thresholds, once each, as
 //                      integer split keys (i32, or i16 rotated, below)
 //   nodes[i]           one u32 per split node, in preorder per tree:
-//                      slot | value index g | left | right (field widths in
-//                      params[p_node_bits]); left 0: the next node, else
+//                      slot (8 bits) | value index g | left | right (field
+//                      widths in params[p_node_bits]); left 0: the next node, else
 //                      leaf left-1; right 2d: node i+d, 2j+1: leaf j.
 // A prediction turns each used feature into its integer split key once
 // (int16 inputs are keys already); the walk then compares integers only.
@@ -44,6 +44,13 @@
 #define ML_HOT_LOOP __attribute__((optimize("O2")))
 #else
 #define ML_HOT_LOOP
+#endif
+// The packed walk (integer compares only) is better at O2 on every target:
+// at -Os GCC spills its field masks on Thumb-1.
+#if defined(__GNUC__) && !defined(__clang__)
+#define ML_PACKED_WALK __attribute__((optimize("O2")))
+#else
+#define ML_PACKED_WALK
 #endif
 
 namespace microlearn {
@@ -323,6 +330,10 @@ inline void sum_trees(const Model& m, const float* x, float* acc) {
 
 // ------------------------------------------------------ packed layout
 
+// Bits of a node's slot field (at most 256 features used by a packed model):
+// a constant, so the walk keeps one register less.
+constexpr uint32_t kSlotBits = 8;
+
 // The key of a NaN input: above every split value, so NaN goes right unless
 // the node's nan_left bit says otherwise (then the walk checks, kNan).
 constexpr int32_t kNanKey = 0x7FFFFFFF;
@@ -342,7 +353,9 @@ ML_ALWAYS_INLINE int32_t input_key(int16_t v, bool&) { return v; }
 template <typename T>
 inline bool input_keys(const Model& m, const T* x) {
     bool nan = false;
-    for (uint32_t s = 0; s < m.n_slots; ++s) m.x_keys[s] = input_key(x[m.slot_features[s]], nan);
+    int32_t* keys = m.x_keys;  // locals: the stores could alias m's fields
+    const uint16_t* slots = m.slot_features;
+    for (const uint16_t* end = slots + m.n_slots; slots != end; ++slots) *keys++ = input_key(x[*slots], nan);
     return nan;
 }
 
@@ -358,16 +371,16 @@ ML_ALWAYS_INLINE int32_t value_key(int32_t v) {
 // Walks one tree from split node `i` to its leaf: per level one integer
 // compare of the input's key with the node's split value.
 template <typename V, unsigned kRotate, bool kNan>
-ML_HOT_LOOP inline uint32_t packed_leaf(const Model& m, size_t i) {
+ML_PACKED_WALK inline uint32_t packed_leaf(const Model& m, size_t i) {
     const uint32_t* nodes = m.nodes;
     const V* values = static_cast<const V*>(m.split_values);
     const int32_t* keys = m.x_keys;
-    const uint32_t slot_mask = m.slot_mask, value_shift = m.value_shift, value_mask = m.value_mask;
+    const uint32_t value_mask = m.value_mask;  // the value index sits at bit kSlotBits
     const uint32_t left_shift = m.left_shift, left_mask = m.left_mask, right_shift = m.right_shift;
     for (;;) {
         const uint32_t w = nodes[i];
-        const int32_t k = keys[w & slot_mask];
-        bool right = k > value_key<kRotate>(values[(w >> value_shift) & value_mask]);
+        const int32_t k = keys[w & ((1u << kSlotBits) - 1)];
+        bool right = k > value_key<kRotate>(values[(w >> kSlotBits) & value_mask]);
         if (kNan && __builtin_expect(k == kNanKey, 0)) right = nan_goes_right(m, static_cast<uint32_t>(i));
         if (right) {
             const uint32_t r = w >> right_shift;
@@ -382,7 +395,7 @@ ML_HOT_LOOP inline uint32_t packed_leaf(const Model& m, size_t i) {
 }
 
 template <typename V, unsigned kRotate, bool kNan>
-inline void packed_trees(const Model& m, float* acc) {
+ML_PACKED_WALK inline void packed_trees(const Model& m, float* acc) {
     const uint32_t* roots = static_cast<const uint32_t*>(m.roots);
     for (uint32_t t = 0; t < m.n_trees; ++t) {
         const uint32_t root = roots[t];
@@ -446,7 +459,8 @@ inline Status load_packed(const ModelFile& f, const uint32_t* p, Model& m) {
         m.split_values = v.data, m.n_values = static_cast<uint32_t>(v.size);
     }
     const uint32_t bits = p[p_node_bits], fb = bits & 0xFF, gb = (bits >> 8) & 0xFF, lb = (bits >> 16) & 0xFF;
-    if (bits >> 24 || fb + gb + lb >= 32) return Status::bad_parameter;
+    if (bits >> 24 || fb != kSlotBits || fb + gb + lb >= 32 || m.n_slots > (1u << kSlotBits))
+        return Status::bad_parameter;
     m.slot_mask = (1u << fb) - 1u, m.value_mask = (1u << gb) - 1u, m.left_mask = (1u << lb) - 1u;
     m.value_shift = static_cast<uint8_t>(fb);
     m.left_shift = static_cast<uint8_t>(fb + gb);

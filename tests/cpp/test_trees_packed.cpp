@@ -14,10 +14,11 @@ namespace T = microlearn::trees;
 
 namespace {
 
-// Node fields of a one-slot, one-value model: left 2 bits, right the rest.
-constexpr uint32_t kNodeBits = 2u << 16;
+// Node fields of a one-slot, one-value model: slot 8 bits, value 0, left 2
+// bits, right the rest.
+constexpr uint32_t kNodeBits = 8u | 2u << 16;
 
-uint32_t node(uint32_t left, uint32_t right) { return left | right << 2; }
+uint32_t node(uint32_t left, uint32_t right) { return left << 8 | right << 10; }
 
 int32_t key_of(float t) {
     uint32_t bits;
@@ -128,13 +129,13 @@ TEST(TreesPacked, NanGoesLeftWhereTheNodeSays) {
 
 TEST(TreesPacked, DeeperTreeFollowsNextNodeAndOffsets) {
     // node 0: x0 <= 0.5 ? node 1 : node 2 (offset 2); node 1: x0 <= -1 ? leaf 0 : leaf 1;
-    // node 2: x0 <= 2 ? leaf 1 : leaf 0. Two values, so the value field has 1 bit.
+    // node 2: x0 <= 2 ? leaf 1 : leaf 0. Three values: a value field of 2 bits.
     Packed p;
     p.values32 = {key_of(-1.0f), key_of(0.5f), key_of(2.0f)};
     const uint32_t vb = 2, lb = 2;  // value field 2 bits, left 2 bits
-    auto n = [&](uint32_t g, uint32_t left, uint32_t right) { return g | left << vb | right << (vb + lb); };
+    auto n = [&](uint32_t g, uint32_t left, uint32_t right) { return (g | left << vb | right << (vb + lb)) << 8; };
     p.nodes = {n(1, 0, 2 * 2), n(0, 1, 3), n(2, 2, 1)};
-    p.node_bits = vb << 8 | lb << 16;
+    p.node_bits = 8u | vb << 8 | lb << 16;
     Loaded l{p};
     ASSERT_EQ(l.status, Status::ok);
     EXPECT_EQ(l.classify(-3.0f), 0);
@@ -164,11 +165,13 @@ TEST(TreesPacked, LoadRefusesNodesOutsideTheirTables) {
     p.nodes = {node(1, 3) | 1u << 31};  // right: leaf far beyond the table
     EXPECT_EQ(status(p), Status::out_of_range);
     Packed g;
-    g.node_bits = kNodeBits | 1u << 8;  // a value field of 1 bit: value 1 of 1
-    g.nodes = {1u | node(1, 3) << 1};
+    g.node_bits = 8u | 1u << 8 | 2u << 16;  // a value field of 1 bit: value 1 of 1
+    g.nodes = {1u << 8 | 1u << 9 | 3u << 11};
     EXPECT_EQ(status(g), Status::out_of_range);
     Packed b;
-    b.node_bits = 30u << 16 | 2u;  // fields of 32 bits and more
+    b.node_bits = 8u | 30u << 16;  // fields of 32 bits and more
+    EXPECT_EQ(status(b), Status::bad_parameter);
+    b.node_bits = 7u | 2u << 16;  // a slot field other than 8 bits
     EXPECT_EQ(status(b), Status::bad_parameter);
     Packed r;
     r.roots = {1};  // root: node 1 of 1
