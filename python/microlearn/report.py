@@ -66,6 +66,9 @@ def report(model, X, y=None, reference=None) -> Report:
     Xq = X if model.feature_dtype == np.float32 else model.quantize(X)
     got = model.predict(Xq)
     Xref = X.astype(np.float32) if model.feature_dtype == np.float32 else model.dequantize(Xq)
+    if reference is not None:  # a Keras model predicts from the same rows, labels or values, as the converted one
+        from .converters.neural.keras import as_reference
+        reference = as_reference(reference, model)
     want = reference.predict(Xref) if reference is not None else None
     discrete = model._task != "regression"
     if want is not None:

@@ -250,3 +250,23 @@ def test_layers_count_the_recurrent_multiply_accumulates():
         ("SIMPLE_RNN", 10 * 1 * 4 * (3 + 4)), ("GRU", 10 * 3 * 6 * (4 + 6)), ("LSTM", 10 * 4 * 5 * (6 + 5)),
         ("FULLY_CONNECTED", 5 * 2)]
     assert layers[1]["params"] == 3 * 6 * (4 + 6) + 2 * 3 * 6
+
+
+def test_report_compares_with_the_keras_model(tasks):
+    """Model.report(X, y, reference=keras_model): Keras's predictions from the
+    same flat rows, as labels for a classifier, values for a regressor."""
+    from microlearn.converters.neural.keras import as_reference
+    km = case_model("rnn_stack")
+    X = flat(inputs(km, 30, 9))
+    m = microlearn.convert(km, classes=["a", "b", "c"])
+    ref = as_reference(km, m)
+    want = np.array(["a", "b", "c"])[km.predict(X.reshape(30, 9, 4), verbose=0).argmax(axis=1)]
+    np.testing.assert_array_equal(ref.predict(X), want)
+    r = m.report(X, want, reference=km)
+    assert r.agreement == 1.0 and r.accuracy_original == 1.0
+    logit = microlearn.convert(tasks["logit"], task="classification")
+    Xs = inputs(tasks["logit"], 30, 3)
+    np.testing.assert_array_equal(as_reference(tasks["logit"], logit).predict(Xs), logit.predict(Xs))
+    reg = microlearn.convert(tasks["linear"])
+    assert reg.report(Xs, reference=tasks["linear"]).max_abs_difference < 1e-5
+    assert as_reference("not keras", m) == "not keras"

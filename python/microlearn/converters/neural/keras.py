@@ -593,3 +593,35 @@ def to_graph(model, *, classes=None, task=None, timesteps=None) -> ir.Graph:
                      binary_threshold=threshold, name=model.name)
     graph.validate()
     return graph
+
+
+class KerasReference:
+    """A Keras model seen as the estimator microlearn converted it into, for
+    `Model.report(X, y, reference=keras_model)`: predict() takes the rows
+    Model.predict() takes (each input flattened) and gives what it gives --
+    class labels for a classifier, values for a regressor."""
+
+    def __init__(self, keras_model, model):
+        self.keras_model, self.model = keras_model, model
+        shape = tuple(keras_model.inputs[0].shape[1:])
+        steps = None
+        if len(shape) == 2 and shape[0] is None:  # a sequence of unknown length: the converted model's steps
+            steps = model.info["n_features"] // int(shape[1])
+            shape = (steps, shape[1])
+        self.shape = tuple(int(s) for s in shape)
+        self.graph = to_graph(keras_model, classes=model.classes_, task=model.info["task"], timesteps=steps)
+
+    def predict(self, X):
+        X = np.asarray(X, np.float32)
+        out = np.asarray(self.keras_model.predict(X.reshape((len(X),) + self.shape), verbose=0), np.float32)
+        out = out.reshape(len(X), -1)
+        if self.graph.task != "classification":
+            return out[:, 0] if out.shape[1] == 1 else out
+        index = (out[:, 0] > self.graph.binary_threshold).astype(int) if out.shape[1] == 1 else out.argmax(axis=1)
+        return self.graph.classes[index]
+
+
+def as_reference(obj, model):
+    """`obj` unchanged, or a KerasReference when it is a Keras model."""
+    from . import _is_keras
+    return KerasReference(obj, model) if _is_keras(obj) else obj
