@@ -9,6 +9,9 @@ the stub class of the same name, so a new family or method fails here until
 its stub exists."""
 import ast
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from families import ENTRIES, files
@@ -138,3 +141,39 @@ def test_every_model_type_is_in_what_load_returns():
     report = device_report()
     loaded = {t for expr, (t, _) in report["objects"].items() if expr not in DSP_OBJECTS}
     assert loaded <= named, f"Model lacks {sorted(loaded - named)}"
+
+
+PROGRAM = """
+import array
+import microlearn
+from microlearn import arrays, dsp, npyfile, npzfile, recorder, wave
+
+m = microlearn.load("model.mlm")
+x = array.array("f", [0.0] * 4)
+out = array.array("f", bytes(16))
+label = m.predict(x)
+m.predict_proba(x, out)
+info: dict = m.info()
+spec = dsp.Spectrogram(512, output="mfcc")
+frames: int = spec.process(x, out)
+shape, a = npyfile.load("x.npy")
+crc = arrays.crc32(b"abc")
+rec = recorder.Recorder("/rec", window=128, channels=3)
+rec.append((1, 2, 3))
+with npzfile.NpzFile("d.npz") as z:
+    names = z.files
+"""
+
+
+def test_a_type_checker_reads_the_stubs(tmp_path):
+    """What an editor does with the stubs: mypy resolves a device program's
+    calls through them, and reports a misspelt method."""
+    good, bad = tmp_path / "good.py", tmp_path / "bad.py"
+    good.write_text(PROGRAM)
+    bad.write_text(PROGRAM + "m.predcit(x)\n")
+    cmd = [sys.executable, "-m", "mypy", "--no-site-packages", "--no-incremental", "--python-version", "3.11"]
+    env = dict(os.environ, MYPYPATH=str(STUBS.parent))
+    ok = subprocess.run(cmd + [str(good)], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    wrong = subprocess.run(cmd + [str(bad)], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert wrong.returncode == 1 and 'has no attribute "predcit"' in wrong.stdout, wrong.stdout
