@@ -93,6 +93,17 @@ def _cnn1d_dense_over_time():
                        K.ELU(), K.AveragePooling1D(3, strides=1), K.GlobalAveragePooling1D(), K.Dense(2))
 
 
+def _preprocessing():
+    """Rescaling and Normalization (input scaling, and after a conv: folded)."""
+    K = _keras().layers
+    return _sequential(13, (9, 9, 3), K.Rescaling(1 / 255.0, offset=-0.5),
+                       K.Normalization(mean=[0.1, -0.2, 0.3], variance=[0.5, 2.0, 1.5]),
+                       K.Conv2D(4, 3, activation=None), K.Rescaling([0.5, 2.0, -1.0, 3.0], offset=0.25),
+                       K.ReLU(), K.Normalization(mean=[1.0, 2.0, 3.0, 4.0], variance=[4.0, 1.0, 0.25, 9.0],
+                                                 invert=True),
+                       K.Flatten(), K.Dense(3, activation="softmax"))
+
+
 def _functional_branches():
     keras = _keras()
     K = keras.layers
@@ -183,7 +194,7 @@ def _random_case(seed):
 CASES = {
     "mlp": _mlp, "mlp_activations": _mlp_activations, "cnn2d": _cnn2d, "cnn2d_dilated": _cnn2d_dilated,
     "cnn2d_pools": _cnn2d_pools, "cnn1d": _cnn1d, "cnn1d_dense_over_time": _cnn1d_dense_over_time,
-    "functional_branches": _functional_branches, "functional_nested": _functional_nested,
+    "preprocessing": _preprocessing, "functional_branches": _functional_branches, "functional_nested": _functional_nested,
     "rnn_stack": _rnn_stack, "rnn_variants": _rnn_variants, "functional_rnn": _functional_rnn,
     **{f"random{s}": functools.partial(_random_case, s) for s in range(8)},
 }

@@ -54,7 +54,8 @@ SUPPORTED_LAYERS = sorted(_IDENTITY | {
     "Dense", "Conv1D", "Conv2D", "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D",
     "SeparableConv2D", "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D",
     "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
-    "Flatten", "Reshape", "ZeroPadding1D", "ZeroPadding2D", "BatchNormalization", "Add", "Multiply",
+    "Flatten", "Reshape", "ZeroPadding1D", "ZeroPadding2D", "BatchNormalization", "Normalization",
+    "Rescaling", "Add", "Multiply",
     "Concatenate", "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax", "SimpleRNN", "GRU", "LSTM"})
 
 
@@ -298,25 +299,52 @@ def _zero_padding(L: _Layer):
     return L.op("PAD", L.inputs, {"paddings": (rows, cols, (0, 0))})
 
 
-def _batch_norm(L: _Layer):
-    """MUL + ADD with per-channel constants; _fold_batch_norm folds them into
-    the Dense / Conv before when it can."""
-    c = L.config
-    axis = c["axis"]
+def _channels_axis_only(L: _Layer, axis):
+    """Refuses a per-channel layer (BatchNormalization, Normalization) over
+    any axis but the last."""
     if isinstance(axis, (list, tuple)) and len(axis) == 1:
         axis = axis[0]
     if not isinstance(axis, int) or _graph_axis(axis, len(L.keras_inputs[0].shape)) != len(L.out_shape) - 1:
-        L.refuse(f"axis={c['axis']!r} is not supported: only the channels (last) axis")
+        L.refuse(f"axis={L.config['axis']!r} is not supported: only the channels (last) axis")
+
+
+def _affine(L: _Layer, scale, shift):
+    """x * scale + shift, per channel (or one value): MUL + ADD, which
+    _fold_batch_norm folds into the Dense / Conv before when it can."""
+    x = L.op("MUL", [L.inputs[0], L.const("scale", np.atleast_1d(scale))], {"activation": "none"}, suffix="/scale")
+    y = L.op("ADD", [x, L.const("shift", np.atleast_1d(shift))], {"activation": "none"})
+    L.b.batch_norms.append((L.b.ops[-2], L.b.ops[-1]))
+    return y
+
+
+def _batch_norm(L: _Layer):
+    c = L.config
+    _channels_axis_only(L, c["axis"])
     w = L.weights()
     gamma = w.pop(0) if c["scale"] else 1.0
     beta = w.pop(0) if c["center"] else 0.0
     mean, var = w
     scale = gamma / np.sqrt(var.astype(np.float64) + c["epsilon"])
-    shift = beta - mean * scale
-    x = L.op("MUL", [L.inputs[0], L.const("scale", scale)], {"activation": "none"}, suffix="/scale")
-    y = L.op("ADD", [x, L.const("shift", shift)], {"activation": "none"})
-    L.b.batch_norms.append((L.b.ops[-2], L.b.ops[-1]))
-    return y
+    return _affine(L, scale, beta - mean * scale)
+
+
+def _normalization(L: _Layer):
+    """keras.layers.Normalization: (x - mean) / max(sqrt(var), epsilon), or
+    with invert=True mean + x * max(sqrt(var), epsilon)."""
+    import keras
+
+    _channels_axis_only(L, L.config["axis"])
+    mean = np.asarray(keras.ops.convert_to_numpy(L.layer.mean), np.float64).ravel()
+    std = np.maximum(np.sqrt(np.asarray(keras.ops.convert_to_numpy(L.layer.variance), np.float64).ravel()),
+                     keras.backend.epsilon())
+    if L.config.get("invert"):
+        return _affine(L, std, mean)
+    return _affine(L, 1.0 / std, -mean / std)
+
+
+def _rescaling(L: _Layer):
+    """keras.layers.Rescaling: x * scale + offset (scalars or per channel)."""
+    return _affine(L, np.asarray(L.config["scale"], np.float64), np.asarray(L.config["offset"], np.float64))
 
 
 def _merge(L: _Layer):
@@ -420,7 +448,8 @@ _CONVERTERS = {
     "GlobalAveragePooling1D": _global_pool, "GlobalAveragePooling2D": _global_pool,
     "GlobalMaxPooling1D": _global_pool, "GlobalMaxPooling2D": _global_pool,
     "Flatten": _reshape, "Reshape": _reshape, "ZeroPadding1D": _zero_padding, "ZeroPadding2D": _zero_padding,
-    "BatchNormalization": _batch_norm, "Add": _merge, "Multiply": _merge, "Concatenate": _concatenate,
+    "BatchNormalization": _batch_norm, "Normalization": _normalization, "Rescaling": _rescaling,
+    "Add": _merge, "Multiply": _merge, "Concatenate": _concatenate,
     "Activation": _activation_layer, "ReLU": _relu_layer, "LeakyReLU": _leaky_relu_layer, "ELU": _elu_layer,
     "Softmax": _softmax_layer, "SimpleRNN": _recurrent, "GRU": _recurrent, "LSTM": _recurrent,
 }
