@@ -191,11 +191,16 @@ def baseline_include(commit):
     return rev, out / "include"
 
 
+ENGINE_FLAGS = ""  # --engine-flags
+
+
 def build_kbench(arch, cmsis, kernels=0x3FF, microlearn=True, link=True, baseline=None):
     """Builds _kbench for arch; returns (lib dir, bytes of text + data of the pre-linked object).
     baseline: (name, include dir) to build microlearn from other headers."""
     mp = build.fetch_source()
     tag = f"{kernels:03x}-{int(microlearn)}-{int(cmsis is not None)}" + (f"-{baseline[0]}" if baseline else "")
+    if ENGINE_FLAGS:
+        tag += "-" + "".join(ch if ch.isalnum() else "_" for ch in ENGINE_FLAGS)
     out = paths.build_dir() / "kbench-dsp" / arch / tag
     obj = out / "obj"
     args = ["make", "-s", "-f", str(HERE / "kbench.mk"), f"ARCH={arch}", f"MPY_DIR={mp}", f"BUILD={obj}",
@@ -205,6 +210,8 @@ def build_kbench(arch, cmsis, kernels=0x3FF, microlearn=True, link=True, baselin
         args += [f"CMSIS_DSP={cmsis[0]}", f"CMSIS_CORE={cmsis[1]}"]
     if baseline is not None:
         args.append(f"ML_INCLUDE={baseline[1]}")
+    if ENGINE_FLAGS:
+        args.append(f"ENGINE_FLAGS={ENGINE_FLAGS}")
     out.mkdir(parents=True, exist_ok=True)
     make(args + ([] if link else [str(obj / "linked.o")]), f"_kbench for {arch}", cwd=out)
     cross = "" if arch == "x64" else "arm-none-eabi-"
@@ -252,9 +259,12 @@ def main():
     ap.add_argument("--cmsis-core")
     ap.add_argument("--no-sizes", action="store_true", help="skip the code-size builds")
     ap.add_argument("--baseline", help="also count microlearn built from this commit's headers")
+    ap.add_argument("--engine-flags", default="", help="extra compiler flags for microlearn's engine")
     ap.add_argument("--json", help="also write the results here")
     ap.add_argument("--markdown", help="also write the tables here")
     a = ap.parse_args()
+    global ENGINE_FLAGS
+    ENGINE_FLAGS = a.engine_flags
     build_dir = paths.build_dir() / "contenders"
     dsp_dir = cmsis_tree(a.cmsis_dsp, "CMSIS_DSP", build_dir / "CMSIS-DSP", "Include/arm_math.h")
     core_dir = cmsis_tree(a.cmsis_core, "CMSIS_CORE", build_dir / "CMSIS_6", "CMSIS/Core/Include/cmsis_compiler.h")
