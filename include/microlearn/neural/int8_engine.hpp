@@ -139,7 +139,10 @@ inline Status check(const Model& m, const Op& o, Op& base) {
             const float* f = o.floats + bf;
             for (uint32_t k = 0; k < tf; ++k)
                 if (!math::is_finite(f[k]) || f[k] < 0.0f) return Status::bad_parameter;
-            return f[0] > 0.0f ? Status::ok : Status::bad_parameter;
+            // output scale about 1/256 (TFLite's), table entries in [0, 1]: 1 / (sum * scale) stays normal
+            for (uint32_t k = 1; k < tf; ++k)
+                if (f[k] > 1.0f) return Status::bad_parameter;
+            return f[0] > 0.001f && f[0] < 0.01f && x.channels() < (1u << 20) ? Status::ok : Status::bad_parameter;
         }
         case OpKind::concatenation:
             for (uint32_t k = 0; k < o.n_inputs; ++k)

@@ -105,9 +105,9 @@ inline int32_t dot_offset(const int8_t* x, const int8_t* w, int n, int32_t input
         __builtin_memcpy(&xw, x + k, 4);
         __builtin_memcpy(&ww, w + k, 4);
         const uint32_t x02 = __sadd16(__sxtb16(xw), off2);
-        const uint32_t x13 = __sadd16(__sxtb16(__ror(xw, 8)), off2);
+        const uint32_t x13 = __sadd16(__sxtb16((xw >> 8) | (xw << 24)), off2);
         acc = __smlad(x02, __sxtb16(ww), acc);
-        acc = __smlad(x13, __sxtb16(__ror(ww, 8)), acc);
+        acc = __smlad(x13, __sxtb16((ww >> 8) | (ww << 24)), acc);
     }
 #endif
     for (; k < n; ++k) acc += static_cast<int32_t>(w[k]) * (static_cast<int32_t>(x[k]) + input_offset);
@@ -285,10 +285,31 @@ inline void add_mul(const int8_t* a, const int8_t* b, int n, int b_n, bool mul, 
     }
 }
 
+// 1 / d rounded to nearest (ties to even) as IEEE division gives it, for a
+// positive normal d in [2^-125, 2^125]: integer long division of the
+// mantissa, since float division links code native modules cannot load on
+// armv6m and math::divide is not always correctly rounded.
+inline float reciprocal(float d) {
+    const uint32_t bits = math::to_bits(d);
+    const int e = int((bits >> 23) & 0xffu) - 127;
+    const uint32_t m = (bits & 0x7fffffu) | 0x800000u;  // d = m * 2^(e - 23)
+    if (m == 0x800000u) return math::from_bits(uint32_t(127 - e) << 23);
+    uint32_t q = 0, r = 1;  // 2^48 / m in (2^24, 2^25) by long division (no 64-bit division routine)
+    for (int i = 0; i < 48; ++i) {
+        r <<= 1, q <<= 1;
+        if (r >= m) r -= m, q |= 1u;
+    }
+    uint32_t mant = q >> 1;  // 24 bits; q's last bit is the rounding bit
+    if ((q & 1u) && (r != 0 || (mant & 1u))) ++mant;
+    int exponent = 126 - e;                    // 1 / d = mant * 2^(-23 - 1 - e)
+    if (mant == 0x1000000u) mant >>= 1, ++exponent;
+    return math::from_bits(uint32_t(exponent) << 23 | (mant & 0x7fffffu));
+}
+
 // SOFTMAX over rows of `depth` values, as LiteRT computes int8 softmax:
 // exp_table[d] = expf(-beta * input_scale * d) for a value d below the row's
-// maximum, float32 sums in order, then round(p * 256) - 128 (TFLite's output
-// quantization for softmax: scale 1/256, zero point -128).
+// maximum, float32 sums in order, then round(p / output_scale) - 128
+// (TFLite's output quantization for softmax: scale 1/256, zero point -128).
 inline void softmax(const int8_t* x, int rows, int depth, const float* exp_table, float output_scale, int8_t* y) {
     for (int r = 0; r < rows; ++r, x += depth, y += depth) {
         int8_t max = -128;
@@ -296,7 +317,7 @@ inline void softmax(const int8_t* x, int rows, int depth, const float* exp_table
             if (x[c] > max) max = x[c];
         float sum = 0.0f;
         for (int c = 0; c < depth; ++c) sum += exp_table[max - x[c]];
-        const float inv = 1.0f / (sum * output_scale);
+        const float inv = reciprocal(sum * output_scale);
         for (int c = 0; c < depth; ++c) y[c] = clamp8(round_away(exp_table[max - x[c]] * inv) - 128, -128, 127);
     }
 }

@@ -1,0 +1,89 @@
+"""int8 networks from .tflite files on MicroPython (unix port, emulated
+Cortex-M0/M3/M4F): BIT-EXACT with LiteRT's reference kernels there too.
+
+The Keras models of tests/python/neural_tflite_cases.py, quantized by
+TFLiteConverter (int8 inputs and outputs, and one with float32 ones), run on
+the device from array('b') (or array('f')) inputs; their outputs, turned back
+into int8, must equal LiteRT's. Cortex-M4F runs the DSP-extension path of the
+dense and convolution kernels (int8_ops.hpp), the others the portable loops,
+so this also checks the two agree. predict() allocates nothing."""
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import microlearn
+from device_rig import run
+
+pytest.importorskip("tensorflow")
+pytest.importorskip("ai_edge_litert")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
+from neural_tflite_cases import converted_model, inputs, reference  # noqa: E402
+
+CASES = [("mix", "int8"), ("cnn", "int8"), ("dilated_valid", "int8"), ("mlp", "int8"), ("cnn", "float32")]
+N_ROWS = 10
+
+SCRIPT = """
+import microlearn, array, micropython
+for i, typecode, size in CASES:
+    m = microlearn.load("m%d.mlm" % i)
+    info = m.info()
+    x = array.array(typecode, bytes(size * info["n_features"]))
+    out = array.array("f", bytes(4 * info["n_outputs"]))
+    res = open("out%d.bin" % i, "wb")
+    rows = 0
+    with open("x%d.bin" % i, "rb") as f:
+        while f.readinto(x) == len(x) * size:
+            m.predict(x, out)
+            res.write(out)
+            rows += 1
+    res.close()
+    micropython.heap_lock()
+    try:
+        m.predict(x, out)
+        if info["task"] == "classification":
+            m.predict(x)
+    finally:
+        micropython.heap_unlock()
+    print("case", i, "rows", rows, "no allocation")
+"""
+
+
+def _cases():
+    out = []
+    for name, io in CASES:
+        data, shape = converted_model(name, io)
+        xs = inputs(data, shape, N_ROWS, seed=9)
+        want = []
+        for x in xs:
+            it = reference(data, x)
+            d = it.get_output_details()[0]
+            want.append((it.get_tensor(d["index"]).reshape(-1), d["quantization"]))
+        out.append((microlearn.convert(data), np.array(xs), want))
+    return out
+
+
+@pytest.fixture(scope="module")
+def cases():
+    return _cases()
+
+
+def test_int8_networks_bit_exact_on_device(target, cases):
+    files, plan = {}, []
+    for i, (model, xs, _) in enumerate(cases):
+        files[f"m{i}.mlm"] = model.to_bytes()
+        files[f"x{i}.bin"] = xs.tobytes()
+        plan.append((i, "b" if xs.dtype == np.int8 else "f", xs.dtype.itemsize))
+    res = run(target, SCRIPT.replace("CASES", repr(plan)), files=files,
+              fetch=[f"out{i}.bin" for i in range(len(cases))])
+    assert res.returncode == 0, res.output
+    for i, (model, xs, want) in enumerate(cases):
+        assert f"case {i} rows {len(xs)} no allocation" in res.output, res.output
+        got = np.frombuffer(res.files[f"out{i}.bin"], np.float32).reshape(len(xs), -1)
+        for row, (w, (scale, zero)) in zip(got, want):
+            if w.dtype == np.int8:  # the device dequantized: recover the int8 values exactly
+                q = np.round(row.astype(np.float64) / scale) + zero
+                np.testing.assert_array_equal(q, w.astype(np.float64), err_msg=f"{CASES[i]} on {target}")
+            else:
+                np.testing.assert_array_equal(row, w, err_msg=f"{CASES[i]} on {target}")
