@@ -189,6 +189,9 @@ def run_case(case, targets, n, mpy_dir, log):
     from microlearn.rig import paths
     res["flash"]["trees_mpy"] = {a: (paths.device_lib(a) / "microlearn/_trees.mpy").stat().st_size
                                  for a in ("x64", "armv7m", "armv6m") if (paths.device_lib(a) / "microlearn/_trees.mpy").exists()}
+    res["flash"]["trees_refs_mpy"] = {a: (paths.device_lib(a) / "microlearn/_trees_refs.mpy").stat().st_size
+                                      for a in ("x64", "armv7m", "armv6m")
+                                      if (paths.device_lib(a) / "microlearn/_trees_refs.mpy").exists()}
 
     jobs = []
     for t in targets:
@@ -210,6 +213,34 @@ def run_case(case, targets, n, mpy_dir, log):
     return res
 
 
+IMPORT_SCRIPT = """
+import gc
+gc.collect(); a = gc.mem_alloc()
+import microlearn
+gc.collect(); b = gc.mem_alloc()
+import microlearn.MODULE
+gc.collect(); c = gc.mem_alloc()
+print("RAM", (b - a, c - b))
+"""
+
+
+def import_ram(targets):
+    """RAM (gc.mem_alloc()) to import the package, then each trees module, on
+    the emulated boards: what `microlearn check` prints as RAM: import."""
+    from microlearn.rig import paths
+    from microlearn.rig.run import run
+    out = {}
+    for t in targets:
+        if t == "unix":
+            continue
+        for module in ("_trees", "_trees_refs"):
+            r = run(t, IMPORT_SCRIPT.replace("MODULE", module), lib_dir=[paths.device_lib(ARCH[t])])
+            ram = parse(r.output, "RAM")
+            out.setdefault(t, {})[module] = ({"package": ram[0], "module": ram[1]} if r.returncode == 0 and ram
+                                             else {"error": r.output.strip()[-160:]})
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cases", default=",".join(models.CASES))
@@ -224,9 +255,11 @@ def main():
     mpy_dir = build.fetch_source()
     build.build_mpy_cross()
     results = {}
+    imports = import_ram(targets)
     for case in args.cases.split(","):
         print(f"case {case}", file=sys.stderr, flush=True)
         results[case] = run_case(case, targets, args.n, mpy_dir, lambda s: print(s, file=sys.stderr, flush=True))
+        results[case]["imports"] = imports
     (OUT / "results.json").write_text(json.dumps(results, indent=1))
     print(f"done in {time.time() - t0:.0f} s; results in {OUT / 'results.json'}", file=sys.stderr)
     full = args.cases == ",".join(models.CASES) and args.targets == "unix,cortex-m3,cortex-m0"

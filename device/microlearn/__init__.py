@@ -17,6 +17,7 @@ _FAMILIES = {
     3: "_svm",
     2: "_linear",
     6: "_neural",
+    0x101: "_trees_refs",  # tree ensembles in the refs layout (_refs_layout)
 }
 _MAGIC = b"MLMF"
 # Firmware with microlearn compiled in (docs/firmware.md) has each native
@@ -32,6 +33,8 @@ else:
             _modules["microlearn." + _name] = globals()[_name] = __import__("microlearn" + _name)
         except ImportError:  # a firmware built without this family
             pass
+    if "_trees" in globals():  # the firmware's trees read both layouts
+        _modules["microlearn._trees_refs"] = _trees
 __version__ = "0.1.0"  # the host package's (pyproject.toml); tests check they agree
 MLM_FORMAT = 2        # the .mlm format version this package reads
 
@@ -79,4 +82,21 @@ def load(source, *args):
     head = memoryview(source)[:8]
     if len(head) < 8 or bytes(head[:4]) != _MAGIC:
         raise ValueError("not a microlearn model file (bad magic)")
-    return _family(head[6] | head[7] << 8).load(source, *args)
+    kind = head[6] | head[7] << 8
+    if kind == 1 and _refs_layout(memoryview(source)):
+        kind = 0x101
+    return _family(kind).load(source, *args)
+
+
+def _refs_layout(b):
+    # Tree ensembles in the refs layout (written before the packed one, or too
+    # big for it) load with microlearn._trees_refs: params (section 1) without
+    # a layout entry (11 of them), or layout 0. Corrupt tables: _trees says why.
+    try:
+        for o in range(24, 24 + 12 * (b[20] | b[21] << 8), 12):
+            if b[o] | b[o + 1] << 8 == 1:
+                p = (b[o + 4] | b[o + 5] << 8 | b[o + 6] << 16) + 44
+                return (b[o + 8] | b[o + 9] << 8) <= 11 or not (b[p] | b[p + 1] | b[p + 2] | b[p + 3])
+    except IndexError:
+        pass
+    return False

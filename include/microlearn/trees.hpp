@@ -53,8 +53,19 @@
 #define ML_PACKED_WALK
 #endif
 
+// The layouts this build reads: bit 0 packed, bit 1 refs (default: both).
+// A device module can hold one (microlearn._trees: packed, _trees_refs:
+// refs), so a board pays RAM for the walk its models use; a file in a
+// layout the build leaves out loads as unsupported_kind.
+#ifndef MICROLEARN_TREES_LAYOUTS
+#define MICROLEARN_TREES_LAYOUTS 3
+#endif
+
 namespace microlearn {
 namespace trees {
+
+constexpr bool kReadsPacked = (MICROLEARN_TREES_LAYOUTS & 1) != 0;
+constexpr bool kReadsRefs = (MICROLEARN_TREES_LAYOUTS & 2) != 0;
 
 enum Section : uint16_t {
     params = 1,        // u32[ParamIndex::count]
@@ -370,7 +381,7 @@ ML_ALWAYS_INLINE int32_t value_key(int32_t v) {
 
 // Walks one tree from split node `i` to its leaf: per level one integer
 // compare of the input's key with the node's split value.
-template <typename V, unsigned kRotate, bool kNan>
+template <typename V, unsigned kRotate>
 ML_PACKED_WALK inline uint32_t packed_leaf(const Model& m, size_t i) {
     const uint32_t* nodes = m.nodes;
     const V* values = static_cast<const V*>(m.split_values);
@@ -380,9 +391,7 @@ ML_PACKED_WALK inline uint32_t packed_leaf(const Model& m, size_t i) {
     for (;;) {
         const uint32_t w = nodes[i];
         const int32_t k = keys[w & ((1u << kSlotBits) - 1)];
-        bool right = k > value_key<kRotate>(values[(w >> kSlotBits) & value_mask]);
-        if (kNan && __builtin_expect(k == kNanKey, 0)) right = nan_goes_right(m, static_cast<uint32_t>(i));
-        if (right) {
+        if (k > value_key<kRotate>(values[(w >> kSlotBits) & value_mask])) {
             const uint32_t r = w >> right_shift;
             if (r & 1u) return r >> 1;
             i += r >> 1;
@@ -394,31 +403,49 @@ ML_PACKED_WALK inline uint32_t packed_leaf(const Model& m, size_t i) {
     }
 }
 
-template <typename V, unsigned kRotate, bool kNan>
-ML_PACKED_WALK inline void packed_trees(const Model& m, float* acc) {
+// The same walk for an input with a NaN in a model whose nodes may send NaN
+// left (rare: one plain loop for every value storage, checking each node).
+__attribute__((noinline)) inline uint32_t packed_leaf_nan(const Model& m, size_t i) {
+    for (;;) {
+        const uint32_t w = m.nodes[i], g = (w >> kSlotBits) & m.value_mask;
+        const int32_t k = m.x_keys[w & ((1u << kSlotBits) - 1)];
+        const int32_t t = m.wide_values ? static_cast<const int32_t*>(m.split_values)[g]
+                          : m.feature_type == FeatureType::f32
+                              ? value_key<16>(static_cast<const int16_t*>(m.split_values)[g])
+                              : static_cast<const int16_t*>(m.split_values)[g];
+        const bool right = k == kNanKey ? nan_goes_right(m, static_cast<uint32_t>(i)) : k > t;
+        const uint32_t field = right ? w >> m.right_shift : ((w >> m.left_shift) & m.left_mask) << 1;
+        if (right ? field & 1u : field != 0) return right ? field >> 1 : (field >> 1) - 1;
+        i += right ? field >> 1 : 1;
+    }
+}
+
+template <typename V, unsigned kRotate>
+ML_PACKED_WALK inline void packed_trees(const Model& m, float* acc, bool nan) {
     const uint32_t* roots = static_cast<const uint32_t*>(m.roots);
     for (uint32_t t = 0; t < m.n_trees; ++t) {
         const uint32_t root = roots[t];
-        const uint32_t leaf = root & leaf_bit<uint32_t>()
-                                  ? root & ~leaf_bit<uint32_t>()
-                                  : packed_leaf<V, kRotate, kNan>(m, root) + (m.leaf_bases ? m.leaf_bases[t] : 0);
+        uint32_t leaf = root & ~leaf_bit<uint32_t>();
+        if (!(root & leaf_bit<uint32_t>()))
+            leaf = (nan ? packed_leaf_nan(m, root) : packed_leaf<V, kRotate>(m, root)) +
+                   (m.leaf_bases ? m.leaf_bases[t] : 0);
         add_leaf(m, leaf, m.tree_outputs ? acc + m.tree_outputs[t] : acc);
     }
 }
 
 // float32 inputs: int32 or rotated int16 values, NaN checks where a NaN
-// met nodes that send it left; int16 inputs: int16 values, no NaN.
+// met nodes that may send it left; int16 inputs: int16 values, no NaN.
 inline void sum_packed(const Model& m, const float* x, float* acc) {
     const bool nan = input_keys(m, x) && m.nan_left != nullptr;
     if (m.wide_values)
-        nan ? packed_trees<int32_t, 0, true>(m, acc) : packed_trees<int32_t, 0, false>(m, acc);
+        packed_trees<int32_t, 0>(m, acc, nan);
     else
-        nan ? packed_trees<int16_t, 16, true>(m, acc) : packed_trees<int16_t, 16, false>(m, acc);
+        packed_trees<int16_t, 16>(m, acc, nan);
 }
 
 inline void sum_packed(const Model& m, const int16_t* x, float* acc) {
     input_keys(m, x);
-    packed_trees<int16_t, 0, false>(m, acc);
+    packed_trees<int16_t, 0>(m, acc, false);
 }
 
 // Bits needed for values 0..n.
@@ -618,9 +645,11 @@ inline Status load(const ModelFile& f, Model& out) {
     if (layout > 1 || (layout == 1 && ps.size < p_packed_count)) return Status::bad_parameter;
     m.packed = layout == 1;
     if (m.packed) {
-        if ((st = detail::load_packed(f, p, m)) != Status::ok) return st;
-    } else if ((st = detail::load_refs(f, m)) != Status::ok) {
-        return st;
+        if constexpr (!kReadsPacked) return Status::unsupported_kind;
+        else if ((st = detail::load_packed(f, p, m)) != Status::ok) return st;
+    } else {
+        if constexpr (!kReadsRefs) return Status::unsupported_kind;
+        else if ((st = detail::load_refs(f, m)) != Status::ok) return st;
     }
     if ((st = detail::load_leaves(f, m)) != Status::ok) return st;
     if ((st = detail::get_exact(f, Section::baseline, m.n_outputs, m.baseline, true)) != Status::ok) return st;
@@ -691,11 +720,12 @@ inline Status accumulate(const Model& m, const T* x, size_t n_x, float* out, siz
         for (uint32_t k = 0; k < m.n_outputs; ++k) out[k] = 0.0f;
     if (m.packed) {
         if (m.x_keys == nullptr && m.n_slots != 0) return Status::bad_argument;
-        sum_packed(m, x, out);
-    } else if (m.wide_refs) {
-        sum_trees<uint32_t>(m, x, out);
-    } else {
-        sum_trees<uint16_t>(m, x, out);
+        if constexpr (kReadsPacked) sum_packed(m, x, out);
+    } else if constexpr (kReadsRefs) {
+        if (m.wide_refs)
+            sum_trees<uint32_t>(m, x, out);
+        else
+            sum_trees<uint16_t>(m, x, out);
     }
     return Status::ok;
 }

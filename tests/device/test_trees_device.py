@@ -125,6 +125,38 @@ def test_int16_model_on_device(target):
     np.testing.assert_array_equal(got[:, 0], est.predict(X[:200]))
 
 
+LAYOUT_SCRIPT = """
+import microlearn, array, sys
+x = array.array("f", bytes(4 * 64))
+for name in ("packed.mlm", "refs.mlm"):
+    m = microlearn.load(name)
+    with open("X.bin", "rb") as f:
+        labels = []
+        while f.readinto(x) == len(x) * 4:
+            labels.append(m.predict(x))
+    print(name, labels, sorted(k for k in sys.modules if k.startswith("microlearn._trees")))
+"""
+
+
+def test_each_layout_loads_only_its_module(target):
+    """A packed model imports microlearn._trees only; a refs-layout one (as
+    files written before the packed layout) _trees_refs; both predict as
+    scikit-learn."""
+    from microlearn.converters import trees as tr
+    X, y = load_digits(return_X_y=True)
+    est = E.RandomForestClassifier(5, max_depth=6, random_state=0).fit(X, y)
+    ens = tr.extractors()[type(est)](est)
+    files = {"packed.mlm": tr.encode(ens), "refs.mlm": tr.encode(ens, layout="refs"),
+             "X.bin": X[:40].astype(np.float32).tobytes()}
+    res = run(target, LAYOUT_SCRIPT, files=files)
+    assert res.returncode == 0, res.output
+    want = [int(v) for v in est.predict(X[:40])]
+    builtin = "builtin" in target or target == "wasm"  # firmware: one module reads both
+    assert f"packed.mlm {want} ['microlearn._trees']" in res.output or builtin, res.output
+    assert f"refs.mlm {want} ['microlearn._trees', 'microlearn._trees_refs']" in res.output or builtin, res.output
+    assert res.output.count(str(want)) == 2, res.output
+
+
 # No allocation per call: tests/device/families.py (the soak / heap_lock registry).
 
 

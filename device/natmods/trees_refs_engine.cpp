@@ -1,0 +1,5 @@
+// The engine half of microlearn._trees_refs: the refs layout only.
+#define MICROLEARN_TREES_LAYOUTS 2
+#include "microlearn/c_api/common.hpp"
+#include "microlearn/c_api/trees.hpp"
+#include "microlearn/c_api/preprocess.hpp"  // glue_input() applies the model's preprocessing
