@@ -51,12 +51,14 @@ inline uint32_t udiv(uint32_t a, uint32_t b) {
     return q;
 }
 
-// One SSAT where the architecture has it (armv7m and up), else two compares.
+// One SSAT where the architecture has it (armv7m and up), else a sign extension and a compare.
 ML_ALWAYS_INLINE int16_t saturate16(int32_t v) {
 #if defined(__ARM_FEATURE_SAT)
     return static_cast<int16_t>(__ssat(v, 16));
 #else
-    return static_cast<int16_t>(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+    // One sign extension and one compare on the common path (Cortex-M0: SXTH, CMP, BNE).
+    const int16_t t = static_cast<int16_t>(v);
+    return t == v ? t : static_cast<int16_t>((v >> 31) ^ 0x7fff);
 #endif
 }
 
