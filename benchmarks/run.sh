@@ -12,8 +12,7 @@ page() {  # title, command, script...: a markdown page around a script's table
   printf '# %s\n\nInstructions per call, counted by the rig (docs/rig.md). Reproduce: `%s`\n(or `bash benchmarks/run.sh` for every benchmark).\n\n' "$title" "$cmd"
   .venv/bin/python "$@"
 }
-page "Benchmarks: DSP (microlearn.dsp vs emlearn vs plain MicroPython)" \
-  ".venv/bin/python benchmarks/dsp/bench_dsp.py" benchmarks/dsp/bench_dsp.py > docs/benchmarks-dsp.md
+.venv/bin/python benchmarks/dsp/report.py --baseline 47afe57  # docs/benchmarks-dsp.md (+ CMSIS-DSP when present)
 page "Benchmarks: native array helpers vs plain MicroPython" \
   ".venv/bin/python benchmarks/arrays/bench_arrays.py" benchmarks/arrays/bench_arrays.py > docs/benchmarks-arrays.md
 page "Benchmarks: Gaussian models (microlearn vs emlearn vs plain MicroPython)" \

@@ -1,0 +1,131 @@
+"""docs/benchmarks-dsp.md from the two DSP benchmarks: bench_dsp.py (microlearn.dsp
+from MicroPython against emlearn and plain MicroPython) and kbench.py (kernel-only
+counts against CMSIS-DSP, with errors, code bytes and the goals of issues 12 and 13).
+
+    .venv/bin/python benchmarks/dsp/report.py [--baseline COMMIT] [--out docs/benchmarks-dsp.md]
+    .venv/bin/python benchmarks/dsp/report.py --from-json micropython.json kernels.json   # no re-run
+
+Without a CMSIS-DSP snapshot (see kbench.py) the CMSIS columns read "absent" and
+the goals against it are not judged.
+"""
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(HERE))
+
+import kbench  # noqa: E402
+
+TARGETS = "unix,cortex-m3,cortex-m0,cortex-m4f"
+KTARGETS = "cortex-m4f,cortex-m3,cortex-m0,unix"
+
+
+def run_all(baseline, tmp):
+    py = sys.executable
+    mp_json, k_json = tmp / "micropython.json", tmp / "kernels.json"
+    subprocess.run([py, str(HERE / "bench_dsp.py"), "--targets", TARGETS, "--json", str(mp_json)], check=True,
+                   stdout=subprocess.DEVNULL)
+    args = [py, str(HERE / "kbench.py"), "--targets", KTARGETS, "--json", str(k_json)]
+    if baseline:
+        args += ["--baseline", baseline]
+    subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
+    return mp_json, k_json
+
+
+def micropython_table(res):
+    targets = list(res)
+    names = list(res[targets[0]])
+    lines = ["| instructions per call | " + " | ".join(targets) + " |", "|---|" + "---:|" * len(targets)]
+    for name in names:
+        lines.append(f"| {name} | " + " | ".join(f"{res[t][name]:,.0f}" for t in targets) + " |")
+    return "\n".join(lines)
+
+
+def goals(k):
+    """Issue 13 (M4F ratios, errors, code size) and issue 12 (q15 on the M0) as table rows."""
+    rows = []
+    m4 = k["targets"].get("cortex-m4f")
+    if m4 and k["cmsis"]:
+        for name, v in m4["kernels"].items():
+            ratio = v["microlearn"] / v["cmsis"]
+            err_ok = v["microlearn_error"] <= 1.5 * v["cmsis_error"]
+            verdict = "met" if ratio <= 1.2 else f"missed by {ratio / 1.2 - 1:.0%}"
+            rows.append(f"| M4F {name}: instructions <= 1.2x CMSIS-DSP | {v['microlearn']:,} ({ratio:.2f}x) "
+                        f"| {v['cmsis']:,} | {verdict} |")
+            rows.append(f"| M4F {name}: max error <= 1.5x CMSIS-DSP's | {v['microlearn_error']:.3g} "
+                        f"| {v['cmsis_error']:.3g} | {'met' if err_ok else 'missed'} |")
+        tb = m4["total_bytes"]
+        if tb["cmsis"]:
+            share = tb["microlearn"] / tb["cmsis"]
+            rows.append(f"| M4F code + tables of the ten kernels <= 1/4 of CMSIS-DSP's | {tb['microlearn']:,} B "
+                        f"({share:.2f}) | {tb['cmsis']:,} B | {'met' if share <= 0.25 else 'missed'} |")
+    m0 = k["targets"].get("cortex-m0")
+    if m0 and k.get("baseline"):
+        for name in ("real FFT q15", "complex FFT q15", "SOS q15, 2 sections", "FIR q15, 32 taps",
+                     "FIR q15, 32 taps, decimate 4"):
+            v = m0["kernels"].get(name)
+            if v and v["before"]:
+                speed = v["before"] / v["microlearn"]
+                verdict = "met" if speed >= 2 else f"missed: {speed:.2f}x"
+                rows.append(f"| M0 {name}: >= 2x faster than at {k['baseline']} | {v['microlearn']:,} "
+                            f"| {v['before']:,} (before) | {verdict} |")
+    if not rows:
+        return "(no CMSIS-DSP snapshot or baseline: goals not judged)"
+    return "\n".join(["| goal | microlearn | contender | |", "|---|---:|---:|---|"] + rows)
+
+
+def page(mp, k):
+    cmd = ".venv/bin/python benchmarks/dsp/report.py" + (f" --baseline {k['baseline']}" if k.get("baseline") else "")
+    return f"""# Benchmarks: DSP
+
+Instructions per call, counted by the rig (docs/rig.md); every microlearn figure is
+from the -Os native-module build that users install (device/Makefile flags).
+Reproduce: `{cmd}` (or `bash benchmarks/run.sh` for every benchmark); CMSIS-DSP
+needs a snapshot of its repository (benchmarks/dsp/kbench.py says where; without
+it its columns read "absent").
+
+## Goals (issues 12 and 13)
+
+{goals(k)}
+
+## Kernels against CMSIS-DSP
+
+One library call between two markers (benchmarks/dsp/kbench.c), both libraries
+compiled at -Os with MicroPython's dynruntime flags for the target into one native
+module, 1024 samples (FFTs: 1024 points), the same inputs; errors against a float64
+reference (numpy / scipy): q15 in LSB of the output, float relative to the output's
+peak. Bytes: code and constant tables each kernel adds to an empty module
+(gc-sections), which is RAM on MicroPython. CMSIS-DSP's q15 SOS runs with
+postShift 1 (coefficients in Q14), so the design's b0 = 4.2e-4 keeps 3 significant
+bits: that, not its arithmetic, is its error.
+{kbench.markdown(k)}
+## From MicroPython
+
+Per call from a MicroPython loop (benchmarks/dsp/bench_dsp.py, see its README): the
+call overhead (the "empty loop" row) is included; in-place complex FFTs get a fresh
+copy of their input each call (the "copy" row).
+
+{micropython_table(mp)}
+"""
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--baseline", help="commit whose kernels are the 'before' column (kbench.py --baseline)")
+    ap.add_argument("--from-json", nargs=2, metavar=("MICROPYTHON_JSON", "KERNELS_JSON"))
+    ap.add_argument("--out", default=str(ROOT / "docs" / "benchmarks-dsp.md"))
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        mp_json, k_json = a.from_json if a.from_json else run_all(a.baseline, Path(tmp))
+        text = page(json.loads(Path(mp_json).read_text()), json.loads(Path(k_json).read_text()))
+    Path(a.out).write_text(text)
+    print(f"wrote {a.out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
