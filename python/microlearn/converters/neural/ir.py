@@ -18,6 +18,10 @@ run as LiteRT's reference kernels compute them:
   TFLite's offsets (pad_total = max((out - 1) * stride + (k - 1) * dilation + 1
   - in, 0), the smaller half before). Average pooling divides by the number of
   window elements inside the input, as TFLite and Keras do.
+- int8 ops (from the .tflite reader, converters/neural/tflite.py) also carry
+  params["int8"]: the fixed-point parameters and tables their kernels take,
+  computed at conversion as TFLite computes them (int8_params.py; the writer
+  appends them to the op's parameters, docs/neural.md lists them).
 - State: a tensor with `persistent=True` (neither constant nor computed by an op)
   keeps its values between calls: the recurrent ops' h (and c) live there, so
   a `stateful` layer streams one call after the next; reset() zeros it. Every

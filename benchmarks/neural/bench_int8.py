@@ -1,0 +1,125 @@
+"""int8 networks on MicroPython: instructions per predict() of int8 kernels and
+of a small int8 CNN, MACs per instruction, arena and model bytes, on the unix
+port (callgrind) and the emulated Cortex-M0 / M3 / M4F (QEMU instruction
+counting). The models are Keras layers quantized by TensorFlow's
+TFLiteConverter (full integer, int8 input and output) and converted from the
+.tflite bytes. Writes the table of docs/benchmarks-neural-int8.md:
+
+    .venv/bin/python benchmarks/neural/bench_int8.py [--targets unix,cortex-m4f] > docs/benchmarks-neural-int8.md
+
+Each count is one predict(x, out) of an array('b') input between the rig's
+markers, after a first call, minus an empty marker pair: the MicroPython call
+overhead stays in. MACs count the (output, tap) pairs inside the input. The
+Cortex-M4F build runs the DSP-extension path of int8_ops.hpp (SMLAD, two 16-bit
+multiply-accumulates per instruction); the other targets the portable loops.
+"""
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parents[1] / "tests" / "python"))
+
+import microlearn  # noqa: E402
+from bench_neural import microlearn_lib, EMPTY  # noqa: E402
+from microlearn.rig.count import CountError, count  # noqa: E402
+from microlearn.rig.targets import get_target  # noqa: E402
+
+SCRIPT = """
+import microlearn, array, _markers
+m = microlearn.load("k.mlm")
+x = array.array('b', range(m.info()['n_features']))
+out = array.array('f', [0] * m.info()['n_outputs'])
+m.predict(x, out)
+_markers.start()
+m.predict(x, out)
+_markers.stop()
+"""
+
+
+def keras_cases():
+    """name -> (Keras model, input shape, MACs)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import keras
+    from keras import layers as L
+
+    keras.utils.set_random_seed(0)
+
+    def model(shape, *layers):
+        inp = keras.Input(shape)
+        x = inp
+        for layer in layers:
+            x = layer(x)
+        return keras.Model(inp, x)
+
+    H, C, O = 16, 16, 16
+    conv_macs = H * H * O * C * 9 - 4 * (H * 3 - 2) * O * C  # 'same': taps outside the 16x16 input skipped
+    return {
+        "conv2d 3x3 16x16x16->16 (same)": (model((H, H, C), L.Conv2D(O, 3, padding="same")), (H, H, C), conv_macs),
+        "conv2d 3x3 16x16x16->16 (valid)": (model((H, H, C), L.Conv2D(O, 3)), (H, H, C), 14 * 14 * O * C * 9),
+        "depthwise 3x3 16x16x16 (valid)": (model((H, H, C), L.DepthwiseConv2D(3)), (H, H, C), 14 * 14 * C * 9),
+        "dense 256->64": (model((256,), L.Dense(64)), (256,), 256 * 64),
+        "cnn 28x28 (conv8, pool, conv16, pool, dense10)": (
+            model((28, 28, 1), L.Conv2D(8, 3, activation="relu"), L.MaxPooling2D(), L.Conv2D(16, 3, activation="relu"),
+                  L.MaxPooling2D(), L.Flatten(), L.Dense(10), L.Softmax()),
+            (28, 28, 1), 26 * 26 * 8 * 9 + 11 * 11 * 16 * 8 * 9 + 400 * 10),
+    }
+
+
+def convert(keras_model, shape):
+    from microlearn.converters.neural import quantize
+    X = np.random.default_rng(0).normal(size=(32,) + shape).astype(np.float32)
+    data = quantize.to_tflite(keras_model, calibration=X, io_dtype="int8")
+    return microlearn.convert(data), len(data)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--targets", default="unix,cortex-m0,cortex-m3,cortex-m4f")
+    ap.add_argument("--json", help="also write the raw results here")
+    a = ap.parse_args()
+    targets = a.targets.split(",")
+    cases = {name: (*convert(m, shape), macs) for name, (m, shape, macs) in keras_cases().items()}
+    res = {}
+    for t in targets:
+        arch = get_target(t).arch
+        lib = [microlearn_lib(arch)]
+        r = res[t] = {"mpy": (lib[0] / "microlearn" / "_neural.mpy").stat().st_size, "cases": {}}
+        base = count(t, EMPTY, lib_dir=lib).instructions
+        for name, (model, _, macs) in cases.items():
+            try:
+                n = count(t, SCRIPT, files={"k.mlm": model.to_bytes()}, lib_dir=lib, timeout=1800).instructions - base
+                r["cases"][name] = {"instructions": n, "macs": macs}
+            except CountError as e:
+                r["cases"][name] = {"error": str(e)[:120]}
+            print(f"{t:10s} {name} {r['cases'][name]}", file=sys.stderr, flush=True)
+    if a.json:
+        Path(a.json).write_text(json.dumps(res, indent=1))
+    print(report(res, targets, cases))
+
+
+def report(res, targets, cases):
+    L = ["Instructions per `predict(x, out)` of an int8 network (array('b') input, float outputs), MACs per "
+         "instruction in brackets; `_neural.mpy` bytes per architecture below. Models: Keras layers quantized "
+         "by TFLiteConverter (int8 in/out), converted from the .tflite bytes.", "",
+         "| model | MACs | arena bytes | model bytes | " + " | ".join(targets) + " |",
+         "|---|---:|---:|---:|" + "---:|" * len(targets)]
+    for name, (model, tflite_bytes, macs) in cases.items():
+        cells = []
+        for t in targets:
+            c = res[t]["cases"][name]
+            cells.append("failed" if "error" in c else f"{c['instructions']:,} ({macs / c['instructions']:.2f})")
+        L.append(f"| {name} | {macs:,} | {model.info['arena_bytes']:,} | {model.size:,} | " + " | ".join(cells)
+                 + " |")
+    L += ["", "| | " + " | ".join(targets) + " |", "|---|" + "---:|" * len(targets),
+          "| `_neural.mpy` bytes | " + " | ".join(f"{res[t]['mpy']:,}" for t in targets) + " |"]
+    return "\n".join(L)
+
+
+if __name__ == "__main__":
+    main()
