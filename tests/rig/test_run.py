@@ -184,6 +184,14 @@ def test_cpu_fault_is_reported_as_crash():
     assert res.output.startswith("before\nHardFault exception caught:\n")
 
 
+def test_cpu_fault_on_riscv_is_reported_as_crash():
+    # The rv32 port prints the trap and leaves QEMU (semihosting exit) instead of spinning.
+    res = run("rv32", "print('before')\nimport machine\nmachine.mem32[0x10] = 1\n", timeout=20)
+    assert res.crashed and res.returncode == CRASHED
+    assert res.output.startswith("before\n\nMACHINE EXCEPTION CAUGHT:\n")
+    assert "(Store/AMO access fault)" in res.output
+
+
 def test_segfault_on_unix_is_reported_as_crash():
     res = run("unix", "import uctypes\nuctypes.bytearray_at(8, 4)[0]\n")
     assert res.crashed and res.returncode < 0
