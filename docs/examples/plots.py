@@ -1,9 +1,9 @@
-"""The pictures of the examples' pages (docs/examples/har.png, anomaly.png):
+"""The pictures of the examples' pages (docs/examples/har.png, anomaly.png, gestures.png):
 each example's own data and functions, its model, and its device script run
 on MicroPython's unix port; the plotted predictions and scores are the
 device's.
 
-    .venv/bin/python docs/examples/plots.py [OUT_DIR]    (after scripts/setup.sh; ~20 s)
+    .venv/bin/python docs/examples/plots.py [OUT_DIR]    (after scripts/setup.sh; about a minute)
 """
 import importlib.util
 import sys
@@ -23,7 +23,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def example(name):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / f"{name}.py")
+    path = ROOT / "examples" / f"{name}.py"
+    if not path.exists():
+        path = ROOT / "examples" / name / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -36,6 +39,34 @@ def on_device(script, files, prefix):
     return next(line for line in res.output.splitlines() if line.startswith(prefix)).split()[1:]
 
 
+def windows_and_confusion(path, windows, truth, got, names, rate):
+    """One window of each class (its 3 axes), and the confusion matrix of the device's predictions."""
+    n = len(names)
+    fig, axes = plt.subplots(1, n + 1, figsize=(3 * n + 4, 3), gridspec_kw={"width_ratios": [2] * n + [2.2]})
+    t = np.arange(windows.shape[1]) / rate
+    shown = [windows[np.flatnonzero(truth == k)[0]] for k in range(n)]
+    low, high = min(w.min() for w in shown) - 0.1, max(w.max() for w in shown) + 0.1
+    for k, (name, w) in enumerate(zip(names, shown)):
+        for a, axis in enumerate("xyz"):
+            axes[k].plot(t, w[:, a], lw=0.8, label=axis)
+        axes[k].set(title=name, xlabel="s", ylim=(low, high))
+    axes[0].set_ylabel("acceleration")
+    axes[0].legend(loc="upper right", fontsize=7)
+    cm = np.zeros((n, n), int)
+    np.add.at(cm, (truth, got), 1)
+    axes[-1].imshow(cm, cmap="Blues")
+    for i in range(n):
+        for j in range(n):
+            axes[-1].text(j, i, cm[i, j], ha="center", va="center", fontsize=8)
+    axes[-1].set(xticks=range(n), yticks=range(n), xticklabels=names, yticklabels=names,
+                 xlabel="predicted on MicroPython", ylabel="true",
+                 title=f"device: {np.mean(got == truth) * 100:.1f} % correct")
+    axes[-1].tick_params(labelsize=7)
+    plt.setp(axes[-1].get_xticklabels(), rotation=30, ha="right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+
+
 def har(out):
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.model_selection import train_test_split
@@ -46,28 +77,17 @@ def har(out):
     forest = RandomForestClassifier(n_estimators=20, max_depth=8, random_state=0).fit(feat.compute(W_train), y_train)
     files = {"har.mlm": microlearn.convert(forest).to_bytes(), "windows.bin": W_test.tobytes()}
     got = np.array([int(v) for v in on_device(h.device_script(h.DEVICE_SCRIPT), files, "LABELS")])
-    fig, axes = plt.subplots(1, len(h.ACTIVITIES) + 1, figsize=(15, 3), gridspec_kw={"width_ratios": [2] * 4 + [2.2]})
-    t = np.arange(h.N) / h.RATE
-    for k, name in enumerate(h.ACTIVITIES):
-        w = W_test[np.flatnonzero(y_test == k)[0]]
-        for a, axis in enumerate("xyz"):
-            axes[k].plot(t, w[:, a], lw=0.8, label=axis)
-        axes[k].set(title=name, xlabel="s", ylim=(-1, 2.6))
-    axes[0].set_ylabel("acceleration (g)")
-    axes[0].legend(loc="upper right", fontsize=7)
-    n = len(h.ACTIVITIES)
-    cm = np.zeros((n, n), int)
-    np.add.at(cm, (y_test, got), 1)
-    axes[-1].imshow(cm, cmap="Blues")
-    for i in range(n):
-        for j in range(n):
-            axes[-1].text(j, i, cm[i, j], ha="center", va="center", fontsize=8)
-    axes[-1].set(xticks=range(n), yticks=range(n), xticklabels=h.ACTIVITIES, yticklabels=h.ACTIVITIES,
-                 xlabel="predicted on MicroPython", ylabel="true",
-                 title=f"device: {np.mean(got == y_test) * 100:.1f} % correct")
-    axes[-1].tick_params(labelsize=7)
-    fig.tight_layout()
-    fig.savefig(out / "har.png", dpi=90)
+    windows_and_confusion(out / "har.png", W_test, y_test, got, h.ACTIVITIES, h.RATE)
+
+
+def gestures(out):
+    g = example("gestures")
+    rng = np.random.default_rng(0)                              # as the example's main()
+    X_train, y_train = g.synthesise(120, rng)
+    X_test, y_test = g.synthesise(30, rng)
+    files = {"gestures.mlm": microlearn.convert(g.train(X_train, y_train)).to_bytes(), "windows.bin": X_test.tobytes()}
+    got = np.array([int(v) for v in on_device(g.device_script(g.DEVICE_SCRIPT), files, "LABELS")])
+    windows_and_confusion(out / "gestures.png", X_test, y_test, got, g.GESTURES, g.RATE)
 
 
 def anomaly(out):
@@ -110,4 +130,5 @@ if __name__ == "__main__":
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent
     har(out)
     anomaly(out)
-    print("wrote", out / "har.png", out / "anomaly.png")
+    gestures(out)
+    print("wrote", out / "har.png", out / "anomaly.png", out / "gestures.png")

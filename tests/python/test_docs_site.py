@@ -40,7 +40,7 @@ def test_example_pictures_are_made_by_their_script(tmp_path):
     done = subprocess.run([sys.executable, str(ROOT / "docs/examples/plots.py"), str(tmp_path)],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
-    for name in ("har.png", "anomaly.png"):
+    for name in ("har.png", "anomaly.png", "gestures.png"):
         made = (tmp_path / name).read_bytes()
         assert made[:8] == b"\x89PNG\r\n\x1a\n" and len(made) > 20_000, name
         assert (ROOT / "docs/examples" / name).is_file(), f"docs/examples/{name} is not committed"
