@@ -149,10 +149,13 @@ def build_unix_builtin() -> Path:
 def build_qemu_builtin(board: str = "MPS2_AN385") -> Path:
     # The plain firmware first: it patches the port as the rig's boards need.
     build.build_qemu(board)
+    if board.startswith("MPS2"):
+        build._locked(patch_source)(paths.micropython_dir() / "ports" / "qemu" / "mcu" / "arm" / "mps2.ld",
+                                    MPS2_LD_PATCH)
     make_vars = _builtin_vars(build.qemu_make_vars(board), f"build-{board}-microlearn", _device_manifest())
     plain = build._stamp_path(f"qemu-{board}").read_text()
     return _step(f"qemu-{board}-builtin", f"building the QEMU firmware for {board} with microlearn compiled in",
-                 "ports/qemu", make_vars, qemu_firmware(board), config=" plain-build=" + plain)
+                 "ports/qemu", make_vars, qemu_firmware(board), config=" plain-build=" + plain + " " + MPS2_LD_PATCH[0][1])
 
 
 # ports/webassembly/library.js as MicroPython 1.25 has it -> what emscripten 3.1.6 takes.
@@ -166,18 +169,31 @@ LIBRARY_JS_PATCH = [
 ]
 
 
-def patch_library_js(src: Path) -> None:
-    """Applies LIBRARY_JS_PATCH to the unpacked source (idempotent; call it holding
-    the build lock)."""
-    lib = src / "ports" / "webassembly" / "library.js"
-    text = lib.read_text()
-    for old, new in LIBRARY_JS_PATCH:
+# ports/qemu/mcu/arm/mps2.ld has no place for .ARM.exidx, the unwind entries
+# libgcc's 64-bit division routines carry (an engine dividing int64 pulls them
+# in): ld then puts them where .data's load image goes ("LMA overlaps").
+MPS2_LD_PATCH = [
+    ("        _etext = .;\n        _sidata = _etext;\n    } > RAM\n",
+     "        _etext = .;\n    } > RAM\n\n    .ARM.exidx : { *(.ARM.exidx*) } > RAM\n    _sidata = .;\n"),
+]
+
+
+def patch_source(path: Path, replacements) -> None:
+    """Applies (old, new) replacements to a file of MicroPython's unpacked source,
+    idempotently; a file that has neither raises (another MicroPython version).
+    Call it holding the build lock."""
+    text = path.read_text()
+    for old, new in replacements:
         if new in text:
             continue
         if text.count(old) != 1:
-            raise RigError(f"{lib}: cannot patch for emscripten 3.1.6, expected once: {old!r}")
+            raise RigError(f"{path}: cannot patch it for microlearn's compiled-in build, expected once: {old!r}")
         text = text.replace(old, new)
-    lib.write_text(text)
+    path.write_text(text)
+
+
+def patch_library_js(src: Path) -> None:
+    patch_source(src / "ports" / "webassembly" / "library.js", LIBRARY_JS_PATCH)
 
 
 ASYNCIFY_STACK = 256 * 1024

@@ -1,0 +1,65 @@
+"""RAM of microlearn on the emulated Cortex-M3: native modules (.mpy, code copied
+into the heap) vs compiled into the firmware (code in flash, package frozen).
+
+    .venv/bin/python benchmarks/firmware/ram.py
+
+prints a Markdown table (docs/benchmarks.md, docs/firmware.md): bytes of GC heap
+in use after `import microlearn`, then after importing the trees module and the
+DSP module, on the targets cortex-m3 (natmods from build/device/armv7m) and
+cortex-m3-builtin; and the firmware's flash (text + data) for both builds.
+"""
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "python"))
+
+from microlearn.rig import build, firmware, run  # noqa: E402
+
+SCRIPT = """
+import gc
+gc.collect()
+base = gc.mem_alloc()
+import microlearn
+gc.collect()
+package = gc.mem_alloc()
+from microlearn import _trees
+gc.collect()
+trees = gc.mem_alloc()
+from microlearn import dsp
+gc.collect()
+both = gc.mem_alloc()
+print("RAM", package - base, trees - package, both - trees, both - base)
+"""
+
+
+def measure(target: str):
+    res = run(target, SCRIPT)
+    if res.returncode != 0:
+        raise SystemExit(f"{target}: {res.output}")
+    line = next(l for l in res.output.splitlines() if l.startswith("RAM "))
+    return [int(v) for v in line.split()[1:]]
+
+
+def flash(elf: Path) -> int:
+    out = subprocess.run(["arm-none-eabi-size", str(elf)], capture_output=True, text=True, check=True).stdout
+    text, data = out.splitlines()[1].split()[:2]
+    return int(text) + int(data)
+
+
+def main():
+    natmods = measure("cortex-m3")
+    builtin = measure("cortex-m3-builtin")
+    plain_flash = flash(build.build_qemu("MPS2_AN385"))
+    builtin_flash = flash(firmware.build_qemu_builtin("MPS2_AN385"))
+    print("| heap in use after (bytes) | natmods (cortex-m3) | compiled in (cortex-m3-builtin) | saved |")
+    print("|---|---:|---:|---:|")
+    for label, a, b in zip(("`import microlearn`", "+ `from microlearn import _trees`",
+                            "+ `from microlearn import dsp`", "all three"), natmods, builtin):
+        print(f"| {label} | {a:,} | {b:,} | {a - b:,} |")
+    print(f"| firmware flash (text + data) | {plain_flash:,} | {builtin_flash:,} | {plain_flash - builtin_flash:,} |")
+
+
+if __name__ == "__main__":
+    main()
