@@ -1,4 +1,5 @@
-"""Model bytes per node for a few tree ensembles on sklearn's digits.
+"""Model bytes per node for a few tree ensembles on sklearn's digits, in the
+packed layout (the default) and the refs layout (convert(..., layout="refs")).
 
     .venv/bin/python benchmarks/tree_sizes.py
 """
@@ -18,13 +19,13 @@ MODELS = {
 
 def main():
     X, y = load_digits(return_X_y=True)
-    print("| model | file bytes | split nodes | leaf rows | bytes per node |")
-    print("|---|---:|---:|---:|---:|")
+    print("| model | file bytes (packed) | refs layout | split nodes | leaf rows | bytes per node (packed) |")
+    print("|---|---:|---:|---:|---:|---:|")
     for name, make in MODELS.items():
         est = make().fit(X, y)
-        model = microlearn.convert(est)
+        model, refs = microlearn.convert(est), microlearn.convert(est, layout="refs")
         nodes = sum(e.tree_.node_count for e in np.ravel(est.estimators_))
-        print(f"| {name} | {model.size:,} | {model.info['n_nodes']:,} | {model.info['n_leaves']:,} "
+        print(f"| {name} | {model.size:,} | {refs.size:,} | {model.info['n_nodes']:,} | {model.info['n_leaves']:,} "
               f"| {model.size / nodes:.1f} |")
 
 

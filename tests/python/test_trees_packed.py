@@ -147,3 +147,16 @@ def test_corrupt_packed_files_are_refused(what, sid, fn):
     bad = _corrupt(tr.encode(_ens(est)), sid, fn)
     with pytest.raises(ValueError):
         microlearn.load(bad)
+
+
+def test_convert_takes_the_layout_and_other_families_refuse_it():
+    from sklearn.linear_model import LogisticRegression
+    est = T.DecisionTreeClassifier(random_state=0).fit(X_CLS, Y_CLS)
+    assert microlearn.convert(est).info["layout"] == "packed"
+    refs = microlearn.convert(est, layout="refs")
+    assert refs.info["layout"] == "refs"
+    np.testing.assert_array_equal(refs.predict(X_CLS), est.predict(X_CLS))
+    with pytest.raises(ValueError, match="layout must be"):
+        microlearn.convert(est, layout="fast")
+    with pytest.raises(TypeError, match="options layout that LogisticRegression does not take"):
+        microlearn.convert(LogisticRegression().fit(X_CLS, Y_CLS), layout="refs")

@@ -92,7 +92,8 @@ def convert(estimator, *, feature_dtype: str = "float32", feature_scale=1.0,
         (Model.quantize); see docs/trees.md. feature_scale and feature_offset
         are scalars or one value per feature.
     options: what a claiming converter takes (neural networks from Keras or
-        .tflite: quantize=, calibration=; docs/neural.md).
+        .tflite: quantize=, calibration=; docs/neural.md), or the family's
+        converter (tree ensembles: layout='auto'/'packed'/'refs'; docs/trees.md).
     """
     from sklearn.pipeline import Pipeline
     from sklearn.utils.validation import check_is_fitted
@@ -101,15 +102,15 @@ def convert(estimator, *, feature_dtype: str = "float32", feature_scale=1.0,
     if claimed is not None:
         return Model(claimed.convert(estimator, feature_dtype=feature_dtype, feature_scale=feature_scale,
                                      feature_offset=feature_offset, **options))
-    if options:
-        raise TypeError(f"convert() got options {', '.join(sorted(options))} that {type(estimator).__name__} "
-                        "does not take")
     transformers, names, feature_names = [], [], None
     if isinstance(estimator, Pipeline):
         transformers, names, feature_names = _pipeline_steps(estimator)
         estimator = transformers.pop()
     module, base = resolve(estimator)
-    module, base = resolve(estimator)
+    unknown = set(options) - set(getattr(module, "OPTIONS", ()))  # a family's own (trees: layout=)
+    if unknown:
+        raise TypeError(f"convert() got options {', '.join(sorted(unknown))} that {type(estimator).__name__} "
+                        "does not take")
     try:
         check_is_fitted(estimator)
     except TypeError:  # not a scikit-learn estimator (a booster library's own Booster): fitted by nature
@@ -122,7 +123,7 @@ def convert(estimator, *, feature_dtype: str = "float32", feature_scale=1.0,
                 "supported: a Pipeline's preprocessing runs in float32 (use feature_dtype='float32')")
         steps = preprocess.chain(transformers, transformers[0].n_features_in_)
     data = module.convert(estimator, base=base, feature_dtype=feature_dtype, feature_scale=feature_scale,
-                          feature_offset=feature_offset)
+                          feature_offset=feature_offset, **options)
     if steps:
         data = preprocess.attach(data, steps, names, feature_names)
     return Model(data)

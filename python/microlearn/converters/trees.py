@@ -500,9 +500,14 @@ MAX_FEATURES = 65536  # feature indices are u16
 MAX_OUTPUTS = 65535   # leaf columns and tree outputs are u16
 
 
-def convert(est, base=None, feature_dtype="float32", feature_scale=1.0, feature_offset=0.0) -> bytes:
+OPTIONS = ("layout",)  # what microlearn.convert(..., **options) passes on
+
+
+def convert(est, base=None, feature_dtype="float32", feature_scale=1.0, feature_offset=0.0,
+            layout="auto") -> bytes:
     """`base`: the scikit-learn class `est` converts as (itself, or the
-    supported class of a subclass; microlearn.converters.resolve)."""
+    supported class of a subclass; microlearn.converters.resolve). `layout`:
+    encode()'s."""
     from . import boosters
     name = type(est).__name__
     n_features = getattr(est, "n_features_in_", 0)
@@ -520,7 +525,7 @@ def convert(est, base=None, feature_dtype="float32", feature_scale=1.0, feature_
     names = getattr(est, "feature_names_in_", None)  # fitted on a DataFrame
     if names is not None:
         ens.metadata["feature_names"] = [str(n) for n in names]
-    data = encode(ens, feature_dtype, feature_scale, feature_offset)
+    data = encode(ens, feature_dtype, feature_scale, feature_offset, layout)
     if (base or type(est)) in boosters.extractors() and feature_dtype == "float32":
         self_check(est, ens, data, boosters.margin)
     return data
