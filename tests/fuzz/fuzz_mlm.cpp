@@ -166,21 +166,33 @@ void trees(const uint8_t* file, size_t size, const Reader& tail) {
     T::Model m;
     if (T::load(file, size, m) != Status::ok) return;
     ML_FUZZ_CHECK(m.n_features > 0 && m.n_outputs > 0);
-    // Each round: every call on every input. Soft-float builds walk two ways,
-    // with and without a key buffer (attach_key_buffer); the results must
-    // be the same bits. Hardware-float builds ignore the buffer.
+    // Each round: every call on every input, with and without a key buffer
+    // (attach_key_buffer). Packed models need one: without it every call is
+    // refused. Refs models: soft-float builds walk two ways, and the results
+    // must be the same bits; hardware-float builds ignore the buffer.
+    const size_t need = T::key_buffer_size(m);
+    ML_FUZZ_CHECK(need <= m.n_features);
+    const bool required = m.packed && m.n_slots > 0;
     Log rounds[2];
     Exact<int32_t> keys(m.n_features);
     for (int with_keys = 0; with_keys < 2; ++with_keys) {
         ML_FUZZ_CHECK(T::attach_key_buffer(m, with_keys ? keys.data() : nullptr, keys.size()) == Status::ok);
+        if (required && !with_keys) {
+            Exact<float> x(m.n_features), out(m.n_outputs);
+            Exact<int16_t> x16(m.n_features);
+            ML_FUZZ_CHECK((m.feature_type == T::FeatureType::f32
+                               ? T::raw_scores(m, x.data(), x.size(), out.data(), out.size())
+                               : T::raw_scores(m, x16.data(), x16.size(), out.data(), out.size())) ==
+                          Status::bad_argument);
+            continue;
+        }
         if (m.feature_type == T::FeatureType::f32)
             tree_inputs<float, int16_t>(m, tail, rounds[with_keys]);
         else
             tree_inputs<int16_t, float>(m, tail, rounds[with_keys]);
     }
-    ML_FUZZ_CHECK(rounds[0] == rounds[1]);
-    ML_FUZZ_CHECK(T::attach_key_buffer(m, keys.data(), keys.size() - 1) == Status::size_mismatch);
-    ML_FUZZ_CHECK(T::key_buffer_size(m) <= m.n_features);
+    ML_FUZZ_CHECK(required || rounds[0] == rounds[1]);
+    if (need > 0) ML_FUZZ_CHECK(T::attach_key_buffer(m, keys.data(), need - 1) == Status::size_mismatch);
     if (m.task == T::Task::classification) check_labels(file, size, m.n_classes);
 }
 
@@ -449,6 +461,7 @@ namespace NN = microlearn::neural;
 void neural(const uint8_t* file, size_t size, const Reader& tail) {
     NN::Model m;
     if (NN::load(file, size, m) != Status::ok) return;
+    if (m.arena_size > (1u << 22)) return;  // a valid plan of many MB: loaded, not run (time, memory)
     Reader r = tail;
     Exact<uint32_t> arena(m.arena_size / 4 + (m.arena_size == 0));
     uint8_t* a = reinterpret_cast<uint8_t*>(arena.data());

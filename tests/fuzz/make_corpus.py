@@ -89,8 +89,11 @@ def models():
     for name, (model, x) in out.items():
         yield name, model.to_bytes() + x.tobytes()
     # Wide refs (u32 node and leaf indices), which the converter writes only
-    # past 2^15 nodes or leaves: the regressor with its refs widened.
-    data = out["tree_regressor_2_outputs"][0].to_bytes()
+    # past 2^15 nodes or leaves: the regressor in the refs layout (what models
+    # too big for packed nodes get, and older files), its refs widened.
+    refs = microlearn.convert(T.DecisionTreeRegressor(max_depth=4, random_state=0).fit(Xr, yr), layout="refs")
+    yield "tree_regressor_refs", refs.to_bytes() + out["tree_regressor_2_outputs"][1].tobytes()
+    data = refs.to_bytes()
     head = mlm.read_header(data)
     sections = {sid: np.array(arr) for sid, arr in mlm.read_sections(data).items()}
     for sid in (3, 7):  # trees.hpp: roots, children
