@@ -1,7 +1,7 @@
 // int8 kernels' arithmetic (include/microlearn/neural/int8_ops.hpp) against
 // independent formulas: TFLite's fixed-point rescaling, the correctly rounded
-// reciprocal softmax needs, rounding half away from zero, and the dense inner
-// product at every length (its 4-at-a-time body and the tail). Whole ops are
+// reciprocal softmax needs, rounding half away from zero, and the inner
+// products of one and four weight rows at every length (the 4-byte body and the tail). Whole ops are
 // checked bit for bit against LiteRT in tests/python/test_neural_tflite*.py,
 // and on every emulated target in tests/device/test_neural_int8_device.py
 // (Cortex-M4F runs the DSP-extension path there, the others the portable one).
@@ -87,17 +87,23 @@ TEST(NeuralInt8, ReciprocalIsCorrectlyRounded) {
     }
 }
 
-TEST(NeuralInt8, DotOffsetAtEveryLengthAndOffset) {
+TEST(NeuralInt8, DotRowsAtEveryLengthOffsetAndRowCount) {
     std::mt19937 g(5);
     for (int n = 0; n < 40; ++n) {
         for (int32_t offset : {-127, -1, 0, 5, 128}) {
-            std::vector<int8_t> x(n + 3), w(n + 3);
+            const int stride = n + 3;
+            std::vector<int8_t> x(n + 3), w(4 * stride);
             for (auto& v : x) v = int8_t(g());
             for (auto& v : w) v = int8_t(g());
             for (int start = 0; start < 3; ++start) {  // unaligned starts too
-                int32_t want = 0;
-                for (int k = 0; k < n; ++k) want += int32_t(w[start + k]) * (int32_t(x[start + k]) + offset);
-                EXPECT_EQ(Q::dot_offset(x.data() + start, w.data() + start, n, offset), want) << n << " " << offset;
+                int32_t want[4] = {7, -7, 0, 1}, one = want[0], four[4] = {7, -7, 0, 1};
+                for (int r = 0; r < 4; ++r)
+                    for (int k = 0; k < n; ++k)
+                        want[r] += int32_t(w[r * stride + start + k]) * (int32_t(x[start + k]) + offset);
+                Q::dot_rows<1>(x.data() + start, w.data() + start, stride, n, offset, &one);
+                Q::dot_rows<4>(x.data() + start, w.data() + start, stride, n, offset, four);
+                EXPECT_EQ(one, want[0]) << n << " " << offset;
+                for (int r = 0; r < 4; ++r) EXPECT_EQ(four[r], want[r]) << n << " " << offset << " row " << r;
             }
         }
     }

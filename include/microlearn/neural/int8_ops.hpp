@@ -92,26 +92,44 @@ struct Requant {
 
 // --- dense and convolutions ---------------------------------------------------
 
-// sum over n of w[k] * (x[k] + input_offset), the inner product every dense
-// and convolution kernel takes per output.
-inline int32_t dot_offset(const int8_t* x, const int8_t* w, int n, int32_t input_offset) {
-    int32_t acc = 0;
+#if MICROLEARN_INT8_DSP
+// Bytes 1 and 3 of v sign-extended into two 16-bit lanes (SXTB16 with its
+// built-in rotation, which the ACLE intrinsic does not expose).
+inline uint32_t sxtb16_ror8(uint32_t v) {
+    uint32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
+    return r;
+}
+#endif
+
+// acc[r] += sum over k < n of w[r * stride + k] * (x[k] + input_offset), for
+// the R weight rows r < R: R outputs' inner products over one run of input,
+// each input value loaded (and on Cortex-M4 unpacked) once for all R.
+template <int R>
+inline void dot_rows(const int8_t* x, const int8_t* w, int stride, int n, int32_t input_offset, int32_t* acc) {
     int k = 0;
 #if MICROLEARN_INT8_DSP
-    // Two 16-bit lanes: bytes 0 and 2, then bytes 1 and 3 of each word.
+    // Two 16-bit lanes per word: bytes 0 and 2, then bytes 1 and 3; SMLAD
+    // multiplies both lane pairs and adds them to the accumulator.
     const uint32_t off2 = (static_cast<uint32_t>(input_offset) & 0xFFFFu) * 0x10001u;
     for (; k + 4 <= n; k += 4) {
-        uint32_t xw, ww;
+        uint32_t xw;
         __builtin_memcpy(&xw, x + k, 4);
-        __builtin_memcpy(&ww, w + k, 4);
         const uint32_t x02 = __sadd16(__sxtb16(xw), off2);
-        const uint32_t x13 = __sadd16(__sxtb16((xw >> 8) | (xw << 24)), off2);
-        acc = __smlad(x02, __sxtb16(ww), acc);
-        acc = __smlad(x13, __sxtb16((ww >> 8) | (ww << 24)), acc);
+        const uint32_t x13 = __sadd16(sxtb16_ror8(xw), off2);
+#pragma GCC unroll 4
+        for (int r = 0; r < R; ++r) {
+            uint32_t ww;
+            __builtin_memcpy(&ww, w + r * stride + k, 4);
+            acc[r] = __smlad(x13, sxtb16_ror8(ww), __smlad(x02, __sxtb16(ww), acc[r]));
+        }
     }
 #endif
-    for (; k < n; ++k) acc += static_cast<int32_t>(w[k]) * (static_cast<int32_t>(x[k]) + input_offset);
-    return acc;
+    for (; k < n; ++k) {
+        const int32_t v = static_cast<int32_t>(x[k]) + input_offset;
+#pragma GCC unroll 4
+        for (int r = 0; r < R; ++r) acc[r] += static_cast<int32_t>(w[r * stride + k]) * v;
+    }
 }
 
 inline int8_t output(int32_t acc, const int32_t* bias, int c, const Requant& rq) {
@@ -127,68 +145,101 @@ inline int8_t output(int32_t acc, const int32_t* bias, int c, const Requant& rq)
 // `act_min` and `act_max` of rq are used.
 inline void fully_connected(const int8_t* x, int32_t input_offset, const int8_t* w, const int32_t* bias, int in,
                             int out, const void* scales, const Requant& rq, int8_t* y) {
+    int32_t acc[4];
     for (int o = 0; o < out; ++o) {
-        int32_t acc = dot_offset(x, w + o * in, in, input_offset);
-        if (bias) acc += bias[o];
+        if ((o & 3) == 0) {  // four rows at a time while there are four
+            acc[0] = acc[1] = acc[2] = acc[3] = 0;
+            if (out - o >= 4) dot_rows<4>(x, w + o * in, in, in, input_offset, acc);
+            else
+                for (int r = 0; o + r < out; ++r) dot_rows<1>(x, w + (o + r) * in, in, in, input_offset, acc + r);
+        }
+        int32_t a = acc[o & 3];
+        if (bias) a += bias[o];
         double scale;
         __builtin_memcpy(&scale, static_cast<const uint8_t*>(scales) + 8 * o, 8);
-        y[o] = clamp8(round_away(static_cast<double>(acc) * scale) + rq.output_offset, rq.act_min, rq.act_max);
+        y[o] = clamp8(round_away(static_cast<double>(a) * scale) + rq.output_offset, rq.act_min, rq.act_max);
     }
 }
 
-// CONV_2D: w (out_c, k_h, k_w, in_c). Window taps outside the input are
-// skipped (they stand for zero points). Runs of in_c channels are contiguous
-// in both x and w, so each tap is one dot_offset.
+// The window of CONV_2D output channels oc .. oc + R - 1 at one output pixel
+// (input origin y0, x0) into acc: taps outside the input are skipped (they
+// stand for zero points); without horizontal dilation the taps of a kernel
+// row that are inside form one contiguous run in x and in w.
+template <int R>
+inline void conv_window(const int8_t* x, int32_t input_offset, const int8_t* w, int filter, const Window& g, int y0,
+                        int x0, int32_t* acc) {
+    const int c = int(g.in_c), in_w = int(g.in_w), k_w = int(g.k_w);
+    for (int r = 0; r < R; ++r) acc[r] = 0;
+    for (int ky = 0; ky < int(g.k_h); ++ky) {
+        const int iy = y0 + ky * int(g.dil_h);
+        if (iy < 0 || iy >= int(g.in_h)) continue;
+        const int8_t* xr = x + iy * in_w * c;
+        const int8_t* wr = w + ky * k_w * c;
+        if (g.dil_w == 1) {
+            const int lo = x0 < 0 ? -x0 : 0, hi = in_w - x0 < k_w ? in_w - x0 : k_w;
+            if (lo < hi) dot_rows<R>(xr + (x0 + lo) * c, wr + lo * c, filter, (hi - lo) * c, input_offset, acc);
+            continue;
+        }
+        for (int kx = 0; kx < k_w; ++kx) {
+            const int ix = x0 + kx * int(g.dil_w);
+            if (ix >= 0 && ix < in_w) dot_rows<R>(xr + ix * c, wr + kx * c, filter, c, input_offset, acc);
+        }
+    }
+}
+
+// CONV_2D: w (out_c, k_h, k_w, in_c), four output channels at a time.
 inline void conv_2d(const int8_t* x, int32_t input_offset, const int8_t* w, const int32_t* bias, const Window& g,
                     const Requant& rq, int8_t* y) {
-    const int tap = int(g.in_c), in_h = int(g.in_h), in_w = int(g.in_w);
-    const int filter = int(g.k_h * g.k_w) * tap;
+    const int filter = int(g.k_h * g.k_w * g.in_c), out_c = int(g.out_c);
+    int32_t acc[4];
     for (int oy = 0; oy < int(g.out_h); ++oy) {
         const int y0 = oy * int(g.stride_h) - int(g.pad_t);
         for (int ox = 0; ox < int(g.out_w); ++ox) {
             const int x0 = ox * int(g.stride_w) - int(g.pad_l);
-            for (int oc = 0; oc < int(g.out_c); ++oc) {
-                const int8_t* wc = w + oc * filter;
-                int32_t acc = 0;
-                for (int ky = 0; ky < int(g.k_h); ++ky) {
-                    const int iy = y0 + ky * int(g.dil_h);
-                    if (iy < 0 || iy >= in_h) continue;
-                    for (int kx = 0; kx < int(g.k_w); ++kx) {
-                        const int ix = x0 + kx * int(g.dil_w);
-                        if (ix < 0 || ix >= in_w) continue;
-                        acc += dot_offset(x + (iy * g.in_w + ix) * tap, wc + (ky * g.k_w + kx) * tap, tap,
-                                          input_offset);
-                    }
+            for (int oc = 0; oc < out_c; ++oc) {
+                if ((oc & 3) == 0) {
+                    if (out_c - oc >= 4) conv_window<4>(x, input_offset, w + oc * filter, filter, g, y0, x0, acc);
+                    else
+                        for (int r = 0; oc + r < out_c; ++r)
+                            conv_window<1>(x, input_offset, w + (oc + r) * filter, filter, g, y0, x0, acc + r);
                 }
-                *y++ = output(acc, bias, oc, rq);
+                *y++ = output(acc[oc & 3], bias, oc, rq);
             }
         }
     }
 }
 
 // DEPTHWISE_CONV_2D: w (1, k_h, k_w, out_c) with out_c = in_c * depth_multiplier;
-// output channel c reads input channel c / depth_multiplier.
+// output channel c reads input channel c / depth_multiplier. Channels go in
+// blocks of 32 accumulators (on the stack), so that each tap's weights and
+// inputs are read in order.
 inline void depthwise_conv_2d(const int8_t* x, int32_t input_offset, const int8_t* w, const int32_t* bias,
                               const Window& g, const Requant& rq, int8_t* y) {
-    const int in_h = int(g.in_h), in_w = int(g.in_w), in_c = int(g.in_c), out_c = int(g.out_c);
+    const int in_w = int(g.in_w), in_c = int(g.in_c), out_c = int(g.out_c), dm = int(g.depth_multiplier);
+    int32_t acc[32];
     for (int oy = 0; oy < int(g.out_h); ++oy) {
         const int y0 = oy * int(g.stride_h) - int(g.pad_t);
         for (int ox = 0; ox < int(g.out_w); ++ox) {
             const int x0 = ox * int(g.stride_w) - int(g.pad_l);
-            for (int oc = 0; oc < out_c; ++oc) {
-                const int ic = oc / int(g.depth_multiplier);
-                int32_t acc = 0;
+            for (int c0 = 0; c0 < out_c; c0 += 32) {
+                const int n = out_c - c0 < 32 ? out_c - c0 : 32;
+                for (int c = 0; c < n; ++c) acc[c] = 0;
                 for (int ky = 0; ky < int(g.k_h); ++ky) {
                     const int iy = y0 + ky * int(g.dil_h);
-                    if (iy < 0 || iy >= in_h) continue;
+                    if (iy < 0 || iy >= int(g.in_h)) continue;
                     for (int kx = 0; kx < int(g.k_w); ++kx) {
                         const int ix = x0 + kx * int(g.dil_w);
                         if (ix < 0 || ix >= in_w) continue;
-                        acc += static_cast<int32_t>(w[(ky * int(g.k_w) + kx) * out_c + oc]) *
-                               (static_cast<int32_t>(x[(iy * in_w + ix) * in_c + ic]) + input_offset);
+                        const int8_t* xr = x + (iy * in_w + ix) * in_c;
+                        const int8_t* wr = w + (ky * int(g.k_w) + kx) * out_c + c0;
+                        if (dm == 1)
+                            for (int c = 0; c < n; ++c) acc[c] += int32_t(wr[c]) * (int32_t(xr[c0 + c]) + input_offset);
+                        else
+                            for (int c = 0; c < n; ++c)
+                                acc[c] += int32_t(wr[c]) * (int32_t(xr[(c0 + c) / dm]) + input_offset);
                     }
                 }
-                *y++ = output(acc, bias, oc, rq);
+                for (int c = 0; c < n; ++c) *y++ = output(acc[c], bias, c0 + c, rq);
             }
         }
     }
