@@ -132,6 +132,7 @@ TEST(Neural, LoadRejectsEveryCorruption) {
         {"ops section missing", [](Spec& s) { s.drop_ops = true; }},
         {"arena not a multiple of 4", [](Spec& s) { s.params[N::p_arena_size] = 22; }},
         {"arena too small for y", [](Spec& s) { s.params[N::p_arena_size] = 16; }},
+        {"arena larger than the plan", [](Spec& s) { s.params[N::p_arena_size] = 24; }},
         {"input index", [](Spec& s) { s.params[N::p_input] = 5; }},
         {"output index", [](Spec& s) { s.params[N::p_output] = 9; }},
         {"input is a constant", [](Spec& s) { s.params[N::p_input] = 1; }},

@@ -556,11 +556,18 @@ inline Status load(const ModelFile& f, Model& out) {
     m.const_f32 = c_f32.data, m.const_i8 = c_i8.data, m.const_i32 = c_i32.data;
     m.scales = scales.data, m.zeros = zeros.data;
 
+    uint64_t extent = 0;  // the arena is exactly what the plan uses: the end of its highest tensor
     for (uint32_t i = 0; i < m.n_tensors; ++i) {
-        st = detail::check_tensor(detail::tensor_record(m, i), m.arena_size, c_f32.size, c_i8.size, c_i32.size,
-                                  scales.size, scales.data, zeros.data);
+        const uint32_t* tr = detail::tensor_record(m, i);
+        st = detail::check_tensor(tr, m.arena_size, c_f32.size, c_i8.size, c_i32.size, scales.size, scales.data,
+                                  zeros.data);
         if (st != Status::ok) return st;
+        if (detail::in_arena(tr)) {
+            const uint64_t end = uint64_t(tr[t_offset]) + ((uint64_t(detail::byte_count(tr)) + 3) & ~uint64_t(3));
+            extent = end > extent ? end : extent;
+        }
     }
+    if (extent != m.arena_size) return Status::size_mismatch;
     const uint32_t* in = detail::tensor_record(m, m.input);
     const uint32_t* res = detail::tensor_record(m, m.output);
     if (static_cast<Location>(in[t_location]) != Location::arena || in[t_producer] != 0) return Status::bad_parameter;
