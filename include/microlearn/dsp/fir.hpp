@@ -130,26 +130,24 @@ ML_ALWAYS_INLINE int16_t q15_out(Acc acc) {
     return saturate16(acc >> 15);
 }
 
-template <typename Acc>
+// Four outputs in exact 32-bit sums (the caller checked the headroom).
 inline void fir_dot4_q15(const int16_t* t, const int16_t* w, uint32_t n, uint32_t d, int16_t* y) {
-    Acc a0 = 1 << 14, a1 = 1 << 14, a2 = 1 << 14, a3 = 1 << 14;
+    int32_t a0 = 1 << 14, a1 = 1 << 14, a2 = 1 << 14, a3 = 1 << 14;
     const int16_t *w1 = w + d, *w2 = w1 + d, *w3 = w2 + d;
     uint32_t j = 0;
 #if defined(__ARM_FEATURE_DSP)
-    if (sizeof(Acc) == 4) {
-        // Two taps per SMLAD: [t_j, t_j+1] . [w_j, w_j+1] (unaligned loads are fine on armv7em).
-        for (; j + 1 < n; j += 2) {
-            int32_t tp, x0, x1, x2, x3;
-            __builtin_memcpy(&tp, t + j, 4);
-            __builtin_memcpy(&x0, w + j, 4);
-            __builtin_memcpy(&x1, w1 + j, 4);
-            __builtin_memcpy(&x2, w2 + j, 4);
-            __builtin_memcpy(&x3, w3 + j, 4);
-            a0 = static_cast<Acc>(__smlad(tp, x0, static_cast<int32_t>(a0)));
-            a1 = static_cast<Acc>(__smlad(tp, x1, static_cast<int32_t>(a1)));
-            a2 = static_cast<Acc>(__smlad(tp, x2, static_cast<int32_t>(a2)));
-            a3 = static_cast<Acc>(__smlad(tp, x3, static_cast<int32_t>(a3)));
-        }
+    // Two taps per SMLAD: [t_j, t_j+1] . [w_j, w_j+1] (unaligned loads are fine on armv7em).
+    for (; j + 1 < n; j += 2) {
+        int32_t tp, x0, x1, x2, x3;
+        __builtin_memcpy(&tp, t + j, 4);
+        __builtin_memcpy(&x0, w + j, 4);
+        __builtin_memcpy(&x1, w1 + j, 4);
+        __builtin_memcpy(&x2, w2 + j, 4);
+        __builtin_memcpy(&x3, w3 + j, 4);
+        a0 = __smlad(tp, x0, a0);
+        a1 = __smlad(tp, x1, a1);
+        a2 = __smlad(tp, x2, a2);
+        a3 = __smlad(tp, x3, a3);
     }
 #endif
     for (; j < n; ++j) {
@@ -188,18 +186,16 @@ inline size_t fir_chunk(const FirT<float, float>& f, const float* w, uint32_t fi
     return k;
 }
 
-template <typename Acc>
-inline size_t fir_chunk_q15(const FirQ15& f, const int16_t* w, uint32_t first, uint32_t c, int16_t* y) {
+// Taps whose absolute sum exceeds 2 (rare: 64-bit sums) take one output per
+// pass, which keeps that path's code small (native code is RAM on MicroPython).
+inline size_t fir_chunk(const FirQ15& f, const int16_t* w, uint32_t first, uint32_t c, int16_t* y) {
     const uint32_t d = f.decimation, n = f.n_taps;
     size_t k = 0;
     uint32_t o = first;
-    for (; o + 3 * d < c; o += 4 * d, k += 4) fir_dot4_q15<Acc>(f.taps, w + o, n, d, y + k);
-    for (; o < c; o += d) y[k++] = fir_dot_q15<Acc>(f.taps, w + o, n);
+    if (f.narrow)
+        for (; o + 3 * d < c; o += 4 * d, k += 4) fir_dot4_q15(f.taps, w + o, n, d, y + k);
+    for (; o < c; o += d) y[k++] = f.narrow ? fir_dot_q15<int32_t>(f.taps, w + o, n) : fir_dot_q15<int64_t>(f.taps, w + o, n);
     return k;
-}
-
-inline size_t fir_chunk(const FirQ15& f, const int16_t* w, uint32_t first, uint32_t c, int16_t* y) {
-    return f.narrow ? fir_chunk_q15<int32_t>(f, w, first, c, y) : fir_chunk_q15<int64_t>(f, w, first, c, y);
 }
 
 }  // namespace detail
