@@ -53,21 +53,36 @@ static void microlearn_init_family(family_init_t init, mp_obj_dict_t* globals) {
         .globals = &name##_globals,                                                                     \
     };
 
-MICROLEARN_FAMILY(trees)
-MICROLEARN_FAMILY(gaussian)
-MICROLEARN_FAMILY(neighbors)
-MICROLEARN_FAMILY(svm)
-MICROLEARN_FAMILY(linear)
-MICROLEARN_FAMILY(neural)
+// A firmware may hold only some families (MICROLEARN_FAMILIES in micropython.mk /
+// micropython.cmake define MICROLEARN_HAS_<family>); arrays always (the package
+// looks for it). Registrations one line each: MicroPython's build scans for them.
 MICROLEARN_FAMILY(arrays)
-MICROLEARN_FAMILY(dsp)
-
-// One line each: MicroPython's build finds these by scanning the source.
-MP_REGISTER_MODULE(MP_QSTR_microlearn_trees, microlearn_trees_module);
-MP_REGISTER_MODULE(MP_QSTR_microlearn_gaussian, microlearn_gaussian_module);
-MP_REGISTER_MODULE(MP_QSTR_microlearn_neighbors, microlearn_neighbors_module);
-MP_REGISTER_MODULE(MP_QSTR_microlearn_svm, microlearn_svm_module);
-MP_REGISTER_MODULE(MP_QSTR_microlearn_linear, microlearn_linear_module);
-MP_REGISTER_MODULE(MP_QSTR_microlearn_neural, microlearn_neural_module);
 MP_REGISTER_MODULE(MP_QSTR_microlearn_arrays, microlearn_arrays_module);
+#if MICROLEARN_HAS_trees
+MICROLEARN_FAMILY(trees)
+MP_REGISTER_MODULE(MP_QSTR_microlearn_trees, microlearn_trees_module);
+#endif
+#if MICROLEARN_HAS_gaussian
+MICROLEARN_FAMILY(gaussian)
+MP_REGISTER_MODULE(MP_QSTR_microlearn_gaussian, microlearn_gaussian_module);
+#endif
+#if MICROLEARN_HAS_neighbors
+MICROLEARN_FAMILY(neighbors)
+MP_REGISTER_MODULE(MP_QSTR_microlearn_neighbors, microlearn_neighbors_module);
+#endif
+#if MICROLEARN_HAS_svm
+MICROLEARN_FAMILY(svm)
+MP_REGISTER_MODULE(MP_QSTR_microlearn_svm, microlearn_svm_module);
+#endif
+#if MICROLEARN_HAS_linear
+MICROLEARN_FAMILY(linear)
+MP_REGISTER_MODULE(MP_QSTR_microlearn_linear, microlearn_linear_module);
+#endif
+#if MICROLEARN_HAS_neural
+MICROLEARN_FAMILY(neural)
+MP_REGISTER_MODULE(MP_QSTR_microlearn_neural, microlearn_neural_module);
+#endif
+#if MICROLEARN_HAS_dsp
+MICROLEARN_FAMILY(dsp)
 MP_REGISTER_MODULE(MP_QSTR_microlearn_dsp, microlearn_dsp_module);
+#endif
