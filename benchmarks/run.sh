@@ -27,4 +27,6 @@ page "Benchmarks: kernel SVMs (microlearn vs m2cgen vs plain MicroPython)" \
   ".venv/bin/python benchmarks/svm/bench_svm.py" benchmarks/svm/bench_svm.py > docs/benchmarks-svm.md
 page "Benchmarks: linear models (microlearn vs m2cgen vs plain MicroPython)" \
   ".venv/bin/python benchmarks/linear/bench_linear.py" benchmarks/linear/bench_linear.py > docs/benchmarks-linear.md
+page "Benchmarks: neural networks (microlearn vs emlearn's eml_net)" \
+  ".venv/bin/python benchmarks/neural/bench_neural.py" benchmarks/neural/bench_neural.py > docs/benchmarks-neural.md
 .venv/bin/python benchmarks/romfs/bench_romfs.py > docs/benchmarks-romfs.md  # writes its own page (RAM, not instructions)
