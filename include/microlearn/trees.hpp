@@ -164,6 +164,11 @@ struct Model {
     const uint16_t* slot_features = nullptr;
     const void* split_values = nullptr;  // int16_t or int32_t
     const uint32_t* leaf_bases = nullptr;
+    // Quantized leaves (forest classifiers): probabilities q / (2^bits - 1)
+    // as u8 or u16, dense or the sparse rows' values; sums stay integers
+    // until the end.
+    uint8_t leaf_bits = 0;  // 0: float32 leaves
+    const void* quantized = nullptr;
     uint32_t n_slots = 0, n_values = 0;
     bool wide_values = false;  // split_values are int32
     uint8_t value_shift = 0, left_shift = 0, right_shift = 0;  // node fields
@@ -294,7 +299,34 @@ ML_ALWAYS_INLINE void add_dense_leaf(float* dst, const float* leaf, uint32_t wid
 #endif
 }
 
+// An integer that lives in the float accumulator's storage.
+typedef uint32_t __attribute__((may_alias)) acc_u32;
+
+// dst[k] += leaf j's quantized values: integer adds, exact.
+template <typename Q>
+inline void add_quantized(const Model& m, uint32_t j, acc_u32* dst) {
+    const Q* q = static_cast<const Q*>(m.quantized);
+    if (m.leaf_offsets == nullptr) {
+        q += j * m.leaf_width;
+        for (uint32_t k = 0; k < m.leaf_width; ++k) dst[k] += q[k];
+        return;
+    }
+    for (uint32_t k = m.leaf_offsets[j], end = m.leaf_offsets[j + 1]; k < end; ++k) dst[m.leaf_columns[k]] += q[k];
+}
+
+__attribute__((noinline)) inline void add_quantized_leaf(const Model& m, uint32_t j, float* dst) {
+    acc_u32* acc = reinterpret_cast<acc_u32*>(dst);
+    if (m.leaf_bits == 8)
+        add_quantized<uint8_t>(m, j, acc);
+    else
+        add_quantized<uint16_t>(m, j, acc);
+}
+
 ML_ALWAYS_INLINE void add_leaf(const Model& m, uint32_t leaf, float* dst) {
+    if (m.leaf_bits) {
+        add_quantized_leaf(m, leaf, dst);
+        return;
+    }
     if (m.leaves != nullptr) {
         add_dense_leaf(dst, m.leaves + leaf * m.leaf_width, m.leaf_width);
         return;
@@ -558,24 +590,59 @@ inline Status load_refs(const ModelFile& f, Model& m) {
     return m.wide_refs ? check_refs<uint32_t>(m) : check_refs<uint16_t>(m);
 }
 
+// Section id holds quantized leaf values (u8 or u16)?
+inline bool is_quantized(const ModelFile& f, uint16_t id) {
+    SectionInfo info;
+    return f.find(id, info) && (info.dtype == DType::u8 || info.dtype == DType::u16);
+}
+
+// The quantized values of section id; their count in n. Probabilities of
+// forest classifiers only (integer sums, no baseline), at most 65,536 trees
+// (so u16 sums fit 32 bits).
+inline Status load_quantized(const ModelFile& f, uint16_t id, Model& m, size_t& n) {
+    if (m.task != Task::classification || m.transform != Transform::mean_probability || m.n_trees > 65536u)
+        return Status::bad_parameter;
+    Status st;
+    SectionInfo info;
+    f.find(id, info);
+    if (info.dtype == DType::u8) {
+        Span<uint8_t> q;
+        st = f.section(id, q);
+        m.quantized = q.data, n = q.size, m.leaf_bits = 8;
+    } else {
+        Span<uint16_t> q;
+        st = f.section(id, q);
+        m.quantized = q.data, n = q.size, m.leaf_bits = 16;
+    }
+    return st;
+}
+
 // Leaves: dense, or sparse rows whose offsets rise from 0 to nnz and whose
-// columns stay inside the leaf. Values must be finite, so sums stay ordered.
+// columns stay inside the leaf; float32 values finite, so sums stay ordered,
+// or quantized.
 inline Status load_leaves(const ModelFile& f, Model& m) {
     Status st;
-    Span<float> dense;
-    if ((st = f.section(Section::leaves, dense, true)) != Status::ok) return st;
-    if (dense.data != nullptr) {
-        if (dense.size != size_t(m.n_leaves) * m.leaf_width) return Status::size_mismatch;
-        m.leaves = dense.data;
+    SectionInfo info;
+    const bool dense = f.find(Section::leaves, info);
+    const uint16_t id = dense ? Section::leaves : Section::leaf_values;
+    Span<float> values;
+    size_t n_values = 0;
+    if (is_quantized(f, id)) {
+        if ((st = load_quantized(f, id, m, n_values)) != Status::ok) return st;
+    } else {
+        if ((st = f.section(id, values)) != Status::ok) return st;
+        n_values = values.size;
+    }
+    if (dense) {
+        if (n_values != size_t(m.n_leaves) * m.leaf_width) return Status::size_mismatch;
+        m.leaves = values.data;  // null when quantized
     } else {
         Span<uint32_t> offsets;
         Span<uint16_t> columns;
-        Span<float> values;
         if ((st = f.section(Section::leaf_offsets, offsets)) != Status::ok) return st;
         if ((st = f.section(Section::leaf_columns, columns)) != Status::ok) return st;
-        if ((st = f.section(Section::leaf_values, values)) != Status::ok) return st;
-        if (offsets.size != size_t(m.n_leaves) + 1 || columns.size != values.size) return Status::size_mismatch;
-        if (offsets[0] != 0 || offsets[m.n_leaves] != values.size) return Status::out_of_range;
+        if (offsets.size != size_t(m.n_leaves) + 1 || columns.size != n_values) return Status::size_mismatch;
+        if (offsets[0] != 0 || offsets[m.n_leaves] != n_values) return Status::out_of_range;
         for (uint32_t j = 0; j < m.n_leaves; ++j)
             if (offsets[j + 1] < offsets[j]) return Status::out_of_range;
         for (size_t k = 0; k < columns.size; ++k)
@@ -583,10 +650,9 @@ inline Status load_leaves(const ModelFile& f, Model& m) {
         m.leaf_offsets = offsets.data;
         m.leaf_columns = columns.data;
         m.leaf_values = values.data;
-        dense = values;
     }
-    for (size_t k = 0; k < dense.size; ++k)  // the values, dense or sparse
-        if (!math::is_finite(dense[k])) return Status::bad_parameter;
+    for (size_t k = 0; k < values.size; ++k)
+        if (!math::is_finite(values[k])) return Status::bad_parameter;
     return Status::ok;
 }
 
@@ -655,6 +721,7 @@ inline Status load(const ModelFile& f, Model& out) {
     if ((st = detail::get_exact(f, Section::baseline, m.n_outputs, m.baseline, true)) != Status::ok) return st;
     for (uint32_t k = 0; m.baseline != nullptr && k < m.n_outputs; ++k)
         if (!math::is_finite(m.baseline[k])) return Status::bad_parameter;
+    if (m.leaf_bits && m.baseline != nullptr) return Status::bad_parameter;
     if ((st = detail::get_exact(f, Section::tree_outputs, m.n_trees, m.tree_outputs, true)) != Status::ok) return st;
     if (m.tree_outputs != nullptr) {
         for (uint32_t t = 0; t < m.n_trees; ++t)
@@ -708,9 +775,20 @@ inline Status load(const uint8_t* data, size_t size, Model& out) {
 
 namespace detail {
 
-// Baseline plus the sum of the trees' leaf vectors (no averaging).
+// Quantized sums (integers in out's storage) to floats: probabilities times n_trees.
+inline void dequantize_sums(const Model& m, float* out) {
+    const float scale = m.leaf_bits == 8 ? 1.0f / 255.0f : 1.0f / 65535.0f;
+    const acc_u32* sums = reinterpret_cast<const acc_u32*>(out);
+    for (uint32_t k = 0; k < m.n_outputs; ++k) {
+        const uint32_t sum = sums[k];
+        out[k] = static_cast<float>(sum) * scale;
+    }
+}
+
+// Baseline plus the sum of the trees' leaf vectors (no averaging); with
+// `integers`, a quantized model's sums stay integers (predict_class).
 template <typename T>
-inline Status accumulate(const Model& m, const T* x, size_t n_x, float* out, size_t n_out) {
+inline Status accumulate(const Model& m, const T* x, size_t n_x, float* out, size_t n_out, bool integers = false) {
     if (x == nullptr || out == nullptr) return Status::bad_argument;
     if (m.feature_type != FeatureTypeOf<T>::value) return Status::type_mismatch;
     if (n_x != m.n_features || n_out < m.n_outputs) return Status::size_mismatch;
@@ -727,6 +805,7 @@ inline Status accumulate(const Model& m, const T* x, size_t n_x, float* out, siz
         else
             sum_trees<uint16_t>(m, x, out);
     }
+    if (m.leaf_bits && !integers) dequantize_sums(m, out);
     return Status::ok;
 }
 
@@ -762,9 +841,18 @@ template <typename T>
 inline Status predict_class(const Model& m, const T* x, size_t n_x, float* scratch, size_t n_scratch,
                             int32_t& out) {
     if (m.task == Task::regression) return Status::unsupported_kind;
-    // Averaging does not change which class scores highest: skip it here.
-    Status st = detail::accumulate(m, x, n_x, scratch, n_scratch);
+    // Averaging does not change which class scores highest: skip it here
+    // (and compare a quantized model's sums as the integers they are).
+    Status st = detail::accumulate(m, x, n_x, scratch, n_scratch, true);
     if (st != Status::ok) return st;
+    if (m.leaf_bits) {
+        const detail::acc_u32* sums = reinterpret_cast<const detail::acc_u32*>(scratch);
+        uint32_t best = 0;
+        for (uint32_t k = 1; k < m.n_outputs; ++k)
+            if (sums[k] > sums[best]) best = k;
+        out = static_cast<int32_t>(best);
+        return Status::ok;
+    }
     if (m.task == Task::anomaly) {
         detail::average(m, scratch, 1);
         out = isolation_score(m, scratch[0]) - m.decision_offset >= 0.0f ? 1 : -1;

@@ -174,10 +174,10 @@ def check(model: Model, targets=("unix", "cortex-m3"), X=None, part: str | None 
 
 
 def format_reports(reports) -> str:
-    head = ["target", "model bytes", ".mpy bytes", "RAM: import", "RAM: load", "instr./predict()",
+    head = ["target", "flash: model", "+ .mpy", "= total", "RAM: import", "RAM: load", "instr./predict()",
             "same as host"]
-    rows = [[r.target, f"{r.model_bytes:,}", f"{r.module_bytes:,}", f"{r.import_ram:,}", f"{r.load_ram:,}",
-             f"{r.instructions_per_predict:,}",
+    rows = [[r.target, f"{r.model_bytes:,}", f"{r.module_bytes:,}", f"{r.model_bytes + r.module_bytes:,}",
+             f"{r.import_ram:,}", f"{r.load_ram:,}", f"{r.instructions_per_predict:,}",
              "-" if r.agreement is None else f"{100 * r.agreement:.2f} %"] for r in reports]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
     line = lambda cells: "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))

@@ -38,6 +38,8 @@ def models():
     out = {
         "tree_classifier": (microlearn.convert(T.DecisionTreeClassifier(max_depth=4, random_state=0).fit(X, y)), row),
         "forest_classifier": (microlearn.convert(E.RandomForestClassifier(3, max_depth=3, random_state=0).fit(X, y)), row),
+        "forest_classifier_uint8_leaves": (microlearn.convert(E.RandomForestClassifier(
+            3, max_depth=3, random_state=0).fit(X, y), leaf_dtype="uint8"), row),
         "tree_regressor_2_outputs": (microlearn.convert(T.DecisionTreeRegressor(max_depth=4, random_state=0).fit(Xr, yr)),
                                      Xr[:1].astype(np.float32)),
         "extra_trees_regressor": (microlearn.convert(E.ExtraTreesRegressor(3, max_depth=3, random_state=0).fit(Xr, yr[:, 0])),

@@ -160,3 +160,41 @@ def test_convert_takes_the_layout_and_other_families_refuse_it():
         microlearn.convert(est, layout="fast")
     with pytest.raises(TypeError, match="options layout that LogisticRegression does not take"):
         microlearn.convert(LogisticRegression().fit(X_CLS, Y_CLS), layout="refs")
+
+
+@pytest.mark.parametrize("leaf_dtype,levels", [("uint8", 255), ("uint16", 65535)])
+def test_quantized_leaf_probabilities(leaf_dtype, levels):
+    """Each leaf probability rounded to a multiple of 1 / levels: the mean over
+    trees is then within 0.5 / levels of the exact one; labels can differ only
+    where two classes' probabilities are that close."""
+    X, y = load_digits(return_X_y=True)
+    est = E.RandomForestClassifier(10, max_depth=10, random_state=0).fit(X, y)
+    exact, q = microlearn.convert(est), microlearn.convert(est, leaf_dtype=leaf_dtype)
+    assert q.size < exact.size and q.metadata["leaf_dtype"] == leaf_dtype
+    Xf = X.astype(np.float32)
+    p, pq = exact.predict_proba(Xf), q.predict_proba(Xf)
+    assert np.abs(pq - p).max() <= 0.5 / levels + 1e-6
+    top2 = np.sort(p, axis=1)[:, -2:]
+    clear = top2[:, 1] - top2[:, 0] > 1.0 / levels  # no other class within rounding
+    np.testing.assert_array_equal(q.predict(Xf)[clear], est.predict(X)[clear])
+    assert (q.predict(Xf) == est.predict(X)).mean() >= 0.995
+    # predict() compares the integer sums: the same class as the argmax of predict_proba
+    np.testing.assert_array_equal(q.predict(Xf), est.classes_[np.argmax(pq, axis=1)])
+    refs = microlearn.convert(est, leaf_dtype=leaf_dtype, layout="refs")
+    np.testing.assert_array_equal(refs.predict_proba(Xf), pq)
+
+
+def test_quantized_leaves_are_for_forest_classifiers_only():
+    est = E.GradientBoostingClassifier(n_estimators=3, random_state=0).fit(X_CLS, Y_CLS)
+    with pytest.raises(ValueError, match="for forest classifiers"):
+        microlearn.convert(est, leaf_dtype="uint8")
+    with pytest.raises(ValueError, match="leaf_dtype must be"):
+        microlearn.convert(T.DecisionTreeClassifier().fit(X_CLS, Y_CLS), leaf_dtype="int8")
+    # a file claiming quantized leaves for a regressor is refused at load
+    reg = E.RandomForestRegressor(3, max_depth=3, random_state=0).fit(X_REG, Y_REG[:, 0])
+    data = tr.encode(_ens(reg))
+    sections = {k: v.copy() for k, v in mlm.read_sections(data).items() if k < 1000}
+    key = tr.S_LEAVES if tr.S_LEAVES in sections else tr.S_LEAF_VALUES
+    sections[key] = np.zeros(sections[key].shape, np.uint8)
+    with pytest.raises(ValueError):
+        microlearn.load(mlm.write(mlm.KIND_TREE_ENSEMBLE, sections))

@@ -235,18 +235,20 @@ def bypass(children: np.ndarray, roots: np.ndarray, skip: np.ndarray, leaf_bit: 
 
 
 def leaf_sections(table: np.ndarray) -> dict:
-    """The leaf table as stored: dense rows, or sparse rows (nonzero entries
-    only) when that is smaller, as for forest classifiers whose leaves give
-    most classes probability 0. Both give the same sums."""
+    """The leaf table as stored (float32, or quantized u8/u16): dense rows, or
+    sparse rows (nonzero entries only) when that is smaller, as for forest
+    classifiers whose leaves give most classes probability 0. Both give the
+    same sums."""
     nonzero = table != 0
     nnz = int(nonzero.sum())
-    if (len(table) + 1) * 4 + nnz * 6 >= table.size * 4:
+    size = table.dtype.itemsize
+    if (len(table) + 1) * 4 + nnz * (2 + size) >= table.size * size:
         return {S_LEAVES: table}
     rows, cols = np.nonzero(nonzero)  # row-major order
     offsets = np.zeros(len(table) + 1, np.uint32)
     offsets[1:] = np.cumsum(nonzero.sum(axis=1))
     return {S_LEAF_OFFSETS: offsets, S_LEAF_COLUMNS: cols.astype(np.uint16),
-            S_LEAF_VALUES: table[rows, cols].astype(np.float32)}
+            S_LEAF_VALUES: table[rows, cols]}
 
 
 def split_keys(t32: np.ndarray) -> np.ndarray:
@@ -367,19 +369,32 @@ def _preorder(tree: Tree):
     return order
 
 
+LEAF_LEVELS = {"uint8": 255, "uint16": 65535}  # probability p is stored as round(p * levels)
+
+
 def encode(ens: Ensemble, feature_dtype: str = "float32", feature_scale=1.0, feature_offset=0.0,
-           layout: str = "auto") -> bytes:
+           layout: str = "auto", leaf_dtype: str = "float32") -> bytes:
     """layout: "packed" (32-bit nodes, integer compares), "refs" (per-node
     thresholds and child refs: what a model that does not fit 32-bit nodes
-    gets) or "auto" (packed when it fits)."""
+    gets) or "auto" (packed when it fits). leaf_dtype: "float32" (exact), or
+    "uint8"/"uint16" for forest classifiers: each leaf probability rounded
+    to a multiple of 1/255 or 1/65535 (fewer bytes, integer sums)."""
     if layout not in ("auto", "packed", "refs"):
         raise ValueError(f"layout must be 'auto', 'packed' or 'refs', not {layout!r}")
+    if leaf_dtype != "float32":
+        if leaf_dtype not in LEAF_LEVELS:
+            raise ValueError(f"leaf_dtype must be 'float32', 'uint16' or 'uint8', not {leaf_dtype!r}")
+        if ens.task != TASK_CLASSIFICATION or ens.transform != T_MEAN_PROBABILITY:
+            raise ValueError(f"leaf_dtype={leaf_dtype!r} is for forest classifiers (their leaves are class "
+                             "probabilities in [0, 1]); this model's leaves are raw scores: use 'float32'")
     width = ens.trees[0].value.shape[1]
     # Distinct leaf vectors, shared by all trees (pure class leaves collapse to a handful).
     leaf_rows, node_count = [], 0
     for t in ens.trees:
         leaf_rows.append(t.value[t.left < 0].astype(np.float32))
     all_leaves = np.concatenate(leaf_rows)
+    if leaf_dtype != "float32":  # integers, deduplicated after rounding
+        all_leaves = np.rint(all_leaves.astype(np.float64) * LEAF_LEVELS[leaf_dtype]).astype(leaf_dtype)
     leaf_table, leaf_ids = np.unique(all_leaves, axis=0, return_inverse=True)
     leaf_ids = leaf_ids.reshape(-1)
 
@@ -455,7 +470,7 @@ def encode(ens: Ensemble, feature_dtype: str = "float32", feature_scale=1.0, fea
         S_FLOAT_PARAMS: np.array([ens.path_norm, ens.decision_offset], np.float32),
         **structure,
     }
-    sections.update(leaf_sections(leaf_table.astype(np.float32)))
+    sections.update(leaf_sections(leaf_table.astype(np.float32 if leaf_dtype == "float32" else leaf_dtype)))
     outputs = np.array([t.output for t in ens.trees], np.uint16)
     if np.any(outputs != 0) or width != ens.n_outputs:
         sections[S_TREE_OUTPUTS] = outputs
@@ -466,6 +481,8 @@ def encode(ens: Ensemble, feature_dtype: str = "float32", feature_scale=1.0, fea
         sections.update(mlm.class_label_sections(ens.classes))
         meta.update(mlm.classes_metadata(ens.classes))
     meta["feature_dtype"] = feature_dtype
+    if leaf_dtype != "float32":
+        meta["leaf_dtype"] = leaf_dtype
     if feature_dtype == "int16":
         meta["feature_scale"] = np.broadcast_to(feature_scale, (ens.n_features,)).astype(float).tolist()
         meta["feature_offset"] = np.broadcast_to(feature_offset, (ens.n_features,)).astype(float).tolist()
@@ -500,14 +517,14 @@ MAX_FEATURES = 65536  # feature indices are u16
 MAX_OUTPUTS = 65535   # leaf columns and tree outputs are u16
 
 
-OPTIONS = ("layout",)  # what microlearn.convert(..., **options) passes on
+OPTIONS = ("layout", "leaf_dtype")  # what microlearn.convert(..., **options) passes on
 
 
 def convert(est, base=None, feature_dtype="float32", feature_scale=1.0, feature_offset=0.0,
-            layout="auto") -> bytes:
+            layout="auto", leaf_dtype="float32") -> bytes:
     """`base`: the scikit-learn class `est` converts as (itself, or the
-    supported class of a subclass; microlearn.converters.resolve). `layout`:
-    encode()'s."""
+    supported class of a subclass; microlearn.converters.resolve). `layout`,
+    `leaf_dtype`: encode()'s."""
     from . import boosters
     name = type(est).__name__
     n_features = getattr(est, "n_features_in_", 0)
@@ -525,7 +542,7 @@ def convert(est, base=None, feature_dtype="float32", feature_scale=1.0, feature_
     names = getattr(est, "feature_names_in_", None)  # fitted on a DataFrame
     if names is not None:
         ens.metadata["feature_names"] = [str(n) for n in names]
-    data = encode(ens, feature_dtype, feature_scale, feature_offset, layout)
+    data = encode(ens, feature_dtype, feature_scale, feature_offset, layout, leaf_dtype)
     if (base or type(est)) in boosters.extractors() and feature_dtype == "float32":
         self_check(est, ens, data, boosters.margin)
     return data
