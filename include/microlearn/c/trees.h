@@ -14,7 +14,7 @@ extern "C" {
 /* Opaque storage for a loaded model: a view over the caller's bytes. */
 typedef struct {
     uint32_t words[24];
-    const void* pointers[16];
+    const void* pointers[20];
 } ml_trees_t;
 
 typedef struct {
