@@ -104,7 +104,9 @@ def test_every_block_is_marked():
                 problems.append(f"{where}: file needs a name")
             elif kind == "host" and arg and not (arg.startswith("setup=") and arg[6:] in SETUPS):
                 problems.append(f"{where}: unknown host argument {arg!r} (setup=NAME, NAME one of {sorted(SETUPS)})")
-    assert not problems, "\n".join(problems)
+    assert not problems, "\n".join(problems) + (
+        "\nPut <!-- test: host | device | shell | file NAME | output | skip REASON --> on the line before each "
+        "code block (what each means: the docstring of tests/python/test_docs_snippets.py)")
 
 
 def runnable_pages():
