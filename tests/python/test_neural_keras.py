@@ -270,3 +270,51 @@ def test_report_compares_with_the_keras_model(tasks):
     reg = microlearn.convert(tasks["linear"])
     assert reg.report(Xs, reference=tasks["linear"]).max_abs_difference < 1e-5
     assert as_reference("not keras", m) == "not keras"
+
+
+# ----------------------------------------------------------------- corrupt recurrent ops
+
+def _recurrent_file(kind, **kw):
+    keras.utils.set_random_seed(2)
+    km = keras.Sequential([keras.Input((5, 3)), getattr(K, kind)(4, return_sequences=True, **kw), K.Flatten(),
+                           K.Dense(2)])
+    return microlearn.convert(km).to_bytes()
+
+
+def _mutate(data, what):
+    """The file with one field of its recurrent op changed (sections rewritten, CRC valid)."""
+    from microlearn import mlm
+    from microlearn.converters.neural import writer
+    sections = {sid: np.array(arr) for sid, arr in mlm.read_sections(data).items()}
+    ops = sections[writer.S_OPS].reshape(-1, writer.O_FIELDS)
+    op = next(r for r in ops if r[0] in (writer.OP_CODES["GRU"], writer.OP_CODES["LSTM"]))
+    ints = sections[writer.S_OP_INTS]
+    tensors = sections[writer.S_TENSORS].reshape(-1, writer.T_FIELDS)
+    inputs = sections[writer.S_OP_IO][op[3]:op[3] + op[1]]
+    field, value = what
+    if field == "n_ints":
+        op[5] = int(op[5]) + value
+    elif field == "n_inputs":
+        op[1] = int(op[1]) + value
+    elif field.startswith("state_") or field.startswith("kernel_"):
+        t = tensors[inputs[4] if field.startswith("state_") else inputs[1]]
+        k = {"location": 6, "dim0": 2}[field.split("_", 1)[1]]
+        t[k] = int(t[k]) + value
+    else:
+        ints[op[4] + ["units", "act", "rec_act", "reset_after", "sequences", "stateful"].index(field)] += value
+    return mlm.write(mlm.KIND_NEURAL_NETWORK, sections)
+
+
+CORRUPT = [("units", -4), ("units", 1), ("act", 5), ("act", -4), ("rec_act", 3), ("reset_after", 2),
+           ("sequences", -1), ("stateful", 2), ("n_ints", -1), ("n_inputs", -1), ("state_location", -2),
+           ("state_dim0", 1), ("kernel_location", -1)]
+
+
+@pytest.mark.parametrize("kind", ["GRU", "LSTM"])
+def test_the_loader_refuses_every_corrupt_recurrent_field(kind):
+    data = _recurrent_file(kind, **({"reset_after": False} if kind == "GRU" else {}))
+    microlearn.Model(_mutate(data, ("units", 0)))          # rewritten but unchanged: loads
+    cases = CORRUPT + [("reset_after", 1)]                 # GRU reset_after=False -> True: the bias is 1 row
+    for what in cases:
+        with pytest.raises(ValueError):
+            microlearn.Model(_mutate(data, what))
