@@ -117,7 +117,7 @@ def check(model: Model, targets=("unix", "cortex-m3"), X=None, part: str | None 
     """Measures `model` on each rig target; X (optional) gives rows to compare.
     `part` (a name in microlearn.parts.PARTS) adds warnings where RAM or
     flash exceed that part's."""
-    from .rig import build, count
+    from .rig import build, count, firmware
     from .rig.count import CountError
     from .rig.targets import get_target
 
@@ -144,7 +144,8 @@ def check(model: Model, targets=("unix", "cortex-m3"), X=None, part: str | None 
                                  "is read into RAM once and the package needs some)")
         host = _host_outputs(model, rows)
         files = {"model.mlm": model.to_bytes(), "X.bin": rows.tobytes()}
-        lib = build.build_natmods(t.arch)
+        compiled_in = firmware.is_builtin(t)  # microlearn inside the firmware: no .mpy on the path
+        lib = [] if compiled_in else build.build_natmods(t.arch)
         try:
             full = count(target, script.replace("BODY", predict), files=files, lib_dir=lib, fetch=["pred.bin"])
             empty = count(target, script.replace("BODY", "pass"), files=files, lib_dir=lib)
@@ -159,7 +160,7 @@ def check(model: Model, targets=("unix", "cortex-m3"), X=None, part: str | None 
         else:
             same = (device == host).all(axis=1)
         r = TargetReport(
-            target, model.size, (lib / "microlearn" / f"{module}.mpy").stat().st_size,
+            target, model.size, 0 if compiled_in else (lib / "microlearn" / f"{module}.mpy").stat().st_size,
             int(ram[1]), int(ram[2]), round((full.instructions - empty.instructions) / CALLS),
             float(same.mean()) if X is not None else None,
             device[:, 0] if device.shape[1] == 1 else device, len(rows) if X is not None else 0)

@@ -94,3 +94,24 @@ def test_playground_runtime_is_one_classic_script(tmp_path, monkeypatch):
     monkeypatch.setattr(firmware, "build_wasm", lambda: other)
     with pytest.raises(RigError, match="is this MicroPython 1.25"):
         playground.runtime_script()
+
+
+def test_microlearn_check_on_compiled_in_firmware():
+    """`microlearn check`'s held-out comparison and measurements on compiled-in
+    firmware: the same predictions as the host, no .mpy, little RAM at import."""
+    import numpy as np
+    from sklearn.datasets import load_iris
+    from sklearn.ensemble import RandomForestClassifier
+
+    import microlearn
+    from microlearn.check import check
+
+    X, y = load_iris(return_X_y=True)
+    model = microlearn.convert(RandomForestClassifier(5, random_state=0).fit(X[::2], y[::2]))
+    for r in check(model, ["unix-builtin", "cortex-m3-builtin"], X[1::2]):
+        assert r.agreement == 1.0 and r.module_bytes == 0, r
+        assert 0 < r.instructions_per_predict < 20000
+    natmod, builtin = check(model, ["cortex-m3", "cortex-m3-builtin"], X[1::2])
+    assert builtin.import_ram < natmod.import_ram - 5000  # the natmod's code is in the heap
+    with pytest.raises(RigError, match="no instruction counts on the webassembly port"):
+        check(model, ["wasm"], X[:3])

@@ -63,6 +63,9 @@ def count(target: str, script, files: Files = (), lib_dir=None,
     pair completed (the error carries the RunResult).
     """
     t = get_target(target)
+    if t.kind == "wasm":
+        raise RigError(f"{target}: no instruction counts on the webassembly port (no native _markers, "
+                       "no emulator): count on unix, unix-builtin or a QEMU target")
     with tempfile.TemporaryDirectory(prefix="microlearn-count-") as tmp:
         tmp = Path(tmp)
         if t.kind == "unix":
