@@ -86,6 +86,11 @@ def models():
     }.items():
         out[name] = (microlearn.convert(est), Xs[:1].astype(np.float32) if "regressor" not in name
                      else Xr[:1].astype(np.float32))
+    import keras  # Keras recurrent layers (neural/recurrent.hpp): GRU without reset_after, LSTM, SimpleRNN
+    keras.utils.set_random_seed(0)
+    out["keras_recurrent_regressor"] = (microlearn.convert(keras.Sequential([
+        keras.Input((3, 4)), keras.layers.GRU(3, reset_after=False, return_sequences=True),
+        keras.layers.LSTM(2, return_sequences=True), keras.layers.SimpleRNN(2)])), X[:3].astype(np.float32))
     knn16 = microlearn.convert(NB.KNeighborsClassifier(3).fit(Xs, ys), feature_dtype="int16", feature_scale=100.0)
     out["kneighbors_int16"] = (knn16, knn16.quantize(X[:1]).astype("<i2"))
     for name, (model, x) in out.items():
