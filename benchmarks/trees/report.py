@@ -191,10 +191,12 @@ def bar_numbers(rf, all_results):
     imports = (rf.get("imports") or {}).get("cortex-m3", {}).get("_trees", {})
     ratio = rf["info"]["mlm_bytes"] / eml_model
 
-    def verdict(value, goal, unit=""):
+    def verdict(value, goal, unit=None):
         if value is None:
             return "not measured"
-        return "yes" if value <= goal else f"**no**: {value / goal:.2f}x the goal ({value - goal:+,.0f}{unit})"
+        if value <= goal:
+            return "yes"
+        return f"**no**: {value / goal:.2f}x the goal" + ("" if unit is None else f" ({value - goal:+,.0f}{unit})")
 
     del c
     rows = [
@@ -202,11 +204,11 @@ def bar_numbers(rf, all_results):
          f"{ratio:.2f}x (int16 model: {rf['info']['mlm_i16_bytes'] / eml_model:.2f}x)", verdict(ratio, 0.6)),
         ("`predict()` from MicroPython ≤ 2,000 instructions, Cortex-M3 (loop excluded)",
          f"{py.get('cortex-m3', 0):,.0f} (from C: {g('cortex-m3', 'c_ml_f32'):,.0f}; emlearn loadable from C "
-         f"{g('cortex-m3', 'c_eml_loadable'):,.0f})", verdict(py.get("cortex-m3"), 2000)),
+         f"{g('cortex-m3', 'c_eml_loadable'):,.0f})", verdict(py.get("cortex-m3"), 2000, "")),
         ("`predict()` from MicroPython ≤ 2,100 instructions, Cortex-M0", f"{py.get('cortex-m0', 0):,.0f} (from C: "
-         f"{g('cortex-m0', 'c_ml_f32'):,.0f})", verdict(py.get("cortex-m0"), 2100)),
+         f"{g('cortex-m0', 'c_ml_f32'):,.0f})", verdict(py.get("cortex-m0"), 2100, "")),
         ("`predict()` from MicroPython ≤ 1,500 instructions, x64", f"{py.get('unix', 0):,.0f} (from C: "
-         f"{g('unix', 'c_ml_f32'):,.0f})", verdict(py.get("unix"), 1500)),
+         f"{g('unix', 'c_ml_f32'):,.0f})", verdict(py.get("unix"), 1500, "")),
         ("100-tree forest ≤ 0.6x emlearn's loadable C, Cortex-M3", "–" if r100 is None else
          f"{g('cortex-m3', 'c_ml_f32', rf100):,.0f} vs {g('cortex-m3', 'c_eml_loadable', rf100):,.0f}: {r100:.2f}x",
          verdict(r100, 0.6)),
