@@ -6,7 +6,8 @@ into the heap) vs compiled into the firmware (code in flash, package frozen).
 prints a Markdown table (docs/benchmarks.md, docs/firmware.md): bytes of GC heap
 in use after `import microlearn`, then after importing the trees module and the
 DSP module, on the targets cortex-m3 (natmods from build/device/armv7m) and
-cortex-m3-builtin; and the firmware's flash (text + data) for both builds.
+cortex-m3-builtin; and each firmware's flash (text + data) and static RAM (data +
+bss without the GC heap: the compiled-in families' types and globals live there).
 """
 import subprocess
 import sys
@@ -16,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "python"))
 
 from microlearn.rig import build, firmware, run  # noqa: E402
+from microlearn.rig.targets import QEMU_HEAP_SIZE as HEAP  # noqa: E402  (in bss: the GC heap)
 
 SCRIPT = """
 import gc
@@ -42,23 +44,29 @@ def measure(target: str):
     return [int(v) for v in line.split()[1:]]
 
 
-def flash(elf: Path) -> int:
+def sizes(elf: Path):
+    """(flash: text + data, static RAM: data + bss) of a firmware."""
     out = subprocess.run(["arm-none-eabi-size", str(elf)], capture_output=True, text=True, check=True).stdout
-    text, data = out.splitlines()[1].split()[:2]
-    return int(text) + int(data)
+    text, data, bss = (int(v) for v in out.splitlines()[1].split()[:3])
+    return text + data, data + bss
 
 
 def main():
     natmods = measure("cortex-m3")
     builtin = measure("cortex-m3-builtin")
-    plain_flash = flash(build.build_qemu("MPS2_AN385"))
-    builtin_flash = flash(firmware.build_qemu_builtin("MPS2_AN385"))
+    plain_flash, plain_static = sizes(build.build_qemu("MPS2_AN385"))
+    ml_flash, ml_static = sizes(firmware.build_qemu_builtin("MPS2_AN385"))
     print("| heap in use after (bytes) | natmods (cortex-m3) | compiled in (cortex-m3-builtin) | saved |")
     print("|---|---:|---:|---:|")
     for label, a, b in zip(("`import microlearn`", "+ `from microlearn import _trees`",
                             "+ `from microlearn import dsp`", "all three"), natmods, builtin):
         print(f"| {label} | {a:,} | {b:,} | {a - b:,} |")
-    print(f"| firmware flash (text + data) | {plain_flash:,} | {builtin_flash:,} | {plain_flash - builtin_flash:,} |")
+    print()
+    print("| firmware (bytes) | plain | microlearn compiled in | difference |")
+    print("|---|---:|---:|---:|")
+    print(f"| flash (text + data) | {plain_flash:,} | {ml_flash:,} | +{ml_flash - plain_flash:,} |")
+    print(f"| static RAM (data + bss, heap excluded) | {plain_static - HEAP:,} | {ml_static - HEAP:,} | "
+          f"+{ml_static - plain_static:,} |")
 
 
 if __name__ == "__main__":
