@@ -42,50 +42,55 @@ inline Clamp clamp_of(Activation a) {
     }
 }
 
-// acc[r] += sum_{i < n} w[r * stride + i] * x[i] for r < 4: four weight
-// rows against one input, in index order per row (the same sums as four
-// dot products). The register-blocked core of FULLY_CONNECTED and CONV_2D.
-// On Cortex-M4F/M7 (FPv4/v5) four values load in one instruction (vldmia)
-// and each product is added by VMLA (multiply, round, add: the plain loop's
-// rounding, so results equal the portable loop's bit for bit): 23
-// instructions per 16 MACs instead of 12 per 4.
-inline void dot4(const float* x, const float* w, size_t stride, size_t n, float* acc) {
-    const float *w0 = w, *w1 = w + stride, *w2 = w1 + stride, *w3 = w2 + stride;
+// acc[r] += sum_{k < runs} sum_{i < n} w[r * stride + k * w_step + i] * x[k * x_step + i]
+// for r < 4: four weight rows against the same input, over `runs` runs of n
+// contiguous values (a conv window's kernel rows; one run for a dense layer),
+// each sum in index order (the same sums as four dot products). The
+// register-blocked core of FULLY_CONNECTED and CONV_2D. On Cortex-M4F/M7
+// (FPv4/v5) four values load in one instruction (vldmia) and each product is
+// added by VMLA (multiply, round, add: the plain loop's rounding, so results
+// equal the portable loop's bit for bit): 23 instructions per 16 MACs
+// instead of 12 per 4.
+inline void dot4(const float* x, size_t x_step, const float* w, size_t stride, size_t w_step, uint32_t runs,
+                 size_t n, float* acc) {
     float s0 = acc[0], s1 = acc[1], s2 = acc[2], s3 = acc[3];
-    size_t i = 0;
+    for (uint32_t k = 0; k < runs; ++k, x += x_step, w += w_step) {
+        const float *w0 = w, *w1 = w + stride, *w2 = w1 + stride, *w3 = w2 + stride;
+        size_t i = 0;
 #if defined(__ARM_ARCH_7EM__) && defined(__ARM_FP) && (__ARM_FP & 4) && !defined(MICROLEARN_NO_ASM)
-    if (n >= 4) {
-        register float a0 asm("s8") = s0;
-        register float a1 asm("s9") = s1;
-        register float a2 asm("s10") = s2;
-        register float a3 asm("s11") = s3;
-        const float* xp = x;
-        const float *p0 = w0, *p1 = w1, *p2 = w2, *p3 = w3;
-        size_t steps = n >> 2;
-        asm volatile(
-            "1:\n\t"
-            "vldmia %[x]!, {s0-s3}\n\t"
-            "vldmia %[p0]!, {s4-s7}\n\t"
-            "vmla.f32 %[a0], s4, s0\n\tvmla.f32 %[a0], s5, s1\n\tvmla.f32 %[a0], s6, s2\n\tvmla.f32 %[a0], s7, s3\n\t"
-            "vldmia %[p1]!, {s4-s7}\n\t"
-            "vmla.f32 %[a1], s4, s0\n\tvmla.f32 %[a1], s5, s1\n\tvmla.f32 %[a1], s6, s2\n\tvmla.f32 %[a1], s7, s3\n\t"
-            "vldmia %[p2]!, {s4-s7}\n\t"
-            "vmla.f32 %[a2], s4, s0\n\tvmla.f32 %[a2], s5, s1\n\tvmla.f32 %[a2], s6, s2\n\tvmla.f32 %[a2], s7, s3\n\t"
-            "vldmia %[p3]!, {s4-s7}\n\t"
-            "vmla.f32 %[a3], s4, s0\n\tvmla.f32 %[a3], s5, s1\n\tvmla.f32 %[a3], s6, s2\n\tvmla.f32 %[a3], s7, s3\n\t"
-            "subs %[n], %[n], #1\n\t"
-            "bne 1b\n\t"
-            : [a0] "+t"(a0), [a1] "+t"(a1), [a2] "+t"(a2), [a3] "+t"(a3), [x] "+r"(xp), [p0] "+r"(p0),
-              [p1] "+r"(p1), [p2] "+r"(p2), [p3] "+r"(p3), [n] "+r"(steps)
-            :
-            : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "cc", "memory");
-        s0 = a0, s1 = a1, s2 = a2, s3 = a3;
-        i = n & ~size_t(3);
-    }
+        if (n >= 4) {
+            register float a0 asm("s8") = s0;
+            register float a1 asm("s9") = s1;
+            register float a2 asm("s10") = s2;
+            register float a3 asm("s11") = s3;
+            const float* xp = x;
+            const float *p0 = w0, *p1 = w1, *p2 = w2, *p3 = w3;
+            size_t steps = n >> 2;
+            asm volatile(
+                "1:\n\t"
+                "vldmia %[x]!, {s0-s3}\n\t"
+                "vldmia %[p0]!, {s4-s7}\n\t"
+                "vmla.f32 %[a0], s4, s0\n\tvmla.f32 %[a0], s5, s1\n\tvmla.f32 %[a0], s6, s2\n\tvmla.f32 %[a0], s7, s3\n\t"
+                "vldmia %[p1]!, {s4-s7}\n\t"
+                "vmla.f32 %[a1], s4, s0\n\tvmla.f32 %[a1], s5, s1\n\tvmla.f32 %[a1], s6, s2\n\tvmla.f32 %[a1], s7, s3\n\t"
+                "vldmia %[p2]!, {s4-s7}\n\t"
+                "vmla.f32 %[a2], s4, s0\n\tvmla.f32 %[a2], s5, s1\n\tvmla.f32 %[a2], s6, s2\n\tvmla.f32 %[a2], s7, s3\n\t"
+                "vldmia %[p3]!, {s4-s7}\n\t"
+                "vmla.f32 %[a3], s4, s0\n\tvmla.f32 %[a3], s5, s1\n\tvmla.f32 %[a3], s6, s2\n\tvmla.f32 %[a3], s7, s3\n\t"
+                "subs %[n], %[n], #1\n\t"
+                "bne 1b\n\t"
+                : [a0] "+t"(a0), [a1] "+t"(a1), [a2] "+t"(a2), [a3] "+t"(a3), [x] "+r"(xp), [p0] "+r"(p0),
+                  [p1] "+r"(p1), [p2] "+r"(p2), [p3] "+r"(p3), [n] "+r"(steps)
+                :
+                : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "cc", "memory");
+            s0 = a0, s1 = a1, s2 = a2, s3 = a3;
+            i = n & ~size_t(3);
+        }
 #endif
-    for (; i < n; ++i) {
-        const float v = x[i];
-        s0 += w0[i] * v, s1 += w1[i] * v, s2 += w2[i] * v, s3 += w3[i] * v;
+        for (; i < n; ++i) {
+            const float v = x[i];
+            s0 += w0[i] * v, s1 += w1[i] * v, s2 += w2[i] * v, s3 += w3[i] * v;
+        }
     }
     acc[0] = s0, acc[1] = s1, acc[2] = s2, acc[3] = s3;
 }
@@ -99,7 +104,7 @@ inline void fully_connected(const float* x, const float* W, const float* bias, u
         uint32_t j = 0;
         for (; j + 4 <= n_out; j += 4) {
             float s[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-            dot4(x, W + size_t(j) * n_in, n_in, n_in, s);
+            dot4(x, 0, W + size_t(j) * n_in, n_in, 0, 1, n_in, s);
             for (uint32_t k = 0; k < 4; ++k) y[j + k] = c(bias != nullptr ? bias[j + k] + s[k] : s[k]);
         }
         for (; j < n_out; ++j) {
@@ -127,34 +132,35 @@ inline Taps taps(uint32_t out, uint32_t stride, uint32_t pad, uint32_t k, uint32
 
 // CONV_2D: y[oy, ox, o] = act(b[o] + sum_{ky, kx, c} W[o, ky, kx, c] x[iy, ix, c])
 // over the taps inside the input (padding reads zeros). Weights (O, KH, KW, C).
-// Four output channels at a time share each load of x (dot4); the taps of
-// one kernel row are one contiguous run of x and W when dilation_w is 1.
+// Four output channels at a time share each load of x (dot4), over the
+// window's kernel rows; a kernel row's taps are one contiguous run of x and
+// W when dilation_w is 1 (else one run per tap).
 inline void conv_2d(const Window& g, const float* x, const float* W, const float* bias, float* y) {
     const Clamp c = clamp_of(g.activation);
     const uint32_t row = g.in_w * g.in_c, kernel = g.k_h * g.k_w * g.in_c;
-    const uint32_t run = g.dil_w == 1 ? g.k_w : 1;  // taps per contiguous run
+    const size_t x_step = size_t(g.dil_h) * row, w_step = size_t(g.k_w) * g.in_c;
     for (uint32_t oy = 0; oy < g.out_h; ++oy) {
         const Taps ty = taps(oy, g.stride_h, g.pad_t, g.k_h, g.dil_h, g.in_h);
+        const uint32_t runs = ty.k1 - ty.k0;
         for (uint32_t ox = 0; ox < g.out_w; ++ox, y += g.out_c) {
             const Taps tx = taps(ox, g.stride_w, g.pad_l, g.k_w, g.dil_w, g.in_w);
+            const uint32_t per_run = g.dil_w == 1 ? tx.k1 - tx.k0 : 1;  // taps per contiguous run
+            const uint32_t n = per_run * g.in_c;
+            const float* x0 = x + size_t(ty.start + int32_t(ty.k0 * g.dil_h)) * row;
             for (uint32_t o = 0; o < g.out_c; o += 4) {
                 const uint32_t n_o = g.out_c - o < 4 ? g.out_c - o : 4;
                 float s[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-                // Fewer than four channels left: the last rows repeat (their sums are dropped).
-                const uint32_t stride = n_o == 4 ? kernel : 0;
-                const float* w = W + size_t(o) * kernel;
-                for (uint32_t ky = ty.k0; ky < ty.k1; ++ky) {
-                    const float* xr = x + size_t(ty.start + int32_t(ky * g.dil_h)) * row;
-                    for (uint32_t kx = tx.k0; kx < tx.k1; kx += run) {
-                        const uint32_t n = (run == 1 ? 1 : tx.k1 - tx.k0) * g.in_c;
-                        const float* xp = xr + size_t(tx.start + int32_t(kx * g.dil_w)) * g.in_c;
-                        const float* wp = w + (ky * g.k_w + kx) * g.in_c;
-                        if (stride != 0) {
-                            dot4(xp, wp, stride, n, s);
-                        } else {
-                            for (uint32_t k = 0; k < n_o; ++k) s[k] += kernels::dot(wp + size_t(k) * kernel, xp, n);
-                        }
+                const float* w = W + size_t(o) * kernel + size_t(ty.k0) * w_step;
+                for (uint32_t kx = tx.k0; kx < tx.k1; kx += per_run) {
+                    const float* xp = x0 + size_t(tx.start + int32_t(kx * g.dil_w)) * g.in_c;
+                    const float* wp = w + size_t(kx) * g.in_c;
+                    if (n_o == 4) {
+                        dot4(xp, x_step, wp, kernel, w_step, runs, n, s);
+                        continue;
                     }
+                    for (uint32_t k = 0; k < n_o; ++k)  // the last one to three channels
+                        for (uint32_t r = 0; r < runs; ++r)
+                            s[k] += kernels::dot(wp + size_t(k) * kernel + r * w_step, xp + r * x_step, n);
                 }
                 for (uint32_t k = 0; k < n_o; ++k) y[o + k] = c(bias != nullptr ? bias[o + k] + s[k] : s[k]);
             }
