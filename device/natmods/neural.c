@@ -9,9 +9,9 @@
 //   m.reset()                        # zeroes stateful layers' state
 // x: array('f') of n_features values; an int8 model also takes array('b')
 // (its quantized input) and array('B') (u - 128: TFLite's uint8 input).
-// Weights are read in place from the model bytes; predict() allocates
-// nothing (with `out`, or returning a label or one float... a float object
-// on ports without small floats is the one exception, as in every family).
+// Weights are read in place from the model bytes. predict() of a classifier,
+// and every call given `out`, allocate nothing; without `out` a regressor's
+// value comes back as a new float (several: a new list), as in every family.
 #include "glue.h"
 
 typedef struct {

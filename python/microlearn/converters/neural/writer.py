@@ -126,7 +126,7 @@ def plan(g: ir.Graph) -> tuple[dict[str, int], int]:
             last.setdefault(name, i)
     last[g.outputs[0]] = n
     for name, t in g.tensors.items():
-        if getattr(t, "persistent", False):
+        if t.persistent:
             first[name], last[name] = -1, n + 1
     buffer_of: dict[str, Buffer] = {}
     for name in first:
@@ -137,7 +137,7 @@ def plan(g: ir.Graph) -> tuple[dict[str, int], int]:
             continue
         src, dst = op.inputs[0], op.outputs[0]
         ts, td = g.tensors[src], g.tensors[dst]
-        if (ts.is_constant or getattr(ts, "persistent", False) or src == g.outputs[0] or last[src] != i
+        if (ts.is_constant or ts.persistent or src == g.outputs[0] or last[src] != i
                 or _nbytes(ts) != _nbytes(td) or src in op.inputs[1:]):
             continue
         b, d = buffer_of[src], buffer_of[dst]
@@ -183,7 +183,7 @@ def encode(g: ir.Graph, metadata: dict | None = None) -> bytes:
         ops = [_broadcast_second(op, g) if op.kind in ("ADD", "MUL") else op for op in ops]
         g = ir.Graph(g.tensors, ops, g.inputs, g.outputs, g.task, g.classes, g.binary_threshold, g.name)
     used = list(dict.fromkeys([g.inputs[0]] + [n for op in ops for n in op.inputs + op.outputs]
-                              + [n for n, t in g.tensors.items() if getattr(t, "persistent", False)]))
+                              + [n for n, t in g.tensors.items() if t.persistent]))
     index = {name: i for i, name in enumerate(used)}
     producer = {name: i + 1 for i, op in enumerate(ops) for name in op.outputs}
     offsets, arena = plan(g)
@@ -205,7 +205,7 @@ def encode(g: ir.Graph, metadata: dict | None = None) -> bytes:
             consts[t.dtype].append(data)
             const_len[t.dtype] += data.size
         else:
-            loc = LOC_STATE if getattr(t, "persistent", False) else LOC_ARENA
+            loc = LOC_STATE if t.persistent else LOC_ARENA
             offset = offsets[name]
         q_off, q_count = len(scales), 0
         if t.scale is not None:
