@@ -113,12 +113,13 @@ def digits_forest(folder):
     return path, rows, [int(v) for v in est.predict(rows)]
 
 
-def measure_in_place(target, path, rows):
-    """Runs SCRIPT on target; (its result, {path: heap bytes after load})."""
+def measure_in_place(target, path, rows, extra=""):
+    """Runs SCRIPT (and `extra` after it) on target; (its result, {path: heap
+    bytes after load})."""
     odd = b"odd length, shifts what follows"  # puts the model at an unaligned spot unless padded
     image = deploy.romfs_image({"a_note.txt": odd, "rf10.mlm": path.read_bytes()})
     size = path.stat().st_size
-    script = SCRIPT.replace("RAM_BOUND", str(RAM_BOUND)).replace("SIZE", str(size))
+    script = SCRIPT.replace("RAM_BOUND", str(RAM_BOUND)).replace("SIZE", str(size)) + extra
     res = run(target, script, files={"image.romfs": image, "rf10.mlm": path.read_bytes(),
                                      "a_note.txt": odd, "x.bin": rows.astype(np.float32).tobytes()})
     return res, {p: int(n) for p, n in re.findall(r"^ram (\S+) (\d+)$", res.output, re.M)}
