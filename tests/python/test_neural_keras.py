@@ -221,6 +221,9 @@ def _refused():
         (two_outputs, "2 outputs"),
         (nested_bad, "layer 1 'ln' (LayerNormalization) of layer 1 'inner' (Sequential) is not supported"),
         (seq((2, 3, 4, 5), K.Dense(2)), "input shape"),
+        (seq((None, None, 3), K.Conv2D(2, 3), K.GlobalMaxPooling2D()), "unknown dimensions besides the batch"),
+        (lambda: keras.Sequential([K.Dense(2)]), "has no defined inputs: build it with keras.Input"),
+        (seq((6, 4), K.GRU(3, return_sequences=True), K.Softmax()), "a classifier's output must be a vector"),
     ]
 
 
