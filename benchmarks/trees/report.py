@@ -229,6 +229,24 @@ BAR_TEMPLATE = """### Against the bar we set (digits RF 10x10; issue 12, small c
 |---|---|---|
 {rows}
 
+Why the goals are missed (docs/trees.md has the detail). **Speed**: the
+packed walk (integer compares only) costs 14 instructions per tree level on
+the Cortex-M3 and about 22 on the M0, against about 21 for the float walk's
+soft-float compare, but a prediction first turns each feature the forest
+uses (56 here) into its integer key (about 13 instructions each on the M3)
+and then adds the leaves' float32 probabilities in software (about 12
+additions, ~50 instructions each): per prediction the packed layout is
+8 % (M3) to 12 % (M0) slower than the refs layout, not faster, and on x64
+its variable-width field extraction costs more than one hardware float
+compare (85 % slower from C). `convert(est, layout="refs")` keeps the
+faster walk (2,811 / 4,154 / 1,589 instructions from C on M3 / M0 / x64
+for this forest). **Bytes**: 4-byte nodes (29 of their 32 bits used here)
+halve the refs layout's file, and uint8 leaves (`leaf_dtype="uint8"`: 8,052
+bytes, 0.66x) come closer, but the sparse leaf table (u32 offsets, u16
+columns) keeps the file above 0.6x. **RAM to import**: the module holds
+the load-time validation, the walks, the pipeline preprocessing any tree
+model may carry, the MicroPython glue and libgcc's float routines.
+
 """
 
 
