@@ -68,6 +68,8 @@ def test_batch_norm_is_folded_and_relu_fused():
     assert g.ops[0].kind == "CONV_2D" and g.ops[0].params["activation"] == "relu"
     assert "BatchNormalization" in g.ops[0].source
     assert not any(op.kind in ("MUL", "ADD") for op in g.ops)
+    g = kc.to_graph(case_model("functional_nested"))   # inside a nested model too
+    assert not any(op.kind in ("MUL", "ADD") for op in g.ops)
     g = kc.to_graph(case_model("mlp"))       # Dense(tanh) -> BatchNormalization: not foldable
     assert [op.kind for op in g.ops][2:5] == ["TANH", "MUL", "ADD"]
 
