@@ -58,6 +58,15 @@ def test_the_package_is_frozen_and_the_modules_are_built_in(target):
                              "microlearn_neighbors", "microlearn_neural", "microlearn_svm", "microlearn_trees"]
 
 
+@pytest.mark.parametrize("target", ["unix-builtin", "wasm"])
+def test_a_built_in_family_is_read_only_like_other_built_in_modules(target):
+    # Its globals table is static, not on the GC heap: a stored object would not be
+    # kept alive, so storing is refused (as for MicroPython's own built-ins).
+    rc, out = run(target, "from microlearn import _trees\ntry:\n    _trees.cache = bytearray(64)\n"
+                          "except AttributeError:\n    print('refused')\nprint(callable(_trees.load))\n")
+    assert (rc, out) == (0, "refused\nTrue\n")
+
+
 def test_device_run_command_on_wasm(tmp_path):
     (tmp_path / "s.py").write_text("import microlearn\nprint(microlearn.MLM_FORMAT > 0)\n")
     proc = subprocess.run([sys.executable, "-m", "microlearn", "device", "run", "--target", "wasm",

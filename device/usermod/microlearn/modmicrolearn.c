@@ -8,9 +8,9 @@
 #include "py/runtime.h"
 #include "py/objfun.h"
 
-// Room for a family's globals (name, __init__, its types and functions). The
-// table lives in RAM, as a native module's globals would; storing more than
-// this raises (the map may not grow: its table is not on the heap).
+// Room for a family's globals (name, __init__, its types and functions): a
+// table in static RAM, filled by mpy_init() at first import (a natmod's globals
+// are on the heap), then fixed. More entries than this would need the map to grow.
 #define GLOBALS_MAX 24
 
 typedef mp_obj_t (*family_init_t)(mp_obj_fun_bc_t*, size_t, size_t, mp_obj_t*);
@@ -18,6 +18,7 @@ typedef mp_obj_t (*family_init_t)(mp_obj_fun_bc_t*, size_t, size_t, mp_obj_t*);
 // Runs `init` with `globals` as the module being initialised (mp_store_global
 // stores there, as it does in a native module's mpy_init).
 static void microlearn_init_family(family_init_t init, mp_obj_dict_t* globals) {
+    if (globals->map.is_fixed) return;  // filled before a soft reset: static objects, still valid
     mp_obj_dict_t* caller = mp_globals_get();
     mp_globals_set(globals);
     nlr_buf_t nlr;
@@ -25,6 +26,9 @@ static void microlearn_init_family(family_init_t init, mp_obj_dict_t* globals) {
         init(NULL, 0, 0, NULL);
         nlr_pop();
         mp_globals_set(caller);
+        // Read-only from now on, as other built-in modules: the table is not on the
+        // GC heap, so an object stored in it by a script would not be kept alive.
+        globals->map.is_fixed = 1;
     } else {
         mp_globals_set(caller);
         nlr_jump(nlr.ret_val);
