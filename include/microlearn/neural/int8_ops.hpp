@@ -102,34 +102,41 @@ inline uint32_t sxtb16_ror8(uint32_t v) {
 }
 #endif
 
-// acc[r] += sum over k < n of w[r * stride + k] * (x[k] + input_offset), for
-// the R weight rows r < R: R outputs' inner products over one run of input,
-// each input value loaded (and on Cortex-M4 unpacked) once for all R.
+// out[r] += sum over k < n of w[r * stride + k] * (x[k] + input_offset), for
+// the R (1 or 4) weight rows r < R: R outputs' inner products over one run of
+// input, each input value loaded (and on Cortex-M4 unpacked) once for all R.
+// The sums are named variables so that -Os keeps them in registers.
 template <int R>
-inline void dot_rows(const int8_t* x, const int8_t* w, int stride, int n, int32_t input_offset, int32_t* acc) {
+inline void dot_rows(const int8_t* x, const int8_t* w, int stride, int n, int32_t input_offset, int32_t* out) {
+    static_assert(R == 1 || R == 4, "one or four rows");
+    const int8_t *w1 = w + stride, *w2 = w1 + stride, *w3 = w2 + stride;
+    int32_t a0 = out[0], a1 = R > 1 ? out[1] : 0, a2 = R > 1 ? out[2] : 0, a3 = R > 1 ? out[3] : 0;
     int k = 0;
 #if MICROLEARN_INT8_DSP
     // Two 16-bit lanes per word: bytes 0 and 2, then bytes 1 and 3; SMLAD
-    // multiplies both lane pairs and adds them to the accumulator.
+    // multiplies both lane pairs and adds them to the sum.
     const uint32_t off2 = (static_cast<uint32_t>(input_offset) & 0xFFFFu) * 0x10001u;
     for (; k + 4 <= n; k += 4) {
         uint32_t xw;
         __builtin_memcpy(&xw, x + k, 4);
         const uint32_t x02 = __sadd16(__sxtb16(xw), off2);
         const uint32_t x13 = __sadd16(sxtb16_ror8(xw), off2);
-#pragma GCC unroll 4
-        for (int r = 0; r < R; ++r) {
+        auto mac = [&](const int8_t* wr, int32_t a) __attribute__((always_inline)) {
             uint32_t ww;
-            __builtin_memcpy(&ww, w + r * stride + k, 4);
-            acc[r] = __smlad(x13, sxtb16_ror8(ww), __smlad(x02, __sxtb16(ww), acc[r]));
-        }
+            __builtin_memcpy(&ww, wr + k, 4);
+            return static_cast<int32_t>(__smlad(x13, sxtb16_ror8(ww), __smlad(x02, __sxtb16(ww), a)));
+        };
+        a0 = mac(w, a0);
+        if (R > 1) a1 = mac(w1, a1), a2 = mac(w2, a2), a3 = mac(w3, a3);
     }
 #endif
     for (; k < n; ++k) {
         const int32_t v = static_cast<int32_t>(x[k]) + input_offset;
-#pragma GCC unroll 4
-        for (int r = 0; r < R; ++r) acc[r] += static_cast<int32_t>(w[r * stride + k]) * v;
+        a0 += static_cast<int32_t>(w[k]) * v;
+        if (R > 1) a1 += int32_t(w1[k]) * v, a2 += int32_t(w2[k]) * v, a3 += int32_t(w3[k]) * v;
     }
+    out[0] = a0;
+    if (R > 1) out[1] = a1, out[2] = a2, out[3] = a3;
 }
 
 inline int8_t output(int32_t acc, const int32_t* bias, int c, const Requant& rq) {
