@@ -3,9 +3,10 @@
 The converter walks the model's layer graph from its output back to its input,
 so branches (Add, Multiply, Concatenate of several paths) and nested models
 convert as the model computes them. It reads only what Keras 3 gives on every
-backend: `layer.get_config()`, `layer.get_weights()` and the layers' input and
-output tensors (their shapes), so TensorFlow, JAX and PyTorch models convert
-alike.
+backend: `layer.get_config()`, `layer.get_weights()` and the layer graph (each
+symbolic tensor's `_keras_history`, each layer's `_inbound_nodes`: Keras 3's
+own functional-graph records), so no backend-specific call is made; the tests
+run on the TensorFlow backend.
 
 Shapes follow ir.py: a Keras tensor (batch, C) becomes (C,), (batch, T, C)
 becomes the sequence (1, T, C), (batch, H, W, C) stays (H, W, C); 1-D layers
