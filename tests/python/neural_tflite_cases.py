@@ -75,22 +75,16 @@ def models():
 
 
 def convert(model, shape, io_type, seed=0):
-    import tensorflow as tf
+    """The int8 .tflite bytes of `model` (biases set to small random values
+    first: Keras starts them at zero), calibrated on random normal inputs."""
+    from microlearn.converters.neural import quantize
 
     rng = np.random.default_rng(seed)
     calib = rng.normal(size=(48,) + shape).astype(np.float32)
-    # nudge the weights away from Keras's initial biases of zero
     for w in model.weights:
         if "bias" in w.path:
             w.assign(rng.normal(scale=0.1, size=w.shape).astype(np.float32))
-    conv = tf.lite.TFLiteConverter.from_keras_model(model)
-    conv.optimizations = [tf.lite.Optimize.DEFAULT]
-    conv.representative_dataset = lambda: ([calib[i:i + 1]] for i in range(len(calib)))
-    conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    if io_type == "int8":
-        conv.inference_input_type = tf.int8
-        conv.inference_output_type = tf.int8
-    return conv.convert()
+    return quantize.to_tflite(model, calibration=calib, io_dtype=io_type)
 
 
 MODELS = ("mix", "cnn", "dilated_valid", "mlp")

@@ -55,16 +55,17 @@ def quantize_multiplier(m: float) -> tuple[int, int]:
 
 # --- the run-time arithmetic, on numpy int64 arrays (for tables) --------------
 
-def srdhm(a, b):
-    """gemmlowp SaturatingRoundingDoublingHighMul on int32 values."""
+def srdhm(a, b, bits: int = 32):
+    """gemmlowp SaturatingRoundingDoublingHighMul on int32 (or int16) values:
+    round(a * b / 2^(bits - 1)), halves away from zero, saturating MIN * MIN."""
     a = np.asarray(a, np.int64)
     b = np.asarray(b, np.int64)
     ab = a * b
-    nudge = np.where(ab >= 0, 1 << 30, 1 - (1 << 30))
-    s = ab + nudge
-    # C++ integer division truncates toward zero
-    q = np.where(s >= 0, s // (1 << 31), -((-s) // (1 << 31)))
-    return np.where((a == b) & (a == INT32_MIN), INT32_MAX, q)
+    half = 1 << (bits - 2)
+    s = ab + np.where(ab >= 0, half, 1 - half)
+    q = np.where(s >= 0, s // (2 * half), -((-s) // (2 * half)))  # C++ division truncates toward zero
+    lo = -(1 << (bits - 1))
+    return np.where((a == b) & (a == lo), -lo - 1, q)
 
 
 def rdbpot(x, exponent):
@@ -159,16 +160,6 @@ def _wrap16(v):
     return ((np.asarray(v, np.int64) + (1 << 15)) % (1 << 16)) - (1 << 15)
 
 
-def _srdhm16(a, b):
-    a = np.asarray(a, np.int64)
-    b = np.asarray(b, np.int64)
-    ab = a * b
-    nudge = np.where(ab >= 0, 1 << 14, 1 - (1 << 14))
-    s = ab + nudge
-    q = np.where(s >= 0, s // (1 << 15), -((-s) // (1 << 15)))
-    return np.where((a == b) & (a == -(1 << 15)), (1 << 15) - 1, _wrap16(q))
-
-
 def _sdhm16(a, b):  # rounding toward zero
     ab = np.asarray(a, np.int64) * np.asarray(b, np.int64)
     q = np.where(ab >= 0, ab // (1 << 15), -((-ab) // (1 << 15)))
@@ -196,11 +187,11 @@ def lut_hard_swish(in_scale, in_zp, out_scale, out_zp) -> np.ndarray:
         raise ValueError("HARD_SWISH: output scale below input scale / 128 is not supported by TFLite's kernel")
     x = _wrap16(_Q - in_zp)
     hires_x = _wrap16(x * 128)
-    pre_out = _srdhm16(hires_x, out_m16)
+    pre_out = _wrap16(srdhm(hires_x, out_m16, 16))
     r = hires_x
     if rel_e > 0:
         r = _sat_shift16(r, rel_e - 1)
-    r = _srdhm16(r, rel_m16)
+    r = _wrap16(srdhm(r, rel_m16, 16))
     if rel_e > 0:
         r = _sat_shift16(r, 1)
     if rel_e < 0:

@@ -610,17 +610,16 @@ class _Reader:
         self._emit("SOFTMAX", [x], [y], params, where)
 
     def _op_QUANTIZE(self, ins, outs, op, where):
-        x, y = ins[0], outs[0]
-        if self.raw[x].dtype != "float32" or self.raw[y].dtype != "int8":
-            raise UnsupportedEstimatorError(f"{where}: {self.raw[x].dtype} -> {self.raw[y].dtype}; only "
-                                            "float32 -> int8 is supported")
-        s, z = self._q(y)
-        self._emit("QUANTIZE", [x], [y], {"int8": {"scale": s, "zero_point": z}}, where)
+        self._cast("QUANTIZE", ins, outs, where, "float32", "int8")
 
     def _op_DEQUANTIZE(self, ins, outs, op, where):
+        self._cast("DEQUANTIZE", ins, outs, where, "int8", "float32")
+
+    def _cast(self, kind, ins, outs, where, src, dst):
+        """QUANTIZE / DEQUANTIZE: the engine takes the int8 side's scale and zero point."""
         x, y = ins[0], outs[0]
-        if self.raw[x].dtype != "int8" or self.raw[y].dtype != "float32":
+        if (self.raw[x].dtype, self.raw[y].dtype) != (src, dst):
             raise UnsupportedEstimatorError(f"{where}: {self.raw[x].dtype} -> {self.raw[y].dtype}; only "
-                                            "int8 -> float32 is supported")
-        s, z = self._q(x)
-        self._emit("DEQUANTIZE", [x], [y], {"int8": {"scale": s, "zero_point": z}}, where)
+                                            f"{src} -> {dst} is supported")
+        self._q(y if dst == "int8" else x)  # one scale and zero point
+        self._emit(kind, [x], [y], {}, where)
