@@ -241,6 +241,37 @@ def import_ram(targets):
     return out
 
 
+EMLEARN_MP = Path("/work/.mirror/emlearn+emlearn-micropython/repo")  # `fetch github:emlearn/emlearn-micropython`
+
+
+def emlearn_micropython(mpy_dir):
+    """emlearn-micropython's trees module (the issue's reference), built from
+    a fetched snapshot of its repository for armv7m with the rig's
+    MicroPython: .mpy bytes and RAM to import on the emulated Cortex-M3.
+    Absent (and said so) when the snapshot is not on this machine."""
+    import subprocess
+    from microlearn.rig.run import run
+    if not (EMLEARN_MP / "HEAD").exists() and not (EMLEARN_MP / ".git").exists():
+        return {"absent": f"no snapshot of github:emlearn/emlearn-micropython at {EMLEARN_MP}"}
+    work = ROOT / "build" / "contenders" / "emlearn-micropython"
+    subprocess.run(["rm", "-rf", str(work)], check=True)
+    work.mkdir(parents=True)
+    subprocess.run(f"git -C {EMLEARN_MP} archive HEAD src | tar -x -C {work}", shell=True, check=True)
+    src = work / "src" / "emlearn_trees"
+    env = dict(__import__("os").environ, PATH=f"{Path(sys.executable).parent}:{__import__('os').environ['PATH']}")
+    r = subprocess.run(["make", "all", f"MPY_DIR={mpy_dir}", "ARCH=armv7m"], cwd=src, env=env,
+                       capture_output=True, text=True)
+    if r.returncode != 0 or not (src / "emlearn_trees.mpy").exists():
+        return {"absent": f"its armv7m build failed: {(r.stdout + r.stderr).strip().splitlines()[-1][:160]}"}
+    lib = work / "lib"
+    lib.mkdir()
+    (lib / "emlearn_trees.mpy").write_bytes((src / "emlearn_trees.mpy").read_bytes())
+    res = run("cortex-m3", "import gc\ngc.collect(); a = gc.mem_alloc()\nimport emlearn_trees\n"
+                           "gc.collect(); print('RAM', gc.mem_alloc() - a)\n", lib_dir=[lib])
+    return {"mpy_armv7m": (src / "emlearn_trees.mpy").stat().st_size,
+            "import_ram_m3": parse(res.output, "RAM") if res.returncode == 0 else None}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cases", default=",".join(models.CASES))
@@ -256,6 +287,7 @@ def main():
     build.build_mpy_cross()
     results = {}
     imports = import_ram(targets)
+    imports["emlearn-micropython"] = emlearn_micropython(mpy_dir)
     for case in args.cases.split(","):
         print(f"case {case}", file=sys.stderr, flush=True)
         results[case] = run_case(case, targets, args.n, mpy_dir, lambda s: print(s, file=sys.stderr, flush=True))

@@ -189,6 +189,7 @@ def bar_numbers(rf, all_results):
     r100 = (g("cortex-m3", "c_ml_f32", rf100) / g("cortex-m3", "c_eml_loadable", rf100)
             if rf100 and g("cortex-m3", "c_eml_loadable", rf100) else None)
     imports = (rf.get("imports") or {}).get("cortex-m3", {}).get("_trees", {})
+    emp = (rf.get("imports") or {}).get("emlearn-micropython") or {"absent": "not measured"}
     ratio = rf["info"]["mlm_bytes"] / eml_model
 
     def verdict(value, goal, unit=None):
@@ -214,11 +215,11 @@ def bar_numbers(rf, all_results):
          verdict(r100, 0.6)),
         ("100 % agreement with scikit-learn", "every case, both feature types (table below)", "yes"),
         ("RAM to import `microlearn._trees`, Cortex-M3 ≤ 4 kB",
-         f"{imports['module']:,} B (+ {imports['package']:,} B for the package); .mpy "
-         f"{rf['flash']['trees_mpy'].get('armv7m', 0):,} B" if "module" in imports else "–",
+         (f"{imports['module']:,} B (+ {imports['package']:,} B for the package); .mpy "
+          f"{rf['flash']['trees_mpy'].get('armv7m', 0):,} B" if "module" in imports else "–")
+         + (f"; emlearn-micropython's `emlearn_trees`: {emp['import_ram_m3']:,} B, .mpy {emp['mpy_armv7m']:,} B"
+            if emp.get("import_ram_m3") else f"; emlearn-micropython: absent ({emp.get('absent', 'failed')})"),
          verdict(imports.get("module"), 4096, " B")),
-        ("emlearn-micropython's trees module (the issue's reference: .mpy 3,948 B, import 4,160 B)",
-         "not built here: its repository is not fetched by this benchmark (column absent)", "–"),
     ]
     return "\n".join(f"| {a} | {b} | {c} |" for a, b, c in rows)
 
