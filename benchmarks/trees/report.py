@@ -135,6 +135,7 @@ def write(results, n, seconds):
           f"microlearn {fl['ml']['flash']:,}, emlearn loadable {fl['eml_loadable']['flash']:,}, "
           f"emlearn inline {fl['eml_inline']['flash']:,}.\n")
         a(BAR_TEMPLATE.format(rows=bar_numbers(rf, results)))
+        a(module_table(rf))
 
     a("## All cases: instructions per prediction\n")
     a("![instructions per prediction](benchmarks-instructions.png)\n")
@@ -222,6 +223,30 @@ def bar_numbers(rf, all_results):
          verdict(imports.get("module"), 4096, " B")),
     ]
     return "\n".join(f"| {a} | {b} | {c} |" for a, b, c in rows)
+
+
+def module_table(rf):
+    """The trees modules' .mpy bytes per arch and RAM to import per emulated board."""
+    imports, fl = rf.get("imports") or {}, rf["flash"]
+    L = ["### The trees modules on the device\n",
+         "Bytes of each native module's .mpy, and RAM to import it (`gc.mem_alloc()` after minus before, "
+         "the package imported first; the package itself takes the figure in brackets). A model imports one "
+         "of the two: `_trees` for the packed layout, `_trees_refs` for the refs layout.\n",
+         "| module | .mpy x64 | .mpy armv7m | .mpy armv6m | RAM to import, Cortex-M3 | RAM to import, Cortex-M0 |",
+         "|---|---:|---:|---:|---:|---:|"]
+    for module, key in (("_trees", "trees_mpy"), ("_trees_refs", "trees_refs_mpy")):
+        sizes = fl.get(key, {})
+        ram = [imports.get(t, {}).get(module, {}) for t in ("cortex-m3", "cortex-m0")]
+        L.append(f"| microlearn.{module} | " + " | ".join(fmt(sizes.get(a)) for a in ("x64", "armv7m", "armv6m"))
+                 + " | " + " | ".join(f"{fmt(r.get('module'))} ({fmt(r.get('package'))})" if "module" in r else "–"
+                                      for r in ram) + " |")
+    emp = imports.get("emlearn-micropython") or {}
+    if emp.get("import_ram_m3"):
+        L.append(f"| emlearn-micropython `emlearn_trees` | – | {fmt(emp['mpy_armv7m'])} | – (does not link: "
+                 f"absolute relocations) | {fmt(emp['import_ram_m3'])} | – |")
+    else:
+        L.append(f"| emlearn-micropython | absent: {emp.get('absent', 'not measured')} | | | | |")
+    return "\n".join(L) + "\n"
 
 
 BAR_TEMPLATE = """### Against the bar we set (digits RF 10x10; issue 12, small chips)
