@@ -14,6 +14,7 @@ Cortex-M4F build runs the DSP-extension path of int8_ops.hpp (SMLAD, two 16-bit
 multiply-accumulates per instruction); the other targets the portable loops.
 """
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -74,7 +75,8 @@ def keras_cases():
 def convert(keras_model, shape):
     from microlearn.converters.neural import quantize
     X = np.random.default_rng(0).normal(size=(32,) + shape).astype(np.float32)
-    data = quantize.to_tflite(keras_model, calibration=X, io_dtype="int8")
+    with contextlib.redirect_stdout(sys.stderr):  # TensorFlow prints its export to stdout
+        data = quantize.to_tflite(keras_model, calibration=X, io_dtype="int8")
     return microlearn.convert(data), len(data)
 
 
