@@ -340,16 +340,28 @@ inline Status sos_process(Sos& f, const float* x, float* y, size_t n) {
         const float d0 = c[5], d1 = c[6], d2 = c[7], e1 = c[8], e2 = c[9];
         float* st = f.state + 2 * s;
         float s1 = st[0], s2 = st[1], u1 = st[2], u2 = st[3];
-        for (size_t i = 0; i < n; ++i) {
-            const float v = in[i];
+        // One sample through both sections.
+        auto pair = [&](float v) __attribute__((always_inline)) {
             const float o = b0 * v + s1;
             s1 = b1 * v - a1 * o + s2;
             s2 = b2 * v - a2 * o;
             const float p = d0 * o + u1;
             u1 = d1 * o - e1 * p + u2;
             u2 = d2 * o - e2 * p;
-            y[i] = p;
+            return p;
+        };
+        size_t i = 0;
+#if !defined(__SOFTFP__)
+        // Hardware floats: two samples per pass halve the loop overhead (M4F
+        // 19,512 -> 17,985 for 2 sections x 1024). Soft float: library calls
+        // dominate, and the M3 ran 0.07 % slower so.
+        for (; i + 1 < n; i += 2) {
+            const float v0 = in[i], v1 = in[i + 1];
+            y[i] = pair(v0);
+            y[i + 1] = pair(v1);
         }
+#endif
+        for (; i < n; ++i) y[i] = pair(in[i]);
         st[0] = s1;
         st[1] = s2;
         st[2] = u1;
