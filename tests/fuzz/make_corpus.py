@@ -91,6 +91,11 @@ def models():
     out["keras_recurrent_regressor"] = (microlearn.convert(keras.Sequential([
         keras.Input((3, 4)), keras.layers.GRU(3, reset_after=False, return_sequences=True),
         keras.layers.LSTM(2, return_sequences=True), keras.layers.SimpleRNN(2)])), X[:3].astype(np.float32))
+    out["tflite_int8_cnn"] = (microlearn.convert(keras.Sequential([  # int8 ops (neural/int8_engine.hpp) via TFLite
+        keras.Input((6, 6, 2)), keras.layers.Conv2D(3, 3, padding="same", activation="relu"),
+        keras.layers.DepthwiseConv2D(2), keras.layers.MaxPooling2D(), keras.layers.Flatten(), keras.layers.Dense(4),
+        keras.layers.Softmax()]), quantize="int8", calibration=np.random.default_rng(0).normal(size=(16, 6, 6, 2)),
+        io_dtype="int8"), np.random.default_rng(1).normal(size=72).astype(np.float32))
     knn16 = microlearn.convert(NB.KNeighborsClassifier(3).fit(Xs, ys), feature_dtype="int16", feature_scale=100.0)
     out["kneighbors_int16"] = (knn16, knn16.quantize(X[:1]).astype("<i2"))
     for name, (model, x) in out.items():
