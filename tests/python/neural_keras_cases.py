@@ -104,6 +104,13 @@ def _preprocessing():
                        K.Flatten(), K.Dense(3, activation="softmax"))
 
 
+def _dense_over_image():
+    """Dense on (H, W, C) (Keras applies it to the last axis: a 1x1 conv) and a Conv2D with Conv's defaults."""
+    K = _keras().layers
+    return _sequential(14, (4, 5, 3), K.Dense(6, activation="relu"), K.Conv2D(2, (2, 3)), K.Flatten(),
+                       K.Dense(2, activation="softmax"))
+
+
 def _functional_branches():
     keras = _keras()
     K = keras.layers
@@ -194,7 +201,7 @@ def _random_case(seed):
 CASES = {
     "mlp": _mlp, "mlp_activations": _mlp_activations, "cnn2d": _cnn2d, "cnn2d_dilated": _cnn2d_dilated,
     "cnn2d_pools": _cnn2d_pools, "cnn1d": _cnn1d, "cnn1d_dense_over_time": _cnn1d_dense_over_time,
-    "preprocessing": _preprocessing, "functional_branches": _functional_branches, "functional_nested": _functional_nested,
+    "preprocessing": _preprocessing, "dense_over_image": _dense_over_image, "functional_branches": _functional_branches, "functional_nested": _functional_nested,
     "rnn_stack": _rnn_stack, "rnn_variants": _rnn_variants, "functional_rnn": _functional_rnn,
     **{f"random{s}": functools.partial(_random_case, s) for s in range(8)},
 }
