@@ -71,7 +71,13 @@ def models():
         x = L.Dense(7, activation="leaky_relu")(x)
         return keras.Model(inp, L.Dense(4)(x)), (9,)
 
-    return {"mix": mix, "cnn": cnn, "dilated_valid": dilated_valid, "mlp": mlp}
+    def dense_rows():  # Dense on a sequence: Keras exports a reshape computed at run time (refused)
+        keras.utils.set_random_seed(3)
+        inp = keras.Input((5, 3))
+        x = L.Dense(4, activation="relu")(inp)
+        return keras.Model(inp, L.Dense(2)(L.Flatten()(x))), (5, 3)
+
+    return {"mix": mix, "cnn": cnn, "dilated_valid": dilated_valid, "mlp": mlp, "dense_rows": dense_rows}
 
 
 def convert(model, shape, io_type, seed=0):

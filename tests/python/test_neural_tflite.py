@@ -235,6 +235,12 @@ def test_unsupported_operator_is_named_with_its_index():
         microlearn.convert(bad)
 
 
+def test_run_time_shapes_are_refused_by_name():
+    data, _ = converted_model("dense_rows", "int8")
+    with pytest.raises(UnsupportedEstimatorError, match=r"operator \d+ \(RESHAPE\) .* computed at run time"):
+        microlearn.convert(data)
+
+
 def test_uint8_tensors_are_refused_by_name():
     data, _ = converted_model("mlp", "int8")
     g = T.read(data)

@@ -82,9 +82,11 @@ def run_op(shim, graph, op, values: dict) -> np.ndarray:
         args = [ctypes.c_void_p(w.ctypes.data), bptr]
         if k == "FULLY_CONNECTED":
             scales = np.ascontiguousarray(p["scale"], np.float64)
-            shim.ml8_fully_connected(x.ctypes.data_as(ctypes.c_void_p), p["input_offset"], *args, x.size, y.size,
-                                     scales.ctypes.data_as(ctypes.c_void_p), q.ctypes.data_as(ctypes.c_void_p),
-                                     y.ctypes.data_as(ctypes.c_void_p))
+            n_out, n_in = graph.tensors[op.inputs[1]].shape
+            for r in range(x.size // n_in):  # rows: a dense layer over the last axis
+                shim.ml8_fully_connected(ctypes.c_void_p(x.ctypes.data + r * n_in), p["input_offset"], *args, n_in,
+                                         n_out, scales.ctypes.data_as(ctypes.c_void_p),
+                                         q.ctypes.data_as(ctypes.c_void_p), ctypes.c_void_p(y.ctypes.data + r * n_out))
         else:
             mult, shift = p["multiplier"].astype(np.int32), p["shift"].astype(np.int32)
             g = _window(graph, op)

@@ -496,7 +496,10 @@ class _Reader:
         if self.raw[x].dtype != self.raw[y].dtype or (self._is_int8(x) and self._q(x) != self._q(y)):
             raise UnsupportedEstimatorError(f"{where}: changes type or quantization")
         if int(np.prod(self.raw[x].shape)) != int(np.prod(self.raw[y].shape)):
-            raise ValueError(f"corrupt .tflite file: {where} maps {self.raw[x].shape} to {self.raw[y].shape}")
+            raise UnsupportedEstimatorError(
+                f"{where} maps {self.raw[x].shape} to {self.raw[y].shape}: a shape computed at run time (Keras "
+                "exports Dense on a sequence that way) is not supported; Flatten before Dense, or use Conv1D "
+                "with kernel size 1")
         self._emit("RESHAPE", [x], [y], {}, where)
 
     _op_EXPAND_DIMS = _op_RESHAPE
