@@ -51,8 +51,8 @@ inline Clamp clamp_of(Activation a) {
 // added by VMLA (multiply, round, add: the plain loop's rounding, so results
 // equal the portable loop's bit for bit): 23 instructions per 16 MACs
 // instead of 12 per 4.
-inline void dot4(const float* x, size_t x_step, const float* w, size_t stride, size_t w_step, uint32_t runs,
-                 size_t n, float* acc) {
+__attribute__((always_inline)) inline void dot4(const float* x, size_t x_step, const float* w, size_t stride,
+                                                size_t w_step, uint32_t runs, size_t n, float* acc) {
     float s0 = acc[0], s1 = acc[1], s2 = acc[2], s3 = acc[3];
     for (uint32_t k = 0; k < runs; ++k, x += x_step, w += w_step) {
         const float *w0 = w, *w1 = w + stride, *w2 = w1 + stride, *w3 = w2 + stride;
