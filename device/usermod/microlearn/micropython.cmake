@@ -24,6 +24,10 @@ foreach(name ${ML_FAMILIES})
     list(APPEND ML_DEFINES MICROLEARN_HAS_${name}=1)
 endforeach()
 
+# MicroPython scans sources for qstrs and module registrations with the port's
+# definitions only: it needs ours too (MICROLEARN_BUILTIN, which families).
+list(APPEND MICROPY_CPP_DEF_EXTRA ${ML_DEFINES})
+
 target_sources(usermod_microlearn INTERFACE ${ML_SOURCES})
 target_include_directories(usermod_microlearn INTERFACE ${ML_ROOT}/include)
 target_compile_definitions(usermod_microlearn INTERFACE ${ML_DEFINES})
