@@ -17,7 +17,6 @@ _FAMILIES = {
     3: "_svm",
     2: "_linear",
     6: "_neural",
-    0x101: "_trees_refs",  # tree ensembles in the refs layout (_refs_layout)
 }
 _MAGIC = b"MLMF"
 # Firmware with microlearn compiled in (docs/firmware.md) has each native
@@ -39,8 +38,8 @@ __version__ = "0.1.0"  # the host package's (pyproject.toml); tests check they a
 MLM_FORMAT = 2        # the .mlm format version this package reads
 
 
-def _family(kind):
-    name = _FAMILIES.get(kind)
+def _family(kind, name=None):
+    name = name or _FAMILIES.get(kind)
     if name is None:
         raise ValueError("model kind %d is not supported by this microlearn" % kind)
     try:
@@ -83,9 +82,9 @@ def load(source, *args):
     if len(head) < 8 or bytes(head[:4]) != _MAGIC:
         raise ValueError("not a microlearn model file (bad magic)")
     kind = head[6] | head[7] << 8
-    if kind == 1 and _refs_layout(memoryview(source)):
-        kind = 0x101
-    return _family(kind).load(source, *args)
+    # Tree ensembles in the refs layout: their own module (_refs_layout).
+    name = "_trees_refs" if kind == 1 and _refs_layout(memoryview(source)) else None
+    return _family(kind, name).load(source, *args)
 
 
 def _refs_layout(b):

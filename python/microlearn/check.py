@@ -124,11 +124,11 @@ def check(model: Model, targets=("unix", "cortex-m3"), X=None, part: str | None 
     part_info = parts.get_part(part) if part else None
     for target in targets:
         get_target(target)  # an unknown target fails before any build
-    module, kind = model.family.device_module, model.family.kind
+    module, kind = model.family.device_module, str(model.family.kind)
     if model.info.get("layout") == "refs":  # tree ensembles too big for the packed layout
-        module, kind = "_trees_refs", 0x101
+        module, kind = "_trees_refs", "1, '_trees_refs'"
     all_rows = _rows(model, X if X is not None else np.zeros((1, model.n_features_in_)))
-    script = SCRIPT.replace("KIND", str(kind)).replace("CALLS", str(CALLS))
+    script = SCRIPT.replace("KIND", kind).replace("CALLS", str(CALLS))
     predict = ("m.predict(x, out)" if model._task == "regression" else "m.predict(x)")
     reports = []
     for target in targets:
