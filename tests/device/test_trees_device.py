@@ -125,6 +125,19 @@ def test_int16_model_on_device(target):
     np.testing.assert_array_equal(got[:, 0], est.predict(X[:200]))
 
 
+def test_quantized_leaves_on_device(target):
+    """uint8 leaf probabilities: the device writes the host's labels and
+    probabilities (integer sums, the same division at the end)."""
+    X, y = load_digits(return_X_y=True)
+    est = E.RandomForestClassifier(10, max_depth=8, random_state=0).fit(X, y)
+    model = microlearn.convert(est, leaf_dtype="uint8")
+    rows = X[:150].astype(np.float32)
+    got = evaluate_on_device(target, model, rows)
+    want = host_outputs(model, rows)
+    np.testing.assert_array_equal(got[:, 0], want[:, 0])
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+
+
 LAYOUT_SCRIPT = """
 import microlearn, array, sys
 x = array.array("f", bytes(4 * 64))
