@@ -11,9 +11,9 @@
 //   __extendsfdf2 __truncdfsf2             binary32 <-> binary64
 //   __adddf3 __subdf3 __muldf3             binary64 + - *
 //   __floatsidf __floatunsidf              int32 / uint32 -> binary64 (exact)
-//   __fixunsdfsi                           binary64 -> uint32
+//   __fixunsdfsi __fixdfsi                 binary64 -> uint32 / int32
 //   __muldi3                               int64 * int64
-//   __udivsi3 __umodsi3                    uint32 / and %
+//   __udivsi3 __umodsi3 __divsi3           uint32 / and %, int32 /
 //
 // Semantics: round to nearest, ties to even; subnormal inputs and outputs;
 // signed zeros; infinities; overflow to infinity. A NaN result is a quiet NaN
@@ -22,7 +22,10 @@
 //   __fixunssfsi, __fixunsdfsi: NaN and negative values -> 0 (values in
 //                 (-1, 0) truncate to 0 as C says), values >= 2^32 and +inf
 //                 -> 0xFFFFFFFF.
+//   __fixdfsi: NaN -> 0, values beyond the int32 range (and infinities)
+//                 saturate to INT32_MIN / INT32_MAX.
 //   __udivsi3(n, 0) -> 0xFFFFFFFF, __umodsi3(n, 0) -> n.
+//   __divsi3(n, 0) -> -1 (n >= 0) or 1 (n < 0); INT32_MIN / -1 -> INT32_MIN.
 //   __muldi3: the product modulo 2^64 (what two's complement hardware gives).
 //
 // The code must not itself produce calls to the routines it defines, so it
@@ -32,7 +35,7 @@
 // subtractions and comparisons are inline code; variable 64-bit shifts call
 // libgcc's __ashldi3 and __lshrdi3, which Debian's libgcc.a has.
 //
-// Everything that takes or returns a double (__extendsfdf2 to __fixunsdfsi
+// Everything that takes or returns a double (__extendsfdf2 to __fixdfsi
 // above) is built only with ML_SOFTFLOAT_BINARY64 defined: only modules
 // that use double need it, and each module holds its own copy in RAM.
 //
@@ -62,9 +65,11 @@ double SF(muldf3)(double a, double b);
 double SF(floatsidf)(int32_t a);
 double SF(floatunsidf)(uint32_t a);
 uint32_t SF(fixunsdfsi)(double a);
+int32_t SF(fixdfsi)(double a);
 int64_t SF(muldi3)(int64_t a, int64_t b);
 uint32_t SF(udivsi3)(uint32_t n, uint32_t d);
 uint32_t SF(umodsi3)(uint32_t n, uint32_t d);
+int32_t SF(divsi3)(int32_t n, int32_t d);
 
 // Bit views (type punning through a union is defined in C99 TC3 / C11).
 typedef union { float f; uint32_t u; } f32_bits;
@@ -432,6 +437,19 @@ uint32_t SF(fixunsdfsi)(double fa) {
     return (uint32_t)(m >> (1075 - e));
 }
 
+int32_t SF(fixdfsi)(double fa) {
+    uint64_t a = bits64_of(fa);
+    if (is_nan64(a)) return 0;
+    int32_t e = (int32_t)(a >> 52) & 0x7FF;
+    if (e < 1023) return 0;  // |a| < 1 truncates to 0
+    uint32_t negative = (uint32_t)(a >> 63);
+    // |a| >= 2^31 (or inf): saturate; -2^31 itself lands here and is exact
+    if (e >= 1023 + 31) return negative ? (int32_t)0x80000000u : 0x7FFFFFFF;
+    uint64_t m = (a & FRAC64) | HIDDEN64;
+    uint32_t magnitude = (uint32_t)(m >> (1075 - e));  // < 2^31
+    return negative ? -(int32_t)magnitude : (int32_t)magnitude;
+}
+
 #endif  // ML_SOFTFLOAT_BINARY64 || ML_SOFTFLOAT_TEST
 
 int64_t SF(muldi3)(int64_t a, int64_t b) {
@@ -473,4 +491,12 @@ uint32_t SF(umodsi3)(uint32_t n, uint32_t d) {
     uint32_t r;
     udivmod(n, d, &r);
     return r;
+}
+
+int32_t SF(divsi3)(int32_t n, int32_t d) {
+    uint32_t un = n < 0 ? 0u - (uint32_t)n : (uint32_t)n;  // |INT32_MIN| = 2^31 fits uint32
+    uint32_t ud = d < 0 ? 0u - (uint32_t)d : (uint32_t)d;
+    uint32_t r, q = udivmod(un, ud, &r);
+    // the quotient's bits, negated when the signs differ (modular, as hardware)
+    return (int32_t)(((n < 0) != (d < 0)) ? 0u - q : q);
 }

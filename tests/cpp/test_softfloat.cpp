@@ -31,6 +31,8 @@ uint32_t ml_sf_fixunsdfsi(double a);
 int64_t ml_sf_muldi3(int64_t a, int64_t b);
 uint32_t ml_sf_udivsi3(uint32_t n, uint32_t d);
 uint32_t ml_sf_umodsi3(uint32_t n, uint32_t d);
+int32_t ml_sf_divsi3(int32_t n, int32_t d);
+int32_t ml_sf_fixdfsi(double a);
 }
 
 static_assert(std::numeric_limits<float>::is_iec559 && std::numeric_limits<double>::is_iec559,
@@ -496,6 +498,50 @@ TEST(SoftFloat, UnsignedDivision) {
             ADD_FAILURE() << n << " / " << d << ": got " << q << " rem " << r;
     }
     EXPECT_EQ(failures, 0);
+}
+
+TEST(SoftFloat, SignedDivision) {
+    const int32_t special[] = {0, 1, -1, 2, -2, 3, -7, 10, 0xFFFF, -0x10000, 0x7FFFFFFF, -0x7FFFFFFF,
+                               std::numeric_limits<int32_t>::min()};
+    std::vector<std::pair<int32_t, int32_t>> cases;
+    for (int32_t n : special)
+        for (int32_t d : special) cases.push_back({n, d});
+    Rng rng{10};
+    for (int i = 0; i < kRandomPairs; ++i)
+        cases.push_back({(int32_t)(rng.u32() >> rng.below(32)), (int32_t)(rng.u32() >> rng.below(32))});
+    int failures = 0;
+    for (auto [n, d] : cases) {
+        int32_t want;  // C's truncating division, with the documented results where C has none
+        if (d == 0) want = n < 0 ? 1 : -1;
+        else if (n == std::numeric_limits<int32_t>::min() && d == -1) want = n;
+        else want = n / d;
+        int32_t got = ml_sf_divsi3(n, d);
+        if (got != want && failures++ < 10) ADD_FAILURE() << n << " / " << d << ": got " << got;
+    }
+    EXPECT_EQ(failures, 0);
+}
+
+TEST(SoftFloat, DoubleToSigned) {
+    const double inf = std::numeric_limits<double>::infinity();
+    const double cases[] = {0.0, -0.0, 0.5, -0.5, 0.999, -0.999, 1.0, -1.0, 1.5, -1.5, 123456.75, -123456.75,
+                            2147483647.0, 2147483647.9, -2147483648.0, -2147483648.9, 2147483648.0,
+                            -2147483649.0, 1e300, -1e300, inf, -inf, 4.9e-324, -4.9e-324};
+    for (double a : cases) {
+        int32_t want = a >= 2147483648.0 ? std::numeric_limits<int32_t>::max()
+                       : a <= -2147483649.0 ? std::numeric_limits<int32_t>::min()
+                       : static_cast<int32_t>(a);
+        EXPECT_EQ(ml_sf_fixdfsi(a), want) << a;
+    }
+    EXPECT_EQ(ml_sf_fixdfsi(std::nan("")), 0);
+    Rng rng{11};
+    for (int i = 0; i < kRandomPairs; ++i) {
+        double a = static_cast<double>(static_cast<int32_t>(rng.u32())) * (1.0 + rng.below(1000) / 1000.0) /
+                   (1 + rng.below(64));
+        int32_t want = a >= 2147483648.0 ? std::numeric_limits<int32_t>::max()
+                       : a <= -2147483649.0 ? std::numeric_limits<int32_t>::min()
+                       : static_cast<int32_t>(a);
+        if (ml_sf_fixdfsi(a) != want) ADD_FAILURE() << a;
+    }
 }
 
 }  // namespace
