@@ -188,14 +188,20 @@ inline size_t fir_chunk(const FirT<float, float>& f, const float* w, uint32_t fi
 
 // Taps whose absolute sum exceeds 2 (rare: 64-bit sums) take one output per
 // pass, which keeps that path's code small (native code is RAM on MicroPython).
-inline size_t fir_chunk(const FirQ15& f, const int16_t* w, uint32_t first, uint32_t c, int16_t* y) {
+// One function per width: merged, the Cortex-M0 spilled registers in the loop.
+template <typename Acc>
+inline size_t fir_chunk_q15(const FirQ15& f, const int16_t* w, uint32_t first, uint32_t c, int16_t* y) {
     const uint32_t d = f.decimation, n = f.n_taps;
     size_t k = 0;
     uint32_t o = first;
-    if (f.narrow)
+    if (sizeof(Acc) == 4)
         for (; o + 3 * d < c; o += 4 * d, k += 4) fir_dot4_q15(f.taps, w + o, n, d, y + k);
-    for (; o < c; o += d) y[k++] = f.narrow ? fir_dot_q15<int32_t>(f.taps, w + o, n) : fir_dot_q15<int64_t>(f.taps, w + o, n);
+    for (; o < c; o += d) y[k++] = fir_dot_q15<Acc>(f.taps, w + o, n);
     return k;
+}
+
+inline size_t fir_chunk(const FirQ15& f, const int16_t* w, uint32_t first, uint32_t c, int16_t* y) {
+    return f.narrow ? fir_chunk_q15<int32_t>(f, w, first, c, y) : fir_chunk_q15<int64_t>(f, w, first, c, y);
 }
 
 }  // namespace detail
