@@ -186,7 +186,13 @@ inline void depthwise_conv_2d(const Window& g, const float* x, const float* W, c
                     const float* xp = x + (size_t(iy) * g.in_w + uint32_t(tx.start + int32_t(kx * g.dil_w))) * g.in_c;
                     const float* wp = W + size_t(ky * g.k_w + kx) * g.out_c;
                     if (M == 1) {
-                        for (uint32_t o = 0; o < g.out_c; ++o) y[o] += wp[o] * xp[o];
+                        uint32_t o = 0;
+                        for (; o + 4 <= g.out_c; o += 4) {  // four channels per step: fewer loop instructions
+                            const float y0 = y[o] + wp[o] * xp[o], y1 = y[o + 1] + wp[o + 1] * xp[o + 1];
+                            const float y2 = y[o + 2] + wp[o + 2] * xp[o + 2], y3 = y[o + 3] + wp[o + 3] * xp[o + 3];
+                            y[o] = y0, y[o + 1] = y1, y[o + 2] = y2, y[o + 3] = y3;
+                        }
+                        for (; o < g.out_c; ++o) y[o] += wp[o] * xp[o];
                         continue;
                     }
                     for (uint32_t ci = 0, o = 0; ci < g.in_c; ++ci)
