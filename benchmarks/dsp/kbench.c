@@ -141,7 +141,7 @@ static size_t run_microlearn(int kernel, const args_t* a) {
             if (!ON(SOS_Q15)) break;
             ml_sos_t f;
             if (ml_sos_q15_init(&f, a->cf, 6 * SECTIONS, SECTIONS, carve(&w, 4 * 6 * SECTIONS),
-                                carve(&w, 4 * (2 * SECTIONS + 2))) != 0)
+                                carve(&w, 4 * (3 * SECTIONS + 2))) != 0)
                 break;
             MARK_START();
             st = ml_sos_q15_process(&f, a->xq, oq, N);

@@ -59,7 +59,7 @@ int ml_rfft_q15_forward(const ml_fft_t* f, const int16_t* x, size_t n_x, int16_t
 /* IIR, second-order sections in scipy's sos layout: n_sections rows of
  * [b0 b1 b2 a0 a1 a2] (n_sos = 6 n_sections). float32: coeffs 5 n_sections
  * floats, state 2 n_sections floats (transposed direct form II). q15:
- * coeffs 6 n_sections int32, state 2 n_sections + 2 int32 (direct form I,
+ * coeffs 6 n_sections int32, state 3 n_sections + 2 int32 (direct form I,
  * integer only; the _f64 init keeps float64 coefficients exact, which
  * narrow designs need). process: y may be x, n may be 0. reset(f, x0):
  * the steady state of a constant input x0 (0: zeros), as scipy's
