@@ -18,15 +18,18 @@
 //
 // The packed layout (params[p_layout] = 1, what the converter writes when a
 // model fits it) replaces features/thresholds/children with
-//   slot_features[s]   the input column of feature slot s (used features only)
+//   slot_features[s]   the input column of feature slot s (used features only);
+//                      optional: absent, slot s is column s
 //   split_values[g]    the ensemble's distinct thresholds, once each, as
 //                      integer split keys (i32, or i16 rotated, below)
 //   nodes[i]           one u32 per split node, in preorder per tree:
 //                      slot (8 bits) | value index g | left | right (field
 //                      widths in params[p_node_bits]); left 0: the next node, else
 //                      leaf left-1; right 2d: node i+d, 2j+1: leaf j.
-// A prediction turns each used feature into its integer split key once
-// (int16 inputs are keys already); the walk then compares integers only.
+// The walk compares integers only: the input's split key, taken at the node
+// from x's bits (int16 inputs are keys already), or, for models that walk
+// many levels per prediction, from a key buffer filled once per call
+// (key_buffer_size).
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
@@ -158,7 +161,7 @@ struct Model {
     // instead of once per level. Makes calls on one model non-reentrant.
     int32_t* x_keys = nullptr;
     uint32_t levels_estimate = 0;  // split levels one prediction walks, about
-    // Packed layout: x_keys holds n_slots keys and is required when n_slots > 0.
+    // Packed layout: x_keys holds n_slots keys (optional).
     bool packed = false;
     const uint32_t* nodes = nullptr;
     const uint16_t* slot_features = nullptr;
@@ -170,6 +173,7 @@ struct Model {
     uint8_t leaf_bits = 0;  // 0: float32 leaves
     const void* quantized = nullptr;
     uint32_t n_slots = 0, n_values = 0;
+    bool direct = false;  // slot s is input column s (slot_features absent or 0, 1, 2, ...)
     bool wide_values = false;  // split_values are int32
     uint8_t value_shift = 0, left_shift = 0, right_shift = 0;  // node fields
     uint32_t slot_mask = 0, value_mask = 0, left_mask = 0;
@@ -380,6 +384,10 @@ constexpr uint32_t kSlotBits = 8;
 // The key of a NaN input: above every split value, so NaN goes right unless
 // the node's nan_left bit says otherwise (then the walk checks, kNan).
 constexpr int32_t kNanKey = 0x7FFFFFFF;
+// split_key(+-inf): keys above +inf's are positive NaNs', below -inf's
+// negative NaNs'.
+constexpr int32_t kInfKey = 0x7F800000;
+constexpr int32_t kMinusInfKey = static_cast<int32_t>(0x807FFFFFu);
 
 ML_ALWAYS_INLINE int32_t input_key(float v, bool& nan) {
     const uint32_t bits = math::to_bits(v);
@@ -392,15 +400,45 @@ ML_ALWAYS_INLINE int32_t input_key(float v, bool& nan) {
 
 ML_ALWAYS_INLINE int32_t input_key(int16_t v, bool&) { return v; }
 
-// keys[s] = the split key of x[slot_features[s]]; true if one was NaN.
-template <typename T>
-inline bool input_keys(const Model& m, const T* x) {
+// The input column of feature slot s.
+ML_ALWAYS_INLINE uint32_t slot_column(const Model& m, uint32_t s) {
+    return m.slot_features != nullptr ? m.slot_features[s] : s;
+}
+
+// keys[s] = the split key of x[slot_column(s)]; true if one was NaN.
+template <typename T, typename K>
+inline bool input_keys(const Model& m, const T* x, K* keys) {
     bool nan = false;
-    int32_t* keys = m.x_keys;  // locals: the stores could alias m's fields
-    const uint16_t* slots = m.slot_features;
-    for (const uint16_t* end = slots + m.n_slots; slots != end; ++slots) *keys++ = input_key(x[*slots], nan);
+    const uint16_t* columns = m.slot_features;
+    const uint32_t n = m.n_slots;
+    if (columns == nullptr)
+        for (uint32_t s = 0; s < n; ++s) keys[s] = static_cast<K>(input_key(x[s], nan));
+    else
+        for (uint32_t s = 0; s < n; ++s) keys[s] = static_cast<K>(input_key(x[columns[s]], nan));
     return nan;
 }
+
+// Where the walk reads the key of feature slot s: the key buffer (filled
+// once per prediction, NaN already mapped to kNanKey), or, when the slots
+// are the input's columns (`direct`), the input itself, keyed at the node (a
+// few integer instructions). Keyed at the node, a NaN's key is above
+// kInfKey or below kMinusInfKey: the walk checks each branch's side and
+// hands a NaN to the NaN walk (kRawNan).
+struct BufferKeys {
+    static constexpr bool kRawNan = false;
+    const int32_t* keys;
+    const float* x;  // for the NaN walk
+    ML_ALWAYS_INLINE int32_t operator()(uint32_t s) const { return keys[s]; }
+};
+
+template <typename T>
+struct InputKeys {
+    static constexpr bool kRawNan = sizeof(T) == 4;  // float32 inputs
+    const T* x;
+    ML_ALWAYS_INLINE int32_t operator()(uint32_t s) const { return raw_key(x[s]); }
+    static ML_ALWAYS_INLINE int32_t raw_key(float v) { return math::split_key(math::to_bits(v)); }
+    static ML_ALWAYS_INLINE int32_t raw_key(int16_t v) { return v; }
+};
 
 // The split key of value v: rotr(v, 16) for int16 values of float32
 // models (a float32 threshold whose low 16 bits are zero: the key's low
@@ -411,23 +449,43 @@ ML_ALWAYS_INLINE int32_t value_key(int32_t v) {
     return static_cast<int32_t>(kRotate ? (u >> kRotate) | (u << (32 - kRotate)) : u);
 }
 
+// The walk for an input with a NaN where it matters (nodes that may send
+// NaN left, or a negative NaN met at a node): one plain loop for every value
+// storage, keying x at each node and checking for NaN there.
+__attribute__((noinline)) inline uint32_t packed_leaf_nan(const Model& m, const float* x, size_t i) {
+    for (;;) {
+        const uint32_t w = m.nodes[i], g = (w >> kSlotBits) & m.value_mask;
+        bool nan = false;
+        const int32_t k = input_key(x[slot_column(m, w & ((1u << kSlotBits) - 1))], nan);
+        const int32_t t = m.wide_values ? static_cast<const int32_t*>(m.split_values)[g]
+                                        : value_key<16>(static_cast<const int16_t*>(m.split_values)[g]);
+        const bool right = nan ? nan_goes_right(m, static_cast<uint32_t>(i)) : k > t;
+        const uint32_t field = right ? w >> m.right_shift : ((w >> m.left_shift) & m.left_mask) << 1;
+        if (right ? field & 1u : field != 0) return right ? field >> 1 : (field >> 1) - 1;
+        i += right ? field >> 1 : 1;
+    }
+}
+
 // Walks one tree from split node `i` to its leaf: per level one integer
 // compare of the input's key with the node's split value.
-template <typename V, unsigned kRotate>
-ML_PACKED_WALK inline uint32_t packed_leaf(const Model& m, size_t i) {
+template <typename V, unsigned kRotate, typename Keys>
+ML_PACKED_WALK inline uint32_t packed_leaf(const Model& m, const Keys keys, size_t i) {
     const uint32_t* nodes = m.nodes;
     const V* values = static_cast<const V*>(m.split_values);
-    const int32_t* keys = m.x_keys;
     const uint32_t value_mask = m.value_mask;  // the value index sits at bit kSlotBits
     const uint32_t left_shift = m.left_shift, left_mask = m.left_mask, right_shift = m.right_shift;
     for (;;) {
         const uint32_t w = nodes[i];
-        const int32_t k = keys[w & ((1u << kSlotBits) - 1)];
+        const int32_t k = keys(w & ((1u << kSlotBits) - 1));
         if (k > value_key<kRotate>(values[(w >> kSlotBits) & value_mask])) {
+            if constexpr (Keys::kRawNan)
+                if (__builtin_expect(k > kInfKey, 0)) return packed_leaf_nan(m, keys.x, i);
             const uint32_t r = w >> right_shift;
             if (r & 1u) return r >> 1;
             i += r >> 1;
         } else {
+            if constexpr (Keys::kRawNan)
+                if (__builtin_expect(k < kMinusInfKey, 0)) return packed_leaf_nan(m, keys.x, i);
             const uint32_t l = (w >> left_shift) & left_mask;
             if (l) return l - 1;
             ++i;
@@ -435,49 +493,50 @@ ML_PACKED_WALK inline uint32_t packed_leaf(const Model& m, size_t i) {
     }
 }
 
-// The same walk for an input with a NaN in a model whose nodes may send NaN
-// left (rare: one plain loop for every value storage, checking each node).
-__attribute__((noinline)) inline uint32_t packed_leaf_nan(const Model& m, size_t i) {
-    for (;;) {
-        const uint32_t w = m.nodes[i], g = (w >> kSlotBits) & m.value_mask;
-        const int32_t k = m.x_keys[w & ((1u << kSlotBits) - 1)];
-        const int32_t t = m.wide_values ? static_cast<const int32_t*>(m.split_values)[g]
-                          : m.feature_type == FeatureType::f32
-                              ? value_key<16>(static_cast<const int16_t*>(m.split_values)[g])
-                              : static_cast<const int16_t*>(m.split_values)[g];
-        const bool right = k == kNanKey ? nan_goes_right(m, static_cast<uint32_t>(i)) : k > t;
-        const uint32_t field = right ? w >> m.right_shift : ((w >> m.left_shift) & m.left_mask) << 1;
-        if (right ? field & 1u : field != 0) return right ? field >> 1 : (field >> 1) - 1;
-        i += right ? field >> 1 : 1;
-    }
-}
-
-template <typename V, unsigned kRotate>
-ML_PACKED_WALK inline void packed_trees(const Model& m, float* acc, bool nan) {
+// With `nan`, every tree takes the NaN walk.
+template <typename V, unsigned kRotate, typename Keys>
+ML_PACKED_WALK inline void packed_trees(const Model& m, const Keys keys, const float* x, float* acc, bool nan) {
     const uint32_t* roots = static_cast<const uint32_t*>(m.roots);
     for (uint32_t t = 0; t < m.n_trees; ++t) {
         const uint32_t root = roots[t];
         uint32_t leaf = root & ~leaf_bit<uint32_t>();
         if (!(root & leaf_bit<uint32_t>()))
-            leaf = (nan ? packed_leaf_nan(m, root) : packed_leaf<V, kRotate>(m, root)) +
+            leaf = (nan ? packed_leaf_nan(m, x, root) : packed_leaf<V, kRotate>(m, keys, root)) +
                    (m.leaf_bases ? m.leaf_bases[t] : 0);
         add_leaf(m, leaf, m.tree_outputs ? acc + m.tree_outputs[t] : acc);
     }
 }
 
-// float32 inputs: int32 or rotated int16 values, NaN checks where a NaN
-// met nodes that may send it left; int16 inputs: int16 values, no NaN.
-inline void sum_packed(const Model& m, const float* x, float* acc) {
-    const bool nan = input_keys(m, x) && m.nan_left != nullptr;
+template <typename Keys>
+inline void packed_trees_any(const Model& m, const Keys keys, const float* x, float* acc, bool nan) {
     if (m.wide_values)
-        packed_trees<int32_t, 0>(m, acc, nan);
+        packed_trees<int32_t, 0>(m, keys, x, acc, nan);
     else
-        packed_trees<int16_t, 16>(m, acc, nan);
+        packed_trees<int16_t, 16>(m, keys, x, acc, nan);
 }
 
+// float32 inputs: keyed once into the buffer when one is attached (then
+// only a NaN that meets nodes that may send it left takes the NaN walk),
+// else at each node (direct models only: a NaN met at a node continues on
+// the NaN walk).
+inline void sum_packed(const Model& m, const float* x, float* acc) {
+    if (m.x_keys != nullptr) {
+        const bool nan = input_keys(m, x, m.x_keys) && m.nan_left != nullptr;
+        packed_trees_any(m, BufferKeys{m.x_keys, x}, x, acc, nan);
+    } else {
+        packed_trees_any(m, InputKeys<float>{x}, x, acc, false);
+    }
+}
+
+// int16 inputs are their keys: read at the node (gathered by slot into the
+// buffer first unless direct), no NaN.
 inline void sum_packed(const Model& m, const int16_t* x, float* acc) {
-    input_keys(m, x);
-    packed_trees<int16_t, 0>(m, acc, false);
+    if (!m.direct) {
+        int16_t* keys = reinterpret_cast<int16_t*>(m.x_keys);
+        input_keys(m, x, keys);
+        x = keys;
+    }
+    packed_trees<int16_t, 0>(m, InputKeys<int16_t>{x}, nullptr, acc, false);
 }
 
 // Bits needed for values 0..n.
@@ -495,15 +554,22 @@ inline Status load_packed(const ModelFile& f, const uint32_t* p, Model& m) {
     const uint32_t* roots = static_cast<const uint32_t*>(m.roots);
     for (uint32_t t = 0; t < m.n_trees; ++t)
         if (!ref_ok(roots[t], 0, true, m)) return Status::out_of_range;
+    m.direct = true;  // until slot_features say otherwise
     if (m.n_nodes == 0) return Status::ok;
     if ((st = get_exact(f, Section::nodes, m.n_nodes, m.nodes)) != Status::ok) return st;
     Span<uint16_t> slots;
-    if ((st = f.section(Section::slot_features, slots)) != Status::ok) return st;
-    if (slots.size == 0) return Status::size_mismatch;
-    for (size_t s = 0; s < slots.size; ++s)
-        if (slots[s] >= m.n_features) return Status::out_of_range;
-    m.slot_features = slots.data;
-    m.n_slots = static_cast<uint32_t>(slots.size);
+    if ((st = f.section(Section::slot_features, slots, true)) != Status::ok) return st;
+    if (slots.data == nullptr) {  // absent: slot s is column s
+        m.n_slots = m.n_features < (1u << kSlotBits) ? m.n_features : (1u << kSlotBits);
+    } else {
+        if (slots.size == 0) return Status::size_mismatch;
+        for (size_t s = 0; s < slots.size; ++s) {
+            if (slots[s] >= m.n_features) return Status::out_of_range;
+            m.direct = m.direct && slots[s] == s;
+        }
+        m.slot_features = slots.data;
+        m.n_slots = static_cast<uint32_t>(slots.size);
+    }
     SectionInfo values;
     if (!f.find(Section::split_values, values)) return Status::bad_section;
     m.wide_values = values.dtype == DType::i32;
@@ -747,19 +813,27 @@ inline Status load(const ModelFile& f, Model& out) {
     return Status::ok;
 }
 
-// How many int32 a key buffer for this model should hold: n_features where
-// converting x to split keys once (about 7 instructions a feature) saves
-// more than it costs (about 5 a level walked), else 0; always 0 where
-// floats are in hardware.
+// How many int32 a key buffer for this model should hold, 0 where it would
+// not help. Refs layout: n_features where converting x to split keys once
+// (about 7 instructions a feature) saves more than it costs (about 5 a level
+// walked); always 0 where floats are in hardware. Packed layout, float32
+// inputs: n_slots where keying each used feature once (about 13
+// instructions on the Cortex-M3) costs less than keying x at each node
+// walked (about 4 more a level). Packed models
+// whose slots are not the input's columns (slot_features present and not
+// 0, 1, 2, ...) need the buffer: without it predictions fail with
+// bad_argument.
 inline size_t key_buffer_size(const Model& m) {
-    if (m.packed) return m.n_slots;  // packed layout: required
-    if (!MICROLEARN_SOFT_FLOAT || m.feature_type != FeatureType::f32) return 0;
+    if (m.packed && !m.direct) return m.n_slots;  // required
+    if (m.feature_type != FeatureType::f32) return 0;
+    if (m.packed) return m.levels_estimate > 3 * m.n_slots + m.n_slots / 4 ? m.n_slots : 0;
+    if (!MICROLEARN_SOFT_FLOAT) return 0;
     return m.levels_estimate > m.n_features + m.n_features / 4 ? m.n_features : 0;
 }
 
 // Lends the model a buffer of n >= key_buffer_size() int32 for split keys
-// (null detaches it). Packed-layout models need it (predictions without one
-// fail with bad_argument); for the others results are the same either way.
+// (null detaches it). Results are the same with or without one (where it
+// is optional); with one, calls on the model must not run concurrently.
 inline Status attach_key_buffer(Model& m, int32_t* keys, size_t n) {
     if (keys != nullptr && n < (m.packed ? m.n_slots : m.n_features)) return Status::size_mismatch;
     m.x_keys = keys;
@@ -797,7 +871,7 @@ inline Status accumulate(const Model& m, const T* x, size_t n_x, float* out, siz
     else
         for (uint32_t k = 0; k < m.n_outputs; ++k) out[k] = 0.0f;
     if (m.packed) {
-        if (m.x_keys == nullptr && m.n_slots != 0) return Status::bad_argument;
+        if (m.x_keys == nullptr && !m.direct) return Status::bad_argument;
         if constexpr (kReadsPacked) sum_packed(m, x, out);
     } else if constexpr (kReadsRefs) {
         if (m.wide_refs)

@@ -137,7 +137,7 @@ def _corrupt(data, sid, fn):
 
 @pytest.mark.parametrize("what,sid,fn", [
     ("right child past its tree", tr.S_NODES, lambda a: a.__setitem__(0, a[0] | np.uint32(0xFFFFFFFF) << np.uint32(31))),
-    ("slot beyond the table", tr.S_SLOT_FEATURES, lambda a: a.__setitem__(0, 999)),
+    ("slot beyond the input", tr.S_NODES, lambda a: a.__setitem__(0, (a[0] & np.uint32(0xFFFFFF00)) | np.uint32(200))),
     ("root not the first node", tr.S_ROOTS, lambda a: a.__setitem__(1, a[1] + 1)),
     ("field widths over 32 bits", tr.S_PARAMS, lambda a: a.__setitem__(12, 31 << 16 | 1)),
 ])

@@ -306,15 +306,20 @@ def packed_sections(feature, keys, nan_left, children, roots, leaf_bit, leaf_tab
     used = np.unique(feature[o])
     if len(used) > 256:  # the slot field has 8 bits
         return None
-    slot = np.searchsorted(used, feature[o])
+    # Slots: the input's columns themselves where they fit the slot field
+    # (no slot_features section: the walk then reads x at the node), else
+    # the used columns, in order.
+    direct = int(used[-1]) < 256
+    slot = feature[o] if direct else np.searchsorted(used, feature[o])
     values, g = _packed_values(keys[o], int16_features)
     left, right = children[2 * o], children[2 * o + 1]
     left_leaf, right_leaf = left >= leaf_bit, right >= leaf_bit
     left_id, right_id = np.where(left_leaf, left - leaf_bit, 0), np.where(right_leaf, right - leaf_bit, 0)
     right_offset = 2 * (new_index[np.where(right_leaf, 0, right)] - np.arange(n))
     fb, gb = 8, int(len(values) - 1).bit_length()
-    sections = {S_ROOTS: new_roots.astype(np.uint32), S_SLOT_FEATURES: used.astype(np.uint16),
-                S_SPLIT_VALUES: values}
+    sections = {S_ROOTS: new_roots.astype(np.uint32), S_SPLIT_VALUES: values}
+    if not direct:
+        sections[S_SLOT_FEATURES] = used.astype(np.uint16)
 
     def fits(n_leaves, left_id, right_id):
         left_field = np.where(left_leaf, left_id + 1, 0)
