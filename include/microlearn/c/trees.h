@@ -32,13 +32,12 @@ int ml_trees_load(ml_trees_t* model, const void* data, size_t size);
 void ml_trees_info(const ml_trees_t* model, ml_trees_info_t* info);
 
 /* The split-key buffer: ml_trees_key_buffer_size() int32 (at most
- * n_features). Models in the packed layout (what the converter writes when
- * the trees fit 32-bit nodes) turn each used feature into an integer key
- * there once per prediction and NEED it: without one, predictions return
- * ML_BAD_ARGUMENT. For refs-layout models it is optional (soft-float builds:
- * deep forests then convert the input once rather than once per level; 0
- * means it would not help). Results are the same either way; with a buffer,
- * calls on that model must not run concurrently. */
+ * n_features; 0 means it would not help). With one, the input becomes
+ * integer split keys once per prediction instead of at each node walked
+ * (deep forests). Packed-layout models whose slots are not the input's
+ * columns (more than 256 features) NEED it: without one, predictions return
+ * ML_BAD_ARGUMENT. Otherwise results are the same either way; with a
+ * buffer, calls on that model must not run concurrently. */
 size_t ml_trees_key_buffer_size(const ml_trees_t* model);
 int ml_trees_attach_key_buffer(ml_trees_t* model, int32_t* buffer, size_t n);
 
