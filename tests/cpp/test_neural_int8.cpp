@@ -57,7 +57,7 @@ TEST(NeuralInt8, RequantizeRoundsTwiceAsTFLite) {
         const int32_t m = int32_t((1u << 30) + (g() % (1u << 30)));
         const int shift = int(g() % 40) - 31;
         const int32_t x = shift > 0 ? int32_t(g()) >> (shift + 1) : int32_t(g());
-        const int64_t first = round_half_away(__int128(int64_t(x) << (shift > 0 ? shift : 0)) * m, 31);
+        const int64_t first = round_half_away(__int128(int64_t(x) * (int64_t(1) << (shift > 0 ? shift : 0))) * m, 31);
         const int64_t want = shift < 0 ? round_half_away(first, -shift) : first;
         EXPECT_EQ(Q::requantize(x, m, shift), want) << x << " " << m << " " << shift;
     }
