@@ -7,6 +7,7 @@ pkgs=(build-essential cmake pkg-config libffi-dev git python3-venv
       gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
       gcc-riscv64-unknown-elf qemu-system-arm qemu-system-misc
       picolibc-riscv64-unknown-elf
+      espeak-ng  # speech synthesiser: the spoken words of examples/keywords
       mosquitto  # the MQTT broker the docs' output examples are tested against (tests/docs)
       libglib2.0-dev libgtest-dev valgrind dpkg-dev xz-utils
       clang-14 libclang-rt-14-dev libc6-dev-i386 lib32stdc++-12-dev  # libFuzzer, 64- and 32-bit (scripts/fuzz.sh)
