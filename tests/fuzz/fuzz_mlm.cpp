@@ -167,12 +167,13 @@ void trees(const uint8_t* file, size_t size, const Reader& tail) {
     if (T::load(file, size, m) != Status::ok) return;
     ML_FUZZ_CHECK(m.n_features > 0 && m.n_outputs > 0);
     // Each round: every call on every input, with and without a key buffer
-    // (attach_key_buffer). Packed models need one: without it every call is
-    // refused. Refs models: soft-float builds walk two ways, and the results
-    // must be the same bits; hardware-float builds ignore the buffer.
+    // (attach_key_buffer). Packed models whose slots are not the input's
+    // columns need one: without it every call is refused. Otherwise the
+    // walks with and without one (keys taken once, or at each node) must
+    // give the same bits; hardware-float refs walks ignore the buffer.
     const size_t need = T::key_buffer_size(m);
     ML_FUZZ_CHECK(need <= m.n_features);
-    const bool required = m.packed && m.n_slots > 0;
+    const bool required = m.packed && !m.direct && m.n_slots > 0;
     Log rounds[2];
     Exact<int32_t> keys(m.n_features);
     for (int with_keys = 0; with_keys < 2; ++with_keys) {
