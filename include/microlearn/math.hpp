@@ -198,5 +198,20 @@ inline void sincos_pi(float t, float& s, float& c) {
 inline float sin_pi(float t) { float s, c; sincos_pi(t, s, c); return s; }
 inline float cos_pi(float t) { float s, c; sincos_pi(t, s, c); return c; }
 
+// C's round(v) for |v| < 2^30 as an int32 (halves away from zero), without
+// libm: the truncation's remainder v - t is exact, so no half is misjudged
+// (v + 0.5 would round 0.49999997f up). Beyond +-2^30 it saturates there and
+// NaN gives 0 (callers clamp to a narrow type afterwards).
+template <typename Real>
+inline int32_t round_away(Real v) {
+    if (!(v < Real(1 << 30))) return v == v ? (1 << 30) : 0;
+    if (!(v > -Real(1 << 30))) return -(1 << 30);
+    int32_t t = static_cast<int32_t>(v);  // toward zero
+    const Real frac = v - static_cast<Real>(t);
+    if (frac >= Real(0.5)) ++t;
+    else if (frac <= Real(-0.5)) --t;
+    return t;
+}
+
 }  // namespace math
 }  // namespace microlearn

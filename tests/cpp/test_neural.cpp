@@ -229,3 +229,22 @@ TEST(Neural, ThePlanKeepsTensorsReadLater) {
 }
 
 }  // namespace
+
+// QUANTIZE of a float input: TFLite's round(v / scale) (halves away from zero)
+// + zero point, clamped. v + 0.5 in float would round 0.49999997 up to 1.
+TEST(Neural, QuantizeRoundsAsTFLite) {
+    namespace F = microlearn::neural::float_ops;
+    EXPECT_EQ(F::quantize(0.49999997f, 1.0f, 0), 0);
+    EXPECT_EQ(F::quantize(-0.49999997f, 1.0f, 0), 0);
+    EXPECT_EQ(F::quantize(0.5f, 1.0f, 0), 1);
+    EXPECT_EQ(F::quantize(-0.5f, 1.0f, 0), -1);
+    EXPECT_EQ(F::quantize(2.5f, 1.0f, 3), 6);
+    EXPECT_EQ(F::quantize(1e9f, 0.01f, 0), 127);
+    EXPECT_EQ(F::quantize(-1e30f, 0.01f, -5), -128);
+    EXPECT_EQ(F::quantize(std::nanf(""), 1.0f, 7), 7);
+    for (int i = -40000; i <= 40000; ++i) {
+        const float v = float(i) * 0.0137f, scale = 0.0625f;
+        const long want = std::lround(v / scale) + 2;
+        EXPECT_EQ(F::quantize(v, scale, 2), want < -128 ? -128 : want > 127 ? 127 : want) << v;
+    }
+}

@@ -19,10 +19,7 @@ namespace float_ops {
 // float -> int8 as TFLite's QUANTIZE: round(v / scale) half away from zero,
 // + zero_point, clamped to [-128, 127].
 inline int8_t quantize(float v, float scale, int32_t zero_point) {
-    const float q = math::quotient(v, scale);
-    const float r = q < 0.0f ? q - 0.5f : q + 0.5f;
-    const float lim = 1024.0f;  // far outside int8, inside int32
-    const int32_t i = int32_t(r < -lim ? -lim : r > lim ? lim : r) + zero_point;
+    const int32_t i = math::round_away(math::quotient(v, scale)) + zero_point;  // no overflow: |.| <= 2^30 + 2^8
     return static_cast<int8_t>(i < -128 ? -128 : i > 127 ? 127 : i);
 }
 

@@ -59,18 +59,7 @@ inline int32_t requantize(int32_t x, int32_t multiplier, int32_t shift) {
     return rounding_divide_by_pot(rounding_doubling_high_mul(shifted, multiplier), right);
 }
 
-// C's round(v) for |v| < 2^31 as an int32 (halves away from zero); values
-// beyond +-2^30 saturate there (every caller clamps to int8 afterwards).
-template <typename Real>
-inline int32_t round_away(Real v) {
-    if (!(v < Real(1 << 30))) return v == v ? (1 << 30) : 0;
-    if (!(v > -Real(1 << 30))) return -(1 << 30);
-    int32_t t = static_cast<int32_t>(v);  // toward zero; v - t is exact
-    const Real frac = v - static_cast<Real>(t);
-    if (frac >= Real(0.5)) ++t;
-    else if (frac <= Real(-0.5)) --t;
-    return t;
-}
+using math::round_away;  // C's round(), halves away from zero
 
 inline int8_t clamp8(int32_t v, int32_t lo, int32_t hi) {
     return static_cast<int8_t>(v < lo ? lo : (v > hi ? hi : v));
