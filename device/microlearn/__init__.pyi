@@ -15,6 +15,7 @@ from typing import Optional, Union
 
 from . import arrays as arrays, dsp as dsp, npyfile as npyfile, npzfile as npzfile, recorder as recorder, \
     wave as wave
+from . import png as png
 from ._gaussian import GaussianModel
 from ._linear import LinearModel
 from ._neighbors import NeighborsModel

@@ -1,0 +1,289 @@
+# PNG images into pixel arrays a model takes, on MicroPython (pure Python; the
+# decompression is MicroPython's built-in `deflate` module).
+#
+#   from microlearn import png
+#   w, h, colour = png.info("digit.png")         # size and "L" / "LA" / "RGB" / "RGBA" / "P"
+#   w, h, px = png.read("digit.png")             # array('B'), grayscale, row by row
+#   w, h, px = png.read("cat.png", mode="RGB")   # array('B'), R G B per pixel (RGB888)
+#   w, h, px = png.read(data, size=(16, 16))     # resized (bilinear; or resize="nearest")
+#   png.read("digit.png", size=(16, 16), out=buf)  # into your array('B') / bytearray
+#
+# Reads 8-bit PNGs of every colour type: grayscale, grayscale + alpha, RGB,
+# RGBA and palette; non-interlaced (an Adam7 interlaced file is a ValueError);
+# all five row filters. Alpha (and a palette's tRNS) is ignored: the colour
+# values as stored, no blending. Grayscale from colour is the ITU-R BT.601
+# luma Pillow's convert("L") computes: (19595 R + 38470 G + 7471 B + 32768)
+# >> 16. Bilinear resize samples at pixel centres (edges clamped) with
+# weights in 1/256 steps: within 1 level of float bilinear (TensorFlow's
+# tf.image.resize, antialias off). Nearest takes source pixel floor((x + 0.5)
+# * src / dst) on each axis. Chunk CRCs are not checked; a truncated or
+# malformed file raises ValueError naming what is wrong.
+#
+# Memory: the compressed data, two rows, and (when resizing) the full-size
+# decoded image besides the output.
+import struct
+from array import array
+
+_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}      # colour type -> bytes per pixel at 8 bits
+_COLOUR = {0: "L", 2: "RGB", 3: "P", 4: "LA", 6: "RGBA"}
+
+
+def _luma(r, g, b):
+    return (19595 * r + 38470 * g + 7471 * b + 32768) >> 16
+
+
+def _chunks(f):
+    """(type, data) of each chunk up to IEND."""
+    while True:
+        head = f.read(8)
+        if len(head) < 8:
+            raise ValueError("png: truncated file (no IEND chunk)")
+        n, kind = struct.unpack(">I4s", head)
+        data = f.read(n)
+        if len(data) < n or len(f.read(4)) < 4:
+            raise ValueError("png: truncated %s chunk (%d bytes expected)" % (kind.decode(), n))
+        yield kind, data
+        if kind == b"IEND":
+            return
+
+
+def _header(f):
+    if f.read(8) != _SIGNATURE:
+        raise ValueError("png: not a PNG file (no PNG signature)")
+    chunks = _chunks(f)
+    kind, data = next(chunks)
+    if kind != b"IHDR" or len(data) != 13:
+        raise ValueError("png: the first chunk must be a 13-byte IHDR, got %s" % kind.decode())
+    w, h, depth, colour, method, filt, interlace = struct.unpack(">IIBBBBB", data)
+    if w == 0 or h == 0:
+        raise ValueError("png: image size %d x %d" % (w, h))
+    if colour not in _CHANNELS:
+        raise ValueError("png: colour type %d is not one PNG defines (0, 2, 3, 4, 6)" % colour)
+    if depth != 8:
+        raise ValueError("png: %d-bit samples; only 8-bit PNGs are read" % depth)
+    if method != 0 or filt != 0:
+        raise ValueError("png: compression method %d / filter method %d (0 expected)" % (method, filt))
+    if interlace != 0:
+        raise ValueError("png: interlaced (Adam7) PNGs are not read; save it non-interlaced")
+    return w, h, colour, chunks
+
+
+def _open(source):
+    if isinstance(source, str):
+        return open(source, "rb")
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        import io
+        return io.BytesIO(source)
+    return source     # a binary stream
+
+
+def info(source):
+    """(width, height, colour) of a PNG: a path, bytes or a binary stream;
+    colour is "L", "LA", "RGB", "RGBA" or "P" (palette)."""
+    f = _open(source)
+    try:
+        w, h, colour, _ = _header(f)
+    finally:
+        if f is not source:
+            f.close()
+    return w, h, _COLOUR[colour]
+
+
+def _unfilter(kind, row, prev, bpp, n):
+    """Undoes one row's filter in place: row[bpp:bpp + n] (row[:bpp] and prev[:bpp] are zeros)."""
+    end = bpp + n
+    if kind == 1:
+        for i in range(bpp, end):
+            row[i] = (row[i] + row[i - bpp]) & 255
+    elif kind == 2:
+        for i in range(bpp, end):
+            row[i] = (row[i] + prev[i]) & 255
+    elif kind == 3:
+        for i in range(bpp, end):
+            row[i] = (row[i] + ((row[i - bpp] + prev[i]) >> 1)) & 255
+    elif kind == 4:
+        for i in range(bpp, end):
+            a = row[i - bpp]
+            b = prev[i]
+            c = prev[i - bpp]
+            pa = b - c
+            pb = a - c
+            pc = pa + pb
+            pa = -pa if pa < 0 else pa
+            pb = -pb if pb < 0 else pb
+            pc = -pc if pc < 0 else pc
+            if pa <= pb and pa <= pc:
+                p = a
+            elif pb <= pc:
+                p = b
+            else:
+                p = c
+            row[i] = (row[i] + p) & 255
+    elif kind != 0:
+        raise ValueError("png: row filter type %d (0 to 4 expected)" % kind)
+
+
+def _read_full(stream, buf):
+    """Fills buf from the decompressor; False when the data end first."""
+    got = 0
+    n = len(buf)
+    buf = memoryview(buf)
+    while got < n:
+        k = stream.readinto(buf[got:])
+        if not k:
+            return False
+        got += k
+    return True
+
+
+def _decode(f, w, h, colour, chunks, mode, dst):
+    """Decodes the image data into dst (w * h * (1 or 3) bytes)."""
+    try:
+        import deflate
+    except ImportError:
+        raise ImportError("png: this firmware has no `deflate` module (MICROPY_PY_DEFLATE); "
+                          "PNG decoding needs it") from None
+    import io
+    palette = None
+    data = bytearray()
+    for kind, chunk in chunks:
+        if kind == b"PLTE":
+            palette = chunk
+        elif kind == b"IDAT":
+            data.extend(chunk)
+    if not data:
+        raise ValueError("png: no IDAT (image data) chunk")
+    if colour == 3:
+        if palette is None or len(palette) % 3 or not palette:
+            raise ValueError("png: a palette image needs a PLTE chunk of 1 to 256 RGB entries")
+        entries = len(palette) // 3
+        if mode == "L":
+            palette = bytes(_luma(palette[3 * i], palette[3 * i + 1], palette[3 * i + 2])
+                            for i in range(entries))
+    bpp = _CHANNELS[colour]
+    n = w * bpp
+    row = bytearray(bpp + n)
+    prev = bytearray(bpp + n)
+    filt = bytearray(1)
+    body = memoryview(row)[bpp:]
+    stream = deflate.DeflateIO(io.BytesIO(data), deflate.ZLIB)
+    rgb = mode == "RGB"
+    o = 0
+    try:
+        for y in range(h):
+            if not (_read_full(stream, filt) and _read_full(stream, body)):
+                raise ValueError("png: the image data end at row %d of %d" % (y, h))
+            _unfilter(filt[0], row, prev, bpp, n)
+            if colour == 0 or colour == 4:
+                for i in range(bpp, bpp + n, bpp):
+                    v = row[i]
+                    if rgb:
+                        dst[o] = dst[o + 1] = dst[o + 2] = v
+                        o += 3
+                    else:
+                        dst[o] = v
+                        o += 1
+            elif colour == 3:
+                for i in range(bpp, bpp + n):
+                    k = row[i]
+                    if k >= entries:
+                        raise ValueError("png: palette index %d, the palette has %d entries" % (k, entries))
+                    if rgb:
+                        dst[o] = palette[3 * k]
+                        dst[o + 1] = palette[3 * k + 1]
+                        dst[o + 2] = palette[3 * k + 2]
+                        o += 3
+                    else:
+                        dst[o] = palette[k]
+                        o += 1
+            else:
+                for i in range(bpp, bpp + n, bpp):
+                    if rgb:
+                        dst[o] = row[i]
+                        dst[o + 1] = row[i + 1]
+                        dst[o + 2] = row[i + 2]
+                        o += 3
+                    else:
+                        dst[o] = _luma(row[i], row[i + 1], row[i + 2])
+                        o += 1
+            row, prev = prev, row
+            body = memoryview(row)[bpp:]
+    except OSError as e:
+        raise ValueError("png: corrupt compressed data (%s)" % e) from None
+
+
+def _axis(src, dst, nearest):
+    """Per output index: (first source index, second source index, weight of the second in 1/256)."""
+    out = []
+    for x in range(dst):
+        if nearest:
+            i = (2 * x + 1) * src // (2 * dst)
+            out.append((i, i, 0))
+            continue
+        num = (2 * x + 1) * src - dst        # source position * 2 dst, at pixel centres
+        if num <= 0:
+            out.append((0, 0, 0))
+            continue
+        i = num // (2 * dst)
+        if i >= src - 1:
+            out.append((src - 1, src - 1, 0))
+        else:
+            out.append((i, i + 1, (num - i * 2 * dst) * 256 // (2 * dst)))
+    return out
+
+
+def _resize(src, sw, sh, ch, dst, dw, dh, nearest):
+    xs = _axis(sw, dw, nearest)
+    ys = _axis(sh, dh, nearest)
+    o = 0
+    for y0, y1, fy in ys:
+        r0 = y0 * sw * ch
+        r1 = y1 * sw * ch
+        for x0, x1, fx in xs:
+            a0 = r0 + x0 * ch
+            b0 = r0 + x1 * ch
+            a1 = r1 + x0 * ch
+            b1 = r1 + x1 * ch
+            for c in range(ch):
+                top = src[a0 + c] * (256 - fx) + src[b0 + c] * fx
+                bottom = src[a1 + c] * (256 - fx) + src[b1 + c] * fx
+                dst[o] = (top * (256 - fy) + bottom * fy + 32768) >> 16
+                o += 1
+
+
+def read(source, mode="L", size=None, resize="bilinear", out=None):
+    """Decodes a PNG (a path, bytes or a binary stream) into (width, height,
+    pixels): pixels an array('B') of width * height values (mode "L",
+    grayscale) or width * height * 3 (mode "RGB", R G B per pixel), row by row.
+    size=(width, height) resizes to it (resize "bilinear" or "nearest"); out,
+    an array('B') or bytearray of exactly that many bytes, receives the pixels
+    (then returned) instead of a new array."""
+    if mode not in ("L", "RGB"):
+        raise ValueError("png: mode must be 'L' or 'RGB', got %r" % (mode,))
+    if resize not in ("bilinear", "nearest"):
+        raise ValueError("png: resize must be 'bilinear' or 'nearest', got %r" % (resize,))
+    f = _open(source)
+    try:
+        w, h, colour, chunks = _header(f)
+        ch = 3 if mode == "RGB" else 1
+        dw, dh = (w, h) if size is None else size
+        if not (isinstance(dw, int) and isinstance(dh, int) and dw > 0 and dh > 0):
+            raise ValueError("png: size must be (width, height), positive ints, got %r" % (size,))
+        if out is None:
+            out = array("B", bytes(dw * dh * ch))
+        elif not (isinstance(out, bytearray) or (isinstance(out, array) and repr(out[:0]) == "array('B')")):
+            raise TypeError("png: out must be an array('B') or bytearray, got %s" % type(out).__name__)
+        elif len(out) != dw * dh * ch:
+            raise ValueError("png: out has %d bytes, %d x %d x %d = %d needed"
+                             % (len(out), dw, dh, ch, dw * dh * ch))
+        if (dw, dh) == (w, h):
+            _decode(f, w, h, colour, chunks, mode, out)
+        else:
+            full = bytearray(w * h * ch)
+            _decode(f, w, h, colour, chunks, mode, full)
+            _resize(full, w, h, ch, out, dw, dh, resize == "nearest")
+    finally:
+        if f is not source:
+            f.close()
+    return dw, dh, out

@@ -1,0 +1,213 @@
+"""microlearn.png on MicroPython against PNGs written on the PC: by Pillow (every
+colour type, its own filter choice) and by the writer below (each of the five
+row filters on every row, so each filter is exercised alone), pixel-exact
+against Pillow's decoding (and convert("L") for grayscale); resizing against a
+float bilinear reference and Pillow's nearest; bad files give ValueError."""
+import io
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from mpyrun import run, run_error, run_target
+
+COLOURS = {"L": 0, "LA": 4, "RGB": 2, "RGBA": 6, "P": 3}
+SIZE = (13, 7)   # odd width: rows not a multiple of 4 bytes
+
+
+def sample(mode, seed=0):
+    """A Pillow image of `mode` with random pixels (a smooth ramp plus noise, so
+    the filters have something to predict)."""
+    rng = np.random.default_rng(seed)
+    w, h = SIZE
+    channels = {"L": 1, "LA": 2, "RGB": 3, "RGBA": 4, "P": 1}[mode]
+    ramp = (np.add.outer(np.arange(h) * 9, np.arange(w) * 5)[..., None] + np.arange(channels) * 40)
+    a = ((ramp + rng.integers(0, 30, (h, w, channels))) % 256).astype(np.uint8)
+    if mode == "P":
+        img = Image.fromarray(a[..., 0], "L").convert("P")
+        pal = rng.integers(0, 256, 3 * 256, dtype=np.uint8)
+        img.putpalette(pal.tobytes())
+        return img
+    return Image.fromarray(a if channels > 1 else a[..., 0], mode)
+
+
+def _chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def _paeth(a, b, c):
+    p = a + b - c
+    pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+    return np.where((pa <= pb) & (pa <= pc), a, np.where(pb <= pc, b, c))
+
+
+def write_png(img, filt, interlace=0):
+    """PNG bytes of a Pillow image with row filter `filt` (0-4) on every row."""
+    mode = img.mode
+    a = np.asarray(img, np.int32)
+    a = a.reshape(a.shape[0], -1)
+    bpp = {"L": 1, "LA": 2, "RGB": 3, "RGBA": 4, "P": 1}[mode]
+    raw = bytearray()
+    prev = np.zeros(a.shape[1], np.int32)
+    for row in a:
+        left = np.concatenate([np.zeros(bpp, np.int32), row[:-bpp]])
+        upleft = np.concatenate([np.zeros(bpp, np.int32), prev[:-bpp]])
+        pred = [0, left, prev, (left + prev) // 2, _paeth(left, prev, upleft)][filt]
+        raw.append(filt)
+        raw += ((row - pred) % 256).astype(np.uint8).tobytes()
+        prev = row
+    h, w = img.size[1], img.size[0]
+    out = b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, COLOURS[mode], 0, 0, interlace))
+    if mode == "P":
+        out += _chunk(b"PLTE", bytes(img.getpalette()[:768]))
+    z = zlib.compress(bytes(raw), 9)
+    half = len(z) // 2    # two IDAT chunks: the reader must join them
+    return out + _chunk(b"IDAT", z[:half]) + _chunk(b"IDAT", z[half:]) + _chunk(b"IEND", b"")
+
+
+def pillow_png(img):
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def expected(img, mode):
+    return np.asarray(img.convert("RGB") if mode == "RGB" else img.convert("RGB").convert("L")
+                      if img.mode == "P" else img.convert(mode if mode == "RGB" else "L")).ravel()
+
+
+def cases():
+    """name -> (png bytes, Pillow image): Pillow's files and ours with each filter."""
+    out = {}
+    for mode in COLOURS:
+        img = sample(mode, seed=len(out))
+        out[f"pil_{mode}.png"] = (pillow_png(img), img)
+        for filt in range(5):
+            data = write_png(img, filt)
+            assert np.array_equal(np.asarray(Image.open(io.BytesIO(data))), np.asarray(img))  # our writer is valid
+            out[f"f{filt}_{mode}.png"] = (data, img)
+    return out
+
+
+READ_ALL = """
+from microlearn import png
+import binascii
+for name in NAMES:
+    for mode in ("L", "RGB"):
+        w, h, px = png.read(name, mode=mode)
+        print(name, mode, w, h, binascii.hexlify(px).decode())
+print("INFO", png.info(NAMES[0]))
+"""
+
+
+def check_output(out, files):
+    seen = 0
+    for line in out.splitlines():
+        if line.startswith("INFO"):
+            continue
+        name, mode, w, h, hexdata = line.split()
+        img = files[name][1]
+        assert (int(w), int(h)) == img.size
+        got = np.frombuffer(bytes.fromhex(hexdata), np.uint8)
+        np.testing.assert_array_equal(got, expected(img, mode), err_msg=f"{name} {mode}")
+        seen += 1
+    assert seen == 2 * len(files)
+
+
+def test_every_colour_type_and_filter_unix(tmp_path):
+    files = cases()
+    for name, (data, _) in files.items():
+        (tmp_path / name).write_bytes(data)
+    out = run(f"NAMES = {sorted(files)!r}\n" + READ_ALL, tmp_path)
+    check_output(out, files)
+    assert "INFO (13, 7, 'L')" in out
+
+
+@pytest.mark.parametrize("target", ["cortex-m0"])
+def test_every_colour_type_and_filter_board(target):
+    """The same on an emulated board (every rig firmware has `deflate`; the
+    decoder is pure Python, so one board besides unix stands for the others)."""
+    files = {k: v for k, v in cases().items() if k.startswith(("f", "pil_P", "pil_RGBA"))}
+    res = run_target(target, f"NAMES = {sorted(files)!r}\n" + READ_ALL, files={k: v[0] for k, v in files.items()})
+    assert res.returncode == 0, res.output
+    check_output("\n".join(l for l in res.output.splitlines() if ".png" in l or l.startswith("INFO")), files)
+
+
+def bilinear_reference(a, dw, dh):
+    """Float bilinear at pixel centres, edges clamped (tf.image.resize's
+    "bilinear" without antialiasing, written out)."""
+    h, w = a.shape[:2]
+    def axis(src, dst):
+        s = np.clip((np.arange(dst) + 0.5) * src / dst - 0.5, 0, src - 1)
+        i0 = np.floor(s).astype(int)
+        return i0, np.minimum(i0 + 1, src - 1), s - i0
+    y0, y1, fy = axis(h, dh)
+    x0, x1, fx = axis(w, dw)
+    a = a.astype(float)
+    fx = fx[None, :, None] if a.ndim == 3 else fx[None, :]
+    fy = fy[:, None, None] if a.ndim == 3 else fy[:, None]
+    top = a[y0][:, x0] * (1 - fx) + a[y0][:, x1] * fx
+    bottom = a[y1][:, x0] * (1 - fx) + a[y1][:, x1] * fx
+    return top * (1 - fy) + bottom * fy
+
+
+def test_resize(tmp_path):
+    img = sample("RGB", seed=5)
+    (tmp_path / "in.png").write_bytes(pillow_png(img))
+    sizes = [(16, 16), (5, 3), (13, 7), (28, 9)]
+    out = run("from microlearn import png\nimport binascii, array\n"
+              f"for size in {sizes!r}:\n"
+              "    for mode in ('L', 'RGB'):\n"
+              "        for how in ('bilinear', 'nearest'):\n"
+              "            buf = array.array('B', bytes(size[0] * size[1] * (3 if mode == 'RGB' else 1)))\n"
+              "            w, h, px = png.read('in.png', mode=mode, size=size, resize=how, out=buf)\n"
+              "            assert px is buf and (w, h) == size\n"
+              "            print(binascii.hexlify(px).decode())\n", tmp_path)
+    lines = iter(out.split())
+    for dw, dh in sizes:
+        for mode in ("L", "RGB"):
+            full = np.asarray(img.convert(mode))
+            for how in ("bilinear", "nearest"):
+                got = np.frombuffer(bytes.fromhex(next(lines)), np.uint8).reshape(full.shape[:0] + (dh, dw) +
+                                                                                  full.shape[2:])
+                if how == "nearest":   # Pillow's NEAREST takes the same source pixels
+                    want = np.asarray(Image.fromarray(full).resize((dw, dh), Image.NEAREST))
+                    np.testing.assert_array_equal(got, want, err_msg=f"{mode} {how} {dw}x{dh}")
+                else:
+                    diff = np.abs(got - bilinear_reference(full, dw, dh)).max()
+                    assert diff <= 1.0, (mode, dw, dh, diff)
+
+
+def test_errors(tmp_path):
+    img = sample("L")
+    good = write_png(img, 1)
+    (tmp_path / "interlaced.png").write_bytes(write_png(img, 0, interlace=1))
+    (tmp_path / "truncated.png").write_bytes(good[:-40])
+    (tmp_path / "notpng.png").write_bytes(b"GIF89a" + bytes(40))
+    sixteen = bytearray(good)
+    sixteen[24] = 16       # bit depth field of IHDR
+    (tmp_path / "sixteen.png").write_bytes(bytes(sixteen))
+    raw = zlib.compress(bytes([7]) + bytes(13) + bytes([0]) * (14 * 6))   # row 0 with filter type 7
+    (tmp_path / "badfilter.png").write_bytes(good[:33] + _chunk(b"IDAT", raw) + _chunk(b"IEND", b""))
+    cases = {
+        "png.read('interlaced.png')": "ValueError: png: interlaced (Adam7) PNGs are not read",
+        "png.read('truncated.png')": "ValueError: png: truncated",
+        "png.read('notpng.png')": "ValueError: png: not a PNG file",
+        "png.read('sixteen.png')": "ValueError: png: 16-bit samples; only 8-bit PNGs are read",
+        "png.read('badfilter.png')": "ValueError: png: row filter type 7 (0 to 4 expected)",
+        "png.read(open('truncated.png','rb').read()[:60])": "ValueError: png: truncated",
+        "png.read('interlaced.png', mode='RGBA')": "ValueError: png: mode must be 'L' or 'RGB', got 'RGBA'",
+        "png.read('interlaced.png', resize='cubic')": "ValueError: png: resize must be 'bilinear' or 'nearest'",
+        "png.read('notpng.png', out=bytearray(3))": "ValueError: png: not a PNG",
+    }
+    for call, want in cases.items():
+        assert run_error(f"from microlearn import png\n{call}\n", tmp_path).startswith(want), call
+    (tmp_path / "ok.png").write_bytes(good)
+    assert run_error("from microlearn import png\npng.read('ok.png', size=(0, 4))\n", tmp_path).startswith(
+        "ValueError: png: size must be (width, height)")
+    assert run_error("from microlearn import png\npng.read('ok.png', out=bytearray(5))\n", tmp_path) == \
+        "ValueError: png: out has 5 bytes, 13 x 7 x 1 = 91 needed"
+    assert run_error("from microlearn import png\nimport array\npng.read('ok.png', out=array.array('h', [0] * 91))\n",
+                     tmp_path) == "TypeError: png: out must be an array('B') or bytearray, got array"
