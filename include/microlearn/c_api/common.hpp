@@ -9,6 +9,7 @@ extern "C" {
 const char* ml_status_name(int status) {
     return microlearn::status_name(static_cast<microlearn::Status>(status));
 }
+#ifndef ML_C_API_STATUS_ONLY  // units that read no model file (the DSP modules) define only the above
 
 uint16_t ml_file_version(const void* data, size_t size) {
     return microlearn::model_file_version(static_cast<const uint8_t*>(data), size);
@@ -55,4 +56,5 @@ const char* ml_label_name(const ml_labels_t* labels, uint32_t index, size_t* len
     return microlearn::class_name(l, index, length);
 }
 
+#endif  // ML_C_API_STATUS_ONLY
 }  // extern "C"
