@@ -31,6 +31,7 @@ import shutil
 import subprocess
 import sys
 import wave as pywave
+import zlib
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -116,7 +117,7 @@ def synthesise(n_per_class, rng):
 
 
 def recording(rng, n_words=5):
-    """A longer recording: n_words random words with 0.5-1.2 s of noise between
+    """A longer recording: n_words random words with 1.3-1.8 s of noise between
     them; returns the int16 samples and [(start seconds, word)]."""
     parts, truth, t = [noise(int(0.6 * RATE), rng)], [], 0.6
     for _ in range(n_words):
@@ -124,7 +125,7 @@ def recording(rng, n_words=5):
         word = speak(WORDS[label], *random_voice(rng))
         word = word * 10 ** rng.uniform(-0.6, 0.2) / np.abs(word).max() + noise(len(word), rng)
         truth.append((round(t, 3), WORDS[label]))
-        gap = int(rng.uniform(0.5, 1.2) * RATE)
+        gap = int(rng.uniform(1.3, 1.8) * RATE)
         parts += [word, noise(gap, rng)]
         t += (len(word) + gap) / RATE
     return to_int16(np.concatenate(parts)), truth
@@ -180,7 +181,7 @@ def detections(windows):
     return found
 
 
-def train(X, y):
+def train(X, y, epochs=30):
     import keras
     from keras import layers as K
 
@@ -194,18 +195,20 @@ def train(X, y):
         K.BatchNormalization(),
         K.ReLU(),
         K.MaxPooling2D(2),
-        K.Conv2D(24, 3, padding="same", activation="relu"),
+        K.Conv2D(24, 3, padding="same"),
+        K.BatchNormalization(),
+        K.ReLU(),
         K.GlobalAveragePooling2D(),
         K.Dense(len(LABELS), activation="softmax"),
     ], name="keywords")
     model.compile(optimizer=keras.optimizers.Adam(0.005), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
-    model.fit(X[..., None], y, epochs=30, batch_size=32, verbose=0)
+    model.fit(X[..., None], y, epochs=epochs, batch_size=32, verbose=0)
     return model
 
 
 DEVICE_SCRIPT = """
-import array, microlearn
+import array, binascii, struct, microlearn
 from microlearn import arrays, dsp, wave
 m = microlearn.load("keywords.mlm")
 spec = dsp.Spectrogram(N_FFT, HOP, output="log_mel", sample_rate=RATE, n_mels=N_MELS)
@@ -230,12 +233,14 @@ def classify(path):
     return label
 
 if "CLIPS" in globals():
-    labels, probs = [], []
+    labels, probs, crcs = [], [], []
     for i in range(CLIPS):
         labels.append(classify("clip%03d.wav" % i))
-        probs.extend(proba)
+        probs.append(binascii.hexlify(proba))   # float32 bits: compared exactly
+        crcs.append(arrays.crc32(feat))      # the log-mel features, checked bit for bit
+    print("FEATCRC", " ".join(str(v) for v in crcs))
     print("LABELS", " ".join(str(v) for v in labels))
-    print("PROBA", " ".join(repr(v) for v in probs))
+    print("PROBA", " ".join(v.decode() for v in probs))
 
 if "STREAM" in globals():
     spec.reset()
@@ -259,9 +264,10 @@ if "STREAM" in globals():
             if have == FRAMES:
                 label = m.predict(feat, proba)
                 windows.append((frames - FRAMES, label, proba[label]))
-    print("WINDOWS", " ".join("%d:%d:%r" % w for w in windows))
+    print("WINDOWS", " ".join("%d:%d:%s" % (s, c, binascii.hexlify(struct.pack("<f", p)).decode())
+                              for s, c, p in windows))
     for t, label in detections(windows):
-        print("DETECTED %6.2f s  %s" % (t, LABELS[label]))
+        print("DETECTED %5.2f-%5.2f s  %s" % (t, t + CLIP / RATE, LABELS[label]))
 """
 
 
@@ -281,7 +287,7 @@ def device_lines(res, target):
     return {l.split()[0]: l.split()[1:] for l in res.output.splitlines() if l[:1].isupper() and " " in l}
 
 
-def main(n_train=80, n_test=40, n_device=6, targets=TARGETS, count_targets=COUNT_TARGETS, epochs=None):
+def main(n_train=160, n_test=40, n_device=6, targets=TARGETS, count_targets=COUNT_TARGETS, epochs=30):
     """n_* clips per class: training, held-out (accuracy on the PC), and the
     held-out clips of each class run on the devices. Returns 0 when every
     target gives the host engine's classes and probabilities."""
@@ -296,7 +302,7 @@ def main(n_train=80, n_test=40, n_device=6, targets=TARGETS, count_targets=COUNT
     print(f"{len(X_train)} training and {len(X_test)} held-out clips of {CLIP / RATE:g} s at {RATE} Hz "
           f"(synthetic speech), log-mel {FRAMES} x {N_MELS}")
 
-    net = train(X_train, y_train)
+    net = train(X_train, y_train, epochs)
     model = microlearn.convert(net, quantize="int8", calibration=X_train[:300, ..., None])
     print(f"converted: {model!r}")
     keras_acc = np.mean(net.predict(X_test[..., None], verbose=0).argmax(axis=1) == y_test)
@@ -306,6 +312,7 @@ def main(n_train=80, n_test=40, n_device=6, targets=TARGETS, count_targets=COUNT
     # the clips the devices classify: the first n_device held-out clips of each class
     pick = np.concatenate([np.flatnonzero(y_test == k)[:n_device] for k in range(len(LABELS))])
     ref_labels = host_labels[pick]
+    ref_crc = np.array([zlib.crc32(x.tobytes()) for x in X_test[pick]])
     ref_proba = np.asarray(model.predict_proba(X_test[pick].reshape(len(pick), -1)), np.float32)
     windows, starts = stream_windows(long_samples)
     win_proba = np.asarray(model.predict_proba(windows.reshape(len(windows), -1)), np.float32)
@@ -322,15 +329,17 @@ def main(n_train=80, n_test=40, n_device=6, targets=TARGETS, count_targets=COUNT
         res = run(target, script, files=files, lib_dir=lib, timeout=600)
         lines = device_lines(res, target)
         labels = np.array([int(v) for v in lines["LABELS"]])
-        proba = np.array([float(v) for v in lines["PROBA"]], np.float32).reshape(ref_proba.shape)
-        got_windows = [(int(a), int(b), float(c)) for a, b, c in (w.split(":") for w in lines["WINDOWS"])]
+        proba = np.frombuffer(bytes.fromhex("".join(lines["PROBA"])), "<f4").reshape(ref_proba.shape)
+        got_windows = [(int(a), int(b), float(np.frombuffer(bytes.fromhex(c), "<f4")[0]))
+                       for a, b, c in (w.split(":") for w in lines["WINDOWS"])]
+        feat_same = np.mean(np.array([int(v) for v in lines["FEATCRC"]]) == ref_crc)
         same = np.mean(labels == ref_labels)
         diff = float(np.abs(proba - ref_proba).max())
         same_windows = [w[:2] for w in got_windows] == [w[:2] for w in ref_windows]
         wdiff = max(abs(a[2] - b[2]) for a, b in zip(got_windows, ref_windows)) if same_windows else np.inf
-        ok &= same == 1.0 and diff == 0.0 and same_windows and wdiff == 0.0
+        ok &= feat_same == 1.0 and same == 1.0 and diff == 0.0 and same_windows and wdiff == 0.0
         rows.append(f"  MicroPython {target:<10}  accuracy {np.mean(labels == y_test[pick]) * 100:6.2f} % on "
-                    f"{len(pick)} clips; the host engine's class on {same * 100:.2f} %, probabilities "
+                    f"{len(pick)} clips; log-mel bit for bit the PC's on {feat_same * 100:.2f} %, the host engine's class on {same * 100:.2f} %, probabilities "
                     f"{'equal' if diff == 0 else f'within {diff:.1e}'}; {len(got_windows)} stream windows "
                     f"{'equal' if same_windows and wdiff == 0 else 'DIFFER'}")
         if target == targets[-1]:
@@ -350,7 +359,7 @@ def main(n_train=80, n_test=40, n_device=6, targets=TARGETS, count_targets=COUNT
     print(f"  microlearn int8 on the PC  accuracy {host_acc * 100:6.2f} % on {len(y_test)} held-out clips")
     print("\n".join(rows))
     print(f"  words spoken   {', '.join(f'{t:.2f} s {w}' for t, w in truth)}")
-    print(f"  words detected {', '.join(f'{t:.2f} s {LABELS[c]}' for t, c in ref_found)}")
+    print(f"  words detected {', '.join(f'{t:.2f}-{t + CLIP / RATE:.2f} s {LABELS[c]}' for t, c in ref_found)}")
     print(f"  model file {model.size:,} bytes; arena {model.info.get('arena_bytes', '?')} bytes")
     for target, n in per_clip.items():
         print(f"  {target:<10} {n:,} instructions per clip (read .wav, log-mel, predict)")
