@@ -34,8 +34,8 @@ def test_keywords_example_agrees_with_the_host_on_every_clip_and_window(keywords
     """Features bit for bit (CRC of each clip's log-mel), classes and int8
     probabilities equal to the host engine's, the streaming windows equal;
     main() returns non-zero on any difference."""
-    status = keywords.main(n_train=60, n_test=10, n_device=2, targets=("unix", "cortex-m4f"),
-                           count_targets=(), epochs=15)
+    status = keywords.main(n_train=100, n_test=10, n_device=2, targets=("unix", "cortex-m4f"),
+                           count_targets=(), epochs=25)
     out = capsys.readouterr().out
     assert status == 0, out[-3000:]
     assert "every target gives the host engine's results" in out
