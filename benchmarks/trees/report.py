@@ -256,22 +256,26 @@ BAR_TEMPLATE = """### Against the bar we set (digits RF 10x10; issue 12, small c
 {rows}
 
 Why the goals are missed (docs/trees.md has the detail). **Speed**: the
-packed walk (integer compares only) costs 14 instructions per tree level on
-the Cortex-M3 and about 22 on the M0, against about 21 for the float walk's
-soft-float compare, but a prediction first turns each feature the forest
-uses (56 here) into its integer key (about 13 instructions each on the M3)
-and then adds the leaves' float32 probabilities in software (about 12
-additions, ~50 instructions each): per prediction the packed layout is
-8 % (M3) to 12 % (M0) slower than the refs layout, not faster, and on x64
-its variable-width field extraction costs more than one hardware float
-compare (85 % slower from C). `convert(est, layout="refs")` keeps the
-faster walk (2,811 / 4,154 / 1,589 instructions from C on M3 / M0 / x64
-for this forest). **Bytes**: 4-byte nodes (29 of their 32 bits used here)
-halve the refs layout's file, and uint8 leaves (`leaf_dtype="uint8"`: 8,052
-bytes, 0.66x) come closer, but the sparse leaf table (u32 offsets, u16
-columns) keeps the file above 0.6x. **RAM to import**: the module holds
-the load-time validation, the walks, the pipeline preprocessing any tree
-model may carry, the MicroPython glue and libgcc's float routines.
+packed walk takes each input's integer split key at the node from its
+float32 bits (no conversion pass per call; deep forests convert once into a
+key buffer instead) and compares integers only: about 18 instructions per
+tree level on the Cortex-M3 (29 on the M0), NaN checks included. This forest
+walks 79 levels per prediction, and then adds about 12 float32 leaf
+probabilities in software (~50 instructions each on the M3): from C 2,663
+instructions on the M3. The refs layout (`convert(est, layout="refs")`,
+`benchmarks/trees/layouts.py`) takes 2,810 / 4,151 / 1,587 from C on
+M3 / M0 / x64: packed is 5 % faster on the M3, 13 instructions (0.3 %)
+slower on the M0 and 66 % slower on x64, where one hardware float compare
+beats the field extraction. The MicroPython call adds about 430-540
+instructions (argument parsing, the array buffer, the label object) on
+top of the engine. **Bytes**: 4-byte nodes (29 of their 32 bits used here)
+halve the refs layout's file, and uint8 leaves (`leaf_dtype="uint8"`) come
+closer, but the sparse leaf table (u32 offsets, u16 columns) keeps the file
+above 0.6x. **RAM to import**: the module holds the load-time validation,
+the walks (keyed at the node and from the key buffer, for two threshold
+widths: about 1 kB more than before the at-node walk), the pipeline
+preprocessing any tree model may carry, the MicroPython glue and libgcc's
+float routines.
 
 """
 

@@ -427,7 +427,6 @@ inline bool input_keys(const Model& m, const T* x, K* keys) {
 struct BufferKeys {
     static constexpr bool kRawNan = false;
     const int32_t* keys;
-    const float* x;  // for the NaN walk
     ML_ALWAYS_INLINE int32_t operator()(uint32_t s) const { return keys[s]; }
 };
 
@@ -522,7 +521,7 @@ inline void packed_trees_any(const Model& m, const Keys keys, const float* x, fl
 inline void sum_packed(const Model& m, const float* x, float* acc) {
     if (m.x_keys != nullptr) {
         const bool nan = input_keys(m, x, m.x_keys) && m.nan_left != nullptr;
-        packed_trees_any(m, BufferKeys{m.x_keys, x}, x, acc, nan);
+        packed_trees_any(m, BufferKeys{m.x_keys}, x, acc, nan);
     } else {
         packed_trees_any(m, InputKeys<float>{x}, x, acc, false);
     }
