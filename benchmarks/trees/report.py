@@ -98,7 +98,8 @@ def write(results, n, seconds):
     a = L.append
     a("# Benchmarks: microlearn vs emlearn vs m2cgen (tree ensembles)\n")
     a("Reproduce (builds what it needs, ~{:.0f} s on this 2-core machine):\n".format(seconds))
-    a("```\nbash benchmarks/run.sh                 # scripts/setup.sh, then the benchmarks\n"
+    a("<!-- test: skip runs every benchmark (minutes of emulation); this page is its output -->\n"
+      "```\nbash benchmarks/run.sh                 # scripts/setup.sh, then the benchmarks\n"
       ".venv/bin/python benchmarks/run.py     # the benchmarks only: writes this file and docs/benchmarks-*.png\n```\n")
     a(f"Every contender runs the same trained model on the same rows: scikit-learn's digits "
       f"(64 integer features 0..16), trained on 80 %, the first {n} test rows counted. "
