@@ -1,8 +1,11 @@
 # microlearn.dsp on the device: FFT, filters, DCT, spectrograms and windowed
-# features. The types come from the native module _dsp (one .mpy per
-# architecture); this file only adds keyword arguments and accepts plain
-# lists where coefficients are given. Every per-call method is native,
-# works on array.array buffers you pass in, and allocates nothing.
+# features. The types come from three native modules (one .mpy each per
+# architecture), each imported on first use, so a device pays RAM only for
+# what it uses: _fft (FFT, RFFT, FFTQ15, RFFTQ15), _filters (SOS, FIR, float
+# and q15) and _spectral (DCT, Spectrogram, Features). This file only adds
+# keyword arguments and accepts plain lists where coefficients are given.
+# Every per-call method is native, works on array.array buffers you pass in,
+# and allocates nothing.
 #
 #   from microlearn import dsp
 #   f = dsp.RFFT(1024); f.forward(x, out)         # x: array('f', 1024), out: array('f', 1026)
@@ -10,12 +13,43 @@
 #   fir = dsp.FIR(taps, decimation=4); n = fir.process(block, out)
 from array import array
 
-from . import _dsp
+_parts = {}
 
-FFT = _dsp.FFT
-RFFT = _dsp.RFFT
-FFTQ15 = _dsp.FFTQ15
-RFFTQ15 = _dsp.RFFTQ15
+
+def _native(name):
+    """The native module microlearn.<name>, imported on first use. A firmware
+    with microlearn compiled in (docs/firmware.md) has every part in one
+    built-in module, microlearn_dsp."""
+    m = _parts.get(name)
+    if m is None:
+        try:
+            import microlearn_dsp as m
+        except ImportError:
+            m = __import__("microlearn." + name, None, None, (name,))
+        _parts[name] = m
+    return m
+
+
+def FFT(n):
+    """Complex FFT of n points (a power of two, 8 to 4096): forward(buf) and
+    inverse(buf) in place on array('f', 2 * n) (re, im interleaved)."""
+    return _native("_fft").FFT(n)
+
+
+def RFFT(n):
+    """Real FFT of n points: forward(x, out), power(x, out), magnitude(x, out)
+    with x array('f', n) and out array('f', >= n + 2); inverse(spec, out)."""
+    return _native("_fft").RFFT(n)
+
+
+def FFTQ15(n):
+    """FFT on q15 data: array('h', 2 * n), scaled by 1/n as CMSIS-DSP's."""
+    return _native("_fft").FFTQ15(n)
+
+
+def RFFTQ15(n):
+    """Real FFT on q15 data: forward(x, out), x array('h', n), out >= n + 2."""
+    return _native("_fft").RFFTQ15(n)
 
 
 def _floats(values, name, typecode="f"):
@@ -43,7 +77,8 @@ def SOS(coeffs, n_sections=None, q15=False):
     reset() clears the state, reset(x0) starts in the steady state of a
     constant input x0 (scipy's sosfilt_zi(sos) * x0; q15: an int)."""
     c = _floats(coeffs, "coeffs", "d" if q15 else "f")
-    cls = _dsp.SOSQ15 if q15 else _dsp.SOS
+    m = _native("_filters")
+    cls = m.SOSQ15 if q15 else m.SOS
     return cls(c) if n_sections is None else cls(c, n_sections)
 
 
@@ -51,7 +86,8 @@ def FIR(taps, decimation=1, q15=False):
     """Streaming FIR filter y = lfilter(taps, 1, x)[::decimation].
     process(x[, out]) returns how many outputs it wrote (to out, or to the
     front of x); outputs(n) says in advance how many n samples give."""
-    return (_dsp.FIRQ15 if q15 else _dsp.FIR)(_floats(taps, "taps"), decimation)
+    m = _native("_filters")
+    return (m.FIRQ15 if q15 else m.FIR)(_floats(taps, "taps"), decimation)
 
 
 def DCT(n, n_out=None, norm="ortho"):
@@ -59,7 +95,7 @@ def DCT(n, n_out=None, norm="ortho"):
     norm=norm)[:n_out] with norm 'ortho' or None. forward(x, out)."""
     if norm not in ("ortho", None):
         raise ValueError("norm must be 'ortho' or None")
-    return _dsp.DCT(n, n if n_out is None else n_out, norm == "ortho")
+    return _native("_spectral").DCT(n, n if n_out is None else n_out, norm == "ortho")
 
 
 _WINDOWS = {"rectangular": 0, "boxcar": 0, "hann": 1, "hamming": 2, "blackman": 3}
@@ -82,10 +118,10 @@ def Spectrogram(n_fft=512, hop=None, window="hann", output="power", sample_rate=
     output: 'power', 'magnitude', 'mel', 'log_mel' (dB) or 'mfcc'."""
     if norm not in ("slaney", None):
         raise ValueError("norm must be 'slaney' or None")
-    return _dsp.Spectrogram(n_fft, n_fft // 4 if hop is None else hop, _code(_WINDOWS, window, "window"),
-                            _code(_OUTPUTS, output, "output"), float(sample_rate), n_mels, float(fmin),
-                            0.0 if fmax is None else float(fmax), bool(htk), norm == "slaney", n_mfcc,
-                            bool(center))
+    return _native("_spectral").Spectrogram(
+        n_fft, n_fft // 4 if hop is None else hop, _code(_WINDOWS, window, "window"), _code(_OUTPUTS, output, "output"),
+        float(sample_rate), n_mels, float(fmin), 0.0 if fmax is None else float(fmax), bool(htk), norm == "slaney",
+        n_mfcc, bool(center))
 
 
 def feature_spec(features):
@@ -112,4 +148,4 @@ def Features(n_samples, n_axes, features, sample_rate=0.0):
     """Windowed features: f.compute(window, out) with window an array('f') of
     n_samples * n_axes values (x y z x y z ...) and out of f.size() floats,
     feature-major (out[i * n_axes + a] is feature i of axis a)."""
-    return _dsp.Features(n_samples, n_axes, feature_spec(features), float(sample_rate))
+    return _native("_spectral").Features(n_samples, n_axes, feature_spec(features), float(sample_rate))

@@ -18,6 +18,18 @@
 //   Features(n_samples, n_axes, spec, sample_rate).compute(x, out); .size()
 #include "glue.h"
 
+// One source, three native modules (device/Makefile), each built with
+// ML_DSP_PARTS set to the groups it holds (the bits of c_api/dsp.hpp, which
+// its engine unit is built with too): _fft the FFTs, _filters SOS and FIR,
+// _dsp DCT, Spectrogram and Features (with the FFT they use inside). A
+// firmware with microlearn compiled in holds all of them in one module.
+#ifndef ML_DSP_PARTS
+#define ML_DSP_PARTS 7
+#endif
+#define ML_DSP_FFT 1
+#define ML_DSP_FILTERS 2
+#define ML_DSP_SPECTRAL 4
+
 // ---- argument helpers -------------------------------------------------
 // Arrays come from glue_get_array (typecode checked there); sizes from
 // glue_size_arg (ints wider than a word refused there). What a size may be
@@ -61,13 +73,26 @@ static void dsp_check(int status, const char* bad_parameter) {
     glue_check(status);
 }
 
-static const char FFT_SIZES[] = "FFT size must be a power of two from 8 to 4096";
-
 static mp_map_elem_t dsp_method(qstr name, const void* fun) {
     return (mp_map_elem_t){MP_OBJ_NEW_QSTR(name), MP_OBJ_FROM_PTR(fun)};
 }
 
+typedef mp_obj_t (*make_new_fn)(const mp_obj_type_t*, size_t, size_t, const mp_obj_t*);
+
+static void dsp_type(mp_obj_full_type_t* t, qstr name, make_new_fn make_new, const mp_obj_dict_t* locals) {
+    t->base.type = (void*)&mp_type_type;
+    t->flags = MP_TYPE_FLAG_NONE;
+    t->name = name;
+    MP_OBJ_TYPE_SET_SLOT(t, make_new, make_new, 0);
+    MP_OBJ_TYPE_SET_SLOT(t, locals_dict, (void*)locals, 1);
+    mp_store_global(name, MP_OBJ_FROM_PTR(t));
+}
+
+#if ML_DSP_PARTS & ML_DSP_FFT
+
 // ---- FFT / RFFT (float32) ---------------------------------------------
+
+static const char FFT_SIZES[] = "FFT size must be a power of two from 8 to 4096";
 
 typedef struct {
     mp_obj_base_t base;
@@ -196,6 +221,38 @@ static mp_obj_t fft_size(mp_obj_t self_in) {
     return mp_obj_new_int(((fft_obj_t*)MP_OBJ_TO_PTR(self_in))->n);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(fft_size_obj, fft_size);
+
+mp_map_elem_t fft_locals_table[3], rfft_locals_table[5], fftq15_locals_table[3], rfftq15_locals_table[2];
+static MP_DEFINE_CONST_DICT(fft_locals, fft_locals_table);
+static MP_DEFINE_CONST_DICT(rfft_locals, rfft_locals_table);
+static MP_DEFINE_CONST_DICT(fftq15_locals, fftq15_locals_table);
+static MP_DEFINE_CONST_DICT(rfftq15_locals, rfftq15_locals_table);
+
+static void fft_register(void) {
+    fft_locals_table[0] = dsp_method(MP_QSTR_forward, &fft_forward_obj);
+    fft_locals_table[1] = dsp_method(MP_QSTR_inverse, &fft_inverse_obj);
+    fft_locals_table[2] = dsp_method(MP_QSTR_size, &fft_size_obj);
+    dsp_type(&fft_type, MP_QSTR_FFT, fft_make_new, &fft_locals);
+
+    rfft_locals_table[0] = dsp_method(MP_QSTR_forward, &rfft_forward_obj);
+    rfft_locals_table[1] = dsp_method(MP_QSTR_inverse, &rfft_inverse_obj);
+    rfft_locals_table[2] = dsp_method(MP_QSTR_power, &rfft_power_obj);
+    rfft_locals_table[3] = dsp_method(MP_QSTR_magnitude, &rfft_magnitude_obj);
+    rfft_locals_table[4] = dsp_method(MP_QSTR_size, &fft_size_obj);
+    dsp_type(&rfft_type, MP_QSTR_RFFT, rfft_make_new, &rfft_locals);
+
+    fftq15_locals_table[0] = dsp_method(MP_QSTR_forward, &fftq15_forward_obj);
+    fftq15_locals_table[1] = dsp_method(MP_QSTR_inverse, &fftq15_inverse_obj);
+    fftq15_locals_table[2] = dsp_method(MP_QSTR_size, &fft_size_obj);
+    dsp_type(&fftq15_type, MP_QSTR_FFTQ15, fftq15_make_new, &fftq15_locals);
+
+    rfftq15_locals_table[0] = dsp_method(MP_QSTR_forward, &rfftq15_forward_obj);
+    rfftq15_locals_table[1] = dsp_method(MP_QSTR_size, &fft_size_obj);
+    dsp_type(&rfftq15_type, MP_QSTR_RFFTQ15, rfftq15_make_new, &rfftq15_locals);
+}
+#endif  // ML_DSP_FFT
+
+#if ML_DSP_PARTS & ML_DSP_FILTERS
 
 // ---- SOS (IIR) --------------------------------------------------------
 
@@ -373,6 +430,35 @@ static mp_obj_t firq15_reset(mp_obj_t self_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(firq15_reset_obj, firq15_reset);
 
+mp_map_elem_t sos_locals_table[2], sosq15_locals_table[2], fir_locals_table[3], firq15_locals_table[3];
+static MP_DEFINE_CONST_DICT(sos_locals, sos_locals_table);
+static MP_DEFINE_CONST_DICT(sosq15_locals, sosq15_locals_table);
+static MP_DEFINE_CONST_DICT(fir_locals, fir_locals_table);
+static MP_DEFINE_CONST_DICT(firq15_locals, firq15_locals_table);
+
+static void filters_register(void) {
+    sos_locals_table[0] = dsp_method(MP_QSTR_process, &sos_process_obj);
+    sos_locals_table[1] = dsp_method(MP_QSTR_reset, &sos_reset_obj);
+    dsp_type(&sos_type, MP_QSTR_SOS, sos_make_new, &sos_locals);
+
+    sosq15_locals_table[0] = dsp_method(MP_QSTR_process, &sosq15_process_obj);
+    sosq15_locals_table[1] = dsp_method(MP_QSTR_reset, &sosq15_reset_obj);
+    dsp_type(&sosq15_type, MP_QSTR_SOSQ15, sosq15_make_new, &sosq15_locals);
+
+    fir_locals_table[0] = dsp_method(MP_QSTR_process, &fir_process_obj);
+    fir_locals_table[1] = dsp_method(MP_QSTR_reset, &fir_reset_obj);
+    fir_locals_table[2] = dsp_method(MP_QSTR_outputs, &fir_outputs_obj);
+    dsp_type(&fir_type, MP_QSTR_FIR, fir_make_new, &fir_locals);
+
+    firq15_locals_table[0] = dsp_method(MP_QSTR_process, &firq15_process_obj);
+    firq15_locals_table[1] = dsp_method(MP_QSTR_reset, &firq15_reset_obj);
+    firq15_locals_table[2] = dsp_method(MP_QSTR_outputs, &fir_outputs_obj);
+    dsp_type(&firq15_type, MP_QSTR_FIRQ15, firq15_make_new, &firq15_locals);
+}
+#endif  // ML_DSP_FILTERS
+
+#if ML_DSP_PARTS & ML_DSP_SPECTRAL
+
 // ---- DCT ------------------------------------------------------------------
 
 typedef struct {
@@ -524,76 +610,12 @@ static mp_obj_t feat_size(mp_obj_t self_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(feat_size_obj, feat_size);
 
-// ---- module ----------------------------------------------------------------
-
-mp_map_elem_t fft_locals_table[3], rfft_locals_table[5], fftq15_locals_table[3], rfftq15_locals_table[2];
-mp_map_elem_t sos_locals_table[2], sosq15_locals_table[2], fir_locals_table[3], firq15_locals_table[3];
 mp_map_elem_t dct_locals_table[1], spec_locals_table[4], feat_locals_table[2];
+static MP_DEFINE_CONST_DICT(dct_locals, dct_locals_table);
 static MP_DEFINE_CONST_DICT(spec_locals, spec_locals_table);
 static MP_DEFINE_CONST_DICT(feat_locals, feat_locals_table);
-static MP_DEFINE_CONST_DICT(fft_locals, fft_locals_table);
-static MP_DEFINE_CONST_DICT(rfft_locals, rfft_locals_table);
-static MP_DEFINE_CONST_DICT(fftq15_locals, fftq15_locals_table);
-static MP_DEFINE_CONST_DICT(rfftq15_locals, rfftq15_locals_table);
-static MP_DEFINE_CONST_DICT(sos_locals, sos_locals_table);
-static MP_DEFINE_CONST_DICT(sosq15_locals, sosq15_locals_table);
-static MP_DEFINE_CONST_DICT(fir_locals, fir_locals_table);
-static MP_DEFINE_CONST_DICT(firq15_locals, firq15_locals_table);
-static MP_DEFINE_CONST_DICT(dct_locals, dct_locals_table);
 
-typedef mp_obj_t (*make_new_fn)(const mp_obj_type_t*, size_t, size_t, const mp_obj_t*);
-
-static void dsp_type(mp_obj_full_type_t* t, qstr name, make_new_fn make_new, const mp_obj_dict_t* locals) {
-    t->base.type = (void*)&mp_type_type;
-    t->flags = MP_TYPE_FLAG_NONE;
-    t->name = name;
-    MP_OBJ_TYPE_SET_SLOT(t, make_new, make_new, 0);
-    MP_OBJ_TYPE_SET_SLOT(t, locals_dict, (void*)locals, 1);
-    mp_store_global(name, MP_OBJ_FROM_PTR(t));
-}
-
-mp_obj_t mpy_init(mp_obj_fun_bc_t* self, size_t n_args, size_t n_kw, mp_obj_t* args) {
-    MP_DYNRUNTIME_INIT_ENTRY
-
-    fft_locals_table[0] = dsp_method(MP_QSTR_forward, &fft_forward_obj);
-    fft_locals_table[1] = dsp_method(MP_QSTR_inverse, &fft_inverse_obj);
-    fft_locals_table[2] = dsp_method(MP_QSTR_size, &fft_size_obj);
-    dsp_type(&fft_type, MP_QSTR_FFT, fft_make_new, &fft_locals);
-
-    rfft_locals_table[0] = dsp_method(MP_QSTR_forward, &rfft_forward_obj);
-    rfft_locals_table[1] = dsp_method(MP_QSTR_inverse, &rfft_inverse_obj);
-    rfft_locals_table[2] = dsp_method(MP_QSTR_power, &rfft_power_obj);
-    rfft_locals_table[3] = dsp_method(MP_QSTR_magnitude, &rfft_magnitude_obj);
-    rfft_locals_table[4] = dsp_method(MP_QSTR_size, &fft_size_obj);
-    dsp_type(&rfft_type, MP_QSTR_RFFT, rfft_make_new, &rfft_locals);
-
-    fftq15_locals_table[0] = dsp_method(MP_QSTR_forward, &fftq15_forward_obj);
-    fftq15_locals_table[1] = dsp_method(MP_QSTR_inverse, &fftq15_inverse_obj);
-    fftq15_locals_table[2] = dsp_method(MP_QSTR_size, &fft_size_obj);
-    dsp_type(&fftq15_type, MP_QSTR_FFTQ15, fftq15_make_new, &fftq15_locals);
-
-    rfftq15_locals_table[0] = dsp_method(MP_QSTR_forward, &rfftq15_forward_obj);
-    rfftq15_locals_table[1] = dsp_method(MP_QSTR_size, &fft_size_obj);
-    dsp_type(&rfftq15_type, MP_QSTR_RFFTQ15, rfftq15_make_new, &rfftq15_locals);
-
-    sos_locals_table[0] = dsp_method(MP_QSTR_process, &sos_process_obj);
-    sos_locals_table[1] = dsp_method(MP_QSTR_reset, &sos_reset_obj);
-    dsp_type(&sos_type, MP_QSTR_SOS, sos_make_new, &sos_locals);
-
-    sosq15_locals_table[0] = dsp_method(MP_QSTR_process, &sosq15_process_obj);
-    sosq15_locals_table[1] = dsp_method(MP_QSTR_reset, &sosq15_reset_obj);
-    dsp_type(&sosq15_type, MP_QSTR_SOSQ15, sosq15_make_new, &sosq15_locals);
-
-    fir_locals_table[0] = dsp_method(MP_QSTR_process, &fir_process_obj);
-    fir_locals_table[1] = dsp_method(MP_QSTR_reset, &fir_reset_obj);
-    fir_locals_table[2] = dsp_method(MP_QSTR_outputs, &fir_outputs_obj);
-    dsp_type(&fir_type, MP_QSTR_FIR, fir_make_new, &fir_locals);
-
-    firq15_locals_table[0] = dsp_method(MP_QSTR_process, &firq15_process_obj);
-    firq15_locals_table[1] = dsp_method(MP_QSTR_reset, &firq15_reset_obj);
-    firq15_locals_table[2] = dsp_method(MP_QSTR_outputs, &fir_outputs_obj);
-    dsp_type(&firq15_type, MP_QSTR_FIRQ15, firq15_make_new, &firq15_locals);
-
+static void spectral_register(void) {
     dct_locals_table[0] = dsp_method(MP_QSTR_forward, &dct_forward_obj);
     dsp_type(&dct_type, MP_QSTR_DCT, dct_make_new, &dct_locals);
 
@@ -606,6 +628,21 @@ mp_obj_t mpy_init(mp_obj_fun_bc_t* self, size_t n_args, size_t n_kw, mp_obj_t* a
     feat_locals_table[0] = dsp_method(MP_QSTR_compute, &feat_compute_obj);
     feat_locals_table[1] = dsp_method(MP_QSTR_size, &feat_size_obj);
     dsp_type(&feat_type, MP_QSTR_Features, feat_make_new, &feat_locals);
+}
+#endif  // ML_DSP_SPECTRAL
 
+// ---- module ----------------------------------------------------------------
+
+mp_obj_t mpy_init(mp_obj_fun_bc_t* self, size_t n_args, size_t n_kw, mp_obj_t* args) {
+    MP_DYNRUNTIME_INIT_ENTRY
+#if ML_DSP_PARTS & ML_DSP_FFT
+    fft_register();
+#endif
+#if ML_DSP_PARTS & ML_DSP_FILTERS
+    filters_register();
+#endif
+#if ML_DSP_PARTS & ML_DSP_SPECTRAL
+    spectral_register();
+#endif
     MP_DYNRUNTIME_INIT_EXIT
 }

@@ -5,5 +5,6 @@
 // results equal the host's bit for bit, as unix, M3 and M0 do. Same
 // instruction count: the M4F uses VMLA (multiply, round, add) instead.
 #pragma GCC optimize("fp-contract=off")
+#define ML_C_API_STATUS_ONLY  // ml_status_name only: no model files here
 #include "microlearn/c_api/common.hpp"
 #include "microlearn/c_api/dsp.hpp"

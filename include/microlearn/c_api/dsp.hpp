@@ -1,6 +1,15 @@
 // Definitions of the dsp C API functions (microlearn.h).
 // Include from exactly one C++ translation unit.
+//
+// ML_DSP_PARTS picks which groups it defines (a bit each, all by default): the
+// device builds one native module per group, each defining only its own.
 #pragma once
+#ifndef ML_DSP_PARTS
+#define ML_DSP_PARTS 7
+#endif
+#define ML_DSP_FFT 1      // ml_fft_*, ml_rfft_* (float and q15)
+#define ML_DSP_FILTERS 2  // ml_sos_*, ml_fir_* (float and q15)
+#define ML_DSP_SPECTRAL 4 // ml_dct_*, ml_spectrogram_*, ml_features_*
 #include "../microlearn.h"
 #include "../dsp/dct.hpp"
 #include "../dsp/features.hpp"
@@ -53,10 +62,11 @@ static_assert(sizeof(dsp::FeatureSpec) == 3 * sizeof(float), "FeatureSpec is thr
 
 extern "C" {
 
-size_t ml_fft_twiddle_size(size_t n) { return microlearn::dsp::fft_twiddle_size(n); }
-
 #define ML_DSP_NULL_CHECK(p) \
     if ((p) == nullptr) return ML_BAD_ARGUMENT
+
+#if ML_DSP_PARTS & ML_DSP_FFT
+size_t ml_fft_twiddle_size(size_t n) { return microlearn::dsp::fft_twiddle_size(n); }
 
 int ml_fft_init(ml_fft_t* f, size_t n, float* tw, size_t n_tw) {
     using namespace microlearn;
@@ -125,7 +135,9 @@ int ml_rfft_q15_forward(const ml_fft_t* f, const int16_t* x, size_t n_x, int16_t
     ML_DSP_NULL_CHECK(f);
     return c_api::dsp_code(dsp::rfft_q15_forward(c_api::dsp_handle<dsp::RfftQ15>(f), x, n_x, out, n_out));
 }
+#endif  // ML_DSP_FFT
 
+#if ML_DSP_PARTS & ML_DSP_FILTERS
 int ml_sos_init(ml_sos_t* f, const float* sos, size_t n_sos, size_t n_sections, float* coeffs, float* state) {
     using namespace microlearn;
     ML_DSP_NULL_CHECK(f);
@@ -199,7 +211,9 @@ void ml_fir_q15_reset(ml_fir_t* f) {
     using namespace microlearn;
     if (f != nullptr && c_api::dsp_handle<dsp::FirQ15>(f).n_taps != 0) dsp::fir_reset(c_api::dsp_handle<dsp::FirQ15>(f));
 }
+#endif  // ML_DSP_FILTERS
 
+#if ML_DSP_PARTS & ML_DSP_SPECTRAL
 size_t ml_dct_table_size(size_t n, size_t n_out) { return microlearn::dsp::dct_table_size(n, n_out); }
 int ml_dct_init(ml_dct_t* d, size_t n, size_t n_out, int ortho, float* table, size_t n_table) {
     using namespace microlearn;
@@ -281,6 +295,7 @@ int ml_features_compute(ml_features_t* f, const float* x, size_t n_x, float* out
     ML_DSP_NULL_CHECK(f);
     return c_api::dsp_code(dsp::features_compute(c_api::dsp_handle<dsp::Features>(f), x, n_x, out, n_out));
 }
+#endif  // ML_DSP_SPECTRAL
 
 #undef ML_DSP_NULL_CHECK
 
