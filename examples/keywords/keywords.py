@@ -21,7 +21,8 @@
    probability equals the host engine's on the same .wav files, the
    detections, model and arena bytes, and instructions per clip.
 
-    .venv/bin/python examples/keywords/keywords.py    (after scripts/setup.sh)
+    .venv/bin/python examples/keywords/keywords.py [--plot docs/examples/keywords.png]
+                                                       (after scripts/setup.sh)
 
 Exits non-zero unless every target gives the host engine's results.
 """
@@ -287,10 +288,51 @@ def device_lines(res, target):
     return {l.split()[0]: l.split()[1:] for l in res.output.splitlines() if l[:1].isupper() and " " in l}
 
 
-def main(n_train=160, n_test=40, n_device=6, targets=TARGETS, count_targets=COUNT_TARGETS, epochs=30):
+def plot_run(path, features, label, samples, truth, windows):
+    """The log-mel of one clip; the long recording's log-mel with the words
+    spoken, each window's class probability and the detections."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    frames = spectrogram().process(samples.astype(np.float32) / np.float32(32768))
+    fig, axes = plt.subplots(2, 2, figsize=(13, 5), sharex="col",
+                             gridspec_kw={"width_ratios": [1, 5], "height_ratios": [3, 2]})
+    extent = [0, len(features) * HOP / RATE, 0, N_MELS]
+    axes[0, 0].imshow(features.T, origin="lower", aspect="auto", extent=extent, cmap="magma")
+    axes[0, 0].set(title=f"log-mel of a '{label}' clip", ylabel="mel band", xlabel="s")
+    axes[0, 0].tick_params(labelbottom=True)
+    axes[1, 0].axis("off")
+    end = len(frames) * HOP / RATE
+    axes[0, 1].imshow(frames.T, origin="lower", aspect="auto", extent=[0, end, 0, N_MELS], cmap="magma")
+    for t, word in truth:
+        axes[0, 1].annotate(word, (t, N_MELS), xytext=(t, N_MELS + 1.5), ha="left", annotation_clip=False,
+                            arrowprops=dict(arrowstyle="-", color="k"))
+    axes[0, 1].set(ylabel="mel band")
+    axes[0, 1].set_title("a longer recording (words spoken above)", pad=18)
+    for k, name in enumerate(LABELS):
+        pts = [((s + FRAMES / 2) * HOP / RATE, p) for s, c, p in windows if c == k]
+        if pts:
+            axes[1, 1].plot(*zip(*pts), "o", ms=4, color=f"C{k}", label=name)
+    for t, c in detections(windows):
+        axes[1, 1].axvspan(t, t + CLIP / RATE, color="C%d" % c, alpha=0.15)
+        axes[1, 1].text(t + 0.02, 0.05, LABELS[c], fontsize=9)
+    axes[1, 1].axhline(THRESHOLD, color="gray", lw=0.8, ls="--")
+    axes[1, 1].set(xlabel="s (window centre)", ylabel="probability", ylim=(0, 1.05), xlim=(0, end))
+    axes[1, 1].legend(loc="upper right", fontsize=7, ncol=len(LABELS))
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+
+
+def main(n_train=160, n_test=40, n_device=6, targets=TARGETS, count_targets=COUNT_TARGETS, epochs=30,
+         plot=None):
     """n_* clips per class: training, held-out (accuracy on the PC), and the
-    held-out clips of each class run on the devices. Returns 0 when every
-    target gives the host engine's classes and probabilities."""
+    held-out clips of each class run on the devices. plot: a .png path for
+    the log-mel of a clip and the last target's detections over the long
+    recording. Returns 0 when every target gives the host engine's features,
+    classes and probabilities."""
     from microlearn.rig import build, count, run
     from microlearn.rig.targets import get_target
 
@@ -351,9 +393,14 @@ def main(n_train=160, n_test=40, n_device=6, targets=TARGETS, count_targets=COUN
         lib = build.build_natmods(get_target(target).arch)
         body = device_script() + "classify('clip000.wav')\nimport _markers\n_markers.start()\n{}\n_markers.stop()\n"
         counts = {what: count(target, body.format(call), files=files, lib_dir=lib).instructions
-                  for what, call in (("clip", "classify('clip000.wav')"), ("empty", "pass"))}
-        per_clip[target] = counts["clip"] - counts["empty"]
+                  for what, call in (("clip", "classify('clip000.wav')"),
+                                     ("wav", "read('clip000.wav', pcm, audio)"),
+                                     ("log-mel", "spec.reset()\nspec.process(audio, feat)"),
+                                     ("predict", "m.predict(feat, proba)"), ("empty", "pass"))}
+        per_clip[target] = {what: n - counts["empty"] for what, n in counts.items() if what != "empty"}
 
+    if plot:
+        plot_run(plot, X_test[pick][0], LABELS[y_test[pick][0]], long_samples, truth, got_windows)
     print("\n== report ==")
     print(f"  Keras (float32)            accuracy {keras_acc * 100:6.2f} % on {len(y_test)} held-out clips")
     print(f"  microlearn int8 on the PC  accuracy {host_acc * 100:6.2f} % on {len(y_test)} held-out clips")
@@ -362,10 +409,11 @@ def main(n_train=160, n_test=40, n_device=6, targets=TARGETS, count_targets=COUN
     print(f"  words detected {', '.join(f'{t:.2f}-{t + CLIP / RATE:.2f} s {LABELS[c]}' for t, c in ref_found)}")
     print(f"  model file {model.size:,} bytes; arena {model.info.get('arena_bytes', '?')} bytes")
     for target, n in per_clip.items():
-        print(f"  {target:<10} {n:,} instructions per clip (read .wav, log-mel, predict)")
+        print(f"  {target:<10} {n['clip']:,} instructions per clip: read .wav {n['wav']:,}, "
+              f"log-mel {n['log-mel']:,}, predict {n['predict']:,}")
     print("\nevery target gives the host engine's results" if ok else "\nMISMATCH with the host engine")
     return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(plot=sys.argv[sys.argv.index("--plot") + 1] if "--plot" in sys.argv else None))
