@@ -215,7 +215,7 @@ def main(argv=None):
         ok &= same == 1.0 and off <= 1
         print(f"  MicroPython {target:<11}            accuracy {np.mean(labels == y_test) * 100:6.2f} %, "
               f"the same class as the PC's int8 engine on its pixels on {same * 100:.2f} % of images; "
-              f"decoded pixels within {off} level of TensorFlow's upscale")
+              f"decoded pixels within {off} levels of TensorFlow's upscale")
     print(f"  model file {model.size:,} bytes; arena {model.info.get('arena_bytes', '?')} bytes")
     for target, c in per_image.items():
         print(f"  {target:<11} instructions per image: " + ", ".join(f"{k} {v:,}" for k, v in c.items()))
