@@ -222,9 +222,10 @@ def read(path, pcm, audio):
     with wave.open(path) as w:
         if w.getframerate() != RATE or w.getnchannels() != 1 or w.getsampwidth() != 2:
             raise ValueError(path + ": expected 16-bit mono at %d Hz" % RATE)
-        n = w.readframes_into(pcm)
+        if w.getnframes() != len(pcm):
+            raise ValueError(path + ": expected %d samples, got %d" % (len(pcm), w.getnframes()))
+        w.readframes_into(pcm)
     arrays.to_float(audio, pcm, 1 / 32768)
-    return n
 
 def classify(path):
     read(path, pcm, audio)

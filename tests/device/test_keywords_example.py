@@ -47,16 +47,22 @@ def test_keywords_example_agrees_with_the_host_on_every_clip_and_window(keywords
     assert "DETECTED" in out, out[-3000:]
 
 
-def test_keywords_device_script_refuses_a_wav_of_another_rate(keywords):
-    """A 16 kHz file is a ValueError naming what was expected, not a wrong answer."""
+def test_keywords_device_script_refuses_a_wav_of_another_rate_or_length(keywords):
+    """A 16 kHz file, or a clip shorter than a second (which would leave the
+    previous clip's samples in the buffer), is a ValueError naming what was
+    expected, not a wrong answer."""
     samples = (np.sin(np.arange(keywords.CLIP) / 5) * 8000).astype(np.int16)
-    wav = keywords.wav_bytes(samples).replace((keywords.RATE).to_bytes(4, "little"), (16000).to_bytes(4, "little"), 1)
+    other_rate = keywords.wav_bytes(samples).replace(keywords.RATE.to_bytes(4, "little"),
+                                                     (16000).to_bytes(4, "little"), 1)
     script = keywords.device_script().replace('m = microlearn.load("keywords.mlm")', "") + """
-try:
-    classify("clip.wav")
-except ValueError as e:
-    print("ValueError:", e)
+for name in ("rate.wav", "short.wav"):
+    try:
+        read(name, pcm, audio)
+    except ValueError as e:
+        print("ValueError:", e)
 """
-    res = run("unix", script, files={"clip.wav": wav}, lib_dir=build.build_natmods(get_target("unix").arch))
+    files = {"rate.wav": other_rate, "short.wav": keywords.wav_bytes(samples[:-1])}
+    res = run("unix", script, files=files, lib_dir=build.build_natmods(get_target("unix").arch))
     assert res.returncode == 0, res.output
-    assert "ValueError: clip.wav: expected 16-bit mono at 8000 Hz" in res.output
+    assert "ValueError: rate.wav: expected 16-bit mono at 8000 Hz" in res.output
+    assert "ValueError: short.wav: expected 8000 samples, got 7999" in res.output
