@@ -19,8 +19,9 @@
 # * src / dst) on each axis. Chunk CRCs are not checked; a truncated or
 # malformed file raises ValueError naming what is wrong.
 #
-# Memory: the compressed data, two rows, and (when resizing) the full-size
-# decoded image besides the output.
+# Memory: the compressed data, two rows, the decompressor's window (the
+# decoded size rounded up to a power of two, 256 bytes to 32 KB) and (when
+# resizing) the full-size decoded image besides the output.
 import struct
 from array import array
 
@@ -167,7 +168,13 @@ def _decode(f, w, h, colour, chunks, mode, dst):
     prev = bytearray(bpp + n)
     filt = bytearray(1)
     body = memoryview(row)[bpp:]
-    stream = deflate.DeflateIO(io.BytesIO(data), deflate.ZLIB)
+    # The decompressor's window: no back-reference reaches past the start of
+    # the data, so 2**wbits >= its size is enough (the default, the zlib
+    # header's, is 32 KB whatever the image's size).
+    wbits = 8
+    while wbits < 15 and (1 << wbits) < h * (n + 1):
+        wbits += 1
+    stream = deflate.DeflateIO(io.BytesIO(data), deflate.ZLIB, wbits)
     rgb = mode == "RGB"
     o = 0
     try:

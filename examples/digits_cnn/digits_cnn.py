@@ -95,14 +95,15 @@ from microlearn import png
 m = microlearn.load("digits.mlm")
 pixels = array.array("B", bytes(SIDE * SIDE))
 labels = []
-with open("pixels.bin", "wb") as out:
-    for i in range(COUNT):
-        png.read("d%d.png" % i, size=(SIDE, SIDE), out=pixels)
-        micropython.heap_lock()
-        label = m.predict(pixels)
-        micropython.heap_unlock()
-        labels.append(label)
-        out.write(pixels)
+for first in range(0, COUNT, GROUP):     # files of GROUP images: one growing file needs a large free block
+    with open("pixels%d.bin" % (first // GROUP), "wb") as out:
+        for i in range(first, min(first + GROUP, COUNT)):
+            png.read("d%d.png" % i, size=(SIDE, SIDE), out=pixels)
+            micropython.heap_lock()
+            label = m.predict(pixels)
+            micropython.heap_unlock()
+            labels.append(label)
+            out.write(pixels)
 print("LABELS", " ".join(str(v) for v in labels))
 """
 
@@ -123,8 +124,11 @@ COUNTED = {"predict": "m.predict(pixels)",
            "empty": "pass"}
 
 
+GROUP = 50    # images per file of decoded pixels the device writes
+
+
 def device_script(template, n):
-    return f"SIDE, COUNT = {SIDE}, {n}\n" + template
+    return f"SIDE, COUNT, GROUP = {SIDE}, {n}, {GROUP}\n" + template
 
 
 def plot(path, images, y_true, y_pred):
@@ -186,13 +190,14 @@ def main(argv=None):
     boards, decoded = {}, {}
     for target in TARGETS:
         lib = build.build_natmods(get_target(target).arch)
-        res = run(target, device_script(DEVICE_SCRIPT, n), files=files, lib_dir=lib, fetch=["pixels.bin"],
+        pixel_files = [f"pixels{k}.bin" for k in range((n + GROUP - 1) // GROUP)]
+        res = run(target, device_script(DEVICE_SCRIPT, n), files=files, lib_dir=lib, fetch=pixel_files,
                   timeout=600)
         if res.returncode != 0:
             sys.exit(f"digits_cnn: the device script failed on {target}:\n{res.output}")
         line = next(l for l in res.output.splitlines() if l.startswith("LABELS"))
         boards[target] = np.array([int(v) for v in line.split()[1:]])
-        decoded[target] = np.frombuffer(res.files["pixels.bin"], np.uint8).reshape(n, SIDE, SIDE)
+        decoded[target] = np.frombuffer(b"".join(res.files[f] for f in pixel_files), np.uint8).reshape(n, SIDE, SIDE)
 
     per_image = {}
     for target in COUNT_TARGETS:

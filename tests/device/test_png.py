@@ -220,3 +220,19 @@ def test_errors(tmp_path):
         "ValueError: png: out has 5 bytes, 13 x 7 x 1 = 91 needed"
     assert run_error("from microlearn import png\nimport array\npng.read('ok.png', out=array.array('h', [0] * 91))\n",
                      tmp_path) == "TypeError: png: out must be an array('B') or bytearray, got array"
+
+
+def test_small_image_small_heap(tmp_path):
+    """The decompressor's window is sized to the image, not the zlib header's
+    32 KB: reading a 13x7 PNG into 16x16 allocates under 9 KB (36 KB with the default window)."""
+    (tmp_path / "d.png").write_bytes(pillow_png(sample("L")))
+    (tmp_path / "big.png").write_bytes(pillow_png(Image.fromarray(np.zeros((200, 200), np.uint8))))
+    out = run("from microlearn import png\nimport gc, array\n"
+              "out = array.array('B', bytes(256))\n"
+              "for name in ('d.png', 'big.png'):\n"
+              "    gc.collect(); gc.disable(); free = gc.mem_free()\n"
+              "    png.read(name, size=(16, 16), out=out)\n"
+              "    print(free - gc.mem_free()); gc.enable()\n", tmp_path)
+    small, big = (int(v) for v in out.split())
+    assert small < 9000, small
+    assert big > 40000, big    # a 40 KB image: the full window (and the image) are needed
