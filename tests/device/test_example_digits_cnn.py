@@ -11,8 +11,9 @@ from pathlib import Path
 def test_digits_cnn_example_runs_and_agrees(tmp_path):
     root = Path(__file__).resolve().parents[2]
     plot = tmp_path / "digits.png"
-    proc = subprocess.run([sys.executable, str(root / "examples" / "digits_cnn" / "digits_cnn.py"), "--plot", str(plot)],
-                          cwd=root, capture_output=True, text=True, timeout=900)
+    script = root / "examples" / "digits_cnn" / "digits_cnn.py"
+    proc = subprocess.run([sys.executable, str(script), "--plot", str(plot)], cwd=root, capture_output=True,
+                          text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     out = proc.stdout
     assert "every board agrees with the PC's int8 engine on every image" in out
