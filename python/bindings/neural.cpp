@@ -4,6 +4,7 @@
 #include "bindings.hpp"
 
 #include <algorithm>
+#include <type_traits>
 
 #include "microlearn/neural/engine.hpp"
 
@@ -56,14 +57,23 @@ public:
         return d;
     }
 
-    template <typename Out, typename Fn>
-    py::array_t<Out> map_rows(const Rows<float>& X, size_t width, Fn fn) const {
+    // X: float32 rows (real values), or for a model whose input tensor is
+    // int8, int8 rows (its quantized values) or uint8 rows (values + 128), as
+    // array('f') / array('b') / array('B') on the device.
+    template <typename In>
+    static constexpr neural::Input input_kind() {
+        return std::is_same<In, int8_t>::value ? neural::Input::i8
+               : std::is_same<In, uint8_t>::value ? neural::Input::u8 : neural::Input::f32;
+    }
+
+    template <typename Out, typename In, typename Fn>
+    py::array_t<Out> map_rows(const Rows<In>& X, size_t width, Fn fn) const {
         // One arena per call (calls may run in several threads at once).
         std::vector<uint32_t> arena(model_.arena_size / 4 + 1);
         uint8_t* a = reinterpret_cast<uint8_t*>(arena.data());
         neural::reset(model_, a);
-        return microlearn::bindings::map_rows<Out>(X, width, 0, [&](const float* x, size_t d, Out* o, float*, size_t) {
-            Status st = neural::set_input(model_, a, x, d, neural::Input::f32);
+        return microlearn::bindings::map_rows<Out>(X, width, 0, [&](const In* x, size_t d, Out* o, float*, size_t) {
+            Status st = neural::set_input(model_, a, x, d, input_kind<In>());
             if (st != Status::ok) return st;
             neural::run(model_, a);
             return fn(a, o);
@@ -71,10 +81,14 @@ public:
             if (st == Status::bad_argument)
                 throw py::value_error("X row " + std::to_string(row) + " holds NaN or infinity: neural networks "
                                       "need finite inputs (as scikit-learn)");
+            if (st == Status::type_mismatch)
+                throw py::type_error("int8 or uint8 rows are an int8 model's quantized inputs: this model's input "
+                                     "is float32, pass float rows");
         });
     }
 
-    py::array predict(const Rows<float>& X) const {
+    template <typename In>
+    py::array predict(const Rows<In>& X) const {
         if (model_.task == 1) {
             py::array_t<int32_t> out = map_rows<int32_t>(X, 1, [this](uint8_t* a, int32_t* o) {
                 return neural::class_index(model_, a, o[0]);
@@ -85,7 +99,8 @@ public:
         return map_rows<float>(X, n, [this, n](uint8_t* a, float* o) { return neural::outputs(model_, a, o, n); });
     }
 
-    py::array_t<float> predict_proba(const Rows<float>& X) const {
+    template <typename In>
+    py::array_t<float> predict_proba(const Rows<In>& X) const {
         const size_t k = model_.n_classes;
         return map_rows<float>(X, k, [this, k](uint8_t* a, float* o) { return neural::proba(model_, a, o, k); });
     }
@@ -164,8 +179,13 @@ void microlearn::bindings::bind_neural(py::module_& m) {
     py::class_<NeuralModel> cls(m, "NeuralModel");
     cls.def(py::init<const py::bytes&>());
     cls.def("info", &NeuralModel::info);
-    cls.def("predict", &NeuralModel::predict, py::arg("X").noconvert());
-    cls.def("predict_proba", &NeuralModel::predict_proba, py::arg("X").noconvert());
+    // float32 first: overloads are tried in order, and noconvert keeps each to its dtype.
+    cls.def("predict", &NeuralModel::predict<float>, py::arg("X").noconvert());
+    cls.def("predict", &NeuralModel::predict<int8_t>, py::arg("X").noconvert());
+    cls.def("predict", &NeuralModel::predict<uint8_t>, py::arg("X").noconvert());
+    cls.def("predict_proba", &NeuralModel::predict_proba<float>, py::arg("X").noconvert());
+    cls.def("predict_proba", &NeuralModel::predict_proba<int8_t>, py::arg("X").noconvert());
+    cls.def("predict_proba", &NeuralModel::predict_proba<uint8_t>, py::arg("X").noconvert());
     cls.def("layers", &NeuralModel::layers);
     m.attr("NEURAL_OP_NAMES") = [] {
         py::dict d;

@@ -112,6 +112,9 @@ class Model:
         if self.feature_dtype == np.float32:
             if X.dtype.kind not in "fiub":
                 raise TypeError(f"X must hold numbers, got dtype {X.dtype}")
+            if X.dtype in (np.int8, np.uint8) and self.info.get("input_dtype") == "int8":
+                # a network's quantized input, as array('b') / array('B') on the device (docs/neural.md)
+                return np.ascontiguousarray(X)
             return np.ascontiguousarray(X, dtype=np.float32)
         if X.dtype.kind not in "iu":
             raise TypeError(f"this model takes int16 features, got dtype {X.dtype}: "

@@ -255,3 +255,19 @@ def test_uint8_tensors_are_refused_by_name():
     b[t._tab.Pos + o] = tflite.TensorType.UINT8
     with pytest.raises(UnsupportedEstimatorError, match=f"tensor {index} .* UINT8"):
         T.read(bytes(b))
+
+
+def test_int8_and_uint8_rows_are_quantized_inputs_as_on_the_device():
+    """An int8-input model's np.int8 rows are its quantized values and np.uint8
+    rows u - 128 (array('b') / array('B') on the device), not real values
+    quantized again; float rows are real values."""
+    data, shape = converted_model("cnn", "int8")
+    model = microlearn.convert(data)
+    from ai_edge_litert.interpreter import Interpreter
+    s, z = Interpreter(model_content=data).get_input_details()[0]["quantization"]
+    q = np.random.default_rng(3).integers(-128, 128, size=(16, model.n_features_in_)).astype(np.int8)
+    real = ((q.astype(np.float32) - z) * np.float32(s)).astype(np.float32)  # quantizes back to q exactly
+    want = model.predict(real)
+    assert np.array_equal(model.predict(q), want)
+    assert np.array_equal(model.predict((q.astype(np.int16) + 128).astype(np.uint8)), want)
+    assert not np.array_equal(model.predict(q.astype(np.int16)), want)  # other integers: real values
