@@ -159,7 +159,8 @@ void rfft_q15(Reader& r) {
 
 // ---- filters ------------------------------------------------------------------
 
-// Filters a block whole and in two parts from a fresh state: same bits.
+// Filters a block whole and in two parts from a fresh state: same values
+// (same bits but for NaN payloads: SOS pairs samples in its main loop).
 template <typename Obj, typename X, typename Init, typename Run>
 void stream_twice(Obj& f, Init init, Run run, Reader& r) {
     size_t n, cut;
@@ -170,7 +171,7 @@ void stream_twice(Obj& f, Init init, Run run, Reader& r) {
     ML_FUZZ_CHECK(init(f) == Status::ok);
     if (cut > 0) ML_FUZZ_CHECK(run(f, x.data(), parts.data(), cut) == Status::ok);
     if (cut < n) ML_FUZZ_CHECK(run(f, x.data() + cut, parts.data() + cut, n - cut) == Status::ok);
-    ML_FUZZ_CHECK(same_bits(whole.data(), parts.data(), n * sizeof(X)));
+    ML_FUZZ_CHECK(same_values(whole.data(), parts.data(), n));  // a NaN's payload may differ
 }
 
 // scipy-layout sos rows: a0 mostly 1, the other coefficients typical
