@@ -120,12 +120,7 @@ inline Status load(const ModelFile& f, Model& out) {
     return Status::ok;
 }
 
-inline Status load(const uint8_t* data, size_t size, Model& out) {
-    ModelFile f;
-    const Status st = open_model_file(data, size, f);
-    if (st != Status::ok) return st;
-    return load(f, out);
-}
+inline Status load(const uint8_t* data, size_t size, Model& out) { return load_bytes(data, size, out, load); }
 
 // decision_function: s = W x + b into out[n_outputs].
 inline Status decision_function(const Model& m, const float* x, size_t n_x, float* out, size_t n_out) {

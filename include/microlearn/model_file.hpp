@@ -201,6 +201,16 @@ inline Status open_model_file(const uint8_t* data, size_t size, ModelFile& out, 
     return Status::ok;
 }
 
+// A family's load() from raw bytes: opens the container, then hands it to
+// the family's load(const ModelFile&, Model&).
+template <typename Model>
+inline Status load_bytes(const uint8_t* data, size_t size, Model& out,
+                         Status (*load_file)(const ModelFile&, Model&)) {
+    ModelFile f;
+    const Status st = open_model_file(data, size, f);
+    return st != Status::ok ? st : load_file(f, out);
+}
+
 // Section `id` of exactly `expected` floats, every one finite (NaN or inf:
 // bad_parameter): the parameter arrays every family's load() checks.
 inline Status finite_float_section(const ModelFile& f, uint16_t id, uint64_t expected, const float*& out) {

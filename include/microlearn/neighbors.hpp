@@ -251,12 +251,7 @@ inline Status load(const ModelFile& f, Model& out) {
     return Status::ok;
 }
 
-inline Status load(const uint8_t* data, size_t size, Model& out) {
-    ModelFile f;
-    Status st = open_model_file(data, size, f);
-    if (st != Status::ok) return st;
-    return load(f, out);
-}
+inline Status load(const uint8_t* data, size_t size, Model& out) { return load_bytes(data, size, out, load); }
 
 // The k nearest points of x, nearest first (equal distances: the point
 // stored first comes first), into the scratch: f.keys[0..k), f.index[0..k).

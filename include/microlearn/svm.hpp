@@ -285,12 +285,7 @@ inline Status load(const ModelFile& f, Model& out) {
     return Status::ok;
 }
 
-inline Status load(const uint8_t* data, size_t size, Model& out) {
-    ModelFile f;
-    Status st = open_model_file(data, size, f);
-    if (st != Status::ok) return st;
-    return load(f, out);
-}
+inline Status load(const uint8_t* data, size_t size, Model& out) { return load_bytes(data, size, out, load); }
 
 // decision_function into out[n_decisions(m)]: the regression value (SVR),
 // the OneClassSVM decision, a binary classifier's scikit-learn decision

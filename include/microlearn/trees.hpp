@@ -839,12 +839,7 @@ inline Status attach_key_buffer(Model& m, int32_t* keys, size_t n) {
     return Status::ok;
 }
 
-inline Status load(const uint8_t* data, size_t size, Model& out) {
-    ModelFile f;
-    Status st = open_model_file(data, size, f);
-    if (st != Status::ok) return st;
-    return load(f, out);
-}
+inline Status load(const uint8_t* data, size_t size, Model& out) { return load_bytes(data, size, out, load); }
 
 namespace detail {
 

@@ -609,12 +609,7 @@ inline Status load(const ModelFile& f, Model& out) {
     return Status::ok;
 }
 
-inline Status load(const uint8_t* data, size_t size, Model& out) {
-    ModelFile f;
-    const Status st = open_model_file(data, size, f);
-    if (st != Status::ok) return st;
-    return load(f, out);
-}
+inline Status load(const uint8_t* data, size_t size, Model& out) { return load_bytes(data, size, out, load); }
 
 }  // namespace neural
 }  // namespace microlearn
