@@ -36,12 +36,12 @@ def run(target, script, files=(), fetch=(), timeout=300):
     return rig_run(target, script, files=files, lib_dir=lib_for(target), fetch=fetch, timeout=timeout)
 
 
-# Device code for error tests: expect(Exc, fn, *args) prints "ok <Exc> <message>"
-# when fn(*args) raises Exc, else a line starting "WRONG".
+# Device code for error tests: expect(Exc, fn, *args, **kw) prints "ok <Exc> <message>"
+# when fn(*args, **kw) raises Exc, else a line starting "WRONG".
 EXPECT = """
-def expect(exc, fn, *args):
+def expect(exc, fn, *args, **kw):
     try:
-        fn(*args)
+        fn(*args, **kw)
     except exc as e:
         print("ok", exc.__name__, e)
         return

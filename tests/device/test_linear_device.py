@@ -11,7 +11,7 @@ from sklearn.datasets import load_iris, make_classification, make_regression
 from sklearn.preprocessing import StandardScaler
 
 import microlearn
-from device_rig import mutants, run
+from device_rig import EXPECT, mutants, run
 from microlearn import _engine, mlm
 from microlearn.converters import linear as L
 
@@ -246,19 +246,9 @@ def test_calls_allocate_nothing(target):
     assert res.output.count("True") == 3  # the converted SGD model and the two created ones learn
 
 
-ERROR_SCRIPT = """
+ERROR_SCRIPT = EXPECT + """
 import microlearn, array
 from microlearn import _linear
-def expect(exc, fn, *args, **kw):
-    try:
-        fn(*args, **kw)
-    except exc as e:
-        print("ok", exc.__name__, e)
-        return
-    except Exception as e:
-        print("WRONG", type(e).__name__, e)
-        return
-    print("WRONG no error")
 clf, reg, svc = microlearn.load("clf.mlm"), microlearn.load("reg.mlm"), microlearn.load("svc.mlm")
 x = array.array("f", [5.0, 3.0, 1.5, 0.2])
 expect(TypeError, clf.predict, array.array("d", [0] * 4))
