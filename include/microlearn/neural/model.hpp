@@ -583,7 +583,9 @@ inline Status load(const ModelFile& f, Model& out) {
     for (uint32_t i = 0; i < m.n_ops; ++i) {
         const uint32_t* r = detail::op_record(m, i);
         if (r[o_kind] == 0 || r[o_kind] >= uint32_t(OpKind::count)) return Status::unsupported_kind;
-        if (r[o_n_inputs] < 1 || r[o_n_inputs] > kMaxOpInputs || r[o_n_outputs] != 1) return Status::bad_parameter;
+        const uint32_t max_outputs = r[o_kind] == uint32_t(OpKind::conv_2d) ? 2 : 1;  // int8 CONV_2D: + its scratch
+        if (r[o_n_inputs] < 1 || r[o_n_inputs] > kMaxOpInputs || r[o_n_outputs] < 1 || r[o_n_outputs] > max_outputs)
+            return Status::bad_parameter;
         if (uint64_t(r[o_io]) + r[o_n_inputs] + r[o_n_outputs] > io.size ||
             uint64_t(r[o_ints]) + r[o_n_ints] > ints.size || uint64_t(r[o_floats]) + r[o_n_floats] > floats.size)
             return Status::out_of_range;
@@ -602,7 +604,9 @@ inline Status load(const ModelFile& f, Model& out) {
         const uint32_t* tr = detail::tensor_record(m, i);
         const uint32_t k = tr[t_producer];
         if (k == 0) continue;
-        if (k > m.n_ops || op(m, k - 1).outputs[0] != i) return Status::bad_parameter;
+        if (k > m.n_ops) return Status::bad_parameter;
+        const Op o = op(m, k - 1);
+        if (o.outputs[0] != i && o.outputs[o.n_outputs - 1] != i) return Status::bad_parameter;
     }
     if ((st = detail::check_plan(m)) != Status::ok) return st;
     out = m;
