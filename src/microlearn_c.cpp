@@ -11,3 +11,4 @@
 #include "../include/microlearn/c_api/linear.hpp"
 #include "../include/microlearn/c_api/neural.hpp"
 #include "../include/microlearn/c_api/preprocess.hpp"
+#include "../include/microlearn/c_api/jpeg.hpp"

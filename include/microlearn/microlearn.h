@@ -22,6 +22,7 @@
 #include "c/linear.h"
 #include "c/neural.h"
 #include "c/preprocess.h"
+#include "c/jpeg.h"
 
 #ifdef __cplusplus
 extern "C" {
