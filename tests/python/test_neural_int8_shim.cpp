@@ -2,6 +2,8 @@
 // tests/python/test_neural_tflite_ops.py, which runs each int8 kernel alone on
 // the tensors LiteRT's reference interpreter computed and compares bit for bit
 // (the engine runs the same kernels through int8_engine.hpp).
+#include <vector>
+
 #include "microlearn/neural/engine.hpp"  // int8_ops.hpp with what its Window needs
 
 using namespace microlearn::neural::int8;
@@ -29,8 +31,11 @@ void ml8_conv_2d(const int8_t* x, int32_t in_off, const int8_t* w, const int32_t
                  int depthwise, const int32_t* mult, const int32_t* shift, const int32_t* q, int8_t* y) {
     if (depthwise)
         depthwise_conv_2d(x, in_off, w, bias, window(g), requant(mult, shift, q), y);
-    else
-        conv_2d(x, in_off, w, bias, window(g), requant(mult, shift, q), y);
+    else {  // the scratch the memory plan reserves in the arena
+        const microlearn::neural::Window wg = window(g);
+        std::vector<int32_t> col(conv_scratch_bytes(wg.k_h * wg.k_w * wg.in_c) / 4);
+        conv_2d(x, in_off, w, bias, wg, requant(mult, shift, q), reinterpret_cast<int16_t*>(col.data()), y);
+    }
 }
 void ml8_pool_2d(const int8_t* x, const int32_t* g, int average, int32_t lo, int32_t hi, int8_t* y) {
     pool_2d(x, window(g), average != 0, lo, hi, y);

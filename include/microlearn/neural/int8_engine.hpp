@@ -10,6 +10,11 @@
 //   FULLY_CONNECTED     ints + input_offset, output_offset, act_min, act_max, then per output
 //                       channel a float64 rescale factor as two int32 (low word first)
 //   CONV_2D, DEPTHWISE  ints + input_offset, output_offset, act_min, act_max, multiplier[out_c], shift[out_c]
+//
+// An int8 CONV_2D has a second output: its scratch memory, an int8 tensor of
+// at least int8::conv_scratch_bytes(filter) bytes that the plan places in the
+// arena apart from every tensor alive while the op runs (the widened input
+// patches of two output pixels).
 //   MAX/AVERAGE_POOL    ints + act_min, act_max
 //   MEAN                ints + input_zero_point, multiplier, shift, output_zero_point
 //   PAD                 ints + the value padded with (the zero point)
@@ -93,6 +98,19 @@ inline Status check(const Model& m, const Op& o, Op& base) {
     if (y.dtype != DType::i8 || x.n_quant != 1 || y.n_quant != 1) return Status::type_mismatch;
     base = o;
     base.n_ints = bi, base.n_floats = bf;
+    if (o.n_outputs != (o.kind == OpKind::conv_2d ? 2u : 1u)) return Status::bad_parameter;
+    if (o.kind == OpKind::conv_2d) {  // the scratch: bytes enough, apart from y (the plan's check does the rest)
+        const uint32_t* s = detail::tensor_record(m, o.outputs[1]);
+        const Tensor w = tensor(m, o.inputs[1], nullptr);
+        const uint64_t filter = uint64_t(w.dims[1]) * w.dims[2] * w.dims[3];
+        if (static_cast<DType>(s[t_dtype]) != DType::i8 || filter > kMaxElements ||
+            detail::byte_count(s) < int8::conv_scratch_bytes(uint32_t(filter)))
+            return Status::bad_parameter;
+        const uint32_t* yr = detail::tensor_record(m, o.outputs[0]);
+        if (detail::overlap(s[t_offset], detail::byte_count(s), yr[t_offset], detail::byte_count(yr)))
+            return Status::bad_parameter;
+        base.n_outputs = 1;
+    }
     const int32_t* t = o.ints + bi;
     const bool weighted = o.kind == OpKind::fully_connected || o.kind == OpKind::conv_2d ||
                           o.kind == OpKind::depthwise_conv_2d;
@@ -174,7 +192,8 @@ inline void eval(const Model& m, const Op& o, uint8_t* arena) {
                     int8::fully_connected(x.i8() + r * in, t[0], w.i8(), bias, int(in), int(out_c), t + 4, rq,
                                           y.i8() + r * out_c);
             } else if (o.kind == OpKind::conv_2d) {
-                int8::conv_2d(x.i8(), t[0], w.i8(), bias, window(o, x, y, &w), rq, y.i8());
+                int16_t* col = reinterpret_cast<int16_t*>(tensor(m, o.outputs[1], arena).data);
+                int8::conv_2d(x.i8(), t[0], w.i8(), bias, window(o, x, y, &w), rq, col, y.i8());
             } else {
                 int8::depthwise_conv_2d(x.i8(), t[0], w.i8(), bias, window(o, x, y, &w), rq, y.i8());
             }

@@ -35,28 +35,25 @@ namespace int8 {
 // --- fixed-point arithmetic (gemmlowp / TFLite) ------------------------------
 
 // round(a * b / 2^31), saturating the one overflowing case (INT32_MIN^2).
+// gemmlowp adds a nudge of 2^30 (1 - 2^30 below zero) and divides rounding
+// toward zero; for either sign that is adding 2^30 and shifting right.
 inline int32_t rounding_doubling_high_mul(int32_t a, int32_t b) {
     if (a == b && a == INT32_MIN) return INT32_MAX;
-    const int64_t ab = static_cast<int64_t>(a) * b;
-    const int64_t nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
-    return static_cast<int32_t>((ab + nudge) / (int64_t(1) << 31));
+    return static_cast<int32_t>((static_cast<int64_t>(a) * b + (int64_t(1) << 30)) >> 31);
 }
 
 // x / 2^exponent, rounded half away from zero; exponent in [0, 31].
 inline int32_t rounding_divide_by_pot(int32_t x, int exponent) {
-    const int32_t mask = static_cast<int32_t>((int64_t(1) << exponent) - 1);
-    const int32_t remainder = x & mask;
+    const int32_t mask = static_cast<int32_t>((1u << exponent) - 1u);
     const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
-    return (x >> exponent) + (remainder > threshold ? 1 : 0);
+    return (x >> exponent) + ((x & mask) > threshold ? 1 : 0);
 }
 
 // x * multiplier * 2^(shift - 31), TFLite's MultiplyByQuantizedMultiplier:
 // shift > 0 shifts left before the multiply, shift < 0 rounds right after.
 inline int32_t requantize(int32_t x, int32_t multiplier, int32_t shift) {
-    const int left = shift > 0 ? shift : 0;
-    const int right = shift > 0 ? 0 : -shift;
-    const int32_t shifted = static_cast<int32_t>(static_cast<uint32_t>(x) << left);
-    return rounding_divide_by_pot(rounding_doubling_high_mul(shifted, multiplier), right);
+    if (shift > 0) x = static_cast<int32_t>(static_cast<uint32_t>(x) << shift);
+    return rounding_divide_by_pot(rounding_doubling_high_mul(x, multiplier), shift > 0 ? 0 : -shift);
 }
 
 using math::round_away;  // C's round(), halves away from zero
@@ -157,85 +154,191 @@ inline void fully_connected(const int8_t* x, int32_t input_offset, const int8_t*
     }
 }
 
-// The window of CONV_2D output channels oc .. oc + R - 1 at one output pixel
-// (input origin y0, x0) into acc: taps outside the input are skipped (they
-// stand for zero points); without horizontal dilation the taps of a kernel
-// row that are inside form one contiguous run in x and in w.
-template <int R>
-inline void conv_window(const int8_t* x, int32_t input_offset, const int8_t* w, int filter, const Window& g, int y0,
-                        int x0, int32_t* acc) {
+// CONV_2D works on two output pixels at a time: their input patches (the
+// window's taps in the order of a filter row, (k_h, k_w, in_c)) plus
+// input_offset, widened to 16 bits once into `col`, scratch memory the memory
+// plan reserves for the op (conv_scratch_bytes()); taps outside the input
+// stand for zero points and become 0. Each pass then computes two output
+// channels at both pixels, every weight loaded (and on Cortex-M4 unpacked)
+// once for two pixels, every patch value once for two channels.
+//
+// col's layout: groups of 4 taps, each 4 values of pixel 0 then 4 of pixel 1,
+// the last group padded with 0. On Cortex-M4 a group's values are stored in
+// the order 0, 2, 1, 3: the 16-bit pairs (0, 2) and (1, 3) that SXTB16 and
+// its rotated form unpack from a word of 4 weights.
+constexpr int kSlot[4] = {0, MICROLEARN_INT8_DSP ? 2 : 1, MICROLEARN_INT8_DSP ? 1 : 2, 3};
+
+inline uint32_t conv_scratch_bytes(uint32_t filter) { return 4 * ((filter + 3) & ~3u); }
+
+// Taps k .. k + n - 1 of one pixel (`slot`: col + 4 * pixel): src[i] +
+// input_offset, or 0 when src is null (outside the input).
+inline void widen(const int8_t* src, int k, int n, int32_t input_offset, int16_t* slot) {
+    int i = 0;
+    for (; i < n; ++i) {
+        if (src && ((k + i) & 3) == 0 && i + 4 <= n) break;  // a whole group: below
+        slot[((k + i) & ~3) * 2 + kSlot[(k + i) & 3]] = src ? int16_t(src[i] + input_offset) : 0;
+    }
+    for (; i + 4 <= n; i += 4) {  // whole groups, then back to single taps for the rest
+        int16_t* d = slot + (k + i) * 2;
+#if MICROLEARN_INT8_DSP
+        const uint32_t off2 = (static_cast<uint32_t>(input_offset) & 0xFFFFu) * 0x10001u;
+        uint32_t v, pair[2];
+        __builtin_memcpy(&v, src + i, 4);
+        pair[0] = __sadd16(__sxtb16(v), off2), pair[1] = __sadd16(sxtb16_ror8(v), off2);
+        __builtin_memcpy(d, pair, 8);
+#else
+        for (int j = 0; j < 4; ++j) d[j] = int16_t(src[i + j] + input_offset);
+#endif
+    }
+    for (; i < n; ++i) slot[((k + i) & ~3) * 2 + kSlot[(k + i) & 3]] = int16_t(src[i] + input_offset);
+}
+
+// The patch of the output pixel whose window starts at input (y0, x0) into
+// slot `pixel` (0 or 1) of col.
+inline void patch(const int8_t* x, int32_t input_offset, const Window& g, int y0, int x0, int pixel, int16_t* col) {
     const int c = int(g.in_c), in_w = int(g.in_w), k_w = int(g.k_w);
-    for (int r = 0; r < R; ++r) acc[r] = 0;
+    int16_t* slot = col + 4 * pixel;
+    int k = 0;
     for (int ky = 0; ky < int(g.k_h); ++ky) {
         const int iy = y0 + ky * int(g.dil_h);
-        if (iy < 0 || iy >= int(g.in_h)) continue;
-        const int8_t* xr = x + iy * in_w * c;
-        const int8_t* wr = w + ky * k_w * c;
-        if (g.dil_w == 1) {
-            const int lo = x0 < 0 ? -x0 : 0, hi = in_w - x0 < k_w ? in_w - x0 : k_w;
-            if (lo < hi) dot_rows<R>(xr + (x0 + lo) * c, wr + lo * c, filter, (hi - lo) * c, input_offset, acc);
+        const bool row = iy >= 0 && iy < int(g.in_h);
+        const int8_t* xr = x + (row ? iy : 0) * in_w * c;
+        if (g.dil_w == 1) {  // the taps inside form one run: zeros, the run, zeros
+            int lo = x0 < 0 ? -x0 : 0, hi = in_w - x0 < k_w ? in_w - x0 : k_w;
+            if (!row || hi < lo) hi = lo;
+            widen(nullptr, k, lo * c, 0, slot);
+            widen(xr + (x0 + lo) * c, k + lo * c, (hi - lo) * c, input_offset, slot);
+            widen(nullptr, k + hi * c, (k_w - hi) * c, 0, slot);
+            k += k_w * c;
             continue;
         }
-        for (int kx = 0; kx < k_w; ++kx) {
+        for (int kx = 0; kx < k_w; ++kx, k += c) {
             const int ix = x0 + kx * int(g.dil_w);
-            if (ix >= 0 && ix < in_w) dot_rows<R>(xr + ix * c, wr + kx * c, filter, c, input_offset, acc);
+            widen(row && ix >= 0 && ix < in_w ? xr + ix * c : nullptr, k, c, input_offset, slot);
+        }
+    }
+    widen(nullptr, k, ((k + 3) & ~3) - k, 0, slot);
+}
+
+// acc[0..3] = the inner products of weight rows w0, w1 (filter taps each)
+// with the two patches of col: (w0, pixel 0), (w0, pixel 1), (w1, pixel 0),
+// (w1, pixel 1). The sums are named variables so that -Os keeps them in registers.
+inline void dot_2x2(const int16_t* col, const int8_t* w0, const int8_t* w1, int filter, int32_t acc[4]) {
+    int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
+    const int whole = filter & ~3;
+    for (int k = 0; k < whole; k += 4, col += 8) {
+#if MICROLEARN_INT8_DSP
+        uint32_t v0, v1, x[4];
+        __builtin_memcpy(&v0, w0 + k, 4);
+        __builtin_memcpy(&v1, w1 + k, 4);
+        __builtin_memcpy(x, __builtin_assume_aligned(col, 4), 16);
+        const uint32_t w0e = __sxtb16(v0), w0o = sxtb16_ror8(v0), w1e = __sxtb16(v1), w1o = sxtb16_ror8(v1);
+        a00 = int32_t(__smlad(x[1], w0o, __smlad(x[0], w0e, uint32_t(a00))));
+        a01 = int32_t(__smlad(x[3], w0o, __smlad(x[2], w0e, uint32_t(a01))));
+        a10 = int32_t(__smlad(x[1], w1o, __smlad(x[0], w1e, uint32_t(a10))));
+        a11 = int32_t(__smlad(x[3], w1o, __smlad(x[2], w1e, uint32_t(a11))));
+#else
+        for (int j = 0; j < 4; ++j) {
+            const int32_t p0 = col[j], p1 = col[4 + j], u = w0[k + j], v = w1[k + j];
+            a00 += u * p0, a01 += u * p1, a10 += v * p0, a11 += v * p1;
+        }
+#endif
+    }
+    for (int k = whole; k < filter; ++k) {  // the last group's taps (col is at it)
+        const int32_t p0 = col[kSlot[k & 3]], p1 = col[4 + kSlot[k & 3]], u = w0[k], v = w1[k];
+        a00 += u * p0, a01 += u * p1, a10 += v * p0, a11 += v * p1;
+    }
+    acc[0] = a00, acc[1] = a01, acc[2] = a10, acc[3] = a11;
+}
+
+// CONV_2D: w (out_c, k_h, k_w, in_c); col: conv_scratch_bytes(filter) bytes,
+// 4-byte aligned. An odd last pixel or channel is computed twice, in both
+// halves of a pair.
+inline void conv_2d(const int8_t* x, int32_t input_offset, const int8_t* w, const int32_t* bias, const Window& g,
+                    const Requant& rq, int16_t* col, int8_t* y) {
+    const int filter = int(g.k_h * g.k_w * g.in_c), out_c = int(g.out_c), out_w = int(g.out_w);
+    const int pixels = int(g.out_h) * out_w;
+    int oy = 0, ox = 0;  // of pixel q
+    for (int q = 0; q < pixels; q += 2) {
+        int8_t* y0 = y + q * out_c;
+        int8_t* y1 = q + 1 < pixels ? y0 + out_c : y0;
+        for (int p = 0; p < 2; ++p) {
+            patch(x, input_offset, g, oy * int(g.stride_h) - int(g.pad_t), ox * int(g.stride_w) - int(g.pad_l), p,
+                  col);
+            if (q + p + 1 < pixels && ++ox == out_w) ox = 0, ++oy;
+        }
+        for (int c = 0; c < out_c; c += 2) {
+            const int c1 = c + 1 < out_c ? c + 1 : c;
+            int32_t acc[4];
+            dot_2x2(col, w + c * filter, w + c1 * filter, filter, acc);
+            y0[c] = output(acc[0], bias, c, rq), y1[c] = output(acc[1], bias, c, rq);
+            y0[c1] = output(acc[2], bias, c1, rq), y1[c1] = output(acc[3], bias, c1, rq);
         }
     }
 }
 
-// CONV_2D: w (out_c, k_h, k_w, in_c), four output channels at a time.
-inline void conv_2d(const int8_t* x, int32_t input_offset, const int8_t* w, const int32_t* bias, const Window& g,
-                    const Requant& rq, int8_t* y) {
-    const int filter = int(g.k_h * g.k_w * g.in_c), out_c = int(g.out_c);
-    int32_t acc[4];
-    for (int oy = 0; oy < int(g.out_h); ++oy) {
-        const int y0 = oy * int(g.stride_h) - int(g.pad_t);
-        for (int ox = 0; ox < int(g.out_w); ++ox) {
-            const int x0 = ox * int(g.stride_w) - int(g.pad_l);
-            for (int oc = 0; oc < out_c; ++oc) {
-                if ((oc & 3) == 0) {
-                    if (out_c - oc >= 4) conv_window<4>(x, input_offset, w + oc * filter, filter, g, y0, x0, acc);
-                    else
-                        for (int r = 0; oc + r < out_c; ++r)
-                            conv_window<1>(x, input_offset, w + (oc + r) * filter, filter, g, y0, x0, acc + r);
-                }
-                *y++ = output(acc[oc & 3], bias, oc, rq);
+// Sums of N channels over a rectangle of depthwise taps: `rows` x `cols`
+// taps, x stepping x_col bytes per tap and x_row per row, w stepping w_col
+// and w_row; N = 4: channels c .. c + 3 of x and of w (depth multiplier 1),
+// N = 1: one channel. Only pointer steps per tap.
+template <int N>
+inline void depthwise_taps(const int8_t* x, const int8_t* w, int rows, int cols, int x_row, int x_col, int w_row,
+                           int w_col, int32_t input_offset, int32_t* acc) {
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    for (int r = 0; r < rows; ++r, x += x_row, w += w_row) {
+        const int8_t *xp = x, *wp = w;
+        for (int t = 0; t < cols; ++t, xp += x_col, wp += w_col) {
+            a0 += int32_t(wp[0]) * (xp[0] + input_offset);
+            if (N > 1) {
+                a1 += int32_t(wp[1]) * (xp[1] + input_offset);
+                a2 += int32_t(wp[2]) * (xp[2] + input_offset);
+                a3 += int32_t(wp[3]) * (xp[3] + input_offset);
             }
         }
     }
+    acc[0] = a0;
+    if (N > 1) acc[1] = a1, acc[2] = a2, acc[3] = a3;
+}
+
+// The taps t < k whose input position o + t * dil is inside [0, n): [*lo, *hi).
+inline void taps_inside(int o, int dil, int n, int k, int* lo, int* hi) {
+    *lo = o >= 0 ? 0 : (-o + dil - 1) / dil;
+    const int end = o >= n ? 0 : (n - 1 - o) / dil + 1;
+    *hi = end < k ? end : k;
+    if (*hi < *lo) *hi = *lo;
 }
 
 // DEPTHWISE_CONV_2D: w (1, k_h, k_w, out_c) with out_c = in_c * depth_multiplier;
-// output channel c reads input channel c / depth_multiplier. Channels go in
-// blocks of 32 accumulators (on the stack), so that each tap's weights and
-// inputs are read in order.
+// output channel c reads input channel c / depth_multiplier. Per output
+// pixel, the window's taps inside the input are found once; then four
+// channels at a time (depth multiplier 1) or one sum their taps in registers.
 inline void depthwise_conv_2d(const int8_t* x, int32_t input_offset, const int8_t* w, const int32_t* bias,
                               const Window& g, const Requant& rq, int8_t* y) {
     const int in_w = int(g.in_w), in_c = int(g.in_c), out_c = int(g.out_c), dm = int(g.depth_multiplier);
-    int32_t acc[32];
+    const int k_w = int(g.k_w), dil_h = int(g.dil_h), dil_w = int(g.dil_w);
+    const int x_row = dil_h * in_w * in_c, x_col = dil_w * in_c, w_row = k_w * out_c;
     for (int oy = 0; oy < int(g.out_h); ++oy) {
         const int y0 = oy * int(g.stride_h) - int(g.pad_t);
-        for (int ox = 0; ox < int(g.out_w); ++ox) {
+        int ky0, ky1;
+        taps_inside(y0, dil_h, int(g.in_h), int(g.k_h), &ky0, &ky1);
+        for (int ox = 0; ox < int(g.out_w); ++ox, y += out_c) {
             const int x0 = ox * int(g.stride_w) - int(g.pad_l);
-            for (int c0 = 0; c0 < out_c; c0 += 32) {
-                const int n = out_c - c0 < 32 ? out_c - c0 : 32;
-                for (int c = 0; c < n; ++c) acc[c] = 0;
-                for (int ky = 0; ky < int(g.k_h); ++ky) {
-                    const int iy = y0 + ky * int(g.dil_h);
-                    if (iy < 0 || iy >= int(g.in_h)) continue;
-                    for (int kx = 0; kx < int(g.k_w); ++kx) {
-                        const int ix = x0 + kx * int(g.dil_w);
-                        if (ix < 0 || ix >= in_w) continue;
-                        const int8_t* xr = x + (iy * in_w + ix) * in_c;
-                        const int8_t* wr = w + (ky * int(g.k_w) + kx) * out_c + c0;
-                        if (dm == 1)
-                            for (int c = 0; c < n; ++c) acc[c] += int32_t(wr[c]) * (int32_t(xr[c0 + c]) + input_offset);
-                        else
-                            for (int c = 0; c < n; ++c)
-                                acc[c] += int32_t(wr[c]) * (int32_t(xr[(c0 + c) / dm]) + input_offset);
-                    }
+            int kx0, kx1;
+            taps_inside(x0, dil_w, in_w, k_w, &kx0, &kx1);
+            const int rows = ky1 - ky0, cols = kx1 - kx0;
+            // the first tap inside (not read when no tap is)
+            const int8_t* xs = x + ((y0 + ky0 * dil_h) * in_w + x0 + kx0 * dil_w) * in_c;
+            const int8_t* ws = w + (ky0 * k_w + kx0) * out_c;
+            int c = 0;
+            int32_t acc[4];
+            if (dm == 1)
+                for (; c + 4 <= out_c; c += 4) {
+                    depthwise_taps<4>(xs + c, ws + c, rows, cols, x_row, x_col, w_row, out_c, input_offset, acc);
+                    for (int j = 0; j < 4; ++j) y[c + j] = output(acc[j], bias, c + j, rq);
                 }
-                for (int c = 0; c < n; ++c) *y++ = output(acc[c], bias, c0 + c, rq);
+            for (; c < out_c; ++c) {
+                depthwise_taps<1>(xs + c / dm, ws + c, rows, cols, x_row, x_col, w_row, out_c, input_offset, acc);
+                y[c] = output(acc[0], bias, c, rq);
             }
         }
     }

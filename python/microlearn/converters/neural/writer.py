@@ -17,6 +17,11 @@ describes them field by field. The plan:
    time (TFLite Micro's greedy planner does the same). The arena is the end
    of the highest buffer.
 
+Scratch memory is a tensor too: an int8 CONV_2D gets a second output of
+conv_scratch_bytes() (include/microlearn/neural/int8_ops.hpp: the widened
+input patches of two output pixels), written by that op and read by none,
+so it lives while the op runs and the plan places it like any output.
+
 The engine's loader checks the result: no op writes bytes a tensor still
 needed holds.
 """
@@ -98,6 +103,24 @@ def op_params(op: ir.Op, g: ir.Graph) -> tuple[list[int], list[float]]:
 
 
 # ------------------------------------------------------------ memory plan
+
+def conv_scratch_bytes(filter_taps: int) -> int:
+    """int8::conv_scratch_bytes(): two pixels' patches of 16-bit values, in groups of 4."""
+    return 4 * ((filter_taps + 3) & ~3)
+
+
+def _with_scratch(g: ir.Graph) -> ir.Graph:
+    """g with a scratch output added to each int8 CONV_2D (the engine requires it)."""
+    tensors, ops = dict(g.tensors), []
+    for op in g.ops:
+        if op.kind == "CONV_2D" and tensors[op.inputs[0]].dtype == "int8":
+            name = f"{op.outputs[0]}/scratch"
+            taps = int(np.prod(tensors[op.inputs[1]].shape[1:]))
+            tensors[name] = ir.Tensor(name, (conv_scratch_bytes(taps),), "int8")
+            op = ir.Op(op.kind, op.inputs, [op.outputs[0], name], op.params, op.source)
+        ops.append(op)
+    return ir.Graph(tensors, ops, g.inputs, g.outputs, g.task, g.classes, g.binary_threshold, g.name)
+
 
 @dataclass
 class Buffer:
@@ -182,6 +205,8 @@ def encode(g: ir.Graph, metadata: dict | None = None) -> bytes:
     if any(op.kind in ("ADD", "MUL") for op in ops):  # the engine broadcasts the second input only
         ops = [_broadcast_second(op, g) if op.kind in ("ADD", "MUL") else op for op in ops]
         g = ir.Graph(g.tensors, ops, g.inputs, g.outputs, g.task, g.classes, g.binary_threshold, g.name)
+    g = _with_scratch(g)
+    ops = g.ops
     used = list(dict.fromkeys([g.inputs[0]] + [n for op in ops for n in op.inputs + op.outputs]
                               + [n for n, t in g.tensors.items() if t.persistent]))
     index = {name: i for i, name in enumerate(used)}
