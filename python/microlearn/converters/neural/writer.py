@@ -38,6 +38,7 @@ from . import int8_params, ir
 # Section ids and record layouts: include/microlearn/neural/model.hpp.
 S_PARAMS, S_TENSORS, S_OPS, S_OP_IO, S_OP_INTS, S_OP_FLOATS = 1, 2, 3, 4, 5, 6
 S_CONST_F32, S_CONST_I8, S_CONST_I32, S_QUANT_SCALE, S_QUANT_ZERO = 7, 8, 9, 10, 11
+S_OP_PARTS = 12  # the Part bits of the ops (model.hpp): the device package imports the module that has them
 T_FIELDS, O_FIELDS, P_COUNT = 12, 8, 9
 LOC_ARENA, LOC_CONSTANT, LOC_STATE = 0, 1, 2
 DTYPE_CODES = {"float32": 7, "int8": 2, "int32": 6}
@@ -278,6 +279,7 @@ def encode(g: ir.Graph, metadata: dict | None = None) -> bytes:
         if consts[dtype]:
             sections[sid] = np.concatenate(consts[dtype]).astype({"float32": "<f4", "int8": "i1",
                                                                   "int32": "<i4"}[dtype])
+    sections[S_OP_PARTS] = np.asarray([op_parts(ops, g)], np.uint32)
     if scales:
         sections[S_QUANT_SCALE] = np.asarray(scales, np.float32)
         sections[S_QUANT_ZERO] = np.asarray(zeros, np.int32)
@@ -288,6 +290,18 @@ def encode(g: ir.Graph, metadata: dict | None = None) -> bytes:
         sections.update(mlm.class_label_sections(classes))
         meta.update(mlm.classes_metadata(classes))
     return mlm.write(mlm.KIND_NEURAL_NETWORK, sections, meta)
+
+
+def op_parts(ops, g: ir.Graph) -> int:
+    """The kernel sets `ops` need, as model.hpp's part_of() computes them:
+    1 float32, 2 int8 (first input int8), 4 recurrent; QUANTIZE and DEQUANTIZE none."""
+    parts = 0
+    for op in ops:
+        if op.kind in ("SIMPLE_RNN", "GRU", "LSTM"):
+            parts |= 4
+        elif op.kind not in ("QUANTIZE", "DEQUANTIZE"):
+            parts |= 2 if g.tensors[op.inputs[0]].dtype == "int8" else 1
+    return parts
 
 
 def _broadcast_second(op: ir.Op, g: ir.Graph) -> ir.Op:
