@@ -78,24 +78,18 @@ def load(source, *args):
     `args` go to the family's load() (a neural network's arena: a bytearray)."""
     if isinstance(source, str):
         source = _read(source)
-    head = memoryview(source)[:8]
+    head = memoryview(source)[:9]
     if len(head) < 8 or bytes(head[:4]) != _MAGIC:
         raise ValueError("not a microlearn model file (bad magic)")
     kind = head[6] | head[7] << 8
-    # Tree ensembles in the refs layout: their own module (_refs_layout).
-    name = "_trees_refs" if kind == 1 and _refs_layout(memoryview(source)) else None
-    return _family(kind, name).load(source, *args)
-
-
-def _refs_layout(b):
-    # Tree ensembles in the refs layout (written before the packed one, or too
-    # big for it) load with microlearn._trees_refs: params (section 1) without
-    # a layout entry (11 of them), or layout 0. Corrupt tables: _trees says why.
+    if kind == 1 and len(head) > 8 and head[8] & 1:  # header flag: a tree ensemble in the refs layout
+        return _family(1, "_trees_refs").load(source, *args)
     try:
-        for o in range(24, 24 + 12 * (b[20] | b[21] << 8), 12):
-            if b[o] | b[o + 1] << 8 == 1:
-                p = (b[o + 4] | b[o + 5] << 8 | b[o + 6] << 16) + 44
-                return (b[o + 8] | b[o + 9] << 8) <= 11 or not (b[p] | b[p + 1] | b[p + 2] | b[p + 3])
-    except IndexError:
-        pass
-    return False
+        return _family(kind).load(source, *args)
+    except ValueError as e:
+        # Refs-layout tree files written before that flag (microlearn 0.1.0's
+        # first files, and big models until the flag came): microlearn._trees
+        # reads the packed layout only and calls them unsupported.
+        if kind != 1 or not str(e).endswith("unsupported_kind"):
+            raise
+    return _family(1, "_trees_refs").load(source, *args)

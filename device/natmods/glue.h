@@ -210,6 +210,28 @@ static inline int glue_get_vector(mp_obj_t x, int scalar, size_t n, const char* 
 // and returns the vector the family's engine takes. Preprocessing stored in
 // the model file (a Pipeline's scalers, projections, ...) is applied here,
 // into scratch allocated at load, so families never see raw features.
+//
+// A family's glue that defines MICROLEARN_PREPROCESS_MODULE (and its engine
+// unit the same, for c_api/preprocess.hpp) leaves the preprocessing code out
+// of its native module: a model file that carries a chain imports
+// microlearn._preprocess at load (natmods/preprocess.c) and calls it through
+// the function table below, so a board pays that RAM only for such models.
+// (mpy_ld takes qstrs from the .c files only: that glue names the four
+// MP_QSTR_ names glue_input_init uses.)
+// Firmware builds (MICROLEARN_BUILTIN) hold one engine and call it directly.
+typedef struct {
+    mp_obj_base_t base;
+    int (*load)(ml_preprocess_t*, const void*, size_t, uint32_t);
+    void (*info)(const ml_preprocess_t*, ml_preprocess_info_t*);
+    int (*apply)(const ml_preprocess_t*, const float*, size_t, float*, size_t, const float**);
+} glue_preprocess_t;
+
+#if defined(MICROLEARN_PREPROCESS_MODULE) && !defined(MICROLEARN_BUILTIN)
+#define GLUE_PREPROCESS(in, fn) ((in)->pre->fn)
+#else
+#define GLUE_PREPROCESS(in, fn) ml_preprocess_##fn
+#endif
+
 typedef struct {
     uint32_t n_inputs;    // what the user passes (info()["n_features"])
     uint32_t n_features;  // what the engine takes
@@ -217,20 +239,36 @@ typedef struct {
     ml_preprocess_t chain;
     float* scratch;       // the chain's scratch, NULL without a chain
     size_t n_scratch;
+    const glue_preprocess_t* pre;  // microlearn._preprocess's table (MICROLEARN_PREPROCESS_MODULE)
 } glue_input_t;
 
 static inline void glue_input_init(glue_input_t* in, const void* data, size_t size, int scalar, uint32_t n_features) {
-    const int st = ml_preprocess_load(&in->chain, data, size, n_features);
+    in->n_inputs = in->n_features = n_features;
+    in->scalar = scalar;
+    in->n_scratch = 0;
+    in->scratch = NULL;
+#if defined(MICROLEARN_PREPROCESS_MODULE) && !defined(MICROLEARN_BUILTIN)
+    in->pre = NULL;
+    if (!ml_preprocess_present(data, size)) return;
+    // from microlearn import _preprocess
+    mp_obj_t name = MP_OBJ_NEW_QSTR(MP_QSTR__preprocess);
+    mp_obj_t module = mp_import_from(mp_import_name(MP_QSTR_microlearn, mp_obj_new_tuple(1, &name),
+                                                    MP_OBJ_NEW_SMALL_INT(0)), MP_QSTR__preprocess);
+    mp_obj_t table = mp_load_attr(module, MP_QSTR_table);
+    if (mp_obj_get_type(table)->name != MP_QSTR_PreprocessTable)
+        mp_raise_TypeError(MP_ERROR_TEXT("microlearn._preprocess.table is not microlearn's"));
+    in->pre = (const glue_preprocess_t*)MP_OBJ_TO_PTR(table);
+#endif
+    const int st = GLUE_PREPROCESS(in, load)(&in->chain, data, size, n_features);
     if (st != ML_OK) glue_raise_load_error(st, data, size);
     ml_preprocess_info_t info;
-    ml_preprocess_info(&in->chain, &info);
+    GLUE_PREPROCESS(in, info)(&in->chain, &info);
+    if (info.n_steps == 0) return;
     // The converter refuses int16 models with preprocessing: the chain is float32.
-    if (info.n_steps != 0 && scalar != ML_F32) glue_raise_load_error(ML_TYPE_MISMATCH, data, size);
+    if (scalar != ML_F32) glue_raise_load_error(ML_TYPE_MISMATCH, data, size);
     in->n_inputs = info.n_inputs;
-    in->n_features = n_features;
-    in->scalar = scalar;
     in->n_scratch = info.scratch_size;
-    in->scratch = info.n_steps != 0 ? m_new(float, info.scratch_size) : NULL;
+    in->scratch = m_new(float, info.scratch_size);
 }
 
 static inline const void* glue_input(const glue_input_t* in, mp_obj_t x) {
@@ -238,7 +276,7 @@ static inline const void* glue_input(const glue_input_t* in, mp_obj_t x) {
     glue_get_vector(x, in->scalar, in->n_inputs, " features, got ", &data);
     if (in->scratch == NULL) return data;
     const float* out;
-    ml_preprocess_apply(&in->chain, (const float*)data, in->n_inputs, in->scratch, in->n_scratch, &out);
+    GLUE_PREPROCESS(in, apply)(&in->chain, (const float*)data, in->n_inputs, in->scratch, in->n_scratch, &out);
     return out;
 }
 

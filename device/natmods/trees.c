@@ -10,6 +10,10 @@
 // x is array('f') (or array('h') for int16 models) of n_features items.
 // predict() of a classifier, and every call given `out`, allocate nothing.
 // Without `out`, results of several values come back as a new list.
+// A model file that carries preprocessing imports microlearn._preprocess
+// (glue.h), whose qstrs are named here, where mpy_ld looks for them:
+// MP_QSTR_microlearn MP_QSTR__preprocess MP_QSTR_table MP_QSTR_PreprocessTable
+#define MICROLEARN_PREPROCESS_MODULE
 #include "glue.h"
 
 typedef struct {

@@ -141,33 +141,46 @@ def test_quantized_leaves_on_device(target):
 LAYOUT_SCRIPT = """
 import microlearn, array, sys
 x = array.array("f", bytes(4 * 64))
-for name in ("packed.mlm", "refs.mlm"):
+for name in ("packed.mlm", "refs.mlm", "unflagged_refs.mlm", "pipeline.mlm"):
     m = microlearn.load(name)
     with open("X.bin", "rb") as f:
         labels = []
         while f.readinto(x) == len(x) * 4:
             labels.append(m.predict(x))
-    print(name, labels, sorted(k for k in sys.modules if k.startswith("microlearn._trees")))
+    print(name, labels, sorted(k for k in sys.modules if k.startswith("microlearn._")))
 """
 
 
 def test_each_layout_loads_only_its_module(target):
-    """A packed model imports microlearn._trees only; a refs-layout one (as
-    files written before the packed layout) _trees_refs; both predict as
+    """A packed model imports microlearn._trees only; a refs-layout one
+    _trees_refs, chosen by the header's flag; a refs file without the flag
+    (written before it) loads too; a Pipeline's model imports
+    microlearn._preprocess, the others never do. All predict as
     scikit-learn."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
     from microlearn.converters import trees as tr
     X, y = load_digits(return_X_y=True)
     est = E.RandomForestClassifier(5, max_depth=6, random_state=0).fit(X, y)
+    pipe = make_pipeline(StandardScaler(), E.RandomForestClassifier(5, max_depth=6, random_state=0)).fit(X, y)
     ens = tr.extractors()[type(est)](est)
-    files = {"packed.mlm": tr.encode(ens), "refs.mlm": tr.encode(ens, layout="refs"),
-             "X.bin": X[:40].astype(np.float32).tobytes()}
+    refs = tr.encode(ens, layout="refs")
+    unflagged = bytearray(refs)
+    unflagged[8] &= ~tr.HEADER_FLAG_REFS
+    files = {"packed.mlm": tr.encode(ens), "refs.mlm": refs, "unflagged_refs.mlm": refresh_crc(unflagged),
+             "pipeline.mlm": microlearn.convert(pipe).to_bytes(), "X.bin": X[:40].astype(np.float32).tobytes()}
     res = run(target, LAYOUT_SCRIPT, files=files)
     assert res.returncode == 0, res.output
     want = [int(v) for v in est.predict(X[:40])]
-    builtin = "builtin" in target or target == "wasm"  # firmware: one module reads both
+    builtin = "builtin" in target or target == "wasm"  # firmware: one module reads both, preprocessing inside
+    both = "['microlearn._trees', 'microlearn._trees_refs']"
     assert f"packed.mlm {want} ['microlearn._trees']" in res.output or builtin, res.output
-    assert f"refs.mlm {want} ['microlearn._trees', 'microlearn._trees_refs']" in res.output or builtin, res.output
-    assert res.output.count(str(want)) == 2, res.output
+    assert f"refs.mlm {want} {both}" in res.output or builtin, res.output
+    assert f"unflagged_refs.mlm {want} {both}" in res.output or builtin, res.output
+    want_pipe = [int(v) for v in pipe.predict(X[:40])]
+    assert (f"pipeline.mlm {want_pipe} ['microlearn._preprocess', 'microlearn._trees', 'microlearn._trees_refs']"
+            in res.output or builtin), res.output
+    assert res.output.count(str(want)) >= 3 and str(want_pipe) in res.output, res.output
 
 
 # No allocation per call: tests/device/families.py (the soak / heap_lock registry).

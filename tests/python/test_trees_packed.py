@@ -116,6 +116,23 @@ def test_what_does_not_fit_32_bit_nodes_keeps_the_refs_layout():
     np.testing.assert_allclose(model.predict(X), est.predict(X), rtol=1e-6, atol=1e-6)
 
 
+def test_the_header_flags_the_refs_layout():
+    """Header flags bit 0 marks a refs-layout file (the device package picks
+    microlearn._trees_refs from it), also through a Pipeline's rewrite; packed
+    files leave it clear; the host engine reads either way."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    X, y = load_digits(return_X_y=True)
+    est = E.RandomForestClassifier(4, max_depth=6, random_state=0).fit(X, y)
+    assert mlm.read_header(microlearn.convert(est).to_bytes()).flags == 0
+    refs = microlearn.convert(est, layout="refs")
+    assert mlm.read_header(refs.to_bytes()).flags == tr.HEADER_FLAG_REFS == 1
+    pipe = make_pipeline(StandardScaler(), E.RandomForestClassifier(4, max_depth=6, random_state=0)).fit(X, y)
+    assert mlm.read_header(microlearn.convert(pipe, layout="refs").to_bytes()).flags == 1
+    assert mlm.read_header(microlearn.convert(pipe).to_bytes()).flags == 0
+    np.testing.assert_array_equal(refs.predict(X), est.predict(X))
+
+
 def test_files_of_the_previous_converter_still_load():
     """Before the packed layout, params had 11 entries and the refs sections."""
     X, y = load_digits(return_X_y=True)

@@ -26,6 +26,8 @@ typedef struct {
     uint32_t scratch_size;  /* floats apply() needs (0 without steps) */
 } ml_preprocess_info_t;
 
+/* 1 when a model's bytes carry a chain (any of its sections), else 0. */
+int ml_preprocess_present(const void* data, size_t size);
 /* Validates the chain of a model's bytes (already loaded by its family, so
  * the CRC is not checked again). n_features: what the family's model takes. */
 int ml_preprocess_load(ml_preprocess_t* chain, const void* data, size_t size, uint32_t n_features);

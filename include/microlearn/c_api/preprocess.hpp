@@ -9,6 +9,19 @@ static_assert(alignof(microlearn::preprocess::Chain) <= alignof(ml_preprocess_t)
 
 extern "C" {
 
+int ml_preprocess_present(const void* data, size_t size) {
+    microlearn::ModelFile f;
+    microlearn::SectionInfo s;
+    if (microlearn::open_model_file(static_cast<const uint8_t*>(data), size, f, false) != microlearn::Status::ok)
+        return 0;
+    return f.find(microlearn::section_preprocess_steps, s) || f.find(microlearn::section_preprocess_params, s) ||
+           f.find(microlearn::section_preprocess_indices, s);
+}
+
+// A native module whose glue imports microlearn._preprocess for the chain
+// (device/natmods/glue.h) defines MICROLEARN_PREPROCESS_MODULE: only the
+// check above is compiled in.
+#ifndef MICROLEARN_PREPROCESS_MODULE
 int ml_preprocess_load(ml_preprocess_t* chain, const void* data, size_t size, uint32_t n_features) {
     if (chain == nullptr) return ML_BAD_ARGUMENT;
     microlearn::preprocess::Chain c;
@@ -31,5 +44,6 @@ int ml_preprocess_apply(const ml_preprocess_t* chain, const float* x, size_t n_x
     const auto& c = *reinterpret_cast<const microlearn::preprocess::Chain*>(chain);
     return static_cast<int>(microlearn::preprocess::apply(c, x, n_x, scratch, n_scratch, out));
 }
+#endif  // MICROLEARN_PREPROCESS_MODULE
 
 }  // extern "C"
