@@ -1,0 +1,381 @@
+"""An MNIST-like int8 CNN on MicroPython: microlearn vs emlearn-micropython's
+TinyMaix CNN module (emlearn_cnn), the same .tflite converted by each one's own
+converter, on the unix port (callgrind) and the emulated Cortex-M0 / M3 / M4F
+(QEMU instruction counting). Prints the markdown of docs/benchmarks-tinymaix.md:
+
+    .venv/bin/python benchmarks/neural/bench_tinymaix.py [--targets unix,cortex-m4f] > docs/benchmarks-tinymaix.md
+
+TinyMaix is built from fetched snapshots (benchmarks/neural/tinymaix/contender.py
+says which); without them its column reads "absent (...)" and only microlearn
+is measured.
+
+The models (TinyMaix has no pooling layer but global average pooling, and
+fuses only ReLU into its convolutions, so strided convolutions stand in for
+conv + pool): trained for a few epochs on scikit-learn's digits upscaled to
+28x28, quantized by TensorFlow's TFLiteConverter (full integer, int8 input
+with scale 1/255 and zero point -128, int8 output). Both modules take the
+pixels as array('B') (TinyMaix subtracts 128, microlearn reads 'B' as u - 128)
+and write float probabilities into an array('f').
+
+Per target and contender one MicroPython run: heap bytes to import the module
+and held by the loaded model (gc.mem_alloc; the model file's bytes included
+when the module reads them in place, as microlearn does from bytes; TinyMaix
+copies them, so the file is dropped), the outputs of every test image (as
+hex), then one predict between the rig's markers, minus an empty marker pair
+(the MicroPython call stays in).
+"""
+import argparse
+import contextlib
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE / "tinymaix"))
+sys.path.insert(0, str(HERE.parents[1] / "benchmarks"))
+
+import contender  # noqa: E402
+import harness  # noqa: E402
+
+SIDE, N_ROWS = 28, 50
+TARGETS = ("unix", "cortex-m0", "cortex-m3", "cortex-m4f")
+FETCH = "fetch github:emlearn/emlearn-micropython (and github:jonnor/TinyMaix, its submodule)"
+
+# name -> (layers after the 28x28x1 input as (kind, argument), MACs)
+MODELS = {
+    "cnn-gap": ((("conv", 8), ("conv", 12), ("conv", 18), ("gap", None), ("dense", 10)),
+                13 * 13 * 8 * 9 + 6 * 6 * 12 * 72 + 2 * 2 * 18 * 108 + 18 * 10),
+    "cnn-flatten": ((("conv", 8), ("conv", 16), ("flatten", None), ("dense", 10)),
+                    13 * 13 * 8 * 9 + 6 * 6 * 16 * 72 + 576 * 10),
+}
+DESCRIBE = {
+    "cnn-gap": "Conv2D(8, 3x3, stride 2, ReLU) -> Conv2D(12, 3x3, stride 2, ReLU) -> Conv2D(18, 3x3, stride 2, "
+               "ReLU) -> GlobalAveragePooling2D -> Dense(10) -> Softmax (emlearn-micropython's "
+               "examples/mnist_cnn architecture, without its BatchNormalization)",
+    "cnn-flatten": "Conv2D(8, 3x3, stride 2, ReLU) -> Conv2D(16, 3x3, stride 2, ReLU) -> Flatten -> Dense(10) "
+                   "-> Softmax",
+}
+GOAL_MODEL = "cnn-gap"
+
+SCRIPT = """
+import gc, array, binascii, _markers
+gc.collect(); a = gc.mem_alloc()
+IMPORT
+def load():
+    return LOAD
+gc.collect(); b = gc.mem_alloc()
+m = load()
+gc.collect(); c = gc.mem_alloc()
+print("RAM", [b - a, c - b])
+X = open("X.bin", "rb").read()
+out = array.array("f", [0.0] * 10)
+for i in range(len(X) // NIN):
+    x = array.array("B", X[i * NIN:(i + 1) * NIN])
+    RUN
+    print("OUT", binascii.hexlify(out).decode())
+gc.collect()
+_markers.start()
+RUN
+_markers.stop()
+"""
+CONTENDERS = {
+    "microlearn": {"import": "import microlearn", "load": "microlearn.load(open('m.mlm', 'rb').read())",
+                   "run": "m.predict(x, out)"},
+    "tinymaix": {"import": "import emlearn_cnn",
+                 "load": "emlearn_cnn.new(array.array('B', open('m.tmdl', 'rb').read()))", "run": "m.run(x, out)"},
+}
+
+
+def script(c: str) -> str:
+    s = CONTENDERS[c]
+    return (SCRIPT.replace("IMPORT", s["import"]).replace("LOAD", s["load"])
+            .replace("RUN", s["run"]).replace("NIN", str(SIDE * SIDE)))
+
+
+def data():
+    """(train images, train labels, test images, test labels): scikit-learn's
+    digits upscaled bilinearly to 28x28, uint8 0..255."""
+    from scipy.ndimage import zoom
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    d = load_digits()
+    big = np.stack([zoom(im, SIDE / 8, order=1) for im in d.images])
+    images = np.clip(np.round(big * (255 / 16)), 0, 255).astype(np.uint8)
+    return train_test_split(images, d.target, test_size=0.25, random_state=0, stratify=d.target)
+
+
+def keras_model(layers):
+    import keras
+    from keras import layers as K
+
+    x = inp = keras.Input((SIDE, SIDE, 1))
+    for kind, arg in layers:
+        x = {"conv": lambda: K.Conv2D(arg, 3, strides=2, activation="relu"), "gap": K.GlobalAveragePooling2D,
+             "flatten": K.Flatten, "dense": lambda: K.Dense(arg)}[kind]()(x)
+    return keras.Model(inp, K.Softmax()(x))
+
+
+def tflite_model(layers, split):
+    """The int8 .tflite bytes of the model trained on split's training rows, and its float Keras accuracy
+    on the test rows."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import keras
+    from microlearn.converters.neural import quantize
+
+    Xtr, ytr, Xte, yte = split
+    keras.utils.set_random_seed(0)
+    model = keras_model(layers)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    with contextlib.redirect_stdout(sys.stderr):
+        model.fit(Xtr[..., None] / 255.0, ytr, epochs=15, batch_size=32, verbose=0)
+        acc = float(np.mean(np.argmax(model.predict(Xte[..., None] / 255.0, verbose=0), 1) == yte))
+        tfl = quantize.to_tflite(model, calibration=Xtr[:300, ..., None] / 255.0, io_dtype="int8")
+    return tfl, acc
+
+
+def litert(tfl: bytes, images) -> np.ndarray:
+    """LiteRT's reference kernels' probabilities (int8 output dequantized) for uint8 images."""
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    it = Interpreter(model_content=tfl, experimental_op_resolver_type=OpResolverType.BUILTIN_REF)
+    it.allocate_tensors()
+    i, o = it.get_input_details()[0], it.get_output_details()[0]
+    assert i["quantization"] == (1 / 255, -128) or np.isclose(i["quantization"][0], 1 / 255), i["quantization"]
+    res = []
+    for im in images:
+        it.set_tensor(i["index"], (im.astype(np.int16) - 128).astype(np.int8).reshape(i["shape"]))
+        it.invoke()
+        s, z = o["quantization"]
+        res.append((it.get_tensor(o["index"]).astype(np.float32).ravel() - z) * s)
+    return np.array(res)
+
+
+def tinymaix_buffer(tmdl: bytes) -> int:
+    """The activation buffer TinyMaix's model header asks for (buf_size + sub_size)."""
+    return int(np.frombuffer(tmdl[12:20], "<u4").sum())
+
+
+def measure(target: str, c: str, files: dict, lib: list, ref: np.ndarray, labels) -> dict:
+    from microlearn.rig.count import CountError, count
+
+    from bench_neural import EMPTY
+    try:
+        r = count(target, script(c), files=files, lib_dir=lib, timeout=1800)
+        base = count(target, EMPTY, lib_dir=lib).instructions
+    except CountError as e:
+        out = e.result.output if e.result is not None else str(e)
+        return {"error": (out.strip().splitlines() or [str(e)])[-1][:160]}
+    outs = np.array([np.frombuffer(bytes.fromhex(ln.split()[1]), "<f4") for ln in r.output.splitlines()
+                     if ln.startswith("OUT ")])
+    return {"instructions": r.instructions - base, "ram": harness.parse(r.output, "RAM"),
+            "max_diff": float(np.max(np.abs(outs - ref))),
+            "class_agree": float(np.mean(np.argmax(outs, 1) == np.argmax(ref, 1))),
+            "accuracy": float(np.mean(np.argmax(outs, 1) == labels))}
+
+
+def run(targets, models) -> dict:
+    import microlearn
+    from microlearn.rig.targets import get_target
+
+    from bench_neural import microlearn_lib
+    Xtr, Xte, ytr, yte = data()
+    X, labels = Xte[:N_ROWS], yte[:N_ROWS]
+    try:
+        snap = contender.snapshot()
+        res = {"tinymaix_commits": snap["commits"]}
+    except contender.Absent as e:
+        snap, res = None, {"tinymaix_absent": str(e)}
+    work = contender.paths.build_dir() / "bench" / "neural" / "tinymaix"
+    work.mkdir(parents=True, exist_ok=True)
+    res["models"] = {}
+    for name in models:
+        layers, macs = MODELS[name]
+        tfl, keras_acc = tflite_model(layers, (Xtr, ytr, Xte, yte))
+        ml = microlearn.convert(tfl)
+        ref = litert(tfl, X)
+        m = res["models"][name] = {"macs": macs, "tflite_bytes": len(tfl), "keras_accuracy": keras_acc,
+                                   "litert_accuracy": float(np.mean(np.argmax(litert(tfl, Xte), 1) == yte)),
+                                   "mlm_bytes": ml.size, "arena": ml.info["arena_bytes"], "targets": {}}
+        files = {"m.mlm": ml.to_bytes(), "X.bin": X.tobytes()}
+        if snap is not None:
+            (work / f"{name}.tflite").write_bytes(tfl)
+            try:
+                contender.convert(snap, work / f"{name}.tflite", work / f"{name}.tmdl", (SIDE, SIDE, 1), (10,))
+                files["m.tmdl"] = (work / f"{name}.tmdl").read_bytes()
+                m["tmdl_bytes"] = len(files["m.tmdl"])
+                m["tinymaix_buffer"] = tinymaix_buffer(files["m.tmdl"])
+            except contender.Absent as e:
+                m["tinymaix_absent"] = str(e)
+        for t in targets:
+            arch = get_target(t).arch
+            lib = microlearn_lib(arch) / "microlearn"
+            r = m["targets"][t] = {"arch": arch, "mpy": {"microlearn": (lib / "_neural.mpy").stat().st_size,
+                                                         "microlearn_init": (lib / "__init__.mpy").stat().st_size}}
+            r["microlearn"] = measure(t, "microlearn", files, [lib.parent], ref, labels)
+            if "m.tmdl" in files:
+                try:
+                    tlib = contender.module(snap, arch)
+                    r["mpy"]["tinymaix"] = (tlib / f"{contender.MODULE}.mpy").stat().st_size
+                    r["tinymaix"] = measure(t, "tinymaix", files, [tlib], ref, labels)
+                except contender.Absent as e:
+                    r["tinymaix"] = {"absent": str(e)}
+            else:
+                r["tinymaix"] = {"absent": m.get("tinymaix_absent") or res["tinymaix_absent"]}
+            print(f"{name} {t:10s} {r}", file=sys.stderr, flush=True)
+    return res
+
+
+# ---------------------------------------------------------------- the page
+
+def _n(v) -> str:
+    return f"{v:,.0f}"
+
+
+def _tm_cell(c: dict, fmt) -> str:
+    if "absent" in c:
+        why = c["absent"]
+        return "absent (" + ("no snapshot: run " + FETCH if why.startswith("no snapshot") else why) + ")"
+    if "error" in c:
+        return f"failed ({c['error']})"
+    return fmt(c)
+
+
+def _ml_cell(c: dict, fmt) -> str:
+    return f"failed ({c['error']})" if "error" in c else fmt(c)
+
+
+def report(res: dict, targets) -> str:
+    L = ["# Benchmark: int8 CNN, microlearn vs emlearn-micropython's TinyMaix module", "",
+         "Reproduce (needs the rig, docs/rig.md; TinyMaix from fetched snapshots, below):", "",
+         "<!-- test: skip runs the benchmark (minutes of emulation); this page is its output -->", "```",
+         ".venv/bin/python benchmarks/neural/bench_tinymaix.py > docs/benchmarks-tinymaix.md", "```", ""]
+    if "tinymaix_absent" in res:
+        L += [f"TinyMaix: absent ({res['tinymaix_absent']}); its columns are skipped. To measure it: {FETCH}.", ""]
+    else:
+        cm = res["tinymaix_commits"]
+        L += [f"TinyMaix contender: emlearn-micropython {cm['emlearn-micropython'][:10]} `src/tinymaix_cnn` "
+              f"(module `emlearn_cnn`, its int8 config: `TM_ARCH_CPU`, `TM_OPT0`) with {cm['TinyMaix'].split()[0]} "
+              f"{cm['TinyMaix'].split()[1][:10]} (the commit its submodule pins), built by its own Makefile for the "
+              "rig's MicroPython 1.25; models converted by TinyMaix's `tools/tflite2tmdl.py` (int8, outputs "
+              "dequantized) on TensorFlow 2.21 (its reader imports Keras 2's `ImageDataGenerator`, unused: the "
+              "benchmark supplies the name). Nothing of it is in this repository.", ""]
+    L += ["Same `.tflite` for both: Keras trained 15 epochs on scikit-learn's digits upscaled to 28x28 (1,347 "
+          "rows), quantized by TFLiteConverter (int8 in/out, input scale 1/255, zero point -128); "
+          f"{N_ROWS} held-out images as array('B') pixels; probabilities into array('f'). Instructions: one "
+          "`predict(x, out)` / `run(x, out)` between the rig's markers minus an empty pair (QEMU's counting "
+          "plugin on the boards, callgrind on unix). Agreement: against LiteRT's reference kernels "
+          "(`BUILTIN_REF`) on the same int8 input, probabilities dequantized.", ""]
+    for name, m in res["models"].items():
+        L += [f"## {name}", "", DESCRIBE[name] + f"; {m['macs']:,} MACs.", ""]
+        L += ["| instructions per predict | " + " | ".join(targets) + " |", "|---|" + "---:|" * len(targets)]
+        tr = m["targets"]
+        L.append("| microlearn | " + " | ".join(_ml_cell(tr[t]["microlearn"], lambda c: _n(c["instructions"]))
+                                               for t in targets) + " |")
+        L.append("| TinyMaix | " + " | ".join(_tm_cell(tr[t]["tinymaix"], lambda c: _n(c["instructions"]))
+                                             for t in targets) + " |")
+        L.append("| microlearn / TinyMaix | " + " | ".join(
+            f"{tr[t]['microlearn']['instructions'] / tr[t]['tinymaix']['instructions']:.2f}x"
+            if "instructions" in tr[t]["microlearn"] and "instructions" in tr[t]["tinymaix"] else "–"
+            for t in targets) + " |")
+        L.append("| microlearn MACs per instruction | " + " | ".join(
+            f"{m['macs'] / tr[t]['microlearn']['instructions']:.2f}" if "instructions" in tr[t]["microlearn"]
+            else "–" for t in targets) + " |")
+        L += ["", "| bytes | " + " | ".join(targets) + " |", "|---|" + "---:|" * len(targets)]
+        L.append("| microlearn `_neural.mpy` (+ `__init__.mpy`) | " + " | ".join(
+            f"{tr[t]['mpy']['microlearn']:,} (+ {tr[t]['mpy']['microlearn_init']:,})" for t in targets) + " |")
+        L.append("| TinyMaix `emlearn_cnn.mpy` | " + " | ".join(
+            _tm_cell(tr[t]["tinymaix"], lambda c, t=t: f"{tr[t]['mpy']['tinymaix']:,}") for t in targets) + " |")
+        L.append("| flash: microlearn `_neural.mpy` + `.mlm` | " + " | ".join(
+            _n(tr[t]["mpy"]["microlearn"] + m["mlm_bytes"]) for t in targets) + " |")
+        L.append("| flash: TinyMaix `.mpy` + `.tmdl` | " + " | ".join(
+            _tm_cell(tr[t]["tinymaix"], lambda c, t=t: _n(tr[t]["mpy"]["tinymaix"] + m["tmdl_bytes"]))
+            for t in targets) + " |")
+        for c, label in (("microlearn", "microlearn"), ("tinymaix", "TinyMaix")):
+            cell = _ml_cell if c == "microlearn" else _tm_cell
+            L.append(f"| RAM to import, {label} | " + " | ".join(
+                cell(tr[t][c], lambda c_: _n(c_["ram"][0])) for t in targets) + " |")
+            L.append(f"| RAM held by the loaded model, {label} | " + " | ".join(
+                cell(tr[t][c], lambda c_: _n(c_["ram"][1])) for t in targets) + " |")
+        L += ["", f"Model bytes: `.tflite` {m['tflite_bytes']:,}; microlearn `.mlm` {m['mlm_bytes']:,} (arena "
+              f"{m['arena']:,}); TinyMaix `.tmdl` "
+              + (f"{m['tmdl_bytes']:,} (activation buffer in its header {m['tinymaix_buffer']:,}; "
+                 "emlearn_cnn allocates a buffer of the model's size instead, and a copy of the model)"
+                 if "tmdl_bytes" in m else "absent") + ".", ""]
+        L += ["| agreement on the held-out images | " + " | ".join(targets) + " |", "|---|" + "---:|" * len(targets)]
+        for c, label in (("microlearn", "microlearn"), ("tinymaix", "TinyMaix")):
+            cell = _ml_cell if c == "microlearn" else _tm_cell
+            L.append(f"| {label}: max abs. difference from LiteRT's probabilities | " + " | ".join(
+                cell(tr[t][c], lambda c_: f"{c_['max_diff']:.4f}") for t in targets) + " |")
+            L.append(f"| {label}: same class as LiteRT | " + " | ".join(
+                cell(tr[t][c], lambda c_: f"{100 * c_['class_agree']:.0f} %") for t in targets) + " |")
+        L += ["", f"Accuracy on all 450 held-out rows: Keras float {100 * m['keras_accuracy']:.1f} %, LiteRT int8 "
+              f"{100 * m['litert_accuracy']:.1f} %.", ""]
+    L += goals(res, targets)
+    return "\n".join(L) + "\n"
+
+
+def goals(res: dict, targets) -> list:
+    """The issue's goals for GOAL_MODEL, side by side, met or missed by how much."""
+    m = res["models"].get(GOAL_MODEL)
+    if m is None:
+        return []
+    tr = m["targets"]
+    L = ["## Goals (issue 10, model " + GOAL_MODEL + ")", "", "| goal | target | microlearn | TinyMaix | met? |",
+         "|---|---|---:|---:|---|"]
+
+    def verdict(ours, theirs, bound):
+        return "yes" if ours <= bound * theirs else f"**no**: {ours / (bound * theirs):.2f}x the goal"
+
+    for t in targets:
+        a, b = tr[t]["microlearn"], tr[t]["tinymaix"]
+        if "instructions" in a and "instructions" in b:
+            L.append(f"| instructions <= 0.7x TinyMaix's | {t} | {_n(a['instructions'])} | {_n(b['instructions'])} "
+                     f"({_n(0.7 * b['instructions'])} allowed) | "
+                     f"{verdict(a['instructions'], b['instructions'], 0.7)} |")
+        else:
+            L.append(f"| instructions <= 0.7x TinyMaix's | {t} | {_ml_cell(a, lambda c: _n(c['instructions']))} | "
+                     f"{_tm_cell(b, lambda c: _n(c['instructions']))} | not judged |")
+    for t in targets:
+        ours = tr[t]["mpy"]["microlearn"] + m["mlm_bytes"]
+        if "tinymaix" in tr[t]["mpy"]:
+            theirs = tr[t]["mpy"]["tinymaix"] + m["tmdl_bytes"]
+            L.append(f"| flash (.mpy + model) <= TinyMaix's | {t} | {_n(ours)} | {_n(theirs)} | "
+                     f"{verdict(ours, theirs, 1.0)} |")
+        else:
+            L.append(f"| flash (.mpy + model) <= TinyMaix's | {t} | {_n(ours)} | "
+                     f"{_tm_cell(tr[t]['tinymaix'], str)} | not judged |")
+    if "tinymaix_buffer" in m:
+        L.append(f"| arena <= TinyMaix's activation buffer | all | {_n(m['arena'])} | {_n(m['tinymaix_buffer'])} | "
+                 f"{verdict(m['arena'], m['tinymaix_buffer'], 1.0)} |")
+    for t in targets:
+        a, b = tr[t]["microlearn"], tr[t]["tinymaix"]
+        if "ram" in a and "ram" in b:
+            L.append(f"| RAM held by the loaded model <= TinyMaix's | {t} | {_n(a['ram'][1])} | {_n(b['ram'][1])} | "
+                     f"{verdict(a['ram'][1], b['ram'][1], 1.0)} |")
+    return L
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--targets", default=",".join(TARGETS))
+    ap.add_argument("--models", default=",".join(MODELS))
+    ap.add_argument("--json", help="also write the raw results here")
+    ap.add_argument("--from-json", help="write the page from these raw results instead of measuring")
+    a = ap.parse_args()
+    targets = a.targets.split(",")
+    if a.from_json:
+        res = json.loads(Path(a.from_json).read_text())
+    else:
+        res = run(targets, a.models.split(","))
+    if a.json:
+        Path(a.json).write_text(json.dumps(res, indent=1))
+    print(report(res, targets), end="")
+
+
+if __name__ == "__main__":
+    main()
