@@ -41,7 +41,7 @@ sys.path.insert(0, str(HERE.parents[1] / "benchmarks"))
 import contender  # noqa: E402
 import harness  # noqa: E402
 
-SIDE, N_ROWS = 28, 50
+SIDE, N_ROWS, EPOCHS = 28, 50, 40
 TARGETS = ("unix", "cortex-m0", "cortex-m3", "cortex-m4f")
 FETCH = "fetch github:emlearn/emlearn-micropython (and github:jonnor/TinyMaix, its submodule)"
 
@@ -132,7 +132,7 @@ def tflite_model(layers, split):
     model = keras_model(layers)
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     with contextlib.redirect_stdout(sys.stderr):
-        model.fit(Xtr[..., None] / 255.0, ytr, epochs=15, batch_size=32, verbose=0)
+        model.fit(Xtr[..., None] / 255.0, ytr, epochs=EPOCHS, batch_size=32, verbose=0)
         acc = float(np.mean(np.argmax(model.predict(Xte[..., None] / 255.0, verbose=0), 1) == yte))
         tfl = quantize.to_tflite(model, calibration=Xtr[:300, ..., None] / 255.0, io_dtype="int8")
     return tfl, acc
@@ -264,7 +264,7 @@ def report(res: dict, targets) -> str:
               "rig's MicroPython 1.25; models converted by TinyMaix's `tools/tflite2tmdl.py` (int8, outputs "
               "dequantized) on TensorFlow 2.21 (its reader imports Keras 2's `ImageDataGenerator`, unused: the "
               "benchmark supplies the name). Nothing of it is in this repository.", ""]
-    L += ["Same `.tflite` for both: Keras trained 15 epochs on scikit-learn's digits upscaled to 28x28 (1,347 "
+    L += [f"Same `.tflite` for both: Keras trained {EPOCHS} epochs on scikit-learn's digits upscaled to 28x28 (1,347 "
           "rows), quantized by TFLiteConverter (int8 in/out, input scale 1/255, zero point -128); "
           f"{N_ROWS} held-out images as array('B') pixels; probabilities into array('f'). Instructions: one "
           "`predict(x, out)` / `run(x, out)` between the rig's markers minus an empty pair (QEMU's counting "
