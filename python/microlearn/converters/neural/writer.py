@@ -38,7 +38,6 @@ from . import int8_params, ir
 # Section ids and record layouts: include/microlearn/neural/model.hpp.
 S_PARAMS, S_TENSORS, S_OPS, S_OP_IO, S_OP_INTS, S_OP_FLOATS = 1, 2, 3, 4, 5, 6
 S_CONST_F32, S_CONST_I8, S_CONST_I32, S_QUANT_SCALE, S_QUANT_ZERO = 7, 8, 9, 10, 11
-S_OP_PARTS = 12  # the Part bits of the ops (model.hpp): the device package imports the module that has them
 T_FIELDS, O_FIELDS, P_COUNT = 12, 8, 9
 LOC_ARENA, LOC_CONSTANT, LOC_STATE = 0, 1, 2
 DTYPE_CODES = {"float32": 7, "int8": 2, "int32": 6}
@@ -279,7 +278,6 @@ def encode(g: ir.Graph, metadata: dict | None = None) -> bytes:
         if consts[dtype]:
             sections[sid] = np.concatenate(consts[dtype]).astype({"float32": "<f4", "int8": "i1",
                                                                   "int32": "<i4"}[dtype])
-    sections[S_OP_PARTS] = np.asarray([op_parts(ops, g)], np.uint32)
     if scales:
         sections[S_QUANT_SCALE] = np.asarray(scales, np.float32)
         sections[S_QUANT_ZERO] = np.asarray(zeros, np.int32)
@@ -289,7 +287,8 @@ def encode(g: ir.Graph, metadata: dict | None = None) -> bytes:
             raise ValueError(f"a classifier with {n_classes} classes and {out.size} outputs")
         sections.update(mlm.class_label_sections(classes))
         meta.update(mlm.classes_metadata(classes))
-    return mlm.write(mlm.KIND_NEURAL_NETWORK, sections, meta)
+    # Header flags: the kernel sets the ops need, so the device package imports the module that has them.
+    return mlm.write(mlm.KIND_NEURAL_NETWORK, sections, meta, flags=op_parts(ops, g))
 
 
 def op_parts(ops, g: ir.Graph) -> int:
