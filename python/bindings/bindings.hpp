@@ -88,6 +88,7 @@ void bind_linear(py::module_& m);
 void bind_neural(py::module_& m);
 void bind_preprocess(py::module_& m);
 void bind_dsp(py::module_& m);
+void bind_jpeg(py::module_& m);
 
 }  // namespace bindings
 }  // namespace microlearn

@@ -30,4 +30,5 @@ PYBIND11_MODULE(_engine, m) {
     microlearn::bindings::bind_neural(m);
     microlearn::bindings::bind_preprocess(m);
     microlearn::bindings::bind_dsp(m);
+    microlearn::bindings::bind_jpeg(m);
 }
