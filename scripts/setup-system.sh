@@ -8,6 +8,7 @@ pkgs=(build-essential cmake pkg-config libffi-dev git python3-venv
       gcc-riscv64-unknown-elf qemu-system-arm qemu-system-misc
       picolibc-riscv64-unknown-elf
       espeak-ng  # speech synthesiser: the spoken words of examples/keywords
+      libjpeg-turbo-progs  # cjpeg: JPEGs with every sampling factor and restart interval (tests of microlearn.jpeg)
       mosquitto  # the MQTT broker the docs' output examples are tested against (tests/docs)
       libglib2.0-dev libgtest-dev valgrind dpkg-dev xz-utils
       clang-14 libclang-rt-14-dev libc6-dev-i386 lib32stdc++-12-dev  # libFuzzer, 64- and 32-bit (scripts/fuzz.sh)
