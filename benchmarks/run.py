@@ -23,6 +23,9 @@ import models  # noqa: E402
 import build as cbuild  # noqa: E402
 
 ARCH = {"unix": "x64", "cortex-m3": "armv7m", "cortex-m0": "armv6m"}
+# The device modules a tree model may import: one of the two layouts' walks,
+# and a Pipeline's preprocessing (imported at load when the model carries it).
+TREES_MODULES = ("_trees", "_trees_refs", "_preprocess")
 OUT = ROOT / "build" / "bench" / "trees"
 
 # contender -> (label, kind). kind "row": a Python loop calling BODY per row;
@@ -189,9 +192,9 @@ def run_case(case, targets, n, mpy_dir, log):
     from microlearn.rig import paths
     res["flash"]["trees_mpy"] = {a: (paths.device_lib(a) / "microlearn/_trees.mpy").stat().st_size
                                  for a in ("x64", "armv7m", "armv6m") if (paths.device_lib(a) / "microlearn/_trees.mpy").exists()}
-    res["flash"]["trees_refs_mpy"] = {a: (paths.device_lib(a) / "microlearn/_trees_refs.mpy").stat().st_size
-                                      for a in ("x64", "armv7m", "armv6m")
-                                      if (paths.device_lib(a) / "microlearn/_trees_refs.mpy").exists()}
+    for module in TREES_MODULES:
+        mpy = {a: paths.device_lib(a) / f"microlearn/{module}.mpy" for a in ("x64", "armv7m", "armv6m")}
+        res["flash"][module.lstrip("_") + "_mpy"] = {a: p.stat().st_size for a, p in mpy.items() if p.exists()}
 
     jobs = []
     for t in targets:
@@ -233,7 +236,7 @@ def import_ram(targets):
     for t in targets:
         if t == "unix":
             continue
-        for module in ("_trees", "_trees_refs"):
+        for module in TREES_MODULES:
             r = run(t, IMPORT_SCRIPT.replace("MODULE", module), lib_dir=[paths.device_lib(ARCH[t])])
             ram = parse(r.output, "RAM")
             out.setdefault(t, {})[module] = ({"package": ram[0], "module": ram[1]} if r.returncode == 0 and ram

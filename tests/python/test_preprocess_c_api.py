@@ -48,6 +48,8 @@ int main(void) {
         for (uint32_t i = 0; i < info.n_features; ++i) printf(" %.9g", features[i]);
         printf("\n");
     }
+    /* whether a model's bytes carry a chain: a truncated buffer does not */
+    printf("present %d %d\n", ml_preprocess_present(model, MODEL_SIZE), ml_preprocess_present(model, 30));
     return 0;
 }
 """
@@ -71,7 +73,8 @@ def test_c_program_applies_the_chain(tmp_path, engine_object):
     assert lines[1] == "steps 3 inputs 5 outputs 15 scratch 35"
     assert lines[2] == "short x size_mismatch"
     assert lines[3] == "short scratch bad_argument"
-    got = np.array([[float(v) for v in line.split()] for line in lines[4:]])
+    assert lines[-1] == "present 1 0"
+    got = np.array([[float(v) for v in line.split()] for line in lines[4:-1]])
     assert len(got) == len(rows)
     np.testing.assert_array_equal(got[:, 0], pipe.predict(rows))
     np.testing.assert_array_equal(got[:, 1:].astype(np.float32), model._preprocess.apply(rows))
