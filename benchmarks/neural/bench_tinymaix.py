@@ -13,7 +13,8 @@ The models (TinyMaix has no pooling layer but global average pooling, and
 fuses only ReLU into its convolutions, so strided convolutions stand in for
 conv + pool): trained for a few epochs on scikit-learn's digits upscaled to
 28x28, quantized by TensorFlow's TFLiteConverter (full integer, int8 input
-with scale 1/255 and zero point -128, int8 output). Both modules take the
+with scale 1/255 and zero point -128, int8 output; Dense weights per tensor,
+see tflite_model()). Both modules take the
 pixels as array('B') (TinyMaix subtracts 128, microlearn reads 'B' as u - 128)
 and write float probabilities into an array('f').
 
@@ -62,7 +63,7 @@ DESCRIBE = {
 GOAL_MODEL = "cnn-gap"
 
 SCRIPT = """
-import gc, array, binascii, _markers
+import gc, sys, array, binascii, _markers
 gc.collect(); a = gc.mem_alloc()
 IMPORT
 def load():
@@ -71,6 +72,7 @@ gc.collect(); b = gc.mem_alloc()
 m = load()
 gc.collect(); c = gc.mem_alloc()
 print("RAM", [b - a, c - b])
+print("MODULES", sorted(k for k in sys.modules if k.startswith("microlearn._")))
 X = open("X.bin", "rb").read()
 out = array.array("f", [0.0] * 10)
 for i in range(len(X) // NIN):
@@ -120,12 +122,14 @@ def keras_model(layers):
     return keras.Model(inp, K.Softmax()(x))
 
 
-def tflite_model(layers, split):
+def tflite_model(layers, split, per_channel_dense=False):
     """The int8 .tflite bytes of the model trained on split's training rows, and its float Keras accuracy
-    on the test rows."""
+    on the test rows. TensorFlow's full-integer recipe (int8 input and output); Dense weights per tensor
+    unless per_channel_dense (TensorFlow 2.21's default: TinyMaix's FC applies the first channel's
+    scale to every channel)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import keras
-    from microlearn.converters.neural import quantize
+    import tensorflow as tf
 
     Xtr, ytr, Xte, yte = split
     keras.utils.set_random_seed(0)
@@ -134,8 +138,14 @@ def tflite_model(layers, split):
     with contextlib.redirect_stdout(sys.stderr):
         model.fit(Xtr[..., None] / 255.0, ytr, epochs=EPOCHS, batch_size=32, verbose=0)
         acc = float(np.mean(np.argmax(model.predict(Xte[..., None] / 255.0, verbose=0), 1) == yte))
-        tfl = quantize.to_tflite(model, calibration=Xtr[:300, ..., None] / 255.0, io_dtype="int8")
-    return tfl, acc
+        cal = Xtr[:300, ..., None].astype(np.float32) / 255
+        conv = tf.lite.TFLiteConverter.from_keras_model(model)
+        conv.optimizations = [tf.lite.Optimize.DEFAULT]
+        conv.representative_dataset = lambda: ([cal[i:i + 1]] for i in range(len(cal)))
+        conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        conv.inference_input_type = conv.inference_output_type = tf.int8
+        conv._experimental_disable_per_channel_quantization_for_dense_layers = not per_channel_dense
+        return conv.convert(), acc
 
 
 def litert(tfl: bytes, images) -> np.ndarray:
@@ -173,16 +183,17 @@ def measure(target: str, c: str, files: dict, lib: list, ref: np.ndarray, labels
     outs = np.array([np.frombuffer(bytes.fromhex(ln.split()[1]), "<f4") for ln in r.output.splitlines()
                      if ln.startswith("OUT ")])
     return {"instructions": r.instructions - base, "ram": harness.parse(r.output, "RAM"),
+            "modules": harness.parse(r.output, "MODULES"),
             "max_diff": float(np.max(np.abs(outs - ref))),
             "class_agree": float(np.mean(np.argmax(outs, 1) == np.argmax(ref, 1))),
             "accuracy": float(np.mean(np.argmax(outs, 1) == labels))}
 
 
-def run(targets, models) -> dict:
+def run(targets, models, per_channel_dense=False) -> dict:
     import microlearn
     from microlearn.rig.targets import get_target
 
-    from bench_neural import microlearn_lib
+    from microlearn.rig import build
     Xtr, Xte, ytr, yte = data()
     X, labels = Xte[:N_ROWS], yte[:N_ROWS]
     try:
@@ -192,10 +203,10 @@ def run(targets, models) -> dict:
         snap, res = None, {"tinymaix_absent": str(e)}
     work = contender.paths.build_dir() / "bench" / "neural" / "tinymaix"
     work.mkdir(parents=True, exist_ok=True)
-    res["models"] = {}
+    res["models"], res["per_channel_dense"] = {}, per_channel_dense
     for name in models:
         layers, macs = MODELS[name]
-        tfl, keras_acc = tflite_model(layers, (Xtr, ytr, Xte, yte))
+        tfl, keras_acc = tflite_model(layers, (Xtr, ytr, Xte, yte), per_channel_dense)
         ml = microlearn.convert(tfl)
         ref = litert(tfl, X)
         m = res["models"][name] = {"macs": macs, "tflite_bytes": len(tfl), "keras_accuracy": keras_acc,
@@ -213,10 +224,14 @@ def run(targets, models) -> dict:
                 m["tinymaix_absent"] = str(e)
         for t in targets:
             arch = get_target(t).arch
-            lib = microlearn_lib(arch) / "microlearn"
-            r = m["targets"][t] = {"arch": arch, "mpy": {"microlearn": (lib / "_neural.mpy").stat().st_size,
-                                                         "microlearn_init": (lib / "__init__.mpy").stat().st_size}}
-            r["microlearn"] = measure(t, "microlearn", files, [lib.parent], ref, labels)
+            lib = build.build_natmods(arch)  # the device package users install, shared with the tests
+            r = m["targets"][t] = {"arch": arch, "mpy": {}}
+            r["microlearn"] = c = measure(t, "microlearn", files, [lib], ref, labels)
+            if "modules" in c:  # what load() imported for this model, and the package's __init__
+                r["mpy"]["microlearn_modules"] = {k: (lib / f"{k.replace('.', '/')}.mpy").stat().st_size
+                                                  for k in c["modules"]}
+                r["mpy"]["microlearn"] = sum(r["mpy"]["microlearn_modules"].values())
+                r["mpy"]["microlearn_init"] = (lib / "microlearn" / "__init__.mpy").stat().st_size
             if "m.tmdl" in files:
                 try:
                     tlib = contender.module(snap, arch)
@@ -265,7 +280,11 @@ def report(res: dict, targets) -> str:
               "dequantized) on TensorFlow 2.21 (its reader imports Keras 2's `ImageDataGenerator`, unused: the "
               "benchmark supplies the name). Nothing of it is in this repository.", ""]
     L += [f"Same `.tflite` for both: Keras trained {EPOCHS} epochs on scikit-learn's digits upscaled to 28x28 (1,347 "
-          "rows), quantized by TFLiteConverter (int8 in/out, input scale 1/255, zero point -128); "
+          "rows), quantized by TFLiteConverter (int8 in/out, input scale 1/255, zero point -128; "
+          + ("Dense weights per channel, TensorFlow's default, which TinyMaix's FC computes with channel 0's scale"
+             if res.get("per_channel_dense") else "Dense weights per tensor, as TinyMaix's FC needs: TensorFlow "
+             "2.21 quantizes them per channel by default, and TinyMaix applies channel 0's scale to every channel")
+          + "); "
           f"{N_ROWS} held-out images as array('B') pixels; probabilities into array('f'). Instructions: one "
           "`predict(x, out)` / `run(x, out)` between the rig's markers minus an empty pair (QEMU's counting "
           "plugin on the boards, callgrind on unix). Agreement: against LiteRT's reference kernels "
@@ -286,12 +305,15 @@ def report(res: dict, targets) -> str:
             f"{m['macs'] / tr[t]['microlearn']['instructions']:.2f}" if "instructions" in tr[t]["microlearn"]
             else "–" for t in targets) + " |")
         L += ["", "| bytes | " + " | ".join(targets) + " |", "|---|" + "---:|" * len(targets)]
-        L.append("| microlearn `_neural.mpy` (+ `__init__.mpy`) | " + " | ".join(
-            f"{tr[t]['mpy']['microlearn']:,} (+ {tr[t]['mpy']['microlearn_init']:,})" for t in targets) + " |")
+        L.append("| microlearn: the `.mpy` load() imported (+ the package's `__init__.mpy`) | " + " | ".join(
+            _ml_cell(tr[t]["microlearn"], lambda c, t=t: ", ".join(
+                f"`{k.split('.')[-1]}` {v:,}" for k, v in tr[t]["mpy"]["microlearn_modules"].items())
+                + f" (+ {tr[t]['mpy']['microlearn_init']:,})") for t in targets) + " |")
         L.append("| TinyMaix `emlearn_cnn.mpy` | " + " | ".join(
             _tm_cell(tr[t]["tinymaix"], lambda c, t=t: f"{tr[t]['mpy']['tinymaix']:,}") for t in targets) + " |")
-        L.append("| flash: microlearn `_neural.mpy` + `.mlm` | " + " | ".join(
-            _n(tr[t]["mpy"]["microlearn"] + m["mlm_bytes"]) for t in targets) + " |")
+        L.append("| flash: microlearn `.mpy` + `.mlm` | " + " | ".join(
+            _ml_cell(tr[t]["microlearn"], lambda c, t=t: _n(tr[t]["mpy"]["microlearn"] + m["mlm_bytes"]))
+            for t in targets) + " |")
         L.append("| flash: TinyMaix `.mpy` + `.tmdl` | " + " | ".join(
             _tm_cell(tr[t]["tinymaix"], lambda c, t=t: _n(tr[t]["mpy"]["tinymaix"] + m["tmdl_bytes"]))
             for t in targets) + " |")
@@ -341,6 +363,10 @@ def goals(res: dict, targets) -> list:
             L.append(f"| instructions <= 0.7x TinyMaix's | {t} | {_ml_cell(a, lambda c: _n(c['instructions']))} | "
                      f"{_tm_cell(b, lambda c: _n(c['instructions']))} | not judged |")
     for t in targets:
+        if "microlearn" not in tr[t]["mpy"]:
+            L.append(f"| flash (.mpy + model) <= TinyMaix's | {t} | {_ml_cell(tr[t]['microlearn'], str)} | | "
+                     "not judged |")
+            continue
         ours = tr[t]["mpy"]["microlearn"] + m["mlm_bytes"]
         if "tinymaix" in tr[t]["mpy"]:
             theirs = tr[t]["mpy"]["tinymaix"] + m["tmdl_bytes"]
@@ -364,6 +390,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--targets", default=",".join(TARGETS))
     ap.add_argument("--models", default=",".join(MODELS))
+    ap.add_argument("--per-channel-dense", action="store_true",
+                    help="Dense weights quantized per channel (TensorFlow's default; TinyMaix gets them wrong)")
     ap.add_argument("--json", help="also write the raw results here")
     ap.add_argument("--from-json", help="write the page from these raw results instead of measuring")
     a = ap.parse_args()
@@ -371,7 +399,7 @@ def main():
     if a.from_json:
         res = json.loads(Path(a.from_json).read_text())
     else:
-        res = run(targets, a.models.split(","))
+        res = run(targets, a.models.split(","), a.per_channel_dense)
     if a.json:
         Path(a.json).write_text(json.dumps(res, indent=1))
     print(report(res, targets), end="")

@@ -25,7 +25,7 @@ def results(tinymaix):
     if tinymaix is not None:
         m.update(tmdl_bytes=4_000, tinymaix_buffer=2_136)
     for t in TARGETS:
-        mpy = {"microlearn": 30_000, "microlearn_init": 1_500}
+        mpy = {"microlearn": 30_000, "microlearn_modules": {"microlearn._neural_int8": 30_000}, "microlearn_init": 1_500}
         if tinymaix is not None and "instructions" in tinymaix:
             mpy["tinymaix"] = 7_000
         m["targets"][t] = {"arch": "x", "mpy": mpy, "microlearn": ml,
