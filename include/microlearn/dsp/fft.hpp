@@ -59,158 +59,285 @@ inline void make_twiddles(float* tw, uint32_t n) {
     }
 }
 
+#if defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_7EM__) || defined(__ARM_ARCH_8M_MAIN__)
+#define ML_FFT_RBIT 1
+#endif
+
+// The bit reversal over log2(m) bits of i (> 0), given that of i - 1 (j):
+// one RBIT where the architecture has it, else a carry into j from the top.
+ML_ALWAYS_INLINE uint32_t next_reversed(uint32_t i, uint32_t j, uint32_t m, uint32_t shift) {
+#if defined(ML_FFT_RBIT)
+    (void)j, (void)m;
+    uint32_t r;
+    __asm__("rbit %0, %1" : "=r"(r) : "r"(i));
+    return r >> shift;
+#else
+    (void)i, (void)shift;
+    uint32_t k = m >> 1;
+    while (j & k) {
+        j ^= k;
+        k >>= 1;
+    }
+    return j | k;
+#endif
+}
+
+// One complex value (two T) as one unsigned integer: swaps and copies move
+// it whole (LDRD / STRD for float on Cortex-M).
+template <size_t kBytes>
+struct ComplexWord;
+template <>
+struct ComplexWord<4> {
+    using type = uint32_t;
+};
+template <>
+struct ComplexWord<8> {
+    using type = uint64_t;
+};
+
+template <typename T>
+ML_ALWAYS_INLINE typename ComplexWord<2 * sizeof(T)>::type load_complex(const T* p) {
+    typename ComplexWord<2 * sizeof(T)>::type v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return v;
+}
+
+template <typename T, typename V>
+ML_ALWAYS_INLINE void store_complex(T* p, V v) {
+    static_assert(sizeof(V) == 2 * sizeof(T), "one complex value");
+    __builtin_memcpy(p, &v, sizeof v);
+}
+
+// Puts m complex values into bit-reversed order, in place.
 template <typename T>
 inline void bit_reverse(T* d, uint32_t m) {
-    for (uint32_t i = 0, j = 0; i < m; ++i) {
+    const uint32_t shift = 32 - log2_exact(m);
+    for (uint32_t i = 1, j = m >> 1; i < m - 1; ++i, j = next_reversed(i, j, m, shift)) {
         if (i < j) {
-            const T r = d[2 * i], im = d[2 * i + 1];
-            d[2 * i] = d[2 * j];
-            d[2 * i + 1] = d[2 * j + 1];
-            d[2 * j] = r;
-            d[2 * j + 1] = im;
+            const auto a = load_complex(d + 2 * i), b = load_complex(d + 2 * j);
+            store_complex(d + 2 * i, b);
+            store_complex(d + 2 * j, a);
         }
-        uint32_t k = m >> 1;
-        while (j & k) {
-            j ^= k;
-            k >>= 1;
-        }
-        j |= k;
     }
 }
 
 // Copies m complex values from src to dst in bit-reversed order.
 inline void bit_reverse_copy(const float* src, float* dst, uint32_t m) {
-    for (uint32_t i = 0, j = 0; i < m; ++i) {
-        uint64_t v;  // one complex value, moved as a whole
-        __builtin_memcpy(&v, src + 2 * i, sizeof v);
-        __builtin_memcpy(dst + 2 * j, &v, sizeof v);
-        uint32_t k = m >> 1;
-        while (j & k) {
-            j ^= k;
-            k >>= 1;
+    const uint32_t shift = 32 - log2_exact(m);
+    for (uint32_t i = 0, j = 0; i < m; ++i, j = next_reversed(i, j, m, shift))
+        store_complex(dst + 2 * j, load_complex(src + 2 * i));
+}
+
+// ---- the transform: bit reversal, then radix-4 passes ---------------------
+//
+// Decimation in time over m complex values in bit-reversed order, in place.
+// After the passes up to half-size h, each block of h values is the DFT of
+// one subsequence; four neighbouring blocks B0..B3 (at j, j + h, j + 2h,
+// j + 3h) hold the DFTs of the subsequences x[4t], x[4t + 2], x[4t + 1],
+// x[4t + 3], so one radix-4 butterfly with c_r = W^(rj) B_r (W = W_4h) gives
+//     y_q = sum_r (-i)^(qr) c_r        (+i for the inverse, with conj(W))
+// at j + qh. A first pass with twiddles 1 (radix 4 when log2 m is even,
+// radix 2 when it is odd) starts; radix-4 passes with twiddles follow. The
+// twiddle table holds W_N^k for k < N / 2; W_N^3j past it is -W_N^(3j - N/2).
+//
+// Arithmetic types (Ops below): float, and q15 in int32 accumulators.
+// Only the loads, the twiddle products and the stores differ; the butterfly's
+// additions are this one network.
+
+template <typename T>
+struct Cx {
+    T r, i;
+};
+template <typename T>
+ML_ALWAYS_INLINE Cx<T> operator+(Cx<T> a, Cx<T> b) { return {a.r + b.r, a.i + b.i}; }
+template <typename T>
+ML_ALWAYS_INLINE Cx<T> operator-(Cx<T> a, Cx<T> b) { return {a.r - b.r, a.i - b.i}; }
+
+// y_q = sum_r (-i)^(qr) c_r (forward), (+i)^(qr) (inverse).
+template <bool kInverse, typename T>
+ML_ALWAYS_INLINE void radix4_network(Cx<T> c0, Cx<T> c1, Cx<T> c2, Cx<T> c3, Cx<T>* y) {
+    const Cx<T> t0 = c0 + c2, t1 = c0 - c2, t2 = c1 + c3, d = c1 - c3;
+    const Cx<T> t3 = kInverse ? Cx<T>{-d.i, d.r} : Cx<T>{d.i, -d.r};  // d times -i (+i)
+    y[0] = t0 + t2;
+    y[1] = t1 + t3;
+    y[2] = t0 - t2;
+    y[3] = t1 - t3;
+}
+
+// float: the butterfly in float, no scaling.
+struct F32Ops {
+    using T = float;
+    using W = Cx<float>;
+    using Acc = Cx<float>;
+    ML_ALWAYS_INLINE static W twiddle(const float* tw, uint32_t k) { return {tw[2 * k], tw[2 * k + 1]}; }
+    ML_ALWAYS_INLINE static W negate(W w) { return {-w.r, -w.i}; }
+    ML_ALWAYS_INLINE static Acc load(const float* p) { return {p[0], p[1]}; }
+    ML_ALWAYS_INLINE static Acc base(const float* p) { return load(p); }
+    // b * w, or b * conj(w) for the inverse.
+    template <bool kInverse>
+    ML_ALWAYS_INLINE static Acc product(const float* p, W w) {
+        const float br = p[0], bi = p[1], wi = kInverse ? -w.i : w.i;
+        return {br * w.r - bi * wi, br * wi + bi * w.r};
+    }
+    ML_ALWAYS_INLINE static void store(float* p, Acc v) {
+        p[0] = v.r;
+        p[1] = v.i;
+    }
+    // The radix-2 pass: a + b, a - b.
+    ML_ALWAYS_INLINE static void radix2(float* p) {
+        const float ar = p[0], ai = p[1], br = p[2], bi = p[3];
+        p[0] = ar + br;
+        p[1] = ai + bi;
+        p[2] = ar - br;
+        p[3] = ai - bi;
+    }
+};
+
+// q15: each pass divides by its radix, so the transform is fft / m. A
+// radix-4 butterfly computes, in int32 (exact: |sum| < 2^30.5),
+//     y_q = sat((2^13 c0 + 2^14 + sum_r>0 (-i)^(qr) ((b_r w^r) >> 2)) >> 15)
+// with b_r w^r the exact complex product of q15 values (Q30, |.| < 2^30.5,
+// floored to Q28): (c0 + sum) / 4 rounded once. The passes with twiddle 1
+// take b_r w^r = 2^15 b_r exactly, and the radix-2 pass is (a +- b + 1) >> 1
+// (no saturation needed there). This integer formula is the definition: the
+// DSP-extension path (armv7em: SMUSD/SMUADX products of packed halves,
+// SMLABB for 2^13 a + 2^14, SSAT with the shift) computes exactly it, so q15
+// results are bit-identical on every target.
+inline int32_t half_round(int32_t v) { return (v + 1) >> 1; }
+
+struct Q15Ops {
+    using T = int16_t;
+    using Acc = Cx<int32_t>;
+#if defined(__ARM_FEATURE_DSP)
+    using W = int32_t;  // packed re | im << 16
+    ML_ALWAYS_INLINE static W twiddle(const int16_t* tw, uint32_t k) {
+        W w;
+        __builtin_memcpy(&w, tw + 2 * k, 4);
+        return w;
+    }
+    ML_ALWAYS_INLINE static W negate(W w) { return __qsub16(0, w); }
+    ML_ALWAYS_INLINE static int32_t packed(const int16_t* p) {
+        int32_t v;
+        __builtin_memcpy(&v, p, 4);
+        return v;
+    }
+    ML_ALWAYS_INLINE static Acc load(const int16_t* p) {
+        const int32_t v = packed(p), k = 1 << 13;
+        return {__smlabb(v, k, 0), __smlatb(v, k, 0)};
+    }
+    ML_ALWAYS_INLINE static Acc base(const int16_t* p) {
+        const int32_t v = packed(p), k = 1 << 13, r = 1 << 14;
+        return {__smlabb(v, k, r), __smlatb(v, k, r)};
+    }
+    template <bool kInverse>
+    ML_ALWAYS_INLINE static Acc product(const int16_t* p, W w) {
+        const int32_t b = packed(p);
+        if (kInverse) return {__smuad(b, w) >> 2, __smusdx(w, b) >> 2};
+        return {__smusd(b, w) >> 2, __smuadx(b, w) >> 2};
+    }
+    ML_ALWAYS_INLINE static void store(int16_t* p, Acc v) {
+        uint32_t s;  // PKHBT: GCC packs with UXTH and ORR otherwise
+        __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(s) : "r"(__ssat(v.r >> 15, 16)), "r"(__ssat(v.i >> 15, 16)));
+        __builtin_memcpy(p, &s, 4);
+    }
+#else
+    using W = Cx<int32_t>;
+    ML_ALWAYS_INLINE static W twiddle(const int16_t* tw, uint32_t k) { return {tw[2 * k], tw[2 * k + 1]}; }
+    ML_ALWAYS_INLINE static W negate(W w) { return {saturate16(-w.r), saturate16(-w.i)}; }
+    ML_ALWAYS_INLINE static Acc load(const int16_t* p) { return {p[0] * (1 << 13), p[1] * (1 << 13)}; }
+    ML_ALWAYS_INLINE static Acc base(const int16_t* p) {
+        return {p[0] * (1 << 13) + (1 << 14), p[1] * (1 << 13) + (1 << 14)};
+    }
+    template <bool kInverse>
+    ML_ALWAYS_INLINE static Acc product(const int16_t* p, W w) {
+        const int32_t br = p[0], bi = p[1], wi = kInverse ? -w.i : w.i;
+        return {(br * w.r - bi * wi) >> 2, (br * wi + bi * w.r) >> 2};
+    }
+    ML_ALWAYS_INLINE static void store(int16_t* p, Acc v) {
+        p[0] = saturate16(v.r >> 15);
+        p[1] = saturate16(v.i >> 15);
+    }
+#endif
+    ML_ALWAYS_INLINE static void radix2(int16_t* p) {
+        const int32_t ar = p[0], ai = p[1], br = p[2], bi = p[3];
+        p[0] = static_cast<int16_t>((ar + br + 1) >> 1);
+        p[1] = static_cast<int16_t>((ai + bi + 1) >> 1);
+        p[2] = static_cast<int16_t>((ar - br + 1) >> 1);
+        p[3] = static_cast<int16_t>((ai - bi + 1) >> 1);
+    }
+};
+
+// One radix-4 butterfly on p[0], p[q], p[2q], p[3q] (q: scalars apart);
+// kTwiddled false: all twiddles 1.
+template <class Ops, bool kInverse, bool kTwiddled>
+ML_ALWAYS_INLINE void radix4_butterfly(typename Ops::T* p0, typename Ops::T* p1, typename Ops::T* p2,
+                                       typename Ops::T* p3, typename Ops::W w1, typename Ops::W w2,
+                                       typename Ops::W w3) {
+    using Acc = typename Ops::Acc;
+    const Acc c0 = Ops::base(p0);
+    const Acc c2 = kTwiddled ? Ops::template product<kInverse>(p1, w2) : Ops::load(p1);
+    const Acc c1 = kTwiddled ? Ops::template product<kInverse>(p2, w1) : Ops::load(p2);
+    const Acc c3 = kTwiddled ? Ops::template product<kInverse>(p3, w3) : Ops::load(p3);
+    Acc y[4];
+    radix4_network<kInverse>(c0, c1, c2, c3, y);
+    Ops::store(p0, y[0]);
+    Ops::store(p1, y[1]);
+    Ops::store(p2, y[2]);
+    Ops::store(p3, y[3]);
+}
+
+// The butterflies of one pass that share their twiddles: p, p + 4q, ...
+// (not inlined: its loop keeps every value in a register).
+template <class Ops, bool kInverse>
+__attribute__((noinline)) void radix4_column(typename Ops::T* p, const typename Ops::T* end, uint32_t q,
+                                             typename Ops::W w1, typename Ops::W w2, typename Ops::W w3) {
+    for (typename Ops::T* p2 = p + 2 * q; p < end; p += 4 * q, p2 += 4 * q)
+        radix4_butterfly<Ops, kInverse, true>(p, p + q, p2, p2 + q, w1, w2, w3);
+}
+
+// The passes over m values already in bit-reversed order. tw is the table
+// of a size-N transform (N = stride * m); this one uses every stride-th entry.
+template <class Ops, bool kInverse>
+inline void cfft_passes(typename Ops::T* d, uint32_t m, const typename Ops::T* tw, uint32_t stride) {
+    using T = typename Ops::T;
+    using W = typename Ops::W;
+    T* const end = d + 2 * m;
+    uint32_t h = 1;
+    if (log2_exact(m) & 1) {
+        for (T* p = d; p < end; p += 4) Ops::radix2(p);
+        h = 2;
+    } else {
+        const W one{};  // unused: kTwiddled false
+        for (T* p = d; p < end; p += 8) radix4_butterfly<Ops, kInverse, false>(p, p + 2, p + 4, p + 6, one, one, one);
+        h = 4;
+    }
+    const uint32_t half = (stride * m) >> 1;  // W_N^half = -1
+    // Twiddle step of the pass with half-size h: W_4h = W_N^(N / 4h).
+    for (uint32_t step = half >> (log2_exact(h) + 1); h < m; h <<= 2, step >>= 2) {
+        for (uint32_t j = 0, k = 0; j < h; ++j, k += step) {
+            const uint32_t k3 = 3 * k;
+            const W w3 = k3 < half ? Ops::twiddle(tw, k3) : Ops::negate(Ops::twiddle(tw, k3 - half));
+            radix4_column<Ops, kInverse>(d + 2 * j, end, 2 * h, Ops::twiddle(tw, k), Ops::twiddle(tw, 2 * k), w3);
         }
-        j |= k;
     }
 }
 
-// Radix-2 decimation-in-time stages over m complex values already in
-// bit-reversed order, in place, unscaled. tw is the table of a size-N
-// transform; this one uses every (N/m)-th entry.
 template <bool kInverse>
 inline void cfft_stages(float* d, uint32_t m, const float* tw, uint32_t stride) {
-    float* const end = d + 2 * m;
-    // Stages 1 and 2 together: their twiddles are 1 and -+i.
-    for (float* p = d; p < end; p += 8) {
-        const float t0r = p[0] + p[2], t0i = p[1] + p[3];
-        const float t1r = p[0] - p[2], t1i = p[1] - p[3];
-        const float t2r = p[4] + p[6], t2i = p[5] + p[7];
-        const float t3r = p[4] - p[6], t3i = p[5] - p[7];
-        // u = t3 * w4^1, w4^1 = -i forward, +i inverse.
-        const float ur = kInverse ? -t3i : t3i, ui = kInverse ? t3r : -t3r;
-        p[0] = t0r + t2r;
-        p[1] = t0i + t2i;
-        p[4] = t0r - t2r;
-        p[5] = t0i - t2i;
-        p[2] = t1r + ur;
-        p[3] = t1i + ui;
-        p[6] = t1r - ur;
-        p[7] = t1i - ui;
-    }
-    // Twiddle step of the stage with half-size h: stride * m / (2h).
-    uint32_t step = (stride * m) >> 3;
-    for (uint32_t h = 4; h < m; h <<= 1, step >>= 1) {
-        const uint32_t span = 4 * h;  // floats from one butterfly group to the next
-        const float* w = tw;
-        for (uint32_t j = 0; j < h; ++j, w += 2 * step) {
-            const float wr = w[0];
-            const float wi = kInverse ? -w[1] : w[1];
-            for (float* a = d + 2 * j; a < end; a += span) {
-                float* b = a + 2 * h;
-                const float ar = a[0], ai = a[1], br = b[0], bi = b[1];
-                const float tr = br * wr - bi * wi;
-                const float ti = br * wi + bi * wr;
-                a[0] = ar + tr;
-                a[1] = ai + ti;
-                b[0] = ar - tr;
-                b[1] = ai - ti;
-            }
-        }
-    }
+    cfft_passes<F32Ops, kInverse>(d, m, tw, stride);
 }
 
 template <bool kInverse>
 inline void cfft(float* d, uint32_t m, const float* tw, uint32_t stride) {
     bit_reverse(d, m);
-    cfft_stages<kInverse>(d, m, tw, stride);
+    cfft_passes<F32Ops, kInverse>(d, m, tw, stride);
 }
-
-// q15 version: every stage halves, so the result is fft / m. A butterfly
-// with p = b * w (exact in int32: |b w| < 2^30.5) and A = 2^14 a + 2^14 gives
-//     a' = sat((A + (p >> 1)) >> 15)    ~ (a + b w) / 2
-//     b' = sat((A - (p >> 1)) >> 15)    ~ (a - b w) / 2
-// (|A +- p / 2| < 2^30.3: no overflow). This integer formula is the
-// definition: the DSP-extension path (armv7em: SMUSD/SMUADX products of
-// packed halves, SMLABB for A, SSAT) computes exactly it, so q15 results are
-// bit-identical on every target.
-inline int32_t half_round(int32_t v) { return (v + 1) >> 1; }
-
-ML_ALWAYS_INLINE int16_t half_sum_q15(int32_t a, int32_t p) { return saturate16((a + (p >> 1)) >> 15); }
-
-ML_ALWAYS_INLINE int16_t half_diff_q15(int32_t a, int32_t p) { return saturate16((a - (p >> 1)) >> 15); }
-
-#if defined(__ARM_FEATURE_DSP)
-ML_ALWAYS_INLINE uint32_t low16(int16_t v) { return static_cast<uint32_t>(v) & 0xffffu; }
-
-// One butterfly on packed (re | im << 16) values; w packed the same way.
-template <bool kInverse>
-ML_ALWAYS_INLINE void butterfly_q15(int16_t* a, int16_t* b, int32_t w) {
-    int32_t av, bv;
-    __builtin_memcpy(&av, a, 4);
-    __builtin_memcpy(&bv, b, 4);
-    // b * w, or b * conj(w) for the inverse.
-    const int32_t pr = kInverse ? __smuad(bv, w) : __smusd(bv, w);
-    const int32_t pi = kInverse ? __smusdx(w, bv) : __smuadx(bv, w);
-    const int32_t k = 1 << 14;
-    const int32_t ar = __smlabb(av, k, k), ai = __smlatb(av, k, k);  // 2^14 a + 2^14
-    const uint32_t sa = low16(half_sum_q15(ar, pr)) | low16(half_sum_q15(ai, pi)) << 16;
-    const uint32_t sb = low16(half_diff_q15(ar, pr)) | low16(half_diff_q15(ai, pi)) << 16;
-    __builtin_memcpy(a, &sa, 4);
-    __builtin_memcpy(b, &sb, 4);
-}
-#else
-template <bool kInverse>
-ML_ALWAYS_INLINE void butterfly_q15(int16_t* a, int16_t* b, int32_t wr, int32_t wi) {
-    if (kInverse) wi = -wi;
-    const int32_t pr = b[0] * wr - b[1] * wi;
-    const int32_t pi = b[0] * wi + b[1] * wr;
-    const int32_t ar = a[0] * (1 << 14) + (1 << 14), ai = a[1] * (1 << 14) + (1 << 14);
-    a[0] = half_sum_q15(ar, pr);
-    a[1] = half_sum_q15(ai, pi);
-    b[0] = half_diff_q15(ar, pr);
-    b[1] = half_diff_q15(ai, pi);
-}
-#endif
 
 template <bool kInverse>
 inline void cfft_q15(int16_t* d, uint32_t m, const int16_t* tw, uint32_t stride) {
     bit_reverse(d, m);
-    int16_t* const end = d + 2 * m;
-    uint32_t step = stride * m >> 1;
-    for (uint32_t h = 1; h < m; h <<= 1, step >>= 1) {
-        const int16_t* w = tw;
-        for (uint32_t j = 0; j < h; ++j, w += 2 * step) {
-#if defined(__ARM_FEATURE_DSP)
-            int32_t wv;
-            __builtin_memcpy(&wv, w, 4);
-            for (int16_t* a = d + 2 * j; a < end; a += 4 * h) butterfly_q15<kInverse>(a, a + 2 * h, wv);
-#else
-            const int32_t wr = w[0], wi = w[1];
-            for (int16_t* a = d + 2 * j; a < end; a += 4 * h) butterfly_q15<kInverse>(a, a + 2 * h, wr, wi);
-#endif
-        }
-    }
+    cfft_passes<Q15Ops, kInverse>(d, m, tw, stride);
 }
-
 inline Status init_table(uint32_t& n_out, size_t n, size_t tw_size, const void* tw) {
     if (!is_fft_size(n)) return Status::bad_parameter;
     if (tw == nullptr) return Status::bad_argument;
