@@ -16,6 +16,7 @@ from typing import Optional, Union
 from . import arrays as arrays, dsp as dsp, npyfile as npyfile, npzfile as npzfile, recorder as recorder, \
     wave as wave
 from . import png as png
+from . import jpeg as jpeg
 from ._gaussian import GaussianModel
 from ._linear import LinearModel
 from ._neighbors import NeighborsModel

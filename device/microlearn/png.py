@@ -23,7 +23,8 @@
 # decoded size rounded up to a power of two, 256 bytes to 32 KB) and (when
 # resizing) the full-size decoded image besides the output.
 import struct
-from array import array
+
+from microlearn import _image
 
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}      # colour type -> bytes per pixel at 8 bits
@@ -70,19 +71,10 @@ def _header(f):
     return w, h, colour, chunks
 
 
-def _open(source):
-    if isinstance(source, str):
-        return open(source, "rb")
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        import io
-        return io.BytesIO(source)
-    return source     # a binary stream
-
-
 def info(source):
     """(width, height, colour) of a PNG: a path, bytes or a binary stream;
     colour is "L", "LA", "RGB", "RGBA" or "P" (palette)."""
-    f = _open(source)
+    f = _image.open_source(source)
     try:
         w, h, colour, _ = _header(f)
     finally:
@@ -220,45 +212,6 @@ def _decode(f, w, h, colour, chunks, mode, dst):
         raise ValueError("png: corrupt compressed data (%s)" % e) from None
 
 
-def _axis(src, dst, nearest):
-    """Per output index: (first source index, second source index, weight of the second in 1/256)."""
-    out = []
-    for x in range(dst):
-        if nearest:
-            i = (2 * x + 1) * src // (2 * dst)
-            out.append((i, i, 0))
-            continue
-        num = (2 * x + 1) * src - dst        # source position * 2 dst, at pixel centres
-        if num <= 0:
-            out.append((0, 0, 0))
-            continue
-        i = num // (2 * dst)
-        if i >= src - 1:
-            out.append((src - 1, src - 1, 0))
-        else:
-            out.append((i, i + 1, (num - i * 2 * dst) * 256 // (2 * dst)))
-    return out
-
-
-def _resize(src, sw, sh, ch, dst, dw, dh, nearest):
-    xs = _axis(sw, dw, nearest)
-    ys = _axis(sh, dh, nearest)
-    o = 0
-    for y0, y1, fy in ys:
-        r0 = y0 * sw * ch
-        r1 = y1 * sw * ch
-        for x0, x1, fx in xs:
-            a0 = r0 + x0 * ch
-            b0 = r0 + x1 * ch
-            a1 = r1 + x0 * ch
-            b1 = r1 + x1 * ch
-            for c in range(ch):
-                top = src[a0 + c] * (256 - fx) + src[b0 + c] * fx
-                bottom = src[a1 + c] * (256 - fx) + src[b1 + c] * fx
-                dst[o] = (top * (256 - fy) + bottom * fy + 32768) >> 16
-                o += 1
-
-
 def read(source, mode="L", size=None, resize="bilinear", out=None):
     """Decodes a PNG (a path, bytes or a binary stream) into (width, height,
     pixels): pixels an array('B') of width * height values (mode "L",
@@ -266,30 +219,17 @@ def read(source, mode="L", size=None, resize="bilinear", out=None):
     size=(width, height) resizes to it (resize "bilinear" or "nearest"); out,
     an array('B') or bytearray of exactly that many bytes, receives the pixels
     (then returned) instead of a new array."""
-    if mode not in ("L", "RGB"):
-        raise ValueError("png: mode must be 'L' or 'RGB', got %r" % (mode,))
-    if resize not in ("bilinear", "nearest"):
-        raise ValueError("png: resize must be 'bilinear' or 'nearest', got %r" % (resize,))
-    f = _open(source)
+    ch = _image.check_mode("png", mode, resize)
+    f = _image.open_source(source)
     try:
         w, h, colour, chunks = _header(f)
-        ch = 3 if mode == "RGB" else 1
-        dw, dh = (w, h) if size is None else size
-        if not (isinstance(dw, int) and isinstance(dh, int) and dw > 0 and dh > 0):
-            raise ValueError("png: size must be (width, height), positive ints, got %r" % (size,))
-        if out is None:
-            out = array("B", bytes(dw * dh * ch))
-        elif not (isinstance(out, bytearray) or (isinstance(out, array) and repr(out[:0]) == "array('B')")):
-            raise TypeError("png: out must be an array('B') or bytearray, got %s" % type(out).__name__)
-        elif len(out) != dw * dh * ch:
-            raise ValueError("png: out has %d bytes, %d x %d x %d = %d needed"
-                             % (len(out), dw, dh, ch, dw * dh * ch))
+        dw, dh, out = _image.target("png", w, h, ch, size, out)
         if (dw, dh) == (w, h):
             _decode(f, w, h, colour, chunks, mode, out)
         else:
             full = bytearray(w * h * ch)
             _decode(f, w, h, colour, chunks, mode, full)
-            _resize(full, w, h, ch, out, dw, dh, resize == "nearest")
+            _image.resize(full, w, h, ch, out, dw, dh, resize == "nearest")
     finally:
         if f is not source:
             f.close()

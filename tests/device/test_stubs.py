@@ -21,7 +21,7 @@ from microlearn.rig.paths import repo_root
 
 STUBS = repo_root() / "device" / "microlearn"
 MODULES = ["microlearn", "microlearn.dsp", "microlearn.arrays", "microlearn.npyfile", "microlearn.npzfile",
-           "microlearn.wave", "microlearn.recorder", "microlearn.png"]
+           "microlearn.wave", "microlearn.recorder", "microlearn.png", "microlearn.jpeg"]
 # Names the device modules import from MicroPython's own library (not part of our API).
 IMPORTED = {"array", "struct", "sys", "os", "namedtuple"}
 # Objects made by the factory functions of microlearn.dsp: expression -> the stub class it returns.
@@ -66,11 +66,11 @@ def public(names):
 
 DEVICE_SCRIPT = """
 import json, array, microlearn
-from microlearn import dsp, arrays, npyfile, npzfile, wave, recorder, png
+from microlearn import dsp, arrays, npyfile, npzfile, wave, recorder, png, jpeg
 def names(o):
     return sorted(n for n in dir(o) if not n.startswith('_'))
 report = {'modules': {}, 'classes': {}, 'objects': {}, 'version': microlearn.__version__}
-for mod in (microlearn, dsp, arrays, npyfile, npzfile, wave, recorder, png):
+for mod in (microlearn, dsp, arrays, npyfile, npzfile, wave, recorder, png, jpeg):
     report['modules'][mod.__name__] = names(mod)
     for n in names(mod):
         v = getattr(mod, n)

@@ -120,7 +120,8 @@ struct Huffman {
 
 struct Component {
     uint8_t id, h, v, tq, td, ta;
-    uint8_t hr, vr;        // Hmax / h, Vmax / v
+    uint8_t bs;            // samples per block side: 8 / scale, or more for subsampled chroma
+    uint8_t hr, vr;        // Hmax / h, Vmax / v at those block sizes (what upsampling has left to do)
     uint8_t fancy_h, fancy_v;
     uint32_t real_w, real_h;  // its samples that hold the image (at the output scale)
     uint32_t stride;          // bytes per sample row in buf
@@ -447,15 +448,22 @@ inline void idct8(const int32_t* f, int step, Store store) {
     store(4, e3 - o3);
 }
 
-// The n-point transform (n = 4, 2, 1) of the lowest n coefficients: the
-// 8-point basis sampled at the centres of groups of 8 / n samples, which
-// downscales by 8 / n in the DCT domain.
+// Downscaling by 8 / n (n = 4, 2) in the DCT domain: the mean of each
+// group of 8 / n samples of the 8-point transform, out[x] = sum_u F[u] c(u)/2
+// mean_j cos((2 (8/n x + j) + 1) u pi / 16), as a matrix of 13-bit constants
+// (the same pixels as decoding whole and averaging boxes, up to rounding).
+constexpr int16_t kBox4[4][8] = {{2896, 3711, 2676, 1303, 0, -871, -1108, -738},
+                                 {2896, 1537, -2676, -3146, 0, 2102, 1108, -306},
+                                 {2896, -1537, -2676, 3146, 0, -2102, 1108, 306},
+                                 {2896, -3711, 2676, -1303, 0, 871, -1108, 738}};
+constexpr int16_t kBox2[2][8] = {{2896, 2624, 0, -922, 0, 616, 0, -522}, {2896, -2624, 0, 922, 0, -616, 0, 522}};
+
 template <typename Store>
-inline void idct_small(const int32_t* f, int step, int n, Store store) {
-    const int s = 8 / n;
+inline void idct_box(const int32_t* f, int step, int n, Store store) {
     for (int x = 0; x < n; ++x) {
-        int32_t sum = f[0] * kDc;
-        for (int u = 1; u < n; ++u) sum += f[u * step] * kHalfCos[(s * (2 * x + 1) * u) & 31];
+        const int16_t* m = n == 4 ? kBox4[x] : kBox2[x];
+        int32_t sum = 0;
+        for (int u = 0; u < 8; ++u) sum += f[u * step] * m[u];
         store(x, sum);
     }
 }
@@ -468,7 +476,7 @@ inline uint8_t clamp255(int32_t v) { return uint8_t(v < 0 ? 0 : v > 255 ? 255 : 
 inline void idct_block(int32_t* blk, int last, int n, uint8_t* out, uint32_t stride) {
     constexpr int shift1 = kConstBits - kPass1Bits, shift2 = kConstBits + kPass1Bits;
     constexpr int32_t round2 = (int32_t(1) << (shift2 - 1)) + (int32_t(128) << shift2);
-    if (last == 0) {  // flat: the DC term alone, (F0 / 8 + 128)
+    if (last == 0 || n == 1) {  // flat, or 1/8 scale: the block's mean, F0 / 8 + 128
         const int32_t t = (blk[0] * kDc + (1 << (shift1 - 1))) >> shift1;  // what both passes give
         const uint8_t v = clamp255((t * kDc + round2) >> shift2);
         for (int y = 0; y < n; ++y)
@@ -477,7 +485,7 @@ inline void idct_block(int32_t* blk, int last, int n, uint8_t* out, uint32_t str
     }
     int32_t tmp[64];
     // Columns: blk[u + 8 v] over v -> tmp[u + 8 y], with kPass1Bits extra bits.
-    for (int u = 0; u < n; ++u) {
+    for (int u = 0; u < 8; ++u) {
         int32_t* t = tmp + u;
         auto store = [t](int y, int32_t v) { t[8 * y] = (v + (1 << (shift1 - 1))) >> shift1; };
         const int32_t* c = blk + u;
@@ -489,7 +497,7 @@ inline void idct_block(int32_t* blk, int last, int n, uint8_t* out, uint32_t str
                 idct8(c, 8, store);
             }
         } else {
-            idct_small(c, 8, n, store);
+            idct_box(c, 8, n, store);
         }
     }
     // Rows: tmp[8 y + u] over u -> samples, level-shifted by 128 and clamped.
@@ -499,7 +507,7 @@ inline void idct_block(int32_t* blk, int last, int n, uint8_t* out, uint32_t str
         if (n == 8)
             idct8(tmp + 8 * y, 1, store);
         else
-            idct_small(tmp + 8 * y, 1, n, store);
+            idct_box(tmp + 8 * y, 1, n, store);
     }
 }
 
@@ -611,14 +619,23 @@ inline size_t plan(Frame& d, uint32_t scale) {
         c.v = in.v[i];
         c.hr = uint8_t(in.hmax / c.h);
         c.vr = uint8_t(in.vmax / c.v);
-        c.real_w = (in.width * c.h * d.block + 8u * in.hmax - 1) / (8u * in.hmax);
-        c.real_h = (in.height * c.v * d.block + 8u * in.vmax - 1) / (8u * in.vmax);
-        c.stride = d.mcus_x * c.h * d.block;
+        // Scaled down, a subsampled component is transformed to larger blocks
+        // (up to 8) instead of being upsampled afterwards, as libjpeg does:
+        // its samples then keep the output's resolution.
+        c.bs = uint8_t(d.block);
+        while (c.bs < 8 && c.hr % 2 == 0 && c.vr % 2 == 0) {
+            c.bs = uint8_t(c.bs * 2);
+            c.hr = uint8_t(c.hr / 2);
+            c.vr = uint8_t(c.vr / 2);
+        }
+        c.real_w = (in.width * c.h * c.bs + 8u * in.hmax - 1) / (8u * in.hmax);
+        c.real_h = (in.height * c.v * c.bs + 8u * in.vmax - 1) / (8u * in.vmax);
+        c.stride = d.mcus_x * c.h * c.bs;
         c.fancy_h = fancy && c.hr == 2 && c.vr <= 2 && c.real_w > 2;
         c.fancy_v = fancy && c.vr == 2 && (c.hr == 1 || c.fancy_h);
         if (c.vr == 2 && c.hr == 2 && !c.fancy_h) c.fancy_v = 0;
         // buf (one MCU row) + prev (one row) + row (an output row)
-        bytes += align8(size_t(c.stride) * (c.v * d.block + 1)) + align8(d.out_w);
+        bytes += align8(size_t(c.stride) * (c.v * c.bs + 1)) + align8(d.out_w);
     }
     return bytes;
 }
@@ -676,8 +693,8 @@ inline JpegError jpeg_decode(const uint8_t* data, size_t size, uint32_t scale, i
     for (int i = 0; i < nc; ++i) {
         Component& c = d.comp[i];
         c.buf = p;
-        c.prev = p + size_t(c.stride) * c.v * d.block;
-        p += align8(size_t(c.stride) * (c.v * d.block + 1));
+        c.prev = p + size_t(c.stride) * c.v * c.bs;
+        p += align8(size_t(c.stride) * (c.v * c.bs + 1));
         c.row = p;
         p += align8(d.out_w);
     }
@@ -712,7 +729,7 @@ inline JpegError jpeg_decode(const uint8_t* data, size_t size, uint32_t scale, i
         if (k > 0)
             for (int i = 0; i < nc; ++i) {
                 const Component& c = d.comp[i];
-                const uint8_t* lastrow = c.buf + size_t(c.stride) * (c.v * block - 1);
+                const uint8_t* lastrow = c.buf + size_t(c.stride) * (c.v * c.bs - 1);
                 for (uint32_t x = 0; x < c.stride; ++x) c.prev[x] = lastrow[x];
             }
         for (uint32_t m = 0; m < d.mcus_x; ++m) {
@@ -734,7 +751,7 @@ inline JpegError jpeg_decode(const uint8_t* data, size_t size, uint32_t scale, i
                     for (uint32_t bx = 0; bx < c.h; ++bx) {
                         const int last = decode_block(b, t.dc[c.td], t.ac[c.ta], t.quant[c.tq], c.dc, blk);
                         if (last < 0) return JpegError::corrupt_data;
-                        idct_block(blk, last, int(block), c.buf + size_t(by * block) * c.stride + (m * c.h + bx) * block,
+                        idct_block(blk, last, c.bs, c.buf + size_t(by * c.bs) * c.stride + (m * c.h + bx) * c.bs,
                                    c.stride);
                     }
             }
@@ -744,13 +761,13 @@ inline JpegError jpeg_decode(const uint8_t* data, size_t size, uint32_t scale, i
         // one's first chroma row), then all but this one's last.
         const uint32_t first = k == 0 ? 0 : k * vb - 1;
         for (uint32_t y = first; y < (k + 1) * vb - 1 && y < d.out_h; ++y) {
-            for (int i = 0; i < nc; ++i) rows[i] = upsample_row(d.comp[i], d.comp[i].v * block, k, y, d.out_w);
+            for (int i = 0; i < nc; ++i) rows[i] = upsample_row(d.comp[i], d.comp[i].v * d.comp[i].bs, k, y, d.out_w);
             convert_row(rows, nc, rgb_in, channels, d.out_w, out + size_t(y) * d.out_w * size_t(channels));
         }
     }
     const uint32_t y = d.mcus_y * vb - 1;
     if (y < d.out_h) {
-        for (int i = 0; i < nc; ++i) rows[i] = upsample_row(d.comp[i], d.comp[i].v * block, d.mcus_y - 1, y, d.out_w);
+        for (int i = 0; i < nc; ++i) rows[i] = upsample_row(d.comp[i], d.comp[i].v * d.comp[i].bs, d.mcus_y - 1, y, d.out_w);
         convert_row(rows, nc, rgb_in, channels, d.out_w, out + size_t(y) * d.out_w * size_t(channels));
     }
     return JpegError::ok;
