@@ -18,6 +18,11 @@ _FAMILIES = {
     2: "_linear",
     6: "_neural",
 }
+# Neural networks: four modules, each with some of the engine's kernels, as
+# (the parts it has, name), smallest first. The header's flags name the parts
+# the model's ops need (1 float32, 2 int8, 4 recurrent: neural/model.hpp); a
+# file without them (flags 0: written before they were) loads with _neural_all.
+_NEURAL = ((1, "_neural"), (5, "_neural_rnn"), (2, "_neural_int8"), (7, "_neural_all"))
 _MAGIC = b"MLMF"
 # Firmware with microlearn compiled in (docs/firmware.md) has each native
 # module as a built-in, microlearn_<family>; filed where the .mpy would be.
@@ -34,6 +39,9 @@ else:
             pass
     if "_trees" in globals():  # the firmware's trees read both layouts
         _modules["microlearn._trees_refs"] = _trees
+    if "_neural" in globals():  # the firmware's neural module has every kernel
+        for _, _name in _NEURAL:
+            _modules["microlearn." + _name] = _neural
 __version__ = "0.1.0"  # the host package's (pyproject.toml); tests check they agree
 MLM_FORMAT = 2        # the .mlm format version this package reads
 
@@ -44,6 +52,9 @@ def _family(kind, name=None):
         raise ValueError("model kind %d is not supported by this microlearn" % kind)
     try:
         return __import__("microlearn." + name, None, None, (name,))
+    except ImportError:
+        raise ImportError("this model needs microlearn.%s, which this microlearn package (or firmware) "
+                          "lacks: install the whole package for this board" % name)
     except ValueError as e:  # "incompatible .mpy arch" / "... file": the package of another board
         import sys
         mpy = getattr(sys.implementation, "_mpy", 0)  # arch << 10 | sub-version << 8 | version
@@ -52,6 +63,13 @@ def _family(kind, name=None):
         raise ValueError("microlearn.%s cannot be imported on this board (%s): install the microlearn "
                          "package built for arch %s and .mpy version %d.%d (build/device/%s)"
                          % (name, e, arch, mpy & 0xFF, mpy >> 8 & 3, arch))
+
+
+def _neural_module(parts):
+    for have, name in _NEURAL:
+        if parts and parts & have == parts:
+            return name
+    return "_neural_all"  # no flags, or bits no module has: its load() checks them
 
 
 def _read(path):
@@ -84,6 +102,8 @@ def load(source, *args):
     kind = head[6] | head[7] << 8
     if kind == 1 and len(head) > 8 and head[8] & 1:  # header flag: a tree ensemble in the refs layout
         return _family(1, "_trees_refs").load(source, *args)
+    if kind == 6:  # header flags: the neural kernels the model needs (_NEURAL)
+        return _family(6, _neural_module(head[8] if len(head) > 8 else 0)).load(source, *args)
     try:
         return _family(kind).load(source, *args)
     except ValueError as e:

@@ -1,4 +1,8 @@
-"""microlearn._neural: neural networks (scikit-learn MLPs, Keras models, .tflite files; float32 or int8)."""
+"""microlearn._neural: neural networks (scikit-learn MLPs, Keras models, .tflite files; float32 or int8).
+
+_neural has the float32 kernels; _neural_rnn adds the recurrent layers,
+_neural_int8 has the int8 ones, _neural_all every kernel. They share this
+API; microlearn.load() imports the one a model file's header names."""
 from typing import List, Optional, Union
 
 from ._types import Buffer, FloatArray, Info, Label

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import parts
+from . import mlm, parts
 from .model import Model, load
 
 CALLS = 20  # predict() calls counted per target
@@ -33,7 +33,7 @@ SCRIPT = """
 import gc, array
 gc.collect(); before = gc.mem_alloc()
 import microlearn
-microlearn._family(KIND)
+print("MODULE", microlearn._family(KIND).__name__)
 gc.collect(); imported = gc.mem_alloc()
 m = microlearn.load("model.mlm")
 gc.collect(); loaded = gc.mem_alloc()
@@ -124,9 +124,11 @@ def check(model: Model, targets=("unix", "cortex-m3"), X=None, part: str | None 
     part_info = parts.get_part(part) if part else None
     for target in targets:
         get_target(target)  # an unknown target fails before any build
-    module, kind = model.family.device_module, str(model.family.kind)
+    kind = str(model.family.kind)
     if model.info.get("layout") == "refs":  # tree ensembles too big for the packed layout
-        module, kind = "_trees_refs", "1, '_trees_refs'"
+        kind = "1, '_trees_refs'"
+    if model.family.kind == mlm.KIND_NEURAL_NETWORK:  # the module with the kernels its ops need
+        kind = f"6, microlearn._neural_module({mlm.read_header(model.to_bytes()).flags})"
     all_rows = _rows(model, X if X is not None else np.zeros((1, model.n_features_in_)))
     script = SCRIPT.replace("KIND", kind).replace("CALLS", str(CALLS))
     predict = ("m.predict(x, out)" if model._task == "regression" else "m.predict(x)")
@@ -154,6 +156,7 @@ def check(model: Model, targets=("unix", "cortex-m3"), X=None, part: str | None 
             _fits(target, f"the model ({model.size:,} bytes) with {rows.nbytes:,} bytes of data", output)
             raise
         ram = next(l for l in full.output.splitlines() if l.startswith("RAM")).split()
+        module = next(l for l in full.output.splitlines() if l.startswith("MODULE")).split(".")[-1]
         device = np.frombuffer(full.files["pred.bin"], np.float32).reshape(len(rows), -1)
         if model._task == "regression":
             same = np.isclose(device, host, rtol=1e-6, atol=1e-6).all(axis=1)

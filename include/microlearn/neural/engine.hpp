@@ -1,8 +1,9 @@
-// Neural networks: the interpreter. load() (model.hpp) has checked every op,
-// shape and offset; run() loops over the ops with one switch (one line per
-// op kind), and predict()/predict_proba() wrap it for the model's input and
-// output. The caller owns the arena (arena_size bytes, 4-byte aligned); the
-// model is const, so one model can serve several arenas.
+// Neural networks: the interpreter. load() (model.hpp's checks plus each
+// op's, dispatched below) has checked every op, shape and offset; run()
+// loops over the ops with one switch (one line per op kind), and
+// predict()/predict_proba() wrap it for the model's input and output. The
+// caller owns the arena (arena_size bytes, 4-byte aligned); the model is
+// const, so one model can serve several arenas.
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
@@ -12,8 +13,18 @@
 #include "model.hpp"
 #include "recurrent.hpp"
 
+// The kernel sets this build compiles (model.hpp's Part bits; default all).
+// A device module holds some only (device/Makefile: _neural float32 and
+// recurrent, _neural_int8 int8): a model with an op of a set left out loads
+// as unsupported_kind, and its kernels are not in the code.
+#ifndef MICROLEARN_NEURAL_PARTS
+#define MICROLEARN_NEURAL_PARTS 7
+#endif
+
 namespace microlearn {
 namespace neural {
+
+constexpr uint32_t kParts = MICROLEARN_NEURAL_PARTS;
 
 // How the caller's input vector is typed (the device's array typecodes).
 enum class Input : uint8_t {
@@ -22,9 +33,38 @@ enum class Input : uint8_t {
     u8 = 2,   // array('B'): an int8 model's values + 128 (TFLite's uint8 convention: q = u - 128)
 };
 
-// Runs one op on the arena.
-inline void eval_op(const Model& m, const Op& o, uint8_t* arena) {
-    if (int8_engine::is_int8(m, o)) return int8_engine::eval(m, o, arena);
+// Checks an op of the float32 layout whose tensors are all float32.
+inline Status check_f32(const Model& m, const Op& o) {
+    for (uint32_t k = 0; k < o.n_inputs + o.n_outputs; ++k)
+        if (static_cast<DType>(detail::tensor_record(m, o.inputs[k])[t_dtype]) != DType::f32)
+            return Status::type_mismatch;
+    return o.kind == OpKind::simple_rnn || o.kind == OpKind::gru || o.kind == OpKind::lstm ? recurrent::check(m, o)
+                                                                                          : detail::check_layout(m, o);
+}
+
+// QUANTIZE (float32 -> int8) and DEQUANTIZE (int8 -> float32), per tensor.
+inline Status check_cast(const Model& m, const Op& o) {
+    const Tensor x = tensor(m, o.inputs[0], nullptr), y = tensor(m, o.outputs[0], nullptr);
+    const bool q = o.kind == OpKind::quantize;
+    const Tensor& i8 = q ? y : x;
+    if (o.n_inputs != 1 || o.n_outputs != 1 || o.n_ints != 0) return Status::bad_parameter;
+    if ((q ? x : y).dtype != DType::f32 || i8.dtype != DType::i8 || i8.n_quant != 1) return Status::type_mismatch;
+    return y.count == x.count ? Status::ok : Status::size_mismatch;
+}
+
+inline void eval_cast(const Model& m, const Op& o, uint8_t* arena) {
+    const Tensor x = tensor(m, o.inputs[0], arena), y = tensor(m, o.outputs[0], arena);
+    const bool q = o.kind == OpKind::quantize;
+    const float s = (q ? y : x).scale[0];
+    const int32_t z = (q ? y : x).zero[0];
+    for (uint32_t i = 0; i < x.count; ++i) {
+        if (q) y.i8()[i] = float_ops::quantize(x.f32()[i], s, z);
+        else y.f32()[i] = s * float(int32_t(x.i8()[i]) - z);
+    }
+}
+
+// Runs a float32 op of the float layout (float_ops.hpp's kernels).
+inline void eval_f32(const Model& m, const Op& o, uint8_t* arena) {
     const Tensor x = tensor(m, o.inputs[0], arena);
     const Tensor y = tensor(m, o.outputs[0], arena);
     const float* bias = o.n_inputs > 2 ? tensor(m, o.inputs[2], arena).f32() : nullptr;
@@ -66,22 +106,42 @@ inline void eval_op(const Model& m, const Op& o, uint8_t* arena) {
         }
         case OpKind::concatenation: float_ops::concatenation(m, o, arena, y); return;
         case OpKind::softmax: float_ops::softmax(x.f32(), x.count, x.channels(), o.floats[0], y.f32()); return;
-        case OpKind::quantize:
-        case OpKind::dequantize: {
-            const float s = (o.kind == OpKind::quantize ? y : x).scale[0];
-            const int32_t z = (o.kind == OpKind::quantize ? y : x).zero[0];
-            for (uint32_t i = 0; i < x.count; ++i) {
-                if (o.kind == OpKind::dequantize) y.f32()[i] = s * float(int32_t(x.i8()[i]) - z);
-                else y.i8()[i] = float_ops::quantize(x.f32()[i], s, z);
-            }
-            return;
-        }
-        case OpKind::simple_rnn: case OpKind::gru: case OpKind::lstm: recurrent::run(m, o, arena); return;
         default:  // the elementwise activations
             float_ops::unary(o.kind, x.f32(), x.count, o.n_floats != 0 ? o.floats[0] : 0.0f, y.f32());
             return;
     }
 }
+
+// The per-op checks of load(): an op whose kernels this build leaves out is
+// unsupported_kind.
+inline Status check_op(const Model& m, const Op& o) {
+    const uint32_t part = part_of(m, o);
+    if ((part & kParts) != part) return Status::unsupported_kind;
+    if (part == 0) return check_cast(m, o);
+    if (part != part_int8) return check_f32(m, o);
+    Op base;  // int8: dtypes and the int8 tail, then the float layout's shape checks
+    const Status st = int8_engine::check(m, o, base);
+    return st != Status::ok ? st : detail::check_layout(m, base);
+}
+
+// Runs one (checked) op on the arena; `if constexpr` leaves out the kernels
+// of the parts this build does not compile (load() refused their ops).
+inline void eval_op(const Model& m, const Op& o, uint8_t* arena) {
+    const uint32_t part = part_of(m, o);
+    if (part == 0) return eval_cast(m, o, arena);
+    if constexpr ((kParts & part_int8) != 0)
+        if (part == part_int8) return int8_engine::eval(m, o, arena);
+    if constexpr ((kParts & part_recurrent) != 0)
+        if (part == part_recurrent) return recurrent::run(m, o, arena);
+    if constexpr ((kParts & part_f32) != 0) eval_f32(m, o, arena);
+}
+
+// Validates the neural-network sections of an opened file for this build's kernels and fills `out`.
+inline Status load(const ModelFile& f, Model& out) {
+    return load_model(f, out, [](const Model& m, const Op& o) { return check_op(m, o); });
+}
+
+inline Status load(const uint8_t* data, size_t size, Model& out) { return load_bytes(data, size, out, load); }
 
 // Runs every op; the input must be in place (set_input).
 inline void run(const Model& m, uint8_t* arena) {

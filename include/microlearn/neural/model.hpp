@@ -249,11 +249,29 @@ inline Window window(const Op& o, const Tensor& x, const Tensor& y, const Tensor
     return g;
 }
 
-namespace recurrent { inline Status check(const Model& m, const Op& o); }  // recurrent.hpp (engine.hpp includes it)
-namespace int8_engine {  // int8_engine.hpp (engine.hpp includes it)
-inline bool is_int8(const Model& m, const Op& o);
-inline Status check(const Model& m, const Op& o, Op& base);
-}  // namespace int8_engine
+// The kernel sets an op needs (bits). A build may compile some of them only
+// (MICROLEARN_NEURAL_PARTS, engine.hpp), so that a device module holds the
+// kernels its models use. The converter writes the bits of a model's ops
+// into the file header's flags, for the device package to choose the module
+// from; load() checks them (0: a file written before they were).
+// QUANTIZE and DEQUANTIZE need none: every build runs them.
+enum Part : uint32_t {
+    part_f32 = 1,        // float32 ops (float_ops.hpp)
+    part_int8 = 2,       // ops on int8 tensors (int8_engine.hpp)
+    part_recurrent = 4,  // SIMPLE_RNN, GRU, LSTM on float32 (recurrent.hpp)
+    part_all = 7
+};
+
+// The Part of op o: an op whose first input is int8 runs on int8 kernels.
+inline uint32_t part_of(const Model& m, const Op& o) {
+    switch (o.kind) {
+        case OpKind::quantize: case OpKind::dequantize: return 0;
+        case OpKind::simple_rnn: case OpKind::gru: case OpKind::lstm: return part_recurrent;
+        default:
+            return static_cast<DType>(m.tensors[size_t(o.inputs[0]) * t_fields + t_dtype]) == DType::i8 ? part_int8
+                                                                                                      : part_f32;
+    }
+}
 
 namespace detail {
 
@@ -317,14 +335,12 @@ inline uint32_t rows_of(const Tensor& x) {
     return r;
 }
 
-// Checks one op's parameters and shapes against what its kernel relies on.
-// Every op here takes float32 tensors; int8 kernels extend the dtype checks
-// where they dispatch.
-inline Status check_op(const Model& m, const Op& full) {
-    // int8 ops: int8_engine::check() checks their dtypes and int8 parameters, the shapes are checked below
-    const bool int8_op = int8_engine::is_int8(m, full);
-    Op o = full;
-    if (int8_op) { const Status st = int8_engine::check(m, full, o); if (st != Status::ok) return st; }
+// Checks an op's parameters and shapes in the float layout (docs/neural.md's
+// table), whatever its dtypes: the float kernels rely on them, and so do the
+// int8 ones once int8_engine::check() has cut off their tail. The ops of
+// other layouts (QUANTIZE, DEQUANTIZE, recurrent) are checked where they
+// run: engine.hpp's check_op() dispatches.
+inline Status check_layout(const Model& m, const Op& o) {
     const uint32_t n_in = o.n_inputs;
     // Its first three inputs (or fewer) and its output.
     Tensor t[4];
@@ -332,11 +348,6 @@ inline Status check_op(const Model& m, const Op& full) {
     const Tensor& x = t[0];
     const Tensor y = tensor(m, o.outputs[0], nullptr);
     if (o.n_outputs != 1) return Status::bad_parameter;
-    if (o.kind != OpKind::quantize && o.kind != OpKind::dequantize && !int8_op) {
-        if (y.dtype != DType::f32) return Status::type_mismatch;
-        for (uint32_t k = 0; k < n_in; ++k)
-            if (static_cast<DType>(tensor_record(m, o.inputs[k])[t_dtype]) != DType::f32) return Status::type_mismatch;
-    }
     switch (o.kind) {
         case OpKind::fully_connected: {
             if ((n_in != 2 && n_in != 3) || o.n_ints != 1 || !valid_activation(o.ints[0])) return Status::bad_parameter;
@@ -410,15 +421,6 @@ inline Status check_op(const Model& m, const Op& full) {
             if (n_floats && !math::is_finite(o.floats[0])) return Status::bad_parameter;
             return y.count == x.count ? Status::ok : Status::size_mismatch;
         }
-        case OpKind::quantize:
-        case OpKind::dequantize: {
-            const bool q = o.kind == OpKind::quantize;
-            const Tensor& i8 = q ? y : x;
-            if (n_in != 1 || o.n_ints != 0) return Status::bad_parameter;
-            if ((q ? x : y).dtype != DType::f32 || i8.dtype != DType::i8 || i8.n_quant != 1) return Status::type_mismatch;
-            return y.count == x.count ? Status::ok : Status::size_mismatch;
-        }
-        case OpKind::simple_rnn: case OpKind::gru: case OpKind::lstm: return recurrent::check(m, o);
         default: return Status::unsupported_kind;
     }
 }
@@ -519,8 +521,11 @@ inline Status check_plan(const Model& m) {
 
 }  // namespace detail
 
-// Validates the neural-network sections of an opened file and fills `out`.
-inline Status load(const ModelFile& f, Model& out) {
+// Validates the neural-network sections of an opened file and fills `out`;
+// check_op(m, op) -> Status checks each op for the kernels that will run it
+// (engine.hpp's load() passes its own dispatch's checks).
+template <class CheckOp>
+inline Status load_model(const ModelFile& f, Model& out, CheckOp check_op) {
     out = Model{};
     if (f.kind != ModelKind::neural_network) return Status::unsupported_kind;
     Span<uint32_t> ps, ts, os, io;
@@ -580,6 +585,7 @@ inline Status load(const ModelFile& f, Model& out) {
 
     // Ops: records inside their sections, inputs computed before use, outputs
     // theirs alone, then each kind's shape and parameter checks.
+    uint32_t used = 0;  // their Part bits
     for (uint32_t i = 0; i < m.n_ops; ++i) {
         const uint32_t* r = detail::op_record(m, i);
         if (r[o_kind] == 0 || r[o_kind] >= uint32_t(OpKind::count)) return Status::unsupported_kind;
@@ -598,8 +604,10 @@ inline Status load(const ModelFile& f, Model& out) {
             if (is_output ? tr[t_producer] != i + 1 || !detail::in_arena(tr) : tr[t_producer] > i)
                 return Status::bad_parameter;
         }
-        if ((st = detail::check_op(m, o)) != Status::ok) return st;
+        if ((st = check_op(m, o)) != Status::ok) return st;
+        used |= part_of(m, o);
     }
+    if (f.flags != 0 && f.flags != used) return Status::bad_parameter;  // the device chose its module by them
     for (uint32_t i = 0; i < m.n_tensors; ++i) {  // every op output is listed by its op
         const uint32_t* tr = detail::tensor_record(m, i);
         const uint32_t k = tr[t_producer];
@@ -612,8 +620,6 @@ inline Status load(const ModelFile& f, Model& out) {
     out = m;
     return Status::ok;
 }
-
-inline Status load(const uint8_t* data, size_t size, Model& out) { return load_bytes(data, size, out, load); }
 
 }  // namespace neural
 }  // namespace microlearn

@@ -1,0 +1,115 @@
+"""The neural modules (device/Makefile): microlearn.load() imports the one
+whose kernels a model's ops need, named by the file header's flags, and no
+other (_neural float32, _neural_rnn float32 + recurrent, _neural_int8 int8,
+_neural_all a mix, and files written before the flags); the outputs are the
+host's; a model whose module the package lacks gets an ImportError naming
+it; flags that contradict the ops are refused. Compiled-in firmware has one
+module with every kernel, filed under the four names."""
+import shutil
+
+import numpy as np
+import pytest
+
+import microlearn
+from device_rig import EXPECT, TARGETS, lib_for, refresh_crc, run
+from microlearn.converters.neural import ir, writer
+from microlearn.rig import run as rig_run
+
+T = ir.Tensor
+rng = np.random.default_rng(3)
+
+
+def q8(name, shape):
+    return T(name, shape, "int8", scale=np.float32(0.05), zero_point=np.int32(-3))
+
+
+def graph(kind):
+    """A tiny network of each kernel set: float32, int8, recurrent, int8 then float32."""
+    if kind == "float":
+        t = {"x": T("x", (4,)), "y": T("y", (4,))}
+        return ir.Graph(t, [ir.Op("TANH", ["x"], ["y"])], ["x"], ["y"])
+    if kind == "rnn":
+        t = {"x": T("x", (1, 2, 2)), "w": T("w", (2, 3), data=rng.normal(size=(2, 3))),
+             "u": T("u", (3, 3), data=rng.normal(size=(3, 3))), "b": T("b", (3,), data=rng.normal(size=3)),
+             "s": T("s", (3,), persistent=True), "y": T("y", (3,))}
+        return ir.Graph(t, [ir.Op("SIMPLE_RNN", ["x", "w", "u", "b", "s"], ["y"],
+                                  {"units": 3, "activation": "tanh", "return_sequences": False,
+                                   "stateful": False})], ["x"], ["y"])
+    t = {"x": T("x", (4,)), "q": q8("q", (4,)), "r": q8("r", (2, 2)), "y": T("y", (2, 2)), "z": T("z", (2, 2))}
+    ops = [ir.Op("QUANTIZE", ["x"], ["q"]), ir.Op("RESHAPE", ["q"], ["r"]), ir.Op("DEQUANTIZE", ["r"], ["y"])]
+    if kind == "mixed":
+        ops.append(ir.Op("TANH", ["y"], ["z"]))
+    return ir.Graph(t, ops, ["x"], ["z" if kind == "mixed" else "y"])
+
+
+def with_flags(data, flags):
+    data = bytearray(data)
+    data[8:12] = int(flags).to_bytes(4, "little")
+    return refresh_crc(data)
+
+
+MODELS = {kind: writer.encode(graph(kind)) for kind in ("float", "rnn", "int8", "mixed")}
+MODELS["old"] = with_flags(MODELS["float"], 0)  # a file written before the flags
+# name: (model, the module load() must import)
+WANT = {"float": "_neural", "rnn": "_neural_rnn", "int8": "_neural_int8", "mixed": "_neural_all", "old": "_neural_all"}
+X = np.array([0.3, -1.2, 2.5, 0.04], np.float32)
+
+SCRIPT = """
+import sys, array, microlearn
+NAMES = ("_neural", "_neural_rnn", "_neural_int8", "_neural_all")
+for name in ("float", "rnn", "int8", "mixed", "old"):
+    if not BUILTIN:  # a fresh start: only what this load imports
+        for n in NAMES:
+            sys.modules.pop("microlearn." + n, None)
+    m = microlearn.load(name + ".mlm")
+    out = array.array("f", bytes(4 * m.info()["n_outputs"]))
+    m.predict(array.array("f", X), out)
+    print("RESULT", name, [n for n in NAMES if "microlearn." + n in sys.modules], list(out))
+"""
+
+
+@pytest.mark.parametrize("target", TARGETS + ["unix-builtin"])
+def test_load_imports_the_module_with_the_models_kernels(target):
+    builtin = target.endswith("builtin")
+    files = {f"{k}.mlm": v for k, v in MODELS.items()}
+    script = SCRIPT.replace("BUILTIN", str(builtin)).replace("X", repr(X.tolist()))
+    res = run(target, script, files=files)
+    assert res.returncode == 0, res.output
+    got = {line.split(" ", 2)[1]: line.split(" ", 2)[2] for line in res.output.splitlines()
+           if line.startswith("RESULT")}
+    assert set(got) == set(WANT), res.output
+    for name, module in WANT.items():
+        modules, values = got[name].split("] ")
+        modules = eval(modules + "]")
+        # compiled in: one module with every kernel, filed under each name at import
+        assert modules == (["_neural", "_neural_rnn", "_neural_int8", "_neural_all"] if builtin else [module]), \
+            (name, res.output)
+        host = microlearn.Model(MODELS[name]).predict(X[None])
+        np.testing.assert_allclose(eval(values), np.ravel(host), rtol=1e-6, atol=1e-7, err_msg=name)
+
+
+def test_a_module_the_package_lacks_and_flags_that_contradict_the_ops(tmp_path):
+    lib = tmp_path / "lib"
+    shutil.copytree(lib_for("unix"), lib)
+    (lib / "microlearn" / "_neural_int8.mpy").unlink()
+    files = {"int8.mlm": MODELS["int8"], "float.mlm": MODELS["float"],
+             "lies.mlm": with_flags(MODELS["float"], 2),  # a float model flagged int8: _neural_int8 refuses it
+             "more.mlm": with_flags(MODELS["float"], 5)}  # _neural_rnn's kernels, not what its ops need
+    script = EXPECT + """
+import microlearn
+expect(ImportError, microlearn.load, "int8.mlm")
+microlearn.load("float.mlm")
+print("float loads")
+"""
+    res = rig_run("unix", script, files=files, lib_dir=lib)
+    assert res.returncode == 0, res.output
+    assert "ok ImportError this model needs microlearn._neural_int8, which this microlearn package" in res.output
+    assert "float loads" in res.output
+    res = run("unix", EXPECT + """
+import microlearn
+expect(ValueError, microlearn.load, "lies.mlm")
+expect(ValueError, microlearn.load, "more.mlm")
+""", files=files)
+    lines = [l for l in res.output.splitlines() if l.startswith(("ok", "WRONG"))]
+    assert len(lines) == 2 and lines[0].endswith("unsupported_kind") and lines[1].endswith("bad_parameter"), \
+        res.output
