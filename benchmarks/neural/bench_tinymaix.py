@@ -18,10 +18,11 @@ see tflite_model()). Both modules take the
 pixels as array('B') (TinyMaix subtracts 128, microlearn reads 'B' as u - 128)
 and write float probabilities into an array('f').
 
-Per target and contender one MicroPython run: heap bytes to import the module
-and held by the loaded model (gc.mem_alloc; the model file's bytes included
+Per target and contender one MicroPython run: heap bytes held by a loaded
+model (gc.mem_alloc after a second load; the model file's bytes included
 when the module reads them in place, as microlearn does from bytes; TinyMaix
-copies them, so the file is dropped), the outputs of every test image (as
+copies them, so the file is dropped) and by the modules (import and first
+load minus that: microlearn imports its neural module at load), the outputs of every test image (as
 hex), then one predict between the rig's markers, minus an empty marker pair
 (the MicroPython call stays in).
 """
@@ -46,13 +47,19 @@ SIDE, N_ROWS, EPOCHS = 28, 50, 40
 TARGETS = ("unix", "cortex-m0", "cortex-m3", "cortex-m4f")
 FETCH = "fetch github:emlearn/emlearn-micropython (and github:jonnor/TinyMaix, its submodule)"
 
-# name -> (layers after the 28x28x1 input as (kind, argument), MACs)
+CONV1, CONV2, CONV3 = 13 * 13 * 8 * 9, 6 * 6 * 12 * 72, 2 * 2 * 18 * 108  # MACs of the goal model's convolutions
+# name -> (layers after the 28x28x1 input as (kind, argument), MACs); the goal model's first layers
+# ("... + GAP", not trained) only count where its instructions go
 MODELS = {
-    "cnn-gap": ((("conv", 8), ("conv", 12), ("conv", 18), ("gap", None), ("dense", 10)),
-                13 * 13 * 8 * 9 + 6 * 6 * 12 * 72 + 2 * 2 * 18 * 108 + 18 * 10),
-    "cnn-flatten": ((("conv", 8), ("conv", 16), ("flatten", None), ("dense", 10)),
-                    13 * 13 * 8 * 9 + 6 * 6 * 16 * 72 + 576 * 10),
+    "cnn-gap": ((("conv", 8), ("conv", 12), ("conv", 18), ("gap", None), ("dense", 10), ("softmax", None)),
+                CONV1 + CONV2 + CONV3 + 18 * 10),
+    "cnn-flatten": ((("conv", 8), ("conv", 16), ("flatten", None), ("dense", 10), ("softmax", None)),
+                    CONV1 + 6 * 6 * 16 * 72 + 576 * 10),
+    "conv1 + GAP": ((("conv", 8), ("gap", None)), CONV1),
+    "conv1-2 + GAP": ((("conv", 8), ("conv", 12), ("gap", None)), CONV1 + CONV2),
+    "conv1-3 + GAP": ((("conv", 8), ("conv", 12), ("conv", 18), ("gap", None)), CONV1 + CONV2 + CONV3),
 }
+PARTS = [name for name in MODELS if "+ GAP" in name]
 DESCRIBE = {
     "cnn-gap": "Conv2D(8, 3x3, stride 2, ReLU) -> Conv2D(12, 3x3, stride 2, ReLU) -> Conv2D(18, 3x3, stride 2, "
                "ReLU) -> GlobalAveragePooling2D -> Dense(10) -> Softmax (emlearn-micropython's "
@@ -71,10 +78,13 @@ def load():
 gc.collect(); b = gc.mem_alloc()
 m = load()
 gc.collect(); c = gc.mem_alloc()
-print("RAM", [b - a, c - b])
+m2 = load()
+gc.collect(); d = gc.mem_alloc()
+del m2
+print("RAM", [c - a - (d - c), d - c])
 print("MODULES", sorted(k for k in sys.modules if k.startswith("microlearn._")))
 X = open("X.bin", "rb").read()
-out = array.array("f", [0.0] * 10)
+out = array.array("f", [0.0] * NOUT)
 for i in range(len(X) // NIN):
     x = array.array("B", X[i * NIN:(i + 1) * NIN])
     RUN
@@ -92,10 +102,10 @@ CONTENDERS = {
 }
 
 
-def script(c: str) -> str:
+def script(c: str, n_out: int) -> str:
     s = CONTENDERS[c]
-    return (SCRIPT.replace("IMPORT", s["import"]).replace("LOAD", s["load"])
-            .replace("RUN", s["run"]).replace("NIN", str(SIDE * SIDE)))
+    return (SCRIPT.replace("IMPORT", s["import"]).replace("LOAD", s["load"]).replace("RUN", s["run"])
+            .replace("NIN", str(SIDE * SIDE)).replace("NOUT", str(n_out)))
 
 
 def data():
@@ -118,13 +128,13 @@ def keras_model(layers):
     x = inp = keras.Input((SIDE, SIDE, 1))
     for kind, arg in layers:
         x = {"conv": lambda: K.Conv2D(arg, 3, strides=2, activation="relu"), "gap": K.GlobalAveragePooling2D,
-             "flatten": K.Flatten, "dense": lambda: K.Dense(arg)}[kind]()(x)
-    return keras.Model(inp, K.Softmax()(x))
+             "flatten": K.Flatten, "dense": lambda: K.Dense(arg), "softmax": K.Softmax}[kind]()(x)
+    return keras.Model(inp, x)
 
 
 def tflite_model(layers, split, per_channel_dense=False):
-    """The int8 .tflite bytes of the model trained on split's training rows, and its float Keras accuracy
-    on the test rows. TensorFlow's full-integer recipe (int8 input and output); Dense weights per tensor
+    """The int8 .tflite bytes of the model trained on split's training rows (if it ends in softmax), and
+    its float Keras accuracy on the test rows (or None). TensorFlow's full-integer recipe (int8 input and output); Dense weights per tensor
     unless per_channel_dense (TensorFlow 2.21's default: TinyMaix's FC applies the first channel's
     scale to every channel)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -133,11 +143,12 @@ def tflite_model(layers, split, per_channel_dense=False):
 
     Xtr, ytr, Xte, yte = split
     keras.utils.set_random_seed(0)
-    model = keras_model(layers)
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model, acc = keras_model(layers), None
     with contextlib.redirect_stdout(sys.stderr):
-        model.fit(Xtr[..., None] / 255.0, ytr, epochs=EPOCHS, batch_size=32, verbose=0)
-        acc = float(np.mean(np.argmax(model.predict(Xte[..., None] / 255.0, verbose=0), 1) == yte))
+        if layers[-1][0] == "softmax":
+            model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+            model.fit(Xtr[..., None] / 255.0, ytr, epochs=EPOCHS, batch_size=32, verbose=0)
+            acc = float(np.mean(np.argmax(model.predict(Xte[..., None] / 255.0, verbose=0), 1) == yte))
         cal = Xtr[:300, ..., None].astype(np.float32) / 255
         conv = tf.lite.TFLiteConverter.from_keras_model(model)
         conv.optimizations = [tf.lite.Optimize.DEFAULT]
@@ -171,11 +182,12 @@ def tinymaix_buffer(tmdl: bytes) -> int:
 
 
 def measure(target: str, c: str, files: dict, lib: list, ref: np.ndarray, labels) -> dict:
+    """Instructions per predict, heap bytes [import, loaded model], the module's outputs against LiteRT's."""
     from microlearn.rig.count import CountError, count
 
     from bench_neural import EMPTY
     try:
-        r = count(target, script(c), files=files, lib_dir=lib, timeout=1800)
+        r = count(target, script(c, ref.shape[1]), files=files, lib_dir=lib, timeout=1800)
         base = count(target, EMPTY, lib_dir=lib).instructions
     except CountError as e:
         out = e.result.output if e.result is not None else str(e)
@@ -210,14 +222,17 @@ def run(targets, models, per_channel_dense=False) -> dict:
         ml = microlearn.convert(tfl)
         ref = litert(tfl, X)
         m = res["models"][name] = {"macs": macs, "tflite_bytes": len(tfl), "keras_accuracy": keras_acc,
-                                   "litert_accuracy": float(np.mean(np.argmax(litert(tfl, Xte), 1) == yte)),
+                                   "litert_accuracy": None if keras_acc is None else
+                                   float(np.mean(np.argmax(litert(tfl, Xte), 1) == yte)),
                                    "mlm_bytes": ml.size, "arena": ml.info["arena_bytes"], "targets": {}}
         files = {"m.mlm": ml.to_bytes(), "X.bin": X.tobytes()}
         if snap is not None:
-            (work / f"{name}.tflite").write_bytes(tfl)
+            stem = work / name.replace(" + ", "_")
+            stem.with_suffix(".tflite").write_bytes(tfl)
             try:
-                contender.convert(snap, work / f"{name}.tflite", work / f"{name}.tmdl", (SIDE, SIDE, 1), (10,))
-                files["m.tmdl"] = (work / f"{name}.tmdl").read_bytes()
+                contender.convert(snap, stem.with_suffix(".tflite"), stem.with_suffix(".tmdl"), (SIDE, SIDE, 1),
+                                  (ref.shape[1],))
+                files["m.tmdl"] = stem.with_suffix(".tmdl").read_bytes()
                 m["tmdl_bytes"] = len(files["m.tmdl"])
                 m["tinymaix_buffer"] = tinymaix_buffer(files["m.tmdl"])
             except contender.Absent as e:
@@ -290,6 +305,8 @@ def report(res: dict, targets) -> str:
           "plugin on the boards, callgrind on unix). Agreement: against LiteRT's reference kernels "
           "(`BUILTIN_REF`) on the same int8 input, probabilities dequantized.", ""]
     for name, m in res["models"].items():
+        if name in PARTS:
+            continue
         L += [f"## {name}", "", DESCRIBE[name] + f"; {m['macs']:,} MACs.", ""]
         L += ["| instructions per predict | " + " | ".join(targets) + " |", "|---|" + "---:|" * len(targets)]
         tr = m["targets"]
@@ -319,7 +336,7 @@ def report(res: dict, targets) -> str:
             for t in targets) + " |")
         for c, label in (("microlearn", "microlearn"), ("tinymaix", "TinyMaix")):
             cell = _ml_cell if c == "microlearn" else _tm_cell
-            L.append(f"| RAM to import, {label} | " + " | ".join(
+            L.append(f"| RAM for the modules (native code is copied to RAM), {label} | " + " | ".join(
                 cell(tr[t][c], lambda c_: _n(c_["ram"][0])) for t in targets) + " |")
             L.append(f"| RAM held by the loaded model, {label} | " + " | ".join(
                 cell(tr[t][c], lambda c_: _n(c_["ram"][1])) for t in targets) + " |")
@@ -337,8 +354,30 @@ def report(res: dict, targets) -> str:
                 cell(tr[t][c], lambda c_: f"{100 * c_['class_agree']:.0f} %") for t in targets) + " |")
         L += ["", f"Accuracy on all 450 held-out rows: Keras float {100 * m['keras_accuracy']:.1f} %, LiteRT int8 "
               f"{100 * m['litert_accuracy']:.1f} %.", ""]
-    L += goals(res, targets)
+    L += breakdown(res, targets) + goals(res, targets)
     return "\n".join(L) + "\n"
+
+
+def breakdown(res: dict, targets) -> list:
+    """Instructions of the goal model's first layers, both contenders side by side."""
+    rows = [name for name in PARTS + [GOAL_MODEL] if name in res["models"]]
+    if len(rows) < 2:
+        return []
+    L = [f"## Where the instructions go ({GOAL_MODEL})", "",
+         "The goal model's first layers alone, each followed by a GlobalAveragePooling2D (not trained: the counts "
+         "do not depend on the weights). A row minus the row above is about the convolution it adds (plus the "
+         "difference of the two poolings). Cells: microlearn / TinyMaix instructions per predict (ratio).", "",
+         "| layers | MACs | " + " | ".join(targets) + " |", "|---|---:|" + "---:|" * len(targets)]
+    for name in rows:
+        m, cells = res["models"][name], []
+        for t in targets:
+            a, b = m["targets"][t]["microlearn"], m["targets"][t]["tinymaix"]
+            cell = _ml_cell(a, lambda c: _n(c["instructions"]))
+            if "instructions" in a and "instructions" in b:
+                cell += f" / {_n(b['instructions'])} ({a['instructions'] / b['instructions']:.2f}x)"
+            cells.append(cell)
+        L.append(f"| {'whole model' if name == GOAL_MODEL else name} | {m['macs']:,} | " + " | ".join(cells) + " |")
+    return L + [""]
 
 
 def goals(res: dict, targets) -> list:
