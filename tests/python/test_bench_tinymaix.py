@@ -23,7 +23,7 @@ def results(tinymaix):
     m = {"macs": 51_228, "tflite_bytes": 8_000, "keras_accuracy": 0.9, "litert_accuracy": 0.9, "mlm_bytes": 7_000,
          "arena": 2_000, "targets": {}}
     if tinymaix is not None:
-        m.update(tmdl_bytes=4_000, tinymaix_buffer=2_136)
+        m.update(tmdl_bytes=4_000, tinymaix_buffer=2_136, tinymaix_arrays=6_404)
     for t in TARGETS:
         mpy = {"microlearn": 30_000, "microlearn_modules": {"microlearn._neural_int8": 30_000}, "microlearn_init": 1_500}
         if tinymaix is not None and "instructions" in tinymaix:
@@ -53,5 +53,6 @@ def test_page_with_tinymaix_judges_each_goal():
     goals = B.report(results(tm), TARGETS).split("## Goals")[1]
     assert "| instructions <= 0.7x TinyMaix's | unix | 600,000 | 1,000,000 (700,000 allowed) | yes |" in goals
     assert "| flash (.mpy + model) <= TinyMaix's | unix | 37,000 | 11,000 | **no**: 3.36x the goal |" in goals
-    assert "| arena <= TinyMaix's activation buffer | all | 2,000 | 2,136 | yes |" in goals
+    assert ("| arena <= TinyMaix's RAM for the model's activations (its buffer + working arrays) | all | 2,000 | "
+            "8,540 (2,136 + 6,404) | yes; against its buffer alone: within 136 B |") in goals
     assert "| RAM held by the loaded model <= TinyMaix's | cortex-m0 | 12,000 | 8,000 | **no**: 1.50x the goal |" in goals

@@ -121,3 +121,19 @@ def convert(snap: dict, tflite: Path, tmdl: Path, in_dims, out_dims) -> str:
     if proc.returncode != 0 or not tmdl.exists():
         raise Absent(f"tflite2tmdl.py failed: {(proc.stdout + proc.stderr).strip().splitlines()[-1][:200]}")
     return proc.stdout
+
+
+# TinyMaix's layers work in fixed-size global arrays (tm_layers.c; sizes from
+# tm_port.h): the im2col buffer, the per-channel scales, the kernel offsets.
+WORKING_ARRAYS = ("sbuf", "sumscale", "k_oft")
+
+
+def working_arrays(snap: dict, arch: str) -> int:
+    """Bytes of TinyMaix's global working arrays in the module built for arch
+    (RAM from import on: a native module's data lives in the heap)."""
+    obj = snap["out"] / "obj" / arch / "mod_cnn.o"
+    proc = subprocess.run(["nm", "-S", str(obj)], capture_output=True, text=True)
+    sizes = {f[3]: int(f[1], 16) for f in (ln.split() for ln in proc.stdout.splitlines()) if len(f) == 4}
+    if proc.returncode != 0 or not set(WORKING_ARRAYS) <= set(sizes):
+        raise Absent(f"nm found no {', '.join(WORKING_ARRAYS)} in {obj}")
+    return sum(sizes[name] for name in WORKING_ARRAYS)
