@@ -123,3 +123,75 @@ TEST(NeuralInt8, PadAndConcatMoveBytes) {
     const int8_t cat[10] = {1, 2, 5, 6, 7, 3, 4, 8, 9, 10};
     for (int i = 0; i < 10; ++i) EXPECT_EQ(z[i], cat[i]) << i;
 }
+
+namespace {
+
+// One output of CONV_2D (depthwise: DEPTHWISE_CONV_2D) summed tap by tap as
+// TFLite's reference kernels do, then requantized.
+int8_t direct_output(const std::vector<int8_t>& x, const std::vector<int8_t>& w, const std::vector<int32_t>& bias,
+                     const microlearn::neural::Window& g, bool depthwise, int32_t offset, const Q::Requant& rq, int oy,
+                     int ox, int c) {
+    int32_t acc = 0;
+    for (uint32_t ky = 0; ky < g.k_h; ++ky)
+        for (uint32_t kx = 0; kx < g.k_w; ++kx) {
+            const int iy = oy * int(g.stride_h) - int(g.pad_t) + int(ky * g.dil_h);
+            const int ix = ox * int(g.stride_w) - int(g.pad_l) + int(kx * g.dil_w);
+            if (iy < 0 || ix < 0 || iy >= int(g.in_h) || ix >= int(g.in_w)) continue;
+            const int8_t* px = &x[(iy * g.in_w + ix) * g.in_c];
+            if (depthwise) {
+                acc += int32_t(w[(ky * g.k_w + kx) * g.out_c + c]) * (px[c / g.depth_multiplier] + offset);
+            } else {
+                for (uint32_t i = 0; i < g.in_c; ++i)
+                    acc += int32_t(w[((c * g.k_h + ky) * g.k_w + kx) * g.in_c + i]) * (px[i] + offset);
+            }
+        }
+    const int32_t v = Q::requantize(acc + bias[c], rq.multiplier[c], rq.shift[c]) + rq.output_offset;
+    return int8_t(v < rq.act_min ? rq.act_min : v > rq.act_max ? rq.act_max : v);
+}
+
+}  // namespace
+
+// The blocked kernels (two pixels x two channels over the widened patches;
+// depthwise four channels at a time) against tap-by-tap sums, on random
+// windows: odd pixel and channel counts, filters of any length (the last
+// group of 4 partial), padding, strides, dilation, depth multipliers.
+TEST(NeuralInt8, ConvolutionsMatchTapByTapSums) {
+    std::mt19937 gen(6);
+    auto pick = [&](int lo, int hi) { return lo + int(gen() % uint32_t(hi - lo + 1)); };
+    for (int trial = 0; trial < 400; ++trial) {
+        const bool depthwise = trial % 2 == 1;
+        microlearn::neural::Window g{};
+        g.in_h = pick(1, 7), g.in_w = pick(1, 7), g.in_c = pick(1, 9);
+        g.k_h = pick(1, 3), g.k_w = pick(1, 4), g.dil_h = pick(1, 2), g.dil_w = pick(1, 2);
+        g.stride_h = pick(1, 2), g.stride_w = pick(1, 2), g.pad_t = pick(0, 2), g.pad_l = pick(0, 2);
+        g.depth_multiplier = depthwise ? pick(1, 3) : 1;
+        g.out_c = depthwise ? g.in_c * g.depth_multiplier : pick(1, 7);
+        const int span_h = int((g.k_h - 1) * g.dil_h + 1), span_w = int((g.k_w - 1) * g.dil_w + 1);
+        const int total_h = int(g.in_h + g.pad_t) + pick(0, 2), total_w = int(g.in_w + g.pad_l) + pick(0, 2);
+        if (total_h < span_h || total_w < span_w) continue;
+        g.out_h = uint32_t((total_h - span_h) / int(g.stride_h) + 1), g.out_w = uint32_t((total_w - span_w) / int(g.stride_w) + 1);
+        const uint32_t filter = g.k_h * g.k_w * g.in_c;
+        std::vector<int8_t> x(g.in_h * g.in_w * g.in_c), w(depthwise ? g.k_h * g.k_w * g.out_c : g.out_c * filter);
+        for (auto& v : x) v = int8_t(gen());
+        for (auto& v : w) v = int8_t(gen());
+        std::vector<int32_t> bias(g.out_c), mult(g.out_c), shift(g.out_c);
+        for (uint32_t c = 0; c < g.out_c; ++c)
+            bias[c] = int32_t(gen() % 20001) - 10000, mult[c] = int32_t((1u << 30) + gen() % (1u << 30)),
+            shift[c] = -int32_t(gen() % 12);
+        const int32_t offset = pick(-127, 128);
+        const Q::Requant rq{mult.data(), shift.data(), pick(-128, 127), -128 + pick(0, 20), 127 - pick(0, 20)};
+        std::vector<int8_t> y(g.out_h * g.out_w * g.out_c, 99);
+        std::vector<int32_t> col(Q::conv_scratch_bytes(filter) / 4);
+        if (depthwise)
+            Q::depthwise_conv_2d(x.data(), offset, w.data(), bias.data(), g, rq, y.data());
+        else
+            Q::conv_2d(x.data(), offset, w.data(), bias.data(), g, rq, reinterpret_cast<int16_t*>(col.data()), y.data());
+        for (uint32_t oy = 0; oy < g.out_h; ++oy)
+            for (uint32_t ox = 0; ox < g.out_w; ++ox)
+                for (uint32_t c = 0; c < g.out_c; ++c)
+                    ASSERT_EQ(y[(oy * g.out_w + ox) * g.out_c + c],
+                              direct_output(x, w, bias, g, depthwise, offset, rq, int(oy), int(ox), int(c)))
+                        << "trial " << trial << (depthwise ? " depthwise" : " conv") << " at " << oy << "," << ox
+                        << " channel " << c;
+    }
+}

@@ -43,7 +43,7 @@ inline int32_t rounding_doubling_high_mul(int32_t a, int32_t b) {
 }
 
 // x / 2^exponent, rounded half away from zero; exponent in [0, 31].
-inline int32_t rounding_divide_by_pot(int32_t x, int exponent) {
+__attribute__((always_inline)) inline int32_t rounding_divide_by_pot(int32_t x, int exponent) {
     const int32_t mask = static_cast<int32_t>((1u << exponent) - 1u);
     const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
     return (x >> exponent) + ((x & mask) > threshold ? 1 : 0);
@@ -51,9 +51,12 @@ inline int32_t rounding_divide_by_pot(int32_t x, int exponent) {
 
 // x * multiplier * 2^(shift - 31), TFLite's MultiplyByQuantizedMultiplier:
 // shift > 0 shifts left before the multiply, shift < 0 rounds right after.
-inline int32_t requantize(int32_t x, int32_t multiplier, int32_t shift) {
+// multiplier >= 0 (the loader checks every one), so the product never
+// overflows: rounding_doubling_high_mul's arithmetic without its test.
+__attribute__((always_inline)) inline int32_t requantize(int32_t x, int32_t multiplier, int32_t shift) {
     if (shift > 0) x = static_cast<int32_t>(static_cast<uint32_t>(x) << shift);
-    return rounding_divide_by_pot(rounding_doubling_high_mul(x, multiplier), shift > 0 ? 0 : -shift);
+    const int32_t high = static_cast<int32_t>((static_cast<int64_t>(x) * multiplier + (int64_t(1) << 30)) >> 31);
+    return rounding_divide_by_pot(high, shift > 0 ? 0 : -shift);
 }
 
 using math::round_away;  // C's round(), halves away from zero
@@ -182,10 +185,11 @@ inline void widen(const int8_t* src, int k, int n, int32_t input_offset, int16_t
         int16_t* d = slot + (k + i) * 2;
 #if MICROLEARN_INT8_DSP
         const uint32_t off2 = (static_cast<uint32_t>(input_offset) & 0xFFFFu) * 0x10001u;
-        uint32_t v, pair[2];
+        uint32_t v;
         __builtin_memcpy(&v, src + i, 4);
-        pair[0] = __sadd16(__sxtb16(v), off2), pair[1] = __sadd16(sxtb16_ror8(v), off2);
-        __builtin_memcpy(d, pair, 8);
+        const uint32_t even = __sadd16(__sxtb16(v), off2), odd = __sadd16(sxtb16_ror8(v), off2);
+        __builtin_memcpy(d, &even, 4);
+        __builtin_memcpy(d + 2, &odd, 4);
 #else
         for (int j = 0; j < 4; ++j) d[j] = int16_t(src[i + j] + input_offset);
 #endif
@@ -205,6 +209,7 @@ inline void patch(const int8_t* x, int32_t input_offset, const Window& g, int y0
         const int8_t* xr = x + (row ? iy : 0) * in_w * c;
         if (g.dil_w == 1) {  // the taps inside form one run: zeros, the run, zeros
             int lo = x0 < 0 ? -x0 : 0, hi = in_w - x0 < k_w ? in_w - x0 : k_w;
+            if (lo > k_w) lo = k_w;
             if (!row || hi < lo) hi = lo;
             widen(nullptr, k, lo * c, 0, slot);
             widen(xr + (x0 + lo) * c, k + lo * c, (hi - lo) * c, input_offset, slot);
@@ -220,32 +225,52 @@ inline void patch(const int8_t* x, int32_t input_offset, const Window& g, int y0
     widen(nullptr, k, ((k + 3) & ~3) - k, 0, slot);
 }
 
-// acc[0..3] = the inner products of weight rows w0, w1 (filter taps each)
-// with the two patches of col: (w0, pixel 0), (w0, pixel 1), (w1, pixel 0),
-// (w1, pixel 1). The sums are named variables so that -Os keeps them in registers.
-inline void dot_2x2(const int16_t* col, const int8_t* w0, const int8_t* w1, int filter, int32_t acc[4]) {
+// acc[0..3] = the inner products of weight rows w0 and w0 + stride (filter
+// taps each) with the two patches of col: (row 0, pixel 0), (row 0, pixel 1),
+// (row 1, pixel 0), (row 1, pixel 1). col: 4-byte aligned.
+inline void dot_2x2(const int16_t* col, const int8_t* w0, int stride, int filter, int32_t acc[4]) {
     int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
-    const int whole = filter & ~3;
-    for (int k = 0; k < whole; k += 4, col += 8) {
 #if MICROLEARN_INT8_DSP
-        uint32_t v0, v1, x[4];
-        __builtin_memcpy(&v0, w0 + k, 4);
-        __builtin_memcpy(&v1, w1 + k, 4);
-        __builtin_memcpy(x, __builtin_assume_aligned(col, 4), 16);
-        const uint32_t w0e = __sxtb16(v0), w0o = sxtb16_ror8(v0), w1e = __sxtb16(v1), w1o = sxtb16_ror8(v1);
-        a00 = int32_t(__smlad(x[1], w0o, __smlad(x[0], w0e, uint32_t(a00))));
-        a01 = int32_t(__smlad(x[3], w0o, __smlad(x[2], w0e, uint32_t(a01))));
-        a10 = int32_t(__smlad(x[1], w1o, __smlad(x[0], w1e, uint32_t(a10))));
-        a11 = int32_t(__smlad(x[3], w1o, __smlad(x[2], w1e, uint32_t(a11))));
+    // Per group: both rows' words unpacked into (0, 2) and (1, 3) pairs, each
+    // pixel's two words of pairs loaded at once, 8 SMLAD; 18 instructions for
+    // 16 multiply-accumulates (written out: -Os keeps too few values in registers).
+    if (int n = filter >> 2) {
+        uint32_t v0, v1, e0, e1, p, q;
+        __asm__(
+            "1:\n\t"
+            "ldr %[v1], [%[w], %[s]]\n\t"
+            "ldr %[v0], [%[w]], #4\n\t"
+            "sxtb16 %[e0], %[v0]\n\t"
+            "sxtb16 %[v0], %[v0], ror #8\n\t"
+            "sxtb16 %[e1], %[v1]\n\t"
+            "sxtb16 %[v1], %[v1], ror #8\n\t"
+            "ldrd %[p], %[q], [%[x]], #8\n\t"
+            "smlad %[a00], %[p], %[e0], %[a00]\n\t"
+            "smlad %[a00], %[q], %[v0], %[a00]\n\t"
+            "smlad %[a10], %[p], %[e1], %[a10]\n\t"
+            "smlad %[a10], %[q], %[v1], %[a10]\n\t"
+            "ldrd %[p], %[q], [%[x]], #8\n\t"
+            "smlad %[a01], %[p], %[e0], %[a01]\n\t"
+            "smlad %[a01], %[q], %[v0], %[a01]\n\t"
+            "smlad %[a11], %[p], %[e1], %[a11]\n\t"
+            "smlad %[a11], %[q], %[v1], %[a11]\n\t"
+            "subs %[n], %[n], #1\n\t"
+            "bne 1b"
+            : [w] "+r"(w0), [x] "+r"(col), [n] "+r"(n), [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10),
+              [a11] "+r"(a11), [v0] "=&r"(v0), [v1] "=&r"(v1), [e0] "=&r"(e0), [e1] "=&r"(e1), [p] "=&r"(p),
+              [q] "=&r"(q)
+            : [s] "r"(stride)
+            : "memory", "cc");
+    }
 #else
+    for (const int8_t* const end = w0 + (filter & ~3); w0 != end; w0 += 4, col += 8)
         for (int j = 0; j < 4; ++j) {
-            const int32_t p0 = col[j], p1 = col[4 + j], u = w0[k + j], v = w1[k + j];
+            const int32_t p0 = col[j], p1 = col[4 + j], u = w0[j], v = w0[stride + j];
             a00 += u * p0, a01 += u * p1, a10 += v * p0, a11 += v * p1;
         }
 #endif
-    }
-    for (int k = whole; k < filter; ++k) {  // the last group's taps (col is at it)
-        const int32_t p0 = col[kSlot[k & 3]], p1 = col[4 + kSlot[k & 3]], u = w0[k], v = w1[k];
+    for (int j = 0; j < (filter & 3); ++j) {  // the last group's taps (col is at it)
+        const int32_t p0 = col[kSlot[j]], p1 = col[4 + kSlot[j]], u = w0[j], v = w0[stride + j];
         a00 += u * p0, a01 += u * p1, a10 += v * p0, a11 += v * p1;
     }
     acc[0] = a00, acc[1] = a01, acc[2] = a10, acc[3] = a11;
@@ -270,7 +295,7 @@ inline void conv_2d(const int8_t* x, int32_t input_offset, const int8_t* w, cons
         for (int c = 0; c < out_c; c += 2) {
             const int c1 = c + 1 < out_c ? c + 1 : c;
             int32_t acc[4];
-            dot_2x2(col, w + c * filter, w + c1 * filter, filter, acc);
+            dot_2x2(col, w + c * filter, (c1 - c) * filter, filter, acc);
             y0[c] = output(acc[0], bias, c, rq), y1[c] = output(acc[1], bias, c, rq);
             y0[c1] = output(acc[2], bias, c1, rq), y1[c1] = output(acc[3], bias, c1, rq);
         }
@@ -280,14 +305,15 @@ inline void conv_2d(const int8_t* x, int32_t input_offset, const int8_t* w, cons
 // Sums of N channels over a rectangle of depthwise taps: `rows` x `cols`
 // taps, x stepping x_col bytes per tap and x_row per row, w stepping w_col
 // and w_row; N = 4: channels c .. c + 3 of x and of w (depth multiplier 1),
-// N = 1: one channel. Only pointer steps per tap.
+// N = 1: one channel. Only pointer steps per tap; not inlined, so that -Os
+// keeps the sums and pointers in registers.
 template <int N>
-inline void depthwise_taps(const int8_t* x, const int8_t* w, int rows, int cols, int x_row, int x_col, int w_row,
-                           int w_col, int32_t input_offset, int32_t* acc) {
+__attribute__((noinline)) void depthwise_taps(const int8_t* x, const int8_t* w, int rows, int cols, int x_row,
+                                              int x_col, int w_row, int w_col, int32_t input_offset, int32_t* acc) {
     int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-    for (int r = 0; r < rows; ++r, x += x_row, w += w_row) {
+    for (; rows > 0; --rows, x += x_row, w += w_row) {
         const int8_t *xp = x, *wp = w;
-        for (int t = 0; t < cols; ++t, xp += x_col, wp += w_col) {
+        for (int t = cols; t > 0; --t, xp += x_col, wp += w_col) {
             a0 += int32_t(wp[0]) * (xp[0] + input_offset);
             if (N > 1) {
                 a1 += int32_t(wp[1]) * (xp[1] + input_offset);
