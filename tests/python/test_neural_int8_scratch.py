@@ -1,0 +1,67 @@
+"""The scratch memory of int8 CONV_2D (include/microlearn/neural/int8_ops.hpp:
+the widened input patches of two output pixels): the converter plans it in
+the arena as a second output of the op, and the loader refuses a file whose
+scratch is missing, too small, of another dtype or overlapping the op's output."""
+import numpy as np
+import pytest
+
+import microlearn
+from microlearn import mlm
+from microlearn.converters.neural import writer
+
+pytest.importorskip("tensorflow")
+from neural_tflite_cases import converted_model  # noqa: E402
+
+T, O = writer.T_FIELDS, writer.O_FIELDS  # tensor record: dtype, rank, dims[4], location, offset, producer, ...
+
+
+@pytest.fixture(scope="module")
+def cnn():
+    return microlearn.convert(converted_model("cnn", "int8")[0]).to_bytes()
+
+
+def _convs(data):
+    s = mlm.read_sections(data)
+    ops, io, tensors = s[writer.S_OPS].reshape(-1, O), s[writer.S_OP_IO], s[writer.S_TENSORS].reshape(-1, T)
+    return [(i, op, io[op[3]:op[3] + op[1] + op[2]], tensors) for i, op in enumerate(ops)
+            if op[0] == writer.OP_CODES["CONV_2D"]]
+
+
+def _edit(data, change):
+    """The file with change(sections) applied to copies of its sections."""
+    s = {k: np.array(v) for k, v in mlm.read_sections(data).items() if k != mlm.SECTION_METADATA}
+    change(s)
+    return mlm.write(mlm.read_header(data).kind, s, mlm.read_metadata(data), flags=mlm.read_header(data).flags)
+
+
+def test_every_int8_conv_has_its_scratch_in_the_plan(cnn):
+    convs = _convs(cnn)
+    assert convs
+    for _, op, io, tensors in convs:
+        assert op[2] == 2
+        w, scratch = tensors[io[1]], tensors[io[op[1] + 1]]
+        taps = int(np.prod(w[3:6]))  # dims 1..3 of the weights
+        assert scratch[0] == writer.DTYPE_CODES["int8"] and scratch[2] == writer.conv_scratch_bytes(taps)
+    m = microlearn.load(cnn)
+    assert m.predict(np.zeros((1, m.info["n_features"]), np.float32)).shape == (1,)
+
+
+@pytest.mark.parametrize("fault", ["missing", "too small", "int32", "over the output"])
+def test_loader_refuses_a_bad_scratch(cnn, fault):
+    i, op, io, _ = _convs(cnn)[0]
+
+    def change(s):
+        ops, tensors = s[writer.S_OPS].reshape(-1, O), s[writer.S_TENSORS].reshape(-1, T)
+        scratch, y = tensors[io[op[1] + 1]], tensors[io[op[1]]]
+        if fault == "missing":
+            ops[i, 2] = 1
+        elif fault == "too small":
+            scratch[2] -= 4
+        elif fault == "int32":
+            scratch[0], scratch[2] = writer.DTYPE_CODES["int32"], scratch[2] // 4
+        else:
+            scratch[7] = y[7]
+
+    bad = _edit(cnn, change)
+    with pytest.raises(ValueError):
+        microlearn.load(bad)
