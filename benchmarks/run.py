@@ -23,9 +23,9 @@ import models  # noqa: E402
 import build as cbuild  # noqa: E402
 
 ARCH = {"unix": "x64", "cortex-m3": "armv7m", "cortex-m0": "armv6m"}
-# The device modules a tree model may import: one of the two layouts' walks,
-# and a Pipeline's preprocessing (imported at load when the model carries it).
-TREES_MODULES = ("_trees", "_trees_refs", "_preprocess")
+# The device modules a tree model may import: one walk module (packed float32,
+# packed int16, refs layout) and a Pipeline's preprocessing (at load, when the model carries it).
+TREES_MODULES = ("_trees", "_trees_i16", "_trees_refs", "_preprocess")
 OUT = ROOT / "build" / "bench" / "trees"
 
 # contender -> (label, kind). kind "row": a Python loop calling BODY per row;

@@ -37,8 +37,8 @@ else:
             _modules["microlearn." + _name] = globals()[_name] = __import__("microlearn" + _name)
         except ImportError:  # a firmware built without this family
             pass
-    if "_trees" in globals():  # the firmware's trees read both layouts
-        _modules["microlearn._trees_refs"] = _trees
+    if "_trees" in globals():  # the firmware's trees read both layouts and both input types
+        _modules["microlearn._trees_refs"] = _modules["microlearn._trees_i16"] = _trees
     if "_neural" in globals():  # the firmware's neural module has every kernel
         for _, _name in _NEURAL:
             _modules["microlearn." + _name] = _neural
@@ -100,16 +100,17 @@ def load(source, *args):
     if len(head) < 8 or bytes(head[:4]) != _MAGIC:
         raise ValueError("not a microlearn model file (bad magic)")
     kind = head[6] | head[7] << 8
-    if kind == 1 and len(head) > 8 and head[8] & 1:  # header flag: a tree ensemble in the refs layout
-        return _family(1, "_trees_refs").load(source, *args)
-    if kind == 6:  # header flags: the neural kernels the model needs (_NEURAL)
-        return _family(6, _neural_module(head[8] if len(head) > 8 else 0)).load(source, *args)
-    try:
-        return _family(kind).load(source, *args)
-    except ValueError as e:
-        # Refs-layout tree files written before that flag (microlearn 0.1.0's
-        # first files, and big models until the flag came): microlearn._trees
-        # reads the packed layout only and calls them unsupported.
-        if kind != 1 or not str(e).endswith("unsupported_kind"):
-            raise
-    return _family(1, "_trees_refs").load(source, *args)
+    names = (None,)
+    if kind == 1:  # tree ensembles: the header's flags name the module (docs/model-format.md)
+        flags = head[8] if len(head) > 8 else 0
+        names = (("_trees_refs",) if flags & 1 else ("_trees_i16",) if flags & 2
+                 # files written before the flags: each module calls the others' unsupported
+                 else ("_trees", "_trees_i16", "_trees_refs"))
+    if kind == 6:  # neural networks: the header's flags name the kernels the ops need (_NEURAL)
+        names = (_neural_module(head[8] if len(head) > 8 else 0),)
+    for name in names:
+        try:
+            return _family(kind, name).load(source, *args)
+        except ValueError as e:
+            if name == names[-1] or not str(e).endswith("unsupported_kind"):
+                raise

@@ -64,11 +64,21 @@
 #define MICROLEARN_TREES_LAYOUTS 3
 #endif
 
+// The input types this build reads: bit 0 float32, bit 1 int16 (default:
+// both). The device's packed-layout modules hold one each
+// (microlearn._trees: float32, _trees_i16: int16): a model of a type the
+// build leaves out loads as unsupported_kind.
+#ifndef MICROLEARN_TREES_FEATURES
+#define MICROLEARN_TREES_FEATURES 3
+#endif
+
 namespace microlearn {
 namespace trees {
 
 constexpr bool kReadsPacked = (MICROLEARN_TREES_LAYOUTS & 1) != 0;
 constexpr bool kReadsRefs = (MICROLEARN_TREES_LAYOUTS & 2) != 0;
+constexpr bool kReadsF32 = (MICROLEARN_TREES_FEATURES & 1) != 0;
+constexpr bool kReadsI16 = (MICROLEARN_TREES_FEATURES & 2) != 0;
 
 enum Section : uint16_t {
     params = 1,        // u32[ParamIndex::count]
@@ -747,6 +757,7 @@ inline Status load(const ModelFile& f, Model& out) {
     m.task = static_cast<Task>(p[p_task]);
     m.transform = static_cast<Transform>(p[p_transform]);
     m.feature_type = static_cast<FeatureType>(p[p_feature_type]);
+    if (!(m.feature_type == FeatureType::f32 ? kReadsF32 : kReadsI16)) return Status::unsupported_kind;
 
     // Sizes that the kernels rely on. Feature indices are u16, so at most
     // 65536 features; counts are bounded by the file size checks below.

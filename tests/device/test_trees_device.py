@@ -140,21 +140,31 @@ def test_quantized_leaves_on_device(target):
 
 LAYOUT_SCRIPT = """
 import microlearn, array, sys
-x = array.array("f", bytes(4 * 64))
-for name in ("packed.mlm", "refs.mlm", "unflagged_refs.mlm", "pipeline.mlm"):
+try:
+    import microlearn_arrays  # firmware with microlearn compiled in: its modules stay
+    builtin = True
+except ImportError:
+    builtin = False
+for name in NAMES:
+    if not builtin:  # each file in a fresh package: what it imports alone
+        for k in [k for k in sys.modules if k.startswith("microlearn._")]:
+            del sys.modules[k]
     m = microlearn.load(name)
-    with open("X.bin", "rb") as f:
+    i16 = m.info()["feature_type"] == "int16"
+    x = array.array("h" if i16 else "f", bytes((2 if i16 else 4) * 64))
+    with open("Xq.bin" if i16 else "X.bin", "rb") as f:
         labels = []
-        while f.readinto(x) == len(x) * 4:
+        while f.readinto(x) == (2 if i16 else 4) * 64:
             labels.append(m.predict(x))
     print(name, labels, sorted(k for k in sys.modules if k.startswith("microlearn._")))
 """
 
 
 def test_each_layout_loads_only_its_module(target):
-    """A packed model imports microlearn._trees only; a refs-layout one
-    _trees_refs, chosen by the header's flag; a refs file without the flag
-    (written before it) loads too; a Pipeline's model imports
+    """Each model imports one module, named by the header's flags: a packed
+    float32 model microlearn._trees, a packed int16 one _trees_i16, a
+    refs-layout one _trees_refs; files written before the flags load too (the
+    modules are tried in turn); a Pipeline's model also imports
     microlearn._preprocess, the others never do. All predict as
     scikit-learn."""
     from sklearn.pipeline import make_pipeline
@@ -162,25 +172,35 @@ def test_each_layout_loads_only_its_module(target):
     from microlearn.converters import trees as tr
     X, y = load_digits(return_X_y=True)
     est = E.RandomForestClassifier(5, max_depth=6, random_state=0).fit(X, y)
-    pipe = make_pipeline(StandardScaler(), E.RandomForestClassifier(5, max_depth=6, random_state=0)).fit(X, y)
+    pipe = make_pipeline(StandardScaler(), E.RandomForestClassifier(5, max_depth=6, random_state=1)).fit(X, y)
     ens = tr.extractors()[type(est)](est)
-    refs = tr.encode(ens, layout="refs")
-    unflagged = bytearray(refs)
-    unflagged[8] &= ~tr.HEADER_FLAG_REFS
-    files = {"packed.mlm": tr.encode(ens), "refs.mlm": refs, "unflagged_refs.mlm": refresh_crc(unflagged),
-             "pipeline.mlm": microlearn.convert(pipe).to_bytes(), "X.bin": X[:40].astype(np.float32).tobytes()}
-    res = run(target, LAYOUT_SCRIPT, files=files)
+
+    def unflagged(data):
+        data = bytearray(data)
+        data[8] = 0
+        return refresh_crc(data)
+
+    refs, i16 = tr.encode(ens, layout="refs"), tr.encode(ens, feature_dtype="int16")
+    files = {"packed.mlm": tr.encode(ens), "refs.mlm": refs, "i16.mlm": i16,
+             "unflagged_refs.mlm": unflagged(refs), "unflagged_i16.mlm": unflagged(i16),
+             "pipeline.mlm": microlearn.convert(pipe).to_bytes(),
+             "X.bin": X[:40].astype(np.float32).tobytes(), "Xq.bin": X[:40].astype(np.int16).tobytes()}
+    res = run(target, LAYOUT_SCRIPT.replace("NAMES", repr([n for n in files if n.endswith(".mlm")])), files=files)
     assert res.returncode == 0, res.output
     want = [int(v) for v in est.predict(X[:40])]
-    builtin = "builtin" in target or target == "wasm"  # firmware: one module reads both, preprocessing inside
-    both = "['microlearn._trees', 'microlearn._trees_refs']"
-    assert f"packed.mlm {want} ['microlearn._trees']" in res.output or builtin, res.output
-    assert f"refs.mlm {want} {both}" in res.output or builtin, res.output
-    assert f"unflagged_refs.mlm {want} {both}" in res.output or builtin, res.output
     want_pipe = [int(v) for v in pipe.predict(X[:40])]
-    assert (f"pipeline.mlm {want_pipe} ['microlearn._preprocess', 'microlearn._trees', 'microlearn._trees_refs']"
-            in res.output or builtin), res.output
-    assert res.output.count(str(want)) >= 3 and str(want_pipe) in res.output, res.output
+    assert want != want_pipe
+    builtin = "builtin" in target or target == "wasm"  # firmware: one module reads all, preprocessing inside
+    expect = {
+        "packed.mlm": (want, ["_trees"]), "refs.mlm": (want, ["_trees_refs"]), "i16.mlm": (want, ["_trees_i16"]),
+        "unflagged_refs.mlm": (want, ["_trees", "_trees_i16", "_trees_refs"]),
+        "unflagged_i16.mlm": (want, ["_trees", "_trees_i16"]),
+        "pipeline.mlm": (want_pipe, ["_preprocess", "_trees"]),
+    }
+    for name, (labels, modules) in expect.items():
+        line = f"{name} {labels} "
+        assert line in res.output, res.output
+        assert builtin or line + str(["microlearn." + m for m in modules]) in res.output, res.output
 
 
 # No allocation per call: tests/device/families.py (the soak / heap_lock registry).

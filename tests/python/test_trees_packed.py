@@ -117,9 +117,10 @@ def test_what_does_not_fit_32_bit_nodes_keeps_the_refs_layout():
 
 
 def test_the_header_flags_the_refs_layout():
-    """Header flags bit 0 marks a refs-layout file (the device package picks
-    microlearn._trees_refs from it), also through a Pipeline's rewrite; packed
-    files leave it clear; the host engine reads either way."""
+    """Header flags bit 0 marks a refs-layout file, bit 1 an int16-input one
+    (the device package picks microlearn._trees_refs or _trees_i16 from them),
+    also through a Pipeline's rewrite; packed float32 files have neither; the
+    host engine reads either way."""
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
     X, y = load_digits(return_X_y=True)
@@ -131,6 +132,10 @@ def test_the_header_flags_the_refs_layout():
     assert mlm.read_header(microlearn.convert(pipe, layout="refs").to_bytes()).flags == 1
     assert mlm.read_header(microlearn.convert(pipe).to_bytes()).flags == 0
     np.testing.assert_array_equal(refs.predict(X), est.predict(X))
+    i16 = microlearn.convert(est, feature_dtype="int16")
+    assert mlm.read_header(i16.to_bytes()).flags == tr.HEADER_FLAG_I16 == 2
+    assert mlm.read_header(microlearn.convert(est, feature_dtype="int16", layout="refs").to_bytes()).flags == 3
+    np.testing.assert_array_equal(i16.predict(i16.quantize(X)), est.predict(X))
 
 
 def test_files_of_the_previous_converter_still_load():

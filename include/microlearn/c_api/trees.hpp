@@ -16,12 +16,16 @@ inline const trees::Model& model_of(const ml_trees_t* m) {
 
 inline trees::Model& model_of(ml_trees_t* m) { return *reinterpret_cast<trees::Model*>(m); }
 
-// Calls fn(typed x) with x cast to the scalar type the caller named.
+// Calls fn(typed x) with x cast to the scalar type the caller named (a
+// build that reads one type only, MICROLEARN_TREES_FEATURES, instantiates
+// its methods for that type only: the other loads as unsupported_kind).
 template <typename Fn>
 inline int with_scalar(const void* x, int type, Fn fn) {
-    if (type == ML_F32) return static_cast<int>(fn(static_cast<const float*>(x)));
-    if (type == ML_I16) return static_cast<int>(fn(static_cast<const int16_t*>(x)));
-    return ML_BAD_ARGUMENT;
+    if constexpr (trees::kReadsF32)
+        if (type == ML_F32) return static_cast<int>(fn(static_cast<const float*>(x)));
+    if constexpr (trees::kReadsI16)
+        if (type == ML_I16) return static_cast<int>(fn(static_cast<const int16_t*>(x)));
+    return type == ML_F32 || type == ML_I16 ? ML_TYPE_MISMATCH : ML_BAD_ARGUMENT;
 }
 
 }  // namespace c_api

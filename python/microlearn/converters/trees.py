@@ -23,10 +23,12 @@ T_MEAN_PROBABILITY, T_LOGISTIC, T_SOFTMAX, T_NONE = 0, 1, 2, 3
 FLAG_AVERAGE, FLAG_ZERO_IS_POSITIVE = 1, 2
 N_PARAMS = 13  # the last two: layout (0 refs, 1 packed) and the packed node field widths
 LAYOUT_REFS, LAYOUT_PACKED = 0, 1
-# Header flags (the .mlm header's flags word, docs/model-format.md): bit 0 set on
-# refs-layout files, so the device package picks microlearn._trees_refs from the
-# header alone (device/microlearn/__init__.py).
-HEADER_FLAG_REFS = 1
+# Header flags (the .mlm header's flags word, docs/model-format.md), so the
+# device package picks the module from the header alone
+# (device/microlearn/__init__.py): bit 0 on refs-layout files
+# (microlearn._trees_refs), bit 1 on int16-input files (packed:
+# microlearn._trees_i16).
+HEADER_FLAG_REFS, HEADER_FLAG_I16 = 1, 2
 
 
 @dataclass
@@ -496,7 +498,8 @@ def encode(ens: Ensemble, feature_dtype: str = "float32", feature_scale=1.0, fea
         meta["feature_scale"] = np.broadcast_to(feature_scale, (ens.n_features,)).astype(float).tolist()
         meta["feature_offset"] = np.broadcast_to(feature_offset, (ens.n_features,)).astype(float).tolist()
     return mlm.write(mlm.KIND_TREE_ENSEMBLE, sections, metadata=meta,
-                     flags=HEADER_FLAG_REFS if layout_id == LAYOUT_REFS else 0)
+                     flags=(HEADER_FLAG_REFS if layout_id == LAYOUT_REFS else 0) |
+                     (HEADER_FLAG_I16 if ftype == 1 else 0))
 
 
 # ----------------------------------------------------------------- dispatch
