@@ -127,6 +127,8 @@ def check(model: Model, targets=("unix", "cortex-m3"), X=None, part: str | None 
     kind = str(model.family.kind)
     if model.info.get("layout") == "refs":  # tree ensembles too big for the packed layout
         kind = "1, '_trees_refs'"
+    elif model.family.kind == mlm.KIND_TREE_ENSEMBLE and model.info.get("feature_type") == "int16":
+        kind = "1, '_trees_i16'"  # packed int16 inputs
     if model.family.kind == mlm.KIND_NEURAL_NETWORK:  # the module with the kernels its ops need
         kind = f"6, microlearn._neural_module({mlm.read_header(model.to_bytes()).flags})"
     all_rows = _rows(model, X if X is not None else np.zeros((1, model.n_features_in_)))

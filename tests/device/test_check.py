@@ -61,14 +61,16 @@ def test_check_refuses_a_model_too_big_for_the_board():
 
 def test_check_measures_the_module_of_the_models_layout():
     """A refs-layout tree model imports microlearn._trees_refs, a packed one
-    _trees: check reports that module's bytes, and flash = model + .mpy."""
+    _trees (_trees_i16 for int16 inputs): check reports that module's bytes,
+    and flash = model + .mpy."""
     from microlearn.rig import build
     X, y = load_iris(return_X_y=True)
     est = RandomForestClassifier(3, max_depth=4, random_state=0).fit(X, y)
     lib = build.build_natmods("x64") / "microlearn"
-    for layout, module in (("packed", "_trees"), ("refs", "_trees_refs")):
-        model = microlearn.convert(est, layout=layout)
+    for options, module in (({"layout": "packed"}, "_trees"), ({"layout": "refs"}, "_trees_refs"),
+                            ({"feature_dtype": "int16", "feature_scale": 10.0}, "_trees_i16")):
+        model = microlearn.convert(est, **options)
         (r,) = check(model, ["unix"], X)
-        assert r.module_bytes == (lib / f"{module}.mpy").stat().st_size, layout
+        assert r.module_bytes == (lib / f"{module}.mpy").stat().st_size, options
         assert r.agreement == 1.0
         assert f"{model.size + r.module_bytes:,}" in format_reports([r])
