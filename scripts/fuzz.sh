@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds=${FUZZ_SECONDS:-20}
-targets=${FUZZ_TARGETS:-"fuzz_mlm fuzz_mlm_soft_float fuzz_mlm_32 fuzz_dsp fuzz_dsp_32"}
+targets=${FUZZ_TARGETS:-"fuzz_mlm fuzz_mlm_soft_float fuzz_mlm_32 fuzz_dsp fuzz_dsp_32 fuzz_jpeg fuzz_jpeg_32"}
 
 CC=clang-14 CXX=clang++-14 cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DMICROLEARN_FUZZ=ON -DMICROLEARN_TESTS=OFF >/dev/null
