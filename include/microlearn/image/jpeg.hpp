@@ -245,6 +245,7 @@ inline JpegError build_huffman(const uint8_t* counts, const uint8_t* values, uin
     for (int len = 1; len <= 16; ++len) {
         const uint32_t count = counts[len - 1];
         t.offset[len] = int32_t(k) - code;
+        if (code + int32_t(count) > (1 << len)) return JpegError::bad_table;  // more codes than this length holds
         for (uint32_t i = 0; i < count; ++i, ++k, ++code) {
             if (len <= 8) {
                 const int shift = 8 - len;
@@ -252,7 +253,6 @@ inline JpegError build_huffman(const uint8_t* counts, const uint8_t* values, uin
             }
         }
         t.maxcode[len] = count ? code - 1 : -1;
-        if (code > (1 << len)) return JpegError::bad_table;  // more codes than this length holds
         code <<= 1;
     }
     t.maxcode[17] = 0x7FFFFFFF;
