@@ -235,6 +235,9 @@ def run(targets, models, per_channel_dense=False) -> dict:
                 files["m.tmdl"] = stem.with_suffix(".tmdl").read_bytes()
                 m["tmdl_bytes"] = len(files["m.tmdl"])
                 m["tinymaix_buffer"] = tinymaix_buffer(files["m.tmdl"])
+                if m["tinymaix_buffer"] > m["tmdl_bytes"]:  # emlearn_cnn's buffer has the model's size: pad it
+                    files["m.tmdl"] += bytes(m["tinymaix_buffer"] - m["tmdl_bytes"])
+                    m["tmdl_padded"] = len(files["m.tmdl"])
             except contender.Absent as e:
                 m["tinymaix_absent"] = str(e)
         for t in targets:
@@ -368,7 +371,10 @@ def breakdown(res: dict, targets) -> list:
     L = [f"## Where the instructions go ({GOAL_MODEL})", "",
          "The goal model's first layers alone, each followed by a GlobalAveragePooling2D (not trained: the counts "
          "do not depend on the weights). A row minus the row above is about the convolution it adds (plus the "
-         "difference of the two poolings). Cells: microlearn / TinyMaix instructions per predict (ratio).", "",
+         "difference of the two poolings). Cells: microlearn / TinyMaix instructions per predict (ratio). "
+         "TinyMaix's files for these models are padded with zeros to its activation buffer's size: emlearn_cnn "
+         "allocates its buffer with the model file's size, and these models' activations are larger than their "
+         "files (unpadded, the run writes past the buffer: a segmentation fault on the unix port).", "",
          "| layers | MACs | " + " | ".join(targets) + " |", "|---|---:|" + "---:|" * len(targets)]
     for name in rows:
         m, cells = res["models"][name], []
