@@ -166,6 +166,7 @@ ML_ALWAYS_INLINE void radix4_network(Cx<T> c0, Cx<T> c1, Cx<T> c2, Cx<T> c3, Cx<
 
 // float: the butterfly in float, no scaling.
 struct F32Ops {
+    static constexpr bool kColumnCall = false;  // see radix4_column_call
     using T = float;
     using W = Cx<float>;
     using Acc = Cx<float>;
@@ -206,6 +207,7 @@ struct F32Ops {
 inline int32_t half_round(int32_t v) { return (v + 1) >> 1; }
 
 struct Q15Ops {
+    static constexpr bool kColumnCall = true;
     using T = int16_t;
     using Acc = Cx<int32_t>;
 #if defined(__ARM_FEATURE_DSP)
@@ -287,12 +289,44 @@ ML_ALWAYS_INLINE void radix4_butterfly(typename Ops::T* p0, typename Ops::T* p1,
 }
 
 // The butterflies of one pass that share their twiddles: p, p + 4q, ...
-// (not inlined: its loop keeps every value in a register).
-template <class Ops, bool kInverse>
-__attribute__((noinline)) void radix4_column(typename Ops::T* p, const typename Ops::T* end, uint32_t q,
-                                             typename Ops::W w1, typename Ops::W w2, typename Ops::W w3) {
+template <class Ops, bool kInverse, bool kTwiddled>
+ML_ALWAYS_INLINE void radix4_column(typename Ops::T* p, const typename Ops::T* end, uint32_t q,
+                                    typename Ops::W w1, typename Ops::W w2, typename Ops::W w3) {
     for (typename Ops::T* p2 = p + 2 * q; p < end; p += 4 * q, p2 += 4 * q)
-        radix4_butterfly<Ops, kInverse, true>(p, p + q, p2, p2 + q, w1, w2, w3);
+        radix4_butterfly<Ops, kInverse, kTwiddled>(p, p + q, p2, p2 + q, w1, w2, w3);
+}
+
+// The same, not inlined: q15's butterfly needs every register, and a column
+// as its own function keeps them for it.
+template <class Ops, bool kInverse, bool kTwiddled>
+__attribute__((noinline, optimize("O2"))) void radix4_column_call(typename Ops::T* p, const typename Ops::T* end,
+                                                                  uint32_t q, typename Ops::W w1, typename Ops::W w2,
+                                                                  typename Ops::W w3) {
+    radix4_column<Ops, kInverse, kTwiddled>(p, end, q, w1, w2, w3);
+}
+
+template <class Ops, bool kInverse, bool kTwiddled>
+ML_ALWAYS_INLINE void radix4_column_run(typename Ops::T* p, const typename Ops::T* end, uint32_t q,
+                                        typename Ops::W w1, typename Ops::W w2, typename Ops::W w3) {
+    if (Ops::kColumnCall)
+        radix4_column_call<Ops, kInverse, kTwiddled>(p, end, q, w1, w2, w3);
+    else
+        radix4_column<Ops, kInverse, kTwiddled>(p, end, q, w1, w2, w3);
+}
+
+// One radix-4 pass of half-size h (not inlined: its loops keep their values
+// in registers). W_4h^j = W_N^(j step); W_N^half = -1.
+template <class Ops, bool kInverse>
+__attribute__((noinline)) void radix4_pass(typename Ops::T* d, const typename Ops::T* end, uint32_t h,
+                                           const typename Ops::T* tw, uint32_t step, uint32_t half) {
+    using W = typename Ops::W;
+    uint32_t k = 0;
+    for (const typename Ops::T* const last = d + 2 * h; d < last; d += 2, k += step) {
+        const uint32_t k3 = 3 * k;
+        const W w1 = Ops::twiddle(tw, k), w2 = Ops::twiddle(tw, 2 * k);
+        const W w3 = k3 < half ? Ops::twiddle(tw, k3) : Ops::negate(Ops::twiddle(tw, k3 - half));
+        radix4_column_run<Ops, kInverse, true>(d, end, 2 * h, w1, w2, w3);
+    }
 }
 
 // The passes over m values already in bit-reversed order. tw is the table
@@ -308,18 +342,13 @@ inline void cfft_passes(typename Ops::T* d, uint32_t m, const typename Ops::T* t
         h = 2;
     } else {
         const W one{};  // unused: kTwiddled false
-        for (T* p = d; p < end; p += 8) radix4_butterfly<Ops, kInverse, false>(p, p + 2, p + 4, p + 6, one, one, one);
+        radix4_column_run<Ops, kInverse, false>(d, end, 2, one, one, one);
         h = 4;
     }
     const uint32_t half = (stride * m) >> 1;  // W_N^half = -1
     // Twiddle step of the pass with half-size h: W_4h = W_N^(N / 4h).
-    for (uint32_t step = half >> (log2_exact(h) + 1); h < m; h <<= 2, step >>= 2) {
-        for (uint32_t j = 0, k = 0; j < h; ++j, k += step) {
-            const uint32_t k3 = 3 * k;
-            const W w3 = k3 < half ? Ops::twiddle(tw, k3) : Ops::negate(Ops::twiddle(tw, k3 - half));
-            radix4_column<Ops, kInverse>(d + 2 * j, end, 2 * h, Ops::twiddle(tw, k), Ops::twiddle(tw, 2 * k), w3);
-        }
-    }
+    for (uint32_t step = half >> (log2_exact(h) + 1); h < m; h <<= 2, step >>= 2)
+        radix4_pass<Ops, kInverse>(d, end, h, tw, step, half);
 }
 
 template <bool kInverse>
