@@ -470,35 +470,71 @@ inline void sos_q15_reset(SosQ15& f, int16_t x0) {
     f.state[2 * ns] = f.state[2 * ns + 1] = u;
 }
 
+namespace detail {
+
+// One q15 section over m signal values in place (the section's input in,
+// its output out). x1, x2: its last two inputs, carried in and out; st[0],
+// st[1]: its last two outputs; *residue: its rounding residue. The state
+// stays in registers for the whole run.
+inline void sos_q15_section(const int32_t* c, int32_t& x1, int32_t& x2, int32_t* st, int32_t* residue, int32_t* v,
+                            size_t m) {
+    const int32_t neg = c[5] >> 31, shift = c[5] ^ neg;  // c[5] = shift or ~shift
+    int32_t u1 = x1, u2 = x2, y1 = st[0], y2 = st[1], r = *residue;
+    for (size_t k = 0; k < m; ++k) {
+        const int32_t u = v[k];
+        // Sums wrap (uint64) rather than overflow: only saturated
+        // signals, never the headroom the formats keep, come near 2^63.
+        const int64_t a = mul_wide(c[3], y1) + mul_wide(c[4], y2);  // first: fewer spills on the M0
+        const int64_t b = static_cast<int64_t>(static_cast<uint64_t>(mul_wide(c[0], u)) +
+                                               static_cast<uint64_t>(mul_wide(c[1], u1)) +
+                                               static_cast<uint64_t>(mul_wide(c[2], u2)));
+        // r: what the last rounding dropped (negated when neg), plus 2^26
+        // for this one's rounding.
+        const int64_t acc = static_cast<int64_t>(static_cast<uint64_t>(b >> shift) + static_cast<uint32_t>(r) -
+                                                 static_cast<uint64_t>(a >> 3));
+        u2 = u1;
+        u1 = u;
+        y2 = y1;
+        y1 = saturate32(acc >> 27);
+        v[k] = y1;
+        const int32_t dropped = static_cast<int32_t>(acc & 0x7ffffff);  // residue + 2^26
+        r = ((dropped ^ neg) - neg) + (neg & (1 << 27));
+    }
+    x1 = u1;
+    x2 = u2;
+    st[0] = y1;
+    st[1] = y2;
+    *residue = r;
+}
+
+}  // namespace detail
+
+// Blocks of up to 32 samples go through one section after the other (an
+// int32 buffer on the stack holds the signal between sections), so each
+// section's coefficients and state stay in registers over the block.
 inline Status sos_q15_process(SosQ15& f, const int16_t* x, int16_t* y, size_t n) {
     if (f.n_sections == 0 || ((x == nullptr || y == nullptr) && n != 0)) return Status::bad_argument;
     const uint32_t ns = f.n_sections, out_shift = f.out_shift;
     int32_t* const residues = f.state + 2 * ns + 2;
-    for (size_t i = 0; i < n; ++i) {
-        int32_t v = x[i] * 8192;  // q15 to Q28
-        int32_t* st = f.state;
-        const int32_t* c = f.coeffs;
-        for (uint32_t s = 0; s < ns; ++s, st += 2, c += kSosQ15Coeffs) {
-            const int32_t neg = c[5] >> 31, shift = c[5] ^ neg;  // c[5] = shift or ~shift
-            // Sums wrap (uint64) rather than overflow: only saturated
-            // signals, never the headroom the formats keep, come near 2^63.
-            const int64_t b = static_cast<int64_t>(static_cast<uint64_t>(mul_wide(c[0], v)) +
-                                                   static_cast<uint64_t>(mul_wide(c[1], st[0])) +
-                                                   static_cast<uint64_t>(mul_wide(c[2], st[1])));
-            const int64_t a = mul_wide(c[3], st[2]) + mul_wide(c[4], st[3]);
-            // residues[s]: what the last rounding dropped (negated when
-            // neg), plus 2^26 for this one's rounding.
-            const int64_t acc = static_cast<int64_t>(static_cast<uint64_t>(b >> shift) + static_cast<uint32_t>(residues[s]) -
-                                                     static_cast<uint64_t>(a >> 3));
-            st[1] = st[0];
-            st[0] = v;
-            v = detail::saturate32(acc >> 27);
-            const int32_t dropped = static_cast<int32_t>(acc & 0x7ffffff);  // residue + 2^26
-            residues[s] = ((dropped ^ neg) - neg) + (neg & (1 << 27));
+    constexpr size_t kBlock = 32;
+    int32_t v[kBlock];
+    for (size_t i = 0; i < n;) {
+        const size_t m = n - i < kBlock ? n - i : kBlock;
+        for (size_t k = 0; k < m; ++k) v[k] = x[i + k] * 8192;  // q15 to Q28
+        // Section s's last inputs are section s - 1's last outputs: carried
+        // from before s - 1 overwrote them.
+        int32_t x1 = f.state[0], x2 = f.state[1];
+        for (uint32_t s = 0; s < ns; ++s) {
+            int32_t* st = f.state + 2 * s;
+            const int32_t y1 = st[2], y2 = st[3];
+            detail::sos_q15_section(f.coeffs + kSosQ15Coeffs * s, x1, x2, st + 2, residues + s, v, m);
+            st[0] = x1;
+            st[1] = x2;
+            x1 = y1;
+            x2 = y2;
         }
-        st[1] = st[0];
-        st[0] = v;
-        y[i] = saturate16(((v >> (out_shift - 1)) + 1) >> 1);
+        for (size_t k = 0; k < m; ++k) y[i + k] = saturate16(((v[k] >> (out_shift - 1)) + 1) >> 1);
+        i += m;
     }
     return Status::ok;
 }
