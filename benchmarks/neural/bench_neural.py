@@ -107,14 +107,15 @@ EMPTY = "import _markers\n_markers.start()\n_markers.stop()\n"
 
 
 def microlearn_lib(arch):
-    """The device package with only the neural module, built by device/Makefile
+    """The device package with only the neural modules, built by device/Makefile
     (the build users install) into the benchmark's folder, so that another
     family's build does not stand in the way."""
     out = OUT / arch / "ml"
     lib = out / "lib" / "microlearn"
     harness.make(["make", "-C", str(ROOT / "device"), f"ARCH={arch}", f"MPY_DIR={build.fetch_source()}",
-                  f"BUILD={out}", f"PYTHON={build._python_for_mpy_ld()}", str(lib / "_neural.mpy"),
-                  str(lib / "__init__.mpy")], f"_neural for {arch}")
+                  f"BUILD={out}", f"PYTHON={build._python_for_mpy_ld()}",
+                  *(str(lib / f"{m}.mpy") for m in ("_neural", "_neural_rnn", "_neural_int8", "_neural_all")),
+                  str(lib / "__init__.mpy")], f"_neural* for {arch}")
     return out / "lib"
 
 
@@ -200,7 +201,7 @@ def report(res, targets):
             f"{res['targets'][t][c].get('max_rel_diff', float('nan')):.1e}" for t in targets) + " |")
         L.append(f"| {c}: bytes allocated per call | " + " | ".join(
             f"{res['targets'][t][c].get('alloc', float('nan')):.0f}" for t in targets) + " |")
-    L.append("| microlearn `_neural.mpy` bytes (engine; copied to RAM at import) | " + " | ".join(
+    L.append("| microlearn `_neural.mpy` bytes (the float32 engine this model imports; copied to RAM at import) | " + " | ".join(
         f"{res['targets'][t].get('mpy', 0):,}" for t in targets) + " |")
     L.append("| emlearn `_emlnet.mpy` bytes (code and this model's weights) | " + " | ".join(
         f"{res['targets'][t]['emlearn_mpy']:,}" if "emlearn_mpy" in res["targets"][t] else "does not build"
