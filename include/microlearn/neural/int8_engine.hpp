@@ -2,7 +2,7 @@
 // their records hold beyond the float layout, the load-time checks of those
 // parameters, and the dispatch to the kernels of int8_ops.hpp.
 //
-// An op whose first input is an int8 tensor (QUANTIZE and DEQUANTIZE aside:
+// An op whose first input is an int8 tensor (model.hpp's part_of(); QUANTIZE and DEQUANTIZE aside:
 // engine.hpp runs those) is an int8 op. Its op_ints / op_floats entries are
 // the float op's (docs/neural.md's table) followed by a tail the converter
 // computed (python/microlearn/converters/neural/int8_params.py, extend()):
@@ -36,10 +36,6 @@ namespace int8_engine {
 
 inline DType dtype_of(const Model& m, uint32_t t) {
     return static_cast<DType>(detail::tensor_record(m, t)[t_dtype]);
-}
-
-inline bool is_int8(const Model& m, const Op& o) {
-    return o.kind != OpKind::quantize && o.kind != OpKind::dequantize && dtype_of(m, o.inputs[0]) == DType::i8;
 }
 
 // The float layout's counts for kind k (ints, floats); n_x_rank: x's rank (PAD).
@@ -170,7 +166,7 @@ inline Status check(const Model& m, const Op& o, Op& base) {
     }
 }
 
-// Runs an int8 op (is_int8) on the arena.
+// Runs an int8 op (model.hpp's part_of(): part_int8) on the arena.
 inline void eval(const Model& m, const Op& o, uint8_t* arena) {
     const Tensor x = tensor(m, o.inputs[0], arena);
     const Tensor y = tensor(m, o.outputs[0], arena);
