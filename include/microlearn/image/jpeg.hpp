@@ -532,32 +532,33 @@ inline const uint8_t* upsample_row(const Component& c, uint32_t rows_c, uint32_t
     if (c.hr == 1 && c.vr == 1) return sample_row(c, rows_c, k, int32_t(y));
     uint8_t* out = c.row;
     const uint32_t last = c.real_w - 1;
-    if (c.fancy_v) {
+    if (c.fancy_h) {  // 2:1 or 2:2: each input sample i gives outputs 2i and 2i + 1
+        const uint8_t* nr = sample_row(c, rows_c, k, c.fancy_v ? int32_t(y >> 1) : int32_t(y / c.vr));
+        const uint8_t* fr = c.fancy_v ? sample_row(c, rows_c, k, (y & 1) ? int32_t(y >> 1) + 1 : int32_t(y >> 1) - 1)
+                                      : nullptr;
+        // Column values: 3 near + far (scale 4) for 2:2, the sample (scale 1) for 2:1.
+        auto col = [nr, fr](uint32_t i) { return fr ? 3 * nr[i] + fr[i] : int32_t(nr[i]); };
+        const int shift = fr ? 4 : 2;
+        const int32_t even_bias = fr ? 8 : 1, odd_bias = fr ? 7 : 2;
+        int32_t before = col(0), here = before;
+        for (uint32_t i = 0, x = 0; x < w; ++i, x += 2) {
+            const int32_t after = i < last ? col(i + 1) : here;
+            out[x] = uint8_t((3 * here + before + even_bias) >> shift);
+            if (x + 1 < w) out[x + 1] = uint8_t((3 * here + after + odd_bias) >> shift);
+            before = here;
+            here = after;
+        }
+        return out;
+    }
+    if (c.fancy_v) {  // 1:2, vertical only
         const int32_t near_g = int32_t(y >> 1);
         const uint8_t* nr = sample_row(c, rows_c, k, near_g);
         const uint8_t* fr = sample_row(c, rows_c, k, (y & 1) ? near_g + 1 : near_g - 1);
-        if (!c.fancy_h) {  // 1:2, vertical only
-            const int32_t bias = (y & 1) ? 2 : 1;
-            for (uint32_t x = 0; x < w; ++x) out[x] = uint8_t((3 * nr[x] + fr[x] + bias) >> 2);
-            return out;
-        }
-        for (uint32_t x = 0; x < w; ++x) {  // 2:2
-            const uint32_t i = x >> 1;
-            const uint32_t j = (x & 1) ? (i < last ? i + 1 : last) : (i > 0 ? i - 1 : 0);
-            const int32_t a = 3 * nr[i] + fr[i], b = 3 * nr[j] + fr[j];
-            out[x] = uint8_t((3 * a + b + ((x & 1) ? 7 : 8)) >> 4);
-        }
+        const int32_t bias = (y & 1) ? 2 : 1;
+        for (uint32_t x = 0; x < w; ++x) out[x] = uint8_t((3 * nr[x] + fr[x] + bias) >> 2);
         return out;
     }
     const uint8_t* r = sample_row(c, rows_c, k, int32_t(y / c.vr));
-    if (c.fancy_h) {  // 2:1
-        for (uint32_t x = 0; x < w; ++x) {
-            const uint32_t i = x >> 1;
-            const uint32_t j = (x & 1) ? (i < last ? i + 1 : last) : (i > 0 ? i - 1 : 0);
-            out[x] = uint8_t((3 * r[i] + r[j] + ((x & 1) ? 2 : 1)) >> 2);
-        }
-        return out;
-    }
     for (uint32_t x = 0; x < w; ++x) out[x] = r[x / c.hr];
     return out;
 }
@@ -579,13 +580,9 @@ inline void convert_row(const uint8_t* const* rows, int n_comp, bool rgb_in, int
     const uint8_t* cb = rows[1];
     const uint8_t* cr = rows[2];
     for (uint32_t x = 0; x < w; ++x) {
-        int32_t r, g, b;
-        if (rgb_in) {
-            r = y[x];
-            g = cb[x];
-            b = cr[x];
-        } else {
-            const int32_t l = y[x], u = int32_t(cb[x]) - 128, v = int32_t(cr[x]) - 128;
+        int32_t r = y[x], g = cb[x], b = cr[x];
+        if (!rgb_in) {
+            const int32_t l = r, u = g - 128, v = b - 128;
             r = clamp255(l + ((91881 * v + 32768) >> 16));
             g = clamp255(l + ((-22554 * u - 46802 * v + 32768) >> 16));
             b = clamp255(l + ((116130 * u + 32768) >> 16));
@@ -593,9 +590,10 @@ inline void convert_row(const uint8_t* const* rows, int n_comp, bool rgb_in, int
         if (channels == 1) {
             out[x] = luma(r, g, b);
         } else {
-            out[3 * x] = uint8_t(r);
-            out[3 * x + 1] = uint8_t(g);
-            out[3 * x + 2] = uint8_t(b);
+            out[0] = uint8_t(r);
+            out[1] = uint8_t(g);
+            out[2] = uint8_t(b);
+            out += 3;
         }
     }
 }
