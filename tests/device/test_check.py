@@ -74,3 +74,23 @@ def test_check_measures_the_module_of_the_models_layout():
         assert r.module_bytes == (lib / f"{module}.mpy").stat().st_size, options
         assert r.agreement == 1.0
         assert f"{model.size + r.module_bytes:,}" in format_reports([r])
+
+
+def test_check_measures_the_neural_module_the_model_imports():
+    """A float32 network imports microlearn._neural, an int8 one _neural_int8
+    (the header's op-part flags): check reports that module's bytes."""
+    from microlearn.converters.neural import ir, writer
+    from microlearn.rig import build
+    T = ir.Tensor
+    q = {"scale": np.float32(0.05), "zero_point": np.int32(-3)}
+    float_net = ir.Graph({"x": T("x", (4,)), "y": T("y", (4,))}, [ir.Op("TANH", ["x"], ["y"])], ["x"], ["y"])
+    int8_net = ir.Graph({"x": T("x", (4,)), "q": T("q", (4,), "int8", **q), "r": T("r", (2, 2), "int8", **q),
+                         "y": T("y", (2, 2))},
+                        [ir.Op("QUANTIZE", ["x"], ["q"]), ir.Op("RESHAPE", ["q"], ["r"]),
+                         ir.Op("DEQUANTIZE", ["r"], ["y"])], ["x"], ["y"])
+    lib = build.build_natmods("x64") / "microlearn"
+    X = np.random.default_rng(0).normal(size=(5, 4)).astype(np.float32)
+    for g, module in ((float_net, "_neural"), (int8_net, "_neural_int8")):
+        (r,) = check(microlearn.Model(writer.encode(g)), ["unix"], X)
+        assert r.module_bytes == (lib / f"{module}.mpy").stat().st_size, module
+        assert r.agreement == 1.0
