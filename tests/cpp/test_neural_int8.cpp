@@ -180,12 +180,16 @@ TEST(NeuralInt8, ConvolutionsMatchTapByTapSums) {
             shift[c] = -int32_t(gen() % 12);
         const int32_t offset = pick(-127, 128);
         const Q::Requant rq{mult.data(), shift.data(), pick(-128, 127), -128 + pick(0, 20), 127 - pick(0, 20)};
-        std::vector<int8_t> y(g.out_h * g.out_w * g.out_c, 99);
+        std::vector<int8_t> y(g.out_h * g.out_w * g.out_c, 99), z(y.size(), 99);
         std::vector<int32_t> col(Q::conv_scratch_bytes(filter) / 4);
-        if (depthwise)
+        if (depthwise) {
             Q::depthwise_conv_2d(x.data(), offset, w.data(), bias.data(), g, rq, y.data());
-        else
-            Q::conv_2d(x.data(), offset, w.data(), bias.data(), g, rq, reinterpret_cast<int16_t*>(col.data()), y.data());
+        } else {  // both forms (the host runs the portable loops of each)
+            Q::conv_2d_patches(x.data(), offset, w.data(), bias.data(), g, rq, reinterpret_cast<int16_t*>(col.data()),
+                               y.data());
+            Q::conv_2d_direct(x.data(), offset, w.data(), bias.data(), g, rq, z.data());
+            ASSERT_EQ(y, z) << "trial " << trial;
+        }
         for (uint32_t oy = 0; oy < g.out_h; ++oy)
             for (uint32_t ox = 0; ox < g.out_w; ++ox)
                 for (uint32_t c = 0; c < g.out_c; ++c)

@@ -157,7 +157,7 @@ inline void fully_connected(const int8_t* x, int32_t input_offset, const int8_t*
     }
 }
 
-// CONV_2D works on two output pixels at a time: their input patches (the
+// CONV_2D on Cortex-M4 works on two output pixels at a time: their input patches (the
 // window's taps in the order of a filter row, (k_h, k_w, in_c)) plus
 // input_offset, widened to 16 bits once into `col`, scratch memory the memory
 // plan reserves for the op (conv_scratch_bytes()); taps outside the input
@@ -276,11 +276,11 @@ inline void dot_2x2(const int16_t* col, const int8_t* w0, int stride, int filter
     acc[0] = a00, acc[1] = a01, acc[2] = a10, acc[3] = a11;
 }
 
-// CONV_2D: w (out_c, k_h, k_w, in_c); col: conv_scratch_bytes(filter) bytes,
+// CONV_2D over widened patches; col: conv_scratch_bytes(filter) bytes,
 // 4-byte aligned. An odd last pixel or channel is computed twice, in both
 // halves of a pair.
-inline void conv_2d(const int8_t* x, int32_t input_offset, const int8_t* w, const int32_t* bias, const Window& g,
-                    const Requant& rq, int16_t* col, int8_t* y) {
+inline void conv_2d_patches(const int8_t* x, int32_t input_offset, const int8_t* w, const int32_t* bias,
+                            const Window& g, const Requant& rq, int16_t* col, int8_t* y) {
     const int filter = int(g.k_h * g.k_w * g.in_c), out_c = int(g.out_c), out_w = int(g.out_w);
     const int pixels = int(g.out_h) * out_w;
     int oy = 0, ox = 0;  // of pixel q
@@ -300,6 +300,70 @@ inline void conv_2d(const int8_t* x, int32_t input_offset, const int8_t* w, cons
             y0[c1] = output(acc[2], bias, c1, rq), y1[c1] = output(acc[3], bias, c1, rq);
         }
     }
+}
+
+// The window of CONV_2D output channels oc .. oc + R - 1 at one output pixel
+// (input origin y0, x0) into acc: taps outside the input are skipped (they
+// stand for zero points); without horizontal dilation the taps of a kernel
+// row that are inside form one contiguous run in x and in w.
+template <int R>
+inline void conv_window(const int8_t* x, int32_t input_offset, const int8_t* w, int filter, const Window& g, int y0,
+                        int x0, int32_t* acc) {
+    const int c = int(g.in_c), in_w = int(g.in_w), k_w = int(g.k_w);
+    for (int r = 0; r < R; ++r) acc[r] = 0;
+    for (int ky = 0; ky < int(g.k_h); ++ky) {
+        const int iy = y0 + ky * int(g.dil_h);
+        if (iy < 0 || iy >= int(g.in_h)) continue;
+        const int8_t* xr = x + iy * in_w * c;
+        const int8_t* wr = w + ky * k_w * c;
+        if (g.dil_w == 1) {
+            const int lo = x0 < 0 ? -x0 : 0, hi = in_w - x0 < k_w ? in_w - x0 : k_w;
+            if (lo < hi) dot_rows<R>(xr + (x0 + lo) * c, wr + lo * c, filter, (hi - lo) * c, input_offset, acc);
+            continue;
+        }
+        for (int kx = 0; kx < k_w; ++kx) {
+            const int ix = x0 + kx * int(g.dil_w);
+            if (ix >= 0 && ix < in_w) dot_rows<R>(xr + ix * c, wr + kx * c, filter, c, input_offset, acc);
+        }
+    }
+}
+
+// CONV_2D without scratch: per output pixel, four output channels at a
+// time straight from the int8 input (what the portable builds run).
+inline void conv_2d_direct(const int8_t* x, int32_t input_offset, const int8_t* w, const int32_t* bias,
+                           const Window& g, const Requant& rq, int8_t* y) {
+    const int filter = int(g.k_h * g.k_w * g.in_c), out_c = int(g.out_c);
+    int32_t acc[4];
+    for (int oy = 0; oy < int(g.out_h); ++oy) {
+        const int y0 = oy * int(g.stride_h) - int(g.pad_t);
+        for (int ox = 0; ox < int(g.out_w); ++ox) {
+            const int x0 = ox * int(g.stride_w) - int(g.pad_l);
+            for (int oc = 0; oc < out_c; ++oc) {
+                if ((oc & 3) == 0) {
+                    if (out_c - oc >= 4) conv_window<4>(x, input_offset, w + oc * filter, filter, g, y0, x0, acc);
+                    else
+                        for (int r = 0; oc + r < out_c; ++r)
+                            conv_window<1>(x, input_offset, w + (oc + r) * filter, filter, g, y0, x0, acc + r);
+                }
+                *y++ = output(acc[oc & 3], bias, oc, rq);
+            }
+        }
+    }
+}
+
+// CONV_2D: w (out_c, k_h, k_w, in_c). Cortex-M4 builds run the patches
+// (18 instructions per 16 multiply-accumulates); the portable ones the direct
+// loop, which GCC -Os compiles better for armv6m, armv7m and x64 than the
+// portable form of the patches (measured: docs/benchmarks-neural-int8.md).
+// Both give the same bits; tests run both on the host.
+inline void conv_2d(const int8_t* x, int32_t input_offset, const int8_t* w, const int32_t* bias, const Window& g,
+                    const Requant& rq, int16_t* col, int8_t* y) {
+#if MICROLEARN_INT8_DSP
+    conv_2d_patches(x, input_offset, w, bias, g, rq, col, y);
+#else
+    (void)col;
+    conv_2d_direct(x, input_offset, w, bias, g, rq, y);
+#endif
 }
 
 // Sums of N channels over a rectangle of depthwise taps: `rows` x `cols`
