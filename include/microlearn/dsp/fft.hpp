@@ -135,7 +135,7 @@ inline void bit_reverse_copy(const float* src, float* dst, uint32_t m) {
 // one subsequence; four neighbouring blocks B0..B3 (at j, j + h, j + 2h,
 // j + 3h) hold the DFTs of the subsequences x[4t], x[4t + 2], x[4t + 1],
 // x[4t + 3], so one radix-4 butterfly with c_r = W^(rj) B_r (W = W_4h) gives
-//     y_q = sum_r (-i)^(qr) c_r        (+i for the inverse, with conj(W))
+//     y_q = sum_r (-i)^(qr) c_r
 // at j + qh. A first pass with twiddles 1 (radix 4 when log2 m is even,
 // radix 2 when it is odd) starts; radix-4 passes with twiddles follow. The
 // twiddle table holds W_N^k for k < N / 2; W_N^3j past it is -W_N^(3j - N/2).
@@ -153,11 +153,11 @@ ML_ALWAYS_INLINE Cx<T> operator+(Cx<T> a, Cx<T> b) { return {a.r + b.r, a.i + b.
 template <typename T>
 ML_ALWAYS_INLINE Cx<T> operator-(Cx<T> a, Cx<T> b) { return {a.r - b.r, a.i - b.i}; }
 
-// y_q = sum_r (-i)^(qr) c_r (forward), (+i)^(qr) (inverse).
-template <bool kInverse, typename T>
+// y_q = sum_r (-i)^(qr) c_r.
+template <typename T>
 ML_ALWAYS_INLINE void radix4_network(Cx<T> c0, Cx<T> c1, Cx<T> c2, Cx<T> c3, Cx<T>* y) {
     const Cx<T> t0 = c0 + c2, t1 = c0 - c2, t2 = c1 + c3, d = c1 - c3;
-    const Cx<T> t3 = kInverse ? Cx<T>{-d.i, d.r} : Cx<T>{d.i, -d.r};  // d times -i (+i)
+    const Cx<T> t3{d.i, -d.r};  // d times -i
     y[0] = t0 + t2;
     y[1] = t1 + t3;
     y[2] = t0 - t2;
@@ -174,11 +174,10 @@ struct F32Ops {
     ML_ALWAYS_INLINE static W negate(W w) { return {-w.r, -w.i}; }
     ML_ALWAYS_INLINE static Acc load(const float* p) { return {p[0], p[1]}; }
     ML_ALWAYS_INLINE static Acc base(const float* p) { return load(p); }
-    // b * w, or b * conj(w) for the inverse.
-    template <bool kInverse>
+    // b * w
     ML_ALWAYS_INLINE static Acc product(const float* p, W w) {
-        const float br = p[0], bi = p[1], wi = kInverse ? -w.i : w.i;
-        return {br * w.r - bi * wi, br * wi + bi * w.r};
+        const float br = p[0], bi = p[1];
+        return {br * w.r - bi * w.i, br * w.i + bi * w.r};
     }
     ML_ALWAYS_INLINE static void store(float* p, Acc v) {
         p[0] = v.r;
@@ -231,10 +230,8 @@ struct Q15Ops {
         const int32_t v = packed(p), k = 1 << 13, r = 1 << 14;
         return {__smlabb(v, k, r), __smlatb(v, k, r)};
     }
-    template <bool kInverse>
     ML_ALWAYS_INLINE static Acc product(const int16_t* p, W w) {
         const int32_t b = packed(p);
-        if (kInverse) return {__smuad(b, w) >> 2, __smusdx(w, b) >> 2};
         return {__smusd(b, w) >> 2, __smuadx(b, w) >> 2};
     }
     ML_ALWAYS_INLINE static void store(int16_t* p, Acc v) {
@@ -250,10 +247,9 @@ struct Q15Ops {
     ML_ALWAYS_INLINE static Acc base(const int16_t* p) {
         return {p[0] * (1 << 13) + (1 << 14), p[1] * (1 << 13) + (1 << 14)};
     }
-    template <bool kInverse>
     ML_ALWAYS_INLINE static Acc product(const int16_t* p, W w) {
-        const int32_t br = p[0], bi = p[1], wi = kInverse ? -w.i : w.i;
-        return {(br * w.r - bi * wi) >> 2, (br * wi + bi * w.r) >> 2};
+        const int32_t br = p[0], bi = p[1];
+        return {(br * w.r - bi * w.i) >> 2, (br * w.i + bi * w.r) >> 2};
     }
     ML_ALWAYS_INLINE static void store(int16_t* p, Acc v) {
         p[0] = saturate16(v.r >> 15);
@@ -269,19 +265,30 @@ struct Q15Ops {
     }
 };
 
+template <typename T>
+struct CfftOps;
+template <>
+struct CfftOps<float> {
+    using type = F32Ops;
+};
+template <>
+struct CfftOps<int16_t> {
+    using type = Q15Ops;
+};
+
 // One radix-4 butterfly on p[0], p[q], p[2q], p[3q] (q: scalars apart);
 // kTwiddled false: all twiddles 1.
-template <class Ops, bool kInverse, bool kTwiddled>
+template <class Ops, bool kTwiddled>
 ML_ALWAYS_INLINE void radix4_butterfly(typename Ops::T* p0, typename Ops::T* p1, typename Ops::T* p2,
                                        typename Ops::T* p3, typename Ops::W w1, typename Ops::W w2,
                                        typename Ops::W w3) {
     using Acc = typename Ops::Acc;
     const Acc c0 = Ops::base(p0);
-    const Acc c2 = kTwiddled ? Ops::template product<kInverse>(p1, w2) : Ops::load(p1);
-    const Acc c1 = kTwiddled ? Ops::template product<kInverse>(p2, w1) : Ops::load(p2);
-    const Acc c3 = kTwiddled ? Ops::template product<kInverse>(p3, w3) : Ops::load(p3);
+    const Acc c2 = kTwiddled ? Ops::product(p1, w2) : Ops::load(p1);
+    const Acc c1 = kTwiddled ? Ops::product(p2, w1) : Ops::load(p2);
+    const Acc c3 = kTwiddled ? Ops::product(p3, w3) : Ops::load(p3);
     Acc y[4];
-    radix4_network<kInverse>(c0, c1, c2, c3, y);
+    radix4_network(c0, c1, c2, c3, y);
     Ops::store(p0, y[0]);
     Ops::store(p1, y[1]);
     Ops::store(p2, y[2]);
@@ -289,34 +296,34 @@ ML_ALWAYS_INLINE void radix4_butterfly(typename Ops::T* p0, typename Ops::T* p1,
 }
 
 // The butterflies of one pass that share their twiddles: p, p + 4q, ...
-template <class Ops, bool kInverse, bool kTwiddled>
+template <class Ops, bool kTwiddled>
 ML_ALWAYS_INLINE void radix4_column(typename Ops::T* p, const typename Ops::T* end, uint32_t q,
                                     typename Ops::W w1, typename Ops::W w2, typename Ops::W w3) {
     for (typename Ops::T* p2 = p + 2 * q; p < end; p += 4 * q, p2 += 4 * q)
-        radix4_butterfly<Ops, kInverse, kTwiddled>(p, p + q, p2, p2 + q, w1, w2, w3);
+        radix4_butterfly<Ops, kTwiddled>(p, p + q, p2, p2 + q, w1, w2, w3);
 }
 
 // The same, not inlined: q15's butterfly needs every register, and a column
 // as its own function keeps them for it.
-template <class Ops, bool kInverse, bool kTwiddled>
+template <class Ops, bool kTwiddled>
 __attribute__((noinline, optimize("O2"))) void radix4_column_call(typename Ops::T* p, const typename Ops::T* end,
                                                                   uint32_t q, typename Ops::W w1, typename Ops::W w2,
                                                                   typename Ops::W w3) {
-    radix4_column<Ops, kInverse, kTwiddled>(p, end, q, w1, w2, w3);
+    radix4_column<Ops, kTwiddled>(p, end, q, w1, w2, w3);
 }
 
-template <class Ops, bool kInverse, bool kTwiddled>
+template <class Ops, bool kTwiddled>
 ML_ALWAYS_INLINE void radix4_column_run(typename Ops::T* p, const typename Ops::T* end, uint32_t q,
                                         typename Ops::W w1, typename Ops::W w2, typename Ops::W w3) {
     if (Ops::kColumnCall)
-        radix4_column_call<Ops, kInverse, kTwiddled>(p, end, q, w1, w2, w3);
+        radix4_column_call<Ops, kTwiddled>(p, end, q, w1, w2, w3);
     else
-        radix4_column<Ops, kInverse, kTwiddled>(p, end, q, w1, w2, w3);
+        radix4_column<Ops, kTwiddled>(p, end, q, w1, w2, w3);
 }
 
 // One radix-4 pass of half-size h (not inlined: its loops keep their values
 // in registers). W_4h^j = W_N^(j step); W_N^half = -1.
-template <class Ops, bool kInverse>
+template <class Ops>
 __attribute__((noinline)) void radix4_pass(typename Ops::T* d, const typename Ops::T* end, uint32_t h,
                                            const typename Ops::T* tw, uint32_t step, uint32_t half) {
     using W = typename Ops::W;
@@ -325,13 +332,13 @@ __attribute__((noinline)) void radix4_pass(typename Ops::T* d, const typename Op
         const uint32_t k3 = 3 * k;
         const W w1 = Ops::twiddle(tw, k), w2 = Ops::twiddle(tw, 2 * k);
         const W w3 = k3 < half ? Ops::twiddle(tw, k3) : Ops::negate(Ops::twiddle(tw, k3 - half));
-        radix4_column_run<Ops, kInverse, true>(d, end, 2 * h, w1, w2, w3);
+        radix4_column_run<Ops, true>(d, end, 2 * h, w1, w2, w3);
     }
 }
 
 // The passes over m values already in bit-reversed order. tw is the table
 // of a size-N transform (N = stride * m); this one uses every stride-th entry.
-template <class Ops, bool kInverse>
+template <class Ops>
 inline void cfft_passes(typename Ops::T* d, uint32_t m, const typename Ops::T* tw, uint32_t stride) {
     using T = typename Ops::T;
     using W = typename Ops::W;
@@ -342,31 +349,32 @@ inline void cfft_passes(typename Ops::T* d, uint32_t m, const typename Ops::T* t
         h = 2;
     } else {
         const W one{};  // unused: kTwiddled false
-        radix4_column_run<Ops, kInverse, false>(d, end, 2, one, one, one);
+        radix4_column_run<Ops, false>(d, end, 2, one, one, one);
         h = 4;
     }
     const uint32_t half = (stride * m) >> 1;  // W_N^half = -1
     // Twiddle step of the pass with half-size h: W_4h = W_N^(N / 4h).
     for (uint32_t step = half >> (log2_exact(h) + 1); h < m; h <<= 2, step >>= 2)
-        radix4_pass<Ops, kInverse>(d, end, h, tw, step, half);
+        radix4_pass<Ops>(d, end, h, tw, step, half);
 }
 
-template <bool kInverse>
-inline void cfft_stages(float* d, uint32_t m, const float* tw, uint32_t stride) {
-    cfft_passes<F32Ops, kInverse>(d, m, tw, stride);
+inline float negated(float v) { return -v; }
+inline int16_t negated(int16_t v) { return saturate16(-static_cast<int32_t>(v)); }
+
+// Negates the imaginary parts of m complex values (q15: saturating).
+template <typename T>
+inline void conjugate(T* d, uint32_t m) {
+    for (uint32_t i = 1; i < 2 * m; i += 2) d[i] = negated(d[i]);
 }
 
-template <bool kInverse>
-inline void cfft(float* d, uint32_t m, const float* tw, uint32_t stride) {
+// The forward transform, unscaled (q15: divided by m). The inverse is
+// conj(fft(conj(x))): one kernel serves both directions (half the code).
+template <typename T>
+inline void cfft(T* d, uint32_t m, const T* tw, uint32_t stride) {
     bit_reverse(d, m);
-    cfft_passes<F32Ops, kInverse>(d, m, tw, stride);
+    cfft_passes<typename CfftOps<T>::type>(d, m, tw, stride);
 }
 
-template <bool kInverse>
-inline void cfft_q15(int16_t* d, uint32_t m, const int16_t* tw, uint32_t stride) {
-    bit_reverse(d, m);
-    cfft_passes<Q15Ops, kInverse>(d, m, tw, stride);
-}
 inline Status init_table(uint32_t& n_out, size_t n, size_t tw_size, const void* tw) {
     if (!is_fft_size(n)) return Status::bad_parameter;
     if (tw == nullptr) return Status::bad_argument;
@@ -394,17 +402,21 @@ inline Status fft_init(Fft& f, size_t n, float* twiddles, size_t tw_size) {
 inline Status fft_forward(const Fft& f, float* data, size_t n_data) {
     if (f.n == 0 || data == nullptr) return Status::bad_argument;
     if (n_data != 2 * f.n) return Status::size_mismatch;
-    detail::cfft<false>(data, f.n, f.twiddles, 1);
+    detail::cfft(data, f.n, f.twiddles, 1);
     return Status::ok;
 }
 
-// Inverse, scaled by 1/n (numpy.fft.ifft).
+// Inverse, scaled by 1/n (numpy.fft.ifft): conj(fft(conj(x))) / n.
 inline Status fft_inverse(const Fft& f, float* data, size_t n_data) {
     if (f.n == 0 || data == nullptr) return Status::bad_argument;
     if (n_data != 2 * f.n) return Status::size_mismatch;
-    detail::cfft<true>(data, f.n, f.twiddles, 1);
+    detail::conjugate(data, f.n);
+    detail::cfft(data, f.n, f.twiddles, 1);
     const float scale = reciprocal_pow2(f.n);
-    for (size_t i = 0; i < n_data; ++i) data[i] *= scale;
+    for (size_t i = 0; i < n_data; i += 2) {
+        data[i] *= scale;
+        data[i + 1] *= -scale;
+    }
     return Status::ok;
 }
 
@@ -432,7 +444,7 @@ inline Status rfft_forward(const Rfft& r, const float* x, size_t n_x, float* out
         detail::bit_reverse_copy(x, out, m);
     else
         detail::bit_reverse(out, m);
-    detail::cfft_stages<false>(out, m, r.twiddles, 2);
+    detail::cfft_passes<detail::F32Ops>(out, m, r.twiddles, 2);
     // Split the packed transform Z (z[t] = x[2t] + i x[2t+1]) into X.
     const float z0r = out[0], z0i = out[1];
     out[0] = z0r + z0i;
@@ -464,8 +476,9 @@ inline Status rfft_inverse(const Rfft& r, const float* spec, size_t n_spec, floa
     const uint32_t n = r.n, m = n / 2;
     const float* tw = r.twiddles;
     const float scale = reciprocal_pow2(n);  // the 1/2 of Fe, Fo and the 1/m
+    // conj(Z) is built, transformed forward and conjugated: the inverse.
     out[0] = scale * (spec[0] + spec[n]);
-    out[1] = scale * (spec[0] - spec[n]);
+    out[1] = scale * (spec[n] - spec[0]);
     for (uint32_t k = 1; k <= m / 2; ++k) {
         const float* xa = spec + 2 * k;
         const float* xb = spec + 2 * (m - k);
@@ -474,15 +487,16 @@ inline Status rfft_inverse(const Rfft& r, const float* spec, size_t n_spec, floa
         // Fo = d * conj(w^k)
         const float wr = tw[2 * k], wi = -tw[2 * k + 1];
         const float for_ = dr * wr - di * wi, foi = dr * wi + di * wr;
-        // Z[k] = Fe + i Fo, Z[m-k] = conj(Fe) + i conj(Fo)
+        // Z[k] = Fe + i Fo, Z[m-k] = conj(Fe) + i conj(Fo); conjugated
         float* a = out + 2 * k;
         float* b = out + 2 * (m - k);
         a[0] = fer - foi;
-        a[1] = fei + for_;
+        a[1] = -(fei + for_);
         b[0] = fer + foi;
-        b[1] = for_ - fei;
+        b[1] = fei - for_;
     }
-    detail::cfft<true>(out, m, tw, 2);
+    detail::cfft(out, m, tw, 2);
+    detail::conjugate(out, m);
     return Status::ok;
 }
 
@@ -534,7 +548,7 @@ inline Status fft_q15_init(FftQ15& f, size_t n, int16_t* twiddles, size_t tw_siz
 inline Status fft_q15_forward(const FftQ15& f, int16_t* data, size_t n_data) {
     if (f.n == 0 || data == nullptr) return Status::bad_argument;
     if (n_data != 2 * f.n) return Status::size_mismatch;
-    detail::cfft_q15<false>(data, f.n, f.twiddles, 1);
+    detail::cfft(data, f.n, f.twiddles, 1);
     return Status::ok;
 }
 
@@ -543,7 +557,9 @@ inline Status fft_q15_forward(const FftQ15& f, int16_t* data, size_t n_data) {
 inline Status fft_q15_inverse(const FftQ15& f, int16_t* data, size_t n_data) {
     if (f.n == 0 || data == nullptr) return Status::bad_argument;
     if (n_data != 2 * f.n) return Status::size_mismatch;
-    detail::cfft_q15<true>(data, f.n, f.twiddles, 1);
+    detail::conjugate(data, f.n);  // conj(fft(conj(X))), saturating
+    detail::cfft(data, f.n, f.twiddles, 1);
+    detail::conjugate(data, f.n);
     return Status::ok;
 }
 
@@ -565,7 +581,7 @@ inline Status rfft_q15_forward(const RfftQ15& r, const int16_t* x, size_t n_x, i
     const uint32_t n = r.n, m = n / 2;
     // Halve while packing: |x[2t] + i x[2t+1]| / 2 < 1, so no stage overflows.
     for (uint32_t i = 0; i < n; ++i) out[i] = static_cast<int16_t>(detail::half_round(x[i]));
-    detail::cfft_q15<false>(out, m, r.twiddles, 2);  // now Z / n
+    detail::cfft(out, m, r.twiddles, 2);  // now Z / n
     const int32_t z0r = out[0], z0i = out[1];
     out[0] = saturate16(z0r + z0i);
     out[1] = 0;
