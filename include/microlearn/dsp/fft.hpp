@@ -108,16 +108,29 @@ ML_ALWAYS_INLINE void store_complex(T* p, V v) {
     __builtin_memcpy(p, &v, sizeof v);
 }
 
-// Puts m complex values into bit-reversed order, in place.
+template <typename T>
+ML_ALWAYS_INLINE void swap_complex(T* d, uint32_t a, uint32_t b) {
+    const auto va = load_complex(d + 2 * a), vb = load_complex(d + 2 * b);
+    store_complex(d + 2 * a, vb);
+    store_complex(d + 2 * b, va);
+}
+
+// Puts m (>= 4) complex values into bit-reversed order, in place. For i
+// even and below m/2, j = rev(i) is too, rev(i + 1) = j + m/2 and
+// rev(i + m/2 + 1) = j + m/2 + 1; the other values are the partners of
+// these. So one reversal (of i/2, over log2(m) - 2 bits) places four values.
 template <typename T>
 inline void bit_reverse(T* d, uint32_t m) {
-    const uint32_t shift = 32 - log2_exact(m);
-    for (uint32_t i = 1, j = m >> 1; i < m - 1; ++i, j = next_reversed(i, j, m, shift)) {
-        if (i < j) {
-            const auto a = load_complex(d + 2 * i), b = load_complex(d + 2 * j);
-            store_complex(d + 2 * i, b);
-            store_complex(d + 2 * j, a);
+    const uint32_t quarter = m >> 2, half = m >> 1, shift = 34 - log2_exact(m);
+    for (uint32_t i = 0, j = 0;;) {
+        const uint32_t a = 2 * i, b = 2 * j;
+        swap_complex(d, a + 1, b + half);
+        if (a < b) {
+            swap_complex(d, a, b);
+            swap_complex(d, a + half + 1, b + half + 1);
         }
+        if (++i == quarter) break;
+        j = next_reversed(i, j, quarter, shift);
     }
 }
 
@@ -172,8 +185,7 @@ struct F32Ops {
     using Acc = Cx<float>;
     ML_ALWAYS_INLINE static W twiddle(const float* tw, uint32_t k) { return {tw[2 * k], tw[2 * k + 1]}; }
     ML_ALWAYS_INLINE static W negate(W w) { return {-w.r, -w.i}; }
-    ML_ALWAYS_INLINE static Acc load(const float* p) { return {p[0], p[1]}; }
-    ML_ALWAYS_INLINE static Acc base(const float* p) { return load(p); }
+    ML_ALWAYS_INLINE static Acc base(const float* p) { return {p[0], p[1]}; }
     // b * w
     ML_ALWAYS_INLINE static Acc product(const float* p, W w) {
         const float br = p[0], bi = p[1];
@@ -222,10 +234,6 @@ struct Q15Ops {
         __builtin_memcpy(&v, p, 4);
         return v;
     }
-    ML_ALWAYS_INLINE static Acc load(const int16_t* p) {
-        const int32_t v = packed(p), k = 1 << 13;
-        return {__smlabb(v, k, 0), __smlatb(v, k, 0)};
-    }
     ML_ALWAYS_INLINE static Acc base(const int16_t* p) {
         const int32_t v = packed(p), k = 1 << 13, r = 1 << 14;
         return {__smlabb(v, k, r), __smlatb(v, k, r)};
@@ -243,7 +251,6 @@ struct Q15Ops {
     using W = Cx<int32_t>;
     ML_ALWAYS_INLINE static W twiddle(const int16_t* tw, uint32_t k) { return {tw[2 * k], tw[2 * k + 1]}; }
     ML_ALWAYS_INLINE static W negate(W w) { return {saturate16(-w.r), saturate16(-w.i)}; }
-    ML_ALWAYS_INLINE static Acc load(const int16_t* p) { return {p[0] * (1 << 13), p[1] * (1 << 13)}; }
     ML_ALWAYS_INLINE static Acc base(const int16_t* p) {
         return {p[0] * (1 << 13) + (1 << 14), p[1] * (1 << 13) + (1 << 14)};
     }
@@ -277,16 +284,13 @@ struct CfftOps<int16_t> {
 };
 
 // One radix-4 butterfly on p[0], p[q], p[2q], p[3q] (q: scalars apart);
-// kTwiddled false: all twiddles 1.
-template <class Ops, bool kTwiddled>
+template <class Ops>
 ML_ALWAYS_INLINE void radix4_butterfly(typename Ops::T* p0, typename Ops::T* p1, typename Ops::T* p2,
                                        typename Ops::T* p3, typename Ops::W w1, typename Ops::W w2,
                                        typename Ops::W w3) {
     using Acc = typename Ops::Acc;
     const Acc c0 = Ops::base(p0);
-    const Acc c2 = kTwiddled ? Ops::product(p1, w2) : Ops::load(p1);
-    const Acc c1 = kTwiddled ? Ops::product(p2, w1) : Ops::load(p2);
-    const Acc c3 = kTwiddled ? Ops::product(p3, w3) : Ops::load(p3);
+    const Acc c2 = Ops::product(p1, w2), c1 = Ops::product(p2, w1), c3 = Ops::product(p3, w3);
     Acc y[4];
     radix4_network(c0, c1, c2, c3, y);
     Ops::store(p0, y[0]);
@@ -296,29 +300,29 @@ ML_ALWAYS_INLINE void radix4_butterfly(typename Ops::T* p0, typename Ops::T* p1,
 }
 
 // The butterflies of one pass that share their twiddles: p, p + 4q, ...
-template <class Ops, bool kTwiddled>
+template <class Ops>
 ML_ALWAYS_INLINE void radix4_column(typename Ops::T* p, const typename Ops::T* end, uint32_t q,
                                     typename Ops::W w1, typename Ops::W w2, typename Ops::W w3) {
     for (typename Ops::T* p2 = p + 2 * q; p < end; p += 4 * q, p2 += 4 * q)
-        radix4_butterfly<Ops, kTwiddled>(p, p + q, p2, p2 + q, w1, w2, w3);
+        radix4_butterfly<Ops>(p, p + q, p2, p2 + q, w1, w2, w3);
 }
 
 // The same, not inlined: q15's butterfly needs every register, and a column
 // as its own function keeps them for it.
-template <class Ops, bool kTwiddled>
+template <class Ops>
 __attribute__((noinline, optimize("O2"))) void radix4_column_call(typename Ops::T* p, const typename Ops::T* end,
                                                                   uint32_t q, typename Ops::W w1, typename Ops::W w2,
                                                                   typename Ops::W w3) {
-    radix4_column<Ops, kTwiddled>(p, end, q, w1, w2, w3);
+    radix4_column<Ops>(p, end, q, w1, w2, w3);
 }
 
-template <class Ops, bool kTwiddled>
+template <class Ops>
 ML_ALWAYS_INLINE void radix4_column_run(typename Ops::T* p, const typename Ops::T* end, uint32_t q,
                                         typename Ops::W w1, typename Ops::W w2, typename Ops::W w3) {
     if (Ops::kColumnCall)
-        radix4_column_call<Ops, kTwiddled>(p, end, q, w1, w2, w3);
+        radix4_column_call<Ops>(p, end, q, w1, w2, w3);
     else
-        radix4_column<Ops, kTwiddled>(p, end, q, w1, w2, w3);
+        radix4_column<Ops>(p, end, q, w1, w2, w3);
 }
 
 // One radix-4 pass of half-size h (not inlined: its loops keep their values
@@ -332,7 +336,7 @@ __attribute__((noinline)) void radix4_pass(typename Ops::T* d, const typename Op
         const uint32_t k3 = 3 * k;
         const W w1 = Ops::twiddle(tw, k), w2 = Ops::twiddle(tw, 2 * k);
         const W w3 = k3 < half ? Ops::twiddle(tw, k3) : Ops::negate(Ops::twiddle(tw, k3 - half));
-        radix4_column_run<Ops, true>(d, end, 2 * h, w1, w2, w3);
+        radix4_column_run<Ops>(d, end, 2 * h, w1, w2, w3);
     }
 }
 
@@ -341,16 +345,11 @@ __attribute__((noinline)) void radix4_pass(typename Ops::T* d, const typename Op
 template <class Ops>
 inline void cfft_passes(typename Ops::T* d, uint32_t m, const typename Ops::T* tw, uint32_t stride) {
     using T = typename Ops::T;
-    using W = typename Ops::W;
     T* const end = d + 2 * m;
     uint32_t h = 1;
     if (log2_exact(m) & 1) {
         for (T* p = d; p < end; p += 4) Ops::radix2(p);
         h = 2;
-    } else {
-        const W one{};  // unused: kTwiddled false
-        radix4_column_run<Ops, false>(d, end, 2, one, one, one);
-        h = 4;
     }
     const uint32_t half = (stride * m) >> 1;  // W_N^half = -1
     // Twiddle step of the pass with half-size h: W_4h = W_N^(N / 4h).
