@@ -60,17 +60,19 @@ TEST(Jpeg, IdctIsWithinOneLevelOfTheDefinition) {
             int32_t blk[64] = {}, copy[64];
             // a typical block: a DC, a few low frequencies, sparse highs
             blk[0] = int32_t(rnd() % 1600) - 800;
-            int last = 0;
+            int rows = 1, cols = 1;  // the extent decode_block() reports
             for (int k = 1; k < 64; ++k) {
                 const uint32_t r = rnd();
                 if (r % 64 < uint32_t(64 / (k + 1) + 2)) {
-                    blk[J::kZigzag[k]] = int32_t((r >> 8) % 201) - 100;
-                    last = k;
+                    const int z = J::kZigzag[k];
+                    blk[z] = int32_t((r >> 8) % 201) - 100;
+                    rows = std::max(rows, z / 8 + 1);
+                    cols = std::max(cols, z % 8 + 1);
                 }
             }
             std::copy(blk, blk + 64, copy);
             uint8_t out[64];
-            J::idct_block(blk, last, n, out, 8);
+            J::idct_block(blk, (rows << 4) | cols, n, out, 8);
             for (int y = 0; y < n; ++y)
                 for (int x = 0; x < n; ++x) {
                     const double want = std::min(255.0, std::max(0.0, reference(copy, n, x, y)));

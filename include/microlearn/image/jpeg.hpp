@@ -391,7 +391,8 @@ inline int32_t dequant(int32_t c, uint16_t q) {
 }
 
 // Decodes one block's coefficients into blk (natural order, dequantized);
-// returns the zigzag index of the last non-zero coefficient, -1 on corrupt data.
+// returns (rows << 4) | columns, the rows and columns up to the last that
+// holds a non-zero coefficient (17 for a DC alone), or -1 on corrupt data.
 inline int decode_block(Bits& b, const Huffman& dc, const Huffman& ac, const uint16_t* q, int32_t& pred,
                         int32_t* blk) {
     for (int i = 0; i < 64; ++i) blk[i] = 0;
@@ -400,7 +401,7 @@ inline int decode_block(Bits& b, const Huffman& dc, const Huffman& ac, const uin
     if (s > 0) pred += extend(get_bits(b, s), s);
     if (pred > 16383 || pred < -16383) return -1;  // 8-bit data stay within +-2047
     blk[0] = dequant(pred, q[0]);
-    int last = 0;
+    int rows = 1, cols = 1;
     for (int k = 1; k < 64;) {
         const int32_t rs = decode_symbol(b, ac);
         if (rs < 0) return -1;
@@ -412,11 +413,12 @@ inline int decode_block(Bits& b, const Huffman& dc, const Huffman& ac, const uin
         }
         k += r;
         if (k > 63) return -1;
-        const int z = kZigzag[k];
+        const int z = kZigzag[k++];
         blk[z] = dequant(extend(get_bits(b, size), size), q[z]);
-        last = k++;
+        if ((z >> 3) >= rows) rows = (z >> 3) + 1;
+        if ((z & 7) >= cols) cols = (z & 7) + 1;
     }
-    return last;
+    return (rows << 4) | cols;
 }
 
 // ---- inverse DCT ---------------------------------------------------------
@@ -458,25 +460,31 @@ constexpr int16_t kBox4[4][8] = {{2896, 3711, 2676, 1303, 0, -871, -1108, -738},
                                  {2896, -3711, 2676, -1303, 0, 871, -1108, 738}};
 constexpr int16_t kBox2[2][8] = {{2896, 2624, 0, -922, 0, 616, 0, -522}, {2896, -2624, 0, 922, 0, -616, 0, 522}};
 
+// Rows x and n - 1 - x of the tables differ in the sign of the odd
+// terms: each pair is one even and one odd sum. Inputs from `used` on are
+// zero and skipped.
 template <typename Store>
-inline void idct_box(const int32_t* f, int step, int n, Store store) {
-    for (int x = 0; x < n; ++x) {
+inline void idct_box(const int32_t* f, int step, int n, int used, Store store) {
+    for (int x = 0; x < n / 2; ++x) {
         const int16_t* m = n == 4 ? kBox4[x] : kBox2[x];
-        int32_t sum = 0;
-        for (int u = 0; u < 8; ++u) sum += f[u * step] * m[u];
-        store(x, sum);
+        int32_t even = 0, odd = 0;
+        for (int u = 0; u < used; u += 2) even += f[u * step] * m[u];
+        for (int u = 1; u < used; u += 2) odd += f[u * step] * m[u];
+        store(x, even + odd);
+        store(n - 1 - x, even - odd);
     }
 }
 
 inline uint8_t clamp255(int32_t v) { return uint8_t(v < 0 ? 0 : v > 255 ? 255 : v); }
 
 // Inverse transforms blk (natural order) into an n x n block of samples at
-// out (rows `stride` apart); last: the zigzag index of its last non-zero
-// coefficient.
-inline void idct_block(int32_t* blk, int last, int n, uint8_t* out, uint32_t stride) {
+// out (rows `stride` apart); extent: decode_block()'s rows and columns of
+// non-zero coefficients (the others are skipped).
+inline void idct_block(const int32_t* blk, int extent, int n, uint8_t* out, uint32_t stride) {
     constexpr int shift1 = kConstBits - kPass1Bits, shift2 = kConstBits + kPass1Bits;
     constexpr int32_t round2 = (int32_t(1) << (shift2 - 1)) + (int32_t(128) << shift2);
-    if (last == 0 || n == 1) {  // flat, or 1/8 scale: the block's mean, F0 / 8 + 128
+    const int rows = extent >> 4, cols = extent & 15;
+    if ((rows == 1 && cols == 1) || n == 1) {  // flat, or 1/8 scale: the block's mean, F0 / 8 + 128
         const int32_t t = (blk[0] * kDc + (1 << (shift1 - 1))) >> shift1;  // what both passes give
         const uint8_t v = clamp255((t * kDc + round2) >> shift2);
         for (int y = 0; y < n; ++y)
@@ -485,21 +493,21 @@ inline void idct_block(int32_t* blk, int last, int n, uint8_t* out, uint32_t str
     }
     int32_t tmp[64];
     // Columns: blk[u + 8 v] over v -> tmp[u + 8 y], with kPass1Bits extra bits.
-    for (int u = 0; u < 8; ++u) {
+    for (int u = 0; u < cols; ++u) {
         int32_t* t = tmp + u;
         auto store = [t](int y, int32_t v) { t[8 * y] = (v + (1 << (shift1 - 1))) >> shift1; };
         const int32_t* c = blk + u;
-        if (n == 8) {
-            if ((c[8] | c[16] | c[24] | c[32] | c[40] | c[48] | c[56]) == 0) {
-                const int32_t v = (c[0] * kDc + (1 << (shift1 - 1))) >> shift1;
-                for (int y = 0; y < 8; ++y) t[8 * y] = v;
-            } else {
-                idct8(c, 8, store);
-            }
+        if (rows == 1 || (c[8] | c[16] | c[24] | c[32] | c[40] | c[48] | c[56]) == 0) {  // flat column
+            const int32_t v = (c[0] * kDc + (1 << (shift1 - 1))) >> shift1;
+            for (int y = 0; y < n; ++y) t[8 * y] = v;
+        } else if (n == 8) {
+            idct8(c, 8, store);
         } else {
-            idct_box(c, 8, n, store);
+            idct_box(c, 8, n, rows, store);
         }
     }
+    for (int u = cols; u < 8; ++u)
+        for (int y = 0; y < n; ++y) tmp[8 * y + u] = 0;
     // Rows: tmp[8 y + u] over u -> samples, level-shifted by 128 and clamped.
     for (int y = 0; y < n; ++y) {
         uint8_t* o = out + y * stride;
@@ -507,7 +515,7 @@ inline void idct_block(int32_t* blk, int last, int n, uint8_t* out, uint32_t str
         if (n == 8)
             idct8(tmp + 8 * y, 1, store);
         else
-            idct_box(tmp + 8 * y, 1, n, store);
+            idct_box(tmp + 8 * y, 1, n, cols, store);
     }
 }
 
@@ -747,9 +755,9 @@ inline JpegError jpeg_decode(const uint8_t* data, size_t size, uint32_t scale, i
                 Component& c = *order[i];
                 for (uint32_t by = 0; by < c.v; ++by)
                     for (uint32_t bx = 0; bx < c.h; ++bx) {
-                        const int last = decode_block(b, t.dc[c.td], t.ac[c.ta], t.quant[c.tq], c.dc, blk);
-                        if (last < 0) return JpegError::corrupt_data;
-                        idct_block(blk, last, c.bs, c.buf + size_t(by * c.bs) * c.stride + (m * c.h + bx) * c.bs,
+                        const int extent = decode_block(b, t.dc[c.td], t.ac[c.ta], t.quant[c.tq], c.dc, blk);
+                        if (extent < 0) return JpegError::corrupt_data;
+                        idct_block(blk, extent, c.bs, c.buf + size_t(by * c.bs) * c.stride + (m * c.h + bx) * c.bs,
                                    c.stride);
                     }
             }
