@@ -12,6 +12,8 @@ markers, after a first call, minus an empty marker pair: the MicroPython call
 overhead stays in. MACs count the (output, tap) pairs inside the input. The
 Cortex-M4F build runs the DSP-extension path of int8_ops.hpp (SMLAD, two 16-bit
 multiply-accumulates per instruction); the other targets the portable loops.
+The ReLU row has no MACs: it shows what every row also spends on the call, the
+input copy and the float outputs.
 """
 import argparse
 import contextlib
@@ -27,7 +29,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parents[1] / "tests" / "python"))
 
 import microlearn  # noqa: E402
-from bench_neural import microlearn_lib, EMPTY  # noqa: E402
+from bench_neural import EMPTY, OUT, ROOT, build, harness  # noqa: E402
 from microlearn.rig.count import CountError, count  # noqa: E402
 from microlearn.rig.targets import get_target  # noqa: E402
 
@@ -41,6 +43,20 @@ _markers.start()
 m.predict(x, out)
 _markers.stop()
 """
+
+
+MODULE = "_neural_int8"  # the device module int8 models load (device/microlearn/__init__.py)
+
+
+def microlearn_lib(arch):
+    """The device package with only its int8 neural module, built by
+    device/Makefile (the build users install) into the benchmark's folder."""
+    out = OUT / arch / "ml_int8"
+    lib = out / "lib" / "microlearn"
+    harness.make(["make", "-C", str(ROOT / "device"), f"ARCH={arch}", f"MPY_DIR={build.fetch_source()}",
+                  f"BUILD={out}", f"PYTHON={build._python_for_mpy_ld()}", str(lib / f"{MODULE}.mpy"),
+                  str(lib / "__init__.mpy")], f"{MODULE} for {arch}")
+    return out / "lib"
 
 
 def keras_cases():
@@ -65,6 +81,9 @@ def keras_cases():
         "conv2d 3x3 16x16x16->16 (valid)": (model((H, H, C), L.Conv2D(O, 3)), (H, H, C), 14 * 14 * O * C * 9),
         "depthwise 3x3 16x16x16 (valid)": (model((H, H, C), L.DepthwiseConv2D(3)), (H, H, C), 14 * 14 * C * 9),
         "dense 256->64": (model((256,), L.Dense(64)), (256,), 256 * 64),
+        # no MACs: what every row above also counts for its call, input copy and
+        # outputs (16x16x16, as the 'same' convolution's), besides its kernels
+        "relu 16x16x16 (no MACs: call, copies, outputs)": (model((H, H, C), L.ReLU()), (H, H, C), 0),
         "cnn 28x28 (conv8, pool, conv16, pool, dense10)": (
             model((28, 28, 1), L.Conv2D(8, 3, activation="relu"), L.MaxPooling2D(), L.Conv2D(16, 3, activation="relu"),
                   L.MaxPooling2D(), L.Flatten(), L.Dense(10), L.Softmax()),
@@ -91,7 +110,7 @@ def main():
     for t in targets:
         arch = get_target(t).arch
         lib = [microlearn_lib(arch)]
-        r = res[t] = {"mpy": (lib[0] / "microlearn" / "_neural.mpy").stat().st_size, "cases": {}}
+        r = res[t] = {"mpy": (lib[0] / "microlearn" / f"{MODULE}.mpy").stat().st_size, "cases": {}}
         base = count(t, EMPTY, lib_dir=lib).instructions
         for name, (model, _, macs) in cases.items():
             try:
@@ -107,19 +126,21 @@ def main():
 
 def report(res, targets, cases):
     L = ["Instructions per `predict(x, out)` of an int8 network (array('b') input, float outputs), MACs per "
-         "instruction in brackets; `_neural.mpy` bytes per architecture below. Models: Keras layers quantized "
-         "by TFLiteConverter (int8 in/out), converted from the .tflite bytes.", "",
+         f"instruction in brackets; `{MODULE}.mpy` bytes (the device module int8 models load) per architecture "
+         "below. Models: Keras layers quantized by TFLiteConverter (int8 in/out), converted from the .tflite bytes.",
+         "",
          "| model | MACs | arena bytes | model bytes | " + " | ".join(targets) + " |",
          "|---|---:|---:|---:|" + "---:|" * len(targets)]
     for name, (model, tflite_bytes, macs) in cases.items():
         cells = []
         for t in targets:
             c = res[t]["cases"][name]
-            cells.append("failed" if "error" in c else f"{c['instructions']:,} ({macs / c['instructions']:.2f})")
+            rate = f" ({macs / c['instructions']:.2f})" if macs else ""
+            cells.append("failed" if "error" in c else f"{c['instructions']:,}{rate}")
         L.append(f"| {name} | {macs:,} | {model.info['arena_bytes']:,} | {model.size:,} | " + " | ".join(cells)
                  + " |")
     L += ["", "| | " + " | ".join(targets) + " |", "|---|" + "---:|" * len(targets),
-          "| `_neural.mpy` bytes | " + " | ".join(f"{res[t]['mpy']:,}" for t in targets) + " |"]
+          f"| `{MODULE}.mpy` bytes | " + " | ".join(f"{res[t]['mpy']:,}" for t in targets) + " |"]
     return "\n".join(L)
 
 

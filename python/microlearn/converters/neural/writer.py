@@ -19,8 +19,9 @@ describes them field by field. The plan:
 
 Scratch memory is a tensor too: an int8 CONV_2D gets a second output of
 conv_scratch_bytes() (include/microlearn/neural/int8_ops.hpp: the widened
-input patches of two output pixels), written by that op and read by none,
-so it lives while the op runs and the plan places it like any output.
+input patches of two output pixels, which Cortex-M4 builds use), written by
+that op and read by none, so it lives while the op runs and the plan places
+it like any output.
 
 The engine's loader checks the result: no op writes bytes a tensor still
 needed holds.
