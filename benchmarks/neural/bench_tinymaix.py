@@ -30,6 +30,7 @@ import argparse
 import contextlib
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -68,6 +69,8 @@ DESCRIBE = {
                    "-> Softmax",
 }
 GOAL_MODEL = "cnn-gap"
+# What microlearn's figures depend on: the page names their commit and any uncommitted change
+ENGINE_PATHS = ("include/microlearn", "device", "python/microlearn/converters/neural")
 
 SCRIPT = """
 import gc, sys, array, binascii, _markers
@@ -106,6 +109,14 @@ def script(c: str, n_out: int) -> str:
     s = CONTENDERS[c]
     return (SCRIPT.replace("IMPORT", s["import"]).replace("LOAD", s["load"]).replace("RUN", s["run"])
             .replace("NIN", str(SIDE * SIDE)).replace("NOUT", str(n_out)))
+
+
+def revision() -> str:
+    """HEAD's short hash, and the files of ENGINE_PATHS that differ from it."""
+    def git(*args):
+        return subprocess.run(["git", "-C", str(HERE.parents[1]), *args], capture_output=True, text=True).stdout.strip()
+    dirty = git("status", "--porcelain", "--", *ENGINE_PATHS).splitlines()
+    return git("rev-parse", "--short", "HEAD") + (f" (uncommitted: {', '.join(d[3:] for d in dirty)})" if dirty else "")
 
 
 def data():
@@ -216,6 +227,7 @@ def run(targets, models, per_channel_dense=False) -> dict:
     work = contender.paths.build_dir() / "bench" / "neural" / "tinymaix"
     work.mkdir(parents=True, exist_ok=True)
     res["models"], res["per_channel_dense"] = {}, per_channel_dense
+    res["microlearn_commit"] = revision()
     for name in models:
         layers, macs = MODELS[name]
         tfl, keras_acc = tflite_model(layers, (Xtr, ytr, Xte, yte), per_channel_dense)
@@ -298,6 +310,8 @@ def report(res: dict, targets) -> str:
               "rig's MicroPython 1.25; models converted by TinyMaix's `tools/tflite2tmdl.py` (int8, outputs "
               "dequantized) on TensorFlow 2.21 (its reader imports Keras 2's `ImageDataGenerator`, unused: the "
               "benchmark supplies the name). Nothing of it is in this repository.", ""]
+    if "microlearn_commit" in res:
+        L += [f"microlearn at commit {res['microlearn_commit']}.", ""]
     L += [f"Same `.tflite` for both: Keras trained {EPOCHS} epochs on scikit-learn's digits upscaled to 28x28 (1,347 "
           "rows), quantized by TFLiteConverter (int8 in/out, input scale 1/255, zero point -128; "
           + ("Dense weights per channel, TensorFlow's default, which TinyMaix's FC computes with channel 0's scale"
@@ -359,32 +373,52 @@ def report(res: dict, targets) -> str:
                 cell(tr[t][c], lambda c_: f"{100 * c_['class_agree']:.0f} %") for t in targets) + " |")
         L += ["", f"Accuracy on all 450 held-out rows: Keras float {100 * m['keras_accuracy']:.1f} %, LiteRT int8 "
               f"{100 * m['litert_accuracy']:.1f} %.", ""]
-    L += breakdown(res, targets) + goals(res, targets)
+    L += breakdown(res, targets) + goals(res, targets) + why(res)
     return "\n".join(L) + "\n"
+
+
+STEPS = {"conv1 + GAP": "conv1, with the call, the input and a GAP", "conv1-2 + GAP": "conv2",
+         "conv1-3 + GAP": "conv3", GOAL_MODEL: "Dense, softmax, the outputs"}
+
+
+def steps(res: dict, t: str, c: str) -> dict:
+    """Instructions each step of STEPS adds for contender c on target t (the row minus the row above, the
+    poolings' difference included), or {} if a row failed."""
+    counts = [res["models"][name]["targets"][t][c].get("instructions") for name in STEPS]
+    if None in counts:
+        return {}
+    return {label: n - (counts[i - 1] if i else 0) for i, (label, n) in enumerate(zip(STEPS.values(), counts))}
 
 
 def breakdown(res: dict, targets) -> list:
     """Instructions of the goal model's first layers, both contenders side by side."""
-    rows = [name for name in PARTS + [GOAL_MODEL] if name in res["models"]]
-    if len(rows) < 2:
+    if not all(name in res["models"] for name in STEPS):
         return []
     L = [f"## Where the instructions go ({GOAL_MODEL})", "",
          "The goal model's first layers alone, each followed by a GlobalAveragePooling2D (not trained: the counts "
-         "do not depend on the weights). A row minus the row above is about the convolution it adds (plus the "
-         "difference of the two poolings). Cells: microlearn / TinyMaix instructions per predict (ratio). "
-         "TinyMaix's files for these models are padded with zeros to its activation buffer's size: emlearn_cnn "
-         "allocates its buffer with the model file's size, and these models' activations are larger than their "
-         "files (unpadded, the run writes past the buffer: a segmentation fault on the unix port).", "",
-         "| layers | MACs | " + " | ".join(targets) + " |", "|---|---:|" + "---:|" * len(targets)]
-    for name in rows:
-        m, cells = res["models"][name], []
+         "do not depend on the weights); each row is what a layer adds, a model's count minus the count of the "
+         "model one layer shorter (so the two poolings' difference is in it). Cells: microlearn / TinyMaix "
+         "instructions per predict (ratio). TinyMaix's files for these models are padded with zeros to its "
+         "activation buffer's size: emlearn_cnn allocates its buffer with the model file's size, and these "
+         "models' activations are larger than their files (unpadded, the run writes past the buffer: a "
+         "segmentation fault on the unix port).", "",
+         "| step | MACs | " + " | ".join(targets) + " |", "|---|---:|" + "---:|" * len(targets)]
+    macs = [res["models"][name]["macs"] for name in STEPS]
+    per = {t: (steps(res, t, "microlearn"), steps(res, t, "tinymaix")) for t in targets}
+    for i, label in enumerate(STEPS.values()):
+        cells = []
         for t in targets:
-            a, b = m["targets"][t]["microlearn"], m["targets"][t]["tinymaix"]
-            cell = _ml_cell(a, lambda c: _n(c["instructions"]))
-            if "instructions" in a and "instructions" in b:
-                cell += f" / {_n(b['instructions'])} ({a['instructions'] / b['instructions']:.2f}x)"
-            cells.append(cell)
-        L.append(f"| {'whole model' if name == GOAL_MODEL else name} | {m['macs']:,} | " + " | ".join(cells) + " |")
+            a, b = (d.get(label) for d in per[t])
+            cells.append("–" if a is None else _n(a) + ("" if b is None else f" / {_n(b)} ({a / b:.2f}x)"))
+        L.append(f"| {label} | {macs[i] - (macs[i - 1] if i else 0):,} | " + " | ".join(cells) + " |")
+    L.append("")
+    for t in targets:
+        a, b = per[t]
+        if a and b:
+            worst = max(a, key=lambda k: a[k] - b[k])
+            L.append(f"- {t}: the step costing most over TinyMaix is {worst} ({_n(a[worst])} vs {_n(b[worst])} "
+                     f"instructions, {a[worst] - b[worst]:+,}); microlearn's whole predict is "
+                     f"{sum(a.values()) - sum(b.values()):+,} against TinyMaix's.")
     return L + [""]
 
 
@@ -435,6 +469,58 @@ def goals(res: dict, targets) -> list:
             L.append(f"| RAM held by the loaded model <= TinyMaix's | {t} | {_n(a['ram'][1])} | {_n(b['ram'][1])} | "
                      f"{verdict(a['ram'][1], b['ram'][1], 1.0)} |")
     return L
+
+
+def why(res: dict) -> list:
+    """How the two modules differ, where the goals' figures come from."""
+    if GOAL_MODEL not in res["models"] or "tmdl_bytes" not in res["models"][GOAL_MODEL]:
+        return []
+    m = res["models"][GOAL_MODEL]
+    return ["", "## Why", "",
+            "**Speed.** TinyMaix as emlearn-micropython builds it (`TM_ARCH_CPU`, `TM_OPT0`) gathers each output "
+            "pixel's taps into a buffer, takes a plain int8 dot product per output channel, then rescales in "
+            "float: `(int8)(sum * scale * (1 / output scale) + zero point)`, truncated, no clamp. On the "
+            "Cortex-M4F and x64 that float rescale is a few hardware instructions per output; on the Cortex-M3 "
+            "(no FPU) each is a call into libgcc's soft-float routines, which is why TinyMaix is slowest there. "
+            "microlearn computes LiteRT's reference arithmetic bit for bit: per output a fixed-point multiplier "
+            "and shift (a 64-bit product and two rounding steps, TFLite's `MultiplyByQuantizedMultiplier`) and a "
+            "clamp; the dot products run two output pixels by two channels over 16-bit widened patches (the "
+            "Cortex-M4F with SMLAD, two multiply-accumulates per instruction). The goal model's first "
+            "convolution has one input channel: 9 MACs per output value against a rescale, a clamp and a patch "
+            "of its own, so per-output costs, not MACs, decide it; the table above says per target which step "
+            "microlearn loses most on. The Dense layer rescales in double precision (LiteRT's reference does), "
+            "soft-double on every Cortex-M.",
+            "",
+            "**Flash.** `_neural_int8` holds every int8 kernel the format has (convolutions, depthwise, pooling, "
+            "dense, add, multiply, concatenate, pad, mean, table activations, softmax) and a loader that checks "
+            "every tensor, offset, quantization parameter and the memory plan before the first predict; TinyMaix "
+            "has seven layer kinds and checks the magic and type. The model: "
+            f"`.mlm` {m['mlm_bytes']:,} B against `.tmdl` {m['tmdl_bytes']:,} B. The same int8 weights and int32 "
+            "biases; microlearn adds the softmax's 256 float32 exponentials (1,024 B: LiteRT's softmax table), a "
+            "multiplier and a shift per output channel (TinyMaix: one float), the Dense layer's float64 rescale "
+            "per output, the tensor and op tables with the memory plan, and JSON metadata (classes, input "
+            "type).",
+            "",
+            "**RAM.** microlearn reads the weights in place: loaded from bytes in RAM (as here) the file stays, "
+            "beside the arena and the model object; from a ROMFS file (docs/benchmarks-romfs.md) the weights "
+            "stay in flash and only the arena and the object take RAM (not measured here). emlearn_cnn copies "
+            "the model into the heap and allocates a working buffer of the file's size (larger than TinyMaix's "
+            "own activation buffer for these models, too small for models whose activations exceed the file: "
+            "see above), and TinyMaix's layers use "
+            + (f"{m['tinymaix_arrays']:,} B" if "tinymaix_arrays" in m else "fixed-size") + " of global working "
+            "arrays sized for the largest model tm_port.h allows. microlearn's native module is larger, and "
+            "native code is copied into RAM at import (the \"RAM for the modules\" rows).",
+            "",
+            "**Cortex-M0.** emlearn_cnn does not link for armv6m with MicroPython 1.25's `mpy_ld`: its float "
+            "arithmetic calls libgcc's Thumb-1 soft-float routines, which hold absolute relocations (\"Absolute "
+            "relocations not supported on ARM\"). microlearn's M0 column has no contender.",
+            "",
+            "**Agreement.** microlearn's probabilities equal LiteRT's reference kernels' bit for bit on every "
+            "target (int8 outputs dequantized the same way). TinyMaix truncates instead of rounding, averages "
+            "with an integer division before rescaling and computes the softmax in float: the same classes on "
+            "these images, probabilities off by up to the figures above. With TensorFlow's default per-channel "
+            "Dense weights (`--per-channel-dense`) TinyMaix's FC scales every output by channel 0's scale: on "
+            "cnn-flatten (unix) 90 % of 50 images got LiteRT's class, probabilities off by up to 0.996."]
 
 
 def main():
