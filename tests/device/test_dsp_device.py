@@ -40,7 +40,11 @@ for n in FFT_SIZES:
     f.forward(buf); save("fft%d" % n, buf)
     f.inverse(buf); save("ifft%d" % n, buf)
     q = array.array("h", xh[:2 * n])
-    dsp.FFTQ15(n).forward(q); save("fftq%d" % n, q)
+    fq = dsp.FFTQ15(n)
+    fq.forward(q); save("fftq%d" % n, q)
+    fq.inverse(q); save("ifftq%d" % n, q)
+q = load("xt.bin", "h")  # past full scale: saturating paths
+dsp.FFTQ15(64).forward(q); save("fftq_sat", q)
 for n in RFFT_SIZES:
     r = dsp.RFFT(n)
     x = array.array("f", xf[:n])
@@ -92,6 +96,14 @@ def inputs():
     return xf, xh
 
 
+def saturating_tone():
+    # |z| = 1.41, clipped per part: the q15 FFT saturates inside and at bin 3.
+    z = 46340 * np.exp(2j * np.pi * 3 * np.arange(64) / 64)
+    buf = np.empty(128, np.int16)
+    buf[0::2], buf[1::2] = np.clip(z.real, -32768, 32767), np.clip(z.imag, -32768, 32767)
+    return buf
+
+
 def host_results():
     xf, xh = inputs()
     r = {}
@@ -100,6 +112,8 @@ def host_results():
         r[f"fft{n}"] = f.forward(xf[:2 * n])
         r[f"ifft{n}"] = f.inverse(r[f"fft{n}"])
         r[f"fftq{n}"] = dsp.FFTQ15(n).forward(xh[:2 * n])
+        r[f"ifftq{n}"] = dsp.FFTQ15(n).inverse(r[f"fftq{n}"])
+    r["fftq_sat"] = dsp.FFTQ15(64).forward(saturating_tone())
     for n in RFFT_SIZES:
         rf = dsp.RFFT(n)
         r[f"rfft{n}"] = rf.forward(xf[:n])
@@ -132,7 +146,7 @@ def test_device_matches_host(target):
     files = {"xf.bin": xf.tobytes(), "xh.bin": xh.tobytes(),
              "sos.bin": SOS.astype(np.float32).tobytes(), "sos3.bin": SOS3.astype(np.float32).tobytes(),
              "sos_d.bin": SOS.astype("<f8").tobytes(), "sos3_d.bin": SOS3.astype("<f8").tobytes(),
-             "taps.bin": TAPS.astype(np.float32).tobytes()}
+             "taps.bin": TAPS.astype(np.float32).tobytes(), "xt.bin": saturating_tone().tobytes()}
     res = run(target, script, files=files, fetch=[k + ".bin" for k in want])
     assert res.returncode == 0, res.output
     assert "done" in res.output
