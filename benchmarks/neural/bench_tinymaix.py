@@ -476,6 +476,8 @@ def why(res: dict) -> list:
     if GOAL_MODEL not in res["models"] or "tmdl_bytes" not in res["models"][GOAL_MODEL]:
         return []
     m = res["models"][GOAL_MODEL]
+    m3 = m["targets"].get("cortex-m3", {})
+    held, theirs = ((m3.get(c) or {}).get("ram", [0, 0])[1] for c in ("microlearn", "tinymaix"))
     return ["", "## Why", "",
             "**Speed.** TinyMaix as emlearn-micropython builds it (`TM_ARCH_CPU`, `TM_OPT0`) gathers each output "
             "pixel's taps into a buffer, takes a plain int8 dot product per output channel, then rescales in "
@@ -503,7 +505,9 @@ def why(res: dict) -> list:
             "",
             "**RAM.** microlearn reads the weights in place: loaded from bytes in RAM (as here) the file stays, "
             "beside the arena and the model object; from a ROMFS file (docs/benchmarks-romfs.md) the weights "
-            "stay in flash and only the arena and the object take RAM (not measured here). emlearn_cnn copies "
+            "stay in flash and only the arena and the object take RAM (not measured here; "
+            + (f"the held bytes minus the file's are {_n(held - m['mlm_bytes'])} on the Cortex-M3, against "
+               f"TinyMaix's {_n(theirs)}" if held and theirs else "see the rows above") + "). emlearn_cnn copies "
             "the model into the heap and allocates a working buffer of the file's size (larger than TinyMaix's "
             "own activation buffer for these models, too small for models whose activations exceed the file: "
             "see above), and TinyMaix's layers use "
