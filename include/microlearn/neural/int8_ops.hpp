@@ -134,6 +134,15 @@ inline int8_t output(int32_t acc, const int32_t* bias, int c, const Requant& rq)
     return clamp8(acc, rq.act_min, rq.act_max);
 }
 
+// Channel c's outputs at two pixels (y0[c], y1[c]; y1 may be y0), its
+// bias and rescaling read once.
+inline void output_pair(int32_t a0, int32_t a1, const int32_t* bias, int c, const Requant& rq, int8_t* y0,
+                        int8_t* y1) {
+    const int32_t b = bias ? bias[c] : 0, m = rq.multiplier[c], shift = rq.shift[c];
+    y0[c] = clamp8(requantize(a0 + b, m, shift) + rq.output_offset, rq.act_min, rq.act_max);
+    y1[c] = clamp8(requantize(a1 + b, m, shift) + rq.output_offset, rq.act_min, rq.act_max);
+}
+
 // FULLY_CONNECTED: w (out, in), bias (out,) or null. LiteRT's reference
 // rescales each output in double precision: round(acc * scale[o]) with
 // scale[o] = input_scale * weight_scale[o] / output_scale (read with memcpy:
@@ -211,9 +220,9 @@ inline void patch(const int8_t* x, int32_t input_offset, const Window& g, int y0
             int lo = x0 < 0 ? -x0 : 0, hi = in_w - x0 < k_w ? in_w - x0 : k_w;
             if (lo > k_w) lo = k_w;
             if (!row || hi < lo) hi = lo;
-            widen(nullptr, k, lo * c, 0, slot);
-            widen(xr + (x0 + lo) * c, k + lo * c, (hi - lo) * c, input_offset, slot);
-            widen(nullptr, k + hi * c, (k_w - hi) * c, 0, slot);
+            if (lo > 0) widen(nullptr, k, lo * c, 0, slot);
+            if (hi > lo) widen(xr + (x0 + lo) * c, k + lo * c, (hi - lo) * c, input_offset, slot);
+            if (hi < k_w) widen(nullptr, k + hi * c, (k_w - hi) * c, 0, slot);
             k += k_w * c;
             continue;
         }
@@ -296,8 +305,8 @@ inline void conv_2d_patches(const int8_t* x, int32_t input_offset, const int8_t*
             const int c1 = c + 1 < out_c ? c + 1 : c;
             int32_t acc[4];
             dot_2x2(col, w + c * filter, (c1 - c) * filter, filter, acc);
-            y0[c] = output(acc[0], bias, c, rq), y1[c] = output(acc[1], bias, c, rq);
-            y0[c1] = output(acc[2], bias, c1, rq), y1[c1] = output(acc[3], bias, c1, rq);
+            output_pair(acc[0], acc[1], bias, c, rq, y0, y1);
+            output_pair(acc[2], acc[3], bias, c1, rq, y0, y1);
         }
     }
 }
