@@ -192,17 +192,26 @@ def tinymaix_buffer(tmdl: bytes) -> int:
     return int(np.frombuffer(tmdl[12:20], "<u4").sum())
 
 
+_EMPTY = {}  # (target, lib) -> instructions of an empty marker pair
+
+
 def measure(target: str, c: str, files: dict, lib: list, ref: np.ndarray, labels) -> dict:
     """Instructions per predict, heap bytes [import, loaded model], the module's outputs against LiteRT's."""
+    from microlearn.rig import RigError
     from microlearn.rig.count import CountError, count
 
     from bench_neural import EMPTY
     try:
         r = count(target, script(c, ref.shape[1]), files=files, lib_dir=lib, timeout=1800)
-        base = count(target, EMPTY, lib_dir=lib).instructions
+        key = (target, str(lib))
+        if key not in _EMPTY:
+            _EMPTY[key] = count(target, EMPTY, lib_dir=lib).instructions
+        base = _EMPTY[key]
     except CountError as e:
         out = e.result.output if e.result is not None else str(e)
         return {"error": (out.strip().splitlines() or [str(e)])[-1][:160]}
+    except RigError as e:  # e.g. the emulator's build failed
+        return {"error": str(e).strip().splitlines()[-1][:160]}
     outs = np.array([np.frombuffer(bytes.fromhex(ln.split()[1]), "<f4") for ln in r.output.splitlines()
                      if ln.startswith("OUT ")])
     return {"instructions": r.instructions - base, "ram": harness.parse(r.output, "RAM"),
