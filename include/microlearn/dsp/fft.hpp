@@ -308,11 +308,16 @@ ML_ALWAYS_INLINE void radix4_column(typename Ops::T* p, const typename Ops::T* e
 }
 
 // The same, not inlined: q15's butterfly needs every register, and a column
-// as its own function keeps them for it.
+// as its own function keeps them for it (GCC at -Os still spilled the
+// twiddles inside the loop: -O2 for this one function).
+#if defined(__GNUC__) && !defined(__clang__)
+#define ML_FFT_COLUMN_ATTR __attribute__((noinline, optimize("O2")))
+#else
+#define ML_FFT_COLUMN_ATTR __attribute__((noinline))
+#endif
 template <class Ops>
-__attribute__((noinline, optimize("O2"))) void radix4_column_call(typename Ops::T* p, const typename Ops::T* end,
-                                                                  uint32_t q, typename Ops::W w1, typename Ops::W w2,
-                                                                  typename Ops::W w3) {
+ML_FFT_COLUMN_ATTR void radix4_column_call(typename Ops::T* p, const typename Ops::T* end, uint32_t q,
+                                           typename Ops::W w1, typename Ops::W w2, typename Ops::W w3) {
     radix4_column<Ops>(p, end, q, w1, w2, w3);
 }
 
