@@ -294,7 +294,9 @@ def _n(v) -> str:
 def _tm_cell(c: dict, fmt) -> str:
     if "absent" in c:
         why = c["absent"]
-        return "absent (" + ("no snapshot: run " + FETCH if why.startswith("no snapshot") else why) + ")"
+        if why.startswith("no snapshot"):
+            return f"absent (no snapshot: run {FETCH})"
+        return "absent (" + why.split(":")[0] + (": see Why)" if why.startswith("does not build") else ")")
     if "error" in c:
         return f"failed ({c['error']})"
     return fmt(c)
