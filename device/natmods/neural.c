@@ -15,6 +15,10 @@
 // Weights are read in place from the model bytes. predict() of a classifier,
 // and every call given `out`, allocate nothing; without `out` a regressor's
 // value comes back as a new float (several: a new list), as in every family.
+// A model file that carries preprocessing (a Pipeline) imports
+// microlearn._preprocess (glue.h), whose qstrs are named here, where mpy_ld
+// looks for them: MP_QSTR_microlearn MP_QSTR__preprocess MP_QSTR_table MP_QSTR_PreprocessTable
+#define MICROLEARN_PREPROCESS_MODULE
 #include "glue.h"
 
 typedef struct {

@@ -12,6 +12,8 @@
 #ifndef MICROLEARN_NEURAL_PARTS
 #define MICROLEARN_NEURAL_PARTS 1  // neural::part_f32
 #endif
+// Preprocessing: microlearn._preprocess, imported for models that carry it.
+#define MICROLEARN_PREPROCESS_MODULE
 #include "microlearn/c_api/common.hpp"
 #include "microlearn/c_api/neural.hpp"
-#include "microlearn/c_api/preprocess.hpp"  // glue_input() applies the model's preprocessing
+#include "microlearn/c_api/preprocess.hpp"  // ml_preprocess_present() only

@@ -2,13 +2,18 @@
 whose kernels a model's ops need, named by the file header's flags, and no
 other (_neural float32, _neural_rnn float32 + recurrent, _neural_int8 int8,
 _neural_all a mix, and files written before the flags); the outputs are the
-host's; a model whose module the package lacks gets an ImportError naming
-it; flags that contradict the ops are refused. Compiled-in firmware has one
+host's; a Pipeline's preprocessing comes from microlearn._preprocess,
+imported for such models only; a model whose module the package lacks gets
+an ImportError naming it; flags that contradict the ops are refused. Compiled-in firmware has one
 module with every kernel, filed under the four names."""
 import shutil
+import warnings
 
 import numpy as np
 import pytest
+from sklearn.neural_network import MLPRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 import microlearn
 from device_rig import EXPECT, TARGETS, lib_for, refresh_crc, run
@@ -50,21 +55,33 @@ def with_flags(data, flags):
 
 MODELS = {kind: writer.encode(graph(kind)) for kind in ("float", "rnn", "int8", "mixed")}
 MODELS["old"] = with_flags(MODELS["float"], 0)  # a file written before the flags
-# name: (model, the module load() must import)
-WANT = {"float": "_neural", "rnn": "_neural_rnn", "int8": "_neural_int8", "mixed": "_neural_all", "old": "_neural_all"}
+
+
+def pipeline():
+    X = rng.normal(size=(60, 4)) * [1, 10, 100, 0.1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = make_pipeline(StandardScaler(), MLPRegressor(hidden_layer_sizes=(5,), max_iter=50, random_state=0))
+        return microlearn.convert(est.fit(X, X @ [1, 0.1, 0.01, 10])).to_bytes()
+
+
+MODELS["pipeline"] = pipeline()
+# name: the module load() must import
+WANT = {"float": "_neural", "rnn": "_neural_rnn", "int8": "_neural_int8", "mixed": "_neural_all", "old": "_neural_all",
+        "pipeline": "_neural"}
 X = np.array([0.3, -1.2, 2.5, 0.04], np.float32)
 
 SCRIPT = """
 import sys, array, microlearn
 NAMES = ("_neural", "_neural_rnn", "_neural_int8", "_neural_all")
-for name in ("float", "rnn", "int8", "mixed", "old"):
+for name in ("float", "rnn", "int8", "mixed", "old", "pipeline"):
     if not BUILTIN:  # a fresh start: only what this load imports
-        for n in NAMES:
+        for n in NAMES + ("_preprocess",):
             sys.modules.pop("microlearn." + n, None)
     m = microlearn.load(name + ".mlm")
     out = array.array("f", bytes(4 * m.info()["n_outputs"]))
     m.predict(array.array("f", X), out)
-    print("RESULT", name, [n for n in NAMES if "microlearn." + n in sys.modules], list(out))
+    print("RESULT", name, [n for n in NAMES + ("_preprocess",) if "microlearn." + n in sys.modules], list(out))
 """
 
 
@@ -82,7 +99,8 @@ def test_load_imports_the_module_with_the_models_kernels(target):
         modules, values = got[name].split("] ")
         modules = eval(modules + "]")
         # compiled in: one module with every kernel, filed under each name at import
-        assert modules == (["_neural", "_neural_rnn", "_neural_int8", "_neural_all"] if builtin else [module]), \
+        want = [module] + (["_preprocess"] if name == "pipeline" else [])
+        assert modules == (["_neural", "_neural_rnn", "_neural_int8", "_neural_all"] if builtin else want), \
             (name, res.output)
         host = microlearn.Model(MODELS[name]).predict(X[None])
         np.testing.assert_allclose(eval(values), np.ravel(host), rtol=1e-6, atol=1e-7, err_msg=name)
