@@ -30,12 +30,21 @@ def target(name, w, h, ch, size, out):
         raise ValueError("%s: size must be (width, height), positive ints, got %r" % (name, size))
     n = dw * dh * ch
     if out is None:
-        return dw, dh, array("B", bytes(n))
+        return dw, dh, array("B", buffer(name, n, dw, dh))
     if not (isinstance(out, bytearray) or (isinstance(out, array) and repr(out[:0]) == "array('B')")):
         raise TypeError("%s: out must be an array('B') or bytearray, got %s" % (name, type(out).__name__))
     if len(out) != n:
         raise ValueError("%s: out has %d bytes, %d x %d x %d = %d needed" % (name, len(out), dw, dh, ch, n))
     return dw, dh, out
+
+
+def buffer(name, n, w, h):
+    """bytearray(n) for w x h pixels, or MemoryError naming the bytes (also
+    for sizes past the machine word, which bytearray() calls an OverflowError)."""
+    try:
+        return bytearray(n)
+    except (MemoryError, OverflowError):
+        raise MemoryError("%s: %d x %d pixels need %d bytes: more than the heap has free" % (name, w, h, n)) from None
 
 
 def _axis(src, dst, nearest):

@@ -76,11 +76,11 @@ def read(source, mode="L", size=None, resize="bilinear", out=None, scale=1):
     sw = -(-w // scale)
     sh = -(-h // scale)
     dw, dh, out = _image.target("jpeg", sw, sh, ch, size, out)
-    work = bytearray(native.info(data, scale)[3])
+    work = _image.buffer("jpeg", native.info(data, scale)[3], sw, sh)
     if (dw, dh) == (sw, sh):
         native.decode(data, scale, ch, out, work)
     else:
-        full = bytearray(sw * sh * ch)
+        full = _image.buffer("jpeg", sw * sh * ch, sw, sh)
         native.decode(data, scale, ch, full, work)
         work = None
         _image.resize(full, sw, sh, ch, out, dw, dh, resize == "nearest")

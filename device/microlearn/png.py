@@ -227,7 +227,7 @@ def read(source, mode="L", size=None, resize="bilinear", out=None):
         if (dw, dh) == (w, h):
             _decode(f, w, h, colour, chunks, mode, out)
         else:
-            full = bytearray(w * h * ch)
+            full = _image.buffer("png", w * h * ch, w, h)
             _decode(f, w, h, colour, chunks, mode, full)
             _image.resize(full, w, h, ch, out, dw, dh, resize == "nearest")
     finally:

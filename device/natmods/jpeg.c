@@ -11,7 +11,7 @@
 
 static void jpeg_check(int error) {
     if (error != ML_JPEG_OK) {
-        char buf[120];
+        char buf[200];
         size_t pos = 0;
         glue_append_str(buf, &pos, sizeof buf, "jpeg: ");
         glue_append_str(buf, &pos, sizeof buf, ml_jpeg_error_message(error));

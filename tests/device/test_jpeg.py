@@ -126,8 +126,10 @@ def test_decode_allocates_nothing(tmp_path):
 def test_errors(tmp_path):
     img = synthetic(24, 16)
     good = cjpeg(img, 75)
+    sof = good.index(b"\xff\xc0")
+    huge = good[:sof + 5] + b"\xff\xff\xff\xff" + good[sof + 9:]     # 65535 x 65535 declared
     files = {"prog.jpg": pillow_jpeg(img, progressive=True), "trunc.jpg": good[:len(good) // 2],
-             "notjpeg.jpg": b"GIF89a" + bytes(40), "good.jpg": good}
+             "notjpeg.jpg": b"GIF89a" + bytes(40), "good.jpg": good, "huge.jpg": huge}
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)
     out = run(EXPECT + "from microlearn import jpeg, _jpeg\nimport array\n"
@@ -144,9 +146,16 @@ def test_errors(tmp_path):
               "expect(ValueError, _jpeg.decode, data, 1, 3, bytearray(10), bytearray(_jpeg.info(data, 1)[3]))\n"
               "expect(ValueError, _jpeg.decode, data, 1, 3, bytearray(24 * 16 * 3), bytearray(100))\n"
               "expect(ValueError, _jpeg.decode, data, 1, 2, bytearray(24 * 16 * 2), bytearray(9000))\n"
-              "expect(TypeError, _jpeg.decode, data, 1, 3, b'immutable', bytearray(9000))\n", tmp_path)
+              "expect(TypeError, _jpeg.decode, data, 1, 3, b'immutable', bytearray(9000))\n"
+              "expect(MemoryError, jpeg.read, 'huge.jpg')\n"
+              "print(jpeg.info('huge.jpg'))\n"
+              "expect(MemoryError, jpeg.read, 'huge.jpg', scale=8)\n", tmp_path)
     lines = out.strip().splitlines()
-    assert all(l.startswith("ok") for l in lines), out
+    assert all(l.startswith("ok") for l in lines if not l.startswith("(")), out
     assert "progressive JPEG" in lines[0] and "progressive JPEG" in lines[1]
     assert "truncated" in lines[2] and "not a JPEG" in lines[3]
     assert "out has 10 bytes, 24 x 16 x 1 = 384 needed" in lines[8]
+    assert "65535 x 65535 pixels need 4294836225 bytes" in lines[13]
+    assert lines[14] == "(65535, 65535, 3)"
+    assert "8192 x 8192 pixels need 67108864 bytes" in lines[15]
+    assert "out must hold ceil(width / scale)" in lines[9]

@@ -76,7 +76,9 @@ constexpr const char* jpeg_error_message(JpegError e) {
         case JpegError::multi_scan: return "components in separate scans: only single-scan (interleaved) JPEGs are read";
         case JpegError::dnl_height: return "height 0 (set by a DNL marker) is not read";
         case JpegError::too_large: return "image too large";
-        case JpegError::bad_argument: return "bad argument";
+        case JpegError::bad_argument:
+            return "out must hold ceil(width / scale) * ceil(height / scale) * channels bytes, work the working-area "
+                   "bytes, scale 1, 2, 4 or 8, channels 1 or 3";
     }
     return "unknown error";
 }
