@@ -62,11 +62,12 @@ def upscale(images):
     return np.clip(np.round(x.numpy()[..., 0]), 0, 255).astype(np.uint8)
 
 
-def png_bytes(image):
+def image_bytes(image, fmt="png"):
+    """The file of an 8x8 image: PNG (lossless) or JPEG (quality 95, grayscale)."""
     from PIL import Image
 
     buf = io.BytesIO()
-    Image.fromarray(image, "L").save(buf, "PNG")
+    Image.fromarray(image, "L").save(buf, "PNG" if fmt == "png" else "JPEG", quality=95)
     return buf.getvalue()
 
 
@@ -128,8 +129,9 @@ COUNTED = {"predict": "m.predict(pixels)",
 GROUP = 50    # images per file of decoded pixels the device writes
 
 
-def device_script(template, n):
-    return f"SIDE, COUNT, GROUP = {SIDE}, {n}, {GROUP}\n" + template
+def device_script(template, n, fmt="png"):
+    """The script for n images; fmt "jpeg" reads d<i>.jpeg files with microlearn.jpeg instead."""
+    return f"SIDE, COUNT, GROUP = {SIDE}, {n}, {GROUP}\n" + template.replace("png", fmt)
 
 
 def plot(path, images, y_true, y_pred):
@@ -169,7 +171,10 @@ def plot(path, images, y_true, y_pred):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--plot", help="write sample digits and the confusion matrix to this PNG")
+    parser.add_argument("--format", choices=("png", "jpeg"), default="png",
+                        help="the image files the device decodes (jpeg: quality 95, microlearn.jpeg)")
     args = parser.parse_args(argv)
+    fmt = args.format
 
     small_train, small_test, y_train, y_test = load()
     X_train, X_test = upscale(small_train), upscale(small_test)
@@ -186,13 +191,16 @@ def main(argv=None):
 
     pc_labels = model.predict(as_real(X_test))
     files = {"digits.mlm": model.to_bytes()}
-    files.update({f"d{i}.png": png_bytes(img) for i, img in enumerate(small_test)})
+    files.update({f"d{i}.{fmt}": image_bytes(img, fmt) for i, img in enumerate(small_test)})
+    if fmt == "jpeg":   # what the device should decode: the engine's pixels of each (lossy) file, upscaled
+        from microlearn import _engine
+        X_test = upscale(np.stack([_engine.jpeg_decode(files[f"d{i}.jpeg"], 1, 1) for i in range(len(small_test))]))
     n = len(small_test)
     boards, decoded = {}, {}
     for target in TARGETS:
         lib = build.build_natmods(get_target(target).arch)
         pixel_files = [f"pixels{k}.bin" for k in range((n + GROUP - 1) // GROUP)]
-        res = run(target, device_script(DEVICE_SCRIPT, n), files=files, lib_dir=lib, fetch=pixel_files,
+        res = run(target, device_script(DEVICE_SCRIPT, n, fmt), files=files, lib_dir=lib, fetch=pixel_files,
                   timeout=600)
         if res.returncode != 0:
             sys.exit(f"digits_cnn: the device script failed on {target}:\n{res.output}")
@@ -203,15 +211,16 @@ def main(argv=None):
     per_image = {}
     for target in COUNT_TARGETS:
         lib = build.build_natmods(get_target(target).arch)
-        script = device_script(COUNT_SCRIPT, n)
-        one = {k: files[k] for k in ("digits.mlm", "d0.png")}
+        script = device_script(COUNT_SCRIPT, n, fmt)
+        one = {k: files[k] for k in ("digits.mlm", f"d0.{fmt}")}
         try:
-            c = {what: count(target, script.replace("BODY", body), files=one, lib_dir=lib).instructions
+            c = {what.replace("png", fmt): count(target, script.replace("BODY", body.replace("png", fmt)), files=one,
+                                                 lib_dir=lib).instructions
                  for what, body in COUNTED.items()}
         except CountError as e:  # the rig's counter missed a marker (a known, unexplained rig fault)
             print(f"  {target}: not counted: {str(e).splitlines()[0]}")
             continue
-        per_image[target] = {what: c[what] - c["empty"] for what in COUNTED if what != "empty"}
+        per_image[target] = {what: c[what] - c["empty"] for what in c if what != "empty"}
 
     print("\n== report ==")
     print(f"  Keras (float32) on the PC          accuracy {np.mean(keras_labels == y_test) * 100:6.2f} %")
