@@ -130,12 +130,25 @@ struct ModelFile {
     // unless `optional`, in which case it gives ok and an empty span.
     template <typename T>
     Status section(uint16_t id, Span<T>& out, bool optional = false) const {
+        const uint8_t* p;
+        uint32_t n;
+        const Status st = section_bytes(id, DTypeOf<T>::value, p, n, optional);
+        out.data = reinterpret_cast<const T*>(p);
+        out.size = n;
+        return st;
+    }
+
+    // section() for any type: one copy of the code however many types a
+    // loader reads (native modules hold their code in RAM). p and n: the
+    // section's first byte and element count, null and 0 when absent.
+    Status section_bytes(uint16_t id, DType type, const uint8_t*& p, uint32_t& n, bool optional) const {
         SectionInfo s;
-        out = Span<T>{};
+        p = nullptr;
+        n = 0;
         if (!find(id, s)) return optional ? Status::ok : Status::bad_section;
-        if (s.dtype != DTypeOf<T>::value) return Status::bad_section;
-        out.data = reinterpret_cast<const T*>(data + s.offset);
-        out.size = s.count;
+        if (s.dtype != type) return Status::bad_section;
+        p = data + s.offset;
+        n = s.count;
         return Status::ok;
     }
 };
