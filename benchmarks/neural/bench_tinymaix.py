@@ -282,6 +282,7 @@ def run(targets, models, per_channel_dense=False) -> dict:
             else:
                 r["tinymaix"] = {"absent": m.get("tinymaix_absent") or res["tinymaix_absent"]}
             print(f"{name} {t:10s} {r}", file=sys.stderr, flush=True)
+    res["microlearn_commit_end"] = revision()
     return res
 
 
@@ -322,7 +323,10 @@ def report(res: dict, targets) -> str:
               "dequantized) on TensorFlow 2.21 (its reader imports Keras 2's `ImageDataGenerator`, unused: the "
               "benchmark supplies the name). Nothing of it is in this repository.", ""]
     if "microlearn_commit" in res:
-        L += [f"microlearn at commit {res['microlearn_commit']}.", ""]
+        end = res.get("microlearn_commit_end", res["microlearn_commit"])
+        L += [f"microlearn at commit {res['microlearn_commit']}"
+              + (f" (at the run's end: {end}; the figures may mix the two)" if end != res["microlearn_commit"] else "")
+              + ".", ""]
     L += [f"Same `.tflite` for both: Keras trained {EPOCHS} epochs on scikit-learn's digits upscaled to 28x28 (1,347 "
           "rows), quantized by TFLiteConverter (int8 in/out, input scale 1/255, zero point -128; "
           + ("Dense weights per channel, TensorFlow's default, which TinyMaix's FC computes with channel 0's scale"
