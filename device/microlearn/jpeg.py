@@ -30,9 +30,11 @@ from microlearn import _image
 
 def _native():
     try:
-        import microlearn_jpeg as m  # firmware with microlearn compiled in
-    except ImportError:
         from microlearn import _jpeg as m
+    except ImportError:
+        raise ImportError("jpeg: the native module microlearn/_jpeg.mpy is missing: install the microlearn "
+                          "package built for this board's architecture (firmware with microlearn compiled "
+                          "in has no JPEG decoder yet)") from None
     return m
 
 
