@@ -217,26 +217,34 @@ inline Status check_refs(const Model& m) {
     return Status::ok;
 }
 
-template <typename Ref>
-inline Status get_refs(const ModelFile& f, uint16_t id, size_t expected, const void*& out) {
-    Span<Ref> s;
-    Status st = f.section(id, s);
+// Section `id` of `type` and exactly `expected` elements (or absent when
+// optional): one copy of the code for every element type.
+inline Status get_exact_bytes(const ModelFile& f, uint16_t id, DType type, size_t expected, const uint8_t*& out,
+                              bool optional) {
+    const uint8_t* p;
+    uint32_t n;
+    Status st = f.section_bytes(id, type, p, n, optional);
     if (st != Status::ok) return st;
-    if (s.size != expected) return Status::size_mismatch;
-    out = s.data;
+    if (p != nullptr && n != expected) return Status::size_mismatch;
+    out = p;
     return Status::ok;
 }
 
-// Section `id` of exactly `expected` elements (or absent when optional).
 template <typename T>
 inline Status get_exact(const ModelFile& f, uint16_t id, size_t expected, const T*& out,
                         bool optional = false) {
-    Span<T> s;
-    Status st = f.section(id, s, optional);
-    if (st != Status::ok) return st;
-    if (s.data != nullptr && s.size != expected) return Status::size_mismatch;
-    out = s.data;
-    return Status::ok;
+    const uint8_t* p = reinterpret_cast<const uint8_t*>(out);
+    const Status st = get_exact_bytes(f, id, DTypeOf<T>::value, expected, p, optional);
+    out = reinterpret_cast<const T*>(p);
+    return st;
+}
+
+template <typename Ref>
+inline Status get_refs(const ModelFile& f, uint16_t id, size_t expected, const void*& out) {
+    const Ref* refs = nullptr;
+    const Status st = get_exact(f, id, expected, refs);
+    if (st == Status::ok) out = refs;
+    return st;
 }
 
 inline uint32_t nan_goes_right(const Model& m, uint32_t node) {
