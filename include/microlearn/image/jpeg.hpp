@@ -104,6 +104,13 @@ constexpr uint8_t kZigzag[64] = {0,  1,  8,  16, 9,  2,  3,  10, 17, 24, 32, 25,
                                  35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51,
                                  58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63};
 
+// (rows << 4) | columns of the natural-order block that zigzag positions 0..k cover.
+constexpr uint8_t kExtent[64] = {
+    0x11, 0x12, 0x22, 0x32, 0x32, 0x33, 0x34, 0x34, 0x34, 0x44, 0x54, 0x54, 0x54, 0x54, 0x55, 0x56,
+    0x56, 0x56, 0x56, 0x56, 0x66, 0x76, 0x76, 0x76, 0x76, 0x76, 0x76, 0x77, 0x78, 0x78, 0x78, 0x78,
+    0x78, 0x78, 0x78, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88,
+    0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88};
+
 // round(cos(k pi / 16) / 2 * 2^13), k = 0..31: the basis values of the 1D
 // transform, whose u = 0 term takes kDc = round(2^13 / (2 sqrt 2)) instead.
 constexpr int16_t kHalfCos[32] = {4096,  4017,  3784,  3406,  2896,  2276,  1567,  799,
@@ -393,8 +400,8 @@ inline int32_t dequant(int32_t c, uint16_t q) {
 }
 
 // Decodes one block's coefficients into blk (natural order, dequantized);
-// returns (rows << 4) | columns, the rows and columns up to the last that
-// holds a non-zero coefficient (17 for a DC alone), or -1 on corrupt data.
+// returns (rows << 4) | columns, rows and columns that cover every non-zero
+// coefficient (0x11 for a DC alone), or -1 on corrupt data.
 inline int decode_block(Bits& b, const Huffman& dc, const Huffman& ac, const uint16_t* q, int32_t& pred,
                         int32_t* blk) {
     for (int i = 0; i < 64; ++i) blk[i] = 0;
@@ -403,7 +410,7 @@ inline int decode_block(Bits& b, const Huffman& dc, const Huffman& ac, const uin
     if (s > 0) pred += extend(get_bits(b, s), s);
     if (pred > 16383 || pred < -16383) return -1;  // 8-bit data stay within +-2047
     blk[0] = dequant(pred, q[0]);
-    int rows = 1, cols = 1;
+    int last = 0;
     for (int k = 1; k < 64;) {
         const int32_t rs = decode_symbol(b, ac);
         if (rs < 0) return -1;
@@ -415,12 +422,11 @@ inline int decode_block(Bits& b, const Huffman& dc, const Huffman& ac, const uin
         }
         k += r;
         if (k > 63) return -1;
-        const int z = kZigzag[k++];
+        const int z = kZigzag[k];
         blk[z] = dequant(extend(get_bits(b, size), size), q[z]);
-        if ((z >> 3) >= rows) rows = (z >> 3) + 1;
-        if ((z & 7) >= cols) cols = (z & 7) + 1;
+        last = k++;
     }
-    return (rows << 4) | cols;
+    return kExtent[last];
 }
 
 // ---- inverse DCT ---------------------------------------------------------
