@@ -70,7 +70,9 @@ DESCRIBE = {
 }
 GOAL_MODEL = "cnn-gap"
 # What microlearn's figures depend on: the page names their commit and any uncommitted change
-ENGINE_PATHS = ("include/microlearn", "device", "python/microlearn/converters/neural")
+ENGINE_PATHS = ("include/microlearn/neural", "include/microlearn/model_file.hpp", "include/microlearn/math.hpp",
+                "device/Makefile", "device/natmods/neural*", "device/natmods/glue.h", "device/microlearn/__init__.py",
+                "python/microlearn/converters/neural")
 
 SCRIPT = """
 import gc, sys, array, binascii, _markers
@@ -114,9 +116,9 @@ def script(c: str, n_out: int) -> str:
 def revision() -> str:
     """HEAD's short hash, and the files of ENGINE_PATHS that differ from it."""
     def git(*args):
-        return subprocess.run(["git", "-C", str(HERE.parents[1]), *args], capture_output=True, text=True).stdout.strip()
+        return subprocess.run(["git", "-C", str(HERE.parents[1]), *args], capture_output=True, text=True).stdout
     dirty = git("status", "--porcelain", "--", *ENGINE_PATHS).splitlines()
-    return git("rev-parse", "--short", "HEAD") + (f" (uncommitted: {', '.join(d[3:] for d in dirty)})" if dirty else "")
+    return git("rev-parse", "--short", "HEAD").strip() + (f" (uncommitted: {', '.join(d[3:] for d in dirty)})" if dirty else "")
 
 
 def data():
@@ -431,9 +433,10 @@ def breakdown(res: dict, targets) -> list:
         a, b = per[t]
         if a and b:
             worst = max(a, key=lambda k: a[k] - b[k])
-            L.append(f"- {t}: the step costing most over TinyMaix is {worst} ({_n(a[worst])} vs {_n(b[worst])} "
-                     f"instructions, {a[worst] - b[worst]:+,}); microlearn's whole predict is "
-                     f"{sum(a.values()) - sum(b.values()):+,} against TinyMaix's.")
+            L.append(f"- {t}: " + ("the step costing most over TinyMaix is " if a[worst] > b[worst] else
+                                   "microlearn is faster at every step; the closest is ")
+                     + f"{worst} ({_n(a[worst])} vs {_n(b[worst])} instructions, {a[worst] - b[worst]:+,}); "
+                     f"the whole predict: {sum(a.values()) - sum(b.values()):+,}.")
     return L + [""]
 
 
