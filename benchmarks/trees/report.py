@@ -275,10 +275,10 @@ top of the engine. **Bytes**: 4-byte nodes (29 of their 32 bits used here)
 halve the refs layout's file, and uint8 leaves (`leaf_dtype="uint8"`) come
 closer, but the sparse leaf table (u32 offsets, u16 columns) keeps the file
 above 0.6x. **RAM to import**: a Pipeline's preprocessing now lives in
-`_preprocess` (imported only by models that carry one) and int16 models
-have their own `_trees_i16`, which took 2.2 kB off `_trees` (armv7m .mpy
-15,376 -> 13,149 bytes); it still holds the load-time validation (about
-3 kB), four walks (keyed at the node and from the key buffer, for two
+`_preprocess` (imported only by models that carry one), int16 models
+have their own `_trees_i16` and the loader reads sections through one
+non-template function: 2.5 kB off `_trees` (armv7m .mpy 15,376 -> 12,893
+bytes). It still holds the load-time validation (about 3 kB), four walks (keyed at the node and from the key buffer, for two
 threshold widths: about 1.5 kB), leaf sums and the boosting and
 isolation-forest transforms, the MicroPython glue (3.7 kB) and libgcc's
 float routines (1.6 kB).
