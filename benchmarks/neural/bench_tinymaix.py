@@ -114,11 +114,11 @@ def script(c: str, n_out: int) -> str:
 
 
 def revision() -> str:
-    """HEAD's short hash, and the files of ENGINE_PATHS that differ from it."""
+    """The last commit that changed ENGINE_PATHS, and those of its files that differ from HEAD."""
     def git(*args):
         return subprocess.run(["git", "-C", str(HERE.parents[1]), *args], capture_output=True, text=True).stdout
     dirty = git("status", "--porcelain", "--", *ENGINE_PATHS).splitlines()
-    return git("rev-parse", "--short", "HEAD").strip() + (f" (uncommitted: {', '.join(d[3:] for d in dirty)})" if dirty else "")
+    return git("log", "-1", "--format=%h", "--", *ENGINE_PATHS).strip() + (f" (uncommitted: {', '.join(d[3:] for d in dirty)})" if dirty else "")
 
 
 def data():
@@ -326,8 +326,8 @@ def report(res: dict, targets) -> str:
               "benchmark supplies the name). Nothing of it is in this repository.", ""]
     if "microlearn_commit" in res:
         end = res.get("microlearn_commit_end", res["microlearn_commit"])
-        L += [f"microlearn at commit {res['microlearn_commit']}"
-              + (f" (at the run's end: {end}; the figures may mix the two)" if end != res["microlearn_commit"] else "")
+        L += [f"microlearn: its neural family as of commit {res['microlearn_commit']} (the last to change it)"
+              + (f"; at the run's end {end}: the figures may mix the two" if end != res["microlearn_commit"] else "")
               + ".", ""]
     L += [f"Same `.tflite` for both: Keras trained {EPOCHS} epochs on scikit-learn's digits upscaled to 28x28 (1,347 "
           "rows), quantized by TFLiteConverter (int8 in/out, input scale 1/255, zero point -128; "
