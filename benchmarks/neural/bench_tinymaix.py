@@ -118,7 +118,8 @@ def revision() -> str:
     def git(*args):
         return subprocess.run(["git", "-C", str(HERE.parents[1]), *args], capture_output=True, text=True).stdout
     dirty = git("status", "--porcelain", "--", *ENGINE_PATHS).splitlines()
-    return git("log", "-1", "--format=%h", "--", *ENGINE_PATHS).strip() + (f" (uncommitted: {', '.join(d[3:] for d in dirty)})" if dirty else "")
+    changed = f" (uncommitted: {', '.join(d[3:] for d in dirty)})" if dirty else ""
+    return git("log", "-1", "--format=%h", "--", *ENGINE_PATHS).strip() + changed
 
 
 def data():
@@ -147,9 +148,9 @@ def keras_model(layers):
 
 def tflite_model(layers, split, per_channel_dense=False):
     """The int8 .tflite bytes of the model trained on split's training rows (if it ends in softmax), and
-    its float Keras accuracy on the test rows (or None). TensorFlow's full-integer recipe (int8 input and output); Dense weights per tensor
-    unless per_channel_dense (TensorFlow 2.21's default: TinyMaix's FC applies the first channel's
-    scale to every channel)."""
+    its float Keras accuracy on the test rows (or None). TensorFlow's full-integer recipe (int8 input and
+    output); Dense weights per tensor unless per_channel_dense (TensorFlow 2.21's default: TinyMaix's FC
+    applies the first channel's scale to every channel)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import keras
     import tensorflow as tf
@@ -499,13 +500,15 @@ def why(res: dict) -> list:
     return ["", "## Why", "",
             "**Speed.** TinyMaix as emlearn-micropython builds it (`TM_ARCH_CPU`, `TM_OPT0`) gathers each output "
             "pixel's taps into a buffer, takes a plain int8 dot product per output channel, then rescales in "
-            "float: `(int8)(sum * scale * (1 / output scale) + zero point)`, truncated, no clamp. On the "
+            "float: `(int8)(sum * scale * (1 / output scale) + zero point)`, truncated toward zero, not clamped. "
+            "On the "
             "Cortex-M4F and x64 that float rescale is a few hardware instructions per output; on the Cortex-M3 "
             "(no FPU) each is a call into libgcc's soft-float routines, which is why TinyMaix is slowest there. "
             "microlearn computes LiteRT's reference arithmetic bit for bit: per output a fixed-point multiplier "
             "and shift (a 64-bit product and two rounding steps, TFLite's `MultiplyByQuantizedMultiplier`) and a "
-            "clamp; the dot products run two output pixels by two channels over 16-bit widened patches (the "
-            "Cortex-M4F with SMLAD, two multiply-accumulates per instruction). The goal model's first "
+            "clamp. Its Cortex-M4F convolution widens two output pixels' patches to 16 bits and computes two "
+            "channels at both (SMLAD: two multiply-accumulates per instruction); the portable builds (Cortex-M0, "
+            "M3, x64) take four output channels per pixel straight from the int8 input. The goal model's first "
             "convolution has one input channel: 9 MACs per output value against a rescale, a clamp and a patch "
             "of its own, so per-output costs, not MACs, decide it; the table above says per target which step "
             "microlearn loses most on. The Dense layer rescales in double precision (LiteRT's reference does), "
