@@ -11,6 +11,10 @@
 // x is array('f') of n_features finite floats. predict(), and every call
 // given `out`, allocate nothing; without `out`, one value comes back as a
 // float and several as a new list.
+// A model file that carries preprocessing (a Pipeline) imports
+// microlearn._preprocess (glue.h), whose qstrs are named here, where mpy_ld
+// looks for them: MP_QSTR_microlearn MP_QSTR__preprocess MP_QSTR_table MP_QSTR_PreprocessTable
+#define MICROLEARN_PREPROCESS_MODULE
 #include "glue.h"
 
 typedef struct {

@@ -1,4 +1,6 @@
 // The engine half of microlearn._gaussian: the C API definitions it calls.
+// Preprocessing: microlearn._preprocess, imported for models that carry it.
+#define MICROLEARN_PREPROCESS_MODULE
 #include "microlearn/c_api/common.hpp"
 #include "microlearn/c_api/gaussian.hpp"
-#include "microlearn/c_api/preprocess.hpp"  // glue_input() applies the model's preprocessing
+#include "microlearn/c_api/preprocess.hpp"  // ml_preprocess_present() only

@@ -3,13 +3,16 @@ preprocessing stored in the model runs in glue_input() before every family's
 engine. The device gives the host engine's results for the same raw float32
 rows (the chain rounds alike everywhere: no fused multiply-adds), so
 scikit-learn's within docs/preprocessing.md's tolerances; no heap allocation
-once loaded; errors name the raw width."""
+once loaded; errors name the raw width. A Pipeline's model imports
+microlearn._preprocess at load, a plain model of every family never does
+(the natmods built with MICROLEARN_PREPROCESS_MODULE, device/natmods/glue.h)."""
 import numpy as np
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import make_classification
 from sklearn.decomposition import PCA, TruncatedSVD
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.feature_selection import SelectKBest, VarianceThreshold
+from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
@@ -23,11 +26,17 @@ from device_rig import EXPECT, refresh_crc, run
 N_ROWS = 40
 
 # For every model: each row's predicted class (as its index) and, when the
-# model has them, its class probabilities, as float32 into <name>.out.
+# model has them, its class probabilities, as float32 into <name>.out; then
+# the native modules its load imported (natmods: each model from none).
 EVAL_SCRIPT = """
-import microlearn, array
+import microlearn, array, sys
 for name in NAMES:
+    if BUILTIN == 0:
+        for key in [key for key in sys.modules if key.startswith("microlearn._")]:
+            del sys.modules[key]  # and the package's attribute, which `from microlearn import _x` reads first
+            delattr(microlearn, key[11:])
     m = microlearn.load(name + ".mlm")
+    modules = sorted(key for key in sys.modules if key.startswith("microlearn._"))
     info = m.info()
     n, k = info["n_features"], info["n_classes"]
     classes = list(info["classes"])
@@ -42,7 +51,7 @@ for name in NAMES:
                 m.predict_proba(x, out)
                 res.write(out)
     res.close()
-    print("done", name, n)
+    print("done", name, n, modules)
 """
 
 
@@ -63,23 +72,38 @@ def fitted_cases():
     cases["trees"] = make_pipeline(StandardScaler(), PCA(5), RandomForestClassifier(10, random_state=0))
     cases["svm"] = make_pipeline(MinMaxScaler(), SVC())
     cases["knn"] = make_pipeline(RobustScaler(), KNeighborsClassifier(5))
-    for pipe in cases.values():
-        pipe.fit(X[:400], y[:400])
+    cases["linear"] = make_pipeline(StandardScaler(), LogisticRegression())
+    # Each family's plain model, on the raw features: no _preprocess.
+    cases.update(plain_nb=GaussianNB(), plain_trees=RandomForestClassifier(10, random_state=0),
+                 plain_svm=SVC(), plain_knn=KNeighborsClassifier(5), plain_linear=LogisticRegression(max_iter=2000))
+    for est in cases.values():
+        est.fit(X[:400], y[:400])
     return cases, X[400:400 + N_ROWS]
 
 
 CASES, ROWS = fitted_cases()
 MODELS = {name: microlearn.convert(p) for name, p in CASES.items()}
+# The native module each model's family loads from (device/microlearn/__init__.py).
+FAMILY_MODULE = {"nb": "_gaussian", "trees": "_trees", "svm": "_svm", "knn": "_neighbors", "linear": "_linear"}
+
+
+def native_modules(name):
+    """The microlearn._* modules loading model `name` imports: its family's,
+    and _preprocess for a Pipeline's."""
+    family = FAMILY_MODULE[name.removeprefix("plain_").split("_")[0]]
+    return sorted(["microlearn." + family] + ([] if name.startswith("plain_") else ["microlearn._preprocess"]))
 
 
 def test_device_matches_host_and_scikit_learn(target):
     files = {f"{name}.mlm": m.to_bytes() for name, m in MODELS.items()}
     files["X.bin"] = ROWS.tobytes()
-    res = run(target, EVAL_SCRIPT.replace("NAMES", repr(list(MODELS))), files=files,
-              fetch=[f"{name}.out" for name in MODELS])
+    builtin = "builtin" in target or target == "wasm"  # firmware: every module compiled in, preprocessing inside
+    script = EVAL_SCRIPT.replace("NAMES", repr(list(MODELS))).replace("BUILTIN", str(int(builtin)))
+    res = run(target, script, files=files, fetch=[f"{name}.out" for name in MODELS])
     assert res.returncode == 0, res.output
     for name, model in MODELS.items():
-        assert f"done {name} 6" in res.output  # info()["n_features"] is the raw width
+        assert f"done {name} 6 " in res.output  # info()["n_features"] is the raw width
+        assert builtin or f"done {name} 6 {native_modules(name)}" in res.output, res.output
         got = np.frombuffer(res.files[f"{name}.out"], np.float32).reshape(N_ROWS, -1)
         host = np.searchsorted(model.classes_, model.predict(ROWS))
         np.testing.assert_array_equal(got[:, 0], host, err_msg=name)
@@ -109,7 +133,7 @@ for name in NAMES:
 
 
 def test_calls_allocate_nothing(target):
-    names = ["nb_chain", "nb_poly", "trees", "svm", "knn"]
+    names = ["nb_chain", "nb_poly", "trees", "svm", "knn", "linear"]
     res = run(target, HEAP_SCRIPT.replace("NAMES", repr(names)),
               files={f"{n}.mlm": MODELS[n].to_bytes() for n in names})
     assert res.returncode == 0, res.output
