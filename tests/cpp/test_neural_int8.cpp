@@ -76,12 +76,36 @@ TEST(NeuralInt8, RoundAwayMatchesCRound) {
     EXPECT_EQ(Q::round_away(std::nan("")), 0);
 }
 
+TEST(NeuralInt8, ScaledRoundIsDoubleProductRounded) {
+    // what FULLY_CONNECTED's reference computes in double precision, at random
+    // accumulators and scales, and at products next to halves (where rounding
+    // the product to 53 bits decides the result)
+    auto check = [](int32_t a, double s) {
+        ASSERT_EQ(Q::scaled_round(a, &s), Q::round_away(double(a) * s)) << a << " " << s;
+    };
+    for (int32_t a : {0, 1, -1, 7, -7, INT32_MAX, INT32_MIN, 1 << 30, -(1 << 30)})
+        for (double s : {0.0, 5e-324, 1e-300, 1e-12, 0.5, 1.0, 1.5, 3.0, 1e5, 1e9, 1e300})
+            check(a, s);
+    std::mt19937 g(5);
+    std::uniform_real_distribution<double> exponent(-45.0, 12.0);
+    for (int i = 0; i < 300000; ++i) {
+        const int32_t a = int32_t(g()) >> (g() % 32);
+        check(a, std::exp2(exponent(g)));
+        if (a == 0) continue;
+        const double half = (double(int32_t(g() % 2001) - 1000) + 0.5) / a;  // a * half near k + 1/2
+        double s = std::fabs(half);
+        for (int k = int(g() % 3); k > 0; --k) s = std::nextafter(s, (g() & 1) ? 2.0 * s : 0.0);
+        check(a, s);
+    }
+}
+
 TEST(NeuralInt8, ReciprocalIsCorrectlyRounded) {
     // every mantissa, at a few exponents: what IEEE division gives
     for (int e : {-9, -1, 0, 7, 30}) {
         for (uint32_t m = 0; m < (1u << 23); m += 7) {
             const float d = std::ldexp(1.0f + float(m) / 8388608.0f, e);
             volatile float want = 1.0f / d;
+            ASSERT_EQ(Q::reciprocal_by_long_division(d), want) << d;
             ASSERT_EQ(Q::reciprocal(d), want) << d;
         }
     }

@@ -143,10 +143,45 @@ inline void output_pair(int32_t a0, int32_t a1, const int32_t* bias, int c, cons
     y1[c] = clamp8(requantize(a1 + b, m, shift) + rq.output_offset, rq.act_min, rq.act_max);
 }
 
+// round_away(double(a) * s), capped at +-2^30 as round_away caps, for a
+// finite s >= 0 given as its 8 little-endian bytes (unaligned is fine):
+// IEEE's product rounded to 53 bits (to nearest, ties to even), then halves
+// away from zero, in integer arithmetic. The Cortex-M's have no
+// double-precision hardware: soft-double costs hundreds of instructions here.
+inline int32_t scaled_round(int32_t a, const void* s) {
+    uint64_t bits;
+    __builtin_memcpy(&bits, s, 8);
+    const int field = int(bits >> 52) & 0x7ff;
+    uint64_t m = bits & ((uint64_t(1) << 52) - 1);
+    int e = field ? field - 1075 : -1074;  // s = m * 2^e
+    if (field) m |= uint64_t(1) << 52;
+    const uint32_t u = a < 0 ? 0u - uint32_t(a) : uint32_t(a);
+    const uint64_t lo = uint64_t(u) * uint32_t(m);                    // u * m = h * 2^32 + l, exactly:
+    const uint64_t h = uint64_t(u) * uint32_t(m >> 32) + (lo >> 32);  // h < 2^53
+    const uint32_t l = uint32_t(lo);
+    uint64_t n = h << 32 | l;  // the product rounded to 53 bits is n * 2^e
+    if (h >> 21) {             // more than 53 bits: drop the d low ones (1 <= d <= 32)
+        int d = 0;
+        for (int step = 16; step; step >>= 1)
+            if (h >> (21 + d + step)) d += step;
+        ++d;
+        const uint64_t rest = l & ((uint64_t(1) << d) - 1), half = uint64_t(1) << (d - 1);
+        n = h << (32 - d) | uint64_t(l) >> d;
+        if (rest > half || (rest == half && (n & 1))) ++n;
+        e += d;
+    }
+    constexpr uint64_t cap = uint64_t(1) << 30;
+    uint64_t r;
+    if (e >= 0) r = n >= cap || e >= 30 ? (n ? cap : 0) : n << e;
+    else r = e <= -64 ? 0 : (n + (uint64_t(1) << (-e - 1))) >> -e;
+    if (r > cap) r = cap;
+    return a < 0 ? -int32_t(r) : int32_t(r);
+}
+
 // FULLY_CONNECTED: w (out, in), bias (out,) or null. LiteRT's reference
 // rescales each output in double precision: round(acc * scale[o]) with
-// scale[o] = input_scale * weight_scale[o] / output_scale (read with memcpy:
-// the doubles need not be 8-byte aligned in the model). Only `output_offset`,
+// scale[o] = input_scale * weight_scale[o] / output_scale (the doubles need
+// not be 8-byte aligned in the model): scaled_round(). Only `output_offset`,
 // `act_min` and `act_max` of rq are used.
 inline void fully_connected(const int8_t* x, int32_t input_offset, const int8_t* w, const int32_t* bias, int in,
                             int out, const void* scales, const Requant& rq, int8_t* y) {
@@ -160,9 +195,8 @@ inline void fully_connected(const int8_t* x, int32_t input_offset, const int8_t*
         }
         int32_t a = acc[o & 3];
         if (bias) a += bias[o];
-        double scale;
-        __builtin_memcpy(&scale, static_cast<const uint8_t*>(scales) + 8 * o, 8);
-        y[o] = clamp8(round_away(static_cast<double>(a) * scale) + rq.output_offset, rq.act_min, rq.act_max);
+        y[o] = clamp8(scaled_round(a, static_cast<const uint8_t*>(scales) + 8 * o) + rq.output_offset, rq.act_min,
+                      rq.act_max);
     }
 }
 
@@ -536,9 +570,10 @@ inline void add_mul(const int8_t* a, const int8_t* b, int n, int b_n, bool mul, 
 
 // 1 / d rounded to nearest (ties to even) as IEEE division gives it, for a
 // positive normal d in [2^-125, 2^125]: integer long division of the
-// mantissa, since float division links code native modules cannot load on
-// armv6m and math::divide is not always correctly rounded.
-inline float reciprocal(float d) {
+// mantissa, for targets without a floating-point divide instruction (there
+// float division links code native modules cannot load on armv6m, and
+// math::divide is not always correctly rounded).
+inline float reciprocal_by_long_division(float d) {
     const uint32_t bits = math::to_bits(d);
     const int e = int((bits >> 23) & 0xffu) - 127;
     const uint32_t m = (bits & 0x7fffffu) | 0x800000u;  // d = m * 2^(e - 23)
@@ -553,6 +588,16 @@ inline float reciprocal(float d) {
     int exponent = 126 - e;                    // 1 / d = mant * 2^(-23 - 1 - e)
     if (mant == 0x1000000u) mant >>= 1, ++exponent;
     return math::from_bits(uint32_t(exponent) << 23 | (mant & 0x7fffffu));
+}
+
+// 1 / d as above: one instruction where the hardware divides float32 (the
+// Cortex-M4F's FPU, x64), the long division elsewhere.
+inline float reciprocal(float d) {
+#if (defined(__ARM_FP) && (__ARM_FP & 4)) || defined(__SSE2__)
+    return 1.0f / d;
+#else
+    return reciprocal_by_long_division(d);
+#endif
 }
 
 // SOFTMAX over rows of `depth` values, as LiteRT computes int8 softmax:
