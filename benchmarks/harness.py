@@ -99,6 +99,28 @@ def ram(target, files, lib, importing: str, model_file: str, load: str = "m = mi
     return parse(run(target, s, files=files, lib_dir=lib, timeout=300).output, "RAM")
 
 
+_IMPORT_SCRIPT = """
+import gc
+gc.collect(); a = gc.mem_alloc()
+import microlearn
+gc.collect(); b = gc.mem_alloc()
+import microlearn.MODULE
+gc.collect(); c = gc.mem_alloc()
+print("RAM", (b - a, c - b))
+"""
+
+
+def import_ram(target, lib, module: str) -> dict:
+    """Heap bytes to import the microlearn package, then microlearn.<module>,
+    on a board: {"package", "module"} (what `microlearn check` prints as RAM:
+    import), or {"error"} with the script's last output."""
+    r = run(target, _IMPORT_SCRIPT.replace("MODULE", module), lib_dir=lib, timeout=300)
+    got = parse(r.output, "RAM")
+    if r.returncode == 0 and got:
+        return {"package": got[0], "module": got[1]}
+    return {"error": r.output.strip()[-160:]}
+
+
 def make(args, what: str) -> None:
     """Runs a build command; its output's tail in the error if it fails."""
     proc = subprocess.run(args, capture_output=True, text=True)

@@ -216,32 +216,14 @@ def run_case(case, targets, n, mpy_dir, log):
     return res
 
 
-IMPORT_SCRIPT = """
-import gc
-gc.collect(); a = gc.mem_alloc()
-import microlearn
-gc.collect(); b = gc.mem_alloc()
-import microlearn.MODULE
-gc.collect(); c = gc.mem_alloc()
-print("RAM", (b - a, c - b))
-"""
-
-
 def import_ram(targets):
     """RAM (gc.mem_alloc()) to import the package, then each trees module, on
     the emulated boards: what `microlearn check` prints as RAM: import."""
     from microlearn.rig import paths
-    from microlearn.rig.run import run
-    out = {}
-    for t in targets:
-        if t == "unix":
-            continue
-        for module in TREES_MODULES:
-            r = run(t, IMPORT_SCRIPT.replace("MODULE", module), lib_dir=[paths.device_lib(ARCH[t])])
-            ram = parse(r.output, "RAM")
-            out.setdefault(t, {})[module] = ({"package": ram[0], "module": ram[1]} if r.returncode == 0 and ram
-                                             else {"error": r.output.strip()[-160:]})
-    return out
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import harness
+    return {t: {module: harness.import_ram(t, [paths.device_lib(ARCH[t])], module) for module in TREES_MODULES}
+            for t in targets if t != "unix"}
 
 
 EMLEARN_MP = Path("/work/.mirror/emlearn+emlearn-micropython/repo")  # `fetch github:emlearn/emlearn-micropython`
