@@ -7,6 +7,7 @@ import pytest
 from rig_helpers import ALL_TARGETS, ROOT
 
 from microlearn.rig.count import CountError, count
+from microlearn.rig.targets import get_target
 
 COUNT_TARGETS = ALL_TARGETS
 
@@ -60,6 +61,22 @@ def test_count_accumulates_over_pairs():
     # exactly the same.
     assert n[5] - n[3] == 2 * (n[3] - n[2])
     assert abs(n[3] - 3 * n[1]) < 0.05 * n[3]
+
+
+@pytest.mark.parametrize("target", ["cortex-m3", "cortex-m0", "cortex-m4f", "rv32"])
+def test_markers_before_page_boundaries_are_seen(target, rigtest_natmod):
+    # rigtest.sled() runs start/stop pairs back to back over more than two of QEMU's
+    # pages, so some marker ends 2 bytes before a page boundary wherever the module
+    # lands. QEMU 7.2 reports such a Thumb instruction with the next halfword appended
+    # (4 bytes); the plugin once skipped it as "not a 2-byte marker", missing one
+    # marker per page boundary (pairs 598 of 600, unmatched 2) -- the rare missed
+    # start of full test runs, where the layout of the heap decides where code lands.
+    # The pair count is exact because count() adds no markers of its own.
+    pairs = 1100 if target == "rv32" else 600  # rigtest.c: SLED_PAIRS
+    for pad in (0, 200):  # two load addresses
+        res = count(target, f"junk = bytearray({pad})\nimport rigtest\nrigtest.sled()\n",
+                    lib_dir=rigtest_natmod(get_target(target).arch))
+        assert (res.pairs, res.instructions) == (pairs, 0), pad
 
 
 def test_unmatched_markers_are_ignored():

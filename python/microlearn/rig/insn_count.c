@@ -75,26 +75,44 @@ static void on_marker(unsigned int vcpu_index, void *userdata) {
     }
 }
 
+enum { NOT_MARKER, START, STOP };
+
+/*
+ * Is the instruction whose bytes QEMU reports a marker? Decided from its first
+ * halfword (Thumb) or word (RISC-V) alone, never from the reported size: QEMU 7.2's
+ * Thumb translator peeks at the next halfword when an instruction ends 2 bytes
+ * before a page boundary (to see whether the next one crosses it), and that peek is
+ * appended to the current instruction's bytes, so a 16-bit marker at page offset
+ * 0x3FC (M-profile pages are 1 KiB) is reported as 4 bytes long. The leading bytes
+ * fix the length on both ISAs: 0x46xx is a 16-bit Thumb encoding (32-bit ones start
+ * with 0b11101, 0b11110 or 0b11111), and a RISC-V word ending in 0b11 (not 0b11111)
+ * is a 32-bit instruction, never a compressed one followed by another.
+ */
+static int marker_kind(const uint8_t *bytes, size_t size) {
+    size_t len = riscv ? 4u : 2u;
+    if (size < len) {
+        return NOT_MARKER;
+    }
+    uint32_t opcode = 0;
+    for (size_t b = len; b-- > 0;) {
+        opcode = (opcode << 8) | bytes[b];
+    }
+    if (opcode == (riscv ? RV_MARKER_START : MARKER_START)) {
+        return START;
+    }
+    return opcode == (riscv ? RV_MARKER_STOP : MARKER_STOP) ? STOP : NOT_MARKER;
+}
+
 static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb) {
     (void)id;
     size_t n = qemu_plugin_tb_n_insns(tb);
     qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &executed, n);
     for (size_t i = 0; i < n; i++) {
         struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
-        size_t size = qemu_plugin_insn_size(insn);
-        if (size != (riscv ? 4u : 2u)) {
-            continue;
-        }
-        const uint8_t *bytes = qemu_plugin_insn_data(insn);
-        uint32_t opcode = 0;
-        for (size_t b = size; b-- > 0;) {
-            opcode = (opcode << 8) | bytes[b];
-        }
-        uint32_t start = riscv ? RV_MARKER_START : MARKER_START;
-        uint32_t stop = riscv ? RV_MARKER_STOP : MARKER_STOP;
-        if (opcode == start || opcode == stop) {
+        int kind = marker_kind(qemu_plugin_insn_data(insn), qemu_plugin_insn_size(insn));
+        if (kind != NOT_MARKER) {
             uintptr_t tail = n - 1 - i;
-            uintptr_t data = (tail << 1) | (opcode == stop);
+            uintptr_t data = (tail << 1) | (kind == STOP);
             qemu_plugin_register_vcpu_insn_exec_cb(insn, on_marker, QEMU_PLUGIN_CB_NO_REGS,
                                                    (void *)data);
         }
