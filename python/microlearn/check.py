@@ -3,9 +3,10 @@ on real MicroPython (the unix port and the emulated boards of the rig).
 
     microlearn check model.mlm --target cortex-m3 --target cortex-m0 [--data X.npy]
 
-For each target: the model's bytes (flash), the native module's bytes, the
-RAM that importing the module and loading the model take (gc.mem_alloc()
-around each), instructions per predict() call (QEMU count or callgrind, the
+For each target: the model's bytes (flash), the native modules' bytes (the
+family's, plus microlearn._preprocess for a model that carries a Pipeline's
+preprocessing), the RAM that importing them and loading the model take
+(gc.mem_alloc() around each), instructions per predict() call (QEMU count or callgrind, the
 MicroPython call included) and, with data, the share of rows whose device
 prediction equals the host's (microlearn.Model, the same engine).
 """
@@ -34,6 +35,7 @@ import gc, array
 gc.collect(); before = gc.mem_alloc()
 import microlearn
 print("MODULE", microlearn._family(KIND).__name__)
+PREPROCESS
 gc.collect(); imported = gc.mem_alloc()
 m = microlearn.load("model.mlm")
 gc.collect(); loaded = gc.mem_alloc()
@@ -150,22 +152,30 @@ def check(model: Model, targets=("unix", "cortex-m3"), X=None, part: str | None 
         files = {"model.mlm": model.to_bytes(), "X.bin": rows.tobytes()}
         compiled_in = firmware.is_builtin(t)  # microlearn inside the firmware: no .mpy on the path
         lib = [] if compiled_in else build.build_natmods(t.arch)
+        # A Pipeline's model imports microlearn._preprocess at load (device/natmods/glue.h): imported
+        # here with the family's module, its bytes count under flash and RAM: import, not RAM: load.
+        # Firmware holds the preprocessing inside its one engine.
+        pre = ("from microlearn import _preprocess\nprint('MODULE', 'microlearn._preprocess')"
+               if model._preprocess is not None and not compiled_in else "")
+        target_script = script.replace("PREPROCESS", pre)
         try:
-            full = count(target, script.replace("BODY", predict), files=files, lib_dir=lib, fetch=["pred.bin"])
-            empty = count(target, script.replace("BODY", "pass"), files=files, lib_dir=lib)
+            full = count(target, target_script.replace("BODY", predict), files=files, lib_dir=lib,
+                         fetch=["pred.bin"])
+            empty = count(target, target_script.replace("BODY", "pass"), files=files, lib_dir=lib)
         except CountError as e:
             output = e.result.output if e.result is not None else str(e)
             _fits(target, f"the model ({model.size:,} bytes) with {rows.nbytes:,} bytes of data", output)
             raise
         ram = next(l for l in full.output.splitlines() if l.startswith("RAM")).split()
-        module = next(l for l in full.output.splitlines() if l.startswith("MODULE")).split(".")[-1]
+        modules = [l.split(".")[-1] for l in full.output.splitlines() if l.startswith("MODULE")]
         device = np.frombuffer(full.files["pred.bin"], np.float32).reshape(len(rows), -1)
         if model._task == "regression":
             same = np.isclose(device, host, rtol=1e-6, atol=1e-6).all(axis=1)
         else:
             same = (device == host).all(axis=1)
         r = TargetReport(
-            target, model.size, 0 if compiled_in else (lib / "microlearn" / f"{module}.mpy").stat().st_size,
+            target, model.size,
+            0 if compiled_in else sum((lib / "microlearn" / f"{m}.mpy").stat().st_size for m in modules),
             int(ram[1]), int(ram[2]), round((full.instructions - empty.instructions) / CALLS),
             float(same.mean()) if X is not None else None,
             device[:, 0] if device.shape[1] == 1 else device, len(rows) if X is not None else 0)

@@ -94,3 +94,24 @@ def test_check_measures_the_neural_module_the_model_imports():
         (r,) = check(microlearn.Model(writer.encode(g)), ["unix"], X)
         assert r.module_bytes == (lib / f"{module}.mpy").stat().st_size, module
         assert r.agreement == 1.0
+
+
+def test_check_counts_preprocess_for_a_pipeline():
+    """A Pipeline's model imports microlearn._preprocess at load: check
+    counts its .mpy under flash and its code under RAM: import (not RAM:
+    load); a plain model's figures leave it out."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from microlearn.rig import build
+    X, y = load_iris(return_X_y=True)
+    plain = microlearn.convert(RandomForestClassifier(3, max_depth=4, random_state=0).fit(X, y))
+    pipe = microlearn.convert(make_pipeline(StandardScaler(), RandomForestClassifier(3, max_depth=4, random_state=0))
+                              .fit(X, y))
+    lib = build.build_natmods("armv7m") / "microlearn"
+    trees, pre = ((lib / f"{m}.mpy").stat().st_size for m in ("_trees", "_preprocess"))
+    (p,), (q,) = check(plain, ["cortex-m3"], X), check(pipe, ["cortex-m3"], X)
+    assert p.agreement == q.agreement == 1.0
+    assert p.module_bytes == trees and q.module_bytes == trees + pre
+    assert q.import_ram - p.import_ram >= pre  # the module's code is copied into RAM at import
+    assert q.load_ram - p.load_ram < pre // 2  # load: the model's bytes and the chain's scratch only
+    assert f"{pipe.size + trees + pre:,}" in format_reports([q])
