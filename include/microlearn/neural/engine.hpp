@@ -38,8 +38,9 @@ inline Status check_f32(const Model& m, const Op& o) {
     for (uint32_t k = 0; k < o.n_inputs + o.n_outputs; ++k)
         if (static_cast<DType>(detail::tensor_record(m, o.inputs[k])[t_dtype]) != DType::f32)
             return Status::type_mismatch;
-    return o.kind == OpKind::simple_rnn || o.kind == OpKind::gru || o.kind == OpKind::lstm ? recurrent::check(m, o)
-                                                                                          : detail::check_layout(m, o);
+    if constexpr ((kParts & part_recurrent) != 0)
+        if (part_of(m, o) == part_recurrent) return recurrent::check(m, o);
+    return detail::check_layout(m, o);
 }
 
 // QUANTIZE (float32 -> int8) and DEQUANTIZE (int8 -> float32), per tensor.
@@ -118,10 +119,15 @@ inline Status check_op(const Model& m, const Op& o) {
     const uint32_t part = part_of(m, o);
     if ((part & kParts) != part) return Status::unsupported_kind;
     if (part == 0) return check_cast(m, o);
-    if (part != part_int8) return check_f32(m, o);
-    Op base;  // int8: dtypes and the int8 tail, then the float layout's shape checks
-    const Status st = int8_engine::check(m, o, base);
-    return st != Status::ok ? st : detail::check_layout(m, base);
+    // `if constexpr`: the checks of the parts this build leaves out are not in its code either.
+    if constexpr ((kParts & part_int8) != 0)
+        if (part == part_int8) {
+            Op base;  // dtypes and the int8 tail, then the float layout's shape checks
+            const Status st = int8_engine::check(m, o, base);
+            return st != Status::ok ? st : detail::check_layout(m, base);
+        }
+    if constexpr ((kParts & (part_f32 | part_recurrent)) != 0) return check_f32(m, o);
+    return Status::unsupported_kind;  // (unreachable: part is in kParts)
 }
 
 // Runs one (checked) op on the arena; `if constexpr` leaves out the kernels
