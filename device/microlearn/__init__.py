@@ -32,7 +32,7 @@ except ImportError:
     pass
 else:
     from sys import modules as _modules
-    for _name in ("_arrays", "_dsp") + tuple(_FAMILIES.values()):
+    for _name in ("_arrays", "_dsp", "_jpeg") + tuple(_FAMILIES.values()):
         try:
             _modules["microlearn." + _name] = globals()[_name] = __import__("microlearn" + _name)
         except ImportError:  # a firmware built without this family

@@ -33,8 +33,8 @@ def _native():
         from microlearn import _jpeg as m
     except ImportError:
         raise ImportError("jpeg: the native module microlearn/_jpeg.mpy is missing: install the microlearn "
-                          "package built for this board's architecture (firmware with microlearn compiled "
-                          "in has no JPEG decoder yet)") from None
+                          "package built for this board's architecture (or firmware built with jpeg among "
+                          "MICROLEARN_FAMILIES)") from None
     return m
 
 

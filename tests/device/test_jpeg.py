@@ -159,3 +159,17 @@ def test_errors(tmp_path):
     assert lines[14] == "(65535, 65535, 3)"
     assert "8192 x 8192 pixels need 67108864 bytes" in lines[15]
     assert "out must hold ceil(width / scale)" in lines[9]
+
+
+def test_matches_host_compiled_in():
+    """Firmware with microlearn compiled in (the unix port built with
+    device/usermod) holds the decoder as the built-in microlearn_jpeg, which
+    microlearn.jpeg uses, with the host's pixels."""
+    files = board_files()
+    scales = (1, 4)
+    script = (f"NAMES = {sorted(files)!r}\nSCALES = {scales!r}\n" + READ_ALL
+              + "print('NATIVE', jpeg._native().__name__)\n")
+    res = run_target("unix-builtin", script, files=files, timeout=900)
+    assert res.returncode == 0, res.output
+    check(res.output, files, scales)
+    assert "NATIVE microlearn_jpeg" in res.output

@@ -90,3 +90,7 @@ MP_REGISTER_MODULE(MP_QSTR_microlearn_neural, microlearn_neural_module);
 MICROLEARN_FAMILY(dsp)
 MP_REGISTER_MODULE(MP_QSTR_microlearn_dsp, microlearn_dsp_module);
 #endif
+#if MICROLEARN_HAS_jpeg
+MICROLEARN_FAMILY(jpeg)
+MP_REGISTER_MODULE(MP_QSTR_microlearn_jpeg, microlearn_jpeg_module);
+#endif
