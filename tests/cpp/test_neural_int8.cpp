@@ -81,6 +81,7 @@ TEST(NeuralInt8, ScaledRoundIsDoubleProductRounded) {
     // accumulators and scales, and at products next to halves (where rounding
     // the product to 53 bits decides the result)
     auto check = [](int32_t a, double s) {
+        ASSERT_EQ(Q::scaled_round_integer(a, &s), Q::round_away(double(a) * s)) << a << " " << s;
         ASSERT_EQ(Q::scaled_round(a, &s), Q::round_away(double(a) * s)) << a << " " << s;
     };
     for (int32_t a : {0, 1, -1, 7, -7, INT32_MAX, INT32_MIN, 1 << 30, -(1 << 30)})

@@ -144,11 +144,11 @@ inline void output_pair(int32_t a0, int32_t a1, const int32_t* bias, int c, cons
 }
 
 // round_away(double(a) * s), capped at +-2^30 as round_away caps, for a
-// finite s >= 0 given as its 8 little-endian bytes (unaligned is fine):
-// IEEE's product rounded to 53 bits (to nearest, ties to even), then halves
-// away from zero, in integer arithmetic. The Cortex-M's have no
-// double-precision hardware: soft-double costs hundreds of instructions here.
-inline int32_t scaled_round(int32_t a, const void* s) {
+// finite s >= 0 given as its 8 little-endian bytes (unaligned is fine).
+// Without double-precision hardware (the Cortex-M's: soft-double costs
+// hundreds of instructions here) in integer arithmetic: IEEE's product
+// rounded to 53 bits (to nearest, ties to even), then halves away from zero.
+inline int32_t scaled_round_integer(int32_t a, const void* s) {
     uint64_t bits;
     __builtin_memcpy(&bits, s, 8);
     const int field = int(bits >> 52) & 0x7ff;
@@ -176,6 +176,16 @@ inline int32_t scaled_round(int32_t a, const void* s) {
     else r = e <= -64 ? 0 : (n + (uint64_t(1) << (-e - 1))) >> -e;
     if (r > cap) r = cap;
     return a < 0 ? -int32_t(r) : int32_t(r);
+}
+
+inline int32_t scaled_round(int32_t a, const void* s) {
+#if defined(__SSE2__) || (defined(__ARM_FP) && (__ARM_FP & 8))
+    double scale;
+    __builtin_memcpy(&scale, s, 8);
+    return round_away(static_cast<double>(a) * scale);
+#else
+    return scaled_round_integer(a, s);
+#endif
 }
 
 // FULLY_CONNECTED: w (out, in), bias (out,) or null. LiteRT's reference
@@ -217,31 +227,33 @@ constexpr int kSlot[4] = {0, MICROLEARN_INT8_DSP ? 2 : 1, MICROLEARN_INT8_DSP ? 
 inline uint32_t conv_scratch_bytes(uint32_t filter) { return 4 * ((filter + 3) & ~3u); }
 
 // Taps k .. k + n - 1 of one pixel (`slot`: col + 4 * pixel): src[i] +
-// input_offset, or 0 when src is null (outside the input).
+// input_offset, or 0 when src is null (outside the input); whole groups of
+// 4 taps in one step.
 inline void widen(const int8_t* src, int k, int n, int32_t input_offset, int16_t* slot) {
-    int i = 0;
-    for (; i < n; ++i) {
-        if (src && ((k + i) & 3) == 0 && i + 4 <= n) break;  // a whole group: below
-        slot[((k + i) & ~3) * 2 + kSlot[(k + i) & 3]] = src ? int16_t(src[i] + input_offset) : 0;
-    }
-    for (; i + 4 <= n; i += 4) {  // whole groups, then back to single taps for the rest
-        int16_t* d = slot + (k + i) * 2;
+    int16_t* group = slot + (k & ~3) * 2;
+    for (int i = 0, j = k & 3; i < n; ++i) {
+        if (j == 0 && src && i + 4 <= n) {
 #if MICROLEARN_INT8_DSP
-        const uint32_t off2 = (static_cast<uint32_t>(input_offset) & 0xFFFFu) * 0x10001u;
-        uint32_t v;
-        __builtin_memcpy(&v, src + i, 4);
-        const uint32_t even = __sadd16(__sxtb16(v), off2), odd = __sadd16(sxtb16_ror8(v), off2);
-        __builtin_memcpy(d, &even, 4);
-        __builtin_memcpy(d + 2, &odd, 4);
+            const uint32_t off2 = (static_cast<uint32_t>(input_offset) & 0xFFFFu) * 0x10001u;
+            uint32_t v;
+            __builtin_memcpy(&v, src + i, 4);
+            const uint32_t even = __sadd16(__sxtb16(v), off2), odd = __sadd16(sxtb16_ror8(v), off2);
+            __builtin_memcpy(group, &even, 4);
+            __builtin_memcpy(group + 2, &odd, 4);
 #else
-        for (int j = 0; j < 4; ++j) d[j] = int16_t(src[i + j] + input_offset);
+            for (int t = 0; t < 4; ++t) group[t] = int16_t(src[i + t] + input_offset);
 #endif
+            i += 3, group += 8;
+            continue;
+        }
+        group[kSlot[j]] = src ? int16_t(src[i] + input_offset) : 0;
+        if (++j == 4) j = 0, group += 8;
     }
-    for (; i < n; ++i) slot[((k + i) & ~3) * 2 + kSlot[(k + i) & 3]] = int16_t(src[i] + input_offset);
 }
 
 // The patch of the output pixel whose window starts at input (y0, x0) into
-// slot `pixel` (0 or 1) of col.
+// slot `pixel` (0 or 1) of col (the last group's padding stays as
+// conv_2d_patches set it: 0).
 inline void patch(const int8_t* x, int32_t input_offset, const Window& g, int y0, int x0, int pixel, int16_t* col) {
     const int c = int(g.in_c), in_w = int(g.in_w), k_w = int(g.k_w);
     int16_t* slot = col + 4 * pixel;
@@ -265,7 +277,6 @@ inline void patch(const int8_t* x, int32_t input_offset, const Window& g, int y0
             widen(row && ix >= 0 && ix < in_w ? xr + ix * c : nullptr, k, c, input_offset, slot);
         }
     }
-    widen(nullptr, k, ((k + 3) & ~3) - k, 0, slot);
 }
 
 // acc[0..3] = the inner products of weight rows w0 and w0 + stride (filter
@@ -326,6 +337,7 @@ inline void conv_2d_patches(const int8_t* x, int32_t input_offset, const int8_t*
                             const Window& g, const Requant& rq, int16_t* col, int8_t* y) {
     const int filter = int(g.k_h * g.k_w * g.in_c), out_c = int(g.out_c), out_w = int(g.out_w);
     const int pixels = int(g.out_h) * out_w;
+    for (int p = 0; p < 2; ++p) widen(nullptr, filter, ((filter + 3) & ~3) - filter, 0, col + 4 * p);
     int oy = 0, ox = 0;  // of pixel q
     for (int q = 0; q < pixels; q += 2) {
         int8_t* y0 = y + q * out_c;
