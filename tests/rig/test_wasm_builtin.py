@@ -54,8 +54,9 @@ def test_the_package_is_frozen_and_the_modules_are_built_in(target):
     assert rc == 0, out
     path, modules = out.splitlines()
     assert path == "microlearn/__init__.py"  # frozen: no lib folder was given
-    assert eval(modules) == ["microlearn_arrays", "microlearn_dsp", "microlearn_gaussian", "microlearn_linear",
-                             "microlearn_neighbors", "microlearn_neural", "microlearn_svm", "microlearn_trees"]
+    assert eval(modules) == ["microlearn_arrays", "microlearn_dsp", "microlearn_gaussian", "microlearn_jpeg",
+                             "microlearn_linear", "microlearn_neighbors", "microlearn_neural", "microlearn_svm",
+                             "microlearn_trees"]
 
 
 @pytest.mark.parametrize("target", ["unix-builtin", "wasm"])
