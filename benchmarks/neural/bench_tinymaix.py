@@ -511,8 +511,9 @@ def why(res: dict) -> list:
             "M3, x64) take four output channels per pixel straight from the int8 input. The goal model's first "
             "convolution has one input channel: 9 MACs per output value against a rescale, a clamp and a patch "
             "of its own, so per-output costs, not MACs, decide it; the table above says per target which step "
-            "microlearn loses most on. The Dense layer rescales in double precision (LiteRT's reference does), "
-            "soft-double on every Cortex-M.",
+            "microlearn loses most on. The Dense layer rescales as LiteRT's reference does, a double-precision "
+            "product rounded, which the Cortex-M builds compute in integer arithmetic to the same bits (x64: "
+            "the FPU's double).",
             "",
             "**Flash.** `_neural_int8` holds every int8 kernel the format has (convolutions, depthwise, pooling, "
             "dense, add, multiply, concatenate, pad, mean, table activations, softmax) and a loader that checks "
