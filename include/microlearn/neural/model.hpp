@@ -519,6 +519,17 @@ inline Status check_plan(const Model& m) {
     return Status::ok;
 }
 
+// The dtype of each section, 1 .. quant_zero (a namespace-scope constant:
+// mpy_ld cannot link a function-local static of a template).
+constexpr DType kSectionTypes[quant_zero] = {DType::u32, DType::u32, DType::u32, DType::u32, DType::i32, DType::f32,
+                                             DType::f32, DType::i8,  DType::i32, DType::f32, DType::i32};
+
+// Section s as T values, from load_model()'s first bytes and counts of sections 1 ...
+template <class T>
+inline Span<T> span_at(const uint8_t* const* first, const uint32_t* count, Section s) {
+    return Span<T>{reinterpret_cast<const T*>(first[s - 1]), count[s - 1]};
+}
+
 }  // namespace detail
 
 // Validates the neural-network sections of an opened file and fills `out`;
@@ -528,22 +539,23 @@ template <class CheckOp>
 inline Status load_model(const ModelFile& f, Model& out, CheckOp check_op) {
     out = Model{};
     if (f.kind != ModelKind::neural_network) return Status::unsupported_kind;
-    Span<uint32_t> ps, ts, os, io;
-    Span<int32_t> ints, c_i32, zeros;
-    Span<float> floats, c_f32, scales;
-    Span<int8_t> c_i8;
-    Status st = f.section(Section::params, ps);
-    if (st == Status::ok) st = f.section(Section::tensors, ts);
-    if (st == Status::ok) st = f.section(Section::ops, os);
-    if (st == Status::ok) st = f.section(Section::op_io, io);
-    if (st == Status::ok) st = f.section(Section::op_ints, ints, true);
-    if (st == Status::ok) st = f.section(Section::op_floats, floats, true);
-    if (st == Status::ok) st = f.section(Section::const_f32, c_f32, true);
-    if (st == Status::ok) st = f.section(Section::const_i8, c_i8, true);
-    if (st == Status::ok) st = f.section(Section::const_i32, c_i32, true);
-    if (st == Status::ok) st = f.section(Section::quant_scale, scales, true);
-    if (st == Status::ok) st = f.section(Section::quant_zero, zeros, true);
-    if (st != Status::ok) return st;
+    // Sections 1 .. quant_zero, read in one loop (one call site in the code,
+    // not eleven); params to op_io are required.
+    const uint8_t* sp[quant_zero];
+    uint32_t sn[quant_zero];
+    Status st;
+    for (uint32_t s = 0; s < quant_zero; ++s)
+        if ((st = f.section_bytes(uint16_t(s + 1), detail::kSectionTypes[s], sp[s], sn[s], s + 1 >= op_ints)) !=
+            Status::ok)
+            return st;
+    using detail::span_at;
+    const Span<uint32_t> ps = span_at<uint32_t>(sp, sn, params), ts = span_at<uint32_t>(sp, sn, tensors),
+                         os = span_at<uint32_t>(sp, sn, ops), io = span_at<uint32_t>(sp, sn, op_io);
+    const Span<int32_t> ints = span_at<int32_t>(sp, sn, op_ints), c_i32 = span_at<int32_t>(sp, sn, const_i32),
+                        zeros = span_at<int32_t>(sp, sn, quant_zero);
+    const Span<float> floats = span_at<float>(sp, sn, op_floats), c_f32 = span_at<float>(sp, sn, const_f32),
+                      scales = span_at<float>(sp, sn, quant_scale);
+    const Span<int8_t> c_i8 = span_at<int8_t>(sp, sn, const_i8);
     if (ps.size != p_count || scales.size != zeros.size) return Status::size_mismatch;
 
     Model m;
