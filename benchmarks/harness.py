@@ -102,7 +102,7 @@ def ram(target, files, lib, importing: str, model_file: str, load: str = "m = mi
 _IMPORT_SCRIPT = """
 import gc
 gc.collect(); a = gc.mem_alloc()
-import microlearn
+BEFORE
 gc.collect(); b = gc.mem_alloc()
 import microlearn.MODULE
 gc.collect(); c = gc.mem_alloc()
@@ -110,11 +110,12 @@ print("RAM", (b - a, c - b))
 """
 
 
-def import_ram(target, lib, module: str) -> dict:
-    """Heap bytes to import the microlearn package, then microlearn.<module>,
-    on a board: {"package", "module"} (what `microlearn check` prints as RAM:
-    import), or {"error"} with the script's last output."""
-    r = run(target, _IMPORT_SCRIPT.replace("MODULE", module), lib_dir=lib, timeout=300)
+def import_ram(target, lib, module: str, before: str = "import microlearn") -> dict:
+    """Heap bytes to run `before` (the package), then to import
+    microlearn.<module>, on a board: {"package", "module"} (what `microlearn
+    check` prints as RAM: import), or {"error"} with the script's last output."""
+    script = _IMPORT_SCRIPT.replace("BEFORE", before).replace("MODULE", module)
+    r = run(target, script, lib_dir=lib, timeout=300)
     got = parse(r.output, "RAM")
     if r.returncode == 0 and got:
         return {"package": got[0], "module": got[1]}

@@ -42,12 +42,13 @@ def run_all(baseline, tmp):
 
 def import_ram_m3():
     """{module: heap bytes to import it on the emulated M3}, from the armv7m
-    build bench_dsp.py made (the package imported first, as `microlearn check`)."""
+    build bench_dsp.py made, after `from microlearn import dsp` (as docs/dsp.md
+    and tests/device/test_dsp_device.py measure it)."""
     sys.path.insert(0, str(HERE.parent))
     import harness
     from microlearn.rig import paths
     lib = [paths.build_dir() / "bench-dsp" / "armv7m" / "lib"]
-    return {m: harness.import_ram("cortex-m3", lib, m).get("module") for m in PARTS}
+    return {m: harness.import_ram("cortex-m3", lib, m, before="from microlearn import dsp").get("module") for m in PARTS}
 
 
 def micropython_table(res):
@@ -163,7 +164,7 @@ Notes on the goals:
   soft-float cores, where eight were 0.5-0.7 % faster but 1.5 kB larger (RAM on
   MicroPython).
 - RAM to import: heap bytes (`gc.mem_alloc()`) for `import microlearn.<module>`
-  after the package, on the emulated Cortex-M3, measured by this script
+  after `from microlearn import dsp`, on the emulated Cortex-M3, measured by this script
   (benchmarks/harness.py, `import_ram`); docs/dsp.md (Code size) has every arch
   and what the modules hold.
 - Cortex-M0 "before" is the same kernel at the commit named; the MicroPython rows
