@@ -304,14 +304,18 @@ static inline mp_obj_t glue_result(size_t n_args, const mp_obj_t* args, const fl
     return items;
 }
 
+// ValueError("<prefix><what>"), the message built without the heap's
+// string formatting (a native module has no vsnprintf).
+static inline void glue_raise_value_error(const char* prefix, const char* what) {
+    char buf[200];
+    size_t pos = 0;
+    glue_append_str(buf, &pos, sizeof buf, prefix);
+    glue_append_str(buf, &pos, sizeof buf, what);
+    mp_raise_type_arg(&mp_type_ValueError, mp_obj_new_str(buf, pos));
+}
+
 static inline void glue_check(int status) {
-    if (status != ML_OK) {
-        char buf[60];
-        size_t pos = 0;
-        glue_append_str(buf, &pos, sizeof buf, "microlearn: ");
-        glue_append_str(buf, &pos, sizeof buf, ml_status_name(status));
-        mp_raise_type_arg(&mp_type_ValueError, mp_obj_new_str(buf, pos));
-    }
+    if (status != ML_OK) glue_raise_value_error("microlearn: ", ml_status_name(status));
 }
 
 #endif

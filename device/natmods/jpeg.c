@@ -10,13 +10,7 @@
 #include "glue.h"
 
 static void jpeg_check(int error) {
-    if (error != ML_JPEG_OK) {
-        char buf[200];
-        size_t pos = 0;
-        glue_append_str(buf, &pos, sizeof buf, "jpeg: ");
-        glue_append_str(buf, &pos, sizeof buf, ml_jpeg_error_message(error));
-        mp_raise_type_arg(&mp_type_ValueError, mp_obj_new_str(buf, pos));
-    }
+    if (error != ML_JPEG_OK) glue_raise_value_error("jpeg: ", ml_jpeg_error_message(error));
 }
 
 static unsigned jpeg_scale(mp_obj_t o) {
