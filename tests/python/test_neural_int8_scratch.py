@@ -65,3 +65,41 @@ def test_loader_refuses_a_bad_scratch(cnn, fault):
     bad = _edit(cnn, change)
     with pytest.raises(ValueError):
         microlearn.load(bad)
+
+
+@pytest.fixture(scope="module")
+def mlp():
+    return microlearn.convert(converted_model("mlp", "int8")[0]).to_bytes()
+
+
+@pytest.mark.parametrize("scale, loads", [
+    (0.0, True), (-0.0, True), (0.25, True), (np.nextafter(1e9, 0), True),
+    (1e9, False), (-1e-30, False), (-1.0, False), (np.inf, False), (-np.inf, False), (np.nan, False)])
+def test_fully_connected_scale_range(mlp, scale, loads):
+    """An int8 FULLY_CONNECTED's per-channel rescale (a float64 in two ints)
+    must be in [0, 1e9): the loader decides from its bits (int8_engine.hpp,
+    scale_in_range), so no float64 compare is linked into the device module."""
+    fc = [op for op in mlp_ops(mlp) if op[0] == writer.OP_CODES["FULLY_CONNECTED"]][0]
+
+    def change(s):
+        ints = s[writer.S_OP_INTS]
+        first_scale = fc[4] + fc[5] - 2 * _channels(s, fc)
+        ints[first_scale:first_scale + 2] = np.array([scale], "<f8").view("<i4")
+
+    edited = _edit(mlp, change)
+    if loads:
+        microlearn.load(edited)
+    else:
+        with pytest.raises(ValueError):
+            microlearn.load(edited)
+
+
+def mlp_ops(data):
+    return mlm.read_sections(data)[writer.S_OPS].reshape(-1, O)
+
+
+def _channels(s, op):
+    """The output channels of op: the last dim of its output tensor."""
+    io, tensors = s[writer.S_OP_IO], s[writer.S_TENSORS].reshape(-1, T)
+    y = tensors[io[op[3] + op[1]]]
+    return int(y[2 + y[1] - 1])

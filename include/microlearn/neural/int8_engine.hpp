@@ -75,10 +75,13 @@ inline bool tail_counts(OpKind k, uint32_t channels, uint32_t& n_ints, uint32_t&
 inline bool in8(int32_t v) { return v >= -128 && v <= 127; }
 inline bool shift_ok(int32_t s) { return s >= -31 && s <= 30; }
 
-inline double f64(const int32_t* two) {
-    double d;
-    __builtin_memcpy(&d, two, 8);
-    return d;
+// 0 <= the float64 in two ints < 1e9 (NaN fails), from its bits: no float64
+// compare, so a module without double hardware links no libgcc routine for it.
+inline bool scale_in_range(const int32_t* two) {
+    uint64_t bits;
+    __builtin_memcpy(&bits, two, sizeof bits);
+    const uint64_t kOneE9 = 0x41CDCD6500000000u;  // 1e9; smaller positive doubles have smaller bits
+    return bits < kOneE9 || bits == (uint64_t(1) << 63);  // -0.0 compares equal to 0.0
 }
 
 // Checks an int8 op's dtypes, quantization and tail, and gives `base`: the op
@@ -119,8 +122,7 @@ inline Status check(const Model& m, const Op& o, Op& base) {
             return Status::bad_parameter;
         for (uint32_t c = 0; c < y.channels(); ++c) {
             if (o.kind == OpKind::fully_connected) {
-                const double s = f64(t + 4 + 2 * c);
-                if (!(s >= 0.0 && s < 1e9)) return Status::bad_parameter;  // also NaN
+                if (!scale_in_range(t + 4 + 2 * c)) return Status::bad_parameter;
             } else if (t[4 + c] < 0 || !shift_ok(t[4 + y.channels() + c])) {
                 return Status::bad_parameter;
             }
