@@ -65,11 +65,19 @@ def _family(kind, name=None):
                          % (name, e, arch, mpy & 0xFF, mpy >> 8 & 3, arch))
 
 
-def _neural_module(parts):
-    for have, name in _NEURAL:
-        if parts and parts & have == parts:
-            return name
-    return "_neural_all"  # no flags, or bits no module has: its load() checks them
+def _modules(kind, flags):
+    # The modules that may read a model of this kind, from its header's flags
+    # (docs/model-format.md), to try in turn; None: the family's one module.
+    if kind == 1:  # tree ensembles: bit 0 refs layout, bit 1 int16 inputs
+        return (("_trees_refs",) if flags & 1 else ("_trees_i16",) if flags & 2
+                # files written before the flags: each module calls the others' unsupported
+                else ("_trees", "_trees_i16", "_trees_refs"))
+    if kind == 6:  # neural networks: the kernel parts the ops need (_NEURAL)
+        for have, name in _NEURAL:
+            if flags and flags & have == flags:
+                return (name,)
+        return ("_neural_all",)  # no flags, or bits no module has: its load() checks them
+    return (None,)
 
 
 def _read(path):
@@ -100,14 +108,7 @@ def load(source, *args):
     if len(head) < 8 or bytes(head[:4]) != _MAGIC:
         raise ValueError("not a microlearn model file (bad magic)")
     kind = head[6] | head[7] << 8
-    names = (None,)
-    if kind == 1:  # tree ensembles: the header's flags name the module (docs/model-format.md)
-        flags = head[8] if len(head) > 8 else 0
-        names = (("_trees_refs",) if flags & 1 else ("_trees_i16",) if flags & 2
-                 # files written before the flags: each module calls the others' unsupported
-                 else ("_trees", "_trees_i16", "_trees_refs"))
-    if kind == 6:  # neural networks: the header's flags name the kernels the ops need (_NEURAL)
-        names = (_neural_module(head[8] if len(head) > 8 else 0),)
+    names = _modules(kind, head[8] if len(head) > 8 else 0)
     for name in names:
         try:
             return _family(kind, name).load(source, *args)

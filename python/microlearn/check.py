@@ -126,13 +126,9 @@ def check(model: Model, targets=("unix", "cortex-m3"), X=None, part: str | None 
     part_info = parts.get_part(part) if part else None
     for target in targets:
         get_target(target)  # an unknown target fails before any build
-    kind = str(model.family.kind)
-    if model.info.get("layout") == "refs":  # tree ensembles too big for the packed layout
-        kind = "1, '_trees_refs'"
-    elif model.family.kind == mlm.KIND_TREE_ENSEMBLE and model.info.get("feature_type") == "int16":
-        kind = "1, '_trees_i16'"  # packed int16 inputs
-    if model.family.kind == mlm.KIND_NEURAL_NETWORK:  # the module with the kernels its ops need
-        kind = f"6, microlearn._neural_module({mlm.read_header(model.to_bytes()).flags})"
+    # The module load() imports for this file: the device package's own choice from the header's flags.
+    family_kind = model.family.kind
+    kind = f"{family_kind}, microlearn._modules({family_kind}, {mlm.read_header(model.to_bytes()).flags & 0xFF})[0]"
     all_rows = _rows(model, X if X is not None else np.zeros((1, model.n_features_in_)))
     script = SCRIPT.replace("KIND", kind).replace("CALLS", str(CALLS))
     predict = ("m.predict(x, out)" if model._task == "regression" else "m.predict(x)")
