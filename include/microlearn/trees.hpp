@@ -579,7 +579,9 @@ inline Status load_packed(const ModelFile& f, const uint32_t* p, Model& m) {
     if (slots.data == nullptr) {  // absent: slot s is column s
         m.n_slots = m.n_features < (1u << kSlotBits) ? m.n_features : (1u << kSlotBits);
     } else {
-        if (slots.size == 0) return Status::size_mismatch;
+        // One slot per used feature: never more slots than features (the
+        // key buffer callers size from n_features must hold them).
+        if (slots.size == 0 || slots.size > m.n_features) return Status::size_mismatch;
         for (size_t s = 0; s < slots.size; ++s) {
             if (slots[s] >= m.n_features) return Status::out_of_range;
             m.direct = m.direct && slots[s] == s;

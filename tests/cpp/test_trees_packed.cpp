@@ -195,6 +195,9 @@ TEST(TreesPacked, LoadRefusesNodesOutsideTheirTables) {
     Packed v;
     v.layout = 2;
     EXPECT_EQ(status(v), Status::bad_parameter);
+    Packed s;
+    s.slots = {0, 1, 0};  // three slots for two features: a key buffer of n_features would not hold them
+    EXPECT_EQ(status(s), Status::size_mismatch);
 }
 
 TEST(TreesPacked, KeyBufferIsOptional) {
