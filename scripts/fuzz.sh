@@ -6,6 +6,11 @@
 #
 #   FUZZ_SECONDS=20        seconds per target (default 20)
 #   FUZZ_TARGETS="fuzz_dsp" only these targets
+#   FUZZ_SEED=1            libFuzzer's seed (default 1: the tests' run is the
+#                          same sequence of inputs each time, so a red run
+#                          is reproducible and a change is not blamed for a
+#                          finding that luck happened to reach; FUZZ_SEED=0
+#                          picks a new seed each run, for exploring)
 #
 # The corpus each run grows is kept in build/fuzz/corpus/<target> (not
 # committed); findings are written to build/fuzz/findings/<target>/.
@@ -13,6 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds=${FUZZ_SECONDS:-20}
+seed=${FUZZ_SEED:-1}
 targets=${FUZZ_TARGETS:-"fuzz_mlm fuzz_mlm_soft_float fuzz_mlm_32 fuzz_dsp fuzz_dsp_32 fuzz_jpeg fuzz_jpeg_32"}
 
 CC=clang-14 CXX=clang++-14 cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -37,7 +43,7 @@ for target in $targets; do
   echo "== $target: ${seconds}s" >&2
   # -timeout: one input running 10 s is a hang; -rss_limit_mb: no input may
   # need gigabytes (every buffer the drivers hand out is capped).
-  if ! build/fuzz/tests/fuzz/$target -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  if ! build/fuzz/tests/fuzz/$target -max_total_time="$seconds" -seed="$seed" -timeout=10 -rss_limit_mb=2048 \
       -print_final_stats=1 -artifact_prefix="$findings/" \
       "$work" "${seeds[@]}" >"$log" 2>&1 || grep -q "^==[0-9]*== ERROR\|fuzz check failed\|runtime error" "$log"; then
     status=1
