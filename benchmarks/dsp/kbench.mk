@@ -63,7 +63,7 @@ $(BUILD)/cmsis/%.o: $(CMSIS_DSP)/Source/%.c $(CONFIG_H)
 
 # The engine exactly as device/natmod.mk compiles it, plus the section flags
 # (and ENGINE_FLAGS: kbench.py --engine-flags, e.g. -ffp-contract=off).
-$(BUILD)/dsp_engine.o: $(ROOT)/device/natmods/dsp_engine.cpp $(wildcard $(ML_INCLUDE)/microlearn/*/*.hpp)
+$(BUILD)/dsp_engine.o: $(ROOT)/device/natmods/dsp_engine.cpp $(wildcard $(ML_INCLUDE)/microlearn/*.hpp $(ML_INCLUDE)/microlearn/*/*.hpp)
 	$(Q)$(CROSS)g++ $(CFLAGS_ARCH) -Os -std=c++17 -fno-exceptions -fno-rtti -fno-threadsafe-statics \
 		-fno-asynchronous-unwind-tables -fno-unwind-tables -Wall -Wextra -Werror -DNDEBUG \
 		-ffunction-sections -fdata-sections $(ENGINE_FLAGS) -I$(ML_INCLUDE) -o $@ -c $<
