@@ -68,8 +68,8 @@ def _family(kind, name=None):
 def _modules(kind, flags):
     # The modules that may read a model of this kind, from its header's flags
     # (docs/model-format.md), to try in turn; None: the family's one module.
-    if kind == 1:  # tree ensembles: bit 0 refs layout, bit 1 int16 inputs
-        return (("_trees_refs",) if flags & 1 else ("_trees_i16",) if flags & 2
+    if kind == 1:  # tree ensembles: bit 0 refs layout, bit 1 int16 inputs, bit 2 packed float32
+        return (("_trees_refs",) if flags & 1 else ("_trees_i16",) if flags & 2 else ("_trees",) if flags & 4
                 # files written before the flags: each module calls the others' unsupported
                 else ("_trees", "_trees_i16", "_trees_refs"))
     if kind == 6:  # neural networks: the kernel parts the ops need (_NEURAL)

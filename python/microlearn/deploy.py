@@ -210,18 +210,59 @@ def deploy_romfs(port: str | None, models, info: dict) -> None:
     _mpremote(port, "exec", ROMFS_MOUNT)
 
 
-def deploy_board(port: str | None, models=(), lib: str = "lib", romfs: bool = False) -> str:
+def is_native(mpy: Path) -> bool:
+    """Whether an .mpy holds native code (a native module) rather than only
+    bytecode: the header's third byte carries the architecture in its upper
+    bits, 0 for bytecode (py/persistentcode.c)."""
+    head = mpy.read_bytes()[:3]
+    return len(head) == 3 and head[0] == ord("M") and head[2] >> 2 != 0
+
+
+# Run on the board after the Python part is there: the native modules each
+# model reads, by the device package's own rule (microlearn._modules).
+NEEDS = ("import microlearn\nfor p in PATHS:\n    with open(p, 'rb') as f:\n        h = f.read(9)\n"
+         "    k = h[6] | h[7] << 8\n"
+         "    print('NEEDS', *(n or microlearn._FAMILIES.get(k, '?') for n in microlearn._modules(k, h[8])))")
+
+
+def deploy_lean(port: str | None, src: Path, lib: str, models, names) -> list[str]:
+    """Copies the package's Python modules and only the native modules the
+    models read (their header names them; a Pipeline's also needs
+    _preprocess): a fraction of the whole package's flash. Returns the native
+    modules copied."""
+    if not models:
+        raise DeployError("--lean copies what the given models need: give model files")
+    python = [p for p in sorted(src.glob("*.mpy")) if not is_native(p)]
+    _mpremote(port, "exec", f"import os\nfor d in ('{lib}', '{lib}/microlearn'):\n    try:\n"
+                            "        os.mkdir(d)\n    except OSError:\n        pass")
+    _mpremote(port, "cp", *map(str, python), f":{lib}/microlearn/", timeout=600)
+    out = _mpremote(port, "exec", NEEDS.replace("PATHS", repr(list(names))))
+    native = {n for line in out.splitlines() if line.startswith("NEEDS ") for n in line.split()[1:]}
+    if any(mlm.SECTION_PREPROCESS_STEPS in mlm.read_sections(Path(m).read_bytes()) for m in models):
+        native.add("_preprocess")
+    missing = sorted(n for n in native if not (src / f"{n}.mpy").is_file())
+    if missing:
+        raise DeployError(f"the models need {', '.join(missing)}, which the package for this board lacks: "
+                          "a model of a kind this microlearn does not support")
+    _mpremote(port, "cp", *(str(src / f"{n}.mpy") for n in sorted(native)), f":{lib}/microlearn/", timeout=600)
+    return sorted(native)
+
+
+def deploy_board(port: str | None, models=(), lib: str = "lib", romfs: bool = False, lean: bool = False) -> str:
     info = board_info(port)
     arch = choose_package(info["mpy"])
     src = package_dir(arch) / "microlearn"
     if romfs:
         deploy_romfs(port, models, info)
-    _mpremote(port, "exec", f"import os\ntry:\n    os.mkdir('{lib}')\nexcept OSError:\n    pass")
-    _mpremote(port, "cp", "-r", str(src), f":{lib}/", timeout=600)
     names = [f"/rom/{Path(m).name}" if romfs else Path(m).name for m in models]
     if not romfs:
         for m in models:
             _mpremote(port, "cp", str(m), f":{Path(m).name}", timeout=600)
+    if lean:
+        native = deploy_lean(port, src, lib, models, names)
+    else:
+        _mpremote(port, "exec", f"import os\ntry:\n    os.mkdir('{lib}')\nexcept OSError:\n    pass")
+        _mpremote(port, "cp", "-r", str(src), f":{lib}/", timeout=600)
     check = "import microlearn; print('microlearn', microlearn.__version__)"
     for name in names:
         check += f"; microlearn.load({name!r})"
@@ -230,7 +271,8 @@ def deploy_board(port: str | None, models=(), lib: str = "lib", romfs: bool = Fa
         raise DeployError(f"import microlearn failed on the board after copying: {out.strip()[:200]}")
     return (f"deployed microlearn {__version__} for {arch} to {info['platform']} "
             f"({info['implementation']} {info['version']})"
-            + (f" with {len(models)} model(s)" + (" in ROMFS (/rom)" if romfs else "") if models else ""))
+            + (f" with {len(models)} model(s)" + (" in ROMFS (/rom)" if romfs else "") if models else "")
+            + (f"; lean: the Python modules and {', '.join(native)} of the native modules" if lean else ""))
 
 
 def deploy_dir(folder: Path, models=(), arch: str = "x64") -> str:
@@ -290,7 +332,13 @@ def main(argv=None, command: str = "deploy") -> int:
                    help="put the models in the board's ROMFS partition (/rom; MicroPython >= 1.25 with ROMFS): "
                         "load() then uses them in place, without RAM for their bytes. Replaces what the "
                         "partition held")
+    p.add_argument("--lean", action="store_true",
+                   help="copy only the native modules the given models read (and the package's Python "
+                        "modules), for boards with little flash; microlearn.dsp, .jpeg and the other "
+                        "families then need a full deploy")
     args = p.parse_args(argv)
+    if args.lean and args.dir:
+        raise DeployError("--lean asks the board which modules the models need: give a board (--port), not --dir")
     if args.romfs and (args.dir or not args.models):
         raise DeployError("--romfs writes models into a board's ROMFS partition: give model files, and a board "
                           "(--port), not --dir")
@@ -300,5 +348,5 @@ def main(argv=None, command: str = "deploy") -> int:
     if args.dir:
         print(deploy_dir(Path(args.dir), args.models, args.arch))
     else:
-        print(deploy_board(args.port, args.models, romfs=args.romfs))
+        print(deploy_board(args.port, args.models, romfs=args.romfs, lean=args.lean))
     return 0

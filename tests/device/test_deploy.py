@@ -79,6 +79,33 @@ def test_deploy_to_a_board_on_a_serial_port(serial_board, model_file):
     assert f"labels {want!r} {microlearn.__version__}" in res
 
 
+def test_deploy_lean_copies_only_what_the_model_reads(serial_board, model_file):
+    """--lean: the Python modules and the one native module the forest's header
+    names (float32 packed trees: _trees), not the other families' modules."""
+    path, want = model_file
+    out = subprocess.run([sys.executable, "-m", "microlearn", "deploy", "--lean", "--port", serial_board, str(path)],
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert "lean: the Python modules and _trees of the native modules" in out.stdout, out.stdout
+    code = ("import os, microlearn, array\nm = microlearn.load('iris.mlm')\n"
+            "print('files', sorted(os.listdir('lib/microlearn')))\n"
+            f"print('labels', [m.predict(array.array('f', r)) for r in {ROWS!r}])")
+    res = mpremote(serial_board, "exec", code)
+    assert f"labels {want!r}" in res
+    files = eval(re.search(r"files (\[.*\])", res).group(1))
+    src = deploy.package_dir("armv7m") / "microlearn"
+    native = sorted(p.name for p in src.glob("*.mpy") if deploy.is_native(p))
+    assert [f for f in files if f in native] == ["_trees.mpy"], files
+    assert "__init__.mpy" in files and "dsp.mpy" in files and "_neural.mpy" in native
+
+
+def test_deploy_lean_needs_models_and_a_board(tmp_path, model_file):
+    path, _ = model_file
+    res = subprocess.run([sys.executable, "-m", "microlearn", "deploy", "--lean", "--dir", str(tmp_path), str(path)],
+                         capture_output=True, text=True)
+    assert res.returncode == 1 and res.stderr.count("\n") == 1 and "give a board" in res.stderr
+
+
 def test_deploy_romfs_puts_models_in_flash(serial_board, model_file):
     """--romfs: the model goes into the board's ROMFS partition (mpremote romfs
     deploy), is mounted at /rom and loads in place (the heap holds only the model

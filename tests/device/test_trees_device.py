@@ -181,7 +181,8 @@ def test_each_layout_loads_only_its_module(target):
         return refresh_crc(data)
 
     refs, i16 = tr.encode(ens, layout="refs"), tr.encode(ens, feature_dtype="int16")
-    files = {"packed.mlm": tr.encode(ens), "refs.mlm": refs, "i16.mlm": i16,
+    packed = tr.encode(ens)
+    files = {"packed.mlm": packed, "refs.mlm": refs, "i16.mlm": i16, "unflagged_packed.mlm": unflagged(packed),
              "unflagged_refs.mlm": unflagged(refs), "unflagged_i16.mlm": unflagged(i16),
              "pipeline.mlm": microlearn.convert(pipe).to_bytes(),
              "X.bin": X[:40].astype(np.float32).tobytes(), "Xq.bin": X[:40].astype(np.int16).tobytes()}
@@ -193,6 +194,7 @@ def test_each_layout_loads_only_its_module(target):
     builtin = "builtin" in target or target == "wasm"  # firmware: one module reads all, preprocessing inside
     expect = {
         "packed.mlm": (want, ["_trees"]), "refs.mlm": (want, ["_trees_refs"]), "i16.mlm": (want, ["_trees_i16"]),
+        "unflagged_packed.mlm": (want, ["_trees"]),
         "unflagged_refs.mlm": (want, ["_trees", "_trees_i16", "_trees_refs"]),
         "unflagged_i16.mlm": (want, ["_trees", "_trees_i16"]),
         "pipeline.mlm": (want_pipe, ["_preprocess", "_trees"]),

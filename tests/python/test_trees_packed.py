@@ -117,20 +117,20 @@ def test_what_does_not_fit_32_bit_nodes_keeps_the_refs_layout():
 
 
 def test_the_header_flags_the_refs_layout():
-    """Header flags bit 0 marks a refs-layout file, bit 1 an int16-input one
-    (the device package picks microlearn._trees_refs or _trees_i16 from them),
-    also through a Pipeline's rewrite; packed float32 files have neither; the
+    """Header flags bit 0 marks a refs-layout file, bit 1 an int16-input one,
+    bit 2 a packed float32 one (the device package picks microlearn._trees_refs,
+    _trees_i16 or _trees from them), also through a Pipeline's rewrite; the
     host engine reads either way."""
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
     X, y = load_digits(return_X_y=True)
     est = E.RandomForestClassifier(4, max_depth=6, random_state=0).fit(X, y)
-    assert mlm.read_header(microlearn.convert(est).to_bytes()).flags == 0
+    assert mlm.read_header(microlearn.convert(est).to_bytes()).flags == tr.HEADER_FLAG_PACKED_F32 == 4
     refs = microlearn.convert(est, layout="refs")
     assert mlm.read_header(refs.to_bytes()).flags == tr.HEADER_FLAG_REFS == 1
     pipe = make_pipeline(StandardScaler(), E.RandomForestClassifier(4, max_depth=6, random_state=0)).fit(X, y)
     assert mlm.read_header(microlearn.convert(pipe, layout="refs").to_bytes()).flags == 1
-    assert mlm.read_header(microlearn.convert(pipe).to_bytes()).flags == 0
+    assert mlm.read_header(microlearn.convert(pipe).to_bytes()).flags == 4
     np.testing.assert_array_equal(refs.predict(X), est.predict(X))
     i16 = microlearn.convert(est, feature_dtype="int16")
     assert mlm.read_header(i16.to_bytes()).flags == tr.HEADER_FLAG_I16 == 2
