@@ -164,29 +164,52 @@ inline float log(float x) {
 
 inline float log10(float x) { return log(x) * 0.434294482f; }
 
-// sin(pi t) and cos(pi t) together. t is reduced exactly to |f| <= 1/4 and a
-// quadrant, so arguments such as k / n keep full accuracy for every k.
-// Taylor polynomials of degree 11 / 12 on [-pi/4, pi/4]: error below 1e-9.
+// v with its low 12 mantissa bits cleared: 12 significant bits, so the
+// product of two such values is exact in float.
+inline float high_half(float v) { return from_bits(to_bits(v) & 0xFFFFF000u); }
+
+// sin(pi t) and cos(pi t) together, within 0.85 ulp (numpy float64 rounded
+// to float32 is the exactly rounded value; twiddle tables k / n are mostly
+// exactly rounded: tests/cpp/test_math.cpp). t is reduced exactly to
+// |f| <= 1/4 and a quadrant, so arguments such as k / n keep full accuracy for
+// every k. x = pi f is carried as xh + xl (f's top 12 bits times pi's top 8:
+// exact) and x^2 from exact partial products, so the only large roundings are
+// the last additions. Taylor polynomials of degree 11 / 12 on [-pi/4, pi/4]
+// (truncation below 1e-9). Float operations only, in a fixed order (no fused
+// multiply-adds: the result is the same on every target, FPU or not).
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("fp-contract=off")))
+#endif
 inline void sincos_pi(float t, float& s, float& c) {
+#ifdef __clang__
+#pragma clang fp contract(off)
+#endif
     // q = round(2t); f = t - q / 2 is exact while |t| < 2^22.
     const float t2 = 2.0f * t;
     const int32_t q = static_cast<int32_t>(t2 + (t2 >= 0.0f ? 0.5f : -0.5f));
     const float f = t - 0.5f * static_cast<float>(q);
-    const float x = f * 3.14159265f;
-    const float x2 = x * x;
+    // pi = 3.140625 + 9.67653585e-4 (+ 8.7e-12, below what float carries).
+    const float fh = high_half(f), xh = fh * 3.140625f;
+    const float xl = fh * 9.67653585e-4f + (f - fh) * 3.14159274f;
+    // x^2 = a^2 + 2ab + b^2 + (2 xh + xl) xl with xh = a + b split exactly.
+    const float a = high_half(xh), b = xh - a;
+    const float x2 = a * a + (2.0f * a * b + (b * b + (2.0f * xh + xl) * xl));
+    const float x = xh + xl;
     float ps = -1.0f / 39916800.0f;
     ps = ps * x2 + 1.0f / 362880.0f;
     ps = ps * x2 - 1.0f / 5040.0f;
     ps = ps * x2 + 1.0f / 120.0f;
     ps = ps * x2 - 1.0f / 6.0f;
-    const float sx = x + x * x2 * ps;
+    const float sx = xh + (xl + x * x2 * ps);
     float pc = 1.0f / 479001600.0f;
     pc = pc * x2 - 1.0f / 3628800.0f;
     pc = pc * x2 + 1.0f / 40320.0f;
     pc = pc * x2 - 1.0f / 720.0f;
     pc = pc * x2 + 1.0f / 24.0f;
-    pc = pc * x2 - 0.5f;
-    const float cx = 1.0f + x2 * pc;
+    // cos x = w + (1 - w - x^2 / 2) + x^4 pc with w = 1 - x^2 / 2 rounded:
+    // 1 - w and the difference are exact, so w's rounding is carried.
+    const float hz = 0.5f * x2, w = 1.0f - hz;
+    const float cx = w + (((1.0f - w) - hz) + x2 * x2 * pc);
     // Rotate by q quarter turns (no switch: jump tables relocate badly in
     // native modules).
     const bool odd = (q & 1) != 0, neg_s = (q & 2) != 0, neg_c = ((q + 1) & 2) != 0;
