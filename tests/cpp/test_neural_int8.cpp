@@ -63,6 +63,66 @@ TEST(NeuralInt8, RequantizeRoundsTwiceAsTFLite) {
     }
 }
 
+namespace {
+
+// TFLite's MultiplyByQuantizedMultiplier as its reference code writes it:
+// gemmlowp's SaturatingRoundingDoublingHighMul (a nudge, then a division
+// rounding toward zero) and RoundingDivideByPOT (mask and threshold), with
+// the left shift wrapping as two's complement does.
+int32_t tflite_requantize(int32_t x, int32_t m, int shift) {
+    const int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+    const int32_t a = int32_t(uint32_t(x) << left);
+    int32_t high;
+    if (a == INT32_MIN && m == INT32_MIN) {
+        high = INT32_MAX;
+    } else {
+        const int64_t ab = int64_t(a) * m;
+        const int64_t nudge = ab >= 0 ? (int64_t(1) << 30) : (1 - (int64_t(1) << 30));
+        high = int32_t((ab + nudge) / (int64_t(1) << 31));
+    }
+    const int32_t mask = int32_t((int64_t(1) << right) - 1);
+    const int32_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
+    return (high >> right) + ((high & mask) > threshold ? 1 : 0);
+}
+
+}  // namespace
+
+TEST(NeuralInt8, RequantizeIsTFLitesTwoRoundingsAtTiesAndExtremes) {
+    // requantize folds both roundings into one of the 64-bit product: check it
+    // where that could go wrong: ties of the first rounding (x * m an odd
+    // multiple of 2^30), of the second (h = k * 2^e + 2^(e-1), either sign),
+    // both at once, INT32_MIN and INT32_MAX accumulators, every shift the
+    // loader accepts (-31 .. 30), multipliers 0, 1, 2^30 and 2^31 - 1.
+    const int32_t ms[] = {0, 1, 3, 1 << 30, (1 << 30) + 1, 1518500250, INT32_MAX - 1, INT32_MAX};
+    const int32_t xs[] = {0, 1, -1, 2, -2, 3, -3, 127, -128, 1 << 30, -(1 << 30), INT32_MAX, INT32_MIN, INT32_MIN + 1};
+    for (int shift = -31; shift <= 30; ++shift)
+        for (int32_t m : ms)
+            for (int32_t x : xs) ASSERT_EQ(Q::requantize(x, m, shift), tflite_requantize(x, m, shift)) << x << " " << m << " " << shift;
+    std::mt19937 g(7);
+    for (int i = 0; i < 400000; ++i) {
+        const int shift = int(g() % 62) - 31;
+        const int e = shift < 0 ? -shift : 0;
+        int32_t x, m;
+        switch (i % 4) {
+            case 0:  // m = 2^30: h = floor((x + 1) / 2); x = 2h - 1 is a first-rounding tie
+            case 1: {
+                m = 1 << 30;
+                const int64_t k = int64_t(int32_t(g())) >> (e + 2);
+                const int64_t h = (k << e) + (e ? int64_t(1) << (e - 1) : 0);  // a second-rounding tie
+                x = int32_t(i % 4 == 0 ? 2 * h - 1 : 2 * h);
+                break;
+            }
+            case 2:  // odd multiples of 2^30 for any multiplier with that many trailing zeros
+                m = int32_t((g() | 1u) << (g() % 31)) & INT32_MAX;
+                x = int32_t(g()) >> (g() % 32);
+                break;
+            default:
+                m = int32_t(g() >> 1), x = int32_t(g());
+        }
+        ASSERT_EQ(Q::requantize(x, m, shift), tflite_requantize(x, m, shift)) << x << " " << m << " " << shift;
+    }
+}
+
 TEST(NeuralInt8, RoundAwayMatchesCRound) {
     const float cases[] = {0.5f, -0.5f, 1.5f, -2.5f, 0.49999997f, -0.49999997f, 2.5000002f, 1e9f, -1e9f, 2e9f, -2e9f, 0.0f};
     for (float v : cases) EXPECT_EQ(Q::round_away(v), v > 1.5e9f ? 1 << 30 : v < -1.5e9f ? -(1 << 30) : int32_t(std::round(v)));

@@ -50,13 +50,46 @@ __attribute__((always_inline)) inline int32_t rounding_divide_by_pot(int32_t x, 
 }
 
 // x * multiplier * 2^(shift - 31), TFLite's MultiplyByQuantizedMultiplier:
-// shift > 0 shifts left before the multiply, shift < 0 rounds right after.
+// shift > 0 shifts left before the multiply, shift < 0 rounds right after:
+// rounding_divide_by_pot(h, e) of h = rounding_doubling_high_mul(x, m), e = -shift.
 // multiplier >= 0 (the loader checks every one), so the product never
-// overflows: rounding_doubling_high_mul's arithmetic without its test.
+// overflows and h has x's sign (or is 0). Both roundings then fold into one
+// of the 64-bit product p = x * m, exactly (nested floors of divisions by
+// 2^31 and 2^e are one floor): h >= 0 rounds half up, floor((h + 2^(e-1)) /
+// 2^e) = floor((p + 2^30 + 2^(30+e)) / 2^(31+e)); h < 0 rounds half down,
+// floor((h + 2^(e-1) - 1) / 2^e), the same with 2^31 less added; h = 0 gives
+// 0 either way, so x's sign bit picks the form: one multiply-accumulate of
+// x * m onto a 64-bit constant given as two words, and a shift of the high
+// word (written with words so that GCC emits SMLAL on the Cortex-M3/M4).
+// tests/cpp/test_neural_int8.cpp checks it against TFLite's two steps at
+// ties of both roundings and at the extremes.
+struct RoundRight {        // for a right shift e = -shift in 1 .. 31:
+    uint32_t lo;          // 2^30 + 2^(30+e): its low word
+    int32_t hi;           // and its high word
+    int32_t high_shift;   // e - 1
+};
+
+inline RoundRight round_right(int32_t shift) {
+    const int e = -shift;
+    const uint64_t up = (uint64_t(1) << 30) + (uint64_t(1u << (e - 1)) << 31);
+    return {uint32_t(up), int32_t(up >> 32), e - 1};
+}
+
+__attribute__((always_inline)) inline int32_t requantize_right(int32_t x, int32_t multiplier, const RoundRight& r) {
+    // up - 2^31 when x < 0: bit 31 of the low word flips, borrowing from the high word if it was 0
+    const uint32_t sign = uint32_t(x) & 0x80000000u, lo = r.lo ^ sign;
+    const int32_t hi = r.hi + (static_cast<int32_t>(sign & ~r.lo) >> 31);
+    const int64_t sum = int64_t(uint64_t(uint32_t(hi)) << 32 | lo) + static_cast<int64_t>(x) * multiplier;
+    return static_cast<int32_t>(sum >> 32) >> r.high_shift;
+}
+
+__attribute__((always_inline)) inline int32_t requantize_left(int32_t x, int32_t multiplier, int32_t shift) {
+    x = static_cast<int32_t>(static_cast<uint32_t>(x) << shift);
+    return static_cast<int32_t>((static_cast<int64_t>(x) * multiplier + (int64_t(1) << 30)) >> 31);
+}
+
 __attribute__((always_inline)) inline int32_t requantize(int32_t x, int32_t multiplier, int32_t shift) {
-    if (shift > 0) x = static_cast<int32_t>(static_cast<uint32_t>(x) << shift);
-    const int32_t high = static_cast<int32_t>((static_cast<int64_t>(x) * multiplier + (int64_t(1) << 30)) >> 31);
-    return rounding_divide_by_pot(high, shift > 0 ? 0 : -shift);
+    return shift >= 0 ? requantize_left(x, multiplier, shift) : requantize_right(x, multiplier, round_right(shift));
 }
 
 using math::round_away;  // C's round(), halves away from zero
@@ -136,11 +169,19 @@ inline int8_t output(int32_t acc, const int32_t* bias, int c, const Requant& rq)
 
 // Channel c's outputs at two pixels (y0[c], y1[c]; y1 may be y0), its
 // bias and rescaling read once.
-inline void output_pair(int32_t a0, int32_t a1, const int32_t* bias, int c, const Requant& rq, int8_t* y0,
-                        int8_t* y1) {
+__attribute__((always_inline)) inline void output_pair(int32_t a0, int32_t a1, const int32_t* bias, int c,
+                                                      const Requant& rq, int8_t* y0, int8_t* y1) {
     const int32_t b = bias ? bias[c] : 0, m = rq.multiplier[c], shift = rq.shift[c];
-    y0[c] = clamp8(requantize(a0 + b, m, shift) + rq.output_offset, rq.act_min, rq.act_max);
-    y1[c] = clamp8(requantize(a1 + b, m, shift) + rq.output_offset, rq.act_min, rq.act_max);
+    int32_t r0, r1;
+    if (shift < 0) {
+        const RoundRight r = round_right(shift);
+        r0 = requantize_right(a0 + b, m, r), r1 = requantize_right(a1 + b, m, r);
+    } else {
+        r0 = requantize_left(a0 + b, m, shift), r1 = requantize_left(a1 + b, m, shift);
+    }
+    const int32_t offset = rq.output_offset, lo = rq.act_min, hi = rq.act_max;
+    y0[c] = clamp8(r0 + offset, lo, hi);
+    y1[c] = clamp8(r1 + offset, lo, hi);
 }
 
 // round_away(double(a) * s), capped at +-2^30 as round_away caps, for a
@@ -227,28 +268,34 @@ constexpr int kSlot[4] = {0, MICROLEARN_INT8_DSP ? 2 : 1, MICROLEARN_INT8_DSP ? 
 inline uint32_t conv_scratch_bytes(uint32_t filter) { return 4 * ((filter + 3) & ~3u); }
 
 // Taps k .. k + n - 1 of one pixel (`slot`: col + 4 * pixel): src[i] +
-// input_offset, or 0 when src is null (outside the input); whole groups of
-// 4 taps in one step.
+// input_offset, or 0 when src is null (outside the input): single taps up to
+// a group boundary, then whole groups of 4 taps in one step, then the rest.
 inline void widen(const int8_t* src, int k, int n, int32_t input_offset, int16_t* slot) {
     int16_t* group = slot + (k & ~3) * 2;
-    for (int i = 0, j = k & 3; i < n; ++i) {
-        if (j == 0 && src && i + 4 <= n) {
-#if MICROLEARN_INT8_DSP
-            const uint32_t off2 = (static_cast<uint32_t>(input_offset) & 0xFFFFu) * 0x10001u;
-            uint32_t v;
-            __builtin_memcpy(&v, src + i, 4);
-            const uint32_t even = __sadd16(__sxtb16(v), off2), odd = __sadd16(sxtb16_ror8(v), off2);
-            __builtin_memcpy(group, &even, 4);
-            __builtin_memcpy(group + 2, &odd, 4);
-#else
-            for (int t = 0; t < 4; ++t) group[t] = int16_t(src[i + t] + input_offset);
-#endif
-            i += 3, group += 8;
+    int j = k & 3;
+    auto one = [&]() __attribute__((always_inline)) {
+        group[kSlot[j]] = src ? int16_t(*src++ + input_offset) : 0;
+        if (++j == 4) j = 0, group += 8;
+    };
+    for (; j != 0 && n > 0; --n) one();
+    for (; n >= 4; n -= 4, group += 8) {
+        if (!src) {
+            __builtin_memset(group, 0, 8);
             continue;
         }
-        group[kSlot[j]] = src ? int16_t(src[i] + input_offset) : 0;
-        if (++j == 4) j = 0, group += 8;
+#if MICROLEARN_INT8_DSP
+        const uint32_t off2 = (static_cast<uint32_t>(input_offset) & 0xFFFFu) * 0x10001u;
+        uint32_t v;
+        __builtin_memcpy(&v, src, 4);
+        const uint32_t even = __sadd16(__sxtb16(v), off2), odd = __sadd16(sxtb16_ror8(v), off2);
+        __builtin_memcpy(group, &even, 4);
+        __builtin_memcpy(group + 2, &odd, 4);
+#else
+        for (int t = 0; t < 4; ++t) group[t] = int16_t(src[t] + input_offset);
+#endif
+        src += 4;
     }
+    for (; n > 0; --n) one();
 }
 
 // The patch of the output pixel whose window starts at input (y0, x0) into
@@ -330,6 +377,22 @@ inline void dot_2x2(const int16_t* col, const int8_t* w0, int stride, int filter
     acc[0] = a00, acc[1] = a01, acc[2] = a10, acc[3] = a11;
 }
 
+// Every output channel at the two pixels whose patches are in col (y0, y1:
+// their outputs), two channels per pass: the inner products, then the four
+// requantizations inlined. Not inlined itself, so that -Os gives the loop
+// its own registers (the caller's patch loop takes many).
+__attribute__((noinline)) inline void conv_channels_2x2(const int16_t* col, const int8_t* w, int filter, int out_c,
+                                                        const int32_t* bias, const Requant& rq, int8_t* y0,
+                                                        int8_t* y1) {
+    for (int c = 0; c < out_c; c += 2, w += 2 * filter) {
+        const int c1 = c + 1 < out_c ? c + 1 : c;
+        int32_t acc[4];
+        dot_2x2(col, w, (c1 - c) * filter, filter, acc);
+        output_pair(acc[0], acc[1], bias, c, rq, y0, y1);
+        output_pair(acc[2], acc[3], bias, c1, rq, y0, y1);
+    }
+}
+
 // CONV_2D over widened patches; col: conv_scratch_bytes(filter) bytes,
 // 4-byte aligned. An odd last pixel or channel is computed twice, in both
 // halves of a pair.
@@ -347,13 +410,7 @@ inline void conv_2d_patches(const int8_t* x, int32_t input_offset, const int8_t*
                   col);
             if (q + p + 1 < pixels && ++ox == out_w) ox = 0, ++oy;
         }
-        for (int c = 0; c < out_c; c += 2) {
-            const int c1 = c + 1 < out_c ? c + 1 : c;
-            int32_t acc[4];
-            dot_2x2(col, w + c * filter, (c1 - c) * filter, filter, acc);
-            output_pair(acc[0], acc[1], bias, c, rq, y0, y1);
-            output_pair(acc[2], acc[3], bias, c1, rq, y0, y1);
-        }
+        conv_channels_2x2(col, w, filter, out_c, bias, rq, y0, y1);
     }
 }
 
