@@ -76,6 +76,17 @@ int ml_sos_q15_init_f64(ml_sos_t* f, const double* sos, size_t n_sos, size_t n_s
                         int32_t* state);
 int ml_sos_q15_process(ml_sos_t* f, const int16_t* x, int16_t* y, size_t n);
 void ml_sos_q15_reset(ml_sos_t* f, int16_t x0);
+/* Fast q15 (16-bit signals, Q13 feedback, 32-bit sums; the DSP extension on
+ * armv7em, the same integers everywhere): same buffers as ml_sos_q15_*, a
+ * looser error bound (docs/dsp.md); ML_OUT_OF_RANGE also for poles within
+ * 2^-6 of z = +-1 and b it cannot hold: use ml_sos_q15_* for those. */
+#define ML_SOS_Q15_FAST 1 /* these four exist */
+int ml_sos_q15_fast_init(ml_sos_t* f, const float* sos, size_t n_sos, size_t n_sections, int32_t* coeffs,
+                         int32_t* state);
+int ml_sos_q15_fast_init_f64(ml_sos_t* f, const double* sos, size_t n_sos, size_t n_sections, int32_t* coeffs,
+                             int32_t* state);
+int ml_sos_q15_fast_process(ml_sos_t* f, const int16_t* x, int16_t* y, size_t n);
+void ml_sos_q15_fast_reset(ml_sos_t* f, int16_t x0);
 
 /* FIR with decimation: y = lfilter(h, 1, x)[::decimation], streaming.
  * taps: n_taps, delay: 2 n_taps (float, or int16 for q15; q15 taps must lie

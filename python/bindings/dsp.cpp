@@ -217,6 +217,36 @@ private:
     dsp::SosQ15 f_;
 };
 
+// The fast q15 kernel (16-bit signals, 32-bit sums), from float64 rows.
+class SOSQ15Fast {
+public:
+    explicit SOSQ15Fast(const Rows<double>& sos) {
+        size_t ns;
+        const auto rows = sos_rows(sos, ns);
+        coeffs_.resize(dsp::kSosQ15Coeffs * ns);
+        state_.resize(dsp::sos_q15_state_size(ns));
+        const Status st = dsp::sos_q15_fast_init(f_, rows.data(), rows.size(), ns, coeffs_.data(), state_.data());
+        if (st == Status::out_of_range)
+            throw py::value_error("fast q15 needs stable sections with poles at least 2^-6 from z = +-1 and gains "
+                                  "its 16-bit signals can hold (docs/dsp.md); use the exact q15 kernel (fast=False)");
+        sos_status(st);
+    }
+    py::array_t<int16_t> process(const Rows<int16_t>& x) {
+        size_t n;
+        const int16_t* p = vec(x, n, "x");
+        py::array_t<int16_t> out(n);
+        check(dsp::sos_q15_fast_process(f_, p, out.mutable_data(), n), "SOSQ15Fast");
+        return out;
+    }
+    void reset(int16_t x0) { dsp::sos_q15_fast_reset(f_, x0); }
+    // Per section: b0, (b1, b2), (-a1, -a2) as int16 pairs, shift, residue sign and offset.
+    py::array_t<int32_t> coeffs() const { return py::array_t<int32_t>(coeffs_.size(), coeffs_.data()); }
+
+private:
+    std::vector<int32_t> coeffs_, state_;
+    dsp::SosQ15Fast f_;
+};
+
 template <typename T, typename Tap>
 class FIRT {
 public:
@@ -379,6 +409,11 @@ void microlearn::bindings::bind_dsp(py::module_& parent) {
         .def("reset", &SOSQ15::reset, py::arg("x0") = 0)
         .def("coeffs", &SOSQ15::coeffs)
         .def("out_shift", &SOSQ15::out_shift);
+    py::class_<SOSQ15Fast>(m, "SOSQ15Fast")
+        .def(py::init<const Rows<double>&>(), py::arg("sos"))
+        .def("process", &SOSQ15Fast::process)
+        .def("reset", &SOSQ15Fast::reset, py::arg("x0") = 0)
+        .def("coeffs", &SOSQ15Fast::coeffs);
     using FIR = FIRT<float, float>;
     using FIRQ15 = FIRT<int16_t, int16_t>;
     py::class_<FIR>(m, "FIR")

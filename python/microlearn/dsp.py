@@ -40,15 +40,21 @@ def _f32(a):
     return np.ascontiguousarray(a, dtype=np.float32)
 
 
-def SOS(sos, q15=False):
+def SOS(sos, q15=False, fast=False):
     """Streaming IIR filter from second-order sections (scipy's ``sos``:
     rows [b0, b1, b2, a0, a1, a2]). ``process(x)`` returns the filtered block
     and keeps the state for the next one; ``reset()`` clears it and
     ``reset(x0)`` starts in the steady state of a constant input x0, as
     ``scipy.signal.sosfilt(sos, x, zi=sosfilt_zi(sos) * x0)`` (q15: x0 an
-    int16 value). q15 takes the coefficients in float64, exactly."""
+    int16 value). q15 takes the coefficients in float64, exactly.
+    ``fast=True`` (q15 only) picks the fast q15 kernel: 16-bit signals and
+    coefficients, several times faster, within the looser bound of
+    docs/dsp.md; designs it cannot hold raise ValueError (use fast=False)."""
+    if fast and not q15:
+        raise ValueError("fast=True is a q15 kernel: pass q15=True as well (the float kernel has one form)")
     if q15:
-        return _dsp.SOSQ15(np.ascontiguousarray(sos, dtype=np.float64))
+        cls = _dsp.SOSQ15Fast if fast else _dsp.SOSQ15
+        return cls(np.ascontiguousarray(sos, dtype=np.float64))
     return _dsp.SOS(_f32(sos))
 
 

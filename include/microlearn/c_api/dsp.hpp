@@ -173,6 +173,30 @@ void ml_sos_q15_reset(ml_sos_t* f, int16_t x0) {
     if (f != nullptr && c_api::dsp_handle<dsp::SosQ15>(f).state != nullptr)
         dsp::sos_q15_reset(c_api::dsp_handle<dsp::SosQ15>(f), x0);
 }
+int ml_sos_q15_fast_init(ml_sos_t* f, const float* sos, size_t n_sos, size_t n_sections, int32_t* coeffs,
+                         int32_t* state) {
+    using namespace microlearn;
+    ML_DSP_NULL_CHECK(f);
+    return c_api::dsp_code(
+        dsp::sos_q15_fast_init(c_api::dsp_handle<dsp::SosQ15Fast>(f), sos, n_sos, n_sections, coeffs, state));
+}
+int ml_sos_q15_fast_init_f64(ml_sos_t* f, const double* sos, size_t n_sos, size_t n_sections, int32_t* coeffs,
+                             int32_t* state) {
+    using namespace microlearn;
+    ML_DSP_NULL_CHECK(f);
+    return c_api::dsp_code(
+        dsp::sos_q15_fast_init(c_api::dsp_handle<dsp::SosQ15Fast>(f), sos, n_sos, n_sections, coeffs, state));
+}
+int ml_sos_q15_fast_process(ml_sos_t* f, const int16_t* x, int16_t* y, size_t n) {
+    using namespace microlearn;
+    ML_DSP_NULL_CHECK(f);
+    return c_api::dsp_code(dsp::sos_q15_fast_process(c_api::dsp_handle<dsp::SosQ15Fast>(f), x, y, n));
+}
+void ml_sos_q15_fast_reset(ml_sos_t* f, int16_t x0) {
+    using namespace microlearn;
+    if (f != nullptr && c_api::dsp_handle<dsp::SosQ15Fast>(f).state != nullptr)
+        dsp::sos_q15_fast_reset(c_api::dsp_handle<dsp::SosQ15Fast>(f), x0);
+}
 
 int ml_fir_init(ml_fir_t* f, const float* h, size_t n_taps, size_t decimation, float* taps, float* delay) {
     using namespace microlearn;

@@ -539,5 +539,231 @@ inline Status sos_q15_process(SosQ15& f, const int16_t* x, int16_t* y, size_t n)
     return Status::ok;
 }
 
+// ---- fast q15: 16-bit signals and coefficients, 32-bit sums --------------
+//
+// The same q15 in, q15 out as sos_q15_process, for users who trade accuracy
+// for speed (docs/dsp.md: the bound). Every signal between sections is an
+// int16 with its own binary point (from the peak gains of sections 0..s, as
+// the exact kernel computes them, with 1 bit of headroom); a1, a2 are Q13
+// and b int16 with their own binary point, folded with the change of format
+// into one shift:
+//   acc = ((b0 u + b1 u1 + b2 u2) >> shift) + r - (a1 y1 + a2 y2)
+//   y = sat16(acc >> 13),   r = what >> 13 dropped (first-order error feedback)
+// No sum can leave int32 whatever the int16 signals hold (so every target
+// computes the same integers, the DSP extension's wrapping SMLAD included):
+// init picks b's binary point so that (sum |b| + |a1| + |a2|) 2^15 + 2^13
+// < 2^31 (as integers; |a1| + |a2| < 3 in Q13 leaves sum |b| >= 2^14.6).
+// b is scaled at init so that the quantized section keeps the exact gain at z = 1 (z = -1 for poles nearer it): Q13 poles then
+// move the response only around the resonances, not its DC gain.
+// armv7em runs the loop with the DSP extension (two products per SMLAD /
+// SMUAD, SSAT with the shift); elsewhere plain C computes the same integers.
+// Refused (out_of_range; the exact kernel takes these): what the exact kernel
+// refuses, sections whose poles lie within kSosQ15FastMargin / 2^13 of z = +-1
+// (1 + a2 - |a1| smaller: Q13 moves such poles too far), and b that cannot
+// keep 8 significant bits (a last section gaining more than ~4 in its b).
+
+struct SosQ15Fast {
+    uint32_t n_sections = 0;
+    const int32_t* coeffs = nullptr;  // kSosQ15Coeffs per section: see detail::q15_fast_section
+    int32_t* state = nullptr;         // sos_q15_state_size(n_sections), laid out as SosQ15's
+};
+
+// Fraction bits of a1, a2 and of the sums, and the least 1 + a2 - |a1| in them.
+constexpr int kSosQ15FastFrac = 13;
+constexpr int32_t kSosQ15FastMargin = 128;  // 2^-6
+
+namespace detail {
+
+inline uint32_t pack16(int32_t lo, int32_t hi) {
+    return (static_cast<uint32_t>(lo) & 0xffffu) | (static_cast<uint32_t>(hi) << 16);
+}
+inline int32_t low16(int32_t w) { return static_cast<int16_t>(static_cast<uint32_t>(w) & 0xffffu); }
+inline int32_t high16(int32_t w) { return w >> 16; }
+
+// The signed integer nearest num / den (den > 0).
+inline int64_t round_quotient(int64_t num, uint64_t den) {
+    const uint64_t mag = static_cast<uint64_t>(num < 0 ? -num : num);
+    const int64_t q = static_cast<int64_t>(udiv64(mag + den / 2, den));
+    return num < 0 ? -q : q;
+}
+
+// A section's row from q15_section (a in Q30, b with 30 bits and their
+// binary point in c[5]) into the fast format: b0, (b1, b2), (-a1, -a2) as
+// int16 pairs, shift, and the residue's sign and offset. e_in: binary point
+// of the section's input; e_out: the one wanted for its output (the last
+// section's is 15), made coarser when the b part needs more room.
+inline Status q15_fast_section(int32_t* c, int e_in, int& e_out, bool last) {
+    constexpr int F = kSosQ15FastFrac, drop = 30 - F;
+    const int32_t a1 = static_cast<int32_t>((int64_t(c[3]) + (1 << (drop - 1))) >> drop);
+    const int32_t a2 = static_cast<int32_t>((int64_t(c[4]) + (1 << (drop - 1))) >> drop);
+    if (a2 >= (1 << F) || (a1 < 0 ? -a1 : a1) + kSosQ15FastMargin > (1 << F) + a2) return Status::out_of_range;
+    // Keep the gain at z = 1 (poles nearer it) or z = -1 exact after rounding a.
+    const bool nyquist = c[3] > 0;
+    const int64_t exact = (int64_t(1) << 30) + (nyquist ? -int64_t(c[3]) : int64_t(c[3])) + c[4];
+    const int64_t quant = (int64_t(1 << F) + (nyquist ? -a1 : a1) + a2) << drop;
+    int64_t b[3];
+    for (int k = 0; k < 3; ++k) b[k] = round_quotient(int64_t(c[k]) * quant, static_cast<uint64_t>(exact));
+    // t: how far the b go right to become int16 with
+    // (sum |b| + |a1| + |a2|) 2^15 + 2^F < 2^31: no sum can overflow.
+    const int32_t room = 65535 - (a1 < 0 ? -a1 : a1) - (a2 < 0 ? -a2 : a2);
+    auto fits = [&](int t, int32_t* q) {
+        int32_t sum = 0;
+        for (int k = 0; k < 3; ++k) {
+            q[k] = static_cast<int32_t>((b[k] + (int64_t(1) << (t - 1))) >> t);
+            const int32_t m = q[k] < 0 ? -q[k] : q[k];
+            if (m > 32767) return false;
+            sum += m;
+        }
+        return sum <= room;
+    };
+    int32_t q[3];
+    int t = 14;  // |b| < 2^31: 2^17 at most
+    while (!fits(t, q)) ++t;
+    int shift = c[5] - t + e_in - e_out - F;
+    if (shift < 0 && !last) {
+        e_out += shift;  // a coarser signal
+        shift = 0;
+    }
+    const bool zero = b[0] == 0 && b[1] == 0 && b[2] == 0;
+    if (shift < 0 || shift > 30 || (!zero && (q[0] | q[1] | q[2]) == 0)) return Status::out_of_range;
+    int32_t top = 0;
+    for (int k = 0; k < 3; ++k) top = q[k] > top ? q[k] : -q[k] > top ? -q[k] : top;
+    if (!zero && top < 128) return Status::out_of_range;
+    c[0] = q[0];
+    c[1] = static_cast<int32_t>(pack16(q[1], q[2]));
+    c[2] = static_cast<int32_t>(pack16(-a1, -a2));  // -a: both products add
+    c[3] = shift;
+    c[4] = nyquist ? -1 : 0;                 // residue fed back negated ...
+    c[5] = nyquist ? (1 << F) + 1 : 0;       // ... as 2^F - dropped: (dropped ^ c[4]) + c[5]
+    return Status::ok;
+}
+
+}  // namespace detail
+
+inline void sos_q15_fast_reset(SosQ15Fast& f, int16_t x0 = 0);
+
+// q15 fast filter from float or double rows; coeffs and state as large as
+// sos_q15_init's (kSosQ15Coeffs * n_sections, sos_q15_state_size).
+template <typename Real>
+inline Status sos_q15_fast_init(SosQ15Fast& f, const Real* sos, size_t n_sos, size_t n_sections, int32_t* coeffs,
+                                int32_t* state) {
+    f = SosQ15Fast{};
+    {
+        SosQ15 exact;  // the exact kernel's checks first: what it refuses, this refuses too
+        const Status st = sos_q15_init(exact, sos, n_sos, n_sections, coeffs, state);
+        if (st != Status::ok) return st;
+    }
+    // The rows again (the exact init folded b into its shifts), then the
+    // peak gains of sections 0..s (state[s]: |H| < 2^state[s]).
+    for (size_t s = 0; s < n_sections; ++s) {
+        detail::Scaled v[6];
+        for (int k = 0; k < 6; ++k) detail::split(sos[6 * s + k], v[k]);
+        detail::q15_section(v, coeffs + kSosQ15Coeffs * s);
+    }
+    Status st = detail::q15_peak_log2(coeffs, n_sections, state, state + n_sections);
+    if (st != Status::ok) return st;
+    int e_in = 15;
+    for (size_t s = 0; s < n_sections; ++s) {
+        const bool last = s + 1 == n_sections;
+        int e_out = last ? 15 : 15 - state[s];  // |H| < 2^state[s]: fits an int16
+        st = detail::q15_fast_section(coeffs + kSosQ15Coeffs * s, e_in, e_out, last);
+        if (st != Status::ok) return st;
+        e_in = e_out;
+    }
+    f.n_sections = static_cast<uint32_t>(n_sections);
+    f.coeffs = coeffs;
+    f.state = state;
+    sos_q15_fast_reset(f);
+    return Status::ok;
+}
+
+// Steady state of a constant q15 input x0, as sos_q15_reset.
+inline void sos_q15_fast_reset(SosQ15Fast& f, int16_t x0) {
+    const uint32_t ns = f.n_sections;
+    int32_t u = x0;
+    for (uint32_t s = 0; s < ns; ++s) {
+        f.state[2 * s] = f.state[2 * s + 1] = u;
+        f.state[2 * ns + 2 + s] = 1 << (kSosQ15FastFrac - 1);  // no residue yet: the rounding offset
+        const int32_t* c = f.coeffs + kSosQ15Coeffs * s;
+        // v (2^F + a1 + a2) = (b0 + b1 + b2) u >> shift
+        const int32_t bsum = c[0] + detail::low16(c[1]) + detail::high16(c[1]);
+        const int64_t den = (int64_t(1) << kSosQ15FastFrac) - detail::low16(c[2]) - detail::high16(c[2]);
+        const int64_t v = detail::round_quotient((bsum * u) >> c[3], static_cast<uint64_t>(den));
+        u = static_cast<int32_t>(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+    }
+    f.state[2 * ns] = f.state[2 * ns + 1] = u;
+}
+
+namespace detail {
+
+// One fast section over n samples, in to out (may be the same array). x1, x2:
+// its last two inputs, carried in and out; st[0], st[1]: its last two
+// outputs; *residue: its rounding residue.
+inline void sos_q15_fast_section(const int32_t* c, int32_t& x1, int32_t& x2, int32_t* st, int32_t* residue,
+                                 const int16_t* in, int16_t* out, size_t n) {
+    constexpr int F = kSosQ15FastFrac;
+    const int32_t b0 = c[0], b12 = c[1], na12 = c[2], shift = c[3], flip = c[4], off = c[5];
+    int32_t r = *residue;
+#if defined(__ARM_FEATURE_DSP)
+    // (x1, x2) and (y1, y2) in the halves of one register each.
+    int32_t xs = static_cast<int32_t>(pack16(x1, x2)), ys = static_cast<int32_t>(pack16(st[0], st[1]));
+    for (size_t k = 0; k < n; ++k) {
+        const int32_t u = in[k];
+        const int32_t acc = __smlad(na12, ys, (__smlad(b12, xs, b0 * u) >> shift) + r);
+        xs = static_cast<int32_t>(pack16(u, xs));  // PKHBT
+        const int32_t y = __ssat(acc >> F, 16);
+        ys = static_cast<int32_t>(pack16(y, ys));
+        out[k] = static_cast<int16_t>(y);
+        r = ((acc & ((1 << F) - 1)) ^ flip) + off;
+    }
+    x1 = low16(xs);
+    x2 = high16(xs);
+    st[0] = low16(ys);
+    st[1] = high16(ys);
+#else
+    const int32_t b1 = low16(b12), b2 = high16(b12), na1 = low16(na12), na2 = high16(na12);
+    int32_t u1 = x1, u2 = x2, y1 = st[0], y2 = st[1];
+    for (size_t k = 0; k < n; ++k) {
+        const int32_t u = in[k];
+        const int32_t acc = ((b0 * u + b1 * u1 + b2 * u2) >> shift) + r + na1 * y1 + na2 * y2;  // no overflow (init)
+        u2 = u1;
+        u1 = u;
+        y2 = y1;
+        y1 = saturate16(acc >> F);
+        out[k] = static_cast<int16_t>(y1);
+        r = ((acc & ((1 << F) - 1)) ^ flip) + off;
+    }
+    x1 = u1;
+    x2 = u2;
+    st[0] = y1;
+    st[1] = y2;
+#endif
+    *residue = r;
+}
+
+}  // namespace detail
+
+// y = the fast filter of x continuing from the stored state; y may be x.
+// Each section runs over the whole block (the first from x into y, the
+// others in place in y), its state in registers.
+inline Status sos_q15_fast_process(SosQ15Fast& f, const int16_t* x, int16_t* y, size_t n) {
+    if (f.n_sections == 0 || ((x == nullptr || y == nullptr) && n != 0)) return Status::bad_argument;
+    const uint32_t ns = f.n_sections;
+    int32_t* const residues = f.state + 2 * ns + 2;
+    int32_t x1 = f.state[0], x2 = f.state[1];
+    const int16_t* in = x;
+    for (uint32_t s = 0; s < ns; ++s) {
+        int32_t* st = f.state + 2 * s;
+        const int32_t y1 = st[2], y2 = st[3];  // section s + 1's last inputs
+        detail::sos_q15_fast_section(f.coeffs + kSosQ15Coeffs * s, x1, x2, st + 2, residues + s, in, y, n);
+        st[0] = x1;
+        st[1] = x2;
+        x1 = y1;
+        x2 = y2;
+        in = y;
+    }
+    return Status::ok;
+}
+
 }  // namespace dsp
 }  // namespace microlearn
