@@ -9,7 +9,7 @@
 //   RFFT(n).power(x, out) / .magnitude(x, out)   first n/2+1 of out (>= n+2)
 //   FFTQ15(n), RFFTQ15(n)                    the same on array('h') (q15)
 //   SOS(coeffs, n_sections).process(x[, out]); .reset([x0]) (x0: steady state)
-//   SOSQ15(coeffs, n_sections) on array('h'); coeffs array('f') or array('d')
+//   SOSQ15(coeffs, n_sections[, fast]) on array('h'); coeffs array('f') or array('d')
 //   FIR(taps, decimation).process(x[, out]) -> outputs written; .outputs(n)
 //   FIRQ15(taps, decimation)
 //   DCT(n, n_out, ortho).forward(x, out)
@@ -262,14 +262,16 @@ typedef struct {
     size_t n_sections;
     void* coeffs;
     void* state;
+    mp_int_t fast;  // SOSQ15: the fast kernel (ml_sos_q15_fast_*)
 } sos_obj_t;
 
 mp_obj_full_type_t sos_type, sosq15_type;
 
 // SOS(coeffs[, n_sections]): coeffs array('f') of [b0 b1 b2 a0 a1 a2] rows;
-// the q15 type also takes array('d'), which keeps float64 coefficients exact.
+// the q15 type also takes array('d'), which keeps float64 coefficients exact,
+// and a third argument: true for the fast kernel.
 static mp_obj_t sos_new(const mp_obj_type_t* type, size_t n_args, size_t n_kw, const mp_obj_t* args, int q15) {
-    mp_arg_check_num(n_args, n_kw, 1, 2, false);
+    mp_arg_check_num(n_args, n_kw, 1, q15 ? 3 : 2, false);
     mp_buffer_info_t info;
     const char tc = q15 && mp_get_buffer(args[0], &info, MP_BUFFER_READ) && info.typecode == 'd' ? 'd' : 'f';
     size_t n_c;
@@ -280,11 +282,16 @@ static mp_obj_t sos_new(const mp_obj_type_t* type, size_t n_args, size_t n_kw, c
     sos_obj_t* self = mp_obj_malloc(sos_obj_t, type);
     self->n_sections = ns;
     int st;
+    self->fast = n_args > 2 && mp_obj_is_true(args[2]);
     if (q15) {
         self->coeffs = m_new(int32_t, 6 * fit);
         self->state = m_new(int32_t, 3 * fit + 2);
-        st = tc == 'd' ? ml_sos_q15_init_f64(&self->f, c, n_c, ns, self->coeffs, self->state)
-                       : ml_sos_q15_init(&self->f, c, n_c, ns, self->coeffs, self->state);
+        if (self->fast)
+            st = tc == 'd' ? ml_sos_q15_fast_init_f64(&self->f, c, n_c, ns, self->coeffs, self->state)
+                           : ml_sos_q15_fast_init(&self->f, c, n_c, ns, self->coeffs, self->state);
+        else
+            st = tc == 'd' ? ml_sos_q15_init_f64(&self->f, c, n_c, ns, self->coeffs, self->state)
+                           : ml_sos_q15_init(&self->f, c, n_c, ns, self->coeffs, self->state);
     } else {
         self->coeffs = m_new(float, 5 * fit);
         self->state = m_new(float, 2 * fit);
@@ -292,6 +299,9 @@ static mp_obj_t sos_new(const mp_obj_type_t* type, size_t n_args, size_t n_kw, c
     }
     if (st == ML_SIZE_MISMATCH)
         dsp_raise_len("coeffs", " must hold 6 per section ([b0, b1, b2, a0, a1, a2] rows): ", 6 * ns, n_c);
+    if (st == ML_OUT_OF_RANGE && self->fast)
+        mp_raise_ValueError(MP_ERROR_TEXT("fast q15 needs stable sections with poles at least 2^-6 from z = +-1 and gains "
+                                          "its 16-bit signals can hold (docs/dsp.md); use the exact q15 kernel (fast=False)"));
     if (st == ML_OUT_OF_RANGE)
         mp_raise_ValueError(MP_ERROR_TEXT("q15 needs stable sections with poles at least 2^-16 from z = +-1, gains below 2^28 "
                                           "and passbands its signals can hold (docs/dsp.md)"));
@@ -323,7 +333,7 @@ static mp_obj_t sosq15_process(size_t n_args, const mp_obj_t* args) {
     size_t n;
     int16_t* x = glue_get_array(args[1], 'h', MP_BUFFER_RW, "x", &n);
     int16_t* y = n_args > 2 ? dsp_exact(args[2], 'h', n, MP_BUFFER_WRITE, "out (as long as x)") : x;
-    glue_check(ml_sos_q15_process(&self->f, x, y, n));
+    glue_check(self->fast ? ml_sos_q15_fast_process(&self->f, x, y, n) : ml_sos_q15_process(&self->f, x, y, n));
     return args[n_args - 1];
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(sosq15_process_obj, 2, 3, sosq15_process);
@@ -342,7 +352,8 @@ static mp_obj_t sosq15_reset(size_t n_args, const mp_obj_t* args) {
         x0 = mp_obj_get_int(args[1]);
         if (!mp_obj_is_small_int(args[1]) || x0 < -32768 || x0 > 32767) mp_raise_ValueError(MP_ERROR_TEXT("x0 must be a q15 value from -32768 to 32767"));
     }
-    ml_sos_q15_reset(&((sos_obj_t*)MP_OBJ_TO_PTR(args[0]))->f, (int16_t)x0);
+    sos_obj_t* self = MP_OBJ_TO_PTR(args[0]);
+    (self->fast ? ml_sos_q15_fast_reset : ml_sos_q15_reset)(&self->f, (int16_t)x0);
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(sosq15_reset_obj, 1, 2, sosq15_reset);

@@ -75,7 +75,8 @@ inline RoundRight round_right(int32_t shift) {
     return {uint32_t(up), int32_t(up >> 32), e - 1};
 }
 
-__attribute__((always_inline)) inline int32_t requantize_right(int32_t x, int32_t multiplier, const RoundRight& r) {
+__attribute__((always_inline)) inline int32_t requantize_right_folded(int32_t x, int32_t multiplier,
+                                                                   const RoundRight& r) {
     // up - 2^31 when x < 0: bit 31 of the low word flips, borrowing from the high word if it was 0
     const uint32_t sign = uint32_t(x) & 0x80000000u, lo = r.lo ^ sign;
     const int32_t hi = r.hi + (static_cast<int32_t>(sign & ~r.lo) >> 31);
@@ -88,8 +89,23 @@ __attribute__((always_inline)) inline int32_t requantize_left(int32_t x, int32_t
     return static_cast<int32_t>((static_cast<int64_t>(x) * multiplier + (int64_t(1) << 30)) >> 31);
 }
 
+// The same as TFLite writes it, in two steps: what the Cortex-M0 runs (no
+// 32x32->64-bit multiply instruction: the product is a routine call either
+// way, and the folded form's extra words cost it more than they save:
+// docs/benchmarks-neural-int8.md).
+__attribute__((always_inline)) inline int32_t requantize_two_steps(int32_t x, int32_t multiplier, int32_t shift) {
+    if (shift > 0) x = static_cast<int32_t>(static_cast<uint32_t>(x) << shift);
+    const int32_t high = static_cast<int32_t>((static_cast<int64_t>(x) * multiplier + (int64_t(1) << 30)) >> 31);
+    return rounding_divide_by_pot(high, shift > 0 ? 0 : -shift);
+}
+
 __attribute__((always_inline)) inline int32_t requantize(int32_t x, int32_t multiplier, int32_t shift) {
-    return shift >= 0 ? requantize_left(x, multiplier, shift) : requantize_right(x, multiplier, round_right(shift));
+#if defined(__ARM_ARCH_6M__)
+    return requantize_two_steps(x, multiplier, shift);
+#else
+    return shift >= 0 ? requantize_left(x, multiplier, shift)
+                      : requantize_right_folded(x, multiplier, round_right(shift));
+#endif
 }
 
 using math::round_away;  // C's round(), halves away from zero
@@ -175,7 +191,7 @@ __attribute__((always_inline)) inline void output_pair(int32_t a0, int32_t a1, c
     int32_t r0, r1;
     if (shift < 0) {
         const RoundRight r = round_right(shift);
-        r0 = requantize_right(a0 + b, m, r), r1 = requantize_right(a1 + b, m, r);
+        r0 = requantize_right_folded(a0 + b, m, r), r1 = requantize_right_folded(a1 + b, m, r);
     } else {
         r0 = requantize_left(a0 + b, m, shift), r1 = requantize_left(a1 + b, m, shift);
     }
