@@ -1,8 +1,8 @@
 # microlearn.dsp on the device: FFT, filters, DCT, spectrograms and windowed
-# features. The types come from three native modules (one .mpy each per
+# features. The types come from four native modules (one .mpy each per
 # architecture), each imported on first use, so a device pays RAM only for
-# what it uses: _fft (FFT, RFFT, FFTQ15, RFFTQ15), _filters (SOS, FIR, float
-# and q15) and _spectral (DCT, Spectrogram, Features). This file only adds
+# what it uses: _fft (FFT, RFFT), _fft_q15 (FFTQ15, RFFTQ15), _filters (SOS,
+# FIR, float and q15) and _spectral (DCT, Spectrogram, Features). This file only adds
 # keyword arguments and accepts plain lists where coefficients are given.
 # Every per-call method is native, works on array.array buffers you pass in,
 # and allocates nothing.
@@ -44,12 +44,12 @@ def RFFT(n):
 
 def FFTQ15(n):
     """FFT on q15 data: array('h', 2 * n), scaled by 1/n as CMSIS-DSP's."""
-    return _native("_fft").FFTQ15(n)
+    return _native("_fft_q15").FFTQ15(n)
 
 
 def RFFTQ15(n):
     """Real FFT on q15 data: forward(x, out), x array('h', n), out >= n + 2."""
-    return _native("_fft").RFFTQ15(n)
+    return _native("_fft_q15").RFFTQ15(n)
 
 
 def _floats(values, name, typecode="f"):
@@ -68,18 +68,23 @@ def _floats(values, name, typecode="f"):
     return out
 
 
-def SOS(coeffs, n_sections=None, q15=False):
+def SOS(coeffs, n_sections=None, q15=False, fast=False):
     """IIR filter from second-order sections in scipy's layout: rows
     [b0, b1, b2, a0, a1, a2] (scipy.signal.butter(..., output='sos')), as a
     nested list or a flat array('f') (q15: also array('d'), which keeps
     float64 coefficients exact; lists become array('d')). process(x[, out])
     filters array('f') (array('h') when q15=True) in place or into out;
     reset() clears the state, reset(x0) starts in the steady state of a
-    constant input x0 (scipy's sosfilt_zi(sos) * x0; q15: an int)."""
+    constant input x0 (scipy's sosfilt_zi(sos) * x0; q15: an int).
+    fast=True (q15 only): the fast q15 kernel, a looser error bound
+    (docs/dsp.md); designs it cannot hold raise ValueError."""
+    if fast and not q15:
+        raise ValueError("fast=True is a q15 kernel: pass q15=True as well (the float kernel has one form)")
     c = _floats(coeffs, "coeffs", "d" if q15 else "f")
     m = _native("_filters")
-    cls = m.SOSQ15 if q15 else m.SOS
-    return cls(c) if n_sections is None else cls(c, n_sections)
+    if q15:
+        return m.SOSQ15(c, (len(c) + 5) // 6 if n_sections is None else n_sections, fast)
+    return m.SOS(c) if n_sections is None else m.SOS(c, n_sections)
 
 
 def FIR(taps, decimation=1, q15=False):

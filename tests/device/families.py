@@ -187,6 +187,9 @@ DSP = [
           "def go():\n    A.copy(v, src, 0)\n    s.reset()\n    s.process(v)\n    s.process(v, v)", "go()", "bytes(v)"),
     Entry("SOS q15 process", _SIGNAL + f"s = dsp.SOS({_SOS}, q15=True); v = xq[:64]; y = array.array('h', bytes(2 * 64))\n"
           "def go():\n    s.reset()\n    s.process(v, y)", "go()", "bytes(y)"),
+    Entry("SOS q15 fast process", _SIGNAL + f"s = dsp.SOS({_SOS}, q15=True, fast=True); v = xq[:64]\n"
+          "y = array.array('h', bytes(2 * 64))\n"
+          "def go():\n    s.reset(1000)\n    s.process(v, y)", "go()", "bytes(y)"),
     Entry("FIR process, decimation 2", _SIGNAL + "f = dsp.FIR([0.1, 0.2, 0.4, 0.2, 0.1], decimation=2)\n"
           "v = x[:64]; y = array.array('f', bytes(4 * 32))\n"
           "def go():\n    f.reset()\n    return f.process(v, y)", "go()", "(r, bytes(y))"),

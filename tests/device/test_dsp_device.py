@@ -70,6 +70,12 @@ for name in ("sos", "sos3"):
     save(name + "_q", oa + ob)
     sq.reset(xh[0])
     a = array.array("h", xh[:300]); sq.process(a); save(name + "_qzi", a)
+    sf = dsp.SOS(load(name + "_d.bin", "d"), q15=True, fast=True)  # the fast kernel
+    a, b = array.array("h", xh[:300]), array.array("h", xh[300:1000])
+    sf.process(a); sf.process(b)
+    save(name + "_qf", a + b)
+    sf.reset(xh[0])
+    a = array.array("h", xh[:300]); sf.process(a); save(name + "_qfzi", a)
 for dec in (1, 3):
     fir = dsp.FIR(load("taps.bin", "f"), decimation=dec)
     out = zeros("f", 1000)
@@ -130,6 +136,10 @@ def host_results():
         r[name + "_q"] = np.concatenate([s.process(xh[:300]), s.process(xh[300:1000])])
         s.reset(int(xh[0]))
         r[name + "_qzi"] = s.process(xh[:300])
+        s = dsp.SOS(sos, q15=True, fast=True)
+        r[name + "_qf"] = np.concatenate([s.process(xh[:300]), s.process(xh[300:1000])])
+        s.reset(int(xh[0]))
+        r[name + "_qfzi"] = s.process(xh[:300])
     for dec in (1, 3):
         f = dsp.FIR(TAPS, dec)
         r[f"fir{dec}"] = np.concatenate([f.process(xf[:100]), f.process(xf[100:1000])])
@@ -227,6 +237,8 @@ expect(ValueError, "n_out <= n <= 4096", dsp.DCT, 5000, 13)
 expect(ValueError, "x0 must be a q15 value", dsp.SOS([[1, 0, 0, 1, 0, 0]], q15=True).reset, 40000)
 expect(ValueError, "x0 must be a q15 value", dsp.SOS([[1, 0, 0, 1, 0, 0]], q15=True).reset, BIG)
 expect(ValueError, "q15 needs stable sections", dsp.SOS, [[1, 0, 0, 1, -2.1, 1.2]], None, True)
+expect(ValueError, "use the exact q15 kernel (fast=False)", dsp.SOS, [[1, 0, 0, 1, -1.999, 0.9995]], None, True, True)
+expect(ValueError, "pass q15=True", dsp.SOS, [[1, 0, 0, 1, 0, 0]], None, False, True)
 """
 
 
@@ -234,7 +246,7 @@ def test_errors_are_clear(target):
     res = run(target, ERROR_SCRIPT)
     assert res.returncode == 0, res.output
     assert "WRONG" not in res.output, res.output
-    assert res.output.count("ok ") == 39, res.output
+    assert res.output.count("ok ") == 41, res.output
 
 
 FRAMES_SCRIPT = """
@@ -290,16 +302,19 @@ def test_spectrogram_and_features_match_host(target):
 
 
 # Each part of microlearn.dsp is its own native module, imported on first use:
-# a device that only filters never loads the FFT or the spectrogram code.
+# a device that only filters never loads the FFT or the spectrogram code, one
+# that takes q15 FFTs never loads the float32 FFT (and the other way round).
 PARTS_SCRIPT = """
 import gc, sys
 from microlearn import dsp
 def loaded():
-    return [n for n in ("_fft", "_filters", "_spectral") if "microlearn." + n in sys.modules]
+    return [n for n in ("_fft", "_fft_q15", "_filters", "_spectral") if "microlearn." + n in sys.modules]
 print("start", loaded())
 dsp.SOS([[1, 0, 0, 1, 0, 0]]); dsp.FIR([0.5, 0.5], q15=True)
 print("filters", loaded())
-dsp.RFFTQ15(64)
+dsp.RFFTQ15(64); dsp.FFTQ15(8)
+print("fft_q15", loaded())
+dsp.RFFT(64); dsp.FFT(8)
 print("fft", loaded())
 dsp.DCT(8)
 print("spectral", loaded())
@@ -315,16 +330,18 @@ import microlearn.NAME
 gc.collect(); print("RAM", gc.mem_alloc() - b)
 """
 # Bounds a little above the figures in docs/dsp.md (armv7m, emulated M3), far
-# below the one-module _dsp of before the split (28,368 B).
-PART_RAM_M3 = {"_fft": 10500, "_filters": 14000, "_spectral": 14300}
+# below the one-module _dsp of before the split (28,368 B); _fft held the q15
+# FFTs too before they became _fft_q15 (10,416 B).
+PART_RAM_M3 = {"_fft": 8200, "_fft_q15": 6600, "_filters": 14000, "_spectral": 14300}
 
 
 def test_parts_import_on_first_use(target):
     res = run(target, PARTS_SCRIPT)
     assert res.returncode == 0, res.output
-    lines = res.output.strip().splitlines()[-4:]
-    assert lines == ["start []", "filters ['_filters']", "fft ['_fft', '_filters']",
-                     "spectral ['_fft', '_filters', '_spectral']"], res.output
+    lines = res.output.strip().splitlines()[-5:]
+    assert lines == ["start []", "filters ['_filters']", "fft_q15 ['_fft_q15', '_filters']",
+                     "fft ['_fft', '_fft_q15', '_filters']",
+                     "spectral ['_fft', '_fft_q15', '_filters', '_spectral']"], res.output
     if target == "cortex-m3":
         for name, bound in PART_RAM_M3.items():
             res = run(target, PART_RAM_SCRIPT.replace("NAME", name))
