@@ -69,17 +69,18 @@ std::vector<int16_t> model(const std::vector<int32_t>& c, size_t ns, const std::
         const int32_t* k = &c[dsp::kSosQ15Coeffs * s];
         const int64_t b0 = k[0], b1 = int16_t(k[1] & 0xffff), b2 = k[1] >> 16;
         const int64_t na1 = int16_t(k[2] & 0xffff), na2 = k[2] >> 16;
-        int64_t u1 = 0, u2 = 0, y1 = 0, y2 = 0, r = 1 << 12;
+        const int frac = 13 - (k[3] >> 8);  // 12 in a last section whose b needs the room
+        int64_t u1 = 0, u2 = 0, y1 = 0, y2 = 0, r = int64_t(1) << (frac - 1);
         for (auto& u : v) {
             const int64_t b = b0 * u + b1 * u1 + b2 * u2;
-            const int64_t acc = (b >> k[3]) + r + na1 * y1 + na2 * y2;
+            const int64_t acc = (b >> (k[3] & 0xff)) + r + na1 * y1 + na2 * y2;
             EXPECT_EQ(acc, int64_t(int32_t(acc)));
             u2 = u1;
             u1 = u;
             y2 = y1;
-            const int64_t y = acc >> 13;
+            const int64_t y = acc >> frac;
             y1 = y > 32767 ? 32767 : y < -32768 ? -32768 : y;
-            r = ((acc & 0x1fff) ^ k[4]) + k[5];
+            r = ((acc & ((1 << frac) - 1)) ^ k[4]) + k[5];
             u = y1;
         }
     }

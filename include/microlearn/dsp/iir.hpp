@@ -588,15 +588,17 @@ inline int64_t round_quotient(int64_t num, uint64_t den) {
 }
 
 // A section's row from q15_section (a in Q30, b with 30 bits and their
-// binary point in c[5]) into the fast format: b0, (b1, b2), (-a1, -a2) as
-// int16 pairs, shift, and the residue's sign and offset. e_in: binary point
-// of the section's input; e_out: the one wanted for its output (the last
-// section's is 15), made coarser when the b part needs more room.
-inline Status q15_fast_section(int32_t* c, int e_in, int& e_out, bool last) {
-    constexpr int F = kSosQ15FastFrac, drop = 30 - F;
+// binary point in c[5]) into the fast format with F fraction bits: b0,
+// (b1, b2), (-a1, -a2) as int16 pairs, shift + (13 - F) * 256, and the
+// residue's sign and offset. e_in: binary point of the section's input;
+// e_out: the one wanted for its output (the last section's is 15), made
+// coarser when the b part needs more room.
+inline Status q15_fast_section(const int32_t* c, int32_t* out, int F, int e_in, int& e_out, bool last) {
+    const int drop = 30 - F;
     const int32_t a1 = static_cast<int32_t>((int64_t(c[3]) + (1 << (drop - 1))) >> drop);
     const int32_t a2 = static_cast<int32_t>((int64_t(c[4]) + (1 << (drop - 1))) >> drop);
-    if (a2 >= (1 << F) || (a1 < 0 ? -a1 : a1) + kSosQ15FastMargin > (1 << F) + a2) return Status::out_of_range;
+    const int32_t margin = kSosQ15FastMargin >> (kSosQ15FastFrac - F);
+    if (a2 >= (1 << F) || (a1 < 0 ? -a1 : a1) + margin > (1 << F) + a2) return Status::out_of_range;
     // Keep the gain at z = 1 (poles nearer it) or z = -1 exact after rounding a.
     const bool nyquist = c[3] > 0;
     const int64_t exact = (int64_t(1) << 30) + (nyquist ? -int64_t(c[3]) : int64_t(c[3])) + c[4];
@@ -629,12 +631,12 @@ inline Status q15_fast_section(int32_t* c, int e_in, int& e_out, bool last) {
     int32_t top = 0;
     for (int k = 0; k < 3; ++k) top = q[k] > top ? q[k] : -q[k] > top ? -q[k] : top;
     if (!zero && top < 128) return Status::out_of_range;
-    c[0] = q[0];
-    c[1] = static_cast<int32_t>(pack16(q[1], q[2]));
-    c[2] = static_cast<int32_t>(pack16(-a1, -a2));  // -a: both products add
-    c[3] = shift;
-    c[4] = nyquist ? -1 : 0;                 // residue fed back negated ...
-    c[5] = nyquist ? (1 << F) + 1 : 0;       // ... as 2^F - dropped: (dropped ^ c[4]) + c[5]
+    out[0] = q[0];
+    out[1] = static_cast<int32_t>(pack16(q[1], q[2]));
+    out[2] = static_cast<int32_t>(pack16(-a1, -a2));  // -a: both products add
+    out[3] = shift + (kSosQ15FastFrac - F) * 256;
+    out[4] = nyquist ? -1 : 0;                // residue fed back negated ...
+    out[5] = nyquist ? (1 << F) + 1 : 0;      // ... as 2^F - dropped: (dropped ^ out[4]) + out[5]
     return Status::ok;
 }
 
@@ -665,8 +667,16 @@ inline Status sos_q15_fast_init(SosQ15Fast& f, const Real* sos, size_t n_sos, si
     int e_in = 15;
     for (size_t s = 0; s < n_sections; ++s) {
         const bool last = s + 1 == n_sections;
-        int e_out = last ? 15 : 15 - state[s];  // |H| < 2^state[s]: fits an int16
-        st = detail::q15_fast_section(coeffs + kSosQ15Coeffs * s, e_in, e_out, last);
+        int32_t* c = coeffs + kSosQ15Coeffs * s;
+        int32_t row[kSosQ15Coeffs];
+        for (size_t k = 0; k < kSosQ15Coeffs; ++k) row[k] = c[k];
+        // |H| < 2^state[s] fits an int16 (1 bit of headroom cost more in
+        // rounding than it saved in overshoot over the design sweep). The
+        // last section's output is q15: if its b part does not fit 13
+        // fraction bits, it takes 12 (Q12 poles).
+        int e_out = last ? 15 : 15 - state[s];
+        st = detail::q15_fast_section(row, c, kSosQ15FastFrac, e_in, e_out, last);
+        if (st != Status::ok && last) st = detail::q15_fast_section(row, c, kSosQ15FastFrac - 1, e_in, e_out, last);
         if (st != Status::ok) return st;
         e_in = e_out;
     }
@@ -683,12 +693,13 @@ inline void sos_q15_fast_reset(SosQ15Fast& f, int16_t x0) {
     int32_t u = x0;
     for (uint32_t s = 0; s < ns; ++s) {
         f.state[2 * s] = f.state[2 * s + 1] = u;
-        f.state[2 * ns + 2 + s] = 1 << (kSosQ15FastFrac - 1);  // no residue yet: the rounding offset
         const int32_t* c = f.coeffs + kSosQ15Coeffs * s;
+        const int frac = kSosQ15FastFrac - (c[3] >> 8);
+        f.state[2 * ns + 2 + s] = 1 << (frac - 1);  // no residue yet: the rounding offset
         // v (2^F + a1 + a2) = (b0 + b1 + b2) u >> shift
         const int32_t bsum = c[0] + detail::low16(c[1]) + detail::high16(c[1]);
-        const int64_t den = (int64_t(1) << kSosQ15FastFrac) - detail::low16(c[2]) - detail::high16(c[2]);
-        const int64_t v = detail::round_quotient((bsum * u) >> c[3], static_cast<uint64_t>(den));
+        const int64_t den = (int64_t(1) << frac) - detail::low16(c[2]) - detail::high16(c[2]);
+        const int64_t v = detail::round_quotient((bsum * u) >> (c[3] & 0xff), static_cast<uint64_t>(den));
         u = static_cast<int32_t>(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
     }
     f.state[2 * ns] = f.state[2 * ns + 1] = u;
@@ -699,10 +710,10 @@ namespace detail {
 // One fast section over n samples, in to out (may be the same array). x1, x2:
 // its last two inputs, carried in and out; st[0], st[1]: its last two
 // outputs; *residue: its rounding residue.
+template <int F>
 inline void sos_q15_fast_section(const int32_t* c, int32_t& x1, int32_t& x2, int32_t* st, int32_t* residue,
                                  const int16_t* in, int16_t* out, size_t n) {
-    constexpr int F = kSosQ15FastFrac;
-    const int32_t b0 = c[0], b12 = c[1], na12 = c[2], shift = c[3], flip = c[4], off = c[5];
+    const int32_t b0 = c[0], b12 = c[1], na12 = c[2], shift = c[3] & 0xff, flip = c[4], off = c[5];
     int32_t r = *residue;
 #if defined(__ARM_FEATURE_DSP)
     // (x1, x2) and (y1, y2) in the halves of one register each.
@@ -755,7 +766,11 @@ inline Status sos_q15_fast_process(SosQ15Fast& f, const int16_t* x, int16_t* y, 
     for (uint32_t s = 0; s < ns; ++s) {
         int32_t* st = f.state + 2 * s;
         const int32_t y1 = st[2], y2 = st[3];  // section s + 1's last inputs
-        detail::sos_q15_fast_section(f.coeffs + kSosQ15Coeffs * s, x1, x2, st + 2, residues + s, in, y, n);
+        const int32_t* c = f.coeffs + kSosQ15Coeffs * s;
+        if (c[3] >> 8)  // the last section, when its b part needs 12 fraction bits
+            detail::sos_q15_fast_section<kSosQ15FastFrac - 1>(c, x1, x2, st + 2, residues + s, in, y, n);
+        else
+            detail::sos_q15_fast_section<kSosQ15FastFrac>(c, x1, x2, st + 2, residues + s, in, y, n);
         st[0] = x1;
         st[1] = x2;
         x1 = y1;
