@@ -28,10 +28,21 @@ ifeq ($(ARCH),xtensa)
 MPY_LD = $(PYTHON) $(ROOT)/device/mpy_ld_xtensa.py $(MPY_DIR)/tools/mpy_ld.py
 endif
 
+# Dead code out: each engine function and object in its own section (the C
+# glue's unused static functions are gone already; sections there only cost
+# bytes), and the link goes through natmod_ld.py, which keeps only the
+# sections mpy_init reaches (picolibc's specs left out: they add a linker
+# script that a partial link cannot take). Not on xtensa, whose partial link
+# folds the literal pools into .text, where mpy_ld 1.25 cannot relocate them:
+# there every module holds its engine unit whole.
+ifneq ($(ARCH),xtensa)
+MPY_LD := $(PYTHON) $(ROOT)/device/natmod_ld.py "$(CROSS)gcc $(filter-out -specs=%,$(CFLAGS_ARCH))" $(MPY_LD)
+endif
+
 # The engine's rules (DESIGN.md): no exceptions, RTTI, thread-safe statics,
 # and position-independent code for mpy_ld.
 CXXFLAGS = $(CFLAGS_ARCH) -Os -std=c++17 -fno-exceptions -fno-rtti -fno-threadsafe-statics \
-	-fno-asynchronous-unwind-tables -fno-unwind-tables -Wall -Wextra -Werror -DNDEBUG \
+	-fno-asynchronous-unwind-tables -fno-unwind-tables -ffunction-sections -fdata-sections -Wall -Wextra -Werror -DNDEBUG \
 	-I$(ROOT)/include
 
 $(BUILD)/%.o: %.cpp $(wildcard $(ROOT)/include/microlearn/*.hpp $(ROOT)/include/microlearn/*/*.hpp)

@@ -1,8 +1,8 @@
 # microlearn.dsp on the device: FFT, filters, DCT, spectrograms and windowed
-# features. The types come from three native modules (one .mpy each per
+# features. The types come from four native modules (one .mpy each per
 # architecture), each imported on first use, so a device pays RAM only for
-# what it uses: _fft (FFT, RFFT, FFTQ15, RFFTQ15), _filters (SOS, FIR, float
-# and q15) and _spectral (DCT, Spectrogram, Features). This file only adds
+# what it uses: _fft (FFT, RFFT), _fft_q15 (FFTQ15, RFFTQ15), _filters (SOS,
+# FIR, float and q15) and _spectral (DCT, Spectrogram, Features). This file only adds
 # keyword arguments and accepts plain lists where coefficients are given.
 # Every per-call method is native, works on array.array buffers you pass in,
 # and allocates nothing.
@@ -44,12 +44,12 @@ def RFFT(n):
 
 def FFTQ15(n):
     """FFT on q15 data: array('h', 2 * n), scaled by 1/n as CMSIS-DSP's."""
-    return _native("_fft").FFTQ15(n)
+    return _native("_fft_q15").FFTQ15(n)
 
 
 def RFFTQ15(n):
     """Real FFT on q15 data: forward(x, out), x array('h', n), out >= n + 2."""
-    return _native("_fft").RFFTQ15(n)
+    return _native("_fft_q15").RFFTQ15(n)
 
 
 def _floats(values, name, typecode="f"):

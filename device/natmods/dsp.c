@@ -18,17 +18,22 @@
 //   Features(n_samples, n_axes, spec, sample_rate).compute(x, out); .size()
 #include "glue.h"
 
-// One source, three native modules (device/Makefile), each built with
-// ML_DSP_PARTS set to the groups it holds (the bits of c_api/dsp.hpp, which
-// its engine unit is built with too): _fft the FFTs, _filters SOS and FIR,
-// _dsp DCT, Spectrogram and Features (with the FFT they use inside). A
-// firmware with microlearn compiled in holds all of them in one module.
+// One source, four native modules (device/Makefile), each built with
+// ML_DSP_PARTS set to the groups it holds: _fft the float32 FFTs, _fft_q15
+// the q15 ones, _filters SOS and FIR, _spectral DCT, Spectrogram and
+// Features (with the FFT they use inside). The first three bits are those of
+// c_api/dsp.hpp, which the engine unit is built with too; ML_DSP_FFT_Q15 is
+// the glue's own: _fft_q15's engine unit holds c_api/dsp.hpp's FFT group, of
+// which the link keeps only the q15 half (device/natmod_ld.py drops what the
+// glue does not call), as _fft's keeps only the float half. A firmware with
+// microlearn compiled in holds all of them in one module.
 #ifndef ML_DSP_PARTS
-#define ML_DSP_PARTS 7
+#define ML_DSP_PARTS 15
 #endif
 #define ML_DSP_FFT 1
 #define ML_DSP_FILTERS 2
 #define ML_DSP_SPECTRAL 4
+#define ML_DSP_FFT_Q15 8
 
 // ---- argument helpers -------------------------------------------------
 // Arrays come from glue_get_array (typecode checked there); sizes from
@@ -51,19 +56,17 @@ static void dsp_raise_len(const char* what, const char* rule, size_t want, size_
     mp_raise_type_arg(&mp_type_ValueError, mp_obj_new_str(msg, pos));
 }
 
-// An array of exactly n items.
-static void* dsp_exact(mp_obj_t o, char tc, size_t n, mp_uint_t flags, const char* what) {
-    size_t got;
-    void* p = glue_get_array(o, tc, flags, what, &got);
-    if (got != n) dsp_raise_len(what, MUST_HOLD, n, got);
-    return p;
-}
+// An array of exactly n items (dsp_exact) or at least n (dsp_at_least):
+// one function, told apart by a bit beside the MP_BUFFER_ flags.
+#define DSP_AT_LEAST 0x100
+#define dsp_exact(o, tc, n, flags, what) dsp_array(o, tc, n, flags, what)
+#define dsp_at_least(o, tc, n, flags, what) dsp_array(o, tc, n, (flags) | DSP_AT_LEAST, what)
 
-// An array of at least n items.
-static void* dsp_at_least(mp_obj_t o, char tc, size_t n, mp_uint_t flags, const char* what) {
+static void* dsp_array(mp_obj_t o, char tc, size_t n, mp_uint_t flags, const char* what) {
     size_t got;
-    void* p = glue_get_array(o, tc, flags, what, &got);
-    if (got < n) dsp_raise_len(what, " must hold at least ", n, got);
+    void* p = glue_get_array(o, tc, flags & MP_BUFFER_RW, what, &got);
+    const int at_least = (flags & DSP_AT_LEAST) != 0;
+    if (at_least ? got < n : got != n) dsp_raise_len(what, at_least ? " must hold at least " : MUST_HOLD, n, got);
     return p;
 }
 
@@ -88,9 +91,9 @@ static void dsp_type(mp_obj_full_type_t* t, qstr name, make_new_fn make_new, con
     mp_store_global(name, MP_OBJ_FROM_PTR(t));
 }
 
-#if ML_DSP_PARTS & ML_DSP_FFT
+#if ML_DSP_PARTS & (ML_DSP_FFT | ML_DSP_FFT_Q15)
 
-// ---- FFT / RFFT (float32) ---------------------------------------------
+// ---- what the float32 and the q15 FFTs share ----------------------------
 
 static const char FFT_SIZES[] = "FFT size must be a power of two from 8 to 4096";
 
@@ -101,39 +104,40 @@ typedef struct {
     void* twiddles;
 } fft_obj_t;
 
-mp_obj_full_type_t fft_type, rfft_type, fftq15_type, rfftq15_type;
-
-static fft_obj_t* fft_new(const mp_obj_type_t* type, size_t n_args, size_t n_kw, const mp_obj_t* args, int q15) {
+// A plan of n points (args[0]) with room for its twiddles, items of
+// `item_size` bytes (float or int16); the caller's init checks n.
+static fft_obj_t* fft_new(const mp_obj_type_t* type, size_t n_args, size_t n_kw, const mp_obj_t* args,
+                          size_t item_size) {
     mp_arg_check_num(n_args, n_kw, 1, 1, false);
     const size_t n = glue_size_arg(args[0], DSP_SIZE_MAX, "n");
     const size_t n_tw = ml_fft_twiddle_size(n);  // 0 for sizes init refuses
     fft_obj_t* self = mp_obj_malloc(fft_obj_t, type);
     self->n = n;
-    self->twiddles = q15 ? (void*)m_new(int16_t, n_tw) : (void*)m_new(float, n_tw);
+    self->twiddles = m_malloc(n_tw * item_size);
     return self;
 }
 
+static mp_obj_t fft_size(mp_obj_t self_in) {
+    return mp_obj_new_int(((fft_obj_t*)MP_OBJ_TO_PTR(self_in))->n);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(fft_size_obj, fft_size);
+#endif
+
+#if ML_DSP_PARTS & ML_DSP_FFT
+
+// ---- FFT / RFFT (float32) ---------------------------------------------
+
+mp_obj_full_type_t fft_type, rfft_type;
+
 static mp_obj_t fft_make_new(const mp_obj_type_t* type, size_t n_args, size_t n_kw, const mp_obj_t* args) {
-    fft_obj_t* self = fft_new(type, n_args, n_kw, args, 0);
+    fft_obj_t* self = fft_new(type, n_args, n_kw, args, sizeof(float));
     dsp_check(ml_fft_init(&self->plan, self->n, self->twiddles, self->n), FFT_SIZES);
     return MP_OBJ_FROM_PTR(self);
 }
 
 static mp_obj_t rfft_make_new(const mp_obj_type_t* type, size_t n_args, size_t n_kw, const mp_obj_t* args) {
-    fft_obj_t* self = fft_new(type, n_args, n_kw, args, 0);
+    fft_obj_t* self = fft_new(type, n_args, n_kw, args, sizeof(float));
     dsp_check(ml_rfft_init(&self->plan, self->n, self->twiddles, self->n), FFT_SIZES);
-    return MP_OBJ_FROM_PTR(self);
-}
-
-static mp_obj_t fftq15_make_new(const mp_obj_type_t* type, size_t n_args, size_t n_kw, const mp_obj_t* args) {
-    fft_obj_t* self = fft_new(type, n_args, n_kw, args, 1);
-    dsp_check(ml_fft_q15_init(&self->plan, self->n, self->twiddles, self->n), FFT_SIZES);
-    return MP_OBJ_FROM_PTR(self);
-}
-
-static mp_obj_t rfftq15_make_new(const mp_obj_type_t* type, size_t n_args, size_t n_kw, const mp_obj_t* args) {
-    fft_obj_t* self = fft_new(type, n_args, n_kw, args, 1);
-    dsp_check(ml_rfft_q15_init(&self->plan, self->n, self->twiddles, self->n), FFT_SIZES);
     return MP_OBJ_FROM_PTR(self);
 }
 
@@ -152,22 +156,6 @@ static mp_obj_t fft_inverse(mp_obj_t self_in, mp_obj_t buf) {
     return buf;
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(fft_inverse_obj, fft_inverse);
-
-static mp_obj_t fftq15_forward(mp_obj_t self_in, mp_obj_t buf) {
-    fft_obj_t* self = MP_OBJ_TO_PTR(self_in);
-    int16_t* d = dsp_exact(buf, 'h', 2 * self->n, MP_BUFFER_RW, "buf (interleaved re, im)");
-    glue_check(ml_fft_q15_forward(&self->plan, d, 2 * self->n));
-    return buf;
-}
-static MP_DEFINE_CONST_FUN_OBJ_2(fftq15_forward_obj, fftq15_forward);
-
-static mp_obj_t fftq15_inverse(mp_obj_t self_in, mp_obj_t buf) {
-    fft_obj_t* self = MP_OBJ_TO_PTR(self_in);
-    int16_t* d = dsp_exact(buf, 'h', 2 * self->n, MP_BUFFER_RW, "buf (interleaved re, im)");
-    glue_check(ml_fft_q15_inverse(&self->plan, d, 2 * self->n));
-    return buf;
-}
-static MP_DEFINE_CONST_FUN_OBJ_2(fftq15_inverse_obj, fftq15_inverse);
 
 typedef int (*rfft_fn)(const ml_fft_t*, const float*, size_t, float*, size_t);
 
@@ -206,27 +194,9 @@ static mp_obj_t rfft_inverse(mp_obj_t self_in, mp_obj_t spec_in, mp_obj_t out_in
 }
 static MP_DEFINE_CONST_FUN_OBJ_3(rfft_inverse_obj, rfft_inverse);
 
-static mp_obj_t rfftq15_forward(mp_obj_t self_in, mp_obj_t x_in, mp_obj_t out_in) {
-    fft_obj_t* self = MP_OBJ_TO_PTR(self_in);
-    const int16_t* x = dsp_exact(x_in, 'h', self->n, MP_BUFFER_READ, "x");
-    size_t n_out;
-    int16_t* out = glue_get_array(out_in, 'h', MP_BUFFER_WRITE, "out", &n_out);
-    if (n_out < self->n + 2) dsp_raise_len("out", " must hold at least n + 2 = ", self->n + 2, n_out);
-    glue_check(ml_rfft_q15_forward(&self->plan, x, self->n, out, n_out));
-    return out_in;
-}
-static MP_DEFINE_CONST_FUN_OBJ_3(rfftq15_forward_obj, rfftq15_forward);
-
-static mp_obj_t fft_size(mp_obj_t self_in) {
-    return mp_obj_new_int(((fft_obj_t*)MP_OBJ_TO_PTR(self_in))->n);
-}
-static MP_DEFINE_CONST_FUN_OBJ_1(fft_size_obj, fft_size);
-
-mp_map_elem_t fft_locals_table[3], rfft_locals_table[5], fftq15_locals_table[3], rfftq15_locals_table[2];
+mp_map_elem_t fft_locals_table[3], rfft_locals_table[5];
 static MP_DEFINE_CONST_DICT(fft_locals, fft_locals_table);
 static MP_DEFINE_CONST_DICT(rfft_locals, rfft_locals_table);
-static MP_DEFINE_CONST_DICT(fftq15_locals, fftq15_locals_table);
-static MP_DEFINE_CONST_DICT(rfftq15_locals, rfftq15_locals_table);
 
 static void fft_register(void) {
     fft_locals_table[0] = dsp_method(MP_QSTR_forward, &fft_forward_obj);
@@ -240,7 +210,59 @@ static void fft_register(void) {
     rfft_locals_table[3] = dsp_method(MP_QSTR_magnitude, &rfft_magnitude_obj);
     rfft_locals_table[4] = dsp_method(MP_QSTR_size, &fft_size_obj);
     dsp_type(&rfft_type, MP_QSTR_RFFT, rfft_make_new, &rfft_locals);
+}
+#endif  // ML_DSP_FFT
 
+#if ML_DSP_PARTS & ML_DSP_FFT_Q15
+
+// ---- FFTQ15 / RFFTQ15 (q15) -------------------------------------------
+
+mp_obj_full_type_t fftq15_type, rfftq15_type;
+
+static mp_obj_t fftq15_make_new(const mp_obj_type_t* type, size_t n_args, size_t n_kw, const mp_obj_t* args) {
+    fft_obj_t* self = fft_new(type, n_args, n_kw, args, sizeof(int16_t));
+    dsp_check(ml_fft_q15_init(&self->plan, self->n, self->twiddles, self->n), FFT_SIZES);
+    return MP_OBJ_FROM_PTR(self);
+}
+
+static mp_obj_t rfftq15_make_new(const mp_obj_type_t* type, size_t n_args, size_t n_kw, const mp_obj_t* args) {
+    fft_obj_t* self = fft_new(type, n_args, n_kw, args, sizeof(int16_t));
+    dsp_check(ml_rfft_q15_init(&self->plan, self->n, self->twiddles, self->n), FFT_SIZES);
+    return MP_OBJ_FROM_PTR(self);
+}
+
+static mp_obj_t fftq15_forward(mp_obj_t self_in, mp_obj_t buf) {
+    fft_obj_t* self = MP_OBJ_TO_PTR(self_in);
+    int16_t* d = dsp_exact(buf, 'h', 2 * self->n, MP_BUFFER_RW, "buf (interleaved re, im)");
+    glue_check(ml_fft_q15_forward(&self->plan, d, 2 * self->n));
+    return buf;
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(fftq15_forward_obj, fftq15_forward);
+
+static mp_obj_t fftq15_inverse(mp_obj_t self_in, mp_obj_t buf) {
+    fft_obj_t* self = MP_OBJ_TO_PTR(self_in);
+    int16_t* d = dsp_exact(buf, 'h', 2 * self->n, MP_BUFFER_RW, "buf (interleaved re, im)");
+    glue_check(ml_fft_q15_inverse(&self->plan, d, 2 * self->n));
+    return buf;
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(fftq15_inverse_obj, fftq15_inverse);
+
+static mp_obj_t rfftq15_forward(mp_obj_t self_in, mp_obj_t x_in, mp_obj_t out_in) {
+    fft_obj_t* self = MP_OBJ_TO_PTR(self_in);
+    const int16_t* x = dsp_exact(x_in, 'h', self->n, MP_BUFFER_READ, "x");
+    size_t n_out;
+    int16_t* out = glue_get_array(out_in, 'h', MP_BUFFER_WRITE, "out", &n_out);
+    if (n_out < self->n + 2) dsp_raise_len("out", " must hold at least n + 2 = ", self->n + 2, n_out);
+    glue_check(ml_rfft_q15_forward(&self->plan, x, self->n, out, n_out));
+    return out_in;
+}
+static MP_DEFINE_CONST_FUN_OBJ_3(rfftq15_forward_obj, rfftq15_forward);
+
+mp_map_elem_t fftq15_locals_table[3], rfftq15_locals_table[2];
+static MP_DEFINE_CONST_DICT(fftq15_locals, fftq15_locals_table);
+static MP_DEFINE_CONST_DICT(rfftq15_locals, rfftq15_locals_table);
+
+static void fft_q15_register(void) {
     fftq15_locals_table[0] = dsp_method(MP_QSTR_forward, &fftq15_forward_obj);
     fftq15_locals_table[1] = dsp_method(MP_QSTR_inverse, &fftq15_inverse_obj);
     fftq15_locals_table[2] = dsp_method(MP_QSTR_size, &fft_size_obj);
@@ -250,7 +272,7 @@ static void fft_register(void) {
     rfftq15_locals_table[1] = dsp_method(MP_QSTR_size, &fft_size_obj);
     dsp_type(&rfftq15_type, MP_QSTR_RFFTQ15, rfftq15_make_new, &rfftq15_locals);
 }
-#endif  // ML_DSP_FFT
+#endif  // ML_DSP_FFT_Q15
 
 #if ML_DSP_PARTS & ML_DSP_FILTERS
 
@@ -648,6 +670,9 @@ mp_obj_t mpy_init(mp_obj_fun_bc_t* self, size_t n_args, size_t n_kw, mp_obj_t* a
     MP_DYNRUNTIME_INIT_ENTRY
 #if ML_DSP_PARTS & ML_DSP_FFT
     fft_register();
+#endif
+#if ML_DSP_PARTS & ML_DSP_FFT_Q15
+    fft_q15_register();
 #endif
 #if ML_DSP_PARTS & ML_DSP_FILTERS
     filters_register();
