@@ -120,7 +120,7 @@ TEST(NeuralInt8, RequantizeIsTFLitesTwoRoundingsAtTiesAndExtremes) {
                 m = int32_t(g() >> 1), x = int32_t(g());
         }
         ASSERT_EQ(Q::requantize(x, m, shift), tflite_requantize(x, m, shift)) << x << " " << m << " " << shift;
-        // both forms, whichever this build's requantize uses (Cortex-M0: the two steps)
+        // both forms, whichever this build's requantize uses (the Cortex-M3/M4: the folded one)
         ASSERT_EQ(Q::requantize_two_steps(x, m, shift), tflite_requantize(x, m, shift)) << x << " " << m;
         if (shift < 0) {
             ASSERT_EQ(Q::requantize_right_folded(x, m, Q::round_right(shift)), tflite_requantize(x, m, shift)) << x << " " << m;

@@ -89,10 +89,10 @@ __attribute__((always_inline)) inline int32_t requantize_left(int32_t x, int32_t
     return static_cast<int32_t>((static_cast<int64_t>(x) * multiplier + (int64_t(1) << 30)) >> 31);
 }
 
-// The same as TFLite writes it, in two steps: what the Cortex-M0 runs (no
-// 32x32->64-bit multiply instruction: the product is a routine call either
-// way, and the folded form's extra words cost it more than they save:
-// docs/benchmarks-neural-int8.md).
+// The same as TFLite writes it, in two steps: what every target but the
+// Cortex-M3/M4 runs (measured, docs/benchmarks-neural-int8.md: the folded
+// form's extra words cost the Cortex-M0, which has no 32x32->64-bit multiply
+// instruction, and x64 more than they save).
 __attribute__((always_inline)) inline int32_t requantize_two_steps(int32_t x, int32_t multiplier, int32_t shift) {
     if (shift > 0) x = static_cast<int32_t>(static_cast<uint32_t>(x) << shift);
     const int32_t high = static_cast<int32_t>((static_cast<int64_t>(x) * multiplier + (int64_t(1) << 30)) >> 31);
@@ -100,11 +100,11 @@ __attribute__((always_inline)) inline int32_t requantize_two_steps(int32_t x, in
 }
 
 __attribute__((always_inline)) inline int32_t requantize(int32_t x, int32_t multiplier, int32_t shift) {
-#if defined(__ARM_ARCH_6M__)
-    return requantize_two_steps(x, multiplier, shift);
-#else
+#if defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_7EM__)  // SMLAL
     return shift >= 0 ? requantize_left(x, multiplier, shift)
                       : requantize_right_folded(x, multiplier, round_right(shift));
+#else
+    return requantize_two_steps(x, multiplier, shift);
 #endif
 }
 
