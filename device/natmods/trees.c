@@ -116,12 +116,11 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(trees_score_samples_obj, 2, 3, trees_
 static mp_obj_t trees_info(mp_obj_t self_in) {
     const ml_trees_info_t* i = &trees_self(self_in)->info;
     mp_obj_t d = mp_obj_new_dict(8);
-    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_n_features), mp_obj_new_int(trees_self(self_in)->input.n_inputs));
-    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_n_outputs), mp_obj_new_int(i->n_outputs));
-    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_n_classes), mp_obj_new_int(i->n_classes));
-    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_n_trees), mp_obj_new_int(i->n_trees));
-    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_n_nodes), mp_obj_new_int(i->n_nodes));
-    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_n_leaves), mp_obj_new_int(i->n_leaves));
+    const qstr keys[] = {MP_QSTR_n_features, MP_QSTR_n_outputs, MP_QSTR_n_classes, MP_QSTR_n_trees, MP_QSTR_n_nodes,
+                         MP_QSTR_n_leaves};
+    const uint32_t values[] = {trees_self(self_in)->input.n_inputs, i->n_outputs, i->n_classes, i->n_trees,
+                               i->n_nodes, i->n_leaves};
+    glue_store_sizes(d, keys, values, 6);
     const qstr task = i->task == 0 ? MP_QSTR_regression : i->task == 1 ? MP_QSTR_classification : MP_QSTR_anomaly;
     mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_task), MP_OBJ_NEW_QSTR(task));
     mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_feature_type),
