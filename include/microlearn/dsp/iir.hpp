@@ -297,6 +297,20 @@ inline Status q15_section(Scaled* v, int32_t* c) {
 // each section's shift; f ready to run.
 inline Status q15_finish(SosQ15& f, size_t n_sections, int32_t* coeffs, int32_t* state);
 
+// Every row through q15_section: the exact conversion (the only step that
+// depends on Real).
+template <typename Real>
+inline Status q15_rows(const Real* sos, size_t n_sections, int32_t* coeffs) {
+    for (size_t s = 0; s < n_sections; ++s) {
+        Scaled v[6];
+        for (int k = 0; k < 6; ++k)
+            if (!split(sos[6 * s + k], v[k])) return Status::bad_parameter;
+        const Status st = q15_section(v, coeffs + kSosQ15Coeffs * s);
+        if (st != Status::ok) return st;
+    }
+    return Status::ok;
+}
+
 }  // namespace detail
 
 // sos: 6 * n_sections floats (scipy layout). coeffs: 5 * n_sections floats,
@@ -397,15 +411,8 @@ inline Status sos_q15_init(SosQ15& f, const Real* sos, size_t n_sos, size_t n_se
     if (sos == nullptr || coeffs == nullptr || state == nullptr) return Status::bad_argument;
     if (n_sections == 0 || n_sections > 0xffffu) return Status::bad_parameter;
     if (n_sos != 6 * n_sections) return Status::size_mismatch;
-    // Exact conversion (only this loop depends on Real).
-    for (size_t s = 0; s < n_sections; ++s) {
-        detail::Scaled v[6];
-        for (int k = 0; k < 6; ++k)
-            if (!detail::split(sos[6 * s + k], v[k])) return Status::bad_parameter;
-        const Status st = detail::q15_section(v, coeffs + kSosQ15Coeffs * s);
-        if (st != Status::ok) return st;
-    }
-    return detail::q15_finish(f, n_sections, coeffs, state);
+    const Status st = detail::q15_rows(sos, n_sections, coeffs);
+    return st != Status::ok ? st : detail::q15_finish(f, n_sections, coeffs, state);
 }
 
 namespace detail {
@@ -644,6 +651,10 @@ inline Status q15_fast_section(const int32_t* c, int32_t* out, int F, int e_in, 
 
 inline void sos_q15_fast_reset(SosQ15Fast& f, int16_t x0 = 0);
 
+namespace detail {
+inline Status q15_fast_finish(SosQ15Fast& f, size_t n_sections, int32_t* coeffs, int32_t* state);
+}
+
 // q15 fast filter from float or double rows; coeffs and state as large as
 // sos_q15_init's (kSosQ15Coeffs * n_sections, sos_q15_state_size).
 template <typename Real>
@@ -655,14 +666,17 @@ inline Status sos_q15_fast_init(SosQ15Fast& f, const Real* sos, size_t n_sos, si
         const Status st = sos_q15_init(exact, sos, n_sos, n_sections, coeffs, state);
         if (st != Status::ok) return st;
     }
-    // The rows again (the exact init folded b into its shifts), then the
-    // peak gains of sections 0..s (state[s]: |H| < 2^state[s]).
-    for (size_t s = 0; s < n_sections; ++s) {
-        detail::Scaled v[6];
-        for (int k = 0; k < 6; ++k) detail::split(sos[6 * s + k], v[k]);
-        detail::q15_section(v, coeffs + kSosQ15Coeffs * s);
-    }
-    Status st = detail::q15_peak_log2(coeffs, n_sections, state, state + n_sections);
+    // The rows again (the exact init folded b into its shifts).
+    detail::q15_rows(sos, n_sections, coeffs);
+    return detail::q15_fast_finish(f, n_sections, coeffs, state);
+}
+
+namespace detail {
+
+// After q15_section for every section: the peak gains of sections 0..s
+// (state[s]: |H| < 2^state[s]), then each section in the fast format.
+inline Status q15_fast_finish(SosQ15Fast& f, size_t n_sections, int32_t* coeffs, int32_t* state) {
+    Status st = q15_peak_log2(coeffs, n_sections, state, state + n_sections);
     if (st != Status::ok) return st;
     int e_in = 15;
     for (size_t s = 0; s < n_sections; ++s) {
@@ -675,8 +689,8 @@ inline Status sos_q15_fast_init(SosQ15Fast& f, const Real* sos, size_t n_sos, si
         // last section's output is q15: if its b part does not fit 13
         // fraction bits, it takes 12 (Q12 poles).
         int e_out = last ? 15 : 15 - state[s];
-        st = detail::q15_fast_section(row, c, kSosQ15FastFrac, e_in, e_out, last);
-        if (st != Status::ok && last) st = detail::q15_fast_section(row, c, kSosQ15FastFrac - 1, e_in, e_out, last);
+        st = q15_fast_section(row, c, kSosQ15FastFrac, e_in, e_out, last);
+        if (st != Status::ok && last) st = q15_fast_section(row, c, kSosQ15FastFrac - 1, e_in, e_out, last);
         if (st != Status::ok) return st;
         e_in = e_out;
     }
@@ -686,6 +700,8 @@ inline Status sos_q15_fast_init(SosQ15Fast& f, const Real* sos, size_t n_sos, si
     sos_q15_fast_reset(f);
     return Status::ok;
 }
+
+}  // namespace detail
 
 // Steady state of a constant q15 input x0, as sos_q15_reset.
 inline void sos_q15_fast_reset(SosQ15Fast& f, int16_t x0) {
