@@ -190,62 +190,56 @@ private:
     dsp::Sos f_;
 };
 
-// q15 from float64 rows: scipy's coefficients exactly.
-class SOSQ15 {
+// The two q15 kernels, by their engine struct.
+Status q15_init(dsp::SosQ15& f, const std::vector<double>& r, size_t ns, int32_t* c, int32_t* st) {
+    return dsp::sos_q15_init(f, r.data(), r.size(), ns, c, st);
+}
+Status q15_init(dsp::SosQ15Fast& f, const std::vector<double>& r, size_t ns, int32_t* c, int32_t* st) {
+    const Status s = dsp::sos_q15_fast_init(f, r.data(), r.size(), ns, c, st);
+    if (s == Status::out_of_range)
+        throw py::value_error("fast q15 needs stable sections with poles at least 2^-6 from z = +-1 and gains "
+                              "its 16-bit signals can hold (docs/dsp.md); use the exact q15 kernel (fast=False)");
+    return s;
+}
+Status q15_process(dsp::SosQ15& f, const int16_t* x, int16_t* y, size_t n) { return dsp::sos_q15_process(f, x, y, n); }
+Status q15_process(dsp::SosQ15Fast& f, const int16_t* x, int16_t* y, size_t n) {
+    return dsp::sos_q15_fast_process(f, x, y, n);
+}
+void q15_reset(dsp::SosQ15& f, int16_t x0) { dsp::sos_q15_reset(f, x0); }
+void q15_reset(dsp::SosQ15Fast& f, int16_t x0) { dsp::sos_q15_fast_reset(f, x0); }
+
+// q15 from float64 rows: scipy's coefficients exactly. Engine: dsp::SosQ15
+// (SOSQ15) or dsp::SosQ15Fast (SOSQ15Fast: 16-bit signals, 32-bit sums).
+template <typename Engine>
+class SosQ15Filter {
 public:
-    explicit SOSQ15(const Rows<double>& sos) {
+    explicit SosQ15Filter(const Rows<double>& sos) {
         size_t ns;
         const auto rows = sos_rows(sos, ns);
         coeffs_.resize(dsp::kSosQ15Coeffs * ns);
         state_.resize(dsp::sos_q15_state_size(ns));
-        sos_status(dsp::sos_q15_init(f_, rows.data(), rows.size(), ns, coeffs_.data(), state_.data()));
+        sos_status(q15_init(f_, rows, ns, coeffs_.data(), state_.data()));
     }
     py::array_t<int16_t> process(const Rows<int16_t>& x) {
         size_t n;
         const int16_t* p = vec(x, n, "x");
         py::array_t<int16_t> out(n);
-        check(dsp::sos_q15_process(f_, p, out.mutable_data(), n), "SOSQ15");
+        check(q15_process(f_, p, out.mutable_data(), n), "SOSQ15");
         return out;
     }
-    void reset(int16_t x0) { dsp::sos_q15_reset(f_, x0); }
-    // Per section: b0 b1 b2 a1 a2 shift; the output shift (for tests and inspection).
+    void reset(int16_t x0) { q15_reset(f_, x0); }
+    // Per section: the kernel's coefficient words (exact: b0 b1 b2 a1 a2 shift;
+    // fast: b0, (b1, b2), (-a1, -a2), shift, residue sign and offset), for tests
+    // and inspection; the exact kernel's output shift.
     py::array_t<int32_t> coeffs() const { return py::array_t<int32_t>(coeffs_.size(), coeffs_.data()); }
     uint32_t out_shift() const { return f_.out_shift; }
 
 private:
     std::vector<int32_t> coeffs_, state_;
-    dsp::SosQ15 f_;
+    Engine f_;
 };
-
-// The fast q15 kernel (16-bit signals, 32-bit sums), from float64 rows.
-class SOSQ15Fast {
-public:
-    explicit SOSQ15Fast(const Rows<double>& sos) {
-        size_t ns;
-        const auto rows = sos_rows(sos, ns);
-        coeffs_.resize(dsp::kSosQ15Coeffs * ns);
-        state_.resize(dsp::sos_q15_state_size(ns));
-        const Status st = dsp::sos_q15_fast_init(f_, rows.data(), rows.size(), ns, coeffs_.data(), state_.data());
-        if (st == Status::out_of_range)
-            throw py::value_error("fast q15 needs stable sections with poles at least 2^-6 from z = +-1 and gains "
-                                  "its 16-bit signals can hold (docs/dsp.md); use the exact q15 kernel (fast=False)");
-        sos_status(st);
-    }
-    py::array_t<int16_t> process(const Rows<int16_t>& x) {
-        size_t n;
-        const int16_t* p = vec(x, n, "x");
-        py::array_t<int16_t> out(n);
-        check(dsp::sos_q15_fast_process(f_, p, out.mutable_data(), n), "SOSQ15Fast");
-        return out;
-    }
-    void reset(int16_t x0) { dsp::sos_q15_fast_reset(f_, x0); }
-    // Per section: b0, (b1, b2), (-a1, -a2) as int16 pairs, shift, residue sign and offset.
-    py::array_t<int32_t> coeffs() const { return py::array_t<int32_t>(coeffs_.size(), coeffs_.data()); }
-
-private:
-    std::vector<int32_t> coeffs_, state_;
-    dsp::SosQ15Fast f_;
-};
+using SOSQ15 = SosQ15Filter<dsp::SosQ15>;
+using SOSQ15Fast = SosQ15Filter<dsp::SosQ15Fast>;
 
 template <typename T, typename Tap>
 class FIRT {

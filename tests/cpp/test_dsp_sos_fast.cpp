@@ -14,22 +14,21 @@ using namespace microlearn;
 
 namespace {
 
-// Direct-form sosfilt in double, as scipy.
+// sosfilt in long double, transposed direct form II (scipy's own form).
 std::vector<double> sosfilt_ref(const std::vector<double>& sos, const std::vector<double>& x) {
-    std::vector<double> y(x);
+    std::vector<long double> y(x.begin(), x.end());
     for (size_t s = 0; s < sos.size() / 6; ++s) {
         const double* c = &sos[6 * s];
-        double x1 = 0, x2 = 0, y1 = 0, y2 = 0;
+        const long double a0 = c[3];
+        long double z1 = 0, z2 = 0;
         for (auto& v : y) {
-            const double o = (c[0] * v + c[1] * x1 + c[2] * x2 - c[4] * y1 - c[5] * y2) / c[3];
-            x2 = x1;
-            x1 = v;
-            y2 = y1;
-            y1 = o;
+            const long double o = c[0] / a0 * v + z1;
+            z1 = c[1] / a0 * v - c[4] / a0 * o + z2;
+            z2 = c[2] / a0 * v - c[5] / a0 * o;
             v = o;
         }
     }
-    return y;
+    return std::vector<double>(y.begin(), y.end());
 }
 
 // scipy.signal.butter(4, 0.1, output='sos') (the benchmarks' design), and
