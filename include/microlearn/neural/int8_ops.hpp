@@ -318,10 +318,17 @@ inline void widen(const int8_t* src, int k, int n, int32_t input_offset, int16_t
 // slot `pixel` (0 or 1) of col (the last group's padding stays as
 // conv_2d_patches set it: 0).
 inline void patch(const int8_t* x, int32_t input_offset, const Window& g, int y0, int x0, int pixel, int16_t* col) {
-    const int c = int(g.in_c), in_w = int(g.in_w), k_w = int(g.k_w);
+    const int c = int(g.in_c), in_w = int(g.in_w), k_w = int(g.k_w), k_h = int(g.k_h);
     int16_t* slot = col + 4 * pixel;
+    if (g.dil_w == 1 && x0 >= 0 && x0 + k_w <= in_w && y0 >= 0 && y0 + (k_h - 1) * int(g.dil_h) < int(g.in_h)) {
+        // the window inside the input: a run of k_w * c taps per kernel row
+        const int run = k_w * c, step = int(g.dil_h) * in_w * c, filter = run * k_h;
+        const int8_t* src = x + (y0 * in_w + x0) * c;
+        for (int k = 0; k < filter; k += run, src += step) widen(src, k, run, input_offset, slot);
+        return;
+    }
     int k = 0;
-    for (int ky = 0; ky < int(g.k_h); ++ky) {
+    for (int ky = 0; ky < k_h; ++ky) {
         const int iy = y0 + ky * int(g.dil_h);
         const bool row = iy >= 0 && iy < int(g.in_h);
         const int8_t* xr = x + (row ? iy : 0) * in_w * c;
