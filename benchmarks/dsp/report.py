@@ -179,7 +179,13 @@ Notes on the goals:
 - RAM to import: heap bytes (`gc.mem_alloc()`) for `import microlearn.<module>`
   after `from microlearn import dsp`, on the emulated Cortex-M3, measured by this script
   (benchmarks/harness.py, `import_ram`); docs/dsp.md (Code size) has every arch
-  and what the modules hold.
+  and what the modules hold. The float32 and q15 FFTs are separate modules
+  (`_fft`, `_fft_q15`), each linked with only the engine functions its glue
+  calls. Both miss the 3 kB goal: `_fft` holds libgcc's soft-float routines
+  (1.5 kB on armv7m), a 2.4 kB glue and 2.8 kB of FFT kernels and plans;
+  `_fft_q15` needs the float routines only for its twiddles (an integer
+  twiddle generator would take about 1.9 kB off). The filters module's goal
+  would take a float-only and a q15-only module as well.
 - Cortex-M0 "before" is the same kernel at the commit named; the MicroPython rows
   below include the call overhead.
 
