@@ -289,16 +289,25 @@ inline uint32_t conv_scratch_bytes(uint32_t filter) { return 4 * ((filter + 3) &
 inline void widen(const int8_t* src, int k, int n, int32_t input_offset, int16_t* slot) {
     int16_t* group = slot + (k & ~3) * 2;
     int j = k & 3;
-    auto one = [&]() __attribute__((always_inline)) {
-        group[kSlot[j]] = src ? int16_t(*src++ + input_offset) : 0;
-        if (++j == 4) j = 0, group += 8;
-    };
-    for (; j != 0 && n > 0; --n) one();
-    for (; n >= 4; n -= 4, group += 8) {
-        if (!src) {
-            __builtin_memset(group, 0, 8);
-            continue;
+    if (!src) {
+        for (; n > 0; --n) {
+            if (j == 0 && n >= 4) {  // a whole group
+                const uint32_t zero = 0;
+                __builtin_memcpy(group, &zero, 4);
+                __builtin_memcpy(group + 2, &zero, 4);
+                n -= 3, group += 8;
+                continue;
+            }
+            group[kSlot[j]] = 0;
+            if (++j == 4) j = 0, group += 8;
         }
+        return;
+    }
+    for (; j != 0 && n > 0; --n) {
+        group[kSlot[j]] = int16_t(*src++ + input_offset);
+        if (++j == 4) j = 0, group += 8;
+    }
+    for (; n >= 4; n -= 4, src += 4, group += 8) {
 #if MICROLEARN_INT8_DSP
         const uint32_t off2 = (static_cast<uint32_t>(input_offset) & 0xFFFFu) * 0x10001u;
         uint32_t v;
@@ -309,9 +318,8 @@ inline void widen(const int8_t* src, int k, int n, int32_t input_offset, int16_t
 #else
         for (int t = 0; t < 4; ++t) group[t] = int16_t(src[t] + input_offset);
 #endif
-        src += 4;
     }
-    for (; n > 0; --n) one();
+    for (j = 0; n > 0; --n, ++j) group[kSlot[j]] = int16_t(*src++ + input_offset);
 }
 
 // The patch of the output pixel whose window starts at input (y0, x0) into
