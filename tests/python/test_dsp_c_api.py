@@ -1,6 +1,7 @@
 """The dsp C API as C firmware uses it (microlearn.h + src/microlearn_c.cpp,
-compiled here): q15 SOS from float64 rows, steady-state reset, empty blocks
-and size queries, against the host engine and scipy."""
+compiled here): q15 SOS from float64 rows, steady-state reset, empty blocks,
+the fast q15 SOS (a refusal, float rows) and size queries, against the host
+engine and scipy."""
 import subprocess
 from pathlib import Path
 
@@ -57,6 +58,18 @@ int main(void) {
     if (ml_spectrogram_memory_size(&c) == 0) return 15;
     c.n_fft = 500;
     if (ml_spectrogram_memory_size(&c) != 0) return 16;
+
+    /* The fast q15 SOS refuses this narrow design (poles within 2^-6 of z = 1) and
+     * takes butter(4, 0.1) from float rows. */
+    if (ml_sos_q15_fast_init_f64(&f, sos, 6 * N_SECTIONS, N_SECTIONS, coeffs, state) != ML_OUT_OF_RANGE) return 17;
+    static const float low[12] = {0.00041659920440659937f, 0.0008331984088131987f, 0.00041659920440659937f, 1.0f,
+                                  -1.4796742169311934f, 0.5558215432824889f,
+                                  1.0f, 2.0f, 1.0f, 1.0f, -1.7009643319435257f, 0.7884997398152979f};
+    if (ml_sos_q15_fast_init(&f, low, 12, 2, coeffs, state) != ML_OK) return 18;
+    ml_sos_q15_fast_reset(&f, x[0]);
+    if (ml_sos_q15_fast_process(&f, NULL, NULL, 0) != ML_OK) return 19;
+    if (ml_sos_q15_fast_process(&f, x, y, N) != ML_OK) return 20;
+    fwrite(y, sizeof y, 1, stdout);
     return 0;
 }
 """
@@ -75,7 +88,7 @@ def test_c_api_sos_q15_reset_and_empty_blocks(tmp_path):
                          capture_output=True)
     assert out.returncode == 0, out.returncode
     y, yzi = np.frombuffer(out.stdout[:1200], np.int16), np.frombuffer(out.stdout[1200:2400], np.int16)
-    yf = np.frombuffer(out.stdout[2400:], np.float32)
+    yf = np.frombuffer(out.stdout[2400:4800], np.float32)
     f = dsp.SOS(sos, q15=True)
     np.testing.assert_array_equal(y, f.process(x))  # the host's engine, exactly
     f.reset(int(x[0]))
@@ -85,3 +98,7 @@ def test_c_api_sos_q15_reset_and_empty_blocks(tmp_path):
     g = dsp.SOS(sos)
     g.reset(0.25)
     np.testing.assert_array_equal(yf, g.process((x / np.float32(32768)).astype(np.float32)))
+    # The fast q15 kernel from float rows: the host's engine from the same values, exactly.
+    fast = dsp.SOS(ss.butter(4, 0.1, output="sos").astype(np.float32).astype(np.float64), q15=True, fast=True)
+    fast.reset(int(x[0]))
+    np.testing.assert_array_equal(np.frombuffer(out.stdout[4800:], np.int16), fast.process(x))
