@@ -4,7 +4,7 @@
 #   make -f kbench.mk ARCH=armv7emsp MPY_DIR=<micropython> BUILD=<dir> [CMSIS_DSP=<dir> CMSIS_CORE=<dir>]
 # Everything is compiled with -ffunction-sections -fdata-sections and
 # pre-linked with --gc-sections (mpy_ld keeps every section it is given), so
-# the module holds only what the ten kernels reach, CMSIS's tables included.
+# the module holds only what the eleven kernels reach, CMSIS's tables included.
 HERE := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 ROOT := $(abspath $(HERE)/../..)
 # microlearn's headers (kbench.py --baseline points this at an older commit's).
