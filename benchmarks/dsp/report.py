@@ -99,7 +99,7 @@ def goals(k, mp=None):
         tb = m4["total_bytes"]
         if tb["cmsis"]:
             share = tb["microlearn"] / tb["cmsis"]
-            rows.append(f"| M4F code + tables of the ten kernels <= 1/4 of CMSIS-DSP's | {tb['microlearn']:,} B "
+            rows.append(f"| M4F code + tables of the eleven kernels <= 1/4 of CMSIS-DSP's | {tb['microlearn']:,} B "
                         f"({share:.2f}) | {tb['cmsis']:,} B | {'met' if share <= 0.25 else 'missed'} |")
     m0 = k["targets"].get("cortex-m0")
     if m0 and k.get("baseline"):
