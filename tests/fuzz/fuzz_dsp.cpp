@@ -200,22 +200,28 @@ void sos(Reader& r) {
     stream_twice<D::Sos, float>(f, init, run, r);
 }
 
-void sos_q15(Reader& r) {
+// The exact q15 kernel and the fast one: same rows, buffers and contract
+// (the fast one refuses more designs).
+template <typename F, Status (*Init)(F&, const float*, size_t, size_t, int32_t*, int32_t*),
+          Status (*Process)(F&, const int16_t*, int16_t*, size_t)>
+void sos_q15_generic(Reader& r) {
     const uint32_t n_sections = small(r.size());
     Exact<float> rows = sos_rows(r, n_sections);
     Exact<int32_t> coeffs(D::kSosQ15Coeffs * n_sections), state(D::sos_q15_state_size(n_sections));
     const size_t n_sos = rows.size();
-    D::SosQ15 f;
-    auto init = [&](D::SosQ15& o) {
-        return D::sos_q15_init(o, rows.data(), n_sos, n_sections, coeffs.data(), state.data());
-    };
-    auto run = [](D::SosQ15& o, const int16_t* x, int16_t* y, size_t n) { return D::sos_q15_process(o, x, y, n); };
+    F f;
+    auto init = [&](F& o) { return Init(o, rows.data(), n_sos, n_sections, coeffs.data(), state.data()); };
     if (init(f) != Status::ok) {
         int16_t y[4] = {};
-        ML_FUZZ_CHECK(run(f, y, y, 4) == Status::bad_argument);
+        ML_FUZZ_CHECK(Process(f, y, y, 4) == Status::bad_argument);
         return;
     }
-    stream_twice<D::SosQ15, int16_t>(f, init, run, r);
+    stream_twice<F, int16_t>(f, init, Process, r);
+}
+
+void sos_q15(Reader& r) { sos_q15_generic<D::SosQ15, D::sos_q15_init<float>, D::sos_q15_process>(r); }
+void sos_q15_fast(Reader& r) {
+    sos_q15_generic<D::SosQ15Fast, D::sos_q15_fast_init<float>, D::sos_q15_fast_process>(r);
 }
 
 // FIR taps: typical values or any bit pattern (q15 init refuses those
@@ -362,6 +368,7 @@ constexpr Object kObjects[] = {
     {"fft", fft},         {"rfft", rfft}, {"fft_q15", fft_q15}, {"rfft_q15", rfft_q15},
     {"sos", sos},         {"sos_q15", sos_q15}, {"fir", fir},   {"fir_q15", fir_q15},
     {"dct", dct},         {"spectrogram", spectrogram},          {"features", features},
+    {"sos_q15_fast", sos_q15_fast},  // last: the saved inputs' first bytes keep their objects
 };
 constexpr size_t kObjectCount = sizeof(kObjects) / sizeof(kObjects[0]);
 

@@ -122,7 +122,7 @@ def models():
 # ---- DSP objects: the input layout of fuzz_dsp.cpp ------------------------
 
 OBJECTS = ["fft", "rfft", "fft_q15", "rfft_q15", "sos", "sos_q15", "fir", "fir_q15", "dct",
-           "spectrogram", "features"]  # kObjects, in order
+           "spectrogram", "features", "sos_q15_fast"]  # kObjects, in order
 
 
 def size(n: int) -> bytes:  # Reader::size()
@@ -165,6 +165,7 @@ def dsp_seeds():
     coef = b"".join((b"\1" if i == 3 else f32(v)) for r in sos for i, v in enumerate(r))
     yield "sos", size(2) + b"\1" + coef + block(300, 117) + signal(sig(300))
     yield "sos_q15", size(2) + b"\1" + coef + block(300, 40) + q15(sig(300))
+    yield "sos_q15_fast", size(2) + b"\1" + coef + block(300, 40) + q15(sig(300))
     taps = [0.1, 0.2, 0.4, 0.2, 0.1]
     yield "fir", size(5) + size(2) + b"".join(f32(t) for t in taps) + block(100, 33) + signal(sig(100))
     yield "fir_q15", size(5) + size(1) + b"".join(f32(t) for t in taps) + block(100, 50) + q15(sig(100))
