@@ -59,6 +59,8 @@ struct Fast {
     }
 };
 
+int64_t clamp16(int64_t v) { return v > 32767 ? 32767 : v < -32768 ? -32768 : v; }
+
 // The kernel's arithmetic in int64, from its coefficients, one sample at a
 // time and one section after the other: what every target must compute.
 // Fails the test if a sum leaves int32 (the kernel's sums are int32).
@@ -77,10 +79,9 @@ std::vector<int16_t> model(const std::vector<int32_t>& c, size_t ns, const std::
             u2 = u1;
             u1 = u;
             y2 = y1;
-            const int64_t y = acc >> frac;
-            y1 = y > 32767 ? 32767 : y < -32768 ? -32768 : y;
+            y1 = clamp16(acc >> frac);
             r = ((acc & ((1 << frac) - 1)) ^ k[4]) + k[5];
-            u = y1;
+            u = s + 1 < ns ? y1 : clamp16(acc >> (frac - 1));  // the last section's output: q15, its state: 1 bit coarser
         }
     }
     return std::vector<int16_t>(v.begin(), v.end());
@@ -104,12 +105,12 @@ double max_error(const std::vector<int16_t>& y, const std::vector<double>& sos, 
 }  // namespace
 
 TEST(DspSosFast, MatchesSosfiltWithinItsBound) {
-    // Measured 3 (low pass) and 7 LSB (high pass), against the exact kernel's 1.
+    // Measured 4-5 (low pass) and 10-13 LSB (high pass) at half to full scale; the exact kernel: 1.
     for (const auto* sos : {&kLow, &kHigh}) {
         Fast q;
         ASSERT_EQ(q.init(*sos), Status::ok);
         const auto x = noise(4000, 16000, 5);
-        EXPECT_LE(max_error(q.run(x), *sos, x), sos == &kLow ? 4.0 : 8.0);
+        EXPECT_LE(max_error(q.run(x), *sos, x), sos == &kLow ? 6.0 : 16.0);
     }
 }
 
@@ -154,7 +155,7 @@ TEST(DspSosFast, ResetToTheSteadyStateOfAConstant) {
     ASSERT_EQ(q.init(kLow), Status::ok);
     dsp::sos_q15_fast_reset(q.f, -12345);
     const auto y = q.run(std::vector<int16_t>(500, -12345));
-    for (size_t i = 0; i < y.size(); ++i) EXPECT_NEAR(y[i], -12345, 2) << i;  // DC gain 1, kept exact
+    for (size_t i = 0; i < y.size(); ++i) EXPECT_NEAR(y[i], -12345, 4) << i;  // DC gain 1, kept exact (measured 3: the state is 1 bit coarser)
 }
 
 TEST(DspSosFast, FloatRowsWork) {

@@ -684,11 +684,12 @@ inline Status q15_fast_finish(SosQ15Fast& f, size_t n_sections, int32_t* coeffs,
         int32_t* c = coeffs + kSosQ15Coeffs * s;
         int32_t row[kSosQ15Coeffs];
         for (size_t k = 0; k < kSosQ15Coeffs; ++k) row[k] = c[k];
-        // |H| < 2^state[s] fits an int16 (1 bit of headroom cost more in
-        // rounding than it saved in overshoot over the design sweep). The
-        // last section's output is q15: if its b part does not fit 13
-        // fraction bits, it takes 12 (Q12 poles).
-        int e_out = last ? 15 : 15 - state[s];
+        // 1 bit of headroom above |H| < 2^state[s] in an int16 (the peak
+        // gain bounds sinusoids; other inputs overshoot it). The last
+        // section's state is q15 with the same bit (binary point 14; its
+        // output q15 itself): if its b part does not fit 13 fraction bits,
+        // it takes 12 (Q12 poles).
+        int e_out = last ? 14 : 14 - state[s];
         st = q15_fast_section(row, c, kSosQ15FastFrac, e_in, e_out, last);
         if (st != Status::ok && last) st = q15_fast_section(row, c, kSosQ15FastFrac - 1, e_in, e_out, last);
         if (st != Status::ok) return st;
@@ -726,7 +727,9 @@ namespace detail {
 // One fast section over n samples, in to out (may be the same array). x1, x2:
 // its last two inputs, carried in and out; st[0], st[1]: its last two
 // outputs; *residue: its rounding residue.
-template <int F>
+// Last: the filter's output, q15, is acc >> (F - 1) (the state keeps 1 bit
+// of headroom above it, so an output that clips does not clip the recursion).
+template <int F, bool Last>
 inline void sos_q15_fast_section(const int32_t* c, int32_t& x1, int32_t& x2, int32_t* st, int32_t* residue,
                                  const int16_t* in, int16_t* out, size_t n) {
     const int32_t b0 = c[0], b12 = c[1], na12 = c[2], shift = c[3] & 0xff, flip = c[4], off = c[5];
@@ -740,7 +743,7 @@ inline void sos_q15_fast_section(const int32_t* c, int32_t& x1, int32_t& x2, int
         xs = static_cast<int32_t>(pack16(u, xs));  // PKHBT
         const int32_t y = __ssat(acc >> F, 16);
         ys = static_cast<int32_t>(pack16(y, ys));
-        out[k] = static_cast<int16_t>(y);
+        out[k] = static_cast<int16_t>(Last ? __ssat(acc >> (F - 1), 16) : y);
         r = ((acc & ((1 << F) - 1)) ^ flip) + off;
     }
     x1 = low16(xs);
@@ -757,7 +760,7 @@ inline void sos_q15_fast_section(const int32_t* c, int32_t& x1, int32_t& x2, int
         u1 = u;
         y2 = y1;
         y1 = saturate16(acc >> F);
-        out[k] = static_cast<int16_t>(y1);
+        out[k] = Last ? saturate16(acc >> (F - 1)) : static_cast<int16_t>(y1);
         r = ((acc & ((1 << F) - 1)) ^ flip) + off;
     }
     x1 = u1;
@@ -783,10 +786,12 @@ inline Status sos_q15_fast_process(SosQ15Fast& f, const int16_t* x, int16_t* y, 
         int32_t* st = f.state + 2 * s;
         const int32_t y1 = st[2], y2 = st[3];  // section s + 1's last inputs
         const int32_t* c = f.coeffs + kSosQ15Coeffs * s;
-        if (c[3] >> 8)  // the last section, when its b part needs 12 fraction bits
-            detail::sos_q15_fast_section<kSosQ15FastFrac - 1>(c, x1, x2, st + 2, residues + s, in, y, n);
+        if (s + 1 < ns)
+            detail::sos_q15_fast_section<kSosQ15FastFrac, false>(c, x1, x2, st + 2, residues + s, in, y, n);
+        else if (c[3] >> 8)  // a last section whose b part needs 12 fraction bits
+            detail::sos_q15_fast_section<kSosQ15FastFrac - 1, true>(c, x1, x2, st + 2, residues + s, in, y, n);
         else
-            detail::sos_q15_fast_section<kSosQ15FastFrac>(c, x1, x2, st + 2, residues + s, in, y, n);
+            detail::sos_q15_fast_section<kSosQ15FastFrac, true>(c, x1, x2, st + 2, residues + s, in, y, n);
         st[0] = x1;
         st[1] = x2;
         x1 = y1;
