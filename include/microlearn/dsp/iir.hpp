@@ -552,22 +552,25 @@ inline Status sos_q15_process(SosQ15& f, const int16_t* x, int16_t* y, size_t n)
 // for speed (docs/dsp.md: the bound). Every signal between sections is an
 // int16 with its own binary point (from the peak gains of sections 0..s, as
 // the exact kernel computes them, with 1 bit of headroom); a1, a2 are Q13
-// and b int16 with their own binary point, folded with the change of format
-// into one shift:
+// (Q12 in a last section whose b part needs the room) and b int16 with their
+// own binary point, folded with the change of format into one shift:
 //   acc = ((b0 u + b1 u1 + b2 u2) >> shift) + r - (a1 y1 + a2 y2)
 //   y = sat16(acc >> 13),   r = what >> 13 dropped (first-order error feedback)
+// The last section's state has the same headroom bit above q15: the output is
+// sat16(acc >> 12), so an output that clips does not clip the recursion.
 // No sum can leave int32 whatever the int16 signals hold (so every target
 // computes the same integers, the DSP extension's wrapping SMLAD included):
 // init picks b's binary point so that (sum |b| + |a1| + |a2|) 2^15 + 2^13
 // < 2^31 (as integers; |a1| + |a2| < 3 in Q13 leaves sum |b| >= 2^14.6).
-// b is scaled at init so that the quantized section keeps the exact gain at z = 1 (z = -1 for poles nearer it): Q13 poles then
-// move the response only around the resonances, not its DC gain.
+// b is scaled at init so that the quantized section keeps the exact gain at
+// z = 1 (z = -1 for poles nearer it): rounded poles then move the response
+// only around the resonances, not its DC gain.
 // armv7em runs the loop with the DSP extension (two products per SMLAD /
 // SMUAD, SSAT with the shift); elsewhere plain C computes the same integers.
 // Refused (out_of_range; the exact kernel takes these): what the exact kernel
 // refuses, sections whose poles lie within kSosQ15FastMargin / 2^13 of z = +-1
 // (1 + a2 - |a1| smaller: Q13 moves such poles too far), and b that cannot
-// keep 8 significant bits (a last section gaining more than ~4 in its b).
+// keep 8 significant bits.
 
 struct SosQ15Fast {
     uint32_t n_sections = 0;
