@@ -279,14 +279,15 @@ above 0.6x. **RAM to import**: a Pipeline's preprocessing now lives in
 have their own `_trees_i16` and the loader reads sections through one
 non-template function: 2.5 kB off `_trees` (armv7m .mpy 15,376 -> 12,893
 bytes), and each module's link keeps only the engine functions its glue
-calls (`device/natmod_ld.py`). What `_trees` still holds on armv7m (12,440 B
+calls (`device/natmod_ld.py`), and every glue error takes one path in
+`device/natmods/glue.h`. What `_trees` still holds on armv7m (12,312 B
 of code and data; `arm-none-eabi-nm --size-sort -S` on the objects in
 `build/device/armv7m/obj/trees/`, mpy_ld's `-vv` listing for the link):
 loading and validating the model file, class labels included, 3.3 kB; four
 walks (keyed at the node and from the key buffer, for two threshold widths)
 1.5 kB; leaf sums, softmax and the boosting and isolation-forest transforms
-1.9 kB; status names 0.3 kB; the MicroPython glue 3.8 kB (2.9 kB of code,
-0.76 kB of error messages); libgcc's float routines 1.5 kB. Importing adds
+1.9 kB; status names 0.3 kB; the MicroPython glue 3.7 kB (2.7 kB of code,
+0.8 kB of error messages); libgcc's float routines 1.5 kB. Importing adds
 about 0.6 kB (interned names, the module's dict). Compiler flags do not move
 it: -Os is the build's, and the ones tried (-fno-inline-functions-called-once,
 -fno-reorder-blocks, -fno-partial-inlining, -fno-jump-tables, ...) change

@@ -48,20 +48,30 @@ static inline void glue_append_str(char* buf, size_t* pos, size_t cap, const cha
     while (*s != '\0' && *pos < cap) buf[(*pos)++] = *s++;
 }
 
-// Raises `type` with "<a><n1><b>[<n2><c>]", e.g. "expected 64 features, got 10".
-// The message is copied into a str object, so a stack buffer is safe.
+// The one path every error of the glue takes (one copy of the message
+// building per module): raises `type` with "<a><n1><b>[<n2><c>]", e.g.
+// "expected 64 features, got 10"; n1 left out when it is GLUE_NO_NUMBER,
+// n2 and c when c is NULL. The message is copied into a str object, so a
+// stack buffer is safe; a up to 90 characters, b up to 160 in all.
+#define GLUE_NO_NUMBER ((size_t)-1)
 static inline void glue_raise_counts(const mp_obj_type_t* type, const char* a, size_t n1, const char* b,
                                      size_t n2, const char* c) {
-    char buf[120];
+    char buf[200];
     size_t pos = 0;
-    glue_append_str(buf, &pos, sizeof buf - 50, a);
-    glue_append_uint(buf, &pos, n1);
-    glue_append_str(buf, &pos, sizeof buf - 25, b);
+    glue_append_str(buf, &pos, sizeof buf - 110, a);
+    if (n1 != GLUE_NO_NUMBER) glue_append_uint(buf, &pos, n1);
+    glue_append_str(buf, &pos, sizeof buf - 40, b);
     if (c != NULL) {
         glue_append_uint(buf, &pos, n2);
         glue_append_str(buf, &pos, sizeof buf, c);
     }
     mp_raise_type_arg(type, mp_obj_new_str(buf, pos));
+}
+
+// ValueError("<prefix><what>"), the message built without the heap's
+// string formatting (a native module has no vsnprintf).
+static inline void glue_raise_value_error(const char* prefix, const char* what) {
+    glue_raise_counts(&mp_type_ValueError, prefix, GLUE_NO_NUMBER, what, 0, NULL);
 }
 
 // A size or count argument as size_t, range-checked: a ValueError for values
@@ -112,31 +122,22 @@ static inline void* glue_get_array(mp_obj_t o, char tc, mp_uint_t flags, const c
 
 // Raises ValueError for a failed model load, naming what is wrong.
 static inline void glue_raise_load_error(int status, const void* data, size_t size) {
-    char buf[140];
-    size_t pos = 0;
     if (status == ML_UNSUPPORTED_VERSION) {
         const unsigned version = ml_file_version(data, size);
-        glue_append_str(buf, &pos, sizeof buf, "model file format version ");
-        glue_append_uint(buf, &pos, version);
-        glue_append_str(buf, &pos, sizeof buf, version > ml_reader_version() ? " is newer" : " is older");
-        glue_append_str(buf, &pos, sizeof buf, " than the version this microlearn reads (");
-        glue_append_uint(buf, &pos, ml_reader_version());
-        glue_append_str(buf, &pos, sizeof buf, "): convert the model again");
+        glue_raise_counts(&mp_type_ValueError, "model file format version ", version,
+                          version > ml_reader_version() ? " is newer than the version this microlearn reads ("
+                                                        : " is older than the version this microlearn reads (",
+                          ml_reader_version(), "): convert the model again");
     } else {
-        glue_append_str(buf, &pos, sizeof buf, "invalid model file: ");
-        glue_append_str(buf, &pos, sizeof buf, ml_status_name(status));
+        glue_raise_value_error("invalid model file: ", ml_status_name(status));
     }
-    mp_raise_type_arg(&mp_type_ValueError, mp_obj_new_str(buf, pos));
 }
 
 // Raises AttributeError (as the host's Model does) for a method this model
 // does not have, e.g. "predict_proba() needs a classifier".
 static inline void glue_raise_no_method(const char* message) {
-    const mp_obj_type_t* type = (const mp_obj_type_t*)MP_OBJ_TO_PTR(mp_load_global(MP_QSTR_AttributeError));
-    char buf[100];
-    size_t pos = 0;
-    glue_append_str(buf, &pos, sizeof buf, message);
-    mp_raise_type_arg(type, mp_obj_new_str(buf, pos));
+    glue_raise_counts((const mp_obj_type_t*)MP_OBJ_TO_PTR(mp_load_global(MP_QSTR_AttributeError)), "",
+                      GLUE_NO_NUMBER, message, 0, NULL);
 }
 
 // The model's bytes for a family's load(): a read-only buffer (bytes, what
@@ -309,16 +310,6 @@ static inline mp_obj_t glue_result(size_t n_args, const mp_obj_t* args, const fl
     mp_obj_t items = mp_obj_new_list(0, NULL);
     for (size_t i = 0; i < n; ++i) mp_obj_list_append(items, mp_obj_new_float(values[i]));
     return items;
-}
-
-// ValueError("<prefix><what>"), the message built without the heap's
-// string formatting (a native module has no vsnprintf).
-static inline void glue_raise_value_error(const char* prefix, const char* what) {
-    char buf[200];
-    size_t pos = 0;
-    glue_append_str(buf, &pos, sizeof buf, prefix);
-    glue_append_str(buf, &pos, sizeof buf, what);
-    mp_raise_type_arg(&mp_type_ValueError, mp_obj_new_str(buf, pos));
 }
 
 static inline void glue_check(int status) {
