@@ -26,6 +26,9 @@ ARCH = {"unix": "x64", "cortex-m3": "armv7m", "cortex-m0": "armv6m"}
 # The device modules a tree model may import: one walk module (packed float32,
 # packed int16, refs layout) and a Pipeline's preprocessing (at load, when the model carries it).
 TREES_MODULES = ("_trees", "_trees_i16", "_trees_refs", "_preprocess")
+# microlearn.dsp's modules with a RAM-to-import goal in issue 12 (FFT, IIR/FIR),
+# judged in the same goal table (benchmarks/trees/report.py).
+DSP_MODULES = ("_fft", "_fft_q15", "_filters")
 OUT = ROOT / "build" / "bench" / "trees"
 
 # contender -> (label, kind). kind "row": a Python loop calling BODY per row;
@@ -222,7 +225,9 @@ def import_ram(targets):
     from microlearn.rig import paths
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import harness
-    return {t: {module: harness.import_ram(t, [paths.device_lib(ARCH[t])], module) for module in TREES_MODULES}
+    return {t: {**{module: harness.import_ram(t, [paths.device_lib(ARCH[t])], module) for module in TREES_MODULES},
+                **{module: harness.import_ram(t, [paths.device_lib(ARCH[t])], module, before="from microlearn import dsp")
+                   for module in DSP_MODULES}}
             for t in targets if t != "unix"}
 
 
