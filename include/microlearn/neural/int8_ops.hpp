@@ -63,6 +63,14 @@ __attribute__((always_inline)) inline int32_t rounding_divide_by_pot(int32_t x, 
 // word (written with words so that GCC emits SMLAL on the Cortex-M3/M4).
 // tests/cpp/test_neural_int8.cpp checks it against TFLite's two steps at
 // ties of both roundings and at the extremes.
+// Which form requantize() takes: the folded one where the multiply-accumulate
+// is one instruction (SMLAL: Cortex-M3/M4), TFLite's two steps elsewhere.
+#if defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_7EM__)
+#define MICROLEARN_INT8_FOLDED 1
+#else
+#define MICROLEARN_INT8_FOLDED 0
+#endif
+
 struct RoundRight {        // for a right shift e = -shift in 1 .. 31:
     uint32_t lo;          // 2^30 + 2^(30+e): its low word
     int32_t hi;           // and its high word
@@ -100,7 +108,7 @@ __attribute__((always_inline)) inline int32_t requantize_two_steps(int32_t x, in
 }
 
 __attribute__((always_inline)) inline int32_t requantize(int32_t x, int32_t multiplier, int32_t shift) {
-#if defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_7EM__)  // SMLAL
+#if MICROLEARN_INT8_FOLDED
     return shift >= 0 ? requantize_left(x, multiplier, shift)
                       : requantize_right_folded(x, multiplier, round_right(shift));
 #else
@@ -189,7 +197,9 @@ __attribute__((always_inline)) inline void output_pair(int32_t a0, int32_t a1, c
                                                       const Requant& rq, int8_t* y0, int8_t* y1) {
     const int32_t b = bias ? bias[c] : 0, m = rq.multiplier[c], shift = rq.shift[c];
     int32_t r0, r1;
-    if (shift < 0) {
+    if (!MICROLEARN_INT8_FOLDED) {
+        r0 = requantize(a0 + b, m, shift), r1 = requantize(a1 + b, m, shift);
+    } else if (shift < 0) {  // the rounding constant computed once for both
         const RoundRight r = round_right(shift);
         r0 = requantize_right_folded(a0 + b, m, r), r1 = requantize_right_folded(a1 + b, m, r);
     } else {
@@ -497,14 +507,17 @@ inline void conv_2d_direct(const int8_t* x, int32_t input_offset, const int8_t* 
 // CONV_2D: w (out_c, k_h, k_w, in_c). Cortex-M4 builds run the patches
 // (18 instructions per 16 multiply-accumulates); the portable ones the direct
 // loop, which GCC -Os compiles better for armv6m, armv7m and x64 than the
-// portable form of the patches (measured: docs/benchmarks-neural-int8.md).
-// Both give the same bits; tests run both on the host.
+// portable form of the patches, except for inputs of 1 to 3 channels (a
+// kernel row's taps a short run, such as an image's first convolution),
+// where the patches take fewer instructions on each of them (measured:
+// docs/benchmarks-neural-int8.md). Both give the same bits; tests run both
+// on the host.
 inline void conv_2d(const int8_t* x, int32_t input_offset, const int8_t* w, const int32_t* bias, const Window& g,
                     const Requant& rq, int16_t* col, int8_t* y) {
 #if MICROLEARN_INT8_DSP
     conv_2d_patches(x, input_offset, w, bias, g, rq, col, y);
 #else
-    (void)col;
+    if (g.in_c < 4) return conv_2d_patches(x, input_offset, w, bias, g, rq, col, y);
     conv_2d_direct(x, input_offset, w, bias, g, rq, y);
 #endif
 }
