@@ -171,7 +171,7 @@ Notes on the goals:
   `memcpy` from an `int16_t`/`float` pointer there was a library call per value
   moved in the bit reversal) and q15 twiddles reach a column as one packed word
   (passed as a struct, each column copied them with two `memcpy` calls). M0 q15
-  real 193,109 -> 125,383, complex 359,165 -> 235,724 (2.02x / 2.08x 47afe57's);
+  real 193,109 -> 125,382, complex 359,165 -> 235,723 (2.02x / 2.08x 47afe57's);
   q15 results unchanged bit for bit.
 - q15 SOS, two kernels. The default keeps 32-bit signals and Q30 coefficients
   with error feedback (< 1 LSB on this design): the exact 64-bit arithmetic is

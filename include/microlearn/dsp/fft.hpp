@@ -272,7 +272,8 @@ struct Q15Ops {
 #if UINTPTR_MAX > 0xFFFFFFFFu
     // A twiddle as two ints: one 64-bit register into the column's call.
     using W = Cx<int32_t>;
-    ML_ALWAYS_INLINE static W pack(int32_t r, int32_t i) { return {r, i}; }
+    ML_ALWAYS_INLINE static W twiddle(const int16_t* tw, uint32_t k) { return {tw[2 * k], tw[2 * k + 1]}; }
+    ML_ALWAYS_INLINE static W negate(W w) { return {saturate16(-w.r), saturate16(-w.i)}; }
     ML_ALWAYS_INLINE static int32_t re(W w) { return w.r; }
     ML_ALWAYS_INLINE static int32_t im(W w) { return w.i; }
 #else
@@ -285,9 +286,9 @@ struct Q15Ops {
     }
     ML_ALWAYS_INLINE static int32_t re(W w) { return static_cast<int16_t>(w); }
     ML_ALWAYS_INLINE static int32_t im(W w) { return w >> 16; }
-#endif
     ML_ALWAYS_INLINE static W twiddle(const int16_t* tw, uint32_t k) { return pack(tw[2 * k], tw[2 * k + 1]); }
     ML_ALWAYS_INLINE static W negate(W w) { return pack(saturate16(-re(w)), saturate16(-im(w))); }
+#endif
     ML_ALWAYS_INLINE static Acc base(const int16_t* p) {
         return {p[0] * (1 << 13) + (1 << 14), p[1] * (1 << 13) + (1 << 14)};
     }
