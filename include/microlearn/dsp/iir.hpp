@@ -297,10 +297,13 @@ inline Status q15_section(Scaled* v, int32_t* c) {
 // each section's shift; f ready to run.
 inline Status q15_finish(SosQ15& f, size_t n_sections, int32_t* coeffs, int32_t* state);
 
-// Every row through q15_section: the exact conversion (the only step that
-// depends on Real).
+// The arguments of a q15 init checked, then every row through q15_section:
+// the exact conversion (the only step that depends on Real).
 template <typename Real>
-inline Status q15_rows(const Real* sos, size_t n_sections, int32_t* coeffs) {
+inline Status q15_rows(const Real* sos, size_t n_sos, size_t n_sections, int32_t* coeffs, const int32_t* state) {
+    if (sos == nullptr || coeffs == nullptr || state == nullptr) return Status::bad_argument;
+    if (n_sections == 0 || n_sections > 0xffffu) return Status::bad_parameter;
+    if (n_sos != 6 * n_sections) return Status::size_mismatch;
     for (size_t s = 0; s < n_sections; ++s) {
         Scaled v[6];
         for (int k = 0; k < 6; ++k)
@@ -408,10 +411,7 @@ template <typename Real>
 inline Status sos_q15_init(SosQ15& f, const Real* sos, size_t n_sos, size_t n_sections, int32_t* coeffs,
                            int32_t* state) {
     f = SosQ15{};
-    if (sos == nullptr || coeffs == nullptr || state == nullptr) return Status::bad_argument;
-    if (n_sections == 0 || n_sections > 0xffffu) return Status::bad_parameter;
-    if (n_sos != 6 * n_sections) return Status::size_mismatch;
-    const Status st = detail::q15_rows(sos, n_sections, coeffs);
+    const Status st = detail::q15_rows(sos, n_sos, n_sections, coeffs, state);
     return st != Status::ok ? st : detail::q15_finish(f, n_sections, coeffs, state);
 }
 
@@ -567,10 +567,11 @@ inline Status sos_q15_process(SosQ15& f, const int16_t* x, int16_t* y, size_t n)
 // only around the resonances, not its DC gain.
 // armv7em runs the loop with the DSP extension (two products per SMLAD /
 // SMUAD, SSAT with the shift); elsewhere plain C computes the same integers.
-// Refused (out_of_range; the exact kernel takes these): what the exact kernel
-// refuses, sections whose poles lie within kSosQ15FastMargin / 2^13 of z = +-1
-// (1 + a2 - |a1| smaller: Q13 moves such poles too far), and b that cannot
-// keep 8 significant bits.
+// Refused (out_of_range): unstable sections and far-apart band stops as in
+// the exact kernel; and, where the exact kernel takes them, sections whose
+// poles lie within kSosQ15FastMargin / 2^13 of z = +-1 (1 + a2 - |a1|
+// smaller: Q13 moves such poles too far) and b that cannot keep 8
+// significant bits.
 
 struct SosQ15Fast {
     uint32_t n_sections = 0;
@@ -664,14 +665,8 @@ template <typename Real>
 inline Status sos_q15_fast_init(SosQ15Fast& f, const Real* sos, size_t n_sos, size_t n_sections, int32_t* coeffs,
                                 int32_t* state) {
     f = SosQ15Fast{};
-    {
-        SosQ15 exact;  // the exact kernel's checks first: what it refuses, this refuses too
-        const Status st = sos_q15_init(exact, sos, n_sos, n_sections, coeffs, state);
-        if (st != Status::ok) return st;
-    }
-    // The rows again (the exact init folded b into its shifts).
-    detail::q15_rows(sos, n_sections, coeffs);
-    return detail::q15_fast_finish(f, n_sections, coeffs, state);
+    const Status st = detail::q15_rows(sos, n_sos, n_sections, coeffs, state);
+    return st != Status::ok ? st : detail::q15_fast_finish(f, n_sections, coeffs, state);
 }
 
 namespace detail {
