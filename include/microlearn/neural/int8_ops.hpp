@@ -62,9 +62,9 @@ __attribute__((always_inline)) inline int32_t rounding_divide_by_pot(int32_t x, 
 // x * m onto a 64-bit constant given as two words, and a shift of the high
 // word (written with words so that GCC emits SMLAL on the Cortex-M3/M4).
 // tests/cpp/test_neural_int8.cpp checks it against TFLite's two steps at
-// ties of both roundings and at the extremes.
-// Which form requantize() takes: the folded one where the multiply-accumulate
-// is one instruction (SMLAL: Cortex-M3/M4), TFLite's two steps elsewhere.
+// ties of both roundings and at the extremes. requantize() takes the folded
+// form where that multiply-accumulate is one instruction (SMLAL: Cortex-M3/M4),
+// TFLite's two steps elsewhere.
 #if defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_7EM__)
 #define MICROLEARN_INT8_FOLDED 1
 #else
