@@ -1,6 +1,7 @@
 // dsp family kernels against straightforward double-precision references.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <complex>
 #include <random>
@@ -213,6 +214,37 @@ TEST(DspFft, Q15MatchesScaledDft) {
         err = 0;
         for (size_t k = 0; k < n; ++k) err = std::max(err, std::abs(cd(c[2 * k], c[2 * k + 1]) - ref[k] / double(n)));
         EXPECT_LT(err, 2.0 + std::log2(double(n))) << n;
+    }
+}
+
+// The q15 twiddles are computed in integers only (no float routines in the
+// q15 module): each part must be round(32768 v) of the exact value, halves
+// away from zero, +1 saturated to 32767, as to_q15 of it, for every size.
+// The closest exact value lies 38 units of 2^-31 from a rounding tie;
+// sincos_q31 must stay within 3 of the exact values (the margin).
+TEST(DspFft, Q15TwiddlesAreTheRoundedExactValues) {
+    const double pi = std::acos(-1.0);
+    double worst = 0;
+    for (uint32_t u = 0; u <= 512; ++u) {
+        uint32_t s, c;
+        dsp::detail::sincos_q31(uint64_t(u) * 14148475504056880ull, s, c);
+        const double x = 2 * pi * u / 4096;
+        worst = std::max({worst, std::abs(s - std::sin(x) * 2147483648.0), std::abs(c - std::cos(x) * 2147483648.0)});
+    }
+    EXPECT_LT(worst, 3.0);
+    const auto q15 = [](double v) {
+        const double r = std::floor(std::abs(v) * 32768 + 0.5);
+        return int(v < 0 ? -r : std::min(r, 32767.0));
+    };
+    for (uint32_t n = 8; n <= 4096; n *= 2) {
+        std::vector<int16_t> tw(n, 12345);
+        dsp::FftQ15 f;
+        ASSERT_EQ(dsp::fft_q15_init(f, n, tw.data(), tw.size()), Status::ok);
+        for (uint32_t k = 0; k < n / 2; ++k) {
+            const double a = 2 * pi * k / n;
+            ASSERT_EQ(tw[2 * k], q15(std::cos(a))) << n << " " << k;
+            ASSERT_EQ(tw[2 * k + 1], q15(-std::sin(a))) << n << " " << k;
+        }
     }
 }
 

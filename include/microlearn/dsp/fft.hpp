@@ -587,13 +587,60 @@ inline Status rfft_magnitude(const Rfft& r, const float* x, size_t n_x, float* o
 
 namespace detail {
 
+// sin x and cos x for 0 <= x <= pi / 4 given as x 2^63, in Q31 (cos 0 =
+// 2^31): Taylor polynomials to x^11 and x^10 by Horner in Q31 fixed point,
+// within 3 units of 2^-31 of the exact values. Integer only: the q15 module
+// links no float routines.
+inline void sincos_q31(uint64_t x63, uint32_t& s, uint32_t& c) {
+    const auto mul = [](int32_t a, int32_t b) { return static_cast<int32_t>(mul_wide(a, b) >> 31); };
+    const int32_t x = static_cast<int32_t>((x63 + (1u << 31)) >> 32);
+    const int32_t x2 = mul(x, x);
+    int32_t p = 54;  // 2^31 / 11!, then 9!, 7!, 5!, 3!
+    p = 5918 - mul(x2, p);
+    p = 426088 - mul(x2, p);
+    p = 17895697 - mul(x2, p);
+    p = 357913941 - mul(x2, p);
+    s = static_cast<uint32_t>(x - mul(x, mul(x2, p)));
+    p = 592;  // 2^31 / 10!, then 8!, 6!, 4!, 2!
+    p = 53261 - mul(x2, p);
+    p = 2982616 - mul(x2, p);
+    p = 89478485 - mul(x2, p);
+    p = 1073741824 - mul(x2, p);
+    c = (1u << 31) - static_cast<uint32_t>(mul(x2, p));
+}
+
+// A Q31 magnitude (<= 2^31) rounded to q15, halves away from zero as
+// to_q15 does, with the sign given: +1 saturates to 32767, -1 is -32768.
+ML_ALWAYS_INLINE int16_t q15_of_q31(uint32_t m, bool negative) {
+    const int32_t r = static_cast<int32_t>((m + (1u << 15)) >> 16);
+    return static_cast<int16_t>(negative ? -r : r - (r >> 15));
+}
+
+// w^k = e^{-2 pi i k / n} for k < n / 2, each part round(32768 v) saturated
+// (what to_q15 of the exact value gives; tests/cpp checks every size against
+// double precision). One sincos_q31 per angle x = 2 pi u / n of the first
+// octant gives the four entries at u, n/4 - u, n/4 + u and n/2 - u.
 inline void make_twiddles_q15(int16_t* tw, uint32_t n) {
-    const float step = 2.0f * reciprocal_pow2(n);
-    for (uint32_t k = 0; k < n / 2; ++k) {
-        float s, c;
-        math::sincos_pi(static_cast<float>(k) * step, s, c);
-        tw[2 * k] = to_q15(c);
-        tw[2 * k + 1] = to_q15(-s);
+    // 2 pi / n as x 2^63: 2 pi / 4096 doubled (no variable 64-bit shift:
+    // armv6m would call libgcc for it).
+    uint64_t step = 14148475504056880ull;  // round(pi 2^52)
+    for (uint32_t m = n; m < kMaxFftSize; m *= 2) step += step;
+    const uint32_t q = n / 4;
+    uint64_t x = 0;
+    for (uint32_t u = 0; u <= n / 8; ++u, x += step) {
+        uint32_t s, c;
+        sincos_q31(x, s, c);
+        const int16_t sp = q15_of_q31(s, false), sn = q15_of_q31(s, true);
+        const int16_t cp = q15_of_q31(c, false), cn = q15_of_q31(c, true);
+        int16_t* w = tw + 2 * u;  // angle x: (cos x, -sin x)
+        w[0] = cp, w[1] = sn;
+        w = tw + 2 * (q - u);  // pi/2 - x: (sin x, -cos x)
+        w[0] = sp, w[1] = cn;
+        w = tw + 2 * (q + u);  // pi/2 + x: (-sin x, -cos x)
+        w[0] = sn, w[1] = cn;
+        if (u == 0) continue;
+        w = tw + 2 * (2 * q - u);  // pi - x: (-cos x, -sin x)
+        w[0] = cn, w[1] = sn;
     }
 }
 
