@@ -193,8 +193,8 @@ Notes on the goals:
   (`_fft`, `_fft_q15`), each linked with only the engine functions its glue
   calls. Both miss the 3 kB goal: `_fft` holds libgcc's soft-float routines
   (1.5 kB on armv7m), a 2.4 kB glue and 2.8 kB of FFT kernels and plans;
-  `_fft_q15` needs the float routines only for its twiddles (an integer
-  twiddle generator would take about 1.9 kB off). The filters module's goal
+  `_fft_q15` computes its twiddles in integers and links no float routine
+  (1.9 kB less than with float twiddles). The filters module's goal
   would take a float-only and a q15-only module as well.
 - Cortex-M0 "before" is the same kernel at the commit named; the MicroPython rows
   below include the call overhead.

@@ -16,7 +16,8 @@
 // q15: fft_q15_forward gives fft(x) / n and rfft_q15_forward rfft(x) / n,
 // each butterfly stage halving with rounding, so nothing overflows for
 // inputs of magnitude <= 1 (complex) or any q15 input (real). The twiddle
-// table is n int16.
+// table is n int16, computed at init in integer arithmetic only (no float:
+// the q15 module links no soft-float routines).
 #pragma once
 #include "common.hpp"
 
