@@ -219,6 +219,20 @@ def test_one_class_naive_bayes():
     np.testing.assert_array_equal(model.predict_proba(Z), np.ones((20, 1), np.float32))
 
 
+def test_naive_bayes_with_a_feature_constant_in_training():
+    """A constant feature gets the same tiny variance (var_smoothing's epsilon) in every class: its
+    term (x - c)^2 / epsilon is the same for every class, and huge where x != c. scikit-learn's float64
+    keeps the classes' differences under it; float32 would lose them, so the converter drops it."""
+    X, y = DATA["wine"]
+    X = np.c_[X, np.full(len(X), 2.0)]
+    est = GaussianNB().fit(X, y)
+    Z = X.astype(np.float32)
+    Z[:, -1] = np.random.default_rng(0).uniform(-100, 100, len(Z))   # away from the constant
+    model = microlearn.convert(est)
+    np.testing.assert_array_equal(model.predict(Z), est.predict(Z))
+    np.testing.assert_allclose(model.predict_proba(Z), est.predict_proba(Z), rtol=0, atol=PROBA_ATOL["held-out"])
+
+
 def test_a_class_with_prior_zero_is_never_predicted():
     X, y = DATA["iris"]
     est = GaussianNB(priors=[0.5, 0.5, 0.0]).fit(X, y)

@@ -65,9 +65,16 @@ def naive_bayes(est) -> Gaussians:
             "itself divides by zero there; fit with var_smoothing > 0")
     with np.errstate(divide="ignore"):  # a class prior of 0: log 0 = -inf, never predicted
         log_prior = np.log(np.asarray(est.class_prior_, np.float64))
+    theta = np.asarray(est.theta_, np.float64)
+    # A feature with the same mean and variance in every class (a feature constant in training:
+    # var_smoothing's epsilon) adds the same term to every class's log-likelihood, so it cannot change
+    # predict or predict_proba; but away from that constant the term is huge (epsilon is tiny) and in
+    # float32 it would drown the classes' differences. Its factor is stored as 0, which drops the x term
+    # (the constants keep its log-variance term: the log-likelihoods stay exact at the constant).
+    common = np.all(theta == theta[:1], axis=0) & np.all(var == var[:1], axis=0)
+    factors = np.where(common, 0.0, 1.0 / np.sqrt(var))
     constants = log_prior - 0.5 * np.sum(np.log(2.0 * np.pi * var), axis=1)
-    return Gaussians(np.asarray(est.theta_, np.float64), constants, "diag", 1.0 / np.sqrt(var),
-                     TASK_CLASSIFICATION, classes=est.classes_)
+    return Gaussians(theta, constants, "diag", factors, TASK_CLASSIFICATION, classes=est.classes_)
 
 
 def mixture(est) -> Gaussians:
