@@ -28,7 +28,7 @@ ARCH = {"unix": "x64", "cortex-m3": "armv7m", "cortex-m0": "armv6m"}
 TREES_MODULES = ("_trees", "_trees_i16", "_trees_refs", "_preprocess")
 # microlearn.dsp's modules with a RAM-to-import goal in issue 12 (FFT, IIR/FIR),
 # judged in the same goal table (benchmarks/trees/report.py).
-DSP_MODULES = ("_fft", "_fft_q15", "_filters")
+DSP_MODULES = ("_fft", "_fft_q15", "_filters", "_filters_q15", "_sos_fast")
 OUT = ROOT / "build" / "bench" / "trees"
 
 # contender -> (label, kind). kind "row": a Python loop calling BODY per row;

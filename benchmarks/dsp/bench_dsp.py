@@ -149,8 +149,8 @@ def lib_for(arch):
     lib = out / "lib"
     pkg = lib / "microlearn"
     make(["make", "-C", str(ROOT / "device"), f"ARCH={arch}", f"MPY_DIR={mp}", f"BUILD={out}", f"PYTHON={py}",
-          *(str(pkg / f"_{m}.mpy") for m in ("fft", "fft_q15", "filters", "spectral")), str(pkg / "__init__.mpy"),
-          str(pkg / "dsp.mpy")], f"_fft, _fft_q15, _filters, _spectral for {arch}")
+          *(str(pkg / f"_{m}.mpy") for m in ("fft", "fft_q15", "filters", "filters_q15", "sos_fast", "spectral")),
+          str(pkg / "__init__.mpy"), str(pkg / "dsp.mpy")], f"microlearn.dsp's native modules for {arch}")
     import emlearn
     emlearn_dir = Path(emlearn.__file__).parent
     make(["make", "-C", str(HERE), f"ARCH={arch}", f"MPY_DIR={mp}", f"BUILD={out}/emlbench",

@@ -1,8 +1,9 @@
 # microlearn.dsp on the device: FFT, filters, DCT, spectrograms and windowed
-# features. The types come from four native modules (one .mpy each per
+# features. The types come from six native modules (one .mpy each per
 # architecture), each imported on first use, so a device pays RAM only for
 # what it uses: _fft (FFT, RFFT), _fft_q15 (FFTQ15, RFFTQ15), _filters (SOS,
-# FIR, float and q15) and _spectral (DCT, Spectrogram, Features). This file only adds
+# FIR: float32), _filters_q15 (SOS and FIR with q15=True), _sos_fast (SOS
+# with q15=True, fast=True) and _spectral (DCT, Spectrogram, Features). This file only adds
 # keyword arguments and accepts plain lists where coefficients are given.
 # Every per-call method is native, works on array.array buffers you pass in,
 # and allocates nothing.
@@ -81,9 +82,10 @@ def SOS(coeffs, n_sections=None, q15=False, fast=False):
     if fast and not q15:
         raise ValueError("fast=True is a q15 kernel: pass q15=True as well (the float kernel has one form)")
     c = _floats(coeffs, "coeffs", "d" if q15 else "f")
-    m = _native("_filters")
     if q15:
+        m = _native("_sos_fast" if fast else "_filters_q15")
         return m.SOSQ15(c, (len(c) + 5) // 6 if n_sections is None else n_sections, fast)
+    m = _native("_filters")
     return m.SOS(c) if n_sections is None else m.SOS(c, n_sections)
 
 
@@ -91,8 +93,9 @@ def FIR(taps, decimation=1, q15=False):
     """Streaming FIR filter y = lfilter(taps, 1, x)[::decimation].
     process(x[, out]) returns how many outputs it wrote (to out, or to the
     front of x); outputs(n) says in advance how many n samples give."""
-    m = _native("_filters")
-    return (m.FIRQ15 if q15 else m.FIR)(_floats(taps, "taps"), decimation)
+    if q15:
+        return _native("_filters_q15").FIRQ15(_floats(taps, "taps"), decimation)
+    return _native("_filters").FIR(_floats(taps, "taps"), decimation)
 
 
 def DCT(n, n_out=None, norm="ortho"):

@@ -18,22 +18,27 @@
 //   Features(n_samples, n_axes, spec, sample_rate).compute(x, out); .size()
 #include "glue.h"
 
-// One source, four native modules (device/Makefile), each built with
+// One source, six native modules (device/Makefile), each built with
 // ML_DSP_PARTS set to the groups it holds: _fft the float32 FFTs, _fft_q15
-// the q15 ones, _filters SOS and FIR, _spectral DCT, Spectrogram and
-// Features (with the FFT they use inside). The first three bits are those of
-// c_api/dsp.hpp, which the engine unit is built with too; ML_DSP_FFT_Q15 is
-// the glue's own: _fft_q15's engine unit holds c_api/dsp.hpp's FFT group, of
-// which the link keeps only the q15 half (device/natmod_ld.py drops what the
-// glue does not call), as _fft's keeps only the float half. A firmware with
-// microlearn compiled in holds all of them in one module.
+// the q15 ones, _filters the float32 SOS and FIR, _filters_q15 the q15 SOS
+// (exact kernel) and FIR, _sos_fast the fast q15 SOS kernel, _spectral DCT,
+// Spectrogram and Features (with the FFT they use inside). The first three
+// bits are those of c_api/dsp.hpp, which the engine unit is built with too;
+// ML_DSP_FFT_Q15, ML_DSP_FILTERS_Q15 and ML_DSP_SOS_FAST are the glue's own:
+// those modules share the engine unit of their c_api/dsp.hpp group, of which
+// the link keeps only what the glue calls (device/natmod_ld.py drops the
+// rest). A firmware with microlearn compiled in holds all of them in one
+// module.
 #ifndef ML_DSP_PARTS
-#define ML_DSP_PARTS 15
+#define ML_DSP_PARTS 63
 #endif
 #define ML_DSP_FFT 1
 #define ML_DSP_FILTERS 2
 #define ML_DSP_SPECTRAL 4
 #define ML_DSP_FFT_Q15 8
+#define ML_DSP_FILTERS_Q15 16
+#define ML_DSP_SOS_FAST 32
+#define ML_DSP_ANY_FILTER (ML_DSP_FILTERS | ML_DSP_FILTERS_Q15 | ML_DSP_SOS_FAST)
 
 // ---- argument helpers -------------------------------------------------
 // Arrays come from glue_get_array (typecode checked there); sizes from
@@ -274,7 +279,20 @@ static void fft_q15_register(void) {
 }
 #endif  // ML_DSP_FFT_Q15
 
-#if ML_DSP_PARTS & ML_DSP_FILTERS
+#if ML_DSP_PARTS & ML_DSP_ANY_FILTER
+
+// ---- what the filter modules share ---------------------------------------
+// _filters (float32), _filters_q15 and _sos_fast share these constructors
+// and methods. DSP_PICK(mine, other, want): the `mine` kernel when this
+// module holds it and either lacks `other` or the caller wants `mine`; a
+// constant in a module that holds one of the two, so its link keeps only
+// that kernel (dsp.py asks each module only for the kernels it holds).
+#define DSP_HAS(part) ((ML_DSP_PARTS & (part)) != 0)
+#define DSP_PICK(mine, other, want) (DSP_HAS(mine) && (!DSP_HAS(other) || (want)))
+// SOSQ15 / FIRQ15 rather than SOS / FIR; the fast q15 SOS kernel rather than the exact one.
+#define SOS_Q15(want) DSP_PICK(ML_DSP_FILTERS_Q15 | ML_DSP_SOS_FAST, ML_DSP_FILTERS, want)
+#define FIR_Q15(want) DSP_PICK(ML_DSP_FILTERS_Q15, ML_DSP_FILTERS, want)
+#define SOS_FAST(want) DSP_PICK(ML_DSP_SOS_FAST, ML_DSP_FILTERS_Q15, want)
 
 // ---- SOS (IIR) --------------------------------------------------------
 
@@ -287,12 +305,21 @@ typedef struct {
     mp_int_t fast;  // SOSQ15: the fast kernel (ml_sos_q15_fast_*)
 } sos_obj_t;
 
-mp_obj_full_type_t sos_type, sosq15_type;
+#if ML_DSP_PARTS & ML_DSP_FILTERS
+mp_obj_full_type_t sos_type, fir_type;
+#endif
+#if ML_DSP_PARTS & (ML_DSP_FILTERS_Q15 | ML_DSP_SOS_FAST)
+mp_obj_full_type_t sosq15_type;
+#endif
+#if ML_DSP_PARTS & ML_DSP_FILTERS_Q15
+mp_obj_full_type_t firq15_type;
+#endif
 
 // SOS(coeffs[, n_sections]): coeffs array('f') of [b0 b1 b2 a0 a1 a2] rows;
 // the q15 type also takes array('d'), which keeps float64 coefficients exact,
 // and a third argument: true for the fast kernel.
 static mp_obj_t sos_new(const mp_obj_type_t* type, size_t n_args, size_t n_kw, const mp_obj_t* args, int q15) {
+    q15 = SOS_Q15(q15);
     mp_arg_check_num(n_args, n_kw, 1, q15 ? 3 : 2, false);
     mp_buffer_info_t info;
     const char tc = q15 && mp_get_buffer(args[0], &info, MP_BUFFER_READ) && info.typecode == 'd' ? 'd' : 'f';
@@ -304,11 +331,12 @@ static mp_obj_t sos_new(const mp_obj_type_t* type, size_t n_args, size_t n_kw, c
     sos_obj_t* self = mp_obj_malloc(sos_obj_t, type);
     self->n_sections = ns;
     int st;
-    self->fast = n_args > 2 && mp_obj_is_true(args[2]);
+    const int fast = q15 && SOS_FAST(n_args > 2 && mp_obj_is_true(args[2]));
+    self->fast = fast;
     if (q15) {
         self->coeffs = m_new(int32_t, 6 * fit);
         self->state = m_new(int32_t, 3 * fit + 2);
-        if (self->fast)
+        if (fast)
             st = tc == 'd' ? ml_sos_q15_fast_init_f64(&self->f, c, n_c, ns, self->coeffs, self->state)
                            : ml_sos_q15_fast_init(&self->f, c, n_c, ns, self->coeffs, self->state);
         else
@@ -321,7 +349,7 @@ static mp_obj_t sos_new(const mp_obj_type_t* type, size_t n_args, size_t n_kw, c
     }
     if (st == ML_SIZE_MISMATCH)
         dsp_raise_len("coeffs", " must hold 6 per section ([b0, b1, b2, a0, a1, a2] rows): ", 6 * ns, n_c);
-    if (st == ML_OUT_OF_RANGE && self->fast)
+    if (st == ML_OUT_OF_RANGE && fast)
         mp_raise_ValueError(MP_ERROR_TEXT("fast q15 needs stable sections with poles at least 2^-6 from z = +-1 and gains "
                                           "its 16-bit signals can hold (docs/dsp.md); use the exact q15 kernel (fast=False)"));
     if (st == ML_OUT_OF_RANGE)
@@ -331,15 +359,20 @@ static mp_obj_t sos_new(const mp_obj_type_t* type, size_t n_args, size_t n_kw, c
     return MP_OBJ_FROM_PTR(self);
 }
 
+#if ML_DSP_PARTS & ML_DSP_FILTERS
 static mp_obj_t sos_make_new(const mp_obj_type_t* type, size_t n_args, size_t n_kw, const mp_obj_t* args) {
     return sos_new(type, n_args, n_kw, args, 0);
 }
+#endif
+#if ML_DSP_PARTS & (ML_DSP_FILTERS_Q15 | ML_DSP_SOS_FAST)
 static mp_obj_t sosq15_make_new(const mp_obj_type_t* type, size_t n_args, size_t n_kw, const mp_obj_t* args) {
     return sos_new(type, n_args, n_kw, args, 1);
 }
+#endif
 
 // process(x[, out]): filters x into out (same length), or in place; an
 // empty x does nothing.
+#if ML_DSP_PARTS & ML_DSP_FILTERS
 static mp_obj_t sos_process(size_t n_args, const mp_obj_t* args) {
     sos_obj_t* self = MP_OBJ_TO_PTR(args[0]);
     size_t n;
@@ -349,17 +382,21 @@ static mp_obj_t sos_process(size_t n_args, const mp_obj_t* args) {
     return args[n_args - 1];
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(sos_process_obj, 2, 3, sos_process);
+#endif
 
+#if ML_DSP_PARTS & (ML_DSP_FILTERS_Q15 | ML_DSP_SOS_FAST)
 static mp_obj_t sosq15_process(size_t n_args, const mp_obj_t* args) {
     sos_obj_t* self = MP_OBJ_TO_PTR(args[0]);
     size_t n;
     int16_t* x = glue_get_array(args[1], 'h', MP_BUFFER_RW, "x", &n);
     int16_t* y = n_args > 2 ? dsp_exact(args[2], 'h', n, MP_BUFFER_WRITE, "out (as long as x)") : x;
-    glue_check(self->fast ? ml_sos_q15_fast_process(&self->f, x, y, n) : ml_sos_q15_process(&self->f, x, y, n));
+    glue_check(SOS_FAST(self->fast) ? ml_sos_q15_fast_process(&self->f, x, y, n) : ml_sos_q15_process(&self->f, x, y, n));
     return args[n_args - 1];
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(sosq15_process_obj, 2, 3, sosq15_process);
+#endif
 
+#if ML_DSP_PARTS & ML_DSP_FILTERS
 // reset([x0]): zeros, or the steady state of a constant input x0
 // (scipy's sosfilt_zi(sos) * x0).
 static mp_obj_t sos_reset(size_t n_args, const mp_obj_t* args) {
@@ -367,7 +404,9 @@ static mp_obj_t sos_reset(size_t n_args, const mp_obj_t* args) {
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(sos_reset_obj, 1, 2, sos_reset);
+#endif
 
+#if ML_DSP_PARTS & (ML_DSP_FILTERS_Q15 | ML_DSP_SOS_FAST)
 static mp_obj_t sosq15_reset(size_t n_args, const mp_obj_t* args) {
     mp_int_t x0 = 0;
     if (n_args > 1) {
@@ -375,12 +414,14 @@ static mp_obj_t sosq15_reset(size_t n_args, const mp_obj_t* args) {
         if (!mp_obj_is_small_int(args[1]) || x0 < -32768 || x0 > 32767) mp_raise_ValueError(MP_ERROR_TEXT("x0 must be a q15 value from -32768 to 32767"));
     }
     sos_obj_t* self = MP_OBJ_TO_PTR(args[0]);
-    (self->fast ? ml_sos_q15_fast_reset : ml_sos_q15_reset)(&self->f, (int16_t)x0);
+    (SOS_FAST(self->fast) ? ml_sos_q15_fast_reset : ml_sos_q15_reset)(&self->f, (int16_t)x0);
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(sosq15_reset_obj, 1, 2, sosq15_reset);
+#endif
 
 // ---- FIR ----------------------------------------------------------------
+#if ML_DSP_PARTS & (ML_DSP_FILTERS | ML_DSP_FILTERS_Q15)
 
 typedef struct {
     mp_obj_base_t base;
@@ -389,9 +430,8 @@ typedef struct {
     void* delay;
 } fir_obj_t;
 
-mp_obj_full_type_t fir_type, firq15_type;
-
 static mp_obj_t fir_new(const mp_obj_type_t* type, size_t n_args, size_t n_kw, const mp_obj_t* args, int q15) {
+    q15 = FIR_Q15(q15);
     mp_arg_check_num(n_args, n_kw, 1, 2, false);
     size_t n_taps;
     const float* h = glue_get_array(args[0], 'f', MP_BUFFER_READ, "taps", &n_taps);
@@ -412,16 +452,21 @@ static mp_obj_t fir_new(const mp_obj_type_t* type, size_t n_args, size_t n_kw, c
     return MP_OBJ_FROM_PTR(self);
 }
 
+#if ML_DSP_PARTS & ML_DSP_FILTERS
 static mp_obj_t fir_make_new(const mp_obj_type_t* type, size_t n_args, size_t n_kw, const mp_obj_t* args) {
     return fir_new(type, n_args, n_kw, args, 0);
 }
+#endif
+#if ML_DSP_PARTS & ML_DSP_FILTERS_Q15
 static mp_obj_t firq15_make_new(const mp_obj_type_t* type, size_t n_args, size_t n_kw, const mp_obj_t* args) {
     return fir_new(type, n_args, n_kw, args, 1);
 }
+#endif
 
 // process(x[, out]) -> number of outputs written (to out, or to the front
 // of x when filtering in place).
 static mp_obj_t fir_process_any(size_t n_args, const mp_obj_t* args, int q15) {
+    q15 = FIR_Q15(q15);
     fir_obj_t* self = MP_OBJ_TO_PTR(args[0]);
     const char tc = q15 ? 'h' : 'f';
     size_t n, n_y;
@@ -438,11 +483,15 @@ static mp_obj_t fir_process_any(size_t n_args, const mp_obj_t* args, int q15) {
     return mp_obj_new_int(n_y);
 }
 
+#if ML_DSP_PARTS & ML_DSP_FILTERS
 static mp_obj_t fir_process(size_t n_args, const mp_obj_t* args) { return fir_process_any(n_args, args, 0); }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(fir_process_obj, 2, 3, fir_process);
+#endif
 
+#if ML_DSP_PARTS & ML_DSP_FILTERS_Q15
 static mp_obj_t firq15_process(size_t n_args, const mp_obj_t* args) { return fir_process_any(n_args, args, 1); }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(firq15_process_obj, 2, 3, firq15_process);
+#endif
 
 // outputs(n): how many outputs the next process() of n samples writes.
 static mp_obj_t fir_outputs(mp_obj_t self_in, mp_obj_t n_in) {
@@ -451,44 +500,62 @@ static mp_obj_t fir_outputs(mp_obj_t self_in, mp_obj_t n_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(fir_outputs_obj, fir_outputs);
 
+#if ML_DSP_PARTS & ML_DSP_FILTERS
 static mp_obj_t fir_reset(mp_obj_t self_in) {
     ml_fir_reset(&((fir_obj_t*)MP_OBJ_TO_PTR(self_in))->f);
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(fir_reset_obj, fir_reset);
+#endif
 
+#if ML_DSP_PARTS & ML_DSP_FILTERS_Q15
 static mp_obj_t firq15_reset(mp_obj_t self_in) {
     ml_fir_q15_reset(&((fir_obj_t*)MP_OBJ_TO_PTR(self_in))->f);
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(firq15_reset_obj, firq15_reset);
+#endif
+#endif  // FIR
 
-mp_map_elem_t sos_locals_table[2], sosq15_locals_table[2], fir_locals_table[3], firq15_locals_table[3];
+// The types each module registers.
+#if ML_DSP_PARTS & ML_DSP_FILTERS
+mp_map_elem_t sos_locals_table[2], fir_locals_table[3];
 static MP_DEFINE_CONST_DICT(sos_locals, sos_locals_table);
-static MP_DEFINE_CONST_DICT(sosq15_locals, sosq15_locals_table);
 static MP_DEFINE_CONST_DICT(fir_locals, fir_locals_table);
+#endif
+#if ML_DSP_PARTS & (ML_DSP_FILTERS_Q15 | ML_DSP_SOS_FAST)
+mp_map_elem_t sosq15_locals_table[2];
+static MP_DEFINE_CONST_DICT(sosq15_locals, sosq15_locals_table);
+#endif
+#if ML_DSP_PARTS & ML_DSP_FILTERS_Q15
+mp_map_elem_t firq15_locals_table[3];
 static MP_DEFINE_CONST_DICT(firq15_locals, firq15_locals_table);
+#endif
 
 static void filters_register(void) {
+#if ML_DSP_PARTS & ML_DSP_FILTERS
     sos_locals_table[0] = dsp_method(MP_QSTR_process, &sos_process_obj);
     sos_locals_table[1] = dsp_method(MP_QSTR_reset, &sos_reset_obj);
     dsp_type(&sos_type, MP_QSTR_SOS, sos_make_new, &sos_locals);
-
-    sosq15_locals_table[0] = dsp_method(MP_QSTR_process, &sosq15_process_obj);
-    sosq15_locals_table[1] = dsp_method(MP_QSTR_reset, &sosq15_reset_obj);
-    dsp_type(&sosq15_type, MP_QSTR_SOSQ15, sosq15_make_new, &sosq15_locals);
 
     fir_locals_table[0] = dsp_method(MP_QSTR_process, &fir_process_obj);
     fir_locals_table[1] = dsp_method(MP_QSTR_reset, &fir_reset_obj);
     fir_locals_table[2] = dsp_method(MP_QSTR_outputs, &fir_outputs_obj);
     dsp_type(&fir_type, MP_QSTR_FIR, fir_make_new, &fir_locals);
-
+#endif
+#if ML_DSP_PARTS & (ML_DSP_FILTERS_Q15 | ML_DSP_SOS_FAST)
+    sosq15_locals_table[0] = dsp_method(MP_QSTR_process, &sosq15_process_obj);
+    sosq15_locals_table[1] = dsp_method(MP_QSTR_reset, &sosq15_reset_obj);
+    dsp_type(&sosq15_type, MP_QSTR_SOSQ15, sosq15_make_new, &sosq15_locals);
+#endif
+#if ML_DSP_PARTS & ML_DSP_FILTERS_Q15
     firq15_locals_table[0] = dsp_method(MP_QSTR_process, &firq15_process_obj);
     firq15_locals_table[1] = dsp_method(MP_QSTR_reset, &firq15_reset_obj);
     firq15_locals_table[2] = dsp_method(MP_QSTR_outputs, &fir_outputs_obj);
     dsp_type(&firq15_type, MP_QSTR_FIRQ15, firq15_make_new, &firq15_locals);
+#endif
 }
-#endif  // ML_DSP_FILTERS
+#endif  // ML_DSP_ANY_FILTER
 
 #if ML_DSP_PARTS & ML_DSP_SPECTRAL
 
@@ -674,7 +741,7 @@ mp_obj_t mpy_init(mp_obj_fun_bc_t* self, size_t n_args, size_t n_kw, mp_obj_t* a
 #if ML_DSP_PARTS & ML_DSP_FFT_Q15
     fft_q15_register();
 #endif
-#if ML_DSP_PARTS & ML_DSP_FILTERS
+#if ML_DSP_PARTS & ML_DSP_ANY_FILTER
     filters_register();
 #endif
 #if ML_DSP_PARTS & ML_DSP_SPECTRAL

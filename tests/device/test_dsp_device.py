@@ -303,15 +303,22 @@ def test_spectrogram_and_features_match_host(target):
 
 # Each part of microlearn.dsp is its own native module, imported on first use:
 # a device that only filters never loads the FFT or the spectrogram code, one
-# that takes q15 FFTs never loads the float32 FFT (and the other way round).
+# that takes q15 FFTs never loads the float32 FFT (and the other way round),
+# float32 filters never load the q15 ones, and only fast=True loads the fast
+# q15 SOS kernel.
 PARTS_SCRIPT = """
 import gc, sys
 from microlearn import dsp
 def loaded():
-    return [n for n in ("_fft", "_fft_q15", "_filters", "_spectral") if "microlearn." + n in sys.modules]
+    return [n for n in ("_fft", "_fft_q15", "_filters", "_filters_q15", "_sos_fast", "_spectral")
+            if "microlearn." + n in sys.modules]
 print("start", loaded())
-dsp.SOS([[1, 0, 0, 1, 0, 0]]); dsp.FIR([0.5, 0.5], q15=True)
+dsp.SOS([[1, 0, 0, 1, 0, 0]]); dsp.FIR([0.5, 0.5])
 print("filters", loaded())
+dsp.SOS([[1, 0, 0, 1, 0, 0]], q15=True); dsp.FIR([0.5, 0.5], q15=True)
+print("filters_q15", loaded())
+dsp.SOS([[1, 0, 0, 1, 0, 0]], q15=True, fast=True)
+print("sos_fast", loaded())
 dsp.RFFTQ15(64); dsp.FFTQ15(8)
 print("fft_q15", loaded())
 dsp.RFFT(64); dsp.FFT(8)
@@ -332,18 +339,22 @@ gc.collect(); print("RAM", gc.mem_alloc() - b)
 # Bounds a little above the figures in docs/dsp.md (armv7m, emulated M3), far
 # below the one-module _dsp of before the split (28,368 B); _fft held the q15
 # FFTs too before they became _fft_q15 (10,416 B); the fast q15 SOS added about
-# 2.2 kB to _filters (docs/dsp.md: 15,872 B measured at d953db8); _fft_q15
+# 2.2 kB to _filters (15,776 B) before it became _filters (float32, 7,568 B),
+# _filters_q15 (10,464 B) and _sos_fast (8,912 B); _fft_q15
 # 4,672 B since its twiddles are integer (6,544 with libgcc's float routines).
-PART_RAM_M3 = {"_fft": 8500, "_fft_q15": 5000, "_filters": 16300, "_spectral": 14300}
+PART_RAM_M3 = {"_fft": 8500, "_fft_q15": 5000, "_filters": 7900, "_filters_q15": 10800, "_sos_fast": 9200,
+               "_spectral": 14300}
 
 
 def test_parts_import_on_first_use(target):
     res = run(target, PARTS_SCRIPT)
     assert res.returncode == 0, res.output
-    lines = res.output.strip().splitlines()[-5:]
-    assert lines == ["start []", "filters ['_filters']", "fft_q15 ['_fft_q15', '_filters']",
-                     "fft ['_fft', '_fft_q15', '_filters']",
-                     "spectral ['_fft', '_fft_q15', '_filters', '_spectral']"], res.output
+    lines = res.output.strip().splitlines()[-7:]
+    filters = "'_filters', '_filters_q15', '_sos_fast'"
+    assert lines == ["start []", "filters ['_filters']", "filters_q15 ['_filters', '_filters_q15']",
+                     "sos_fast [" + filters + "]", "fft_q15 ['_fft_q15', " + filters + "]",
+                     "fft ['_fft', '_fft_q15', " + filters + "]",
+                     "spectral ['_fft', '_fft_q15', " + filters + ", '_spectral']"], res.output
     if target == "cortex-m3":
         for name, bound in PART_RAM_M3.items():
             res = run(target, PART_RAM_SCRIPT.replace("NAME", name))
