@@ -314,7 +314,7 @@ The filters are three modules: `_filters` (float32 SOS and FIR),
 `_filters_q15` (exact q15 SOS, q15 FIR) and `_sos_fast` (the fast q15 SOS,
 loaded only by `fast=True`). Each still holds a glue of 1.6-2.4 kB and
 libgcc's soft-float routines (about 1.8 kB); the q15 ones hold the q15
-coefficient analysis (3.7 kB with the kernels) and the float routines it
+coefficient analysis (3.1-3.7 kB with the SOS kernels) and the float routines it
 uses (0.7 kB).
 
 """
