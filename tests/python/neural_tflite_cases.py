@@ -77,7 +77,17 @@ def models():
         x = L.Dense(4, activation="relu")(inp)
         return keras.Model(inp, L.Dense(2)(L.Flatten()(x))), (5, 3)
 
-    return {"mix": mix, "cnn": cnn, "dilated_valid": dilated_valid, "mlp": mlp, "dense_rows": dense_rows}
+    def dilated_1d():  # 1-D dilation: SPACE_TO_BATCH_ND, EXPAND_DIMS, conv, SQUEEZE, BATCH_TO_SPACE_ND
+        keras.utils.set_random_seed(4)
+        inp = keras.Input((13, 2))
+        x = L.Conv1D(3, 3, dilation_rate=2, padding="causal", activation="relu")(inp)
+        x = L.DepthwiseConv1D(2, dilation_rate=3, depth_multiplier=2, padding="same")(x)
+        x = L.Conv1D(4, 2, dilation_rate=2)(x)
+        x = L.Dense(3, activation="hard_sigmoid")(L.Flatten()(x))  # ends in MUL by a scalar (1/6)
+        return keras.Model(inp, x), (13, 2)
+
+    return {"mix": mix, "cnn": cnn, "dilated_valid": dilated_valid, "mlp": mlp, "dense_rows": dense_rows,
+            "dilated_1d": dilated_1d}
 
 
 def convert(model, shape, io_type, seed=0):

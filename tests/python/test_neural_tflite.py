@@ -68,6 +68,18 @@ def test_int8_tflite_bit_exact_with_litert_reference(name, io):
     _check_bit_exact(model, data, shape)
 
 
+@pytest.mark.parametrize("io", ["int8", "float32"])
+def test_dilated_1d_convolutions_and_scalar_mul_are_litert_bit_exact(io):
+    """Dilated Conv1D (causal, same, valid) and DepthwiseConv1D: TensorFlow writes each as
+    SPACE_TO_BATCH_ND, EXPAND_DIMS, the convolution, SQUEEZE, BATCH_TO_SPACE_ND; hard_sigmoid ends
+    in a MUL by a constant of shape (). Both were refused before."""
+    data, shape = converted_model("dilated_1d", io)
+    model = microlearn.convert(data)
+    kinds = [layer["op"] for layer in model._engine.layers()]
+    assert kinds.count("CONV_2D") == 2 and kinds.count("DEPTHWISE_CONV_2D") == 1 and "MUL" in kinds
+    _check_bit_exact(model, data, shape)
+
+
 def test_path_bytes_bytearray_and_memoryview_convert_alike(tmp_path):
     data, _ = converted_model("mlp", "int8")
     path = tmp_path / "m.tflite"
@@ -145,7 +157,7 @@ def test_quantize_errors_name_what_is_wrong():
 def test_float_tflite_within_tolerance():
     import tensorflow as tf
 
-    for name in MODELS:
+    for name in MODELS + ("dilated_1d",):
         keras_model, shape = models()[name]()
         data = tf.lite.TFLiteConverter.from_keras_model(keras_model).convert()
         model = microlearn.convert(data)

@@ -12,7 +12,9 @@ Each builtin operator maps onto one ir.Op, with these rewrites:
   static here;
 - SPACE_TO_BATCH_ND -> CONV_2D or DEPTHWISE_CONV_2D (valid) ->
   BATCH_TO_SPACE_ND, TensorFlow's way of writing a dilated convolution, becomes
-  one convolution with that dilation and explicit padding;
+  one convolution with that dilation and explicit padding (a 1-D one, with
+  EXPAND_DIMS and SQUEEZE around the convolution, a height-1 convolution
+  between two RESHAPEs);
 - PADV2 with the zero point as its value is PAD.
 
 int8 ops also get params["int8"]: the fixed-point parameters the engine's int8
@@ -388,22 +390,31 @@ class _Reader:
         self._conv_common("DEPTHWISE_CONV_2D", ins, outs, op, where)
 
     def _dilated(self, ops, k: int) -> int:
-        """SPACE_TO_BATCH_ND -> convolution (VALID, stride 1) -> BATCH_TO_SPACE_ND."""
+        """SPACE_TO_BATCH_ND -> convolution (VALID, stride 1) -> BATCH_TO_SPACE_ND; for a 1-D convolution
+        (a block shape of one value) EXPAND_DIMS before the convolution and SQUEEZE / RESHAPE after it."""
         index, _, s2b_in, s2b_out, _ = ops[k]
         where = f"operator {index} (SPACE_TO_BATCH_ND)"
-        if k + 2 >= len(ops) or ops[k + 1][1] not in ("CONV_2D", "DEPTHWISE_CONV_2D") \
-                or ops[k + 2][1] != "BATCH_TO_SPACE_ND" or ops[k + 1][2][0] != s2b_out[0] \
-                or ops[k + 2][2][0] != ops[k + 1][3][0]:
+        names = [entry[1] for entry in ops[k + 1:k + 5]]
+        one_d = len(names) == 4 and names[0] in ("EXPAND_DIMS", "RESHAPE") and names[2] in ("SQUEEZE", "RESHAPE")
+        seq = ops[k + 1:k + (5 if one_d else 3)]
+        conv = seq[1 if one_d else 0] if seq else None
+        if len(seq) != (4 if one_d else 2) or conv[1] not in ("CONV_2D", "DEPTHWISE_CONV_2D") \
+                or seq[-1][1] != "BATCH_TO_SPACE_ND" \
+                or any(b[2][0] != a[3][0] for a, b in zip([ops[k]] + seq, seq)):
             raise UnsupportedEstimatorError(f"{where} is supported only as TensorFlow writes a dilated "
                                             "convolution (SPACE_TO_BATCH_ND, CONV_2D or DEPTHWISE_CONV_2D, "
-                                            "BATCH_TO_SPACE_ND)")
-        _, conv_name, conv_ins, _, conv_op = ops[k + 1]
-        b2s_index, _, b2s_in, b2s_out, _ = ops[k + 2]
+                                            "BATCH_TO_SPACE_ND; for 1-D: EXPAND_DIMS, the convolution, "
+                                            "SQUEEZE)")
+        conv_index, conv_name, conv_ins, _, conv_op = conv
+        b2s_in, b2s_out = seq[-1][2], seq[-1][3]
         block = self.raw[s2b_in[1]].data
         paddings = self.raw[s2b_in[2]].data
         crops = self.raw[b2s_in[2]].data
-        if block is None or paddings is None or crops is None or block.shape != (2,) \
-                or not np.array_equal(block, self.raw[b2s_in[1]].data):
+        x, y = s2b_in[0], b2s_out[0]
+        rank = 3 if one_d else 4
+        if block is None or paddings is None or crops is None or block.shape != (rank - 2,) \
+                or not np.array_equal(block, self.raw[b2s_in[1]].data) or len(self.raw[x].shape) != rank \
+                or (one_d and self.raw[seq[0][3][0]].shape[1:3] != (1, self.raw[s2b_out[0]].shape[1])):
             raise UnsupportedEstimatorError(f"{where}: the dilation pattern needs constant block shape, "
                                             "paddings and crops")
         opts = self._options(conv_op, "Conv2DOptions" if conv_name == "CONV_2D" else "DepthwiseConv2DOptions")
@@ -411,9 +422,14 @@ class _Reader:
                 or (opts.DilationHFactor(), opts.DilationWFactor()) != (1, 1):
             raise UnsupportedEstimatorError(f"{where}: the convolution between the batch ops must be VALID, "
                                             "stride 1, dilation 1")
-        x, y = s2b_in[0], b2s_out[0]
+        block, paddings, crops = [int(d) for d in block], [list(p) for p in paddings], [list(c) for c in crops]
+        if one_d:  # run it as the 2-D convolution of height 1 it is, between (T, C) <-> (1, T, C) reshapes
+            block, paddings, crops = [1] + block, [[0, 0]] + paddings, [[0, 0]] + crops
+            x2, y2 = self._with_height_1(x), self._with_height_1(y)
+            self._emit("RESHAPE", [x], [x2], {}, where)
+            x, y = x2, y2
         kh, kw = self.raw[conv_ins[1]].shape[1:3]
-        dh, dw = int(block[0]), int(block[1])
+        dh, dw = block
         top = int(paddings[0][0]) - int(crops[0][0])
         left = int(paddings[1][0]) - int(crops[1][0])
         ih, iw = self.raw[x].shape[1:3]
@@ -423,9 +439,18 @@ class _Reader:
         if min(top, left, bottom, right) < 0:
             raise UnsupportedEstimatorError(f"{where}: the dilated convolution crops more than it pads")
         # the batch ops keep the quantization: the convolution reads x and writes y directly
-        self._conv_common(conv_name, [x] + conv_ins[1:], [y], conv_op, f"operator {ops[k + 1][0]} ({conv_name})",
+        self._conv_common(conv_name, [x] + conv_ins[1:], [y], conv_op, f"operator {conv_index} ({conv_name})",
                           stride=(1, 1), dilation=(dh, dw), padding=(top, left, bottom, right))
-        return k + 3
+        if one_d:
+            self._emit("RESHAPE", [y], [b2s_out[0]], {}, where)
+        return k + 1 + len(seq)
+
+    def _with_height_1(self, i: int) -> int:
+        """A new tensor: tensor i (batch, T, C) as (batch, 1, T, C), its quantization kept."""
+        t = self.raw[i]
+        self.raw.append(Tensor(f"{t.name}/height_1", t.shape[:1] + (1,) + t.shape[1:], t.dtype, None, t.scale,
+                               t.zero_point, t.quant_axis))
+        return len(self.raw) - 1
 
     def _op_pool(self, kind, ins, outs, op, where):
         o = self._options(op, "Pool2DOptions")
@@ -534,9 +559,10 @@ class _Reader:
         na, nb = int(np.prod(sa)), int(np.prod(sb))
         if na < nb:
             a, b, sa, sb, na, nb = b, a, sb, sa, nb, na
-        if not (sa == sy and (sb == sa or (nb == sa[-1] and nb * int(np.prod(sb[:-1]) if sb else 1) == nb))):
-            raise UnsupportedEstimatorError(f"{where}: shapes {sa} and {sb}; same shapes, or the second "
-                                            "broadcast along the last axis, are supported")
+        broadcast = nb == 1 or (nb == sa[-1] and int(np.prod(sb[:-1])) == 1)  # one value, or along the last axis
+        if not (sa == sy and (sb == sa or broadcast)):
+            raise UnsupportedEstimatorError(f"{where}: shapes {sa} and {sb}; same shapes, the second "
+                                            "broadcast along the last axis, or one value are supported")
         params = {"activation": act}
         if self._is_int8(a):
             (s1, z1), (s2, z2), (so, zo) = self._q(a), self._q(b), self._q(y)
