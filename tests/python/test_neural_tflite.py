@@ -152,6 +152,18 @@ def test_quantize_errors_name_what_is_wrong():
         microlearn.convert(keras_model, quantize="int8", calibration=np.zeros((3, 9)), io_dtype="uint8")
 
 
+def test_quantize_names_a_recurrent_layer_nested_or_not():
+    import keras
+
+    for kind in ("SimpleRNN", "GRU", "LSTM"):
+        inner = keras.Sequential([keras.Input((5, 3)), keras.layers.Conv1D(4, 2), getattr(keras.layers, kind)(4)],
+                                 name="inner")
+        outer = keras.Sequential([keras.Input((5, 3)), inner, keras.layers.Dense(2)])
+        with pytest.raises(UnsupportedEstimatorError, match=rf"layer 1 '\w+' \({kind}\) of layer 0 'inner' "
+                                                            r"\(Sequential\): quantize='int8' is not supported"):
+            microlearn.convert(outer, quantize="int8", calibration=np.zeros((4, 5, 3), np.float32))
+
+
 # --- float32 .tflite ---------------------------------------------------------------
 
 def test_float_tflite_within_tolerance():

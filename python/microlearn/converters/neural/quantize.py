@@ -45,10 +45,23 @@ def _calibration(model, calibration) -> np.ndarray:
     return x
 
 
+def _refuse_recurrent(model, where: str = ""):
+    """Recurrent layers have float32 kernels only (and TFLiteConverter cannot quantize Keras's loops):
+    named before TensorFlow fails on them with its own message."""
+    for k, layer in enumerate(getattr(model, "layers", ())):
+        kind = type(layer).__name__
+        source = f"layer {k} {layer.name!r} ({kind}){where}"
+        if kind in ("SimpleRNN", "GRU", "LSTM"):
+            raise UnsupportedEstimatorError(f"{source}: quantize='int8' is not supported for recurrent layers "
+                                            "(their kernels are float32): convert without quantize=")
+        _refuse_recurrent(layer, f" of {source}")
+
+
 def to_tflite(model, *, calibration, io_dtype: str = "float32") -> bytes:
     """The int8 .tflite bytes TensorFlow's TFLiteConverter writes for `model`."""
     if io_dtype not in IO_DTYPES:
         raise ValueError(f"io_dtype must be one of {IO_DTYPES}, got {io_dtype!r}")
+    _refuse_recurrent(model)
     x = _calibration(model, calibration)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
