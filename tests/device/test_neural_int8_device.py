@@ -1,7 +1,8 @@
 """int8 networks from .tflite files on MicroPython (unix port, emulated
 Cortex-M0/M3/M4F): BIT-EXACT with LiteRT's reference kernels there too.
 
-The Keras models of tests/python/neural_tflite_cases.py, quantized by
+The Keras models of tests/python/neural_tflite_cases.py (dilated_1d: dilated
+Conv1D / DepthwiseConv1D and a MUL by one value), quantized by
 TFLiteConverter (int8 inputs and outputs, and one with float32 ones), run on
 the device from array('b') (or array('f')) inputs; their outputs, turned back
 into int8, must equal LiteRT's. Cortex-M4F runs the DSP-extension path of the
@@ -21,7 +22,8 @@ pytest.importorskip("ai_edge_litert")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
 from neural_tflite_cases import converted_model, inputs, reference  # noqa: E402
 
-CASES = [("mix", "int8"), ("cnn", "int8"), ("dilated_valid", "int8"), ("mlp", "int8"), ("cnn", "float32")]
+CASES = [("mix", "int8"), ("cnn", "int8"), ("dilated_valid", "int8"), ("mlp", "int8"), ("cnn", "float32"),
+         ("dilated_1d", "int8")]
 N_ROWS = 10
 
 SCRIPT = """
