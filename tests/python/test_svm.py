@@ -149,6 +149,17 @@ def test_regressors(Est, kernel, n_features):
 
 
 @pytest.mark.parametrize("kernel", KERNELS)
+def test_regressor_without_support_vectors_predicts_its_intercept(kernel):
+    """An epsilon wider than the targets' spread leaves no support vector:
+    scikit-learn then predicts the intercept for every row."""
+    X, y = make_regression(100, 3, random_state=0)
+    est = SVR(kernel=kernel, epsilon=10 * np.ptp(y)).fit(X, y)
+    assert len(est.support_vectors_) == 0
+    rows = np.vstack([X, X * 1e3]).astype(np.float32)
+    np.testing.assert_array_equal(microlearn.convert(est).predict(rows), est.predict(rows).astype(np.float32))
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
 @pytest.mark.parametrize("seed", [0, 1])
 def test_one_class_svm(kernel, seed):
     X, _ = make_blobs(300, 4, centers=2, random_state=seed)

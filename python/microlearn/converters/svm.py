@@ -55,10 +55,14 @@ def encode(est, base, name: str) -> bytes:
             else TASK_ANOMALY if issubclass(base, OneClassSVM) else TASK_CLASSIFICATION)
     kernel = _kernel(est, name)
     sv = _dense(est.support_vectors_)
+    coef = _dense(est._dual_coef_)
     n_sv, d = sv.shape
+    if n_sv == 0 and task == TASK_REGRESSION:
+        # Every target within epsilon of the intercept: scikit-learn predicts the intercept. The engine
+        # needs one vector: a zero one with coefficient 0 adds exactly 0 for every kernel.
+        sv, coef, n_sv = np.zeros((1, d)), np.zeros((1, 1)), 1
     if n_sv == 0:
         raise UnsupportedEstimatorError(f"{name} has no support vectors (fit did not converge to a model)")
-    coef = _dense(est._dual_coef_)
     intercepts = np.asarray(est._intercept_, np.float64).reshape(-1)
     classifier = task == TASK_CLASSIFICATION
     classes = est.classes_ if classifier else None
