@@ -67,6 +67,9 @@ def test_bad_quantization_parameters():
     est = T.DecisionTreeClassifier().fit(X, y)
     with pytest.raises(ValueError, match="feature_scale"):
         microlearn.convert(est, feature_dtype="int16", feature_scale=0.0)
+    for option in ("feature_scale", "feature_offset"):  # neither a scalar nor one per feature (13)
+        with pytest.raises(ValueError, match=rf"{option} must be a scalar or one value per feature \(13\), got shape \(2,\)"):
+            microlearn.convert(est, feature_dtype="int16", **{option: [1.0, 2.0]})
     with pytest.raises(ValueError, match="feature_dtype"):
         microlearn.convert(est, feature_dtype="int8")
 

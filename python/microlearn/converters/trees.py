@@ -384,6 +384,14 @@ def _preorder(tree: Tree):
 LEAF_LEVELS = {"uint8": 255, "uint16": 65535}  # probability p is stored as round(p * levels)
 
 
+def _per_feature(name: str, value, n_features: int) -> np.ndarray:
+    """A scalar or one value per feature, as n_features float64 values."""
+    a = np.asarray(value, np.float64)
+    if a.ndim > 1 or a.size not in (1, n_features):
+        raise ValueError(f"{name} must be a scalar or one value per feature ({n_features}), got shape {a.shape}")
+    return np.broadcast_to(a.reshape(-1), (n_features,))
+
+
 def encode(ens: Ensemble, feature_dtype: str = "float32", feature_scale=1.0, feature_offset=0.0,
            layout: str = "auto", leaf_dtype: str = "float32") -> bytes:
     """layout: "packed" (32-bit nodes, integer compares), "refs" (per-node
@@ -444,8 +452,8 @@ def encode(ens: Ensemble, feature_dtype: str = "float32", feature_scale=1.0, fea
     if feature_dtype == "float32":
         thresholds, ftype = t32, 0
     elif feature_dtype == "int16":
-        scale = np.broadcast_to(np.asarray(feature_scale, np.float64), (ens.n_features,))
-        offset = np.broadcast_to(np.asarray(feature_offset, np.float64), (ens.n_features,))
+        scale, offset = (_per_feature(name, v, ens.n_features) for name, v in
+                         (("feature_scale", feature_scale), ("feature_offset", feature_offset)))
         if not np.all(np.isfinite(scale)) or np.any(scale <= 0) or not np.all(np.isfinite(offset)):
             raise ValueError("feature_scale must be finite and > 0, feature_offset finite")
         t16 = int16_thresholds(t32, feature.astype(np.int64), scale, offset)
