@@ -168,6 +168,24 @@ def test_sequences_of_unknown_length_need_timesteps():
         microlearn.convert(case_model("rnn_stack"), timesteps=3)
 
 
+def test_timesteps_fix_the_shapes_of_the_layers_before_the_recurrent_one():
+    """Conv1D, pooling, Dense, padding on a sequence of unknown length (their Keras shapes hold None
+    steps: a TypeError before), in a Sequential, a Functional model with branches and a nested model."""
+    keras.utils.set_random_seed(8)
+    inp = keras.Input((None, 3))
+    x = K.Conv1D(4, 3, padding="same", activation="relu")(inp)
+    x = K.Concatenate()([K.GRU(3)(K.MaxPooling1D(2)(x)), K.GlobalAveragePooling1D()(K.Dense(2)(x))])
+    functional = keras.Model(inp, K.Dense(2)(x))
+    inner = keras.Sequential([keras.Input((None, 3)), K.ZeroPadding1D(1), K.Conv1D(3, 2, dilation_rate=2)],
+                             name="inner")
+    nested = keras.Sequential([keras.Input((None, 3)), inner, K.LSTM(3), K.Dense(2)])
+    X = np.random.default_rng(9).normal(size=(6, 9, 3)).astype(np.float32)
+    for km in (functional, nested):
+        m = microlearn.convert(km, timesteps=9)
+        assert m.info["n_features"] == 27
+        assert_close(m.predict(flat(X)), km.predict(X, verbose=0))
+
+
 def test_recurrent_activation_codes_match_the_engine():
     """ir.RECURRENT_ACTIVATIONS' order is recurrent.hpp's Act enum."""
     src = (ROOT / "include/microlearn/neural/recurrent.hpp").read_text()

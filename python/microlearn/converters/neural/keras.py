@@ -480,6 +480,9 @@ def _walk(b: _Builder, model, where: str, inputs: list[str]) -> list[str]:
             if len(layer.inputs) != 1 or len(layer.outputs) != 1:
                 raise UnsupportedEstimatorError(f"{source} has {len(layer.inputs)} inputs and "
                                                 f"{len(layer.outputs)} outputs; only one of each is supported")
+            shape = node.input_tensors[0].shape  # fixed by timesteps= where the model's own input is not
+            if any(d is None for d in layer.inputs[0].shape[1:]) and None not in shape[1:]:
+                layer = _with_input_shape(layer, shape)
             out = _walk(b, layer, f" of {source}", ins)[0]
         elif kind in _IDENTITY:
             out = ins[0]
@@ -571,6 +574,15 @@ def _sequence_shape(model, timesteps):
     return shape
 
 
+def _with_input_shape(model, shape):
+    """`model` rebuilt on an input of `shape` (batch axis included), with its weights and layer names."""
+    import keras
+
+    fixed = keras.models.clone_model(model, input_tensors=keras.Input(batch_shape=tuple(shape)))
+    fixed.set_weights(model.get_weights())
+    return fixed
+
+
 def to_graph(model, *, classes=None, task=None, timesteps=None) -> ir.Graph:
     """Converts a Keras 3 model to the neural graph.
 
@@ -593,6 +605,8 @@ def to_graph(model, *, classes=None, task=None, timesteps=None) -> ir.Graph:
         raise UnsupportedEstimatorError(f"model input dtype {model.inputs[0].dtype}: only float32 is supported")
     b = _Builder()
     shape = _sequence_shape(model, timesteps)
+    if model.inputs[0].shape[1] is None:  # timesteps=: a copy on the fixed input, so every layer's shape is known
+        model = _with_input_shape(model, shape)
     x = b.tensor("input", _graph_shape(shape))
     out = _walk(b, model, "", [x])[0]
     if out == x or b.tensors[out].is_constant:
