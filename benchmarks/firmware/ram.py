@@ -30,7 +30,11 @@ from microlearn import _trees
 gc.collect()
 trees = gc.mem_alloc()
 from microlearn import dsp
-dsp.RFFT(64); dsp.FIR([0.5, 0.5]); dsp.DCT(8)  # each loads its part (_fft, _filters, _spectral) on first use
+# each loads its part on first use: _fft, _fft_q15, _filters, _filters_q15, _sos_fast, _spectral
+sos = [[0.2, 0.4, 0.2, 1.0, -0.3, 0.1]]
+dsp.RFFT(64); dsp.RFFTQ15(64); dsp.FIR([0.5, 0.5]); dsp.FIR([0.5, 0.5], q15=True)
+dsp.SOS(sos, q15=True, fast=True); dsp.DCT(8)
+del sos
 gc.collect()
 both = gc.mem_alloc()
 print("RAM", package - base, trees - package, both - trees, both - base)
