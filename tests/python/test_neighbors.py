@@ -318,6 +318,28 @@ def test_unsupported_estimators_are_refused(make, match):
         microlearn.convert(est)
 
 
+@pytest.mark.parametrize("scale,p,match", [(10.0, 30, "overflows float32"), (1.0, 100, "overflows float32"),
+                                           (0.1, 30, "below float32's range")])
+def test_minkowski_p_beyond_float32_is_refused(scale, p, match):
+    """sum |d|^p in float32 overflows (inf distances: NaN probabilities) or underflows (neighbours
+    tied at 0) for a large p: such models are refused instead of predicting wrongly."""
+    X, y = make_classification(300, 4, n_informative=3, n_redundant=0, n_classes=3, random_state=0)
+    X = (X * scale).astype(np.float32)
+    for est in (KNeighborsClassifier(5, weights="distance", p=p).fit(X, y),
+                LocalOutlierFactor(novelty=True, p=p).fit(X)):
+        with pytest.raises(UnsupportedEstimatorError, match=rf"minkowski p={p}: .*{match}"):
+            microlearn.convert(est)
+
+
+def test_large_minkowski_p_within_float32_converts():
+    X, y = make_classification(300, 4, n_informative=3, n_redundant=0, n_classes=3, random_state=0)
+    X = X.astype(np.float32)
+    est = KNeighborsClassifier(5, weights="distance", p=20).fit(X[:200], y[:200])
+    model = microlearn.convert(est)
+    np.testing.assert_array_equal(model.predict(X[200:]), est.predict(X[200:]))
+    np.testing.assert_allclose(model.predict_proba(X[200:]), est.predict_proba(X[200:]), rtol=1e-5, atol=1e-6)
+
+
 def test_multioutput_classifier_is_refused():
     X = np.arange(20, dtype=float).reshape(10, 2)
     est = KNeighborsClassifier(3).fit(X, np.c_[np.arange(10) % 2, np.arange(10) % 3])

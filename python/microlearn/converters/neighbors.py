@@ -118,6 +118,31 @@ def local_outlier_factor(est) -> dict:
 
 # ------------------------------------------------------------------ encoding
 
+def _minkowski_fits_float32(points: np.ndarray, p: float, k: int, estimator: str) -> None:
+    """The engine ranks points by sum |x_i - y_i|^p in float32 (docs/neighbors.md). Refused where, for
+    the stored points themselves, that sum leaves float32's range: twice the largest distance from a
+    point to its k-th nearest other point overflows (rows that far from their neighbours would get inf
+    distances), or the distances to nearest points (5th percentile) fall below float32's smallest
+    normal number (their order, and the distance weights, would be lost)."""
+    if len(points) < 2:
+        return
+    from sklearn.neighbors import NearestNeighbors
+    f32 = np.finfo(np.float32)
+    dist = NearestNeighbors(n_neighbors=min(k, len(points) - 1), p=p).fit(points).kneighbors()[0]
+    far = 2 * float(dist[:, -1].max())
+    if far > 0 and p * np.log(far) >= np.log(float(f32.max)):
+        raise UnsupportedEstimatorError(
+            f"{estimator} with minkowski p={p:g}: training points lie up to {far / 2:.3g} from their "
+            f"k-th neighbour, and (2 x {far / 2:.3g})^{p:g} overflows float32; scale the features down, "
+            "or use a smaller p")
+    near = dist[:, 0][dist[:, 0] > 0]
+    small = float(np.percentile(near, 5)) if len(near) else 0.0
+    if small > 0 and p * np.log(small) < np.log(float(f32.tiny)):
+        raise UnsupportedEstimatorError(
+            f"{estimator} with minkowski p={p:g}: neighbouring training points lie {small:.3g} apart, and "
+            f"{small:.3g}^{p:g} is below float32's range; scale the features up, or use a smaller p")
+
+
 def _float32(name: str, values, estimator: str) -> np.ndarray:
     out = np.asarray(values, np.float64)
     with np.errstate(over="ignore"):
@@ -183,6 +208,8 @@ def encode(m: dict, estimator: str, feature_dtype="float32", feature_scale=1.0, 
                     f"{int(np.argmax(norms[:, 0] == 0))}): it has no direction; remove it")
             points = points / norms
         stored = _float32("stored points", points, estimator)
+        if metric == "minkowski":
+            _minkowski_fits_float32(stored, m["p"], m["k"], estimator)
         ftype = 0
     else:
         raise ValueError(f"feature_dtype must be 'float32' or 'int16', not {feature_dtype!r}")
