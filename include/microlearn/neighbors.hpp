@@ -295,11 +295,22 @@ inline Status search(const Model& m, const void* x, FeatureType type, size_t n_x
     return Status::ok;
 }
 
+// search() for predictions: out_of_range where a float32 sum (squared distance, |d|^p, ...) of the k
+// nearest overflowed to +inf, so they are no longer told apart nor their distances known
+// (scikit-learn's float64 sums are finite there). The learners keep search()'s choice.
+inline Status search_for_prediction(const Model& m, const void* x, FeatureType type, size_t n_x,
+                                    uint64_t* scratch, size_t n_scratch, Found& found) {
+    const Status st = search(m, x, type, n_x, scratch, n_scratch, found);
+    if (st == Status::ok && type == FeatureType::f32 && found.keys[m.k - 1] >= 0x7F800000u)
+        return Status::out_of_range;
+    return st;
+}
+
 // scikit-learn's kneighbors(): distances and indices of the k nearest points.
 inline Status kneighbors(const Model& m, const void* x, FeatureType type, size_t n_x, uint64_t* scratch,
                          size_t n_scratch, float* distances, int32_t* indices, size_t n_out) {
     Found f;
-    Status st = search(m, x, type, n_x, scratch, n_scratch, f);
+    Status st = search_for_prediction(m, x, type, n_x, scratch, n_scratch, f);
     if (st != Status::ok) return st;
     if (distances == nullptr || indices == nullptr || n_out < m.k) return Status::size_mismatch;
     for (uint32_t j = 0; j < m.k; ++j) {
@@ -356,7 +367,7 @@ inline Status predict(const Model& m, const void* x, FeatureType type, size_t n_
                       size_t n_scratch, int32_t& out) {
     if (m.task == Task::regression) return Status::unsupported_kind;
     Found f;
-    Status st = search(m, x, type, n_x, scratch, n_scratch, f);
+    Status st = search_for_prediction(m, x, type, n_x, scratch, n_scratch, f);
     if (st != Status::ok) return st;
     if (m.task == Task::anomaly) {
         out = detail::lof_score(m, f) - m.offset >= 0.0f ? 1 : -1;
@@ -374,7 +385,7 @@ inline Status predict_values(const Model& m, const void* x, FeatureType type, si
                              size_t n_scratch, float* out, size_t n_out) {
     if (m.task != Task::regression) return Status::unsupported_kind;
     Found f;
-    Status st = search(m, x, type, n_x, scratch, n_scratch, f);
+    Status st = search_for_prediction(m, x, type, n_x, scratch, n_scratch, f);
     if (st != Status::ok) return st;
     if (out == nullptr || n_out < m.n_outputs) return Status::size_mismatch;
     for (uint32_t o = 0; o < m.n_outputs; ++o) out[o] = 0.0f;
@@ -394,7 +405,7 @@ inline Status predict_proba(const Model& m, const void* x, FeatureType type, siz
                             size_t n_scratch, float* out, size_t n_out) {
     if (m.labels == nullptr) return Status::unsupported_kind;
     Found f;
-    Status st = search(m, x, type, n_x, scratch, n_scratch, f);
+    Status st = search_for_prediction(m, x, type, n_x, scratch, n_scratch, f);
     if (st != Status::ok) return st;
     if (out == nullptr || n_out < m.n_classes) return Status::size_mismatch;
     detail::class_proba(m, f);
@@ -419,7 +430,7 @@ inline Status score_samples(const Model& m, const void* x, FeatureType type, siz
                             size_t n_scratch, float& out) {
     if (m.task != Task::anomaly) return Status::unsupported_kind;
     Found f;
-    Status st = search(m, x, type, n_x, scratch, n_scratch, f);
+    Status st = search_for_prediction(m, x, type, n_x, scratch, n_scratch, f);
     if (st == Status::ok) out = detail::lof_score(m, f);
     return st;
 }

@@ -77,6 +77,9 @@ public:
         if (st == Status::bad_argument)
             throw py::value_error("X row " + std::to_string(i - 1) + " holds NaN or infinity (or its norm "
                                   "overflows float32): neighbour models need finite features");
+        if (st == Status::out_of_range)
+            throw py::value_error("X row " + std::to_string(i - 1) + " is too far from the stored points: its "
+                                  "distances overflow float32");
         if (st != Status::ok) raise_status(st, "prediction failed");
         return out;
     }

@@ -340,6 +340,23 @@ def test_large_minkowski_p_within_float32_converts():
     np.testing.assert_allclose(model.predict_proba(X[200:]), est.predict_proba(X[200:]), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("make", [lambda: KNeighborsClassifier(5, weights="distance", p=20),
+                                  lambda: KNeighborsRegressor(5, p=20), lambda: LocalOutlierFactor(novelty=True, p=20),
+                                  lambda: KNeighborsClassifier(5), lambda: KMeans(3, n_init=1, random_state=0)])
+def test_rows_whose_distances_overflow_float32_are_refused(make):
+    """100^20 (and any squared distance beyond 3.4e38) overflows float32: the k nearest are then all at
+    +inf, not told apart (wrong neighbours, NaN probabilities); such a row raises ValueError."""
+    X, y = make_classification(300, 4, n_informative=3, n_redundant=0, n_classes=3, random_state=0)
+    X = X.astype(np.float32)
+    est = make()
+    est.fit(X, X[:, 0]) if isinstance(est, KNeighborsRegressor) else est.fit(X, y)
+    model = microlearn.convert(est)
+    far = np.full((1, 4), 100.0 if "p=20" in repr(est) else 1e20, np.float32)
+    with pytest.raises(ValueError, match="X row 0 is too far from the stored points: its distances overflow float32"):
+        model.predict(far)
+    model.predict(X[:5])  # ordinary rows still predict
+
+
 def test_multioutput_classifier_is_refused():
     X = np.arange(20, dtype=float).reshape(10, 2)
     est = KNeighborsClassifier(3).fit(X, np.c_[np.arange(10) % 2, np.arange(10) % 3])
