@@ -108,7 +108,7 @@ TEST(NeuralInt8, RequantizeIsTFLitesTwoRoundingsAtTiesAndExtremes) {
             case 1: {
                 m = 1 << 30;
                 const int64_t k = int64_t(int32_t(g())) >> (e + 2);
-                const int64_t h = (k << e) + (e ? int64_t(1) << (e - 1) : 0);  // a second-rounding tie
+                const int64_t h = k * (int64_t(1) << e) + (e ? int64_t(1) << (e - 1) : 0);  // a second-rounding tie
                 x = int32_t(i % 4 == 0 ? 2 * h - 1 : 2 * h);
                 break;
             }
