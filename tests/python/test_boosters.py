@@ -37,6 +37,9 @@ CLASSIFIERS = {
     "lgb-rf": lambda: lgb.LGBMClassifier(boosting_type="rf", n_estimators=6, subsample=0.7, subsample_freq=1,
                                          verbose=-1),
     "cb": lambda: cb.CatBoostClassifier(iterations=25, depth=4, verbose=0, allow_writing_files=False, random_seed=0),
+    # Non-symmetric trees (nested nodes in CatBoost's JSON, not "oblivious_trees").
+    "cb-lossguide": lambda: cb.CatBoostClassifier(iterations=15, grow_policy="Lossguide", max_leaves=12, verbose=0,
+                                                  allow_writing_files=False, random_seed=0),
 }
 REGRESSORS = {
     "xgb": lambda: xgb.XGBRegressor(n_estimators=25, max_depth=4),
@@ -44,7 +47,11 @@ REGRESSORS = {
     "xgb-rf": lambda: xgb.XGBRFRegressor(n_estimators=4),
     "lgb": lambda: lgb.LGBMRegressor(n_estimators=25, verbose=-1),
     "lgb-huber": lambda: lgb.LGBMRegressor(n_estimators=10, objective="huber", verbose=-1),
+    "lgb-rf": lambda: lgb.LGBMRegressor(boosting_type="rf", n_estimators=6, subsample=0.7, subsample_freq=1,
+                                        verbose=-1),
     "cb": lambda: cb.CatBoostRegressor(iterations=25, depth=5, verbose=0, allow_writing_files=False, random_seed=0),
+    "cb-depthwise": lambda: cb.CatBoostRegressor(iterations=15, depth=5, grow_policy="Depthwise", verbose=0,
+                                                 allow_writing_files=False, random_seed=0),
 }
 
 
@@ -64,13 +71,11 @@ def test_classifiers_equal_the_library(lib, data):
     R = rows_for(est, X)
     np.testing.assert_array_equal(model.predict(R), np.asarray(est.predict(R)).ravel())
     np.testing.assert_allclose(model.predict_proba(R), est.predict_proba(R), atol=2e-6)
-    raw = boosters.margin(est, R)
+    # The library's own raw scores (LightGBM rf's: the sum over iterations).
+    raw = est.decision_function(R) if lib.startswith("lgb") else boosters.margin(est, R)
+    raw = np.asarray(raw, np.float64).reshape(len(R), -1)
     ours = model.decision_function(R).reshape(len(R), -1)
     np.testing.assert_allclose(ours, raw, rtol=1e-5, atol=1e-5 * max(1, np.abs(raw).max()))
-    if lib == "lgb-rf":  # LightGBM's own raw_score=True is the sum over iterations (see boosters.py)
-        n_iter = est.booster_.num_trees() // est.booster_.num_model_per_iteration()
-        np.testing.assert_allclose(ours * n_iter, est.predict(R, raw_score=True).reshape(ours.shape),
-                                   rtol=1e-5, atol=1e-4)
 
 
 @pytest.mark.parametrize("data", ["regression", "regression-nan"])
@@ -144,6 +149,9 @@ def test_unsupported_options_are_refused_by_name():
     refuse = microlearn.UnsupportedEstimatorError
     with pytest.raises(refuse, match="gblinear"):
         microlearn.convert(xgb.XGBClassifier(booster="gblinear", n_estimators=3).fit(X, y))
+    # XGBClassifier's predict thresholds a logitraw margin at 0.5, not 0: no link gives its labels.
+    with pytest.raises(refuse, match="binary:logitraw.*above 0.5"):
+        microlearn.convert(xgb.XGBClassifier(objective="binary:logitraw", n_estimators=3).fit(X, y > 0))
     with pytest.raises(refuse, match="log link"):
         microlearn.convert(xgb.XGBRegressor(objective="count:poisson", n_estimators=3).fit(X, y))
     with pytest.raises(refuse, match="missing=0"):

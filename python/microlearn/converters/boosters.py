@@ -24,7 +24,7 @@ import sys
 import numpy as np
 
 from ..errors import UnsupportedEstimatorError
-from .trees import (T_LOGISTIC, T_NONE, T_SOFTMAX, TASK_CLASSIFICATION,
+from .trees import (FLAG_AVERAGE, T_LOGISTIC, T_NONE, T_SOFTMAX, TASK_CLASSIFICATION,
                     TASK_REGRESSION, Ensemble, Tree)
 
 
@@ -124,7 +124,12 @@ def xgboost_ensemble(est) -> Ensemble:
         raise UnsupportedEstimatorError(
             f"XGBoost objective={objective!r} uses a log link: only identity and logistic links convert")
     baseline = np.broadcast_to(base, (n_groups,)).astype(np.float64)
-    if objective in ("binary:logistic", "binary:logitraw") and wrapper is not None and hasattr(wrapper, "classes_"):
+    if objective == "binary:logitraw" and wrapper is not None and hasattr(wrapper, "classes_"):
+        raise UnsupportedEstimatorError(
+            f"{type(wrapper).__name__}(objective='binary:logitraw'): its predict() labels rows whose raw margin "
+            "is above 0.5 (not 0) and its predict_proba() gives [1 - margin, margin], which no link reproduces; "
+            "train with binary:logistic, or convert est.get_booster() for the raw margin")
+    if objective == "binary:logistic" and wrapper is not None and hasattr(wrapper, "classes_"):
         return Ensemble(trees, n_features, 1, TASK_CLASSIFICATION, T_LOGISTIC, 0, 2, baseline=baseline,
                         classes=_classes(wrapper, 2))
     if objective in ("multi:softprob", "multi:softmax") and wrapper is not None and hasattr(wrapper, "classes_"):
@@ -222,8 +227,16 @@ def lightgbm_ensemble(est) -> Ensemble:
         b = _TreeBuilder()
         _lgb_node(info["tree_structure"], b)
         trees.append(b.tree(output=k % n_groups))
-    flags = 0
-    if dump.get("average_output"):  # boosting_type='rf': the mean over iterations, per class
+    # boosting_type='rf': LightGBM's raw scores (decision_function) are the
+    # sum over iterations, its probabilities and predictions use the mean.
+    # Classifiers keep the sum in the leaves and set the engine's average
+    # flag (decision_function sums, predict_proba averages); regressors have
+    # predictions only, so their leaves are divided here.
+    average = bool(dump.get("average_output"))
+    classifier = wrapper is not None and hasattr(wrapper, "classes_") and objective in (
+        "binary", "multiclass", "softmax")
+    flags = FLAG_AVERAGE if average and classifier else 0
+    if average and not classifier:
         for t in trees:
             t.value = t.value / (len(trees) // n_groups)
     n_features = int(dump["max_feature_idx"]) + 1
@@ -246,9 +259,11 @@ def lightgbm_ensemble(est) -> Ensemble:
 
 
 def lightgbm_margin(est, X):
-    """LightGBM's raw scores. For boosting_type='rf' its raw_score=True gives
-    the sum over iterations while its probabilities use the mean: the mean is
-    what the converted model's decision_function gives."""
+    """What the converted model's raw_scores() give: LightGBM's raw scores,
+    divided by the number of iterations for boosting_type='rf' (its
+    raw_score=True and decision_function give the sum, as the converted
+    model's decision_function does; its probabilities and predictions use
+    the mean)."""
     booster, _ = _lgb_booster(est)
     out = booster.predict(np.asarray(X, np.float64), raw_score=True)
     dump = booster.dump_model(num_iteration=None)
@@ -278,29 +293,40 @@ def catboost_ensemble(est) -> Ensemble:
     scale, bias = model.get("scale_and_bias", [1.0, [0.0]])
     bias = np.atleast_1d(np.asarray(bias, np.float64))
     width = len(bias)
+    def split(s):
+        # (feature, border, NaN goes left) of a split: going right when x > border.
+        if s["split_type"] != "FloatFeature":
+            raise UnsupportedEstimatorError(f"CatBoost split of type {s['split_type']} is not supported")
+        f = floats[s["float_feature_index"]]
+        return f["flat_feature_index"], float(np.float32(s["border"])), f.get("nan_value_treatment", "AsIs") != "AsTrue"
+
     trees = []
-    for t in model["oblivious_trees"]:
-        splits = t["splits"]
-        for s in splits:
-            if s["split_type"] != "FloatFeature":
-                raise UnsupportedEstimatorError(f"CatBoost split of type {s['split_type']} is not supported")
-        depth = len(splits)
-        leaves = np.asarray(t["leaf_values"], np.float64).reshape(-1, width) * scale
-        # The oblivious tree as a full binary tree: level d tests splits[d];
-        # going right sets bit d of the leaf index (CatBoost's layout).
+    for t in model.get("oblivious_trees") or model.get("trees", []):
         b = _TreeBuilder(width)
-        def grow(d, index):
-            i = b.node()
-            if d == depth:
-                b.value[i][:] = leaves[index]
+        if "splits" in t:
+            # An oblivious tree as a full binary tree: level d tests splits[d];
+            # going right sets bit d of the leaf index (CatBoost's layout).
+            splits = [split(s) for s in t["splits"]]
+            leaves = np.asarray(t["leaf_values"], np.float64).reshape(-1, width) * scale
+
+            def grow(d, index):
+                i = b.node()
+                if d == len(splits):
+                    b.value[i][:] = leaves[index]
+                else:
+                    b.split(i, *splits[d], grow(d + 1, index), grow(d + 1, index | (1 << d)))
                 return i
-            s = splits[d]
-            f = floats[s["float_feature_index"]]
-            nan_left = f.get("nan_value_treatment", "AsIs") != "AsTrue"
-            b.split(i, f["flat_feature_index"], float(np.float32(s["border"])), nan_left,
-                    grow(d + 1, index), grow(d + 1, index | (1 << d)))
-            return i
-        grow(0, 0)
+            grow(0, 0)
+        else:
+            # grow_policy='Depthwise' or 'Lossguide': nested nodes, leaves {"value": ...}.
+            def grow(node):
+                i = b.node()
+                if "split" in node:
+                    b.split(i, *split(node["split"]), grow(node["left"]), grow(node["right"]))
+                else:
+                    b.value[i][:] = np.asarray(node["value"], np.float64) * scale
+                return i
+            grow(t)
         trees.append(b.tree())
     loss = model["model_info"]["params"].get("loss_function", {}).get("type", "RMSE")
     classes = getattr(est, "classes_", None)
