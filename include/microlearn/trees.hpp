@@ -141,7 +141,7 @@ enum class Transform : uint32_t {
 enum class FeatureType : uint32_t { f32 = 0, i16 = 1 };
 
 enum Flags : uint32_t {
-    flag_average = 1u << 0,         // raw score = mean over trees, not sum
+    flag_average = 1u << 0,         // raw score = mean over iterations (trees; softmax: n_outputs trees each)
     flag_zero_is_positive = 1u << 1 // binary: raw score 0 predicts class 1
 };
 
@@ -784,6 +784,8 @@ inline Status load(const ModelFile& f, Model& out) {
                 m.n_outputs != m.n_classes)
                 return Status::bad_parameter;
             if (m.transform == Transform::none) return Status::bad_parameter;
+            if ((m.flags & flag_average) && m.transform == Transform::softmax && m.n_trees % m.n_outputs)
+                return Status::bad_parameter;  // LightGBM rf: whole iterations of n_outputs trees
             break;
         case Task::anomaly:
             if (m.n_outputs != 1 || m.transform != Transform::none) return Status::bad_parameter;
@@ -900,7 +902,8 @@ inline Status accumulate(const Model& m, const T* x, size_t n_x, float* out, siz
 
 inline void average(const Model& m, float* out, uint32_t n) {
     if (!(m.flags & flag_average)) return;
-    const float scale = math::divide(1.0f, static_cast<float>(m.n_trees));
+    const uint32_t per_iteration = m.transform == Transform::softmax ? m.n_outputs : 1u;
+    const float scale = math::divide(1.0f, static_cast<float>(m.n_trees / per_iteration));
     for (uint32_t k = 0; k < n; ++k) out[k] *= scale;
 }
 
@@ -987,8 +990,10 @@ inline Status score_samples(const Model& m, const T* x, size_t n_x, float& out) 
     return st;
 }
 
-// decision_function: raw scores of boosted classifiers (n_outputs values),
-// score_samples - offset for anomaly detectors (one value).
+// decision_function: raw scores of boosted classifiers (n_outputs values;
+// the sum over trees even when probabilities use the mean, as LightGBM's
+// boosting_type='rf' gives them), score_samples - offset for anomaly
+// detectors (one value).
 template <typename T>
 inline Status decision_function(const Model& m, const T* x, size_t n_x, float* out, size_t n_out) {
     if (m.task == Task::anomaly) {
@@ -999,7 +1004,7 @@ inline Status decision_function(const Model& m, const T* x, size_t n_x, float* o
     }
     if (m.task != Task::classification || m.transform == Transform::mean_probability)
         return Status::unsupported_kind;
-    return raw_scores(m, x, n_x, out, n_out);
+    return detail::accumulate(m, x, n_x, out, n_out);
 }
 
 }  // namespace trees

@@ -51,3 +51,56 @@ def test_boosters_agree_with_their_library_on_every_target(target):
         assert f"{name} {want}" in res.output, name
         proba = np.frombuffer(res.files[name + ".out"], np.float32).reshape(-1, 2)
         np.testing.assert_allclose(proba, est.predict_proba(rows), atol=2e-6)
+
+
+RF_SCRIPT = """
+import microlearn, array
+X = open("X.bin", "rb").read()
+for name in ("binary.mlm", "multi.mlm", "regression.mlm"):
+    m = microlearn.load(name)
+    info = m.info()
+    n, k = info["n_features"], info["n_outputs"]
+    x = array.array("f", bytes(4 * n))
+    d = array.array("f", bytes(4 * k))
+    p = array.array("f", bytes(4 * info["n_classes"]))
+    with open(name + ".out", "wb") as out:
+        for i in range(len(X) // (4 * n)):
+            x[:] = array.array("f", X[4 * n * i:4 * n * (i + 1)])
+            if info["task"] == "regression":
+                out.write(array.array("f", [m.predict(x)]))
+                continue
+            out.write(array.array("f", [m.predict(x)]))
+            out.write(m.decision_function(x, d))
+            out.write(m.predict_proba(x, p))
+print("done")
+"""
+
+
+def test_lightgbm_rf_agrees_with_lightgbm_on_every_target(target):
+    """boosting_type='rf': decision_function is LightGBM's sum over iterations,
+    predict_proba and regression predict its mean."""
+    from sklearn.datasets import make_classification, make_regression
+    kw = dict(boosting_type="rf", n_estimators=5, subsample=0.7, subsample_freq=1, num_leaves=8, verbose=-1)
+    Xb, yb = make_classification(200, 6, random_state=0)
+    Xm, ym = make_classification(200, 6, n_informative=4, n_classes=3, random_state=1)
+    Xr, yr = make_regression(200, 6, noise=3, random_state=0)
+    models = {"binary.mlm": lgb.LGBMClassifier(**kw).fit(Xb, yb),
+              "multi.mlm": lgb.LGBMClassifier(**kw).fit(Xm, ym),
+              "regression.mlm": lgb.LGBMRegressor(**kw).fit(Xr, yr)}
+    rows = np.vstack([Xb[::10], Xm[::10], Xr[::10]]).astype(np.float32)
+    files = {"X.bin": rows.tobytes()}
+    files.update({name: microlearn.convert(est).to_bytes() for name, est in models.items()})
+    res = run(target, RF_SCRIPT, files=files, fetch=[name + ".out" for name in models])
+    assert res.returncode == 0 and "done" in res.output, res.output
+    for name, est in models.items():
+        got = np.frombuffer(res.files[name + ".out"], np.float32).astype(np.float64)
+        if name == "regression.mlm":
+            want = est.predict(rows)
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5 * np.abs(want).max())
+            continue
+        raw = np.asarray(est.decision_function(rows), np.float64).reshape(len(rows), -1)
+        proba = est.predict_proba(rows)
+        got = got.reshape(len(rows), 1 + raw.shape[1] + proba.shape[1])
+        np.testing.assert_array_equal(got[:, 0], est.predict(rows))
+        np.testing.assert_allclose(got[:, 1:1 + raw.shape[1]], raw, rtol=1e-5, atol=1e-5 * np.abs(raw).max())
+        np.testing.assert_allclose(got[:, 1 + raw.shape[1]:], proba, atol=2e-6)
