@@ -74,6 +74,7 @@ class Wave_read:
                 if len(fmt) < size:
                     raise self._error("truncated fmt chunk")
                 self._parse_fmt(fmt)
+                self._skip(size & 1)  # the pad byte of an odd-sized chunk
             elif c[:4] == b"data":
                 if fmt is None:
                     raise self._error("data chunk before the fmt chunk")

@@ -109,6 +109,22 @@ def test_extensible_and_extra_chunks(tmp_path):
     assert out.split() == ["2", "2", "48000", "5", data.hex()]
 
 
+def test_odd_sized_fmt_chunk_is_padded(tmp_path):
+    # A fmt chunk of 17 bytes is followed by a pad byte (RIFF aligns chunks to 2
+    # bytes): the data chunk starts after it, as CPython's wave reads it.
+    import struct
+    data = bytes(range(18))
+    fmt = struct.pack("<HHIIHH", 1, 1, 8000, 16000, 2, 16) + b"\x00"
+    body = b"WAVE" + b"fmt " + struct.pack("<I", 17) + fmt + b"\x00" + b"data" + struct.pack("<I", 18) + data
+    (tmp_path / "x.wav").write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
+    with pywave.open(str(tmp_path / "x.wav")) as w:
+        assert w.getnframes() == 9 and w.readframes(99) == data
+    out = run("import binascii\nfrom microlearn import wave\n"
+              "w = wave.open('x.wav')\n"
+              "print(w.getnframes(), binascii.hexlify(w.readframes(99)).decode())\n", tmp_path)
+    assert out.split() == ["9", data.hex()]
+
+
 # ------------------------------------------------------------------- bad input
 
 def _good(tmp_path):
