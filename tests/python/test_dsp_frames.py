@@ -125,7 +125,7 @@ def reference_features(w, rate):
     return np.array(cols)
 
 
-@pytest.mark.parametrize("n_samples,n_axes", [(128, 3), (100, 1), (50, 6)])
+@pytest.mark.parametrize("n_samples,n_axes", [(128, 3), (100, 1), (50, 6), (3, 2)])  # 3: an 8-point FFT
 def test_features_match_numpy(n_samples, n_axes):
     rng = np.random.default_rng(n_samples)
     X = (rng.standard_normal((4, n_samples, n_axes)) * 2 + 1).astype(np.float32)

@@ -15,7 +15,7 @@
 //   skew = m3 / m2^1.5, kurtosis = m4 / m2^2 - 3 (Fisher; both 0 when m2 = 0),
 //   percentile p = numpy.percentile(x, p) (linear interpolation),
 //   band_energy [lo, hi) Hz = sum over bins k with lo <= k sr / n_fft < hi of
-//     |rfft(x, n_fft)[k]|^2 / n_samples, n_fft = next power of two >= n_samples
+//     |rfft(x, n_fft)[k]|^2 / n_samples, n_fft = next power of two >= max(n_samples, 8)
 //     (zero-padded, mean not removed).
 // The spec, the twiddles and the scratch live in caller memory.
 #pragma once
