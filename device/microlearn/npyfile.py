@@ -138,6 +138,8 @@ def _read(f, n):
 def _field(name, h, key):
     # Index of the value of 'key' in header h.
     i = h.find("'" + key + "'")
+    if i < 0:  # other writers quote the keys with "
+        i = h.find('"' + key + '"')
     j = h.find(":", i) if i >= 0 else -1
     if j < 0:
         raise _err(name, "npy header has no %r: %r" % (key, h))
@@ -165,7 +167,8 @@ def _parse_header(name, h):
     if h[i:i + 1] != "(" or j < 0:
         raise _err(name, "npy header: bad shape in %r" % h)
     try:
-        shape = tuple([int(s) for s in h[i + 1:j].split(",") if s.strip()])
+        # "3L": a long int as numpy under Python 2 wrote it
+        shape = tuple([int(s.strip().rstrip("L")) for s in h[i + 1:j].split(",") if s.strip()])
     except (ValueError, OverflowError):
         raise _err(name, "npy header: bad shape in %r" % h)
     for s in shape:

@@ -182,6 +182,21 @@ def test_malformed_npy_header(tmp_path, header, what):
     assert err.startswith("ValueError: bad.npy: ") and what in err
 
 
+@pytest.mark.parametrize("header", [
+    '{"descr": "<i2", "fortran_order": False, "shape": (2, 3)}',       # keys in double quotes
+    "{'shape': (2, 3), 'fortran_order': False, 'descr': '<i2'}",        # another key order
+    "{'descr': '<i2', 'fortran_order': False, 'shape': (2L, 3L), }",    # Python 2's numpy
+])
+@pytest.mark.parametrize("align", [16, 64])  # numpy < 1.14 padded headers to 16 bytes
+def test_headers_numpy_reads_in_other_spellings(tmp_path, header, align):
+    h = header.encode() + b" " * (-(10 + len(header) + 1) % align) + b"\n"
+    data = np.arange(6, dtype="<i2") - 3
+    (tmp_path / "x.npy").write_bytes(b"\x93NUMPY\x01\x00" + len(h).to_bytes(2, "little") + h + data.tobytes())
+    np.testing.assert_array_equal(np.load(tmp_path / "x.npy"), data.reshape(2, 3))
+    out = run("from microlearn import npyfile\nshape, a = npyfile.load('x.npy')\nprint(shape, list(a))", tmp_path)
+    assert out.strip() == "(2, 3) [-3, -2, -1, 0, 1, 2]"
+
+
 def test_bad_magic_and_version(tmp_path):
     (tmp_path / "bad.npy").write_bytes(b"PK\x03\x04" + bytes(100))
     assert "bad magic" in run_error(LOAD, tmp_path)
