@@ -51,12 +51,12 @@ static const char MUST_HOLD[] = " must hold ";
 #define DSP_SIZE_MAX ((size_t)1 << 24)
 
 static void dsp_raise_len(const char* what, const char* rule, size_t want, size_t got) {
-    char msg[100];
+    char msg[128];  // what and rule up to 84 in all, then two numbers of up to 20 digits
     size_t pos = 0;
     glue_append_str(msg, &pos, 40, what);
-    glue_append_str(msg, &pos, 60, rule);
+    glue_append_str(msg, &pos, 84, rule);
     glue_append_uint(msg, &pos, want);
-    glue_append_str(msg, &pos, 80, " items, got ");
+    glue_append_str(msg, &pos, 104, " items, got ");
     glue_append_uint(msg, &pos, got);
     mp_raise_type_arg(&mp_type_ValueError, mp_obj_new_str(msg, pos));
 }
