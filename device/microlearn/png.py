@@ -8,9 +8,12 @@
 #   w, h, px = png.read(data, size=(16, 16))     # resized (bilinear; or resize="nearest")
 #   png.read("digit.png", size=(16, 16), out=buf)  # into your array('B') / bytearray
 #
-# Reads 8-bit PNGs of every colour type: grayscale, grayscale + alpha, RGB,
-# RGBA and palette; non-interlaced (an Adam7 interlaced file is a ValueError);
-# all five row filters. Alpha (and a palette's tRNS) is ignored: the colour
+# Reads PNGs of every colour type: grayscale, grayscale + alpha, RGB, RGBA and
+# palette, at every bit depth PNG allows (1, 2, 4 bits: grayscale scaled to
+# 0..255 and palette indices, as Pillow writes palettes of up to 16 colours
+# and mode "1"; 16 bits: the high byte of each sample); non-interlaced (an
+# Adam7 interlaced file is a ValueError); all five row filters. Alpha (and a
+# palette's or grayscale image's tRNS) is ignored: the colour
 # values as stored, no blending. Grayscale from colour is the ITU-R BT.601
 # luma Pillow's convert("L") computes: (19595 R + 38470 G + 7471 B + 32768)
 # >> 16. Bilinear resize samples at pixel centres (edges clamped) with
@@ -27,8 +30,9 @@ import struct
 from microlearn import _image
 
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}      # colour type -> bytes per pixel at 8 bits
+_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}      # colour type -> samples per pixel
 _COLOUR = {0: "L", 2: "RGB", 3: "P", 4: "LA", 6: "RGBA"}
+_DEPTHS = {0: (1, 2, 4, 8, 16), 2: (8, 16), 3: (1, 2, 4, 8), 4: (8, 16), 6: (8, 16)}  # the PNG spec's
 
 
 def _luma(r, g, b):
@@ -62,13 +66,14 @@ def _header(f):
         raise ValueError("png: image size %d x %d" % (w, h))
     if colour not in _CHANNELS:
         raise ValueError("png: colour type %d is not one PNG defines (0, 2, 3, 4, 6)" % colour)
-    if depth != 8:
-        raise ValueError("png: %d-bit samples; only 8-bit PNGs are read" % depth)
+    if depth not in _DEPTHS[colour]:
+        raise ValueError("png: %d-bit samples in a %s PNG (PNG allows %s)"
+                         % (depth, _COLOUR[colour], ", ".join([str(d) for d in _DEPTHS[colour]])))
     if method != 0 or filt != 0:
         raise ValueError("png: compression method %d / filter method %d (0 expected)" % (method, filt))
     if interlace != 0:
         raise ValueError("png: interlaced (Adam7) PNGs are not read; save it non-interlaced")
-    return w, h, colour, chunks
+    return w, h, colour, depth, chunks
 
 
 def info(source):
@@ -76,7 +81,7 @@ def info(source):
     colour is "L", "LA", "RGB", "RGBA" or "P" (palette)."""
     f = _image.open_source(source)
     try:
-        w, h, colour, _ = _header(f)
+        w, h, colour, _, _ = _header(f)
     finally:
         if f is not source:
             f.close()
@@ -117,6 +122,19 @@ def _unfilter(kind, row, prev, bpp, n):
         raise ValueError("png: row filter type %d (0 to 4 expected)" % kind)
 
 
+def _samples(row, bpp, depth, scale, dst):
+    """Unpacks a row of 1/2/4-bit (times scale) or 16-bit (high byte) samples
+    at row[bpp:] into one byte per sample in dst."""
+    if depth == 16:
+        for k in range(len(dst)):
+            dst[k] = row[bpp + 2 * k]
+        return
+    per = 8 // depth
+    mask = (1 << depth) - 1
+    for k in range(len(dst)):
+        dst[k] = (row[bpp + k // per] >> (8 - depth - depth * (k % per)) & mask) * scale
+
+
 def _read_full(stream, buf):
     """Fills buf from the decompressor; False when the data end first."""
     got = 0
@@ -130,7 +148,7 @@ def _read_full(stream, buf):
     return True
 
 
-def _decode(f, w, h, colour, chunks, mode, dst):
+def _decode(f, w, h, colour, depth, chunks, mode, dst):
     """Decodes the image data into dst (w * h * (1 or 3) bytes)."""
     try:
         import deflate
@@ -154,8 +172,13 @@ def _decode(f, w, h, colour, chunks, mode, dst):
         if mode == "L":
             palette = bytes(_luma(palette[3 * i], palette[3 * i + 1], palette[3 * i + 2])
                             for i in range(entries))
-    bpp = _CHANNELS[colour]
-    n = w * bpp
+    ch = _CHANNELS[colour]
+    bpp = max(1, ch * depth // 8)    # the filters' unit: bytes per pixel, at least 1
+    n = (w * ch * depth + 7) // 8    # bytes per row
+    # Samples of other depths are unpacked to one byte each (grayscale scaled to 0..255).
+    px = None if depth == 8 else bytearray(w * ch)
+    scale = 255 // ((1 << depth) - 1) if colour == 0 and depth < 8 else 1
+    src, off = px, 0
     row = bytearray(bpp + n)
     prev = bytearray(bpp + n)
     filt = bytearray(1)
@@ -174,9 +197,14 @@ def _decode(f, w, h, colour, chunks, mode, dst):
             if not (_read_full(stream, filt) and _read_full(stream, body)):
                 raise ValueError("png: the image data end at row %d of %d" % (y, h))
             _unfilter(filt[0], row, prev, bpp, n)
+            if px is None:
+                src, off = row, bpp
+            else:
+                _samples(row, bpp, depth, scale, px)
+            end = off + w * ch
             if colour == 0 or colour == 4:
-                for i in range(bpp, bpp + n, bpp):
-                    v = row[i]
+                for i in range(off, end, ch):
+                    v = src[i]
                     if rgb:
                         dst[o] = dst[o + 1] = dst[o + 2] = v
                         o += 3
@@ -184,8 +212,8 @@ def _decode(f, w, h, colour, chunks, mode, dst):
                         dst[o] = v
                         o += 1
             elif colour == 3:
-                for i in range(bpp, bpp + n):
-                    k = row[i]
+                for i in range(off, end):
+                    k = src[i]
                     if k >= entries:
                         raise ValueError("png: palette index %d, the palette has %d entries" % (k, entries))
                     if rgb:
@@ -197,14 +225,14 @@ def _decode(f, w, h, colour, chunks, mode, dst):
                         dst[o] = palette[k]
                         o += 1
             else:
-                for i in range(bpp, bpp + n, bpp):
+                for i in range(off, end, ch):
                     if rgb:
-                        dst[o] = row[i]
-                        dst[o + 1] = row[i + 1]
-                        dst[o + 2] = row[i + 2]
+                        dst[o] = src[i]
+                        dst[o + 1] = src[i + 1]
+                        dst[o + 2] = src[i + 2]
                         o += 3
                     else:
-                        dst[o] = _luma(row[i], row[i + 1], row[i + 2])
+                        dst[o] = _luma(src[i], src[i + 1], src[i + 2])
                         o += 1
             row, prev = prev, row
             body = memoryview(row)[bpp:]
@@ -222,13 +250,13 @@ def read(source, mode="L", size=None, resize="bilinear", out=None):
     ch = _image.check_mode("png", mode, resize)
     f = _image.open_source(source)
     try:
-        w, h, colour, chunks = _header(f)
+        w, h, colour, depth, chunks = _header(f)
         dw, dh, out = _image.target("png", w, h, ch, size, out)
         if (dw, dh) == (w, h):
-            _decode(f, w, h, colour, chunks, mode, out)
+            _decode(f, w, h, colour, depth, chunks, mode, out)
         else:
             full = _image.buffer("png", w * h * ch, w, h)
-            _decode(f, w, h, colour, chunks, mode, full)
+            _decode(f, w, h, colour, depth, chunks, mode, full)
             _image.resize(full, w, h, ch, out, dw, dh, resize == "nearest")
     finally:
         if f is not source:

@@ -139,6 +139,69 @@ def test_every_colour_type_and_filter_board(target):
     check_output("\n".join(l for l in res.output.splitlines() if ".png" in l or l.startswith("INFO")), files)
 
 
+def pack_png(samples, depth, colour, filt, plte=b""):
+    """PNG bytes of samples (h, w, channels) ints at `depth` bits (1, 2, 4:
+    packed high bits first; 16: big-endian), row filter `filt` on every row."""
+    h, w, ch = samples.shape
+    if depth == 16:
+        rows = samples.astype(">u2").reshape(h, -1).view(np.uint8).astype(np.int32)
+    else:
+        bits = ((samples.reshape(h, -1, 1) >> np.arange(depth - 1, -1, -1)) & 1).reshape(h, -1)
+        rows = np.packbits(bits.astype(np.uint8), axis=1).astype(np.int32)
+    bpp = max(1, ch * depth // 8)
+    raw, prev = bytearray(), np.zeros(rows.shape[1], np.int32)
+    for row in rows:
+        left = np.concatenate([np.zeros(bpp, np.int32), row[:-bpp]])
+        upleft = np.concatenate([np.zeros(bpp, np.int32), prev[:-bpp]])
+        pred = [0, left, prev, (left + prev) // 2, _paeth(left, prev, upleft)][filt]
+        raw += bytes([filt]) + ((row - pred) % 256).astype(np.uint8).tobytes()
+        prev = row
+    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, depth, colour, 0, 0, 0))
+            + (_chunk(b"PLTE", plte) if plte else b"") + _chunk(b"IDAT", zlib.compress(bytes(raw)))
+            + _chunk(b"IEND", b""))
+
+
+def test_bit_depths_1_2_4_16(tmp_path):
+    """Pillow writes palettes of up to 16 colours with 1, 2 or 4 bits and mode
+    "1" with 1 bit; 16-bit files give their high byte. Pixel-exact against
+    Pillow's decoding (16-bit grayscale, which Pillow keeps 16-bit: its value
+    >> 8)."""
+    rng = np.random.default_rng(7)
+    w, h = 13, 5      # odd: rows end inside a byte at 1, 2 and 4 bits
+    files = {}
+    for colours in (2, 4, 16):   # Pillow: 1, 2, 4 bits
+        img = Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8)).quantize(colours)
+        files[f"p{colours}.png"] = (pillow_png(img), img)
+    img = Image.fromarray(rng.integers(0, 2, (h, w), dtype=np.uint8) * 255).convert("1")
+    files["one.png"] = (pillow_png(img), img)
+    for depth in (1, 2, 4, 16):   # grayscale at each depth, each row filter
+        for filt in range(5):
+            v = rng.integers(0, 1 << depth, (h, w, 1))
+            data = pack_png(v, depth, 0, filt)
+            files[f"g{depth}_{filt}.png"] = (data, Image.open(io.BytesIO(data)))
+    for colour, ch in ((2, 3), (4, 2), (6, 4)):   # 16-bit colour: Pillow reads the high bytes
+        v = rng.integers(0, 1 << 16, (h, w, ch))
+        data = pack_png(v, 16, colour, colour % 5)
+        files[f"c16_{colour}.png"] = (data, Image.open(io.BytesIO(data)))
+    for name, (data, _) in files.items():
+        (tmp_path / name).write_bytes(data)
+    out = run(f"NAMES = {sorted(files)!r}\n" + READ_ALL, tmp_path)
+    seen = 0
+    for line in out.splitlines()[:-1]:
+        name, mode, gw, gh, hexdata = line.split()
+        img = files[name][1]
+        if img.mode == "I;16":
+            want = (np.asarray(img).astype(np.int32) >> 8).astype(np.uint8)
+            want = np.repeat(want[..., None], 3, 2) if mode == "RGB" else want
+        else:
+            want = expected(img, mode)
+        assert (int(gw), int(gh)) == (w, h)
+        np.testing.assert_array_equal(np.frombuffer(bytes.fromhex(hexdata), np.uint8), want.ravel(),
+                                      err_msg=f"{name} {mode}")
+        seen += 1
+    assert seen == 2 * len(files)
+
+
 def bilinear_reference(a, dw, dh):
     """Float bilinear at pixel centres, edges clamped (tf.image.resize's
     "bilinear" without antialiasing, written out)."""
@@ -190,9 +253,9 @@ def test_errors(tmp_path):
     (tmp_path / "interlaced.png").write_bytes(write_png(img, 0, interlace=1))
     (tmp_path / "truncated.png").write_bytes(good[:-40])
     (tmp_path / "notpng.png").write_bytes(b"GIF89a" + bytes(40))
-    sixteen = bytearray(good)
-    sixteen[24] = 16       # bit depth field of IHDR
-    (tmp_path / "sixteen.png").write_bytes(bytes(sixteen))
+    three = bytearray(good)
+    three[24] = 3          # bit depth field of IHDR
+    (tmp_path / "three.png").write_bytes(bytes(three))
     raw = zlib.compress(bytes([7]) + bytes(13) + bytes([0]) * (14 * 6))   # row 0 with filter type 7
     (tmp_path / "badfilter.png").write_bytes(good[:33] + _chunk(b"IDAT", raw) + _chunk(b"IEND", b""))
     garbage = good[:33] + _chunk(b"IDAT", b"\x78\x9c" + bytes(range(7, 250, 3))) + _chunk(b"IEND", b"")
@@ -204,7 +267,7 @@ def test_errors(tmp_path):
         "png.read('interlaced.png')": "ValueError: png: interlaced (Adam7) PNGs are not read",
         "png.read('truncated.png')": "ValueError: png: truncated",
         "png.read('notpng.png')": "ValueError: png: not a PNG file",
-        "png.read('sixteen.png')": "ValueError: png: 16-bit samples; only 8-bit PNGs are read",
+        "png.read('three.png')": "ValueError: png: 3-bit samples in a L PNG (PNG allows 1, 2, 4, 8, 16)",
         "png.read('badfilter.png')": "ValueError: png: row filter type 7 (0 to 4 expected)",
         "png.read(open('truncated.png','rb').read()[:60])": "ValueError: png: truncated",
         "png.read('interlaced.png', mode='RGBA')": "ValueError: png: mode must be 'L' or 'RGB', got 'RGBA'",
