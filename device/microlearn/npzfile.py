@@ -79,10 +79,10 @@ class NpzFile:
         self.path = path
         with open(path, "rb") as f:
             try:
-                self._members = self._directory(f)
+                self._members, names = self._directory(f)
             except IndexError:  # a safety net: the fields are checked against what was read
                 raise _err(path, "corrupt zip/.npz directory")
-        self.files = [n[:-4] if n.endswith(".npy") else n for n in self._members]
+        self.files = [n[:-4] if n.endswith(".npy") else n for n in names]  # the archive's order
 
     def _directory(self, f):
         f.seek(0, 2)
@@ -100,7 +100,7 @@ class NpzFile:
             raise _err(self.path, "truncated: central directory beyond end of file")
         f.seek(cd_off)
         cd = f.read(cd_size)
-        members, p = {}, 0
+        members, names, p = {}, [], 0
         for _ in range(count):
             if cd[p:p + 4] != _CENTRAL or p + 46 > len(cd):
                 raise _err(self.path, "corrupt central directory")
@@ -138,8 +138,9 @@ class NpzFile:
             if off + 30 + csize > size:
                 raise _err(self.path, "truncated: member %r runs past the end of the file" % name)
             members[name] = (method, crc, csize, usize, off)
+            names.append(name)
             p = xend + clen
-        return members
+        return members, names
 
     def reader(self, key):
         """A Reader streaming the array `key` (its data is CRC-checked as it is

@@ -120,6 +120,16 @@ def test_npz_from_numpy(tmp_path):
         assert part == [0, 1, 2, 3, 4]
 
 
+def test_npz_files_in_archive_order(tmp_path):
+    # z.files lists the members in the archive's order, as numpy's NpzFile does
+    # (positional arrays arr_0, arr_1, ... and user order survive).
+    names = ["zeta", "x", "y", "z", "e", "s", "alpha", "arr_10", "arr_2"]
+    np.savez_compressed(tmp_path / "d.npz", **{k: np.arange(i + 1, dtype="<i2") for i, k in enumerate(names)})
+    assert np.load(tmp_path / "d.npz").files == names
+    out = run("from microlearn import npzfile\nprint(' '.join(npzfile.NpzFile('d.npz').files))", tmp_path)
+    assert out.split() == names
+
+
 def test_npz_to_numpy(tmp_path):
     run("import array\nfrom microlearn import npzfile\n"
         "x = array.array('h', range(-5, 7))\n"
