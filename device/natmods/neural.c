@@ -1,7 +1,7 @@
 // microlearn._neural: neural networks on MicroPython (dynamic native
 // module): scikit-learn MLPs, Keras models, .tflite files; float32 or int8.
-// The glue of four modules, the same but for the kernels their engine unit
-// compiles (device/Makefile): _neural, _neural_rnn, _neural_int8, _neural_all;
+// The glue of five modules, the same but for the kernels their engine unit
+// compiles (device/Makefile): _neural, _neural_rnn, _neural_int8_cnn, _neural_int8, _neural_all;
 // microlearn.load() imports the one the model file's header names.
 //
 //   m = _neural.load(buf)            # validates once, allocates the arena once

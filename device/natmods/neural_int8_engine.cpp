@@ -1,3 +1,3 @@
-// The engine half of microlearn._neural_int8: int8 kernels (and QUANTIZE, DEQUANTIZE).
-#define MICROLEARN_NEURAL_PARTS 2  // neural::part_int8
+// The engine half of microlearn._neural_int8: every int8 kernel (and QUANTIZE, DEQUANTIZE).
+#define MICROLEARN_NEURAL_PARTS 10  // neural::part_int8 | part_int8_extra
 #include "neural_engine.cpp"

@@ -1,5 +1,5 @@
 // Neural networks built with some kernel sets only (MICROLEARN_NEURAL_PARTS,
-// as the device modules _neural, _neural_rnn, _neural_int8 are): a model
+// as the device modules _neural, _neural_rnn, _neural_int8_cnn, _neural_int8 are): a model
 // whose ops need a set the build leaves out loads as unsupported_kind, the
 // others load and run; the header's flags (the op parts the converter wrote)
 // must match the ops. tests/cpp/CMakeLists.txt builds this file once per
@@ -20,25 +20,34 @@ constexpr uint32_t F32 = 7, I8 = 2;
 
 // x f32 (3) -> QUANTIZE -> q i8 -> RESHAPE (int8 kernel) -> r i8 -> DEQUANTIZE
 // -> y f32, then (with_relu) RELU (float kernel) -> z f32; or (float_only)
-// x -> RELU -> z; or (casts_only) x -> QUANTIZE -> q -> DEQUANTIZE -> y.
-enum class Net { float_only, int8_only, mixed, casts_only };
+// x -> RELU -> z; or (casts_only) x -> QUANTIZE -> q -> DEQUANTIZE -> y; or
+// (int8_pad) x -> QUANTIZE -> q -> PAD (1 before, with the zero point: an int8
+// op outside a CNN's set, part_int8_extra) -> p i8 (4) -> DEQUANTIZE -> y (4).
+enum class Net { float_only, int8_only, mixed, casts_only, int8_pad };
 
 std::vector<uint8_t> build(Net net, uint32_t flags) {
     // dtype, rank, d0..d3, location, offset, producer, q_offset, q_count, q_axis
-    auto t = [](uint32_t dtype, uint32_t offset, uint32_t producer) {
+    auto t = [](uint32_t dtype, uint32_t offset, uint32_t producer, uint32_t n = 3) {
         const uint32_t q = dtype == I8 ? 1 : 0;
-        return std::vector<uint32_t>{dtype, 1, 3, 1, 1, 1, 0, offset, producer, 0, q, 0};
+        return std::vector<uint32_t>{dtype, 1, n, 1, 1, 1, 0, offset, producer, 0, q, 0};
     };
     std::vector<std::vector<uint32_t>> tensors, ops;  // ops: kind, n_in, n_out, io, ints, n_ints, floats, n_floats
     std::vector<uint32_t> io;
-    auto op = [&](uint32_t kind, uint32_t in, uint32_t out) {
-        ops.push_back({kind, 1, 1, uint32_t(io.size()), 0, 0, 0, 0});
+    std::vector<int32_t> ints;
+    auto op = [&](uint32_t kind, uint32_t in, uint32_t out, uint32_t n_ints = 0) {
+        ops.push_back({kind, 1, 1, uint32_t(io.size()), uint32_t(ints.size()) - n_ints, n_ints, 0, 0});
         io.push_back(in), io.push_back(out);
     };
     tensors.push_back(t(F32, 0, 0));  // 0 x
     if (net == Net::float_only) {
         tensors.push_back(t(F32, 12, 1));  // 1 z
         op(13, 0, 1);
+    } else if (net == Net::int8_pad) {
+        tensors.push_back(t(I8, 12, 1));      // 1 q
+        tensors.push_back(t(I8, 16, 2, 4));   // 2 p
+        tensors.push_back(t(F32, 20, 3, 4));  // 3 y
+        ints = {1, 0, 1};                     // PAD: (before, after), then the value (the zero point)
+        op(22, 0, 1), op(9, 1, 2, 3), op(23, 2, 3);
     } else if (net == Net::casts_only) {
         tensors.push_back(t(I8, 12, 1));  // 1 q
         tensors.push_back(t(F32, 16, 2));  // 2 y
@@ -56,11 +65,12 @@ std::vector<uint8_t> build(Net net, uint32_t flags) {
     std::vector<uint32_t> flat_t, flat_o;
     for (const auto& r : tensors) flat_t.insert(flat_t.end(), r.begin(), r.end());
     for (const auto& r : ops) flat_o.insert(flat_o.end(), r.begin(), r.end());
-    const uint32_t n = uint32_t(tensors.size()), arena = tensors.back()[7] + 12;
+    const uint32_t n = uint32_t(tensors.size()), arena = tensors.back()[7] + 4 * tensors.back()[2];
     const std::vector<uint32_t> params = {n, uint32_t(ops.size()), arena, 0, n - 1, 0, 0, 0, 0x3f000000u};
     auto b = mlmtest::build(static_cast<uint16_t>(microlearn::ModelKind::neural_network),
                             {mlmtest::section(N::params, params), mlmtest::section(N::tensors, flat_t),
                              mlmtest::section(N::ops, flat_o), mlmtest::section(N::op_io, io),
+                             mlmtest::section(N::op_ints, ints),
                              mlmtest::section(N::quant_scale, std::vector<float>{0.5f}),
                              mlmtest::section(N::quant_zero, std::vector<int32_t>{1})});
     mlmtest::put32(b, 8, flags);
@@ -82,6 +92,8 @@ TEST(NeuralParts, AModelLoadsOnlyWhereItsKernelsAreCompiled) {
     EXPECT_EQ(load(Net::int8_only, N::part_int8, m), has(N::part_int8) ? Status::ok : Status::unsupported_kind);
     EXPECT_EQ(load(Net::mixed, N::part_f32 | N::part_int8, m),
               has(N::part_f32 | N::part_int8) ? Status::ok : Status::unsupported_kind);
+    EXPECT_EQ(load(Net::int8_pad, N::part_int8_extra, m),
+              has(N::part_int8_extra) ? Status::ok : Status::unsupported_kind);
     EXPECT_EQ(load(Net::casts_only, 0, m), Status::ok);  // QUANTIZE and DEQUANTIZE: every build
 }
 
@@ -90,7 +102,8 @@ TEST(NeuralParts, TheModelsThatLoadRun) {
     // q = round(x / 0.5) + 1, clamped; back: 0.5 * (q - 1); RELU after that (mixed)
     const std::vector<std::pair<Net, std::vector<float>>> cases = {
         {Net::float_only, {1.0f, 0.0f, 2.2f}}, {Net::int8_only, {1.0f, -0.5f, 2.0f}},
-        {Net::mixed, {1.0f, 0.0f, 2.0f}}, {Net::casts_only, {1.0f, -0.5f, 2.0f}}};
+        {Net::mixed, {1.0f, 0.0f, 2.0f}}, {Net::casts_only, {1.0f, -0.5f, 2.0f}},
+        {Net::int8_pad, {0.0f, 1.0f, -0.5f, 2.0f}}};
     for (const auto& c : cases) {
         N::Model m;
         if (load(c.first, 0, m) != Status::ok) continue;  // a build without its kernels
@@ -98,9 +111,10 @@ TEST(NeuralParts, TheModelsThatLoadRun) {
         auto* a = reinterpret_cast<uint8_t*>(arena.data());
         ASSERT_EQ(N::set_input(m, a, x, 3, N::Input::f32), Status::ok);
         N::run(m, a);
-        float y[3];
-        ASSERT_EQ(N::outputs(m, a, y, 3), Status::ok);
-        EXPECT_EQ(std::vector<float>(y, y + 3), c.second) << int(c.first);
+        std::vector<float> y(c.second.size());
+        ASSERT_EQ(N::n_outputs(m), y.size());
+        ASSERT_EQ(N::outputs(m, a, y.data(), y.size()), Status::ok);
+        EXPECT_EQ(y, c.second) << int(c.first);
     }
 }
 

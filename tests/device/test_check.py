@@ -77,7 +77,7 @@ def test_check_measures_the_module_of_the_models_layout():
 
 
 def test_check_measures_the_neural_module_the_model_imports():
-    """A float32 network imports microlearn._neural, an int8 one _neural_int8
+    """A float32 network imports microlearn._neural, an int8 one of a CNN's ops _neural_int8_cnn
     (the header's op-part flags): check reports that module's bytes."""
     from microlearn.converters.neural import ir, writer
     from microlearn.rig import build
@@ -90,7 +90,7 @@ def test_check_measures_the_neural_module_the_model_imports():
                          ir.Op("DEQUANTIZE", ["r"], ["y"])], ["x"], ["y"])
     lib = build.build_natmods("x64") / "microlearn"
     X = np.random.default_rng(0).normal(size=(5, 4)).astype(np.float32)
-    for g, module in ((float_net, "_neural"), (int8_net, "_neural_int8")):
+    for g, module in ((float_net, "_neural"), (int8_net, "_neural_int8_cnn")):
         (r,) = check(microlearn.Model(writer.encode(g)), ["unix"], X)
         assert r.module_bytes == (lib / f"{module}.mpy").stat().st_size, module
         assert r.agreement == 1.0

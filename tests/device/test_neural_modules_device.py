@@ -1,11 +1,12 @@
 """The neural modules (device/Makefile): microlearn.load() imports the one
 whose kernels a model's ops need, named by the file header's flags, and no
-other (_neural float32, _neural_rnn float32 + recurrent, _neural_int8 int8,
-_neural_all a mix, and files written before the flags); the outputs are the
+other (_neural float32, _neural_rnn float32 + recurrent, _neural_int8_cnn an
+int8 CNN's ops, _neural_int8 every int8 op, _neural_all a mix, and files
+written before the flags); the outputs are the
 host's; a Pipeline's preprocessing comes from microlearn._preprocess,
 imported for such models only; a model whose module the package lacks gets
 an ImportError naming it; flags that contradict the ops are refused. Compiled-in firmware has one
-module with every kernel, filed under the four names."""
+module with every kernel, filed under the five names."""
 import shutil
 import warnings
 
@@ -17,7 +18,7 @@ from sklearn.preprocessing import StandardScaler
 
 import microlearn
 from device_rig import EXPECT, TARGETS, lib_for, refresh_crc, run
-from microlearn.converters.neural import ir, writer
+from microlearn.converters.neural import int8_params, ir, writer
 from microlearn.rig import run as rig_run
 
 T = ir.Tensor
@@ -29,7 +30,8 @@ def q8(name, shape):
 
 
 def graph(kind):
-    """A tiny network of each kernel set: float32, int8, recurrent, int8 then float32."""
+    """A tiny network of each kernel set: float32, int8 (a CNN's ops), int8 with an ADD (an op outside
+    a CNN's set), recurrent, int8 then float32."""
     if kind == "float":
         t = {"x": T("x", (4,)), "y": T("y", (4,))}
         return ir.Graph(t, [ir.Op("TANH", ["x"], ["y"])], ["x"], ["y"])
@@ -42,6 +44,10 @@ def graph(kind):
                                    "stateful": False})], ["x"], ["y"])
     t = {"x": T("x", (4,)), "q": q8("q", (4,)), "r": q8("r", (2, 2)), "y": T("y", (2, 2)), "z": T("z", (2, 2))}
     ops = [ir.Op("QUANTIZE", ["x"], ["q"]), ir.Op("RESHAPE", ["q"], ["r"]), ir.Op("DEQUANTIZE", ["r"], ["y"])]
+    if kind == "int8_add":  # r + r, into a tensor of its own quantization
+        t["a"] = T("a", (2, 2), "int8", scale=np.float32(0.1), zero_point=np.int32(5))
+        q = dict(int8_params.add_params(0.05, -3, 0.05, -3, 0.1, 5), act_min=-128, act_max=127)
+        ops[2:] = [ir.Op("ADD", ["r", "r"], ["a"], {"activation": "none", "int8": q}), ir.Op("DEQUANTIZE", ["a"], ["y"])]
     if kind == "mixed":
         ops.append(ir.Op("TANH", ["y"], ["z"]))
     return ir.Graph(t, ops, ["x"], ["z" if kind == "mixed" else "y"])
@@ -53,7 +59,7 @@ def with_flags(data, flags):
     return refresh_crc(data)
 
 
-MODELS = {kind: writer.encode(graph(kind)) for kind in ("float", "rnn", "int8", "mixed")}
+MODELS = {kind: writer.encode(graph(kind)) for kind in ("float", "rnn", "int8", "int8_add", "mixed")}
 MODELS["old"] = with_flags(MODELS["float"], 0)  # a file written before the flags
 
 
@@ -67,14 +73,14 @@ def pipeline():
 
 MODELS["pipeline"] = pipeline()
 # name: the module load() must import
-WANT = {"float": "_neural", "rnn": "_neural_rnn", "int8": "_neural_int8", "mixed": "_neural_all", "old": "_neural_all",
-        "pipeline": "_neural"}
+WANT = {"float": "_neural", "rnn": "_neural_rnn", "int8": "_neural_int8_cnn", "int8_add": "_neural_int8",
+        "mixed": "_neural_all", "old": "_neural_all", "pipeline": "_neural"}
 X = np.array([0.3, -1.2, 2.5, 0.04], np.float32)
 
 SCRIPT = """
 import sys, array, microlearn
-NAMES = ("_neural", "_neural_rnn", "_neural_int8", "_neural_all")
-for name in ("float", "rnn", "int8", "mixed", "old", "pipeline"):
+NAMES = ("_neural", "_neural_rnn", "_neural_int8_cnn", "_neural_int8", "_neural_all")
+for name in ("float", "rnn", "int8", "int8_add", "mixed", "old", "pipeline"):
     if not BUILTIN:  # a fresh start: only what this load imports
         for n in NAMES + ("_preprocess",):
             sys.modules.pop("microlearn." + n, None)
@@ -100,7 +106,8 @@ def test_load_imports_the_module_with_the_models_kernels(target):
         modules = eval(modules + "]")
         # compiled in: one module with every kernel, filed under each name at import
         want = [module] + (["_preprocess"] if name == "pipeline" else [])
-        assert modules == (["_neural", "_neural_rnn", "_neural_int8", "_neural_all"] if builtin else want), \
+        assert modules == (["_neural", "_neural_rnn", "_neural_int8_cnn", "_neural_int8", "_neural_all"] if builtin
+                           else want), \
             (name, res.output)
         host = microlearn.Model(MODELS[name]).predict(X[None])
         np.testing.assert_allclose(eval(values), np.ravel(host), rtol=1e-6, atol=1e-7, err_msg=name)
@@ -110,12 +117,15 @@ def test_a_module_the_package_lacks_and_flags_that_contradict_the_ops(tmp_path):
     lib = tmp_path / "lib"
     shutil.copytree(lib_for("unix"), lib)
     (lib / "microlearn" / "_neural_int8.mpy").unlink()
-    files = {"int8.mlm": MODELS["int8"], "float.mlm": MODELS["float"],
-             "lies.mlm": with_flags(MODELS["float"], 2),  # a float model flagged int8: _neural_int8 refuses it
-             "more.mlm": with_flags(MODELS["float"], 5)}  # _neural_rnn's kernels, not what its ops need
+    files = {"int8_add.mlm": MODELS["int8_add"], "float.mlm": MODELS["float"],
+             "lies.mlm": with_flags(MODELS["float"], 2),  # a float model flagged int8: _neural_int8_cnn refuses it
+             "more.mlm": with_flags(MODELS["float"], 5),  # _neural_rnn's kernels, not what its ops need
+             # an int8 ADD flagged as a CNN's ops only (as files written before _neural_int8_cnn were):
+             # _neural_int8_cnn has no ADD kernel
+             "cnn.mlm": with_flags(MODELS["int8_add"], 2)}
     script = EXPECT + """
 import microlearn
-expect(ImportError, microlearn.load, "int8.mlm")
+expect(ImportError, microlearn.load, "int8_add.mlm")
 microlearn.load("float.mlm")
 print("float loads")
 """
@@ -127,7 +137,9 @@ print("float loads")
 import microlearn
 expect(ValueError, microlearn.load, "lies.mlm")
 expect(ValueError, microlearn.load, "more.mlm")
+expect(ValueError, microlearn.load, "cnn.mlm")
 """, files=files)
     lines = [l for l in res.output.splitlines() if l.startswith(("ok", "WRONG"))]
-    assert len(lines) == 2 and lines[0].endswith("unsupported_kind") and lines[1].endswith("bad_parameter"), \
+    assert len(lines) == 3 and lines[0].endswith("unsupported_kind") and lines[1].endswith("bad_parameter"), \
         res.output
+    assert lines[2].endswith("unsupported_kind"), res.output

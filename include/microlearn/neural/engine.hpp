@@ -13,13 +13,7 @@
 #include "model.hpp"
 #include "recurrent.hpp"
 
-// The kernel sets this build compiles (model.hpp's Part bits; default all).
-// A device module holds some only (device/Makefile: _neural float32 and
-// recurrent, _neural_int8 int8): a model with an op of a set left out loads
-// as unsupported_kind, and its kernels are not in the code.
-#ifndef MICROLEARN_NEURAL_PARTS
-#define MICROLEARN_NEURAL_PARTS 7
-#endif
+// The kernel sets this build compiles: MICROLEARN_NEURAL_PARTS (model.hpp).
 
 namespace microlearn {
 namespace neural {
@@ -120,8 +114,8 @@ inline Status check_op(const Model& m, const Op& o) {
     if ((part & kParts) != part) return Status::unsupported_kind;
     if (part == 0) return check_cast(m, o);
     // `if constexpr`: the checks of the parts this build leaves out are not in its code either.
-    if constexpr ((kParts & part_int8) != 0)
-        if (part == part_int8) {
+    if constexpr ((kParts & (part_int8 | part_int8_extra)) != 0)
+        if (part == part_int8 || part == part_int8_extra) {
             Op base;  // dtypes and the int8 tail, then the float layout's shape checks
             const Status st = int8_engine::check(m, o, base);
             return st != Status::ok ? st : detail::check_layout(m, base);
@@ -135,8 +129,8 @@ inline Status check_op(const Model& m, const Op& o) {
 inline void eval_op(const Model& m, const Op& o, uint8_t* arena) {
     const uint32_t part = part_of(m, o);
     if (part == 0) return eval_cast(m, o, arena);
-    if constexpr ((kParts & part_int8) != 0)
-        if (part == part_int8) return int8_engine::eval(m, o, arena);
+    if constexpr ((kParts & (part_int8 | part_int8_extra)) != 0)
+        if (part == part_int8 || part == part_int8_extra) return int8_engine::eval(m, o, arena);
     if constexpr ((kParts & part_recurrent) != 0)
         if (part == part_recurrent) return recurrent::run(m, o, arena);
     if constexpr ((kParts & part_f32) != 0) eval_f32(m, o, arena);

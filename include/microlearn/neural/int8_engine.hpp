@@ -62,12 +62,17 @@ inline bool tail_counts(OpKind k, uint32_t channels, uint32_t& n_ints, uint32_t&
         case OpKind::conv_2d: case OpKind::depthwise_conv_2d: n_ints = 4 + 2 * channels; return true;
         case OpKind::max_pool_2d: case OpKind::average_pool_2d: n_ints = 2; return true;
         case OpKind::mean: n_ints = 4; return true;
+#if MICROLEARN_NEURAL_PARTS & 8  // part_int8_extra
         case OpKind::pad: n_ints = 1; return true;
         case OpKind::add: case OpKind::mul: n_ints = 11; return true;
         case OpKind::relu: case OpKind::relu6: case OpKind::leaky_relu: case OpKind::logistic: case OpKind::tanh:
         case OpKind::hard_swish: n_ints = 64; return true;
+#endif
         case OpKind::softmax: n_floats = 257; return true;
-        case OpKind::reduce_max: case OpKind::reshape: case OpKind::concatenation: return true;
+        case OpKind::reduce_max: case OpKind::reshape: return true;
+#if MICROLEARN_NEURAL_PARTS & 8  // part_int8_extra
+        case OpKind::concatenation: return true;
+#endif
         default: return false;
     }
 }
@@ -142,6 +147,7 @@ inline Status check(const Model& m, const Op& o, Op& base) {
             if (o.kind == OpKind::mean && (!in8(t[0]) || t[1] < 0 || !shift_ok(t[2]) || !in8(t[3])))
                 return Status::bad_parameter;
             return Status::ok;
+#if MICROLEARN_NEURAL_PARTS & 8  // part_int8_extra
         case OpKind::pad: return x.rank <= 3 && in8(t[0]) ? Status::ok : Status::bad_parameter;
         case OpKind::add:
         case OpKind::mul:
@@ -151,6 +157,7 @@ inline Status check(const Model& m, const Op& o, Op& base) {
                 !in8(t[9]) || !in8(t[10]) || t[9] > t[10] || tensor(m, o.inputs[1], nullptr).n_quant != 1)
                 return Status::bad_parameter;
             return Status::ok;
+#endif
         case OpKind::softmax: {
             const float* f = o.floats + bf;
             for (uint32_t k = 0; k < tf; ++k)
@@ -160,15 +167,17 @@ inline Status check(const Model& m, const Op& o, Op& base) {
                 if (f[k] > 1.0f) return Status::bad_parameter;
             return f[0] > 0.001f && f[0] < 0.01f && x.channels() < (1u << 20) ? Status::ok : Status::bad_parameter;
         }
+#if MICROLEARN_NEURAL_PARTS & 8  // part_int8_extra
         case OpKind::concatenation:
             for (uint32_t k = 0; k < o.n_inputs; ++k)
                 if (tensor(m, o.inputs[k], nullptr).n_quant != 1) return Status::type_mismatch;
             return Status::ok;
+#endif
         default: return Status::ok;
     }
 }
 
-// Runs an int8 op (model.hpp's part_of(): part_int8) on the arena.
+// Runs an int8 op (model.hpp's part_of(): part_int8 or part_int8_extra) on the arena.
 inline void eval(const Model& m, const Op& o, uint8_t* arena) {
     const Tensor x = tensor(m, o.inputs[0], arena);
     const Tensor y = tensor(m, o.outputs[0], arena);
@@ -207,6 +216,7 @@ inline void eval(const Model& m, const Op& o, uint8_t* arena) {
             if (x.data != y.data)
                 for (uint32_t i = 0; i < x.count; ++i) y.i8()[i] = x.i8()[i];
             return;
+#if MICROLEARN_NEURAL_PARTS & 8  // part_int8_extra
         case OpKind::pad: {
             uint32_t in[3] = {1, 1, 1}, before[3] = {0, 0, 0}, after[3] = {0, 0, 0};
             for (uint32_t k = 0, lead = 3 - x.rank; k < x.rank; ++k) {
@@ -235,12 +245,17 @@ inline void eval(const Model& m, const Op& o, uint8_t* arena) {
             }
             return;
         }
+#endif
         case OpKind::softmax:
             int8::softmax(x.i8(), int(x.count / ch), int(ch), o.floats + bf + 1, o.floats[bf], y.i8());
             return;
+#if MICROLEARN_NEURAL_PARTS & 8  // part_int8_extra
         default:  // RELU, RELU6, LEAKY_RELU, LOGISTIC, TANH, HARD_SWISH: a table
             int8::lut(x.i8(), int(x.count), reinterpret_cast<const int8_t*>(t), y.i8());
             return;
+#else
+        default: return;  // (load() refused the other kinds)
+#endif
     }
 }
 

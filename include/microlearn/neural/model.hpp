@@ -250,17 +250,37 @@ inline Window window(const Op& o, const Tensor& x, const Tensor& y, const Tensor
 }
 
 // The kernel sets an op needs (bits). A build may compile some of them only
-// (MICROLEARN_NEURAL_PARTS, engine.hpp), so that a device module holds the
+// (MICROLEARN_NEURAL_PARTS, below), so that a device module holds the
 // kernels its models use. The converter writes the bits of a model's ops
 // into the file header's flags, for the device package to choose the module
 // from; load() checks them (0: a file written before they were).
 // QUANTIZE and DEQUANTIZE need none: every build runs them.
 enum Part : uint32_t {
-    part_f32 = 1,        // float32 ops (float_ops.hpp)
-    part_int8 = 2,       // ops on int8 tensors (int8_engine.hpp)
-    part_recurrent = 4,  // SIMPLE_RNN, GRU, LSTM on float32 (recurrent.hpp)
-    part_all = 7
+    part_f32 = 1,         // float32 ops (float_ops.hpp)
+    part_int8 = 2,        // an int8 CNN's ops (int8_engine.hpp): FULLY_CONNECTED, CONV_2D, DEPTHWISE_CONV_2D,
+                          // MAX/AVERAGE_POOL_2D, MEAN, REDUCE_MAX, RESHAPE, SOFTMAX
+    part_recurrent = 4,   // SIMPLE_RNN, GRU, LSTM on float32 (recurrent.hpp)
+    part_int8_extra = 8,  // the other int8 ops: ADD, MUL, CONCATENATION, PAD, the table activations
+    part_all = 15
 };
+
+// The kernel sets this build compiles (Part bits; default all). A device
+// module holds some only (device/Makefile): a model with an op of a set left
+// out loads as unsupported_kind, and the set's kernels and checks are not in
+// the code (`if constexpr` in engine.hpp, `#if` in int8_engine.hpp and here).
+#ifndef MICROLEARN_NEURAL_PARTS
+#define MICROLEARN_NEURAL_PARTS 15
+#endif
+
+// An int8 op of a CNN's kernel set (part_int8), or of part_int8_extra.
+inline bool int8_cnn_kind(OpKind k) {
+    switch (k) {
+        case OpKind::fully_connected: case OpKind::conv_2d: case OpKind::depthwise_conv_2d:
+        case OpKind::max_pool_2d: case OpKind::average_pool_2d: case OpKind::mean: case OpKind::reduce_max:
+        case OpKind::reshape: case OpKind::softmax: return true;
+        default: return false;
+    }
+}
 
 // The Part of op o: an op whose first input is int8 runs on int8 kernels.
 inline uint32_t part_of(const Model& m, const Op& o) {
@@ -268,8 +288,8 @@ inline uint32_t part_of(const Model& m, const Op& o) {
         case OpKind::quantize: case OpKind::dequantize: return 0;
         case OpKind::simple_rnn: case OpKind::gru: case OpKind::lstm: return part_recurrent;
         default:
-            return static_cast<DType>(m.tensors[size_t(o.inputs[0]) * t_fields + t_dtype]) == DType::i8 ? part_int8
-                                                                                                      : part_f32;
+            if (static_cast<DType>(m.tensors[size_t(o.inputs[0]) * t_fields + t_dtype]) != DType::i8) return part_f32;
+            return int8_cnn_kind(o.kind) ? part_int8 : part_int8_extra;
     }
 }
 
@@ -383,6 +403,7 @@ inline Status check_layout(const Model& m, const Op& o) {
         case OpKind::reshape:
             if (n_in != 1 || o.n_ints != 0) return Status::bad_parameter;
             return y.count == x.count ? Status::ok : Status::size_mismatch;
+#if MICROLEARN_NEURAL_PARTS & 9  // PAD, ADD, MUL, CONCATENATION, the activations: float32 or int8_extra kernels
         case OpKind::pad: {
             if (n_in != 1 || o.n_ints != 2 * x.rank || y.rank != x.rank) return Status::bad_parameter;
             for (uint32_t k = 0; k < x.rank; ++k) {
@@ -415,7 +436,9 @@ inline Status check_layout(const Model& m, const Op& o) {
             return along == y.dims[axis] ? Status::ok : Status::size_mismatch;
         }
         case OpKind::relu: case OpKind::relu6: case OpKind::elu: case OpKind::logistic: case OpKind::tanh:
-        case OpKind::hard_swish: case OpKind::hard_sigmoid: case OpKind::leaky_relu: case OpKind::softmax: {
+        case OpKind::hard_swish: case OpKind::hard_sigmoid: case OpKind::leaky_relu:
+#endif
+        case OpKind::softmax: {
             const uint32_t n_floats = o.kind == OpKind::leaky_relu || o.kind == OpKind::softmax ? 1 : 0;
             if (n_in != 1 || o.n_ints != 0 || o.n_floats != n_floats) return Status::bad_parameter;
             if (n_floats && !math::is_finite(o.floats[0])) return Status::bad_parameter;

@@ -217,6 +217,8 @@ def encode(g: ir.Graph, metadata: dict | None = None) -> bytes:
     consts = {"float32": [], "int8": [], "int32": []}
     const_len = {"float32": 0, "int8": 0, "int32": 0}
     scales, zeros = [], []
+    quant_at = {}  # (scales, zero points) -> their offset: tensors of the same quantization share entries
+    unread = _unread_quantization(ops, g)
     records = []
     for name in used:
         t = g.tensors[name]
@@ -233,14 +235,16 @@ def encode(g: ir.Graph, metadata: dict | None = None) -> bytes:
         else:
             loc = LOC_STATE if t.persistent else LOC_ARENA
             offset = offsets[name]
-        q_off, q_count = len(scales), 0
-        if t.scale is not None:
+        q_off, q_count = 0, 0
+        if t.scale is not None and name not in unread:
             s = np.atleast_1d(np.asarray(t.scale, np.float32))
             z = np.atleast_1d(np.asarray(t.zero_point if t.zero_point is not None else 0, np.int64))
-            z = np.broadcast_to(z, s.shape)
-            scales += s.tolist()
-            zeros += z.tolist()
-            q_count = s.size
+            key = (s.tobytes(), np.broadcast_to(z, s.shape).tobytes())
+            if key not in quant_at:
+                quant_at[key] = len(scales)
+                scales += s.tolist()
+                zeros += np.broadcast_to(z, s.shape).tolist()
+            q_off, q_count = quant_at[key], s.size
         records.append([DTYPE_CODES[t.dtype], len(t.shape), *dims, loc, offset, producer.get(name, 0),
                         q_off, q_count, t.quant_axis])
 
@@ -292,15 +296,37 @@ def encode(g: ir.Graph, metadata: dict | None = None) -> bytes:
     return mlm.write(mlm.KIND_NEURAL_NETWORK, sections, meta, flags=op_parts(ops, g))
 
 
+def _unread_quantization(ops, g: ir.Graph) -> set:
+    """The constants whose scales and zero points no kernel reads: the weights
+    and biases of int8 FULLY_CONNECTED, CONV_2D and DEPTHWISE_CONV_2D (their
+    rescaling is in the op's parameters, int8_params.py), unless another op
+    reads them too. The file leaves their quantization out (fewer bytes)."""
+    weighted = ("FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D")
+    unread, read = set(), set()
+    for op in ops:
+        int8 = op.kind in weighted and g.tensors[op.inputs[0]].dtype == "int8"
+        for k, name in enumerate(op.inputs):
+            (unread if int8 and k > 0 and g.tensors[name].is_constant else read).add(name)
+    return unread - read
+
+
+# The int8 ops of a CNN's kernel set (model.hpp's int8_cnn_kind(), part 2); the
+# other int8 ops are part 8.
+INT8_CNN_OPS = frozenset(("FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D", "MAX_POOL_2D", "AVERAGE_POOL_2D",
+                          "MEAN", "REDUCE_MAX", "RESHAPE", "SOFTMAX"))
+
+
 def op_parts(ops, g: ir.Graph) -> int:
     """The kernel sets `ops` need, as model.hpp's part_of() computes them:
-    1 float32, 2 int8 (first input int8), 4 recurrent; QUANTIZE and DEQUANTIZE none."""
+    1 float32, 2 an int8 CNN's ops (first input int8), 4 recurrent, 8 the other
+    int8 ops (ADD, MUL, CONCATENATION, PAD, table activations); QUANTIZE and
+    DEQUANTIZE none."""
     parts = 0
     for op in ops:
         if op.kind in ("SIMPLE_RNN", "GRU", "LSTM"):
             parts |= 4
         elif op.kind not in ("QUANTIZE", "DEQUANTIZE"):
-            parts |= 2 if g.tensors[op.inputs[0]].dtype == "int8" else 1
+            parts |= (2 if op.kind in INT8_CNN_OPS else 8) if g.tensors[op.inputs[0]].dtype == "int8" else 1
     return parts
 
 
