@@ -30,7 +30,7 @@ def target(name, w, h, ch, size, out):
         raise ValueError("%s: size must be (width, height), positive ints, got %r" % (name, size))
     n = dw * dh * ch
     if out is None:
-        return dw, dh, array("B", buffer(name, n, dw, dh))
+        return dw, dh, _pixels(name, n, dw, dh)
     if not (isinstance(out, bytearray) or (isinstance(out, array) and repr(out[:0]) == "array('B')")):
         raise TypeError("%s: out must be an array('B') or bytearray, got %s" % (name, type(out).__name__))
     if len(out) != n:
@@ -44,6 +44,20 @@ def buffer(name, n, w, h):
     try:
         return bytearray(n)
     except (MemoryError, OverflowError):
+        raise MemoryError("%s: %d x %d pixels need %d bytes: more than the heap has free" % (name, w, h, n)) from None
+
+
+def _pixels(name, n, w, h):
+    """array('B') of n zeros, allocated once by microlearn._arrays when the board
+    has it (array("B", bytearray(n)) holds twice n for a moment), or MemoryError
+    naming the bytes."""
+    try:
+        try:
+            from microlearn._arrays import empty
+        except ImportError:
+            return array("B", buffer(name, n, w, h))
+        return empty("B", n)
+    except (MemoryError, OverflowError, ValueError):  # ValueError: n past the machine word
         raise MemoryError("%s: %d x %d pixels need %d bytes: more than the heap has free" % (name, w, h, n)) from None
 
 

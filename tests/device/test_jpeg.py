@@ -161,6 +161,22 @@ def test_errors(tmp_path):
     assert "out must hold ceil(width / scale)" in lines[9]
 
 
+def test_output_is_allocated_once(tmp_path):
+    """read() without out allocates the pixels once (not a bytearray copied into
+    an array: twice the bytes, and a MemoryError naming nothing when the second
+    copy did not fit)."""
+    img = synthetic(200, 150)
+    (tmp_path / "g.jpg").write_bytes(pillow_jpeg(img, quality=80))
+    out = run("from microlearn import jpeg\nimport gc\n"
+              "data = open('g.jpg', 'rb').read()\njpeg.read(data)\n"
+              "gc.collect(); gc.disable(); free = gc.mem_free()\n"
+              "w, h, px = jpeg.read(data)\n"
+              "print(free - gc.mem_free(), len(px), repr(px[:0]), jpeg._native().info(data, 1)[3])\n", tmp_path)
+    used, n, kind, work = out.split()
+    assert int(n) == 200 * 150 and kind == "array('B')"
+    assert int(used) < int(n) + int(work) + 4000, out   # one copy of the pixels, the working area, small objects
+
+
 def test_matches_host_compiled_in():
     """Firmware with microlearn compiled in (the unix port built with
     device/usermod) holds the decoder as the built-in microlearn_jpeg, which
