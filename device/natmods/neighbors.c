@@ -291,8 +291,8 @@ static mp_obj_t neighbors_predict_proba(size_t n_args, const mp_obj_t* args) {
     neighbors_obj_t* self = neighbors_self(args[0]);
     neighbors_ready(self);
     const void* x = glue_input(&self->input, args[1]);
-    if (self->info.task != 1 || self->info.estimator != 0)
-        glue_raise_no_method("predict_proba() needs a k-neighbours classifier");
+    if (!self->info.has_proba)
+        glue_raise_no_method("predict_proba() needs a k-neighbours classifier or a euclidean NearestCentroid");
     const size_t n = self->info.n_classes;
     float* out = glue_out(n_args, args, n, self->values);
     neighbors_check(ml_neighbors_predict_proba(NEIGHBORS_CALL(self, x), out, n));
@@ -324,10 +324,11 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(neighbors_score_samples_obj, 2, 3, ne
 static mp_obj_t neighbors_decision_function(size_t n_args, const mp_obj_t* args) {
     neighbors_obj_t* self = neighbors_self(args[0]);
     const void* x = glue_input(&self->input, args[1]);
-    if (self->info.task != 2) glue_raise_no_method("decision_function() needs a LocalOutlierFactor");
-    float* out = glue_out(n_args, args, 1, self->values);
-    neighbors_check(ml_neighbors_decision_function(NEIGHBORS_CALL(self, x), out));
-    return glue_result(n_args, args, out, 1);
+    const size_t n = self->info.decision_width;
+    if (n == 0) glue_raise_no_method("decision_function() needs a LocalOutlierFactor or a euclidean NearestCentroid");
+    float* out = glue_out(n_args, args, n, self->values);
+    neighbors_check(ml_neighbors_decision_function(NEIGHBORS_CALL(self, x), out, n));
+    return glue_result(n_args, args, out, n);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(neighbors_decision_function_obj, 2, 3, neighbors_decision_function);
 

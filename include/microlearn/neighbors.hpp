@@ -9,7 +9,13 @@
 //   k-NN classifier   the class index of each training sample; the k nearest
 //                     vote (uniform, or weighted by 1 / distance)
 //   k-NN regressor    n_outputs targets per sample; their (weighted) mean
-//   NearestCentroid   the centroids, point i = class i, k = 1
+//   NearestCentroid   the centroids, point i = class i, k = 1; optionally
+//                     scikit-learn's discriminant (discriminant section):
+//                     score_c = -d(x / s, c / s)^2 + 2 log prior_c, s the
+//                     within-class standard deviations; predict_proba is the
+//                     softmax of the scores, decision_function the scores
+//                     (binary: score_1 - score_0), and predict their argmax
+//                     when the priors differ (scikit-learn's rule)
 //   KMeans            the cluster centres, k = 1; transform = distances
 //   LOF               the training samples, with their k-distance and local
 //                     reachability density (scikit-learn's _distances_fit_X_
@@ -42,6 +48,8 @@ enum Section : uint16_t {
     labels = 4,        // u16[n_points]: class index (classifiers)
     targets = 5,       // f32[n_points * n_outputs] (regressors)
     lof = 6,           // f32[n_points * 2]: (k-distance, lrd) per sample (LOF)
+    discriminant = 7,  // f32[n_features + n_classes] (NearestCentroid, optional): per feature 1 / s
+                       // (1 where s = 0), then per class 2 log prior (<= 0; -inf for a zero prior)
 };
 
 enum ParamIndex : uint32_t {
@@ -84,7 +92,13 @@ struct Model {
     const uint16_t* labels = nullptr;
     const float* targets = nullptr;
     const float* lof = nullptr;
+    const float* discriminant = nullptr;  // NearestCentroid's, or nullptr
+    bool uniform_priors = true;           // all 2 log prior terms equal: predict by the nearest centroid
 };
+
+// NearestCentroid models with predict_proba and decision_function (as
+// scikit-learn: euclidean only).
+inline bool has_scores(const Model& m) { return m.discriminant != nullptr && m.metric == Metric::euclidean; }
 
 // Scratch of every evaluation, in 8-byte words: k keys, k point indices, and
 // floats for votes (classifiers) or the normalised input (cosine).
@@ -114,6 +128,18 @@ inline Status finite_floats(Span<float> s, uint64_t expected) {
     if (uint64_t(s.size) != expected) return Status::size_mismatch;
     for (size_t i = 0; i < s.size; ++i)
         if (!math::is_finite(s[i])) return Status::bad_parameter;
+    return Status::ok;
+}
+
+// Every evaluation's checks of x (float inputs finite) and the scratch.
+inline Status check_input(const Model& m, const void* x, FeatureType type, size_t n_x, const uint64_t* scratch,
+                          size_t n_scratch) {
+    if (x == nullptr || scratch == nullptr) return Status::bad_argument;
+    if (type != m.feature_type) return Status::type_mismatch;
+    if (n_x != m.n_features || n_scratch < scratch_size(m)) return Status::size_mismatch;
+    if (type == FeatureType::f32)
+        for (size_t i = 0; i < n_x; ++i)
+            if (!math::is_finite(static_cast<const float*>(x)[i])) return Status::bad_argument;
     return Status::ok;
 }
 
@@ -247,6 +273,22 @@ inline Status load(const ModelFile& f, Model& out) {
             if (s[i] < 0.0f) return Status::bad_parameter;
         m.lof = s.data;
     }
+    Span<float> s;  // optional, NearestCentroid only
+    if ((st = f.section(Section::discriminant, s, true)) != Status::ok) return st;
+    if (s.data != nullptr) {
+        if (m.estimator != Estimator::nearest_centroid) return Status::bad_section;
+        if (s.size != uint64_t(m.n_features) + m.n_classes) return Status::size_mismatch;
+        if ((st = detail::finite_floats(Span<float>{s.data, m.n_features}, m.n_features)) != Status::ok) return st;
+        const float* prior = s.data + m.n_features;
+        bool some_finite = false;
+        for (uint32_t c = 0; c < m.n_classes; ++c) {
+            if (!(prior[c] <= 0.0f)) return Status::bad_parameter;  // NaN, > 0
+            some_finite = some_finite || math::is_finite(prior[c]);
+            m.uniform_priors = m.uniform_priors && math::to_bits(prior[c]) == math::to_bits(prior[0]);
+        }
+        if (!some_finite) return Status::bad_parameter;
+        m.discriminant = s.data;
+    }
     out = m;
     return Status::ok;
 }
@@ -259,15 +301,12 @@ inline Status load(const uint8_t* data, size_t size, Model& out) { return load_b
 // finite (bad_argument otherwise, as scikit-learn refuses NaN).
 inline Status search(const Model& m, const void* x, FeatureType type, size_t n_x, uint64_t* scratch,
                      size_t n_scratch, Found& found) {
-    if (x == nullptr || scratch == nullptr) return Status::bad_argument;
-    if (type != m.feature_type) return Status::type_mismatch;
-    if (n_x != m.n_features || n_scratch < scratch_size(m)) return Status::size_mismatch;
+    const Status checked = detail::check_input(m, x, type, n_x, scratch, n_scratch);
+    if (checked != Status::ok) return checked;
     found = detail::layout(m, scratch);
     bool zero_x = false;  // cosine: a zero x is at distance 1 from everything (scikit-learn's normalize)
     if (type == FeatureType::f32) {
         const float* xf = static_cast<const float*>(x);
-        for (size_t i = 0; i < n_x; ++i)
-            if (!math::is_finite(xf[i])) return Status::bad_argument;
         if (m.metric == Metric::cosine) {  // x / |x| (a zero vector stays zero, as sklearn's normalize)
             const float norm = math::sqrt(kernels::dot(xf, xf, n_x));
             if (!math::is_finite(norm)) return Status::bad_argument;  // |x|^2 overflows float32
@@ -358,6 +397,35 @@ inline float lof_score(const Model& m, const Found& f) {
     return -math::quotient(math::quotient(lrd, x_lrd), kf);
 }
 
+// NearestCentroid's discriminant scores of x into f.values[n_classes] (the
+// scratch's floats): 2 log prior_c - d(x / s, c / s)^2, summed in float32
+// over (x_i - c_i) / s_i. out_of_range where a distance overflows float32.
+inline Status discriminant_scores(const Model& m, const void* x, FeatureType type, size_t n_x, uint64_t* scratch,
+                                  size_t n_scratch, Found& f) {
+    const Status st = check_input(m, x, type, n_x, scratch, n_scratch);
+    if (st != Status::ok) return st;
+    f = layout(m, scratch);
+    const uint32_t d = m.n_features;
+    const float* inv_s = m.discriminant;
+    for (uint32_t c = 0; c < m.n_classes; ++c) {
+        float sum = 0.0f;
+        for (uint32_t i = 0; i < d; ++i) {
+            const size_t at = size_t(c) * d + i;
+            const float diff =
+                type == FeatureType::i16
+                    ? static_cast<float>(int32_t(static_cast<const int16_t*>(x)[i]) -
+                                         int32_t(static_cast<const int16_t*>(m.points)[at])) * m.distance_scale
+                    : static_cast<const float*>(x)[i] - static_cast<const float*>(m.points)[at];
+            const float z = diff * inv_s[i];
+            sum += m.metric == Metric::euclidean ? z * z : (z < 0.0f ? -z : z);
+        }
+        if (m.metric != Metric::euclidean) sum *= sum;  // manhattan: the distance squared
+        if (!math::is_finite(sum)) return Status::out_of_range;
+        f.values[c] = inv_s[d + c] - sum;
+    }
+    return Status::ok;
+}
+
 }  // namespace detail
 
 // Class index (classifiers; load_class_labels() maps it to the label), the
@@ -367,6 +435,11 @@ inline Status predict(const Model& m, const void* x, FeatureType type, size_t n_
                       size_t n_scratch, int32_t& out) {
     if (m.task == Task::regression) return Status::unsupported_kind;
     Found f;
+    if (m.discriminant != nullptr && !m.uniform_priors) {  // NearestCentroid, scikit-learn's rule
+        const Status st = detail::discriminant_scores(m, x, type, n_x, scratch, n_scratch, f);
+        if (st == Status::ok) out = static_cast<int32_t>(kernels::argmax(f.values, m.n_classes));
+        return st;
+    }
     Status st = search_for_prediction(m, x, type, n_x, scratch, n_scratch, f);
     if (st != Status::ok) return st;
     if (m.task == Task::anomaly) {
@@ -400,15 +473,20 @@ inline Status predict_values(const Model& m, const void* x, FeatureType type, si
     return Status::ok;
 }
 
-// k-NN classifiers: class probabilities (vote shares) into out[n_classes].
+// Class probabilities into out[n_classes]: k-NN classifiers' vote shares;
+// NearestCentroid (has_scores) the softmax of its discriminant scores.
 inline Status predict_proba(const Model& m, const void* x, FeatureType type, size_t n_x, uint64_t* scratch,
                             size_t n_scratch, float* out, size_t n_out) {
-    if (m.labels == nullptr) return Status::unsupported_kind;
+    if (m.labels == nullptr && !has_scores(m)) return Status::unsupported_kind;
     Found f;
-    Status st = search_for_prediction(m, x, type, n_x, scratch, n_scratch, f);
+    Status st = m.labels != nullptr ? search_for_prediction(m, x, type, n_x, scratch, n_scratch, f)
+                                    : detail::discriminant_scores(m, x, type, n_x, scratch, n_scratch, f);
     if (st != Status::ok) return st;
     if (out == nullptr || n_out < m.n_classes) return Status::size_mismatch;
-    detail::class_proba(m, f);
+    if (m.labels != nullptr)
+        detail::class_proba(m, f);
+    else
+        kernels::softmax(f.values, m.n_classes);
     for (uint32_t c = 0; c < m.n_classes; ++c) out[c] = f.values[c];
     return Status::ok;
 }
@@ -435,12 +513,34 @@ inline Status score_samples(const Model& m, const void* x, FeatureType type, siz
     return st;
 }
 
-// LOF: score_samples - offset_.
+// Values decision_function() gives: 1 (LOF, two-class NearestCentroid),
+// n_classes (NearestCentroid), 0 (none).
+inline uint32_t decision_width(const Model& m) {
+    if (m.task == Task::anomaly) return 1;
+    return has_scores(m) ? (m.n_classes == 2 ? 1 : m.n_classes) : 0;
+}
+
+// LOF: score_samples - offset_ into out[0]. NearestCentroid (has_scores):
+// the discriminant scores into out[n_classes], or score_1 - score_0 into
+// out[0] for two classes (scikit-learn's shapes).
 inline Status decision_function(const Model& m, const void* x, FeatureType type, size_t n_x, uint64_t* scratch,
-                                size_t n_scratch, float& out) {
-    Status st = score_samples(m, x, type, n_x, scratch, n_scratch, out);
-    if (st == Status::ok) out -= m.offset;
-    return st;
+                                size_t n_scratch, float* out, size_t n_out) {
+    const uint32_t width = decision_width(m);
+    if (width == 0) return Status::unsupported_kind;
+    if (out == nullptr || n_out < width) return Status::size_mismatch;
+    if (m.task == Task::anomaly) {
+        Status st = score_samples(m, x, type, n_x, scratch, n_scratch, out[0]);
+        if (st == Status::ok) out[0] -= m.offset;
+        return st;
+    }
+    Found f;
+    const Status st = detail::discriminant_scores(m, x, type, n_x, scratch, n_scratch, f);
+    if (st != Status::ok) return st;
+    if (m.n_classes == 2)
+        out[0] = f.values[1] - f.values[0];
+    else
+        for (uint32_t c = 0; c < m.n_classes; ++c) out[c] = f.values[c];
+    return Status::ok;
 }
 
 // ---- k-means learned on the device ------------------------------------------

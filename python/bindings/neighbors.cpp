@@ -39,12 +39,10 @@ public:
         d["feature_type"] = m.feature_type == nb::FeatureType::f32 ? "float32" : "int16";
         py::list methods;
         methods.append("predict");
-        if (m.labels != nullptr) methods.append("predict_proba");
+        if (m.labels != nullptr || nb::has_scores(m)) methods.append("predict_proba");
         if (m.task == nb::Task::clustering) methods.append("transform");
-        if (m.task == nb::Task::anomaly) {
-            methods.append("score_samples");
-            methods.append("decision_function");
-        }
+        if (m.task == nb::Task::anomaly) methods.append("score_samples");
+        if (nb::decision_width(m) != 0) methods.append("decision_function");
         if (m.estimator == nb::Estimator::kneighbors || m.estimator == nb::Estimator::lof)
             methods.append("kneighbors");
         d["methods"] = methods;
@@ -124,10 +122,14 @@ public:
         return out.attr("reshape")(-1);
     }
 
+    // (n, 1) for LOF and two-class NearestCentroid, else (n, n_classes).
     py::array_t<float> decision_function(const py::array& X) const {
         const nb::Model& m = model_;
-        return map_rows<float>(X, 1, [&m](const void* x, nb::FeatureType t, size_t d, float* o, uint64_t* s,
-                                          size_t ns) { return nb::decision_function(m, x, t, d, s, ns, o[0]); });
+        const uint32_t width = nb::decision_width(m);
+        return map_rows<float>(X, width, [&m, width](const void* x, nb::FeatureType t, size_t d, float* o,
+                                                     uint64_t* s, size_t ns) {
+            return nb::decision_function(m, x, t, d, s, ns, o, width);
+        });
     }
 
     // (distances (n, k) float32, indices (n, k) int32), as scikit-learn's kneighbors().

@@ -28,6 +28,7 @@ struct Spec {
     std::vector<uint16_t> labels = {0, 0, 1, 2, 2, 1};
     std::vector<float> targets;
     std::vector<float> lof;
+    std::vector<float> discriminant;
     uint16_t kind = static_cast<uint16_t>(microlearn::ModelKind::neighbors);
     bool drop_params = false, drop_float_params = false, drop_points = false, drop_labels = false;
     bool labels_as_u32 = false;
@@ -51,6 +52,7 @@ std::vector<uint8_t> build(const Spec& s) {
     }
     if (!s.targets.empty()) sections.push_back(mlmtest::section(N::targets, s.targets));
     if (!s.lof.empty()) sections.push_back(mlmtest::section(N::lof, s.lof));
+    if (!s.discriminant.empty()) sections.push_back(mlmtest::section(N::discriminant, s.discriminant));
     return mlmtest::build(s.kind, sections);
 }
 
@@ -416,11 +418,97 @@ TEST(NeighborsEval, KMeansTransformAndLof) {
               Status::ok);
     EXPECT_NEAR(score, -0.5, 1e-6);
     float decision;
+    ASSERT_EQ(N::decision_width(f.model), 1u);
     ASSERT_EQ(N::decision_function(f.model, q.data(), N::FeatureType::f32, 1, f.scratch.data(), f.scratch.size(),
-                                   decision),
+                                   &decision, 1),
               Status::ok);
     EXPECT_NEAR(decision, 1.0, 1e-6);
     EXPECT_EQ(f.predict(q), 1);
+}
+
+// NearestCentroid with scikit-learn's discriminant: 3 centroids of 2
+// features, 1 / s = (0.5, 1), 2 log prior per class.
+Spec centroid_spec(float prior0, float prior1, float prior2) {
+    Spec nc;
+    nc.params = {2, 3, 3, 0, 1, 1, 0, 0, 1, 0};
+    nc.points = {0, 0, 4, 0, 0, 2};
+    nc.labels.clear();
+    nc.discriminant = {0.5f, 1.0f, prior0, prior1, prior2};
+    return nc;
+}
+
+TEST(NeighborsLoad, CentroidDiscriminantRules) {
+    const float lp = 2.0f * std::log(1.0f / 3.0f), inf = std::numeric_limits<float>::infinity();
+    EXPECT_EQ(load_status(centroid_spec(lp, lp, lp)), Status::ok);
+    EXPECT_EQ(load_status(centroid_spec(lp, lp, -inf)), Status::ok);  // a zero prior
+    EXPECT_EQ(load_status(centroid_spec(-inf, -inf, -inf)), Status::bad_parameter);
+    EXPECT_EQ(load_status(centroid_spec(lp, 0.5f, lp)), Status::bad_parameter);  // log prior > 0
+    EXPECT_EQ(load_status(centroid_spec(lp, std::nanf(""), lp)), Status::bad_parameter);
+    Spec s = centroid_spec(lp, lp, lp);
+    s.discriminant[0] = inf;
+    EXPECT_EQ(load_status(s), Status::bad_parameter);
+    s.discriminant.pop_back();
+    EXPECT_EQ(load_status(s), Status::size_mismatch);
+    Spec knn;  // another estimator with the section
+    knn.discriminant = {1, 1, 0, 0, 0};
+    EXPECT_EQ(load_status(knn), Status::bad_section);
+}
+
+TEST(NeighborsEval, CentroidScoresProbabilitiesAndPriors) {
+    const float l1 = 2.0f * std::log(0.1f), l2 = 2.0f * std::log(0.3f), l3 = 2.0f * std::log(0.6f);
+    Loaded f(centroid_spec(l1, l2, l3));
+    ASSERT_EQ(f.status, Status::ok);
+    ASSERT_TRUE(N::has_scores(f.model));
+    ASSERT_EQ(N::decision_width(f.model), 3u);
+    // x = (2, 0.5): scaled differences (1, 0.5), (-1, 0.5), (1, -1.5)
+    const std::vector<float> x = {2.0f, 0.5f};
+    std::vector<float> d(3), p(3);
+    ASSERT_EQ(N::decision_function(f.model, x.data(), N::FeatureType::f32, 2, f.scratch.data(), f.scratch.size(),
+                                   d.data(), 3),
+              Status::ok);
+    const double want[3] = {l1 - 1.25, l2 - 1.25, l3 - 3.25};
+    for (int c = 0; c < 3; ++c) EXPECT_NEAR(d[c], want[c], 1e-6);
+    ASSERT_EQ(N::predict_proba(f.model, x.data(), N::FeatureType::f32, 2, f.scratch.data(), f.scratch.size(),
+                               p.data(), 3),
+              Status::ok);
+    double total = 0;
+    for (int c = 0; c < 3; ++c) total += std::exp(want[c]);
+    for (int c = 0; c < 3; ++c) EXPECT_NEAR(p[c], std::exp(want[c]) / total, 1e-6);
+    // non-uniform priors: predict is the scores' argmax (class 1), not the nearest centroid (a tie 0 / 1)
+    EXPECT_EQ(f.predict(x), 1);
+    EXPECT_EQ(N::decision_function(f.model, x.data(), N::FeatureType::f32, 2, f.scratch.data(), f.scratch.size(),
+                                   d.data(), 2),
+              Status::size_mismatch);
+    // manhattan: the distance squared; no predict_proba / decision_function (as scikit-learn)
+    Spec m = centroid_spec(l1, l2, l3);
+    m.params[N::p_metric] = 1;
+    Loaded g(m);
+    ASSERT_EQ(g.status, Status::ok);
+    EXPECT_EQ(N::decision_width(g.model), 0u);
+    EXPECT_EQ(N::predict_proba(g.model, x.data(), N::FeatureType::f32, 2, g.scratch.data(), g.scratch.size(),
+                               p.data(), 3),
+              Status::unsupported_kind);
+    // manhattan scores: l - (1.5)^2, l - 1.5^2, l - 2.5^2: class 2 (l3 - 6.25) loses to class 1 (l2 - 2.25)
+    EXPECT_EQ(g.predict(x), 1);
+    // two classes: decision_function is score_1 - score_0, one value
+    Spec two;
+    two.params = {2, 2, 2, 0, 1, 1, 0, 0, 1, 0};
+    two.points = {0, 0, 4, 0};
+    two.labels.clear();
+    two.discriminant = {0.5f, 1.0f, l2, l3};
+    Loaded t(two);
+    ASSERT_EQ(t.status, Status::ok);
+    ASSERT_EQ(N::decision_width(t.model), 1u);
+    float one;
+    ASSERT_EQ(N::decision_function(t.model, x.data(), N::FeatureType::f32, 2, t.scratch.data(), t.scratch.size(),
+                                   &one, 1),
+              Status::ok);
+    EXPECT_NEAR(one, (l3 - 1.25) - (l2 - 1.25), 1e-6);
+    // a distance beyond float32: out_of_range, not NaN
+    const std::vector<float> far = {3e38f, 0.0f};
+    EXPECT_EQ(N::predict_proba(f.model, far.data(), N::FeatureType::f32, 2, f.scratch.data(), f.scratch.size(),
+                               p.data(), 3),
+              Status::out_of_range);
 }
 
 TEST(NeighborsEval, Int16PointsAreExact) {

@@ -65,6 +65,7 @@ def _models() -> dict:
         "ee.mlm": c(covariance.EllipticEnvelope(random_state=0).fit(X)),
         "knn.mlm": c(NB.KNeighborsClassifier(5).fit(X, y)),
         "knnr.mlm": c(NB.KNeighborsRegressor(3, weights="distance").fit(Xr, yr)),
+        "nc.mlm": c(NB.NearestCentroid(priors=[0.2, 0.3, 0.5]).fit(X, y)),
         "km.mlm": c(cluster.KMeans(3, n_init=1, random_state=0).fit(X)),
         "lof.mlm": c(NB.LocalOutlierFactor(10, novelty=True).fit(X)),
         "svc.mlm": c(svm.SVC().fit(X, y)),
@@ -124,6 +125,10 @@ NEIGHBORS = [
     _model_entry("neighbors", "kNN kneighbors", "knn.mlm", "m.kneighbors(x, dist, idx)", "bytes(dist) + bytes(idx)"),
     _model_entry("neighbors", "kNN regressor predict(x, out)", "knnr.mlm", "m.predict(x, out)", "bytes(out)"),
     _model_entry("neighbors", "KMeans transform", "km.mlm", "m.transform(x, out)", "bytes(out)"),
+    _model_entry("neighbors", "NearestCentroid predict (priors)", "nc.mlm", "m.predict(x)"),
+    _model_entry("neighbors", "NearestCentroid predict_proba", "nc.mlm", "m.predict_proba(x, out)", "bytes(out)"),
+    _model_entry("neighbors", "NearestCentroid decision_function", "nc.mlm", "m.decision_function(x, out)",
+                 "bytes(out)"),
     _model_entry("neighbors", "LOF score_samples", "lof.mlm", "m.score_samples(x, out)", "bytes(out)"),
     # Learners made on the device (partial_fit moves a centre each call: the
     # same x keeps the same centre, so the result stays the same)

@@ -28,6 +28,14 @@ for i in range(N_MODELS):
     out = array.array("f", bytes(4 * info["n_outputs"]))
     dist = array.array("f", bytes(4 * k))
     idx = array.array("i", bytes(4 * k))
+    def has(name):  # the model has this method (AttributeError otherwise, as on the PC)
+        try:
+            getattr(m, name)(x)
+            return True
+        except AttributeError:
+            return False
+    proba = task == "classification" and has("predict_proba")
+    decision = task == "classification" and has("decision_function")
     res = open("out%d.bin" % i, "wb")
     rows = 0
     with open("X%d.bin" % i, "rb") as f:
@@ -38,9 +46,12 @@ for i in range(N_MODELS):
             else:
                 p = m.predict(x)
                 res.write(array.array("f", [info["classes"].index(p) if task == "classification" else p]))
-            if task == "classification" and info["n_points"] != info["n_classes"]:
+            if proba:
                 m.predict_proba(x, out)
                 res.write(out)
+            if decision:
+                d = m.decision_function(x)
+                res.write(array.array("f", d if isinstance(d, list) else [d]))
             if task == "clustering":
                 m.transform(x, out)
                 res.write(out)
@@ -64,8 +75,11 @@ def host_outputs(model, X):
     e, task = model._engine, model._task
     centroid = model.info["estimator"] == "NearestCentroid"
     cols = [e.predict(X).reshape(len(X), -1).astype(np.float32)]
-    if task == "classification" and not centroid:
+    methods = model.info["methods"]
+    if task == "classification" and "predict_proba" in methods:
         cols.append(e.predict_proba(X))
+    if task == "classification" and "decision_function" in methods:
+        cols.append(e.decision_function(X))
     if task == "clustering":
         cols.append(e.transform(X))
     if task == "anomaly":
@@ -83,6 +97,7 @@ def cases():
     Xc, yc = make_classification(300, 8, n_informative=4, n_classes=3, random_state=0)
     Xr, yr = make_regression(200, 5, n_targets=2, random_state=0)
     Xb, _ = make_blobs(300, 6, centers=5, random_state=0)
+    Xu, yu = make_classification(300, 5, n_informative=3, weights=[0.7], class_sep=0.6, random_state=2)
     rng = np.random.default_rng(0)
     Xa = np.vstack([rng.normal(size=(150, 4)), rng.uniform(-5, 5, size=(15, 4))])
     scale = 32000 / np.abs(Xc).max()
@@ -95,6 +110,11 @@ def cases():
         "knn-minkowski-1.5": (KNeighborsClassifier(5, p=1.5), Xc[:200], yc[:200], Xc[200:], {}),
         "knn-regressor-2out": (KNeighborsRegressor(5, weights="distance"), Xr[:150], yr[:150], Xr[150:], {}),
         "nearest-centroid": (NearestCentroid(), Xc[:200], yc[:200], Xc[200:], {}),
+        "nearest-centroid-binary-empirical": (NearestCentroid(priors="empirical", shrink_threshold=0.3),
+                                              Xu[:200], yu[:200], Xu[200:], {}),
+        "nearest-centroid-manhattan-empirical-int16": (
+            NearestCentroid(metric="manhattan", priors="empirical"), Xc[:150], yc[:150], Xc[200:],
+            dict(feature_dtype="int16", feature_scale=scale)),
         "kmeans": (KMeans(5, n_init=2, random_state=0), Xb[:200], None, Xb[200:], {}),
         "minibatch-kmeans": (MiniBatchKMeans(4, n_init=2, random_state=0), Xb[:200], None, Xb[200:], {}),
         "lof": (LocalOutlierFactor(10, novelty=True), Xa[:120], None, Xa[120:], {}),

@@ -255,7 +255,8 @@ void neighbor_calls(const N::Model& m, Reader r) {
         (void)N::predict_proba(m, xp, type, n, scratch.data(), scratch.size(), proba.data(), proba.size());
         (void)N::transform(m, xp, type, n, scratch.data(), scratch.size(), distances.data(), distances.size());
         (void)N::score_samples(m, xp, type, n, scratch.data(), scratch.size(), value);
-        (void)N::decision_function(m, xp, type, n, scratch.data(), scratch.size(), value);
+        (void)N::decision_function(m, xp, type, n, scratch.data(), scratch.size(), proba.data(), proba.size());
+        (void)N::decision_function(m, xp, type, n, scratch.data(), scratch.size(), &value, 1);
         if (N::kneighbors(m, xp, type, n, scratch.data(), scratch.size(), kdist.data(), kindex.data(), kindex.size()) ==
             Status::ok)
             for (int32_t i : kindex) ML_FUZZ_CHECK(i >= 0 && uint32_t(i) < m.n_points);

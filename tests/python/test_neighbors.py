@@ -202,7 +202,9 @@ def test_nearest_centroid(metric, seed):
     model = microlearn.convert(est)
     ok = clear_rows(exact_distances(est.centroids_.astype(np.float32), Xte, metric), 1)
     np.testing.assert_array_equal(model.predict(Xte)[ok], est.predict(Xte)[ok])
-    assert set(model.info["methods"]) == {"predict"}
+    # scikit-learn has predict_proba and decision_function for euclidean only
+    extra = {"predict_proba", "decision_function"} if metric == "euclidean" else set()
+    assert set(model.info["methods"]) == {"predict"} | extra
 
 
 def test_nearest_centroid_shrunk():
@@ -210,6 +212,77 @@ def test_nearest_centroid_shrunk():
     est = NearestCentroid(shrink_threshold=0.5).fit(X, y)
     Xte = X.astype(np.float32)
     np.testing.assert_array_equal(microlearn.convert(est).predict(Xte), est.predict(Xte))
+
+
+def centroid_scores(est, X):
+    """scikit-learn's discriminant scores of every class (its decision_function
+    before the two-class difference)."""
+    return est._decision_function(X)
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "manhattan"])
+@pytest.mark.parametrize("shrink", [None, 0.4])
+@pytest.mark.parametrize("priors", ["uniform", "empirical", [0.1, 0.3, 0.6]])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_nearest_centroid_scores_agree_with_scikit_learn(metric, shrink, priors, n_classes):
+    """predict_proba and decision_function (euclidean, as scikit-learn) and
+    predict with non-uniform priors (by the discriminant, any metric)."""
+    if isinstance(priors, list) and n_classes == 2:
+        priors = [0.25, 0.75]
+    X, y = make_classification(400, 6, n_informative=4, n_redundant=0, n_classes=n_classes,
+                               weights=[0.6, 0.3, 0.1][:n_classes], class_sep=0.7, random_state=n_classes)
+    X[:, 0] *= 50  # features of different spreads: the per-feature scaling matters
+    X[:, 1] = np.round(X[:, 1])  # and a feature of few values
+    est = NearestCentroid(metric=metric, shrink_threshold=shrink, priors=priors).fit(X[:250], y[:250])
+    model = microlearn.convert(est)
+    R = X[250:].astype(np.float32)
+    scores = centroid_scores(est, R)
+    top2 = np.sort(scores, axis=1)[:, -2:]
+    clear = top2[:, 1] - top2[:, 0] > 1e-4 * (1 + np.abs(scores).max(axis=1))
+    assert clear.mean() > 0.95
+    np.testing.assert_array_equal(model.predict(R)[clear], est.predict(R)[clear])
+    if metric != "euclidean":
+        assert not hasattr(est, "predict_proba") and set(model.info["methods"]) == {"predict"}
+        with pytest.raises(AttributeError):
+            model.predict_proba(R)
+        return
+    want = est.decision_function(R)
+    got = model.decision_function(R)
+    assert got.shape == want.shape
+    scale = 1 + np.abs(scores).max(axis=1)
+    err = np.abs(got - want).reshape(len(R), -1).max(axis=1)
+    assert (err <= 1e-5 * scale).all(), (err / scale).max()
+    np.testing.assert_allclose(model.predict_proba(R), est.predict_proba(R), atol=1e-5)
+
+
+def test_nearest_centroid_scores_int16_and_zero_spread():
+    """int16 inputs (differences scaled back to feature units) and a feature
+    constant within every class (scikit-learn leaves it unscaled)."""
+    X, y = make_blobs(300, 4, centers=3, random_state=0)
+    X[:, 3] = y * 2.0  # zero within-class spread
+    with pytest.warns(UserWarning):
+        est = NearestCentroid(priors="empirical").fit(X[::2], y[::2])
+    model = microlearn.convert(est, feature_dtype="int16", feature_scale=1000.0)
+    Q = model.quantize(X[1::2])
+    D = model.dequantize(Q)
+    np.testing.assert_array_equal(model.predict(Q), est.predict(D))
+    # against scikit-learn with the centroids the model stores (rounded to the int16 grid)
+    est.centroids_ = model.dequantize(model.quantize(est.centroids_))
+    np.testing.assert_allclose(model.predict_proba(Q), est.predict_proba(D), atol=1e-5)
+    want = est.decision_function(D)
+    np.testing.assert_allclose(model.decision_function(Q), want, rtol=1e-5, atol=1e-5)
+
+
+def test_nearest_centroid_zero_prior_and_far_rows():
+    X, y = make_blobs(300, 3, centers=3, random_state=1)
+    est = NearestCentroid(priors=[0.5, 0.5, 0.0]).fit(X, y)
+    model = microlearn.convert(est)
+    R = X.astype(np.float32)
+    np.testing.assert_array_equal(model.predict(R), est.predict(R))
+    assert (model.predict_proba(R)[:, 2] == 0).all()
+    np.testing.assert_allclose(model.predict_proba(R), est.predict_proba(R), atol=1e-5)
+    with pytest.raises(ValueError, match="too far"):
+        model.predict_proba(np.full((1, 3), 3e38, np.float32))
 
 
 @pytest.mark.parametrize("cls", [KMeans, MiniBatchKMeans])
@@ -304,7 +377,6 @@ def test_int16_regressor_and_lof():
     (lambda: KNeighborsClassifier(3, metric="minkowski", p=3, metric_params={"w": np.ones(2)}), "metric_params"),
     (lambda: KNeighborsClassifier(3, metric=lambda a, b: 0.0), "callable"),
     (lambda: KNeighborsClassifier(3, metric="minkowski", p=0.5), "p=0.5"),
-    (lambda: NearestCentroid(priors="empirical"), "priors"),
     (lambda: LocalOutlierFactor(5), "novelty=True"),
     (lambda: RadiusNeighborsClassifier(1.0), "not supported"),
 ])

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from sklearn.cluster import KMeans
 from sklearn.datasets import load_wine, make_regression
-from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor, LocalOutlierFactor
+from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor, LocalOutlierFactor, NearestCentroid
 
 import microlearn
 
@@ -56,8 +56,9 @@ int main(void) {
             for (uint32_t c = 0; c < info.n_points; ++c) printf(" %.9g", out[c]);
         if (ml_neighbors_score_samples(&m, &x, info.feature_type, info.n_features, scratch, n_scratch, &v) == ML_OK)
             printf(" %.9g", v);
-        if (ml_neighbors_decision_function(&m, &x, info.feature_type, info.n_features, scratch, n_scratch, &v) == ML_OK)
-            printf(" %.9g", v);
+        if (ml_neighbors_decision_function(&m, &x, info.feature_type, info.n_features, scratch, n_scratch, out, 64)
+            == ML_OK)
+            for (uint32_t c = 0; c < info.decision_width; ++c) printf(" %.9g", out[c]);
         if ((info.estimator == 0 || info.estimator == 3) &&
             ml_neighbors_kneighbors(&m, &x, info.feature_type, info.n_features, scratch, n_scratch, d, idx, 64) == ML_OK)
             for (uint32_t j = 0; j < info.n_neighbors; ++j) printf(" %.9g %d", d[j], (int)idx[j]);
@@ -87,14 +88,16 @@ def expected(model, rows):
     if task == "clustering":
         cols.append(e.transform(rows))
     if task == "anomaly":
-        cols += [e.score_samples(rows).reshape(-1, 1), e.decision_function(rows)]
+        cols.append(e.score_samples(rows).reshape(-1, 1))
+    if "decision_function" in model.info["methods"]:
+        cols.append(e.decision_function(rows))
     if "kneighbors" in model.info["methods"]:
         d, i = e.kneighbors(rows)
         cols.append(np.stack([d, i], axis=2).reshape(len(rows), -1))
     return np.hstack([np.asarray(c, np.float64) for c in cols])
 
 
-@pytest.mark.parametrize("kind", ["knn", "knn16", "reg", "km", "lof"])
+@pytest.mark.parametrize("kind", ["knn", "knn16", "reg", "km", "lof", "nc", "nc16"])
 def test_c_program_agrees_with_the_host(tmp_path, engine_object, kind):
     X, y = load_wine(return_X_y=True)
     labels = np.array([10, 20, 5_000_000_000])[y]
@@ -106,6 +109,9 @@ def test_c_program_agrees_with_the_host(tmp_path, engine_object, kind):
         "reg": (KNeighborsRegressor(3).fit(Xr[::2], yr[::2]), {}, Xr[1::2]),
         "km": (KMeans(4, n_init=1, random_state=0).fit(X[::2]), {}, X[1::2]),
         "lof": (LocalOutlierFactor(8, novelty=True).fit(X[::2]), {}, X[1::2]),
+        "nc": (NearestCentroid(priors="empirical", shrink_threshold=0.2).fit(X[::2], labels[::2]), {}, X[1::2]),
+        "nc16": (NearestCentroid(priors="empirical").fit(X[::2], labels[::2]),
+                 dict(feature_dtype="int16", feature_scale=20.0), X[1::2]),
     }[kind]
     model = microlearn.convert(est, **options)
     rows = model.quantize(rows) if options else rows.astype(np.float32)

@@ -29,6 +29,8 @@ typedef struct {
     int distance_weights;  /* 1: weights='distance' */
     int feature_type;      /* ML_F32 or ML_I16 */
     float p;               /* minkowski's p */
+    uint32_t decision_width; /* values decision_function gives (0: it has none) */
+    int has_proba;         /* 1: predict_proba (k-neighbours classifiers, euclidean NearestCentroid) */
 } ml_neighbors_info_t;
 
 int ml_neighbors_load(ml_neighbors_t* model, const void* data, size_t size);
@@ -51,18 +53,22 @@ int ml_neighbors_predict(const ml_neighbors_t* model, const void* x, int type, s
 /* Regressors: out[n_outputs]. */
 int ml_neighbors_predict_values(const ml_neighbors_t* model, const void* x, int type, size_t n_x,
                                 uint64_t* scratch, size_t n_scratch, float* out, size_t n_out);
-/* k-neighbours classifiers: out[n_classes]. */
+/* k-neighbours classifiers (vote shares) and euclidean NearestCentroid
+ * converted with its discriminant (scikit-learn's predict_proba): out[n_classes]. */
 int ml_neighbors_predict_proba(const ml_neighbors_t* model, const void* x, int type, size_t n_x,
                                uint64_t* scratch, size_t n_scratch, float* out, size_t n_out);
 /* k-means: the euclidean distance to every centre, out[n_points]. */
 int ml_neighbors_transform(const ml_neighbors_t* model, const void* x, int type, size_t n_x, uint64_t* scratch,
                            size_t n_scratch, float* out, size_t n_out);
 /* Local outlier factor: score_samples (minus the outlier factor) and
- * decision_function (score_samples - offset_). */
+ * decision_function (score_samples - offset_, out[0]). Euclidean
+ * NearestCentroid: decision_function is scikit-learn's, the discriminant
+ * scores into out[n_classes] (two classes: score_1 - score_0 into out[0]);
+ * n_out >= info.decision_width. */
 int ml_neighbors_score_samples(const ml_neighbors_t* model, const void* x, int type, size_t n_x,
                                uint64_t* scratch, size_t n_scratch, float* out);
 int ml_neighbors_decision_function(const ml_neighbors_t* model, const void* x, int type, size_t n_x,
-                                   uint64_t* scratch, size_t n_scratch, float* out);
+                                   uint64_t* scratch, size_t n_scratch, float* out, size_t n_out);
 
 /* ---- k-means learned on the device: a KMeans model in a writable buffer --
  * ml_neighbors_write_kmeans_file() writes a model with k zero centres of d

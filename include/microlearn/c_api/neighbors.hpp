@@ -48,6 +48,8 @@ void ml_neighbors_info(const ml_neighbors_t* model, ml_neighbors_info_t* info) {
     info->distance_weights = m.distance_weights ? 1 : 0;
     info->feature_type = m.feature_type == microlearn::neighbors::FeatureType::i16 ? ML_I16 : ML_F32;
     info->p = m.p;
+    info->decision_width = microlearn::neighbors::decision_width(m);
+    info->has_proba = m.labels != nullptr || microlearn::neighbors::has_scores(m);
 }
 
 size_t ml_neighbors_scratch_size(const ml_neighbors_t* model) {
@@ -87,9 +89,8 @@ int ml_neighbors_score_samples(const ml_neighbors_t* model, const void* x, int t
 }
 
 int ml_neighbors_decision_function(const ml_neighbors_t* model, const void* x, int type, size_t n_x,
-                                   uint64_t* scratch, size_t n_scratch, float* out) {
-    if (out == nullptr) return ML_BAD_ARGUMENT;
-    return static_cast<int>(microlearn::neighbors::decision_function(ML_NEIGHBORS_ARGS, *out));
+                                   uint64_t* scratch, size_t n_scratch, float* out, size_t n_out) {
+    return static_cast<int>(microlearn::neighbors::decision_function(ML_NEIGHBORS_ARGS, out, n_out));
 }
 
 size_t ml_neighbors_kmeans_file_size(uint32_t k, uint32_t d) { return microlearn::neighbors::kmeans_file_size(k, d); }

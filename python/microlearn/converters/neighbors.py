@@ -13,7 +13,7 @@ from .. import mlm
 from ..errors import UnsupportedEstimatorError
 
 # Mirrors of include/microlearn/neighbors.hpp.
-S_PARAMS, S_FLOAT_PARAMS, S_POINTS, S_LABELS, S_TARGETS, S_LOF = 1, 2, 3, 4, 5, 6
+S_PARAMS, S_FLOAT_PARAMS, S_POINTS, S_LABELS, S_TARGETS, S_LOF, S_DISCRIMINANT = 1, 2, 3, 4, 5, 6, 7
 TASK_REGRESSION, TASK_CLASSIFICATION, TASK_ANOMALY, TASK_CLUSTERING = 0, 1, 2, 3
 KNEIGHBORS, NEAREST_CENTROID, KMEANS, LOF = 0, 1, 2, 3
 METRICS = ("euclidean", "manhattan", "chebyshev", "minkowski", "cosine")
@@ -86,15 +86,22 @@ def kneighbors_regressor(est) -> dict:
 
 
 def nearest_centroid(est) -> dict:
-    if not np.isclose(est.class_prior_, 1 / len(est.classes_)).all():
-        raise UnsupportedEstimatorError(
-            "NearestCentroid with non-uniform class priors (priors='empirical' on unbalanced classes): "
-            "scikit-learn then predicts by a discriminant score, not the nearest centroid; fit with "
-            "priors='uniform'")
     metric, p = _metric(est)
     C = np.asarray(est.centroids_, np.float64)
-    return dict(points=C, metric=metric, p=p, estimator=NEAREST_CENTROID, task=TASK_CLASSIFICATION, k=1,
-                weights=0, classes=est.classes_)
+    m = dict(points=C, metric=metric, p=p, estimator=NEAREST_CENTROID, task=TASK_CLASSIFICATION, k=1,
+             weights=0, classes=est.classes_)
+    # scikit-learn's discriminant, -d(x / s, c / s)^2 + 2 log prior: what its predict_proba and
+    # decision_function use (euclidean only), and its predict when the priors are not uniform.
+    n = len(est.classes_)
+    prior = np.asarray(est.class_prior_, np.float64)
+    uniform = bool(np.isclose(prior, 1 / n).all())  # scikit-learn's test in predict()
+    if metric == "euclidean" or not uniform:
+        s = np.asarray(est.within_class_std_dev_, np.float64)
+        inv_s = np.where(s != 0, 1 / np.where(s != 0, s, 1), 1.0)
+        with np.errstate(divide="ignore"):
+            terms = np.full(n, 2 * np.log(1 / n)) if uniform else 2 * np.log(prior)
+        m["discriminant"] = np.concatenate([inv_s, terms])
+    return m
 
 
 def kmeans(est) -> dict:
@@ -234,6 +241,9 @@ def encode(m: dict, estimator: str, feature_dtype="float32", feature_scale=1.0, 
         sections[S_TARGETS] = _float32("targets", targets, estimator)
     if "lof" in m:
         sections[S_LOF] = _float32("k-distances and local reachability densities", m["lof"], estimator)
+    if "discriminant" in m:
+        inv_s = _float32("inverse within-class standard deviations", m["discriminant"][:d], estimator)
+        sections[S_DISCRIMINANT] = np.concatenate([inv_s, m["discriminant"][d:].astype(np.float32)])
     if classes is not None:
         sections.update(mlm.class_label_sections(classes))
         meta.update(mlm.classes_metadata(classes))
