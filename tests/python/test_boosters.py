@@ -165,6 +165,8 @@ def test_unsupported_options_are_refused_by_name():
         microlearn.convert(lgb.LGBMClassifier(n_estimators=3, verbose=-1, min_child_samples=2).fit(df, y))
     with pytest.raises(refuse, match="linear_tree"):
         microlearn.convert(lgb.LGBMRegressor(linear_tree=True, n_estimators=3, verbose=-1).fit(X, y))
+    with pytest.raises(refuse, match="reg_sqrt"):   # was converted: predictions off by the square
+        microlearn.convert(lgb.LGBMRegressor(reg_sqrt=True, n_estimators=3, verbose=-1).fit(X, y + 1))
     with pytest.raises(refuse, match="poisson"):
         microlearn.convert(lgb.LGBMRegressor(objective="poisson", n_estimators=3, verbose=-1).fit(X, y + 1))
     Xc = np.c_[X, y % 2].astype(object)

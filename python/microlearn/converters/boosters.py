@@ -221,6 +221,10 @@ def lightgbm_ensemble(est) -> Ensemble:
     booster, wrapper = _lgb_booster(est)
     dump = booster.dump_model()  # the best iteration when there is one, as predict() uses
     objective = dump["objective"].split()[0]
+    if "sqrt" in dump["objective"].split():
+        raise UnsupportedEstimatorError(
+            "LightGBM reg_sqrt=True is not supported: its predict() squares the trees' sum (sign(s) * s**2); "
+            "train without reg_sqrt")
     n_groups = int(dump["num_tree_per_iteration"])
     trees = []
     for k, info in enumerate(dump["tree_info"]):
