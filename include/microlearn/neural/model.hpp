@@ -289,7 +289,11 @@ inline uint32_t part_of(const Model& m, const Op& o) {
         case OpKind::simple_rnn: case OpKind::gru: case OpKind::lstm: return part_recurrent;
         default:
             if (static_cast<DType>(m.tensors[size_t(o.inputs[0]) * t_fields + t_dtype]) != DType::i8) return part_f32;
+#if MICROLEARN_NEURAL_PARTS & (2 | 8)
             return int8_cnn_kind(o.kind) ? part_int8 : part_int8_extra;
+#else
+            return part_int8;  // a build without int8 kernels refuses every int8 op alike (unsupported_kind)
+#endif
     }
 }
 
