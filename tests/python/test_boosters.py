@@ -33,6 +33,8 @@ DATA = datasets()
 CLASSIFIERS = {
     "xgb": lambda: xgb.XGBClassifier(n_estimators=25, max_depth=4, learning_rate=0.3),
     "xgb-rf": lambda: xgb.XGBRFClassifier(n_estimators=4, max_depth=4),
+    # dart: every tree's leaves times its weight_drop (dropout always on: weights other than 1)
+    "xgb-dart": lambda: xgb.XGBClassifier(booster="dart", n_estimators=15, max_depth=3, rate_drop=0.3, skip_drop=0.0),
     "lgb": lambda: lgb.LGBMClassifier(n_estimators=25, num_leaves=12, verbose=-1),
     "lgb-rf": lambda: lgb.LGBMClassifier(boosting_type="rf", n_estimators=6, subsample=0.7, subsample_freq=1,
                                          verbose=-1),
@@ -45,6 +47,7 @@ REGRESSORS = {
     "xgb": lambda: xgb.XGBRegressor(n_estimators=25, max_depth=4),
     "xgb-l1": lambda: xgb.XGBRegressor(n_estimators=10, objective="reg:absoluteerror"),
     "xgb-rf": lambda: xgb.XGBRFRegressor(n_estimators=4),
+    "xgb-dart": lambda: xgb.XGBRegressor(booster="dart", n_estimators=15, rate_drop=0.5, skip_drop=0.0),
     "lgb": lambda: lgb.LGBMRegressor(n_estimators=25, verbose=-1),
     "lgb-huber": lambda: lgb.LGBMRegressor(n_estimators=10, objective="huber", verbose=-1),
     "lgb-rf": lambda: lgb.LGBMRegressor(boosting_type="rf", n_estimators=6, subsample=0.7, subsample_freq=1,

@@ -86,10 +86,13 @@ def xgboost_ensemble(est) -> Ensemble:
     params = model["learner_model_param"]
     objective = model["objective"]["name"]
     gb = model["gradient_booster"]
+    # dart: gbtree's trees, each weighted at predict time (weight_drop[i] * leaf).
+    weights = gb["weight_drop"] if gb["name"] == "dart" else None
+    if gb["name"] == "dart":
+        gb = gb["gbtree"]
     if gb["name"] != "gbtree":
         raise UnsupportedEstimatorError(
-            f"XGBoost booster={gb['name']!r}: only tree boosters (gbtree) convert; gblinear is a linear model "
-            "and dart needs its tree weights at predict time")
+            f"XGBoost booster={gb['name']!r}: only tree boosters (gbtree, dart) convert; gblinear is a linear model")
     trees_json, tree_info = gb["model"]["trees"], gb["model"]["tree_info"]
     if wrapper is not None and getattr(wrapper, "best_iteration", None) is not None and \
             getattr(wrapper, "early_stopping_rounds", None):
@@ -113,6 +116,8 @@ def xgboost_ensemble(est) -> Ensemble:
         leaf = left < 0
         cond = np.array(t["split_conditions"], np.float64)
         value = np.where(leaf, cond, 0.0).reshape(-1, 1)
+        if weights is not None:  # the product XGBoost computes in float32
+            value = (value.astype(np.float32) * np.float32(weights[len(trees)])).astype(np.float64)
         threshold = np.where(leaf, 0.0, _float32_below(cond))
         trees.append(Tree(np.where(leaf, -2, np.array(t["split_indices"])), threshold, left, right,
                           np.array(t["default_left"], bool), value, int(group)))
