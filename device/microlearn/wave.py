@@ -115,12 +115,12 @@ class Wave_read:
             tag = b[24] | b[25] << 8  # the sub-format GUID starts with the format tag
         if tag != WAVE_FORMAT_PCM:
             raise self._error("format %d not supported (PCM only; float WAV files are not)" % tag)
-        if ch == 0 or bits not in (8, 16, 24, 32):
-            raise self._error("%d channels of %d-bit samples not supported (8, 16, 24 or 32 bits)"
-                              % (ch, bits))
-        if align != ch * bits // 8:
+        width = (bits + 7) // 8  # 12-bit samples fill 2 bytes (as CPython's wave reads them)
+        if ch == 0 or not 1 <= width <= 4:
+            raise self._error("%d channels of %d-bit samples not supported (1 to 32 bits)" % (ch, bits))
+        if align != ch * width:
             raise self._error("block align %d does not match %d channels x %d bits" % (align, ch, bits))
-        self._nchannels, self._sampwidth, self._framerate = ch, bits // 8, rate
+        self._nchannels, self._sampwidth, self._framerate = ch, width, rate
 
     def getnchannels(self):
         return self._nchannels

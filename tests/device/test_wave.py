@@ -109,6 +109,20 @@ def test_extensible_and_extra_chunks(tmp_path):
     assert out.split() == ["2", "2", "48000", "5", data.hex()]
 
 
+def test_12_bit_samples_in_2_bytes(tmp_path):
+    # wBitsPerSample 12 with 2-byte blocks (ADC recorders write these): sample width
+    # 2, as CPython's wave and scipy read it (it was refused).
+    data = _good(tmp_path)
+    patched = data[:34] + b"\x0c\x00" + data[36:]
+    (tmp_path / "x.wav").write_bytes(patched)
+    with pywave.open(str(tmp_path / "x.wav")) as w:
+        want = (w.getsampwidth(), w.getnframes(), w.readframes(999))
+    out = run("import binascii\nfrom microlearn import wave\n"
+              "w = wave.open('x.wav')\n"
+              "print(w.getsampwidth(), w.getnframes(), binascii.hexlify(w.readframes(999)).decode())\n", tmp_path)
+    assert out.split() == [str(want[0]), str(want[1]), want[2].hex()]
+
+
 def test_odd_sized_fmt_chunk_is_padded(tmp_path):
     # A fmt chunk of 17 bytes is followed by a pad byte (RIFF aligns chunks to 2
     # bytes): the data chunk starts after it, as CPython's wave reads it.
@@ -163,7 +177,7 @@ def test_truncated_stream_is_not_a_silent_short_read(tmp_path):
 
 @pytest.mark.parametrize("patch,what", [
     ((20, b"\x03\x00"), "format 3 not supported"),          # IEEE float
-    ((34, b"\x0c\x00"), "12-bit"),
+    ((34, b"\x28\x00"), "40-bit"),
     ((32, b"\x05\x00"), "block align"),
     ((22, b"\x00\x00"), "0 channels"),
     ((8, b"WAVX"), "not a WAVE"),
