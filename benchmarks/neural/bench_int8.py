@@ -19,6 +19,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -45,17 +46,24 @@ _markers.stop()
 """
 
 
-MODULE = "_neural_int8"  # the device module int8 models load (device/microlearn/__init__.py)
+def int8_modules():
+    """The device modules int8 models load (device/microlearn/__init__.py picks
+    one by the ops a model has): device/Makefile's neural_int8* modules."""
+    natmods = re.search(r"^NATMODS = (.*)$", (ROOT / "device" / "Makefile").read_text(), re.M).group(1).split()
+    return ["_" + n for n in natmods if n.startswith("neural_int8")]
+
+
+MODULES = int8_modules()
 
 
 def microlearn_lib(arch):
-    """The device package with only its int8 neural module, built by
+    """The device package with only its int8 neural modules, built by
     device/Makefile (the build users install) into the benchmark's folder."""
     out = OUT / arch / "ml_int8"
     lib = out / "lib" / "microlearn"
     harness.make(["make", "-C", str(ROOT / "device"), f"ARCH={arch}", f"MPY_DIR={build.fetch_source()}",
-                  f"BUILD={out}", f"PYTHON={build._python_for_mpy_ld()}", str(lib / f"{MODULE}.mpy"),
-                  str(lib / "__init__.mpy")], f"{MODULE} for {arch}")
+                  f"BUILD={out}", f"PYTHON={build._python_for_mpy_ld()}", *(str(lib / f"{m}.mpy") for m in MODULES),
+                  str(lib / "__init__.mpy")], f"{', '.join(MODULES)} for {arch}")
     return out / "lib"
 
 
@@ -110,7 +118,7 @@ def main():
     for t in targets:
         arch = get_target(t).arch
         lib = [microlearn_lib(arch)]
-        r = res[t] = {"mpy": (lib[0] / "microlearn" / f"{MODULE}.mpy").stat().st_size, "cases": {}}
+        r = res[t] = {"mpy": {m: (lib[0] / "microlearn" / f"{m}.mpy").stat().st_size for m in MODULES}, "cases": {}}
         base = count(t, EMPTY, lib_dir=lib).instructions
         for name, (model, _, macs) in cases.items():
             try:
@@ -126,8 +134,8 @@ def main():
 
 def report(res, targets, cases):
     L = ["Instructions per `predict(x, out)` of an int8 network (array('b') input, float outputs), MACs per "
-         f"instruction in brackets; `{MODULE}.mpy` bytes (the device module int8 models load) per architecture "
-         "below. Models: Keras layers quantized by TFLiteConverter (int8 in/out), converted from the .tflite bytes.",
+         "instruction in brackets; the bytes of the device modules int8 models load per architecture below. "
+         "Models: Keras layers quantized by TFLiteConverter (int8 in/out), converted from the .tflite bytes.",
          "",
          "| model | MACs | arena bytes | model bytes | " + " | ".join(targets) + " |",
          "|---|---:|---:|---:|" + "---:|" * len(targets)]
@@ -135,12 +143,16 @@ def report(res, targets, cases):
         cells = []
         for t in targets:
             c = res[t]["cases"][name]
+            if "error" in c:
+                cells.append("failed")
+                continue
             rate = f" ({macs / c['instructions']:.2f})" if macs else ""
-            cells.append("failed" if "error" in c else f"{c['instructions']:,}{rate}")
+            cells.append(f"{c['instructions']:,}{rate}")
         L.append(f"| {name} | {macs:,} | {model.info['arena_bytes']:,} | {model.size:,} | " + " | ".join(cells)
                  + " |")
-    L += ["", "| | " + " | ".join(targets) + " |", "|---|" + "---:|" * len(targets),
-          f"| `{MODULE}.mpy` bytes | " + " | ".join(f"{res[t]['mpy']:,}" for t in targets) + " |"]
+    L += ["", "| | " + " | ".join(targets) + " |", "|---|" + "---:|" * len(targets)]
+    L += [f"| `{m}.mpy` bytes | " + " | ".join(f"{res[t]['mpy'][m]:,}" for t in targets) + " |"
+          for m in res[targets[0]]["mpy"]]
     return "\n".join(L)
 
 

@@ -4,7 +4,7 @@
 // products of one and four weight rows at every length (the 4-byte body and the tail). Whole ops are
 // checked bit for bit against LiteRT in tests/python/test_neural_tflite*.py,
 // and on every emulated target in tests/device/test_neural_int8_device.py
-// (Cortex-M4F runs the DSP-extension path there, the others the portable one).
+// (Cortex-M4F runs the DSP-extension path there, unix (x64) the SSE2 one, the others the portable one).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -241,17 +241,18 @@ int8_t direct_output(const std::vector<int8_t>& x, const std::vector<int8_t>& w,
 
 }  // namespace
 
-// The blocked kernels (two pixels x two channels over the widened patches;
-// depthwise four channels at a time) against tap-by-tap sums, on random
-// windows: odd pixel and channel counts, filters of any length (the last
-// group of 4 partial), padding, strides, dilation, depth multipliers.
+// The blocked kernels (two pixels x two channels over the widened patches,
+// on x64 with SSE2 in steps of 8 and 4 taps; depthwise eight (x64) and four
+// channels at a time) against tap-by-tap sums, on random windows: odd pixel
+// and channel counts, filters of any length (the last group of 4 partial),
+// padding, strides, dilation, depth multipliers.
 TEST(NeuralInt8, ConvolutionsMatchTapByTapSums) {
     std::mt19937 gen(6);
     auto pick = [&](int lo, int hi) { return lo + int(gen() % uint32_t(hi - lo + 1)); };
     for (int trial = 0; trial < 400; ++trial) {
         const bool depthwise = trial % 2 == 1;
         microlearn::neural::Window g{};
-        g.in_h = pick(1, 7), g.in_w = pick(1, 7), g.in_c = pick(1, 9);
+        g.in_h = pick(1, 7), g.in_w = pick(1, 7), g.in_c = pick(1, depthwise ? 19 : 9);  // depthwise: groups of 8, 4, tails
         g.k_h = pick(1, 3), g.k_w = pick(1, 4), g.dil_h = pick(1, 2), g.dil_w = pick(1, 2);
         g.stride_h = pick(1, 2), g.stride_w = pick(1, 2), g.pad_t = pick(0, 2), g.pad_l = pick(0, 2);
         g.depth_multiplier = depthwise ? pick(1, 3) : 1;

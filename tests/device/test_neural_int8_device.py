@@ -6,8 +6,9 @@ Conv1D / DepthwiseConv1D and a MUL by one value), quantized by
 TFLiteConverter (int8 inputs and outputs, and one with float32 ones), run on
 the device from array('b') (or array('f')) inputs; their outputs, turned back
 into int8, must equal LiteRT's. Cortex-M4F runs the DSP-extension path of the
-dense and convolution kernels (int8_ops.hpp), the others the portable loops,
-so this also checks the two agree. predict() allocates nothing."""
+dense and convolution kernels (int8_ops.hpp), unix (x64) the SSE2 path of
+the convolution, the others the portable loops, so this also checks they
+agree. predict() allocates nothing."""
 import sys
 from pathlib import Path
 
@@ -20,10 +21,10 @@ from device_rig import run
 pytest.importorskip("tensorflow")
 pytest.importorskip("ai_edge_litert")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
-from neural_tflite_cases import converted_model, inputs, reference  # noqa: E402
+from neural_tflite_cases import convert, converted_model, inputs, reference  # noqa: E402
 
 CASES = [("mix", "int8"), ("cnn", "int8"), ("dilated_valid", "int8"), ("mlp", "int8"), ("cnn", "float32"),
-         ("dilated_1d", "int8")]
+         ("dilated_1d", "int8"), ("conv_shapes_a", "int8"), ("conv_shapes_b", "int8")]
 N_ROWS = 10
 
 SCRIPT = """
@@ -52,10 +53,40 @@ for i, typecode, size in CASES:
 """
 
 
+def conv_shapes(name):
+    """Chains of Conv2D and DepthwiseConv2D whose shapes reach every branch
+    of the convolution kernels (int8_ops.hpp: the 2-pixel x 2-channel
+    patches, their 8- and 4-tap steps and scalar tails on x64 and Cortex-M4,
+    short and long kernel rows, the direct loop elsewhere; depthwise 4
+    channels at a time and a tail of 3): 1 to 16 input channels, odd output
+    channels, filters of 5 to 96 taps with tails of 0 to 3, strides,
+    dilation, 'same' and 'valid'."""
+    import keras
+    from keras import layers as L
+
+    keras.utils.set_random_seed(7)
+    if name == "conv_shapes_a":  # filters 45, 42, 27 taps: tails 1, 2, 3
+        shape = (9, 9, 5)
+        layers = [L.Conv2D(7, 3, dilation_rate=2, padding="same"), L.DepthwiseConv2D(3, padding="same"),
+                  L.Conv2D(3, (2, 3), strides=(2, 1)),
+                  L.Conv2D(1, 3, padding="same", activation="relu")]
+    else:  # one input channel (filter 9), then 36, 5, 16 and 96 taps
+        shape = (11, 9, 1)
+        layers = [L.Conv2D(6, 3, padding="same"), L.Conv2D(5, (3, 2), strides=2), L.Conv2D(4, 1),
+                  L.Conv2D(16, 2, padding="same", activation="relu6"),
+                  L.DepthwiseConv2D((3, 2), dilation_rate=(1, 2), padding="same"),
+                  L.DepthwiseConv2D(2, strides=(2, 1), padding="valid"), L.Conv2D(3, (2, 3))]
+    inp = keras.Input(shape)
+    x = inp
+    for layer in layers:
+        x = layer(x)
+    return convert(keras.Model(inp, L.Flatten()(x)), shape, "int8"), shape
+
+
 def _cases():
     out = []
     for name, io in CASES:
-        data, shape = converted_model(name, io)
+        data, shape = conv_shapes(name) if name.startswith("conv_shapes") else converted_model(name, io)
         xs = inputs(data, shape, N_ROWS, seed=9)
         want = []
         for x in xs:

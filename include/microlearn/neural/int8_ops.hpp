@@ -27,6 +27,12 @@
 #else
 #define MICROLEARN_INT8_DSP 0
 #endif
+#if defined(__SSE2__) && defined(__x86_64__) && !defined(MICROLEARN_INT8_PORTABLE)
+#include <emmintrin.h>
+#define MICROLEARN_INT8_SSE2 1
+#else
+#define MICROLEARN_INT8_SSE2 0
+#endif
 
 namespace microlearn {
 namespace neural {
@@ -146,6 +152,13 @@ inline uint32_t sxtb16_ror8(uint32_t v) {
     __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
     return r;
 }
+
+// a + sxtb16_ror8(v), lane by lane (SXTAB16).
+inline uint32_t sxtab16_ror8(uint32_t a, uint32_t v) {
+    uint32_t r;
+    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(v));
+    return r;
+}
 #endif
 
 // out[r] += sum over k < n of w[r * stride + k] * (x[k] + input_offset), for
@@ -165,8 +178,7 @@ inline void dot_rows(const int8_t* x, const int8_t* w, int stride, int n, int32_
     for (; k + 4 <= n; k += 4) {
         uint32_t xw;
         __builtin_memcpy(&xw, x + k, 4);
-        const uint32_t x02 = __sadd16(__sxtb16(xw), off2);
-        const uint32_t x13 = __sadd16(sxtb16_ror8(xw), off2);
+        const uint32_t x02 = __sxtab16(off2, xw), x13 = sxtab16_ror8(off2, xw);
         auto mac = [&](const int8_t* wr, int32_t a) __attribute__((always_inline)) {
             uint32_t ww;
             __builtin_memcpy(&ww, wr + k, 4);
@@ -322,7 +334,7 @@ inline void widen(const int8_t* src, int k, int n, int32_t input_offset, int16_t
         const uint32_t off2 = (static_cast<uint32_t>(input_offset) & 0xFFFFu) * 0x10001u;
         uint32_t v;
         __builtin_memcpy(&v, src, 4);
-        const uint32_t even = __sadd16(__sxtb16(v), off2), odd = __sadd16(sxtb16_ror8(v), off2);
+        const uint32_t even = __sxtab16(off2, v), odd = sxtab16_ror8(off2, v);
         __builtin_memcpy(group, &even, 4);
         __builtin_memcpy(group + 2, &odd, 4);
 #else
@@ -342,6 +354,11 @@ inline void patch(const int8_t* x, int32_t input_offset, const Window& g, int y0
         // the window inside the input: a run of k_w * c taps per kernel row
         const int run = k_w * c, step = int(g.dil_h) * in_w * c, filter = run * k_h;
         const int8_t* src = x + (y0 * in_w + x0) * c;
+        if (run < 8) {  // short runs (1-2 input channels): tap by tap, no call per run
+            for (int k = 0; k < filter; src += step)
+                for (int i = 0; i < run; ++i, ++k) slot[(k & ~3) * 2 + kSlot[k & 3]] = int16_t(src[i] + input_offset);
+            return;
+        }
         for (int k = 0; k < filter; k += run, src += step) widen(src, k, run, input_offset, slot);
         return;
     }
@@ -374,36 +391,78 @@ inline void dot_2x2(const int16_t* col, const int8_t* w0, int stride, int filter
     int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
 #if MICROLEARN_INT8_DSP
     // Per group: both rows' words unpacked into (0, 2) and (1, 3) pairs, each
-    // pixel's two words of pairs loaded at once, 8 SMLAD; 18 instructions for
-    // 16 multiply-accumulates (written out: -Os keeps too few values in registers).
+    // pixel's two words of pairs loaded at once, 8 SMLAD; two groups per pass
+    // (an odd count enters at the second): 34 instructions for 32
+    // multiply-accumulates (written out: -Os keeps too few values in registers).
     if (int n = filter >> 2) {
         uint32_t v0, v1, e0, e1, p, q;
+#define MICROLEARN_DOT_2X2_GROUP                \
+    "ldr %[v1], [%[w], %[s]]\n\t"               \
+    "ldr %[v0], [%[w]], #4\n\t"                 \
+    "sxtb16 %[e0], %[v0]\n\t"                   \
+    "sxtb16 %[v0], %[v0], ror #8\n\t"           \
+    "sxtb16 %[e1], %[v1]\n\t"                   \
+    "sxtb16 %[v1], %[v1], ror #8\n\t"           \
+    "ldrd %[p], %[q], [%[x]], #8\n\t"           \
+    "smlad %[a00], %[p], %[e0], %[a00]\n\t"     \
+    "smlad %[a00], %[q], %[v0], %[a00]\n\t"     \
+    "smlad %[a10], %[p], %[e1], %[a10]\n\t"     \
+    "smlad %[a10], %[q], %[v1], %[a10]\n\t"     \
+    "ldrd %[p], %[q], [%[x]], #8\n\t"           \
+    "smlad %[a01], %[p], %[e0], %[a01]\n\t"     \
+    "smlad %[a01], %[q], %[v0], %[a01]\n\t"     \
+    "smlad %[a11], %[p], %[e1], %[a11]\n\t"     \
+    "smlad %[a11], %[q], %[v1], %[a11]\n\t"
         __asm__(
-            "1:\n\t"
-            "ldr %[v1], [%[w], %[s]]\n\t"
-            "ldr %[v0], [%[w]], #4\n\t"
-            "sxtb16 %[e0], %[v0]\n\t"
-            "sxtb16 %[v0], %[v0], ror #8\n\t"
-            "sxtb16 %[e1], %[v1]\n\t"
-            "sxtb16 %[v1], %[v1], ror #8\n\t"
-            "ldrd %[p], %[q], [%[x]], #8\n\t"
-            "smlad %[a00], %[p], %[e0], %[a00]\n\t"
-            "smlad %[a00], %[q], %[v0], %[a00]\n\t"
-            "smlad %[a10], %[p], %[e1], %[a10]\n\t"
-            "smlad %[a10], %[q], %[v1], %[a10]\n\t"
-            "ldrd %[p], %[q], [%[x]], #8\n\t"
-            "smlad %[a01], %[p], %[e0], %[a01]\n\t"
-            "smlad %[a01], %[q], %[v0], %[a01]\n\t"
-            "smlad %[a11], %[p], %[e1], %[a11]\n\t"
-            "smlad %[a11], %[q], %[v1], %[a11]\n\t"
-            "subs %[n], %[n], #1\n\t"
+            "lsls %[p], %[n], #31\n\t"          // Z: an even count of groups
+            "add %[n], %[w], %[n], lsl #2\n\t"  // n: the end of row 0's groups
+            "bne 2f\n\t"
+            "1:\n\t" MICROLEARN_DOT_2X2_GROUP
+            "2:\n\t" MICROLEARN_DOT_2X2_GROUP
+            "cmp %[w], %[n]\n\t"
             "bne 1b"
             : [w] "+r"(w0), [x] "+r"(col), [n] "+r"(n), [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10),
               [a11] "+r"(a11), [v0] "=&r"(v0), [v1] "=&r"(v1), [e0] "=&r"(e0), [e1] "=&r"(e1), [p] "=&r"(p),
               [q] "=&r"(q)
             : [s] "r"(stride)
             : "memory", "cc");
+#undef MICROLEARN_DOT_2X2_GROUP
     }
+#elif MICROLEARN_INT8_SSE2
+    // x64: PMADDWD multiplies 8 16-bit lanes pairwise and adds neighbours: 8
+    // taps (two groups: 16 patch values) per step, each row's 8 weights
+    // widened once and their halves copied to both pixels' lanes; the sums'
+    // lanes 0-1 are pixel 0's, 2-3 pixel 1's.
+    __m128i s0 = _mm_setzero_si128(), s1 = s0;
+    auto widen8 = [](const int8_t* b) __attribute__((always_inline)) {
+        const __m128i v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(b));
+        return _mm_srai_epi16(_mm_unpacklo_epi8(v, v), 8);
+    };
+    auto mac = [](__m128i s, __m128i w, __m128i c0, __m128i c1) __attribute__((always_inline)) {
+        s = _mm_add_epi32(s, _mm_madd_epi16(c0, _mm_shuffle_epi32(w, 0x44)));
+        return _mm_add_epi32(s, _mm_madd_epi16(c1, _mm_shuffle_epi32(w, 0xEE)));
+    };
+    const int8_t* const end = w0 + (filter & ~3);
+    for (; end - w0 >= 8; w0 += 8, col += 16) {
+        const __m128i c0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(col));
+        const __m128i c1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(col + 8));
+        s0 = mac(s0, widen8(w0), c0, c1);
+        s1 = mac(s1, widen8(w0 + stride), c0, c1);
+    }
+    if (w0 != end) {  // one group of 4 left: the upper half's weights are 0
+        uint32_t u, v;
+        __builtin_memcpy(&u, w0, 4);
+        __builtin_memcpy(&v, w0 + stride, 4);
+        const __m128i zero = _mm_setzero_si128(), c0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(col));
+        const __m128i wu = _mm_srai_epi16(_mm_unpacklo_epi8(_mm_cvtsi32_si128(int(u)), _mm_cvtsi32_si128(int(u))), 8);
+        const __m128i wv = _mm_srai_epi16(_mm_unpacklo_epi8(_mm_cvtsi32_si128(int(v)), _mm_cvtsi32_si128(int(v))), 8);
+        s0 = mac(s0, wu, c0, zero), s1 = mac(s1, wv, c0, zero);
+        w0 += 4, col += 8;
+    }
+    // lanes (0 + 1, 2 + 3) of each sum
+    const __m128i t0 = _mm_add_epi32(s0, _mm_shuffle_epi32(s0, 0xB1)), t1 = _mm_add_epi32(s1, _mm_shuffle_epi32(s1, 0xB1));
+    a00 = _mm_cvtsi128_si32(t0), a01 = _mm_cvtsi128_si32(_mm_shuffle_epi32(t0, 0x0A));
+    a10 = _mm_cvtsi128_si32(t1), a11 = _mm_cvtsi128_si32(_mm_shuffle_epi32(t1, 0x0A));
 #else
     for (const int8_t* const end = w0 + (filter & ~3); w0 != end; w0 += 4, col += 8)
         for (int j = 0; j < 4; ++j) {
@@ -516,7 +575,7 @@ inline void conv_2d_direct(const int8_t* x, int32_t input_offset, const int8_t* 
 // both on the host.
 inline void conv_2d(const int8_t* x, int32_t input_offset, const int8_t* w, const int32_t* bias, const Window& g,
                     const Requant& rq, int16_t* col, int8_t* y) {
-#if MICROLEARN_INT8_DSP
+#if MICROLEARN_INT8_DSP || MICROLEARN_INT8_SSE2
     conv_2d_patches(x, input_offset, w, bias, g, rq, col, y);
 #else
 #if defined(__ARM_ARCH_7M__) || defined(__x86_64__)
@@ -530,12 +589,72 @@ inline void conv_2d(const int8_t* x, int32_t input_offset, const int8_t* w, cons
 // Sums of N channels over a rectangle of depthwise taps: `rows` x `cols`
 // taps, x stepping x_col bytes per tap and x_row per row, w stepping w_col
 // and w_row; N = 4: channels c .. c + 3 of x and of w (depth multiplier 1),
-// N = 1: one channel. Only pointer steps per tap; not inlined, so that -Os
-// keeps the sums and pointers in registers.
+// N = 1: one channel; N = 8 (x64): channels c .. c + 7. Only pointer steps per
+// tap; not inlined, so that -Os keeps the sums and pointers in registers.
 template <int N>
 __attribute__((noinline)) void depthwise_taps(const int8_t* x, const int8_t* w, int rows, int cols, int x_row,
                                               int x_col, int w_row, int w_col, int32_t input_offset, int32_t* acc) {
+    static_assert(N == 1 || N == 4 || N == 8, "one, four or eight channels");
+#if MICROLEARN_INT8_SSE2
+    // x64, N = 8: a tap's 8 channels widened to 16-bit lanes, their 32-bit
+    // products from the low and high halves (PMULLW, PMULHW) added to two sums.
+    if (N == 8) {
+        const __m128i off = _mm_set1_epi16(int16_t(input_offset));
+        __m128i lo = _mm_setzero_si128(), hi = lo;
+        for (; rows > 0; --rows, x += x_row, w += w_row) {
+            const int8_t *xp = x, *wp = w;
+            for (int t = cols; t > 0; --t, xp += x_col, wp += w_col) {
+                __m128i xv = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(xp));
+                __m128i wv = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(wp));
+                xv = _mm_add_epi16(_mm_srai_epi16(_mm_unpacklo_epi8(xv, xv), 8), off);
+                wv = _mm_srai_epi16(_mm_unpacklo_epi8(wv, wv), 8);
+                const __m128i pl = _mm_mullo_epi16(xv, wv), ph = _mm_mulhi_epi16(xv, wv);
+                lo = _mm_add_epi32(lo, _mm_unpacklo_epi16(pl, ph));
+                hi = _mm_add_epi32(hi, _mm_unpackhi_epi16(pl, ph));
+            }
+        }
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(acc), lo);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(acc + 4), hi);
+        return;
+    }
+#endif
     int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+#if MICROLEARN_INT8_DSP
+    // Cortex-M4: a tap's 4 channels as one word of input and one of weights,
+    // unpacked into the 16-bit pairs (0, 2) and (1, 3) (the input's with the
+    // offset added), one 16 x 16-bit multiply-accumulate per channel.
+    // 14 instructions per tap (written out: -Os keeps the steps on the stack).
+    if (N > 1) {
+        const uint32_t off2 = (static_cast<uint32_t>(input_offset) & 0xFFFFu) * 0x10001u;
+        for (; rows > 0 && cols > 0; --rows, x += x_row, w += w_row) {
+            const int8_t *xp = x, *wp = w;
+            int t = cols;
+            uint32_t xv, wv, x02, w02;
+            __asm__(
+                "1:\n\t"
+                "ldr %[xv], [%[xp]]\n\t"  // unaligned: fine on the Cortex-M4
+                "ldr %[wv], [%[wp]]\n\t"
+                "add %[xp], %[xp], %[xc]\n\t"
+                "add %[wp], %[wp], %[wc]\n\t"
+                "sxtab16 %[x02], %[off], %[xv]\n\t"
+                "sxtab16 %[xv], %[off], %[xv], ror #8\n\t"
+                "sxtb16 %[w02], %[wv]\n\t"
+                "sxtb16 %[wv], %[wv], ror #8\n\t"
+                "smlabb %[a0], %[x02], %[w02], %[a0]\n\t"
+                "smlatt %[a2], %[x02], %[w02], %[a2]\n\t"
+                "smlabb %[a1], %[xv], %[wv], %[a1]\n\t"
+                "smlatt %[a3], %[xv], %[wv], %[a3]\n\t"
+                "subs %[t], %[t], #1\n\t"
+                "bne 1b"
+                : [xp] "+r"(xp), [wp] "+r"(wp), [t] "+r"(t), [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2),
+                  [a3] "+r"(a3), [xv] "=&r"(xv), [wv] "=&r"(wv), [x02] "=&r"(x02), [w02] "=&r"(w02)
+                : [xc] "r"(x_col), [wc] "r"(w_col), [off] "r"(off2)
+                : "memory", "cc");
+        }
+        acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+        return;
+    }
+#endif
     for (; rows > 0; --rows, x += x_row, w += w_row) {
         const int8_t *xp = x, *wp = w;
         for (int t = cols; t > 0; --t, xp += x_col, wp += w_col) {
@@ -581,7 +700,14 @@ inline void depthwise_conv_2d(const int8_t* x, int32_t input_offset, const int8_
             const int8_t* xs = x + ((y0 + ky0 * dil_h) * in_w + x0 + kx0 * dil_w) * in_c;
             const int8_t* ws = w + (ky0 * k_w + kx0) * out_c;
             int c = 0;
-            int32_t acc[4];
+            int32_t acc[8];
+#if MICROLEARN_INT8_SSE2
+            if (dm == 1)
+                for (; c + 8 <= out_c; c += 8) {
+                    depthwise_taps<8>(xs + c, ws + c, rows, cols, x_row, x_col, w_row, out_c, input_offset, acc);
+                    for (int j = 0; j < 8; ++j) y[c + j] = output(acc[j], bias, c + j, rq);
+                }
+#endif
             if (dm == 1)
                 for (; c + 4 <= out_c; c += 4) {
                     depthwise_taps<4>(xs + c, ws + c, rows, cols, x_row, x_col, w_row, out_c, input_offset, acc);
