@@ -13,9 +13,9 @@
 // caller-owned pointers and never allocate.
 //
 // The convolution and dense kernels have a fast path for Cortex-M4/M7 (the DSP
-// extension's dual 16-bit multiply-accumulate, __ARM_FEATURE_DSP); define
-// MICROLEARN_INT8_PORTABLE to compile the portable loops only (the tests build
-// both and compare them).
+// extension's dual 16-bit multiply-accumulate, __ARM_FEATURE_DSP), the
+// convolutions one for x64 (SSE2); define MICROLEARN_INT8_PORTABLE to compile
+// the portable loops only.
 #pragma once
 #include <stdint.h>
 
@@ -289,7 +289,7 @@ inline void fully_connected(const int8_t* x, int32_t input_offset, const int8_t*
     }
 }
 
-// CONV_2D on Cortex-M4 works on two output pixels at a time: their input patches (the
+// CONV_2D on Cortex-M4 and x64 works on two output pixels at a time: their input patches (the
 // window's taps in the order of a filter row, (k_h, k_w, in_c)) plus
 // input_offset, widened to 16 bits once into `col`, scratch memory the memory
 // plan reserves for the op (conv_scratch_bytes()); taps outside the input
@@ -564,13 +564,14 @@ inline void conv_2d_direct(const int8_t* x, int32_t input_offset, const int8_t* 
 }
 
 // CONV_2D: w (out_c, k_h, k_w, in_c). Cortex-M4 builds run the patches
-// (18 instructions per 16 multiply-accumulates); the portable ones the direct
-// loop, which GCC -Os compiles better for armv6m, armv7m and x64 than the
+// (34 instructions per 32 multiply-accumulates), x64 too (SSE2: 2.4-2.9x
+// fewer instructions than the direct loop); the portable ones the direct
+// loop, which GCC -Os compiles better for armv6m and armv7m than the
 // portable form of the patches. Inputs of 1 to 3 channels (a kernel row's
 // taps a short run, such as an image's first convolution) take the patches
-// on the Cortex-M3 and x64 too: 10-11% fewer instructions on a small CNN
-// for about 1.7 / 2.5 kB more code; on the Cortex-M0 they saved under 2%
-// for 1.9 kB, so it keeps the direct loop, as the targets not measured do
+// on the Cortex-M3 too: 11% fewer instructions on a small CNN for about
+// 1.7 kB more code; on the Cortex-M0 they saved under 2% for 1.9 kB, so it
+// keeps the direct loop, as the targets not measured do
 // (docs/benchmarks-neural-int8.md). Both give the same bits; tests run
 // both on the host.
 inline void conv_2d(const int8_t* x, int32_t input_offset, const int8_t* w, const int32_t* bias, const Window& g,
@@ -578,7 +579,7 @@ inline void conv_2d(const int8_t* x, int32_t input_offset, const int8_t* w, cons
 #if MICROLEARN_INT8_DSP || MICROLEARN_INT8_SSE2
     conv_2d_patches(x, input_offset, w, bias, g, rq, col, y);
 #else
-#if defined(__ARM_ARCH_7M__) || defined(__x86_64__)
+#if defined(__ARM_ARCH_7M__)
     if (g.in_c < 4) return conv_2d_patches(x, input_offset, w, bias, g, rq, col, y);
 #endif
     (void)col;
