@@ -161,45 +161,60 @@ def pack_png(samples, depth, colour, filt, plte=b""):
             + _chunk(b"IEND", b""))
 
 
-def test_bit_depths_1_2_4_16(tmp_path):
-    """Pillow writes palettes of up to 16 colours with 1, 2 or 4 bits and mode
-    "1" with 1 bit; 16-bit files give their high byte. Pixel-exact against
-    Pillow's decoding (16-bit grayscale, which Pillow keeps 16-bit: its value
-    >> 8)."""
+def depth_cases():
+    """name -> (png bytes, Pillow image) at bit depths 1, 2, 4 and 16: Pillow's
+    palettes of up to 16 colours (1, 2, 4 bits) and mode "1", and ours:
+    grayscale at each depth with each row filter, 16-bit colour types."""
     rng = np.random.default_rng(7)
     w, h = 13, 5      # odd: rows end inside a byte at 1, 2 and 4 bits
     files = {}
-    for colours in (2, 4, 16):   # Pillow: 1, 2, 4 bits
+    for colours in (2, 4, 16):
         img = Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8)).quantize(colours)
         files[f"p{colours}.png"] = (pillow_png(img), img)
     img = Image.fromarray(rng.integers(0, 2, (h, w), dtype=np.uint8) * 255).convert("1")
     files["one.png"] = (pillow_png(img), img)
-    for depth in (1, 2, 4, 16):   # grayscale at each depth, each row filter
+    for depth in (1, 2, 4, 16):
         for filt in range(5):
-            v = rng.integers(0, 1 << depth, (h, w, 1))
-            data = pack_png(v, depth, 0, filt)
+            data = pack_png(rng.integers(0, 1 << depth, (h, w, 1)), depth, 0, filt)
             files[f"g{depth}_{filt}.png"] = (data, Image.open(io.BytesIO(data)))
     for colour, ch in ((2, 3), (4, 2), (6, 4)):   # 16-bit colour: Pillow reads the high bytes
-        v = rng.integers(0, 1 << 16, (h, w, ch))
-        data = pack_png(v, 16, colour, colour % 5)
+        data = pack_png(rng.integers(0, 1 << 16, (h, w, ch)), 16, colour, colour % 5)
         files[f"c16_{colour}.png"] = (data, Image.open(io.BytesIO(data)))
-    for name, (data, _) in files.items():
-        (tmp_path / name).write_bytes(data)
-    out = run(f"NAMES = {sorted(files)!r}\n" + READ_ALL, tmp_path)
+    return files
+
+
+def check_depths(out, files):
     seen = 0
-    for line in out.splitlines()[:-1]:
+    for line in out.splitlines():
+        if ".png" not in line:
+            continue
         name, mode, gw, gh, hexdata = line.split()
         img = files[name][1]
-        if img.mode == "I;16":
+        if img.mode == "I;16":   # Pillow keeps 16-bit grayscale 16-bit: its value >> 8
             want = (np.asarray(img).astype(np.int32) >> 8).astype(np.uint8)
             want = np.repeat(want[..., None], 3, 2) if mode == "RGB" else want
         else:
             want = expected(img, mode)
-        assert (int(gw), int(gh)) == (w, h)
+        assert (int(gw), int(gh)) == img.size
         np.testing.assert_array_equal(np.frombuffer(bytes.fromhex(hexdata), np.uint8), want.ravel(),
                                       err_msg=f"{name} {mode}")
         seen += 1
     assert seen == 2 * len(files)
+
+
+def test_bit_depths_1_2_4_16(tmp_path):
+    """Pixel-exact against Pillow's decoding; these were refused ("only 8-bit")."""
+    files = depth_cases()
+    for name, (data, _) in files.items():
+        (tmp_path / name).write_bytes(data)
+    check_depths(run(f"NAMES = {sorted(files)!r}\n" + READ_ALL, tmp_path), files)
+
+
+def test_bit_depths_board():
+    files = {k: v for k, v in depth_cases().items() if k[:1] in "poc" or k.endswith("4.png")}
+    res = run_target("cortex-m0", f"NAMES = {sorted(files)!r}\n" + READ_ALL, files={k: v[0] for k, v in files.items()})
+    assert res.returncode == 0, res.output
+    check_depths(res.output, files)
 
 
 def bilinear_reference(a, dw, dh):
