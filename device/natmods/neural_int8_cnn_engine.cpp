@@ -1,5 +1,5 @@
 // The engine half of microlearn._neural_int8_cnn: an int8 CNN's kernels (convolutions, depthwise, pooling,
-// global pooling, dense, reshape, softmax; QUANTIZE, DEQUANTIZE), without ADD, MUL, CONCATENATION, PAD and
-// the table activations (those are in _neural_int8).
+// global pooling, dense, reshape, softmax, the table activations; QUANTIZE, DEQUANTIZE), without ADD, MUL,
+// CONCATENATION and PAD (those are in _neural_int8).
 #define MICROLEARN_NEURAL_PARTS 2  // neural::part_int8
 #include "neural_engine.cpp"

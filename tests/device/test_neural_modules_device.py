@@ -30,8 +30,8 @@ def q8(name, shape):
 
 
 def graph(kind):
-    """A tiny network of each kernel set: float32, int8 (a CNN's ops), int8 with an ADD (an op outside
-    a CNN's set), recurrent, int8 then float32."""
+    """A tiny network of each kernel set: float32, int8 (a CNN's ops: RESHAPE; int8_lut: a LOGISTIC
+    table too), int8 with an ADD (an op outside a CNN's set), recurrent, int8 then float32."""
     if kind == "float":
         t = {"x": T("x", (4,)), "y": T("y", (4,))}
         return ir.Graph(t, [ir.Op("TANH", ["x"], ["y"])], ["x"], ["y"])
@@ -48,6 +48,10 @@ def graph(kind):
         t["a"] = T("a", (2, 2), "int8", scale=np.float32(0.1), zero_point=np.int32(5))
         q = dict(int8_params.add_params(0.05, -3, 0.05, -3, 0.1, 5), act_min=-128, act_max=127)
         ops[2:] = [ir.Op("ADD", ["r", "r"], ["a"], {"activation": "none", "int8": q}), ir.Op("DEQUANTIZE", ["a"], ["y"])]
+    if kind == "int8_lut":  # a sigmoid output, as binary classifiers end
+        t["a"] = T("a", (2, 2), "int8", scale=np.float32(1 / 256), zero_point=np.int32(-128))
+        q = {"table": int8_params.lut_logistic(0.05, -3, 1 / 256, -128)}
+        ops[2:] = [ir.Op("LOGISTIC", ["r"], ["a"], {"int8": q}), ir.Op("DEQUANTIZE", ["a"], ["y"])]
     if kind == "mixed":
         ops.append(ir.Op("TANH", ["y"], ["z"]))
     return ir.Graph(t, ops, ["x"], ["z" if kind == "mixed" else "y"])
@@ -59,7 +63,7 @@ def with_flags(data, flags):
     return refresh_crc(data)
 
 
-MODELS = {kind: writer.encode(graph(kind)) for kind in ("float", "rnn", "int8", "int8_add", "mixed")}
+MODELS = {kind: writer.encode(graph(kind)) for kind in ("float", "rnn", "int8", "int8_lut", "int8_add", "mixed")}
 MODELS["old"] = with_flags(MODELS["float"], 0)  # a file written before the flags
 
 
@@ -73,14 +77,15 @@ def pipeline():
 
 MODELS["pipeline"] = pipeline()
 # name: the module load() must import
-WANT = {"float": "_neural", "rnn": "_neural_rnn", "int8": "_neural_int8_cnn", "int8_add": "_neural_int8",
+WANT = {"float": "_neural", "rnn": "_neural_rnn", "int8": "_neural_int8_cnn", "int8_lut": "_neural_int8_cnn",
+        "int8_add": "_neural_int8",
         "mixed": "_neural_all", "old": "_neural_all", "pipeline": "_neural"}
 X = np.array([0.3, -1.2, 2.5, 0.04], np.float32)
 
 SCRIPT = """
 import sys, array, microlearn
 NAMES = ("_neural", "_neural_rnn", "_neural_int8_cnn", "_neural_int8", "_neural_all")
-for name in ("float", "rnn", "int8", "int8_add", "mixed", "old", "pipeline"):
+for name in ("float", "rnn", "int8", "int8_lut", "int8_add", "mixed", "old", "pipeline"):
     if not BUILTIN:  # a fresh start: only what this load imports
         for n in NAMES + ("_preprocess",):
             sys.modules.pop("microlearn." + n, None)

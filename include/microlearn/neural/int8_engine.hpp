@@ -65,9 +65,9 @@ inline bool tail_counts(OpKind k, uint32_t channels, uint32_t& n_ints, uint32_t&
 #if MICROLEARN_NEURAL_PARTS & 8  // part_int8_extra
         case OpKind::pad: n_ints = 1; return true;
         case OpKind::add: case OpKind::mul: n_ints = 11; return true;
+#endif
         case OpKind::relu: case OpKind::relu6: case OpKind::leaky_relu: case OpKind::logistic: case OpKind::tanh:
         case OpKind::hard_swish: n_ints = 64; return true;
-#endif
         case OpKind::softmax: n_floats = 257; return true;
         case OpKind::reduce_max: case OpKind::reshape: return true;
 #if MICROLEARN_NEURAL_PARTS & 8  // part_int8_extra
@@ -249,13 +249,9 @@ inline void eval(const Model& m, const Op& o, uint8_t* arena) {
         case OpKind::softmax:
             int8::softmax(x.i8(), int(x.count / ch), int(ch), o.floats + bf + 1, o.floats[bf], y.i8());
             return;
-#if MICROLEARN_NEURAL_PARTS & 8  // part_int8_extra
         default:  // RELU, RELU6, LEAKY_RELU, LOGISTIC, TANH, HARD_SWISH: a table
             int8::lut(x.i8(), int(x.count), reinterpret_cast<const int8_t*>(t), y.i8());
             return;
-#else
-        default: return;  // (load() refused the other kinds)
-#endif
     }
 }
 

@@ -258,9 +258,10 @@ inline Window window(const Op& o, const Tensor& x, const Tensor& y, const Tensor
 enum Part : uint32_t {
     part_f32 = 1,         // float32 ops (float_ops.hpp)
     part_int8 = 2,        // an int8 CNN's ops (int8_engine.hpp): FULLY_CONNECTED, CONV_2D, DEPTHWISE_CONV_2D,
-                          // MAX/AVERAGE_POOL_2D, MEAN, REDUCE_MAX, RESHAPE, SOFTMAX
+                          // MAX/AVERAGE_POOL_2D, MEAN, REDUCE_MAX, RESHAPE, SOFTMAX and the table activations
+                          // (RELU, RELU6, LEAKY_RELU, LOGISTIC, TANH, HARD_SWISH)
     part_recurrent = 4,   // SIMPLE_RNN, GRU, LSTM on float32 (recurrent.hpp)
-    part_int8_extra = 8,  // the other int8 ops: ADD, MUL, CONCATENATION, PAD, the table activations
+    part_int8_extra = 8,  // the other int8 ops: ADD, MUL, CONCATENATION, PAD
     part_all = 15
 };
 
@@ -277,7 +278,8 @@ inline bool int8_cnn_kind(OpKind k) {
     switch (k) {
         case OpKind::fully_connected: case OpKind::conv_2d: case OpKind::depthwise_conv_2d:
         case OpKind::max_pool_2d: case OpKind::average_pool_2d: case OpKind::mean: case OpKind::reduce_max:
-        case OpKind::reshape: case OpKind::softmax: return true;
+        case OpKind::reshape: case OpKind::softmax: case OpKind::relu: case OpKind::relu6:
+        case OpKind::leaky_relu: case OpKind::logistic: case OpKind::tanh: case OpKind::hard_swish: return true;
         default: return false;
     }
 }
@@ -407,7 +409,7 @@ inline Status check_layout(const Model& m, const Op& o) {
         case OpKind::reshape:
             if (n_in != 1 || o.n_ints != 0) return Status::bad_parameter;
             return y.count == x.count ? Status::ok : Status::size_mismatch;
-#if MICROLEARN_NEURAL_PARTS & 9  // PAD, ADD, MUL, CONCATENATION, the activations: float32 or int8_extra kernels
+#if MICROLEARN_NEURAL_PARTS & 9  // PAD, ADD, MUL, CONCATENATION, ELU, HARD_SIGMOID: float32 or int8_extra kernels
         case OpKind::pad: {
             if (n_in != 1 || o.n_ints != 2 * x.rank || y.rank != x.rank) return Status::bad_parameter;
             for (uint32_t k = 0; k < x.rank; ++k) {
@@ -439,10 +441,10 @@ inline Status check_layout(const Model& m, const Op& o) {
             }
             return along == y.dims[axis] ? Status::ok : Status::size_mismatch;
         }
-        case OpKind::relu: case OpKind::relu6: case OpKind::elu: case OpKind::logistic: case OpKind::tanh:
-        case OpKind::hard_swish: case OpKind::hard_sigmoid: case OpKind::leaky_relu:
+        case OpKind::elu: case OpKind::hard_sigmoid:
 #endif
-        case OpKind::softmax: {
+        case OpKind::relu: case OpKind::relu6: case OpKind::logistic: case OpKind::tanh: case OpKind::hard_swish:
+        case OpKind::leaky_relu: case OpKind::softmax: {
             const uint32_t n_floats = o.kind == OpKind::leaky_relu || o.kind == OpKind::softmax ? 1 : 0;
             if (n_in != 1 || o.n_ints != 0 || o.n_floats != n_floats) return Status::bad_parameter;
             if (n_floats && !math::is_finite(o.floats[0])) return Status::bad_parameter;

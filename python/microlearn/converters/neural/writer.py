@@ -311,16 +311,16 @@ def _unread_quantization(ops, g: ir.Graph) -> set:
 
 
 # The int8 ops of a CNN's kernel set (model.hpp's int8_cnn_kind(), part 2); the
-# other int8 ops are part 8.
+# other int8 ops (ADD, MUL, CONCATENATION, PAD) are part 8.
 INT8_CNN_OPS = frozenset(("FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D", "MAX_POOL_2D", "AVERAGE_POOL_2D",
-                          "MEAN", "REDUCE_MAX", "RESHAPE", "SOFTMAX"))
+                          "MEAN", "REDUCE_MAX", "RESHAPE", "SOFTMAX", "RELU", "RELU6", "LEAKY_RELU", "LOGISTIC",
+                          "TANH", "HARD_SWISH"))
 
 
 def op_parts(ops, g: ir.Graph) -> int:
     """The kernel sets `ops` need, as model.hpp's part_of() computes them:
     1 float32, 2 an int8 CNN's ops (first input int8), 4 recurrent, 8 the other
-    int8 ops (ADD, MUL, CONCATENATION, PAD, table activations); QUANTIZE and
-    DEQUANTIZE none."""
+    int8 ops (ADD, MUL, CONCATENATION, PAD); QUANTIZE and DEQUANTIZE none."""
     parts = 0
     for op in ops:
         if op.kind in ("SIMPLE_RNN", "GRU", "LSTM"):
