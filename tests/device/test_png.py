@@ -74,6 +74,9 @@ def pillow_png(img):
 
 
 def expected(img, mode):
+    if img.mode == "I;16":   # Pillow keeps 16-bit grayscale 16-bit: its value >> 8
+        v = (np.asarray(img).astype(np.int32) >> 8).astype(np.uint8)
+        return (np.repeat(v[..., None], 3, 2) if mode == "RGB" else v).ravel()
     return np.asarray(img.convert("RGB") if mode == "RGB" else img.convert("RGB").convert("L")
                       if img.mode == "P" else img.convert(mode if mode == "RGB" else "L")).ravel()
 
@@ -183,38 +186,19 @@ def depth_cases():
     return files
 
 
-def check_depths(out, files):
-    seen = 0
-    for line in out.splitlines():
-        if ".png" not in line:
-            continue
-        name, mode, gw, gh, hexdata = line.split()
-        img = files[name][1]
-        if img.mode == "I;16":   # Pillow keeps 16-bit grayscale 16-bit: its value >> 8
-            want = (np.asarray(img).astype(np.int32) >> 8).astype(np.uint8)
-            want = np.repeat(want[..., None], 3, 2) if mode == "RGB" else want
-        else:
-            want = expected(img, mode)
-        assert (int(gw), int(gh)) == img.size
-        np.testing.assert_array_equal(np.frombuffer(bytes.fromhex(hexdata), np.uint8), want.ravel(),
-                                      err_msg=f"{name} {mode}")
-        seen += 1
-    assert seen == 2 * len(files)
-
-
 def test_bit_depths_1_2_4_16(tmp_path):
     """Pixel-exact against Pillow's decoding; these were refused ("only 8-bit")."""
     files = depth_cases()
     for name, (data, _) in files.items():
         (tmp_path / name).write_bytes(data)
-    check_depths(run(f"NAMES = {sorted(files)!r}\n" + READ_ALL, tmp_path), files)
+    check_output(run(f"NAMES = {sorted(files)!r}\n" + READ_ALL, tmp_path), files)
 
 
 def test_bit_depths_board():
     files = {k: v for k, v in depth_cases().items() if k[:1] in "poc" or k.endswith("4.png")}
     res = run_target("cortex-m0", f"NAMES = {sorted(files)!r}\n" + READ_ALL, files={k: v[0] for k, v in files.items()})
     assert res.returncode == 0, res.output
-    check_depths(res.output, files)
+    check_output("\n".join(l for l in res.output.splitlines() if ".png" in l or l.startswith("INFO")), files)
 
 
 def bilinear_reference(a, dw, dh):
