@@ -17,6 +17,15 @@
 //   anomaly (EllipticEnvelope, K = 1): score_samples = -q_0,
 //     decision_function = -q_0 - offset, predict = +1 if decision >= 0 else -1.
 //
+// Mixtures may carry a term common to every component (`common` section):
+//     q_k(x) = || P_k^T (x - mu_k) ||^2 + || G^T (x - m) ||^2
+// the part of the precisions the components share on directions where the
+// training data had no variance (the converter splits it off; there it is
+// (distance)^2 / reg_covar, and would drown the components' differences in
+// float32). It changes no comparison between components, so predict and
+// predict_proba leave it out; score_samples and log_probs add it after the
+// logsumexp.
+//
 // Factor layouts (`factors` section), by covariance type:
 //   full       K triangles; tied: 1 triangle shared by all components. A
 //              triangle is P's upper part column by column: column j holds
@@ -41,6 +50,7 @@ enum Section : uint16_t {
     means = 3,         // f32[K * d]
     constants = 4,     // f32[K]
     factors = 5,       // f32, layout by covariance type (above)
+    common = 6,        // f32[(1 + r) * d], optional (mixtures): m, then G column by column (r columns)
 };
 
 enum ParamIndex : uint32_t {
@@ -64,13 +74,14 @@ enum class Task : uint32_t { classification = 1, anomaly = 2, clustering = 3 };
 enum class Covariance : uint32_t { full = 0, tied = 1, diag = 2, spherical = 3 };
 
 struct Model {
-    uint32_t n_features = 0, n_components = 0, n_classes = 0;
+    uint32_t n_features = 0, n_components = 0, n_classes = 0, n_common = 0;  // n_common: r
     Task task = Task::clustering;
     Covariance covariance = Covariance::full;
     const float* means = nullptr;
     const float* constants = nullptr;
     const float* factors = nullptr;
     float offset = 0.0f;
+    const float* common = nullptr;  // m then G: (1 + n_common) * n_features floats
 };
 
 // Floats of scratch every evaluation needs (x - mu for triangular factors).
@@ -114,6 +125,19 @@ inline float quadratic(const Model& m, uint32_t k, const float* x, float* diff) 
     return q;
 }
 
+// || G^T (x - m) ||^2 (0 without a common term). `diff` holds n_features floats.
+inline float common_term(const Model& m, const float* x, float* diff) {
+    const uint32_t d = m.n_features;
+    for (uint32_t i = 0; i < d; ++i) diff[i] = x[i] - m.common[i];
+    float q = 0.0f;
+    for (uint32_t j = 1; j <= m.n_common; ++j) {
+        const float y = kernels::dot(m.common + size_t(j) * d, diff, d);
+        q += y * y;
+    }
+    return q;
+}
+
+// log_k(x) without the common term.
 inline float log_density(const Model& m, uint32_t k, const float* x, float* diff) {
     return m.constants[k] - 0.5f * quadratic(m, k, x, diff);
 }
@@ -162,6 +186,15 @@ inline Status load(const ModelFile& f, Model& out) {
     if ((st = finite_float_section(f, Section::factors, detail::factor_count(m.covariance, k, d), m.factors)) !=
         Status::ok)
         return st;
+    Span<float> c;
+    if ((st = f.section(Section::common, c, true)) != Status::ok) return st;
+    if (c.data != nullptr) {
+        const size_t rows = c.size / m.n_features;  // 1 + r (32-bit division: no runtime call on the device)
+        if (m.task != Task::clustering || rows * m.n_features != c.size || rows < 2 || rows > d + 1)
+            return Status::size_mismatch;
+        if ((st = finite_float_section(f, Section::common, c.size, m.common)) != Status::ok) return st;
+        m.n_common = static_cast<uint32_t>(rows - 1);
+    }
     Span<float> fp;
     if ((st = f.section(Section::float_params, fp, true)) != Status::ok) return st;
     if (fp.data != nullptr) {
@@ -175,17 +208,34 @@ inline Status load(const ModelFile& f, Model& out) {
 
 inline Status load(const uint8_t* data, size_t size, Model& out) { return load_bytes(data, size, out, load); }
 
-// log_k(x) for every component into out[n_components]: the joint
-// log-likelihood of GaussianNB, the weighted log-probabilities of mixtures.
-inline Status log_probs(const Model& m, const float* x, size_t n_x, float* scratch, size_t n_scratch, float* out,
-                        size_t n_out) {
+namespace detail {
+
+// log_k(x) without the common term for every component into out[n_components].
+inline Status component_logs(const Model& m, const float* x, size_t n_x, float* scratch, size_t n_scratch,
+                             float* out, size_t n_out) {
     if (m.task == Task::anomaly) return Status::unsupported_kind;
-    Status st = detail::check_call(m, x, n_x, scratch, n_scratch);
+    Status st = check_call(m, x, n_x, scratch, n_scratch);
     if (st != Status::ok) return st;
     if (out == nullptr || n_out < m.n_components) return Status::size_mismatch;
     for (uint32_t k = 0; k < m.n_components; ++k)
-        if (detail::overflowed(out[k] = detail::log_density(m, k, x, scratch))) return Status::out_of_range;
+        if (overflowed(out[k] = log_density(m, k, x, scratch))) return Status::out_of_range;
     return Status::ok;
+}
+
+}  // namespace detail
+
+// log_k(x) for every component into out[n_components]: the joint
+// log-likelihood of GaussianNB, the weighted log-probabilities of mixtures
+// (with the common term).
+inline Status log_probs(const Model& m, const float* x, size_t n_x, float* scratch, size_t n_scratch, float* out,
+                        size_t n_out) {
+    const Status st = detail::component_logs(m, x, n_x, scratch, n_scratch, out, n_out);
+    if (st == Status::ok && m.common != nullptr) {
+        const float half = 0.5f * detail::common_term(m, x, scratch);
+        for (uint32_t k = 0; k < m.n_components; ++k)
+            if (detail::overflowed(out[k] -= half)) return Status::out_of_range;
+    }
+    return st;
 }
 
 // Anomaly detectors: score_samples - offset.
@@ -225,10 +275,10 @@ inline Status predict(const Model& m, const float* x, size_t n_x, float* scratch
 }
 
 // Class or component probabilities into out[n_components]: exp(log_k -
-// logsumexp), as scikit-learn's predict_proba.
+// logsumexp), as scikit-learn's predict_proba (the common term cancels).
 inline Status predict_proba(const Model& m, const float* x, size_t n_x, float* scratch, size_t n_scratch, float* out,
                             size_t n_out) {
-    Status st = log_probs(m, x, n_x, scratch, n_scratch, out, n_out);
+    Status st = detail::component_logs(m, x, n_x, scratch, n_scratch, out, n_out);
     if (st != Status::ok) return st;
     // load() guarantees a component; saying so here also tells GCC that out[0] was written.
     if (m.n_components == 0) return Status::bad_parameter;
@@ -263,7 +313,8 @@ inline Status score_samples(const Model& m, const float* x, size_t n_x, float* s
         }
     }
     out = math::is_finite(top) ? top + math::log(sum) : top;
-    return Status::ok;
+    if (m.common != nullptr) out -= 0.5f * detail::common_term(m, x, scratch);
+    return detail::overflowed(out) ? Status::out_of_range : Status::ok;
 }
 
 }  // namespace gaussian

@@ -23,6 +23,7 @@ struct Spec {
     // full: per component the upper triangle column by column: P00, P01, P11.
     std::vector<float> factors = {1.0f, 0.5f, 2.0f, 0.7f, -0.2f, 1.3f};
     std::vector<float> float_params = {};
+    std::vector<float> common = {};  // m, then G's columns
     uint16_t kind = static_cast<uint16_t>(microlearn::ModelKind::gaussian);
     bool drop_params = false, drop_means = false, drop_constants = false, drop_factors = false;
     bool means_as_u32 = false;
@@ -42,6 +43,7 @@ std::vector<uint8_t> build(const Spec& s) {
     }
     if (!s.drop_constants) sections.push_back(mlmtest::section(G::constants, s.constants));
     if (!s.drop_factors) sections.push_back(mlmtest::section(G::factors, s.factors));
+    if (!s.common.empty()) sections.push_back(mlmtest::section(G::common, s.common));
     return mlmtest::build(s.kind, sections);
 }
 
@@ -375,4 +377,57 @@ TEST(GaussianLoad, EveryTruncationAndEveryByteFlipIsHandled) {
             G::score_samples(m, x.data(), x.size(), scratch.data(), scratch.size(), v);
         }
     }
+}
+
+namespace {
+
+// The common term: m = (1, 2), G = one column (0, 1000): 1e6 (x_1 - 2)^2.
+Spec with_common() {
+    Spec s;
+    s.common = {1.0f, 2.0f, 0.0f, 1000.0f};
+    return s;
+}
+
+}  // namespace
+
+TEST(GaussianLoad, CommonTermRules) {
+    EXPECT_EQ(load_status(with_common()), Status::ok);
+    Spec s = with_common();
+    s.common.pop_back();  // not whole rows
+    EXPECT_EQ(load_status(s), Status::size_mismatch);
+    s.common = {1.0f, 2.0f};  // a centre without columns
+    EXPECT_EQ(load_status(s), Status::size_mismatch);
+    s.common = {1, 2, 0, 1, 1, 0, 3, 3};  // more columns than features
+    EXPECT_EQ(load_status(s), Status::size_mismatch);
+    s = with_common();
+    s.common[3] = std::numeric_limits<float>::infinity();
+    EXPECT_NE(load_status(s), Status::ok);
+    s = with_common();  // mixtures only
+    s.task = 1;
+    s.n_classes = 2;
+    EXPECT_EQ(load_status(s), Status::size_mismatch);
+}
+
+TEST(GaussianEval, CommonTermIsAddedAfterTheComparison) {
+    const Spec s = with_common();
+    Loaded with(s), without(Spec{});
+    ASSERT_EQ(with.status, Status::ok);
+    // 50 off the common direction: 1e6 * 50^2 / 2 = 1.25e9 in every log-density
+    const std::vector<float> x = {0.4f, 52.0f};
+    float scratch[2], p_with[2], p_without[2], score_with, score_without;
+    int32_t k_with, k_without;
+    ASSERT_EQ(G::predict(with.model, x.data(), 2, scratch, 2, k_with), Status::ok);
+    ASSERT_EQ(G::predict(without.model, x.data(), 2, scratch, 2, k_without), Status::ok);
+    EXPECT_EQ(k_with, k_without);
+    ASSERT_EQ(G::predict_proba(with.model, x.data(), 2, scratch, 2, p_with, 2), Status::ok);
+    ASSERT_EQ(G::predict_proba(without.model, x.data(), 2, scratch, 2, p_without, 2), Status::ok);
+    EXPECT_EQ(p_with[0], p_without[0]);
+    EXPECT_EQ(p_with[1], p_without[1]);
+    ASSERT_EQ(G::score_samples(with.model, x.data(), 2, scratch, 2, score_with), Status::ok);
+    ASSERT_EQ(G::score_samples(without.model, x.data(), 2, scratch, 2, score_without), Status::ok);
+    EXPECT_NEAR(score_with, double(score_without) - 1.25e9, 1.25e9 * 1e-6);
+    float logs[2];
+    ASSERT_EQ(G::log_probs(with.model, x.data(), 2, scratch, 2, logs, 2), Status::ok);
+    for (uint32_t k = 0; k < 2; ++k)
+        EXPECT_NEAR(logs[k], s.constants[k] - reference_q(s, k, x) / 2 - 1.25e9, 1.25e9 * 1e-6);
 }

@@ -5,7 +5,7 @@ writable model buffers copied at load."""
 import numpy as np
 import pytest
 from sklearn.covariance import EllipticEnvelope
-from sklearn.datasets import load_iris, load_wine, make_blobs
+from sklearn.datasets import load_iris, load_wine, make_blobs, make_classification
 from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
 from sklearn.naive_bayes import GaussianNB
 
@@ -79,6 +79,10 @@ def cases():
     Xw, yw = load_wine(return_X_y=True)
     Xb, _ = make_blobs(300, 5, centers=4, cluster_std=2.0, random_state=1)
     names = np.array(["low", "mid", "high"])[yw]
+    # without variance in two directions (a constant feature, two exactly collinear ones): the
+    # mixtures' common term (docs/gaussian.md); the far rows lie off that subspace
+    Xf, _ = make_classification(300, 6, n_informative=4, n_redundant=2, random_state=0)
+    Xf[:, 5] = 3.0
     return {
         "nb-iris": (GaussianNB(), Xi, yi),
         "nb-wine-names": (GaussianNB(), Xw, names),
@@ -87,6 +91,8 @@ def cases():
         "gmm-diag": (GaussianMixture(4, covariance_type="diag", random_state=0), Xb, None),
         "gmm-spherical": (GaussianMixture(4, covariance_type="spherical", random_state=0), Xb, None),
         "bgmm-full": (BayesianGaussianMixture(n_components=5, random_state=0, max_iter=300), Xb, None),
+        "gmm-full-flat": (GaussianMixture(3, covariance_type="full", random_state=0), Xf, None),
+        "gmm-diag-flat": (GaussianMixture(3, covariance_type="diag", random_state=0), Xf, None),
         "ee": (EllipticEnvelope(random_state=0), Xw, None),
     }
 

@@ -19,7 +19,7 @@ from ..errors import UnsupportedEstimatorError
 from .common import float32_features_only
 
 # Mirrors of include/microlearn/gaussian.hpp.
-S_PARAMS, S_FLOAT_PARAMS, S_MEANS, S_CONSTANTS, S_FACTORS = 1, 2, 3, 4, 5
+S_PARAMS, S_FLOAT_PARAMS, S_MEANS, S_CONSTANTS, S_FACTORS, S_COMMON = 1, 2, 3, 4, 5, 6
 TASK_CLASSIFICATION, TASK_ANOMALY, TASK_CLUSTERING = 1, 2, 3
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 MAX_FEATURES = 65535
@@ -35,6 +35,7 @@ class Gaussians:
     task: int
     classes: np.ndarray | None = None
     offset: float = 0.0
+    common: np.ndarray | None = None  # (1 + r, d): a centre m, then G^T (the common term ||G^T (x - m)||^2)
     metadata: dict = field(default_factory=dict)
 
 
@@ -98,7 +99,58 @@ def mixture(est) -> Gaussians:
         P = np.stack([_triangular(p) for p in P])
     elif cov == "tied":
         P = _triangular(P)
-    return Gaussians(means, constants, cov, P, TASK_CLUSTERING)
+    P, common = split_common_term(means, cov, P)
+    return Gaussians(means, constants, cov, P, TASK_CLUSTERING, common=common)
+
+
+STIFF = 1e4          # a precision eigenvalue this many times the median one is a "stiff" direction
+LEVEL = 1e-9         # components' means may differ along it by this many of its standard deviations
+MARGIN = 1e-7        # the common term stays this fraction below every component's (positive residuals)
+
+
+def split_common_term(means: np.ndarray, cov: str, P: np.ndarray):
+    """(factors, common): the mixture's factors less a term every component
+    shares, and that term as (1 + r, d) rows: a centre m, then the columns of
+    G, for ||G^T (x - m)||^2; or (P, None) when there is none.
+
+    Data constant in training, or features that are exact linear combinations
+    of others, leave only reg_covar's variance in some directions: off that
+    subspace every component's q_k(x) holds (distance)^2 / reg_covar, so large
+    that float32 lost the components' differences under it (labels differed
+    from scikit-learn's). Where the components' means lie level along those
+    stiff directions (to LEVEL), G G^T takes all but MARGIN of the smallest
+    of the components' precisions there, so that every residual precision
+    Lambda_k - G G^T stays positive semi-definite and is factored as before;
+    the engine compares the components on the residuals and adds the common
+    term back after the logsumexp. The split is exact: q_k(x) = residual_k +
+    common (up to the means' differences along G, below LEVEL)."""
+    K, d = means.shape
+    if cov == "spherical" or K < 2 or d < 2:
+        return P, None
+    if cov == "diag":
+        prec = P ** 2  # (K, d)
+        stiff = prec[0] > STIFF * np.median(prec[0])
+        stiff &= np.all(np.abs(means - means[:1]) * np.sqrt(prec[0]) <= LEVEL, axis=0)
+        if not stiff.any():
+            return P, None
+        shared = np.where(stiff, prec.min(axis=0) * (1 - MARGIN), 0.0)
+        G = np.diag(np.sqrt(shared))[:, stiff]
+        return np.sqrt(prec - shared), np.vstack([means[0], G.T])
+    precisions = P @ np.swapaxes(P, -1, -2)
+    lam, vec = np.linalg.eigh(precisions if cov == "tied" else precisions[0])
+    stiff = lam > STIFF * np.median(lam)
+    if not stiff.any():
+        return P, None
+    V = vec[:, stiff] * np.sqrt(lam[stiff])  # stiff directions scaled by their precision
+    level = np.abs((means - means[:1]) @ (V / np.sqrt(lam[stiff])))  # in standard deviations
+    if np.any(level * np.sqrt(lam[stiff]) > LEVEL):
+        return P, None
+    # c V V^T <= Lambda_k  iff  c lambda_max(V^T Lambda_k^-1 V) <= 1 (Schur complement)
+    stack = precisions[None] if cov == "tied" else precisions
+    c = min(1.0 / np.linalg.eigvalsh(V.T @ np.linalg.solve(p, V)).max() for p in stack) * (1 - MARGIN)
+    G = V * np.sqrt(c)
+    rest = np.stack([upper_factor(p - G @ G.T) for p in stack])
+    return (rest[0] if cov == "tied" else rest), np.vstack([means[0], G.T])
 
 
 def elliptic_envelope(est) -> Gaussians:
@@ -141,6 +193,8 @@ def encode(g: Gaussians, estimator: str) -> bytes:
     }
     if g.offset != 0.0:
         sections[S_FLOAT_PARAMS] = _float32("offset", np.array([g.offset]), estimator)
+    if g.common is not None:
+        sections[S_COMMON] = _float32("common term", g.common, estimator).reshape(-1)
     meta = dict(g.metadata)
     meta.update(estimator=estimator, feature_dtype="float32", covariance_type=g.covariance)
     if g.classes is not None:
