@@ -13,7 +13,8 @@
 # .npz archives: microlearn.npzfile (a separate module: RAM is paid on use).
 #
 # Every dtype an array.array holds: int8..int64, uint8..uint64, float32,
-# float64 (bool reads as uint8). Little-endian, C order. Errors are
+# float64 (bool reads as uint8). Little-endian, C order (Fortran-order files
+# are read whole and reordered). Errors are
 # ValueError / OSError naming the file and what is wrong.
 import array
 import struct
@@ -176,14 +177,26 @@ def _parse_header(name, h):
             raise _err(name, "npy header: negative dimension in %r" % h)
         if s > _MAX_SIZE:
             raise _err(name, "npy header: dimension %d in %r is absurd (over %d)" % (s, h, _MAX_SIZE))
-    if fortran and len([s for s in shape if s != 1]) > 1:
-        raise _err(name, "Fortran-order arrays are not supported; save np.ascontiguousarray(a)")
-    return d, shape
+    # Fortran order matters with two dimensions above 1 (np.save of a.T or of a pandas frame's values).
+    return d, shape, fortran and len([s for s in shape if s != 1]) > 1
+
+
+_FORTRAN = ("a Fortran-order array (the first index fastest) is read whole, by load() or read(), "
+            "which return C order; or save np.ascontiguousarray(a)")
 
 
 def read_header(f, name=None):
-    """Reads an .npy header from stream f; returns (typecode, shape, descr)."""
+    """Reads an .npy header from stream f; returns (typecode, shape, descr).
+    A Fortran-order array is a ValueError (Reader and load() read those)."""
     name = name or _name(f)
+    tc, shape, d, fortran = _read_header(f, name)
+    if fortran:
+        raise _err(name, _FORTRAN)
+    return tc, shape, d
+
+
+def _read_header(f, name):
+    # (typecode, shape, descr, Fortran order)
     pre = _read(f, 10)
     if len(pre) < 10 or pre[:6] != _MAGIC:
         raise _err(name, "not an .npy file (bad magic)" if len(pre) >= 6 and pre[:6] != _MAGIC
@@ -207,8 +220,8 @@ def read_header(f, name=None):
         h = h.decode()
     except UnicodeError:
         raise _err(name, "npy header is not text")
-    d, shape = _parse_header(name, h)
-    return _typecode(name, d), shape, d
+    d, shape, fortran = _parse_header(name, h)
+    return _typecode(name, d), shape, d, fortran
 
 
 def _available(f):
@@ -227,6 +240,24 @@ def _available(f):
         return None
 
 
+def _c_order(a, shape):
+    """The items of a, stored with the first index fastest, in C order (a new array)."""
+    out = _new(typecode(a), len(a))
+    strides = [_items(shape[k + 1:]) for k in range(len(shape))]
+    index = [0] * len(shape)
+    o = 0
+    for v in a:
+        out[o] = v
+        for k in range(len(shape)):  # the next index, the first one fastest
+            index[k] += 1
+            o += strides[k]
+            if index[k] < shape[k]:
+                break
+            index[k] = 0
+            o -= strides[k] * shape[k]
+    return out
+
+
 def _new(typecode, n):
     try:
         from microlearn._arrays import empty
@@ -237,7 +268,8 @@ def _new(typecode, n):
 
 class Reader:
     """Streams the items of one .npy file (a path or an open binary stream).
-    Attributes: shape, typecode, descr, itemsize, size (items), remaining."""
+    Attributes: shape, typecode, descr, itemsize, size (items), remaining.
+    A Fortran-order file is read whole (read()), in C order."""
 
     def __init__(self, source, name=None, _close=None):
         self.name = name or _name(source)
@@ -247,7 +279,7 @@ class Reader:
         self._f = source
         self._close = _close
         try:
-            self.typecode, self.shape, self.descr = read_header(source, self.name)
+            self.typecode, self.shape, self.descr, self._fortran = _read_header(source, self.name)
             self.itemsize = struct.calcsize(self.typecode)
             self.size = self.remaining = _items(self.shape)
             self._check_size(source)
@@ -270,6 +302,8 @@ class Reader:
         """Reads up to n (default len(buf)) items into array buf, from its
         start; returns the number read (0 at the end). A file shorter than its
         header says raises ValueError."""
+        if self._fortran:
+            raise _err(self.name, _FORTRAN)
         tc = typecode(buf)
         if tc != self.typecode:
             raise TypeError("%s: buffer typecode %r, file holds %r" % (self.name, tc, self.typecode))
@@ -290,6 +324,10 @@ class Reader:
         """Returns the next n items (default: all the rest) as a new array."""
         n = self.remaining if n is None else min(n, self.remaining)
         a = _new(self.typecode, n)
+        if self._fortran and n == self.size:
+            self._fortran = False  # the whole array, in the file's order, then reordered
+            self.readinto(a)
+            return _c_order(a, self.shape)
         self.readinto(a)
         return a
 
