@@ -390,6 +390,10 @@ static mp_obj_t arrays_b64encode(mp_obj_t src_in, mp_obj_t dst_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(arrays_b64encode_obj, arrays_b64encode);
 
+static int b64_space(int c) {
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
 static mp_obj_t arrays_b64decode(mp_obj_t src_in, mp_obj_t dst_in) {
     mp_buffer_info_t src, dst;
     mp_get_buffer_raise(src_in, &src, MP_BUFFER_READ);
@@ -400,12 +404,17 @@ static mp_obj_t arrays_b64decode(mp_obj_t src_in, mp_obj_t dst_in) {
     uint32_t acc = 0;
     for (size_t i = 0; i < src.len; ++i) {
         const int c = s[i];
-        if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
+        if (b64_space(c)) continue;
         if (c == '=') {
             if (quad < 2) mp_raise_ValueError(MP_ERROR_TEXT("base64: misplaced '='"));
             ++pad;
             acc <<= 6;
-            if (++quad == 4) break;
+            if (++quad == 4) {  // the end: only whitespace may follow
+                while (++i < src.len && b64_space(s[i])) {}
+                if (i < src.len)
+                    glue_raise_counts(&mp_type_ValueError, "base64: data after the padding at offset ", i, "", 0, NULL);
+                break;
+            }
             continue;
         }
         const int v = b64_value(c);

@@ -94,6 +94,8 @@ e(A.b64decode, b'aGVsbG8', out)
 e(A.b64decode, b'aGV*bG8=', out)
 e(A.b64decode, b'=aGV', out)
 e(A.b64decode, b'aGVsbG8=', bytearray(4))
+e(A.b64decode, b'aG==bG8=', out)
+e(A.b64decode, b'aGVsbG8=\n=', out)
 e(A.copy, [1, 2], array.array('h', [1]))
 r['errors'] = errs
 print(json.dumps(r))
@@ -146,6 +148,8 @@ ERRORS = [
     "ValueError: base64: invalid character at offset 3",
     "ValueError: base64: misplaced '='",
     "ValueError: dst too small: needs 5 bytes, has 4",
+    "ValueError: base64: data after the padding at offset 4",   # it decoded 'h' and ignored the rest
+    "ValueError: base64: data after the padding at offset 9",
     "TypeError: object with buffer protocol required",
 ]
 
