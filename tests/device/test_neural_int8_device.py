@@ -120,3 +120,36 @@ def test_int8_networks_bit_exact_on_device(target, cases):
                 np.testing.assert_array_equal(q, w.astype(np.float64), err_msg=f"{CASES[i]} on {target}")
             else:
                 np.testing.assert_array_equal(row, w, err_msg=f"{CASES[i]} on {target}")
+
+
+SPEED_SCRIPT = """
+import microlearn, array, _markers
+m = microlearn.load("k.mlm")
+x = array.array("b", bytes(m.info()["n_features"]))
+out = array.array("f", bytes(4 * m.info()["n_outputs"]))
+m.predict(x, out)
+_markers.start()
+m.predict(x, out)
+_markers.stop()
+"""
+
+
+@pytest.mark.parametrize("target, budget", [("unix", 1_400_000), ("cortex-m4f", 1_200_000)])
+def test_conv2d_fast_path_instruction_budget(target, budget):
+    """A 3x3 Conv2D, 16x16x16 -> 16 'valid' (451,584 MACs; the row of
+    docs/benchmarks-neural-int8.md): the SSE2 path on unix took 953,771
+    instructions per predict, the DSP path on Cortex-M4F 825,965; the
+    portable direct loop takes 2.55 M on unix and 2.3 M on the Cortex-M4F
+    (its Cortex-M3 count), so these budgets fail when the fast path is lost
+    and leave room for the call's overhead to move."""
+    import keras
+    from keras import layers as L
+
+    from device_rig import lib_for
+    from microlearn.rig.count import count
+
+    keras.utils.set_random_seed(0)
+    inp = keras.Input((16, 16, 16))
+    data = convert(keras.Model(inp, L.Conv2D(16, 3)(inp)), (16, 16, 16), "int8")
+    r = count(target, SPEED_SCRIPT, files={"k.mlm": microlearn.convert(data).to_bytes()}, lib_dir=lib_for(target))
+    assert r.instructions <= budget, r.instructions
