@@ -519,8 +519,9 @@ def why(res: dict) -> list:
             "product rounded, which the Cortex-M builds compute in integer arithmetic to the same bits (x64: "
             "the FPU's double).",
             "",
-            "**Flash.** `_neural_int8` holds every int8 kernel the format has (convolutions, depthwise, pooling, "
-            "dense, add, multiply, concatenate, pad, mean, table activations, softmax) and a loader that checks "
+            "**Flash.** `_neural_int8_cnn`, the module an int8 CNN imports, holds the convolutions, depthwise, "
+            "pooling, global pooling, dense, table activations and softmax (add, multiply, concatenate and pad "
+            "are in `_neural_int8`, for the models that have them) and a loader that checks "
             "every tensor, offset, quantization parameter and the memory plan before the first predict; TinyMaix "
             "has seven layer kinds and checks the magic and type. The model: "
             f"`.mlm` {m['mlm_bytes']:,} B against `.tmdl` {m['tmdl_bytes']:,} B. The same int8 weights and int32 "
