@@ -25,7 +25,10 @@ def check_mode(name, mode, resize):
 def target(name, w, h, ch, size, out):
     """(width, height, out) of read()'s result: size or (w, h), and out checked
     or a new array('B') of that many pixels."""
-    dw, dh = (w, h) if size is None else size
+    try:
+        dw, dh = (w, h) if size is None else size
+    except (TypeError, ValueError):  # not a pair
+        dw = dh = None
     if not (isinstance(dw, int) and isinstance(dh, int) and dw > 0 and dh > 0):
         raise ValueError("%s: size must be (width, height), positive ints, got %r" % (name, size))
     n = dw * dh * ch

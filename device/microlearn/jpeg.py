@@ -42,7 +42,10 @@ def _data(source):
     """The file's bytes: a path (a ROMFS file in place), bytes-like data, or a stream's content."""
     if isinstance(source, str):
         import microlearn
-        return microlearn._read(source)
+        try:
+            return microlearn._read(source)
+        except OSError as e:  # (its message speaks of a model file)
+            raise OSError(e.args[0], "jpeg: cannot read %r" % source) from None
     if isinstance(source, (bytes, bytearray, memoryview)):
         return source
     return _image.open_source(source).read()
@@ -73,7 +76,7 @@ def read(source, mode="L", size=None, resize="bilinear", out=None, scale=1):
         if size is not None:
             while scale < 8 and -(-w // (2 * scale)) >= size[0] and -(-h // (2 * scale)) >= size[1]:
                 scale *= 2
-    elif scale not in (1, 2, 4, 8):
+    elif not (isinstance(scale, int) and scale in (1, 2, 4, 8)):
         raise ValueError("jpeg: scale must be 1, 2, 4, 8 or 'auto', got %r" % (scale,))
     sw = -(-w // scale)
     sh = -(-h // scale)

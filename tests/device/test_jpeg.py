@@ -149,7 +149,11 @@ def test_errors(tmp_path):
               "expect(TypeError, _jpeg.decode, data, 1, 3, b'immutable', bytearray(9000))\n"
               "expect(MemoryError, jpeg.read, 'huge.jpg')\n"
               "print(jpeg.info('huge.jpg'))\n"
-              "expect(MemoryError, jpeg.read, 'huge.jpg', scale=8)\n", tmp_path)
+              "expect(MemoryError, jpeg.read, 'huge.jpg', scale=8)\n"
+              "expect(ValueError, jpeg.read, 'good.jpg', scale=2.0)\n"
+              "expect(ValueError, jpeg.read, 'good.jpg', size=(8, 4, 1))\n"
+              "expect(ValueError, jpeg.read, 'good.jpg', size=8)\n"
+              "expect(OSError, jpeg.info, 'missing.jpg')\n", tmp_path)
     lines = out.strip().splitlines()
     assert all(l.startswith("ok") for l in lines if not l.startswith("(")), out
     assert "progressive JPEG" in lines[0] and "progressive JPEG" in lines[1]
@@ -159,6 +163,12 @@ def test_errors(tmp_path):
     assert lines[14] == "(65535, 65535, 3)"
     assert "8192 x 8192 pixels need 67108864 bytes" in lines[15]
     assert "out must hold ceil(width / scale)" in lines[9]
+    # These blamed the size (got None), or were Python's own unpacking errors, or spoke of a model file.
+    assert lines[16].endswith("jpeg: scale must be 1, 2, 4, 8 or 'auto', got 2.0")
+    assert lines[17].endswith("jpeg: size must be (width, height), positive ints, got (8, 4, 1)")
+    assert lines[18].endswith("jpeg: size must be (width, height), positive ints, got 8")
+    assert lines[19].startswith("ok OSError") and "jpeg: cannot read 'missing.jpg'" in lines[19]
+    assert len(lines) == 20
 
 
 def test_output_is_allocated_once(tmp_path):
