@@ -181,11 +181,6 @@ struct Model {
     // as u8 or u16, dense or the sparse rows' values; sums stay integers
     // until the end.
     uint8_t leaf_bits = 0;  // 0: float32 leaves
-    // Exact sums (float32 leaves, load() decides): nonzero when every sum of
-    // leaf values and baseline fits 64-bit fixed point, the smallest biased
-    // exponent among the nonzero ones; a value then counts as its 24-bit
-    // significand shifted left by its exponent minus this one (exact_value).
-    uint8_t exact_base = 0;
     const void* quantized = nullptr;
     uint32_t n_slots = 0, n_values = 0;
     bool direct = false;  // slot s is input column s (slot_features absent or 0, 1, 2, ...)
@@ -362,49 +357,13 @@ ML_ALWAYS_INLINE void add_leaf(const Model& m, uint32_t leaf, float* dst) {
         dst[m.leaf_columns[k]] += m.leaf_values[k];
 }
 
-// The value of the float32 with these bits (nonzero, normal) in an exact
-// model's fixed point: its significand shifted by its exponent's distance
-// above the model's smallest, at most 39 bits (load() checks). In 32-bit
-// words: no library call for a 64-bit shift on 32-bit chips.
-ML_ALWAYS_INLINE int64_t exact_value(uint32_t bits, uint32_t base) {
-    const uint32_t mant = (bits & 0x7FFFFFu) | 0x800000u, s = ((bits >> 23) & 0xFFu) - base;
-    const uint32_t lo = s < 32 ? mant << s : 0, hi = s < 32 ? (mant >> 1) >> (31 - s) : mant << (s - 32);
-    const uint64_t mag = (static_cast<uint64_t>(hi) << 32) | lo;
-    return bits >> 31 ? -static_cast<int64_t>(mag) : static_cast<int64_t>(mag);
-}
-
-// dst[k] += leaf j's values in fixed point: integer adds, exact; zeros
-// (+-0.0) skipped.
-__attribute__((noinline)) inline void add_exact_leaf(const Model& m, uint32_t j, int64_t* dst) {
-    const uint32_t base = m.exact_base;
-    if (m.leaves != nullptr) {
-        const float* leaf = m.leaves + j * m.leaf_width;
-        for (uint32_t k = 0; k < m.leaf_width; ++k) {
-            const uint32_t bits = math::to_bits(leaf[k]);
-            if (bits << 1) dst[k] += exact_value(bits, base);
-        }
-        return;
-    }
-    for (uint32_t k = m.leaf_offsets[j], end = m.leaf_offsets[j + 1]; k < end; ++k) {
-        const uint32_t bits = math::to_bits(m.leaf_values[k]);
-        if (bits << 1) dst[m.leaf_columns[k]] += exact_value(bits, base);
-    }
-}
-
-// Adds leaf j to tree t's outputs of the sums at acc: int64 fixed point in
-// exact models, else float32 (or a quantized model's u32 in their storage).
-ML_ALWAYS_INLINE void add_tree_leaf(const Model& m, uint32_t t, uint32_t j, void* acc) {
-    const uint32_t o = m.tree_outputs ? m.tree_outputs[t] : 0;
-    if (m.exact_base)
-        add_exact_leaf(m, j, static_cast<int64_t*>(acc) + o);
-    else
-        add_leaf(m, j, static_cast<float*>(acc) + o);
-}
-
 template <typename T, typename Ref>
-ML_HOT_LOOP inline void walk_trees(const Model& m, const T* x, void* acc) {
+ML_HOT_LOOP inline void walk_trees(const Model& m, const T* x, float* acc) {
     const Ref* roots = static_cast<const Ref*>(m.roots);
-    for (uint32_t t = 0; t < m.n_trees; ++t) add_tree_leaf(m, t, find_leaf<T, Ref>(m, roots[t], x), acc);
+    for (uint32_t t = 0; t < m.n_trees; ++t) {
+        const uint32_t leaf = find_leaf<T, Ref>(m, roots[t], x);
+        add_leaf(m, leaf, m.tree_outputs ? acc + m.tree_outputs[t] : acc);
+    }
 }
 
 // Split keys of x into keys; false if x holds a NaN (the per-level walk
@@ -419,12 +378,12 @@ inline bool split_keys(const float* x, uint32_t n, int32_t* keys) {
 }
 
 template <typename Ref, typename T>
-inline void sum_trees(const Model& m, const T* x, void* acc) {
+inline void sum_trees(const Model& m, const T* x, float* acc) {
     walk_trees<T, Ref>(m, x, acc);
 }
 
 template <typename Ref>
-inline void sum_trees(const Model& m, const float* x, void* acc) {
+inline void sum_trees(const Model& m, const float* x, float* acc) {
 #if MICROLEARN_SOFT_FLOAT
     if (m.x_keys != nullptr && split_keys(x, m.n_features, m.x_keys)) {
         walk_trees<SplitKey, Ref>(m, reinterpret_cast<const SplitKey*>(m.x_keys), acc);
@@ -553,7 +512,7 @@ ML_PACKED_WALK inline uint32_t packed_leaf(const Model& m, const Keys keys, size
 
 // With `nan`, every tree takes the NaN walk.
 template <typename V, unsigned kRotate, typename Keys>
-ML_PACKED_WALK inline void packed_trees(const Model& m, const Keys keys, const float* x, void* acc, bool nan) {
+ML_PACKED_WALK inline void packed_trees(const Model& m, const Keys keys, const float* x, float* acc, bool nan) {
     const uint32_t* roots = static_cast<const uint32_t*>(m.roots);
     for (uint32_t t = 0; t < m.n_trees; ++t) {
         const uint32_t root = roots[t];
@@ -561,12 +520,12 @@ ML_PACKED_WALK inline void packed_trees(const Model& m, const Keys keys, const f
         if (!(root & leaf_bit<uint32_t>()))
             leaf = (nan ? packed_leaf_nan(m, x, root) : packed_leaf<V, kRotate>(m, keys, root)) +
                    (m.leaf_bases ? m.leaf_bases[t] : 0);
-        add_tree_leaf(m, t, leaf, acc);
+        add_leaf(m, leaf, m.tree_outputs ? acc + m.tree_outputs[t] : acc);
     }
 }
 
 template <typename Keys>
-inline void packed_trees_any(const Model& m, const Keys keys, const float* x, void* acc, bool nan) {
+inline void packed_trees_any(const Model& m, const Keys keys, const float* x, float* acc, bool nan) {
     if (m.wide_values)
         packed_trees<int32_t, 0>(m, keys, x, acc, nan);
     else
@@ -577,7 +536,7 @@ inline void packed_trees_any(const Model& m, const Keys keys, const float* x, vo
 // only a NaN that meets nodes that may send it left takes the NaN walk),
 // else at each node (direct models only: a NaN met at a node continues on
 // the NaN walk).
-inline void sum_packed(const Model& m, const float* x, void* acc) {
+inline void sum_packed(const Model& m, const float* x, float* acc) {
     if (m.x_keys != nullptr) {
         const bool nan = input_keys(m, x, m.x_keys) && m.nan_left != nullptr;
         packed_trees_any(m, BufferKeys{m.x_keys}, x, acc, nan);
@@ -588,7 +547,7 @@ inline void sum_packed(const Model& m, const float* x, void* acc) {
 
 // int16 inputs are their keys: read at the node (gathered by slot into the
 // buffer first unless direct), no NaN.
-inline void sum_packed(const Model& m, const int16_t* x, void* acc) {
+inline void sum_packed(const Model& m, const int16_t* x, float* acc) {
     if (!m.direct) {
         int16_t* keys = reinterpret_cast<int16_t*>(m.x_keys);
         input_keys(m, x, keys);
@@ -782,37 +741,6 @@ inline Status load_leaves(const ModelFile& f, Model& m) {
     return Status::ok;
 }
 
-// Outputs of a model that sums exactly: its int64 sums live on the stack.
-constexpr uint32_t kExactOutputs = 32;
-
-// The Model's exact_base: the smallest biased exponent of the nonzero
-// float32 leaf values and baseline where every sum of them fits int64 fixed
-// point (each nonzero normal and at least 2^-103, so that the fixed point's
-// unit is a normal float32; each tree adds at most one value to an output,
-// so |sum| < (n_trees + 1) * 2^(24 + widest exponent span) must stay below
-// 2^63), else 0: the model sums float32.
-inline uint8_t exact_base(const Model& m) {
-    if (m.leaf_bits || m.n_outputs > kExactOutputs) return 0;
-    const float* values = m.leaves ? m.leaves : m.leaf_values;
-    const size_t n = m.leaves ? size_t(m.n_leaves) * m.leaf_width : m.leaf_offsets[m.n_leaves];
-    const size_t n_all = n + (m.baseline ? m.n_outputs : 0);
-    uint32_t lo = 0xFF, hi = 0;
-    for (size_t i = 0; i < n_all; ++i) {
-        const uint32_t bits = math::to_bits(i < n ? values[i] : m.baseline[i - n]);
-        if (!(bits << 1)) continue;  // +-0 adds nothing
-        const uint32_t e = (bits >> 23) & 0xFFu;
-        lo = e < lo ? e : lo;
-        hi = e > hi ? e : hi;
-    }
-    if (m.leaves == nullptr)  // a sparse row must name each column once
-        for (uint32_t j = 0; j < m.n_leaves; ++j)
-            for (uint32_t k = m.leaf_offsets[j] + 1; k < m.leaf_offsets[j + 1]; ++k)
-                if (m.leaf_columns[k] <= m.leaf_columns[k - 1]) return 0;
-    if (lo == 0xFF) return 127;  // all zeros
-    if (lo < 24 || hi - lo + 24 + bits_for(m.n_trees) > 63) return 0;
-    return static_cast<uint8_t>(lo);
-}
-
 }  // namespace detail
 
 // Validates the tree-ensemble sections of an opened file and fills `out`.
@@ -903,7 +831,6 @@ inline Status load(const ModelFile& f, Model& out) {
     while (leaves_per_tree > 1) leaves_per_tree >>= 1, ++depth;
     const uint64_t levels = uint64_t(m.n_trees) * depth;
     m.levels_estimate = levels > 0xFFFFFFFFu ? 0xFFFFFFFFu : static_cast<uint32_t>(levels);
-    m.exact_base = detail::exact_base(m);
     out = m;
     return Status::ok;
 }
@@ -949,110 +876,28 @@ inline void dequantize_sums(const Model& m, float* out) {
     }
 }
 
-// Bits needed for w.
-inline uint32_t bit_length(uint32_t w) {
-    uint32_t n = 0;
-    for (uint32_t step = 16; step; step >>= 1)
-        if (w >> step) w >>= step, n += step;
-    return n + (w != 0);
-}
-
-// An exact sum (|sum| < 2^63) rounded once to float32, to nearest, ties to
-// even: sum * 2^(exact_base - 150), in 32-bit integers (no library routine,
-// which not every device module links).
-inline float exact_to_float(const Model& m, int64_t sum) {
-    if (sum == 0) return 0.0f;
-    const uint64_t mag = sum < 0 ? 0 - static_cast<uint64_t>(sum) : static_cast<uint64_t>(sum);
-    const uint32_t hi = static_cast<uint32_t>(mag >> 32), lo = static_cast<uint32_t>(mag);
-    uint32_t n, top, sticky = 0;  // mag has n bits; top: its first 32, left-aligned
-    if (hi != 0) {
-        const uint32_t nh = bit_length(hi);  // 1..31
-        n = 32 + nh, top = (hi << (32 - nh)) | (lo >> nh), sticky = lo << (32 - nh);
-    } else {
-        n = bit_length(lo), top = lo << (32 - n);
-    }
-    uint32_t sig = top >> 8;
-    const uint32_t rest = top & 0xFFu;
-    if (rest > 0x80u || (rest == 0x80u && (sticky != 0 || (sig & 1u)))) ++sig;
-    if (sig >> 24) sig >>= 1, ++n;
-    const uint32_t biased = m.exact_base + n - 24;  // >= 1: exact_base >= 24
-    const uint32_t sign = sum < 0 ? 0x80000000u : 0u;
-    return math::from_bits(sign | (biased >= 0xFFu ? 0x7F800000u : (biased << 23) | (sig & 0x7FFFFFu)));
-}
-
-inline void exact_to_floats(const Model& m, const int64_t* sums, float* out) {
-    for (uint32_t k = 0; k < m.n_outputs; ++k) out[k] = exact_to_float(m, sums[k]);
-}
-
-// Baseline plus the sum of the trees' leaf vectors (no averaging), into
-// out, or, for exact models, into exact[kExactOutputs] (and out too unless
-// `integers`); with `integers`, a quantized model's sums stay integers in
-// out's storage (predict_class).
+// Baseline plus the sum of the trees' leaf vectors (no averaging); with
+// `integers`, a quantized model's sums stay integers (predict_class).
 template <typename T>
-inline Status accumulate(const Model& m, const T* x, size_t n_x, float* out, size_t n_out, int64_t* exact,
-                         bool integers) {
+inline Status accumulate(const Model& m, const T* x, size_t n_x, float* out, size_t n_out, bool integers = false) {
     if (x == nullptr || out == nullptr) return Status::bad_argument;
     if (m.feature_type != FeatureTypeOf<T>::value) return Status::type_mismatch;
     if (n_x != m.n_features || n_out < m.n_outputs) return Status::size_mismatch;
-    if (m.packed && m.x_keys == nullptr && !m.direct) return Status::bad_argument;
-    void* acc = out;
-    if (m.exact_base) {
-        for (uint32_t k = 0; k < m.n_outputs; ++k) {
-            const uint32_t bits = m.baseline != nullptr ? math::to_bits(m.baseline[k]) : 0;
-            exact[k] = bits << 1 ? exact_value(bits, m.exact_base) : 0;
-        }
-        acc = exact;
-    } else if (m.baseline != nullptr) {
+    if (m.baseline != nullptr)
         for (uint32_t k = 0; k < m.n_outputs; ++k) out[k] = m.baseline[k];
-    } else {
+    else
         for (uint32_t k = 0; k < m.n_outputs; ++k) out[k] = 0.0f;
-    }
     if (m.packed) {
-        if constexpr (kReadsPacked) sum_packed(m, x, acc);
+        if (m.x_keys == nullptr && !m.direct) return Status::bad_argument;
+        if constexpr (kReadsPacked) sum_packed(m, x, out);
     } else if constexpr (kReadsRefs) {
         if (m.wide_refs)
-            sum_trees<uint32_t>(m, x, acc);
+            sum_trees<uint32_t>(m, x, out);
         else
-            sum_trees<uint16_t>(m, x, acc);
+            sum_trees<uint16_t>(m, x, out);
     }
-    if (integers) return Status::ok;
-    if (m.exact_base) exact_to_floats(m, exact, out);
-    if (m.leaf_bits) dequantize_sums(m, out);
+    if (m.leaf_bits && !integers) dequantize_sums(m, out);
     return Status::ok;
-}
-
-// The same as floats in out.
-template <typename T>
-inline Status accumulate(const Model& m, const T* x, size_t n_x, float* out, size_t n_out) {
-    int64_t exact[kExactOutputs];
-    return accumulate(m, x, n_x, out, n_out, exact, false);
-}
-
-// Index of the first of equal maxima of integer sums.
-template <typename S>
-inline uint32_t argmax_sums(const S* sums, uint32_t n) {
-    uint32_t best = 0;
-    for (uint32_t k = 1; k < n; ++k)
-        if (sums[k] > sums[best]) best = k;
-    return best;
-}
-
-// The class of an exact model: the first whose sum, rounded once to
-// float32, equals the largest one's (as argmax over the float sums the
-// other methods return). Leaf values are float32 roundings of scikit-learn's
-// float64 ones: exact sums that should tie (scikit-learn's do) may differ
-// by those roundings, about 2^-24 relative, and round to one float32.
-inline uint32_t argmax_exact(const Model& m, const int64_t* sums) {
-    const uint32_t best = argmax_sums(sums, m.n_outputs);
-    const int64_t top = sums[best];
-    const uint64_t top_mag = top < 0 ? 0 - static_cast<uint64_t>(top) : static_cast<uint64_t>(top);
-    for (uint32_t k = 0; k < best; ++k) {  // sums[k] < top: equal as float32 only if within one ulp
-        const uint64_t mag = sums[k] < 0 ? 0 - static_cast<uint64_t>(sums[k]) : static_cast<uint64_t>(sums[k]);
-        const uint64_t gap = static_cast<uint64_t>(top) - static_cast<uint64_t>(sums[k]);
-        if (gap <= ((mag > top_mag ? mag : top_mag) >> 22) + 1 && exact_to_float(m, sums[k]) == exact_to_float(m, top))
-            return k;
-    }
-    return best;
 }
 
 inline void average(const Model& m, float* out, uint32_t n) {
@@ -1089,20 +934,15 @@ inline Status predict_class(const Model& m, const T* x, size_t n_x, float* scrat
                             int32_t& out) {
     if (m.task == Task::regression) return Status::unsupported_kind;
     // Averaging does not change which class scores highest: skip it here
-    // (and compare exact or quantized sums as the integers they are).
-    int64_t exact[detail::kExactOutputs];
-    const bool integers = m.task != Task::anomaly;
-    Status st = detail::accumulate(m, x, n_x, scratch, n_scratch, exact, integers);
+    // (and compare a quantized model's sums as the integers they are).
+    Status st = detail::accumulate(m, x, n_x, scratch, n_scratch, true);
     if (st != Status::ok) return st;
     if (m.leaf_bits) {
-        out = static_cast<int32_t>(detail::argmax_sums(reinterpret_cast<const detail::acc_u32*>(scratch), m.n_outputs));
-        return Status::ok;
-    }
-    if (m.exact_base && integers) {
-        if (m.transform == Transform::logistic)
-            out = (m.flags & flag_zero_is_positive) ? exact[0] >= 0 : exact[0] > 0;
-        else
-            out = static_cast<int32_t>(detail::argmax_exact(m, exact));
+        const detail::acc_u32* sums = reinterpret_cast<const detail::acc_u32*>(scratch);
+        uint32_t best = 0;
+        for (uint32_t k = 1; k < m.n_outputs; ++k)
+            if (sums[k] > sums[best]) best = k;
+        out = static_cast<int32_t>(best);
         return Status::ok;
     }
     if (m.task == Task::anomaly) {
