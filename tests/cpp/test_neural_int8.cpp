@@ -97,7 +97,13 @@ TEST(NeuralInt8, RequantizeIsTFLitesTwoRoundingsAtTiesAndExtremes) {
     const int32_t xs[] = {0, 1, -1, 2, -2, 3, -3, 127, -128, 1 << 30, -(1 << 30), INT32_MAX, INT32_MIN, INT32_MIN + 1};
     for (int shift = -31; shift <= 30; ++shift)
         for (int32_t m : ms)
-            for (int32_t x : xs) ASSERT_EQ(Q::requantize(x, m, shift), tflite_requantize(x, m, shift)) << x << " " << m << " " << shift;
+            for (int32_t x : xs) {
+                ASSERT_EQ(Q::requantize(x, m, shift), tflite_requantize(x, m, shift)) << x << " " << m << " " << shift;
+                if (shift < 0) {  // x64's form for two pixels (output_pair)
+                    ASSERT_EQ(Q::requantize_right_wide(x, m, Q::round_right_wide(shift), 31 - shift),
+                              tflite_requantize(x, m, shift)) << x << " " << m << " " << shift;
+                }
+            }
     std::mt19937 g(7);
     for (int i = 0; i < 400000; ++i) {
         const int shift = int(g() % 62) - 31;
@@ -124,6 +130,8 @@ TEST(NeuralInt8, RequantizeIsTFLitesTwoRoundingsAtTiesAndExtremes) {
         ASSERT_EQ(Q::requantize_two_steps(x, m, shift), tflite_requantize(x, m, shift)) << x << " " << m;
         if (shift < 0) {
             ASSERT_EQ(Q::requantize_right_folded(x, m, Q::round_right(shift)), tflite_requantize(x, m, shift)) << x << " " << m;
+            ASSERT_EQ(Q::requantize_right_wide(x, m, Q::round_right_wide(shift), 31 - shift),
+                      tflite_requantize(x, m, shift)) << x << " " << m;
         }
     }
 }
