@@ -17,7 +17,13 @@
 //   anomaly (EllipticEnvelope, K = 1): score_samples = -q_0,
 //     decision_function = -q_0 - offset, predict = +1 if decision >= 0 else -1.
 //
-// Mixtures may carry a term common to every component (`common` section):
+// The optional `centring` section holds a centre c, per feature: the means
+// (and m below) are then stored relative to it, and x - mu is computed as
+// (x - c) - (mu - c), exact in its first step for x near c (features far
+// from 0 relative to their spread keep their digits; a float32 mean of 1e4
+// would carry a rounding of 5e-4).
+//
+// Mixtures may carry a term common to every component (in `centring`, after c):
 //     q_k(x) = || P_k^T (x - mu_k) ||^2 + || G^T (x - m) ||^2
 // the part of the precisions the components share on directions where the
 // training data had no variance (the converter splits it off; there it is
@@ -50,7 +56,8 @@ enum Section : uint16_t {
     means = 3,         // f32[K * d]
     constants = 4,     // f32[K]
     factors = 5,       // f32, layout by covariance type (above)
-    common = 6,        // f32[(1 + r) * d], optional (mixtures): m, then G column by column (r columns)
+    centring = 6,      // f32, optional: c [d]; mixtures with a common term then m - c [d] and G column
+                       // by column [r * d]
 };
 
 enum ParamIndex : uint32_t {
@@ -74,14 +81,14 @@ enum class Task : uint32_t { classification = 1, anomaly = 2, clustering = 3 };
 enum class Covariance : uint32_t { full = 0, tied = 1, diag = 2, spherical = 3 };
 
 struct Model {
-    uint32_t n_features = 0, n_components = 0, n_classes = 0, n_common = 0;  // n_common: r
+    uint32_t n_features = 0, n_components = 0, n_classes = 0, n_common = 0;  // n_common: r (0: no term)
     Task task = Task::clustering;
     Covariance covariance = Covariance::full;
     const float* means = nullptr;
     const float* constants = nullptr;
     const float* factors = nullptr;
     float offset = 0.0f;
-    const float* common = nullptr;  // m then G: (1 + n_common) * n_features floats
+    const float* centre = nullptr;  // c, then (n_common > 0) m - c and G: (2 + n_common) * n_features floats
 };
 
 // Floats of scratch every evaluation needs (x - mu for triangular factors).
@@ -99,6 +106,11 @@ inline uint64_t factor_count(Covariance c, uint64_t k, uint64_t d) {
 }
 
 
+// x_i - c_i (x_i without a centre): exact for x_i within a factor 2 of c_i.
+inline float centred(const Model& m, const float* x, uint32_t i) {
+    return m.centre != nullptr ? x[i] - m.centre[i] : x[i];
+}
+
 // q_k(x) = || P_k^T (x - mu_k) ||^2. `diff` holds n_features floats.
 inline float quadratic(const Model& m, uint32_t k, const float* x, float* diff) {
     const uint32_t d = m.n_features;
@@ -107,7 +119,7 @@ inline float quadratic(const Model& m, uint32_t k, const float* x, float* diff) 
     if (m.covariance == Covariance::full || m.covariance == Covariance::tied) {
         const float* col = m.factors;
         if (m.covariance == Covariance::full) col += size_t(k) * (size_t(d) * (d + 1) / 2);
-        for (uint32_t i = 0; i < d; ++i) diff[i] = x[i] - mu[i];
+        for (uint32_t i = 0; i < d; ++i) diff[i] = centred(m, x, i) - mu[i];
         for (uint32_t j = 0; j < d; ++j) {
             const float y = kernels::dot(col, diff, j + 1);
             q += y * y;
@@ -119,7 +131,7 @@ inline float quadratic(const Model& m, uint32_t k, const float* x, float* diff) 
     const bool diag = m.covariance == Covariance::diag;
     const float* p = m.factors + (diag ? size_t(k) * d : k);
     for (uint32_t i = 0; i < d; ++i) {
-        const float y = (x[i] - mu[i]) * p[diag ? i : 0];
+        const float y = (centred(m, x, i) - mu[i]) * p[diag ? i : 0];
         q += y * y;
     }
     return q;
@@ -128,10 +140,12 @@ inline float quadratic(const Model& m, uint32_t k, const float* x, float* diff) 
 // || G^T (x - m) ||^2 (0 without a common term). `diff` holds n_features floats.
 inline float common_term(const Model& m, const float* x, float* diff) {
     const uint32_t d = m.n_features;
-    for (uint32_t i = 0; i < d; ++i) diff[i] = x[i] - m.common[i];
+    if (m.n_common == 0) return 0.0f;
+    const float* relative = m.centre + d;  // m - c
+    for (uint32_t i = 0; i < d; ++i) diff[i] = (x[i] - m.centre[i]) - relative[i];
     float q = 0.0f;
-    for (uint32_t j = 1; j <= m.n_common; ++j) {
-        const float y = kernels::dot(m.common + size_t(j) * d, diff, d);
+    for (uint32_t j = 0; j < m.n_common; ++j) {
+        const float y = kernels::dot(m.centre + size_t(2 + j) * d, diff, d);
         q += y * y;
     }
     return q;
@@ -187,13 +201,13 @@ inline Status load(const ModelFile& f, Model& out) {
         Status::ok)
         return st;
     Span<float> c;
-    if ((st = f.section(Section::common, c, true)) != Status::ok) return st;
+    if ((st = f.section(Section::centring, c, true)) != Status::ok) return st;
     if (c.data != nullptr) {
-        const size_t rows = c.size / m.n_features;  // 1 + r (32-bit division: no runtime call on the device)
-        if (m.task != Task::clustering || rows * m.n_features != c.size || rows < 2 || rows > d + 1)
-            return Status::size_mismatch;
-        if ((st = finite_float_section(f, Section::common, c.size, m.common)) != Status::ok) return st;
-        m.n_common = static_cast<uint32_t>(rows - 1);
+        const size_t rows = c.size / m.n_features;  // 1, or 2 + r (32-bit division: no runtime call on the device)
+        if (rows * m.n_features != c.size || rows == 0 || rows == 2 || rows > d + 2) return Status::size_mismatch;
+        if (rows > 1 && m.task != Task::clustering) return Status::bad_parameter;
+        if ((st = finite_float_section(f, Section::centring, c.size, m.centre)) != Status::ok) return st;
+        m.n_common = static_cast<uint32_t>(rows > 1 ? rows - 2 : 0);
     }
     Span<float> fp;
     if ((st = f.section(Section::float_params, fp, true)) != Status::ok) return st;
@@ -230,7 +244,7 @@ inline Status component_logs(const Model& m, const float* x, size_t n_x, float* 
 inline Status log_probs(const Model& m, const float* x, size_t n_x, float* scratch, size_t n_scratch, float* out,
                         size_t n_out) {
     const Status st = detail::component_logs(m, x, n_x, scratch, n_scratch, out, n_out);
-    if (st == Status::ok && m.common != nullptr) {
+    if (st == Status::ok && m.n_common != 0) {
         const float half = 0.5f * detail::common_term(m, x, scratch);
         for (uint32_t k = 0; k < m.n_components; ++k)
             if (detail::overflowed(out[k] -= half)) return Status::out_of_range;
@@ -313,7 +327,7 @@ inline Status score_samples(const Model& m, const float* x, size_t n_x, float* s
         }
     }
     out = math::is_finite(top) ? top + math::log(sum) : top;
-    if (m.common != nullptr) out -= 0.5f * detail::common_term(m, x, scratch);
+    if (m.n_common != 0) out -= 0.5f * detail::common_term(m, x, scratch);
     return detail::overflowed(out) ? Status::out_of_range : Status::ok;
 }
 

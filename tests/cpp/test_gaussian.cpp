@@ -23,7 +23,7 @@ struct Spec {
     // full: per component the upper triangle column by column: P00, P01, P11.
     std::vector<float> factors = {1.0f, 0.5f, 2.0f, 0.7f, -0.2f, 1.3f};
     std::vector<float> float_params = {};
-    std::vector<float> common = {};  // m, then G's columns
+    std::vector<float> centring = {};  // c, then (a common term) m - c and G's columns
     uint16_t kind = static_cast<uint16_t>(microlearn::ModelKind::gaussian);
     bool drop_params = false, drop_means = false, drop_constants = false, drop_factors = false;
     bool means_as_u32 = false;
@@ -43,7 +43,7 @@ std::vector<uint8_t> build(const Spec& s) {
     }
     if (!s.drop_constants) sections.push_back(mlmtest::section(G::constants, s.constants));
     if (!s.drop_factors) sections.push_back(mlmtest::section(G::factors, s.factors));
-    if (!s.common.empty()) sections.push_back(mlmtest::section(G::common, s.common));
+    if (!s.centring.empty()) sections.push_back(mlmtest::section(G::centring, s.centring));
     return mlmtest::build(s.kind, sections);
 }
 
@@ -381,10 +381,10 @@ TEST(GaussianLoad, EveryTruncationAndEveryByteFlipIsHandled) {
 
 namespace {
 
-// The common term: m = (1, 2), G = one column (0, 1000): 1e6 (x_1 - 2)^2.
+// Centre c = 0, the common term: m = (1, 2), G = one column (0, 1000): 1e6 (x_1 - 2)^2.
 Spec with_common() {
     Spec s;
-    s.common = {1.0f, 2.0f, 0.0f, 1000.0f};
+    s.centring = {0.0f, 0.0f, 1.0f, 2.0f, 0.0f, 1000.0f};
     return s;
 }
 
@@ -393,19 +393,21 @@ Spec with_common() {
 TEST(GaussianLoad, CommonTermRules) {
     EXPECT_EQ(load_status(with_common()), Status::ok);
     Spec s = with_common();
-    s.common.pop_back();  // not whole rows
+    s.centring.pop_back();  // not whole rows
     EXPECT_EQ(load_status(s), Status::size_mismatch);
-    s.common = {1.0f, 2.0f};  // a centre without columns
+    s.centring = {0, 0, 1, 2};  // m without columns
     EXPECT_EQ(load_status(s), Status::size_mismatch);
-    s.common = {1, 2, 0, 1, 1, 0, 3, 3};  // more columns than features
+    s.centring = {0, 0, 1, 2, 0, 1, 1, 0, 3, 3};  // more columns than features
     EXPECT_EQ(load_status(s), Status::size_mismatch);
     s = with_common();
-    s.common[3] = std::numeric_limits<float>::infinity();
+    s.centring[5] = std::numeric_limits<float>::infinity();
     EXPECT_NE(load_status(s), Status::ok);
-    s = with_common();  // mixtures only
+    s = with_common();  // a common term: mixtures only
     s.task = 1;
     s.n_classes = 2;
-    EXPECT_EQ(load_status(s), Status::size_mismatch);
+    EXPECT_EQ(load_status(s), Status::bad_parameter);
+    s.centring = {5.0f, -3.0f};  // a centre alone: any model
+    EXPECT_EQ(load_status(s), Status::ok);
 }
 
 TEST(GaussianEval, CommonTermIsAddedAfterTheComparison) {
@@ -430,4 +432,21 @@ TEST(GaussianEval, CommonTermIsAddedAfterTheComparison) {
     ASSERT_EQ(G::log_probs(with.model, x.data(), 2, scratch, 2, logs, 2), Status::ok);
     for (uint32_t k = 0; k < 2; ++k)
         EXPECT_NEAR(logs[k], s.constants[k] - reference_q(s, k, x) / 2 - 1.25e9, 1.25e9 * 1e-6);
+}
+
+TEST(GaussianEval, MeansRelativeToTheCentreKeepTheirDigits) {
+    // Means near 1e4 (float32 step 1e-3 there): stored as c + small offsets, x - mu stays exact.
+    Spec s;
+    s.centring = {10000.0f, -20000.0f};
+    Spec reference = s;  // the same model in double: means + c
+    Loaded l(s);
+    ASSERT_EQ(l.status, Status::ok);
+    for (float dx : {0.0f, 0.25f, -1.5f}) {
+        const std::vector<float> x = {10000.0f + 3.0f + dx, -20000.0f - 1.0f + dx};
+        std::vector<float> rel = {x[0] - 10000.0f, x[1] + 20000.0f};  // exact
+        float scratch[2], logs[2];
+        ASSERT_EQ(G::log_probs(l.model, x.data(), 2, scratch, 2, logs, 2), Status::ok);
+        for (uint32_t k = 0; k < 2; ++k)
+            EXPECT_NEAR(logs[k], reference.constants[k] - reference_q(reference, k, rel) / 2, 1e-5);
+    }
 }

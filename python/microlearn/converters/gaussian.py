@@ -19,7 +19,7 @@ from ..errors import UnsupportedEstimatorError
 from .common import float32_features_only
 
 # Mirrors of include/microlearn/gaussian.hpp.
-S_PARAMS, S_FLOAT_PARAMS, S_MEANS, S_CONSTANTS, S_FACTORS, S_COMMON = 1, 2, 3, 4, 5, 6
+S_PARAMS, S_FLOAT_PARAMS, S_MEANS, S_CONSTANTS, S_FACTORS, S_CENTRING = 1, 2, 3, 4, 5, 6
 TASK_CLASSIFICATION, TASK_ANOMALY, TASK_CLUSTERING = 1, 2, 3
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 MAX_FEATURES = 65535
@@ -185,16 +185,24 @@ def encode(g: Gaussians, estimator: str) -> bytes:
     constants = np.where(np.isneginf(g.constants), FLOAT32_LOWEST, g.constants)  # a class never predicted
     params = np.array([d, K, K if g.task == TASK_CLASSIFICATION else 0, g.task,
                        COVARIANCE_TYPES.index(g.covariance), 0], np.uint32)
+    # The centre c (the float32 nearest the first component's mean, per feature, which is also the
+    # common term's m): means are stored relative to it and the engine computes (x - c) - (mu - c),
+    # whose first step is exact for x near c, so features far from 0 relative to their spread keep
+    # their digits (a float32 mean of 1e4 is off by up to 5e-4), and m - c is below float32's step
+    # at c (a stiff direction multiplies its rounding by up to 1e3).
+    centre = _float32("means", g.means[0], estimator).astype(np.float64)
+    centring = [centre]
+    if g.common is not None:
+        centring += [g.common[0] - centre, *g.common[1:]]
     sections = {
         S_PARAMS: params,
-        S_MEANS: _float32("means", g.means, estimator),
+        S_MEANS: _float32("means", g.means - centre, estimator),
         S_CONSTANTS: _float32("log-density constants", constants, estimator),
         S_FACTORS: _float32("precision factors", factors, estimator),
     }
     if g.offset != 0.0:
         sections[S_FLOAT_PARAMS] = _float32("offset", np.array([g.offset]), estimator)
-    if g.common is not None:
-        sections[S_COMMON] = _float32("common term", g.common, estimator).reshape(-1)
+    sections[S_CENTRING] = _float32("centre and common term", np.vstack(centring), estimator).reshape(-1)
     meta = dict(g.metadata)
     meta.update(estimator=estimator, feature_dtype="float32", covariance_type=g.covariance)
     if g.classes is not None:
