@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/run.py            # writes docs/benchmarks.md + docs/benchmarks-*.png
     .venv/bin/python benchmarks/run.py --cases rf10 --targets unix   # a subset (does not write docs)
+    .venv/bin/python benchmarks/run.py --cases rf10 --targets cortex-m4f --contenders ml_f32,c_ml_f32 --no-docs
 
 Every contender runs the same trained model on the same rows (sklearn digits test
 rows). Instruction counts come from the rig (docs/rig.md): QEMU's counting plugin
@@ -22,7 +23,7 @@ sys.path.insert(0, str(ROOT / "benchmarks" / "trees"))
 import models  # noqa: E402
 import build as cbuild  # noqa: E402
 
-ARCH = {"unix": "x64", "cortex-m3": "armv7m", "cortex-m0": "armv6m"}
+ARCH = {"unix": "x64", "cortex-m3": "armv7m", "cortex-m0": "armv6m", "cortex-m4f": "armv7emsp"}
 # The device modules a tree model may import: one walk module (packed float32,
 # packed int16, refs layout) and a Pipeline's preprocessing (at load, when the model carries it).
 TREES_MODULES = ("_trees", "_trees_i16", "_trees_refs", "_preprocess")
@@ -169,7 +170,7 @@ def agree(a, b, task):
     return 100.0 * ok / len(b)
 
 
-def run_case(case, targets, n, mpy_dir, log):
+def run_case(case, targets, n, mpy_dir, log, contenders=tuple(CONTENDERS)):
     case_dir = OUT / case
     info = models.prepare(case, case_dir, n)
     res = {"info": info, "counts": {}, "flash": {}}
@@ -201,7 +202,7 @@ def run_case(case, targets, n, mpy_dir, log):
 
     jobs = []
     for t in targets:
-        for c in CONTENDERS:
+        for c in contenders:
             if c.startswith("c_eml") and (not have_eml or t == "cortex-m0"):
                 continue
             if c == "m2cgen" and (info["m2cgen_error"] or not (case_dir / "m2c.mpy").exists()):
@@ -267,6 +268,7 @@ def main():
     ap.add_argument("--cases", default=",".join(models.CASES))
     ap.add_argument("--targets", default="unix,cortex-m3,cortex-m0")
     ap.add_argument("-n", type=int, default=100, help="rows counted per run (default 100)")
+    ap.add_argument("--contenders", default=",".join(CONTENDERS), help="a subset of " + ",".join(CONTENDERS))
     ap.add_argument("--no-docs", action="store_true")
     args = ap.parse_args()
     from microlearn.rig import build
@@ -280,11 +282,13 @@ def main():
     imports["emlearn-micropython"] = emlearn_micropython(mpy_dir)
     for case in args.cases.split(","):
         print(f"case {case}", file=sys.stderr, flush=True)
-        results[case] = run_case(case, targets, args.n, mpy_dir, lambda s: print(s, file=sys.stderr, flush=True))
+        results[case] = run_case(case, targets, args.n, mpy_dir, lambda s: print(s, file=sys.stderr, flush=True),
+                                 args.contenders.split(","))
         results[case]["imports"] = imports
     (OUT / "results.json").write_text(json.dumps(results, indent=1))
     print(f"done in {time.time() - t0:.0f} s; results in {OUT / 'results.json'}", file=sys.stderr)
-    full = args.cases == ",".join(models.CASES) and args.targets == "unix,cortex-m3,cortex-m0"
+    full = (args.cases == ",".join(models.CASES) and args.targets == "unix,cortex-m3,cortex-m0"
+            and args.contenders == ",".join(CONTENDERS))
     if not args.no_docs and full:
         import report
         report.write(results, args.n, time.time() - t0)

@@ -273,8 +273,15 @@ float32 bits (no conversion pass per call; deep forests convert once into a
 key buffer instead) and compares integers only: about 18 instructions per
 tree level on the Cortex-M3 (29 on the M0), NaN checks included. This forest
 walks 79 levels per prediction, and then adds about 12 float32 leaf
-probabilities in software (~50 instructions each on the M3): from C 2,663
-instructions on the M3. The refs layout (`convert(est, layout="refs")`,
+probabilities in software: 394 instructions on the M3 (about 33 an add)
+and 626 on the M0 (about 52), measured by swapping them for integer adds;
+from C 2,663 instructions on the M3. Exact integer sums of the leaf values
+(each float32 shifted into 64-bit fixed point at predict time, the sum
+rounded once) were built and measured, and are not kept: the conversion
+costs as much as the software add it replaces, and more than a hardware
+one (from C 2,688 / 4,408 / 3,226 / 2,734 instructions on M3 / M0 / x64 /
+Cortex-M4F against 2,663 / 4,164 / 2,641 / 2,240; docs/trees.md, Speed).
+The refs layout (`convert(est, layout="refs")`,
 `benchmarks/trees/layouts.py`) takes 2,810 / 4,151 / 1,587 from C on
 M3 / M0 / x64: packed is 5 % faster on the M3, 13 instructions (0.3 %)
 slower on the M0 and 66 % slower on x64, where one hardware float compare
