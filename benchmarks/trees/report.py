@@ -281,6 +281,10 @@ rounded once) were built and measured, and are not kept: the conversion
 costs as much as the software add it replaces, and more than a hardware
 one (from C 2,688 / 4,408 / 3,226 / 2,734 instructions on M3 / M0 / x64 /
 Cortex-M4F against 2,663 / 4,164 / 2,641 / 2,240; docs/trees.md, Speed).
+Leaf values stored already as int64 fixed point (a format change, 4 more
+bytes per stored value) would make those adds integer adds: estimated
+2,487 / 3,884 / 2,788 from C on M3 / M0 / x64 (-7 % / -7 % / +6 %), far
+from the goals still; not built.
 The refs layout (`convert(est, layout="refs")`,
 `benchmarks/trees/layouts.py`) takes 2,810 / 4,151 / 1,587 from C on
 M3 / M0 / x64: packed is 5 % faster on the M3, 13 instructions (0.3 %)
