@@ -23,7 +23,7 @@ _FAMILIES = {
 # the model's ops need (1 float32, 2 an int8 CNN's ops, 4 recurrent, 8 the
 # other int8 ops: neural/model.hpp); a file without them (flags 0: written
 # before they were) loads with _neural_all.
-_NEURAL = ((2, "_neural_int8_cnn"), (1, "_neural"), (5, "_neural_rnn"), (10, "_neural_int8"), (15, "_neural_all"))
+_NEURAL = ((1, "_neural"), (2, "_neural_int8_cnn"), (5, "_neural_rnn"), (10, "_neural_int8"), (15, "_neural_all"))
 _MAGIC = b"MLMF"
 # Firmware with microlearn compiled in (docs/firmware.md) has each native
 # module as a built-in, microlearn_<family>; filed where the .mpy would be.
