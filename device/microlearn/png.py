@@ -11,8 +11,8 @@
 # Reads PNGs of every colour type: grayscale, grayscale + alpha, RGB, RGBA and
 # palette, at every bit depth PNG allows (1, 2, 4 bits: grayscale scaled to
 # 0..255 and palette indices, as Pillow writes palettes of up to 16 colours
-# and mode "1"; 16 bits: the high byte of each sample); non-interlaced (an
-# Adam7 interlaced file is a ValueError); all five row filters. Alpha (and a
+# and mode "1"; 16 bits: the high byte of each sample); plain or interlaced
+# (Adam7); all five row filters. Alpha (and a
 # palette's or grayscale image's tRNS) is ignored: the colour
 # values as stored, no blending. Grayscale from colour is the ITU-R BT.601
 # luma Pillow's convert("L") computes: (19595 R + 38470 G + 7471 B + 32768)
@@ -32,6 +32,7 @@ from microlearn import _image
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}      # colour type -> samples per pixel
 _COLOUR = {0: "L", 2: "RGB", 3: "P", 4: "LA", 6: "RGBA"}
+_ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
 _DEPTHS = {0: (1, 2, 4, 8, 16), 2: (8, 16), 3: (1, 2, 4, 8), 4: (8, 16), 6: (8, 16)}  # the PNG spec's
 
 
@@ -71,9 +72,9 @@ def _header(f):
                          % (depth, _COLOUR[colour], ", ".join([str(d) for d in _DEPTHS[colour]])))
     if method != 0 or filt != 0:
         raise ValueError("png: compression method %d / filter method %d (0 expected)" % (method, filt))
-    if interlace != 0:
-        raise ValueError("png: interlaced (Adam7) PNGs are not read; save it non-interlaced")
-    return w, h, colour, depth, chunks
+    if interlace > 1:
+        raise ValueError("png: interlace method %d (0 or 1, Adam7, expected)" % interlace)
+    return w, h, colour, depth, interlace, chunks
 
 
 def info(source):
@@ -81,7 +82,7 @@ def info(source):
     colour is "L", "LA", "RGB", "RGBA" or "P" (palette)."""
     f = _image.open_source(source)
     try:
-        w, h, colour, _, _ = _header(f)
+        w, h, colour = _header(f)[:3]
     finally:
         if f is not source:
             f.close()
@@ -148,7 +149,7 @@ def _read_full(stream, buf):
     return True
 
 
-def _decode(f, w, h, colour, depth, chunks, mode, dst):
+def _decode(f, w, h, colour, depth, interlace, chunks, mode, dst):
     """Decodes the image data into dst (w * h * (1 or 3) bytes)."""
     try:
         import deflate
@@ -169,75 +170,89 @@ def _decode(f, w, h, colour, depth, chunks, mode, dst):
         if palette is None or len(palette) % 3 or not palette:
             raise ValueError("png: a palette image needs a PLTE chunk of 1 to 256 RGB entries")
         entries = len(palette) // 3
-        if mode == "L":
+        if mode == "L":  # one luma byte per entry
             palette = bytes(_luma(palette[3 * i], palette[3 * i + 1], palette[3 * i + 2])
                             for i in range(entries))
     ch = _CHANNELS[colour]
     bpp = max(1, ch * depth // 8)    # the filters' unit: bytes per pixel, at least 1
-    n = (w * ch * depth + 7) // 8    # bytes per row
     # Samples of other depths are unpacked to one byte each (grayscale scaled to 0..255).
-    px = None if depth == 8 else bytearray(w * ch)
     scale = 255 // ((1 << depth) - 1) if colour == 0 and depth < 8 else 1
-    src, off = px, 0
-    row = bytearray(bpp + n)
-    prev = bytearray(bpp + n)
-    filt = bytearray(1)
-    body = memoryview(row)[bpp:]
+    # Adam7's passes (x0, y0, dx, dy), each a small image of its own with
+    # its rows filtered from a zero row; a plain PNG is one such pass.
+    passes = _ADAM7 if interlace else ((0, 0, 1, 1),)
     # The decompressor's window: no back-reference reaches past the start of
     # the data, so 2**wbits >= its size is enough (the default, the zlib
     # header's, is 32 KB whatever the image's size).
+    size = 0
+    for x0, y0, dx, dy in passes:
+        pw = (w - x0 + dx - 1) // dx
+        size += (h - y0 + dy - 1) // dy * ((pw * ch * depth + 7) // 8 + 1) if pw > 0 else 0
     wbits = 8
-    while wbits < 15 and (1 << wbits) < h * (n + 1):
+    while wbits < 15 and (1 << wbits) < size:
         wbits += 1
     stream = deflate.DeflateIO(io.BytesIO(data), deflate.ZLIB, wbits)
     rgb = mode == "RGB"
-    o = 0
+    out_ch = 3 if rgb else 1
+    filt = bytearray(1)
     try:
-        for y in range(h):
-            if not (_read_full(stream, filt) and _read_full(stream, body)):
-                raise ValueError("png: the image data end at row %d of %d" % (y, h))
-            _unfilter(filt[0], row, prev, bpp, n)
-            if px is None:
-                src, off = row, bpp
-            else:
-                _samples(row, bpp, depth, scale, px)
-            end = off + w * ch
-            if colour == 0 or colour == 4:
-                for i in range(off, end, ch):
-                    v = src[i]
-                    if rgb:
-                        dst[o] = dst[o + 1] = dst[o + 2] = v
-                        o += 3
-                    else:
-                        dst[o] = v
-                        o += 1
-            elif colour == 3:
-                for i in range(off, end):
-                    k = src[i]
-                    if k >= entries:
-                        raise ValueError("png: palette index %d, the palette has %d entries" % (k, entries))
-                    if rgb:
-                        dst[o] = palette[3 * k]
-                        dst[o + 1] = palette[3 * k + 1]
-                        dst[o + 2] = palette[3 * k + 2]
-                        o += 3
-                    else:
-                        dst[o] = palette[k]
-                        o += 1
-            else:
-                for i in range(off, end, ch):
-                    if rgb:
-                        dst[o] = src[i]
-                        dst[o + 1] = src[i + 1]
-                        dst[o + 2] = src[i + 2]
-                        o += 3
-                    else:
-                        dst[o] = _luma(src[i], src[i + 1], src[i + 2])
-                        o += 1
-            row, prev = prev, row
-            body = memoryview(row)[bpp:]
+        for x0, y0, dx, dy in passes:
+            pw = (w - x0 + dx - 1) // dx
+            if pw <= 0 or y0 >= h:
+                continue  # an empty pass has no bytes, not even filter types
+            n = (pw * ch * depth + 7) // 8    # bytes per row
+            row = bytearray(bpp + n)
+            prev = bytearray(bpp + n)
+            px = None if depth == 8 else bytearray(pw * ch)
+            src, off = px, 0
+            for y in range(y0, h, dy):
+                body = memoryview(row)[bpp:]
+                if not (_read_full(stream, filt) and _read_full(stream, body)):
+                    raise ValueError("png: the image data end at row %d of %d" % (y, h))
+                _unfilter(filt[0], row, prev, bpp, n)
+                if px is None:
+                    src, off = row, bpp
+                else:
+                    _samples(row, bpp, depth, scale, px)
+                _pixels(src, off, pw, ch, colour, rgb, palette, dst, (y * w + x0) * out_ch, dx * out_ch)
+                row, prev = prev, row
     except OSError as e:
         raise ValueError("png: corrupt compressed data (%s)" % e) from None
+
+
+def _pixels(src, off, n, ch, colour, rgb, palette, dst, o, step):
+    """n pixels of ch samples at src[off:] into dst (grayscale or RGB) from o,
+    one every step bytes."""
+    end = off + n * ch
+    if colour == 0 or colour == 4:
+        for i in range(off, end, ch):
+            v = src[i]
+            if rgb:
+                dst[o] = dst[o + 1] = dst[o + 2] = v
+            else:
+                dst[o] = v
+            o += step
+    elif colour == 3:
+        entries = len(palette) // (3 if rgb else 1)
+        for i in range(off, end):
+            k = src[i]
+            if k >= entries:
+                raise ValueError("png: palette index %d, the palette has %d entries" % (k, entries))
+            if rgb:
+                dst[o] = palette[3 * k]
+                dst[o + 1] = palette[3 * k + 1]
+                dst[o + 2] = palette[3 * k + 2]
+            else:
+                dst[o] = palette[k]
+            o += step
+    else:
+        for i in range(off, end, ch):
+            if rgb:
+                dst[o] = src[i]
+                dst[o + 1] = src[i + 1]
+                dst[o + 2] = src[i + 2]
+            else:
+                dst[o] = _luma(src[i], src[i + 1], src[i + 2])
+            o += step
 
 
 def read(source, mode="L", size=None, resize="bilinear", out=None):
@@ -250,13 +265,13 @@ def read(source, mode="L", size=None, resize="bilinear", out=None):
     ch = _image.check_mode("png", mode, resize)
     f = _image.open_source(source)
     try:
-        w, h, colour, depth, chunks = _header(f)
+        w, h, colour, depth, interlace, chunks = _header(f)
         dw, dh, out = _image.target("png", w, h, ch, size, out)
         if (dw, dh) == (w, h):
-            _decode(f, w, h, colour, depth, chunks, mode, out)
+            _decode(f, w, h, colour, depth, interlace, chunks, mode, out)
         else:
             full = _image.buffer("png", w * h * ch, w, h)
-            _decode(f, w, h, colour, depth, chunks, mode, full)
+            _decode(f, w, h, colour, depth, interlace, chunks, mode, full)
             _image.resize(full, w, h, ch, out, dw, dh, resize == "nearest")
     finally:
         if f is not source:

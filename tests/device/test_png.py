@@ -142,9 +142,25 @@ def test_every_colour_type_and_filter_board(target):
     check_output("\n".join(l for l in res.output.splitlines() if ".png" in l or l.startswith("INFO")), files)
 
 
-def pack_png(samples, depth, colour, filt, plte=b""):
+ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
+
+
+def pack_png(samples, depth, colour, filt, plte=b"", interlace=0):
     """PNG bytes of samples (h, w, channels) ints at `depth` bits (1, 2, 4:
-    packed high bits first; 16: big-endian), row filter `filt` on every row."""
+    packed high bits first; 16: big-endian), row filter `filt` on every row;
+    interlace=1: Adam7, each pass's sub-image packed and filtered alone."""
+    h, w, ch = samples.shape
+    raw = bytearray()
+    for x0, y0, dx, dy in ADAM7 if interlace else ((0, 0, 1, 1),):
+        sub = samples[y0::dy, x0::dx]
+        if sub.size:   # an empty pass has no bytes
+            raw += filtered_rows(sub, depth, filt)
+    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, depth, colour, 0, 0, interlace))
+            + (_chunk(b"PLTE", plte) if plte else b"") + _chunk(b"IDAT", zlib.compress(bytes(raw)))
+            + _chunk(b"IEND", b""))
+
+
+def filtered_rows(samples, depth, filt):
     h, w, ch = samples.shape
     if depth == 16:
         rows = samples.astype(">u2").reshape(h, -1).view(np.uint8).astype(np.int32)
@@ -159,9 +175,7 @@ def pack_png(samples, depth, colour, filt, plte=b""):
         pred = [0, left, prev, (left + prev) // 2, _paeth(left, prev, upleft)][filt]
         raw += bytes([filt]) + ((row - pred) % 256).astype(np.uint8).tobytes()
         prev = row
-    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, depth, colour, 0, 0, 0))
-            + (_chunk(b"PLTE", plte) if plte else b"") + _chunk(b"IDAT", zlib.compress(bytes(raw)))
-            + _chunk(b"IEND", b""))
+    return raw
 
 
 def depth_cases():
@@ -194,8 +208,32 @@ def test_bit_depths_1_2_4_16(tmp_path):
     check_output(run(f"NAMES = {sorted(files)!r}\n" + READ_ALL, tmp_path), files)
 
 
-def test_bit_depths_board():
+def interlaced_cases():
+    """Adam7 files (Pillow reads them, it cannot write them): colour types and
+    depths with each filter, sizes where some passes are empty (1x1, 3x2, 5x9)."""
+    rng = np.random.default_rng(11)
+    files = {}
+    specs = [(0, 1, 8), (0, 1, 1), (0, 1, 16), (2, 3, 8), (4, 2, 8), (6, 4, 16), (3, 1, 4), (3, 1, 8)]
+    for k, (colour, ch, depth) in enumerate(specs):
+        for w, h in ((13, 7), (1, 1), (3, 2), (5, 9)):
+            filt = (k + w) % 5
+            plte = rng.integers(0, 256, 3 << depth, dtype=np.uint8).tobytes() if colour == 3 else b""
+            data = pack_png(rng.integers(0, 1 << depth, (h, w, ch)), depth, colour, filt, plte, interlace=1)
+            files[f"i{colour}_{depth}_{w}x{h}.png"] = (data, Image.open(io.BytesIO(data)))
+    return files
+
+
+def test_interlaced(tmp_path):
+    """Adam7 PNGs (they were refused), pixel-exact against Pillow."""
+    files = interlaced_cases()
+    for name, (data, _) in files.items():
+        (tmp_path / name).write_bytes(data)
+    check_output(run(f"NAMES = {sorted(files)!r}\n" + READ_ALL, tmp_path), files)
+
+
+def test_bit_depths_and_interlaced_board():
     files = {k: v for k, v in depth_cases().items() if k[:1] in "poc" or k.endswith("4.png")}
+    files.update({k: v for k, v in interlaced_cases().items() if "13x7" in k or "3x2" in k})
     res = run_target("cortex-m0", f"NAMES = {sorted(files)!r}\n" + READ_ALL, files={k: v[0] for k, v in files.items()})
     assert res.returncode == 0, res.output
     check_output("\n".join(l for l in res.output.splitlines() if ".png" in l or l.startswith("INFO")), files)
@@ -249,7 +287,7 @@ def test_resize(tmp_path):
 def test_errors(tmp_path):
     img = sample("L")
     good = write_png(img, 1)
-    (tmp_path / "interlaced.png").write_bytes(write_png(img, 0, interlace=1))
+    (tmp_path / "interlace2.png").write_bytes(write_png(img, 0, interlace=2))
     (tmp_path / "truncated.png").write_bytes(good[:-40])
     (tmp_path / "notpng.png").write_bytes(b"GIF89a" + bytes(40))
     three = bytearray(good)
@@ -263,14 +301,14 @@ def test_errors(tmp_path):
     cases = {
         "png.read('garbage.png')": "ValueError: png: corrupt compressed data",
         "png.read('nopalette.png')": "ValueError: png: a palette image needs a PLTE chunk",
-        "png.read('interlaced.png')": "ValueError: png: interlaced (Adam7) PNGs are not read",
+        "png.read('interlace2.png')": "ValueError: png: interlace method 2 (0 or 1, Adam7, expected)",
         "png.read('truncated.png')": "ValueError: png: truncated",
         "png.read('notpng.png')": "ValueError: png: not a PNG file",
         "png.read('three.png')": "ValueError: png: 3-bit samples in a L PNG (PNG allows 1, 2, 4, 8, 16)",
         "png.read('badfilter.png')": "ValueError: png: row filter type 7 (0 to 4 expected)",
         "png.read(open('truncated.png','rb').read()[:60])": "ValueError: png: truncated",
-        "png.read('interlaced.png', mode='RGBA')": "ValueError: png: mode must be 'L' or 'RGB', got 'RGBA'",
-        "png.read('interlaced.png', resize='cubic')": "ValueError: png: resize must be 'bilinear' or 'nearest'",
+        "png.read('interlace2.png', mode='RGBA')": "ValueError: png: mode must be 'L' or 'RGB', got 'RGBA'",
+        "png.read('interlace2.png', resize='cubic')": "ValueError: png: resize must be 'bilinear' or 'nearest'",
         "png.read('notpng.png', out=bytearray(3))": "ValueError: png: not a PNG",
     }
     for call, want in cases.items():
