@@ -119,13 +119,17 @@ def check_output(out, files):
     assert seen == 2 * len(files)
 
 
-def test_every_colour_type_and_filter_unix(tmp_path):
-    files = cases()
+def read_all_unix(tmp_path, files):
+    """Reads every file on the unix port and checks it; returns the output."""
     for name, (data, _) in files.items():
         (tmp_path / name).write_bytes(data)
     out = run(f"NAMES = {sorted(files)!r}\n" + READ_ALL, tmp_path)
     check_output(out, files)
-    assert "INFO (13, 7, 'L')" in out
+    return out
+
+
+def test_every_colour_type_and_filter_unix(tmp_path):
+    assert "INFO (13, 7, 'L')" in read_all_unix(tmp_path, cases())
 
 
 @pytest.mark.parametrize("target", ["cortex-m0"])
@@ -200,14 +204,6 @@ def depth_cases():
     return files
 
 
-def test_bit_depths_1_2_4_16(tmp_path):
-    """Pixel-exact against Pillow's decoding; these were refused ("only 8-bit")."""
-    files = depth_cases()
-    for name, (data, _) in files.items():
-        (tmp_path / name).write_bytes(data)
-    check_output(run(f"NAMES = {sorted(files)!r}\n" + READ_ALL, tmp_path), files)
-
-
 def interlaced_cases():
     """Adam7 files (Pillow reads them, it cannot write them): colour types and
     depths with each filter, sizes where some passes are empty (1x1, 3x2, 5x9)."""
@@ -223,12 +219,10 @@ def interlaced_cases():
     return files
 
 
-def test_interlaced(tmp_path):
-    """Adam7 PNGs (they were refused), pixel-exact against Pillow."""
-    files = interlaced_cases()
-    for name, (data, _) in files.items():
-        (tmp_path / name).write_bytes(data)
-    check_output(run(f"NAMES = {sorted(files)!r}\n" + READ_ALL, tmp_path), files)
+@pytest.mark.parametrize("files", [depth_cases, interlaced_cases])
+def test_bit_depths_and_interlaced(tmp_path, files):
+    """Pixel-exact against Pillow's decoding; these were refused ("only 8-bit", "interlaced")."""
+    read_all_unix(tmp_path, files())
 
 
 def test_bit_depths_and_interlaced_board():
