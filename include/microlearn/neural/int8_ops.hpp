@@ -174,11 +174,18 @@ inline uint32_t sxtab16_ror8(uint32_t a, uint32_t v) {
 // out[r] += sum over k < n of w[r * stride + k] * (x[k] + input_offset), for
 // the R (1 or 4) weight rows r < R: R outputs' inner products over one run of
 // input, each input value loaded (and on Cortex-M4 unpacked) once for all R.
-// The sums are named variables so that -Os keeps them in registers; not
-// inlined (inlined into fully_connected, its one caller on x64 and the
-// Cortex-M4, it took 9% more instructions there on x64).
+// The sums are named variables so that -Os keeps them in registers. Not
+// inlined on x64: inlined into fully_connected, its one caller there, it
+// took 9% more instructions (elsewhere the attribute moved GCC's register
+// allocation in the op dispatch: +1 instruction per value of a table
+// activation on the Cortex-M0).
+#if MICROLEARN_INT8_SSE2
+#define MICROLEARN_INT8_X64_NOINLINE __attribute__((noinline))
+#else
+#define MICROLEARN_INT8_X64_NOINLINE
+#endif
 template <int R>
-__attribute__((noinline)) void dot_rows(const int8_t* x, const int8_t* w, int stride, int n, int32_t input_offset, int32_t* out) {
+MICROLEARN_INT8_X64_NOINLINE inline void dot_rows(const int8_t* x, const int8_t* w, int stride, int n, int32_t input_offset, int32_t* out) {
     static_assert(R == 1 || R == 4, "one or four rows");
     const int8_t *w1 = w + stride, *w2 = w1 + stride, *w3 = w2 + stride;
     int32_t a0 = out[0], a1 = R > 1 ? out[1] : 0, a2 = R > 1 ? out[2] : 0, a3 = R > 1 ? out[3] : 0;
