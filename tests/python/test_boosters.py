@@ -108,6 +108,23 @@ def test_string_labels_and_raw_boosters():
     np.testing.assert_allclose(microlearn.convert(lbooster).predict(X), lbooster.predict(X), rtol=1e-5)
 
 
+def test_raw_lightgbm_rf_boosters():
+    """A raw rf Booster converts as what it predicts: a regression objective's
+    prediction (the mean over iterations), a classification objective's raw
+    score (LightGBM's sum)."""
+    params = {"boosting": "rf", "bagging_fraction": 0.7, "bagging_freq": 1, "verbose": -1}
+    Xr, yr = DATA["regression"]
+    booster = lgb.train({**params, "objective": "regression"}, lgb.Dataset(Xr, label=yr), 5)
+    R = Xr.astype(np.float32)
+    want = booster.predict(R)
+    np.testing.assert_allclose(microlearn.convert(booster).predict(R), want, rtol=1e-5, atol=1e-5 * np.abs(want).max())
+    X, y = DATA["cancer"]
+    booster = lgb.train({**params, "objective": "binary"}, lgb.Dataset(X, label=y), 5)
+    R = X.astype(np.float32)
+    raw = booster.predict(R, raw_score=True)
+    np.testing.assert_allclose(microlearn.convert(booster).predict(R), raw, rtol=1e-5, atol=1e-5 * np.abs(raw).max())
+
+
 def test_zero_as_missing_is_routed_as_lightgbm_routes_it():
     Xb, yb = load_breast_cancer(return_X_y=True)
     rng = np.random.default_rng(3)

@@ -240,12 +240,11 @@ def lightgbm_ensemble(est) -> Ensemble:
     # sum over iterations, its probabilities and predictions use the mean.
     # Classifiers keep the sum in the leaves and set the engine's average
     # flag (decision_function sums, predict_proba averages); regressors have
-    # predictions only, so their leaves are divided here.
-    average = bool(dump.get("average_output"))
-    classifier = wrapper is not None and hasattr(wrapper, "classes_") and objective in (
-        "binary", "multiclass", "softmax")
-    flags = FLAG_AVERAGE if average and classifier else 0
-    if average and not classifier:
+    # predictions only, so their leaves are divided here; a raw Booster with a
+    # classification objective converts as its raw score, the sum.
+    classifier = wrapper is not None and hasattr(wrapper, "classes_") and objective in _LGB_CLASSIFICATION
+    flags = FLAG_AVERAGE if dump.get("average_output") and classifier else 0
+    if _lgb_rf_mean(dump, wrapper) and not classifier:
         for t in trees:
             t.value = t.value / (len(trees) // n_groups)
     n_features = int(dump["max_feature_idx"]) + 1
@@ -267,16 +266,28 @@ def lightgbm_ensemble(est) -> Ensemble:
     return Ensemble(trees, n_features, n_groups, TASK_REGRESSION, T_NONE, flags)
 
 
+_LGB_CLASSIFICATION = ("binary", "multiclass", "softmax")
+
+
+def _lgb_rf_mean(dump: dict, wrapper) -> bool:
+    """boosting_type='rf' models whose converted raw_scores() are the mean
+    over iterations: classifiers (for predict_proba) and regression
+    objectives (their predictions); not a raw Booster's classification
+    raw score, which LightGBM gives as the sum."""
+    objective = dump["objective"].split()[0]
+    return bool(dump.get("average_output")) and (wrapper is not None or objective not in _LGB_CLASSIFICATION)
+
+
 def lightgbm_margin(est, X):
     """What the converted model's raw_scores() give: LightGBM's raw scores,
-    divided by the number of iterations for boosting_type='rf' (its
+    divided by the number of iterations where _lgb_rf_mean() (its
     raw_score=True and decision_function give the sum, as the converted
     model's decision_function does; its probabilities and predictions use
     the mean)."""
-    booster, _ = _lgb_booster(est)
+    booster, wrapper = _lgb_booster(est)
     out = booster.predict(np.asarray(X, np.float64), raw_score=True)
     dump = booster.dump_model(num_iteration=None)
-    if dump.get("average_output"):
+    if _lgb_rf_mean(dump, wrapper):
         out = out / (len(dump["tree_info"]) // int(dump["num_tree_per_iteration"]))
     return out
 
