@@ -143,7 +143,10 @@ def feature_spec(features):
         elif isinstance(f, str):
             row = (_code(_FEATURES, f, "feature"), 0.0, 0.0)
         else:
-            args = [float(a) for a in f[1:]] + [0.0, 0.0]
+            try:
+                args = [float(a) for a in f[1:]] + [0.0, 0.0]
+            except (TypeError, ValueError):  # MicroPython's own: "invalid syntax for number"
+                raise ValueError("feature %r: its arguments must be numbers" % (f,))
             row = (_code(_FEATURES, f[0], "feature"), args[0], args[1])
         for v in row:
             out.append(v)

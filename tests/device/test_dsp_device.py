@@ -211,6 +211,8 @@ expect(ValueError, "[-1, 1)", dsp.FIR, [1.5, 0.1], 1, True)
 expect(ValueError, "decimation", dsp.FIR, [0.5], 0)
 expect(ValueError, "out must hold at least 5", dsp.FIR([0.5], 2).process, array.array("f", [0] * 10), array.array("f", [0] * 4))
 expect(ValueError, "n_out", dsp.DCT, 10, 11)
+expect(ValueError, "feature ('band_energy', 'a', 2): its arguments must be numbers", dsp.Features, 8, 1,
+       [("band_energy", "a", 2)], 100)  # was MicroPython's bare "invalid syntax for number"
 # Sizes wider than a machine word are refused, not truncated (2**32 + 8 is 8
 # in 32 bits, 2**64 + 8 in 64).
 BIG = 2 ** 64 + 8
@@ -247,7 +249,7 @@ def test_errors_are_clear(target):
     res = run(target, ERROR_SCRIPT)
     assert res.returncode == 0, res.output
     assert "WRONG" not in res.output, res.output
-    assert res.output.count("ok ") == 41, res.output
+    assert res.output.count("ok ") == 42, res.output
 
 
 FRAMES_SCRIPT = """
