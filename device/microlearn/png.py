@@ -12,9 +12,8 @@
 # palette, at every bit depth PNG allows (1, 2, 4 bits: grayscale scaled to
 # 0..255 and palette indices, as Pillow writes palettes of up to 16 colours
 # and mode "1"; 16 bits: the high byte of each sample); plain or interlaced
-# (Adam7); all five row filters. Alpha (and a
-# palette's or grayscale image's tRNS) is ignored: the colour
-# values as stored, no blending. Grayscale from colour is the ITU-R BT.601
+# (Adam7); all five row filters. Alpha (and a tRNS chunk) is ignored: the
+# colour values as stored, no blending. Grayscale from colour is the ITU-R BT.601
 # luma Pillow's convert("L") computes: (19595 R + 38470 G + 7471 B + 32768)
 # >> 16. Bilinear resize samples at pixel centres (edges clamped) with
 # weights in 1/256 steps: within 1 level of float bilinear (TensorFlow's
