@@ -49,7 +49,8 @@ enum Section : uint16_t {
     targets = 5,       // f32[n_points * n_outputs] (regressors)
     lof = 6,           // f32[n_points * 2]: (k-distance, lrd) per sample (LOF)
     discriminant = 7,  // f32[n_features + n_classes] (NearestCentroid, optional): per feature 1 / s
-                       // (1 where s = 0), then per class 2 log prior (<= 0; -inf for a zero prior)
+                       // (1 where s = 0), then per class 2 log prior (<= 0; float32's lowest value for a
+                       // zero prior)
 };
 
 enum ParamIndex : uint32_t {
@@ -277,16 +278,12 @@ inline Status load(const ModelFile& f, Model& out) {
     if ((st = f.section(Section::discriminant, s, true)) != Status::ok) return st;
     if (s.data != nullptr) {
         if (m.estimator != Estimator::nearest_centroid) return Status::bad_section;
-        if (s.size != uint64_t(m.n_features) + m.n_classes) return Status::size_mismatch;
-        if ((st = detail::finite_floats(Span<float>{s.data, m.n_features}, m.n_features)) != Status::ok) return st;
+        if ((st = detail::finite_floats(s, uint64_t(m.n_features) + m.n_classes)) != Status::ok) return st;
         const float* prior = s.data + m.n_features;
-        bool some_finite = false;
         for (uint32_t c = 0; c < m.n_classes; ++c) {
-            if (!(prior[c] <= 0.0f)) return Status::bad_parameter;  // NaN, > 0
-            some_finite = some_finite || math::is_finite(prior[c]);
+            if (prior[c] > 0.0f) return Status::bad_parameter;
             m.uniform_priors = m.uniform_priors && math::to_bits(prior[c]) == math::to_bits(prior[0]);
         }
-        if (!some_finite) return Status::bad_parameter;
         m.discriminant = s.data;
     }
     out = m;

@@ -440,8 +440,9 @@ Spec centroid_spec(float prior0, float prior1, float prior2) {
 TEST(NeighborsLoad, CentroidDiscriminantRules) {
     const float lp = 2.0f * std::log(1.0f / 3.0f), inf = std::numeric_limits<float>::infinity();
     EXPECT_EQ(load_status(centroid_spec(lp, lp, lp)), Status::ok);
-    EXPECT_EQ(load_status(centroid_spec(lp, lp, -inf)), Status::ok);  // a zero prior
-    EXPECT_EQ(load_status(centroid_spec(-inf, -inf, -inf)), Status::bad_parameter);
+    const float lowest = std::numeric_limits<float>::lowest();  // a zero prior
+    EXPECT_EQ(load_status(centroid_spec(lp, lp, lowest)), Status::ok);
+    EXPECT_EQ(load_status(centroid_spec(lp, lp, -inf)), Status::bad_parameter);
     EXPECT_EQ(load_status(centroid_spec(lp, 0.5f, lp)), Status::bad_parameter);  // log prior > 0
     EXPECT_EQ(load_status(centroid_spec(lp, std::nanf(""), lp)), Status::bad_parameter);
     Spec s = centroid_spec(lp, lp, lp);

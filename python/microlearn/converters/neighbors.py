@@ -98,8 +98,9 @@ def nearest_centroid(est) -> dict:
     if metric == "euclidean" or not uniform:
         s = np.asarray(est.within_class_std_dev_, np.float64)
         inv_s = np.where(s != 0, 1 / np.where(s != 0, s, 1), 1.0)
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore"):  # a zero prior: float32's lowest (its probability is 0)
             terms = np.full(n, 2 * np.log(1 / n)) if uniform else 2 * np.log(prior)
+        terms = np.maximum(terms, float(np.finfo(np.float32).min))
         m["discriminant"] = np.concatenate([inv_s, terms])
     return m
 
@@ -243,7 +244,7 @@ def encode(m: dict, estimator: str, feature_dtype="float32", feature_scale=1.0, 
         sections[S_LOF] = _float32("k-distances and local reachability densities", m["lof"], estimator)
     if "discriminant" in m:
         inv_s = _float32("inverse within-class standard deviations", m["discriminant"][:d], estimator)
-        sections[S_DISCRIMINANT] = np.concatenate([inv_s, m["discriminant"][d:].astype(np.float32)])
+        sections[S_DISCRIMINANT] = np.concatenate([inv_s, _float32("log priors", m["discriminant"][d:], estimator)])
     if classes is not None:
         sections.update(mlm.class_label_sections(classes))
         meta.update(mlm.classes_metadata(classes))
