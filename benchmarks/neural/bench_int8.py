@@ -11,7 +11,8 @@ Each count is one predict(x, out) of an array('b') input between the rig's
 markers, after a first call, minus an empty marker pair: the MicroPython call
 overhead stays in. MACs count the (output, tap) pairs inside the input. The
 Cortex-M4F build runs the DSP-extension path of int8_ops.hpp (SMLAD, two 16-bit
-multiply-accumulates per instruction); the other targets the portable loops.
+multiply-accumulates per instruction), unix (x64) its SSE2 convolutions; the
+other targets the portable loops.
 The ReLU row has no MACs: it shows what every row also spends on the call, the
 input copy and the float outputs.
 """
