@@ -193,3 +193,18 @@ def test_unsupported_options_are_refused_by_name():
     Xc[:, 4] = Xc[:, 4].astype(int).astype(str)
     with pytest.raises(refuse, match="categorical features"):
         microlearn.convert(cb.CatBoostClassifier(iterations=3, verbose=0, allow_writing_files=False, cat_features=[4]).fit(Xc, y))
+
+
+def test_self_check_compares_outputs_not_only_margins():
+    """An output transform the converter got wrong (here: a multiclass
+    model's softmax read as a mean of probabilities) passes the raw score
+    check; the check of the wrapper's own outputs refuses it."""
+    import dataclasses
+    from microlearn.converters import trees
+    X, y = load_iris(return_X_y=True)
+    clf = xgb.XGBClassifier(n_estimators=5, max_depth=3).fit(X, y)
+    ens = boosters.xgboost_ensemble(clf)
+    trees.self_check(clf, ens, trees.encode(ens), boosters.margin)  # right as converted
+    wrong = dataclasses.replace(ens, transform=trees.T_MEAN_PROBABILITY)
+    with pytest.raises(microlearn.UnsupportedEstimatorError, match="probabilities differ"):
+        trees.self_check(clf, wrong, trees.encode(wrong), boosters.margin)

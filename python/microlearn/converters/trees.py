@@ -599,11 +599,27 @@ def self_check(est, ens: Ensemble, data: bytes, library_margin) -> None:
     X = edge_rows(ens)
     ours = np.asarray(_engine.TreesModel(data).raw_scores(X), np.float64)
     theirs = library_margin(est, X)
+    _refuse_if_differ(est, "raw scores", ours, theirs, len(X))
+    # Equal margins are not enough: an objective whose output transform the
+    # converter does not know (a link, a threshold other than 0) shows up in
+    # the predictions of the library's scikit-learn wrapper.
+    from ..model import Model
+    model = Model(data)
+    if "predict_proba" in model.info["methods"] and hasattr(est, "predict_proba"):
+        ours, theirs, what = model.predict_proba(X), est.predict_proba(X), "probabilities"
+    elif model.info["task"] == "regression" and type(est).__name__.endswith("Regressor"):
+        ours, theirs, what = model.predict(X), est.predict(X), "predictions"
+    else:  # a raw Booster: its predict() output depends on arguments the converter cannot know
+        return
+    _refuse_if_differ(est, what, *(np.asarray(v, np.float64).reshape(len(X), -1) for v in (ours, theirs)), len(X))
+
+
+def _refuse_if_differ(est, what: str, ours: np.ndarray, theirs: np.ndarray, n_rows: int) -> None:
     scale = max(1.0, float(np.abs(theirs).max()))
     bad = ~np.isclose(ours, theirs, rtol=1e-5, atol=1e-5 * scale).all(axis=1)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise UnsupportedEstimatorError(
-            f"{type(est).__name__}: the converted model's raw scores differ from the library's on "
-            f"{int(bad.sum())} of {len(X)} check rows (row {i}: {ours[i]} vs {theirs[i]}); this model uses "
+            f"{type(est).__name__}: the converted model's {what} differ from the library's on "
+            f"{int(bad.sum())} of {n_rows} check rows (row {i}: {ours[i]} vs {theirs[i]}); this model uses "
             "something microlearn does not read correctly: please report it")
