@@ -92,7 +92,6 @@ def cases():
         "gmm-spherical": (GaussianMixture(4, covariance_type="spherical", random_state=0), Xb, None),
         "bgmm-full": (BayesianGaussianMixture(n_components=5, random_state=0, max_iter=300), Xb, None),
         "gmm-full-flat": (GaussianMixture(3, covariance_type="full", random_state=0), Xf, None),
-        "gmm-diag-flat": (GaussianMixture(3, covariance_type="diag", random_state=0), Xf, None),
         # features far from 0 relative to their spread: means stored relative to a centre
         "gmm-full-offset": (GaussianMixture(4, covariance_type="full", random_state=0), Xb + 1e4, None),
         "ee-offset": (EllipticEnvelope(random_state=0), Xb + 1e4, None),

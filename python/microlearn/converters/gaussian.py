@@ -103,8 +103,9 @@ def mixture(est) -> Gaussians:
     return Gaussians(means, constants, cov, P, TASK_CLUSTERING, common=common)
 
 
-STIFF = 1e4          # a precision eigenvalue this many times the median one is a "stiff" direction
-LEVEL = 1e-9         # components' means may differ along it by this many of its standard deviations
+STIFF = 1e4          # a precision eigenvalue this many times the smallest one is a "stiff" direction
+LEVEL = 1e-9         # components' means may differ along it by this many of its standard deviations,
+ROUNDING = 32 * np.finfo(np.float64).eps  # or by this much relative to the means (their float64 rounding)
 MARGIN = 1e-7        # the common term stays this fraction below every component's (positive residuals)
 
 
@@ -123,14 +124,17 @@ def split_common_term(means: np.ndarray, cov: str, P: np.ndarray):
     Lambda_k - G G^T stays positive semi-definite and is factored as before;
     the engine compares the components on the residuals and adds the common
     term back after the logsumexp. The split is exact: q_k(x) = residual_k +
-    common (up to the means' differences along G, below LEVEL)."""
+    common, up to the means' differences along G (below LEVEL, or within
+    the float64 rounding of means far from 0, which scikit-learn's own
+    X P - mu P carries too)."""
     K, d = means.shape
     if cov == "spherical" or K < 2 or d < 2:
         return P, None
     if cov == "diag":
         prec = P ** 2  # (K, d)
-        stiff = prec[0] > STIFF * np.median(prec[0])
-        stiff &= np.all(np.abs(means - means[:1]) * np.sqrt(prec[0]) <= LEVEL, axis=0)
+        stiff = prec[0] > STIFF * prec[0].min()
+        tol = LEVEL / np.sqrt(prec[0]) + ROUNDING * np.abs(means).max(axis=0)
+        stiff &= np.all(np.abs(means - means[:1]) <= tol, axis=0)
         if not stiff.any():
             return P, None
         shared = np.where(stiff, prec.min(axis=0) * (1 - MARGIN), 0.0)
@@ -138,12 +142,12 @@ def split_common_term(means: np.ndarray, cov: str, P: np.ndarray):
         return np.sqrt(prec - shared), np.vstack([means[0], G.T])
     precisions = P @ np.swapaxes(P, -1, -2)
     lam, vec = np.linalg.eigh(precisions if cov == "tied" else precisions[0])
-    stiff = lam > STIFF * np.median(lam)
+    stiff = lam > STIFF * lam.min()
     if not stiff.any():
         return P, None
     V = vec[:, stiff] * np.sqrt(lam[stiff])  # stiff directions scaled by their precision
-    level = np.abs((means - means[:1]) @ (V / np.sqrt(lam[stiff])))  # in standard deviations
-    if np.any(level * np.sqrt(lam[stiff]) > LEVEL):
+    tol = LEVEL / np.sqrt(lam[stiff]) + ROUNDING * np.abs(means).max()
+    if np.any(np.abs((means - means[:1]) @ vec[:, stiff]) > tol):
         return P, None
     # c V V^T <= Lambda_k  iff  c lambda_max(V^T Lambda_k^-1 V) <= 1 (Schur complement)
     stack = precisions[None] if cov == "tied" else precisions
