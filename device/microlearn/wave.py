@@ -83,10 +83,7 @@ class Wave_read:
                 self._skip(size + (size & 1))
             pos += size + (size & 1)
         self._data_start = pos
-        self._data_size = size
         self._frame = frame = self._nchannels * self._sampwidth
-        self._nframes = size // frame
-        # A seekable file must hold all the frames its header promises.
         try:
             here = f.tell()
             f.seek(0, 2)
@@ -94,6 +91,15 @@ class Wave_read:
             f.seek(here)
         except (AttributeError, OSError):
             end = None
+        # Writers that stream (arecord, ffmpeg to a pipe) leave the data size
+        # 0xFFFFFFFF, unknown: the data is what the file holds (a stream's: up
+        # to its end, where reading stops without an error).
+        self._open_ended = size == 0xFFFFFFFF
+        if self._open_ended and end is not None:
+            size = end - pos
+        self._data_size = size
+        self._nframes = size // frame
+        # A seekable file must hold all the frames its header promises.
         if end is not None and end - pos < self._nframes * frame:
             raise self._error("truncated: data chunk says %d frames, file holds %d"
                               % (self._nframes, (end - pos) // frame))
@@ -166,9 +172,9 @@ class Wave_read:
         """Returns up to n frames as bytes (b"" at the end)."""
         n = max(0, min(n, self._nframes - self._pos))
         b = bytearray(n * self._frame)
-        self.readframes_into(b)
+        k = self.readframes_into(b)  # fewer only at the end of an open-ended stream
         self._buf = None  # not kept alive
-        return bytes(b)
+        return bytes(b if k == n else b[:k * self._frame])
 
     def readframes_into(self, buf, n=None):
         """Reads up to n frames (default: as many as fit) into buf (an array,
@@ -192,7 +198,7 @@ class Wave_read:
             except TypeError:  # a Python stream whose readinto takes no byte count
                 pass
             if got != want:
-                got = self._read_rest(buf, got, want)
+                n = self._read_rest(buf, got, want) // frame
         self._pos += n
         return n
 
@@ -204,6 +210,9 @@ class Wave_read:
             if not k:
                 break
             got += k
+        if got != want and self._open_ended:  # the stream's end is the data's end
+            self._nframes = self._pos + got // self._frame
+            return got - got % self._frame
         if got != want:
             raise self._error("truncated: frame %d of %d is missing" % (self._pos + got // self._frame,
                                                                           self._nframes))

@@ -303,7 +303,36 @@ def test_absurd_sizes_name_the_file(tmp_path, target):
     assert res.returncode == 0, res.output
     lines = res.output.strip().splitlines()[-len(names):]
     for name, line in zip(names, lines):
-        if name == "riff.wav":  # the RIFF size is not used, as CPython's wave does not
-            assert line == "read riff.wav 100 400", line
+        if name in ("riff.wav", "data.wav"):  # the RIFF size is not used, as CPython's wave does not;
+            # a data size of 0xFFFFFFFF is a streaming writer's "unknown": the data is what the file holds
+            assert line == f"read {name} 100 400", line
         else:
             assert line.startswith(f"ValueError {name}: "), line
+
+
+def test_open_ended_data_size_reads_what_the_file_holds(tmp_path):
+    # Streaming writers (arecord, ffmpeg to a pipe) leave the data size
+    # 0xFFFFFFFF: a file reads to its end, as CPython's wave reads it, and a
+    # stream to its end (there without a truncation error), in whole frames.
+    import struct
+    good = bytearray(_good(tmp_path))  # 2 channels x 16 bit, 100 frames
+    good[40:44] = struct.pack("<I", 0xFFFFFFFF)
+    (tmp_path / "open.wav").write_bytes(bytes(good) + b"\x01")  # and half a frame more
+    with pywave.open(str(tmp_path / "open.wav")) as w:
+        want = w.readframes(1000)
+    assert len(want) == 400
+    out = run("import io\nfrom microlearn import wave\n"
+              "w = wave.open('open.wav')\n"
+              "print(w.getnframes(), len(w.readframes(1000)), len(w.readframes(10)))\n"
+              "class S:\n"
+              "    def __init__(self, b): self.b = io.BytesIO(b); self.name = 's.wav'\n"
+              "    def read(self, n): return self.b.read(n)\n"
+              "    def readinto(self, buf, n=None): return self.b.readinto(buf)\n"
+              "s = wave.open(S(open('open.wav', 'rb').read()))\n"
+              "n = 0\n"
+              "while True:\n"
+              "    b = s.readframes(7)\n"
+              "    if not b: break\n"
+              "    n += len(b)\n"
+              "print(n)\n", tmp_path)
+    assert out.split() == ["100", "400", "0", "400"], out
