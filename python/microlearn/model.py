@@ -41,6 +41,17 @@ def _metadata(data: bytes) -> dict:
     return meta
 
 
+def _fits_float32(X: np.ndarray) -> None:
+    """The engine computes in float32: a finite value beyond float32's range
+    would silently become infinity (scikit-learn's float32 models refuse it too)."""
+    with np.errstate(invalid="ignore"):
+        too_big = np.isfinite(X) & (np.abs(X) > np.finfo(np.float32).max)
+    if too_big.any():
+        row, col = np.argwhere(too_big)[0]
+        raise ValueError(f"X[{row}, {col}] = {X[row, col]:g} is beyond float32's range (+-3.4e38), "
+                         "which the model computes in: scale X down")
+
+
 # What every family's engine class reports in info(), beside its own details.
 _COMMON_INFO = ("n_features", "n_outputs", "n_classes", "task", "feature_type", "methods")
 
@@ -55,6 +66,8 @@ class Model:
 
     def __init__(self, data: bytes):
         data = bytes(data)
+        if not data:
+            raise ValueError("invalid model file: it is empty (0 bytes)")
         check = _engine.open_model_file(data)
         if check["status"] != "ok":
             raise _load_error(data, check["status"])
@@ -115,6 +128,8 @@ class Model:
             if X.dtype in (np.int8, np.uint8) and self.info.get("input_dtype") == "int8":
                 # a network's quantized input, as array('b') / array('B') on the device (docs/neural.md)
                 return np.ascontiguousarray(X)
+            if X.dtype.kind == "f" and X.dtype.itemsize > 4:
+                _fits_float32(X)
             return np.ascontiguousarray(X, dtype=np.float32)
         if X.dtype.kind not in "iu":
             raise TypeError(f"this model takes int16 features, got dtype {X.dtype}: "
@@ -226,4 +241,6 @@ def load(path_or_bytes) -> Model:
     """Loads an .mlm file (path, bytes or bytearray)."""
     if isinstance(path_or_bytes, (bytes, bytearray, memoryview)):
         return Model(bytes(path_or_bytes))
+    if not isinstance(path_or_bytes, (str, os.PathLike)):
+        raise TypeError(f"load() takes a path, bytes or bytearray, got {type(path_or_bytes).__name__}")
     return Model(Path(os.fspath(path_or_bytes)).read_bytes())

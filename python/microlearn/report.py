@@ -59,6 +59,15 @@ def report(model, X, y=None, reference=None) -> Report:
                DEVICE_OBJECT_BYTES + scratch, DEVICE_OBJECT_BYTES + scratch + model.size)
     X = np.asarray(X)
     r.n_samples = len(X)
+    if y is not None:
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:  # a column vector, as scikit-learn's metrics take it
+            y = y[:, 0]
+        if y.ndim != 1 or len(y) != len(X):
+            raise ValueError(f"y must hold one label per row of X ({len(X)},), got shape {y.shape}")
+    if reference is not None and not hasattr(reference, "predict"):
+        raise TypeError(f"reference must be the original estimator (with predict()), got "
+                        f"{type(reference).__name__}")
     if hasattr(model._engine, "layers"):  # neural networks: parameters, bytes, MACs, arena per op
         r.layers = model._engine.layers()
         r.extra["arena (RAM, allocated at load)"] = f"{model.info['arena_bytes']:,} B"
@@ -77,6 +86,6 @@ def report(model, X, y=None, reference=None) -> Report:
         else:
             r.max_abs_difference = float(np.max(np.abs(got - want)))
     if y is not None and discrete:
-        r.accuracy_converted = float(np.mean(got == np.asarray(y)))
-        r.accuracy_original = float(np.mean(want == np.asarray(y))) if want is not None else None
+        r.accuracy_converted = float(np.mean(got == y))
+        r.accuracy_original = float(np.mean(want == y)) if want is not None else None
     return r

@@ -44,6 +44,14 @@ def test_truncated(model_bytes, cut):
         microlearn.Model(model_bytes[:cut])
 
 
+def test_empty_file_and_wrong_argument_types(tmp_path):
+    (tmp_path / "empty.mlm").write_bytes(b"")
+    with pytest.raises(ValueError, match=r"it is empty \(0 bytes\)"):
+        microlearn.load(tmp_path / "empty.mlm")
+    with pytest.raises(TypeError, match="takes a path, bytes or bytearray, got list"):
+        microlearn.load([1, 2])
+
+
 def test_wrong_crc(model_bytes):
     data = bytearray(model_bytes)
     data[-1] ^= 0x40

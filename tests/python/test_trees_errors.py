@@ -102,3 +102,36 @@ def test_feature_names_are_kept_and_checked():
     np.testing.assert_array_equal(model.predict(_Frame(X, names)), want)
     with pytest.raises(ValueError, match="reorder"):
         model.predict(_Frame(X, names[::-1]))
+
+
+def test_values_beyond_float32_are_refused_not_made_infinite(iris_model):
+    # Cast to float32 they would become inf and take the wrong side of no split at all; scikit-learn refuses
+    # them too ("a value too large for dtype('float32')").
+    model, X = iris_model
+    rows = X[:3].copy()
+    rows[1, 2] = 1e300
+    with pytest.raises(ValueError, match=r"X\[1, 2\] = 1e\+300 is beyond float32's range"):
+        model.predict(rows)
+    rows[1, 2] = 3e38  # within float32: an answer
+    assert model.predict(rows).shape == (3,)
+
+
+def test_float32_models_refuse_int16_options():
+    X, y = load_iris(return_X_y=True)
+    est = T.DecisionTreeClassifier(max_depth=3, random_state=0).fit(X, y)
+    for kw in ({"feature_scale": 100.0}, {"feature_offset": 1.0}):
+        with pytest.raises(ValueError, match="feature_dtype='int16' only"):
+            microlearn.convert(est, **kw)  # was silently ignored
+
+
+def test_report_checks_y_and_reference():
+    X, y = load_iris(return_X_y=True)
+    est = T.DecisionTreeClassifier(max_depth=2, random_state=0).fit(X, y)
+    model = microlearn.convert(est)
+    flat = model.report(X, y, reference=est)
+    column = model.report(X, y[:, None], reference=est)  # was compared by broadcasting: (150, 150)
+    assert column.accuracy_converted == flat.accuracy_converted == flat.accuracy_original > 0.9
+    with pytest.raises(ValueError, match=r"one label per row of X \(150,\), got shape \(10,\)"):
+        model.report(X, y[:10])
+    with pytest.raises(TypeError, match="reference must be the original estimator"):
+        model.report(X, y, reference=[est])

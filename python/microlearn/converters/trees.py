@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import mlm
 from ..errors import UnsupportedEstimatorError
+from .common import _is_default
 
 # Mirrors of include/microlearn/trees.hpp.
 S_PARAMS, S_FLOAT_PARAMS, S_ROOTS, S_TREE_OUTPUTS, S_FEATURES = 1, 2, 3, 4, 5
@@ -450,6 +451,9 @@ def encode(ens: Ensemble, feature_dtype: str = "float32", feature_scale=1.0, fea
 
     t32 = float32_at_most(threshold)
     if feature_dtype == "float32":
+        if not _is_default(feature_scale, 1.0) or not _is_default(feature_offset, 0.0):
+            raise ValueError("feature_scale and feature_offset apply to feature_dtype='int16' only: a float32 "
+                             "model takes the features as they are")
         thresholds, ftype = t32, 0
     elif feature_dtype == "int16":
         scale, offset = (_per_feature(name, v, ens.n_features) for name, v in
