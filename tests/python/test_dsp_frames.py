@@ -143,6 +143,23 @@ def test_features_constant_window():
     np.testing.assert_array_equal(f.compute(np.full((16, 1), 3.0, np.float32)), [[0, 0, 0, 0, 3]])
 
 
+def test_features_nan_in_an_axis_makes_its_features_nan():
+    # numpy's mean/min/max/percentile of a window with a NaN are NaN; min,
+    # max and percentiles used to skip it. Other axes are unaffected.
+    rng = np.random.default_rng(7)
+    w = rng.standard_normal((32, 3)).astype(np.float32)
+    w[5, 1] = np.nan
+    w[0, 2] = np.inf  # inf is not NaN: min/max/percentiles as numpy's
+    f = dsp.Features(32, 3, FEATURES, sample_rate=50)
+    got = f.compute(w)[0].reshape(len(FEATURES), 3)
+    ref = reference_features(w, 50).reshape(len(FEATURES), 3)
+    assert np.isnan(got[:, 1]).all()
+    np.testing.assert_allclose(got[:, 0], ref[:, 0], rtol=1e-5, atol=1e-5)
+    for name, g, r in zip(FEATURES, got[:, 2], ref[:, 2]):
+        if name in ("min", "max", "p5", "p50") or (isinstance(name, tuple) and name[0] == "percentile"):
+            np.testing.assert_allclose(g, r, rtol=1e-6, err_msg=str(name))
+
+
 def test_features_reject_bad_spec():
     with pytest.raises(ValueError, match="feature must be one of"):
         dsp.Features(16, 3, ["median"])

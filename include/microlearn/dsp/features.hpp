@@ -155,6 +155,13 @@ inline void heapsort(float* a, uint32_t n) {
     }
 }
 
+// True if one of n values, `stride` apart, is NaN (integer tests only).
+inline bool has_nan(const float* x, uint32_t n, uint32_t stride) {
+    for (uint32_t t = 0; t < n; ++t)
+        if (math::is_nan_bits(math::to_bits(x[t * stride]))) return true;
+    return false;
+}
+
 // numpy.percentile(sorted, p), method 'linear'.
 inline float percentile_sorted(const float* s, uint32_t n, float p) {
     const float pos = p * 0.01f * static_cast<float>(n - 1);
@@ -185,6 +192,14 @@ inline Status features_compute(Features& f, const float* x, size_t n_x, float* o
             sum += v - k0;
             lo = v < lo ? v : lo;
             hi = v > hi ? v : hi;
+        }
+        // A NaN makes the sum NaN (so does +inf beside -inf): only then look
+        // for one. An axis holding a NaN gives NaN for every feature, as
+        // numpy's mean, min, max and percentile do (min/max compares above
+        // would skip it).
+        if (__builtin_expect(math::is_nan_bits(math::to_bits(sum)), 0) && detail::has_nan(x + a, n, axes)) {
+            for (uint32_t i = 0; i < f.n_features; ++i) out[i * axes + a] = math::from_bits(0x7FC00000u);
+            continue;
         }
         const float shifted_mean = sum * inv_n, mean = k0 + shifted_mean;
         float m2 = 0.0f, m3 = 0.0f, m4 = 0.0f;
