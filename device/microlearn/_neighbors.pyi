@@ -15,7 +15,8 @@ class NeighborsModel:
         """Class label, cluster or +1/-1; regressors: a float, or out[n_outputs]."""
 
     def predict_proba(self, x: FloatArray, out: Optional[FloatArray] = None) -> Union[List[float], FloatArray]:
-        """k-NN classifiers: the (weighted) vote shares."""
+        """k-NN classifiers: the (weighted) vote shares; euclidean NearestCentroid:
+        the softmax of scikit-learn's discriminant scores."""
 
     def transform(self, x: FloatArray, out: Optional[FloatArray] = None) -> Union[List[float], FloatArray]:
         """KMeans: the distances to the centres."""
@@ -23,8 +24,10 @@ class NeighborsModel:
     def score_samples(self, x: FloatArray, out: Optional[FloatArray] = None) -> Union[float, FloatArray]:
         """LocalOutlierFactor: minus the local outlier factor."""
 
-    def decision_function(self, x: FloatArray, out: Optional[FloatArray] = None) -> Union[float, FloatArray]:
-        """LocalOutlierFactor: score_samples - offset."""
+    def decision_function(self, x: FloatArray, out: Optional[FloatArray] = None) -> Union[float, List[float],
+                                                                                         FloatArray]:
+        """LocalOutlierFactor: score_samples - offset; euclidean NearestCentroid:
+        the discriminant score per class (two classes: one value, score_1 - score_0)."""
 
     def kneighbors(self, x: FloatArray, distances: FloatArray, indices: array) -> None:
         """The k nearest samples: distances into array('f'), indices into array('i')."""
