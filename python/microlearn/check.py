@@ -12,12 +12,12 @@ prediction equals the host's (microlearn.Model, the same engine).
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from .cli import Parser
 from . import mlm, parts
 from .model import Model, load
 
@@ -89,6 +89,8 @@ def _rows(model: Model, X) -> np.ndarray:
     if X.ndim != 2 or X.shape[1] != model.n_features_in_:
         raise ValueError(f"the data has shape {X.shape}, but the model takes rows of {model.n_features_in_} "
                          "features")
+    if not len(X):
+        raise ValueError(f"the data has no rows (shape {X.shape}): give at least one row to compare")
     if model.feature_dtype == np.int16:
         if X.dtype.kind not in "iu":
             return model.quantize(X)  # float features: quantized as the device's arrays.to_int does
@@ -208,7 +210,7 @@ def _load_data(path: str) -> np.ndarray:
 
 def main(argv=None) -> int:
     from .rig.paths import RigError
-    p = argparse.ArgumentParser(prog="microlearn check", description=__doc__.split("\n\n")[0])
+    p = Parser(prog="microlearn check", description=__doc__.split("\n\n")[0])
     p.add_argument("model", help=".mlm file")
     p.add_argument("--target", action="append",
                    help="rig target (unix, cortex-m3, cortex-m0, cortex-m4f); repeatable; default unix and cortex-m3")

@@ -21,6 +21,13 @@ import sys
 from pathlib import Path
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with a usage error as one line on stderr (exit status 2), as every other error."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def version_text() -> str:
     from . import __version__, mlm
     return (f"microlearn {__version__} (.mlm format version {mlm.FORMAT_VERSION}; device native modules: "
@@ -29,6 +36,8 @@ def version_text() -> str:
 
 def _load_estimator(path: Path):
     """A pickled estimator, written by pickle or joblib, whatever the file's suffix."""
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder: give the file pickle.dump or joblib.dump wrote")
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
     import joblib  # reads plain pickles too
@@ -113,7 +122,7 @@ def _main(argv) -> int:
     if argv and argv[0] in ("deploy", "mip-index"):
         from .deploy import main as deploy_main
         return deploy_main(argv[1:], command=argv[0])
-    parser = argparse.ArgumentParser(prog="microlearn", description=__doc__.split("\n")[0])
+    parser = Parser(prog="microlearn", description=__doc__.split("\n")[0])
     parser.add_argument("--version", action="version", version=version_text())
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("convert", help="convert a pickled/joblib scikit-learn estimator to .mlm")

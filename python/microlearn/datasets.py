@@ -14,7 +14,6 @@ and, on the command line (``microlearn dataset``)::
 """
 from __future__ import annotations
 
-import argparse
 import re
 import shutil
 import subprocess
@@ -27,6 +26,8 @@ from typing import Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .cli import Parser
+
 NAME = re.compile(r"^w(\d{8})_([A-Za-z0-9._-]+)\.npy$")
 
 
@@ -35,7 +36,7 @@ class DatasetError(ValueError):
 
 
 class DatasetWarning(UserWarning):
-    """A damaged recording was skipped (the message names the file and why)."""
+    """A damaged recording was skipped, or windows hold NaN or infinity (the message names a file)."""
 
 
 def recording_files(folder) -> List[Tuple[int, str, Path]]:
@@ -69,7 +70,7 @@ def load_recordings(folder, labels: Optional[Iterable[str]] = None, flatten: boo
     if not files:
         raise DatasetError(f"{folder}: no recordings (w<seq>_<label>.npy)"
                            + (f" with labels {sorted(keep)}" if keep else ""))
-    windows, ys, skipped = [], [], []
+    windows, ys, names, skipped = [], [], [], []
     first = None
     for _, label, path in files:
         try:
@@ -87,9 +88,15 @@ def load_recordings(folder, labels: Optional[Iterable[str]] = None, flatten: boo
                                f"{first[0]} {first[1]}")
         windows.append(a)
         ys.append(label)
+        names.append(path.name)
     if not windows:
         raise DatasetError(f"{folder}: no readable recordings ({len(skipped)} damaged, e.g. {skipped[0].name})")
     X = np.stack(windows)
+    if X.dtype.kind in "fc":
+        bad = [n for n, w in zip(names, windows) if not np.isfinite(w).all()]
+        if bad:
+            warnings.warn(f"{len(bad)} window(s) hold NaN or infinity (e.g. {bad[0]}): most estimators refuse "
+                          "them; drop or repair those recordings before fitting", DatasetWarning, stacklevel=2)
     if flatten:
         X = X.reshape(len(X), -1)
     if dtype is not None:
@@ -132,8 +139,9 @@ def _mpremote(cmd, remote):
     except FileNotFoundError:
         raise DatasetError(f"cannot run {cmd[0]}: install mpremote (pip install mpremote)") from None
     if proc.returncode != 0:
-        raise DatasetError(f"mpremote failed reading :{remote} (exit {proc.returncode}):\n"
-                           f"{' '.join(cmd)}\n{proc.stderr.strip() or proc.stdout.strip()}")
+        said = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
+        raise DatasetError(f"mpremote failed reading :{remote} (exit {proc.returncode}): "
+                           f"{said[-1] if said else 'no message'}")
 
 
 def summary(X: np.ndarray, y: np.ndarray) -> str:
@@ -144,7 +152,7 @@ def summary(X: np.ndarray, y: np.ndarray) -> str:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """``microlearn dataset``: recordings (a folder, or a device via mpremote) -> .npz with X, y."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="microlearn dataset",
         description="Build (X, y) from recordings made with microlearn.recorder: a local folder, "
                     "or pulled from a device with mpremote. Writes an .npz with arrays X and y.")
@@ -181,8 +189,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except DatasetError as e:
         print(f"microlearn dataset: error: {e}", file=sys.stderr)
         return 1
-    np.savez(args.output, X=X, y=y)
-    print(f"wrote {args.output}: {summary(X, y)}")
+    out = args.output if args.output.endswith(".npz") else args.output + ".npz"  # what np.savez writes
+    np.savez(out, X=X, y=y)
+    print(f"wrote {out}: {summary(X, y)}")
     return 0
 
 

@@ -14,7 +14,6 @@ build/device/<arch>/ after scripts/setup.sh.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import subprocess
@@ -22,6 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .cli import Parser
 from . import __version__, mlm
 
 # sys.implementation._mpy >> 10: the native architecture of a firmware (py/persistentcode.h).
@@ -313,16 +313,16 @@ def mip_index(out: Path, base_url: str = "") -> list[Path]:
 
 def main(argv=None, command: str = "deploy") -> int:
     if command == "mip-index":
-        p = argparse.ArgumentParser(prog="microlearn mip-index",
-                                    description="Write the device packages for mip: OUT/<arch>/package.json")
+        p = Parser(prog="microlearn mip-index",
+                   description="Write the device packages for mip: OUT/<arch>/package.json")
         p.add_argument("out")
         p.add_argument("--base-url", default="", help="absolute URL the folder will be served at (default: relative)")
         args = p.parse_args(argv)
         for path in mip_index(Path(args.out), args.base_url):
             print(path)
         return 0
-    p = argparse.ArgumentParser(prog="microlearn deploy",
-                                description="Copy the device package that matches a board (and models) to it")
+    p = Parser(prog="microlearn deploy",
+               description="Copy the device package that matches a board (and models) to it")
     p.add_argument("models", nargs="*", help=".mlm files to copy too")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--port", help="mpremote device (e.g. /dev/ttyACM0, a0, or auto; default: auto)")
@@ -342,9 +342,14 @@ def main(argv=None, command: str = "deploy") -> int:
     if args.romfs and (args.dir or not args.models):
         raise DeployError("--romfs writes models into a board's ROMFS partition: give model files, and a board "
                           "(--port), not --dir")
+    from .model import load
     for m in args.models:
         if not Path(m).is_file():
             raise DeployError(f"{m}: no such model file")
+        try:  # the checks the board's load() makes (magic, version, CRC, every section), before copying
+            load(m)
+        except ValueError as e:
+            raise DeployError(f"{m}: {e}") from None
     if args.dir:
         print(deploy_dir(Path(args.dir), args.models, args.arch))
     else:

@@ -95,3 +95,35 @@ def test_version():
     res = run_cli("--version")
     assert res.returncode == 0
     assert f"microlearn {microlearn.__version__}" in res.stdout and ".mlm format version 2" in res.stdout
+
+
+def test_usage_errors_are_one_line_too(tmp_path):
+    # argparse printed the whole usage block before its error line
+    for args, fragment in [(["convert", "m.pkl", "--feature-dtype", "float64"], "invalid choice: 'float64'"),
+                           ([], "required: command"),
+                           (["device", "run", "x.py"], "required: --target"),
+                           (["check"], "required: model"),
+                           (["deploy", "--bogus"], "unrecognized arguments: --bogus"),
+                           (["dataset", "--bogus"], "unrecognized arguments: --bogus"),
+                           (["mip-index"], "required: out")]:
+        res = run_cli(*args)
+        assert_one_line_error(res, fragment, "--help")
+        assert res.returncode == 2
+
+
+def test_bad_files_name_what_was_wrong(tmp_path, iris_forest):
+    est, X, _ = iris_forest
+    assert_one_line_error(run_cli("convert", tmp_path), "is a folder")  # was "no such file"
+    (tmp_path / "empty.mlm").write_bytes(b"")
+    assert_one_line_error(run_cli("info", tmp_path / "empty.mlm"), "empty (0 bytes)")  # was "bad_argument"
+    data = bytearray(microlearn.convert(est).to_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (tmp_path / "corrupt.mlm").write_bytes(bytes(data))
+    # deploy copied a model whose CRC does not match (only its magic was checked)
+    assert_one_line_error(run_cli("deploy", "--dir", tmp_path / "lib", tmp_path / "corrupt.mlm"),
+                          "corrupt.mlm: invalid model file: the file is corrupt")
+    assert not (tmp_path / "lib").exists()
+    microlearn.convert(est).save(tmp_path / "m.mlm")
+    np.save(tmp_path / "none.npy", X[:0])
+    assert_one_line_error(run_cli("check", tmp_path / "m.mlm", "--target", "unix", "--data", tmp_path / "none.npy"),
+                          "the data has no rows")

@@ -149,3 +149,23 @@ def test_cli_device_uses_mpremote_module(tmp_path, monkeypatch, capsys):
     assert datasets.main(["--device", "auto", "--remote", "/data", "-o", "o.npz", "--clear"]) == 0
     assert calls == [("recordings", "/data", None, True)]
     assert np.load(tmp_path / "o.npz")["y"].tolist() == ["q", "r"]
+
+
+def test_cli_names_the_file_it_writes_and_flags_nan(tmp_path, capsys):
+    rec = _recordings(tmp_path / "rec", ["x", "y"], dtype="<f4")
+    bad = np.load(rec / "w00000001_y.npy")
+    bad.flat[0] = np.nan
+    np.save(rec / "w00000001_y.npy", bad)
+    assert datasets.main([str(rec), "-o", str(tmp_path / "d")]) == 0  # np.savez writes d.npz
+    cap = capsys.readouterr()
+    assert f"wrote {tmp_path / 'd.npz'}:" in cap.out  # said "wrote .../d"
+    assert "1 window(s) hold NaN or infinity (e.g. w00000001_y.npy)" in cap.err
+    assert np.load(tmp_path / "d.npz")["X"].shape[0] == 2
+
+
+def test_mpremote_failure_is_one_line(tmp_path):
+    fake = tmp_path / "fail.py"
+    fake.write_text("import sys\nprint('Traceback ...', file=sys.stderr)\nsys.exit('mpremote: no device found')\n")
+    with pytest.raises(datasets.DatasetError) as e:
+        datasets.pull(tmp_path / "l", "/rec", mpremote=[sys.executable, str(fake)])
+    assert str(e.value) == "mpremote failed reading :/rec (exit 1): mpremote: no device found"

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
+from ..cli import Parser
 from .paths import RigError
 from .qemu import RigTimeout
 from .targets import TARGETS
@@ -39,7 +40,7 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
 
 
 def _parser(prog: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog=prog, description="Build MicroPython and run scripts on it (docs/rig.md).")
     sub = parser.add_subparsers(dest="command", required=True)
 
