@@ -18,6 +18,7 @@ import argparse
 import os
 import pickle
 import sys
+import warnings
 from pathlib import Path
 
 
@@ -78,9 +79,13 @@ def cmd_convert(args) -> int:
         print("microlearn convert: warning: int16 features with --feature-scale 1 round every feature to an "
               "integer; give --feature-scale (and --feature-offset) so that your features' range fills int16 "
               "(docs/trees.md)", file=sys.stderr)
-    model = microlearn.convert(est, feature_dtype=args.feature_dtype,
-                               feature_scale=1.0 if scale is None else scale,
-                               feature_offset=0.0 if offset is None else offset)
+    with warnings.catch_warnings(record=True) as caught:  # each as one line, as the errors
+        warnings.simplefilter("always")
+        model = microlearn.convert(est, feature_dtype=args.feature_dtype,
+                                   feature_scale=1.0 if scale is None else scale,
+                                   feature_offset=0.0 if offset is None else offset)
+    for w in caught:
+        print(f"microlearn convert: warning: {w.message}", file=sys.stderr)
     out = Path(args.output or Path(args.estimator).with_suffix(".mlm"))
     model.save(out)
     print(f"wrote {out} ({model.size:,} bytes): {model!r}")

@@ -127,3 +127,13 @@ def test_bad_files_name_what_was_wrong(tmp_path, iris_forest):
     np.save(tmp_path / "none.npy", X[:0])
     assert_one_line_error(run_cli("check", tmp_path / "m.mlm", "--target", "unix", "--data", tmp_path / "none.npy"),
                           "the data has no rows")
+
+
+def test_convert_warnings_are_one_line(tmp_path, iris_forest):
+    est, _, _ = iris_forest
+    joblib.dump(est, tmp_path / "f.joblib")
+    res = run_cli("convert", tmp_path / "f.joblib", "-o", tmp_path / "q.mlm", "--feature-dtype", "int16",
+                  "--feature-scale", "1e30")
+    assert res.returncode == 0 and "Traceback" not in res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("microlearn convert: warning: ") and "outside int16" in lines[0]

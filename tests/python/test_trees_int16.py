@@ -82,3 +82,16 @@ def test_quantize_rounds_half_away_from_zero_exactly_and_refuses_nan():
     np.testing.assert_array_equal(m.quantize(x).ravel(), [0, 1, -1, -3, 2, 32767, -32768])
     with pytest.raises(ValueError, match="NaN"):
         m.quantize(np.array([[np.nan]]))
+
+
+def test_a_scale_that_pushes_thresholds_out_of_int16_warns():
+    X, y = load_wine(return_X_y=True)
+    est = T.DecisionTreeClassifier(max_depth=3, random_state=0).fit(X, y)
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a scale that fits: no warning
+        microlearn.convert(est, feature_dtype="int16", feature_scale=30000 / (hi - lo), feature_offset=(lo + hi) / 2)
+    with pytest.warns(UserWarning, match=r"\d+ of \d+ splits have thresholds outside int16"):
+        model = microlearn.convert(est, feature_dtype="int16", feature_scale=1e30)  # was a silent constant
+    assert len(np.unique(model.predict(model.quantize(X)))) == 1 < len(np.unique(est.predict(X)))

@@ -6,6 +6,7 @@ them out as the engine reads them (include/microlearn/trees.hpp).
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -215,6 +216,19 @@ def int16_thresholds(t32: np.ndarray, feature: np.ndarray, scale: np.ndarray, of
         lo = np.where(ok, mid, lo)
         hi = np.where(ok, hi, mid)
     return lo
+
+
+def _warn_constant_splits(t16: np.ndarray, feature: np.ndarray, n_features: int) -> None:
+    """Warns when feature_scale / feature_offset map split thresholds outside
+    int16: such a split sends every int16 input the same way, so the model
+    loses it (a scale far too large or an offset far off does this silently)."""
+    constant = (t16 == ALWAYS_RIGHT) | (t16 >= 32767)
+    if constant.any():
+        worst = np.bincount(feature[constant], minlength=n_features).argmax()
+        warnings.warn(f"{int(constant.sum())} of {len(t16)} splits have thresholds outside int16 after "
+                      f"feature_scale and feature_offset (most on feature {worst}): every input goes the same way "
+                      "there, so the model loses them; choose a scale and offset that map the features' range "
+                      "into [-32768, 32767] (docs/trees.md)", UserWarning, stacklevel=4)
 
 
 def bypass(children: np.ndarray, roots: np.ndarray, skip: np.ndarray, leaf_bit: int):
@@ -461,6 +475,7 @@ def encode(ens: Ensemble, feature_dtype: str = "float32", feature_scale=1.0, fea
         if not np.all(np.isfinite(scale)) or np.any(scale <= 0) or not np.all(np.isfinite(offset)):
             raise ValueError("feature_scale must be finite and > 0, feature_offset finite")
         t16 = int16_thresholds(t32, feature.astype(np.int64), scale, offset)
+        _warn_constant_splits(t16, feature, ens.n_features)
         always_right = t16 == ALWAYS_RIGHT
         if always_right.any():
             children, roots = bypass(children, roots, always_right, leaf_bit)
