@@ -1,6 +1,6 @@
 """The `microlearn` command line: convert, inspect, and run on (emulated) devices.
 
-    microlearn convert model.joblib -o model.mlm [--feature-dtype int16 --feature-scale S --feature-offset O]
+    microlearn convert model.joblib|model.tflite|model.keras -o model.mlm [--feature-dtype int16 ...]
     microlearn info model.mlm
     microlearn device setup|run|count ...   (see docs/rig.md)
     microlearn dataset ...                  (see docs/data.md)
@@ -35,12 +35,40 @@ def version_text() -> str:
             f".mpy ABI 6.3, MicroPython 1.23 to 1.27)")
 
 
+def _import_keras_quietly():
+    """keras, without the lines TensorFlow's C++ start-up writes to stderr
+    (oneDNN, CPU features): the command line's stderr holds our lines only."""
+    if os.environ.get("MICROLEARN_DEBUG"):
+        import keras
+        return keras
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        import keras
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+    return keras
+
+
 def _load_estimator(path: Path):
-    """A pickled estimator, written by pickle or joblib, whatever the file's suffix."""
+    """A pickled estimator, written by pickle or joblib, whatever the file's
+    suffix; a .tflite file (its path: convert() reads it); a .keras/.h5 model."""
     if path.is_dir():
-        raise IsADirectoryError(f"{path} is a folder: give the file pickle.dump or joblib.dump wrote")
+        raise IsADirectoryError(f"{path} is a folder: give the file pickle.dump, joblib.dump or Keras wrote")
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
+    if path.suffix.lower() == ".tflite":
+        return str(path)
+    if path.suffix.lower() in (".keras", ".h5"):
+        keras = _import_keras_quietly()
+        try:
+            return keras.models.load_model(path, compile=False)
+        except Exception as e:  # noqa: BLE001 - Keras raises many kinds for a bad file
+            raise ValueError(f"{path} is not a Keras model file Keras can read ({type(e).__name__}: {e})") from None
     import joblib  # reads plain pickles too
     try:
         return joblib.load(path)
@@ -130,8 +158,9 @@ def _main(argv) -> int:
     parser = Parser(prog="microlearn", description=__doc__.split("\n")[0])
     parser.add_argument("--version", action="version", version=version_text())
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("convert", help="convert a pickled/joblib scikit-learn estimator to .mlm")
-    p.add_argument("estimator", help="a file written by pickle.dump or joblib.dump (any suffix)")
+    p = sub.add_parser("convert", help="convert a pickled/joblib estimator, .tflite or Keras file to .mlm")
+    p.add_argument("estimator", help="a file written by pickle.dump or joblib.dump (any suffix), a .tflite "
+                                     "file, or a Keras .keras/.h5 file")
     p.add_argument("-o", "--output")
     p.add_argument("--feature-dtype", choices=["float32", "int16"], default="float32")
     p.add_argument("--feature-scale", help="int16: q = round((x - offset) * scale); a number, one per feature "
@@ -172,7 +201,8 @@ def main(argv=None) -> int:
         command = f"microlearn {argv[0]}" if argv and not argv[0].startswith("-") else "microlearn"
         ours = type(e).__module__.startswith("microlearn")  # our own errors say what to do already
         kind = "" if ours or isinstance(e, (ValueError, OSError, TypeError)) else f"{type(e).__name__}: "
-        print(f"{command}: error: {kind}{e}", file=sys.stderr)
+        message = " ".join(str(e).split())  # one line, whatever the library's message holds
+        print(f"{command}: error: {kind}{message}", file=sys.stderr)
         return 1
 
 

@@ -137,3 +137,22 @@ def test_convert_warnings_are_one_line(tmp_path, iris_forest):
     assert res.returncode == 0 and "Traceback" not in res.stderr
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("microlearn convert: warning: ") and "outside int16" in lines[0]
+
+
+def test_keras_and_tflite_files_convert_and_broken_ones_are_one_line(tmp_path):
+    # convert took pickles only: a .keras/.h5/.tflite file was "not a pickle or joblib file"
+    keras = pytest.importorskip("keras")
+    net = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="relu"), keras.layers.Dense(2)])
+    net.save(tmp_path / "n.keras")
+    res = run_cli("convert", tmp_path / "n.keras", "-o", tmp_path / "n.mlm")
+    assert res.returncode == 0 and res.stderr == "", res.stderr  # no TensorFlow start-up lines either
+    X = np.random.default_rng(0).normal(size=(5, 4)).astype(np.float32)
+    np.testing.assert_allclose(microlearn.load(tmp_path / "n.mlm").predict(X), net.predict(X, verbose=0),
+                               rtol=1e-5, atol=1e-6)
+    data = (tmp_path / "n.keras").read_bytes()
+    (tmp_path / "cut.keras").write_bytes(data[:len(data) // 2])
+    assert_one_line_error(run_cli("convert", tmp_path / "cut.keras"), "cut.keras is not a Keras model file")
+    (tmp_path / "cut.tflite").write_bytes(b"\0" * 64)
+    assert_one_line_error(run_cli("convert", tmp_path / "cut.tflite"), "not a .tflite file")
+    with pytest.raises(microlearn.UnsupportedEstimatorError, match="load anything else first"):
+        microlearn.convert(str(tmp_path / "n.keras"))  # was "str is not supported"

@@ -7,6 +7,7 @@ Each family's converter module (listed in microlearn.families) has
 from __future__ import annotations
 
 import importlib
+import os
 
 from ..errors import UnsupportedEstimatorError
 from ..families import FAMILIES
@@ -39,6 +40,11 @@ def _unsupported(estimator) -> UnsupportedEstimatorError:
         return UnsupportedEstimatorError(
             f"{name} is a search over estimators, not one: convert the one it chose, "
             f"microlearn.convert(search.best_estimator_)")
+    if isinstance(estimator, (str, bytes, bytearray, memoryview, os.PathLike)):
+        return UnsupportedEstimatorError(
+            f"convert() got a {name}, not an estimator: it reads .tflite files (a path ending in .tflite, or "
+            "their bytes) itself; load anything else first (joblib.load(path), "
+            "keras.models.load_model(path)) and pass the object")
     if name == "CalibratedClassifierCV":
         return UnsupportedEstimatorError(
             "CalibratedClassifierCV is not supported: its calibration maps would be lost. Convert the "
