@@ -220,7 +220,7 @@ def main(argv=None) -> int:
     try:
         model = load(args.model)
         X = _load_data(args.data) if args.data else None
-        reports = check(model, args.target or ("unix", "cortex-m3"), X, args.part)
+        reports = check(model, list(dict.fromkeys(args.target or ("unix", "cortex-m3"))), X, args.part)
         print(format_reports(reports))
         if args.part:
             print(parts.describe(parts.get_part(args.part)))

@@ -29,6 +29,17 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+def positive_number(text: str) -> float:
+    """argparse type: a finite number > 0 (seconds, sizes)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+    return value
+
+
 def version_text() -> str:
     from . import __version__, mlm
     return (f"microlearn {__version__} (.mlm format version {mlm.FORMAT_VERSION}; device native modules: "

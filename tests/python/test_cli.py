@@ -102,6 +102,8 @@ def test_usage_errors_are_one_line_too(tmp_path):
     for args, fragment in [(["convert", "m.pkl", "--feature-dtype", "float64"], "invalid choice: 'float64'"),
                            ([], "required: command"),
                            (["device", "run", "x.py"], "required: --target"),
+                           # a timeout of 0 or less ran the script and then reported it late (exit 124)
+                           (["device", "run", "-t", "unix", "x.py", "--timeout", "-1"], "expected a number > 0"),
                            (["check"], "required: model"),
                            (["deploy", "--bogus"], "unrecognized arguments: --bogus"),
                            (["dataset", "--bogus"], "unrecognized arguments: --bogus"),

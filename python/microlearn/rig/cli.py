@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
-from ..cli import Parser
+from ..cli import Parser, positive_number
 from .paths import RigError
 from .qemu import RigTimeout
 from .targets import TARGETS
@@ -36,7 +36,7 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
                    help="file the script writes, to copy back (repeatable)")
     p.add_argument("--fetch-dir", type=Path, default=Path("."), metavar="DIR",
                    help="where fetched files go (default: current directory)")
-    p.add_argument("--timeout", type=float, default=None, metavar="SECONDS")
+    p.add_argument("--timeout", type=positive_number, default=None, metavar="SECONDS")
 
 
 def _parser(prog: str) -> argparse.ArgumentParser:
@@ -109,9 +109,9 @@ def main(argv: Optional[List[str]] = None, prog: str = "microlearn device") -> i
             print(f"instructions={result.instructions}{pairs} target={args.target}")
             return 0
     except RigTimeout as e:
-        print(f"microlearn: error: {e}", file=sys.stderr)
+        print(f"{prog}: error: {e}", file=sys.stderr)
         return EXIT_TIMEOUT
     except RigError as e:
-        print(f"microlearn: error: {e}", file=sys.stderr)
+        print(f"{prog}: error: {e}", file=sys.stderr)
         return EXIT_RIG_ERROR
     return 0
