@@ -147,7 +147,7 @@ class Model:
             raise ValueError("quantize() is for models converted with feature_dtype='int16'")
         scale = np.asarray(self.metadata["feature_scale"])
         offset = np.asarray(self.metadata["feature_offset"])
-        X = np.asarray(X, np.float64)
+        X = self._columns(X)
         if np.isnan(X).any():
             raise ValueError("X holds NaN: an int16 model has no missing values (impute them first)")
         v = (X - offset) * scale
@@ -161,7 +161,19 @@ class Model:
         """int16 features -> the float32 values they stand for (q / scale + offset)."""
         scale = np.asarray(self.metadata["feature_scale"])
         offset = np.asarray(self.metadata["feature_offset"])
-        return (np.asarray(Q, np.float64) / scale + offset).astype(np.float32)
+        return (self._columns(Q) / scale + offset).astype(np.float32)
+
+    def _columns(self, X) -> np.ndarray:
+        """quantize()/dequantize()'s input as float64 rows (or one row) of the
+        model's features: one column would broadcast to all of them."""
+        try:
+            X = np.asarray(X, np.float64)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"X must hold numbers: {e}") from None
+        if X.ndim not in (1, 2) or X.shape[-1] != self.n_features_in_:
+            raise ValueError(f"X must be rows of {self.n_features_in_} features (or one such row), got shape "
+                             f"{X.shape}")
+        return X
 
     def _call(self, method, X):
         if method not in self._methods:

@@ -95,3 +95,17 @@ def test_a_scale_that_pushes_thresholds_out_of_int16_warns():
     with pytest.warns(UserWarning, match=r"\d+ of \d+ splits have thresholds outside int16"):
         model = microlearn.convert(est, feature_dtype="int16", feature_scale=1e30)  # was a silent constant
     assert len(np.unique(model.predict(model.quantize(X)))) == 1 < len(np.unique(est.predict(X)))
+
+
+def test_quantize_checks_the_number_of_features():
+    X, y = load_wine(return_X_y=True)
+    model = microlearn.convert(T.DecisionTreeClassifier(max_depth=2, random_state=0).fit(X, y),
+                               feature_dtype="int16", feature_scale=100.0)
+    assert model.quantize(X[0]).shape == (13,)  # one row
+    for bad in (X[:, :1], X[:, :5]):  # one column broadcast to all 13 (a (n, 13) array, silently)
+        with pytest.raises(ValueError, match=r"rows of 13 features \(or one such row\), got shape"):
+            model.quantize(bad)
+        with pytest.raises(ValueError, match="rows of 13 features"):
+            model.dequantize(bad.astype(np.int16))
+    with pytest.raises(TypeError, match="X must hold numbers"):
+        model.quantize([["a"] * 13])
