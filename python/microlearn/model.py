@@ -52,6 +52,15 @@ def _fits_float32(X: np.ndarray) -> None:
                          "which the model computes in: scale X down")
 
 
+# Names a C or C++ compiler reserves: to_c_header() refuses them as the array's name.
+_C_KEYWORDS = frozenset(
+    "alignas alignof and asm auto bool break case catch char class const constexpr continue decltype default "
+    "delete do double else enum explicit extern false float for friend goto if inline int long mutable "
+    "namespace new noexcept not nullptr operator or private protected public register restrict return short "
+    "signed sizeof static struct switch template this throw true try typedef typename union unsigned using "
+    "virtual void volatile while".split())
+
+
 # What every family's engine class reports in info(), beside its own details.
 _COMMON_INFO = ("n_features", "n_outputs", "n_classes", "task", "feature_type", "methods")
 
@@ -223,8 +232,9 @@ class Model:
 
     def to_c_header(self, path, name: str = "model") -> Path:
         """Writes the model's bytes as `alignas(4) const uint8_t name[]` in a C/C++ header."""
-        if not name.isidentifier():
-            raise ValueError(f"name must be a C identifier, got {name!r}")
+        if not (name.isidentifier() and name.isascii()) or name in _C_KEYWORDS:
+            raise ValueError(f"name must be a C identifier (ASCII letters, digits, _; not a C/C++ keyword), "
+                             f"got {name!r}")
         path = Path(path)
         guard = f"MICROLEARN_MODEL_{name.upper()}_H"
         rows = [", ".join(f"0x{b:02x}" for b in self._data[i:i + 16])

@@ -150,3 +150,10 @@ def test_c_header_holds_the_same_bytes(model_bytes, tmp_path):
     assert values == model_bytes
     with pytest.raises(ValueError):
         microlearn.Model(model_bytes).to_c_header(tmp_path / "x.h", name="not valid")
+
+
+@pytest.mark.parametrize("name", ["int", "static", "1x", "a-b", "caf\u00e9"])
+def test_c_header_name_must_compile(model_bytes, tmp_path, name):
+    # "int" and "café" passed str.isidentifier(): a header no C compiler takes
+    with pytest.raises(ValueError, match="name must be a C identifier"):
+        microlearn.Model(model_bytes).to_c_header(tmp_path / "m.h", name=name)
