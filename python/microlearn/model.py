@@ -125,6 +125,8 @@ class Model:
                 X = X.to_numpy(dtype=np.float64, na_value=np.nan)
             except (TypeError, ValueError) as e:
                 raise TypeError(f"X's columns must hold numbers: {e}") from None
+        if hasattr(X, "toarray") and hasattr(X, "nnz"):  # a scipy.sparse matrix, as scikit-learn takes
+            X = X.toarray()
         X = np.asarray(X)
         if X.ndim != 2:
             raise ValueError(f"X must be 2-dimensional (n_samples, {self.n_features_in_}), got shape "

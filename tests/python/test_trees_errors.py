@@ -135,3 +135,11 @@ def test_report_checks_y_and_reference():
         model.report(X, y[:10])
     with pytest.raises(TypeError, match="reference must be the original estimator"):
         model.report(X, y, reference=[est])
+
+
+def test_sparse_rows_give_the_dense_answer(iris_model):
+    # np.asarray(sparse) is a 0-d object array: "got shape ()"
+    import scipy.sparse
+    model, X = iris_model
+    np.testing.assert_array_equal(model.predict(scipy.sparse.csr_matrix(X)), model.predict(X))
+    np.testing.assert_array_equal(model.predict(scipy.sparse.csc_array(X)), model.predict(X))
