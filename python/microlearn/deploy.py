@@ -275,17 +275,36 @@ def deploy_board(port: str | None, models=(), lib: str = "lib", romfs: bool = Fa
             + (f"; lean: the Python modules and {', '.join(native)} of the native modules" if lean else ""))
 
 
+def check_models(models) -> None:
+    """Each model file read as the board's load() reads it (magic, version,
+    CRC, every section), before anything is copied."""
+    from .model import load
+    for m in models:
+        if not Path(m).is_file():
+            raise DeployError(f"{m}: no such model file")
+        try:
+            load(m)
+        except ValueError as e:
+            raise DeployError(f"{m}: {e}") from None
+
+
+def _folder(path: Path) -> Path:
+    if path.exists() and not path.is_dir():
+        raise DeployError(f"{path} is a file: give a folder (it is created if missing)")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def deploy_dir(folder: Path, models=(), arch: str = "x64") -> str:
     """Copies the package for `arch` and the models into a folder (the unix
     port's, or a board's filesystem mounted on the PC)."""
+    check_models(models)
     src = package_dir(arch) / "microlearn"
-    dest = Path(folder)
-    dest.mkdir(parents=True, exist_ok=True)
+    dest = _folder(Path(folder))
     if (dest / "microlearn").exists():
         shutil.rmtree(dest / "microlearn")
     shutil.copytree(src, dest / "microlearn")
     for m in models:
-        mlm.read_header(Path(m).read_bytes())  # a clear error for a file that is not a model
         shutil.copy(m, dest / Path(m).name)
     return f"copied microlearn {__version__} for {arch} to {dest}" + (f" with {len(models)} model(s)" if models else "")
 
@@ -293,7 +312,7 @@ def deploy_dir(folder: Path, models=(), arch: str = "x64") -> str:
 def mip_index(out: Path, base_url: str = "") -> list[Path]:
     """One folder per arch with its files and a package.json, for any static
     host: mip.install('<url>/<arch>/package.json') or mpremote mip install."""
-    out = Path(out)
+    out = _folder(Path(out))
     written = []
     for arch in available():
         src = package_dir(arch)
@@ -342,14 +361,7 @@ def main(argv=None, command: str = "deploy") -> int:
     if args.romfs and (args.dir or not args.models):
         raise DeployError("--romfs writes models into a board's ROMFS partition: give model files, and a board "
                           "(--port), not --dir")
-    from .model import load
-    for m in args.models:
-        if not Path(m).is_file():
-            raise DeployError(f"{m}: no such model file")
-        try:  # the checks the board's load() makes (magic, version, CRC, every section), before copying
-            load(m)
-        except ValueError as e:
-            raise DeployError(f"{m}: {e}") from None
+    check_models(args.models)
     if args.dir:
         print(deploy_dir(Path(args.dir), args.models, args.arch))
     else:

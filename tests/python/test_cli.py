@@ -125,6 +125,8 @@ def test_bad_files_name_what_was_wrong(tmp_path, iris_forest):
     assert_one_line_error(run_cli("deploy", "--dir", tmp_path / "lib", tmp_path / "corrupt.mlm"),
                           "corrupt.mlm: invalid model file: the file is corrupt")
     assert not (tmp_path / "lib").exists()
+    for command in (["deploy", "--dir"], ["mip-index"]):  # was "[Errno 17] File exists" / "Not a directory"
+        assert_one_line_error(run_cli(*command, tmp_path / "corrupt.mlm"), "corrupt.mlm is a file: give a folder")
     microlearn.convert(est).save(tmp_path / "m.mlm")
     np.save(tmp_path / "none.npy", X[:0])
     assert_one_line_error(run_cli("check", tmp_path / "m.mlm", "--target", "unix", "--data", tmp_path / "none.npy"),
