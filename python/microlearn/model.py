@@ -134,6 +134,11 @@ class Model:
         if X.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {X.shape[1]} features, but the model expects {self.n_features_in_}")
         if self.feature_dtype == np.float32:
+            if X.dtype == object:  # numbers in an object array (e.g. a mixed-type frame's .values)
+                try:
+                    X = X.astype(np.float64)
+                except (TypeError, ValueError) as e:
+                    raise TypeError(f"X must hold numbers, got dtype object holding something else ({e})") from None
             if X.dtype.kind not in "fiub":
                 raise TypeError(f"X must hold numbers, got dtype {X.dtype}")
             if X.dtype in (np.int8, np.uint8) and self.info.get("input_dtype") == "int8":

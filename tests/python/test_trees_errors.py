@@ -143,3 +143,13 @@ def test_sparse_rows_give_the_dense_answer(iris_model):
     model, X = iris_model
     np.testing.assert_array_equal(model.predict(scipy.sparse.csr_matrix(X)), model.predict(X))
     np.testing.assert_array_equal(model.predict(scipy.sparse.csc_array(X)), model.predict(X))
+
+
+def test_object_arrays_of_numbers_give_the_numeric_answer(iris_model):
+    # were refused ("got dtype object"), where scikit-learn answers
+    model, X = iris_model
+    np.testing.assert_array_equal(model.predict(X.astype(object)), model.predict(X))
+    rows = X[:2].astype(object)
+    rows[0, 1] = {"not": "a number"}
+    with pytest.raises(TypeError, match="X must hold numbers, got dtype object holding something else"):
+        model.predict(rows)
