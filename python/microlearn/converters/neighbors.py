@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import mlm
 from ..errors import UnsupportedEstimatorError
+from .common import int16_scale_and_offset
 
 # Mirrors of include/microlearn/neighbors.hpp.
 S_PARAMS, S_FLOAT_PARAMS, S_POINTS, S_LABELS, S_TARGETS, S_LOF, S_DISCRIMINANT = 1, 2, 3, 4, 5, 6, 7
@@ -163,13 +164,7 @@ def _float32(name: str, values, estimator: str) -> np.ndarray:
 def _scale_and_offset(feature_scale, feature_offset, d: int, estimator: str):
     """int16 storage: one scale for every feature (distances in integer units
     must be proportional to the float distances), an offset per feature."""
-    try:
-        scale = np.broadcast_to(np.asarray(feature_scale, np.float64), (d,))
-        offset = np.broadcast_to(np.asarray(feature_offset, np.float64), (d,))
-    except ValueError:
-        raise ValueError(f"feature_scale and feature_offset must be scalars or {d} values") from None
-    if not (np.all(np.isfinite(scale)) and np.all(scale > 0) and np.all(np.isfinite(offset))):
-        raise ValueError("feature_scale must be finite and > 0, feature_offset finite")
+    scale, offset = int16_scale_and_offset(feature_scale, feature_offset, d)
     if np.any(scale != scale[0]):
         raise UnsupportedEstimatorError(
             f"{estimator} with feature_dtype='int16' and a different feature_scale per feature: neighbour "

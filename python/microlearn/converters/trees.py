@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import mlm
 from ..errors import UnsupportedEstimatorError
-from .common import _is_default
+from .common import _is_default, int16_scale_and_offset
 
 # Mirrors of include/microlearn/trees.hpp.
 S_PARAMS, S_FLOAT_PARAMS, S_ROOTS, S_TREE_OUTPUTS, S_FEATURES = 1, 2, 3, 4, 5
@@ -399,14 +399,6 @@ def _preorder(tree: Tree):
 LEAF_LEVELS = {"uint8": 255, "uint16": 65535}  # probability p is stored as round(p * levels)
 
 
-def _per_feature(name: str, value, n_features: int) -> np.ndarray:
-    """A scalar or one value per feature, as n_features float64 values."""
-    a = np.asarray(value, np.float64)
-    if a.ndim > 1 or a.size not in (1, n_features):
-        raise ValueError(f"{name} must be a scalar or one value per feature ({n_features}), got shape {a.shape}")
-    return np.broadcast_to(a.reshape(-1), (n_features,))
-
-
 def encode(ens: Ensemble, feature_dtype: str = "float32", feature_scale=1.0, feature_offset=0.0,
            layout: str = "auto", leaf_dtype: str = "float32") -> bytes:
     """layout: "packed" (32-bit nodes, integer compares), "refs" (per-node
@@ -470,10 +462,7 @@ def encode(ens: Ensemble, feature_dtype: str = "float32", feature_scale=1.0, fea
                              "model takes the features as they are")
         thresholds, ftype = t32, 0
     elif feature_dtype == "int16":
-        scale, offset = (_per_feature(name, v, ens.n_features) for name, v in
-                         (("feature_scale", feature_scale), ("feature_offset", feature_offset)))
-        if not np.all(np.isfinite(scale)) or np.any(scale <= 0) or not np.all(np.isfinite(offset)):
-            raise ValueError("feature_scale must be finite and > 0, feature_offset finite")
+        scale, offset = int16_scale_and_offset(feature_scale, feature_offset, ens.n_features)
         t16 = int16_thresholds(t32, feature.astype(np.int64), scale, offset)
         _warn_constant_splits(t16, feature, ens.n_features)
         always_right = t16 == ALWAYS_RIGHT
@@ -523,8 +512,7 @@ def encode(ens: Ensemble, feature_dtype: str = "float32", feature_scale=1.0, fea
     if leaf_dtype != "float32":
         meta["leaf_dtype"] = leaf_dtype
     if feature_dtype == "int16":
-        meta["feature_scale"] = np.broadcast_to(feature_scale, (ens.n_features,)).astype(float).tolist()
-        meta["feature_offset"] = np.broadcast_to(feature_offset, (ens.n_features,)).astype(float).tolist()
+        meta["feature_scale"], meta["feature_offset"] = scale.tolist(), offset.tolist()
     return mlm.write(mlm.KIND_TREE_ENSEMBLE, sections, metadata=meta,
                      flags=(HEADER_FLAG_REFS if layout_id == LAYOUT_REFS else 0) |
                      (HEADER_FLAG_I16 if ftype == 1 else 0) |
