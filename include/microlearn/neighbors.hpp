@@ -101,6 +101,9 @@ struct Model {
 // scikit-learn: euclidean only).
 inline bool has_scores(const Model& m) { return m.discriminant != nullptr && m.metric == Metric::euclidean; }
 
+// predict_proba(): classifiers that vote (labels) or score (NearestCentroid).
+inline bool has_proba(const Model& m) { return m.labels != nullptr || has_scores(m); }
+
 // Scratch of every evaluation, in 8-byte words: k keys, k point indices, and
 // floats for votes (classifiers) or the normalised input (cosine).
 inline size_t scratch_size(const Model& m) {
@@ -396,9 +399,15 @@ inline float lof_score(const Model& m, const Found& f) {
 
 // NearestCentroid's discriminant scores of x into f.values[n_classes] (the
 // scratch's floats): 2 log prior_c - d(x / s, c / s)^2, summed in float32
-// over (x_i - c_i) / s_i. out_of_range where a distance overflows float32.
-inline Status discriminant_scores(const Model& m, const void* x, FeatureType type, size_t n_x, uint64_t* scratch,
-                                  size_t n_scratch, Found& f) {
+// over (x_i - c_i) / s_i (never fused into multiply-adds: the scores decide
+// predict() alike on every target). out_of_range where a distance overflows
+// float32.
+MICROLEARN_SEPARATE_ROUNDING inline Status discriminant_scores(const Model& m, const void* x, FeatureType type,
+                                                               size_t n_x, uint64_t* scratch, size_t n_scratch,
+                                                               Found& f) {
+#ifdef __clang__
+#pragma clang fp contract(off)
+#endif
     const Status st = check_input(m, x, type, n_x, scratch, n_scratch);
     if (st != Status::ok) return st;
     f = layout(m, scratch);
@@ -474,7 +483,7 @@ inline Status predict_values(const Model& m, const void* x, FeatureType type, si
 // NearestCentroid (has_scores) the softmax of its discriminant scores.
 inline Status predict_proba(const Model& m, const void* x, FeatureType type, size_t n_x, uint64_t* scratch,
                             size_t n_scratch, float* out, size_t n_out) {
-    if (m.labels == nullptr && !has_scores(m)) return Status::unsupported_kind;
+    if (!has_proba(m)) return Status::unsupported_kind;
     Found f;
     Status st = m.labels != nullptr ? search_for_prediction(m, x, type, n_x, scratch, n_scratch, f)
                                     : detail::discriminant_scores(m, x, type, n_x, scratch, n_scratch, f);

@@ -39,7 +39,7 @@ public:
         d["feature_type"] = m.feature_type == nb::FeatureType::f32 ? "float32" : "int16";
         py::list methods;
         methods.append("predict");
-        if (m.labels != nullptr || nb::has_scores(m)) methods.append("predict_proba");
+        if (nb::has_proba(m)) methods.append("predict_proba");
         if (m.task == nb::Task::clustering) methods.append("transform");
         if (m.task == nb::Task::anomaly) methods.append("score_samples");
         if (nb::decision_width(m) != 0) methods.append("decision_function");

@@ -49,7 +49,7 @@ void ml_neighbors_info(const ml_neighbors_t* model, ml_neighbors_info_t* info) {
     info->feature_type = m.feature_type == microlearn::neighbors::FeatureType::i16 ? ML_I16 : ML_F32;
     info->p = m.p;
     info->decision_width = microlearn::neighbors::decision_width(m);
-    info->has_proba = m.labels != nullptr || microlearn::neighbors::has_scores(m);
+    info->has_proba = microlearn::neighbors::has_proba(m);
 }
 
 size_t ml_neighbors_scratch_size(const ml_neighbors_t* model) {

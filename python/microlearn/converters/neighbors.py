@@ -98,7 +98,7 @@ def nearest_centroid(est) -> dict:
     uniform = bool(np.isclose(prior, 1 / n).all())  # scikit-learn's test in predict()
     if metric == "euclidean" or not uniform:
         s = np.asarray(est.within_class_std_dev_, np.float64)
-        inv_s = np.where(s != 0, 1 / np.where(s != 0, s, 1), 1.0)
+        inv_s = 1 / np.where(s != 0, s, 1.0)
         with np.errstate(divide="ignore"):  # a zero prior: float32's lowest (its probability is 0)
             terms = np.full(n, 2 * np.log(1 / n)) if uniform else 2 * np.log(prior)
         terms = np.maximum(terms, float(np.finfo(np.float32).min))
