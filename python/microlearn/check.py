@@ -125,6 +125,7 @@ def check(model: Model, targets=("unix", "cortex-m3"), X=None, part: str | None 
     from .rig.count import CountError
     from .rig.targets import get_target
 
+    targets = list(dict.fromkeys(targets))  # a target given twice runs once
     part_info = parts.get_part(part) if part else None
     for target in targets:
         get_target(target)  # an unknown target fails before any build
@@ -220,7 +221,7 @@ def main(argv=None) -> int:
     try:
         model = load(args.model)
         X = _load_data(args.data) if args.data else None
-        reports = check(model, list(dict.fromkeys(args.target or ("unix", "cortex-m3"))), X, args.part)
+        reports = check(model, args.target or ("unix", "cortex-m3"), X, args.part)
         print(format_reports(reports))
         if args.part:
             print(parts.describe(parts.get_part(args.part)))

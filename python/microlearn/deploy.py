@@ -249,6 +249,7 @@ def deploy_lean(port: str | None, src: Path, lib: str, models, names) -> list[st
 
 
 def deploy_board(port: str | None, models=(), lib: str = "lib", romfs: bool = False, lean: bool = False) -> str:
+    check_models(models)  # before the board is asked anything
     info = board_info(port)
     arch = choose_package(info["mpy"])
     src = package_dir(arch) / "microlearn"
@@ -361,7 +362,6 @@ def main(argv=None, command: str = "deploy") -> int:
     if args.romfs and (args.dir or not args.models):
         raise DeployError("--romfs writes models into a board's ROMFS partition: give model files, and a board "
                           "(--port), not --dir")
-    check_models(args.models)
     if args.dir:
         print(deploy_dir(Path(args.dir), args.models, args.arch))
     else:

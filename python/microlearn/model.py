@@ -44,9 +44,8 @@ def _metadata(data: bytes) -> dict:
 def _fits_float32(X: np.ndarray) -> None:
     """The engine computes in float32: a finite value beyond float32's range
     would silently become infinity (scikit-learn's float32 models refuse it too)."""
-    with np.errstate(invalid="ignore"):
-        too_big = np.isfinite(X) & (np.abs(X) > np.finfo(np.float32).max)
-    if too_big.any():
+    big = np.abs(X) > np.finfo(np.float32).max  # NaN compares False; inf is told apart only when one is here
+    if big.any() and (too_big := big & np.isfinite(X)).any():
         row, col = np.argwhere(too_big)[0]
         raise ValueError(f"X[{row}, {col}] = {X[row, col]:g} is beyond float32's range (+-3.4e38), "
                          "which the model computes in: scale X down")
