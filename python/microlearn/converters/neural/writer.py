@@ -239,11 +239,12 @@ def encode(g: ir.Graph, metadata: dict | None = None) -> bytes:
         if t.scale is not None and name not in unread:
             s = np.atleast_1d(np.asarray(t.scale, np.float32))
             z = np.atleast_1d(np.asarray(t.zero_point if t.zero_point is not None else 0, np.int64))
-            key = (s.tobytes(), np.broadcast_to(z, s.shape).tobytes())
+            z = np.broadcast_to(z, s.shape)
+            key = (s.tobytes(), z.tobytes())
             if key not in quant_at:
                 quant_at[key] = len(scales)
                 scales += s.tolist()
-                zeros += np.broadcast_to(z, s.shape).tolist()
+                zeros += z.tolist()
             q_off, q_count = quant_at[key], s.size
         records.append([DTYPE_CODES[t.dtype], len(t.shape), *dims, loc, offset, producer.get(name, 0),
                         q_off, q_count, t.quant_axis])
