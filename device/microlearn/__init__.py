@@ -44,7 +44,7 @@ else:
         for _, _name in _NEURAL:
             _modules["microlearn." + _name] = _neural
 __version__ = "0.1.0"  # the host package's (pyproject.toml); tests check they agree
-MLM_FORMAT = 2        # the .mlm format version this package reads
+MLM_FORMAT = 3        # the newest .mlm format version this package reads (the oldest: 2)
 
 
 def _family(kind, name=None):

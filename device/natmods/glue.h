@@ -124,10 +124,12 @@ static inline void* glue_get_array(mp_obj_t o, char tc, mp_uint_t flags, const c
 static inline void glue_raise_load_error(int status, const void* data, size_t size) {
     if (status == ML_UNSUPPORTED_VERSION) {
         const unsigned version = ml_file_version(data, size);
+        const int newer = version > ml_reader_version();
         glue_raise_counts(&mp_type_ValueError, "model file format version ", version,
-                          version > ml_reader_version() ? " is newer than the version this microlearn reads ("
-                                                        : " is older than the version this microlearn reads (",
-                          ml_reader_version(), "): convert the model again");
+                          newer ? " is newer than the newest this microlearn reads ("
+                                : " is older than the oldest this microlearn reads (",
+                          newer ? ml_reader_version() : ml_reader_oldest_version(),
+                          newer ? "): update microlearn on the board" : "): convert the model again");
     } else {
         glue_raise_value_error("invalid model file: ", ml_status_name(status));
     }

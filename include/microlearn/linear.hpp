@@ -420,8 +420,8 @@ inline Status create(const NewModel& n, uint8_t* buf, size_t cap) {
         offset += detail::align4(bytes);
     }
     for (int i = 0; i < 4; ++i) buf[i] = kMagic[i];
-    buf[4] = static_cast<uint8_t>(kFormatVersion);
-    buf[5] = static_cast<uint8_t>(kFormatVersion >> 8);
+    buf[4] = static_cast<uint8_t>(kOldestFormatVersion);
+    buf[5] = static_cast<uint8_t>(kOldestFormatVersion >> 8);
     buf[6] = static_cast<uint8_t>(ModelKind::linear);
     detail::put32(buf + 12, size);
     buf[20] = static_cast<uint8_t>(count);

@@ -18,9 +18,16 @@
 namespace microlearn {
 
 constexpr uint8_t kMagic[4] = {'M', 'L', 'M', 'F'};
+// A file's version is the oldest format version whose readers compute it
+// right, so a reader refuses (rather than misreads) a file that holds what
+// it does not know; a writer sets the newer version only when the file needs
+// it (python/microlearn/mlm.py, SECTIONS_SINCE).
 // 2: class labels moved from each family's sections to the container's
 // (class_labels / class_names below); engines return class indices.
-constexpr uint16_t kFormatVersion = 2;
+// 3: sections a version-2 reader would ignore and then compute wrong with:
+// gaussian centring (6), NearestCentroid discriminant (7).
+constexpr uint16_t kFormatVersion = 3;        // the newest version this reader reads
+constexpr uint16_t kOldestFormatVersion = 2;  // the oldest; what files without version-3 sections carry
 constexpr size_t kHeaderSize = 24;
 constexpr size_t kSectionEntrySize = 12;
 constexpr size_t kCrcOffset = 16;
@@ -169,7 +176,7 @@ inline Status open_model_file(const uint8_t* data, size_t size, ModelFile& out, 
 
     const uint16_t version = read_le16(data + 4);
     out.version = version;
-    if (version != kFormatVersion) return Status::unsupported_version;  // older ones too: no reader for them
+    if (version < kOldestFormatVersion || version > kFormatVersion) return Status::unsupported_version;
 
     const uint32_t file_size = read_le32(data + 12);
     if (file_size > size) return Status::truncated;

@@ -582,7 +582,7 @@ inline Status write_kmeans_file(uint8_t* out, size_t size, uint32_t k, uint32_t 
     if (size != kmeans_file_size(k, d)) return Status::size_mismatch;
     for (size_t i = 0; i < size; ++i) out[i] = 0;
     for (int i = 0; i < 4; ++i) out[i] = kMagic[i];
-    detail::put_le16(out + 4, kFormatVersion);
+    detail::put_le16(out + 4, kOldestFormatVersion);
     detail::put_le16(out + 6, static_cast<uint32_t>(ModelKind::neighbors));
     detail::put_le32(out + 12, static_cast<uint32_t>(size));
     detail::put_le16(out + 20, 3);
@@ -827,7 +827,7 @@ inline Status write_knn_file(uint8_t* out, size_t size, uint32_t capacity, uint3
     if (size != l.size) return Status::size_mismatch;
     for (size_t i = 0; i < size; ++i) out[i] = 0;
     for (int i = 0; i < 4; ++i) out[i] = kMagic[i];
-    detail::put_le16(out + 4, kFormatVersion);
+    detail::put_le16(out + 4, kOldestFormatVersion);
     detail::put_le16(out + 6, static_cast<uint32_t>(ModelKind::neighbors));
     detail::put_le32(out + 12, l.size);
     detail::put_le16(out + 20, 5);

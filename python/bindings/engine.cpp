@@ -10,6 +10,7 @@ using microlearn::bindings::ModelBytes;
 PYBIND11_MODULE(_engine, m) {
     m.doc() = "microlearn's C++ engine (host build)";
     m.attr("FORMAT_VERSION") = microlearn::kFormatVersion;
+    m.attr("OLDEST_FORMAT_VERSION") = microlearn::kOldestFormatVersion;
 
     m.def("open_model_file", [](const py::bytes& data) {
         const ModelBytes bytes(data);

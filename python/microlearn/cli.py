@@ -42,7 +42,8 @@ def positive_number(text: str) -> float:
 
 def version_text() -> str:
     from . import __version__, mlm
-    return (f"microlearn {__version__} (.mlm format version {mlm.FORMAT_VERSION}; device native modules: "
+    return (f"microlearn {__version__} (.mlm format versions {mlm.OLDEST_FORMAT_VERSION} to "
+            f"{mlm.FORMAT_VERSION}; device native modules: "
             f".mpy ABI 6.3, MicroPython 1.23 to 1.27)")
 
 

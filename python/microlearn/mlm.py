@@ -13,7 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 
 MAGIC = b"MLMF"
-FORMAT_VERSION = 2  # include/microlearn/model_file.hpp: kFormatVersion
+# A file carries the oldest format version whose readers compute it right
+# (include/microlearn/model_file.hpp): OLDEST_FORMAT_VERSION unless it holds a
+# section of SECTIONS_SINCE, which a reader of an older version would ignore
+# and then compute wrong with; readers refuse versions outside their range.
+FORMAT_VERSION = 3  # the newest this microlearn reads and writes (model_file.hpp: kFormatVersion)
+OLDEST_FORMAT_VERSION = 2  # model_file.hpp: kOldestFormatVersion
 HEADER = struct.Struct("<4sHHIIIHH")  # magic, version, kind, flags, size, crc, n_sections, reserved
 SECTION = struct.Struct("<HBBII")  # id, dtype, reserved, offset, count
 CRC_OFFSET = 16
@@ -29,6 +34,12 @@ SECTION_CLASS_NAMES = 0xF002   # u8: n_classes NUL-terminated UTF-8 names
 SECTION_PREPROCESS_STEPS = 0xF010    # u32[5 n_steps]: op, n_in, n_out, arg, offset per step
 SECTION_PREPROCESS_PARAMS = 0xF011   # f32: the steps' parameters
 SECTION_PREPROCESS_INDICES = 0xF012  # u32: select steps' column indices
+
+# (kind, section id) -> the format version a file holding that section needs.
+SECTIONS_SINCE = {
+    (KIND_GAUSSIAN, 6): 3,   # centring: means stored relative to a centre
+    (KIND_NEIGHBORS, 7): 3,  # NearestCentroid's discriminant (priors, shrinkage scaling)
+}
 
 DTYPES = {
     np.dtype("u1"): 1, np.dtype("i1"): 2, np.dtype("<u2"): 3, np.dtype("<i2"): 4,
@@ -58,9 +69,10 @@ def write(kind: int, sections: dict[int, np.ndarray], metadata: dict | None = No
     head_len = HEADER.size + SECTION.size * len(items)
     body = b"".join(table) + b"\0" * (-head_len % 4) + bytes(payload)
     size = HEADER.size + len(body)
-    header = HEADER.pack(MAGIC, FORMAT_VERSION, kind, flags, size, 0, len(items), 0)
+    version = max([OLDEST_FORMAT_VERSION] + [SECTIONS_SINCE.get((kind, sid), 0) for sid, _ in items])
+    header = HEADER.pack(MAGIC, version, kind, flags, size, 0, len(items), 0)
     crc = zlib.crc32(header + body)
-    return HEADER.pack(MAGIC, FORMAT_VERSION, kind, flags, size, crc, len(items), 0) + body
+    return HEADER.pack(MAGIC, version, kind, flags, size, crc, len(items), 0) + body
 
 
 def class_label_sections(classes) -> dict:

@@ -24,9 +24,12 @@ _STATUS_TEXT = {
 def _load_error(data: bytes, status: str) -> ValueError:
     if status == "unsupported_version":
         version = mlm.read_header(data).version
-        age = "older" if version < mlm.FORMAT_VERSION else "newer"
-        return ValueError(f"invalid model file: format version {version} is {age} than the version this "
-                          f"microlearn reads ({mlm.FORMAT_VERSION}); convert the model again with this "
+        if version > mlm.FORMAT_VERSION:
+            return ValueError(f"invalid model file: format version {version} is newer than the newest this "
+                              f"microlearn reads ({mlm.FORMAT_VERSION}); update microlearn, or convert the "
+                              "model again with this one")
+        return ValueError(f"invalid model file: format version {version} is older than the oldest this "
+                          f"microlearn reads ({mlm.OLDEST_FORMAT_VERSION}); convert the model again with this "
                           "microlearn")
     return ValueError(f"invalid model file: {_STATUS_TEXT.get(status, status)}")
 

@@ -49,9 +49,16 @@ TEST(ModelFile, RejectsBadMagicVersionAndChecksum) {
     b[0] = 'X';
     EXPECT_EQ(open(b, f), Status::bad_magic);
 
-    // Newer, older and 0: only the version this reader knows opens.
-    for (uint16_t version : {uint16_t(microlearn::kFormatVersion + 1), uint16_t(microlearn::kFormatVersion - 1),
-                             uint16_t(0)}) {
+    // Every version from the oldest to the newest this reader knows opens.
+    for (uint16_t version = microlearn::kOldestFormatVersion; version <= microlearn::kFormatVersion; ++version) {
+        b = sample();
+        mlmtest::put16(b, 4, version);
+        mlmtest::refresh_crc(b);
+        EXPECT_EQ(open(b, f), Status::ok) << version;
+    }
+    // Newer, older and 0 do not.
+    for (uint16_t version : {uint16_t(microlearn::kFormatVersion + 1),
+                             uint16_t(microlearn::kOldestFormatVersion - 1), uint16_t(0)}) {
         b = sample();
         mlmtest::put16(b, 4, version);
         mlmtest::refresh_crc(b);

@@ -260,8 +260,8 @@ def test_bad_input_gives_clear_errors(target):
     assert "WRONG" not in res.output, res.output
     assert "mutants 60" in res.output
     assert "expected 4 features, got 3" in res.output
-    assert "format version 9 is newer than the version this microlearn reads (2)" in res.output
-    assert "format version 0 is older than the version this microlearn reads (2)" in res.output
+    assert "format version 9 is newer than the newest this microlearn reads (3): update microlearn" in res.output
+    assert "format version 0 is older than the oldest this microlearn reads (2): convert" in res.output
     assert "predict(x, out) is for regressors" in res.output
     assert res.output.count("x must be a float32 array: array('f', ...)") == 4  # array('d'/'h'), list, tuple
     assert "proba 3" in res.output

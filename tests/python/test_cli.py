@@ -94,7 +94,7 @@ def test_int16_with_scale_and_offset_keeps_accuracy(tmp_path, iris_forest):
 def test_version():
     res = run_cli("--version")
     assert res.returncode == 0
-    assert f"microlearn {microlearn.__version__}" in res.stdout and ".mlm format version 2" in res.stdout
+    assert f"microlearn {microlearn.__version__}" in res.stdout and ".mlm format versions 2 to 3" in res.stdout
 
 
 def test_usage_errors_are_one_line_too(tmp_path):

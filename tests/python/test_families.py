@@ -43,6 +43,7 @@ def test_container_sections_and_version_agree():
                         "section_preprocess_params": mlm.SECTION_PREPROCESS_PARAMS,
                         "section_preprocess_indices": mlm.SECTION_PREPROCESS_INDICES}
     assert _engine.FORMAT_VERSION == mlm.FORMAT_VERSION
+    assert _engine.OLDEST_FORMAT_VERSION == mlm.OLDEST_FORMAT_VERSION
 
 
 def test_status_codes_agree_between_cpp_and_c():

@@ -26,7 +26,7 @@ def refresh_crc(data: bytearray) -> bytearray:
 
 def test_header_fields(model_bytes):
     h = mlm.read_header(model_bytes)
-    assert (h.version, h.kind, h.size) == (mlm.FORMAT_VERSION, mlm.KIND_TREE_ENSEMBLE, len(model_bytes))
+    assert (h.version, h.kind, h.size) == (mlm.OLDEST_FORMAT_VERSION, mlm.KIND_TREE_ENSEMBLE, len(model_bytes))
     offsets = [struct.unpack_from("<HBBII", model_bytes, 24 + 12 * i)[3] for i in range(h.n_sections)]
     assert all(o % 4 == 0 for o in offsets)
 
@@ -63,9 +63,24 @@ def test_wrong_crc(model_bytes):
 def test_other_version_names_both_versions(model_bytes, version, age):
     data = bytearray(model_bytes)
     data[4:6] = struct.pack("<H", version)
-    with pytest.raises(ValueError, match=f"format version {version} is {age} than the version this "
-                                         f"microlearn reads \\({mlm.FORMAT_VERSION}\\)"):
+    bound = mlm.FORMAT_VERSION if age == "newer" else mlm.OLDEST_FORMAT_VERSION
+    with pytest.raises(ValueError, match=f"format version {version} is {age} than the {age[:-1]}st this "
+                                         f"microlearn reads \\({bound}\\)"):
         microlearn.Model(bytes(refresh_crc(data)))
+
+
+def test_a_file_carries_the_oldest_version_that_reads_it_right(model_bytes):
+    # A reader of version 2 ignores sections it does not know: a file holding
+    # one that changes the results must carry version 3, so that such a reader
+    # refuses it instead of computing something wrong; other files stay at 2.
+    assert mlm.read_header(model_bytes).version == mlm.OLDEST_FORMAT_VERSION == 2
+    plain = mlm.write(mlm.KIND_GAUSSIAN, {1: np.zeros(3, "<u4")})
+    assert mlm.read_header(plain).version == 2
+    for kind, section in mlm.SECTIONS_SINCE:
+        data = mlm.write(kind, {1: np.zeros(3, "<u4"), section: np.zeros(2, "<f4")})
+        assert mlm.read_header(data).version == mlm.SECTIONS_SINCE[kind, section] == 3
+    for sid in (6, 7):  # the same ids in other kinds mean other things, known to version 2
+        assert mlm.read_header(mlm.write(mlm.KIND_TREE_ENSEMBLE, {sid: np.zeros(2, "<f4")})).version == 2
 
 
 def test_messages_do_not_repeat_themselves(model_bytes):

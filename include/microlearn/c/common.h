@@ -31,10 +31,12 @@ enum ml_scalar { ML_F32 = 0, ML_I16 = 1 };
 
 const char* ml_status_name(int status);
 
-/* Format version of an .mlm buffer (0 if it is not one) and the version this
- * library reads, for messages such as "file version 3, reader version 1". */
+/* Format version of an .mlm buffer (0 if it is not one) and the newest and
+ * oldest versions this library reads, for messages such as "file version 4,
+ * reader version 3". A file carries the oldest version that reads it right. */
 uint16_t ml_file_version(const void* data, size_t size);
 uint16_t ml_reader_version(void);
+uint16_t ml_reader_oldest_version(void);
 /* Model kind of an .mlm buffer (1 = tree ensemble), 0 if not an .mlm file. */
 uint16_t ml_file_kind(const void* data, size_t size);
 

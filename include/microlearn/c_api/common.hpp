@@ -16,6 +16,7 @@ uint16_t ml_file_version(const void* data, size_t size) {
 }
 
 uint16_t ml_reader_version(void) { return microlearn::kFormatVersion; }
+uint16_t ml_reader_oldest_version(void) { return microlearn::kOldestFormatVersion; }
 
 uint16_t ml_file_kind(const void* data, size_t size) {
     if (ml_file_version(data, size) == 0 || size < 8) return 0;
