@@ -29,9 +29,11 @@ LAYOUT_REFS, LAYOUT_PACKED = 0, 1
 # device package picks the module from the header alone
 # (device/microlearn/__init__.py): bit 0 on refs-layout files
 # (microlearn._trees_refs), bit 1 on int16-input files (packed:
-# microlearn._trees_i16), bit 2 on packed float32 files (microlearn._trees).
+# microlearn._trees_i16), bit 2 on packed float32 files (microlearn._trees),
+# bit 3 as well on those of forests and regressors (no logistic, softmax or
+# anomaly score: microlearn._trees_forest, a smaller module).
 # A file with none of them was written before the flags: any module may read it.
-HEADER_FLAG_REFS, HEADER_FLAG_I16, HEADER_FLAG_PACKED_F32 = 1, 2, 4
+HEADER_FLAG_REFS, HEADER_FLAG_I16, HEADER_FLAG_PACKED_F32, HEADER_FLAG_FOREST = 1, 2, 4, 8
 
 
 @dataclass
@@ -516,7 +518,9 @@ def encode(ens: Ensemble, feature_dtype: str = "float32", feature_scale=1.0, fea
     return mlm.write(mlm.KIND_TREE_ENSEMBLE, sections, metadata=meta,
                      flags=(HEADER_FLAG_REFS if layout_id == LAYOUT_REFS else 0) |
                      (HEADER_FLAG_I16 if ftype == 1 else 0) |
-                     (HEADER_FLAG_PACKED_F32 if layout_id == LAYOUT_PACKED and ftype == 0 else 0))
+                     (HEADER_FLAG_PACKED_F32 if layout_id == LAYOUT_PACKED and ftype == 0 else 0) |
+                     (HEADER_FLAG_FOREST if layout_id == LAYOUT_PACKED and ftype == 0 and ens.task != TASK_ANOMALY
+                      and ens.transform in (T_MEAN_PROBABILITY, T_NONE) else 0))
 
 
 # ----------------------------------------------------------------- dispatch
