@@ -118,19 +118,26 @@ def test_what_does_not_fit_32_bit_nodes_keeps_the_refs_layout():
 
 def test_the_header_flags_the_refs_layout():
     """Header flags bit 0 marks a refs-layout file, bit 1 an int16-input one,
-    bit 2 a packed float32 one (the device package picks microlearn._trees_refs,
-    _trees_i16 or _trees from them), also through a Pipeline's rewrite; the
+    bit 2 a packed float32 one, bit 3 as well a packed float32 forest or
+    regressor (the device package picks microlearn._trees_refs, _trees_i16,
+    _trees or _trees_forest from them), also through a Pipeline's rewrite; the
     host engine reads either way."""
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
     X, y = load_digits(return_X_y=True)
     est = E.RandomForestClassifier(4, max_depth=6, random_state=0).fit(X, y)
-    assert mlm.read_header(microlearn.convert(est).to_bytes()).flags == tr.HEADER_FLAG_PACKED_F32 == 4
+    forest = tr.HEADER_FLAG_PACKED_F32 | tr.HEADER_FLAG_FOREST
+    assert mlm.read_header(microlearn.convert(est).to_bytes()).flags == forest == 12
+    for boosting in (E.GradientBoostingClassifier(n_estimators=3, random_state=0).fit(X, y),
+                     E.IsolationForest(n_estimators=3, random_state=0).fit(X)):
+        assert mlm.read_header(microlearn.convert(boosting).to_bytes()).flags == tr.HEADER_FLAG_PACKED_F32 == 4
+    gbr = E.GradientBoostingRegressor(n_estimators=3, random_state=0).fit(X, y)  # a baseline, no transform
+    assert mlm.read_header(microlearn.convert(gbr).to_bytes()).flags == forest
     refs = microlearn.convert(est, layout="refs")
     assert mlm.read_header(refs.to_bytes()).flags == tr.HEADER_FLAG_REFS == 1
     pipe = make_pipeline(StandardScaler(), E.RandomForestClassifier(4, max_depth=6, random_state=0)).fit(X, y)
     assert mlm.read_header(microlearn.convert(pipe, layout="refs").to_bytes()).flags == 1
-    assert mlm.read_header(microlearn.convert(pipe).to_bytes()).flags == 4
+    assert mlm.read_header(microlearn.convert(pipe).to_bytes()).flags == forest
     np.testing.assert_array_equal(refs.predict(X), est.predict(X))
     i16 = microlearn.convert(est, feature_dtype="int16")
     assert mlm.read_header(i16.to_bytes()).flags == tr.HEADER_FLAG_I16 == 2
