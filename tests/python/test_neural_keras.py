@@ -168,6 +168,24 @@ def test_sequences_of_unknown_length_need_timesteps():
         microlearn.convert(case_model("rnn_stack"), timesteps=3)
 
 
+@pytest.mark.parametrize("timesteps", [0, -1, 2.5, True, "3"])
+def test_timesteps_must_be_a_positive_integer(timesteps):
+    """0 wrote a file the loader refused, 2.5 was truncated to 2."""
+    km = keras.Sequential([keras.Input((None, 2)), K.SimpleRNN(3)])
+    with pytest.raises(ValueError, match=f"timesteps must be a positive integer .* got {re.escape(repr(timesteps))}"):
+        microlearn.convert(km, timesteps=timesteps)
+
+
+def test_dense_over_the_last_axis_of_a_rank_4_sample():
+    """Dense after a Reshape to 4 axes (besides the batch) maps each row (it wrote a 1x1 convolution of a
+    4-D tensor, which the loader refused)."""
+    keras.utils.set_random_seed(12)
+    km = keras.Sequential([keras.Input((6,)), K.Dense(24), K.Reshape((2, 3, 2, 2)), K.Dense(3, activation="relu"),
+                           K.BatchNormalization(), K.Flatten()])
+    X = np.random.default_rng(12).normal(size=(10, 6)).astype(np.float32)
+    assert_close(microlearn.convert(km).predict(X), km.predict(X, verbose=0))
+
+
 def test_timesteps_fix_the_shapes_of_the_layers_before_the_recurrent_one():
     """Conv1D, pooling, Dense, padding on a sequence of unknown length (their Keras shapes hold None
     steps: a TypeError before), in a Sequential, a Functional model with branches and a nested model."""
@@ -211,6 +229,10 @@ def _refused():
         out, _ = K.SimpleRNN(4, return_state=True, name="rs")(inp)
         return keras.Model(inp, out)
 
+    def concat_batch():
+        inp = keras.Input((4,))
+        return keras.Model(inp, K.Concatenate(axis=0, name="cb")([inp, inp]))
+
     def nested_bad():
         inner = keras.Sequential([keras.Input((4,)), K.Dense(3), K.LayerNormalization(name="ln")], name="inner")
         inp = keras.Input((4,))
@@ -244,6 +266,10 @@ def _refused():
         (seq((None, None, 3), K.Conv2D(2, 3), K.GlobalMaxPooling2D()), "unknown dimensions besides the batch"),
         (lambda: keras.Sequential([K.Dense(2)]), "has no defined inputs: build it with keras.Input"),
         (seq((6, 4), K.GRU(3, return_sequences=True), K.Softmax()), "a classifier's output must be a vector"),
+        # Keras moves the channels last before flattening: converted as a plain Flatten, wrong values
+        (seq((3, 4, 2), K.Flatten(data_format="channels_first", name="fl"), K.Dense(2)),
+         "layer 0 'fl' (Flatten): data_format='channels_first'"),
+        (concat_batch, "layer 1 'cb' (Concatenate): axis=0 is the batch axis"),   # wrote an invalid file
     ]
 
 

@@ -251,7 +251,7 @@ def _dense(L: _Layer):
     w = L.weights()
     kernel = w[0]                      # (in, out)
     bias = w[1] if L.config.get("use_bias", True) else np.zeros(kernel.shape[1], np.float32)
-    if len(L.b.shape(L.inputs[0])) == 1:
+    if len(L.b.shape(L.inputs[0])) != 3:  # a vector, or rows of rank 4 (FULLY_CONNECTED maps each row)
         x = L.op("FULLY_CONNECTED", [L.inputs[0], L.const("kernel", kernel.T), L.const("bias", bias)],
                  {"activation": "none"})
     else:                              # Dense over the last axis of a sequence or image: a 1x1 conv
@@ -286,6 +286,8 @@ def _global_pool(L: _Layer):
 
 
 def _reshape(L: _Layer):
+    if type(L.layer).__name__ == "Flatten" and len(L.keras_inputs[0].shape) > 2:
+        L.check_channels_last()  # channels_first: Keras moves the channels last before flattening
     return L.op("RESHAPE", L.inputs)
 
 
@@ -360,7 +362,10 @@ def _merge(L: _Layer):
 
 
 def _concatenate(L: _Layer):
-    axis = _graph_axis(L.config["axis"], len(L.keras_output.shape))
+    rank = len(L.keras_output.shape)
+    if L.config["axis"] in (0, -rank):
+        L.refuse(f"axis={L.config['axis']} is the batch axis: only a sample's own axes can be concatenated")
+    axis = _graph_axis(L.config["axis"], rank)
     return L.op("CONCATENATION", L.inputs, {"axis": axis, "activation": "none"})
 
 
@@ -557,6 +562,10 @@ def _fuse_activations(b: _Builder, graph_output: str) -> None:
 
 def _sequence_shape(model, timesteps):
     shape = list(model.inputs[0].shape)
+    if timesteps is not None and (isinstance(timesteps, bool) or not isinstance(timesteps, (int, np.integer))
+                                  or timesteps < 1):
+        raise ValueError(f"timesteps must be a positive integer (the steps one predict() call takes), "
+                         f"got {timesteps!r}")
     if any(s is None for s in shape[2:]):
         raise UnsupportedEstimatorError(f"the model's input shape {tuple(shape)} has unknown dimensions "
                                         "besides the batch: build it with a fixed input shape")
