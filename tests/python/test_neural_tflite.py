@@ -255,8 +255,82 @@ def test_unsupported_operator_is_named_with_its_index():
     data, _ = converted_model("mlp", "int8")
     ops = tflite.BuiltinOperator
     bad = _edit_opcode(data, ops.FULLY_CONNECTED, ops.BATCH_MATMUL)
-    with pytest.raises(UnsupportedEstimatorError, match=r"operator 0 \(BATCH_MATMUL\) is not supported"):
+    with pytest.raises(UnsupportedEstimatorError, match=r"operator 0 \(BATCH_MATMUL\) is not supported") as e:
         microlearn.convert(bad)
+    assert ", pool," not in str(e.value)  # a helper's name was listed among the operators
+
+
+def _tflite_of(fn, shape, select_tf_ops=False) -> bytes:
+    """A .tflite file of the TensorFlow function fn of one float32 input of `shape`."""
+    import tensorflow as tf
+
+    module = tf.Module()
+    module.f = tf.function(fn, input_signature=[tf.TensorSpec(shape, tf.float32)])
+    conv = tf.lite.TFLiteConverter.from_concrete_functions([module.f.get_concrete_function()], module)
+    if select_tf_ops:
+        conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS, tf.lite.OpsSet.SELECT_TF_OPS]
+    return conv.convert()
+
+
+def test_select_tf_ops_and_unsupported_operators_are_named_before_their_tensor_types():
+    """A Flex (SELECT_TF_OPS) operator says so; an unsupported builtin with a BOOL output is named as the
+    operator (it was 'tensor 1 ... has type BOOL')."""
+    import tensorflow as tf
+
+    flex = _tflite_of(lambda x: tf.reshape(tf.linalg.inv(tf.reshape(x, [2, 2, 2]) + 3.0 * tf.eye(2)), [1, 8]),
+                      [1, 8], select_tf_ops=True)
+    with pytest.raises(UnsupportedEstimatorError, match=r"operator \d+ \(CUSTOM FlexMatrixInverse\) is a "
+                                                        r"TensorFlow op \(SELECT_TF_OPS\)"):
+        microlearn.convert(flex)
+    where = _tflite_of(lambda x: tf.where(x > 0.0, x, 2.0 * x), [1, 8])
+    with pytest.raises(UnsupportedEstimatorError, match=r"operator \d+ \((GREATER|SELECT_V2)\) is not supported"):
+        microlearn.convert(where)
+
+
+@pytest.fixture(scope="module")
+def wide_mlp():
+    import keras
+
+    keras.utils.set_random_seed(21)
+    return keras.Sequential([keras.Input((40,)), keras.layers.Dense(48, activation="relu"),
+                             keras.layers.Dense(3, activation="softmax")])
+
+
+def test_float16_weights_are_dequantized_at_conversion(wide_mlp):
+    """TFLiteConverter's float16 option (float16 constants behind DEQUANTIZE) converts to float32 weights:
+    within the float tolerance of LiteRT (it was refused)."""
+    import tensorflow as tf
+    from ai_edge_litert.interpreter import Interpreter
+
+    conv = tf.lite.TFLiteConverter.from_keras_model(wide_mlp)
+    conv.optimizations = [tf.lite.Optimize.DEFAULT]
+    conv.target_spec.supported_types = [tf.float16]
+    data = conv.convert()
+    model = microlearn.convert(data)
+    assert not any(op.kind == "DEQUANTIZE" for op in T.read(data).ops)
+    X = np.random.default_rng(4).normal(size=(12, 40)).astype(np.float32)
+    it = Interpreter(model_content=data)
+    it.allocate_tensors()
+    i, o = it.get_input_details()[0]["index"], it.get_output_details()[0]["index"]
+    want = []
+    for x in X:
+        it.set_tensor(i, x[None])
+        it.invoke()
+        want.append(it.get_tensor(o)[0].copy())
+    want = np.array(want)
+    np.testing.assert_allclose(model.predict_proba(X), want, rtol=1e-5, atol=1e-5 * np.abs(want).max())
+
+
+def test_dynamic_range_quantization_is_refused_by_name(wide_mlp):
+    """int8 weights with float32 activations (LiteRT quantizes the input at run time): refused naming the
+    operator (it wrote a file the loader refused as type_mismatch)."""
+    import tensorflow as tf
+
+    conv = tf.lite.TFLiteConverter.from_keras_model(wide_mlp)
+    conv.optimizations = [tf.lite.Optimize.DEFAULT]
+    with pytest.raises(UnsupportedEstimatorError, match=r"operator \d+ \(FULLY_CONNECTED\): float32 input with "
+                                                        r"int8 weights \(dynamic-range quantization"):
+        microlearn.convert(conv.convert())
 
 
 def test_run_time_shapes_are_refused_by_name():

@@ -37,6 +37,7 @@ from .ir import Graph, Op, Tensor
 Source = Union[str, os.PathLike, bytes, bytearray, memoryview]
 
 _DTYPES = {0: "float32", 2: "int32", 9: "int8"}  # tflite.TensorType FLOAT32, INT32, INT8
+_FLOAT16 = 1  # tflite.TensorType FLOAT16: constants only (float16 weights), read as float32
 _TYPE_NAMES = {0: "FLOAT32", 1: "FLOAT16", 2: "INT32", 3: "UINT8", 4: "INT64", 5: "STRING", 6: "BOOL",
                7: "INT16", 8: "COMPLEX64", 9: "INT8", 10: "FLOAT64"}
 _ACTIVATIONS = {0: "none", 1: "relu", 2: "relu_n1_to_1", 3: "relu6"}
@@ -46,6 +47,11 @@ _ACTIVATION_NAMES = {4: "TANH", 5: "SIGN_BIT"}
 # dropped when nothing else reads them.
 _SHAPE_OPS = {"SHAPE", "STRIDED_SLICE", "PACK", "GATHER", "SLICE", "CONCATENATION", "CAST", "REDUCE_PROD",
               "FILL", "RANGE", "MUL", "ADD", "SUB"}
+
+
+def _data_inputs(name: str, ins: list[int]) -> list[int]:
+    """An operator's inputs that hold data: a reshape's shape input only computes a shape."""
+    return ins[:1] if name in ("RESHAPE", "EXPAND_DIMS", "SQUEEZE") else ins
 
 
 def _load_bytes(source: Source) -> bytes:
@@ -119,12 +125,13 @@ class _Reader:
         raw = self._buffer(t.Buffer())
         if any(d < 1 or d > 1 << 24 for d in shape):
             raise ValueError(f"corrupt .tflite file: tensor {i} {name!r} has shape {shape}")
-        if ttype not in _DTYPES:
+        half = ttype == _FLOAT16 and raw is not None
+        if ttype not in _DTYPES and not half:
             raise UnsupportedEstimatorError(
                 f"tensor {i} {name!r} has type {_TYPE_NAMES.get(ttype, ttype)}: supported are FLOAT32, INT8 "
                 "and INT32 (for int8 models quantize with full-integer int8, e.g. "
                 "microlearn.convert(model, quantize='int8', calibration=X))")
-        dtype = _DTYPES[ttype]
+        dtype = "float32" if half else _DTYPES[ttype]
         scale = zero_point = None
         axis = 0
         qp = t.Quantization() if dtype != "float32" else None  # float tensors: no quantization to keep
@@ -146,11 +153,11 @@ class _Reader:
         const = None
         if raw is not None:
             n = int(np.prod(shape, dtype=np.int64)) if shape else 1
-            itemsize = 4 if dtype in ("float32", "int32") else 1
-            if raw.size != n * itemsize:
+            stored = np.dtype("float16" if half else dtype).newbyteorder("<")
+            if raw.size != n * stored.itemsize:
                 raise ValueError(f"corrupt .tflite file: tensor {i} {name!r} of shape {shape} has "
-                                 f"{raw.size} bytes of data, expected {n * itemsize}")
-            const = np.frombuffer(raw.tobytes(), np.dtype(dtype).newbyteorder("<")).reshape(shape).astype(dtype)
+                                 f"{raw.size} bytes of data, expected {n * stored.itemsize}")
+            const = np.frombuffer(raw.tobytes(), stored).reshape(shape).astype(dtype)
         return Tensor(name=name, shape=shape, dtype=dtype, data=const, scale=scale, zero_point=zero_point,
                       quant_axis=axis)
 
@@ -164,7 +171,13 @@ class _Reader:
         self.g = g = m.Subgraphs(0)
         n_tensors = self._count(g.TensorsLength(), "tensors")
         self._count(g.OperatorsLength(), "operators")
-        self.raw = [self._tensor(i) for i in range(n_tensors)]
+        self.raw, refused = [], {}
+        for i in range(n_tensors):  # a type the engine lacks matters where a live operator uses it
+            try:
+                self.raw.append(self._tensor(i))
+            except UnsupportedEstimatorError as e:
+                self.raw.append(None)
+                refused[i] = e
         inputs = [int(i) for i in g.InputsAsNumpy()] if g.InputsLength() else []
         outputs = [int(i) for i in g.OutputsAsNumpy()] if g.OutputsLength() else []
         if len(inputs) != 1 or len(outputs) != 1:
@@ -174,6 +187,11 @@ class _Reader:
             if not 0 <= i < n_tensors:
                 raise ValueError(f"corrupt .tflite file: graph input/output tensor {i} of {n_tensors}")
         ops = self._live_ops(outputs[0])
+        for index, name, _, _, _ in ops:  # an unsupported operator is named before its tensors' types
+            self._check_supported(index, name)
+        for i in inputs + [i for _, name, ins, outs, _ in ops for i in _data_inputs(name, ins) + outs]:
+            if i in refused:
+                raise refused[i]
         self.used: set[int] = set()
         self.ir_ops: list[Op] = []
         k = 0
@@ -236,8 +254,7 @@ class _Reader:
             if not any(o in needed for o in outs):
                 continue
             live.append(entry)
-            data_ins = ins[:1] if name in ("RESHAPE", "EXPAND_DIMS", "SQUEEZE") else ins
-            needed.update(i for i in data_ins if i >= 0)
+            needed.update(i for i in _data_inputs(name, ins) if i >= 0)
         return live[::-1]
 
     # --- helpers -------------------------------------------------------------
@@ -281,6 +298,12 @@ class _Reader:
         return float(t.scale[0]), int(t.zero_point[0])
 
     def _emit(self, kind: str, ins: list[int], outs: list[int], params: dict, where: str):
+        if ins and self.raw[ins[0]].dtype == "float32" and any(
+                self.raw[i].is_constant and self.raw[i].dtype == "int8" for i in ins[1:]):
+            raise UnsupportedEstimatorError(
+                f"{where}: float32 input with int8 weights (dynamic-range quantization: LiteRT quantizes the "
+                "input at run time) is not supported; convert with full-integer int8 (a representative_dataset)"
+                " or without optimizations")
         for i in ins + outs:
             self.used.add(i)
         self.ir_ops.append(Op(kind, [self._name(i) for i in ins], [self._name(i) for i in outs], params, where))
@@ -300,14 +323,24 @@ class _Reader:
         if name == "SPACE_TO_BATCH_ND":
             return self._dilated(ops, k)
         handler = getattr(self, "_op_" + name, None)
-        if handler is None:
-            raise UnsupportedEstimatorError(
-                f"{where} is not supported. Supported operators: " + ", ".join(sorted(
-                    n[4:] for n in dir(self) if n.startswith("_op_")) + ["SPACE_TO_BATCH_ND (dilation)"]))
+        if handler is None:  # BATCH_TO_SPACE_ND without the pattern _dilated reads
+            raise UnsupportedEstimatorError(f"{where} is supported only as the end of a dilated convolution "
+                                            "(SPACE_TO_BATCH_ND, the convolution, BATCH_TO_SPACE_ND)")
         if len(outs) != 1:
             raise UnsupportedEstimatorError(f"{where}: {len(outs)} outputs; one is supported")
         handler(ins, outs, op, where)
         return k + 1
+
+    def _check_supported(self, index: int, name: str):
+        where = f"operator {index} ({name})"
+        if name.startswith("CUSTOM Flex"):
+            raise UnsupportedEstimatorError(
+                f"{where} is a TensorFlow op (SELECT_TF_OPS), not a TFLite builtin: convert with "
+                "target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS] (or TFLITE_BUILTINS_INT8) only")
+        if not hasattr(self, "_op_" + name) and name not in ("SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND"):
+            raise UnsupportedEstimatorError(
+                f"{where} is not supported. Supported operators: " + ", ".join(sorted(
+                    n[4:] for n in dir(self) if n.startswith("_op_")) + ["SPACE_TO_BATCH_ND (dilation)"]))
 
     def _window(self, x: int, y: int, kh: int, kw: int, stride, dilation, padding_code: int) -> tuple:
         ih, iw = self.raw[x].shape[1:3]
@@ -452,7 +485,7 @@ class _Reader:
                                t.zero_point, t.quant_axis))
         return len(self.raw) - 1
 
-    def _op_pool(self, kind, ins, outs, op, where):
+    def _pool(self, kind, ins, outs, op, where):
         o = self._options(op, "Pool2DOptions")
         x, y = ins[0], outs[0]
         if len(self.raw[x].shape) != 4:
@@ -469,10 +502,10 @@ class _Reader:
         self._emit(kind, [x], [y], params, where)
 
     def _op_MAX_POOL_2D(self, ins, outs, op, where):
-        self._op_pool("MAX_POOL_2D", ins, outs, op, where)
+        self._pool("MAX_POOL_2D", ins, outs, op, where)
 
     def _op_AVERAGE_POOL_2D(self, ins, outs, op, where):
-        self._op_pool("AVERAGE_POOL_2D", ins, outs, op, where)
+        self._pool("AVERAGE_POOL_2D", ins, outs, op, where)
 
     def _axes(self, x: int, axes, where) -> tuple[int, ...]:
         rank = len(self.raw[x].shape)
@@ -642,6 +675,19 @@ class _Reader:
         self._cast("QUANTIZE", ins, outs, where, "float32", "int8")
 
     def _op_DEQUANTIZE(self, ins, outs, op, where):
+        x, y = self.raw[ins[0]], self.raw[outs[0]]
+        if x.is_constant:  # float16 (or int8) weights: dequantized here, as LiteRT does before the first call
+            data = x.data.astype(np.float32)
+            if x.scale is not None:
+                axis = [1] * data.ndim
+                if len(x.scale) > 1:
+                    axis[x.quant_axis] = -1
+                data = (x.data.astype(np.int64) - x.zero_point.reshape(axis)).astype(np.float32) * \
+                    x.scale.reshape(axis)
+            if y.dtype != "float32":
+                raise UnsupportedEstimatorError(f"{where}: a constant dequantized to {y.dtype}")
+            self.raw[outs[0]] = Tensor(y.name, y.shape, "float32", data.reshape(y.shape))
+            return
         self._cast("DEQUANTIZE", ins, outs, where, "int8", "float32")
 
     def _cast(self, kind, ins, outs, where, src, dst):
