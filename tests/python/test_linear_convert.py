@@ -288,3 +288,14 @@ def test_a_regressor_fitted_on_a_column_predicts_a_column():
         est = LinearRegression().fit(X, target)
         got = microlearn.convert(est).predict(X)
         assert got.shape == est.predict(X).shape
+
+
+@pytest.mark.parametrize("cls", [lm.RidgeClassifier, lm.RidgeClassifierCV])
+@pytest.mark.parametrize("n_labels", [2, 3])
+def test_multilabel_ridge_classifier_is_refused(cls, n_labels):
+    """Fitted on an indicator matrix, RidgeClassifier predicts one 0/1 column per label: with 3 labels it
+    converted as a 3-class model (one label per row: wrong), with 2 it failed on coef_'s shape."""
+    X, _ = make_classification(100, 4, random_state=0)
+    Y = (X[:, :n_labels] > 0).astype(int)
+    with pytest.raises(UnsupportedEstimatorError, match="multilabel targets"):
+        microlearn.convert(cls().fit(X, Y))

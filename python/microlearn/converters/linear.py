@@ -147,6 +147,10 @@ def _sizes(name: str, n_features: int, n_outputs: int):
 def classifier(est, name: str, metadata: dict) -> bytes:
     W = _coef(est)
     classes = np.asarray(est.classes_)
+    if getattr(getattr(est, "_label_binarizer", None), "y_type_", "").startswith("multilabel"):
+        raise UnsupportedEstimatorError(  # RidgeClassifier(CV): predict gives one 0/1 column per label
+            f"{name} fitted on multilabel targets (an indicator matrix y) is not supported: microlearn's "
+            "classifiers predict one class per row (fit one classifier per label)")
     if len(classes) < 2:
         raise UnsupportedEstimatorError(f"{name} fitted on one class: nothing to predict")
     n_outputs = 1 if len(classes) == 2 else len(classes)
