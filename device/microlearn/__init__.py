@@ -39,7 +39,7 @@ else:
         except ImportError:  # a firmware built without this family
             pass
     if "_trees" in globals():  # the firmware's trees read both layouts and both input types
-        _modules["microlearn._trees_refs"] = _modules["microlearn._trees_i16"] = _trees
+        _modules["microlearn._trees_refs"] = _modules["microlearn._trees_i16"] = _modules["microlearn._trees_forest"] = _trees
     if "_neural" in globals():  # the firmware's neural module has every kernel
         for _, _name in _NEURAL:
             _modules["microlearn." + _name] = _neural
@@ -69,8 +69,10 @@ def _family(kind, name=None):
 def _modules(kind, flags):
     # The modules that may read a model of this kind, from its header's flags
     # (docs/model-format.md), to try in turn; None: the family's one module.
-    if kind == 1:  # tree ensembles: bit 0 refs layout, bit 1 int16 inputs, bit 2 packed float32
-        return (("_trees_refs",) if flags & 1 else ("_trees_i16",) if flags & 2 else ("_trees",) if flags & 4
+    if kind == 1:  # tree ensembles: bit 0 refs layout, bit 1 int16 inputs, bit 2 packed float32,
+        # bit 3 also: a forest or a regressor (no logistic, softmax or anomaly score)
+        return (("_trees_refs",) if flags & 1 else ("_trees_i16",) if flags & 2 else ("_trees_forest",) if flags & 8
+                else ("_trees",) if flags & 4
                 # files written before the flags: each module calls the others' unsupported
                 else ("_trees", "_trees_i16", "_trees_refs"))
     if kind == 6:  # neural networks: the kernel parts the ops need (_NEURAL)

@@ -16,6 +16,13 @@
 #define MICROLEARN_PREPROCESS_MODULE
 #include "glue.h"
 
+// The outputs the engine unit computes (include/microlearn/trees.hpp): 7
+// all; microlearn._trees_forest 1, forests and regressors, whose
+// decision_function() and score_samples() only say what they need.
+#ifndef MICROLEARN_TREES_TRANSFORMS
+#define MICROLEARN_TREES_TRANSFORMS 7
+#endif
+
 typedef struct {
     mp_obj_base_t base;
     mp_obj_t data;  // the model bytes: the view below points into them
@@ -88,27 +95,39 @@ static mp_obj_t trees_predict_proba(size_t n_args, const mp_obj_t* args) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(trees_predict_proba_obj, 2, 3, trees_predict_proba);
 
+#define TREES_NO_DECISION "decision_function() needs a boosting classifier or an anomaly detector"
 static mp_obj_t trees_decision_function(size_t n_args, const mp_obj_t* args) {
     trees_obj_t* self = trees_self(args[0]);
     const void* x = trees_input(self, args[1]);
+#if MICROLEARN_TREES_TRANSFORMS & 6  // boosting or anomaly scores: the engine knows which the model has
     const size_t n = self->info.task == 2 ? 1 : self->info.n_outputs;
     float* out = glue_out(n_args, args, n, self->scratch);
     const int st = ml_trees_decision_function(&self->model, x, self->info.feature_type,
                                               self->info.n_features, out, n);
-    if (st == ML_UNSUPPORTED_KIND)
-        glue_raise_no_method("decision_function() needs a boosting classifier or an anomaly detector");
+    if (st == ML_UNSUPPORTED_KIND) glue_raise_no_method(TREES_NO_DECISION);
     glue_check(st);
     return glue_result(n_args, args, out, n);
+#else
+    (void)x;
+    glue_raise_no_method(TREES_NO_DECISION);
+    return mp_const_none;
+#endif
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(trees_decision_function_obj, 2, 3, trees_decision_function);
 
 static mp_obj_t trees_score_samples(size_t n_args, const mp_obj_t* args) {
     trees_obj_t* self = trees_self(args[0]);
     const void* x = trees_input(self, args[1]);
-    if (self->info.task != 2) glue_raise_no_method("score_samples() needs an anomaly detector");
+    if (!(MICROLEARN_TREES_TRANSFORMS & 4) || self->info.task != 2)
+        glue_raise_no_method("score_samples() needs an anomaly detector");
+#if MICROLEARN_TREES_TRANSFORMS & 4
     float* out = glue_out(n_args, args, 1, self->scratch);
     glue_check(ml_trees_score_samples(&self->model, x, self->info.feature_type, self->info.n_features, out));
     return glue_result(n_args, args, out, 1);
+#else
+    (void)x;
+    return mp_const_none;
+#endif
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(trees_score_samples_obj, 2, 3, trees_score_samples);
 

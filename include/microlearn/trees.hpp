@@ -72,6 +72,17 @@
 #define MICROLEARN_TREES_FEATURES 3
 #endif
 
+// The outputs this build computes: bit 0 forests' mean probabilities and
+// regressors' raw sums (transforms mean_probability and none), bit 1
+// boosting classifiers' logistic and softmax, bit 2 isolation forests'
+// anomaly scores (default: all). The device's microlearn._trees_forest holds
+// bit 0 only, so a board that runs a random forest or a regressor pays no
+// RAM for exp(), softmax or the anomaly score; a model that needs another
+// bit loads as unsupported_kind there.
+#ifndef MICROLEARN_TREES_TRANSFORMS
+#define MICROLEARN_TREES_TRANSFORMS 7
+#endif
+
 namespace microlearn {
 namespace trees {
 
@@ -79,6 +90,8 @@ constexpr bool kReadsPacked = (MICROLEARN_TREES_LAYOUTS & 1) != 0;
 constexpr bool kReadsRefs = (MICROLEARN_TREES_LAYOUTS & 2) != 0;
 constexpr bool kReadsF32 = (MICROLEARN_TREES_FEATURES & 1) != 0;
 constexpr bool kReadsI16 = (MICROLEARN_TREES_FEATURES & 2) != 0;
+constexpr bool kReadsBoosting = (MICROLEARN_TREES_TRANSFORMS & 2) != 0;
+constexpr bool kReadsAnomaly = (MICROLEARN_TREES_TRANSFORMS & 4) != 0;
 
 enum Section : uint16_t {
     params = 1,        // u32[ParamIndex::count]
@@ -768,6 +781,9 @@ inline Status load(const ModelFile& f, Model& out) {
     m.transform = static_cast<Transform>(p[p_transform]);
     m.feature_type = static_cast<FeatureType>(p[p_feature_type]);
     if (!(m.feature_type == FeatureType::f32 ? kReadsF32 : kReadsI16)) return Status::unsupported_kind;
+    if (m.task == Task::anomaly ? !kReadsAnomaly
+                                : !kReadsBoosting && (m.transform == Transform::logistic || m.transform == Transform::softmax))
+        return Status::unsupported_kind;
 
     // Sizes that the kernels rely on. Feature indices are u16, so at most
     // 65536 features; counts are bounded by the file size checks below.
@@ -824,7 +840,7 @@ inline Status load(const ModelFile& f, Model& out) {
         m.path_norm = fp[fp_path_norm];
         m.decision_offset = fp[fp_decision_offset];
     }
-    if (m.task == Task::anomaly && !(m.path_norm >= 1.0f && m.path_norm < 1e30f)) return Status::bad_parameter;
+    if (kReadsAnomaly && m.task == Task::anomaly && !(m.path_norm >= 1.0f && m.path_norm < 1e30f)) return Status::bad_parameter;
 
     // Levels one prediction walks, about: trees x log2(leaves per tree).
     uint32_t leaves_per_tree = m.n_nodes / m.n_trees + 1, depth = 0;
@@ -902,7 +918,7 @@ inline Status accumulate(const Model& m, const T* x, size_t n_x, float* out, siz
 
 inline void average(const Model& m, float* out, uint32_t n) {
     if (!(m.flags & flag_average)) return;
-    const uint32_t per_iteration = m.transform == Transform::softmax ? m.n_outputs : 1u;
+    const uint32_t per_iteration = kReadsBoosting && m.transform == Transform::softmax ? m.n_outputs : 1u;
     const float scale = math::divide(1.0f, static_cast<float>(m.n_trees / per_iteration));
     for (uint32_t k = 0; k < n; ++k) out[k] *= scale;
 }
@@ -945,13 +961,13 @@ inline Status predict_class(const Model& m, const T* x, size_t n_x, float* scrat
         out = static_cast<int32_t>(best);
         return Status::ok;
     }
-    if (m.task == Task::anomaly) {
+    if (kReadsAnomaly && m.task == Task::anomaly) {
         detail::average(m, scratch, 1);
         out = isolation_score(m, scratch[0]) - m.decision_offset >= 0.0f ? 1 : -1;
         return Status::ok;
     }
     uint32_t cls;
-    if (m.transform == Transform::logistic)
+    if (kReadsBoosting && m.transform == Transform::logistic)
         cls = (m.flags & flag_zero_is_positive) ? scratch[0] >= 0.0f : scratch[0] > 0.0f;
     else
         cls = kernels::argmax(scratch, m.n_outputs);  // scores are finite: load() checks
@@ -967,7 +983,7 @@ inline Status predict_proba(const Model& m, const T* x, size_t n_x, float* out, 
     if (n_out < m.n_classes) return Status::size_mismatch;
     Status st = raw_scores(m, x, n_x, out, n_out);
     if (st != Status::ok) return st;
-    switch (m.transform) {
+    if constexpr (kReadsBoosting) switch (m.transform) {
         case Transform::logistic: {
             const float p = math::logistic(out[0]);
             out[0] = 1.0f - p;
@@ -983,7 +999,7 @@ inline Status predict_proba(const Model& m, const T* x, size_t n_x, float* out, 
 // Anomaly detectors: scikit-learn's score_samples (lower is more abnormal).
 template <typename T>
 inline Status score_samples(const Model& m, const T* x, size_t n_x, float& out) {
-    if (m.task != Task::anomaly) return Status::unsupported_kind;
+    if (!kReadsAnomaly || m.task != Task::anomaly) return Status::unsupported_kind;
     float path = 0.0f;
     Status st = raw_scores(m, x, n_x, &path, 1);
     if (st == Status::ok) out = isolation_score(m, path);
@@ -996,13 +1012,13 @@ inline Status score_samples(const Model& m, const T* x, size_t n_x, float& out) 
 // detectors (one value).
 template <typename T>
 inline Status decision_function(const Model& m, const T* x, size_t n_x, float* out, size_t n_out) {
-    if (m.task == Task::anomaly) {
+    if (kReadsAnomaly && m.task == Task::anomaly) {
         if (n_out < 1 || out == nullptr) return Status::size_mismatch;
         Status st = score_samples(m, x, n_x, out[0]);
         if (st == Status::ok) out[0] -= m.decision_offset;
         return st;
     }
-    if (m.task != Task::classification || m.transform == Transform::mean_probability)
+    if (!kReadsBoosting || m.task != Task::classification || m.transform == Transform::mean_probability)
         return Status::unsupported_kind;
     return detail::accumulate(m, x, n_x, out, n_out);
 }

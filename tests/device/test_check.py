@@ -60,14 +60,14 @@ def test_check_refuses_a_model_too_big_for_the_board():
 
 
 def test_check_measures_the_module_of_the_models_layout():
-    """A refs-layout tree model imports microlearn._trees_refs, a packed one
-    _trees (_trees_i16 for int16 inputs): check reports that module's bytes,
+    """A refs-layout tree model imports microlearn._trees_refs, a packed
+    forest _trees_forest (_trees_i16 for int16 inputs): check reports that module's bytes,
     and flash = model + .mpy."""
     from microlearn.rig import build
     X, y = load_iris(return_X_y=True)
     est = RandomForestClassifier(3, max_depth=4, random_state=0).fit(X, y)
     lib = build.build_natmods("x64") / "microlearn"
-    for options, module in (({"layout": "packed"}, "_trees"), ({"layout": "refs"}, "_trees_refs"),
+    for options, module in (({"layout": "packed"}, "_trees_forest"), ({"layout": "refs"}, "_trees_refs"),
                             ({"feature_dtype": "int16", "feature_scale": 10.0}, "_trees_i16")):
         model = microlearn.convert(est, **options)
         (r,) = check(model, ["unix"], X)
@@ -108,7 +108,7 @@ def test_check_counts_preprocess_for_a_pipeline():
     pipe = microlearn.convert(make_pipeline(StandardScaler(), RandomForestClassifier(3, max_depth=4, random_state=0))
                               .fit(X, y))
     lib = build.build_natmods("armv7m") / "microlearn"
-    trees, pre = ((lib / f"{m}.mpy").stat().st_size for m in ("_trees", "_preprocess"))
+    trees, pre = ((lib / f"{m}.mpy").stat().st_size for m in ("_trees_forest", "_preprocess"))
     (p,), (q,) = check(plain, ["cortex-m3"], X), check(pipe, ["cortex-m3"], X)
     assert p.agreement == q.agreement == 1.0
     assert p.module_bytes == trees and q.module_bytes == trees + pre

@@ -81,12 +81,12 @@ def test_deploy_to_a_board_on_a_serial_port(serial_board, model_file):
 
 def test_deploy_lean_copies_only_what_the_model_reads(serial_board, model_file):
     """--lean: the Python modules and the one native module the forest's header
-    names (float32 packed trees: _trees), not the other families' modules."""
+    names (a float32 packed forest: _trees_forest), not the other families' modules."""
     path, want = model_file
     out = subprocess.run([sys.executable, "-m", "microlearn", "deploy", "--lean", "--port", serial_board, str(path)],
                          capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr
-    assert "lean: the Python modules and _trees of the native modules" in out.stdout, out.stdout
+    assert "lean: the Python modules and _trees_forest of the native modules" in out.stdout, out.stdout
     code = ("import os, microlearn, array\nm = microlearn.load('iris.mlm')\n"
             "print('files', sorted(os.listdir('lib/microlearn')))\n"
             f"print('labels', [m.predict(array.array('f', r)) for r in {ROWS!r}])")
@@ -95,7 +95,7 @@ def test_deploy_lean_copies_only_what_the_model_reads(serial_board, model_file):
     files = eval(re.search(r"files (\[.*\])", res).group(1))
     src = deploy.package_dir("armv7m") / "microlearn"
     native = sorted(p.name for p in src.glob("*.mpy") if deploy.is_native(p))
-    assert [f for f in files if f in native] == ["_trees.mpy"], files
+    assert [f for f in files if f in native] == ["_trees_forest.mpy"], files
     assert "__init__.mpy" in files and "dsp.mpy" in files and "_neural.mpy" in native
 
 

@@ -84,7 +84,7 @@ def fitted_cases():
 CASES, ROWS = fitted_cases()
 MODELS = {name: microlearn.convert(p) for name, p in CASES.items()}
 # The native module each model's family loads from (device/microlearn/__init__.py).
-FAMILY_MODULE = {"nb": "_gaussian", "trees": "_trees", "svm": "_svm", "knn": "_neighbors", "linear": "_linear"}
+FAMILY_MODULE = {"nb": "_gaussian", "trees": "_trees_forest", "svm": "_svm", "knn": "_neighbors", "linear": "_linear"}
 
 
 def native_modules(name):

@@ -162,9 +162,11 @@ for name in NAMES:
 
 def test_each_layout_loads_only_its_module(target):
     """Each model imports one module, named by the header's flags: a packed
-    float32 model microlearn._trees, a packed int16 one _trees_i16, a
-    refs-layout one _trees_refs; files written before the flags load too (the
-    modules are tried in turn); a Pipeline's model also imports
+    float32 forest microlearn._trees_forest, a packed float32 boosting
+    classifier _trees, a packed int16 one _trees_i16, a refs-layout one
+    _trees_refs; files written before the flags load too (the modules are
+    tried in turn), and so do forests flagged as packed float32 only (bit 3
+    clear: _trees reads them); a Pipeline's model also imports
     microlearn._preprocess, the others never do. All predict as
     scikit-learn."""
     from sklearn.pipeline import make_pipeline
@@ -182,7 +184,11 @@ def test_each_layout_loads_only_its_module(target):
 
     refs, i16 = tr.encode(ens, layout="refs"), tr.encode(ens, feature_dtype="int16")
     packed = tr.encode(ens)
+    not_forest = bytearray(packed)
+    not_forest[8] &= ~tr.HEADER_FLAG_FOREST
+    boost = E.GradientBoostingClassifier(n_estimators=3, max_depth=3, random_state=0).fit(X, y)
     files = {"packed.mlm": packed, "refs.mlm": refs, "i16.mlm": i16, "unflagged_packed.mlm": unflagged(packed),
+             "packed_f32_flag.mlm": refresh_crc(not_forest), "boost.mlm": microlearn.convert(boost).to_bytes(),
              "unflagged_refs.mlm": unflagged(refs), "unflagged_i16.mlm": unflagged(i16),
              "pipeline.mlm": microlearn.convert(pipe).to_bytes(),
              "X.bin": X[:40].astype(np.float32).tobytes(), "Xq.bin": X[:40].astype(np.int16).tobytes()}
@@ -193,16 +199,60 @@ def test_each_layout_loads_only_its_module(target):
     assert want != want_pipe
     builtin = "builtin" in target or target == "wasm"  # firmware: one module reads all, preprocessing inside
     expect = {
-        "packed.mlm": (want, ["_trees"]), "refs.mlm": (want, ["_trees_refs"]), "i16.mlm": (want, ["_trees_i16"]),
-        "unflagged_packed.mlm": (want, ["_trees"]),
+        "packed.mlm": (want, ["_trees_forest"]), "refs.mlm": (want, ["_trees_refs"]),
+        "i16.mlm": (want, ["_trees_i16"]), "unflagged_packed.mlm": (want, ["_trees"]),
+        "packed_f32_flag.mlm": (want, ["_trees"]), "boost.mlm": ([int(v) for v in boost.predict(X[:40])], ["_trees"]),
         "unflagged_refs.mlm": (want, ["_trees", "_trees_i16", "_trees_refs"]),
         "unflagged_i16.mlm": (want, ["_trees", "_trees_i16"]),
-        "pipeline.mlm": (want_pipe, ["_preprocess", "_trees"]),
+        "pipeline.mlm": (want_pipe, ["_preprocess", "_trees_forest"]),
     }
     for name, (labels, modules) in expect.items():
         line = f"{name} {labels} "
         assert line in res.output, res.output
         assert builtin or line + str(["microlearn." + m for m in modules]) in res.output, res.output
+
+
+FOREST_SCRIPT = EXPECT + """
+from microlearn import _trees_forest
+for name in NAMES:
+    expect(ValueError, _trees_forest.load, open(name, "rb").read())
+"""
+# RAM to import a module (no files beside the script: they add to what an import takes on QEMU).
+IMPORT_RAM_SCRIPT = """
+import gc, microlearn
+gc.collect(); a = gc.mem_alloc()
+import microlearn.MODULE
+gc.collect(); print("RAM", gc.mem_alloc() - a)
+"""
+# RAM to import each module on the emulated Cortex-M3 (docs/trees.md, RAM to
+# import), about 300 B above what was measured when _trees_forest was split
+# off _trees: 11,600 B and 13,168 B.
+IMPORT_RAM_M3 = {"_trees_forest": 11900, "_trees": 13500}
+
+
+def test_forest_module_reads_forests_only_and_imports_smaller(target):
+    """microlearn._trees_forest (packed float32 forests and regressors, what
+    header bit 3 names) refuses a boosting classifier, a binary one and an
+    isolation forest as unsupported_kind (they need microlearn._trees), and on
+    the Cortex-M3 its import takes over 1 kB less RAM than _trees's."""
+    if "builtin" in target or target == "wasm":
+        pytest.skip("firmware: one built-in module reads every tree model")
+    X, y = load_iris(return_X_y=True)
+    files = {"gb.mlm": E.GradientBoostingClassifier(n_estimators=3, random_state=0).fit(X, y),
+             "hgb2.mlm": E.HistGradientBoostingClassifier(max_iter=3, random_state=0).fit(X, y % 2),
+             "iforest.mlm": E.IsolationForest(n_estimators=3, random_state=0).fit(X)}
+    files = {k: microlearn.convert(v).to_bytes() for k, v in files.items()}
+    res = run(target, FOREST_SCRIPT.replace("NAMES", repr(list(files))), files=files)
+    assert res.returncode == 0, res.output
+    assert res.output.count("ok ValueError invalid model file: unsupported_kind") == 3, res.output
+    if target == "cortex-m3":
+        ram = {}
+        for module in IMPORT_RAM_M3:  # a fresh interpreter each: the import alone
+            res = run(target, IMPORT_RAM_SCRIPT.replace("MODULE", module))
+            assert res.returncode == 0, res.output
+            ram[module] = int(res.output.split("RAM")[1].split()[0])
+        assert all(ram[m] <= IMPORT_RAM_M3[m] for m in ram), ram
+        assert ram["_trees_forest"] <= ram["_trees"] - 1000, ram
 
 
 # No allocation per call: tests/device/families.py (the soak / heap_lock registry).
@@ -217,6 +267,7 @@ expect(ValueError, m.predict, array.array("f", [0] * 3))
 expect(TypeError, m.predict, [1.0, 2.0, 3.0, 4.0])
 expect(ValueError, m.predict_proba, array.array("f", [0] * 4), array.array("f", [0]))
 expect(AttributeError, m.score_samples, array.array("f", [0] * 4))
+expect(AttributeError, m.decision_function, array.array("f", [0] * 4))
 expect(TypeError, m.predict, array.array("f", [0] * 4), array.array("f", [0] * 3))
 expect(TypeError, m.predict, (1.0, 2.0, 3.0, 4.0))
 print("proba", len(m.predict_proba(array.array("f", [0] * 4))))
@@ -263,6 +314,8 @@ def test_bad_input_gives_clear_errors(target):
     assert "format version 9 is newer than the newest this microlearn reads (3): update microlearn" in res.output
     assert "format version 0 is older than the oldest this microlearn reads (2): convert" in res.output
     assert "predict(x, out) is for regressors" in res.output
+    assert "ok AttributeError score_samples() needs an anomaly detector" in res.output  # _trees_forest's too
+    assert "ok AttributeError decision_function() needs a boosting classifier or an anomaly detector" in res.output
     assert res.output.count("x must be a float32 array: array('f', ...)") == 4  # array('d'/'h'), list, tuple
     assert "proba 3" in res.output
     assert "bad_checksum" in res.output
