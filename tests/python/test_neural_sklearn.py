@@ -98,6 +98,9 @@ def test_refusals_name_what_is_unsupported():
     multilabel = fit(MLPClassifier((4,), max_iter=20, random_state=0), X, np.c_[y, 1 - y])
     with pytest.raises(UnsupportedEstimatorError, match="multilabel"):
         microlearn.convert(multilabel)
+    one_class = fit(MLPClassifier((4,), max_iter=20, random_state=0), X, np.full(len(X), 7))
+    with pytest.raises(UnsupportedEstimatorError, match=r"fitted on one class \(7\): a classifier needs at least two"):
+        microlearn.convert(one_class)      # it was called multilabel
     poisson = fit(MLPRegressor(hidden_layer_sizes=(4,), loss="poisson", max_iter=20, random_state=0), X,
                   np.abs(X[:, 0]) + 1)
     with pytest.raises(UnsupportedEstimatorError, match="'exp'"):

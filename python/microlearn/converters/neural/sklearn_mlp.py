@@ -23,6 +23,9 @@ def to_graph(est, name: str) -> ir.Graph:
                                         f"{', '.join(ACTIVATIONS)}")
     out_act = est.out_activation_
     classifier = hasattr(est, "classes_")
+    if classifier and len(est.classes_) < 2:
+        raise UnsupportedEstimatorError(f"{name} was fitted on one class ({est.classes_.tolist()[0]!r}): "
+                                        "a classifier needs at least two")
     if classifier and out_act == "logistic" and len(est.classes_) != 2 or getattr(est, "_label_binarizer", None) \
             is not None and getattr(est._label_binarizer, "y_type_", "") == "multilabel-indicator":
         raise UnsupportedEstimatorError(f"{name} fitted on multilabel targets (an indicator matrix y) is not "
