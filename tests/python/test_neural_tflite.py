@@ -355,6 +355,37 @@ def test_uint8_tensors_are_refused_by_name():
         T.read(bytes(b))
 
 
+@pytest.mark.parametrize("output_type", ["uint8", "float32"])
+def test_uint8_model_inputs_and_outputs_are_litert_bit_exact(output_type):
+    """inference_input_type=tf.uint8 (and inference_output_type): the QUANTIZE between the uint8 input and
+    int8 (u - 128) and back are what np.uint8 rows / array('B') mean here; the file was refused for its
+    UINT8 tensors. The engine's outputs equal LiteRT's reference kernels' for every sample."""
+    import tensorflow as tf
+
+    keras_model, shape = models()["mlp"]()
+    rng = np.random.default_rng(8)
+    conv = tf.lite.TFLiteConverter.from_keras_model(keras_model)
+    conv.optimizations = [tf.lite.Optimize.DEFAULT]
+    conv.representative_dataset = lambda: ([x[None]] for x in rng.normal(size=(32,) + shape).astype(np.float32))
+    conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    conv.inference_input_type = tf.uint8
+    conv.inference_output_type = getattr(tf, output_type)
+    data = conv.convert()
+    model = microlearn.convert(data)
+    assert model.info["input_dtype"] == "int8"
+    assert [op.kind for op in T.read(data).ops].count("QUANTIZE") == 0
+    U = rng.integers(0, 256, size=(16,) + shape).astype(np.uint8)
+    got = np.asarray(model.predict(U.reshape(len(U), -1)), np.float64)
+    for u, g in zip(U, got):
+        it = reference(data, u)
+        det = it.get_output_details()[0]
+        want = it.get_tensor(det["index"]).reshape(-1)
+        if output_type == "uint8":   # the engine's int8 output o is o + 128 with the same scale
+            s, z = det["quantization"]
+            want = (want.astype(np.float64) - z) * np.float32(s)
+        np.testing.assert_array_equal(g.astype(np.float32), want.astype(np.float32))
+
+
 def test_int8_and_uint8_rows_are_quantized_inputs_as_on_the_device():
     """An int8-input model's np.int8 rows are its quantized values and np.uint8
     rows u - 128 (array('b') / array('B') on the device), not real values

@@ -38,6 +38,7 @@ Source = Union[str, os.PathLike, bytes, bytearray, memoryview]
 
 _DTYPES = {0: "float32", 2: "int32", 9: "int8"}  # tflite.TensorType FLOAT32, INT32, INT8
 _FLOAT16 = 1  # tflite.TensorType FLOAT16: constants only (float16 weights), read as float32
+_UINT8 = 3    # tflite.TensorType UINT8: only a uint8 model input / output next to its QUANTIZE (_uint8_io)
 _TYPE_NAMES = {0: "FLOAT32", 1: "FLOAT16", 2: "INT32", 3: "UINT8", 4: "INT64", 5: "STRING", 6: "BOOL",
                7: "INT16", 8: "COMPLEX64", 9: "INT8", 10: "FLOAT64"}
 _ACTIVATIONS = {0: "none", 1: "relu", 2: "relu_n1_to_1", 3: "relu6"}
@@ -187,6 +188,7 @@ class _Reader:
             if not 0 <= i < n_tensors:
                 raise ValueError(f"corrupt .tflite file: graph input/output tensor {i} of {n_tensors}")
         ops = self._live_ops(outputs[0])
+        inputs[0], outputs[0], ops = self._uint8_io(inputs[0], outputs[0], ops)
         for index, name, _, _, _ in ops:  # an unsupported operator is named before its tensors' types
             self._check_supported(index, name)
         for i in inputs + [i for _, name, ins, outs, _ in ops for i in _data_inputs(name, ins) + outs]:
@@ -205,6 +207,27 @@ class _Reader:
         self._task(graph, task)
         graph.validate()
         return graph
+
+    def _uint8_io(self, x: int, y: int, ops: list) -> tuple[int, int, list]:
+        """TFLiteConverter's inference_input_type / inference_output_type = tf.uint8: a QUANTIZE from the
+        uint8 input to int8 (and from int8 to the uint8 output) of one scale, zero points 128 apart, is u - 128
+        (and o + 128), what an int8 model's uint8 input means here (array('B')): the int8 tensors become the
+        model's input and output. Other uint8 tensors stay refused."""
+        def shift(u: int, i: int):  # zero point of uint8 tensor u minus that of int8 tensor i, if one scale
+            qu, ti = self.g.Tensors(u).Quantization(), self.raw[i]
+            if (qu is None or qu.ScaleLength() != 1 or qu.ZeroPointLength() != 1 or ti is None
+                    or ti.dtype != "int8" or ti.scale is None or len(ti.scale) != 1
+                    or np.float32(qu.Scale(0)) != ti.scale[0]):
+                return None
+            return int(qu.ZeroPoint(0)) - int(ti.zero_point[0])
+
+        if self.g.Tensors(x).Type() == _UINT8 and ops and ops[0][1] == "QUANTIZE" and ops[0][2][:1] == [x] \
+                and shift(x, ops[0][3][0]) == 128:
+            x, ops = ops[0][3][0], ops[1:]
+        if self.g.Tensors(y).Type() == _UINT8 and ops and ops[-1][1] == "QUANTIZE" and ops[-1][3] == [y] \
+                and shift(y, ops[-1][2][0]) == 128:
+            y, ops = ops[-1][2][0], ops[:-1]
+        return x, y, ops
 
     def _task(self, graph: Graph, task: str | None):
         last = graph.ops[-1].kind if graph.ops else ""
