@@ -186,6 +186,15 @@ def test_dense_over_the_last_axis_of_a_rank_4_sample():
     assert_close(microlearn.convert(km).predict(X), km.predict(X, verbose=0))
 
 
+def test_normalization_with_one_mean_for_every_value():
+    """Normalization(axis=None): one mean and variance (it was refused as axis=())."""
+    keras.utils.set_random_seed(13)
+    km = keras.Sequential([keras.Input((5, 3)), K.Normalization(axis=None, mean=1.5, variance=4.0),
+                           K.Conv1D(2, 2), K.Normalization(axis=None, mean=-0.5, variance=0.25)])
+    X = np.random.default_rng(13).normal(size=(10, 5, 3)).astype(np.float32)
+    assert_close(microlearn.convert(km).predict(flat(X)), km.predict(X, verbose=0).reshape(10, -1))
+
+
 def test_timesteps_fix_the_shapes_of_the_layers_before_the_recurrent_one():
     """Conv1D, pooling, Dense, padding on a sequence of unknown length (their Keras shapes hold None
     steps: a TypeError before), in a Sequential, a Functional model with branches and a nested model."""
@@ -270,6 +279,8 @@ def _refused():
         (seq((3, 4, 2), K.Flatten(data_format="channels_first", name="fl"), K.Dense(2)),
          "layer 0 'fl' (Flatten): data_format='channels_first'"),
         (concat_batch, "layer 1 'cb' (Concatenate): axis=0 is the batch axis"),   # wrote an invalid file
+        (seq((4,), K.Dense(3, activation=K.LeakyReLU(negative_slope=0.1), name="d")),   # printed the whole dict
+         "layer 0 'd' (Dense): activation=LeakyReLU(...) (a layer object) is not supported"),
     ]
 
 

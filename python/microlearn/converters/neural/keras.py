@@ -135,6 +135,9 @@ class _Layer:
 
     def activation(self, x, name):
         """The Keras activation `name` applied to tensor x."""
+        if isinstance(name, dict):  # a layer object as the activation: Keras stores its serialization
+            self.refuse(f"activation={name.get('class_name', '?')}(...) (a layer object) is not supported: put "
+                        f"the layer after this one, or pass one of {', '.join(_ACTIVATIONS)}")
         if not isinstance(name, str) or name not in _ACTIVATIONS:
             self.refuse(f"activation {name!r} is not supported; supported: {', '.join(_ACTIVATIONS)}")
         act = _ACTIVATIONS[name]
@@ -336,7 +339,8 @@ def _normalization(L: _Layer):
     with invert=True mean + x * max(sqrt(var), epsilon)."""
     import keras
 
-    _channels_axis_only(L, L.config["axis"])
+    if L.config["axis"] not in ((), None):  # axis=None: one mean and variance for every value
+        _channels_axis_only(L, L.config["axis"])
     mean = np.asarray(keras.ops.convert_to_numpy(L.layer.mean), np.float64).ravel()
     std = np.maximum(np.sqrt(np.asarray(keras.ops.convert_to_numpy(L.layer.variance), np.float64).ravel()),
                      keras.backend.epsilon())
