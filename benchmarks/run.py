@@ -26,7 +26,7 @@ import build as cbuild  # noqa: E402
 ARCH = {"unix": "x64", "cortex-m3": "armv7m", "cortex-m0": "armv6m", "cortex-m4f": "armv7emsp"}
 # The device modules a tree model may import: one walk module (packed float32,
 # packed int16, refs layout) and a Pipeline's preprocessing (at load, when the model carries it).
-TREES_MODULES = ("_trees", "_trees_i16", "_trees_refs", "_preprocess")
+TREES_MODULES = ("_trees_forest", "_trees", "_trees_i16", "_trees_refs", "_preprocess")
 # microlearn.dsp's modules with a RAM-to-import goal in issue 12 (FFT, IIR/FIR),
 # judged in the same goal table (benchmarks/trees/report.py).
 DSP_MODULES = ("_fft", "_fft_q15", "_filters", "_filters_q15", "_sos_fast")

@@ -247,12 +247,14 @@ def module_table(rf):
     L = ["### The trees modules on the device\n",
          "Bytes of each native module's .mpy, and RAM to import it (`gc.mem_alloc()` after minus before, "
          "the package imported first; the package itself takes the figure in brackets). A model imports one "
-         "walk module, named by its file's header: `_trees` for the packed layout and float32 inputs, "
+         "walk module, named by its file's header: `_trees_forest` for forests and regressors in the packed "
+         "layout with float32 inputs, `_trees` for the other packed float32 models (boosting classifiers, "
+         "isolation forests), "
          "`_trees_i16` for int16 inputs, `_trees_refs` for the refs layout; a model that carries a "
          "Pipeline's preprocessing also imports `_preprocess`, at load.\n",
          "| module | .mpy x64 | .mpy armv7m | .mpy armv6m | RAM to import, Cortex-M3 | RAM to import, Cortex-M0 |",
          "|---|---:|---:|---:|---:|---:|"]
-    for module in ("_trees", "_trees_i16", "_trees_refs", "_preprocess"):
+    for module in ("_trees_forest", "_trees", "_trees_i16", "_trees_refs", "_preprocess"):
         sizes = fl.get(module.lstrip("_") + "_mpy", {})
         ram = [imports.get(t, {}).get(module, {}) for t in ("cortex-m3", "cortex-m0")]
         L.append(f"| microlearn.{module} | " + " | ".join(fmt(sizes.get(a)) for a in ("x64", "armv7m", "armv6m"))
