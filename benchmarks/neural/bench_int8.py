@@ -5,7 +5,7 @@ counting). The models are Keras layers quantized by TensorFlow's
 TFLiteConverter (full integer, int8 input and output) and converted from the
 .tflite bytes. Writes the table of docs/benchmarks-neural-int8.md:
 
-    .venv/bin/python benchmarks/neural/bench_int8.py [--targets unix,cortex-m4f] > docs/benchmarks-neural-int8.md
+    .venv/bin/python benchmarks/neural/bench_int8.py [--targets unix,cortex-m4f] [--cases depthwise,relu] > docs/benchmarks-neural-int8.md
 
 Each count is one predict(x, out) of an array('b') input between the rig's
 markers, after a first call, minus an empty marker pair: the MicroPython call
@@ -89,6 +89,8 @@ def keras_cases():
         "conv2d 3x3 16x16x16->16 (same)": (model((H, H, C), L.Conv2D(O, 3, padding="same")), (H, H, C), conv_macs),
         "conv2d 3x3 16x16x16->16 (valid)": (model((H, H, C), L.Conv2D(O, 3)), (H, H, C), 14 * 14 * O * C * 9),
         "depthwise 3x3 16x16x16 (valid)": (model((H, H, C), L.DepthwiseConv2D(3)), (H, H, C), 14 * 14 * C * 9),
+        # the depthwise row's input, outputs and window without multiplies
+        "max pool 3x3/1 16x16x16 (valid; no MACs)": (model((H, H, C), L.MaxPooling2D(3, strides=1)), (H, H, C), 0),
         "dense 256->64": (model((256,), L.Dense(64)), (256,), 256 * 64),
         # no MACs: what every row above also counts for its call, input copy and
         # outputs (16x16x16, as the 'same' convolution's), besides its kernels
@@ -112,9 +114,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--targets", default="unix,cortex-m0,cortex-m3,cortex-m4f")
     ap.add_argument("--json", help="also write the raw results here")
+    ap.add_argument("--cases", help="only the rows whose name contains one of these comma-separated words")
     a = ap.parse_args()
     targets = a.targets.split(",")
-    cases = {name: (*convert(m, shape), macs) for name, (m, shape, macs) in keras_cases().items()}
+    words = a.cases.split(",") if a.cases else None
+    cases = {name: (*convert(m, shape), macs) for name, (m, shape, macs) in keras_cases().items()
+             if not words or any(w in name for w in words)}
     res = {}
     for t in targets:
         arch = get_target(t).arch

@@ -38,6 +38,30 @@ TEST(NeuralInt8, RoundingDoublingHighMulIsRoundedProductOver2To31) {
     }
 }
 
+TEST(NeuralInt8, HighMulFromHalvesIsRoundedProductOver2To31) {
+    // the Cortex-M0's form of the product (every multiplier >= 0) against
+    // floor((x m + 2^30) / 2^31), gemmlowp's rounding (halves up): extremes of
+    // both factors, halves 0 and 0xFFFF, ties (x odd, m = 2^30), then random
+    // pairs, small and large
+    auto want = [](int32_t x, int32_t m) { return int32_t((int64_t(x) * m + (int64_t(1) << 30)) >> 31); };
+    const int32_t ms[] = {0, 1, 2, 0xFFFF, 0x10000, 0x7FFF0000, 0x7FFFFFFF, 1 << 30, (1 << 30) + 1, 1518500250};
+    const int32_t xs[] = {0, 1, -1, 3, -3, 0xFFFF, -0xFFFF, 0x10000, -0x10000, 0x7FFF, 1 << 30, -(1 << 30),
+                          INT32_MAX, INT32_MIN, INT32_MIN + 1, 0x7FFF0000, int32_t(0x8000FFFF)};
+    for (int32_t m : ms)
+        for (int32_t x : xs) {
+            ASSERT_EQ(Q::high_mul_halves(x, m), want(x, m)) << x << " " << m;
+            ASSERT_EQ(Q::rounding_doubling_high_mul(x, m), want(x, m)) << x << " " << m;
+        }
+    std::mt19937 g(11);
+    for (int i = 0; i < 400000; ++i) {
+        const int32_t m = int32_t(g() >> (i % 3 == 0 ? 1 + g() % 31 : 1));
+        const int32_t x = i % 5 == 0 ? int32_t(g()) >> (g() % 32) : int32_t(g());
+        ASSERT_EQ(Q::high_mul_halves(x, m), want(x, m)) << x << " " << m;
+        const int32_t odd = int32_t(g() | 1u);
+        ASSERT_EQ(Q::high_mul_halves(odd, 1 << 30), want(odd, 1 << 30)) << odd;
+    }
+}
+
 TEST(NeuralInt8, RoundingDivideByPowerOfTwoRoundsHalvesAwayFromZero) {
     EXPECT_EQ(Q::rounding_divide_by_pot(5, 1), 3);
     EXPECT_EQ(Q::rounding_divide_by_pot(-5, 1), -3);
@@ -99,6 +123,9 @@ TEST(NeuralInt8, RequantizeIsTFLitesTwoRoundingsAtTiesAndExtremes) {
         for (int32_t m : ms)
             for (int32_t x : xs) {
                 ASSERT_EQ(Q::requantize(x, m, shift), tflite_requantize(x, m, shift)) << x << " " << m << " " << shift;
+                Q::ChannelScale s;  // the depthwise kernel's, its constants prepared once
+                s.set(m, shift);
+                ASSERT_EQ(s.requantize(x), tflite_requantize(x, m, shift)) << x << " " << m << " " << shift;
                 if (shift < 0) {  // x64's form for two pixels (output_pair)
                     ASSERT_EQ(Q::requantize_right_wide(x, m, Q::round_right_wide(shift), 31 - shift),
                               tflite_requantize(x, m, shift)) << x << " " << m << " " << shift;
@@ -128,6 +155,9 @@ TEST(NeuralInt8, RequantizeIsTFLitesTwoRoundingsAtTiesAndExtremes) {
         ASSERT_EQ(Q::requantize(x, m, shift), tflite_requantize(x, m, shift)) << x << " " << m << " " << shift;
         // both forms, whichever this build's requantize uses (the Cortex-M3/M4: the folded one)
         ASSERT_EQ(Q::requantize_two_steps(x, m, shift), tflite_requantize(x, m, shift)) << x << " " << m;
+        Q::ChannelScale s;
+        s.set(m, shift);
+        ASSERT_EQ(s.requantize(x), tflite_requantize(x, m, shift)) << x << " " << m << " " << shift;
         if (shift < 0) {
             ASSERT_EQ(Q::requantize_right_folded(x, m, Q::round_right(shift)), tflite_requantize(x, m, shift)) << x << " " << m;
             ASSERT_EQ(Q::requantize_right_wide(x, m, Q::round_right_wide(shift), 31 - shift),

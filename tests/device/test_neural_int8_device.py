@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
 from neural_tflite_cases import convert, converted_model, inputs, reference  # noqa: E402
 
 CASES = [("mix", "int8"), ("cnn", "int8"), ("dilated_valid", "int8"), ("mlp", "int8"), ("cnn", "float32"),
-         ("dilated_1d", "int8"), ("conv_shapes_a", "int8"), ("conv_shapes_b", "int8")]
+         ("dilated_1d", "int8"), ("conv_shapes_a", "int8"), ("conv_shapes_b", "int8"), ("conv_shapes_c", "int8")]
 N_ROWS = 10
 
 SCRIPT = """
@@ -60,7 +60,10 @@ def conv_shapes(name):
     short and long kernel rows, the direct loop elsewhere; depthwise 4
     channels at a time and a tail of 3): 1 to 16 input channels, odd output
     channels, filters of 5 to 96 taps with tails of 0 to 3, strides,
-    dilation, 'same' and 'valid'."""
+    dilation, 'same' and 'valid'. conv_shapes_c: depthwise alone, its blocks
+    of 4 channels (8 on x64) and tails of 1 to 3, depth multipliers 2 and 3
+    (one channel at a time) from 1 and 3 input channels, strides, dilation,
+    'same' borders on every side and windows wider than the input."""
     import keras
     from keras import layers as L
 
@@ -70,6 +73,14 @@ def conv_shapes(name):
         layers = [L.Conv2D(7, 3, dilation_rate=2, padding="same"), L.DepthwiseConv2D(3, padding="same"),
                   L.Conv2D(3, (2, 3), strides=(2, 1)),
                   L.Conv2D(1, 3, padding="same", activation="relu")]
+    elif name == "conv_shapes_c":  # depthwise: channels 1 -> 3 -> 9 -> 13 -> 14 -> 15 -> 12
+        shape = (8, 7, 1)
+        layers = [L.DepthwiseConv2D(3, depth_multiplier=3, padding="same"),
+                  L.DepthwiseConv2D((2, 3), strides=(1, 2), depth_multiplier=3, padding="same"),
+                  L.Conv2D(13, 1), L.DepthwiseConv2D(3, dilation_rate=(2, 1), padding="same"),
+                  L.Conv2D(14, 1), L.DepthwiseConv2D((1, 5), padding="same", activation="relu"),
+                  L.Conv2D(15, 1), L.DepthwiseConv2D(2, strides=2, padding="valid"),
+                  L.Conv2D(12, 1), L.DepthwiseConv2D((4, 6), padding="same", activation="relu6")]
     else:  # one input channel (filter 9), then 36, 5, 16 and 96 taps
         shape = (11, 9, 1)
         layers = [L.Conv2D(6, 3, padding="same"), L.Conv2D(5, (3, 2), strides=2), L.Conv2D(4, 1),

@@ -113,13 +113,36 @@ __attribute__((always_inline)) inline int32_t requantize_left(int32_t x, int32_t
     return static_cast<int32_t>((static_cast<int64_t>(x) * multiplier + (int64_t(1) << 30)) >> 31);
 }
 
+// rounding_doubling_high_mul(x, m) for m >= 0 (every multiplier) from 16-bit
+// halves, for the Cortex-M0, which has no 32x32->64-bit multiply (libgcc's
+// __aeabi_lmul is about 45 instructions): x = xh 2^16 + xl, m = mh 2^16 + ml
+// (xh signed, the rest unsigned); x m + 2^30 = (xh mh + hi(b) + hi(c)) 2^32 +
+// (lo(b) + lo(c) + hi(d) + 2^14) 2^16 + lo(d) with b = xh ml, c = xl mh,
+// d = xl ml (hi: the floor of a division by 2^16, lo: the remainder), each
+// product within 32 bits; the last term is below 2^16 and leaves the floor of
+// the division by 2^31 alone. Tested against the 64-bit form in
+// tests/cpp/test_neural_int8.cpp.
+__attribute__((always_inline)) inline int32_t high_mul_halves(int32_t x, int32_t m) {
+    const int32_t xh = x >> 16, mh = m >> 16;
+    const uint32_t xl = uint32_t(x) & 0xFFFFu, ml = uint32_t(m) & 0xFFFFu;
+    const int32_t b = xh * int32_t(ml);  // |b| < 2^31
+    const uint32_t c = xl * uint32_t(mh), d = xl * ml;
+    const uint32_t low = (uint32_t(b) & 0xFFFFu) + (c & 0xFFFFu) + (d >> 16) + (1u << 14);
+    return int32_t(2u * uint32_t(xh * mh + (b >> 16) + int32_t(c >> 16)) + (low >> 15));
+}
+
 // The same as TFLite writes it, in two steps: what every target but the
 // Cortex-M3/M4 runs (measured, docs/benchmarks-neural-int8.md: the folded
 // form's extra words cost the Cortex-M0, which has no 32x32->64-bit multiply
-// instruction, and x64 more than they save).
+// instruction, and x64 more than they save); the Cortex-M0 takes the product
+// from 16-bit halves.
 __attribute__((always_inline)) inline int32_t requantize_two_steps(int32_t x, int32_t multiplier, int32_t shift) {
     if (shift > 0) x = static_cast<int32_t>(static_cast<uint32_t>(x) << shift);
+#if defined(__ARM_ARCH_6M__)
+    const int32_t high = high_mul_halves(x, multiplier);
+#else
     const int32_t high = static_cast<int32_t>((static_cast<int64_t>(x) * multiplier + (int64_t(1) << 30)) >> 31);
+#endif
     return rounding_divide_by_pot(high, shift > 0 ? 0 : -shift);
 }
 
@@ -609,49 +632,117 @@ inline void conv_2d(const int8_t* x, int32_t input_offset, const int8_t* w, cons
 #endif
 }
 
-// Sums of N channels over a rectangle of depthwise taps: `rows` x `cols`
-// taps, x stepping x_col bytes per tap and x_row per row, w stepping w_col
-// and w_row; N = 4: channels c .. c + 3 of x and of w (depth multiplier 1),
-// N = 1: one channel; N = 8 (x64): channels c .. c + 7. Only pointer steps per
-// tap; not inlined, so that -Os keeps the sums and pointers in registers.
+// --- depthwise convolution ----------------------------------------------------
+//
+// DEPTHWISE_CONV_2D runs a block of N output channels (4, 8 on x64, or 1) over
+// every output pixel before the next block: the block's rescaling constants
+// are read once, and the input offset leaves the inner loop: the sum over the
+// taps inside the input of w * (x + input_offset) is the sum of w * x plus
+// input_offset * (the sum of those taps' w), and that term and the bias are
+// computed once per block for a window wholly inside the input, per pixel at
+// the borders (the sums are exact in any order; the constant term is summed
+// modulo 2^32, unsigned, as the int32 total it is part of).
+
+// One output channel's rescaling (requantize(), then the output zero point and
+// the fused activation's clamp) with its constants prepared once. The
+// Cortex-M3/M4: the folded form and its rounding constant. Elsewhere TFLite's
+// two steps with the second rounding's comparison folded into adds and a
+// shift: rounding_divide_by_pot(h, e) = floor((h + 2^(e-1) - [x < 0]) / 2^e)
+// for e >= 1, because h has x's sign or is 0 (requantize_right_folded's
+// argument), = (h >> e) + ((h mod 2^e + 2^(e-1) - [x < 0]) >> e), the second
+// sum unsigned (it exceeds 2^31 for e = 31); the Cortex-M0 takes h from
+// 16-bit halves (high_mul_halves). Tested against
+// TFLite's steps at ties and extremes in tests/cpp/test_neural_int8.cpp.
+struct ChannelScale {
+    int32_t multiplier, shift;
+#if MICROLEARN_INT8_FOLDED
+    RoundRight round;
+#else
+    int32_t left, right;
+    uint32_t mask, half, negative;  // 2^right - 1, 2^(right - 1) (0 for right = 0), 1 for right >= 1 (else 0)
+#endif
+    void set(int32_t m, int32_t s) {
+        multiplier = m, shift = s;
+#if MICROLEARN_INT8_FOLDED
+        if (s < 0) round = round_right(s);
+#else
+        left = s > 0 ? s : 0, right = s > 0 ? 0 : -s;
+        mask = (1u << right) - 1, half = mask - (mask >> 1), negative = right ? 1 : 0;
+#endif
+    }
+    __attribute__((always_inline)) int32_t requantize(int32_t x) const {
+#if MICROLEARN_INT8_FOLDED
+        return shift >= 0 ? requantize_left(x, multiplier, shift) : requantize_right_folded(x, multiplier, round);
+#else
+        x = static_cast<int32_t>(static_cast<uint32_t>(x) << left);
+#if defined(__ARM_ARCH_6M__)
+        const int32_t h = high_mul_halves(x, multiplier);
+#else
+        const int32_t h = static_cast<int32_t>((static_cast<int64_t>(x) * multiplier + (int64_t(1) << 30)) >> 31);
+#endif
+        const uint32_t rest = (uint32_t(h) & mask) + half - ((uint32_t(x) >> 31) & negative);
+        return (h >> right) + int32_t(rest >> right);
+#endif
+    }
+    __attribute__((always_inline)) int8_t output(int32_t acc, int32_t offset, int32_t lo, int32_t hi) const {
+        return clamp8(requantize(acc) + offset, lo, hi);
+    }
+};
+
+// A rectangle of depthwise taps: `rows` x `cols` taps, x stepping x_col bytes
+// per tap and x_skip more after each row (w: w_col, w_skip), and the sums of
+// the block's channels (in and out). The Cortex-M0's assembly reads the
+// fields at their offsets.
+struct DepthwiseTaps {
+    int32_t x_col, w_col, x_skip, w_skip, cols, rows;
+    int32_t acc[8];
+};
+
+// sums[j] = the sum of channel j's weights (j < N) over the taps of t.
 template <int N>
-__attribute__((noinline)) void depthwise_taps(const int8_t* x, const int8_t* w, int rows, int cols, int x_row,
-                                              int x_col, int w_row, int w_col, int32_t input_offset, int32_t* acc) {
+inline void depthwise_weight_sums(const int8_t* w, const DepthwiseTaps& t, int32_t* sums) {
+    for (int j = 0; j < N; ++j) sums[j] = 0;
+    for (int r = t.rows; r > 0; --r, w += t.w_skip)
+        for (int k = t.cols; k > 0; --k, w += t.w_col)
+            for (int j = 0; j < N; ++j) sums[j] += w[j];
+}
+
+// t.acc[j] += the sum over t's taps of x[j] * w[j] (j < N). Not inlined, so
+// that -Os keeps the sums and pointers in registers.
+template <int N>
+__attribute__((noinline)) void depthwise_taps(const int8_t* x, const int8_t* w, DepthwiseTaps& t) {
     static_assert(N == 1 || N == 4 || N == 8, "one, four or eight channels");
+    if (t.rows <= 0 || t.cols <= 0) return;
 #if MICROLEARN_INT8_SSE2
     // x64, N = 8: a tap's 8 channels widened to 16-bit lanes, their 32-bit
     // products from the low and high halves (PMULLW, PMULHW) added to two sums.
     if (N == 8) {
-        const __m128i off = _mm_set1_epi16(int16_t(input_offset));
-        __m128i lo = _mm_setzero_si128(), hi = lo;
-        for (; rows > 0; --rows, x += x_row, w += w_row) {
-            const int8_t *xp = x, *wp = w;
-            for (int t = cols; t > 0; --t, xp += x_col, wp += w_col) {
-                __m128i xv = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(xp));
-                __m128i wv = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(wp));
-                xv = _mm_add_epi16(_mm_srai_epi16(_mm_unpacklo_epi8(xv, xv), 8), off);
+        __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(t.acc));
+        __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(t.acc + 4));
+        for (int r = t.rows; r > 0; --r, x += t.x_skip, w += t.w_skip)
+            for (int k = t.cols; k > 0; --k, x += t.x_col, w += t.w_col) {
+                __m128i xv = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(x));
+                __m128i wv = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(w));
+                xv = _mm_srai_epi16(_mm_unpacklo_epi8(xv, xv), 8);
                 wv = _mm_srai_epi16(_mm_unpacklo_epi8(wv, wv), 8);
                 const __m128i pl = _mm_mullo_epi16(xv, wv), ph = _mm_mulhi_epi16(xv, wv);
                 lo = _mm_add_epi32(lo, _mm_unpacklo_epi16(pl, ph));
                 hi = _mm_add_epi32(hi, _mm_unpackhi_epi16(pl, ph));
             }
-        }
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(acc), lo);
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(acc + 4), hi);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(t.acc), lo);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(t.acc + 4), hi);
         return;
     }
 #endif
-    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
 #if MICROLEARN_INT8_DSP
     // Cortex-M4: a tap's 4 channels as one word of input and one of weights,
-    // unpacked into the 16-bit pairs (0, 2) and (1, 3) (the input's with the
-    // offset added), one 16 x 16-bit multiply-accumulate per channel.
-    // 14 instructions per tap (written out: -Os keeps the steps on the stack).
+    // unpacked into the 16-bit pairs (0, 2) and (1, 3), one 16 x 16-bit
+    // multiply-accumulate per channel. 14 instructions per tap (written out:
+    // -Os keeps the steps on the stack).
     if (N > 1) {
-        const uint32_t off2 = (static_cast<uint32_t>(input_offset) & 0xFFFFu) * 0x10001u;
-        for (; rows > 0 && cols > 0; --rows, x += x_row, w += w_row) {
-            const int8_t *xp = x, *wp = w;
-            int t = cols;
+        int32_t a0 = t.acc[0], a1 = t.acc[1], a2 = t.acc[2], a3 = t.acc[3];
+        for (int r = t.rows; r > 0; --r, x += t.x_skip, w += t.w_skip) {
+            int k = t.cols;
             uint32_t xv, wv, x02, w02;
             __asm__(
                 "1:\n\t"
@@ -659,89 +750,170 @@ __attribute__((noinline)) void depthwise_taps(const int8_t* x, const int8_t* w, 
                 "ldr %[wv], [%[wp]]\n\t"
                 "add %[xp], %[xp], %[xc]\n\t"
                 "add %[wp], %[wp], %[wc]\n\t"
-                "sxtab16 %[x02], %[off], %[xv]\n\t"
-                "sxtab16 %[xv], %[off], %[xv], ror #8\n\t"
+                "sxtb16 %[x02], %[xv]\n\t"
+                "sxtb16 %[xv], %[xv], ror #8\n\t"
                 "sxtb16 %[w02], %[wv]\n\t"
                 "sxtb16 %[wv], %[wv], ror #8\n\t"
                 "smlabb %[a0], %[x02], %[w02], %[a0]\n\t"
                 "smlatt %[a2], %[x02], %[w02], %[a2]\n\t"
                 "smlabb %[a1], %[xv], %[wv], %[a1]\n\t"
                 "smlatt %[a3], %[xv], %[wv], %[a3]\n\t"
-                "subs %[t], %[t], #1\n\t"
+                "subs %[k], %[k], #1\n\t"
                 "bne 1b"
-                : [xp] "+r"(xp), [wp] "+r"(wp), [t] "+r"(t), [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2),
+                : [xp] "+r"(x), [wp] "+r"(w), [k] "+r"(k), [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2),
                   [a3] "+r"(a3), [xv] "=&r"(xv), [wv] "=&r"(wv), [x02] "=&r"(x02), [w02] "=&r"(w02)
-                : [xc] "r"(x_col), [wc] "r"(w_col), [off] "r"(off2)
+                : [xc] "r"(t.x_col), [wc] "r"(t.w_col)
                 : "memory", "cc");
         }
-        acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+        t.acc[0] = a0, t.acc[1] = a1, t.acc[2] = a2, t.acc[3] = a3;
+        return;
+    }
+#elif defined(__ARM_ARCH_6M__) && !defined(MICROLEARN_INT8_PORTABLE)
+    // Cortex-M0, N = 4: the sums in r8-r11, the steps in ip and lr, so that
+    // the 8 low registers hold the pointers, the loads and their index (LDRSB
+    // has no immediate offset): 24 instructions per tap, 6 per multiply-
+    // accumulate (GCC's -Os loop took 42 per tap, its sums on the stack).
+    if (N > 1) {
+        static_assert(__builtin_offsetof(DepthwiseTaps, acc) == 24, "the assembly's offsets");
+        int32_t k, u, v, i;
+        DepthwiseTaps* b = &t;
+#define MICROLEARN_DW_M0_CHANNEL(r)         \
+    "ldrsb %[u], [%[xp], %[i]]\n\t"         \
+    "ldrsb %[v], [%[wp], %[i]]\n\t"         \
+    "muls %[u], %[v]\n\t"                   \
+    "add " r ", %[u]\n\t"
+        __asm__ volatile(
+            ".syntax unified\n\t"
+            "ldm %[b]!, {%[u], %[v]}\n\t"  // x_col, w_col
+            "mov ip, %[u]\n\t"
+            "mov lr, %[v]\n\t"
+            "ldr %[k], [%[b], #16]\n\t"  // acc[0..3]
+            "ldr %[u], [%[b], #20]\n\t"
+            "ldr %[v], [%[b], #24]\n\t"
+            "ldr %[i], [%[b], #28]\n\t"
+            "mov r8, %[k]\n\t"
+            "mov r9, %[u]\n\t"
+            "mov r10, %[v]\n\t"
+            "mov r11, %[i]\n\t"
+            "2:\n\t"
+            "ldr %[k], [%[b], #8]\n\t"  // cols
+            "1:\n\t"
+            "movs %[i], #0\n\t"
+            MICROLEARN_DW_M0_CHANNEL("r8") "adds %[i], #1\n\t"
+            MICROLEARN_DW_M0_CHANNEL("r9") "adds %[i], #1\n\t"
+            MICROLEARN_DW_M0_CHANNEL("r10") "adds %[i], #1\n\t"
+            MICROLEARN_DW_M0_CHANNEL("r11")
+            "add %[xp], ip\n\t"
+            "add %[wp], lr\n\t"
+            "subs %[k], #1\n\t"
+            "bne 1b\n\t"
+            "ldr %[u], [%[b], #0]\n\t"  // x_skip
+            "add %[xp], %[u]\n\t"
+            "ldr %[u], [%[b], #4]\n\t"  // w_skip
+            "add %[wp], %[u]\n\t"
+            "ldr %[u], [%[b], #12]\n\t"  // rows
+            "subs %[u], #1\n\t"
+            "str %[u], [%[b], #12]\n\t"
+            "bne 2b\n\t"
+            "mov %[k], r8\n\t"
+            "mov %[u], r9\n\t"
+            "mov %[v], r10\n\t"
+            "mov %[i], r11\n\t"
+            "adds %[b], #16\n\t"
+            "stm %[b]!, {%[k], %[u], %[v], %[i]}"
+            : [xp] "+l"(x), [wp] "+l"(w), [b] "+l"(b), [k] "=&l"(k), [u] "=&l"(u), [v] "=&l"(v), [i] "=&l"(i)
+            :
+            : "r8", "r9", "r10", "r11", "ip", "lr", "memory", "cc");
+#undef MICROLEARN_DW_M0_CHANNEL
         return;
     }
 #endif
-    for (; rows > 0; --rows, x += x_row, w += w_row) {
-        const int8_t *xp = x, *wp = w;
-        for (int t = cols; t > 0; --t, xp += x_col, wp += w_col) {
-            a0 += int32_t(wp[0]) * (xp[0] + input_offset);
+    int32_t a0 = t.acc[0], a1 = t.acc[1], a2 = t.acc[2], a3 = t.acc[3];
+    for (int r = t.rows; r > 0; --r, x += t.x_skip, w += t.w_skip)
+        for (int k = t.cols; k > 0; --k, x += t.x_col, w += t.w_col) {
+            a0 += int32_t(w[0]) * x[0];
             if (N > 1) {
-                a1 += int32_t(wp[1]) * (xp[1] + input_offset);
-                a2 += int32_t(wp[2]) * (xp[2] + input_offset);
-                a3 += int32_t(wp[3]) * (xp[3] + input_offset);
+                a1 += int32_t(w[1]) * x[1];
+                a2 += int32_t(w[2]) * x[2];
+                a3 += int32_t(w[3]) * x[3];
             }
         }
-    }
-    acc[0] = a0;
-    if (N > 1) acc[1] = a1, acc[2] = a2, acc[3] = a3;
+    t.acc[0] = a0;
+    if (N > 1) t.acc[1] = a1, t.acc[2] = a2, t.acc[3] = a3;
 }
 
-// The taps t < k whose input position o + t * dil is inside [0, n): [*lo, *hi).
-inline void taps_inside(int o, int dil, int n, int k, int* lo, int* hi) {
+// The taps t < k whose input position o + t * dil is inside [0, n): [*lo, *hi)
+// (no division for a window wholly inside).
+__attribute__((always_inline)) inline void taps_inside(int o, int dil, int n, int k, int* lo, int* hi) {
+    if (o >= 0 && o + (k - 1) * dil < n) {
+        *lo = 0, *hi = k;
+        return;
+    }
     *lo = o >= 0 ? 0 : (-o + dil - 1) / dil;
     const int end = o >= n ? 0 : (n - 1 - o) / dil + 1;
     *hi = end < k ? end : k;
     if (*hi < *lo) *hi = *lo;
 }
 
-// DEPTHWISE_CONV_2D: w (1, k_h, k_w, out_c) with out_c = in_c * depth_multiplier;
-// output channel c reads input channel c / depth_multiplier. Per output
-// pixel, the window's taps inside the input are found once; then four
-// channels at a time (depth multiplier 1) or one sum their taps in registers.
-inline void depthwise_conv_2d(const int8_t* x, int32_t input_offset, const int8_t* w, const int32_t* bias,
-                              const Window& g, const Requant& rq, int8_t* y) {
-    const int in_w = int(g.in_w), in_c = int(g.in_c), out_c = int(g.out_c), dm = int(g.depth_multiplier);
-    const int k_w = int(g.k_w), dil_h = int(g.dil_h), dil_w = int(g.dil_w);
-    const int x_row = dil_h * in_w * in_c, x_col = dil_w * in_c, w_row = k_w * out_c;
+// Output channels c .. c + N - 1 of DEPTHWISE_CONV_2D at every pixel (N > 1:
+// depth multiplier 1).
+template <int N>
+inline void depthwise_channels(const int8_t* x, int32_t input_offset, const int8_t* w, const int32_t* bias,
+                               const Window& g, const Requant& rq, int c, int8_t* y) {
+    const int in_w = int(g.in_w), in_c = int(g.in_c), out_c = int(g.out_c);
+    const int k_h = int(g.k_h), k_w = int(g.k_w), dil_h = int(g.dil_h), dil_w = int(g.dil_w);
+    const int32_t offset = rq.output_offset, lo = rq.act_min, hi = rq.act_max;
+    x += c / int(g.depth_multiplier), w += c, y += c;
+    ChannelScale scale[N];
+    uint32_t b[N];
+    int32_t full[N];
+    DepthwiseTaps t;
+    t.x_col = dil_w * in_c, t.w_col = out_c, t.rows = k_h, t.cols = k_w, t.w_skip = 0;
+    depthwise_weight_sums<N>(w, t, full);
+    for (int j = 0; j < N; ++j) {
+        scale[j].set(rq.multiplier[c + j], rq.shift[c + j]);
+        b[j] = bias ? uint32_t(bias[c + j]) : 0u;
+        full[j] = int32_t(b[j] + uint32_t(input_offset) * uint32_t(full[j]));
+    }
     for (int oy = 0; oy < int(g.out_h); ++oy) {
         const int y0 = oy * int(g.stride_h) - int(g.pad_t);
         int ky0, ky1;
-        taps_inside(y0, dil_h, int(g.in_h), int(g.k_h), &ky0, &ky1);
+        taps_inside(y0, dil_h, int(g.in_h), k_h, &ky0, &ky1);
         for (int ox = 0; ox < int(g.out_w); ++ox, y += out_c) {
             const int x0 = ox * int(g.stride_w) - int(g.pad_l);
             int kx0, kx1;
             taps_inside(x0, dil_w, in_w, k_w, &kx0, &kx1);
-            const int rows = ky1 - ky0, cols = kx1 - kx0;
+            t.rows = ky1 - ky0, t.cols = kx1 - kx0;
+            t.x_skip = dil_h * in_w * in_c - t.cols * t.x_col, t.w_skip = (k_w - t.cols) * out_c;
             // the first tap inside (not read when no tap is)
             const int8_t* xs = x + ((y0 + ky0 * dil_h) * in_w + x0 + kx0 * dil_w) * in_c;
             const int8_t* ws = w + (ky0 * k_w + kx0) * out_c;
-            int c = 0;
-            int32_t acc[8];
-#if MICROLEARN_INT8_SSE2
-            if (dm == 1)
-                for (; c + 8 <= out_c; c += 8) {
-                    depthwise_taps<8>(xs + c, ws + c, rows, cols, x_row, x_col, w_row, out_c, input_offset, acc);
-                    for (int j = 0; j < 8; ++j) y[c + j] = output(acc[j], bias, c + j, rq);
-                }
-#endif
-            if (dm == 1)
-                for (; c + 4 <= out_c; c += 4) {
-                    depthwise_taps<4>(xs + c, ws + c, rows, cols, x_row, x_col, w_row, out_c, input_offset, acc);
-                    for (int j = 0; j < 4; ++j) y[c + j] = output(acc[j], bias, c + j, rq);
-                }
-            for (; c < out_c; ++c) {
-                depthwise_taps<1>(xs + c / dm, ws + c, rows, cols, x_row, x_col, w_row, out_c, input_offset, acc);
-                y[c] = output(acc[0], bias, c, rq);
+            if (t.rows == k_h && t.cols == k_w) {
+                for (int j = 0; j < N; ++j) t.acc[j] = full[j];
+            } else {  // a border: the offset term over the taps inside
+                depthwise_weight_sums<N>(ws, t, t.acc);
+                for (int j = 0; j < N; ++j) t.acc[j] = int32_t(b[j] + uint32_t(input_offset) * uint32_t(t.acc[j]));
             }
+            depthwise_taps<N>(xs, ws, t);
+            for (int j = 0; j < N; ++j) y[j] = scale[j].output(t.acc[j], offset, lo, hi);
         }
     }
+}
+
+// DEPTHWISE_CONV_2D: w (1, k_h, k_w, out_c) with out_c = in_c * depth_multiplier;
+// output channel c reads input channel c / depth_multiplier. Blocks of 8 (x64)
+// or 4 channels with depth multiplier 1, then one channel at a time.
+inline void depthwise_conv_2d(const int8_t* x, int32_t input_offset, const int8_t* w, const int32_t* bias,
+                              const Window& g, const Requant& rq, int8_t* y) {
+    const int out_c = int(g.out_c);
+    int c = 0;
+    if (g.depth_multiplier == 1) {
+#if MICROLEARN_INT8_SSE2
+        for (; c + 8 <= out_c; c += 8) depthwise_channels<8>(x, input_offset, w, bias, g, rq, c, y);
+#endif
+        for (; c + 4 <= out_c; c += 4) depthwise_channels<4>(x, input_offset, w, bias, g, rq, c, y);
+    }
+    for (; c < out_c; ++c) depthwise_channels<1>(x, input_offset, w, bias, g, rq, c, y);
 }
 
 // --- pooling and reductions -------------------------------------------------
