@@ -497,7 +497,8 @@ inline Status predict_proba(const Model& m, const void* x, FeatureType type, siz
     return Status::ok;
 }
 
-// KMeans (euclidean only): the distance to every centre into out[n_points].
+// KMeans (euclidean only): the distance to every centre into out[n_points]; out_of_range where a
+// squared distance overflows float32 (scikit-learn's float64 distance is finite there).
 inline Status transform(const Model& m, const void* x, FeatureType type, size_t n_x, uint64_t* scratch,
                         size_t n_scratch, float* out, size_t n_out) {
     if (m.task != Task::clustering) return Status::unsupported_kind;
@@ -505,7 +506,10 @@ inline Status transform(const Model& m, const void* x, FeatureType type, size_t 
     Status st = search(m, x, type, n_x, scratch, n_scratch, f);  // checks x
     if (st != Status::ok) return st;
     if (out == nullptr || n_out < m.n_points) return Status::size_mismatch;
-    for (uint32_t i = 0; i < m.n_points; ++i) out[i] = distance_of(m, detail::key_of(m, x, i, ~uint64_t(0)));
+    for (uint32_t i = 0; i < m.n_points; ++i) {
+        out[i] = distance_of(m, detail::key_of(m, x, i, ~uint64_t(0)));
+        if (!math::is_finite(out[i])) return Status::out_of_range;
+    }
     return Status::ok;
 }
 

@@ -233,6 +233,7 @@ check(lambda: clf.kneighbors(x, array.array("f", [0.0] * 3), array.array("h", [0
 check(lambda: km.transform(x, array.array("f", [0.0])), ValueError, "at least 3")
 check(lambda: q.predict(x), TypeError, "int16 array")
 check(lambda: clf.predict(array.array("f", [1e20] * 4)), ValueError, "out_of_range")  # squared distances overflow
+check(lambda: km.transform(array.array("f", [1e20] * 4)), ValueError, "out_of_range")  # was inf
 data = bytearray(open("clf.mlm", "rb").read())
 data[200] ^= 0xFF
 check(lambda: microlearn.load(data), ValueError, "bad_checksum")
@@ -256,5 +257,5 @@ def test_errors_and_copy(target):
                                             "q.mlm": q.to_bytes()})
     assert res.returncode == 0, res.output
     assert "NO ERROR" not in res.output, res.output
-    assert res.output.count("raised") == 13, res.output
+    assert res.output.count("raised") == 14, res.output
     assert "copied ok 0" in res.output, res.output

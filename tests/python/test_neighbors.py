@@ -403,6 +403,44 @@ def test_minkowski_p_beyond_float32_is_refused(scale, p, match):
             microlearn.convert(est)
 
 
+@pytest.mark.parametrize("make", [lambda: KNeighborsClassifier(5), lambda: KNeighborsRegressor(3, weights="distance"),
+                                  lambda: NearestCentroid(), lambda: KMeans(3, n_init=1, random_state=0),
+                                  lambda: LocalOutlierFactor(novelty=True)])
+def test_euclidean_squares_below_float32_are_refused(make):
+    """Features around 1e-25: every squared distance (1e-50) underflows float32 to 0, so all stored points
+    tied and the first ones won (wrong labels, values, clusters); such models are refused. Features around
+    1e-15 (squares 1e-30, within float32) still convert and agree."""
+    X, y = make_classification(200, 4, n_informative=3, n_redundant=0, n_classes=3, random_state=0)
+    for scale in (1e-25, 1e-15):
+        Xs = X * scale  # float64: scikit-learn's own float32 KMeans collapses there
+        est = make()
+        est.fit(Xs, X[:, 0]) if isinstance(est, KNeighborsRegressor) else est.fit(Xs, y)
+        Xs = Xs.astype(np.float32).astype(np.float64)  # the float32 rows the device gets
+        if scale == 1e-25:
+            with pytest.raises(UnsupportedEstimatorError, match=r"metric='euclidean': .*\^2 is below float32's"):
+                microlearn.convert(est)
+        else:
+            np.testing.assert_allclose(microlearn.convert(est).predict(Xs[:50]), est.predict(Xs[:50]), rtol=1e-5)
+
+
+def test_regressor_fitted_on_a_column_predicts_a_column():
+    X, y = make_regression(60, 3, random_state=0)
+    for target in (y, y.reshape(-1, 1)):
+        est = KNeighborsRegressor(3).fit(X, target)
+        assert microlearn.convert(est).predict(X).shape == est.predict(X).shape
+
+
+def test_kmeans_transform_of_rows_too_far_is_refused():
+    """A squared distance beyond float32's range came back from transform() as inf (predict() raised)."""
+    X, _ = make_blobs(100, 3, centers=3, random_state=0)
+    X = X.astype(np.float32)
+    model = microlearn.convert(KMeans(3, n_init=1, random_state=0).fit(X))
+    with pytest.raises(ValueError, match="X row 1 is too far from the stored points"):
+        model.transform(np.r_[X[:1], np.full((1, 3), 1e20, np.float32)])
+    np.testing.assert_allclose(model.transform(X[:5]), KMeans(3, n_init=1, random_state=0).fit(X).transform(X[:5]),
+                               rtol=1e-5, atol=1e-5)
+
+
 def test_large_minkowski_p_within_float32_converts():
     X, y = make_classification(300, 4, n_informative=3, n_redundant=0, n_classes=3, random_state=0)
     X = X.astype(np.float32)

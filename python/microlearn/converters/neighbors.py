@@ -83,7 +83,8 @@ def kneighbors_regressor(est) -> dict:
     X = np.asarray(est._fit_X, np.float64)
     y = np.asarray(est._y, np.float64)
     return dict(points=X, metric=metric, p=p, estimator=KNEIGHBORS, task=TASK_REGRESSION,
-                k=_k(est, est.n_neighbors, len(X)), weights=_weights(est), targets=y.reshape(len(X), -1))
+                k=_k(est, est.n_neighbors, len(X)), weights=_weights(est), targets=y.reshape(len(X), -1),
+                output_2d=y.ndim == 2)  # fitted on y of shape (n, 1): predict gives (n, 1), as scikit-learn's
 
 
 def nearest_centroid(est) -> dict:
@@ -127,29 +128,37 @@ def local_outlier_factor(est) -> dict:
 
 # ------------------------------------------------------------------ encoding
 
-def _minkowski_fits_float32(points: np.ndarray, p: float, k: int, estimator: str) -> None:
-    """The engine ranks points by sum |x_i - y_i|^p in float32 (docs/neighbors.md). Refused where, for
-    the stored points themselves, that sum leaves float32's range: twice the largest distance from a
-    point to its k-th nearest other point overflows (rows that far from their neighbours would get inf
-    distances), or the distances to nearest points (5th percentile) fall below float32's smallest
-    normal number (their order, and the distance weights, would be lost)."""
+def _distances_fit_float32(points: np.ndarray, metric: str, p: float, k: int, estimator: str) -> None:
+    """The engine ranks points by sum |x_i - y_i|^p in float32, the squared distance for euclidean
+    (docs/neighbors.md). Refused where, for the stored points themselves, that sum leaves float32's
+    range: twice the largest distance from a point to its k-th nearest other point overflows (rows
+    that far from their neighbours would get inf distances; minkowski only: euclidean rows that far
+    are refused when predicted), or the distances to nearest points (5th percentile; for euclidean
+    over up to 256 of the points, evenly spaced) fall below float32's smallest normal number (their
+    order, and the distance weights, would be lost: every row's neighbours would tie at 0)."""
     if len(points) < 2:
         return
     from sklearn.neighbors import NearestNeighbors
     f32 = np.finfo(np.float32)
-    dist = NearestNeighbors(n_neighbors=min(k, len(points) - 1), p=p).fit(points).kneighbors()[0]
+    minkowski = metric == "minkowski"
+    what = f"minkowski p={p:g}" if minkowski else "metric='euclidean'"
+    smaller_p = ", or use a smaller p" if minkowski else " (e.g. a StandardScaler in a Pipeline)"
+    n = min(k if minkowski else 1, len(points) - 1)
+    points = np.asarray(points, np.float64)  # scikit-learn's float32 distances would underflow themselves
+    queries = points if minkowski else points[::-(-len(points) // 256)]
+    dist = NearestNeighbors(n_neighbors=n + 1, p=p).fit(points).kneighbors(queries)[0][:, 1:]  # not itself
     far = 2 * float(dist[:, -1].max())
-    if far > 0 and p * np.log(far) >= np.log(float(f32.max)):
+    if minkowski and far > 0 and p * np.log(far) >= np.log(float(f32.max)):
         raise UnsupportedEstimatorError(
-            f"{estimator} with minkowski p={p:g}: training points lie up to {far / 2:.3g} from their "
-            f"k-th neighbour, and (2 x {far / 2:.3g})^{p:g} overflows float32; scale the features down, "
-            "or use a smaller p")
+            f"{estimator} with {what}: stored points lie up to {far / 2:.3g} from their "
+            f"k-th neighbour, and (2 x {far / 2:.3g})^{p:g} overflows float32; scale the features down"
+            + smaller_p)
     near = dist[:, 0][dist[:, 0] > 0]
     small = float(np.percentile(near, 5)) if len(near) else 0.0
     if small > 0 and p * np.log(small) < np.log(float(f32.tiny)):
         raise UnsupportedEstimatorError(
-            f"{estimator} with minkowski p={p:g}: neighbouring training points lie {small:.3g} apart, and "
-            f"{small:.3g}^{p:g} is below float32's range; scale the features up, or use a smaller p")
+            f"{estimator} with {what}: neighbouring stored points lie {small:.3g} apart, and "
+            f"{small:.3g}^{p:g} is below float32's range; scale the features up" + smaller_p)
 
 
 def _float32(name: str, values, estimator: str) -> np.ndarray:
@@ -188,6 +197,8 @@ def encode(m: dict, estimator: str, feature_dtype="float32", feature_scale=1.0, 
     metric = m["metric"]
     meta = dict(metadata or {})
     meta.update(estimator=estimator, feature_dtype=feature_dtype, metric=metric)
+    if m.get("output_2d"):
+        meta["output_2d"] = True
     distance_scale = 1.0
     if feature_dtype == "int16":
         if metric not in ("euclidean", "manhattan", "chebyshev"):
@@ -211,8 +222,8 @@ def encode(m: dict, estimator: str, feature_dtype="float32", feature_scale=1.0, 
                     f"{int(np.argmax(norms[:, 0] == 0))}): it has no direction; remove it")
             points = points / norms
         stored = _float32("stored points", points, estimator)
-        if metric == "minkowski":
-            _minkowski_fits_float32(stored, m["p"], m["k"], estimator)
+        if metric in ("minkowski", "euclidean"):
+            _distances_fit_float32(stored, metric, m["p"], m["k"], estimator)
         ftype = 0
     else:
         raise ValueError(f"feature_dtype must be 'float32' or 'int16', not {feature_dtype!r}")
