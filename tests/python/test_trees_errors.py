@@ -44,6 +44,14 @@ def test_multi_output_classifier_is_refused():
         microlearn.convert(est)
 
 
+def test_hist_gradient_boosting_fitted_on_one_class_is_refused():
+    """It wrote a file the engine's loader refused ("a model parameter has an impossible value")."""
+    X, _ = load_iris(return_X_y=True)
+    est = E.HistGradientBoostingClassifier(max_iter=2).fit(X, np.full(len(X), 7))
+    with pytest.raises(microlearn.UnsupportedEstimatorError, match=r"fitted on one class \(7\)"):
+        microlearn.convert(est)
+
+
 def test_unsupported_options_are_named():
     X, y = load_iris(return_X_y=True)
     yb = (y > 0).astype(int)

@@ -169,6 +169,9 @@ def hist_gradient_boosting(est, classifier: bool) -> Ensemble:
                 "an identity link (squared_error, absolute_error, quantile) are supported")
         return Ensemble(trees, est.n_features_in_, K, TASK_REGRESSION, T_NONE, baseline=baseline)
     n_classes = len(est.classes_)
+    if n_classes < 2:  # scikit-learn fits a binary model whose predict_proba has 2 columns
+        raise UnsupportedEstimatorError(f"{name} fitted on one class ({est.classes_[0]}): it predicts "
+                                        "that class for every row; nothing to convert")
     transform = T_LOGISTIC if K == 1 else T_SOFTMAX
     return Ensemble(trees, est.n_features_in_, K, TASK_CLASSIFICATION, transform, 0, n_classes,
                     baseline=baseline, classes=est.classes_)
