@@ -180,6 +180,9 @@ def test_pipeline_ending_in_a_transformer_is_refused():
     X, y = data(10)
     with pytest.raises(UnsupportedEstimatorError, match="ends in PCA, a transformer"):
         microlearn.convert(make_pipeline(StandardScaler(), PCA(3)).fit(X))
+    with pytest.raises(UnsupportedEstimatorError, match="PCA is a preprocessing step, not a model: put it in a "
+                                                    "Pipeline"):  # was "PCA is not supported. Supported ..."
+        microlearn.convert(PCA(3).fit(X))
 
 
 def _rewrite(data, change):

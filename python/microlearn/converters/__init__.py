@@ -45,6 +45,11 @@ def _unsupported(estimator) -> UnsupportedEstimatorError:
             f"convert() got a {name}, not an estimator: it reads .tflite files (a path ending in .tflite, or "
             "their bytes) itself; load anything else first (joblib.load(path), "
             "keras.models.load_model(path)) and pass the object")
+    if preprocess.is_transformer(estimator):
+        return UnsupportedEstimatorError(
+            f"{name} is a preprocessing step, not a model: put it in a Pipeline that ends in a supported "
+            f"estimator (e.g. make_pipeline({name}(), SVC())) and convert that (preprocessing-only "
+            "Pipelines are not supported)")
     if name == "CalibratedClassifierCV":
         return UnsupportedEstimatorError(
             "CalibratedClassifierCV is not supported: its calibration maps would be lost. Convert the "
