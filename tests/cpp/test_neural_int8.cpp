@@ -7,6 +7,7 @@
 // (Cortex-M4F runs the DSP-extension path there, unix (x64) the SSE2 one, the others the portable one).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <random>
@@ -326,5 +327,47 @@ TEST(NeuralInt8, ConvolutionsMatchTapByTapSums) {
                               direct_output(x, w, bias, g, depthwise, offset, rq, int(oy), int(ox), int(c)))
                         << "trial " << trial << (depthwise ? " depthwise" : " conv") << " at " << oy << "," << ox
                         << " channel " << c;
+    }
+}
+
+// MAX_POOL_2D and AVERAGE_POOL_2D against the window's taps one by one
+// (TFLite's reference: the taps inside the input, the average rounded half
+// away from zero) on random windows: 1 to 19 channels, padding on every side,
+// strides, windows wider than the input, activation clamps.
+TEST(NeuralInt8, PoolingMatchesTapByTap) {
+    std::mt19937 gen(12);
+    auto pick = [&](int lo, int hi) { return lo + int(gen() % uint32_t(hi - lo + 1)); };
+    for (int trial = 0; trial < 400; ++trial) {
+        const bool average = trial % 2 == 1;
+        microlearn::neural::Window g{};
+        g.in_h = pick(1, 7), g.in_w = pick(1, 7), g.in_c = pick(1, 19), g.out_c = g.in_c;
+        g.k_h = pick(1, 4), g.k_w = pick(1, 4), g.dil_h = g.dil_w = 1, g.depth_multiplier = 1;
+        g.stride_h = pick(1, 3), g.stride_w = pick(1, 3), g.pad_t = pick(0, 2), g.pad_l = pick(0, 2);
+        const int total_h = int(g.in_h + g.pad_t) + pick(0, 2), total_w = int(g.in_w + g.pad_l) + pick(0, 2);
+        if (total_h < int(g.k_h) || total_w < int(g.k_w)) continue;
+        g.out_h = uint32_t((total_h - int(g.k_h)) / int(g.stride_h) + 1);
+        g.out_w = uint32_t((total_w - int(g.k_w)) / int(g.stride_w) + 1);
+        std::vector<int8_t> x(g.in_h * g.in_w * g.in_c), y(g.out_h * g.out_w * g.in_c, 99);
+        for (auto& v : x) v = int8_t(gen());
+        const int32_t lo = -128 + pick(0, 30), hi = 127 - pick(0, 30);
+        Q::pool_2d(x.data(), g, average, lo, hi, y.data());
+        for (uint32_t oy = 0; oy < g.out_h; ++oy)
+            for (uint32_t ox = 0; ox < g.out_w; ++ox)
+                for (uint32_t c = 0; c < g.in_c; ++c) {
+                    int32_t acc = average ? 0 : -128, count = 0;
+                    for (uint32_t ky = 0; ky < g.k_h; ++ky)
+                        for (uint32_t kx = 0; kx < g.k_w; ++kx) {
+                            const int iy = int(oy * g.stride_h + ky) - int(g.pad_t);
+                            const int ix = int(ox * g.stride_w + kx) - int(g.pad_l);
+                            if (iy < 0 || ix < 0 || iy >= int(g.in_h) || ix >= int(g.in_w)) continue;
+                            const int32_t v = x[(uint32_t(iy) * g.in_w + uint32_t(ix)) * g.in_c + c];
+                            acc = average ? acc + v : std::max(acc, v);
+                            ++count;
+                        }
+                    if (average && count) acc = int32_t(std::lround(double(acc) / count));  // halves away from zero
+                    acc = std::min(std::max(acc, lo), hi);
+                    ASSERT_EQ(y[(oy * g.out_w + ox) * g.in_c + c], acc)
+                        << "trial " << trial << (average ? " average" : " max") << " at " << oy << "," << ox << " channel " << c;
+                }
     }
 }

@@ -920,31 +920,42 @@ inline void depthwise_conv_2d(const int8_t* x, int32_t input_offset, const int8_
 
 // MAX_POOL_2D (average = false) and AVERAGE_POOL_2D (average = true) over the
 // window taps inside the input; out_c == in_c; the output shares the input's
-// quantization. Average rounds half away from zero, as TFLite's.
+// quantization (and never the input's bytes: pooling is not in place). Average
+// rounds half away from zero, as TFLite's. Per output pixel the taps inside
+// are found once; max keeps the running maxima in the pixel's outputs, the
+// channels innermost (contiguous in x and y), average sums one channel at a
+// time over the window's taps.
 inline void pool_2d(const int8_t* x, const Window& g, bool average, int32_t act_min, int32_t act_max, int8_t* y) {
-    const int in_h = int(g.in_h), in_w = int(g.in_w), in_c = int(g.in_c);
+    const int in_w = int(g.in_w), in_c = int(g.in_c), k_h = int(g.k_h), k_w = int(g.k_w);
     for (int oy = 0; oy < int(g.out_h); ++oy) {
         const int y0 = oy * int(g.stride_h) - int(g.pad_t);
-        for (int ox = 0; ox < int(g.out_w); ++ox) {
+        int ky0, ky1;
+        taps_inside(y0, 1, int(g.in_h), k_h, &ky0, &ky1);
+        for (int ox = 0; ox < int(g.out_w); ++ox, y += in_c) {
             const int x0 = ox * int(g.stride_w) - int(g.pad_l);
+            int kx0, kx1;
+            taps_inside(x0, 1, in_w, k_w, &kx0, &kx1);
+            const int cols = kx1 - kx0, skip = (in_w - cols) * in_c;
+            // the first tap inside (not read when no tap is)
+            const int8_t* xs = x + ((y0 + ky0) * in_w + x0 + kx0) * in_c;
+            const int8_t* p = xs;
+            if (!average) {
+                for (int c = 0; c < in_c; ++c) y[c] = -128;
+                for (int r = ky0; r < ky1; ++r, p += skip)
+                    for (int k = cols; k > 0; --k)
+                        for (int8_t* o = y; o != y + in_c; ++o, ++p)
+                            if (*p > *o) *o = *p;
+                for (int c = 0; c < in_c; ++c) y[c] = clamp8(y[c], act_min, act_max);
+                continue;
+            }
+            const int32_t count = (ky1 - ky0) * cols;
             for (int c = 0; c < in_c; ++c) {
-                int32_t acc = average ? 0 : -128;
-                int32_t count = 0;
-                for (int ky = 0; ky < int(g.k_h); ++ky) {
-                    const int iy = y0 + ky;
-                    if (iy < 0 || iy >= in_h) continue;
-                    for (int kx = 0; kx < int(g.k_w); ++kx) {
-                        const int ix = x0 + kx;
-                        if (ix < 0 || ix >= in_w) continue;
-                        const int32_t v = x[(iy * in_w + ix) * in_c + c];
-                        if (average) acc += v;
-                        else if (v > acc) acc = v;
-                        ++count;
-                    }
-                }
-                if (average && count > 0)
-                    acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
-                *y++ = clamp8(acc, act_min, act_max);
+                int32_t acc = 0;
+                p = xs + c;
+                for (int r = ky0; r < ky1; ++r, p += skip)
+                    for (int k = cols; k > 0; --k, p += in_c) acc += *p;
+                if (count > 0) acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+                y[c] = clamp8(acc, act_min, act_max);
             }
         }
     }
