@@ -332,6 +332,18 @@ def test_report_compares_with_the_keras_model(tasks):
     assert as_reference("not keras", m) == "not keras"
 
 
+def test_report_streams_a_stateful_keras_model_as_the_converted_one():
+    """A stateful reference (batch 1) takes the rows one per call from a reset state, as the converted model
+    streams them (report() raised Keras's batch-size error)."""
+    keras.utils.set_random_seed(14)
+    nested = keras.Sequential([keras.Input(batch_shape=(1, 1, 3)), K.GRU(4, stateful=True)], name="inner")
+    km = keras.Sequential([keras.Input(batch_shape=(1, 1, 3)), nested, K.Dense(2)])
+    X = np.random.default_rng(14).normal(size=(8, 3)).astype(np.float32)
+    m = microlearn.convert(km)
+    for _ in range(2):   # the second report starts from a reset state too
+        assert m.report(X, reference=km).max_abs_difference < 1e-5 * np.abs(m.predict(X)).max()
+
+
 # ----------------------------------------------------------------- corrupt recurrent ops
 
 def _recurrent_file(kind, **kw):

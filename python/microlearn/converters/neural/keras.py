@@ -667,15 +667,32 @@ class KerasReference:
             shape = (steps, shape[1])
         self.shape = tuple(int(s) for s in shape)
         self.graph = to_graph(keras_model, classes=model.classes_, task=model.info["task"], timesteps=steps)
+        self.stateful = [layer for layer in _all_layers(keras_model) if layer.get_config().get("stateful")]
 
     def predict(self, X):
-        X = np.asarray(X, np.float32)
-        out = np.asarray(self.keras_model.predict(X.reshape((len(X),) + self.shape), verbose=0), np.float32)
-        out = out.reshape(len(X), -1)
+        X = np.asarray(X, np.float32).reshape((len(X),) + self.shape)
+        if self.stateful:  # the converted model streams the rows from a zero state: Keras too, one row a call
+            import keras
+
+            for layer in self.stateful:
+                layer.reset_state()
+            out = np.concatenate([keras.ops.convert_to_numpy(self.keras_model(x[None], training=False))
+                                  for x in X])
+        else:
+            out = self.keras_model.predict(X, verbose=0)
+        out = np.asarray(out, np.float32).reshape(len(X), -1)
         if self.graph.task != "classification":
             return out[:, 0] if out.shape[1] == 1 else out
         index = (out[:, 0] > self.graph.binary_threshold).astype(int) if out.shape[1] == 1 else out.argmax(axis=1)
         return self.graph.classes[index]
+
+
+def _all_layers(model):
+    """The layers of `model` and of the models nested in it."""
+    for layer in model.layers:
+        yield layer
+        if hasattr(layer, "layers"):
+            yield from _all_layers(layer)
 
 
 def as_reference(obj, model):
