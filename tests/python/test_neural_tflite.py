@@ -166,6 +166,21 @@ def test_quantize_names_a_recurrent_layer_nested_or_not():
 
 # --- float32 .tflite ---------------------------------------------------------------
 
+def _litert_float_outputs(data: bytes, X: np.ndarray) -> np.ndarray:
+    """LiteRT's (default kernels') flat outputs of a float-input model, one row per sample of X."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    it = Interpreter(model_content=data)
+    it.allocate_tensors()
+    i, o = it.get_input_details()[0]["index"], it.get_output_details()[0]["index"]
+    want = []
+    for x in X:
+        it.set_tensor(i, x[None])
+        it.invoke()
+        want.append(it.get_tensor(o).reshape(-1))
+    return np.array(want)
+
+
 def test_float_tflite_within_tolerance():
     import tensorflow as tf
 
@@ -174,17 +189,7 @@ def test_float_tflite_within_tolerance():
         data = tf.lite.TFLiteConverter.from_keras_model(keras_model).convert()
         model = microlearn.convert(data)
         X = np.random.default_rng(11).normal(size=(16,) + shape).astype(np.float32)
-        from ai_edge_litert.interpreter import Interpreter
-
-        it = Interpreter(model_content=data)
-        it.allocate_tensors()
-        i, o = it.get_input_details()[0]["index"], it.get_output_details()[0]["index"]
-        want = []
-        for x in X:
-            it.set_tensor(i, x[None])
-            it.invoke()
-            want.append(it.get_tensor(o).reshape(-1))
-        want = np.array(want)
+        want = _litert_float_outputs(data, X)
         if model.info["task"] == "classification":
             got = model.predict_proba(X.reshape(len(X), -1))
             got = got[:, 1:] if want.shape[1] == 1 else got
@@ -300,7 +305,6 @@ def test_float16_weights_are_dequantized_at_conversion(wide_mlp):
     """TFLiteConverter's float16 option (float16 constants behind DEQUANTIZE) converts to float32 weights:
     within the float tolerance of LiteRT (it was refused)."""
     import tensorflow as tf
-    from ai_edge_litert.interpreter import Interpreter
 
     conv = tf.lite.TFLiteConverter.from_keras_model(wide_mlp)
     conv.optimizations = [tf.lite.Optimize.DEFAULT]
@@ -309,15 +313,7 @@ def test_float16_weights_are_dequantized_at_conversion(wide_mlp):
     model = microlearn.convert(data)
     assert not any(op.kind == "DEQUANTIZE" for op in T.read(data).ops)
     X = np.random.default_rng(4).normal(size=(12, 40)).astype(np.float32)
-    it = Interpreter(model_content=data)
-    it.allocate_tensors()
-    i, o = it.get_input_details()[0]["index"], it.get_output_details()[0]["index"]
-    want = []
-    for x in X:
-        it.set_tensor(i, x[None])
-        it.invoke()
-        want.append(it.get_tensor(o)[0].copy())
-    want = np.array(want)
+    want = _litert_float_outputs(data, X)
     np.testing.assert_allclose(model.predict_proba(X), want, rtol=1e-5, atol=1e-5 * np.abs(want).max())
 
 
