@@ -255,6 +255,19 @@ def test_nearest_centroid_scores_agree_with_scikit_learn(metric, shrink, priors,
     np.testing.assert_allclose(model.predict_proba(R), est.predict_proba(R), atol=1e-5)
 
 
+@pytest.mark.parametrize("n_features", [100, 1200])
+def test_nearest_centroid_probabilities_on_many_features(n_features):
+    """The probabilities' error grows with the class scores (sums over the features): docs/neighbors.md
+    states 2.5e-6 x (1 + the largest |class score|); a flat 1e-5 fails from ~100 features on."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, n_features)).astype(np.float32)
+    y = (X[:, 0] + X[:, 1] > 0).astype(int) + (X[:, 2] > 0.5)
+    est = NearestCentroid().fit(X[:300], y[:300])
+    R = X[300:]
+    err = np.abs(microlearn.convert(est).predict_proba(R) - est.predict_proba(R)).max(axis=1)
+    assert (err <= 2.5e-6 * (1 + np.abs(centroid_scores(est, R)).max(axis=1))).all()
+
+
 def test_nearest_centroid_scores_int16_and_zero_spread():
     """int16 inputs (differences scaled back to feature units) and a feature
     constant within every class (scikit-learn leaves it unscaled)."""
