@@ -531,6 +531,16 @@ def test_info_and_round_trip(tmp_path):
     assert "KNeighborsClassifier" in repr(model)
 
 
+def test_cosine_rows_of_tiny_norm_give_the_float64_answer():
+    """scikit-learn leaves float32 rows of norm < 1.2e-6 unnormalised (its float32 answer there ties the
+    points); microlearn normalises them and agrees with scikit-learn on the same rows in float64."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3)).astype(np.float32)
+    est = KNeighborsClassifier(5, metric="cosine").fit(X, (X[:, 0] > 0).astype(int) + (X[:, 1] > 0))
+    R = (rng.normal(size=(200, 3)) * 1e-7).astype(np.float32)
+    np.testing.assert_array_equal(microlearn.convert(est).predict(R), est.predict(R.astype(np.float64)))
+
+
 def test_cosine_zero_vectors():
     X, y = load_iris(return_X_y=True)
     est = KNeighborsClassifier(3, metric="cosine", algorithm="brute").fit(X, y)
