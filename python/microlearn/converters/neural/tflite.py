@@ -1,8 +1,8 @@
 """.tflite flatbuffers -> the neural graph (ir.Graph).
 
-Reads what TensorFlow's TFLiteConverter writes: float32 models, and int8
-full-integer models whose inputs/outputs are int8 or float32 (then behind
-QUANTIZE / DEQUANTIZE ops). Parsing uses the `tflite` package's generated
+Reads what TensorFlow's TFLiteConverter writes: float32 models (also with
+float16 weights), and int8 full-integer models whose inputs/outputs are int8,
+uint8 or float32 (then behind QUANTIZE / DEQUANTIZE ops). Parsing uses the `tflite` package's generated
 flatbuffers schema only: no TensorFlow needed.
 
 Each builtin operator maps onto one ir.Op, with these rewrites:
@@ -15,7 +15,10 @@ Each builtin operator maps onto one ir.Op, with these rewrites:
   one convolution with that dilation and explicit padding (a 1-D one, with
   EXPAND_DIMS and SQUEEZE around the convolution, a height-1 convolution
   between two RESHAPEs);
-- PADV2 with the zero point as its value is PAD.
+- PADV2 with the zero point as its value is PAD;
+- DEQUANTIZE of a constant (float16 weights) is that constant in float32;
+- the QUANTIZE between a uint8 model input or output and int8 (one scale, zero
+  points 128 apart) is dropped: uint8 input u is the int8 input u - 128.
 
 int8 ops also get params["int8"]: the fixed-point parameters the engine's int8
 kernels use (int8_params.py), computed here as TFLite computes them when it
