@@ -63,7 +63,9 @@ def conv_shapes(name):
     dilation, 'same' and 'valid'. conv_shapes_c: depthwise alone, its blocks
     of 4 channels (8 on x64) and tails of 1 to 3, depth multipliers 2 and 3
     (one channel at a time) from 1 and 3 input channels, strides, dilation,
-    'same' borders on every side and windows wider than the input."""
+    'same' borders on every side and windows wider than the input; max and
+    average pooling over 13 and 19 channels (16-, 8- and 4-byte steps and
+    tails of the max) with 'same' borders."""
     import keras
     from keras import layers as L
 
@@ -73,13 +75,16 @@ def conv_shapes(name):
         layers = [L.Conv2D(7, 3, dilation_rate=2, padding="same"), L.DepthwiseConv2D(3, padding="same"),
                   L.Conv2D(3, (2, 3), strides=(2, 1)),
                   L.Conv2D(1, 3, padding="same", activation="relu")]
-    elif name == "conv_shapes_c":  # depthwise: channels 1 -> 3 -> 9 -> 13 -> 14 -> 15 -> 12
+    elif name == "conv_shapes_c":  # depthwise and pooling: channels 1 -> 3 -> 9 -> 13 -> 14 -> 15 -> 19 -> 12
         shape = (8, 7, 1)
         layers = [L.DepthwiseConv2D(3, depth_multiplier=3, padding="same"),
                   L.DepthwiseConv2D((2, 3), strides=(1, 2), depth_multiplier=3, padding="same"),
-                  L.Conv2D(13, 1), L.DepthwiseConv2D(3, dilation_rate=(2, 1), padding="same"),
-                  L.Conv2D(14, 1), L.DepthwiseConv2D((1, 5), padding="same", activation="relu"),
+                  L.Conv2D(13, 1), L.MaxPooling2D((2, 3), strides=1, padding="same"),
+                  L.DepthwiseConv2D(3, dilation_rate=(2, 1), padding="same"),
+                  L.Conv2D(14, 1), L.AveragePooling2D((3, 2), strides=1, padding="same"),
+                  L.DepthwiseConv2D((1, 5), padding="same", activation="relu"),
                   L.Conv2D(15, 1), L.DepthwiseConv2D(2, strides=2, padding="valid"),
+                  L.Conv2D(19, 1), L.MaxPooling2D(3, strides=2, padding="same"),
                   L.Conv2D(12, 1), L.DepthwiseConv2D((4, 6), padding="same", activation="relu6")]
     else:  # one input channel (filter 9), then 36, 5, 16 and 96 taps
         shape = (11, 9, 1)
