@@ -109,3 +109,21 @@ def test_quantize_checks_the_number_of_features():
             model.dequantize(bad.astype(np.int16))
     with pytest.raises(TypeError, match="X must hold numbers"):
         model.quantize([["a"] * 13])
+
+
+@pytest.mark.parametrize("make", [lambda: E.HistGradientBoostingClassifier(max_iter=5),
+                                  lambda: T.DecisionTreeClassifier(max_depth=4, random_state=0)])
+def test_splits_of_missing_values_alone_do_not_warn(make):
+    """A model fitted with NaN has splits of missing values alone (threshold +inf, every number goes
+    left): int16 inputs lose nothing there, yet they warned that the model lost splits."""
+    import warnings
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3))
+    y = (X[:, 0] > 0).astype(int)
+    X[rng.random(X.shape) < 0.2] = np.nan
+    est = make().fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = microlearn.convert(est, feature_dtype="int16", feature_scale=1000)
+    R = rng.normal(size=(200, 3))
+    np.testing.assert_array_equal(model.predict(model.quantize(R)), est.predict(model.dequantize(model.quantize(R))))

@@ -469,7 +469,8 @@ def encode(ens: Ensemble, feature_dtype: str = "float32", feature_scale=1.0, fea
     elif feature_dtype == "int16":
         scale, offset = int16_scale_and_offset(feature_scale, feature_offset, ens.n_features)
         t16 = int16_thresholds(t32, feature.astype(np.int64), scale, offset)
-        _warn_constant_splits(t16, feature, ens.n_features)
+        real = np.isfinite(t32)  # +inf: a split of missing values alone, where every number goes left anyway
+        _warn_constant_splits(t16[real], feature[real], ens.n_features)
         always_right = t16 == ALWAYS_RIGHT
         if always_right.any():
             children, roots = bypass(children, roots, always_right, leaf_bit)
