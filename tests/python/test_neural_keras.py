@@ -195,6 +195,50 @@ def test_normalization_with_one_mean_for_every_value():
     assert_close(microlearn.convert(km).predict(flat(X)), km.predict(X, verbose=0).reshape(10, -1))
 
 
+def test_keras_ops_arithmetic_with_numbers():
+    """x + 3.0, x * c, c - x, x / c, x - c in a Functional model are keras.ops Operations, not layers: the
+    converter took `x + 3.0` for an Add layer of one input and left the 3.0 out (a silent wrong answer).
+    MobileNetV3's hard_sigmoid is written this way."""
+    keras.utils.set_random_seed(15)
+    inp = keras.Input((6,))
+    x = K.Dense(5)(inp)
+    y = K.ReLU(6.0)(x + 3.0) * (1.0 / 6.0)            # MobileNetV3's hard_sigmoid
+    y = (2.5 - y) / 4.0 - np.float32(0.75) + x * x
+    km = keras.Model(inp, keras.ops.reshape(y, (-1, 5, 1)))
+    X = np.random.default_rng(15).normal(size=(12, 6)).astype(np.float32)
+    assert_close(microlearn.convert(km).predict(X), km.predict(X, verbose=0).reshape(12, -1))
+
+
+@pytest.mark.parametrize("build, text", [
+    (lambda x: 4.0 / x, "(keras.ops TrueDivide): TrueDivide of a number by a tensor"),
+    (lambda x: x - K.Dense(6)(x), "Subtract of two tensors is not supported"),
+    (lambda x: x * np.arange(6.0), "one finite number is supported"),
+    (lambda x: keras.ops.exp(x), "(keras.ops Exp): this keras.ops call is not supported"),
+])
+def test_unsupported_keras_ops_are_named(build, text):
+    inp = keras.Input((6,))
+    with pytest.raises(UnsupportedEstimatorError, match=re.escape(text)):
+        microlearn.convert(keras.Model(inp, build(inp)))
+
+
+def test_multiply_and_add_broadcast_one_value_per_channel():
+    """Squeeze-and-excitation: Multiply([x (H, W, C), scales (1, 1, C)]) in either order, on images and
+    sequences, and Add of one value (it was refused as broadcasting); other broadcasts are refused."""
+    keras.utils.set_random_seed(16)
+    inp = keras.Input((5, 4, 3))
+    se = K.Conv2D(3, 1, activation="sigmoid")(K.GlobalAveragePooling2D(keepdims=True)(inp))
+    x = K.Multiply()([se, K.Conv2D(3, 3, padding="same")(inp)])
+    x = K.Add()([x, K.Conv2D(1, 1)(K.GlobalMaxPooling2D(keepdims=True)(x)), inp]) * se
+    seq = K.Reshape((20, 3))(x)
+    seq = K.Multiply()([seq, K.GlobalAveragePooling1D(keepdims=True)(seq)])
+    km = keras.Model(inp, K.Flatten()(seq))
+    X = np.random.default_rng(16).normal(size=(10, 5, 4, 3)).astype(np.float32)
+    assert_close(microlearn.convert(km).predict(flat(X)), km.predict(X, verbose=0))
+    rows = K.Conv2D(3, 1)(K.MaxPooling2D((5, 1))(inp))          # (1, 4, 3): one scale per column and channel
+    with pytest.raises(UnsupportedEstimatorError, match=r"inputs of shapes .* one value or one per channel"):
+        microlearn.convert(keras.Model(inp, K.Multiply()([inp, rows])))
+
+
 def test_timesteps_fix_the_shapes_of_the_layers_before_the_recurrent_one():
     """Conv1D, pooling, Dense, padding on a sequence of unknown length (their Keras shapes hold None
     steps: a TypeError before), in a Sequential, a Functional model with branches and a nested model."""

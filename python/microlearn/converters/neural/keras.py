@@ -355,14 +355,65 @@ def _rescaling(L: _Layer):
 
 
 def _merge(L: _Layer):
+    """Add / Multiply of tensors of the output's shape, or broadcast from one value or one per channel
+    (shape (1, ..., 1, C), e.g. a squeeze-and-excitation block's scales): the engine's ADD / MUL take
+    such a second operand."""
     kind = {"Add": "ADD", "Multiply": "MUL"}[type(L.layer).__name__]
-    shapes = {L.b.shape(n) for n in L.inputs}
-    if len(shapes) != 1:
-        L.refuse(f"inputs of different shapes {sorted(shapes)} are not supported (broadcasting)")
-    x = L.inputs[0]
-    for i, other in enumerate(L.inputs[1:]):
-        x = L.op(kind, [x, other], {"activation": "none"}, suffix="" if i == len(L.inputs) - 2 else f"/{i}")
+    full = [n for n in L.inputs if L.b.shape(n) == L.out_shape]
+    rank, channels = len(L.keras_output.shape), L.out_shape[-1]
+    for n, kt in zip(L.inputs, L.keras_inputs):
+        if n not in full and (len(kt.shape) != rank or any(d != 1 for d in kt.shape[1:-1])
+                              or kt.shape[-1] not in (1, channels)):
+            L.refuse(f"inputs of shapes {[tuple(t.shape) for t in L.keras_inputs]}: supported are the "
+                     "output's shape, or one value or one per channel (shape (1, ..., 1, channels))")
+    if not full:
+        L.refuse(f"inputs of shapes {[tuple(t.shape) for t in L.keras_inputs]}: one must have the output's shape")
+    first = L.inputs.index(full[0])
+    x, rest = full[0], L.inputs[:first] + L.inputs[first + 1:]
+    for i, other in enumerate(rest):
+        x = L.op(kind, [x, other], {"activation": "none"}, suffix="" if i == len(rest) - 1 else f"/{i}")
     return x
+
+
+# keras.ops calls in a Functional model (x + 3.0, x * y): Operations, not layers.
+_OPERATIONS = {"Add": "ADD", "Multiply": "MUL", "Subtract": "ADD", "Divide": "MUL", "TrueDivide": "MUL"}
+
+
+def _operation(L: _Layer, arguments):
+    """A keras.ops call: reshape, or elementwise arithmetic of two tensors (as the Add / Multiply layers)
+    or of a tensor and a number (x + c, c + x, x - c, c - x, x * c, x / c)."""
+    import keras
+
+    kind = type(L.layer).__name__
+    if kind == "Reshape":
+        return _reshape(L)
+    args = list(arguments.args)
+    if kind not in _OPERATIONS or len(args) != 2 or arguments.kwargs:
+        L.refuse(f"this keras.ops call is not supported (supported: reshape, and +, -, *, / of tensors "
+                 "and numbers); use layers")
+    tensors = [isinstance(a, keras.KerasTensor) for a in args]
+    by_id = {id(t): n for t, n in zip(L.keras_inputs, L.inputs)}   # the node lists x * x's x once
+    L.keras_inputs = [a for a, t in zip(args, tensors) if t]
+    L.inputs = [by_id[id(a)] for a in L.keras_inputs]
+    if all(tensors):
+        if kind not in ("Add", "Multiply"):
+            L.refuse(f"{kind} of two tensors is not supported (add, multiply are)")
+        return _merge(L)
+    c = np.asarray(args[tensors.index(False)], np.float64)
+    if c.size != 1 or not np.isfinite(c).all():
+        L.refuse(f"{kind} with the constant {args[tensors.index(False)]!r}: one finite number is supported")
+    c = float(c.reshape(()))
+    x = L.inputs[0]
+    if kind in ("Divide", "TrueDivide"):
+        if not tensors[0] or c == 0.0:
+            L.refuse(f"{kind} of a number by a tensor, or by zero, is not supported")
+        c = 1.0 / c
+    elif kind == "Subtract":
+        if tensors[0]:
+            c = -c
+        else:                                  # c - x = (-1 * x) + c
+            x = L.op("MUL", [x, L.const("minus_one", np.float32([-1.0]))], {"activation": "none"}, suffix="/neg")
+    return L.op(_OPERATIONS[kind], [x, L.const("constant", np.float32([c]))], {"activation": "none"})
 
 
 def _concatenate(L: _Layer):
@@ -493,6 +544,10 @@ def _walk(b: _Builder, model, where: str, inputs: list[str]) -> list[str]:
             if any(d is None for d in layer.inputs[0].shape[1:]) and None not in shape[1:]:
                 layer = _with_input_shape(layer, shape)
             out = _walk(b, layer, f" of {source}", ins)[0]
+        elif not isinstance(layer, keras.layers.Layer):  # a keras.ops call (Operation): x + 3.0, x * y
+            source = f"operation {layer.name!r} (keras.ops {kind}){where}"
+            L = _Layer(b, layer, source, ins, node.input_tensors, node.output_tensors[0])
+            out = _operation(L, node.arguments)
         elif kind in _IDENTITY:
             out = ins[0]
         elif kind in _CONVERTERS:
