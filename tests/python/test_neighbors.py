@@ -436,6 +436,23 @@ def test_euclidean_squares_below_float32_are_refused(make):
             np.testing.assert_allclose(microlearn.convert(est).predict(Xs[:50]), est.predict(Xs[:50]), rtol=1e-5)
 
 
+@pytest.mark.parametrize("make", [lambda: KNeighborsClassifier(3, weights="distance"), lambda: KNeighborsRegressor(3),
+                                  lambda: LocalOutlierFactor(5, novelty=True)])
+def test_models_fitted_on_sparse_matrices(make):
+    """scikit-learn keeps the sparse matrix it was fitted on: conversion failed with numpy's "setting an
+    array element with a sequence"."""
+    from scipy import sparse
+    X, y = make_classification(120, 5, n_informative=3, n_redundant=0, n_classes=3, random_state=0)
+    X[np.abs(X) < 0.5] = 0
+    est = make()
+    est.fit(sparse.csr_matrix(X), y) if not isinstance(est, LocalOutlierFactor) else est.fit(sparse.csr_matrix(X))
+    R = sparse.csr_matrix(X[:40].astype(np.float32))
+    method = "predict_proba" if isinstance(est, KNeighborsClassifier) else "score_samples" \
+        if isinstance(est, LocalOutlierFactor) else "predict"
+    np.testing.assert_allclose(getattr(microlearn.convert(est), method)(R), getattr(est, method)(R), rtol=1e-5,
+                               atol=1e-5)
+
+
 def test_regressor_fitted_on_a_column_predicts_a_column():
     X, y = make_regression(60, 3, random_state=0)
     for target in (y, y.reshape(-1, 1)):

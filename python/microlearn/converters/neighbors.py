@@ -67,12 +67,18 @@ def _k(est, k: int, n_points: int) -> int:
     return int(k)
 
 
+def _fit_points(est) -> np.ndarray:
+    """The training samples, dense (scikit-learn keeps a sparse matrix it was fitted on)."""
+    X = est._fit_X
+    return np.asarray(X.toarray() if hasattr(X, "toarray") else X, np.float64)
+
+
 def kneighbors_classifier(est) -> dict:
     if getattr(est, "outputs_2d_", False):
         raise UnsupportedEstimatorError("KNeighborsClassifier fitted on several outputs (2-d y): "
                                         "fit one classifier per output")
     metric, p = _metric(est)
-    X = np.asarray(est._fit_X, np.float64)
+    X = _fit_points(est)
     return dict(points=X, metric=metric, p=p, estimator=KNEIGHBORS, task=TASK_CLASSIFICATION,
                 k=_k(est, est.n_neighbors, len(X)), weights=_weights(est), classes=est.classes_,
                 labels=np.asarray(est._y, np.int64))
@@ -80,7 +86,7 @@ def kneighbors_classifier(est) -> dict:
 
 def kneighbors_regressor(est) -> dict:
     metric, p = _metric(est)
-    X = np.asarray(est._fit_X, np.float64)
+    X = _fit_points(est)
     y = np.asarray(est._y, np.float64)
     return dict(points=X, metric=metric, p=p, estimator=KNEIGHBORS, task=TASK_REGRESSION,
                 k=_k(est, est.n_neighbors, len(X)), weights=_weights(est), targets=y.reshape(len(X), -1),
@@ -118,7 +124,7 @@ def local_outlier_factor(est) -> dict:
             "LocalOutlierFactor with novelty=False has no predict/score_samples for new data: "
             "fit it with novelty=True")
     metric, p = _metric(est)
-    X = np.asarray(est._fit_X, np.float64)
+    X = _fit_points(est)
     k = _k(est, est.n_neighbors_, len(X))
     lof = np.column_stack([np.asarray(est._distances_fit_X_, np.float64)[:, k - 1],
                            np.asarray(est._lrd, np.float64)])
