@@ -57,7 +57,7 @@ int ml_neighbors_predict_values(const ml_neighbors_t* model, const void* x, int 
  * converted with its discriminant (scikit-learn's predict_proba): out[n_classes]. */
 int ml_neighbors_predict_proba(const ml_neighbors_t* model, const void* x, int type, size_t n_x,
                                uint64_t* scratch, size_t n_scratch, float* out, size_t n_out);
-/* k-means: the euclidean distance to every centre, out[n_points]. */
+/* k-means: the euclidean distance to every centre, out[n_points]; ML_OUT_OF_RANGE where one overflows float32. */
 int ml_neighbors_transform(const ml_neighbors_t* model, const void* x, int type, size_t n_x, uint64_t* scratch,
                            size_t n_scratch, float* out, size_t n_out);
 /* Local outlier factor: score_samples (minus the outlier factor) and
