@@ -46,7 +46,8 @@ def _metadata(data: bytes) -> dict:
 
 def _fits_float32(X: np.ndarray) -> None:
     """The engine computes in float32: a finite value beyond float32's range
-    would silently become infinity (scikit-learn's float32 models refuse it too)."""
+    would silently become infinity. Refused rather than guessed at
+    (scikit-learn's trees cast it to inf with a warning and predict)."""
     big = np.abs(X) > np.finfo(np.float32).max  # NaN compares False; inf is told apart only when one is here
     if big.any() and (too_big := big & np.isfinite(X)).any():
         row, col = np.argwhere(too_big)[0]
