@@ -71,7 +71,7 @@ def models():
         x = L.Dense(7, activation="leaky_relu")(x)
         return keras.Model(inp, L.Dense(4)(x)), (9,)
 
-    def dense_rows():  # Dense on a sequence: Keras exports a reshape computed at run time (refused)
+    def dense_rows():  # Dense on a sequence: Keras exports a reshape computed at run time (rows of one sample)
         keras.utils.set_random_seed(3)
         inp = keras.Input((5, 3))
         x = L.Dense(4, activation="relu")(inp)

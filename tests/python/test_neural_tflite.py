@@ -329,9 +329,22 @@ def test_dynamic_range_quantization_is_refused_by_name(wide_mlp):
         microlearn.convert(conv.convert())
 
 
-def test_run_time_shapes_are_refused_by_name():
-    data, _ = converted_model("dense_rows", "int8")
-    with pytest.raises(UnsupportedEstimatorError, match=r"operator \d+ \(RESHAPE\) .* computed at run time"):
+@pytest.mark.parametrize("io", ["int8", "float32"])
+def test_dense_on_a_sequence_is_litert_bit_exact(io):
+    """Keras exports Dense on a sequence as RESHAPE to a shape computed at run time, FULLY_CONNECTED over
+    the rows, RESHAPE back: converted as FULLY_CONNECTED over the sample's rows (it was refused)."""
+    data, shape = converted_model("dense_rows", io)
+    model = microlearn.convert(data)
+    assert [op.kind for op in T.read(data).ops].count("FULLY_CONNECTED") == 2
+    _check_bit_exact(model, data, shape)
+
+
+def test_other_run_time_shapes_are_refused_by_name():
+    import tensorflow as tf
+
+    data = _tflite_of(lambda x: tf.nn.relu(tf.reshape(x, [-1, 4])), [None, 2, 4])
+    with pytest.raises(UnsupportedEstimatorError, match=r"operator \d+ \(RESHAPE\) .* computed at run time is "
+                                                        r"supported only as the rows of the FULLY_CONNECTED"):
         microlearn.convert(data)
 
 

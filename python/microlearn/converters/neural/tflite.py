@@ -28,6 +28,7 @@ Anything else raises UnsupportedEstimatorError naming the operator and its index
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 from typing import Union
 
@@ -197,6 +198,10 @@ class _Reader:
         for i in inputs + [i for _, name, ins, outs, _ in ops for i in _data_inputs(name, ins) + outs]:
             if i in refused:
                 raise refused[i]
+        self.readers: dict[int, list[tuple[str, list[int]]]] = {}
+        for _, name, ins, _, _ in ops:
+            for i in ins:
+                self.readers.setdefault(i, []).append((name, ins))
         self.used: set[int] = set()
         self.ir_ops: list[Op] = []
         k = 0
@@ -406,10 +411,15 @@ class _Reader:
         act = self._act(o.FusedActivationFunction() if o else 0, where)
         x, w = ins[0], ins[1]
         b = ins[2] if len(ins) > 2 and ins[2] >= 0 else None
-        n_in = self.raw[w].shape[-1]
-        if int(np.prod(self.raw[x].shape)) != n_in:
-            raise UnsupportedEstimatorError(f"{where}: a dense layer over {self.raw[x].shape} (several rows) is not "
-                                            f"supported; its input must be one vector of {n_in} values")
+        n_in, n_out = self.raw[w].shape[-1], self.raw[w].shape[0]
+        x_shape, y = self.raw[x].shape, outs[0]
+        if x_shape[-1:] != (n_in,) and int(np.prod(x_shape)) != n_in:
+            raise UnsupportedEstimatorError(f"{where}: input of shape {x_shape} for {n_in} inputs")
+        rows = int(np.prod(x_shape)) // n_in
+        if rows > 1 and self.raw[y].size != rows * n_out:  # rows of a sample (see _op_RESHAPE), written as one
+            if self._signature(y)[:1] != (-1,):
+                raise UnsupportedEstimatorError(f"{where}: {rows} rows of {n_in} give {self.raw[y].shape}")
+            self.raw[y] = dataclasses.replace(self.raw[y], shape=x_shape[:-1] + (n_out,))
         params = {"activation": act}
         if self._is_int8(x):
             params["int8"] = self._conv_int8(x, w, b, outs[0], act, where, dense=True)
@@ -579,12 +589,27 @@ class _Reader:
         x, y = ins[0], outs[0]
         if self.raw[x].dtype != self.raw[y].dtype or (self._is_int8(x) and self._q(x) != self._q(y)):
             raise UnsupportedEstimatorError(f"{where}: changes type or quantization")
-        if int(np.prod(self.raw[x].shape)) != int(np.prod(self.raw[y].shape)):
-            raise UnsupportedEstimatorError(
-                f"{where} maps {self.raw[x].shape} to {self.raw[y].shape}: a shape computed at run time (Keras "
-                "exports Dense on a sequence that way) is not supported; Flatten before Dense, or use Conv1D "
-                "with kernel size 1")
+        if self.raw[x].size != self.raw[y].size:
+            self._rows_for_dense(x, y, where)
         self._emit("RESHAPE", [x], [y], {}, where)
+
+    def _signature(self, i: int) -> tuple[int, ...]:
+        """Tensor i's shape with -1 where it is known only at run time (its shape_signature)."""
+        t = self.g.Tensors(i)
+        return tuple(int(d) for d in t.ShapeSignatureAsNumpy()) if t.ShapeSignatureLength() else self.raw[i].shape
+
+    def _rows_for_dense(self, x: int, y: int, where: str):
+        """Keras exports Dense over the last axis of a sequence or image as RESHAPE to (-1, in) (a shape
+        computed at run time, stored as (1, 1)), FULLY_CONNECTED over those rows, RESHAPE back: the rows
+        stay one sample's, y becomes (1, rows, in), which FULLY_CONNECTED maps row by row."""
+        readers = self.readers.get(y, [])
+        ins = {r[1][1] for r in readers if r[0] == "FULLY_CONNECTED" and r[1][0] == y}
+        n_in = self.raw[ins.pop()].shape[-1] if len(ins) == 1 and len(readers) == 1 else 0
+        if -1 not in self._signature(y)[1:] or not n_in or self.raw[x].size % n_in:
+            raise UnsupportedEstimatorError(
+                f"{where} maps {self.raw[x].shape} to {self.raw[y].shape}: a shape computed at run time is "
+                "supported only as the rows of the FULLY_CONNECTED that reads it (Keras's Dense on a sequence)")
+        self.raw[y] = dataclasses.replace(self.raw[y], shape=(1, self.raw[x].size // n_in, n_in))
 
     _op_EXPAND_DIMS = _op_RESHAPE
     _op_SQUEEZE = _op_RESHAPE
