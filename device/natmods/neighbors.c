@@ -144,6 +144,7 @@ static mp_obj_t neighbors_knn(size_t n_args, const mp_obj_t* args) {
     ml_neighbors_info_t* i = &self->info;
     i->n_features = d, i->n_points = 0, i->n_classes = n_classes, i->n_outputs = 0, i->n_neighbors = k;
     i->task = 1, i->estimator = 0, i->metric = 0, i->distance_weights = distance, i->feature_type = type, i->p = 2.0f;
+    i->has_proba = 1, i->decision_width = 0;
     glue_input_init(&self->input, file, size, type, d);
     self->labels = NULL;
     self->n_scratch = ml_neighbors_knn_scratch_size(k, d, n_classes);

@@ -180,13 +180,18 @@ for tc, name, distance in (("f", "f32", False), ("h", "i16", True)):
         n = kn.remove(i)
         micropython.heap_unlock()
     preds = []
+    proba = array.array("f", bytes(4 * NC))
+    probas = open(name + "-proba.bin", "wb")
     for r in range(len(y)):
         for j in range(D):
             x[j] = X[r * D + j]
         micropython.heap_lock()
         p = kn.predict(x)
+        kn.predict_proba(x, proba)
         micropython.heap_unlock()
         preds.append(p)
+        probas.write(proba)
+    probas.close()
     print(name, "N", n, "PRED", preds)
     open(name + ".mlm", "wb").write(kn.to_bytes())
 """
@@ -200,7 +205,7 @@ def test_knn_learning_matches_the_host(target):
     X32, y8 = X[rows].astype(np.float32), y[rows].astype(np.uint8)
     X16 = np.round(X32 * 10).astype(np.int16)
     res = run(target, KNN_SCRIPT, files={"f32.bin": X32.tobytes(), "i16.bin": X16.tobytes(), "y.bin": y8.tobytes()},
-              fetch=["f32.mlm", "i16.mlm"])
+              fetch=["f32.mlm", "i16.mlm", "f32-proba.bin", "i16-proba.bin"])
     assert res.returncode == 0, res.output
     for name, Xs, dtype, distance in (("f32", X32, "float32", False), ("i16", X16, "int16", True)):
         want = _engine.knn_file(120, 4, 3, 5, distance, dtype)
@@ -216,6 +221,8 @@ def test_knn_learning_matches_the_host(target):
         model = microlearn.load(res.files[f"{name}.mlm"])
         got = model.predict(Xs)
         assert f"{name} N 97 PRED {got.tolist()}" in res.output
+        proba = np.frombuffer(res.files[f"{name}-proba.bin"], np.float32).reshape(100, 3)
+        np.testing.assert_array_equal(proba, model.predict_proba(Xs))  # the same engine code
         ref = KNeighborsClassifier(5, weights="distance" if distance else "uniform", algorithm="brute")
         ref.fit(Xs[kept].astype(np.float64), y8[kept])
         d = ((Xs[:, None, :].astype(np.float64) - Xs[kept][None].astype(np.float64)) ** 2).sum(-1)
@@ -223,6 +230,7 @@ def test_knn_learning_matches_the_host(target):
         clear = s[:, 5] > s[:, 4]
         assert clear.sum() > 30
         np.testing.assert_array_equal(got[clear], ref.predict(Xs[clear].astype(np.float64)))
+        np.testing.assert_allclose(proba[clear], ref.predict_proba(Xs[clear].astype(np.float64)), rtol=1e-5, atol=1e-6)
 
 
 def test_knn_learner_errors(target):
