@@ -339,6 +339,17 @@ def test_dense_on_a_sequence_is_litert_bit_exact(io):
     _check_bit_exact(model, data, shape)
 
 
+def test_a_softmax_per_row_is_a_regressor():
+    """A (5, 3) softmax output (Dense on a sequence) was a 15-class classifier taking the argmax of all."""
+    import tensorflow as tf
+
+    data = _tflite_of(lambda x: tf.nn.softmax(x), [1, 5, 3])
+    assert microlearn.convert(data).info["task"] == "regression"
+    assert microlearn.convert(_tflite_of(lambda x: tf.nn.softmax(x), [1, 1, 3])).info["task"] == "classification"
+    with pytest.raises(UnsupportedEstimatorError, match=r"a classifier's output must be a vector, not shape \(5, 3\)"):
+        microlearn.convert(data, task="classification")
+
+
 def test_other_run_time_shapes_are_refused_by_name():
     import tensorflow as tf
 

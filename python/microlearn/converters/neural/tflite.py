@@ -242,12 +242,17 @@ class _Reader:
         if last == "DEQUANTIZE" and len(graph.ops) > 1:
             last = graph.ops[-2].kind
         out = graph.tensors[graph.outputs[0]]
+        vector = out.size == (out.shape[-1] if out.shape else 1)   # one row of scores (a softmax per row: not)
         if task is None:
-            task = "classification" if last == "SOFTMAX" or (last == "LOGISTIC" and out.size == 1) else "regression"
+            task = "classification" if vector and (last == "SOFTMAX" or (last == "LOGISTIC" and out.size == 1)) \
+                else "regression"
         if task not in ("classification", "regression"):
             raise ValueError(f"task must be 'classification' or 'regression', got {task!r}")
         graph.task = task
         if task == "classification":
+            if not vector:
+                raise UnsupportedEstimatorError(f"a classifier's output must be a vector, not shape {out.shape}: "
+                                                "pass task='regression'")
             graph.classes = np.arange(max(out.size, 2))
             graph.binary_threshold = 0.5 if last == "LOGISTIC" else 0.0
 
