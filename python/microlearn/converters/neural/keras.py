@@ -389,7 +389,7 @@ def _operation(L: _Layer, arguments):
         return _reshape(L)
     args = list(arguments.args)
     if kind not in _OPERATIONS or len(args) != 2 or arguments.kwargs:
-        L.refuse(f"this keras.ops call is not supported (supported: reshape, and +, -, *, / of tensors "
+        L.refuse("this keras.ops call is not supported (supported: reshape, and +, -, *, / of tensors "
                  "and numbers); use layers")
     tensors = [isinstance(a, keras.KerasTensor) for a in args]
     by_id = {id(t): n for t, n in zip(L.keras_inputs, L.inputs)}   # the node lists x * x's x once
