@@ -1,5 +1,6 @@
 """Keras networks on MicroPython (unix port, emulated Cortex-M0/M3/M4F): an
-MLP, a CNN and a GRU classifier give Keras's probabilities within the host
+MLP, a CNN, a GRU classifier and a squeeze-and-excitation block written with
+keras.ops arithmetic (MobileNetV3's hard_sigmoid) give Keras's probabilities within the host
 tests' tolerance (docs/neural.md) and the host's classes; a stateful GRU
 streamed one step per predict() gives the unrolled layer's outputs at every
 step, again after reset(); predict() and reset() allocate nothing."""
@@ -31,13 +32,17 @@ def _models():
                             K.MaxPooling2D(2), K.Flatten(), K.Dense(4, activation="softmax")])
     gru = keras.Sequential([keras.Input((STEPS, 3)), K.Conv1D(6, 3, padding="same", activation="relu"),
                             K.GRU(8), K.Dense(3, activation="softmax")])
+    inp = keras.Input((5, 4, 3))      # squeeze-and-excitation (MUL by one value per channel), keras.ops arithmetic
+    se = K.Conv2D(3, 1, activation="sigmoid")(K.GlobalAveragePooling2D(keepdims=True)(inp))
+    x = K.ReLU(6.0)(K.Conv2D(3, 3, padding="same")(inp) * se + 3.0) * (1.0 / 6.0)
+    se_net = keras.Model(inp, K.Dense(3, activation="softmax")(K.Flatten()(2.0 - x)))
     for m in (mlp, cnn):
         for layer in m.layers:
             if isinstance(layer, K.BatchNormalization):
                 w = layer.get_weights()
                 layer.set_weights([v + rng.uniform(0.1, 0.5, v.shape).astype(np.float32) for v in w])
     return {name: (m, rng.normal(size=(12,) + tuple(m.inputs[0].shape[1:])).astype(np.float32))
-            for name, m in (("mlp", mlp), ("cnn", cnn), ("gru", gru))}
+            for name, m in (("mlp", mlp), ("cnn", cnn), ("gru", gru), ("se", se_net))}
 
 
 def _streaming():
@@ -93,7 +98,7 @@ def step(m, x, out, reset):
     finally:
         micropython.heap_unlock()
 
-for name in ("mlp", "cnn", "gru"):
+for name in ("mlp", "cnn", "gru", "se"):
     m = microlearn.load(name + ".mlm")
     info = m.info()
     x = array.array("f", bytes(4 * info["n_features"]))
