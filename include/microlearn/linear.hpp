@@ -291,8 +291,28 @@ inline Status load_trainer(uint8_t* data, size_t size, Trainer& out) {
 //   p = w_k x + b_k; u = -eta dloss(y_k, p)
 //   w_k = max(0, 1 - eta alpha) w_k + u x;  b_k += u (fit_intercept)
 // then t += 1. bad_argument for NaN/infinite x or y or a class index out of
-// range; out_of_range if a weight overflows (the model is then unusable:
-// reload it).
+// range; out_of_range if a weight or intercept would overflow. A refused
+// sample changes nothing: every row's step is checked before any is written.
+namespace detail {
+// Row k's step for target `target` (+1/-1, or a regressor's y): true if
+// every new weight and the intercept are finite; they are stored when `write`.
+inline bool sgd_row(Trainer& tr, uint32_t k, const float* x, float target, float eta, float decay, bool write) {
+    const uint32_t d = tr.model.n_features;
+    float* w = tr.weights + size_t(k) * d;
+    const float p = kernels::dot(w, x, d) + tr.intercepts[k];
+    const float u = -eta * gradient(tr.loss, target, p);
+    const float b = tr.fit_intercept ? tr.intercepts[k] + u : tr.intercepts[k];
+    bool finite = math::is_finite(b);
+    for (uint32_t i = 0; i < d; ++i) {
+        const float v = decay * w[i] + u * x[i];
+        if (write) w[i] = v;
+        else finite = finite && math::is_finite(v);
+    }
+    if (write) tr.intercepts[k] = b;
+    return finite;
+}
+}  // namespace detail
+
 inline Status partial_fit(Trainer& tr, const float* x, size_t n_x, float y) {
     const Model& m = tr.model;
     if (x == nullptr || tr.t == nullptr) return Status::bad_argument;
@@ -314,19 +334,13 @@ inline Status partial_fit(Trainer& tr, const float* x, size_t n_x, float y) {
         eta = math::quotient(tr.eta0, math::exp(tr.power_t * math::log(t)));
     float decay = 1.0f - eta * tr.alpha;
     if (decay < 0.0f) decay = 0.0f;
-    const uint32_t d = m.n_features;
-    for (uint32_t k = 0; k < m.n_outputs; ++k) {
-        float* w = tr.weights + size_t(k) * d;
-        const float target = m.task == Task::regression         ? y
-                             : m.n_classes == 2                 ? (cls == 1 ? 1.0f : -1.0f)
-                             : (static_cast<uint32_t>(cls) == k ? 1.0f : -1.0f);
-        const float p = kernels::dot(w, x, d) + tr.intercepts[k];
-        const float u = -eta * detail::gradient(tr.loss, target, p);
-        for (uint32_t i = 0; i < d; ++i) w[i] = decay * w[i] + u * x[i];
-        if (tr.fit_intercept) tr.intercepts[k] += u;
-        for (uint32_t i = 0; i < d; ++i)
-            if (!math::is_finite(w[i])) return Status::out_of_range;
-        if (!math::is_finite(tr.intercepts[k])) return Status::out_of_range;
+    for (int write = 0; write < 2; ++write) {  // check every row, then write them
+        for (uint32_t k = 0; k < m.n_outputs; ++k) {
+            const float target = m.task == Task::regression         ? y
+                                 : m.n_classes == 2                 ? (cls == 1 ? 1.0f : -1.0f)
+                                 : (static_cast<uint32_t>(cls) == k ? 1.0f : -1.0f);
+            if (!detail::sgd_row(tr, k, x, target, eta, decay, write != 0) && write == 0) return Status::out_of_range;
+        }
     }
     if (t < 16777215.0f) *tr.t = t + 1.0f;
     return Status::ok;

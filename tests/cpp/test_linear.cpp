@@ -429,6 +429,29 @@ TEST(LinearSgd, BadSamplesChangeNothing) {
     for (int i = 0; i < 9; ++i) EXPECT_EQ(t.weights[i], 0.0f);
 }
 
+TEST(LinearSgd, AnOverflowingStepChangesNothing) {
+    // hinge, constant eta 3e38, alpha 0; class 0: rows 0 and 1 step to +-3e38 (finite), row 2's
+    // second weight to -3e38 - 3e38 (overflows). No row may be written, t stays.
+    Spec s = trainable(0, 0, {0.0f, 3e38f, 0.5f, 1.0f});
+    s.weights = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 3e38f, -3e38f, 0.0f};
+    mlmtest::Aligned a(build(s));
+    L::Trainer t;
+    ASSERT_EQ(L::load_trainer(reinterpret_cast<uint8_t*>(a.words.data()), a.size, t), Status::ok);
+    const std::vector<float> before(t.weights, t.weights + 9);
+    const float x[3] = {1.0f, 1.0f, 0.0f};
+    EXPECT_EQ(L::partial_fit(t, x, 3, 0.0f), Status::out_of_range);
+    EXPECT_EQ(std::vector<float>(t.weights, t.weights + 9), before);
+    for (int k = 0; k < 3; ++k) EXPECT_EQ(t.intercepts[k], 0.0f);
+    EXPECT_EQ(*t.t, 1.0f);
+    // the model still predicts, and a sample that fits is learned
+    float out[3];
+    EXPECT_EQ(L::decision_function(t.model, x, 3, out, 3), Status::ok);
+    const float small[3] = {0.0f, 0.0f, 1e-30f};
+    EXPECT_EQ(L::partial_fit(t, small, 3, 0.0f), Status::ok);
+    EXPECT_EQ(*t.t, 2.0f);
+    EXPECT_EQ(t.intercepts[0], 3e38f);  // p = 0: u = +eta
+}
+
 TEST(LinearSgd, CreateWritesALoadableZeroModel) {
     L::NewModel n;
     n.n_features = 5;

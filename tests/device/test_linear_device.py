@@ -285,6 +285,7 @@ expect(TypeError, _linear.SGDClassifier, 4, 3, lossy="hinge")
 expect(TypeError, _linear.SGDRegressor, 4, n_classes=3)
 big = _linear.SGDRegressor(2, learning_rate="constant", eta0=1e30)
 expect(ValueError, big.partial_fit, array.array("f", [1e10, 1e10]), 1e10)
+print("after overflow", big.predict(array.array("f", [1.0, 1.0])), big.info()["t_"], microlearn.load(big.to_bytes()).info()["t_"])
 print("lists", len(clf.predict_proba(x)), type(reg.predict(x)).__name__, len(svc.decision_function(x)))
 good = open("clf.mlm", "rb").read()
 expect(ValueError, microlearn.load, good[:30])
@@ -329,6 +330,7 @@ def test_bad_input_gives_clear_errors(target):
     assert "n_classes must be at least 2" in res.output
     assert "SGDRegressor() takes no n_classes" in res.output
     assert "the weights overflow float32" in res.output
+    assert "after overflow 0.0 1.0 1.0" in res.output  # the refused step changed nothing
     assert "lists 3 float 3" in res.output
     assert "mutants done" in res.output
 
