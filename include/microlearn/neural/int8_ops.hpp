@@ -969,8 +969,16 @@ inline void max_bytes(int8_t* o, const int8_t* p, int n) {
 // rounds half away from zero, as TFLite's. Per output pixel the taps inside
 // are found once; max keeps the running maxima in the pixel's outputs, the
 // channels innermost (contiguous in x and y), average sums one channel at a
-// time over the window's taps.
-inline void pool_2d(const int8_t* x, const Window& g, bool average, int32_t act_min, int32_t act_max, int8_t* y) {
+// time over the window's taps. Inlined into the op dispatch, its one caller,
+// on the Cortex-M builds (out of line, GCC's register allocation there gave
+// the dense layer 76 more instructions per predict on the Cortex-M3); x64
+// keeps GCC's choice (inlined, 2 more there).
+#if MICROLEARN_INT8_SSE2
+inline
+#else
+__attribute__((always_inline)) inline
+#endif
+void pool_2d(const int8_t* x, const Window& g, bool average, int32_t act_min, int32_t act_max, int8_t* y) {
     const int in_w = int(g.in_w), in_c = int(g.in_c), k_h = int(g.k_h), k_w = int(g.k_w);
     for (int oy = 0; oy < int(g.out_h); ++oy) {
         const int y0 = oy * int(g.stride_h) - int(g.pad_t);
