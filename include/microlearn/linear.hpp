@@ -292,8 +292,18 @@ inline Status load_trainer(uint8_t* data, size_t size, Trainer& out) {
 //   w_k = max(0, 1 - eta alpha) w_k + u x;  b_k += u (fit_intercept)
 // then t += 1. bad_argument for NaN/infinite x or y or a class index out of
 // range; out_of_range if a weight or intercept would overflow. A refused
-// sample changes nothing: every row's step is checked before any is written.
+// sample changes nothing.
 namespace detail {
+// The largest |v[i]| of n finite floats (their magnitude bits order as they do).
+inline float max_abs(const float* v, size_t n) {
+    uint32_t m = 0;
+    for (size_t i = 0; i < n; ++i) {
+        const uint32_t b = math::to_bits(v[i]) & 0x7FFFFFFFu;
+        if (b > m) m = b;
+    }
+    return math::from_bits(m);
+}
+
 // Row k's step for target `target` (+1/-1, or a regressor's y): true if
 // every new weight and the intercept are finite; they are stored when `write`.
 inline bool sgd_row(Trainer& tr, uint32_t k, const float* x, float target, float eta, float decay, bool write) {
@@ -334,7 +344,14 @@ inline Status partial_fit(Trainer& tr, const float* x, size_t n_x, float y) {
         eta = math::quotient(tr.eta0, math::exp(tr.power_t * math::log(t)));
     float decay = 1.0f - eta * tr.alpha;
     if (decay < 0.0f) decay = 0.0f;
-    for (int write = 0; write < 2; ++write) {  // check every row, then write them
+    // |u| <= eta g (g bounds the loss's gradient), so no new weight or intercept exceeds
+    // decay max|w| + eta g max|x| or max|b| + eta g: far below float32's limit (the usual
+    // case), the step is written at once; otherwise every row is checked before any is written.
+    const float g = tr.loss == Loss::modified_huber ? 4.0f : tr.loss == Loss::squared_error ? 1e12f : 1.0f;
+    const size_t n_w = size_t(m.n_outputs) * m.n_features;
+    const bool safe = decay * detail::max_abs(tr.weights, n_w) + eta * g * detail::max_abs(x, n_x) < 1e38f &&
+                      detail::max_abs(tr.intercepts, m.n_outputs) + eta * g < 1e38f;
+    for (int write = safe ? 1 : 0; write < 2; ++write) {
         for (uint32_t k = 0; k < m.n_outputs; ++k) {
             const float target = m.task == Task::regression         ? y
                                  : m.n_classes == 2                 ? (cls == 1 ? 1.0f : -1.0f)
