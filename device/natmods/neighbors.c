@@ -56,6 +56,8 @@ static neighbors_obj_t* neighbors_self(mp_obj_t self_in) { return MP_OBJ_TO_PTR(
 static void neighbors_check(int st) {
     if (st == ML_BAD_ARGUMENT)
         mp_raise_ValueError(MP_ERROR_TEXT("x holds NaN or infinity (or its norm overflows): features must be finite"));
+    if (st == ML_OUT_OF_RANGE)
+        mp_raise_ValueError(MP_ERROR_TEXT("x is too far from the stored points: its distances overflow float32"));
     glue_check(st);
 }
 

@@ -256,6 +256,7 @@ kn.add(x, 1)
 kn.add(x, 1)
 check(lambda: kn.add(x, 1), ValueError, "full")
 check(lambda: kn.remove(3), IndexError, "no sample 3")
+check(lambda: kn.predict(array.array("f", [3e38, -3e38])), ValueError, "too far from the stored points")
 check(lambda: kn.fit(array.array("f", [1.0] * 4)), AttributeError, "kmeans(k, n_features)")
 check(lambda: _neighbors.kmeans(2, 2).add(x, 0), AttributeError, "knn(")
 check(lambda: _neighbors.knn(3, 2, 2, 4), ValueError, "capacity >= k")
@@ -266,5 +267,5 @@ print("pred", kn.predict(x), kn.remove(0), kn.info()["n_points"])
     res = run(target, script)
     assert res.returncode == 0, res.output
     assert "NO ERROR" not in res.output, res.output
-    assert res.output.count("raised") == 11, res.output
+    assert res.output.count("raised") == 12, res.output
     assert "pred 0 2 2" in res.output, res.output  # samples 0 (class 0) and 1 (class 1) tie: class 0
