@@ -339,6 +339,17 @@ def test_dense_on_a_sequence_is_litert_bit_exact(io):
     _check_bit_exact(model, data, shape)
 
 
+def test_a_batch_other_than_one_is_refused_by_name():
+    """A batch of 2, and an output without the batch axis (it said 'batch size 8' for a tensor of 8 values)."""
+    import tensorflow as tf
+
+    with pytest.raises(UnsupportedEstimatorError, match=r"tensor 0 .* has shape \(2, 8\): its first axis must be "
+                                                        r"the batch, of size 1"):
+        microlearn.convert(_tflite_of(lambda x: tf.nn.relu(x), [2, 8]))
+    with pytest.raises(UnsupportedEstimatorError, match=r"has shape \(8,\): its first axis must be the batch"):
+        microlearn.convert(_tflite_of(lambda x: tf.squeeze(tf.nn.relu(x), 0), [1, 8]))
+
+
 def test_a_softmax_per_row_is_a_regressor():
     """A (5, 3) softmax output (Dense on a sequence) was a 15-class classifier taking the argmax of all."""
     import tensorflow as tf

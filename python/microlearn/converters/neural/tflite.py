@@ -305,8 +305,10 @@ class _Reader:
         shape = t.shape
         if len(shape) >= 1:
             if shape[0] != 1:
-                raise UnsupportedEstimatorError(f"tensor {i} {t.name!r} has batch size {shape[0]}: convert "
-                                                "with batch size 1 (the engine predicts one sample at a time)")
+                raise UnsupportedEstimatorError(
+                    f"tensor {i} {t.name!r} has shape {shape}: its first axis must be the batch, of size 1 "
+                    "(convert with batch size 1: the engine predicts one sample at a time; an operator that "
+                    "drops the batch axis is not supported)")
             shape = shape[1:]
         scale = None if t.scale is None else np.float32(t.scale[0])
         zp = None if t.zero_point is None else np.int64(t.zero_point[0])
