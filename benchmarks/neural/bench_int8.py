@@ -14,7 +14,9 @@ Cortex-M4F build runs the DSP-extension path of int8_ops.hpp (SMLAD, two 16-bit
 multiply-accumulates per instruction), unix (x64) its SSE2 convolutions; the
 other targets the portable loops.
 The ReLU row has no MACs: it shows what every row also spends on the call, the
-input copy and the float outputs.
+input copy and the float outputs; the max-pool row has the depthwise row's
+input, outputs and 3x3 window without multiplies. --cases keeps the rows whose
+name contains one of its words (while iterating).
 """
 import argparse
 import contextlib
