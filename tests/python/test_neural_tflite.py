@@ -11,8 +11,6 @@ host engine (the C++ the device runs), against LiteRT.
 """
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
@@ -225,7 +223,7 @@ def test_truncated_and_corrupt_files_raise_value_errors():
         for pos in rng.integers(8, len(b), 4):
             b[pos] ^= int(rng.integers(1, 256))
         try:
-            g = T.read(bytes(b))
+            T.read(bytes(b))
         except (ValueError, UnsupportedEstimatorError):
             continue
         try:
