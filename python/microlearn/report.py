@@ -59,12 +59,15 @@ def report(model, X, y=None, reference=None) -> Report:
                DEVICE_OBJECT_BYTES + scratch, DEVICE_OBJECT_BYTES + scratch + model.size)
     X = np.asarray(X)
     r.n_samples = len(X)
+    discrete = model._task != "regression"
     if y is not None:
         y = np.asarray(y)
-        if y.ndim == 2 and y.shape[1] == 1:  # a column vector, as scikit-learn's metrics take it
+        if discrete and y.ndim == 2 and y.shape[1] == 1:  # a column vector, as scikit-learn's metrics take it
             y = y[:, 0]
-        if y.ndim != 1 or len(y) != len(X):
+        if discrete and (y.ndim != 1 or len(y) != len(X)):
             raise ValueError(f"y must hold one label per row of X ({len(X)},), got shape {y.shape}")
+        if not discrete and (y.ndim == 0 or len(y) != len(X)):  # targets: (n,) or (n, n_outputs)
+            raise ValueError(f"y must hold one target per row of X ({len(X)} rows), got shape {y.shape}")
     if reference is not None and not hasattr(reference, "predict"):
         raise TypeError(f"reference must be the original estimator (with predict()), got "
                         f"{type(reference).__name__}")
@@ -79,7 +82,6 @@ def report(model, X, y=None, reference=None) -> Report:
         from .converters.neural.keras import as_reference
         reference = as_reference(reference, model)
     want = reference.predict(Xref) if reference is not None else None
-    discrete = model._task != "regression"
     if want is not None:
         if discrete:
             r.agreement = float(np.mean(got == want))

@@ -145,6 +145,17 @@ def test_report_checks_y_and_reference():
         model.report(X, y, reference=[est])
 
 
+def test_report_takes_the_targets_of_a_multi_output_regressor():
+    # y of shape (n, 2) was refused as "one label per row"
+    X, _ = load_iris(return_X_y=True)
+    Y = X[:, :2] * [1.0, -2.0]
+    est = T.DecisionTreeRegressor(max_depth=3, random_state=0).fit(X[:, 2:], Y)
+    model = microlearn.convert(est)
+    assert model.report(X[:, 2:], Y, reference=est).max_abs_difference < 1e-5
+    with pytest.raises(ValueError, match=r"one target per row of X \(150 rows\), got shape \(10, 2\)"):
+        model.report(X[:, 2:], Y[:10])
+
+
 def test_sparse_rows_give_the_dense_answer(iris_model):
     # np.asarray(sparse) is a 0-d object array: "got shape ()"
     import scipy.sparse
