@@ -163,7 +163,7 @@ static mp_obj_t linear_create(size_t n_args, const mp_obj_t* args, mp_map_t* kw,
     spec.metadata = meta;
     spec.n_metadata = pos;
     const size_t size = ml_linear_created_size(&spec);
-    if (size == 0) mp_raise_ValueError(MP_ERROR_TEXT("invalid sizes"));
+    if (size == 0) mp_raise_ValueError(MP_ERROR_TEXT("n_features x n_classes too large: the model would exceed 2 GB"));
     uint8_t* file = (uint8_t*)m_new(uint32_t, (size + 3) / 4);
     const int st = ml_linear_create(&spec, file, size);
     m_del(char, meta, 100 + 7 * (size_t)spec.n_classes);

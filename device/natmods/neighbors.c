@@ -91,13 +91,19 @@ static mp_obj_t neighbors_load(mp_obj_t data) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(neighbors_load_obj, neighbors_load);
 
+// A learner's file: size bytes, 4-byte aligned (0: its sizes are too large).
+static uint8_t* neighbors_new_file(size_t size) {
+    if (size == 0) mp_raise_ValueError(MP_ERROR_TEXT("too many points x n_features: the model would exceed 2 GB"));
+    return (uint8_t*)m_new(uint32_t, (size + 3) / 4);
+}
+
 // kmeans(k, n_features): a KMeans model learned here, all its memory taken
 // now: its .mlm bytes (k zero centres), Lloyd's sums, the counts.
 static mp_obj_t neighbors_kmeans(mp_obj_t k_in, mp_obj_t d_in) {
     const size_t k = glue_size_arg(k_in, 65535, "k"), d = glue_size_arg(d_in, 65535, "n_features");
     if (k == 0 || d == 0) mp_raise_ValueError(MP_ERROR_TEXT("k and n_features must be at least 1"));
     const size_t size = ml_neighbors_kmeans_file_size(k, d);
-    uint8_t* file = (uint8_t*)m_new(uint32_t, (size + 3) / 4);  // 4-byte aligned
+    uint8_t* file = neighbors_new_file(size);
     glue_check(ml_neighbors_write_kmeans_file(file, size, k, d));
     neighbors_obj_t* self = neighbors_new(mp_const_none, file, size);
     self->learner = LEARNER_KMEANS;
@@ -134,7 +140,7 @@ static mp_obj_t neighbors_knn(size_t n_args, const mp_obj_t* args) {
     if (d == 0 || n_classes == 0 || k == 0 || k > capacity)
         mp_raise_ValueError(MP_ERROR_TEXT("knn() needs capacity >= k >= 1, n_features >= 1 and n_classes >= 1"));
     const size_t size = ml_neighbors_knn_file_size(capacity, d, n_classes, type);
-    uint8_t* file = (uint8_t*)m_new(uint32_t, (size + 3) / 4);  // 4-byte aligned
+    uint8_t* file = neighbors_new_file(size);
     glue_check(ml_neighbors_write_knn_file(file, size, capacity, d, n_classes, k, distance, type));
     neighbors_obj_t* self = mp_obj_malloc(neighbors_obj_t, (mp_obj_type_t*)&neighbors_type);
     self->data = mp_const_none;

@@ -395,15 +395,17 @@ inline void put32(uint8_t* p, uint32_t v) {
 
 }  // namespace detail
 
-// Bytes of the file create() writes (0 when the sizes are impossible).
+// Bytes of the file create() writes (0 when the sizes are impossible or the
+// file would exceed kMaxCreatedSize, 2 GB).
 inline uint32_t created_size(const NewModel& n) {
     if (n.n_features == 0 || n.n_features > kMaxFeatures || n.n_classes == 1 || n.n_classes > kMaxOutputs ||
         n.n_metadata > (1u << 20))
         return 0;
     const uint32_t sections = n.metadata != nullptr ? 6 : 5;
-    const uint32_t w = detail::new_outputs(n) * n.n_features;
-    return static_cast<uint32_t>(kHeaderSize + kSectionEntrySize * sections) +
-           4 * (p_count + w + detail::new_outputs(n) + sp_count + sf_count) + detail::align4(n.n_metadata);
+    const uint64_t w = uint64_t(detail::new_outputs(n)) * n.n_features;  // can wrap 32 bits
+    const uint64_t size = kHeaderSize + kSectionEntrySize * sections +
+                          4 * (p_count + w + detail::new_outputs(n) + sp_count + sf_count) + detail::align4(n.n_metadata);
+    return size <= kMaxCreatedSize ? static_cast<uint32_t>(size) : 0;
 }
 
 // Writes a trainable model with zero weights into buf[created_size(n)], laid

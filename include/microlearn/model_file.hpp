@@ -31,6 +31,7 @@ constexpr uint16_t kOldestFormatVersion = 2;  // the oldest; what files without 
 constexpr size_t kHeaderSize = 24;
 constexpr size_t kSectionEntrySize = 12;
 constexpr size_t kCrcOffset = 16;
+constexpr uint64_t kMaxCreatedSize = 0x7FFFFFFFu;  // files made on the device: their sizes (+ 3) fit 32 bits
 
 // One id per model family; python/microlearn/mlm.py (KINDS) and the device's
 // load() (device/microlearn/__init__.py) mirror it (tests check they agree).

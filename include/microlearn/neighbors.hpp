@@ -562,8 +562,10 @@ inline Status decision_function(const Model& m, const void* x, FeatureType type,
 // its results are the device's bit for bit.
 
 // Bytes of the .mlm file of a KMeans model with k centres of d features.
+// 0 when it would exceed kMaxCreatedSize (computed in 64 bits: k x d can wrap a 32-bit size_t).
 inline size_t kmeans_file_size(uint32_t k, uint32_t d) {
-    return kHeaderSize + 3 * kSectionEntrySize + 4 * (p_count + fp_count) + 4 * size_t(k) * d;
+    const uint64_t size = kHeaderSize + 3 * kSectionEntrySize + 4 * (p_count + fp_count) + 4 * uint64_t(k) * d;
+    return size <= kMaxCreatedSize ? static_cast<size_t>(size) : 0;
 }
 
 namespace detail {
@@ -583,6 +585,7 @@ inline void refresh_checksum(uint8_t* data, size_t size) {
 inline Status write_kmeans_file(uint8_t* out, size_t size, uint32_t k, uint32_t d) {
     if (out == nullptr) return Status::bad_argument;
     if (k == 0 || d == 0 || d > 65535u || k > 65535u) return Status::bad_parameter;
+    if (kmeans_file_size(k, d) == 0) return Status::bad_parameter;
     if (size != kmeans_file_size(k, d)) return Status::size_mismatch;
     for (size_t i = 0; i < size; ++i) out[i] = 0;
     for (int i = 0; i < 4; ++i) out[i] = kMagic[i];
@@ -770,7 +773,8 @@ inline KnnLayout knn_layout(uint32_t capacity, uint32_t d, uint32_t n_classes, F
     l.meta_at = kHeaderSize + 5 * kSectionEntrySize + 4 * (p_count + fp_count);
     l.labels_at = (l.meta_at + l.meta_size + 3) & ~3u;
     l.points_at = (l.labels_at + 2 * capacity + 3) & ~3u;
-    l.size = l.points_at + l.item * capacity * d;
+    const uint64_t size = l.points_at + uint64_t(l.item) * capacity * d;  // capacity x d can wrap 32 bits
+    l.size = size <= kMaxCreatedSize ? static_cast<uint32_t>(size) : 0;    // 0: too large
     return l;
 }
 
@@ -828,6 +832,7 @@ inline Status write_knn_file(uint8_t* out, size_t size, uint32_t capacity, uint3
         k == 0 || k > capacity)
         return Status::bad_parameter;
     const KnnLayout l = knn_layout(capacity, d, n_classes, type);
+    if (l.size == 0) return Status::bad_parameter;
     if (size != l.size) return Status::size_mismatch;
     for (size_t i = 0; i < size; ++i) out[i] = 0;
     for (int i = 0; i < 4; ++i) out[i] = kMagic[i];

@@ -452,6 +452,19 @@ TEST(LinearSgd, AnOverflowingStepChangesNothing) {
     EXPECT_EQ(t.intercepts[0], 3e38f);  // p = 0: u = +eta
 }
 
+TEST(LinearSgd, CreatedSizesBeyond2GBAreRefusedNotWrapped) {
+    L::NewModel n;
+    n.n_features = 1u << 20;
+    n.n_classes = 4096;  // 2^32 weights' bytes: wrapped 32 bits to a file whose counts disagreed with its sizes
+    EXPECT_EQ(L::created_size(n), 0u);
+    n.n_classes = 511;
+    EXPECT_GT(L::created_size(n), 2000000000u);
+    n.n_classes = 512;
+    EXPECT_EQ(L::created_size(n), 0u);
+    uint32_t buf[64];
+    EXPECT_EQ(L::create(n, reinterpret_cast<uint8_t*>(buf), sizeof buf), Status::bad_parameter);
+}
+
 TEST(LinearSgd, CreateWritesALoadableZeroModel) {
     L::NewModel n;
     n.n_features = 5;

@@ -728,4 +728,19 @@ TEST(NeighborsLearn, KnnRefusesFilesItDidNotWrite) {
     EXPECT_EQ(N::write_knn_file(l.bytes(), l.size - 1, 4, 2, 3, 2, false, N::FeatureType::i16), Status::size_mismatch);
 }
 
+TEST(NeighborsLearn, FileSizesBeyond2GBAreRefusedNotWrapped) {
+    // 65535 x 16385 float32 samples: 4,295,229,900 bytes, which wrapped 32 bits to a 300 KB file
+    // whose later samples were written past its end.
+    EXPECT_EQ(N::knn_file_size(65535, 16385, 2, N::FeatureType::f32), 0u);
+    EXPECT_EQ(N::knn_file_size(65535, 16384, 2, N::FeatureType::i16), 0u);  // 2^31 + the header
+    EXPECT_GT(N::knn_file_size(65535, 16383, 2, N::FeatureType::i16), 2147000000u);
+    EXPECT_EQ(N::kmeans_file_size(32768, 32768), 0u);  // 2^32 + the header
+    EXPECT_GT(N::kmeans_file_size(32767, 16383), 2147000000u);
+    KnnLearner l(4, 2, 3, 2, N::FeatureType::f32);
+    EXPECT_EQ(N::write_knn_file(l.bytes(), l.size, 65535, 16385, 2, 1, false, N::FeatureType::f32),
+              Status::bad_parameter);
+    EXPECT_EQ(N::write_knn_file(l.bytes(), 0, 65535, 16385, 2, 1, false, N::FeatureType::f32), Status::bad_parameter);
+    EXPECT_EQ(N::write_kmeans_file(l.bytes(), 0, 32768, 32768), Status::bad_parameter);
+}
+
 }  // namespace

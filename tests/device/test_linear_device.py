@@ -283,6 +283,7 @@ expect(TypeError, _linear.SGDRegressor, 4.5)
 expect(ValueError, _linear.SGDRegressor, -1)
 expect(TypeError, _linear.SGDClassifier, 4, 3, lossy="hinge")
 expect(TypeError, _linear.SGDRegressor, 4, n_classes=3)
+expect(ValueError, _linear.SGDClassifier, 1 << 20, 4096)
 big = _linear.SGDRegressor(2, learning_rate="constant", eta0=1e30)
 expect(ValueError, big.partial_fit, array.array("f", [1e10, 1e10]), 1e10)
 print("after overflow", big.predict(array.array("f", [1.0, 1.0])), big.info()["t_"], microlearn.load(big.to_bytes()).info()["t_"])
@@ -329,6 +330,7 @@ def test_bad_input_gives_clear_errors(target):
     assert "SGDClassifier's loss must be hinge, log_loss or modified_huber" in res.output
     assert "n_classes must be at least 2" in res.output
     assert "SGDRegressor() takes no n_classes" in res.output
+    assert "n_features x n_classes too large: the model would exceed 2 GB" in res.output
     assert "the weights overflow float32" in res.output
     assert "after overflow 0.0 1.0 1.0" in res.output  # the refused step changed nothing
     assert "lists 3 float 3" in res.output

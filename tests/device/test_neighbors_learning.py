@@ -261,11 +261,13 @@ check(lambda: kn.fit(array.array("f", [1.0] * 4)), AttributeError, "kmeans(k, n_
 check(lambda: _neighbors.kmeans(2, 2).add(x, 0), AttributeError, "knn(")
 check(lambda: _neighbors.knn(3, 2, 2, 4), ValueError, "capacity >= k")
 check(lambda: _neighbors.knn(3, 2, 2, 2, "d"), ValueError, "typecode")
+check(lambda: _neighbors.knn(65535, 16385, 2, 1), ValueError, "exceed 2 GB")  # wrapped 32 bits: a 300 KB file
+check(lambda: _neighbors.kmeans(32768, 32768), ValueError, "exceed 2 GB")
 check(lambda: _neighbors.load(kn.to_bytes()).to_bytes(), AttributeError, "to_bytes()")
 print("pred", kn.predict(x), kn.remove(0), kn.info()["n_points"])
 """
     res = run(target, script)
     assert res.returncode == 0, res.output
     assert "NO ERROR" not in res.output, res.output
-    assert res.output.count("raised") == 12, res.output
+    assert res.output.count("raised") == 14, res.output
     assert "pred 0 2 2" in res.output, res.output  # samples 0 (class 0) and 1 (class 1) tie: class 0
