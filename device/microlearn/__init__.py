@@ -39,7 +39,8 @@ else:
         except ImportError:  # a firmware built without this family
             pass
     if "_trees" in globals():  # the firmware's trees read both layouts and both input types
-        _modules["microlearn._trees_refs"] = _modules["microlearn._trees_i16"] = _modules["microlearn._trees_forest"] = _trees
+        for _name in ("_trees_forest", "_trees_i16", "_trees_refs"):
+            _modules["microlearn." + _name] = _trees
     if "_neural" in globals():  # the firmware's neural module has every kernel
         for _, _name in _NEURAL:
             _modules["microlearn." + _name] = _neural

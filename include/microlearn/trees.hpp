@@ -781,9 +781,8 @@ inline Status load(const ModelFile& f, Model& out) {
     m.transform = static_cast<Transform>(p[p_transform]);
     m.feature_type = static_cast<FeatureType>(p[p_feature_type]);
     if (!(m.feature_type == FeatureType::f32 ? kReadsF32 : kReadsI16)) return Status::unsupported_kind;
-    if (m.task == Task::anomaly ? !kReadsAnomaly
-                                : !kReadsBoosting && (m.transform == Transform::logistic || m.transform == Transform::softmax))
-        return Status::unsupported_kind;
+    const bool boosting = m.transform == Transform::logistic || m.transform == Transform::softmax;
+    if (m.task == Task::anomaly ? !kReadsAnomaly : boosting && !kReadsBoosting) return Status::unsupported_kind;
 
     // Sizes that the kernels rely on. Feature indices are u16, so at most
     // 65536 features; counts are bounded by the file size checks below.
@@ -840,7 +839,8 @@ inline Status load(const ModelFile& f, Model& out) {
         m.path_norm = fp[fp_path_norm];
         m.decision_offset = fp[fp_decision_offset];
     }
-    if (kReadsAnomaly && m.task == Task::anomaly && !(m.path_norm >= 1.0f && m.path_norm < 1e30f)) return Status::bad_parameter;
+    if (kReadsAnomaly && m.task == Task::anomaly && !(m.path_norm >= 1.0f && m.path_norm < 1e30f))
+        return Status::bad_parameter;
 
     // Levels one prediction walks, about: trees x log2(leaves per tree).
     uint32_t leaves_per_tree = m.n_nodes / m.n_trees + 1, depth = 0;
