@@ -784,7 +784,6 @@ __attribute__((noinline)) void depthwise_taps(const int8_t* x, const int8_t* w, 
     if (N > 1) {
         static_assert(__builtin_offsetof(DepthwiseTaps, acc) == 24, "the assembly's offsets");
         int32_t k, u, v, i;
-        DepthwiseTaps* b = &t;
 #define MICROLEARN_DW_M0_CHANNEL(r)         \
     "ldrsb %[u], [%[xp], %[i]]\n\t"         \
     "ldrsb %[v], [%[wp], %[i]]\n\t"         \
@@ -792,19 +791,20 @@ __attribute__((noinline)) void depthwise_taps(const int8_t* x, const int8_t* w, 
     "add " r ", %[u]\n\t"
         __asm__ volatile(
             ".syntax unified\n\t"
-            "ldm %[b]!, {%[u], %[v]}\n\t"  // x_col, w_col
+            "ldr %[u], [%[b], #0]\n\t"  // x_col, w_col (single loads: LDM's order is the registers')
+            "ldr %[v], [%[b], #4]\n\t"
             "mov ip, %[u]\n\t"
             "mov lr, %[v]\n\t"
-            "ldr %[k], [%[b], #16]\n\t"  // acc[0..3]
-            "ldr %[u], [%[b], #20]\n\t"
-            "ldr %[v], [%[b], #24]\n\t"
-            "ldr %[i], [%[b], #28]\n\t"
+            "ldr %[k], [%[b], #24]\n\t"  // acc[0..3]
+            "ldr %[u], [%[b], #28]\n\t"
+            "ldr %[v], [%[b], #32]\n\t"
+            "ldr %[i], [%[b], #36]\n\t"
             "mov r8, %[k]\n\t"
             "mov r9, %[u]\n\t"
             "mov r10, %[v]\n\t"
             "mov r11, %[i]\n\t"
             "2:\n\t"
-            "ldr %[k], [%[b], #8]\n\t"  // cols
+            "ldr %[k], [%[b], #16]\n\t"  // cols
             "1:\n\t"
             "movs %[i], #0\n\t"
             MICROLEARN_DW_M0_CHANNEL("r8") "adds %[i], #1\n\t"
@@ -815,22 +815,24 @@ __attribute__((noinline)) void depthwise_taps(const int8_t* x, const int8_t* w, 
             "add %[wp], lr\n\t"
             "subs %[k], #1\n\t"
             "bne 1b\n\t"
-            "ldr %[u], [%[b], #0]\n\t"  // x_skip
+            "ldr %[u], [%[b], #8]\n\t"  // x_skip
             "add %[xp], %[u]\n\t"
-            "ldr %[u], [%[b], #4]\n\t"  // w_skip
+            "ldr %[u], [%[b], #12]\n\t"  // w_skip
             "add %[wp], %[u]\n\t"
-            "ldr %[u], [%[b], #12]\n\t"  // rows
+            "ldr %[u], [%[b], #20]\n\t"  // rows
             "subs %[u], #1\n\t"
-            "str %[u], [%[b], #12]\n\t"
+            "str %[u], [%[b], #20]\n\t"
             "bne 2b\n\t"
             "mov %[k], r8\n\t"
             "mov %[u], r9\n\t"
             "mov %[v], r10\n\t"
             "mov %[i], r11\n\t"
-            "adds %[b], #16\n\t"
-            "stm %[b]!, {%[k], %[u], %[v], %[i]}"
-            : [xp] "+l"(x), [wp] "+l"(w), [b] "+l"(b), [k] "=&l"(k), [u] "=&l"(u), [v] "=&l"(v), [i] "=&l"(i)
-            :
+            "str %[k], [%[b], #24]\n\t"
+            "str %[u], [%[b], #28]\n\t"
+            "str %[v], [%[b], #32]\n\t"
+            "str %[i], [%[b], #36]"
+            : [xp] "+l"(x), [wp] "+l"(w), [k] "=&l"(k), [u] "=&l"(u), [v] "=&l"(v), [i] "=&l"(i)
+            : [b] "l"(&t)
             : "r8", "r9", "r10", "r11", "ip", "lr", "memory", "cc");
 #undef MICROLEARN_DW_M0_CHANNEL
         return;
