@@ -194,8 +194,10 @@ def run_case(case, targets, n, mpy_dir, log, contenders=tuple(CONTENDERS)):
         if p.exists():
             res["flash"][mod + "_mpy"] = p.stat().st_size
     from microlearn.rig import paths
-    res["flash"]["trees_mpy"] = {a: (paths.device_lib(a) / "microlearn/_trees.mpy").stat().st_size
-                                 for a in ("x64", "armv7m", "armv6m") if (paths.device_lib(a) / "microlearn/_trees.mpy").exists()}
+    module = res["info"]["module"]  # the walk module this case's file imports
+    res["flash"]["trees_mpy"] = {a: (paths.device_lib(a) / f"microlearn/{module}.mpy").stat().st_size
+                                 for a in ("x64", "armv7m", "armv6m")
+                                 if (paths.device_lib(a) / f"microlearn/{module}.mpy").exists()}
     for module in TREES_MODULES:
         mpy = {a: paths.device_lib(a) / f"microlearn/{module}.mpy" for a in ("x64", "armv7m", "armv6m")}
         res["flash"][module.lstrip("_") + "_mpy"] = {a: p.stat().st_size for a, p in mpy.items() if p.exists()}

@@ -193,6 +193,15 @@ def pywalk_module(est, task, folder: Path):
     (folder / "pw.py").write_text("\n".join(lines) + "\n")
 
 
+def device_module(data: bytes) -> str:
+    """The native module the device package imports for this .mlm file, by the
+    package's own rule (device/microlearn/__init__.py, _modules: plain Python)."""
+    rules = {"__name__": "microlearn_device_rules"}
+    exec((Path(__file__).resolve().parents[2] / "device/microlearn/__init__.py").read_text(), rules)
+    h = microlearn.mlm.read_header(data)
+    return rules["_modules"](h.kind, h.flags & 0xFF)[0]
+
+
 def prepare(case: str, folder: Path, n_rows: int) -> dict:
     """Trains the case's model and writes every contender's artefacts into folder."""
     title, make, task = CASES[case]
@@ -222,7 +231,7 @@ def prepare(case: str, folder: Path, n_rows: int) -> dict:
         "ref": [float(v) for v in ref],
         "host_ml_f32": [float(v) for v in m.predict(Xte)],
         "host_ml_i16": [float(v) for v in m16.predict(Xte.astype(np.int16))],
-        "mlm_bytes": m.size, "mlm_i16_bytes": m16.size,
+        "mlm_bytes": m.size, "mlm_i16_bytes": m16.size, "module": device_module(m.to_bytes()),
         "ml_split_nodes": m.info["n_nodes"], "ml_leaf_rows": m.info["n_leaves"],
         "sk_nodes": int(sum(e.tree_.node_count for e in _estimators(est))),
         "n_trees": len(_estimators(est)),

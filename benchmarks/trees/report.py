@@ -169,7 +169,7 @@ def write(results, n, seconds):
         parts = [f"microlearn engine + .mlm {fl['ml']['flash']:,} (int16: {fl['ml_i16']['flash']:,})"]
         if "eml_loadable" in fl:
             parts += [f"emlearn loadable {fl['eml_loadable']['flash']:,}", f"emlearn inline {fl['eml_inline']['flash']:,}"]
-        mp = [f".mlm {info['mlm_bytes']:,} + _trees.mpy {fl['trees_mpy'].get('armv7m', 0):,} (armv7m)"]
+        mp = [f".mlm {info['mlm_bytes']:,} + {info['module']}.mpy {fl['trees_mpy'].get('armv7m', 0):,} (armv7m)"]
         if "m2c_mpy" in fl:
             mp.append(f"m2cgen .mpy {fl['m2c_mpy']:,}")
         if "pw_mpy" in fl:
@@ -190,7 +190,8 @@ def bar_numbers(rf, all_results):
     rf100 = all_results.get("rf100")
     r100 = (g("cortex-m3", "c_ml_f32", rf100) / g("cortex-m3", "c_eml_loadable", rf100)
             if rf100 and g("cortex-m3", "c_eml_loadable", rf100) else None)
-    imports = (rf.get("imports") or {}).get("cortex-m3", {}).get("_trees", {})
+    module = rf["info"]["module"]  # what the digits forest imports
+    imports = (rf.get("imports") or {}).get("cortex-m3", {}).get(module, {})
     emp = (rf.get("imports") or {}).get("emlearn-micropython") or {"absent": "not measured"}
     ratio = rf["info"]["mlm_bytes"] / eml_model
 
@@ -216,7 +217,7 @@ def bar_numbers(rf, all_results):
          f"{g('cortex-m3', 'c_ml_f32', rf100):,.0f} vs {g('cortex-m3', 'c_eml_loadable', rf100):,.0f}: {r100:.2f}x",
          verdict(r100, 0.6)),
         ("100 % agreement with scikit-learn", "every case, both feature types (table below)", "yes"),
-        ("RAM to import `microlearn._trees`, Cortex-M3 ≤ 4 kB",
+        (f"RAM to import `microlearn.{module}` (the walk module this forest imports), Cortex-M3 ≤ 4 kB",
          (f"{imports['module']:,} B (+ {imports['package']:,} B for the package); .mpy "
           f"{rf['flash']['trees_mpy'].get('armv7m', 0):,} B" if "module" in imports else "–")
          + (f"; emlearn-micropython's `emlearn_trees`: {emp['import_ram_m3']:,} B, .mpy {emp['mpy_armv7m']:,} B"
@@ -306,7 +307,13 @@ above 0.6x. **RAM to import**: a Pipeline's preprocessing now lives in
 `_preprocess` (imported only by models that carry one), int16 models
 have their own `_trees_i16` and the loader reads sections through one
 non-template function: 2.5 kB off `_trees` (armv7m .mpy 15,376 -> 12,893
-bytes); each module's link now keeps only the engine functions its glue
+bytes); forests and regressors (header flag bit 3) import
+`_trees_forest`, `_trees` compiled without the logistic, softmax and
+anomaly outputs (`MICROLEARN_TREES_TRANSFORMS=1`): 1.5 kB less again
+(armv7m .mpy 11,280 bytes, 11,600 B of RAM to import on the M3; 1.9 kB
+less on the M0; 11,456 B since `ml_status_name()` walks one string, about
+120 B less in every module) and predict() a little faster (2,952 against 2,983
+instructions on the M3, `microlearn check`); each module's link now keeps only the engine functions its glue
 calls (`device/natmod_ld.py`), and every glue error takes one path in
 `device/natmods/glue.h`. What `_trees` still holds on armv7m (12,312 B
 of code and data; `arm-none-eabi-nm --size-sort -S` on the objects in
@@ -314,8 +321,9 @@ of code and data; `arm-none-eabi-nm --size-sort -S` on the objects in
 loading and validating the model file, class labels included, 3.3 kB; four
 walks (keyed at the node and from the key buffer, for two threshold widths)
 1.5 kB; leaf sums, softmax and the boosting and isolation-forest transforms
-1.9 kB; status names 0.3 kB; the MicroPython glue 3.7 kB (2.7 kB of code,
-0.8 kB of error messages); libgcc's float routines 1.5 kB. Importing adds
+1.9 kB; status names 0.3 kB (0.2 kB since 3b8a145: one string walked); the MicroPython glue 3.7 kB (2.7 kB of code,
+0.8 kB of error messages); libgcc's float routines 1.5 kB (`_trees_forest`:
+the same less 1.5 kB of transforms, float compares and glue). Importing adds
 about 0.6 kB (interned names, the module's dict). Compiler flags do not move
 it: -Os is the build's, and the ones tried (-fno-inline-functions-called-once,
 -fno-reorder-blocks, -fno-partial-inlining, -fno-jump-tables, ...) change
