@@ -209,11 +209,31 @@ def test_keras_ops_arithmetic_with_numbers():
     assert_close(microlearn.convert(km).predict(X), km.predict(X, verbose=0).reshape(12, -1))
 
 
+def test_swish_silu_as_activation_layer_and_keras_ops():
+    """swish / silu (x sigmoid(x), EfficientNet's activation) as activation=, Activation and keras.ops.silu:
+    LOGISTIC then MUL(x, sigmoid), as TFLiteConverter writes it; they were refused. Inputs reach |x| > 20,
+    where the sigmoid saturates."""
+    keras.utils.set_random_seed(4)
+    inp = keras.Input((9, 8, 2))
+    x = K.Conv2D(6, 3, padding="same", activation="swish")(inp)
+    x = K.DepthwiseConv2D(3, strides=2)(x)
+    x = K.Flatten()(K.Activation("silu")(x))
+    x = keras.ops.silu(K.Dense(10)(x))
+    km = keras.Model(inp, K.Dense(3)(x))
+    model = microlearn.convert(km)
+    kinds = [layer["op"] for layer in model._engine.layers()]
+    assert kinds.count("LOGISTIC") == 3 and kinds.count("MUL") == 3
+    X = np.random.default_rng(4).normal(scale=4.0, size=(30, 9, 8, 2)).astype(np.float32)
+    assert np.abs(X).max() > 15
+    assert_close(model.predict(flat(X)), km.predict(X, verbose=0))
+
+
 @pytest.mark.parametrize("build, text", [
     (lambda x: 4.0 / x, "(keras.ops TrueDivide): TrueDivide of a number by a tensor"),
     (lambda x: x - K.Dense(6)(x), "Subtract of two tensors is not supported"),
     (lambda x: x * np.arange(6.0), "one finite number is supported"),
     (lambda x: keras.ops.exp(x), "(keras.ops Exp): this keras.ops call is not supported"),
+    (lambda x: keras.ops.silu(x) * np.arange(6.0), "one finite number is supported"),  # silu converts, not * array
 ])
 def test_unsupported_keras_ops_are_named(build, text):
     inp = keras.Input((6,))
@@ -298,7 +318,7 @@ def _refused():
         (seq((6, 4), K.Bidirectional(K.LSTM(3), name="bi")), "layer 0 'bi' (Bidirectional)"),
         (seq((6, 4), K.Cropping1D(1, name="crop")), "'crop' (Cropping1D)"),
         (seq((4,), K.Dense(3, activation="gelu", name="d")), "layer 0 'd' (Dense): activation 'gelu'"),
-        (seq((4,), K.Dense(3, activation="swish", name="d")), "activation 'silu' is not supported"),
+        (seq((4,), K.Dense(3, activation="mish", name="d")), "activation 'mish' is not supported"),
         (seq((4,), K.Dense(3), K.Activation("softplus", name="a")), "layer 1 'a' (Activation)"),
         (seq((4,), K.ReLU(threshold=0.5, name="r")), "layer 0 'r' (ReLU): threshold=0.5"),
         (seq((4,), K.ReLU(max_value=2.0, name="r")), "max_value=2.0"),

@@ -134,6 +134,36 @@ def test_convert_keras_quantize_int8_is_litert_bit_exact(io_dtype):
     assert np.abs(p - keras_model.predict(X[:10], verbose=0)).max() < 0.1
 
 
+def _swish_cnn():
+    """EfficientNet-style swish: TensorFlow writes x * sigmoid(x) as LOGISTIC then MUL(x, sigmoid), in
+    float and in int8."""
+    import keras
+    from keras import layers as L
+
+    keras.utils.set_random_seed(6)
+    inp = keras.Input((9, 8, 2))
+    x = L.Conv2D(6, 3, padding="same", activation="swish")(inp)
+    x = L.DepthwiseConv2D(3, strides=2)(x)
+    x = L.Flatten()(L.Activation("silu")(x))
+    x = keras.ops.silu(L.Dense(10)(x))
+    return keras.Model(inp, L.Dense(3)(x)), (9, 8, 2)
+
+
+def test_swish_int8_from_keras_and_float_tflite():
+    import tensorflow as tf
+    from microlearn.converters.neural import quantize
+
+    keras_model, shape = _swish_cnn()
+    X = np.random.default_rng(6).normal(scale=3.0, size=(40,) + shape).astype(np.float32)
+    model = microlearn.convert(keras_model, quantize="int8", calibration=X)
+    assert [layer["op"] for layer in model._engine.layers()].count("LOGISTIC") == 3
+    _check_bit_exact(model, quantize.to_tflite(keras_model, calibration=X), shape, n=12)
+    data = tf.lite.TFLiteConverter.from_keras_model(keras_model).convert()
+    want = _litert_float_outputs(data, X[:16])
+    got = np.asarray(microlearn.convert(data).predict(X[:16].reshape(16, -1))).reshape(want.shape)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5 * np.abs(want).max())
+
+
 def test_quantize_errors_name_what_is_wrong():
     keras_model, shape = models()["mlp"]()
     with pytest.raises(ValueError, match="calibration=X"):

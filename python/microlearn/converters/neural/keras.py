@@ -47,6 +47,8 @@ _ACTIVATIONS = {
     "hard_sigmoid": ("HARD_SIGMOID", {}),
     "hard_swish": ("HARD_SWISH", {}),
     "hard_silu": ("HARD_SWISH", {}),
+    "silu": ("SILU", {}),    # x * sigmoid(x): LOGISTIC then MUL, as TFLiteConverter writes it
+    "swish": ("SILU", {}),
 }
 _FUSABLE = {"relu": "relu", "relu6": "relu6"}
 
@@ -143,6 +145,9 @@ class _Layer:
         act = _ACTIVATIONS[name]
         if act is None:
             return x
+        if act[0] == "SILU":  # the sigmoid kept in its own tensor while x waits for the MUL
+            s = self.op("LOGISTIC", [x], shape=self.b.shape(x), suffix=f"/{name}_sigmoid")
+            return self.op("MUL", [x, s], {"activation": "none"}, shape=self.b.shape(x), suffix=f"/{name}")
         return self.op(act[0], [x], act[1], shape=self.b.shape(x), suffix=f"/{name}")
 
     def check_channels_last(self):
@@ -375,7 +380,7 @@ def _merge(L: _Layer):
     return x
 
 
-# keras.ops calls in a Functional model (x + 3.0, x * y): Operations, not layers.
+# keras.ops calls in a Functional model (x + 3.0, x * y, silu(x)): Operations, not layers.
 _OPERATIONS = {"Add": "ADD", "Multiply": "MUL", "Subtract": "ADD", "Divide": "MUL", "TrueDivide": "MUL"}
 
 
@@ -387,9 +392,11 @@ def _operation(L: _Layer, arguments):
     kind = type(L.layer).__name__
     if kind == "Reshape":
         return _reshape(L)
+    if kind == "Silu":
+        return L.activation(L.inputs[0], "silu")
     args = list(arguments.args)
     if kind not in _OPERATIONS or len(args) != 2 or arguments.kwargs:
-        L.refuse("this keras.ops call is not supported (supported: reshape, and +, -, *, / of tensors "
+        L.refuse("this keras.ops call is not supported (supported: reshape, silu, and +, -, *, / of tensors "
                  "and numbers); use layers")
     tensors = [isinstance(a, keras.KerasTensor) for a in args]
     by_id = {id(t): n for t, n in zip(L.keras_inputs, L.inputs)}   # the node lists x * x's x once
