@@ -1,6 +1,6 @@
 """Keras networks on MicroPython (unix port, emulated Cortex-M0/M3/M4F): an
 MLP, a CNN, a GRU classifier and a squeeze-and-excitation block written with
-keras.ops arithmetic (MobileNetV3's hard_sigmoid) give Keras's probabilities within the host
+keras.ops arithmetic (MobileNetV3's hard_sigmoid) after a swish convolution give Keras's probabilities within the host
 tests' tolerance (docs/neural.md) and the host's classes; a stateful GRU
 streamed one step per predict() gives the unrolled layer's outputs at every
 step, again after reset(); predict() and reset() allocate nothing."""
@@ -34,7 +34,7 @@ def _models():
                             K.GRU(8), K.Dense(3, activation="softmax")])
     inp = keras.Input((5, 4, 3))      # squeeze-and-excitation (MUL by one value per channel), keras.ops arithmetic
     se = K.Conv2D(3, 1, activation="sigmoid")(K.GlobalAveragePooling2D(keepdims=True)(inp))
-    x = K.ReLU(6.0)(K.Conv2D(3, 3, padding="same")(inp) * se + 3.0) * (1.0 / 6.0)
+    x = K.ReLU(6.0)(K.Conv2D(3, 3, padding="same", activation="swish")(inp) * se + 3.0) * (1.0 / 6.0)
     se_net = keras.Model(inp, K.Dense(3, activation="softmax")(K.Flatten()(2.0 - x)))
     for m in (mlp, cnn):
         for layer in m.layers:
