@@ -164,6 +164,25 @@ def test_swish_int8_from_keras_and_float_tflite():
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5 * np.abs(want).max())
 
 
+@pytest.mark.parametrize("io", ["float32", "int8"])
+def test_gelu_is_refused_by_name(io):
+    """TensorFlow writes Keras's gelu as one GELU operator (float32 and int8); the engine has no GELU kernel."""
+    import keras
+    from keras import layers as L
+    from microlearn.converters.neural import quantize
+
+    keras_model = keras.Sequential([keras.Input((4,)), L.Dense(3, activation="gelu"), L.Dense(2)])
+    X = np.random.default_rng(0).normal(size=(20, 4)).astype(np.float32)
+    import tensorflow as tf
+
+    data = (quantize.to_tflite(keras_model, calibration=X) if io == "int8" else
+            tf.lite.TFLiteConverter.from_keras_model(keras_model).convert())
+    with pytest.raises(UnsupportedEstimatorError, match=r"operator \d+ \(GELU\) is not supported"):
+        microlearn.convert(data)
+    with pytest.raises(UnsupportedEstimatorError, match=r"\(GELU\) is not supported"):
+        microlearn.convert(keras_model, quantize="int8", calibration=X)
+
+
 def test_quantize_errors_name_what_is_wrong():
     keras_model, shape = models()["mlp"]()
     with pytest.raises(ValueError, match="calibration=X"):
