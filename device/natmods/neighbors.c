@@ -240,10 +240,12 @@ static mp_obj_t neighbors_fit(size_t n_args, const mp_obj_t* args) {
         const uint32_t bits = ((const uint32_t*)init)[i];
         if ((bits & 0x7F800000u) == 0x7F800000u) mp_raise_ValueError(MP_ERROR_TEXT("init holds NaN or infinity"));
     }
-    for (size_t i = 0; i < k * d; ++i) centres[i] = init[i];
+    for (size_t i = 0; i < k * d; ++i) self->sums[i] = centres[i], centres[i] = init[i];  // the old ones kept
     uint32_t n_iter = 0;
     const int st = ml_neighbors_kmeans_lloyd(&self->model, self->file, self->file_size, X, n, max_iter, self->scratch,
                                              self->n_scratch, self->sums, self->counts, &n_iter);
+    if (st == ML_BAD_ARGUMENT)  // a row of X refused before any step (sums untouched): the centres as they were
+        for (size_t i = 0; i < k * d; ++i) centres[i] = self->sums[i];
     if (st == ML_OUT_OF_RANGE) mp_raise_ValueError(MP_ERROR_TEXT("a centre's sum overflows float32"));
     neighbors_check(st);
     return mp_obj_new_int(n_iter);

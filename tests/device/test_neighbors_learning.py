@@ -145,6 +145,11 @@ check(lambda: km.fit(array.array("f", [1.0] * 6), 5, array.array("f", [1.0] * 5)
 check(lambda: km.fit(array.array("f", [1.0, float("nan"), 0.0] * 2)), ValueError, "NaN")
 check(lambda: km.fit(array.array("f", [1.0] * 6), 5, array.array("f", [float("inf")] * 6)), ValueError, "init holds")
 check(lambda: km.partial_fit(array.array("f", [1.0] * 2)), ValueError, "expected 3 features")
+km.fit(array.array("f", [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]), 3)
+before = km.to_bytes()
+check(lambda: km.fit(array.array("f", [9.0, 8.0, 7.0, 6.0, 5.0, 4.0, 3.0, float("nan"), 1.0])), ValueError, "NaN")
+print("centres kept", km.to_bytes() == before)  # were the refused X's first rows
+km = _neighbors.kmeans(2, 3)
 km.partial_fit(array.array("f", [3e38, -3e38, 3e38]))  # a fresh centre takes its first row
 check(lambda: km.partial_fit(array.array("f", [-3e38, 3e38, -3e38])), ValueError, "overflow")
 check(lambda: _neighbors.kmeans(0, 3), ValueError, "at least 1")
@@ -156,7 +161,8 @@ print("done", km.predict(array.array("f", [0.0, 0.0, 0.0])))
     res = run(target, script)
     assert res.returncode == 0, res.output
     assert "NO ERROR" not in res.output, res.output
-    assert res.output.count("raised") == 10, res.output
+    assert res.output.count("raised") == 11, res.output
+    assert "centres kept True" in res.output
 
 
 KNN_SCRIPT = """
