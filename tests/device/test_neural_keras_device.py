@@ -1,9 +1,11 @@
 """Keras networks on MicroPython (unix port, emulated Cortex-M0/M3/M4F): an
-MLP, a CNN, a GRU classifier and a squeeze-and-excitation block written with
-keras.ops arithmetic (MobileNetV3's hard_sigmoid) after a swish convolution give Keras's probabilities within the host
-tests' tolerance (docs/neural.md) and the host's classes; a stateful GRU
-streamed one step per predict() gives the unrolled layer's outputs at every
-step, again after reset(); predict() and reset() allocate nothing."""
+MLP, a CNN, a GRU classifier with a GELU layer and a squeeze-and-excitation
+block written with keras.ops arithmetic (MobileNetV3's hard_sigmoid) after a
+swish convolution, ending in keras.ops.gelu (its tanh form), give Keras's
+probabilities within the host tests' tolerance (docs/neural.md) and the host's
+classes; a stateful GRU streamed one step per predict() gives the unrolled
+layer's outputs at every step, again after reset(); predict() and reset()
+allocate nothing."""
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -31,11 +33,11 @@ def _models():
                             K.ReLU(), K.DepthwiseConv2D(3, strides=2, padding="same", activation="relu6"),
                             K.MaxPooling2D(2), K.Flatten(), K.Dense(4, activation="softmax")])
     gru = keras.Sequential([keras.Input((STEPS, 3)), K.Conv1D(6, 3, padding="same", activation="relu"),
-                            K.GRU(8), K.Dense(3, activation="softmax")])
+                            K.GRU(8), K.Dense(6, activation="gelu"), K.Dense(3, activation="softmax")])
     inp = keras.Input((5, 4, 3))      # squeeze-and-excitation (MUL by one value per channel), keras.ops arithmetic
     se = K.Conv2D(3, 1, activation="sigmoid")(K.GlobalAveragePooling2D(keepdims=True)(inp))
     x = K.ReLU(6.0)(K.Conv2D(3, 3, padding="same", activation="swish")(inp) * se + 3.0) * (1.0 / 6.0)
-    se_net = keras.Model(inp, K.Dense(3, activation="softmax")(K.Flatten()(2.0 - x)))
+    se_net = keras.Model(inp, K.Dense(3, activation="softmax")(K.Flatten()(keras.ops.gelu(2.0 - x))))
     for m in (mlp, cnn):
         for layer in m.layers:
             if isinstance(layer, K.BatchNormalization):

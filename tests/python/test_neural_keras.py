@@ -228,6 +228,38 @@ def test_swish_silu_as_activation_layer_and_keras_ops():
     assert_close(model.predict(flat(X)), km.predict(X, verbose=0))
 
 
+def test_gelu_exact_and_tanh_forms_as_activation_layer_and_keras_ops():
+    """gelu (transformers'): activation="gelu" and Activation are Keras's exact x Phi(x); keras.ops.gelu's
+    default is the tanh form (approximate=True). They were refused."""
+    keras.utils.set_random_seed(5)
+    inp = keras.Input((7,))
+    x = K.Dense(12, activation="gelu")(inp)
+    x = K.Activation("gelu")(K.Dense(10)(x))
+    x = keras.ops.gelu(K.Dense(9)(x))
+    x = keras.ops.gelu(K.Dense(8)(x), approximate=False)
+    km = keras.Model(inp, K.Dense(3)(x))
+    model = microlearn.convert(km)
+    assert [layer["op"] for layer in model._engine.layers()].count("GELU") == 4
+    X = np.random.default_rng(5).normal(scale=4.0, size=(40, 7)).astype(np.float32)
+    assert_close(model.predict(X), km.predict(X, verbose=0))
+
+
+def test_gelu_is_accurate_to_float32_over_the_whole_range():
+    """The engine's exact GELU, x Phi(x) with Phi(-u) = erfc(u / sqrt 2) / 2, element by element against
+    float64 math.erfc over [-10, 10] and the tails (each value relative to itself: 1e-5; the
+    negative tail decays as exp(-x^2 / 2) to float32's smallest values at x = -14)."""
+    import math
+
+    x = np.concatenate([np.linspace(-10, 10, 4001), np.linspace(-14, -10, 401), np.linspace(10, 1e4, 50),
+                        [0.0, -0.0, 1e-30, -1e-30, 3e38, -3e38]]).astype(np.float32)
+    km = keras.Sequential([keras.Input((len(x),)), K.Activation("gelu")])
+    got = np.asarray(microlearn.convert(km).predict(x[None]), np.float64).ravel()
+    want = np.array([0.5 * v * math.erfc(-v / math.sqrt(2)) for v in x.astype(np.float64)])
+    tiny = np.abs(want) < 1e-37   # float32 subnormals hold fewer digits
+    np.testing.assert_allclose(got[~tiny], want[~tiny], rtol=1e-5, atol=0)
+    np.testing.assert_allclose(got[tiny], want[tiny], rtol=0, atol=1e-41)
+
+
 @pytest.mark.parametrize("build, text", [
     (lambda x: 4.0 / x, "(keras.ops TrueDivide): TrueDivide of a number by a tensor"),
     (lambda x: x - K.Dense(6)(x), "Subtract of two tensors is not supported"),
@@ -317,7 +349,7 @@ def _refused():
         (seq((6,), K.Dense(3), K.LayerNormalization(name="norm")), "layer 1 'norm' (LayerNormalization)"),
         (seq((6, 4), K.Bidirectional(K.LSTM(3), name="bi")), "layer 0 'bi' (Bidirectional)"),
         (seq((6, 4), K.Cropping1D(1, name="crop")), "'crop' (Cropping1D)"),
-        (seq((4,), K.Dense(3, activation="gelu", name="d")), "layer 0 'd' (Dense): activation 'gelu'"),
+        (seq((4,), K.Dense(3, activation="selu", name="d")), "layer 0 'd' (Dense): activation 'selu'"),
         (seq((4,), K.Dense(3, activation="mish", name="d")), "activation 'mish' is not supported"),
         (seq((4,), K.Dense(3), K.Activation("softplus", name="a")), "layer 1 'a' (Activation)"),
         (seq((4,), K.ReLU(threshold=0.5, name="r")), "layer 0 'r' (ReLU): threshold=0.5"),
@@ -454,3 +486,21 @@ def test_the_loader_refuses_every_corrupt_recurrent_field(kind):
     for what in cases:
         with pytest.raises(ValueError):
             microlearn.Model(_mutate(data, what))
+
+
+def test_the_loader_refuses_a_gelu_op_with_a_bad_approximate_flag():
+    from microlearn import mlm
+    from microlearn.converters.neural import writer
+
+    km = keras.Sequential([keras.Input((4,)), K.Dense(3, activation="gelu"), K.Dense(2)])
+    data = microlearn.convert(km).to_bytes()
+    for value, ok in ((0, True), (1, True), (2, False), (-1, False)):
+        sections = {sid: np.array(arr) for sid, arr in mlm.read_sections(data).items()}
+        op = next(r for r in sections[writer.S_OPS].reshape(-1, writer.O_FIELDS) if r[0] == writer.OP_CODES["GELU"])
+        sections[writer.S_OP_INTS][op[4]] = value
+        mutated = mlm.write(mlm.KIND_NEURAL_NETWORK, sections)
+        if ok:
+            microlearn.Model(mutated)
+        else:
+            with pytest.raises(ValueError, match="impossible value"):
+                microlearn.Model(mutated)

@@ -101,6 +101,7 @@ inline void eval_f32(const Model& m, const Op& o, uint8_t* arena) {
         }
         case OpKind::concatenation: float_ops::concatenation(m, o, arena, y); return;
         case OpKind::softmax: float_ops::softmax(x.f32(), x.count, x.channels(), o.floats[0], y.f32()); return;
+        case OpKind::gelu: float_ops::unary(o.kind, x.f32(), x.count, float(o.ints[0]), y.f32()); return;
         default:  // the elementwise activations
             float_ops::unary(o.kind, x.f32(), x.count, o.n_floats != 0 ? o.floats[0] : 0.0f, y.f32());
             return;

@@ -49,6 +49,7 @@ _ACTIVATIONS = {
     "hard_silu": ("HARD_SWISH", {}),
     "silu": ("SILU", {}),    # x * sigmoid(x): LOGISTIC then MUL, as TFLiteConverter writes it
     "swish": ("SILU", {}),
+    "gelu": ("GELU", {"approximate": False}),   # keras.activations.gelu's default
 }
 _FUSABLE = {"relu": "relu", "relu6": "relu6"}
 
@@ -380,7 +381,7 @@ def _merge(L: _Layer):
     return x
 
 
-# keras.ops calls in a Functional model (x + 3.0, x * y, silu(x)): Operations, not layers.
+# keras.ops calls in a Functional model (x + 3.0, x * y, silu(x), gelu(x)): Operations, not layers.
 _OPERATIONS = {"Add": "ADD", "Multiply": "MUL", "Subtract": "ADD", "Divide": "MUL", "TrueDivide": "MUL"}
 
 
@@ -394,9 +395,11 @@ def _operation(L: _Layer, arguments):
         return _reshape(L)
     if kind == "Silu":
         return L.activation(L.inputs[0], "silu")
+    if kind == "Gelu":
+        return L.op("GELU", L.inputs[:1], {"approximate": bool(L.layer.approximate)})
     args = list(arguments.args)
     if kind not in _OPERATIONS or len(args) != 2 or arguments.kwargs:
-        L.refuse("this keras.ops call is not supported (supported: reshape, silu, and +, -, *, / of tensors "
+        L.refuse("this keras.ops call is not supported (supported: reshape, silu, gelu, and +, -, *, / of tensors "
                  "and numbers); use layers")
     tensors = [isinstance(a, keras.KerasTensor) for a in args]
     by_id = {id(t): n for t, n in zip(L.keras_inputs, L.inputs)}   # the node lists x * x's x once

@@ -714,6 +714,13 @@ class _Reader:
     def _op_HARD_SWISH(self, ins, outs, op, where):
         self._unary("HARD_SWISH", ins, outs, where, table=q8.lut_hard_swish)
 
+    def _op_GELU(self, ins, outs, op, where):
+        if self._is_int8(ins[0]):
+            raise UnsupportedEstimatorError(f"{where}: int8 GELU is not supported (float32 GELU is: convert the "
+                                            "Keras model without quantize=, or use another activation)")
+        o = self._options(op, "GeluOptions")
+        self._unary("GELU", ins, outs, where, {"approximate": bool(o is not None and o.Approximate())})
+
     def _op_ELU(self, ins, outs, op, where):
         self._unary("ELU", ins, outs, where)  # TFLiteConverter keeps ELU in float32
 

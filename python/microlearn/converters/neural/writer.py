@@ -51,9 +51,10 @@ OP_CODES = {
     "MEAN": 6, "REDUCE_MAX": 7, "RESHAPE": 8, "PAD": 9, "ADD": 10, "MUL": 11, "CONCATENATION": 12,
     "RELU": 13, "RELU6": 14, "ELU": 15, "LOGISTIC": 16, "TANH": 17, "HARD_SWISH": 18, "HARD_SIGMOID": 19,
     "LEAKY_RELU": 20, "SOFTMAX": 21, "QUANTIZE": 22, "DEQUANTIZE": 23, "SIMPLE_RNN": 24, "GRU": 25, "LSTM": 26,
+    "GELU": 27,
 }
 IN_PLACE_OPS = {"RESHAPE", "ADD", "MUL", "RELU", "RELU6", "ELU", "LOGISTIC", "TANH", "HARD_SWISH",
-                "HARD_SIGMOID", "LEAKY_RELU", "SOFTMAX"}
+                "HARD_SIGMOID", "LEAKY_RELU", "SOFTMAX", "GELU"}
 ACTIVATION_CODES = {a: i for i, a in enumerate(ir.FUSED_ACTIVATIONS)}
 
 
@@ -94,6 +95,8 @@ def op_params(op: ir.Op, g: ir.Graph) -> tuple[list[int], list[float]]:
         return [axis + rank if axis < 0 else axis, act], []
     if kind == "LEAKY_RELU":
         return [], [float(p["alpha"])]
+    if kind == "GELU":
+        return [int(bool(p["approximate"]))], []
     if kind == "SOFTMAX":
         return [], [float(p["beta"])]
     if kind in ("SIMPLE_RNN", "GRU", "LSTM"):  # recurrent.hpp's IntParam order, activations as ir.RECURRENT_ACTIVATIONS
