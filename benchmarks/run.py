@@ -195,7 +195,7 @@ def run_case(case, targets, n, mpy_dir, log, contenders=tuple(CONTENDERS)):
             res["flash"][mod + "_mpy"] = p.stat().st_size
     from microlearn.rig import paths
     module = res["info"]["module"]  # the walk module this case's file imports
-    res["flash"]["trees_mpy"] = {a: (paths.device_lib(a) / f"microlearn/{module}.mpy").stat().st_size
+    res["flash"]["walk_mpy"] = {a: (paths.device_lib(a) / f"microlearn/{module}.mpy").stat().st_size
                                  for a in ("x64", "armv7m", "armv6m")
                                  if (paths.device_lib(a) / f"microlearn/{module}.mpy").exists()}
     for module in TREES_MODULES:

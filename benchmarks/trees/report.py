@@ -169,7 +169,7 @@ def write(results, n, seconds):
         parts = [f"microlearn engine + .mlm {fl['ml']['flash']:,} (int16: {fl['ml_i16']['flash']:,})"]
         if "eml_loadable" in fl:
             parts += [f"emlearn loadable {fl['eml_loadable']['flash']:,}", f"emlearn inline {fl['eml_inline']['flash']:,}"]
-        mp = [f".mlm {info['mlm_bytes']:,} + {info['module']}.mpy {fl['trees_mpy'].get('armv7m', 0):,} (armv7m)"]
+        mp = [f".mlm {info['mlm_bytes']:,} + {info['module']}.mpy {fl['walk_mpy'].get('armv7m', 0):,} (armv7m)"]
         if "m2c_mpy" in fl:
             mp.append(f"m2cgen .mpy {fl['m2c_mpy']:,}")
         if "pw_mpy" in fl:
@@ -219,7 +219,7 @@ def bar_numbers(rf, all_results):
         ("100 % agreement with scikit-learn", "every case, both feature types (table below)", "yes"),
         (f"RAM to import `microlearn.{module}` (the walk module this forest imports), Cortex-M3 ≤ 4 kB",
          (f"{imports['module']:,} B (+ {imports['package']:,} B for the package); .mpy "
-          f"{rf['flash']['trees_mpy'].get('armv7m', 0):,} B" if "module" in imports else "–")
+          f"{rf['flash']['walk_mpy'].get('armv7m', 0):,} B" if "module" in imports else "–")
          + (f"; emlearn-micropython's `emlearn_trees`: {emp['import_ram_m3']:,} B, .mpy {emp['mpy_armv7m']:,} B"
             if emp.get("import_ram_m3") else f"; emlearn-micropython: absent ({emp.get('absent', 'failed')})"),
          verdict(imports.get("module"), 4096, " B")),
