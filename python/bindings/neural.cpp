@@ -23,7 +23,7 @@ const char* op_name(neural::OpKind k) {
         "?", "FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D", "MAX_POOL_2D", "AVERAGE_POOL_2D", "MEAN",
         "REDUCE_MAX", "RESHAPE", "PAD", "ADD", "MUL", "CONCATENATION", "RELU", "RELU6", "ELU", "LOGISTIC", "TANH",
         "HARD_SWISH", "HARD_SIGMOID", "LEAKY_RELU", "SOFTMAX", "QUANTIZE", "DEQUANTIZE", "SIMPLE_RNN", "GRU", "LSTM",
-        "GELU"};
+        "GELU", "SILU"};
     const auto i = static_cast<size_t>(k);
     return i < sizeof names / sizeof names[0] ? names[i] : "?";
 }

@@ -136,7 +136,7 @@ def test_convert_keras_quantize_int8_is_litert_bit_exact(io_dtype):
 
 def _swish_cnn():
     """EfficientNet-style swish: TensorFlow writes x * sigmoid(x) as LOGISTIC then MUL(x, sigmoid), in
-    float and in int8."""
+    float and in int8 (where they stay two ops, each LiteRT's; float32 becomes one SILU op)."""
     import keras
     from keras import layers as L
 
@@ -160,7 +160,10 @@ def test_swish_int8_from_keras_and_float_tflite():
     _check_bit_exact(model, quantize.to_tflite(keras_model, calibration=X), shape, n=12)
     data = tf.lite.TFLiteConverter.from_keras_model(keras_model).convert()
     want = _litert_float_outputs(data, X[:16])
-    got = np.asarray(microlearn.convert(data).predict(X[:16].reshape(16, -1))).reshape(want.shape)
+    float_model = microlearn.convert(data)
+    kinds = [layer["op"] for layer in float_model._engine.layers()]
+    assert kinds.count("SILU") == 3 and "LOGISTIC" not in kinds   # LOGISTIC + MUL fused, in float32 only
+    got = np.asarray(float_model.predict(X[:16].reshape(16, -1))).reshape(want.shape)
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5 * np.abs(want).max())
 
 

@@ -342,6 +342,7 @@ inline void unary(OpKind kind, const float* x, uint32_t n, float alpha, float* y
             case OpKind::tanh: r = kernels::tanh(v); break;
             case OpKind::hard_sigmoid: r = hard_sigmoid(v); break;
             case OpKind::gelu: r = gelu(v, alpha != 0.0f); break;
+            case OpKind::silu: r = v * math::logistic(v); break;  // swish: LOGISTIC + MUL in one pass, in place
             default: r = v * hard_sigmoid(v); break;  // hard_swish: v relu6(v + 3) / 6
         }
         y[i] = r;

@@ -107,6 +107,7 @@ enum class OpKind : uint32_t {
     gru = 25,
     lstm = 26,
     gelu = 27,
+    silu = 28,
     count
 };
 
@@ -306,7 +307,8 @@ inline bool in_place_kind(OpKind k) {
     switch (k) {
         case OpKind::reshape: case OpKind::add: case OpKind::mul: case OpKind::relu: case OpKind::relu6:
         case OpKind::elu: case OpKind::logistic: case OpKind::tanh: case OpKind::hard_swish:
-        case OpKind::hard_sigmoid: case OpKind::leaky_relu: case OpKind::softmax: case OpKind::gelu: return true;
+        case OpKind::hard_sigmoid: case OpKind::leaky_relu: case OpKind::softmax: case OpKind::gelu:
+        case OpKind::silu: return true;
         default: return false;
     }
 }
@@ -443,11 +445,13 @@ inline Status check_layout(const Model& m, const Op& o) {
             return along == y.dims[axis] ? Status::ok : Status::size_mismatch;
         }
 #endif
-#if MICROLEARN_NEURAL_PARTS & 1  // GELU: float32 only (ints: approximate, 0 or 1)
-        case OpKind::gelu:
-            if (n_in != 1 || o.n_ints != 1 || o.n_floats != 0 || (o.ints[0] != 0 && o.ints[0] != 1))
+#if MICROLEARN_NEURAL_PARTS & 1  // GELU (ints: approximate, 0 or 1), SILU: float32 only
+        case OpKind::gelu: case OpKind::silu: {
+            const uint32_t n_ints = o.kind == OpKind::gelu ? 1 : 0;
+            if (n_in != 1 || o.n_ints != n_ints || o.n_floats != 0 || (n_ints && o.ints[0] != 0 && o.ints[0] != 1))
                 return Status::bad_parameter;
             return y.count == x.count ? Status::ok : Status::size_mismatch;
+        }
 #endif
 #if MICROLEARN_NEURAL_PARTS & 9
         case OpKind::elu: case OpKind::hard_sigmoid:

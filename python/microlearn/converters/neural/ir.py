@@ -63,6 +63,7 @@ OPS: dict[str, tuple[str, ...]] = {
     "HARD_SIGMOID": (),           # Keras 3: relu6(x + 3) / 6
     "LEAKY_RELU": ("alpha",),
     "GELU": ("approximate",),     # x Phi(x), or (approximate) its tanh form; float32 only
+    "SILU": (),                   # x sigmoid(x); float32 only (the writer fuses LOGISTIC + MUL into it)
     "SOFTMAX": ("beta",),         # over the last axis
     "QUANTIZE": (),               # float32 -> int8 (the output tensor's scale / zero point)
     "DEQUANTIZE": (),             # int8 -> float32

@@ -51,10 +51,10 @@ OP_CODES = {
     "MEAN": 6, "REDUCE_MAX": 7, "RESHAPE": 8, "PAD": 9, "ADD": 10, "MUL": 11, "CONCATENATION": 12,
     "RELU": 13, "RELU6": 14, "ELU": 15, "LOGISTIC": 16, "TANH": 17, "HARD_SWISH": 18, "HARD_SIGMOID": 19,
     "LEAKY_RELU": 20, "SOFTMAX": 21, "QUANTIZE": 22, "DEQUANTIZE": 23, "SIMPLE_RNN": 24, "GRU": 25, "LSTM": 26,
-    "GELU": 27,
+    "GELU": 27, "SILU": 28,
 }
 IN_PLACE_OPS = {"RESHAPE", "ADD", "MUL", "RELU", "RELU6", "ELU", "LOGISTIC", "TANH", "HARD_SWISH",
-                "HARD_SIGMOID", "LEAKY_RELU", "SOFTMAX", "GELU"}
+                "HARD_SIGMOID", "LEAKY_RELU", "SOFTMAX", "GELU", "SILU"}
 ACTIVATION_CODES = {a: i for i, a in enumerate(ir.FUSED_ACTIVATIONS)}
 
 
@@ -209,7 +209,7 @@ def encode(g: ir.Graph, metadata: dict | None = None) -> bytes:
     if any(op.kind in ("ADD", "MUL") for op in ops):  # the engine broadcasts the second input only
         ops = [_broadcast_second(op, g) if op.kind in ("ADD", "MUL") else op for op in ops]
         g = ir.Graph(g.tensors, ops, g.inputs, g.outputs, g.task, g.classes, g.binary_threshold, g.name)
-    g = _with_scratch(g)
+    g = _with_silu(_with_scratch(g))
     ops = g.ops
     used = list(dict.fromkeys([g.inputs[0]] + [n for op in ops for n in op.inputs + op.outputs]
                               + [n for n, t in g.tensors.items() if t.persistent]))
@@ -332,6 +332,28 @@ def op_parts(ops, g: ir.Graph) -> int:
         elif op.kind not in ("QUANTIZE", "DEQUANTIZE"):
             parts |= (2 if op.kind in INT8_CNN_OPS else 8) if g.tensors[op.inputs[0]].dtype == "int8" else 1
     return parts
+
+
+def _with_silu(g: ir.Graph) -> ir.Graph:
+    """Float32 swish, LOGISTIC(x) -> s then MUL(x, s) (as the Keras converter and TFLiteConverter write it),
+    becomes one SILU(x) where nothing else reads s: computed in place, the arena needs no tensor for s."""
+    readers: dict[str, int] = {}
+    for op in g.ops:
+        for n in op.inputs:
+            readers[n] = readers.get(n, 0) + 1
+    made = {op.outputs[0]: op for op in g.ops if op.kind == "LOGISTIC" and g.tensors[op.inputs[0]].dtype == "float32"}
+    ops, dropped = [], set()
+    for op in g.ops:
+        s = next((n for n in op.inputs if n in made), None) if op.kind == "MUL" else None
+        if (s is not None and readers[s] == 1 and s not in g.outputs and op.params.get("activation") == "none"
+                and sorted(op.inputs) == sorted([s, made[s].inputs[0]])):
+            dropped.add(id(made[s]))
+            op = ir.Op("SILU", [made[s].inputs[0]], op.outputs, {}, op.source)
+        ops.append(op)
+    if not dropped:
+        return g
+    ops = [op for op in ops if id(op) not in dropped]
+    return ir.Graph(g.tensors, ops, g.inputs, g.outputs, g.task, g.classes, g.binary_threshold, g.name)
 
 
 def _broadcast_second(op: ir.Op, g: ir.Graph) -> ir.Op:
