@@ -111,15 +111,27 @@ inline float centred(const Model& m, const float* x, uint32_t i) {
     return m.centre != nullptr ? x[i] - m.centre[i] : x[i];
 }
 
-// q_k(x) = || P_k^T (x - mu_k) ||^2. `diff` holds n_features floats.
-inline float quadratic(const Model& m, uint32_t k, const float* x, float* diff) {
+// The input as quadratic() reads it. Diagonal and spherical factors need no
+// scratch: x - c goes there once per call, not once per component (a
+// GaussianNB of 3 classes and 13 features spent a quarter of its Cortex-M3
+// predict on the repeated soft-float subtractions). Full and tied factors
+// need the scratch for x - mu_k and centre x there.
+inline const float* prepared(const Model& m, const float* x, float* scratch) {
+    if (m.centre == nullptr || m.covariance == Covariance::full || m.covariance == Covariance::tied) return x;
+    for (uint32_t i = 0; i < m.n_features; ++i) scratch[i] = x[i] - m.centre[i];
+    return scratch;
+}
+
+// q_k(x) = || P_k^T (x - mu_k) ||^2, for xp = prepared(m, x, diff). `diff`
+// holds n_features floats.
+inline float quadratic(const Model& m, uint32_t k, const float* xp, float* diff) {
     const uint32_t d = m.n_features;
     const float* mu = m.means + size_t(k) * d;
     float q = 0.0f;
     if (m.covariance == Covariance::full || m.covariance == Covariance::tied) {
         const float* col = m.factors;
         if (m.covariance == Covariance::full) col += size_t(k) * (size_t(d) * (d + 1) / 2);
-        for (uint32_t i = 0; i < d; ++i) diff[i] = centred(m, x, i) - mu[i];
+        for (uint32_t i = 0; i < d; ++i) diff[i] = centred(m, xp, i) - mu[i];
         for (uint32_t j = 0; j < d; ++j) {
             const float y = kernels::dot(col, diff, j + 1);
             q += y * y;
@@ -131,7 +143,7 @@ inline float quadratic(const Model& m, uint32_t k, const float* x, float* diff) 
     const bool diag = m.covariance == Covariance::diag;
     const float* p = m.factors + (diag ? size_t(k) * d : k);
     for (uint32_t i = 0; i < d; ++i) {
-        const float y = (centred(m, x, i) - mu[i]) * p[diag ? i : 0];
+        const float y = (xp[i] - mu[i]) * p[diag ? i : 0];  // xp is x - c already
         q += y * y;
     }
     return q;
@@ -159,9 +171,9 @@ MICROLEARN_SEPARATE_ROUNDING inline float common_term(const Model& m, const floa
     return q;
 }
 
-// log_k(x) without the common term.
-inline float log_density(const Model& m, uint32_t k, const float* x, float* diff) {
-    return m.constants[k] - 0.5f * quadratic(m, k, x, diff);
+// log_k(x) without the common term, for xp = prepared(m, x, diff).
+inline float log_density(const Model& m, uint32_t k, const float* xp, float* diff) {
+    return m.constants[k] - 0.5f * quadratic(m, k, xp, diff);
 }
 
 // NaN from finite x and parameters means x - mu overflowed float32 and met
@@ -239,8 +251,9 @@ inline Status component_logs(const Model& m, const float* x, size_t n_x, float* 
     Status st = check_call(m, x, n_x, scratch, n_scratch);
     if (st != Status::ok) return st;
     if (out == nullptr || n_out < m.n_components) return Status::size_mismatch;
+    const float* xp = prepared(m, x, scratch);
     for (uint32_t k = 0; k < m.n_components; ++k)
-        if (overflowed(out[k] = log_density(m, k, x, scratch))) return Status::out_of_range;
+        if (overflowed(out[k] = log_density(m, k, xp, scratch))) return Status::out_of_range;
     return Status::ok;
 }
 
@@ -266,7 +279,7 @@ inline Status decision_function(const Model& m, const float* x, size_t n_x, floa
     if (m.task != Task::anomaly) return Status::unsupported_kind;
     Status st = detail::check_call(m, x, n_x, scratch, n_scratch);
     if (st != Status::ok) return st;
-    out = -detail::quadratic(m, 0, x, scratch) - m.offset;
+    out = -detail::quadratic(m, 0, detail::prepared(m, x, scratch), scratch) - m.offset;
     return detail::overflowed(out) ? Status::out_of_range : Status::ok;
 }
 
@@ -286,8 +299,9 @@ inline Status predict(const Model& m, const float* x, size_t n_x, float* scratch
     if (st != Status::ok) return st;
     float best = -math::from_bits(0x7f800000u);
     int32_t index = -1;
+    const float* xp = detail::prepared(m, x, scratch);
     for (uint32_t k = 0; k < m.n_components; ++k) {
-        const float v = detail::log_density(m, k, x, scratch);
+        const float v = detail::log_density(m, k, xp, scratch);
         if (detail::overflowed(v)) return Status::out_of_range;
         if (v > best) best = v, index = static_cast<int32_t>(k);
     }
@@ -317,15 +331,16 @@ inline Status score_samples(const Model& m, const float* x, size_t n_x, float* s
     if (m.task == Task::classification) return Status::unsupported_kind;
     Status st = detail::check_call(m, x, n_x, scratch, n_scratch);
     if (st != Status::ok) return st;
+    const float* xp = detail::prepared(m, x, scratch);
     if (m.task == Task::anomaly) {
-        out = -detail::quadratic(m, 0, x, scratch);
+        out = -detail::quadratic(m, 0, xp, scratch);
         return detail::overflowed(out) ? Status::out_of_range : Status::ok;
     }
     // Streaming logsumexp: top = max so far, sum = sum of exp(v - top).
     const float minus_inf = -math::from_bits(0x7f800000u);
     float top = minus_inf, sum = 0.0f;
     for (uint32_t k = 0; k < m.n_components; ++k) {
-        const float v = detail::log_density(m, k, x, scratch);
+        const float v = detail::log_density(m, k, xp, scratch);
         if (detail::overflowed(v)) return Status::out_of_range;
         if (v > top) {
             sum = sum * math::exp(top - v) + 1.0f;
@@ -335,7 +350,7 @@ inline Status score_samples(const Model& m, const float* x, size_t n_x, float* s
         }
     }
     out = math::is_finite(top) ? top + math::log(sum) : top;
-    if (m.n_common != 0) out -= 0.5f * detail::common_term(m, x, scratch);
+    if (m.n_common != 0) out -= 0.5f * detail::common_term(m, x, scratch);  // x itself: scratch is free again
     return detail::overflowed(out) ? Status::out_of_range : Status::ok;
 }
 
