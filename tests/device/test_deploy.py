@@ -115,7 +115,9 @@ def test_deploy_romfs_puts_models_in_flash(serial_board, model_file):
                          capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr
     assert "with 1 model(s) in ROMFS (/rom)" in out.stdout
-    code = ("import os, gc, array, microlearn\nmicrolearn._family(1)\ngc.collect()\nbefore = gc.mem_alloc()\n"
+    code = ("import os, gc, array, microlearn\n"  # the module the file imports, before the count
+            "microlearn._family(1, microlearn._modules(1, open('/rom/iris.mlm', 'rb').read(9)[8])[0])\n"
+            "gc.collect()\nbefore = gc.mem_alloc()\n"
             "m = microlearn.load('/rom/iris.mlm')\ngc.collect()\n"
             "print('ram', gc.mem_alloc() - before, os.listdir('/rom'), 'iris.mlm' in os.listdir('/'))\n"
             f"print('labels', [m.predict(array.array('f', r)) for r in {ROWS!r}])")

@@ -38,7 +38,7 @@ for name in sorted(os.listdir("/rom")):
         data = memoryview(f)
         same = bytes(data) == open(name, "rb").read()
         print("file", name, len(data), uctypes.addressof(data) % 4, same)
-microlearn._family(1)
+microlearn._family(1, microlearn._modules(1, open("rf10.mlm", "rb").read(9)[8])[0])  # the module the file imports
 
 
 def largest():
