@@ -219,28 +219,3 @@ def test_bad_input_gives_clear_errors(target):
     assert "far score -inf far envelope -1" in res.output
     assert "lists 3 float float" in res.output
     assert "mutants done" in res.output
-
-
-COPY_SCRIPT = """
-import microlearn, array, gc
-data = bytearray(open("m.mlm", "rb").read())
-m = microlearn.load(data)
-x = array.array("f", ROW)
-before = m.score_samples(x)
-for i in range(24, len(data)):
-    data[i] = 0xA5
-data.extend(bytes(50000))
-gc.collect()
-print("after", m.score_samples(x) == before)
-view = microlearn.load(memoryview(open("m.mlm", "rb").read()))
-print("view", view.score_samples(x) == before)
-"""
-
-
-def test_a_writable_buffer_is_copied(target):
-    X, _ = load_iris(return_X_y=True)
-    est = GaussianMixture(3, random_state=0).fit(X)
-    script = COPY_SCRIPT.replace("ROW", repr(X[7].astype(np.float32).tolist()))
-    res = run(target, script, files={"m.mlm": microlearn.convert(est).to_bytes()})
-    assert res.returncode == 0, res.output
-    assert "after True" in res.output and "view True" in res.output

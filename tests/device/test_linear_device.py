@@ -337,19 +337,9 @@ def test_bad_input_gives_clear_errors(target):
     assert "mutants done" in res.output
 
 
-COPY_SCRIPT = """
-import microlearn, array, gc
-data = bytearray(open("m.mlm", "rb").read())
-m = microlearn.load(data)
+READ_ONLY_SCRIPT = """
+import microlearn, array
 x = array.array("f", ROW)
-before = m.decision_function(x)
-for i in range(24, len(data)):
-    data[i] = 0xA5
-data.extend(bytes(50000))
-gc.collect()
-print("after", m.decision_function(x) == before)
-view = microlearn.load(memoryview(open("m.mlm", "rb").read()))
-print("view", view.decision_function(x) == before)
 ro = open("sgd.mlm", "rb").read()
 s = microlearn.load(ro)
 s.partial_fit(x, 2)
@@ -357,12 +347,11 @@ print("read-only source unchanged", ro == open("sgd.mlm", "rb").read(), s.to_byt
 """
 
 
-def test_a_writable_buffer_is_copied(target):
+def test_learning_from_a_read_only_buffer_leaves_it_unchanged(target):
+    """partial_fit on a model loaded from read-only bytes (used in place for
+    predictions) never writes into those bytes."""
     X, y = load_iris(return_X_y=True)
-    est = lm.LogisticRegression(max_iter=500).fit(X, y)
-    script = COPY_SCRIPT.replace("ROW", repr(X[7].astype(np.float32).tolist()))
-    res = run(target, script, files={"m.mlm": microlearn.convert(est).to_bytes(),
-                                     "sgd.mlm": microlearn.convert(lm.SGDClassifier().fit(X, y)).to_bytes()})
+    script = READ_ONLY_SCRIPT.replace("ROW", repr(X[7].astype(np.float32).tolist()))
+    res = run(target, script, files={"sgd.mlm": microlearn.convert(lm.SGDClassifier().fit(X, y)).to_bytes()})
     assert res.returncode == 0, res.output
-    assert "after True" in res.output and "view True" in res.output
     assert "read-only source unchanged True True" in res.output

@@ -50,36 +50,54 @@ def test_class_labels_come_back_as_scikit_learn_gives_them(target):
 
 COPY_SCRIPT = """
 import microlearn, array, gc
-data = bytearray(open("m.mlm", "rb").read())
-m = microlearn.load(data)                # copied: the bytearray is the caller's
 x = array.array("f", ROW)
-before = m.predict(x)
-for i in range(24, len(data)):           # wreck the caller's buffer, then grow it
-    data[i] = 0xA5
-data.extend(bytes(100000))
-gc.collect()
-print("after", before == m.predict(x), before)
-view = microlearn.load(memoryview(open("m.mlm", "rb").read()))  # read-only: used in place
-print("view", view.predict(x) == before)
-arr = array.array("B", open("m.mlm", "rb").read())   # any writable buffer is copied
-held = microlearn.load(arr)
-for i in range(24, len(arr)):
-    arr[i] = i & 0xFF
-print("array", held.predict(x) == before)
-p = m.predict_proba(x)
+for name, method in CASES:
+    data = bytearray(open(name, "rb").read())
+    m = microlearn.load(data)                # copied: the bytearray is the caller's
+    call = getattr(m, method)
+    before = call(x)
+    for i in range(24, len(data)):           # wreck the caller's buffer, then grow it
+        data[i] = 0xA5
+    data.extend(bytes(100000))
+    gc.collect()
+    print(name, "after", before == call(x), before)
+    view = microlearn.load(memoryview(open(name, "rb").read()))  # read-only: used in place
+    print(name, "view", getattr(view, method)(x) == before)
+    arr = array.array("B", open(name, "rb").read())   # any writable buffer is copied
+    held = microlearn.load(arr)
+    for i in range(24, len(arr)):
+        arr[i] = i & 0xFF
+    print(name, "array", getattr(held, method)(x) == before)
+    del m, view, held, data, arr
+    gc.collect()
+p = microlearn.load(bytearray(open("trees.mlm", "rb").read())).predict_proba(x)
 print("proba", type(p).__name__, len(p), abs(sum(p) - 1) < 1e-5)
 """
 
 
 def test_a_writable_buffer_is_copied(target):
+    """Every family's load() copies a writable buffer (the caller may reuse
+    it) and uses a read-only one in place: results stay the same after the
+    caller's bytearray is overwritten and grown (which moves it)."""
+    from sklearn.mixture import GaussianMixture
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.svm import SVC
     X, y = load_iris(return_X_y=True)
-    est = E.RandomForestClassifier(5, random_state=0).fit(X, y)
+    cases = {"trees.mlm": (E.RandomForestClassifier(5, random_state=0).fit(X, y), "predict"),
+             "gaussian.mlm": (GaussianMixture(3, random_state=0).fit(X), "score_samples"),
+             "svm.mlm": (SVC().fit(X, y), "decision_function"),
+             "linear.mlm": (LogisticRegression(max_iter=500).fit(X, y), "decision_function"),
+             "neighbors.mlm": (KNeighborsClassifier(3).fit(X, y), "predict")}
     row = X[100].astype(np.float32)
-    script = COPY_SCRIPT.replace("ROW", repr(row.tolist()))
-    res = run(target, script, files={"m.mlm": microlearn.convert(est).to_bytes()})
+    script = (COPY_SCRIPT.replace("ROW", repr(row.tolist()))
+              .replace("CASES", repr([(name, method) for name, (_, method) in cases.items()])))
+    res = run(target, script, files={name: microlearn.convert(est).to_bytes() for name, (est, _) in cases.items()})
     assert res.returncode == 0, res.output
-    assert f"after True {est.predict(row[None])[0]}" in res.output
-    assert "view True" in res.output and "array True" in res.output
+    for name in cases:
+        assert f"{name} after True" in res.output and f"{name} view True" in res.output, res.output
+        assert f"{name} array True" in res.output, res.output
+    assert f"trees.mlm after True {cases['trees.mlm'][0].predict(row[None])[0]}" in res.output
     assert "proba list 3 True" in res.output
 
 

@@ -221,28 +221,3 @@ def test_bad_input_gives_clear_errors(target):
     assert "a decision value overflows" in res.output
     assert "lists 3 float float" in res.output
     assert "mutants done" in res.output
-
-
-COPY_SCRIPT = """
-import microlearn, array, gc
-data = bytearray(open("m.mlm", "rb").read())
-m = microlearn.load(data)
-x = array.array("f", ROW)
-before = m.decision_function(x)
-for i in range(24, len(data)):
-    data[i] = 0xA5
-data.extend(bytes(50000))
-gc.collect()
-print("after", m.decision_function(x) == before)
-view = microlearn.load(memoryview(open("m.mlm", "rb").read()))
-print("view", view.decision_function(x) == before)
-"""
-
-
-def test_a_writable_buffer_is_copied(target):
-    X, y = load_iris(return_X_y=True)
-    est = SVC().fit(X, y)
-    script = COPY_SCRIPT.replace("ROW", repr(X[7].astype(np.float32).tolist()))
-    res = run(target, script, files={"m.mlm": microlearn.convert(est).to_bytes()})
-    assert res.returncode == 0, res.output
-    assert "after True" in res.output and "view True" in res.output
