@@ -144,3 +144,65 @@ def emlearn_module(bench_dir: Path, module: str, arch: str, out: Path, header: s
          f"{module} for {arch}")
     os.replace(bench_dir / f"{module}.mpy", lib / f"{module}.mpy")
     return lib
+
+
+# ---- the command line and bookkeeping every family's bench_*.py shares ----
+
+def command_line(doc: str, default_targets: str = "unix,cortex-m0,cortex-m3,cortex-m4f"):
+    """--targets, --json FILE (also write the raw results) and --report FILE
+    (only print the page from results saved with --json): (args, targets)."""
+    import argparse
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--targets", default=default_targets)
+    ap.add_argument("--json", help="also write the raw results here")
+    ap.add_argument("--report", help="only print the table of results saved with --json")
+    args = ap.parse_args()
+    return args, args.targets.split(",")
+
+
+def saved_results(args, targets):
+    """The results --report names, and the targets among them; None without --report."""
+    import json
+    if not args.report:
+        return None
+    res = json.loads(Path(args.report).read_text())
+    return res, [t for t in targets if t in res["targets"]]
+
+
+def finish(args, results: dict, page: str) -> None:
+    """Writes the raw results where --json says, and prints the page."""
+    import json
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1, default=float))
+    print(page)
+
+
+def python_mpy(source: Path, arch: str, out_dir: Path) -> Path:
+    """A plain-Python contender compiled by the rig's mpy-cross into
+    out_dir/arch/<name>.mpy (the bytecode a board would import)."""
+    mpy = out_dir / arch / (source.stem + ".mpy")
+    mpy.parent.mkdir(parents=True, exist_ok=True)
+    make([str(build.build_mpy_cross()), "-o", str(mpy), "-s", source.name, str(source)], mpy.name)
+    return mpy
+
+
+def agreement(got, want, rtol: float = 0.0):
+    """Percent of results equal to the reference's (within rtol * (1 + |want|)
+    when rtol is given); None when the contender gave none."""
+    import numpy as np
+    if got is None:
+        return None
+    got, want = np.asarray(got, np.float64), np.asarray(want, np.float64)
+    if rtol:
+        return 100.0 * float(np.mean(np.abs(got - want) <= rtol * (1 + np.abs(want))))
+    return 100.0 * float(np.mean(got == want))
+
+
+def record(cases: dict, target: str, case: str, contender: str, m: dict, want, rtol: float = 0.0) -> None:
+    """Files one measurement under "case/contender", its outputs turned into
+    an agreement percentage, and logs it."""
+    import sys
+    if "out" in m:
+        m["agree"] = agreement(m.pop("out"), want, rtol)
+    cases[f"{case}/{contender}"] = m
+    print(f"{target:10s} {case:12s} {contender:12s} {m}", file=sys.stderr, flush=True)

@@ -19,8 +19,6 @@ emlearn's score_samples (eml_mixture_score) needs libm's expf / logf, which
 do not link into a native module, so it is not measured.
 emlearn-micropython's prebuilt native modules are not used (not on PyPI).
 """
-import argparse
-import json
 import re
 import sys
 import warnings
@@ -211,25 +209,11 @@ def reference(models, X):
             "ee": models["ee"].predict(X)}
 
 
-def agreement(got, want, case):
-    if got is None:
-        return None
-    got = np.asarray(got, np.float64)
-    if case == "gmm_score":  # docs/gaussian.md's score tolerance
-        return 100.0 * np.mean(np.abs(got - want) <= 1e-4 * (1 + np.abs(want)))
-    return 100.0 * np.mean(got == want)
-
-
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--targets", default="unix,cortex-m0,cortex-m3,cortex-m4f")
-    ap.add_argument("--json", help="also write the raw results here")
-    ap.add_argument("--report", help="only print the table of results saved with --json")
-    a = ap.parse_args()
-    targets = a.targets.split(",")
-    if a.report:
-        res = json.loads(Path(a.report).read_text())
-        print(report(res, [t for t in targets if t in res["targets"]]))
+    a, targets = harness.command_line(__doc__)
+    saved = harness.saved_results(a, targets)
+    if saved:
+        print(report(*saved))
         return
     models, X = fit_models()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -246,9 +230,7 @@ def main():
     for t in targets:
         arch = get_target(t).arch
         build.build_natmods(arch)
-        mpy = OUT / arch / "pymodels.mpy"
-        mpy.parent.mkdir(parents=True, exist_ok=True)
-        harness.make([str(build.build_mpy_cross()), "-o", str(mpy), "-s", "pymodels.py", str(pymodels)], "pymodels.mpy")
+        mpy = harness.python_mpy(pymodels, arch, OUT)
         libs = {"microlearn": [paths.device_lib(arch)], "emlearn": [emlearn_lib(arch, code)], "python": [],
                 None: []}
         tfiles = dict(files, **{"pymodels.mpy": mpy.read_bytes()})
@@ -258,14 +240,10 @@ def main():
                                      "emlearn_mpy": (OUT / arch / "lib" / "_emlgauss.mpy").stat().st_size}
         for case in CASES:
             for c in CONTENDERS:
-                m = measure(t, c, case, tfiles, libs[c])
-                if "out" in m:
-                    m["agree"] = agreement(m.pop("out"), want[case], case)
-                r["cases"][f"{case}/{c}"] = m
-                print(f"{t:10s} {case:10s} {c:10s} {m}", file=sys.stderr, flush=True)
-    if a.json:
-        Path(a.json).write_text(json.dumps(results, indent=1, default=float))
-    print(report(results, targets))
+                # docs/gaussian.md's score tolerance for the mixture's scores
+                harness.record(r["cases"], t, case, c, measure(t, c, case, tfiles, libs[c]), want[case],
+                               1e-4 if case == "gmm_score" else 0.0)
+    harness.finish(a, results, report(results, targets))
 
 
 def report(res, targets):

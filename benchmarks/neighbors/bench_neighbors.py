@@ -20,8 +20,6 @@ distance with an integer square root, sorts all of them and votes.
 emlearn-micropython's prebuilt `emlearn_neighbors` module (the issue's
 reference) is not on PyPI and is not measured.
 """
-import argparse
-import json
 import re
 import sys
 from pathlib import Path
@@ -165,15 +163,10 @@ def ram(target, files, libs):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--targets", default="unix,cortex-m0,cortex-m3,cortex-m4f")
-    ap.add_argument("--json", help="also write the raw results here")
-    ap.add_argument("--report", help="only print the table of results saved with --json")
-    a = ap.parse_args()
-    targets = a.targets.split(",")
-    if a.report:
-        res = json.loads(Path(a.report).read_text())
-        print(report(res, [t for t in targets if t in res["targets"]]))
+    a, targets = harness.command_line(__doc__)
+    saved = harness.saved_results(a, targets)
+    if saved:
+        print(report(*saved))
         return
     models, X, scale = fit_models()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -192,9 +185,7 @@ def main():
     for t in targets:
         arch = get_target(t).arch
         build.build_natmods(arch)
-        mpy = OUT / arch / "pymodels.mpy"
-        mpy.parent.mkdir(parents=True, exist_ok=True)
-        harness.make([str(build.build_mpy_cross()), "-o", str(mpy), "-s", "pymodels.py", str(pymodels)], "pymodels.mpy")
+        mpy = harness.python_mpy(pymodels, arch, OUT)
         libs = {"microlearn": [paths.device_lib(arch)], "emlearn": [emlearn_lib(arch, code)], "python": [],
                 None: []}
         tfiles = dict(files, **{"pymodels.mpy": mpy.read_bytes()})
@@ -207,16 +198,8 @@ def main():
             for c in CONTENDERS:
                 if spec[3 + CONTENDERS.index(c)] is None:
                     continue
-                m = measure(t, c, case, tfiles, libs[c])
-                if "out" in m:
-                    got = np.asarray(m.pop("out"), np.float64)
-                    m["agree"] = (100.0 * np.mean(np.abs(got - want[case]) <= 1e-5 * (1 + np.abs(want[case])))
-                                  if got is not None else None)
-                r["cases"][f"{case}/{c}"] = m
-                print(f"{t:10s} {case:12s} {c:10s} {m}", file=sys.stderr, flush=True)
-    if a.json:
-        Path(a.json).write_text(json.dumps(results, indent=1, default=float))
-    print(report(results, targets))
+                harness.record(r["cases"], t, case, c, measure(t, c, case, tfiles, libs[c]), want[case], 1e-5)
+    harness.finish(a, results, report(results, targets))
 
 
 def report(res, targets):

@@ -18,9 +18,6 @@ the N2 rows; bytes allocated per call from gc.mem_alloc() around the calls.
 Neither m2cgen nor emlearn converts a scikit-learn Pipeline (m2cgen refuses
 it; emlearn converts single estimators), so they have no row here.
 """
-import argparse
-import json
-import subprocess
 import sys
 import warnings
 from pathlib import Path
@@ -117,16 +114,11 @@ def measure(target, case, contender, dims, files, lib):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--targets", default="unix,cortex-m0,cortex-m3,cortex-m4f")
-    ap.add_argument("--json", help="also write the raw results here")
-    ap.add_argument("--report", help="only print the table of results saved with --json")
-    a = ap.parse_args()
-    targets = a.targets.split(",")
+    a, targets = harness.command_line(__doc__)
     pipes, X = fit_pipelines()
-    if a.report:
-        res = json.loads(Path(a.report).read_text())
-        print(report(res, [t for t in targets if t in res["targets"]], pipes))
+    saved = harness.saved_results(a, targets)
+    if saved:
+        print(report(*saved, pipes))
         return
     out = paths.build_dir() / "bench" / "preprocess"
     out.mkdir(parents=True, exist_ok=True)
@@ -146,26 +138,15 @@ def main():
         lib = [build.build_natmods(arch)]
         tfiles = dict(files)
         for case in pipes:
-            mpy = out / arch / f"prep_{case}.mpy"
-            mpy.parent.mkdir(parents=True, exist_ok=True)
-            subprocess.run([str(build.build_mpy_cross()), "-o", str(mpy), "-s", f"prep_{case}.py",
-                            str(out / f"prep_{case}.py")], check=True)
-            tfiles[f"prep_{case}.mpy"] = mpy.read_bytes()
+            tfiles[f"prep_{case}.mpy"] = harness.python_mpy(out / f"prep_{case}.py", arch, out).read_bytes()
         r = results["targets"][t] = {"empty": measure(t, "scaler_svc", None, 13, tfiles, [])["per_call"],
                                      "cases": {}, "ram": {}}
         for case in pipes:
             for c in CONTENDERS:
-                m = measure(t, case, c, dims[case], tfiles, lib)
-                if "out" in m:
-                    got = m.pop("out")
-                    m["agree"] = None if got is None else 100.0 * np.mean(np.asarray(got) == want[case])
-                r["cases"][f"{case}/{c}"] = m
-                print(f"{t:10s} {case:12s} {c:12s} {m}", file=sys.stderr, flush=True)
+                harness.record(r["cases"], t, case, c, measure(t, case, c, dims[case], tfiles, lib), want[case])
             for kind, name in (("pipeline", f"{case}.mlm"), ("final", f"{case}_final.mlm")):
                 r["ram"][f"{case}/{kind}"] = harness.ram(t, tfiles, lib, "import microlearn", name)[1]
-    if a.json:
-        Path(a.json).write_text(json.dumps(results, indent=1, default=float))
-    print(report(results, targets, pipes))
+    harness.finish(a, results, report(results, targets, pipes))
 
 
 def report(res, targets, pipes):

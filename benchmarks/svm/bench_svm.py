@@ -19,8 +19,6 @@ its SVC gives the one-vs-one decisions, so its contender adds libsvm's vote
 (a few lines of Python, below). emlearn has no SVMs; emlearn-micropython's
 native modules are not on PyPI and are not used.
 """
-import argparse
-import json
 import sys
 import warnings
 from pathlib import Path
@@ -197,25 +195,11 @@ def reference(models, X):
             "svr": models["svr"].predict(X), "ocsvm": models["ocsvm"].predict(X)}
 
 
-def agreement(got, want, case):
-    if got is None:
-        return None
-    got = np.asarray(got, np.float64)
-    if case == "svr":
-        return 100.0 * np.mean(np.abs(got - want) <= 1e-4 * (1 + np.abs(want)))
-    return 100.0 * np.mean(got == want)
-
-
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--targets", default="unix,cortex-m0,cortex-m3,cortex-m4f")
-    ap.add_argument("--json", help="also write the raw results here")
-    ap.add_argument("--report", help="only print the table of results saved with --json")
-    a = ap.parse_args()
-    targets = a.targets.split(",")
-    if a.report:
-        res = json.loads(Path(a.report).read_text())
-        print(report(res, [t for t in targets if t in res["targets"]]))
+    a, targets = harness.command_line(__doc__)
+    saved = harness.saved_results(a, targets)
+    if saved:
+        print(report(*saved))
         return
     models, X = fit_models()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -234,13 +218,8 @@ def main():
     for t in targets:
         arch = get_target(t).arch
         build.build_natmods(arch)
-        tfiles = dict(files)
-        for name in sources:
-            mpy = OUT / arch / f"{name}.mpy"
-            mpy.parent.mkdir(parents=True, exist_ok=True)
-            harness.make([str(build.build_mpy_cross()), "-o", str(mpy), "-s", f"{name}.py", str(OUT / f"{name}.py")],
-                 f"{name}.mpy")
-            tfiles[f"{name}.mpy"] = mpy.read_bytes()
+        tfiles = dict(files, **{f"{name}.mpy": harness.python_mpy(OUT / f"{name}.py", arch, OUT).read_bytes()
+                                for name in sources})
         lib = [paths.device_lib(arch)]
         r = results["targets"][t] = {"empty": measure(t, None, "rbf", tfiles, [])["per_call"], "cases": {},
                                      "ram": ram(t, tfiles, lib),
@@ -249,14 +228,9 @@ def main():
             for c in CONTENDERS:
                 if spec[1 + CONTENDERS.index(c)] is None:
                     continue
-                m = measure(t, c, case, tfiles, lib if c == "microlearn" else [])
-                if "out" in m:
-                    m["agree"] = agreement(m.pop("out"), want[case], case)
-                r["cases"][f"{case}/{c}"] = m
-                print(f"{t:10s} {case:8s} {c:10s} {m}", file=sys.stderr, flush=True)
-    if a.json:
-        Path(a.json).write_text(json.dumps(results, indent=1, default=float))
-    print(report(results, targets))
+                harness.record(r["cases"], t, case, c, measure(t, c, case, tfiles, lib if c == "microlearn" else []),
+                               want[case], 1e-4 if case == "svr" else 0.0)
+    harness.finish(a, results, report(results, targets))
 
 
 def report(res, targets):
