@@ -195,11 +195,9 @@ inline Status check_call(const Model& m, const float* x, size_t n_x, const float
 // Validates the Gaussian-model sections of an opened file and fills `out`.
 inline Status load(const ModelFile& f, Model& out) {
     out = Model{};
-    if (f.kind != ModelKind::gaussian) return Status::unsupported_kind;
     Span<uint32_t> ps;
-    Status st = f.section(Section::params, ps);
+    Status st = params_section(f, ModelKind::gaussian, p_count, true, ps);
     if (st != Status::ok) return st;
-    if (ps.size < p_count) return Status::size_mismatch;
     const uint32_t* p = ps.data;
 
     Model m;

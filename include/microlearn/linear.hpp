@@ -90,11 +90,9 @@ inline float clip_unit(float v) { return v > 1.0f ? 1.0f : v < -1.0f ? -1.0f : v
 // Validates the linear-model sections of an opened file and fills `out`.
 inline Status load(const ModelFile& f, Model& out) {
     out = Model{};
-    if (f.kind != ModelKind::linear) return Status::unsupported_kind;
     Span<uint32_t> ps;
-    Status st = f.section(Section::params, ps);
+    Status st = params_section(f, ModelKind::linear, p_count, false, ps);
     if (st != Status::ok) return st;
-    if (ps.size != p_count) return Status::size_mismatch;
     const uint32_t* p = ps.data;
     Model m;
     m.n_features = p[p_n_features];

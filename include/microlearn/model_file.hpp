@@ -232,6 +232,18 @@ inline Status load_bytes(const uint8_t* data, size_t size, Model& out,
     return st != Status::ok ? st : load_file(f, out);
 }
 
+// The parameter words every family's load() starts from (section 1 in every
+// family's numbering): the file must be of `kind` (else unsupported_kind) and
+// hold `count` words (`at_least`: `count` or more, for families whose later
+// formats append words).
+inline Status params_section(const ModelFile& f, ModelKind kind, uint32_t count, bool at_least,
+                             Span<uint32_t>& out) {
+    if (f.kind != kind) return Status::unsupported_kind;
+    const Status st = f.section(1, out);
+    if (st != Status::ok) return st;
+    return (at_least ? out.size < count : out.size != count) ? Status::size_mismatch : Status::ok;
+}
+
 // Section `id` of exactly `expected` floats, every one finite (NaN or inf:
 // bad_parameter): the parameter arrays every family's load() checks.
 inline Status finite_float_section(const ModelFile& f, uint16_t id, uint64_t expected, const float*& out) {

@@ -191,11 +191,9 @@ inline float distance_of(const Model& m, uint64_t key) {
 // Validates the neighbour-model sections of an opened file and fills `out`.
 inline Status load(const ModelFile& f, Model& out) {
     out = Model{};
-    if (f.kind != ModelKind::neighbors) return Status::unsupported_kind;
     Span<uint32_t> ps;
-    Status st = f.section(Section::params, ps);
+    Status st = params_section(f, ModelKind::neighbors, p_count, false, ps);
     if (st != Status::ok) return st;
-    if (ps.size != p_count) return Status::size_mismatch;
     const uint32_t* p = ps.data;
     if (p[p_task] > 3 || p[p_estimator] > 3 || p[p_metric] > 4 || p[p_weights] > 1 || p[p_feature_type] > 1)
         return Status::bad_parameter;

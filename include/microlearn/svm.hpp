@@ -224,11 +224,9 @@ inline void couple(float* r, uint32_t k, float* p, float* qp) {
 // Validates the SVM sections of an opened file and fills `out`.
 inline Status load(const ModelFile& f, Model& out) {
     out = Model{};
-    if (f.kind != ModelKind::svm) return Status::unsupported_kind;
     Span<uint32_t> ps;
-    Status st = f.section(Section::params, ps);
+    Status st = params_section(f, ModelKind::svm, p_count, false, ps);
     if (st != Status::ok) return st;
-    if (ps.size != p_count) return Status::size_mismatch;
     const uint32_t* p = ps.data;
 
     Model m;

@@ -759,13 +759,10 @@ inline Status load_leaves(const ModelFile& f, Model& m) {
 // Validates the tree-ensemble sections of an opened file and fills `out`.
 inline Status load(const ModelFile& f, Model& out) {
     out = Model{};
-    if (f.kind != ModelKind::tree_ensemble) return Status::unsupported_kind;
-    const uint32_t* p = nullptr;
     Span<uint32_t> ps;
-    Status st = f.section(Section::params, ps);
+    Status st = params_section(f, ModelKind::tree_ensemble, p_count, true, ps);
     if (st != Status::ok) return st;
-    if (ps.size < p_count) return Status::size_mismatch;
-    p = ps.data;
+    const uint32_t* p = ps.data;
 
     Model m;
     m.n_features = p[p_n_features];
