@@ -104,17 +104,17 @@ import gc
 gc.collect(); a = gc.mem_alloc()
 BEFORE
 gc.collect(); b = gc.mem_alloc()
-import microlearn.MODULE
+import PACKAGEMODULE
 gc.collect(); c = gc.mem_alloc()
 print("RAM", (b - a, c - b))
 """
 
 
-def import_ram(target, lib, module: str, before: str = "import microlearn") -> dict:
+def import_ram(target, lib, module: str, before: str = "import microlearn", package: str = "microlearn.") -> dict:
     """Heap bytes to run `before` (the package), then to import
-    microlearn.<module>, on a board: {"package", "module"} (what `microlearn
+    microlearn.<module> (package + module), on a board: {"package", "module"} (what `microlearn
     check` prints as RAM: import), or {"error"} with the script's last output."""
-    script = _IMPORT_SCRIPT.replace("BEFORE", before).replace("MODULE", module)
+    script = _IMPORT_SCRIPT.replace("BEFORE", before).replace("PACKAGE", package).replace("MODULE", module)
     r = run(target, script, lib_dir=lib, timeout=300)
     got = parse(r.output, "RAM")
     if r.returncode == 0 and got:
