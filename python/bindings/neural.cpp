@@ -28,7 +28,9 @@ const char* op_name(neural::OpKind k) {
     return i < sizeof names / sizeof names[0] ? names[i] : "?";
 }
 
-const char* dtype_name(DType d) { return d == DType::f32 ? "float32" : d == DType::i8 ? "int8" : "int32"; }
+const char* dtype_name(DType d) {
+    return d == DType::f32 ? "float32" : d == DType::i8 ? "int8" : d == DType::i16 ? "int16" : "int32";
+}
 
 class NeuralModel {
 public:
@@ -63,8 +65,10 @@ public:
     // array('f') / array('b') / array('B') on the device.
     template <typename In>
     static constexpr neural::Input input_kind() {
-        return std::is_same<In, int8_t>::value ? neural::Input::i8
-               : std::is_same<In, uint8_t>::value ? neural::Input::u8 : neural::Input::f32;
+        return std::is_same<In, int8_t>::value    ? neural::Input::i8
+               : std::is_same<In, uint8_t>::value ? neural::Input::u8
+               : std::is_same<In, int16_t>::value ? neural::Input::i16
+                                                  : neural::Input::f32;
     }
 
     template <typename Out, typename In, typename Fn>
@@ -78,13 +82,15 @@ public:
             if (st != Status::ok) return st;
             neural::run(model_, a);
             return fn(a, o);
-        }, [](Status st, size_t row) {
+        }, [this](Status st, size_t row) {
             if (st == Status::bad_argument)
                 throw py::value_error("X row " + std::to_string(row) + " holds NaN or infinity: neural networks "
                                       "need finite inputs (as scikit-learn)");
             if (st == Status::type_mismatch)
-                throw py::type_error("int8 or uint8 rows are an int8 model's quantized inputs: this model's input "
-                                     "is float32, pass float rows");
+                throw py::type_error(std::string("int8 / uint8 rows are an int8 model's quantized inputs, int16 "
+                                                 "rows an int16 model's: this model's input is ") +
+                                     dtype_name(neural::tensor(model_, model_.input, nullptr).dtype) +
+                                     ", pass float rows or rows of its quantized type");
         });
     }
 
@@ -184,9 +190,11 @@ void microlearn::bindings::bind_neural(py::module_& m) {
     cls.def("predict", &NeuralModel::predict<float>, py::arg("X").noconvert());
     cls.def("predict", &NeuralModel::predict<int8_t>, py::arg("X").noconvert());
     cls.def("predict", &NeuralModel::predict<uint8_t>, py::arg("X").noconvert());
+    cls.def("predict", &NeuralModel::predict<int16_t>, py::arg("X").noconvert());
     cls.def("predict_proba", &NeuralModel::predict_proba<float>, py::arg("X").noconvert());
     cls.def("predict_proba", &NeuralModel::predict_proba<int8_t>, py::arg("X").noconvert());
     cls.def("predict_proba", &NeuralModel::predict_proba<uint8_t>, py::arg("X").noconvert());
+    cls.def("predict_proba", &NeuralModel::predict_proba<int16_t>, py::arg("X").noconvert());
     cls.def("layers", &NeuralModel::layers);
     m.attr("NEURAL_OP_NAMES") = [] {
         py::dict d;

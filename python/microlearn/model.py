@@ -144,8 +144,9 @@ class Model:
                     raise TypeError(f"X must hold numbers, got dtype object holding something else ({e})") from None
             if X.dtype.kind not in "fiub":
                 raise TypeError(f"X must hold numbers, got dtype {X.dtype}")
-            if X.dtype in (np.int8, np.uint8) and self.info.get("input_dtype") == "int8":
-                # a network's quantized input, as array('b') / array('B') on the device (docs/neural.md)
+            if (X.dtype in (np.int8, np.uint8) and self.info.get("input_dtype") == "int8") or (
+                    X.dtype == np.int16 and self.info.get("input_dtype") == "int16"):
+                # a network's quantized input, as array('b') / array('B') / array('h') on the device (docs/neural.md)
                 return np.ascontiguousarray(X)
             if X.dtype.kind == "f" and X.dtype.itemsize > 4:
                 _fits_float32(X)

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "float_ops.hpp"
+#include "int16_ops.hpp"
 #include "int8_engine.hpp"
 #include "model.hpp"
 #include "recurrent.hpp"
@@ -25,6 +26,7 @@ enum class Input : uint8_t {
     f32 = 0,  // array('f'): real values (quantized by the input tensor's scale and zero point for int8 models)
     i8 = 1,   // array('b'): an int8 model's quantized values, as they are
     u8 = 2,   // array('B'): an int8 model's values + 128 (TFLite's uint8 convention: q = u - 128)
+    i16 = 3,  // array('h'): an int16 model's quantized values, as they are
 };
 
 // Checks an op of the float32 layout whose tensors are all float32.
@@ -37,13 +39,14 @@ inline Status check_f32(const Model& m, const Op& o) {
     return detail::check_layout(m, o);
 }
 
-// QUANTIZE (float32 -> int8) and DEQUANTIZE (int8 -> float32), per tensor.
+// QUANTIZE (float32 -> int8 or int16) and DEQUANTIZE (int8 or int16 -> float32), per tensor.
 inline Status check_cast(const Model& m, const Op& o) {
     const Tensor x = tensor(m, o.inputs[0], nullptr), y = tensor(m, o.outputs[0], nullptr);
     const bool q = o.kind == OpKind::quantize;
     const Tensor& i8 = q ? y : x;
     if (o.n_inputs != 1 || o.n_outputs != 1 || o.n_ints != 0) return Status::bad_parameter;
-    if ((q ? x : y).dtype != DType::f32 || i8.dtype != DType::i8 || i8.n_quant != 1) return Status::type_mismatch;
+    if ((q ? x : y).dtype != DType::f32 || (i8.dtype != DType::i8 && i8.dtype != DType::i16) || i8.n_quant != 1)
+        return Status::type_mismatch;
     return y.count == x.count ? Status::ok : Status::size_mismatch;
 }
 
@@ -52,6 +55,7 @@ inline void eval_cast(const Model& m, const Op& o, uint8_t* arena) {
     const bool q = o.kind == OpKind::quantize;
     const float s = (q ? y : x).scale[0];
     const int32_t z = (q ? y : x).zero[0];
+    if (x.dtype == DType::i16 || y.dtype == DType::i16) return int16::cast(x, y);
     for (uint32_t i = 0; i < x.count; ++i) {
         if (q) y.i8()[i] = float_ops::quantize(x.f32()[i], s, z);
         else y.f32()[i] = s * float(int32_t(x.i8()[i]) - z);
@@ -121,6 +125,12 @@ inline Status check_op(const Model& m, const Op& o) {
             const Status st = int8_engine::check(m, o, base);
             return st != Status::ok ? st : detail::check_layout(m, base);
         }
+    if constexpr ((kParts & part_int16) != 0)
+        if (part == part_int16) {
+            Op base;  // dtypes and the int16 tail, then the float layout's shape checks
+            const Status st = int16::check(m, o, base);
+            return st != Status::ok ? st : detail::check_layout(m, base);
+        }
     if constexpr ((kParts & (part_f32 | part_recurrent)) != 0) return check_f32(m, o);
     return Status::unsupported_kind;  // (unreachable: part is in kParts)
 }
@@ -134,6 +144,8 @@ inline void eval_op(const Model& m, const Op& o, uint8_t* arena) {
         if (part == part_int8 || part == part_int8_extra) return int8_engine::eval(m, o, arena);
     if constexpr ((kParts & part_recurrent) != 0)
         if (part == part_recurrent) return recurrent::run(m, o, arena);
+    if constexpr ((kParts & part_int16) != 0)
+        if (part == part_int16) return int16::eval(m, o, arena);
     if constexpr ((kParts & part_f32) != 0) eval_f32(m, o, arena);
 }
 
@@ -175,11 +187,16 @@ inline Status check_arena(const Model& m, const uint8_t* arena, size_t n_arena) 
 
 // Copies the caller's x (n_x values typed `type`) into the input tensor.
 // Float input must be finite (bad_argument); int8 and uint8 input only
-// for int8 models (type_mismatch).
+// for int8 models, int16 input only for int16 models (type_mismatch).
 inline Status set_input(const Model& m, uint8_t* arena, const void* x, size_t n_x, Input type) {
     const Tensor in = input_tensor(m, arena);
     if (x == nullptr) return Status::bad_argument;
     if (n_x != in.count) return Status::size_mismatch;
+    if ((type == Input::i16) != (in.dtype == DType::i16) && type != Input::f32) return Status::type_mismatch;
+    if (type == Input::i16) {
+        __builtin_memcpy(in.data, x, sizeof(int16_t) * in.count);
+        return Status::ok;
+    }
     if (type != Input::f32 && in.dtype != DType::i8) return Status::type_mismatch;
     if (type == Input::f32) {
         const float* v = static_cast<const float*>(x);
@@ -189,7 +206,10 @@ inline Status set_input(const Model& m, uint8_t* arena, const void* x, size_t n_
             __builtin_memcpy(in.data, v, sizeof(float) * in.count);
             return Status::ok;
         }
-        for (uint32_t i = 0; i < in.count; ++i) in.i8()[i] = float_ops::quantize(v[i], in.scale[0], in.zero[0]);
+        if (in.dtype == DType::i16)
+            for (uint32_t i = 0; i < in.count; ++i) in.i16()[i] = int16::quantize(v[i], in.scale[0]);
+        else
+            for (uint32_t i = 0; i < in.count; ++i) in.i8()[i] = float_ops::quantize(v[i], in.scale[0], in.zero[0]);
         return Status::ok;
     }
     const uint8_t* u = static_cast<const uint8_t*>(x);
@@ -200,7 +220,9 @@ inline Status set_input(const Model& m, uint8_t* arena, const void* x, size_t n_
 
 // The output tensor's value i as a float (int8 outputs dequantized).
 inline float output_value(const Tensor& y, uint32_t i) {
-    return y.dtype == DType::f32 ? y.f32()[i] : y.scale[0] * float(int32_t(y.i8()[i]) - y.zero[0]);
+    return y.dtype == DType::f32   ? y.f32()[i]
+           : y.dtype == DType::i16 ? y.scale[0] * float(y.i16()[i])
+                                   : y.scale[0] * float(int32_t(y.i8()[i]) - y.zero[0]);
 }
 
 // After run(): the outputs (n_outputs floats) into out.

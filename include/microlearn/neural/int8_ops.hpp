@@ -974,13 +974,17 @@ inline void max_bytes(int8_t* o, const int8_t* p, int n) {
 // time over the window's taps. Inlined into the op dispatch, its one caller,
 // on the Cortex-M builds (out of line, GCC's register allocation there gave
 // the dense layer 76 more instructions per predict on the Cortex-M3); x64
-// keeps GCC's choice (inlined, 2 more there).
+// keeps GCC's choice (inlined, 2 more there). T: int8_t, or int16_t for
+// int16 models (int16_ops.hpp: LiteRT's int16 pooling is the same
+// arithmetic; its maxima are taken one value at a time).
+template <class T>
 #if MICROLEARN_INT8_SSE2
 inline
 #else
 __attribute__((always_inline)) inline
 #endif
-void pool_2d(const int8_t* x, const Window& g, bool average, int32_t act_min, int32_t act_max, int8_t* y) {
+void pool_2d(const T* x, const Window& g, bool average, int32_t act_min, int32_t act_max, T* y) {
+    constexpr int32_t lowest = sizeof(T) == 1 ? -128 : -32768, highest = -lowest - 1;
     const int in_w = int(g.in_w), in_c = int(g.in_c), k_h = int(g.k_h), k_w = int(g.k_w);
     for (int oy = 0; oy < int(g.out_h); ++oy) {
         const int y0 = oy * int(g.stride_h) - int(g.pad_t);
@@ -992,14 +996,18 @@ void pool_2d(const int8_t* x, const Window& g, bool average, int32_t act_min, in
             taps_inside(x0, 1, in_w, k_w, &kx0, &kx1);
             const int cols = kx1 - kx0, skip = (in_w - cols) * in_c;
             // the first tap inside (not read when no tap is)
-            const int8_t* xs = x + ((y0 + ky0) * in_w + x0 + kx0) * in_c;
-            const int8_t* p = xs;
+            const T* xs = x + ((y0 + ky0) * in_w + x0 + kx0) * in_c;
+            const T* p = xs;
             if (!average) {
-                for (int c = 0; c < in_c; ++c) y[c] = -128;
+                for (int c = 0; c < in_c; ++c) y[c] = T(lowest);
                 for (int r = ky0; r < ky1; ++r, p += skip)
-                    for (int k = cols; k > 0; --k, p += in_c) max_bytes(y, p, in_c);
-                if (act_min > -128 || act_max < 127)
-                    for (int c = 0; c < in_c; ++c) y[c] = clamp8(y[c], act_min, act_max);
+                    for (int k = cols; k > 0; --k, p += in_c) {
+                        if constexpr (sizeof(T) == 1) max_bytes(y, p, in_c);
+                        else
+                            for (int c = 0; c < in_c; ++c) y[c] = p[c] > y[c] ? p[c] : y[c];
+                    }
+                if (act_min > lowest || act_max < highest)
+                    for (int c = 0; c < in_c; ++c) y[c] = T(y[c] < act_min ? act_min : y[c] > act_max ? act_max : y[c]);
                 continue;
             }
             const int32_t count = (ky1 - ky0) * cols;
@@ -1009,7 +1017,7 @@ void pool_2d(const int8_t* x, const Window& g, bool average, int32_t act_min, in
                 for (int r = ky0; r < ky1; ++r, p += skip)
                     for (int k = cols; k > 0; --k, p += in_c) acc += *p;
                 if (count > 0) acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
-                y[c] = clamp8(acc, act_min, act_max);
+                y[c] = T(acc < act_min ? act_min : acc > act_max ? act_max : acc);
             }
         }
     }

@@ -47,7 +47,7 @@ enum ParamIndex : uint32_t {
 };
 
 enum TensorField : uint32_t {
-    t_dtype,        // DType: f32, i8 or i32
+    t_dtype,        // DType: f32, i8, i16 (activations) or i32
     t_rank,         // 0..4
     t_dim0, t_dim1, t_dim2, t_dim3,  // dims beyond the rank are 1
     t_location,     // Location
@@ -152,6 +152,7 @@ struct Tensor {
     float* f32() const { return static_cast<float*>(data); }
     int8_t* i8() const { return static_cast<int8_t*>(data); }
     int32_t* i32() const { return static_cast<int32_t*>(data); }
+    int16_t* i16() const { return static_cast<int16_t*>(data); }
     // The size of the last axis (channels), 1 for a scalar.
     uint32_t channels() const { return rank == 0 ? 1 : dims[rank - 1]; }
 };
@@ -264,7 +265,9 @@ enum Part : uint32_t {
                           // (RELU, RELU6, LEAKY_RELU, LOGISTIC, TANH, HARD_SWISH)
     part_recurrent = 4,   // SIMPLE_RNN, GRU, LSTM on float32 (recurrent.hpp)
     part_int8_extra = 8,  // the other int8 ops: ADD, MUL, CONCATENATION, PAD
-    part_all = 15
+    part_int16 = 16,      // int16 activations, int8 weights (int16_ops.hpp): FULLY_CONNECTED, CONV_2D,
+                          // DEPTHWISE_CONV_2D, MAX/AVERAGE_POOL_2D, RESHAPE
+    part_all = 31
 };
 
 // The kernel sets this build compiles (Part bits; default all). A device
@@ -272,7 +275,7 @@ enum Part : uint32_t {
 // out loads as unsupported_kind, and the set's kernels and checks are not in
 // the code (`if constexpr` in engine.hpp, `#if` in int8_engine.hpp and here).
 #ifndef MICROLEARN_NEURAL_PARTS
-#define MICROLEARN_NEURAL_PARTS 15
+#define MICROLEARN_NEURAL_PARTS 31
 #endif
 
 // An int8 op of a CNN's kernel set (part_int8), or of part_int8_extra.
@@ -292,7 +295,9 @@ inline uint32_t part_of(const Model& m, const Op& o) {
         case OpKind::quantize: case OpKind::dequantize: return 0;
         case OpKind::simple_rnn: case OpKind::gru: case OpKind::lstm: return part_recurrent;
         default:
-            if (static_cast<DType>(m.tensors[size_t(o.inputs[0]) * t_fields + t_dtype]) != DType::i8) return part_f32;
+            const DType x = static_cast<DType>(m.tensors[size_t(o.inputs[0]) * t_fields + t_dtype]);
+            if (x == DType::i16) return part_int16;
+            if (x != DType::i8) return part_f32;
 #if MICROLEARN_NEURAL_PARTS & (2 | 8)
             return int8_cnn_kind(o.kind) ? part_int8 : part_int8_extra;
 #else
@@ -472,7 +477,7 @@ inline Status check_layout(const Model& m, const Op& o) {
 inline Status check_tensor(const uint32_t* t, uint32_t arena_size, size_t n_f32, size_t n_i8, size_t n_i32,
                            size_t n_quant, const float* scales, const int32_t* zeros) {
     const DType d = static_cast<DType>(t[t_dtype]);
-    if (d != DType::f32 && d != DType::i8 && d != DType::i32) return Status::bad_parameter;
+    if (d != DType::f32 && d != DType::i8 && d != DType::i32 && d != DType::i16) return Status::bad_parameter;
     if (t[t_rank] > kMaxRank) return Status::bad_parameter;
     uint64_t count = 1;
     for (uint32_t k = 0; k < kMaxRank; ++k) {
@@ -485,6 +490,7 @@ inline Status check_tensor(const uint32_t* t, uint32_t arena_size, size_t n_f32,
     const Location loc = static_cast<Location>(t[t_location]);
     const uint64_t off = t[t_offset];
     if (loc == Location::constant) {
+        if (d == DType::i16) return Status::bad_parameter;  // int16 is for activations only: no constant section
         const size_t n = d == DType::f32 ? n_f32 : d == DType::i8 ? n_i8 : n_i32;
         if (off + count > n || t[t_producer] != 0) return Status::out_of_range;
     } else if (loc == Location::arena || loc == Location::state) {
@@ -503,6 +509,7 @@ inline Status check_tensor(const uint32_t* t, uint32_t arena_size, size_t n_f32,
             const int32_t z = zeros[t[t_quant_offset] + q];
             if (!math::is_finite(s) || !(s > 0.0f)) return Status::bad_parameter;
             if (d == DType::i8 && (z < -128 || z > 127)) return Status::bad_parameter;
+            if (d == DType::i16 && z != 0) return Status::bad_parameter;  // symmetric, as TFLite's int16
         }
     }
     return Status::ok;

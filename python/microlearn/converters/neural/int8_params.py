@@ -87,11 +87,11 @@ def mbqm(x, multiplier: int, shift: int):
     return rdbpot(srdhm(x, multiplier), right)
 
 
-def activation_range(activation: str, scale: float, zero_point: int) -> tuple[int, int]:
-    """TFLite's CalculateActivationRangeQuantized for int8 (float32 division)."""
+def activation_range(activation: str, scale: float, zero_point: int, bits: int = 8) -> tuple[int, int]:
+    """TFLite's CalculateActivationRangeQuantized for int8 (or int16: bits=16; float32 division)."""
     def q(f):
         return zero_point + round_away(float(_F32(f) / _F32(scale)))
-    lo, hi = QMIN, QMAX
+    lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
     if activation == "relu":
         lo = max(lo, q(0.0))
     elif activation == "relu6":

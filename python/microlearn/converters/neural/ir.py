@@ -35,7 +35,7 @@ from typing import Optional
 
 import numpy as np
 
-DTYPES = ("float32", "int8", "int32")
+DTYPES = ("float32", "int8", "int32", "int16")  # int16: 16x8 activations
 
 # Activations fused into an op's output, as TFLite's fused_activation_function.
 FUSED_ACTIVATIONS = ("none", "relu", "relu6", "relu_n1_to_1")

@@ -40,7 +40,12 @@ from .ir import Graph, Op, Tensor
 
 Source = Union[str, os.PathLike, bytes, bytearray, memoryview]
 
-_DTYPES = {0: "float32", 2: "int32", 9: "int8"}  # tflite.TensorType FLOAT32, INT32, INT8
+_DTYPES = {0: "float32", 2: "int32", 9: "int8", 7: "int16"}  # tflite.TensorType FLOAT32, INT32, INT8, INT16
+_INT64 = 4    # tflite.TensorType INT64: constants only (a 16x8 model's biases), stored as int32 when they fit
+# The operators of an int16-activation ("16x8") model the engine runs (int16_ops.hpp); others are refused.
+INT16_OPS = ("FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D", "MAX_POOL_2D", "AVERAGE_POOL_2D", "RESHAPE",
+             "EXPAND_DIMS", "SQUEEZE", "QUANTIZE", "DEQUANTIZE", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND", "SHAPE",
+             "STRIDED_SLICE", "PACK")
 _FLOAT16 = 1  # tflite.TensorType FLOAT16: constants only (float16 weights), read as float32
 _UINT8 = 3    # tflite.TensorType UINT8: only a uint8 model input / output next to its QUANTIZE (_uint8_io)
 _TYPE_NAMES = {0: "FLOAT32", 1: "FLOAT16", 2: "INT32", 3: "UINT8", 4: "INT64", 5: "STRING", 6: "BOOL",
@@ -131,12 +136,13 @@ class _Reader:
         if any(d < 1 or d > 1 << 24 for d in shape):
             raise ValueError(f"corrupt .tflite file: tensor {i} {name!r} has shape {shape}")
         half = ttype == _FLOAT16 and raw is not None
-        if ttype not in _DTYPES and not half:
+        wide = ttype == _INT64 and raw is not None
+        if ttype not in _DTYPES and not half and not wide:
             raise UnsupportedEstimatorError(
                 f"tensor {i} {name!r} has type {_TYPE_NAMES.get(ttype, ttype)}: supported are FLOAT32, INT8 "
                 "and INT32 (for int8 models quantize with full-integer int8, e.g. "
                 "microlearn.convert(model, quantize='int8', calibration=X))")
-        dtype = "float32" if half else _DTYPES[ttype]
+        dtype = "float32" if half else "int32" if wide else _DTYPES[ttype]
         scale = zero_point = None
         axis = 0
         qp = t.Quantization() if dtype != "float32" else None  # float tensors: no quantization to keep
@@ -148,7 +154,7 @@ class _Reader:
             if len(zero_point) != len(scale) or not np.all(np.isfinite(scale)) or np.any(scale <= 0):
                 raise ValueError(f"corrupt .tflite file: tensor {i} {name!r} has scales {scale[:4]} and "
                                  f"{len(zero_point)} zero points (positive finite scales, one zero point each)")
-            lo, hi = (-128, 127) if dtype == "int8" else (0, 0)  # int32 biases: zero point 0
+            lo, hi = (-128, 127) if dtype == "int8" else (0, 0)  # int32 biases, int16: zero point 0
             if (zero_point.min() < lo or zero_point.max() > hi):
                 raise ValueError(f"corrupt .tflite file: tensor {i} {name!r} has {dtype} zero points "
                                  f"{zero_point[:4]} outside [{lo}, {hi}]")
@@ -158,11 +164,16 @@ class _Reader:
         const = None
         if raw is not None:
             n = int(np.prod(shape, dtype=np.int64)) if shape else 1
-            stored = np.dtype("float16" if half else dtype).newbyteorder("<")
+            stored = np.dtype("float16" if half else "int64" if wide else dtype).newbyteorder("<")
             if raw.size != n * stored.itemsize:
                 raise ValueError(f"corrupt .tflite file: tensor {i} {name!r} of shape {shape} has "
                                  f"{raw.size} bytes of data, expected {n * stored.itemsize}")
-            const = np.frombuffer(raw.tobytes(), stored).reshape(shape).astype(dtype)
+            const = np.frombuffer(raw.tobytes(), stored).reshape(shape)
+            if wide and const.size and (const.min() < -(1 << 31) or const.max() >= 1 << 31):
+                raise UnsupportedEstimatorError(
+                    f"tensor {i} {name!r}: int64 values beyond the int32 range (a 16x8 model's bias of "
+                    f"{int(np.abs(const).max())} quanta) are not supported")
+            const = const.astype(dtype)
         return Tensor(name=name, shape=shape, dtype=dtype, data=const, scale=scale, zero_point=zero_point,
                       quant_axis=axis)
 
@@ -347,7 +358,12 @@ class _Reader:
         self.ir_ops.append(Op(kind, [self._name(i) for i in ins], [self._name(i) for i in outs], params, where))
 
     def _is_int8(self, i: int) -> bool:
-        return self.raw[i].dtype == "int8"
+        """A quantized integer tensor: int8, or int16 for the operators of INT16_OPS (_convert refuses the
+        others before their handler runs)."""
+        return self.raw[i].dtype in ("int8", "int16")
+
+    def _bits(self, i: int) -> int:
+        return 16 if self.raw[i].dtype == "int16" else 8
 
     def _same_quant(self, a: int, b: int, where: str):
         if self._q(a) != self._q(b):
@@ -360,6 +376,11 @@ class _Reader:
         where = f"operator {index} ({name})"
         if name == "SPACE_TO_BATCH_ND":
             return self._dilated(ops, k)
+        if name not in INT16_OPS and any(i >= 0 and self.raw[i] is not None and self.raw[i].dtype == "int16"
+                                         for i in ins + outs):
+            raise UnsupportedEstimatorError(
+                f"{where}: int16 {name} is not supported (int16 activations run FULLY_CONNECTED, CONV_2D, "
+                "DEPTHWISE_CONV_2D, MAX_POOL_2D, AVERAGE_POOL_2D, RESHAPE, QUANTIZE and DEQUANTIZE)")
         handler = getattr(self, "_op_" + name, None)
         if handler is None:  # BATCH_TO_SPACE_ND without the pattern _dilated reads
             raise UnsupportedEstimatorError(f"{where} is supported only as the end of a dilated convolution "
@@ -392,18 +413,19 @@ class _Reader:
         left, right = pads(iw, ow, kw, stride[1], dilation[1])
         return (top, left, bottom, right)
 
-    def _conv_int8(self, x, w, b, y, act, where, dense=False) -> dict:
+    def _conv_int8(self, x, w, b, y, act, where, dense=False, kind="") -> dict:
         s_in, z_in = self._q(x)
         s_out, z_out = self._q(y)
         wt = self.raw[w]
-        if wt.dtype != "int8" or wt.scale is None:
-            raise UnsupportedEstimatorError(f"{where}: int8 input with {wt.dtype} weights (hybrid quantization) "
-                                            "is not supported; use full-integer int8")
+        if wt.dtype != "int8" or wt.scale is None or (b is not None and self.raw[b].dtype != "int32"):
+            raise UnsupportedEstimatorError(f"{where}: {self.raw[x].dtype} input with {wt.dtype} weights "
+                                            f"{'' if b is None else 'and ' + self.raw[b].dtype + ' biases '}(hybrid "
+                                            "quantization) is not supported; use full-integer int8 (or 16x8)")
         if np.any(wt.zero_point != 0):
             raise UnsupportedEstimatorError(f"{where}: weights with a non-zero zero point are not supported")
         out_c = self.raw[y].shape[-1]
         scales = wt.scale if len(wt.scale) == out_c else np.full(out_c, wt.scale[0], np.float32)
-        lo, hi = q8.activation_range(act, s_out, z_out)
+        lo, hi = q8.activation_range(act, s_out, z_out, self._bits(x))
         p = {"input_offset": -z_in, "output_offset": z_out, "act_min": lo, "act_max": hi}
         if dense:
             p["scale"] = q8.fc_scales(s_in, scales, s_out)
@@ -456,7 +478,7 @@ class _Reader:
             raise UnsupportedEstimatorError(f"{where}: grouped convolution ({self.raw[x].shape[-1]} input channels, "
                                             f"weights for {self.raw[w].shape[-1]}) is not supported")
         if self._is_int8(x):
-            params["int8"] = self._conv_int8(x, w, b, outs[0], act, where)
+            params["int8"] = self._conv_int8(x, w, b, outs[0], act, where, kind=kind)
         self._emit(kind, [x, w] + ([b] if b is not None else []), outs, params, where)
 
     def _op_CONV_2D(self, ins, outs, op, where):
@@ -540,7 +562,7 @@ class _Reader:
                   "padding": self._window(x, y, kh, kw, stride, (1, 1), o.Padding()), "activation": act}
         if self._is_int8(x):
             self._same_quant(x, y, where)
-            lo, hi = q8.activation_range(act, *self._q(y))
+            lo, hi = q8.activation_range(act, *self._q(y), self._bits(x))
             params["int8"] = {"act_min": lo, "act_max": hi}
         self._emit(kind, [x], [y], params, where)
 
@@ -737,7 +759,7 @@ class _Reader:
         self._emit("SOFTMAX", [x], [y], params, where)
 
     def _op_QUANTIZE(self, ins, outs, op, where):
-        self._cast("QUANTIZE", ins, outs, where, "float32", "int8")
+        self._cast("QUANTIZE", ins, outs, where, "float32", "int16" if self.raw[outs[0]].dtype == "int16" else "int8")
 
     def _op_DEQUANTIZE(self, ins, outs, op, where):
         x, y = self.raw[ins[0]], self.raw[outs[0]]
@@ -753,7 +775,8 @@ class _Reader:
                 raise UnsupportedEstimatorError(f"{where}: a constant dequantized to {y.dtype}")
             self.raw[outs[0]] = Tensor(y.name, y.shape, "float32", data.reshape(y.shape))
             return
-        self._cast("DEQUANTIZE", ins, outs, where, "int8", "float32")
+        self._cast("DEQUANTIZE", ins, outs, where, "int16" if self.raw[ins[0]].dtype == "int16" else "int8",
+                   "float32")
 
     def _cast(self, kind, ins, outs, where, src, dst):
         """QUANTIZE / DEQUANTIZE: the engine takes the int8 side's scale and zero point."""
@@ -761,5 +784,5 @@ class _Reader:
         if (self.raw[x].dtype, self.raw[y].dtype) != (src, dst):
             raise UnsupportedEstimatorError(f"{where}: {self.raw[x].dtype} -> {self.raw[y].dtype}; only "
                                             f"{src} -> {dst} is supported")
-        self._q(y if dst == "int8" else x)  # one scale and zero point
+        self._q(y if dst != "float32" else x)  # one scale and zero point
         self._emit(kind, [x], [y], {}, where)

@@ -41,8 +41,8 @@ S_PARAMS, S_TENSORS, S_OPS, S_OP_IO, S_OP_INTS, S_OP_FLOATS = 1, 2, 3, 4, 5, 6
 S_CONST_F32, S_CONST_I8, S_CONST_I32, S_QUANT_SCALE, S_QUANT_ZERO = 7, 8, 9, 10, 11
 T_FIELDS, O_FIELDS, P_COUNT = 12, 8, 9
 LOC_ARENA, LOC_CONSTANT, LOC_STATE = 0, 1, 2
-DTYPE_CODES = {"float32": 7, "int8": 2, "int32": 6}
-DTYPE_BYTES = {"float32": 4, "int8": 1, "int32": 4}
+DTYPE_CODES = {"float32": 7, "int8": 2, "int32": 6, "int16": 4}  # int16: activations only (no constants)
+DTYPE_BYTES = {"float32": 4, "int8": 1, "int32": 4, "int16": 2}
 MAX_RANK = 4
 
 # OpKind in model.hpp (tests check the two agree).
@@ -308,7 +308,7 @@ def _unread_quantization(ops, g: ir.Graph) -> set:
     weighted = ("FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D")
     unread, read = set(), set()
     for op in ops:
-        int8 = op.kind in weighted and g.tensors[op.inputs[0]].dtype == "int8"
+        int8 = op.kind in weighted and g.tensors[op.inputs[0]].dtype in ("int8", "int16")
         for k, name in enumerate(op.inputs):
             (unread if int8 and k > 0 and g.tensors[name].is_constant else read).add(name)
     return unread - read
@@ -324,13 +324,15 @@ INT8_CNN_OPS = frozenset(("FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D", "MA
 def op_parts(ops, g: ir.Graph) -> int:
     """The kernel sets `ops` need, as model.hpp's part_of() computes them:
     1 float32, 2 an int8 CNN's ops (first input int8), 4 recurrent, 8 the other
-    int8 ops (ADD, MUL, CONCATENATION, PAD); QUANTIZE and DEQUANTIZE none."""
+    int8 ops (ADD, MUL, CONCATENATION, PAD), 16 int16 ops (first input int16);
+    QUANTIZE and DEQUANTIZE none."""
     parts = 0
     for op in ops:
         if op.kind in ("SIMPLE_RNN", "GRU", "LSTM"):
             parts |= 4
         elif op.kind not in ("QUANTIZE", "DEQUANTIZE"):
-            parts |= (2 if op.kind in INT8_CNN_OPS else 8) if g.tensors[op.inputs[0]].dtype == "int8" else 1
+            dtype = g.tensors[op.inputs[0]].dtype
+            parts |= 16 if dtype == "int16" else (2 if op.kind in INT8_CNN_OPS else 8) if dtype == "int8" else 1
     return parts
 
 
