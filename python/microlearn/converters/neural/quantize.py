@@ -1,5 +1,8 @@
-"""Post-training full-integer int8 quantization of Keras models:
-microlearn.convert(keras_model, quantize="int8", calibration=X).
+"""Post-training full-integer quantization of Keras models:
+microlearn.convert(keras_model, quantize="int8", calibration=X), or
+quantize="int16x8" (TFLite's 16x8 mode: int16 activations, symmetric with
+zero point 0, int8 per-channel weights, int64 biases; what TFLite Micro users
+pick when int8 loses too much accuracy, e.g. for audio models).
 
 TensorFlow's own TFLiteConverter quantizes (per-channel symmetric int8
 weights, per-tensor asymmetric int8 activations calibrated on `calibration`,
@@ -10,9 +13,12 @@ kernels reproduce LiteRT's reference outputs bit for bit.
 io_dtype chooses the model's input and output:
 - "float32" (default): the model takes and returns real values; it starts
   with QUANTIZE and ends with DEQUANTIZE, so predict(x) takes array('f').
-- "int8": the model takes and returns the quantized int8 values (scale and
-  zero point in Model.info / the tensors); on the device array('b'), or
-  array('B') for images (u - 128), or array('f') quantized on the way in.
+- "int8" (quantize="int8"): the model takes and returns the quantized int8
+  values (scale and zero point in Model.info / the tensors); on the device
+  array('b'), or array('B') for images (u - 128), or array('f') quantized on
+  the way in.
+- "int16" (quantize="int16x8"): the same with int16 values: array('h') on
+  the device, np.int16 rows on the PC, or float values quantized on the way in.
 """
 from __future__ import annotations
 
@@ -23,7 +29,7 @@ import numpy as np
 from ...errors import UnsupportedEstimatorError
 from . import ir, tflite
 
-IO_DTYPES = ("float32", "int8")
+QUANTIZE = {"int8": "int8", "int16x8": "int16"}  # quantize= -> the quantized io_dtype it allows
 
 
 def _calibration(model, calibration) -> np.ndarray:
@@ -45,23 +51,26 @@ def _calibration(model, calibration) -> np.ndarray:
     return x
 
 
-def _refuse_recurrent(model, where: str = ""):
+def _refuse_recurrent(model, where: str = "", quantize: str = "int8"):
     """Recurrent layers have float32 kernels only (and TFLiteConverter cannot quantize Keras's loops):
     named before TensorFlow fails on them with its own message."""
     for k, layer in enumerate(getattr(model, "layers", ())):
         kind = type(layer).__name__
         source = f"layer {k} {layer.name!r} ({kind}){where}"
         if kind in ("SimpleRNN", "GRU", "LSTM"):
-            raise UnsupportedEstimatorError(f"{source}: quantize='int8' is not supported for recurrent layers "
+            raise UnsupportedEstimatorError(f"{source}: quantize={quantize!r} is not supported for recurrent layers "
                                             "(their kernels are float32): convert without quantize=")
-        _refuse_recurrent(layer, f" of {source}")
+        _refuse_recurrent(layer, f" of {source}", quantize)
 
 
-def to_tflite(model, *, calibration, io_dtype: str = "float32") -> bytes:
-    """The int8 .tflite bytes TensorFlow's TFLiteConverter writes for `model`."""
-    if io_dtype not in IO_DTYPES:
-        raise ValueError(f"io_dtype must be one of {IO_DTYPES}, got {io_dtype!r}")
-    _refuse_recurrent(model)
+def to_tflite(model, *, calibration, io_dtype: str = "float32", quantize: str = "int8") -> bytes:
+    """The int8 (or 16x8) .tflite bytes TensorFlow's TFLiteConverter writes for `model`."""
+    if quantize not in QUANTIZE:
+        raise ValueError(f"quantize must be 'int8' or 'int16x8' (or None for float32), got {quantize!r}")
+    if io_dtype not in ("float32", QUANTIZE[quantize]):
+        raise ValueError(f"io_dtype must be 'float32' or {QUANTIZE[quantize]!r} for quantize={quantize!r}, "
+                         f"got {io_dtype!r}")
+    _refuse_recurrent(model, quantize=quantize)
     x = _calibration(model, calibration)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
@@ -72,25 +81,24 @@ def to_tflite(model, *, calibration, io_dtype: str = "float32") -> bytes:
     conv = tf.lite.TFLiteConverter.from_keras_model(model)
     conv.optimizations = [tf.lite.Optimize.DEFAULT]
     conv.representative_dataset = lambda: ([x[i:i + 1]] for i in range(len(x)))
-    conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    if io_dtype == "int8":
-        conv.inference_input_type = tf.int8
-        conv.inference_output_type = tf.int8
+    conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8 if quantize == "int8" else
+                                      tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
+    if io_dtype != "float32":
+        conv.inference_input_type = conv.inference_output_type = getattr(tf, io_dtype)
     try:
         return conv.convert()
     except Exception as e:  # TensorFlow's converter errors are long; keep the cause
-        raise UnsupportedEstimatorError(f"TensorFlow could not quantize model {model.name!r} to int8: "
+        raise UnsupportedEstimatorError(f"TensorFlow could not quantize model {model.name!r} to {quantize}: "
                                         f"{str(e).splitlines()[0] if str(e) else type(e).__name__}") from e
 
 
 def to_graph(model, *, quantize: str = "int8", calibration=None, io_dtype: str = "float32", task=None,
              classes=None) -> ir.Graph:
-    """Keras model -> int8 graph. quantize: only "int8"; calibration: inputs
-    (n, ...) that set the activation ranges; io_dtype: "float32" or "int8";
-    task / classes as for float Keras models."""
-    if quantize != "int8":
-        raise ValueError(f"quantize must be 'int8' (or None for float32), got {quantize!r}")
-    graph = tflite.read(to_tflite(model, calibration=calibration, io_dtype=io_dtype), task=task)
+    """Keras model -> int8 (or int16x8) graph. quantize: "int8" or "int16x8";
+    calibration: inputs (n, ...) that set the activation ranges; io_dtype:
+    "float32", or "int8" / "int16" (quantize's); task / classes as for float
+    Keras models."""
+    graph = tflite.read(to_tflite(model, calibration=calibration, io_dtype=io_dtype, quantize=quantize), task=task)
     graph.name = model.name
     if classes is not None:
         if graph.task != "classification":
