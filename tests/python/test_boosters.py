@@ -208,3 +208,61 @@ def test_self_check_compares_outputs_not_only_margins():
     wrong = dataclasses.replace(ens, transform=trees.T_MEAN_PROBABILITY)
     with pytest.raises(microlearn.UnsupportedEstimatorError, match="probabilities differ"):
         trees.self_check(clf, wrong, trees.encode(wrong), boosters.margin)
+
+
+def test_best_iteration_of_callbacks_and_saved_models(tmp_path):
+    """XGBoost's predict() uses best_iteration whenever the booster has one:
+    an EarlyStopping callback, or a saved early-stopped model loaded again
+    (these were refused: the self-check saw all trees against the best)."""
+    X, y = load_breast_cancer(return_X_y=True)
+    Xt, yt, Xv, yv = X[:400], y[:400], X[400:], y[400:]
+    est = xgb.XGBClassifier(n_estimators=300, learning_rate=0.5, callbacks=[xgb.callback.EarlyStopping(rounds=3)]).fit(
+        Xt, yt, eval_set=[(Xv, yv)], verbose=False)
+    assert est.best_iteration + 1 < est.get_booster().num_boosted_rounds()
+    path = str(tmp_path / "model.json")
+    est.save_model(path)
+    loaded = xgb.XGBClassifier()
+    loaded.load_model(path)
+    R = X.astype(np.float32)
+    for e in (est, loaded):
+        np.testing.assert_allclose(microlearn.convert(e).predict_proba(R), est.predict_proba(R), atol=2e-6)
+
+
+def test_models_fitted_on_dataframes():
+    """A DataFrame's column names (XGBoost checks them in predict): an
+    XGBoost model fitted on one did not convert at all (XGBoost's ValueError
+    'data did not contain feature names' from the self-check)."""
+    import pandas as pd
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    X.columns = ["sepal length", "sepal width", "petal.length", "petal(width)"]
+    R = X.astype(np.float32)
+    for est in (xgb.XGBClassifier(n_estimators=10, max_depth=3), xgb.XGBRegressor(n_estimators=10)):
+        est.fit(X, y)
+        model = microlearn.convert(est)
+        assert model.metadata["feature_names"] == list(X.columns)
+        want = est.predict_proba(R) if hasattr(est, "predict_proba") else est.predict(R)
+        got = model.predict_proba(R) if hasattr(est, "predict_proba") else model.predict(R)
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=2e-6)
+    booster = xgb.train({"max_depth": 3}, xgb.DMatrix(X, label=y), 5)
+    np.testing.assert_allclose(microlearn.convert(booster).predict(R),
+                               booster.predict(xgb.DMatrix(R), output_margin=True), rtol=1e-6)
+    assert isinstance(R, pd.DataFrame)
+
+
+def test_categorical_features_without_categorical_splits_are_refused_by_name():
+    """A categorical column that no split tests as a category (XGBoost splits
+    a two-category one by its code; LightGBM may not split on it): its
+    inputs would be category codes, so the model is refused naming the
+    feature (it failed inside the library's predict with an unrelated
+    message)."""
+    import pandas as pd
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    X.columns = list("abcd")
+    X["color"] = pd.Categorical(np.where(np.arange(len(y)) % 2, "red", "blue"))  # no relation to y
+    est = xgb.XGBClassifier(enable_categorical=True, tree_method="hist", n_estimators=5, max_depth=3).fit(X, y)
+    with pytest.raises(microlearn.UnsupportedEstimatorError, match="categorical feature 'color'"):
+        microlearn.convert(est)
+    est = lgb.LGBMClassifier(n_estimators=5, verbose=-1, max_cat_to_onehot=1, min_data_per_group=100).fit(X, y)
+    assert "'decision_type': '=='" not in str(est.booster_.dump_model())
+    with pytest.raises(microlearn.UnsupportedEstimatorError, match="categorical feature 'color'"):
+        microlearn.convert(est)

@@ -80,6 +80,18 @@ def _xgb_booster(est):
     return est.get_booster(), est
 
 
+def _xgb_iterations(wrapper):
+    """The number of iterations the scikit-learn wrapper's predict() uses:
+    up to best_iteration whenever the booster has one (early_stopping_rounds,
+    an EarlyStopping callback, or a saved model that had either), as XGBoost's
+    own _get_iteration_range() does; None for all of them. (A raw Booster's
+    predict() uses all iterations.)"""
+    try:
+        return None if wrapper is None else wrapper.best_iteration + 1
+    except AttributeError:
+        return None
+
+
 def xgboost_ensemble(est) -> Ensemble:
     booster, wrapper = _xgb_booster(est)
     model = json.loads(booster.save_raw(raw_format="json"))["learner"]
@@ -94,10 +106,9 @@ def xgboost_ensemble(est) -> Ensemble:
         raise UnsupportedEstimatorError(
             f"XGBoost booster={gb['name']!r}: only tree boosters (gbtree, dart) convert; gblinear is a linear model")
     trees_json, tree_info = gb["model"]["trees"], gb["model"]["tree_info"]
-    if wrapper is not None and getattr(wrapper, "best_iteration", None) is not None and \
-            getattr(wrapper, "early_stopping_rounds", None):
-        # predict() of an early-stopped model uses the trees up to the best iteration
-        stop = gb["model"]["iteration_indptr"][wrapper.best_iteration + 1]
+    iterations = _xgb_iterations(wrapper)
+    if iterations is not None:
+        stop = gb["model"]["iteration_indptr"][iterations]
         trees_json, tree_info = trees_json[:stop], tree_info[:stop]
     n_features = int(params["num_feature"])
     n_groups = max(1, int(params["num_class"]))
@@ -121,6 +132,13 @@ def xgboost_ensemble(est) -> Ensemble:
         threshold = np.where(leaf, 0.0, _float32_below(cond))
         trees.append(Tree(np.where(leaf, -2, np.array(t["split_indices"])), threshold, left, right,
                           np.array(t["default_left"], bool), value, int(group)))
+    kinds = booster.feature_types or []
+    if "c" in kinds:  # categorical, though no split above is (XGBoost splits few-category ones by code)
+        i = kinds.index("c")
+        name = booster.feature_names[i] if booster.feature_names else i
+        raise UnsupportedEstimatorError(
+            f"XGBoost categorical feature {name!r} (feature {i}, enable_categorical=True): categorical features "
+            "are not supported (one-hot encode them before training)")
     base = np.array(json.loads(params["base_score"]) if params["base_score"].startswith("[")
                     else [float(params["base_score"])], np.float64)
     if objective in ("binary:logistic", "reg:logistic"):
@@ -151,11 +169,11 @@ def xgboost_ensemble(est) -> Ensemble:
 def xgboost_margin(est, X):
     import xgboost
     booster, wrapper = _xgb_booster(est)
-    kwargs = {}
-    if wrapper is not None and getattr(wrapper, "early_stopping_rounds", None) and \
-            getattr(wrapper, "best_iteration", None) is not None:
-        kwargs["iteration_range"] = (0, wrapper.best_iteration + 1)
-    return booster.predict(xgboost.DMatrix(X, missing=np.nan), output_margin=True, **kwargs)
+    iterations = _xgb_iterations(wrapper)
+    # validate_features=False: X is the model's features in order, without the
+    # column names of the DataFrame it may have been fitted on.
+    return booster.predict(xgboost.DMatrix(X, missing=np.nan), output_margin=True, validate_features=False,
+                           iteration_range=(0, iterations or 0))
 
 
 # ---------------------------------------------------------------- LightGBM
@@ -236,6 +254,11 @@ def lightgbm_ensemble(est) -> Ensemble:
         b = _TreeBuilder()
         _lgb_node(info["tree_structure"], b)
         trees.append(b.tree(output=k % n_groups))
+    categorical = [name for name, info in dump.get("feature_infos", {}).items() if info.get("values")]
+    if categorical:  # categorical, with no categorical split: its inputs would be category codes
+        raise UnsupportedEstimatorError(
+            f"LightGBM categorical feature {categorical[0]!r}: categorical features are not supported "
+            "(one-hot encode them, or train without categorical_feature)")
     # boosting_type='rf': LightGBM's raw scores (decision_function) are the
     # sum over iterations, its probabilities and predictions use the mean.
     # Classifiers keep the sum in the leaves and set the engine's average

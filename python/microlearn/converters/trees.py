@@ -620,6 +620,10 @@ def self_check(est, ens: Ensemble, data: bytes, library_margin) -> None:
     # the predictions of the library's scikit-learn wrapper.
     from ..model import Model
     model = Model(data)
+    names = getattr(est, "feature_names_in_", None)
+    if names is not None:  # fitted on a DataFrame: XGBoost's wrapper checks the columns' names
+        import pandas as pd
+        X = pd.DataFrame(X, columns=names)
     if "predict_proba" in model.info["methods"] and hasattr(est, "predict_proba"):
         ours, theirs, what = model.predict_proba(X), est.predict_proba(X), "probabilities"
     elif model.info["task"] == "regression" and type(est).__name__.endswith("Regressor"):
