@@ -169,3 +169,50 @@ def test_conv2d_fast_path_instruction_budget(target, budget):
     data = convert(keras.Model(inp, L.Conv2D(16, 3)(inp)), (16, 16, 16), "int8")
     r = count(target, SPEED_SCRIPT, files={"k.mlm": microlearn.convert(data).to_bytes()}, lib_dir=lib_for(target))
     assert r.instructions <= budget, r.instructions
+
+
+DEQUANTIZE_SCRIPT = """
+import microlearn, array, micropython
+xb = array.array("b", range(-128, 128))
+xu = array.array("B", range(256))
+out = array.array("f", bytes(4 * 256))
+res = open("deq.bin", "wb")
+for i in range(N):
+    m = microlearn.load("d%d.mlm" % i)
+    for x in (xb, xu):
+        micropython.heap_lock()
+        m.predict(x, out)
+        micropython.heap_unlock()
+        res.write(out)
+res.close()
+print("done", N)
+"""
+
+
+def test_int8_outputs_dequantized_bit_exactly_on_device(target):
+    """Every int8 output value q becomes scale * float(q - zero_point) as the
+    float32 multiply rounds it, bit for bit, on every target: the soft-float
+    boards (Cortex-M0, M3) build that product in integer arithmetic
+    (int8_io.hpp), the others multiply; scales at the edges of the integer
+    path's range (exponents 1 and 245), subnormal and huge ones (the float
+    multiply there too), random ones. Inputs as array('b') and array('B')
+    (u - 128), both through the input copy."""
+    from microlearn.converters.neural import ir, writer
+
+    rng = np.random.default_rng(3)
+    scales = [2.0 ** -126, 1.1754942e-38, 1e-40, 1.4e-45, 0.05, 1 / 256, 0.003921569, 1.0, 3.0e38, 2.0 ** 118,
+              2.0 ** 119, 1.5 * 2.0 ** 118] + list(np.exp(rng.uniform(-80, 80, 10)))
+    files, want = {}, []
+    for i, s in enumerate(np.array(scales, np.float32)):
+        zp = np.int32(rng.integers(-128, 128)) if i % 3 else np.int32((-128, 0, 127)[(i // 3) % 3])
+        t = {"x": ir.Tensor("x", (256,), "int8", scale=s, zero_point=zp),
+             "y": ir.Tensor("y", (16, 16), "int8", scale=s, zero_point=zp)}
+        files[f"d{i}.mlm"] = writer.encode(ir.Graph(t, [ir.Op("RESHAPE", ["x"], ["y"])], ["x"], ["y"]))
+        with np.errstate(over="ignore"):  # huge scales: inf, as the float multiply gives
+            want.append(s * (np.arange(-128, 128, dtype=np.float32) - np.float32(zp)))
+    res = run(target, DEQUANTIZE_SCRIPT.replace("N", str(len(scales))), files=files, fetch=["deq.bin"])
+    assert f"done {len(scales)}" in res.output, res.output
+    got = np.frombuffer(res.files["deq.bin"], np.uint32).reshape(len(scales), 2, 256)
+    for i, w in enumerate(want):
+        for row in got[i]:
+            np.testing.assert_array_equal(row, w.view(np.uint32), err_msg=f"scale {scales[i]!r} on {target}")

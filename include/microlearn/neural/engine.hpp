@@ -11,6 +11,7 @@
 #include "float_ops.hpp"
 #include "int16_ops.hpp"
 #include "int8_engine.hpp"
+#include "int8_io.hpp"
 #include "model.hpp"
 #include "recurrent.hpp"
 
@@ -56,10 +57,8 @@ inline void eval_cast(const Model& m, const Op& o, uint8_t* arena) {
     const float s = (q ? y : x).scale[0];
     const int32_t z = (q ? y : x).zero[0];
     if (x.dtype == DType::i16 || y.dtype == DType::i16) return int16::cast(x, y);
-    for (uint32_t i = 0; i < x.count; ++i) {
-        if (q) y.i8()[i] = float_ops::quantize(x.f32()[i], s, z);
-        else y.f32()[i] = s * float(int32_t(x.i8()[i]) - z);
-    }
+    if (!q) return int8::dequantize(x.i8(), x.count, s, z, y.f32());
+    for (uint32_t i = 0; i < x.count; ++i) y.i8()[i] = float_ops::quantize(x.f32()[i], s, z);
 }
 
 // Runs a float32 op of the float layout (float_ops.hpp's kernels).
@@ -212,9 +211,7 @@ inline Status set_input(const Model& m, uint8_t* arena, const void* x, size_t n_
             for (uint32_t i = 0; i < in.count; ++i) in.i8()[i] = float_ops::quantize(v[i], in.scale[0], in.zero[0]);
         return Status::ok;
     }
-    const uint8_t* u = static_cast<const uint8_t*>(x);
-    for (uint32_t i = 0; i < in.count; ++i)
-        in.i8()[i] = static_cast<int8_t>(type == Input::i8 ? u[i] : u[i] ^ 0x80u);  // u - 128
+    int8::copy_input(static_cast<const uint8_t*>(x), in.count, type == Input::i8 ? 0 : 0x80u, in.i8());  // u - 128
     return Status::ok;
 }
 
@@ -230,8 +227,8 @@ inline Status outputs(const Model& m, uint8_t* arena, float* out, size_t n_out) 
     const Tensor y = output_tensor(m, arena);
     if (out == nullptr || n_out < y.count) return Status::size_mismatch;
     if (y.dtype == DType::f32) __builtin_memcpy(out, y.data, sizeof(float) * y.count);
-    else
-        for (uint32_t i = 0; i < y.count; ++i) out[i] = output_value(y, i);
+    else if (y.dtype == DType::i16) int16::dequantize(y.i16(), y.count, y.scale[0], out);
+    else int8::dequantize(y.i8(), y.count, y.scale[0], y.zero[0], out);
     return Status::ok;
 }
 

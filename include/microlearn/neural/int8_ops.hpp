@@ -376,19 +376,29 @@ inline void widen(const int8_t* src, int k, int n, int32_t input_offset, int16_t
         group[kSlot[j]] = int16_t(*src++ + input_offset);
         if (++j == 4) j = 0, group += 8;
     }
-    for (; n >= 4; n -= 4, src += 4, group += 8) {
 #if MICROLEARN_INT8_DSP
+    // whole groups: 6 instructions per 4 taps (GCC -Os took 12 with a count, 9 with an end pointer)
+    if (n >= 4) {
         const uint32_t off2 = (static_cast<uint32_t>(input_offset) & 0xFFFFu) * 0x10001u;
-        uint32_t v;
-        __builtin_memcpy(&v, src, 4);
-        const uint32_t even = __sxtab16(off2, v), odd = sxtab16_ror8(off2, v);
-        __builtin_memcpy(group, &even, 4);
-        __builtin_memcpy(group + 2, &odd, 4);
+        const int8_t* const end = src + (n & ~3);
+        uint32_t v, even;
+        __asm__(
+            "1:\n\t"
+            "ldr %[v], [%[src]], #4\n\t"
+            "sxtab16 %[e], %[off], %[v]\n\t"
+            "sxtab16 %[v], %[off], %[v], ror #8\n\t"
+            "strd %[e], %[v], [%[g]], #16\n\t"
+            "cmp %[src], %[end]\n\t"
+            "bne 1b"
+            : [src] "+r"(src), [g] "+r"(group), [v] "=&r"(v), [e] "=&r"(even)
+            : [off] "r"(off2), [end] "r"(end)
+            : "memory", "cc");
+    }
 #else
+    for (; n >= 4; n -= 4, src += 4, group += 8)
         for (int t = 0; t < 4; ++t) group[t] = int16_t(src[t] + input_offset);
 #endif
-    }
-    for (j = 0; n > 0; --n, ++j) group[kSlot[j]] = int16_t(*src++ + input_offset);
+    for (j = 0, n &= 3; n > 0; --n, ++j) group[kSlot[j]] = int16_t(*src++ + input_offset);
 }
 
 // The patch of the output pixel whose window starts at input (y0, x0) into
@@ -437,40 +447,49 @@ inline void patch(const int8_t* x, int32_t input_offset, const Window& g, int y0
 inline void dot_2x2(const int16_t* col, const int8_t* w0, int stride, int filter, int32_t acc[4]) {
     int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
 #if MICROLEARN_INT8_DSP
-    // Per group: both rows' words unpacked into (0, 2) and (1, 3) pairs, each
-    // pixel's two words of pairs loaded at once, 8 SMLAD; two groups per pass
-    // (an odd count enters at the second): 34 instructions for 32
-    // multiply-accumulates (written out: -Os keeps too few values in registers).
+    // Per group: both pixels' 4 words of pairs loaded by one LDM, each row's
+    // word unpacked into (0, 2) and (1, 3) pairs in turn (two registers for
+    // the weights leave one for the row stride), 8 SMLAD: 15 instructions
+    // for 16 multiply-accumulates; four groups per pass, a count that is not
+    // a multiple of 4 entering at the second, third or fourth: 62 for 64
+    // (written out: -Os keeps too few values in registers). The LDM's
+    // registers are fixed, as its list loads them in ascending order.
     if (int n = filter >> 2) {
-        uint32_t v0, v1, e0, e1, p, q;
-#define MICROLEARN_DOT_2X2_GROUP                \
-    "ldr %[v1], [%[w], %[s]]\n\t"               \
-    "ldr %[v0], [%[w]], #4\n\t"                 \
-    "sxtb16 %[e0], %[v0]\n\t"                   \
-    "sxtb16 %[v0], %[v0], ror #8\n\t"           \
-    "sxtb16 %[e1], %[v1]\n\t"                   \
-    "sxtb16 %[v1], %[v1], ror #8\n\t"           \
-    "ldrd %[p], %[q], [%[x]], #8\n\t"           \
-    "smlad %[a00], %[p], %[e0], %[a00]\n\t"     \
-    "smlad %[a00], %[q], %[v0], %[a00]\n\t"     \
-    "smlad %[a10], %[p], %[e1], %[a10]\n\t"     \
-    "smlad %[a10], %[q], %[v1], %[a10]\n\t"     \
-    "ldrd %[p], %[q], [%[x]], #8\n\t"           \
-    "smlad %[a01], %[p], %[e0], %[a01]\n\t"     \
-    "smlad %[a01], %[q], %[v0], %[a01]\n\t"     \
-    "smlad %[a11], %[p], %[e1], %[a11]\n\t"     \
-    "smlad %[a11], %[q], %[v1], %[a11]\n\t"
+        register uint32_t p0 __asm__("r0"), q0 __asm__("r1"), p1 __asm__("r2"), q1 __asm__("r3");
+        uint32_t e, v;
+#define MICROLEARN_DOT_2X2_GROUP                      \
+    "ldmia %[x]!, {%[p0], %[q0], %[p1], %[q1]}\n\t" \
+    "ldr %[v], [%[w], %[s]]\n\t"                    \
+    "sxtb16 %[e], %[v]\n\t"                         \
+    "sxtb16 %[v], %[v], ror #8\n\t"                 \
+    "smlad %[a10], %[p0], %[e], %[a10]\n\t"         \
+    "smlad %[a10], %[q0], %[v], %[a10]\n\t"         \
+    "smlad %[a11], %[p1], %[e], %[a11]\n\t"         \
+    "smlad %[a11], %[q1], %[v], %[a11]\n\t"         \
+    "ldr %[v], [%[w]], #4\n\t"                      \
+    "sxtb16 %[e], %[v]\n\t"                         \
+    "sxtb16 %[v], %[v], ror #8\n\t"                 \
+    "smlad %[a00], %[p0], %[e], %[a00]\n\t"         \
+    "smlad %[a00], %[q0], %[v], %[a00]\n\t"         \
+    "smlad %[a01], %[p1], %[e], %[a01]\n\t"         \
+    "smlad %[a01], %[q1], %[v], %[a01]\n\t"
         __asm__(
-            "lsls %[p], %[n], #31\n\t"          // Z: an even count of groups
+            "lsls %[e], %[n], #31\n\t"         // N: bit 0 of the count, C: bit 1
             "add %[n], %[w], %[n], lsl #2\n\t"  // n: the end of row 0's groups
-            "bne 2f\n\t"
+            "bcc 6f\n\t"
+            "bmi 2f\n\t"  // 3 (mod 4) groups: enter at the second
+            "b 3f\n\t"    // 2: at the third
+            "6:\n\t"
+            "bmi 4f\n\t"  // 1: at the fourth
             "1:\n\t" MICROLEARN_DOT_2X2_GROUP
             "2:\n\t" MICROLEARN_DOT_2X2_GROUP
+            "3:\n\t" MICROLEARN_DOT_2X2_GROUP
+            "4:\n\t" MICROLEARN_DOT_2X2_GROUP
             "cmp %[w], %[n]\n\t"
             "bne 1b"
             : [w] "+r"(w0), [x] "+r"(col), [n] "+r"(n), [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10),
-              [a11] "+r"(a11), [v0] "=&r"(v0), [v1] "=&r"(v1), [e0] "=&r"(e0), [e1] "=&r"(e1), [p] "=&r"(p),
-              [q] "=&r"(q)
+              [a11] "+r"(a11), [p0] "=&r"(p0), [q0] "=&r"(q0), [p1] "=&r"(p1), [q1] "=&r"(q1), [e] "=&r"(e),
+              [v] "=&r"(v)
             : [s] "r"(stride)
             : "memory", "cc");
 #undef MICROLEARN_DOT_2X2_GROUP
