@@ -18,12 +18,13 @@ _FAMILIES = {
     2: "_linear",
     6: "_neural",
 }
-# Neural networks: five modules, each with some of the engine's kernels, as
+# Neural networks: six modules, each with some of the engine's kernels, as
 # (the parts it has, name), smallest first. The header's flags name the parts
 # the model's ops need (1 float32, 2 an int8 CNN's ops, 4 recurrent, 8 the
-# other int8 ops: neural/model.hpp); a file without them (flags 0: written
-# before they were) loads with _neural_all.
-_NEURAL = ((1, "_neural"), (2, "_neural_int8_cnn"), (5, "_neural_rnn"), (10, "_neural_int8"), (15, "_neural_all"))
+# other int8 ops, 16 int16 activations: neural/model.hpp); a file without
+# them (flags 0: written before they were) loads with _neural_all.
+_NEURAL = ((1, "_neural"), (2, "_neural_int8_cnn"), (5, "_neural_rnn"), (10, "_neural_int8"), (16, "_neural_int16"),
+           (31, "_neural_all"))
 _MAGIC = b"MLMF"
 # Firmware with microlearn compiled in (docs/firmware.md) has each native
 # module as a built-in, microlearn_<family>; filed where the .mpy would be.

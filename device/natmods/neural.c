@@ -1,7 +1,8 @@
 // microlearn._neural: neural networks on MicroPython (dynamic native
-// module): scikit-learn MLPs, Keras models, .tflite files; float32 or int8.
-// The glue of five modules, the same but for the kernels their engine unit
-// compiles (device/Makefile): _neural, _neural_rnn, _neural_int8_cnn, _neural_int8, _neural_all;
+// module): scikit-learn MLPs, Keras models, .tflite files; float32, int8 or 16x8.
+// The glue of six modules, the same but for the kernels their engine unit
+// compiles (device/Makefile): _neural, _neural_rnn, _neural_int8_cnn, _neural_int8,
+// _neural_int16, _neural_all;
 // microlearn.load() imports the one the model file's header names.
 //
 //   m = _neural.load(buf)            # validates once, allocates the arena once
@@ -11,7 +12,8 @@
 //   m.predict_proba(x[, out])        # classifiers with a softmax / logistic output
 //   m.reset()                        # zeroes stateful layers' state
 // x: array('f') of n_features values; an int8 model also takes array('b')
-// (its quantized input) and array('B') (u - 128: TFLite's uint8 input).
+// (its quantized input) and array('B') (u - 128: TFLite's uint8 input), an
+// int16 model array('h') (its quantized input).
 // Weights are read in place from the model bytes. predict() of a classifier,
 // and every call given `out`, allocate nothing; without `out` a regressor's
 // value comes back as a new float (several: a new list), as in every family.
@@ -87,13 +89,18 @@ static void neural_check(int st) {
 static void neural_run(neural_obj_t* self, mp_obj_t x) {
     mp_buffer_info_t buf;
     int st;
-    if (self->info.input_type == ML_NEURAL_S8 && mp_get_buffer(x, &buf, MP_BUFFER_READ) && buf.typecode != 'f') {
-        if (buf.typecode != 'b' && buf.typecode != 'B')
+    const int type = self->info.input_type;
+    if (type != ML_NEURAL_F32 && mp_get_buffer(x, &buf, MP_BUFFER_READ) && buf.typecode != 'f') {
+        if (type == ML_NEURAL_S8 && buf.typecode != 'b' && buf.typecode != 'B')
             mp_raise_TypeError(MP_ERROR_TEXT("x must be array('f'), array('b') or array('B') for an int8 network"));
-        if (buf.len != self->info.n_inputs)
-            glue_raise_counts(&mp_type_ValueError, "expected ", self->info.n_inputs, " features, got ", buf.len, "");
-        st = buf.typecode == 'b' ? ml_neural_input_s8(&self->model, buf.buf, buf.len)
-                                 : ml_neural_input_u8(&self->model, buf.buf, buf.len);
+        if (type == ML_NEURAL_S16 && buf.typecode != 'h')
+            mp_raise_TypeError(MP_ERROR_TEXT("x must be array('f') or array('h') for an int16 network"));
+        const size_t n = type == ML_NEURAL_S16 ? buf.len / 2 : buf.len;
+        if (n != self->info.n_inputs)
+            glue_raise_counts(&mp_type_ValueError, "expected ", self->info.n_inputs, " features, got ", n, "");
+        st = buf.typecode == 'h'   ? ml_neural_input_s16(&self->model, buf.buf, n)
+             : buf.typecode == 'b' ? ml_neural_input_s8(&self->model, buf.buf, n)
+                                   : ml_neural_input_u8(&self->model, buf.buf, n);
     } else {
         const float* v = glue_input(&self->input, x);
         st = ml_neural_input_f32(&self->model, v, self->info.n_inputs);
@@ -148,7 +155,9 @@ static mp_obj_t neural_info(mp_obj_t self_in) {
                       MP_OBJ_NEW_QSTR(i->task == 1 ? MP_QSTR_classification : MP_QSTR_regression));
     mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_feature_type), MP_OBJ_NEW_QSTR(MP_QSTR_float32));
     mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_input_dtype),
-                      MP_OBJ_NEW_QSTR(i->input_type == ML_NEURAL_S8 ? MP_QSTR_int8 : MP_QSTR_float32));
+                      MP_OBJ_NEW_QSTR(i->input_type == ML_NEURAL_S8    ? MP_QSTR_int8
+                                      : i->input_type == ML_NEURAL_S16 ? MP_QSTR_int16
+                                                                       : MP_QSTR_float32));
     mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_arena_bytes), mp_obj_new_int(i->arena_size));
     mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_n_ops), mp_obj_new_int(i->n_ops));
     if (i->task == 1) mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_classes), glue_classes_tuple(self->labels, i->n_classes));

@@ -24,7 +24,7 @@ typedef struct {
 } ml_neural_t;
 
 /* Tensor types of the model's input and output. */
-enum ml_neural_dtype { ML_NEURAL_F32 = 7, ML_NEURAL_S8 = 2 };
+enum ml_neural_dtype { ML_NEURAL_F32 = 7, ML_NEURAL_S8 = 2, ML_NEURAL_S16 = 4 };
 
 typedef struct {
     uint32_t n_inputs;      /* values of the input tensor */
@@ -32,7 +32,7 @@ typedef struct {
     uint32_t n_classes;     /* classifiers: >= 2; regressors: 0 */
     int task;               /* 0 regression, 1 classification */
     int probabilities;      /* 1: ml_neural_proba() works (softmax or logistic output) */
-    int input_type;         /* ML_NEURAL_F32 or ML_NEURAL_S8 */
+    int input_type;         /* ML_NEURAL_F32, ML_NEURAL_S8 or ML_NEURAL_S16 (16x8 models) */
     int output_type;
     uint32_t arena_size;    /* bytes the arena needs */
     uint32_t n_ops, n_tensors;
@@ -45,16 +45,18 @@ int ml_neural_load(ml_neural_t* model, const void* data, size_t size, void* aren
 int ml_neural_set_arena(ml_neural_t* model, void* arena, size_t arena_size);
 void ml_neural_info(const ml_neural_t* model, ml_neural_info_t* info);
 
-/* The input, n values: float32 (real values; an int8 model quantizes them
- * with its input scale and zero point; ML_BAD_ARGUMENT for NaN or
- * infinity), int8 (an int8 model's quantized values) or uint8 (u - 128, an
- * int8 model's input in TFLite's uint8 convention). */
+/* The input, n values: float32 (real values; an int8 or int16 model
+ * quantizes them with its input scale and zero point; ML_BAD_ARGUMENT for
+ * NaN or infinity), int8 (an int8 model's quantized values), uint8 (u - 128,
+ * an int8 model's input in TFLite's uint8 convention) or int16 (an int16
+ * model's quantized values). ML_TYPE_MISMATCH for another model's type. */
 int ml_neural_input_f32(const ml_neural_t* model, const float* x, size_t n);
 int ml_neural_input_s8(const ml_neural_t* model, const int8_t* x, size_t n);
 int ml_neural_input_u8(const ml_neural_t* model, const uint8_t* x, size_t n);
+int ml_neural_input_s16(const ml_neural_t* model, const int16_t* x, size_t n);
 /* Runs every op on the arena. */
 int ml_neural_run(const ml_neural_t* model);
-/* After a run: the outputs as floats (int8 dequantized) into out[n_outputs]. */
+/* After a run: the outputs as floats (int8, int16 dequantized) into out[n_outputs]. */
 int ml_neural_outputs(const ml_neural_t* model, float* out, size_t n_out);
 /* Classifiers: the class index (argmax, or output > threshold for one unit). */
 int ml_neural_class(const ml_neural_t* model, int32_t* out);

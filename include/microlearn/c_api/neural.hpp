@@ -79,6 +79,10 @@ int ml_neural_input_u8(const ml_neural_t* model, const uint8_t* x, size_t n) {
     return microlearn::c_api::neural_input(model, x, n, microlearn::neural::Input::u8);
 }
 
+int ml_neural_input_s16(const ml_neural_t* model, const int16_t* x, size_t n) {
+    return microlearn::c_api::neural_input(model, x, n, microlearn::neural::Input::i16);
+}
+
 int ml_neural_run(const ml_neural_t* model) {
     const auto& h = microlearn::c_api::neural_of(model);
     if (h.arena == nullptr) return ML_BAD_ARGUMENT;
