@@ -22,6 +22,11 @@ namespace neural {
 
 constexpr uint32_t kParts = MICROLEARN_NEURAL_PARTS;
 
+// An int16 tensor in a build with the int16 kernels (part_int16): false at
+// compile time in the others, so their code holds no int16 input, output or
+// cast path (they refuse int16 models at load: check_cast, check_op).
+inline bool is_i16(DType d) { return (kParts & part_int16) != 0 && d == DType::i16; }
+
 // How the caller's input vector is typed (the device's array typecodes).
 enum class Input : uint8_t {
     f32 = 0,  // array('f'): real values (quantized by the input tensor's scale and zero point for int8 models)
@@ -46,6 +51,7 @@ inline Status check_cast(const Model& m, const Op& o) {
     const bool q = o.kind == OpKind::quantize;
     const Tensor& i8 = q ? y : x;
     if (o.n_inputs != 1 || o.n_outputs != 1 || o.n_ints != 0) return Status::bad_parameter;
+    if (i8.dtype == DType::i16 && !is_i16(i8.dtype)) return Status::unsupported_kind;  // a build without int16
     if ((q ? x : y).dtype != DType::f32 || (i8.dtype != DType::i8 && i8.dtype != DType::i16) || i8.n_quant != 1)
         return Status::type_mismatch;
     return y.count == x.count ? Status::ok : Status::size_mismatch;
@@ -56,7 +62,7 @@ inline void eval_cast(const Model& m, const Op& o, uint8_t* arena) {
     const bool q = o.kind == OpKind::quantize;
     const float s = (q ? y : x).scale[0];
     const int32_t z = (q ? y : x).zero[0];
-    if (x.dtype == DType::i16 || y.dtype == DType::i16) return int16::cast(x, y);
+    if (is_i16(x.dtype) || is_i16(y.dtype)) return int16::cast(x, y);
     if (!q) return int8::dequantize(x.i8(), x.count, s, z, y.f32());
     for (uint32_t i = 0; i < x.count; ++i) y.i8()[i] = float_ops::quantize(x.f32()[i], s, z);
 }
@@ -192,7 +198,7 @@ inline Status set_input(const Model& m, uint8_t* arena, const void* x, size_t n_
     if (x == nullptr) return Status::bad_argument;
     if (n_x != in.count) return Status::size_mismatch;
     if ((type == Input::i16) != (in.dtype == DType::i16) && type != Input::f32) return Status::type_mismatch;
-    if (type == Input::i16) {
+    if (is_i16(in.dtype) && type == Input::i16) {
         __builtin_memcpy(in.data, x, sizeof(int16_t) * in.count);
         return Status::ok;
     }
@@ -205,7 +211,7 @@ inline Status set_input(const Model& m, uint8_t* arena, const void* x, size_t n_
             __builtin_memcpy(in.data, v, sizeof(float) * in.count);
             return Status::ok;
         }
-        if (in.dtype == DType::i16)
+        if (is_i16(in.dtype))
             for (uint32_t i = 0; i < in.count; ++i) in.i16()[i] = int16::quantize(v[i], in.scale[0]);
         else
             for (uint32_t i = 0; i < in.count; ++i) in.i8()[i] = float_ops::quantize(v[i], in.scale[0], in.zero[0]);
@@ -218,7 +224,7 @@ inline Status set_input(const Model& m, uint8_t* arena, const void* x, size_t n_
 // The output tensor's value i as a float (int8 outputs dequantized).
 inline float output_value(const Tensor& y, uint32_t i) {
     return y.dtype == DType::f32   ? y.f32()[i]
-           : y.dtype == DType::i16 ? y.scale[0] * float(y.i16()[i])
+           : is_i16(y.dtype)       ? y.scale[0] * float(y.i16()[i])
                                    : y.scale[0] * float(int32_t(y.i8()[i]) - y.zero[0]);
 }
 
@@ -227,7 +233,7 @@ inline Status outputs(const Model& m, uint8_t* arena, float* out, size_t n_out) 
     const Tensor y = output_tensor(m, arena);
     if (out == nullptr || n_out < y.count) return Status::size_mismatch;
     if (y.dtype == DType::f32) __builtin_memcpy(out, y.data, sizeof(float) * y.count);
-    else if (y.dtype == DType::i16) int16::dequantize(y.i16(), y.count, y.scale[0], out);
+    else if (is_i16(y.dtype)) int16::dequantize(y.i16(), y.count, y.scale[0], out);
     else int8::dequantize(y.i8(), y.count, y.scale[0], y.zero[0], out);
     return Status::ok;
 }
