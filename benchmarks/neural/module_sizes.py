@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import harness  # noqa: E402
 from microlearn.rig import build, paths  # noqa: E402
 
-MODULES = ["_neural", "_neural_int8_cnn", "_neural_rnn", "_neural_int8", "_neural_all"]
+MODULES = ["_neural", "_neural_int8_cnn", "_neural_rnn", "_neural_int8", "_neural_int16", "_neural_all"]
 ARCHS = ["x64", "armv6m", "armv7m", "armv7emsp", "rv32imc"]
 BOARDS = {"cortex-m0": "armv6m", "cortex-m3": "armv7m", "cortex-m4f": "armv7emsp"}
 

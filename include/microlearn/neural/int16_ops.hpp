@@ -49,12 +49,9 @@ inline int bit_length(uint64_t v) {
 }
 
 inline int32_t scaled_round_integer(int64_t a, const void* s) {
-    uint64_t bits;
-    __builtin_memcpy(&bits, s, 8);
-    const int field = int(bits >> 52) & 0x7ff;
-    uint64_t m = bits & ((uint64_t(1) << 52) - 1);
-    int e = field ? field - 1075 : -1074;  // s = m * 2^e
-    if (field) m |= uint64_t(1) << 52;
+    uint64_t m;
+    int e;  // s = m * 2^e
+    int8::split_double(s, m, e);
     const uint64_t u = a < 0 ? 0 - uint64_t(a) : uint64_t(a);
     const uint32_t u0 = uint32_t(u), u1 = uint32_t(u >> 32), m0 = uint32_t(m), m1 = uint32_t(m >> 32);
     const uint64_t low = uint64_t(u0) * m0, mid = uint64_t(u0) * m1 + uint64_t(u1) * m0;  // mid < 2^54
@@ -69,12 +66,7 @@ inline int32_t scaled_round_integer(int64_t a, const void* s) {
         if (rest > half || (rest == half && (n & 1))) ++n;
         e += d;
     }
-    constexpr uint64_t cap = uint64_t(1) << 30;
-    uint64_t r;
-    if (e >= 0) r = n >= cap || e >= 30 ? (n ? cap : 0) : n << e;
-    else r = e <= -63 ? 0 : (n + (uint64_t(1) << (-e - 1))) >> -e;
-    if (r > cap) r = cap;
-    return a < 0 ? -int32_t(r) : int32_t(r);
+    return int8::round_power(n, e, a < 0);
 }
 
 inline int32_t scaled_round(int64_t a, const void* s) {

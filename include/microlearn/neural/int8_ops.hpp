@@ -274,13 +274,32 @@ __attribute__((always_inline)) inline void output_pair(int32_t a0, int32_t a1, c
 // Without double-precision hardware (the Cortex-M's: soft-double costs
 // hundreds of instructions here) in integer arithmetic: IEEE's product
 // rounded to 53 bits (to nearest, ties to even), then halves away from zero.
-inline int32_t scaled_round_integer(int32_t a, const void* s) {
+//
+// Its two ends, shared with int16::scaled_round_integer (64-bit sums):
+// split_double() gives s = m * 2^e (m < 2^53); round_power() rounds n * 2^e
+// (n <= 2^53) half away from zero, capped at 2^30, with the sum's sign.
+inline void split_double(const void* s, uint64_t& m, int& e) {
     uint64_t bits;
     __builtin_memcpy(&bits, s, 8);
     const int field = int(bits >> 52) & 0x7ff;
-    uint64_t m = bits & ((uint64_t(1) << 52) - 1);
-    int e = field ? field - 1075 : -1074;  // s = m * 2^e
+    m = bits & ((uint64_t(1) << 52) - 1);
+    e = field ? field - 1075 : -1074;
     if (field) m |= uint64_t(1) << 52;
+}
+
+inline int32_t round_power(uint64_t n, int e, bool negative) {
+    constexpr uint64_t cap = uint64_t(1) << 30;
+    uint64_t r;
+    if (e >= 0) r = n >= cap || e >= 30 ? (n ? cap : 0) : n << e;
+    else r = e <= -63 ? 0 : (n + (uint64_t(1) << (-e - 1))) >> -e;
+    if (r > cap) r = cap;
+    return negative ? -int32_t(r) : int32_t(r);
+}
+
+inline int32_t scaled_round_integer(int32_t a, const void* s) {
+    uint64_t m;
+    int e;  // s = m * 2^e
+    split_double(s, m, e);
     const uint32_t u = a < 0 ? 0u - uint32_t(a) : uint32_t(a);
     const uint64_t lo = uint64_t(u) * uint32_t(m);                    // u * m = h * 2^32 + l, exactly:
     const uint64_t h = uint64_t(u) * uint32_t(m >> 32) + (lo >> 32);  // h < 2^53
@@ -296,12 +315,7 @@ inline int32_t scaled_round_integer(int32_t a, const void* s) {
         if (rest > half || (rest == half && (n & 1))) ++n;
         e += d;
     }
-    constexpr uint64_t cap = uint64_t(1) << 30;
-    uint64_t r;
-    if (e >= 0) r = n >= cap || e >= 30 ? (n ? cap : 0) : n << e;
-    else r = e <= -64 ? 0 : (n + (uint64_t(1) << (-e - 1))) >> -e;
-    if (r > cap) r = cap;
-    return a < 0 ? -int32_t(r) : int32_t(r);
+    return round_power(n, e, a < 0);
 }
 
 inline int32_t scaled_round(int32_t a, const void* s) {
