@@ -198,7 +198,7 @@ def run_case(case, targets, n, mpy_dir, log, contenders=tuple(CONTENDERS)):
     res["flash"]["walk_mpy"] = {a: (paths.device_lib(a) / f"microlearn/{module}.mpy").stat().st_size
                                  for a in ("x64", "armv7m", "armv6m")
                                  if (paths.device_lib(a) / f"microlearn/{module}.mpy").exists()}
-    for module in TREES_MODULES:
+    for module in TREES_MODULES + DSP_MODULES:
         mpy = {a: paths.device_lib(a) / f"microlearn/{module}.mpy" for a in ("x64", "armv7m", "armv6m")}
         res["flash"][module.lstrip("_") + "_mpy"] = {a: p.stat().st_size for a, p in mpy.items() if p.exists()}
 
@@ -234,35 +234,27 @@ def import_ram(targets):
             for t in targets if t != "unix"}
 
 
-EMLEARN_MP = Path("/work/.mirror/emlearn+emlearn-micropython/repo")  # `fetch github:emlearn/emlearn-micropython`
+EMLEARN_MP_ARCHS = {"x64": None, "armv7m": "cortex-m3", "armv6m": "cortex-m0"}  # arch -> board for RAM to import
 
 
-def emlearn_micropython(mpy_dir):
-    """emlearn-micropython's trees module (the issue's reference), built from
-    a fetched snapshot of its repository for armv7m with the rig's
-    MicroPython: .mpy bytes and RAM to import on the emulated Cortex-M3.
-    Absent (and said so) when the snapshot is not on this machine."""
-    import subprocess
-    from microlearn.rig.run import run
-    if not (EMLEARN_MP / "HEAD").exists() and not (EMLEARN_MP / ".git").exists():
-        return {"absent": f"no snapshot of github:emlearn/emlearn-micropython at {EMLEARN_MP}"}
-    work = ROOT / "build" / "contenders" / "emlearn-micropython"
-    subprocess.run(["rm", "-rf", str(work)], check=True)
-    work.mkdir(parents=True)
-    subprocess.run(f"git -C {EMLEARN_MP} archive HEAD src | tar -x -C {work}", shell=True, check=True)
-    src = work / "src" / "emlearn_trees"
-    env = dict(__import__("os").environ, PATH=f"{Path(sys.executable).parent}:{__import__('os').environ['PATH']}")
-    r = subprocess.run(["make", "all", f"MPY_DIR={mpy_dir}", "ARCH=armv7m"], cwd=src, env=env,
-                       capture_output=True, text=True)
-    if r.returncode != 0 or not (src / "emlearn_trees.mpy").exists():
-        return {"absent": f"its armv7m build failed: {(r.stdout + r.stderr).strip().splitlines()[-1][:160]}"}
-    lib = work / "lib"
-    lib.mkdir()
-    (lib / "emlearn_trees.mpy").write_bytes((src / "emlearn_trees.mpy").read_bytes())
-    res = run("cortex-m3", "import gc\ngc.collect(); a = gc.mem_alloc()\nimport emlearn_trees\n"
-                           "gc.collect(); print('RAM', gc.mem_alloc() - a)\n", lib_dir=[lib])
-    return {"mpy_armv7m": (src / "emlearn_trees.mpy").stat().st_size,
-            "import_ram_m3": parse(res.output, "RAM") if res.returncode == 0 else None}
+def emlearn_micropython():
+    """emlearn-micropython's trees, FFT, IIR and q15 IIR modules (the issue's
+    reference), rebuilt from a fetched snapshot of its repository with the
+    rig's MicroPython (benchmarks/emlearn_mp.py): .mpy bytes per arch, RAM to
+    import on the emulated Cortex-M3 and M0, why a module does not build.
+    {"absent": why} when the snapshot is not on this machine."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import emlearn_mp
+    res = {"mpy": {}, "failed": {}, "ram": {}}
+    for arch, board in EMLEARN_MP_ARCHS.items():
+        b = emlearn_mp.build(arch)
+        if "absent" in b:
+            return b
+        res["commit"], res["cmsis_dsp"] = b["commit"], b["cmsis_dsp"]
+        res["mpy"][arch], res["failed"][arch] = b["mpy"], b["failed"]
+        if board:
+            res["ram"][board] = {m: emlearn_mp.import_ram(board, b["lib"], m) for m in b["mpy"]}
+    return res
 
 
 def main():
@@ -281,7 +273,7 @@ def main():
     build.build_mpy_cross()
     results = {}
     imports = import_ram(targets)
-    imports["emlearn-micropython"] = emlearn_micropython(mpy_dir)
+    imports["emlearn-micropython"] = emlearn_micropython()
     for case in args.cases.split(","):
         print(f"case {case}", file=sys.stderr, flush=True)
         results[case] = run_case(case, targets, args.n, mpy_dir, lambda s: print(s, file=sys.stderr, flush=True),

@@ -55,6 +55,13 @@ fir = dsp.FIR([0.01 * (i % 7) for i in range(32)])
 mfcc = dsp.Spectrogram(512, 512, output="mfcc"); mo = array.array("f", bytes(4 * 13 * 2))
 feat = dsp.Features(128, 3, ["mean", "std", "min", "max", "rms", "skew", "kurtosis", "p50", ("band_energy", 1, 5)], 50)
 win = array.array("f", x[:384]); fo = array.array("f", bytes(4 * feat.size()))
+try:  # emlearn-micropython's modules, when built (EMLEARN_MP_CASES)
+    import emlearn_fft, emlearn_iir, emlearn_iir_q15
+    efft = emlearn_fft.FFT(N); emlearn_fft.fill(efft, N)
+    eiir = emlearn_iir.new(sos_flat)
+    eiirq = emlearn_iir_q15.new(emlearn_iir_q15.convert_coefficients(sos_flat))
+except ImportError:
+    pass
 
 def py_fft(re, im, cos_t, sin_t):
     # Iterative radix-2 FFT in plain MicroPython, as a user would write it.
@@ -132,6 +139,19 @@ CASES = [
     ("microlearn MFCC frame (n_fft 512, 40 mels, 13)", "mfcc.process(blk[:512], mo)", (10, 20)),
     ("microlearn Features 9 x 3 axes x 128", "feat.compute(win, fo)", (10, 20)),
 ]
+# emlearn-micropython's modules (benchmarks/emlearn_mp.py builds them from a
+# snapshot of its repository; "absent" without it), each after our row of the same job.
+EMLEARN_MP_CASES = {
+    "microlearn FFT(1024).forward (complex) + copy":
+        ("emlearn-micropython emlearn_fft FFT(1024).run (complex) + copy",
+         "re[:] = x; im[:] = z; efft.run(re, im)", (10, 20)),
+    "microlearn SOS 2 sections x 1024":
+        ("emlearn-micropython emlearn_iir 2 stages x 1024", "eiir.run(blk)", (10, 20)),
+    "microlearn SOS q15 fast 2 sections x 1024":
+        ("emlearn-micropython emlearn_iir_q15 2 stages x 1024 (its allocation fixed)", "eiirq.run(bq)", (10, 20)),
+}
+EMLEARN_MP_MODULES = ("emlearn_fft", "emlearn_iir", "emlearn_iir_q15")
+CASES = [c for case in CASES for c in (case, *([EMLEARN_MP_CASES[case[0]]] if case[0] in EMLEARN_MP_CASES else []))]
 
 
 def make(args, what):
@@ -156,6 +176,18 @@ def lib_for(arch):
     make(["make", "-C", str(HERE), f"ARCH={arch}", f"MPY_DIR={mp}", f"BUILD={out}/emlbench",
           f"EMLEARN={emlearn_dir}", f"PYTHON={py}"], f"_emlbench for {arch}")
     os.replace(HERE / "_emlbench.mpy", lib / "_emlbench.mpy")
+    # emlearn-micropython's FFT and IIRs (its q15 IIR with its allocation fixed:
+    # as is, it overflows its coefficient buffer, docs/benchmarks-dsp.md)
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import emlearn_mp
+    for m in EMLEARN_MP_MODULES:
+        (lib / f"{m}.mpy").unlink(missing_ok=True)
+    b = emlearn_mp.build(arch, fixed=True, modules=EMLEARN_MP_MODULES)
+    for m in b.get("mpy", {}):
+        (lib / f"{m}.mpy").write_bytes((b["lib"] / f"{m}.mpy").read_bytes())
+    if len(b.get("mpy", {})) != len(EMLEARN_MP_MODULES):
+        print(f"emlearn-micropython for {arch}: {b.get('absent') or b['failed']}: its rows read absent",
+              file=sys.stderr)
     return lib
 
 
@@ -178,13 +210,18 @@ def main():
     for t in targets:
         lib = lib_for(get_target(t).arch)
         results[t] = {}
+        have_emp = all((lib / f"{m}.mpy").exists() for m in EMLEARN_MP_MODULES)
         for name, call, (n1, n2) in cases:
+            if name.startswith("emlearn-micropython") and not have_emp:
+                results[t][name] = None  # its snapshot is not here, or a module did not build
+                continue
             results[t][name] = per_call(t, lib, call, n1, n2)
             print(f"{t:10s} {name:48s} {results[t][name]:14,.0f}", file=sys.stderr, flush=True)
     print("| instructions per call | " + " | ".join(targets) + " |")
     print("|---|" + "---:|" * len(targets))
     for name, _, _ in cases:
-        print(f"| {name} | " + " | ".join(f"{results[t][name]:,.0f}" for t in targets) + " |")
+        print(f"| {name} | " + " | ".join("absent" if results[t][name] is None else f"{results[t][name]:,.0f}"
+                                          for t in targets) + " |")
     if a.json:
         Path(a.json).write_text(json.dumps(results, indent=1))
 

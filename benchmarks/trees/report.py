@@ -181,6 +181,24 @@ def write(results, n, seconds):
     (DOCS / "benchmarks.md").write_text("\n".join(L) + "\n")
 
 
+# emlearn-micropython's module doing the job of each of ours (it has no q15 FFT).
+EMLEARN_MP_PEER = {"_fft": "emlearn_fft", "_fft_q15": "emlearn_fft", "_filters": "emlearn_iir",
+                   "_filters_q15": "emlearn_iir_q15", "_sos_fast": "emlearn_iir_q15"}
+
+
+def emlearn_mp_figure(emp, module, board="cortex-m3", arch="armv7m"):
+    """emlearn-micropython's module as rebuilt by run.py: RAM to import and .mpy bytes, or why not."""
+    if "absent" in emp:
+        return f"emlearn-micropython's `{module}`: absent ({emp['absent']})"
+    why = emp.get("failed", {}).get(arch, {}).get(module)
+    if why:
+        return f"emlearn-micropython's `{module}`: {why}"
+    ram = emp.get("ram", {}).get(board, {}).get(module)
+    mpy = emp.get("mpy", {}).get(arch, {}).get(module)
+    return (f"emlearn-micropython's `{module}`: {fmt(ram)} B, .mpy {fmt(mpy)} B"
+            + (" (float32 only)" if module == "emlearn_fft" else ""))
+
+
 def bar_numbers(rf, all_results):
     """The issue-12 goals (small chips) with the measured figures and verdicts."""
     c = rf["counts"]
@@ -220,8 +238,7 @@ def bar_numbers(rf, all_results):
         (f"RAM to import `microlearn.{module}` (the walk module this forest imports), Cortex-M3 ≤ 4 kB",
          (f"{imports['module']:,} B (+ {imports['package']:,} B for the package); .mpy "
           f"{rf['flash']['walk_mpy'].get('armv7m', 0):,} B" if "module" in imports else "–")
-         + (f"; emlearn-micropython's `emlearn_trees`: {emp['import_ram_m3']:,} B, .mpy {emp['mpy_armv7m']:,} B"
-            if emp.get("import_ram_m3") else f"; emlearn-micropython: absent ({emp.get('absent', 'failed')})"),
+         + "; " + emlearn_mp_figure(emp, "emlearn_trees"),
          verdict(imports.get("module"), 4096, " B")),
     ]
     m3 = (rf.get("imports") or {}).get("cortex-m3", {})
@@ -230,16 +247,29 @@ def bar_numbers(rf, all_results):
              "_filters": "float32 SOS and FIR; 15,776 B when it held the q15 kernels too: docs/dsp.md, Code size, "
                          "has the command",
              "_filters_q15": "exact q15 SOS, q15 FIR", "_sos_fast": "fast q15 SOS"}
-    for module, goal, theirs in (("_fft", 3000, "FFT module: 2,913 B"), ("_fft_q15", 3000, "FFT module: 2,913 B"),
-                                 ("_filters", 2500, "IIR module: 2,388 B"), ("_filters_q15", 2500, "IIR module: 2,388 B"),
-                                 ("_sos_fast", 2500, "IIR module: 2,388 B")):
+    for module, goal in (("_fft", 3000), ("_fft_q15", 3000), ("_filters", 2500), ("_filters_q15", 2500),
+                         ("_sos_fast", 2500)):
         r = m3.get(module, {})
         rows.append((f"RAM to import `microlearn.{module}`, Cortex-M3 ≤ {goal:,} B",
                      (f"{r['module']:,} B" if "module" in r else "–")
                      + (f" ({notes[module]})" if module in notes else "")
-                     + f"; emlearn-micropython's {theirs} .mpy (issue 12's figure, not rebuilt here)",
+                     + "; " + emlearn_mp_figure(emp, EMLEARN_MP_PEER[module]),
                      verdict(r.get("module"), goal, " B")))
     return "\n".join(f"| {a} | {b} | {c} |" for a, b, c in rows)
+
+
+def emlearn_mp_rows(emp, modules):
+    """Table rows for emlearn-micropython's modules: .mpy per arch, RAM to import on the M3 and M0."""
+    if "absent" in emp:
+        return [f"| emlearn-micropython | absent: {emp['absent']} | | | | |"]
+    rows = []
+    for m in modules:
+        cells = [fmt(emp["mpy"].get(a, {}).get(m)) if m in emp["mpy"].get(a, {})
+                 else "– (" + emp["failed"].get(a, {}).get(m, "not built") + ")" for a in ("x64", "armv7m", "armv6m")]
+        cells += [fmt(emp["ram"].get(t, {}).get(m)) if emp["ram"].get(t, {}).get(m) else "–"
+                  for t in ("cortex-m3", "cortex-m0")]
+        rows.append(f"| emlearn-micropython `{m}` | " + " | ".join(cells) + " |")
+    return rows
 
 
 def module_table(rf):
@@ -261,12 +291,22 @@ def module_table(rf):
         L.append(f"| microlearn.{module} | " + " | ".join(fmt(sizes.get(a)) for a in ("x64", "armv7m", "armv6m"))
                  + " | " + " | ".join(f"{fmt(r.get('module'))} ({fmt(r.get('package'))})" if "module" in r else "–"
                                       for r in ram) + " |")
-    emp = imports.get("emlearn-micropython") or {}
-    if emp.get("import_ram_m3"):
-        L.append(f"| emlearn-micropython `emlearn_trees` | – | {fmt(emp['mpy_armv7m'])} | – (does not link: "
-                 f"absolute relocations) | {fmt(emp['import_ram_m3'])} | – |")
-    else:
-        L.append(f"| emlearn-micropython | absent: {emp.get('absent', 'not measured')} | | | | |")
+    emp = imports.get("emlearn-micropython") or {"absent": "not measured"}
+    L += emlearn_mp_rows(emp, ("emlearn_trees",))
+    L += ["", "### The DSP modules on the device\n",
+          "The same figures for microlearn.dsp's native modules (the package and `from microlearn import dsp` "
+          "imported first) and emlearn-micropython's FFT, IIR and q15 IIR modules (nothing imported first), "
+          "built from its repository by `benchmarks/emlearn_mp.py`"
+          + (f" at {emp['commit']} (CMSIS-DSP {emp['cmsis_dsp']}, the commit it pins)" if "commit" in emp else "")
+          + ". On the unix port native code is not on the GC heap: no RAM column.\n",
+          "| module | .mpy x64 | .mpy armv7m | .mpy armv6m | RAM to import, Cortex-M3 | RAM to import, Cortex-M0 |",
+          "|---|---:|---:|---:|---:|---:|"]
+    for module in ("_fft", "_fft_q15", "_filters", "_filters_q15", "_sos_fast"):
+        sizes = fl.get(module.lstrip("_") + "_mpy", {})
+        ram = [imports.get(t, {}).get(module, {}) for t in ("cortex-m3", "cortex-m0")]
+        L.append(f"| microlearn.{module} | " + " | ".join(fmt(sizes.get(a)) for a in ("x64", "armv7m", "armv6m"))
+                 + " | " + " | ".join(fmt(r.get("module")) for r in ram) + " |")
+    L += emlearn_mp_rows(emp, ("emlearn_fft", "emlearn_iir", "emlearn_iir_q15"))
     return "\n".join(L) + "\n"
 
 
