@@ -368,3 +368,34 @@ def test_parts_import_on_first_use(target):
             assert res.returncode == 0, res.output
             ram = int(res.output.split("RAM")[-1])
             assert ram <= bound, (name, ram)
+
+
+NAN_FRAMES_SCRIPT = """
+import array
+from microlearn import dsp
+with open("audio.bin", "rb") as f:
+    y = array.array("f", f.read())
+for output in ("log_mel", "mfcc"):
+    s = dsp.Spectrogram(512, 128, output=output)
+    out = array.array("f", bytes(4 * s.frames(len(y)) * s.frame_size()))
+    s.process(y, out)
+    with open(output + ".bin", "wb") as f:
+        f.write(out)
+"""
+
+
+def test_a_nan_sample_makes_its_log_mel_and_mfcc_frames_nan(target):
+    """As on the host (tests/python/test_dsp_frames.py): the frames covering
+    a NaN sample are NaN, as librosa.power_to_db keeps them, not the floor's
+    -100 dB of silence; the other frames equal the host's."""
+    t = np.arange(3000) / 16000
+    y = np.sin(2 * np.pi * 440 * t).astype(np.float32)
+    y[1000] = np.nan
+    res = run(target, NAN_FRAMES_SCRIPT, files={"audio.bin": y.tobytes()}, fetch=["log_mel.bin", "mfcc.bin"])
+    assert res.returncode == 0, res.output
+    for output in ("log_mel", "mfcc"):
+        want = dsp.Spectrogram(512, 128, output=output).process(y)
+        got = np.frombuffer(res.files[output + ".bin"], np.float32).reshape(want.shape)
+        nan = np.isnan(want).any(axis=1)
+        assert nan.sum() == 4 and np.isnan(got[nan]).all(), output
+        np.testing.assert_allclose(got[~nan], want[~nan], rtol=1e-6, atol=1e-6 * np.abs(want[~nan]).max())

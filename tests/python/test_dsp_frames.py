@@ -78,6 +78,21 @@ def test_mfcc_htk_and_sizes():
     assert np.max(np.abs(got - ref)) <= 1e-5 * np.max(np.abs(ref))
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_a_nan_or_inf_sample_makes_its_frames_nan_not_silence(bad):
+    """librosa.power_to_db's np.maximum(amin, S) keeps a NaN band NaN; the
+    floor read it as -100 dB (silence) and MFCC as ordinary numbers."""
+    y = audio(0.25)
+    y[1000] = bad
+    n_fft, hop = 512, 128
+    covering = [t for t in range(1 + (len(y) - n_fft) // hop) if t * hop <= 1000 < t * hop + n_fft]
+    for output in ("mel", "log_mel", "mfcc"):
+        got = dsp.Spectrogram(n_fft, hop, "hann", output, SR).process(y)
+        assert np.flatnonzero(np.isnan(got).any(axis=1)).tolist() == covering, output
+        assert np.isnan(got[covering]).all() and np.isfinite(np.delete(got, covering, axis=0)).all(), output
+    assert np.isnan(librosa.power_to_db(np.array([np.nan, 1.0]), top_db=None)[0])  # (librosa.stft refuses them)
+
+
 def test_spectrogram_rejects_bad_parameters():
     with pytest.raises(ValueError, match="window"):
         dsp.Spectrogram(512, 128, "kaiser")

@@ -293,7 +293,9 @@ inline void spectrogram_frame(Spectrogram& s, float* out) {
     float* mel = o == SpecOutput::mfcc ? s.bands : out;
     mel_apply(s.mel, s.work, mel);
     if (o == SpecOutput::mel) return;
-    for (uint32_t i = 0; i < s.c.n_mels; ++i) mel[i] = 10.0f * math::log10(mel[i] > 1e-10f ? mel[i] : 1e-10f);
+    // max(mel, 1e-10) as numpy's maximum: a NaN band (a NaN or inf sample in
+    // the frame) stays NaN, never the floor's -100 dB of silence.
+    for (uint32_t i = 0; i < s.c.n_mels; ++i) mel[i] = 10.0f * math::log10(mel[i] < 1e-10f ? 1e-10f : mel[i]);
     if (o == SpecOutput::mfcc) dct_forward(s.dct, mel, s.c.n_mels, out, s.c.n_mfcc);
 }
 
