@@ -34,6 +34,22 @@ def test_mel_basis_matches_librosa(htk, norm, n_fft, n_mels, fmin, fmax):
     assert np.max(np.abs(s.mel_basis() - ref)) <= 1e-5 * np.max(np.abs(ref))
 
 
+@pytest.mark.parametrize("sr,n_fft,n_mels,fmin,fmax,htk", [
+    (22050, 2048, 128, 0.0, None, False), (16000, 512, 40, 7000.0, 8000.0, False),
+    (16000, 512, 40, 7000.0, 8000.0, True), (16000, 4096, 40, 7900.0, 8000.0, False),
+    (16000, 4096, 128, 100.0, 200.0, True), (16000, 4096, 128, 4000.0, 8000.0, False),
+    (16000, 512, 300, 0.0, None, False)])  # 300 > 257 bins: librosa's empty bands, empty here too
+def test_narrow_mel_bands_keep_the_float32_edge_bound(sr, n_fft, n_mels, fmin, fmax, htk):
+    """docs/dsp.md: the basis is within max(1e-5, 8 * 2^-24 * f_max / df) of
+    its maximum, df the narrowest gap between the mel edges (float32 edges)."""
+    s = dsp.Spectrogram(n_fft, n_fft // 2, "hann", "mel", sr, n_mels, fmin, fmax, htk)
+    ref = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk)
+    edges = librosa.mel_frequencies(n_mels + 2, fmin=fmin, fmax=fmax or sr / 2, htk=htk)
+    bound = max(1e-5, 8 * 2.0 ** -24 * edges.max() / np.diff(edges).min())
+    assert np.max(np.abs(s.mel_basis() - ref)) <= bound * np.max(ref)
+    assert ((s.mel_basis() > 0).any(axis=1) == (ref > 0).any(axis=1)).all()
+
+
 def librosa_frames(y, output, n_fft, hop, window, center, n_mels=40, n_mfcc=13, htk=False):
     S = np.abs(librosa.stft(y, n_fft=n_fft, hop_length=hop, window=window, center=center, pad_mode="constant"))
     if output == "power":
