@@ -257,6 +257,24 @@ def emlearn_micropython():
     return res
 
 
+def check_report():
+    """`microlearn check` on the 100-tree forest for the emulated Cortex-M3 against a small part (esp8266):
+    what it prints (flash, RAM to import, RAM after load, instructions per call) and whether it warns."""
+    import subprocess
+    model = OUT / "rf100" / "model.mlm"
+    if not model.exists():
+        return {"error": "no rf100 model: run the rf100 case"}
+    (model.parent / "rf100.mlm").write_bytes(model.read_bytes())  # the name the page shows
+    args = ["check", "rf100.mlm", "--target", "cortex-m3", "--part", "esp8266"]
+    r = subprocess.run([sys.executable, "-m", "microlearn", *args], cwd=model.parent, capture_output=True, text=True,
+                       env=dict(__import__("os").environ, PYTHONPATH=str(ROOT / "python")))
+    if r.returncode != 0 and "warning" not in r.stdout:
+        return {"error": (r.stdout + r.stderr).strip().splitlines()[-1][:160]}
+    lines = [" ".join(ln.split()) for ln in r.stdout.strip().splitlines() if ln.strip()]
+    return {"command": "microlearn " + " ".join(args), "lines": lines,
+            "warned": any(ln.startswith("warning") for ln in lines)}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cases", default=",".join(models.CASES))
@@ -279,6 +297,8 @@ def main():
         results[case] = run_case(case, targets, args.n, mpy_dir, lambda s: print(s, file=sys.stderr, flush=True),
                                  args.contenders.split(","))
         results[case]["imports"] = imports
+    if "rf10" in results and "rf100" in results:
+        results["rf10"]["check"] = check_report()
     (OUT / "results.json").write_text(json.dumps(results, indent=1))
     print(f"done in {time.time() - t0:.0f} s; results in {OUT / 'results.json'}", file=sys.stderr)
     full = (args.cases == ",".join(models.CASES) and args.targets == "unix,cortex-m3,cortex-m0"

@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/trees/report.py   # re-render from build/bench/trees/results.json
 """
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -255,7 +256,62 @@ def bar_numbers(rf, all_results):
                      + (f" ({notes[module]})" if module in notes else "")
                      + "; " + emlearn_mp_figure(emp, EMLEARN_MP_PEER[module]),
                      verdict(r.get("module"), goal, " B")))
+    rows += other_goals(rf)
     return "\n".join(f"| {a} | {b} | {c} |" for a, b, c in rows)
+
+
+def other_goals(rf):
+    """Issue 12's goals that other benchmarks measure (run.sh runs them before this page): fixed point
+    (benchmarks/dsp/report.py's results), models in place (docs/benchmarks-romfs.md), leaf values
+    (docs/trees.md), and what `microlearn check` prints (run.py runs it)."""
+    rows = []
+    dsp = ROOT / "build" / "bench" / "dsp"
+    if (dsp / "micropython.json").exists() and (dsp / "kernels.json").exists():
+        import importlib.util
+        spec = importlib.util.spec_from_file_location("dsp_report", ROOT / "benchmarks" / "dsp" / "report.py")
+        dr = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(dr)
+        mp, k = (json.loads((dsp / f).read_text()) for f in ("micropython.json", "kernels.json"))
+        for line in dr.goals(k, mp).splitlines():
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if len(cells) == 4 and (cells[0].startswith("M0 ") or "emlearn-micropython" in cells[0]):
+                goal, ours, theirs, verdict = cells
+                rows.append((f"fixed point: {goal} (docs/benchmarks-dsp.md)", f"{ours} vs {theirs}",
+                             "yes" if verdict == "met" else f"**no**: {verdict}"))
+    else:
+        rows.append(("fixed point: q15 IIR, FIR, FFT ≥ 2x faster on Cortex-M0, q15 IIR faster than "
+                     "emlearn-micropython's on M0 and M3", "not measured: run benchmarks/dsp/report.py first "
+                     "(bash benchmarks/run.sh does)", "not measured"))
+    rows.append(("fixed point: a float API that picks the q15 kernels on soft-float ports", "not built",
+                 "**no**: not built (docs/dsp.md lists it under Not done); the q15 kernels are reached with "
+                 "`q15=True` and int16 arrays"))
+    romfs = DOCS / "benchmarks-romfs.md"
+    m = re.search(r"^\| cortex-m3 \| ([\d,]+) \| ([\d,]+) \| ([\d,]+) \| ([\d,]+) \| (\S+) \| (\S+) \|$",
+                  romfs.read_text() if romfs.exists() else "", re.M)
+    if m:
+        after = int(m[1].replace(",", ""))
+        rows.append(("models in place: RAM after load ≤ 1 kB on a port that maps files (ROMFS), no transient "
+                     "double copy (docs/benchmarks-romfs.md)",
+                     f"Cortex-M3: {m[1]} B after loading the digits forest from /rom, which loads in {m[2]} B of "
+                     f"free heap (from a file in RAM: {m[3]} B after, {m[4]} B needed)",
+                     "yes" if after <= 1024 and m[5] == "yes" else "**no**"))
+    else:
+        rows.append(("models in place (docs/benchmarks-romfs.md)", "not measured: no Cortex-M3 row in "
+                     "docs/benchmarks-romfs.md", "not measured"))
+    leaf = re.findall(r"^\| (uint8|uint16) \| ([\d,]+) \| (\S+) \| (\S+ %) \|$",
+                      (DOCS / "trees.md").read_text(), re.M)
+    rows.append(("leaf values: optional uint8 / uint16 leaf probabilities with measured agreement "
+                 "(docs/trees.md, Leaf values)",
+                 "; ".join(f"{d}: {b} B, largest probability error {e}, labels {a} equal" for d, b, e, a in leaf)
+                 or "not found in docs/trees.md", "yes" if leaf else "not measured"))
+    chk = rf.get("check") or {}
+    rows.append(("`microlearn check` / `Model.report()` print flash (.mpy + model), RAM to import, RAM after "
+                 "load, arena, instructions per call, and warn on a named part",
+                 ("`" + chk["command"] + "` printed: " + "; ".join(f"`{ln}`" for ln in chk["lines"])
+                  + ". Arena: neural models only (docs/neural.md)") if chk.get("lines")
+                 else f"not measured ({chk.get('error', 'run.py did not run it')})",
+                 "yes" if chk.get("warned") else "**no**: no warning printed" if chk.get("lines") else "not measured"))
+    return rows
 
 
 def emlearn_mp_rows(emp, modules):
