@@ -328,6 +328,18 @@ def emlearn_mp_rows(emp, modules):
     return rows
 
 
+def module_rows(fl, imports, modules, package=True):
+    """Rows of microlearn's modules: .mpy per arch, RAM to import on the M3 and M0 (package: its own in brackets)."""
+    rows = []
+    for module in modules:
+        sizes = fl.get(module.lstrip("_") + "_mpy", {})
+        ram = [imports.get(t, {}).get(module, {}) for t in ("cortex-m3", "cortex-m0")]
+        rows.append(f"| microlearn.{module} | " + " | ".join(fmt(sizes.get(a)) for a in ("x64", "armv7m", "armv6m"))
+                    + " | " + " | ".join("–" if "module" not in r else fmt(r["module"])
+                                         + (f" ({fmt(r.get('package'))})" if package else "") for r in ram) + " |")
+    return rows
+
+
 def module_table(rf):
     """The trees modules' .mpy bytes per arch and RAM to import per emulated board."""
     imports, fl = rf.get("imports") or {}, rf["flash"]
@@ -341,12 +353,7 @@ def module_table(rf):
          "Pipeline's preprocessing also imports `_preprocess`, at load.\n",
          "| module | .mpy x64 | .mpy armv7m | .mpy armv6m | RAM to import, Cortex-M3 | RAM to import, Cortex-M0 |",
          "|---|---:|---:|---:|---:|---:|"]
-    for module in ("_trees_forest", "_trees", "_trees_i16", "_trees_refs", "_preprocess"):
-        sizes = fl.get(module.lstrip("_") + "_mpy", {})
-        ram = [imports.get(t, {}).get(module, {}) for t in ("cortex-m3", "cortex-m0")]
-        L.append(f"| microlearn.{module} | " + " | ".join(fmt(sizes.get(a)) for a in ("x64", "armv7m", "armv6m"))
-                 + " | " + " | ".join(f"{fmt(r.get('module'))} ({fmt(r.get('package'))})" if "module" in r else "–"
-                                      for r in ram) + " |")
+    L += module_rows(fl, imports, ("_trees_forest", "_trees", "_trees_i16", "_trees_refs", "_preprocess"))
     emp = imports.get("emlearn-micropython") or {"absent": "not measured"}
     L += emlearn_mp_rows(emp, ("emlearn_trees",))
     L += ["", "### The DSP modules on the device\n",
@@ -354,14 +361,10 @@ def module_table(rf):
           "imported first) and emlearn-micropython's FFT, IIR and q15 IIR modules (nothing imported first), "
           "built from its repository by `benchmarks/emlearn_mp.py`"
           + (f" at {emp['commit']} (CMSIS-DSP {emp['cmsis_dsp']}, the commit it pins)" if "commit" in emp else "")
-          + ". On the unix port native code is not on the GC heap: no RAM column.\n",
+          + ".\n",
           "| module | .mpy x64 | .mpy armv7m | .mpy armv6m | RAM to import, Cortex-M3 | RAM to import, Cortex-M0 |",
           "|---|---:|---:|---:|---:|---:|"]
-    for module in ("_fft", "_fft_q15", "_filters", "_filters_q15", "_sos_fast"):
-        sizes = fl.get(module.lstrip("_") + "_mpy", {})
-        ram = [imports.get(t, {}).get(module, {}) for t in ("cortex-m3", "cortex-m0")]
-        L.append(f"| microlearn.{module} | " + " | ".join(fmt(sizes.get(a)) for a in ("x64", "armv7m", "armv6m"))
-                 + " | " + " | ".join(fmt(r.get("module")) for r in ram) + " |")
+    L += module_rows(fl, imports, ("_fft", "_fft_q15", "_filters", "_filters_q15", "_sos_fast"), package=False)
     L += emlearn_mp_rows(emp, ("emlearn_fft", "emlearn_iir", "emlearn_iir_q15"))
     return "\n".join(L) + "\n"
 
@@ -420,7 +423,9 @@ walks (keyed at the node and from the key buffer, for two threshold widths)
 1.9 kB; status names 0.3 kB (0.2 kB since 3b8a145: one string walked); the MicroPython glue 3.7 kB (2.7 kB of code,
 0.8 kB of error messages); libgcc's float routines 1.5 kB (`_trees_forest`:
 the same less 1.5 kB of transforms, float compares and glue). Importing adds
-about 0.6 kB (interned names, the module's dict). Compiler flags do not move
+about 0.6 kB (interned names, the module's dict; the source name among them is
+the file name, no longer the build folder's path: 32 B less on the M3,
+docs/dsp.md, Code size, "The glue and the link"). Compiler flags do not move
 it: -Os is the build's, and the ones tried (-fno-inline-functions-called-once,
 -fno-reorder-blocks, -fno-partial-inlining, -fno-jump-tables, ...) change
 engine or glue by under 50 B each. 4 kB would take a module of another
