@@ -266,3 +266,18 @@ def test_categorical_features_without_categorical_splits_are_refused_by_name():
     assert "'decision_type': '=='" not in str(est.booster_.dump_model())
     with pytest.raises(microlearn.UnsupportedEstimatorError, match="categorical feature 'color'"):
         microlearn.convert(est)
+
+
+def test_regressors_with_a_classification_objective_and_empty_models_are_refused_by_name():
+    """XGBRegressor / LGBMRegressor with a logistic or softmax objective:
+    their predict() gives probabilities, which a converted regressor does not
+    (the self-check refused them asking for a bug report); a model with no
+    trees failed with an IndexError."""
+    X, y = load_breast_cancer(return_X_y=True)
+    refuse = microlearn.UnsupportedEstimatorError
+    with pytest.raises(refuse, match=r"XGBRegressor\(objective='binary:logistic'\).*get_booster"):
+        microlearn.convert(xgb.XGBRegressor(objective="binary:logistic", n_estimators=3).fit(X, y))
+    with pytest.raises(refuse, match=r"LGBMRegressor\(objective='binary'\).*booster_"):
+        microlearn.convert(lgb.LGBMRegressor(objective="binary", n_estimators=3, verbose=-1).fit(X, y))
+    with pytest.raises(refuse, match="XGBRegressor has no trees"):
+        microlearn.convert(xgb.XGBRegressor(n_estimators=0).fit(X, y))

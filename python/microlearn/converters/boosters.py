@@ -147,6 +147,9 @@ def xgboost_ensemble(est) -> Ensemble:
         raise UnsupportedEstimatorError(
             f"XGBoost objective={objective!r} uses a log link: only identity and logistic links convert")
     baseline = np.broadcast_to(base, (n_groups,)).astype(np.float64)
+    if wrapper is not None and not hasattr(wrapper, "classes_") and objective in (
+            "binary:logistic", "reg:logistic", "multi:softprob", "multi:softmax"):
+        raise _regressor_with_link(wrapper, objective, "XGBClassifier", "est.get_booster()")
     if objective == "binary:logitraw" and wrapper is not None and hasattr(wrapper, "classes_"):
         raise UnsupportedEstimatorError(
             f"{type(wrapper).__name__}(objective='binary:logitraw'): its predict() labels rows whose raw margin "
@@ -164,6 +167,16 @@ def xgboost_ensemble(est) -> Ensemble:
         return Ensemble(trees, n_features, n_groups, TASK_REGRESSION, T_NONE, baseline=baseline)
     raise UnsupportedEstimatorError(f"XGBoost objective={objective!r} is not supported: identity-link "
                                     "regression, binary:logistic and multi:softprob/softmax are")
+
+
+def _regressor_with_link(wrapper, objective, classifier, booster):
+    """A scikit-learn regressor trained with a classification objective: its
+    predict() applies the link (probabilities, or a class), which converted
+    regressors do not; the raw margin converts from the library's Booster."""
+    return UnsupportedEstimatorError(
+        f"{type(wrapper).__name__}(objective={objective!r}): its predict() gives the objective's link "
+        f"(probabilities or a class), which converted regressors do not apply: use {classifier}, or "
+        f"convert {booster} for the raw margin")
 
 
 def xgboost_margin(est, X):
@@ -266,6 +279,8 @@ def lightgbm_ensemble(est) -> Ensemble:
     # predictions only, so their leaves are divided here; a raw Booster with a
     # classification objective converts as its raw score, the sum.
     classifier = wrapper is not None and hasattr(wrapper, "classes_") and objective in _LGB_CLASSIFICATION
+    if wrapper is not None and not hasattr(wrapper, "classes_") and objective in _LGB_CLASSIFICATION:
+        raise _regressor_with_link(wrapper, objective, "LGBMClassifier", "est.booster_")
     flags = FLAG_AVERAGE if dump.get("average_output") and classifier else 0
     if _lgb_rf_mean(dump, wrapper) and not classifier:
         for t in trees:

@@ -571,6 +571,8 @@ def convert(est, base=None, feature_dtype="float32", feature_scale=1.0, feature_
             f"{name} on {n_features:,} features: tree ensembles take at most {MAX_FEATURES:,} "
             "features (16-bit feature indices); select features first")
     ens = extractors()[base or type(est)](est)
+    if not ens.trees:  # e.g. XGBoost's n_estimators=0, or a booster sliced to nothing
+        raise UnsupportedEstimatorError(f"{name} has no trees: a tree ensemble needs at least one")
     if ens.n_features > MAX_FEATURES:
         raise UnsupportedEstimatorError(f"{name} on {ens.n_features:,} features: at most {MAX_FEATURES:,}")
     if ens.n_outputs > MAX_OUTPUTS:
