@@ -120,7 +120,8 @@ class Model:
     def _rows(self, X) -> np.ndarray:
         columns = getattr(X, "columns", None)  # a DataFrame: its columns must be the model's
         names = self.metadata.get("feature_names")
-        if columns is not None and names is not None and [str(c) for c in columns] != names:
+        if columns is not None and names is not None and [str(c) for c in columns] != names and \
+                [str(c).replace(" ", "_") for c in columns] != names:  # LightGBM keeps names' spaces as "_"
             raise ValueError(f"X's columns {list(columns)[:5]}... differ from the features the model "
                              f"was fitted on {names[:5]}...: reorder X's columns to match")
         if columns is not None and hasattr(X, "to_numpy") and self.feature_dtype == np.float32:

@@ -281,3 +281,15 @@ def test_regressors_with_a_classification_objective_and_empty_models_are_refused
         microlearn.convert(lgb.LGBMRegressor(objective="binary", n_estimators=3, verbose=-1).fit(X, y))
     with pytest.raises(refuse, match="XGBRegressor has no trees"):
         microlearn.convert(xgb.XGBRegressor(n_estimators=0).fit(X, y))
+
+
+def test_lightgbm_on_a_dataframe_with_spaces_in_its_column_names():
+    """LightGBM stores a feature name's spaces as '_' (its feature_names_in_
+    are 'sepal_length_(cm)', ...): the converted model refused the very
+    DataFrame it was fitted on; columns in another order are still refused."""
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    est = lgb.LGBMClassifier(n_estimators=5, verbose=-1).fit(X, y)
+    model = microlearn.convert(est)
+    np.testing.assert_array_equal(model.predict(X), est.predict(X))
+    with pytest.raises(ValueError, match="reorder X's columns"):
+        model.predict(X[X.columns[::-1]])
