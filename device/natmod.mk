@@ -36,7 +36,8 @@ endif
 # folds the literal pools into .text, where mpy_ld 1.25 cannot relocate them:
 # there every module holds its engine unit whole.
 ifneq ($(ARCH),xtensa)
-MPY_LD := $(PYTHON) $(ROOT)/device/natmod_ld.py "$(CROSS)gcc $(filter-out -specs=%,$(CFLAGS_ARCH))" $(MPY_LD)
+MPY_LD := $(PYTHON) $(ROOT)/device/natmod_ld.py "$(CROSS)gcc $(filter-out -specs=%,$(CFLAGS_ARCH))" \
+	"$(filter -I% -D% -U% -std=% -specs=%,$(filter-out -DMP_CONFIGFILE=%,$(CFLAGS)))" $(MPY_LD)
 endif
 
 # The engine's rules (DESIGN.md): no exceptions, RTTI, thread-safe statics,

@@ -54,8 +54,8 @@ static inline void glue_append_str(char* buf, size_t* pos, size_t cap, const cha
 // n2 and c when c is NULL. The message is copied into a str object, so a
 // stack buffer is safe; a up to 90 characters, b up to 160 in all.
 #define GLUE_NO_NUMBER ((size_t)-1)
-static inline void glue_raise_counts(const mp_obj_type_t* type, const char* a, size_t n1, const char* b,
-                                     size_t n2, const char* c) {
+NORETURN static inline void glue_raise_counts(const mp_obj_type_t* type, const char* a, size_t n1, const char* b,
+                                              size_t n2, const char* c) {
     char buf[200];
     size_t pos = 0;
     glue_append_str(buf, &pos, sizeof buf - 110, a);
@@ -70,7 +70,7 @@ static inline void glue_raise_counts(const mp_obj_type_t* type, const char* a, s
 
 // ValueError("<prefix><what>"), the message built without the heap's
 // string formatting (a native module has no vsnprintf).
-static inline void glue_raise_value_error(const char* prefix, const char* what) {
+NORETURN static inline void glue_raise_value_error(const char* prefix, const char* what) {
     glue_raise_counts(&mp_type_ValueError, prefix, GLUE_NO_NUMBER, what, 0, NULL);
 }
 
@@ -84,18 +84,9 @@ static inline size_t glue_size_arg(mp_obj_t o, size_t max, const char* name) {
         const mp_int_t v = MP_OBJ_SMALL_INT_VALUE(o);
         if (v >= 0 && (size_t)v <= max) return (size_t)v;
     } else if (mp_obj_get_type(o) != &mp_type_int) {
-        char buf[80];
-        size_t pos = 0;
-        glue_append_str(buf, &pos, 50, name);
-        glue_append_str(buf, &pos, sizeof buf, " must be an int");
-        mp_raise_type_arg(&mp_type_TypeError, mp_obj_new_str(buf, pos));
+        glue_raise_counts(&mp_type_TypeError, name, GLUE_NO_NUMBER, " must be an int", 0, NULL);
     }
-    char buf[100];
-    size_t pos = 0;
-    glue_append_str(buf, &pos, 50, name);
-    glue_append_str(buf, &pos, 70, " out of range: must be 0..");
-    glue_append_uint(buf, &pos, max);
-    mp_raise_type_arg(&mp_type_ValueError, mp_obj_new_str(buf, pos));
+    glue_raise_counts(&mp_type_ValueError, name, GLUE_NO_NUMBER, " out of range: must be 0..", max, "");
 }
 
 // The buffer of `o`, which must be an array of typecode `tc` ('f', 'd', 'h',
@@ -104,16 +95,13 @@ static inline size_t glue_size_arg(mp_obj_t o, size_t max, const char* name) {
 static inline void* glue_get_array(mp_obj_t o, char tc, mp_uint_t flags, const char* what, size_t* n) {
     mp_buffer_info_t buf;
     if (!mp_get_buffer(o, &buf, flags) || buf.typecode != tc) {
-        char msg[80];
-        size_t pos = 0;
-        glue_append_str(msg, &pos, 40, what);
-        glue_append_str(msg, &pos, sizeof msg,
-                        tc == 'f'   ? " must be a float32 array: array('f', ...)"
-                        : tc == 'd' ? " must be a float64 array: array('d', ...)"
-                        : tc == 'h' ? " must be an int16 array: array('h', ...)"
-                        : tc == 'b' ? " must be an int8 array: array('b', ...)"
-                                    : " must be a uint8 array: array('B', ...)");
-        mp_raise_type_arg(&mp_type_TypeError, mp_obj_new_str(msg, pos));
+        glue_raise_counts(&mp_type_TypeError, what, GLUE_NO_NUMBER,
+                          tc == 'f'   ? " must be a float32 array: array('f', ...)"
+                          : tc == 'd' ? " must be a float64 array: array('d', ...)"
+                          : tc == 'h' ? " must be an int16 array: array('h', ...)"
+                          : tc == 'b' ? " must be an int8 array: array('b', ...)"
+                                      : " must be a uint8 array: array('B', ...)",
+                          0, NULL);
     }
     // Item sizes by shifts: no division routine on Cortex-M0.
     *n = buf.len >> (tc == 'd' ? 3 : tc == 'f' ? 2 : tc == 'h' ? 1 : 0);
@@ -121,7 +109,7 @@ static inline void* glue_get_array(mp_obj_t o, char tc, mp_uint_t flags, const c
 }
 
 // Raises ValueError for a failed model load, naming what is wrong.
-static inline void glue_raise_load_error(int status, const void* data, size_t size) {
+NORETURN static inline void glue_raise_load_error(int status, const void* data, size_t size) {
     if (status == ML_UNSUPPORTED_VERSION) {
         const unsigned version = ml_file_version(data, size);
         const int newer = version > ml_reader_version();
@@ -137,7 +125,7 @@ static inline void glue_raise_load_error(int status, const void* data, size_t si
 
 // Raises AttributeError (as the host's Model does) for a method this model
 // does not have, e.g. "predict_proba() needs a classifier".
-static inline void glue_raise_no_method(const char* message) {
+NORETURN static inline void glue_raise_no_method(const char* message) {
     glue_raise_counts((const mp_obj_type_t*)MP_OBJ_TO_PTR(mp_load_global(MP_QSTR_AttributeError)), "",
                       GLUE_NO_NUMBER, message, 0, NULL);
 }
@@ -226,8 +214,9 @@ static inline int glue_get_vector(mp_obj_t x, int scalar, size_t n, const char* 
 // of its native module: a model file that carries a chain imports
 // microlearn._preprocess at load (natmods/preprocess.c) and calls it through
 // the function table below, so a board pays that RAM only for such models.
-// (mpy_ld takes qstrs from the .c files only: that glue names the four
-// MP_QSTR_ names glue_input_init uses.)
+// (natmod_ld.py gives mpy_ld the preprocessed glue, glue.h included; on
+// xtensa, whose link does not go through it, mpy_ld takes qstrs from the .c
+// files only: that glue names the four MP_QSTR_ names glue_input_init uses.)
 // Firmware builds (MICROLEARN_BUILTIN) hold one engine and call it directly.
 typedef struct {
     mp_obj_base_t base;
