@@ -134,7 +134,8 @@ class Model:
         X = np.asarray(X)
         if X.ndim != 2:
             raise ValueError(f"X must be 2-dimensional (n_samples, {self.n_features_in_}), got shape "
-                             f"{X.shape}; use X.reshape(1, -1) for a single sample")
+                             f"{X.shape}; use " + ("X.reshape(len(X), -1) (one flattened row per sample)"
+                                                   if X.ndim > 2 else "X.reshape(1, -1) for a single sample"))
         if X.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {X.shape[1]} features, but the model expects {self.n_features_in_}")
         if self.feature_dtype == np.float32:

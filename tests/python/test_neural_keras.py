@@ -522,3 +522,15 @@ def test_the_loader_refuses_a_gelu_op_with_a_bad_approximate_flag():
         else:
             with pytest.raises(ValueError, match="impossible value"):
                 microlearn.Model(mutated)
+
+
+def test_a_sequence_batch_in_keras_shape_gets_the_right_hint():
+    """predict() takes one flattened row per sample: an (n, T, C) batch as
+    Keras takes it is refused with the reshape that works, not the single-
+    sample hint X.reshape(1, -1), which gives one wrong-sized row."""
+    net = keras.Sequential([keras.Input((8, 3)), K.GRU(4)])
+    model = microlearn.convert(net)
+    X = np.random.default_rng(0).normal(size=(5, 8, 3)).astype(np.float32)
+    with pytest.raises(ValueError, match=re.escape("X.reshape(len(X), -1)")):
+        model.predict(X)
+    assert_close(model.predict(X.reshape(len(X), -1)), net.predict(X, verbose=0))
