@@ -50,5 +50,15 @@ linked = output + ".o"
 subprocess.run(cc + ["-nostdlib", "-r", "-Wl,--gc-sections", "-Wl,--undefined=mpy_init", "-o", linked] + objects,
                check=True)
 command = [a for a in command if not a.endswith(".o")] + [linked]
+
+
+def absolute(arg):
+    """arg with a path it names made absolute (mpy_ld runs in another folder)."""
+    if arg.startswith("-l") and os.path.exists(arg[2:]):
+        return "-l" + os.path.abspath(arg[2:])
+    return os.path.abspath(arg) if os.path.exists(arg) else arg
+
+
+command = [absolute(a) for a in command]
 command[command.index("-o") + 1] = os.path.basename(output)
 sys.exit(subprocess.call(command, cwd=os.path.dirname(os.path.abspath(output))))
