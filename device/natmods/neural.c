@@ -85,20 +85,28 @@ static void neural_check(int st) {
     glue_check(st);
 }
 
+// ML_NEURAL_INT16: this module has the int16 kernels (_neural_int16,
+// _neural_all and the firmware's: device/Makefile, usermod). The others load
+// no int16 model, so their glue leaves the array('h') path out.
+#ifndef ML_NEURAL_INT16
+#define ML_NEURAL_INT16 0
+#endif
+
 // Puts x into the network's input and runs it.
 static void neural_run(neural_obj_t* self, mp_obj_t x) {
     mp_buffer_info_t buf;
     int st;
     const int type = self->info.input_type;
     if (type != ML_NEURAL_F32 && mp_get_buffer(x, &buf, MP_BUFFER_READ) && buf.typecode != 'f') {
-        if (type == ML_NEURAL_S8 && buf.typecode != 'b' && buf.typecode != 'B')
+        const int s16 = ML_NEURAL_INT16 && type == ML_NEURAL_S16;
+        if (!s16 && buf.typecode != 'b' && buf.typecode != 'B')
             mp_raise_TypeError(MP_ERROR_TEXT("x must be array('f'), array('b') or array('B') for an int8 network"));
-        if (type == ML_NEURAL_S16 && buf.typecode != 'h')
+        if (s16 && buf.typecode != 'h')
             mp_raise_TypeError(MP_ERROR_TEXT("x must be array('f') or array('h') for an int16 network"));
-        const size_t n = type == ML_NEURAL_S16 ? buf.len / 2 : buf.len;
+        const size_t n = s16 ? buf.len / 2 : buf.len;
         if (n != self->info.n_inputs)
             glue_raise_counts(&mp_type_ValueError, "expected ", self->info.n_inputs, " features, got ", n, "");
-        st = buf.typecode == 'h'   ? ml_neural_input_s16(&self->model, buf.buf, n)
+        st = s16                   ? ml_neural_input_s16(&self->model, buf.buf, n)
              : buf.typecode == 'b' ? ml_neural_input_s8(&self->model, buf.buf, n)
                                    : ml_neural_input_u8(&self->model, buf.buf, n);
     } else {
@@ -155,9 +163,9 @@ static mp_obj_t neural_info(mp_obj_t self_in) {
                       MP_OBJ_NEW_QSTR(i->task == 1 ? MP_QSTR_classification : MP_QSTR_regression));
     mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_feature_type), MP_OBJ_NEW_QSTR(MP_QSTR_float32));
     mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_input_dtype),
-                      MP_OBJ_NEW_QSTR(i->input_type == ML_NEURAL_S8    ? MP_QSTR_int8
-                                      : i->input_type == ML_NEURAL_S16 ? MP_QSTR_int16
-                                                                       : MP_QSTR_float32));
+                      MP_OBJ_NEW_QSTR(i->input_type == ML_NEURAL_S8 ? MP_QSTR_int8
+                                      : ML_NEURAL_INT16 && i->input_type == ML_NEURAL_S16 ? MP_QSTR_int16
+                                                                                          : MP_QSTR_float32));
     mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_arena_bytes), mp_obj_new_int(i->arena_size));
     mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_n_ops), mp_obj_new_int(i->n_ops));
     if (i->task == 1) mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_classes), glue_classes_tuple(self->labels, i->n_classes));
