@@ -293,3 +293,19 @@ def test_lightgbm_on_a_dataframe_with_spaces_in_its_column_names():
     np.testing.assert_array_equal(model.predict(X), est.predict(X))
     with pytest.raises(ValueError, match="reorder X's columns"):
         model.predict(X[X.columns[::-1]])
+
+
+def test_catboost_base_class_converts_as_its_raw_values(tmp_path):
+    """catboost.CatBoost (a saved model loaded with CatBoost().load_model())
+    predicts raw values (RawFormulaVal), as XGBoost's and LightGBM's Boosters:
+    it converted as a classifier, whose predict() gave labels instead."""
+    X, y = load_iris(return_X_y=True)
+    R = X.astype(np.float32)
+    for labels in (y, y > 0):  # MultiClass, Logloss
+        path = str(tmp_path / "model.cbm")
+        cb.CatBoostClassifier(iterations=10, verbose=0, allow_writing_files=False).fit(X, labels).save_model(path)
+        est = cb.CatBoost()
+        est.load_model(path)
+        want = np.asarray(est.predict(R))
+        got = microlearn.convert(est).predict(R)
+        np.testing.assert_allclose(got.reshape(want.shape), want, rtol=1e-5, atol=1e-5 * np.abs(want).max())

@@ -388,6 +388,12 @@ def catboost_ensemble(est) -> Ensemble:
         trees.append(b.tree())
     loss = model["model_info"]["params"].get("loss_function", {}).get("type", "RMSE")
     classes = getattr(est, "classes_", None)
+    import catboost
+    if not isinstance(est, (catboost.CatBoostClassifier, catboost.CatBoostRegressor)) and \
+            loss in ("Logloss", "CrossEntropy", "MultiClass"):
+        # The base class catboost.CatBoost (e.g. CatBoost().load_model(path)):
+        # its predict() gives the raw values, as the other libraries' Boosters.
+        return Ensemble(trees, n_features, width, TASK_REGRESSION, T_NONE, baseline=bias)
     if loss in ("Logloss", "CrossEntropy"):
         return Ensemble(trees, n_features, 1, TASK_CLASSIFICATION, T_LOGISTIC, 0, 2, baseline=bias,
                         classes=_classes(est, 2))
