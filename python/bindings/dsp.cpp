@@ -296,8 +296,15 @@ public:
     explicit Spectrogram(const dsp::SpectrogramConfig& c) : mem_(dsp::spectrogram_memory_size(c)) {
         const Status st = dsp::spectrogram_init(s_, c, mem_.data(), mem_.size());
         if (st == Status::bad_parameter)
-            throw py::value_error("bad spectrogram parameters: n_fft a power of two from 8 to 4096, 1 <= hop <= n_fft, "
-                                  "0 <= fmin < fmax <= sample_rate / 2, 1 <= n_mfcc <= n_mels <= 512");
+            throw py::value_error(
+                "bad spectrogram parameters: n_fft a power of two from 8 to 4096, 1 <= hop <= n_fft, "
+                "0 <= fmin < fmax <= sample_rate / 2, 1 <= n_mfcc <= n_mels <= 512; got n_fft=" +
+                std::to_string(c.n_fft) + ", hop=" + std::to_string(c.hop) + ", sample_rate=" +
+                py::str(py::float_(c.sample_rate)).cast<std::string>() + ", fmin=" +
+                py::str(py::float_(c.fmin)).cast<std::string>() + ", fmax=" +
+                (c.fmax == 0.0f ? std::string("sample_rate / 2")
+                                : py::str(py::float_(c.fmax)).cast<std::string>()) +
+                ", n_mels=" + std::to_string(c.n_mels) + ", n_mfcc=" + std::to_string(c.n_mfcc));
         check(st, "Spectrogram");
     }
     // Feeds a block; returns the completed frames, shape (n_frames, frame_size).
