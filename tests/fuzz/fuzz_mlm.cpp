@@ -458,7 +458,7 @@ void container(const uint8_t* file, size_t size, const Reader&) {
 
 namespace NN = microlearn::neural;
 
-// Every input pattern as float32, and as int8 / uint8 bytes (int8 models),
+// Every input pattern as float32, as int8 / uint8 bytes (int8 models) and as int16 values (int16 models),
 // through the network in an arena of exactly arena_size bytes.
 void neural(const uint8_t* file, size_t size, const Reader& tail) {
     NN::Model m;
@@ -471,12 +471,15 @@ void neural(const uint8_t* file, size_t size, const Reader& tail) {
     NN::reset(m, a);
     Exact<float> x(NN::n_inputs(m)), out(NN::n_outputs(m)), proba(m.n_classes);
     Exact<uint8_t> q(NN::n_inputs(m));
+    Exact<int16_t> h(NN::n_inputs(m));
     for (int pattern = 0; pattern < kPatterns; ++pattern) {
         if (pattern == kTail && r.remaining() == 0) break;
         fill_input(x.data(), x.size(), pattern, r);
         for (size_t i = 0; i < q.size(); ++i) memcpy(&q[i], reinterpret_cast<const uint8_t*>(&x[i]) + 1, 1);
-        for (int type = 0; type < 3; ++type) {
-            const void* in = type == 0 ? static_cast<const void*>(x.data()) : q.data();
+        for (size_t i = 0; i < h.size(); ++i) memcpy(&h[i], reinterpret_cast<const uint8_t*>(&x[i]) + 2, 2);
+        for (int type = 0; type < 4; ++type) {  // NN::Input: f32, i8, u8, i16
+            const void* in = type == 0 ? static_cast<const void*>(x.data())
+                             : type == 3 ? static_cast<const void*>(h.data()) : q.data();
             if (NN::set_input(m, a, in, x.size(), static_cast<NN::Input>(type)) != Status::ok) continue;
             NN::run(m, a);
             ML_FUZZ_CHECK(NN::outputs(m, a, out.data(), out.size()) == Status::ok);

@@ -96,6 +96,11 @@ def models():
         keras.layers.DepthwiseConv2D(2), keras.layers.MaxPooling2D(), keras.layers.Flatten(), keras.layers.Dense(4),
         keras.layers.Softmax()]), quantize="int8", calibration=np.random.default_rng(0).normal(size=(16, 6, 6, 2)),
         io_dtype="int8"), np.random.default_rng(1).normal(size=72).astype(np.float32))
+    out["tflite_int16x8_cnn"] = (microlearn.convert(keras.Sequential([  # int16 ops (neural/int16_ops.hpp)
+        keras.Input((6, 6, 2)), keras.layers.Conv2D(3, 3, padding="same", activation="relu"),
+        keras.layers.DepthwiseConv2D(2), keras.layers.AveragePooling2D(2), keras.layers.Flatten(),
+        keras.layers.Dense(4)]), quantize="int16x8", calibration=np.random.default_rng(0).normal(size=(16, 6, 6, 2)),
+        io_dtype="int16"), np.random.default_rng(1).normal(size=72).astype(np.float32))
     knn16 = microlearn.convert(NB.KNeighborsClassifier(3).fit(Xs, ys), feature_dtype="int16", feature_scale=100.0)
     out["kneighbors_int16"] = (knn16, knn16.quantize(X[:1]).astype("<i2"))
     for name, (model, x) in out.items():
