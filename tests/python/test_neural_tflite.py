@@ -221,6 +221,28 @@ def test_quantize_names_a_recurrent_layer_nested_or_not():
             microlearn.convert(outer, quantize="int8", calibration=np.zeros((4, 5, 3), np.float32))
 
 
+def test_quantize_takes_timesteps_for_a_sequence_of_unknown_length():
+    """quantize='int8' with timesteps= (a Keras input of unknown length): it
+    raised TypeError (to_graph() got an unexpected keyword argument); now the
+    model is quantized on the fixed copy, as the same model built on that
+    length is, and without timesteps= the error asks for it."""
+    import keras
+
+    rng = np.random.default_rng(0)
+    layers = lambda: [keras.layers.Conv1D(8, 3, activation="relu"), keras.layers.GlobalAveragePooling1D(),
+                      keras.layers.Dense(3, activation="softmax")]
+    free = keras.Sequential([keras.Input((None, 3))] + layers())
+    fixed = keras.Sequential([keras.Input((16, 3))] + layers())
+    fixed.set_weights(free.get_weights())
+    cal = rng.normal(size=(40, 16, 3)).astype(np.float32)
+    got = microlearn.convert(free, quantize="int8", calibration=cal, timesteps=16)
+    want = microlearn.convert(fixed, quantize="int8", calibration=cal)
+    X = cal[:10].reshape(10, -1)
+    np.testing.assert_array_equal(got.predict_proba(X), want.predict_proba(X))
+    with pytest.raises(UnsupportedEstimatorError, match="pass timesteps=<n>"):
+        microlearn.convert(free, quantize="int8", calibration=cal)
+
+
 # --- float32 .tflite ---------------------------------------------------------------
 
 def _litert_float_outputs(data: bytes, X: np.ndarray) -> np.ndarray:

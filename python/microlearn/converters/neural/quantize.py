@@ -93,11 +93,15 @@ def to_tflite(model, *, calibration, io_dtype: str = "float32", quantize: str = 
 
 
 def to_graph(model, *, quantize: str = "int8", calibration=None, io_dtype: str = "float32", task=None,
-             classes=None) -> ir.Graph:
+             classes=None, timesteps=None) -> ir.Graph:
     """Keras model -> int8 (or int16x8) graph. quantize: "int8" or "int16x8";
     calibration: inputs (n, ...) that set the activation ranges; io_dtype:
-    "float32", or "int8" / "int16" (quantize's); task / classes as for float
-    Keras models."""
+    "float32", or "int8" / "int16" (quantize's); task / classes / timesteps
+    as for float Keras models."""
+    from .keras import _sequence_shape, _with_input_shape
+    shape = _sequence_shape(model, timesteps)
+    if model.inputs[0].shape[1] is None:  # a sequence of unknown length: the copy on timesteps= steps
+        model = _with_input_shape(model, shape)
     graph = tflite.read(to_tflite(model, calibration=calibration, io_dtype=io_dtype, quantize=quantize), task=task)
     graph.name = model.name
     if classes is not None:
