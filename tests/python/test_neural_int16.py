@@ -100,3 +100,24 @@ def test_int16_operators_without_a_kernel_are_refused_by_name():
     net = keras.Model(a, keras.layers.Add()([keras.layers.Dense(4)(a), keras.layers.Dense(4)(a)]))
     with pytest.raises(UnsupportedEstimatorError, match=r"operator \d+ \(ADD\): int16 ADD is not supported"):
         microlearn.convert(net, quantize="int16x8", calibration=np.random.default_rng(0).normal(size=(8, 6)))
+
+
+def test_corrupt_int16_parameters_are_refused_at_load():
+    data = microlearn.convert(converted_model("cnn", "int16")[0]).to_bytes()
+    head = mlm.read_header(data)
+    sections = {sid: np.array(a) for sid, a in mlm.read_sections(data).items()}
+
+    def load(changed, flags=head.flags):
+        s = dict(sections)
+        s.update(changed)
+        return microlearn.Model(mlm.write(head.kind, s, flags=flags))
+
+    load({})  # as written
+    with pytest.raises(ValueError, match="impossible value"):  # int16 is symmetric: zero point 0
+        load({11: np.ones_like(sections[11])})
+    with pytest.raises(ValueError, match="impossible value"):  # flags naming the int8 CNN kernels
+        load({}, flags=2)
+    ints = sections[5].copy()
+    ints[ints == 32767] = 40000  # an activation bound beyond int16
+    with pytest.raises(ValueError, match="impossible value"):
+        load({5: ints})
