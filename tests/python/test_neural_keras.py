@@ -534,3 +534,14 @@ def test_a_sequence_batch_in_keras_shape_gets_the_right_hint():
     with pytest.raises(ValueError, match=re.escape("X.reshape(len(X), -1)")):
         model.predict(X)
     assert_close(model.predict(X.reshape(len(X), -1)), net.predict(X, verbose=0))
+
+
+def test_stateful_layers_with_several_streams_are_refused_by_name():
+    """A stateful layer on a batch of 4 keeps four states (one stream per
+    batch row); the converted model streams one sequence, and it converted
+    silently, giving another model's outputs."""
+    net = keras.Sequential([keras.Input(batch_shape=(4, 1, 3)), K.GRU(4, stateful=True), K.Dense(2)])
+    with pytest.raises(UnsupportedEstimatorError, match=r"layer 0 '\w+' \(GRU\): stateful=True with batch size 4"):
+        microlearn.convert(net)
+    one = keras.Sequential([keras.Input(batch_shape=(1, 1, 3)), K.GRU(4, stateful=True), K.Dense(2)])
+    microlearn.convert(one)  # one stream: converts

@@ -479,6 +479,10 @@ def _recurrent(L: _Layer):
     for option in ("go_backwards", "return_state"):
         if c.get(option):
             L.refuse(f"{option}=True is not supported")
+    batch = L.keras_output.shape[0]
+    if c.get("stateful") and batch not in (None, 1):  # Keras keeps one state per batch row
+        L.refuse(f"stateful=True with batch size {batch} (one stream per batch row) is not supported: the "
+                 "converted model streams one sequence; build it on keras.Input(batch_shape=(1, steps, channels))")
     acts = {"activation": c["activation"]}
     if kind != "SIMPLE_RNN":
         acts["recurrent_activation"] = c["recurrent_activation"]
