@@ -243,6 +243,22 @@ def test_quantize_takes_timesteps_for_a_sequence_of_unknown_length():
         microlearn.convert(free, quantize="int8", calibration=cal)
 
 
+def test_a_keras_recurrent_layer_exported_to_tflite_is_refused_naming_its_loop(tmp_path):
+    """TFLiteConverter writes a Keras LSTM as a WHILE loop over subgraphs: the
+    refusal names the loop and says to convert the Keras model itself (it
+    said only "3 subgraphs")."""
+    import keras
+    import tensorflow as tf
+
+    net = keras.Sequential([keras.Input((6, 3), batch_size=1), keras.layers.LSTM(4), keras.layers.Dense(2)])
+    path = tmp_path / "lstm.tflite"
+    path.write_bytes(tf.lite.TFLiteConverter.from_keras_model(net).convert())
+    with pytest.raises(UnsupportedEstimatorError, match=r"subgraphs \(control flow: WHILE\).*convert the Keras "
+                                                        "model itself"):
+        microlearn.convert(str(path))
+    microlearn.convert(net)  # which converts
+
+
 # --- float32 .tflite ---------------------------------------------------------------
 
 def _litert_float_outputs(data: bytes, X: np.ndarray) -> np.ndarray:

@@ -182,8 +182,15 @@ class _Reader:
         m = self.model
         n_sub = self._count(m.SubgraphsLength(), "subgraphs")
         if n_sub != 1:
-            raise UnsupportedEstimatorError(f"the .tflite model has {n_sub} subgraphs: only single-graph models "
-                                            "(no control flow) are supported")
+            codes = {max(oc.BuiltinCode(), oc.DeprecatedBuiltinCode())
+                     for oc in (m.OperatorCodes(i) for i in range(m.OperatorCodesLength()))}
+            flow = sorted(self.op_names.get(c, str(c)) for c in codes
+                          if self.op_names.get(c) in ("WHILE", "IF", "CALL_ONCE", "CALL"))
+            raise UnsupportedEstimatorError(
+                f"the .tflite model has {n_sub} subgraphs (control flow: {', '.join(flow) or 'none named'}): only "
+                "single-graph models are supported" + ("; TFLiteConverter writes Keras's SimpleRNN, GRU and LSTM "
+                                                        "as a WHILE loop: convert the Keras model itself"
+                                                        if "WHILE" in flow else ""))
         self.g = g = m.Subgraphs(0)
         n_tensors = self._count(g.TensorsLength(), "tensors")
         self._count(g.OperatorsLength(), "operators")
