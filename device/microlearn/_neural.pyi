@@ -1,7 +1,8 @@
-"""microlearn._neural: neural networks (scikit-learn MLPs, Keras models, .tflite files; float32 or int8).
+"""microlearn._neural: neural networks (scikit-learn MLPs, Keras models, .tflite files; float32, int8 or 16x8).
 
 _neural has the float32 kernels; _neural_rnn adds the recurrent layers,
-_neural_int8 has the int8 ones, _neural_all every kernel. They share this
+_neural_int8 has the int8 ones, _neural_int16 the int16-activation (16x8)
+ones, _neural_all every kernel. They share this
 API; microlearn.load() imports the one a model file's header names."""
 from typing import List, Optional, Union
 
@@ -11,7 +12,7 @@ from ._types import Buffer, FloatArray, Info, Label
 class NeuralModel:
     """A neural network. `x` is array('f') of n_features values; an int8 model
     also takes array('b') (its quantized input) and array('B') (TFLite's uint8
-    input). Weights are read in place from the model bytes; the arena is
+    input), an int16 (16x8) model array('h') (its quantized input). Weights are read in place from the model bytes; the arena is
     allocated once at load (or is the caller's bytearray); predict()
     allocates nothing."""
 
