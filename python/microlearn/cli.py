@@ -90,7 +90,18 @@ def _load_estimator(path: Path):
                 return pickle.load(f)  # noqa: S301 - the user's own file
         except Exception:  # noqa: BLE001
             raise ValueError(f"{path} is not a pickle or joblib file of an estimator "
-                             f"({type(joblib_error).__name__}: {joblib_error})") from None
+                             f"({type(joblib_error).__name__}: {joblib_error})" + _BOOSTER_FILE_HINT.get(
+                                 path.suffix.lower(), "")) from None
+
+
+# A booster library's own model file: which class reads it back, with its
+# classes (a raw Booster converts as its raw margin, which the CLI cannot guess).
+_BOOSTER_FILE_HINT = dict.fromkeys(
+    (".json", ".ubj", ".txt", ".cbm", ".bin", ".model"),
+    "; an XGBoost (.json, .ubj), LightGBM (.txt) or CatBoost (.cbm) model file converts from Python: load it "
+    "with its library (xgboost.XGBClassifier().load_model(path), lightgbm.Booster(model_file=path), "
+    "catboost.CatBoostClassifier().load_model(path)) and call microlearn.convert() on it, or joblib.dump the "
+    "fitted estimator and convert that file")
 
 
 def _numbers(text: str | None, what: str):

@@ -160,3 +160,12 @@ def test_keras_and_tflite_files_convert_and_broken_ones_are_one_line(tmp_path):
     assert_one_line_error(run_cli("convert", tmp_path / "cut.tflite"), "not a .tflite file")
     with pytest.raises(microlearn.UnsupportedEstimatorError, match="load anything else first"):
         microlearn.convert(str(tmp_path / "n.keras"))  # was "str is not supported"
+
+
+def test_a_booster_library_model_file_gets_the_way_to_convert_it(tmp_path):
+    """An XGBoost .json model file was 'not a pickle or joblib file (KeyError:
+    123)' and nothing more: the error now says how such files convert."""
+    xgboost = pytest.importorskip("xgboost")
+    X, y = load_iris(return_X_y=True)
+    xgboost.XGBClassifier(n_estimators=3).fit(X, y).save_model(tmp_path / "m.json")
+    assert_one_line_error(run_cli("convert", tmp_path / "m.json"), "xgboost.XGBClassifier().load_model(path)")
