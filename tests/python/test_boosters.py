@@ -176,6 +176,8 @@ def test_unsupported_options_are_refused_by_name():
         microlearn.convert(xgb.XGBRegressor(objective="count:poisson", n_estimators=3).fit(X, y))
     with pytest.raises(refuse, match="missing=0"):
         microlearn.convert(xgb.XGBClassifier(missing=0, n_estimators=3).fit(X, y))
+    # NaN of any float type is NaN (a float32 NaN was refused as "not nan")
+    microlearn.convert(xgb.XGBClassifier(missing=np.float32(np.nan), n_estimators=3).fit(X, y))
     df = pd.DataFrame(X, columns=list("abcd"))
     df["color"] = pd.Categorical(np.array(["red", "green", "blue"])[y])
     with pytest.raises(refuse, match="categorical split on feature 4"):

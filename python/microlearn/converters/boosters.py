@@ -73,7 +73,7 @@ def _xgb_booster(est):
     if isinstance(est, xgboost.Booster):
         return est, None
     missing = getattr(est, "missing", np.nan)
-    if missing is not None and not (isinstance(missing, float) and np.isnan(missing)):
+    if missing is not None and not (isinstance(missing, (float, np.floating)) and np.isnan(missing)):
         raise UnsupportedEstimatorError(
             f"{type(est).__name__}(missing={missing!r}): only missing=nan converts (the device routes NaN, "
             "not other values, as missing)")
