@@ -84,6 +84,41 @@ inline void dequantize(const int8_t* q, uint32_t n, float scale, int32_t zero_po
         return;
     }
 #endif
+#if defined(__ARM_FEATURE_DSP) && defined(__ARM_FP) && (__ARM_FP & 4) && !defined(MICROLEARN_INT8_PORTABLE)
+    // Cortex-M4F: 4 values per word, each byte sign-extended with the zero
+    // point subtracted in one SXTAB, two VMOVs into s0-s3, 4 VCVT and VMUL,
+    // one VSTM: 18 instructions per 4 values (GCC -Os: 30, with a SBFX and a
+    // subtraction per value and a store each). The loop below is the reference.
+    if (n >= 4) {
+        const int8_t* const end = q + (n & ~3u);
+        const int32_t nz = -zero_point;
+        uint32_t w, a, b, c, d;
+        __asm__(
+            "1:\n\t"
+            "ldr %[w], [%[q]], #4\n\t"
+            "sxtab %[a], %[nz], %[w]\n\t"
+            "sxtab %[b], %[nz], %[w], ror #8\n\t"
+            "sxtab %[c], %[nz], %[w], ror #16\n\t"
+            "sxtab %[d], %[nz], %[w], ror #24\n\t"
+            "vmov s0, s1, %[a], %[b]\n\t"
+            "vmov s2, s3, %[c], %[d]\n\t"
+            "vcvt.f32.s32 s0, s0\n\t"
+            "vcvt.f32.s32 s1, s1\n\t"
+            "vcvt.f32.s32 s2, s2\n\t"
+            "vcvt.f32.s32 s3, s3\n\t"
+            "vmul.f32 s0, s0, %[s]\n\t"
+            "vmul.f32 s1, s1, %[s]\n\t"
+            "vmul.f32 s2, s2, %[s]\n\t"
+            "vmul.f32 s3, s3, %[s]\n\t"
+            "vstmia %[out]!, {s0-s3}\n\t"
+            "cmp %[q], %[end]\n\t"
+            "bne 1b"
+            : [q] "+r"(q), [out] "+r"(out), [w] "=&r"(w), [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [d] "=&r"(d)
+            : [nz] "r"(nz), [s] "t"(scale), [end] "r"(end)
+            : "s0", "s1", "s2", "s3", "memory", "cc");
+        n &= 3;
+    }
+#endif
     for (uint32_t i = 0; i < n; ++i) out[i] = scale * float(int32_t(q[i]) - zero_point);
 }
 
