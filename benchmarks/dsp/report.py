@@ -217,7 +217,6 @@ def emlearn_section(k, mp):
     as_is = {t: [v for n, v in errors[t].items() if ", as is," in n] for t in targets}
     worst = max((v for vs in as_is.values() for v in vs if isinstance(v, float)), default=None)
     crashed = [t for t, vs in as_is.items() if any(not isinstance(v, float) for v in vs)]
-    m3 = mp.get("cortex-m3", {}) if mp else {}
     lines += ["", "What this shows about their q15 IIR (issue 12 said its output was wrong in its run):", "",
               "- **A bug in theirs, not in how it is called.** `emlearn_iir_q15.new()` allocates its coefficient "
               "buffer as `m_malloc(sizeof(q15_t)*n_stages)` (4 bytes for 2 sections: one 16-byte heap block) and "
@@ -243,10 +242,19 @@ def emlearn_section(k, mp):
               + (f"{emp['coefficients_only']:,.0f} LSB from the coefficients alone (in float64 arithmetic), "
                  if emp.get("coefficients_only") else "")
               + "and 16-bit signals between sections (CMSIS-DSP's q15 biquad) for the rest.",
-              "- **Speed**: their q15 IIR takes "
-              + (f"{m3[MP_EMLEARN_Q15]:,.0f} instructions per call on the M3" if m3.get(MP_EMLEARN_Q15) else "absent")
-              + " (From MicroPython, below); issue 12 quoted "
-              + ", ".join(f"{v:,} on the {t}" for t, v in EMLEARN_Q15_IIR_QUOTED.items()) + "."]
+              "- **Speed** (its allocation fixed, From MicroPython below): their q15 IIR takes "
+              + ", ".join(f"{(mp or {}).get(t, {})[MP_EMLEARN_Q15]:,.0f} instructions per call on the {t}"
+                          for t in EMLEARN_Q15_IIR_QUOTED if (mp or {}).get(t, {}).get(MP_EMLEARN_Q15))
+              + "; issue 12 quoted "
+              + ", ".join(f"{v:,} on the {t}" for t, v in EMLEARN_Q15_IIR_QUOTED.items())
+              + ". Ours: " + "; ".join(
+                  f"{t}: fast {(mp or {})[t][MP_SOS_Q15_FAST] / (mp or {})[t][MP_EMLEARN_Q15]:.2f}x theirs, "
+                  f"exact {(mp or {})[t][MP_SOS_Q15] / (mp or {})[t][MP_EMLEARN_Q15]:.2f}x"
+                  for t in EMLEARN_Q15_IIR_QUOTED if (mp or {}).get(t, {}).get(MP_EMLEARN_Q15)
+                  and (mp or {})[t].get(MP_SOS_Q15_FAST) and (mp or {})[t].get(MP_SOS_Q15)) + ".",
+              "- RAM to import: heap bytes for `import <module>` with nothing imported before (ours: after "
+              "`from microlearn import dsp`); docs/benchmarks.md measures the same modules in its own run, from "
+              "another build folder, and some figures there differ from these by one 16-byte heap block."]
     return "\n".join(lines) + "\n"
 
 
