@@ -26,7 +26,7 @@ def _models():
         x = L.Flatten()(x)
         return keras.Model(inp, L.Dense(10)(x)), (15, 13, 2)
 
-    def dilated():  # dilated convolutions (without bias: 16x8 writes a dilated one's bias as an int16 ADD), 1-D
+    def dilated():  # dilated convolutions (without bias: 16x8 writes a dilated one's bias as an int16 ADD), 1-D, MEAN
         keras.utils.set_random_seed(2)
         inp = keras.Input((11, 11, 3))
         x = L.Conv2D(4, 3, dilation_rate=(2, 3), padding="valid", use_bias=False)(inp)
@@ -34,7 +34,13 @@ def _models():
         x = L.Reshape((7 * 5, 4))(x)
         x = L.Conv1D(3, 3, padding="same", activation="relu6")(x)
         x = L.MaxPooling1D(2)(x)
-        return keras.Model(inp, L.Dense(2)(L.Flatten()(x))), (11, 11, 3)
+        return keras.Model(inp, L.Dense(2)(L.GlobalAveragePooling1D()(x))), (11, 11, 3)  # MEAN
+
+    def global_max():  # REDUCE_MAX
+        keras.utils.set_random_seed(4)
+        inp = keras.Input((7, 6, 2))
+        x = L.Conv2D(5, 3, padding="same", activation="relu")(inp)
+        return keras.Model(inp, L.Dense(3)(L.GlobalMaxPooling2D()(x))), (7, 6, 2)
 
     def mlp():
         keras.utils.set_random_seed(3)
@@ -43,10 +49,10 @@ def _models():
         x = L.Dense(7, activation="relu6")(x)
         return keras.Model(inp, L.Dense(4)(x)), (9,)
 
-    return {"cnn": cnn, "dilated": dilated, "mlp": mlp}
+    return {"cnn": cnn, "dilated": dilated, "global_max": global_max, "mlp": mlp}
 
 
-MODELS = ("cnn", "dilated", "mlp")
+MODELS = ("cnn", "dilated", "global_max", "mlp")
 
 
 def keras_model(name: str):

@@ -102,7 +102,8 @@ struct Rescale {
     int32_t act_min, act_max;
 
     int16_t operator()(int64_t acc, uint32_t c) const {
-        const int32_t v = fixed_point ? wide_requantize(acc, tail[c], tail[out_c + c]) : scaled_round(acc, tail + 2 * c);
+        const int32_t v =
+            fixed_point ? wide_requantize(acc, tail[c], tail[out_c + c]) : scaled_round(acc, tail + 2 * c);
         return clamp16(v, act_min, act_max);
     }
 };
@@ -181,7 +182,8 @@ inline Window dense_window(uint32_t rows, uint32_t in, uint32_t out) {
 inline bool int16_kind(OpKind k) {
     switch (k) {
         case OpKind::fully_connected: case OpKind::conv_2d: case OpKind::depthwise_conv_2d:
-        case OpKind::max_pool_2d: case OpKind::average_pool_2d: case OpKind::reshape: return true;
+        case OpKind::max_pool_2d: case OpKind::average_pool_2d: case OpKind::reshape: case OpKind::mean:
+        case OpKind::reduce_max: return true;
         default: return false;
     }
 }
@@ -196,7 +198,9 @@ inline Status check(const Model& m, const Op& o, Op& base) {
                           o.kind == OpKind::depthwise_conv_2d;
     uint32_t bi, bf;
     int8_engine::base_counts(o, x.rank, bi, bf);
-    const uint32_t ti = weighted ? 4 + 2 * y.channels() : o.kind == OpKind::reshape ? 0 : 2;
+    const uint32_t ti = weighted                          ? 4 + 2 * y.channels()
+                        : o.kind == OpKind::mean          ? 4
+                        : o.kind == OpKind::reshape || o.kind == OpKind::reduce_max ? 0 : 2;
     if (o.n_ints != bi + ti || o.n_floats != bf || o.n_outputs != 1) return Status::bad_parameter;
     if (y.dtype != DType::i16 || x.n_quant != 1 || y.n_quant != 1) return Status::type_mismatch;
     base = o;
@@ -205,6 +209,14 @@ inline Status check(const Model& m, const Op& o, Op& base) {
         if (int8_engine::dtype_of(m, o.inputs[k]) != (k == 2 ? DType::i32 : DType::i8)) return Status::type_mismatch;
     const int32_t* t = o.ints + bi;
     if (o.kind == OpKind::reshape) return Status::ok;
+    if (o.kind == OpKind::mean || o.kind == OpKind::reduce_max) {  // global pooling only, as int8's
+        if (x.rank < 2 || uint32_t(o.ints[0]) != (1u << (x.rank - 1)) - 1) return Status::bad_parameter;
+        if (o.kind == OpKind::reduce_max) return Status::ok;
+        // zero points 0; an int32 sum of up to 2^16 int16 values
+        const bool ok = t[0] == 0 && t[1] >= 0 && int8_engine::shift_ok(t[2]) && t[3] == 0 &&
+                        x.count / x.channels() <= (1u << 16);
+        return ok ? Status::ok : Status::bad_parameter;
+    }
     const int32_t lo = t[weighted ? 2 : 0], hi = t[weighted ? 3 : 1];
     if (!in16(lo) || !in16(hi) || lo > hi) return Status::bad_parameter;
     if (!weighted)  // an average's int32 sum of up to 2^16 int16 values does not overflow
@@ -246,6 +258,14 @@ inline void eval(const Model& m, const Op& o, uint8_t* arena) {
         case OpKind::max_pool_2d:
         case OpKind::average_pool_2d:
             int8::pool_2d(x.i16(), window(o, x, y, nullptr), o.kind == OpKind::average_pool_2d, t[0], t[1], y.i16());
+            return;
+        case OpKind::mean: {
+            const uint32_t ch = x.channels();
+            int8::mean(x.i16(), int(x.count / ch), int(ch), t[0], t[1], t[2], t[3], y.i16());
+            return;
+        }
+        case OpKind::reduce_max:
+            int8::reduce_max(x.i16(), int(x.count / x.channels()), int(x.channels()), y.i16());
             return;
         default:  // RESHAPE
             if (x.data != y.data)

@@ -1060,20 +1060,25 @@ void pool_2d(const T* x, const Window& g, bool average, int32_t act_min, int32_t
 // MEAN over the `outer` rows of `channels` values (global average pooling:
 // outer = H * W): TFLite's QuantizedMeanOrSum, whose multiplier and shift
 // already include 1 / outer.
-inline void mean(const int8_t* x, int outer, int channels, int32_t input_zero_point, int32_t multiplier,
-                 int32_t shift, int32_t output_zero_point, int8_t* y) {
+// T: int8_t, or int16_t (int16_ops.hpp: the same arithmetic in LiteRT; the
+// loader bounds outer so that the int32 sum does not overflow).
+template <class T>
+inline void mean(const T* x, int outer, int channels, int32_t input_zero_point, int32_t multiplier,
+                 int32_t shift, int32_t output_zero_point, T* y) {
+    constexpr int32_t lowest = sizeof(T) == 1 ? -128 : -32768;
     for (int c = 0; c < channels; ++c) {
         int32_t sum = 0;
         for (int i = 0; i < outer; ++i) sum += x[i * channels + c];
         const int32_t v = requantize(sum - input_zero_point * outer, multiplier, shift) + output_zero_point;
-        y[c] = clamp8(v, -128, 127);
+        y[c] = T(v < lowest ? lowest : v > -lowest - 1 ? -lowest - 1 : v);
     }
 }
 
 // REDUCE_MAX over the `outer` rows (global max pooling; same quantization in and out).
-inline void reduce_max(const int8_t* x, int outer, int channels, int8_t* y) {
+template <class T>
+inline void reduce_max(const T* x, int outer, int channels, T* y) {
     for (int c = 0; c < channels; ++c) {
-        int8_t m = -128;
+        T m = T(sizeof(T) == 1 ? -128 : -32768);
         for (int i = 0; i < outer; ++i)
             if (x[i * channels + c] > m) m = x[i * channels + c];
         y[c] = m;

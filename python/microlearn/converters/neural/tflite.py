@@ -43,9 +43,9 @@ Source = Union[str, os.PathLike, bytes, bytearray, memoryview]
 _DTYPES = {0: "float32", 2: "int32", 9: "int8", 7: "int16"}  # tflite.TensorType FLOAT32, INT32, INT8, INT16
 _INT64 = 4    # tflite.TensorType INT64: constants only (a 16x8 model's biases), stored as int32 when they fit
 # The operators of an int16-activation ("16x8") model the engine runs (int16_ops.hpp); others are refused.
-INT16_OPS = ("FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D", "MAX_POOL_2D", "AVERAGE_POOL_2D", "RESHAPE",
-             "EXPAND_DIMS", "SQUEEZE", "QUANTIZE", "DEQUANTIZE", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND", "SHAPE",
-             "STRIDED_SLICE", "PACK")
+INT16_OPS = ("FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D", "MAX_POOL_2D", "AVERAGE_POOL_2D", "MEAN", "REDUCE_MAX",
+             "RESHAPE", "EXPAND_DIMS", "SQUEEZE", "QUANTIZE", "DEQUANTIZE", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND",
+             "SHAPE", "STRIDED_SLICE", "PACK")
 _FLOAT16 = 1  # tflite.TensorType FLOAT16: constants only (float16 weights), read as float32
 _UINT8 = 3    # tflite.TensorType UINT8: only a uint8 model input / output next to its QUANTIZE (_uint8_io)
 _TYPE_NAMES = {0: "FLOAT32", 1: "FLOAT16", 2: "INT32", 3: "UINT8", 4: "INT64", 5: "STRING", 6: "BOOL",
@@ -387,7 +387,7 @@ class _Reader:
                                          for i in ins + outs):
             raise UnsupportedEstimatorError(
                 f"{where}: int16 {name} is not supported (int16 activations run FULLY_CONNECTED, CONV_2D, "
-                "DEPTHWISE_CONV_2D, MAX_POOL_2D, AVERAGE_POOL_2D, RESHAPE, QUANTIZE and DEQUANTIZE)")
+                "DEPTHWISE_CONV_2D, MAX_POOL_2D, AVERAGE_POOL_2D, MEAN, REDUCE_MAX, RESHAPE, QUANTIZE and DEQUANTIZE)")
         handler = getattr(self, "_op_" + name, None)
         if handler is None:  # BATCH_TO_SPACE_ND without the pattern _dilated reads
             raise UnsupportedEstimatorError(f"{where} is supported only as the end of a dilated convolution "
