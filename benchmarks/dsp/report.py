@@ -245,8 +245,6 @@ def emlearn_section(k, mp):
               "- **Speed** (its allocation fixed, From MicroPython below): their q15 IIR takes "
               + ", ".join(f"{(mp or {}).get(t, {})[MP_EMLEARN_Q15]:,.0f} instructions per call on the {t}"
                           for t in EMLEARN_Q15_IIR_QUOTED if (mp or {}).get(t, {}).get(MP_EMLEARN_Q15))
-              + "; issue 12 quoted "
-              + ", ".join(f"{v:,} on the {t}" for t, v in EMLEARN_Q15_IIR_QUOTED.items())
               + ". Ours: " + "; ".join(
                   f"{t}: fast {(mp or {})[t][MP_SOS_Q15_FAST] / (mp or {})[t][MP_EMLEARN_Q15]:.2f}x theirs, "
                   f"exact {(mp or {})[t][MP_SOS_Q15] / (mp or {})[t][MP_EMLEARN_Q15]:.2f}x"
