@@ -136,7 +136,7 @@ def write(results, n, seconds):
           f"Flash of a minimal Cortex-M3 program (code + model, `arm-none-eabi-size` text+data, --gc-sections): "
           f"microlearn {fl['ml']['flash']:,}, emlearn loadable {fl['eml_loadable']['flash']:,}, "
           f"emlearn inline {fl['eml_inline']['flash']:,}.\n")
-        a(BAR_TEMPLATE.format(rows=bar_numbers(rf, results)))
+        a(BAR_TEMPLATE.format(rows=bar_numbers(rf, results), emlearn_dsp=emlearn_dsp_sentence(rf)))
         a(module_table(rf))
 
     a("## All cases: instructions per prediction\n")
@@ -314,6 +314,22 @@ def other_goals(rf):
     return rows
 
 
+def emlearn_dsp_sentence(rf):
+    """emlearn-micropython's DSP modules against the same goals, measured in this run."""
+    emp = (rf.get("imports") or {}).get("emlearn-micropython") or {}
+    ram = emp.get("ram", {}).get("cortex-m3", {})
+    parts = []
+    for module, goal, what in (("emlearn_fft", 3000, "FFT (float32 only)"), ("emlearn_iir", 2500, "float IIR"),
+                               ("emlearn_iir_q15", 2500, "q15 IIR")):
+        if ram.get(module):
+            parts.append(f"its {what} {ram[module]:,} B ("
+                         + ("within" if ram[module] <= goal else f"{ram[module] - goal:,} B over") + f" {goal:,} B)")
+    if not parts:
+        return ""
+    return ("For comparison, emlearn-micropython's modules (one kernel each) take to import on the M3: "
+            + ", ".join(parts) + ".")
+
+
 def emlearn_mp_rows(emp, modules):
     """Table rows for emlearn-micropython's modules: .mpy per arch, RAM to import on the M3 and M0."""
     if "absent" in emp:
@@ -445,7 +461,7 @@ loaded only by `fast=True`), instead of 15,776 B to import on the M3 for the
 one module of before. Each still holds a glue of
 1.6-2.4 kB and libgcc's soft-float routines (about 1.8 kB); the q15 ones
 hold the q15 coefficient analysis (3.1-3.7 kB with the SOS kernels) and the float
-routines it uses (0.7 kB).
+routines it uses (0.7 kB). {emlearn_dsp}
 
 """
 
@@ -481,6 +497,13 @@ METHOD = """## How it is measured (and what is not like for like)
   divided by 8, on the Cortex-M3 build (16-byte GC blocks). Stack use is not measured.
 * **Agreement**: on the counted rows, device outputs vs scikit-learn (labels equal;
   regression within 1e-5 relative).
+* **emlearn-micropython** (its `emlearn_trees`, `emlearn_fft`, `emlearn_iir`,
+  `emlearn_iir_q15` native modules, the system issue 12 compares with) is rebuilt
+  from a fetched snapshot of its repository by `benchmarks/emlearn_mp.py` with its
+  Makefiles and the rig's MicroPython (the q15 IIR with CMSIS-DSP at the commit its
+  submodule pins); RAM to import is measured with nothing imported before. Without
+  the snapshot its cells read "absent". Its speed and error against ours:
+  docs/benchmarks-dsp.md.
 * **Nodes visited**: split nodes on each row's path in every tree (scikit-learn
   `decision_path`), averaged; "per node visited" divides the whole C-level predict
   (leaf sums, argmax, call) by it, so it is an upper bound for the walk itself.
