@@ -71,7 +71,9 @@ def _cmsis_dsp(work):
         subprocess.run(["rm", "-rf", str(out)], check=True)
         _export(CMSIS_SNAPSHOT, commit, CMSIS_FILES, out)
         patch = _git(SNAPSHOT, "show", "HEAD:dependencies/df1_q15_disable_dsp.patch")
-        subprocess.run(["patch", "-s", "-p1"], cwd=out, input=patch, check=True)
+        # GIT_DIR names no repository: git apply then patches the folder as plain `patch` would
+        subprocess.run(["git", "apply", "-p1", "-"], cwd=out, input=patch, check=True,
+                       env=dict(os.environ, GIT_DIR=str(out / "no-repository")))
         (out / ".patched").write_text(commit + "\n")
     return out, commit[:7]
 
