@@ -38,7 +38,8 @@ def test_mel_basis_matches_librosa(htk, norm, n_fft, n_mels, fmin, fmax):
     (22050, 2048, 128, 0.0, None, False), (16000, 512, 40, 7000.0, 8000.0, False),
     (16000, 512, 40, 7000.0, 8000.0, True), (16000, 4096, 40, 7900.0, 8000.0, False),
     (16000, 4096, 128, 100.0, 200.0, True), (16000, 4096, 128, 4000.0, 8000.0, False),
-    (16000, 512, 300, 0.0, None, False)])  # 300 > 257 bins: librosa's empty bands, empty here too
+    (16000, 512, 300, 0.0, None, False),  # 300 > 257 bins: librosa's empty bands, empty here too
+    (16000, 512, 10, 7999.0, 8000.0, False)])  # all empty in librosa: the Nyquist bin took a weight past fmax
 def test_narrow_mel_bands_keep_the_float32_edge_bound(sr, n_fft, n_mels, fmin, fmax, htk):
     """docs/dsp.md: the basis is within max(1e-5, 8 * 2^-24 * f_max / df) of
     its maximum, df the narrowest gap between the mel edges (float32 edges)."""

@@ -119,6 +119,11 @@ inline Status mel_init(MelBank& b, float sr, uint32_t n_fft, uint32_t n_mels, fl
     const float m_lo = hz_to_mel(fmin, htk), m_hi = hz_to_mel(fmax, htk);
     const float m_step = math::quotient(m_hi - m_lo, static_cast<float>(n_mels + 1));
     for (uint32_t i = 0; i < n_mels + 2; ++i) mel_f[i] = mel_to_hz(m_lo + m_step * static_cast<float>(i), htk);
+    // The end edges exactly as given (librosa's float64 round trip keeps them
+    // to 1e-12): float32's may land past them, and the Nyquist bin at fmax
+    // (or the bin at fmin) then takes a weight librosa's band does not have.
+    mel_f[0] = fmin;
+    mel_f[n_mels + 1] = fmax;
     const float bin_hz = math::quotient(sr, static_cast<float>(n_fft));
     size_t used = 0;
     for (uint32_t i = 0; i < n_mels; ++i) {
