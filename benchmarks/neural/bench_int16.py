@@ -13,22 +13,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "python"))
+import bench_int8  # noqa: E402
 import microlearn  # noqa: E402
 from bench_neural import EMPTY  # noqa: E402
 from microlearn.converters.neural import quantize  # noqa: E402
 from microlearn.rig.count import count  # noqa: E402
 from neural_int16_cases import calibration, converted_model, keras_model  # noqa: E402
 
-SCRIPT = """
-import microlearn, array, _markers
-m = microlearn.load("k.mlm")
-x = array.array(TYPECODE, range(m.info()['n_features']))
-out = array.array('f', [0] * m.info()['n_outputs'])
-m.predict(x, out)
-_markers.start()
-m.predict(x, out)
-_markers.stop()
-"""
+SCRIPT = bench_int8.SCRIPT.replace("array.array('b',", "array.array(TYPECODE,")  # its count, any input type
+assert "TYPECODE" in SCRIPT
 
 
 def main():
