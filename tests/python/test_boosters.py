@@ -311,3 +311,18 @@ def test_catboost_base_class_converts_as_its_raw_values(tmp_path):
         want = np.asarray(est.predict(R))
         got = microlearn.convert(est).predict(R)
         np.testing.assert_allclose(got.reshape(want.shape), want, rtol=1e-5, atol=1e-5 * np.abs(want).max())
+
+
+def test_rankers_convert_as_their_scores():
+    """XGBRanker and LGBMRanker (and their Boosters): predict() is the raw
+    score, an identity link; they were refused ('rank:ndcg is not supported',
+    'XGBRanker is not supported')."""
+    X, y = DATA["regression"]
+    relevance = (y > 0).astype(int) + (y > 100)
+    for est in (xgb.XGBRanker(n_estimators=8).fit(X, relevance, qid=np.repeat(np.arange(6), 50)),
+                xgb.XGBRanker(objective="rank:pairwise", n_estimators=8).fit(X, relevance, qid=np.repeat(np.arange(6), 50)),
+                lgb.LGBMRanker(n_estimators=8, verbose=-1).fit(X, relevance, group=[50] * 6)):
+        rows = rows_for(est, X)
+        want = np.asarray(est.predict(rows), np.float64)
+        np.testing.assert_allclose(microlearn.convert(est).predict(rows), want, rtol=1e-5,
+                                   atol=1e-5 * np.abs(want).max())

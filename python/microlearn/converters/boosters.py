@@ -161,12 +161,12 @@ def xgboost_ensemble(est) -> Ensemble:
     if objective in ("multi:softprob", "multi:softmax") and wrapper is not None and hasattr(wrapper, "classes_"):
         return Ensemble(trees, n_features, n_groups, TASK_CLASSIFICATION, T_SOFTMAX, 0, n_groups,
                         baseline=baseline, classes=_classes(wrapper, n_groups))
-    if objective.startswith("reg:") and objective != "reg:logistic" or objective in (
+    if objective.startswith(("reg:", "rank:")) and objective != "reg:logistic" or objective in (
             "binary:logitraw", "binary:logistic", "multi:softprob", "multi:softmax"):
-        # Regressors, and raw Boosters of any of these: the raw margin.
+        # Regressors, rankers (predict() is the margin), and raw Boosters of any of these: the raw margin.
         return Ensemble(trees, n_features, n_groups, TASK_REGRESSION, T_NONE, baseline=baseline)
     raise UnsupportedEstimatorError(f"XGBoost objective={objective!r} is not supported: identity-link "
-                                    "regression, binary:logistic and multi:softprob/softmax are")
+                                    "regression, ranking, binary:logistic and multi:softprob/softmax are")
 
 
 def _regressor_with_link(wrapper, objective, classifier, booster):
@@ -297,9 +297,10 @@ def lightgbm_ensemble(est) -> Ensemble:
         if wrapper is not None and hasattr(wrapper, "classes_"):
             return Ensemble(trees, n_features, n_groups, TASK_CLASSIFICATION, T_SOFTMAX, flags, n_groups,
                             classes=_classes(wrapper, n_groups))
-    elif objective not in ("regression", "regression_l1", "huber", "fair", "quantile", "mape"):
+    elif objective not in ("regression", "regression_l1", "huber", "fair", "quantile", "mape", "lambdarank",
+                           "rank_xendcg"):
         raise UnsupportedEstimatorError(
-            f"LightGBM objective={objective!r} is not supported: identity-link regression, binary and "
+            f"LightGBM objective={objective!r} is not supported: identity-link regression, ranking, binary and "
             "multiclass are (log links such as poisson, gamma, tweedie are not)")
     return Ensemble(trees, n_features, n_groups, TASK_REGRESSION, T_NONE, flags)
 
@@ -419,11 +420,11 @@ def extractors() -> dict:
     if "xgboost" in sys.modules:
         import xgboost
         for cls in (xgboost.XGBClassifier, xgboost.XGBRegressor, xgboost.XGBRFClassifier,
-                    xgboost.XGBRFRegressor, xgboost.Booster):
+                    xgboost.XGBRFRegressor, xgboost.XGBRanker, xgboost.Booster):
             table[cls] = xgboost_ensemble
     if "lightgbm" in sys.modules:
         import lightgbm
-        for cls in (lightgbm.LGBMClassifier, lightgbm.LGBMRegressor, lightgbm.Booster):
+        for cls in (lightgbm.LGBMClassifier, lightgbm.LGBMRegressor, lightgbm.LGBMRanker, lightgbm.Booster):
             table[cls] = lightgbm_ensemble
     if "catboost" in sys.modules:
         import catboost

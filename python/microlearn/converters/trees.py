@@ -628,7 +628,7 @@ def self_check(est, ens: Ensemble, data: bytes, library_margin) -> None:
         X = pd.DataFrame(X, columns=names)
     if "predict_proba" in model.info["methods"] and hasattr(est, "predict_proba"):
         ours, theirs, what = model.predict_proba(X), est.predict_proba(X), "probabilities"
-    elif model.info["task"] == "regression" and type(est).__name__.endswith("Regressor"):
+    elif model.info["task"] == "regression" and type(est).__name__.endswith(("Regressor", "Ranker")):
         ours, theirs, what = model.predict(X), est.predict(X), "predictions"
     else:  # a raw Booster: its predict() output depends on arguments the converter cannot know
         return
