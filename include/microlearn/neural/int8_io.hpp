@@ -79,7 +79,13 @@ inline void dequantize(const int8_t* q, uint32_t n, float scale, int32_t zero_po
     if (soft_scale_of(scale, s)) {
         for (uint32_t i = 0; i < n; ++i) {
             const uint32_t bits = soft_scaled(int32_t(q[i]) - zero_point, s);
+#if defined(__ARM_ARCH_6M__)  // a copy into out + i is a call to memcpy there (no unaligned stores)
+            float v;
+            __builtin_memcpy(&v, &bits, 4);
+            out[i] = v;
+#else  // (the float store above: Cortex-M3 +2 instructions per value)
             __builtin_memcpy(out + i, &bits, 4);
+#endif
         }
         return;
     }
