@@ -545,3 +545,18 @@ def test_stateful_layers_with_several_streams_are_refused_by_name():
         microlearn.convert(net)
     one = keras.Sequential([keras.Input(batch_shape=(1, 1, 3)), K.GRU(4, stateful=True), K.Dense(2)])
     microlearn.convert(one)  # one stream: converts
+
+
+def test_time_distributed_dense_converts_and_other_wrapped_layers_are_refused_by_name():
+    """TimeDistributed(Dense) after a sequence-returning GRU (a common
+    per-step classifier head) was refused as an unsupported layer; it is
+    Dense over the last axis. Wrapping anything else is refused naming it."""
+    rng = np.random.default_rng(0)
+    net = keras.Sequential([keras.Input((7, 3)), K.GRU(5, return_sequences=True),
+                            K.TimeDistributed(K.Dense(4, activation="softmax"))])
+    net.set_weights([rng.normal(0, 0.5, w.shape).astype(np.float32) for w in net.get_weights()])
+    X = rng.normal(size=(6, 7, 3)).astype(np.float32)
+    assert_close(microlearn.convert(net, task="regression").predict(flat(X)), net.predict(X, verbose=0))
+    other = keras.Sequential([keras.Input((7, 3)), K.TimeDistributed(K.Activation("relu"))])
+    with pytest.raises(UnsupportedEstimatorError, match=r"TimeDistributed\(Activation\) is not supported"):
+        microlearn.convert(other)

@@ -60,7 +60,8 @@ SUPPORTED_LAYERS = sorted(_IDENTITY | {
     "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
     "Flatten", "Reshape", "ZeroPadding1D", "ZeroPadding2D", "BatchNormalization", "Normalization",
     "Rescaling", "Add", "Multiply",
-    "Concatenate", "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax", "SimpleRNN", "GRU", "LSTM"})
+    "Concatenate", "Activation", "ReLU", "LeakyReLU", "ELU", "Softmax", "SimpleRNN", "GRU", "LSTM",
+    "TimeDistributed(Dense)"})
 
 
 def _graph_shape(keras_shape) -> tuple[int, ...]:
@@ -515,6 +516,15 @@ def _recurrent(L: _Layer):
     return L.op(kind, [x, L.const("kernel", kernel), L.const("recurrent_kernel", recurrent),
                        L.const("bias", bias), state], params, shape=shape)
 
+def _time_distributed(L: _Layer):
+    """TimeDistributed(Dense): Dense on each step is Dense over the last
+    axis, which Dense on the sequence already is."""
+    inner = L.layer.layer
+    if type(inner).__name__ != "Dense":
+        L.refuse(f"TimeDistributed({type(inner).__name__}) is not supported: only TimeDistributed(Dense) "
+                 "(the same as Dense on the sequence)")
+    return _dense(_Layer(L.b, inner, f"{L.source}'s Dense", L.inputs, L.keras_inputs, L.keras_output))
+
 
 _CONVERTERS = {
     "Dense": _dense, "Conv1D": _conv, "Conv2D": _conv, "DepthwiseConv1D": _depthwise,
@@ -527,6 +537,7 @@ _CONVERTERS = {
     "Add": _merge, "Multiply": _merge, "Concatenate": _concatenate,
     "Activation": _activation_layer, "ReLU": _relu_layer, "LeakyReLU": _leaky_relu_layer, "ELU": _elu_layer,
     "Softmax": _softmax_layer, "SimpleRNN": _recurrent, "GRU": _recurrent, "LSTM": _recurrent,
+    "TimeDistributed": _time_distributed,
 }
 
 
