@@ -252,7 +252,8 @@ def emlearn_section(k, mp):
                   and (mp or {})[t].get(MP_SOS_Q15_FAST) and (mp or {})[t].get(MP_SOS_Q15)) + ".",
               "- RAM to import: heap bytes for `import <module>` with nothing imported before (ours: after "
               "`from microlearn import dsp`); docs/benchmarks.md measures the same modules in its own run, from "
-              "another build folder, and some figures there differ from these by one 16-byte heap block."]
+              "another build folder, and some figures there differ from these by a few 16-byte heap blocks "
+              "(the same .mpy bytes: what the heap already holds moves it)."]
     return "\n".join(lines) + "\n"
 
 
