@@ -51,6 +51,7 @@ rfftq = dsp.RFFTQ15(N); xq = array.array("h", [int(v * 8000) for v in x]); oq = 
 sos = dsp.SOS(SOS)
 sosq = dsp.SOS(SOS, q15=True); bq = array.array("h", xq)
 sosqf = dsp.SOS(SOS, q15=True, fast=True)
+bh = array.array("f", [0.7 * v for v in x])  # a float signal in [-1, 1) for the q15 kernels' float API
 fir = dsp.FIR([0.01 * (i % 7) for i in range(32)])
 mfcc = dsp.Spectrogram(512, 512, output="mfcc"); mo = array.array("f", bytes(4 * 13 * 2))
 feat = dsp.Features(128, 3, ["mean", "std", "min", "max", "rms", "skew", "kurtosis", "p50", ("band_energy", 1, 5)], 50)
@@ -143,6 +144,8 @@ CASES = [
     ("pure MicroPython SOS 2 sections x 1024", "py_sos(SOS, states, blk)", (1, 2)),
     ("microlearn SOS q15 2 sections x 1024", "sosq.process(bq)", (10, 20)),
     ("microlearn SOS q15 fast 2 sections x 1024", "sosqf.process(bq)", (10, 20)),
+    ("microlearn SOS q15 on array('f') 2 sections x 1024", "sosq.process(bh)", (10, 20)),
+    ("microlearn SOS q15 fast on array('f') 2 sections x 1024", "sosqf.process(bh)", (10, 20)),
     ("microlearn FIR 32 taps x 1024", "fir.process(blk)", (10, 20)),
     ("microlearn MFCC frame (n_fft 512, 40 mels, 13)", "mfcc.process(blk[:512], mo)", (10, 20)),
     ("microlearn Features 9 x 3 axes x 128", "feat.compute(win, fo)", (10, 20)),

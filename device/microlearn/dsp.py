@@ -69,22 +69,45 @@ def _floats(values, name, typecode="f"):
     return out
 
 
+def soft_float():
+    """True on a port whose CPU has no floating-point unit (by its .mpy arch:
+    armv6m, armv7m, armv7em, xtensa, rv32imc): where q15="auto" picks the
+    q15 kernels."""
+    import sys
+    return (getattr(sys.implementation, "_mpy", 0) >> 10) in (4, 5, 6, 9, 11)
+
+
+def _q15(q15):
+    if q15 == "auto":
+        return soft_float()
+    if q15 not in (True, False, 0, 1):
+        raise ValueError("q15 must be True, False or 'auto'")
+    return bool(q15)
+
+
 def SOS(coeffs, n_sections=None, q15=False, fast=False):
     """IIR filter from second-order sections in scipy's layout: rows
     [b0, b1, b2, a0, a1, a2] (scipy.signal.butter(..., output='sos')), as a
     nested list or a flat array('f') (q15: also array('d'), which keeps
     float64 coefficients exact; lists become array('d')). process(x[, out])
-    filters array('f') (array('h') when q15=True) in place or into out;
-    reset() clears the state, reset(x0) starts in the steady state of a
-    constant input x0 (scipy's sosfilt_zi(sos) * x0; q15: an int).
-    fast=True (q15 only): the fast q15 kernel, a looser error bound
-    (docs/dsp.md); designs it cannot hold raise ValueError."""
-    if fast and not q15:
+    filters array('f') in place or into out; reset() clears the state,
+    reset(x0) starts in the steady state of a constant input x0 (scipy's
+    sosfilt_zi(sos) * x0).
+    q15=True: the q15 kernel, on array('h') (q15 values; reset's x0 an int)
+    or on array('f') holding a signal in [-1, 1) (converted to q15 and back:
+    the float API of the q15 kernels, docs/dsp.md). q15="auto": the q15
+    kernel on ports without an FPU (soft_float()), the float one elsewhere;
+    give it array('f'). fast=True (q15 only): the fast q15 kernel, a looser
+    error bound (docs/dsp.md); designs it cannot hold raise ValueError."""
+    use_q15 = _q15(q15)
+    if fast and not use_q15 and q15 != "auto":
         raise ValueError("fast=True is a q15 kernel: pass q15=True as well (the float kernel has one form)")
-    c = _floats(coeffs, "coeffs", "d" if q15 else "f")
-    if q15:
+    c = _floats(coeffs, "coeffs", "d" if use_q15 else "f")
+    if use_q15:
         m = _native("_sos_fast" if fast else "_filters_q15")
         return m.SOSQ15(c, (len(c) + 5) // 6 if n_sections is None else n_sections, fast)
+    if isinstance(coeffs, array):
+        c = array("f", c)  # any array's values (array('d') too: a q15="auto" design)
     m = _native("_filters")
     return m.SOS(c) if n_sections is None else m.SOS(c, n_sections)
 
@@ -92,8 +115,9 @@ def SOS(coeffs, n_sections=None, q15=False, fast=False):
 def FIR(taps, decimation=1, q15=False):
     """Streaming FIR filter y = lfilter(taps, 1, x)[::decimation].
     process(x[, out]) returns how many outputs it wrote (to out, or to the
-    front of x); outputs(n) says in advance how many n samples give."""
-    if q15:
+    front of x); outputs(n) says in advance how many n samples give.
+    q15 as SOS's: True (array('h'), or array('f') in [-1, 1)), "auto"."""
+    if _q15(q15):
         return _native("_filters_q15").FIRQ15(_floats(taps, "taps"), decimation)
     return _native("_filters").FIR(_floats(taps, "taps"), decimation)
 

@@ -91,14 +91,21 @@ class _Features:
     def size(self) -> int: ...
 
 
-def SOS(coeffs: Coefficients, n_sections: Optional[int] = None, q15: bool = False) -> _SOS:
+def soft_float() -> bool:
+    """True on a port whose CPU has no FPU (armv6m, armv7m, armv7em, xtensa, rv32imc): where q15="auto" picks q15."""
+
+
+def SOS(coeffs: Coefficients, n_sections: Optional[int] = None, q15: Union[bool, str] = False,
+        fast: bool = False) -> _SOS:
     """IIR filter from second-order sections in scipy's layout: rows
     [b0, b1, b2, a0, a1, a2] (scipy.signal.butter(..., output='sos')), as a
-    nested list or a flat array('f'); q15=True filters array('h')."""
+    nested list or a flat array('f'). q15=True: the q15 kernel, on array('h')
+    or on array('f') in [-1, 1) (converted in and out); q15="auto": the q15
+    kernel where soft_float(), else the float one; fast=True: the fast q15 kernel."""
 
 
-def FIR(taps: Coefficients, decimation: int = 1, q15: bool = False) -> _FIR:
-    """Streaming FIR filter y = lfilter(taps, 1, x)[::decimation]."""
+def FIR(taps: Coefficients, decimation: int = 1, q15: Union[bool, str] = False) -> _FIR:
+    """Streaming FIR filter y = lfilter(taps, 1, x)[::decimation]; q15 as SOS's."""
 
 
 def DCT(n: int, n_out: Optional[int] = None, norm: Optional[str] = "ortho") -> _DCT:

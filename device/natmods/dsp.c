@@ -295,6 +295,20 @@ static void fft_q15_register(void) {
 #define SOS_FAST(want) DSP_PICK(ML_DSP_SOS_FAST, ML_DSP_FILTERS_Q15, want)
 
 // ---- SOS (IIR) --------------------------------------------------------
+// A q15 filter's data: array('h') (q15), or array('f') in [-1, 1), converted
+// to q15 on the way in and back on the way out (ml_*_q15_process_f32: the
+// float API of the q15 kernels, docs/dsp.md); 'f' or 'h' as x is.
+static inline char q15_data(mp_obj_t x) {
+    mp_buffer_info_t buf;
+    return mp_get_buffer(x, &buf, MP_BUFFER_READ) && buf.typecode == 'f' ? 'f' : 'h';
+}
+#define Q15_X "x (array('h'), or array('f') in [-1, 1))"
+
+static inline void q15_floats_check(int status) {
+    if (status == ML_OUT_OF_RANGE) mp_raise_ValueError(MP_ERROR_TEXT("NaN has no q15 value"));
+    glue_check(status);
+}
+
 
 typedef struct {
     mp_obj_base_t base;
@@ -388,9 +402,15 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(sos_process_obj, 2, 3, sos_process);
 static mp_obj_t sosq15_process(size_t n_args, const mp_obj_t* args) {
     sos_obj_t* self = MP_OBJ_TO_PTR(args[0]);
     size_t n;
-    int16_t* x = glue_get_array(args[1], 'h', MP_BUFFER_RW, "x", &n);
-    int16_t* y = n_args > 2 ? dsp_exact(args[2], 'h', n, MP_BUFFER_WRITE, "out (as long as x)") : x;
-    glue_check(SOS_FAST(self->fast) ? ml_sos_q15_fast_process(&self->f, x, y, n) : ml_sos_q15_process(&self->f, x, y, n));
+    const char tc = q15_data(args[1]);
+    void* x = glue_get_array(args[1], tc, MP_BUFFER_RW, Q15_X, &n);
+    void* y = n_args > 2 ? dsp_exact(args[2], tc, n, MP_BUFFER_WRITE, "out (as long as x)") : x;
+    if (tc == 'f')
+        q15_floats_check(SOS_FAST(self->fast) ? ml_sos_q15_fast_process_f32(&self->f, x, y, n)
+                                              : ml_sos_q15_process_f32(&self->f, x, y, n));
+    else
+        glue_check(SOS_FAST(self->fast) ? ml_sos_q15_fast_process(&self->f, x, y, n)
+                                        : ml_sos_q15_process(&self->f, x, y, n));
     return args[n_args - 1];
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(sosq15_process_obj, 2, 3, sosq15_process);
@@ -409,9 +429,14 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(sos_reset_obj, 1, 2, sos_reset);
 #if ML_DSP_PARTS & (ML_DSP_FILTERS_Q15 | ML_DSP_SOS_FAST)
 static mp_obj_t sosq15_reset(size_t n_args, const mp_obj_t* args) {
     mp_int_t x0 = 0;
-    if (n_args > 1) {
-        x0 = mp_obj_get_int(args[1]);
-        if (!mp_obj_is_small_int(args[1]) || x0 < -32768 || x0 > 32767) mp_raise_ValueError(MP_ERROR_TEXT("x0 must be a q15 value from -32768 to 32767"));
+    if (n_args > 1 && mp_obj_is_int(args[1])) {
+        x0 = mp_obj_is_small_int(args[1]) ? MP_OBJ_SMALL_INT_VALUE(args[1]) : 32768;
+        if (x0 < -32768 || x0 > 32767) mp_raise_ValueError(MP_ERROR_TEXT("x0 must be a q15 value from -32768 to 32767"));
+    } else if (n_args > 1) {  // a float: a signal value in [-1, 1), as process() takes array('f')
+        const float v = (float)mp_obj_get_float(args[1]);
+        int16_t q;
+        q15_floats_check(ml_q15_from_f32(&v, &q, 1));
+        x0 = q;
     }
     sos_obj_t* self = MP_OBJ_TO_PTR(args[0]);
     (SOS_FAST(self->fast) ? ml_sos_q15_fast_reset : ml_sos_q15_reset)(&self->f, (int16_t)x0);
@@ -468,17 +493,20 @@ static mp_obj_t firq15_make_new(const mp_obj_type_t* type, size_t n_args, size_t
 static mp_obj_t fir_process_any(size_t n_args, const mp_obj_t* args, int q15) {
     q15 = FIR_Q15(q15);
     fir_obj_t* self = MP_OBJ_TO_PTR(args[0]);
-    const char tc = q15 ? 'h' : 'f';
+    const char tc = q15 ? q15_data(args[1]) : 'f';
     size_t n, n_y;
-    void* x = glue_get_array(args[1], tc, MP_BUFFER_RW, "x", &n);
+    void* x = glue_get_array(args[1], tc, MP_BUFFER_RW, q15 ? Q15_X : "x", &n);
     const size_t need = ml_fir_outputs(&self->f, n);
     void* y = x;
     size_t cap = n;
     if (n_args > 2) y = dsp_at_least(args[2], tc, need, MP_BUFFER_WRITE, "out"), cap = need;
     size_t written;
-    const int st = q15 ? ml_fir_q15_process(&self->f, x, n, y, cap, &written)
-                       : ml_fir_process(&self->f, x, n, y, cap, &written);
-    glue_check(st);
+    if (!q15)
+        glue_check(ml_fir_process(&self->f, x, n, y, cap, &written));
+    else if (tc == 'f')
+        q15_floats_check(ml_fir_q15_process_f32(&self->f, x, n, y, cap, &written));
+    else
+        glue_check(ml_fir_q15_process(&self->f, x, n, y, cap, &written));
     n_y = written;
     return mp_obj_new_int(n_y);
 }

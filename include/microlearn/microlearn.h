@@ -98,6 +98,17 @@ int ml_fir_process(ml_fir_t* f, const float* x, size_t n, float* y, size_t n_y_c
 int ml_fir_q15_init(ml_fir_t* f, const float* h, size_t n_taps, size_t decimation, int16_t* taps,
                     int16_t* delay);
 int ml_fir_q15_process(ml_fir_t* f, const int16_t* x, size_t n, int16_t* y, size_t n_y_cap, size_t* n_y);
+/* The q15 kernels on float32 data in [-1, 1) (for chips without an FPU;
+ * docs/dsp.md, "q15 kernels on float data"): each x to q15 as round(x *
+ * 32768), halves away from zero, saturated (inf too), each output back as q /
+ * 32768 exactly; y may be x. NaN in x: ML_OUT_OF_RANGE, nothing filtered.
+ * The _fast one for a filter made by ml_sos_q15_fast_init*. */
+/* The conversion they make: q[i] = round(x[i] * 32768), halves away from
+ * zero, saturated; NaN: ML_OUT_OF_RANGE, q untouched. */
+int ml_q15_from_f32(const float* x, int16_t* q, size_t n);
+int ml_sos_q15_process_f32(ml_sos_t* f, const float* x, float* y, size_t n);
+int ml_sos_q15_fast_process_f32(ml_sos_t* f, const float* x, float* y, size_t n);
+int ml_fir_q15_process_f32(ml_fir_t* f, const float* x, size_t n, float* y, size_t n_y_cap, size_t* n_y);
 size_t ml_fir_outputs(const ml_fir_t* f, size_t n);
 void ml_fir_reset(ml_fir_t* f);
 void ml_fir_q15_reset(ml_fir_t* f);

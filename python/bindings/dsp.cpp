@@ -38,6 +38,20 @@ const T* vec_exact(const Rows<T>& a, size_t want, const char* what) {
     return p;
 }
 
+// A q15 filter's data, on the host as on the device: integers are q15
+// values; floats (any numpy float dtype, lists of them) a signal in [-1, 1)
+// converted to q15 on the way in and back on the way out (the engine's
+// *_process_floats; docs/dsp.md, "q15 kernels on float data").
+bool is_float_data(const py::object& x) {
+    const py::array a = py::array::ensure(x);
+    return a && a.dtype().kind() == 'f';
+}
+
+void check_q15_floats(Status st, const char* what) {
+    if (st == Status::out_of_range) throw py::value_error("NaN has no q15 value");
+    check(st, what);
+}
+
 // The engine validates sizes; its bad_parameter becomes this message.
 void check(Status st, const char* what, const char* bad_parameter) {
     if (st == Status::bad_parameter) throw py::value_error(bad_parameter);
@@ -205,6 +219,12 @@ Status q15_process(dsp::SosQ15& f, const int16_t* x, int16_t* y, size_t n) { ret
 Status q15_process(dsp::SosQ15Fast& f, const int16_t* x, int16_t* y, size_t n) {
     return dsp::sos_q15_fast_process(f, x, y, n);
 }
+Status q15_process(dsp::SosQ15& f, const float* x, float* y, size_t n) {
+    return dsp::sos_q15_process_floats(f, x, y, n);
+}
+Status q15_process(dsp::SosQ15Fast& f, const float* x, float* y, size_t n) {
+    return dsp::sos_q15_fast_process_floats(f, x, y, n);
+}
 void q15_reset(dsp::SosQ15& f, int16_t x0) { dsp::sos_q15_reset(f, x0); }
 void q15_reset(dsp::SosQ15Fast& f, int16_t x0) { dsp::sos_q15_fast_reset(f, x0); }
 
@@ -220,14 +240,18 @@ public:
         state_.resize(dsp::sos_q15_state_size(ns));
         sos_status(q15_init(f_, rows, ns, coeffs_.data(), state_.data()));
     }
-    py::array_t<int16_t> process(const Rows<int16_t>& x) {
-        size_t n;
-        const int16_t* p = vec(x, n, "x");
-        py::array_t<int16_t> out(n);
-        check(q15_process(f_, p, out.mutable_data(), n), "SOSQ15");
-        return out;
+    // int16 in, int16 out; or float32 in, float32 out (is_float_data).
+    py::array process(const py::object& x) {
+        if (is_float_data(x)) return run<float>(x);
+        return run<int16_t>(x);
     }
-    void reset(int16_t x0) { q15_reset(f_, x0); }
+    // x0: a q15 value, or a float (a signal value in [-1, 1), as process takes them).
+    void reset(const py::object& x0) {
+        if (!py::isinstance<py::float_>(x0)) return q15_reset(f_, x0.cast<int16_t>());
+        const float v = x0.cast<float>();
+        if (v != v) throw py::value_error("NaN has no q15 value");
+        q15_reset(f_, dsp::q15_of(v));
+    }
     // Per section: the kernel's coefficient words (exact: b0 b1 b2 a1 a2 shift;
     // fast: b0, (b1, b2), (-a1, -a2), shift, residue sign and offset), for tests
     // and inspection; the exact kernel's output shift.
@@ -235,6 +259,18 @@ public:
     uint32_t out_shift() const { return f_.out_shift; }
 
 private:
+    template <typename T>
+    py::array_t<T> run(const py::object& x) {
+        const auto rows = x.cast<Rows<T>>();
+        size_t n;
+        const T* p = vec(rows, n, "x");
+        py::array_t<T> out(n);
+        const Status st = q15_process(f_, p, out.mutable_data(), n);
+        if constexpr (sizeof(T) == 4) check_q15_floats(st, "SOSQ15");
+        else check(st, "SOSQ15");
+        return out;
+    }
+
     std::vector<int32_t> coeffs_, state_;
     Engine f_;
 };
@@ -257,14 +293,27 @@ public:
         if (st == Status::out_of_range) throw py::value_error("q15 taps must lie in [-1, 1)");
         check(st, "FIR", "need at least one tap and a decimation from 1 to 65535");
     }
-    py::array_t<T> process(const Rows<T>& x) {
+    // FIRQ15 also takes float data (is_float_data), as SOSQ15.
+    py::array process(const py::object& x) {
+        if constexpr (sizeof(T) == 2) {
+            if (is_float_data(x)) {
+                const auto rows = x.cast<Rows<float>>();
+                size_t n, n_y;
+                const float* p = vec(rows, n, "x");
+                const size_t k = dsp::fir_outputs(f_, n);
+                py::array_t<float> out(k);
+                check_q15_floats(dsp::fir_q15_process_floats(f_, p, n, out.mutable_data(), k, n_y), "FIR");
+                return std::move(out);
+            }
+        }
+        const auto rows = x.cast<Rows<T>>();
         size_t n;
-        const T* p = vec(x, n, "x");
+        const T* p = vec(rows, n, "x");
         const size_t k = dsp::fir_outputs(f_, n);
         py::array_t<T> out(k);
         size_t n_y;
         check(dsp::fir_process(f_, p, n, out.mutable_data(), k, n_y), "FIR");
-        return out;
+        return std::move(out);
     }
     size_t outputs(size_t n) const { return dsp::fir_outputs(f_, n); }
     void reset() { dsp::fir_reset(f_); }

@@ -40,19 +40,31 @@ def _f32(a):
     return np.ascontiguousarray(a, dtype=np.float32)
 
 
+def _q15(q15):
+    if q15 == "auto":  # the host has an FPU: the float kernel, as on a board with one
+        return False
+    if q15 not in (True, False, 0, 1):
+        raise ValueError("q15 must be True, False or 'auto'")
+    return bool(q15)
+
+
 def SOS(sos, q15=False, fast=False):
     """Streaming IIR filter from second-order sections (scipy's ``sos``:
     rows [b0, b1, b2, a0, a1, a2]). ``process(x)`` returns the filtered block
     and keeps the state for the next one; ``reset()`` clears it and
     ``reset(x0)`` starts in the steady state of a constant input x0, as
     ``scipy.signal.sosfilt(sos, x, zi=sosfilt_zi(sos) * x0)`` (q15: x0 an
-    int16 value). q15 takes the coefficients in float64, exactly.
-    ``fast=True`` (q15 only) picks the fast q15 kernel: 16-bit signals and
-    coefficients, several times faster, within the looser bound of
-    docs/dsp.md; designs it cannot hold raise ValueError (use fast=False)."""
-    if fast and not q15:
+    int16 value). q15 takes the coefficients in float64, exactly, and
+    filters int16 (q15) blocks, or float blocks of a signal in [-1, 1),
+    converted to q15 and back as on the device (docs/dsp.md: what a board
+    without an FPU computes with ``q15="auto"``; here "auto" is the float
+    kernel). ``fast=True`` (q15 only) picks the fast q15 kernel: 16-bit
+    signals and coefficients, several times faster, within the looser bound
+    of docs/dsp.md; designs it cannot hold raise ValueError (use fast=False)."""
+    use_q15 = _q15(q15)
+    if fast and not use_q15 and q15 != "auto":
         raise ValueError("fast=True is a q15 kernel: pass q15=True as well (the float kernel has one form)")
-    if q15:
+    if use_q15:
         cls = _dsp.SOSQ15Fast if fast else _dsp.SOSQ15
         return cls(np.ascontiguousarray(sos, dtype=np.float64))
     return _dsp.SOS(_f32(sos))
@@ -60,8 +72,8 @@ def SOS(sos, q15=False, fast=False):
 
 def FIR(taps, decimation=1, q15=False):
     """Streaming FIR filter: ``process(x)`` returns lfilter(taps, 1, x)[::decimation]
-    continued across blocks."""
-    return (_dsp.FIRQ15 if q15 else _dsp.FIR)(_f32(taps), int(decimation))
+    continued across blocks. q15 as SOS's (int16 blocks, or float blocks in [-1, 1))."""
+    return (_dsp.FIRQ15 if _q15(q15) else _dsp.FIR)(_f32(taps), int(decimation))
 
 
 def DCT(n, n_out=None, norm="ortho"):

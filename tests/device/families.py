@@ -195,6 +195,12 @@ DSP = [
     Entry("SOS q15 fast process", _SIGNAL + f"s = dsp.SOS({_SOS}, q15=True, fast=True); v = xq[:64]\n"
           "y = array.array('h', bytes(2 * 64))\n"
           "def go():\n    s.reset(1000)\n    s.process(v, y)", "go()", "bytes(y)"),
+    Entry("SOS q15 on float data", _SIGNAL + f"s = dsp.SOS({_SOS}, q15=True, fast=True); v = x[:64]\n"
+          "y = array.array('f', bytes(4 * 64))\n"
+          "def go():\n    s.reset(0.25)\n    s.process(v, y)", "go()", "bytes(y)"),
+    Entry("FIR q15 on float data", _SIGNAL + "f = dsp.FIR([0.1, 0.2, 0.4, 0.2, 0.1], decimation=2, q15=True)\n"
+          "v = x[:64]; y = array.array('f', bytes(4 * 32))\n"
+          "def go():\n    f.reset()\n    return f.process(v, y)", "go()", "(r, bytes(y))"),
     Entry("FIR process, decimation 2", _SIGNAL + "f = dsp.FIR([0.1, 0.2, 0.4, 0.2, 0.1], decimation=2)\n"
           "v = x[:64]; y = array.array('f', bytes(4 * 32))\n"
           "def go():\n    f.reset()\n    return f.process(v, y)", "go()", "(r, bytes(y))"),

@@ -348,8 +348,10 @@ gc.collect(); print("RAM", gc.mem_alloc() - b)
 # _spectral 14,304 B since sincos_pi carries pi*f in two parts (14,080 before).
 # Measured at 3b8a145 (ml_status_name() walks one string: about 120 B less
 # each): _fft 7,856, _fft_q15 4,544, _filters 7,584, _filters_q15 10,336,
-# _sos_fast 8,896, _spectral 14,320; the bounds about 300 B above.
-PART_RAM_M3 = {"_fft": 8150, "_fft_q15": 4850, "_filters": 7900, "_filters_q15": 10650, "_sos_fast": 9200,
+# _sos_fast 8,896, _spectral 14,320; the bounds about 300 B above. The float
+# API of the q15 filters (array('f') through the q15 kernels) took
+# _filters_q15 to 11,136 B and _sos_fast to about 9.6 kB.
+PART_RAM_M3 = {"_fft": 8150, "_fft_q15": 4850, "_filters": 7900, "_filters_q15": 11450, "_sos_fast": 9900,
                "_spectral": 14600}
 
 
@@ -399,3 +401,69 @@ def test_a_nan_sample_makes_its_log_mel_and_mfcc_frames_nan(target):
         nan = np.isnan(want).any(axis=1)
         assert nan.sum() == 4 and np.isnan(got[nan]).all(), output
         np.testing.assert_allclose(got[~nan], want[~nan], rtol=1e-6, atol=1e-6 * np.abs(want[~nan]).max())
+
+
+FLOAT_API_SCRIPT = """
+import array
+from microlearn import dsp
+x = array.array("f", open("x.bin", "rb").read())
+sos = array.array("d", open("sos_d.bin", "rb").read())
+taps = array.array("f", open("taps.bin", "rb").read())
+def save(name, a):
+    open(name + ".bin", "wb").write(a)
+for fast in (False, True):
+    s = dsp.SOS(sos, q15=True, fast=fast)
+    y = array.array("f", x)           # in place, in two blocks
+    s.process(memoryview(y)[:300]); s.process(memoryview(y)[300:])
+    save("sos%d" % fast, y)
+    s.reset(0.25)                     # a float x0: a signal value
+    out = array.array("f", bytes(4 * len(x)))
+    s.process(x, out)
+    save("soszi%d" % fast, out)
+f = dsp.FIR(taps, 3, q15=True)
+out = array.array("f", bytes(4 * f.outputs(len(x))))
+print("fir wrote", f.process(x, out))
+save("fir", out)
+bad = array.array("f", [0.1, float("nan")])
+for make in (lambda: dsp.SOS(sos, q15=True), lambda: dsp.SOS(sos, q15=True, fast=True), lambda: dsp.FIR(taps, 1, q15=True)):
+    try:
+        make().process(bad)
+    except ValueError as e:
+        print("nan:", e)
+for q15 in (True, False, "auto"):
+    print("q15", q15, type(dsp.SOS(sos, q15=q15)).__name__, type(dsp.FIR(taps, q15=q15)).__name__)
+print("soft float", dsp.soft_float())
+"""
+
+
+def test_q15_filters_take_float_data_as_the_host_does(target):
+    """The float API of the q15 kernels (docs/dsp.md): array('f') in [-1, 1)
+    through SOS / FIR with q15=True gives the host's float32 outputs bit for
+    bit (the same integer conversions, the same kernel); NaN is refused by
+    name; q15="auto" picks the q15 kernels exactly on the boards without an FPU."""
+    from microlearn import dsp as host_dsp
+    rng = np.random.default_rng(5)
+    x = (0.6 * np.sin(np.arange(1000) * 0.07) + 0.5 * rng.standard_normal(1000)).astype(np.float32)  # some clip
+    want = {}
+    for fast in (0, 1):
+        s = host_dsp.SOS(SOS, q15=True, fast=bool(fast))
+        want[f"sos{fast}"] = np.concatenate([s.process(x[:300]), s.process(x[300:])])
+        s.reset(0.25)
+        want[f"soszi{fast}"] = s.process(x)
+    want["fir"] = host_dsp.FIR(TAPS, 3, q15=True).process(x)
+    files = {"x.bin": x.tobytes(), "sos_d.bin": SOS.astype("<f8").tobytes(), "taps.bin": TAPS.astype(np.float32).tobytes()}
+    res = run(target, FLOAT_API_SCRIPT, files=files, fetch=[k + ".bin" for k in want])
+    assert res.returncode == 0, res.output
+    for name, ref in want.items():
+        assert ref.dtype == np.float32, name
+        np.testing.assert_array_equal(np.frombuffer(res.files[name + ".bin"], np.float32), ref, err_msg=name)
+    assert f"fir wrote {len(want['fir'])}" in res.output
+    assert res.output.count("nan: NaN has no q15 value") == 3, res.output
+    soft = target in ("cortex-m0", "cortex-m3", "rv32")
+    assert f"soft float {soft}" in res.output, res.output
+    auto = ("SOSQ15", "FIRQ15") if soft else ("SOS", "FIR")
+    assert f"q15 auto {auto[0]} {auto[1]}" in res.output, res.output
+    assert "q15 True SOSQ15 FIRQ15" in res.output and "q15 False SOS FIR" in res.output
+    # and it is the q15 filter of the converted signal, within q15's error of the float filter
+    ref = scipy.signal.sosfilt(SOS, np.clip(x, -1, 32767 / 32768))
+    assert np.max(np.abs(want["sos0"] - ref)) < 4 / 32768

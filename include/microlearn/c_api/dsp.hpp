@@ -221,6 +221,27 @@ int ml_fir_q15_process(ml_fir_t* f, const int16_t* x, size_t n, int16_t* y, size
     ML_DSP_NULL_CHECK(n_y);
     return c_api::dsp_code(dsp::fir_process(c_api::dsp_handle<dsp::FirQ15>(f), x, n, y, n_y_cap, *n_y));
 }
+// The q15 kernels on float32 data: one function per kernel, so that a
+// device module links only its own.
+int ml_sos_q15_process_f32(ml_sos_t* f, const float* x, float* y, size_t n) {
+    using namespace microlearn;
+    ML_DSP_NULL_CHECK(f);
+    return c_api::dsp_code(dsp::sos_q15_process_floats(c_api::dsp_handle<dsp::SosQ15>(f), x, y, n));
+}
+int ml_sos_q15_fast_process_f32(ml_sos_t* f, const float* x, float* y, size_t n) {
+    using namespace microlearn;
+    ML_DSP_NULL_CHECK(f);
+    return c_api::dsp_code(dsp::sos_q15_fast_process_floats(c_api::dsp_handle<dsp::SosQ15Fast>(f), x, y, n));
+}
+int ml_fir_q15_process_f32(ml_fir_t* f, const float* x, size_t n, float* y, size_t n_y_cap, size_t* n_y) {
+    using namespace microlearn;
+    ML_DSP_NULL_CHECK(f);
+    ML_DSP_NULL_CHECK(n_y);
+    return c_api::dsp_code(dsp::fir_q15_process_floats(c_api::dsp_handle<dsp::FirQ15>(f), x, n, y, n_y_cap, *n_y));
+}
+int ml_q15_from_f32(const float* x, int16_t* q, size_t n) {
+    return microlearn::c_api::dsp_code(microlearn::dsp::q15_from_floats(x, q, n));
+}
 size_t ml_fir_outputs(const ml_fir_t* f, size_t n) {
     using namespace microlearn;
     // Same layout for both scalar types.

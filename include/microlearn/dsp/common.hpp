@@ -99,5 +99,90 @@ inline int16_t to_q15(float x) {
     return saturate16(round_to_int(x * 32768.0f));
 }
 
+// ---- q15 kernels on float32 data ------------------------------------------
+//
+// A float32 signal in [-1, 1) through a q15 kernel (the float API of the q15
+// filters, for chips without an FPU: docs/dsp.md, "q15 kernels on float
+// data"): each sample to q15 as round(x * 32768), halves away from zero,
+// saturated to [-32768, 32767] (inf saturates; NaN has no q15 value), each
+// result back as q / 32768, exactly. Both in integer operations: on the
+// Cortex-M0 libgcc's float multiply and conversions cost ~150 instructions
+// per sample, more than the fast q15 SOS itself.
+
+// The q15 value of x, from its bits; x must not be NaN.
+ML_ALWAYS_INLINE int16_t q15_of(float x) {
+    const uint32_t bits = math::to_bits(x);
+    const uint32_t e = (bits >> 23) & 0xffu;
+    uint32_t magnitude;
+    if (e >= 127) {
+        magnitude = 32768;  // |x| >= 1
+    } else if (e <= 110) {
+        magnitude = 0;  // |x| < 2^-16: under half a q15 step
+    } else {  // x * 32768 = m * 2^-(135 - e), m the 24-bit significand
+        const uint32_t shift = 135 - e, m = (bits & 0x7fffffu) | 0x800000u;
+        magnitude = (m + (1u << (shift - 1))) >> shift;
+    }
+    if (bits >> 31) return static_cast<int16_t>(-static_cast<int32_t>(magnitude));
+    return static_cast<int16_t>(magnitude > 32767 ? 32767 : magnitude);
+}
+
+// q / 32768 as float32 (exact).
+ML_ALWAYS_INLINE float float_of_q15(int16_t q) {
+#if MICROLEARN_SOFT_FLOAT
+    if (q == 0) return 0.0f;
+    uint32_t a = static_cast<uint32_t>(q < 0 ? -int32_t(q) : int32_t(q));  // 1 .. 32768
+    uint32_t top = 0;  // a's highest set bit (armv6m has no CLZ: four steps)
+    if (a >= 256) top = 8;
+    if ((a >> top) >= 16) top += 4;
+    if ((a >> top) >= 4) top += 2;
+    if ((a >> top) >= 2) top += 1;
+    const uint32_t bits = (q < 0 ? 0x80000000u : 0u) | ((112u + top) << 23) | ((a << (23 - top)) & 0x7fffffu);
+    return math::from_bits(bits);
+#else
+    return static_cast<float>(q) * (1.0f / 32768.0f);
+#endif
+}
+
+// q[i] = q15_of(x[i]) for i < n; a NaN in x: out_of_range, q untouched.
+__attribute__((noinline)) inline Status q15_from_floats(const float* x, int16_t* q, size_t n) {
+    if ((x == nullptr || q == nullptr) && n != 0) return Status::bad_argument;
+    for (size_t i = 0; i < n; ++i)
+        if ((math::to_bits(x[i]) & 0x7fffffffu) > 0x7f800000u) return Status::out_of_range;
+    for (size_t i = 0; i < n; ++i) q[i] = q15_of(x[i]);
+    return Status::ok;
+}
+
+// A q15 kernel on float32 data: x converted block by block into q15,
+// `kernel(context, in, m, out, cap, written)` (a q15 process(): m samples in,
+// up to cap outputs), the outputs converted into y (capacity y_cap); n_y gets
+// the number written. A NaN anywhere in x: out_of_range before anything is
+// filtered (the kernel's state stays as it was). x and y may be the same
+// array (outputs never pass the inputs read: a block is read in whole first).
+// One function for every kernel (a pointer, not a template): a device module
+// holding two q15 filters holds it once.
+using Q15Kernel = Status (*)(void* context, const int16_t* x, size_t n, int16_t* y, size_t y_cap, size_t& n_y);
+
+__attribute__((noinline)) inline Status q15_on_floats(const float* x, size_t n, float* y, size_t y_cap, size_t& n_y,
+                                                      Q15Kernel kernel, void* context) {
+    n_y = 0;
+    if ((x == nullptr && n != 0) || (y == nullptr && y_cap != 0)) return Status::bad_argument;
+    for (size_t i = 0; i < n; ++i)
+        if ((math::to_bits(x[i]) & 0x7fffffffu) > 0x7f800000u) return Status::out_of_range;
+    constexpr size_t kBlock = 64;
+    int16_t in[kBlock], out[kBlock];
+    for (size_t i = 0; i < n;) {
+        const size_t m = n - i < kBlock ? n - i : kBlock;
+        size_t written = 0;
+        Status st = q15_from_floats(x + i, in, m);
+        if (st == Status::ok) st = kernel(context, in, m, out, kBlock, written);
+        if (st != Status::ok) return st;
+        if (written > y_cap - n_y) return Status::size_mismatch;
+        for (size_t k = 0; k < written; ++k) y[n_y + k] = float_of_q15(out[k]);
+        n_y += written;
+        i += m;
+    }
+    return Status::ok;
+}
+
 }  // namespace dsp
 }  // namespace microlearn

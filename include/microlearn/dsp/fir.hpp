@@ -306,5 +306,17 @@ inline Status fir_process(FirT<T, Tap>& f, const T* x, size_t n, T* y, size_t n_
     return Status::ok;
 }
 
+// The q15 FIR on float32 data in [-1, 1) (common.hpp, q15_on_floats): as
+// fir_process, refusing a short y before converting anything.
+inline Status fir_q15_process_floats(FirQ15& f, const float* x, size_t n, float* y, size_t n_y_cap, size_t& n_y) {
+    n_y = 0;
+    if (f.n_taps == 0) return Status::bad_argument;
+    if (fir_outputs(f, n) > n_y_cap) return Status::size_mismatch;
+    return q15_on_floats(x, n, y, n_y_cap, n_y, [](void* fir, const int16_t* q, size_t m, int16_t* out, size_t cap,
+                                                   size_t& written) {
+        return fir_process(*static_cast<FirQ15*>(fir), q, m, out, cap, written);
+    }, &f);
+}
+
 }  // namespace dsp
 }  // namespace microlearn

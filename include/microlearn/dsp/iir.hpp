@@ -799,5 +799,25 @@ inline Status sos_q15_fast_process(SosQ15Fast& f, const int16_t* x, int16_t* y, 
     return Status::ok;
 }
 
+// ---- the q15 kernels on float32 data (common.hpp, q15_on_floats) ---------
+
+namespace detail {
+template <typename Filter, Status (*process)(Filter&, const int16_t*, int16_t*, size_t)>
+Status sos_q15_block(void* f, const int16_t* x, size_t n, int16_t* y, size_t, size_t& n_y) {
+    n_y = n;
+    return process(*static_cast<Filter*>(f), x, y, n);
+}
+}  // namespace detail
+
+// y = the q15 filter of x in [-1, 1), converted in and out; y may be x.
+inline Status sos_q15_process_floats(SosQ15& f, const float* x, float* y, size_t n) {
+    size_t n_y;
+    return q15_on_floats(x, n, y, n, n_y, detail::sos_q15_block<SosQ15, sos_q15_process>, &f);
+}
+inline Status sos_q15_fast_process_floats(SosQ15Fast& f, const float* x, float* y, size_t n) {
+    size_t n_y;
+    return q15_on_floats(x, n, y, n, n_y, detail::sos_q15_block<SosQ15Fast, sos_q15_fast_process>, &f);
+}
+
 }  // namespace dsp
 }  // namespace microlearn
