@@ -430,7 +430,7 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(sos_reset_obj, 1, 2, sos_reset);
 static mp_obj_t sosq15_reset(size_t n_args, const mp_obj_t* args) {
     mp_int_t x0 = 0;
     if (n_args > 1 && mp_obj_is_int(args[1])) {
-        x0 = mp_obj_is_small_int(args[1]) ? MP_OBJ_SMALL_INT_VALUE(args[1]) : 32768;
+        x0 = mp_obj_is_small_int(args[1]) ? MP_OBJ_SMALL_INT_VALUE(args[1]) : 32768;  // a big int: out of range
         if (x0 < -32768 || x0 > 32767) mp_raise_ValueError(MP_ERROR_TEXT("x0 must be a q15 value from -32768 to 32767"));
     } else if (n_args > 1) {  // a float: a signal value in [-1, 1), as process() takes array('f')
         const float v = (float)mp_obj_get_float(args[1]);

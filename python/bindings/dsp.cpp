@@ -1,6 +1,8 @@
 // Host bindings of the dsp family (microlearn/dsp/), as microlearn._engine.dsp.
 // Same kernels and layouts as the device's _dsp module; results come back
 // as new numpy arrays (interleaved re, im where the device uses that).
+#include <type_traits>
+
 #include "bindings.hpp"
 
 #include "microlearn/dsp/dct.hpp"
@@ -249,8 +251,9 @@ public:
     void reset(const py::object& x0) {
         if (!py::isinstance<py::float_>(x0)) return q15_reset(f_, x0.cast<int16_t>());
         const float v = x0.cast<float>();
-        if (v != v) throw py::value_error("NaN has no q15 value");
-        q15_reset(f_, dsp::q15_of(v));
+        int16_t q;
+        check_q15_floats(dsp::q15_from_floats(&v, &q, 1), "SOSQ15");
+        q15_reset(f_, q);
     }
     // Per section: the kernel's coefficient words (exact: b0 b1 b2 a1 a2 shift;
     // fast: b0, (b1, b2), (-a1, -a2), shift, residue sign and offset), for tests
@@ -295,30 +298,29 @@ public:
     }
     // FIRQ15 also takes float data (is_float_data), as SOSQ15.
     py::array process(const py::object& x) {
-        if constexpr (sizeof(T) == 2) {
-            if (is_float_data(x)) {
-                const auto rows = x.cast<Rows<float>>();
-                size_t n, n_y;
-                const float* p = vec(rows, n, "x");
-                const size_t k = dsp::fir_outputs(f_, n);
-                py::array_t<float> out(k);
-                check_q15_floats(dsp::fir_q15_process_floats(f_, p, n, out.mutable_data(), k, n_y), "FIR");
-                return std::move(out);
-            }
-        }
-        const auto rows = x.cast<Rows<T>>();
-        size_t n;
-        const T* p = vec(rows, n, "x");
-        const size_t k = dsp::fir_outputs(f_, n);
-        py::array_t<T> out(k);
-        size_t n_y;
-        check(dsp::fir_process(f_, p, n, out.mutable_data(), k, n_y), "FIR");
-        return std::move(out);
+        if constexpr (sizeof(T) == 2)
+            if (is_float_data(x)) return run<float>(x);
+        return run<T>(x);
     }
     size_t outputs(size_t n) const { return dsp::fir_outputs(f_, n); }
     void reset() { dsp::fir_reset(f_); }
 
 private:
+    // D: the data's type, T's own or (FIRQ15) float through the q15 kernel.
+    template <typename D>
+    py::array_t<D> run(const py::object& x) {
+        const auto rows = x.cast<Rows<D>>();
+        size_t n, n_y;
+        const D* p = vec(rows, n, "x");
+        const size_t k = dsp::fir_outputs(f_, n);
+        py::array_t<D> out(k);
+        if constexpr (std::is_same_v<D, T>)
+            check(dsp::fir_process(f_, p, n, out.mutable_data(), k, n_y), "FIR");
+        else
+            check_q15_floats(dsp::fir_q15_process_floats(f_, p, n, out.mutable_data(), k, n_y), "FIR");
+        return out;
+    }
+
     std::vector<Tap> taps_;
     std::vector<T> delay_;
     dsp::FirT<T, Tap> f_;

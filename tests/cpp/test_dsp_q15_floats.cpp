@@ -7,7 +7,6 @@
 
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <limits>
 #include <random>
 #include <vector>
@@ -19,12 +18,6 @@
 using namespace microlearn;
 
 namespace {
-
-float from_bits(uint32_t u) {
-    float f;
-    std::memcpy(&f, &u, 4);
-    return f;
-}
 
 // round(x * 32768), halves away from zero, saturated: in float64, exact for float32 x.
 int16_t q15_reference(float x) {
@@ -43,7 +36,7 @@ TEST(DspQ15Floats, ConversionToQ15IsRoundedHalfAwayAndSaturated) {
             xs.insert(xs.end(), {v, std::nextafter(v, 2.0f), std::nextafter(v, -2.0f)});
     std::mt19937 rng(7);
     for (int i = 0; i < 2000000; ++i) {
-        const float v = from_bits(static_cast<uint32_t>(rng()));
+        const float v = math::from_bits(static_cast<uint32_t>(rng()));
         if (!std::isnan(v)) xs.push_back(v);
     }
     for (float x : xs) ASSERT_EQ(dsp::q15_of(x), q15_reference(x)) << x;

@@ -143,12 +143,23 @@ ML_ALWAYS_INLINE float float_of_q15(int16_t q) {
 #endif
 }
 
-// q[i] = q15_of(x[i]) for i < n; a NaN in x: out_of_range, q untouched.
-__attribute__((noinline)) inline Status q15_from_floats(const float* x, int16_t* q, size_t n) {
-    if ((x == nullptr || q == nullptr) && n != 0) return Status::bad_argument;
+// True if x[0 .. n) holds a NaN.
+inline bool holds_nan(const float* x, size_t n) {
     for (size_t i = 0; i < n; ++i)
-        if ((math::to_bits(x[i]) & 0x7fffffffu) > 0x7f800000u) return Status::out_of_range;
+        if (math::is_nan_bits(math::to_bits(x[i]))) return true;
+    return false;
+}
+
+// q[i] = q15_of(x[i]) for i < n (x holds no NaN): the one copy of the loop.
+__attribute__((noinline)) inline void q15_of_each(const float* x, int16_t* q, size_t n) {
     for (size_t i = 0; i < n; ++i) q[i] = q15_of(x[i]);
+}
+
+// q[i] = q15_of(x[i]) for i < n; a NaN in x: out_of_range, q untouched.
+inline Status q15_from_floats(const float* x, int16_t* q, size_t n) {
+    if ((x == nullptr || q == nullptr) && n != 0) return Status::bad_argument;
+    if (holds_nan(x, n)) return Status::out_of_range;
+    q15_of_each(x, q, n);
     return Status::ok;
 }
 
@@ -166,15 +177,14 @@ __attribute__((noinline)) inline Status q15_on_floats(const float* x, size_t n, 
                                                       Q15Kernel kernel, void* context) {
     n_y = 0;
     if ((x == nullptr && n != 0) || (y == nullptr && y_cap != 0)) return Status::bad_argument;
-    for (size_t i = 0; i < n; ++i)
-        if ((math::to_bits(x[i]) & 0x7fffffffu) > 0x7f800000u) return Status::out_of_range;
+    if (holds_nan(x, n)) return Status::out_of_range;  // once, before the kernel's state moves
     constexpr size_t kBlock = 64;
     int16_t in[kBlock], out[kBlock];
     for (size_t i = 0; i < n;) {
         const size_t m = n - i < kBlock ? n - i : kBlock;
         size_t written = 0;
-        Status st = q15_from_floats(x + i, in, m);
-        if (st == Status::ok) st = kernel(context, in, m, out, kBlock, written);
+        q15_of_each(x + i, in, m);
+        const Status st = kernel(context, in, m, out, kBlock, written);
         if (st != Status::ok) return st;
         if (written > y_cap - n_y) return Status::size_mismatch;
         for (size_t k = 0; k < written; ++k) y[n_y + k] = float_of_q15(out[k]);
