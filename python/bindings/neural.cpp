@@ -50,6 +50,10 @@ public:
         d["feature_type"] = "float32";  // int8 models quantize float input with the input's scale
         d["input_dtype"] = dtype_name(in.dtype);
         d["output_dtype"] = dtype_name(out.dtype);
+        if (out.dtype != DType::f32 && out.n_quant != 0) {  // real = output_scale * (q - output_zero_point)
+            d["output_scale"] = out.scale[0];
+            d["output_zero_point"] = out.zero[0];
+        }
         d["arena_bytes"] = model_.arena_size;
         d["n_ops"] = model_.n_ops;
         d["n_tensors"] = model_.n_tensors;
@@ -104,6 +108,28 @@ public:
         }
         const size_t n = neural::n_outputs(model_);
         return map_rows<float>(X, n, [this, n](uint8_t* a, float* o) { return neural::outputs(model_, a, o, n); });
+    }
+
+    // The outputs of each row: floats (dtype "float32"; int8 and int16
+    // outputs dequantized), or the output tensor's own values (dtype its
+    // type, "int8" or "int16"), as predict(x, out) writes them on the device.
+    template <typename In>
+    py::array outputs(const Rows<In>& X, const std::string& dtype) const {
+        const size_t n = neural::n_outputs(model_);
+        const DType type = neural::tensor(model_, model_.output, nullptr).dtype;
+        if (dtype == "float32")
+            return map_rows<float>(X, n, [this, n](uint8_t* a, float* o) { return neural::outputs(model_, a, o, n); });
+        if (dtype != dtype_name(type) || type == DType::f32 || type == DType::i32)
+            throw py::type_error(std::string("out must be float32") +
+                                 (type == DType::f32 ? "" : std::string(" or ") + dtype_name(type) + " (the quantized outputs)") +
+                                 " for a network with a " + dtype_name(type) + " output, got " + dtype);
+        if (type == DType::i16)
+            return map_rows<int16_t>(X, n, [this, n](uint8_t* a, int16_t* o) {
+                return neural::raw_outputs(model_, a, o, n, DType::i16);
+            });
+        return map_rows<int8_t>(X, n, [this, n](uint8_t* a, int8_t* o) {
+            return neural::raw_outputs(model_, a, o, n, DType::i8);
+        });
     }
 
     template <typename In>
@@ -195,7 +221,20 @@ void microlearn::bindings::bind_neural(py::module_& m) {
     cls.def("predict_proba", &NeuralModel::predict_proba<int8_t>, py::arg("X").noconvert());
     cls.def("predict_proba", &NeuralModel::predict_proba<uint8_t>, py::arg("X").noconvert());
     cls.def("predict_proba", &NeuralModel::predict_proba<int16_t>, py::arg("X").noconvert());
+    cls.def("outputs", &NeuralModel::outputs<float>, py::arg("X").noconvert(), py::arg("dtype"));
+    cls.def("outputs", &NeuralModel::outputs<int8_t>, py::arg("X").noconvert(), py::arg("dtype"));
+    cls.def("outputs", &NeuralModel::outputs<uint8_t>, py::arg("X").noconvert(), py::arg("dtype"));
+    cls.def("outputs", &NeuralModel::outputs<int16_t>, py::arg("X").noconvert(), py::arg("dtype"));
     cls.def("layers", &NeuralModel::layers);
+    // The exponentials an int8 SOFTMAX computes without its table (int8_ops.hpp,
+    // softmax_exp_bits): float32 bits for d = 0 .. 255; the converter lists where they differ from LiteRT's.
+    m.def("int8_softmax_exps", [](float s) {
+        py::array_t<uint32_t> out(256);
+        uint32_t bits;
+        __builtin_memcpy(&bits, &s, 4);
+        for (uint32_t d = 0; d < 256; ++d) out.mutable_data()[d] = neural::int8::softmax_exp_bits(bits, d);
+        return out;
+    }, py::arg("s"));
     m.attr("NEURAL_OP_NAMES") = [] {
         py::dict d;
         for (uint32_t k = 1; k < static_cast<uint32_t>(neural::OpKind::count); ++k)

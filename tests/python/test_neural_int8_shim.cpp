@@ -51,8 +51,10 @@ void ml8_add_mul(const int8_t* a, const int8_t* b, int n, int b_n, int mul, cons
     const AddParams ap{p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10]};
     add_mul(a, b, n, b_n, mul != 0, ap, y);
 }
-void ml8_softmax(const int8_t* x, int rows, int depth, const float* table, float output_scale, int8_t* y) {
-    softmax(x, rows, depth, table, output_scale, y);
+// s_bits: the scale's float32 bits; exceptions: n (d, float bits) pairs
+void ml8_softmax(const int8_t* x, int rows, int depth, uint32_t s_bits, const int32_t* exceptions, uint32_t n,
+                 float output_scale, int8_t* y) {
+    softmax(x, rows, depth, SoftmaxExp{nullptr, s_bits, exceptions, n}, output_scale, y);
 }
 void ml8_pad(const int8_t* x, const uint32_t* in, const uint32_t* before, const uint32_t* after, int value,
              int8_t* y) {

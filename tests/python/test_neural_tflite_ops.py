@@ -121,10 +121,11 @@ def run_op(shim, graph, op, values: dict) -> np.ndarray:
                          int(k == "MUL"), prm.ctypes.data_as(ctypes.c_void_p), y.ctypes.data_as(ctypes.c_void_p))
     elif k == "SOFTMAX":
         depth = y_t.shape[-1]
-        table = np.ascontiguousarray(p["exp_table"], np.float32)
+        exceptions = np.ascontiguousarray(np.asarray(p["exceptions"], np.uint32).reshape(-1, 2).view(np.int32))
         shim.ml8_softmax(x.ctypes.data_as(ctypes.c_void_p), x.size // depth, depth,
-                         table.ctypes.data_as(ctypes.c_void_p), ctypes.c_float(p["output_scale"]),
-                         y.ctypes.data_as(ctypes.c_void_p))
+                         ctypes.c_uint32(int(np.float32(p["scale"]).view(np.uint32))),
+                         exceptions.ctypes.data_as(ctypes.c_void_p), ctypes.c_uint32(len(exceptions)),
+                         ctypes.c_float(p["output_scale"]), y.ctypes.data_as(ctypes.c_void_p))
     elif k == "PAD":
         shape = list(graph.tensors[op.inputs[0]].shape)
         pads = list(op.params["paddings"])

@@ -21,7 +21,9 @@
 //   ADD, MUL            ints + the 11 AddParams fields (int8_ops.hpp)
 //   RELU, RELU6, LEAKY_RELU, LOGISTIC, TANH, HARD_SWISH
 //                       ints: the 256-entry int8 table packed 4 per int32 (little-endian)
-//   SOFTMAX             floats + output_scale, exp_table[256]
+//   SOFTMAX             floats + output_scale, s = float32(-input_scale * beta);
+//                       ints: n exceptions (d, float bits of exp(s d)) as 2n int32, d increasing in [1, 255]
+//                       (files written before 2026-11-27: floats + output_scale, exp_table[256], no ints)
 //   REDUCE_MAX, RESHAPE, CONCATENATION: nothing more (their int8 output shares
 //                       the input's quantization: bytes only move)
 #pragma once
@@ -68,13 +70,21 @@ inline bool tail_counts(OpKind k, uint32_t channels, uint32_t& n_ints, uint32_t&
 #endif
         case OpKind::relu: case OpKind::relu6: case OpKind::leaky_relu: case OpKind::logistic: case OpKind::tanh:
         case OpKind::hard_swish: n_ints = 64; return true;
-        case OpKind::softmax: n_floats = 257; return true;
+        case OpKind::softmax: n_floats = 2; return true;  // + 2 ints per exception (check())
         case OpKind::reduce_max: case OpKind::reshape: return true;
 #if MICROLEARN_NEURAL_PARTS & 8  // part_int8_extra
         case OpKind::concatenation: return true;
 #endif
         default: return false;
     }
+}
+
+// SOFTMAX's tail as this op holds it: the table (257 floats) or 2 floats and
+// an even number of ints up to 2 * 255 (the exceptions); anything else keeps
+// the sizes tail_counts() gave, which then fail check()'s count comparison.
+inline void softmax_tail(const Op& o, uint32_t& n_ints, uint32_t& n_floats) {
+    if (o.n_floats == 1 + 257 && o.n_ints == 0) n_floats = 257;
+    else if (o.n_ints % 2 == 0 && o.n_ints <= 2 * 255) n_ints = o.n_ints;
 }
 
 inline bool in8(int32_t v) { return v >= -128 && v <= 127; }
@@ -98,6 +108,7 @@ inline Status check(const Model& m, const Op& o, Op& base) {
     uint32_t bi, bf, ti, tf;
     base_counts(o, x.rank, bi, bf);
     if (!tail_counts(o.kind, y.channels(), ti, tf)) return Status::unsupported_kind;
+    if (o.kind == OpKind::softmax) softmax_tail(o, ti, tf);
     if (o.n_ints != bi + ti || o.n_floats != bf + tf) return Status::bad_parameter;
     if (y.dtype != DType::i8 || x.n_quant != 1 || y.n_quant != 1) return Status::type_mismatch;
     base = o;
@@ -159,13 +170,21 @@ inline Status check(const Model& m, const Op& o, Op& base) {
             return Status::ok;
 #endif
         case OpKind::softmax: {
+            // output scale about 1/256 (TFLite's), exponentials in [0, 1] with exp(0) = 1: 1 / (sum * scale) stays normal
             const float* f = o.floats + bf;
-            for (uint32_t k = 0; k < tf; ++k)
-                if (!math::is_finite(f[k]) || f[k] < 0.0f) return Status::bad_parameter;
-            // output scale about 1/256 (TFLite's), table entries in [0, 1]: 1 / (sum * scale) stays normal
-            for (uint32_t k = 1; k < tf; ++k)
-                if (f[k] > 1.0f) return Status::bad_parameter;
-            return f[0] > 0.001f && f[0] < 0.01f && x.channels() < (1u << 20) ? Status::ok : Status::bad_parameter;
+            if (!(f[0] > 0.001f && f[0] < 0.01f) || x.channels() >= (1u << 20)) return Status::bad_parameter;
+            if (tf == 257) {  // the table
+                for (uint32_t k = 1; k < tf; ++k)
+                    if (!(f[k] >= 0.0f && f[k] <= 1.0f)) return Status::bad_parameter;
+                return Status::ok;
+            }
+            const uint32_t s = math::to_bits(f[1]);
+            if (s != 0 && (s >> 31 == 0 || !math::is_finite(f[1]))) return Status::bad_parameter;  // -inf < s <= 0
+            for (uint32_t i = 0; i < ti; i += 2) {
+                const float v = math::from_bits(uint32_t(t[i + 1]));
+                if (t[i] < (i ? t[i - 2] + 1 : 1) || t[i] > 255 || !(v >= 0.0f && v <= 1.0f)) return Status::bad_parameter;
+            }
+            return Status::ok;
         }
 #if MICROLEARN_NEURAL_PARTS & 8  // part_int8_extra
         case OpKind::concatenation:
@@ -246,9 +265,13 @@ inline void eval(const Model& m, const Op& o, uint8_t* arena) {
             return;
         }
 #endif
-        case OpKind::softmax:
-            int8::softmax(x.i8(), int(x.count / ch), int(ch), o.floats + bf + 1, o.floats[bf], y.i8());
+        case OpKind::softmax: {
+            const bool table = o.n_floats == bf + 257;
+            const int8::SoftmaxExp e{table ? o.floats + bf + 1 : nullptr, table ? 0 : math::to_bits(o.floats[bf + 1]), t,
+                                     (o.n_ints - bi) / 2};
+            int8::softmax(x.i8(), int(x.count / ch), int(ch), e, o.floats[bf], y.i8());
             return;
+        }
         default:  // RELU, RELU6, LEAKY_RELU, LOGISTIC, TANH, HARD_SWISH: a table
             int8::lut(x.i8(), int(x.count), reinterpret_cast<const int8_t*>(t), y.i8());
             return;

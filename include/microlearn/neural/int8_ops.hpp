@@ -8,7 +8,7 @@
 // reads them from the model and calls these kernels and is applied here as
 // TFLite's MultiplyByQuantizedMultiplier: requantize() below; FULLY_CONNECTED
 // rescales in double precision as LiteRT's reference does. The element-wise
-// activations arrive as 256-entry tables (lut()), softmax as a table of float
+// activations arrive as 256-entry tables (lut()), softmax as the scale of its
 // exponentials (softmax()). Kernels only do integer arithmetic, take
 // caller-owned pointers and never allocate.
 //
@@ -19,6 +19,7 @@
 #pragma once
 #include <stdint.h>
 
+#include "int8_io.hpp"
 #include "model.hpp"
 
 #if defined(__ARM_FEATURE_DSP) && !defined(MICROLEARN_INT8_PORTABLE)
@@ -1151,19 +1152,105 @@ inline float reciprocal(float d) {
 #endif
 }
 
-// SOFTMAX over rows of `depth` values, as LiteRT computes int8 softmax:
-// exp_table[d] = expf(-beta * input_scale * d) for a value d below the row's
-// maximum, float32 sums in order, then round(p / output_scale) - 128
-// (TFLite's output quantization for softmax: scale 1/256, zero point -128).
-inline void softmax(const int8_t* x, int rows, int depth, const float* exp_table, float output_scale, int8_t* y) {
+// --- SOFTMAX ----------------------------------------------------------------------
+//
+// LiteRT's int8 softmax tables exp_table[d] = expf(s * d), s = float32(-input_scale
+// * beta), for the 256 distances d of a value below its row's maximum, sums the
+// entries of a row in float32 in order and writes round(p / output_scale) - 128
+// (TFLite's output quantization: scale 1/256, zero point -128). Files written
+// before 2026-11-27 hold that table (1 kB); newer ones hold s and the few
+// entries softmax_exp() does not reproduce (`exceptions`), and the kernel
+// computes each entry as it needs it, in integer arithmetic only (no libm, no
+// soft-float routine), so every target gets the same bits.
+
+// (a * b) >> 64, exactly.
+inline uint64_t mul_high(uint64_t a, uint64_t b) {
+#if defined(__SIZEOF_INT128__)
+    return uint64_t((unsigned __int128)a * b >> 64);
+#else
+    const uint64_t a0 = uint32_t(a), a1 = a >> 32, b0 = uint32_t(b), b1 = b >> 32;
+    const uint64_t mid = a1 * b0 + (a0 * b0 >> 32);  // < 2^64
+    const uint64_t mid2 = a0 * b1 + uint32_t(mid);
+    return a1 * b1 + (mid >> 32) + (mid2 >> 32);
+#endif
+}
+
+// The bits of exp(-v), to nearest, for v = fl32(|s| * d) (float32's product, as
+// LiteRT's table computes it) with s's bits s_bits (sign ignored), d in [0, 255].
+// v = A 2^E exactly; t = v log2(e) in 56 fraction bits = k + f, then
+// 2^-f = exp(-x) with x = f ln2 < ln2 from 1 - exp(-x / 4) by its series to
+// x^10 (error below 2^-52) squared twice (1 - (1 - u)^2 = 2u - u^2), and the
+// result, (1 - u) 2^-k, rounded to float32 (subnormals and 0 included). It
+// differs from the correctly rounded value only when that lies within about
+// 2^-50 of a rounding boundary; the converter lists such entries as exceptions.
+inline uint32_t softmax_exp_bits(uint32_t s_bits, uint32_t d) {
+    constexpr uint32_t kOne = 0x3F800000u;
+    const uint32_t biased = (s_bits >> 23) & 0xFFu;
+    if (d == 0 || (s_bits & 0x7FFFFFFFu) == 0 || biased == 0) return kOne;  // v < 2^-118: exp(-v) rounds to 1
+    if (biased > 245) return 0;                                             // v >= 2^118 (or inf, NaN)
+    SoftScale scale;
+    soft_scale_of(math::from_bits(s_bits & 0x7FFFFFFFu), scale);
+    const uint32_t v = soft_scaled(int32_t(d), scale);  // a normal float32
+    const int e = int(v >> 23) - 150;                   // v = a 2^e
+    const uint64_t a = (v & 0x7FFFFFu) | 0x800000u;
+    if (e > -17) return 0;    // v >= 128: exp(-v) < 2^-184
+    if (e < -64) return kOne;  // v < 2^-40
+    // t = v log2(e) 2^56 = a L 2^(e - 6), L = log2(e) 2^62, in [0, 2^64)
+    constexpr uint64_t kLog2e = 0x5C551D94AE0BF85Eu, kLn2 = 0xB17217F7D1CF79ACu;  // 2^62 log2(e), 2^64 ln(2)
+    const uint64_t hi = a * (kLog2e >> 32), lo = a * uint32_t(kLog2e);     // a L = hi 2^32 + lo
+    const int shift = 6 - e;                                                // 23 .. 70
+    const uint64_t t = shift >= 32 ? (hi + (lo >> 32)) >> (shift - 32) : (hi << (32 - shift)) + (lo >> shift);
+    int k = int(t >> 56);
+    const uint64_t y = mul_high((t << 8), kLn2) >> 2;  // x / 4 in 64 fraction bits, x = f ln2
+    static constexpr uint64_t kInvFactorial[] = {  // 2^64 / n!, n = 2 .. 10
+        0x8000000000000000u, 0x2AAAAAAAAAAAAAABu, 0x0AAAAAAAAAAAAAABu, 0x0222222222222222u, 0x005B05B05B05B05Bu,
+        0x000D00D00D00D00Du, 0x0001A01A01A01A02u, 0x00002E3BC74AAD8Eu, 0x0000049F93EDDE28u};
+    uint64_t p = kInvFactorial[8];
+    for (int n = 7; n >= 0; --n) p = kInvFactorial[n] - mul_high(y, p);
+    uint64_t u = y - mul_high(y, mul_high(y, p));  // 1 - exp(-x / 4)
+    for (int i = 0; i < 2; ++i) u = (u << 1) - mul_high(u, u);
+    // exp(-v) = r 2^(-63 - k), r = (2^64 - u) / 2 in [2^62, 2^63) with the
+    // halving's lost bit kept sticky (the rounding below only asks above/at/below half)
+    uint64_t r;
+    if (u == 0) r = uint64_t(1) << 62, --k;  // exactly 2^-k
+    else r = (0 - u) >> 1 | (u & 1);
+    const int exponent = 126 - k;  // biased, for r in [2^62, 2^63)
+    const int drop = 39 + (exponent < 1 ? 1 - exponent : 0);
+    if (drop > 63) return 0;  // below half the least subnormal
+    const uint64_t q = r >> drop, rest = r & ((uint64_t(1) << drop) - 1), half = uint64_t(1) << (drop - 1);
+    const uint32_t mant = uint32_t(q) + (rest > half || (rest == half && (q & 1)) ? 1u : 0u);
+    return (exponent > 1 ? uint32_t(exponent - 1) << 23 : 0u) + mant;  // a carry into the exponent is right
+}
+
+// Where a row's exponentials come from: the table of a file written before
+// 2026-11-27 (table != nullptr), or s's bits and the exceptions: n pairs
+// (d, float bits), d increasing.
+struct SoftmaxExp {
+    const float* table;
+    uint32_t s_bits;
+    const int32_t* exceptions;
+    uint32_t n_exceptions;
+};
+
+inline float softmax_exp(const SoftmaxExp& e, uint32_t d) {
+    if (e.table) return e.table[d];
+    for (uint32_t i = 0; i < e.n_exceptions; ++i)
+        if (uint32_t(e.exceptions[2 * i]) == d) return math::from_bits(uint32_t(e.exceptions[2 * i + 1]));
+    return math::from_bits(softmax_exp_bits(e.s_bits, d));
+}
+
+// SOFTMAX over rows of `depth` values. Each exponential is computed twice
+// (the sum, then the output): no scratch memory.
+inline void softmax(const int8_t* x, int rows, int depth, const SoftmaxExp& e, float output_scale, int8_t* y) {
     for (int r = 0; r < rows; ++r, x += depth, y += depth) {
         int8_t max = -128;
         for (int c = 0; c < depth; ++c)
             if (x[c] > max) max = x[c];
         float sum = 0.0f;
-        for (int c = 0; c < depth; ++c) sum += exp_table[max - x[c]];
+        for (int c = 0; c < depth; ++c) sum += softmax_exp(e, uint32_t(max - x[c]));
         const float inv = reciprocal(sum * output_scale);
-        for (int c = 0; c < depth; ++c) y[c] = clamp8(round_away(exp_table[max - x[c]] * inv) - 128, -128, 127);
+        for (int c = 0; c < depth; ++c)
+            y[c] = clamp8(round_away(softmax_exp(e, uint32_t(max - x[c])) * inv) - 128, -128, 127);
     }
 }
 

@@ -18,7 +18,10 @@ and agree bit for bit with LiteRT's reference kernels.
   that output (fixed-point for the ReLUs and hard-swish; LOGISTIC and TANH are
   tables in LiteRT too, filled from float32 math).
 - SOFTMAX: LiteRT computes int8 softmax in float32 from a 256-entry table of
-  exponentials (softmax_table()); the engine does the same sums and rounding.
+  exponentials (softmax_table()); the engine computes each entry from the
+  table's scale (softmax_scale()) in integer arithmetic, the file lists the
+  entries where that differs (softmax_exceptions()), and the engine does the
+  same sums and rounding.
 """
 from __future__ import annotations
 
@@ -203,11 +206,26 @@ def lut_hard_swish(in_scale, in_zp, out_scale, out_zp) -> np.ndarray:
 
 # --- softmax -----------------------------------------------------------------
 
+def softmax_scale(beta: float, in_scale: float) -> np.float32:
+    """s = float32(-in_scale * beta): LiteRT's table holds expf(s * d)."""
+    return np.float32(-np.float32(in_scale) * np.float32(beta))
+
+
+def softmax_exceptions(s, table) -> list[tuple[int, int]]:
+    """(d, float32 bits of table[d]) for each d where the engine's integer
+    exponential (int8_ops.hpp softmax_exp_bits, through the host bindings: one
+    implementation) differs from `table`, d increasing. d = 0 never does."""
+    from ... import _engine
+    computed = _engine.int8_softmax_exps(float(np.float32(s)))
+    wanted = np.asarray(table, np.float32).view(np.uint32)
+    return [(int(d), int(wanted[d])) for d in np.flatnonzero(computed != wanted)]
+
+
 def softmax_table(beta: float, in_scale: float) -> np.ndarray:
     """float32[256]: entry d is expf(-in_scale * beta * d), the exponential of
     a value d steps below its row's maximum, as LiteRT's int8 softmax tables it
     (its reference and optimized kernels agree: float32 sums of this table)."""
-    scale = np.float32(-np.float32(in_scale) * np.float32(beta))
+    scale = softmax_scale(beta, in_scale)
     arg = (scale * np.arange(256, dtype=np.float32)).astype(np.float32)
     return np.exp(arg.astype(np.float64)).astype(np.float32)   # correctly rounded expf
 
@@ -275,5 +293,6 @@ def extend(op, graph, ints: list, floats: list) -> tuple[list, list]:
     if k in _LUT_KINDS:
         return ints + np.asarray(p["table"], np.int8).view("<i4").tolist(), floats
     if k == "SOFTMAX":
-        return ints, floats + [float(p["output_scale"])] + np.asarray(p["exp_table"], np.float32).tolist()
+        pairs = np.asarray(p["exceptions"], np.uint32).reshape(-1, 2).view("<i4").ravel().tolist()
+        return ints + pairs, floats + [float(p["output_scale"]), float(p["scale"])]
     return ints, floats

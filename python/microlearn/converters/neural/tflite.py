@@ -762,7 +762,9 @@ class _Reader:
             if zo != -128 or abs(so - 1 / 256) > 0.001 / 256:
                 raise UnsupportedEstimatorError(f"{where}: int8 softmax output must have scale 1/256 and zero "
                                                 f"point -128 (TFLite's), got {so}, {zo}")
-            params["int8"] = {"exp_table": q8.softmax_table(beta, self._q(x)[0]), "output_scale": so}
+            s = q8.softmax_scale(beta, self._q(x)[0])
+            params["int8"] = {"scale": s, "output_scale": so,
+                              "exceptions": q8.softmax_exceptions(s, q8.softmax_table(beta, self._q(x)[0]))}
         self._emit("SOFTMAX", [x], [y], params, where)
 
     def _op_QUANTIZE(self, ins, outs, op, where):
