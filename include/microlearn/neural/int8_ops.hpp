@@ -1175,6 +1175,11 @@ inline uint64_t mul_high(uint64_t a, uint64_t b) {
 #endif
 }
 
+// 2^64 / n!, n = 2 .. 10 (namespace scope: a native module cannot hold a function's static)
+constexpr uint64_t kInvFactorial[] = {0x8000000000000000u, 0x2AAAAAAAAAAAAAABu, 0x0AAAAAAAAAAAAAABu,
+                                      0x0222222222222222u, 0x005B05B05B05B05Bu, 0x000D00D00D00D00Du,
+                                      0x0001A01A01A01A02u, 0x00002E3BC74AAD8Eu, 0x0000049F93EDDE28u};
+
 // The bits of exp(-v), to nearest, for v = fl32(|s| * d) (float32's product, as
 // LiteRT's table computes it) with s's bits s_bits (sign ignored), d in [0, 255].
 // v = A 2^E exactly; t = v log2(e) in 56 fraction bits = k + f, then
@@ -1183,7 +1188,7 @@ inline uint64_t mul_high(uint64_t a, uint64_t b) {
 // result, (1 - u) 2^-k, rounded to float32 (subnormals and 0 included). It
 // differs from the correctly rounded value only when that lies within about
 // 2^-50 of a rounding boundary; the converter lists such entries as exceptions.
-inline uint32_t softmax_exp_bits(uint32_t s_bits, uint32_t d) {
+__attribute__((noinline)) inline uint32_t softmax_exp_bits(uint32_t s_bits, uint32_t d) {
     constexpr uint32_t kOne = 0x3F800000u;
     const uint32_t biased = (s_bits >> 23) & 0xFFu;
     if (d == 0 || (s_bits & 0x7FFFFFFFu) == 0 || biased == 0) return kOne;  // v < 2^-118: exp(-v) rounds to 1
@@ -1202,9 +1207,6 @@ inline uint32_t softmax_exp_bits(uint32_t s_bits, uint32_t d) {
     const uint64_t t = shift >= 32 ? (hi + (lo >> 32)) >> (shift - 32) : (hi << (32 - shift)) + (lo >> shift);
     int k = int(t >> 56);
     const uint64_t y = mul_high((t << 8), kLn2) >> 2;  // x / 4 in 64 fraction bits, x = f ln2
-    static constexpr uint64_t kInvFactorial[] = {  // 2^64 / n!, n = 2 .. 10
-        0x8000000000000000u, 0x2AAAAAAAAAAAAAABu, 0x0AAAAAAAAAAAAAABu, 0x0222222222222222u, 0x005B05B05B05B05Bu,
-        0x000D00D00D00D00Du, 0x0001A01A01A01A02u, 0x00002E3BC74AAD8Eu, 0x0000049F93EDDE28u};
     uint64_t p = kInvFactorial[8];
     for (int n = 7; n >= 0; --n) p = kInvFactorial[n] - mul_high(y, p);
     uint64_t u = y - mul_high(y, mul_high(y, p));  // 1 - exp(-x / 4)
