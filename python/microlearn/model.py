@@ -206,15 +206,33 @@ class Model:
         return getattr(self._engine, method)(X if self._preprocess is None else self._preprocess.apply(X))
 
     # ------------------------------------------------------- predictions
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X, out=None) -> np.ndarray:
         """Class labels (classifiers), values (regressors: (n,) or
-        (n, n_outputs)), +1/-1 (anomaly detectors), cluster indices."""
+        (n, n_outputs)), +1/-1 (anomaly detectors), cluster indices.
+        Neural networks also write their outputs into `out`, an (n,
+        n_outputs) array as predict(x, out) on the device: float32 (an int8
+        or int16 output dequantized), or the output's own int8 / int16 (its
+        quantized values: info["output_scale"], info["output_zero_point"])."""
+        if out is not None:
+            self._outputs_into(X, out)
         out = self._call("predict", X)
         if self._task == "regression":  # (n,) for one output, unless fitted on a (n, 1) y (metadata)
             return out[:, 0] if out.shape[1] == 1 and not self.metadata.get("output_2d") else out
         if self._task == "classification":
             return self.classes_[out]  # the engine gives class indices
         return out
+
+    def _outputs_into(self, X, out):
+        if not hasattr(self._engine, "outputs"):
+            raise TypeError(f"predict(X, out) is for neural networks, not {self.metadata.get('estimator', self.kind)}")
+        if not isinstance(out, np.ndarray):
+            raise TypeError(f"out must be a numpy array (float32, or the network's {self.info['output_dtype']} "
+                            f"output), got {type(out).__name__}")
+        X = self._rows(X)
+        shape = (X.shape[0], self.info["n_outputs"])
+        if out.shape != shape:
+            raise ValueError(f"out must have shape {shape} (rows, the network's outputs), got {out.shape}")
+        out[...] = self._engine.outputs(X if self._preprocess is None else self._preprocess.apply(X), out.dtype.name)
 
     def predict_proba(self, X) -> np.ndarray:
         return self._call("predict_proba", X)

@@ -5,7 +5,8 @@
  * The caller owns the arena: ml_neural_info() gives its size (arena_size
  * bytes, 4-byte aligned); pass it to ml_neural_load() or later to
  * ml_neural_set_arena(). Then per inference: ml_neural_input_<type>(),
- * ml_neural_run(), and ml_neural_outputs() / _class() / _proba(). Nothing
+ * ml_neural_run(), and ml_neural_outputs() / _outputs_s8() / _s16() /
+ * _class() / _proba(). Nothing
  * allocates; one arena per model, calls on one arena must not run at once. */
 #ifndef MICROLEARN_C_NEURAL_H
 #define MICROLEARN_C_NEURAL_H
@@ -36,6 +37,10 @@ typedef struct {
     int output_type;
     uint32_t arena_size;    /* bytes the arena needs */
     uint32_t n_ops, n_tensors;
+    /* An int8 or int16 output's quantization, real = output_scale *
+     * (q - output_zero_point) (int16: zero point 0); 1 and 0 for float32. */
+    float output_scale;
+    int32_t output_zero_point;
 } ml_neural_info_t;
 
 /* Validates the model; `arena` may be NULL (set it later). With an arena
@@ -58,6 +63,11 @@ int ml_neural_input_s16(const ml_neural_t* model, const int16_t* x, size_t n);
 int ml_neural_run(const ml_neural_t* model);
 /* After a run: the outputs as floats (int8, int16 dequantized) into out[n_outputs]. */
 int ml_neural_outputs(const ml_neural_t* model, float* out, size_t n_out);
+/* After a run: the output tensor's own values, no float arithmetic: an int8
+ * model's quantized outputs into out[n_outputs] (_s8), an int16 model's (_s16).
+ * ML_TYPE_MISMATCH for another model's output type (float32 models have none). */
+int ml_neural_outputs_s8(const ml_neural_t* model, int8_t* out, size_t n_out);
+int ml_neural_outputs_s16(const ml_neural_t* model, int16_t* out, size_t n_out);
 /* Classifiers: the class index (argmax, or output > threshold for one unit). */
 int ml_neural_class(const ml_neural_t* model, int32_t* out);
 /* Classifiers with probabilities: out[n_classes]. */

@@ -23,6 +23,12 @@ inline int neural_input(const ml_neural_t* model, const void* x, size_t n, neura
     return static_cast<int>(neural::set_input(h.model, h.arena, x, n, type));
 }
 
+inline int neural_raw_outputs(const ml_neural_t* model, void* out, size_t n_out, DType type) {
+    const Neural& h = neural_of(model);
+    if (h.arena == nullptr) return ML_BAD_ARGUMENT;
+    return static_cast<int>(neural::raw_outputs(h.model, h.arena, out, n_out, type));
+}
+
 }  // namespace c_api
 }  // namespace microlearn
 
@@ -65,6 +71,8 @@ void ml_neural_info(const ml_neural_t* model, ml_neural_info_t* info) {
     info->arena_size = m.arena_size;
     info->n_ops = m.n_ops;
     info->n_tensors = m.n_tensors;
+    info->output_scale = out.n_quant != 0 ? out.scale[0] : 1.0f;
+    info->output_zero_point = out.n_quant != 0 ? out.zero[0] : 0;
 }
 
 int ml_neural_input_f32(const ml_neural_t* model, const float* x, size_t n) {
@@ -94,6 +102,14 @@ int ml_neural_outputs(const ml_neural_t* model, float* out, size_t n_out) {
     const auto& h = microlearn::c_api::neural_of(model);
     if (h.arena == nullptr) return ML_BAD_ARGUMENT;
     return static_cast<int>(microlearn::neural::outputs(h.model, h.arena, out, n_out));
+}
+
+int ml_neural_outputs_s8(const ml_neural_t* model, int8_t* out, size_t n_out) {
+    return microlearn::c_api::neural_raw_outputs(model, out, n_out, microlearn::DType::i8);
+}
+
+int ml_neural_outputs_s16(const ml_neural_t* model, int16_t* out, size_t n_out) {
+    return microlearn::c_api::neural_raw_outputs(model, out, n_out, microlearn::DType::i16);
 }
 
 int ml_neural_class(const ml_neural_t* model, int32_t* out) {

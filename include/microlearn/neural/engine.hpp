@@ -238,9 +238,31 @@ inline Status outputs(const Model& m, uint8_t* arena, float* out, size_t n_out) 
     return Status::ok;
 }
 
+// After run(): the output tensor's own values, int8 or int16 (`type`, the
+// model's output type, else type_mismatch), copied into out[n_out >=
+// n_outputs]: an int8 or int16 network's quantized outputs, no float
+// arithmetic (real = scale * (q - zero_point): the output tensor's scale[0], zero[0]).
+inline Status raw_outputs(const Model& m, uint8_t* arena, void* out, size_t n_out, DType type) {
+    const Tensor y = output_tensor(m, arena);
+    if (y.dtype != type || type == DType::f32) return Status::type_mismatch;
+    if (out == nullptr || n_out < y.count) return Status::size_mismatch;
+    __builtin_memcpy(out, y.data, y.count * uint32_t(dtype_size(type)));
+    return Status::ok;
+}
+
+// The index of the first of the largest of v[0 .. n).
+template <typename T>
+inline uint32_t argmax(const T* v, uint32_t n) {
+    uint32_t best = 0;
+    for (uint32_t i = 1; i < n; ++i)
+        if (v[i] > v[best]) best = i;
+    return best;
+}
+
 // After run(), classifiers: the class index, argmax of the outputs (the
 // first of equal maxima), or for one output unit 1 when it is above the
-// threshold.
+// threshold. An int8 or int16 output's argmax is its quantized values'
+// (a positive scale keeps their order, distinct values stay distinct).
 inline Status class_index(const Model& m, uint8_t* arena, int32_t& out) {
     if (m.task != 1) return Status::unsupported_kind;
     const Tensor y = output_tensor(m, arena);
@@ -248,12 +270,9 @@ inline Status class_index(const Model& m, uint8_t* arena, int32_t& out) {
         out = output_value(y, 0) > m.threshold ? 1 : 0;
         return Status::ok;
     }
-    uint32_t best = 0;
-    float top = output_value(y, 0);
-    for (uint32_t i = 1; i < y.count; ++i) {
-        const float v = output_value(y, i);
-        if (v > top) top = v, best = i;
-    }
+    const uint32_t best = y.dtype == DType::f32 ? argmax(y.f32(), y.count)
+                          : is_i16(y.dtype)     ? argmax(y.i16(), y.count)
+                                                : argmax(y.i8(), y.count);
     out = static_cast<int32_t>(best);
     return Status::ok;
 }
