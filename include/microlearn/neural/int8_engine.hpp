@@ -170,20 +170,19 @@ inline Status check(const Model& m, const Op& o, Op& base) {
             return Status::ok;
 #endif
         case OpKind::softmax: {
-            // output scale about 1/256 (TFLite's), exponentials in [0, 1] with exp(0) = 1: 1 / (sum * scale) stays normal
+            // output scale about 1/256 (TFLite's); every exponential in [0, 1] (its float bits at most 1.0's),
+            // exp(0) = 1: 1 / (sum * scale) stays normal; -inf < s <= 0
             const float* f = o.floats + bf;
+            const uint32_t s = math::to_bits(f[1]), one = 0x3F800000u;
             if (!(f[0] > 0.001f && f[0] < 0.01f) || x.channels() >= (1u << 20)) return Status::bad_parameter;
             if (tf == 257) {  // the table
                 for (uint32_t k = 1; k < tf; ++k)
-                    if (!(f[k] >= 0.0f && f[k] <= 1.0f)) return Status::bad_parameter;
-                return Status::ok;
+                    if (math::to_bits(f[k]) > one) return Status::bad_parameter;
+            } else if (s != 0 && (s < 0x80000000u || s >= 0xFF800000u)) {
+                return Status::bad_parameter;
             }
-            const uint32_t s = math::to_bits(f[1]);
-            if (s != 0 && (s >> 31 == 0 || !math::is_finite(f[1]))) return Status::bad_parameter;  // -inf < s <= 0
-            for (uint32_t i = 0; i < ti; i += 2) {
-                const float v = math::from_bits(uint32_t(t[i + 1]));
-                if (t[i] < (i ? t[i - 2] + 1 : 1) || t[i] > 255 || !(v >= 0.0f && v <= 1.0f)) return Status::bad_parameter;
-            }
+            for (uint32_t i = 0; i < ti; i += 2)  // the exceptions: d increasing in [1, 255]
+                if (t[i] < (i ? t[i - 2] + 1 : 1) || t[i] > 255 || uint32_t(t[i + 1]) > one) return Status::bad_parameter;
             return Status::ok;
         }
 #if MICROLEARN_NEURAL_PARTS & 8  // part_int8_extra

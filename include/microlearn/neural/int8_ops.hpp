@@ -1163,8 +1163,8 @@ inline float reciprocal(float d) {
 // computes each entry as it needs it, in integer arithmetic only (no libm, no
 // soft-float routine), so every target gets the same bits.
 
-// (a * b) >> 64, exactly.
-inline uint64_t mul_high(uint64_t a, uint64_t b) {
+// (a * b) >> 64, exactly (a function: on 32-bit targets it is four multiplies).
+__attribute__((noinline)) inline uint64_t mul_high(uint64_t a, uint64_t b) {
 #if defined(__SIZEOF_INT128__)
     return uint64_t((unsigned __int128)a * b >> 64);
 #else
@@ -1182,45 +1182,39 @@ constexpr uint64_t kInvFactorial[] = {0x8000000000000000u, 0x2AAAAAAAAAAAAAABu, 
 
 // The bits of exp(-v), to nearest, for v = fl32(|s| * d) (float32's product, as
 // LiteRT's table computes it) with s's bits s_bits (sign ignored), d in [0, 255].
-// v = A 2^E exactly; t = v log2(e) in 56 fraction bits = k + f, then
-// 2^-f = exp(-x) with x = f ln2 < ln2 from 1 - exp(-x / 4) by its series to
-// x^10 (error below 2^-52) squared twice (1 - (1 - u)^2 = 2u - u^2), and the
-// result, (1 - u) 2^-k, rounded to float32 (subnormals and 0 included). It
+// v = a 2^e exactly (a: 24 bits); t = v log2(e) in 56 fraction bits = k + f,
+// then 2^-f = exp(-x) with x = f ln2 < ln2 from 1 - exp(-x / 4) by its series
+// to x^10 (error below 2^-52) squared twice (1 - (1 - u)^2 = 2u - u^2), and
+// the result, (1 - u) 2^-k, rounded to float32 (subnormals and 0 included). It
 // differs from the correctly rounded value only when that lies within about
 // 2^-50 of a rounding boundary; the converter lists such entries as exceptions.
 __attribute__((noinline)) inline uint32_t softmax_exp_bits(uint32_t s_bits, uint32_t d) {
     constexpr uint32_t kOne = 0x3F800000u;
     const uint32_t biased = (s_bits >> 23) & 0xFFu;
-    if (d == 0 || (s_bits & 0x7FFFFFFFu) == 0 || biased == 0) return kOne;  // v < 2^-118: exp(-v) rounds to 1
-    if (biased > 245) return 0;                                             // v >= 2^118 (or inf, NaN)
-    SoftScale scale;
-    soft_scale_of(math::from_bits(s_bits & 0x7FFFFFFFu), scale);
-    const uint32_t v = soft_scaled(int32_t(d), scale);  // a normal float32
-    const int e = int(v >> 23) - 150;                   // v = a 2^e
-    const uint64_t a = (v & 0x7FFFFFu) | 0x800000u;
-    if (e > -17) return 0;    // v >= 128: exp(-v) < 2^-184
-    if (e < -64) return kOne;  // v < 2^-40
-    // t = v log2(e) 2^56 = a L 2^(e - 6), L = log2(e) 2^62, in [0, 2^64)
-    constexpr uint64_t kLog2e = 0x5C551D94AE0BF85Eu, kLn2 = 0xB17217F7D1CF79ACu;  // 2^62 log2(e), 2^64 ln(2)
-    const uint64_t hi = a * (kLog2e >> 32), lo = a * uint32_t(kLog2e);     // a L = hi 2^32 + lo
-    const int shift = 6 - e;                                                // 23 .. 70
-    const uint64_t t = shift >= 32 ? (hi + (lo >> 32)) >> (shift - 32) : (hi << (32 - shift)) + (lo >> shift);
-    int k = int(t >> 56);
-    const uint64_t y = mul_high((t << 8), kLn2) >> 2;  // x / 4 in 64 fraction bits, x = f ln2
+    if (d == 0 || biased == 0) return kOne;  // s = 0 or subnormal: v < 2^-118, exp(-v) rounds to 1
+    if (biased > 245) return 0;              // v >= 2^118 (or inf, NaN)
+    const SoftScale scale{(s_bits & 0x7FFFFFu) | 0x800000u, (biased - 1) << 23};
+    const uint32_t v = soft_scaled(int32_t(d), scale);  // a normal float32: e = (v >> 23) - 150
+    const int shift = 133 - int(v >> 23);                // -(e + 17)
+    if (shift < 0) return 0;                             // v >= 128: exp(-v) < 2^-184
+    if (shift > 47) return kOne;                         // v < 2^-40
+    constexpr uint64_t kLog2e = 0xB8AA3B295C17F0BCu, kLn2 = 0xB17217F7D1CF79ACu;  // 2^63 log2(e), 2^64 ln(2)
+    const uint64_t t = mul_high(uint64_t((v & 0x7FFFFFu) | 0x800000u) << 40, kLog2e) >> shift;  // a log2(e) 2^39
+    const int k = int(t >> 56);
+    const uint64_t y = mul_high(t << 8, kLn2) >> 2;  // x / 4 in 64 fraction bits
     uint64_t p = kInvFactorial[8];
     for (int n = 7; n >= 0; --n) p = kInvFactorial[n] - mul_high(y, p);
     uint64_t u = y - mul_high(y, mul_high(y, p));  // 1 - exp(-x / 4)
     for (int i = 0; i < 2; ++i) u = (u << 1) - mul_high(u, u);
-    // exp(-v) = r 2^(-63 - k), r = (2^64 - u) / 2 in [2^62, 2^63) with the
-    // halving's lost bit kept sticky (the rounding below only asks above/at/below half)
-    uint64_t r;
-    if (u == 0) r = uint64_t(1) << 62, --k;  // exactly 2^-k
-    else r = (0 - u) >> 1 | (u & 1);
+    // exp(-v) = r 2^(-63 - k), r = (2^64 - u) / 2 in [2^62, 2^63] less 2^-64 (u = 0: 2^-k
+    // exactly, its r rounds up to it), rounded half up: no tie occurs (the
+    // value is irrational unless v = 0), and a rounding the other way than
+    // exp's own would be within the error above, an exception.
+    const uint64_t r = ~u >> 1;
     const int exponent = 126 - k;  // biased, for r in [2^62, 2^63)
     const int drop = 39 + (exponent < 1 ? 1 - exponent : 0);
     if (drop > 63) return 0;  // below half the least subnormal
-    const uint64_t q = r >> drop, rest = r & ((uint64_t(1) << drop) - 1), half = uint64_t(1) << (drop - 1);
-    const uint32_t mant = uint32_t(q) + (rest > half || (rest == half && (q & 1)) ? 1u : 0u);
+    const uint32_t mant = uint32_t(((r >> (drop - 1)) + 1) >> 1);
     return (exponent > 1 ? uint32_t(exponent - 1) << 23 : 0u) + mant;  // a carry into the exponent is right
 }
 
