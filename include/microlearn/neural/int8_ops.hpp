@@ -1163,16 +1163,24 @@ inline float reciprocal(float d) {
 // computes each entry as it needs it, in integer arithmetic only (no libm, no
 // soft-float routine), so every target gets the same bits.
 
-// (a * b) >> 64, exactly (a function: on 32-bit targets it is four multiplies).
-__attribute__((noinline)) inline uint64_t mul_high(uint64_t a, uint64_t b) {
-#if defined(__SIZEOF_INT128__)
-    return uint64_t((unsigned __int128)a * b >> 64);
+// a * b of 32-bit values: one UMULL where there is one; on the Cortex-M0
+// (32-bit products only, libgcc's 64-bit multiply a call) from 16-bit halves
+// (MICROLEARN_PRODUCT_HALVES: there too; tests/cpp/test_neural_int8_softmax.cpp).
+inline uint64_t wide_product(uint32_t a, uint32_t b) {
+#if defined(__ARM_ARCH_6M__) || defined(MICROLEARN_PRODUCT_HALVES)
+    const uint32_t a0 = a & 0xFFFFu, a1 = a >> 16, b0 = b & 0xFFFFu, b1 = b >> 16;
+    const uint32_t low = a0 * b0, cross = a1 * b0, mid = a0 * b1 + (low >> 16) + (cross & 0xFFFFu);  // < 2^32
+    return uint64_t(a1 * b1 + (cross >> 16) + (mid >> 16)) << 32 | ((mid << 16) | (low & 0xFFFFu));
 #else
-    const uint64_t a0 = uint32_t(a), a1 = a >> 32, b0 = uint32_t(b), b1 = b >> 32;
-    const uint64_t mid = a1 * b0 + (a0 * b0 >> 32);  // < 2^64
-    const uint64_t mid2 = a0 * b1 + uint32_t(mid);
-    return a1 * b1 + (mid >> 32) + (mid2 >> 32);
+    return uint64_t(a) * b;
 #endif
+}
+
+// (a * b) >> 64 without the low halves' product: at most 2 below the exact
+// value, the same on every target (the exponential below needs no more).
+__attribute__((noinline)) inline uint64_t mul_high(uint64_t a, uint64_t b) {
+    const uint32_t a0 = uint32_t(a), a1 = uint32_t(a >> 32), b0 = uint32_t(b), b1 = uint32_t(b >> 32);
+    return wide_product(a1, b1) + (wide_product(a1, b0) >> 32) + (wide_product(a0, b1) >> 32);
 }
 
 // 2^64 / n!, n = 2 .. 10 (namespace scope: a native module cannot hold a function's static)
@@ -1235,18 +1243,26 @@ inline float softmax_exp(const SoftmaxExp& e, uint32_t d) {
     return math::from_bits(softmax_exp_bits(e.s_bits, d));
 }
 
-// SOFTMAX over rows of `depth` values. Each exponential is computed twice
-// (the sum, then the output): no scratch memory.
+// SOFTMAX over rows of `depth` values. The exponentials of a row's first 32
+// values are kept on the stack for the output pass, later ones computed again.
 inline void softmax(const int8_t* x, int rows, int depth, const SoftmaxExp& e, float output_scale, int8_t* y) {
+    constexpr int kKept = 32;
+    float kept[kKept];
     for (int r = 0; r < rows; ++r, x += depth, y += depth) {
         int8_t max = -128;
         for (int c = 0; c < depth; ++c)
             if (x[c] > max) max = x[c];
         float sum = 0.0f;
-        for (int c = 0; c < depth; ++c) sum += softmax_exp(e, uint32_t(max - x[c]));
+        for (int c = 0; c < depth; ++c) {
+            const float v = softmax_exp(e, uint32_t(max - x[c]));
+            if (c < kKept) kept[c] = v;
+            sum += v;
+        }
         const float inv = reciprocal(sum * output_scale);
-        for (int c = 0; c < depth; ++c)
-            y[c] = clamp8(round_away(softmax_exp(e, uint32_t(max - x[c])) * inv) - 128, -128, 127);
+        for (int c = 0; c < depth; ++c) {
+            const float v = c < kKept ? kept[c] : softmax_exp(e, uint32_t(max - x[c]));
+            y[c] = clamp8(round_away(v * inv) - 128, -128, 127);
+        }
     }
 }
 
