@@ -86,7 +86,7 @@ def test_files_hold_no_table_and_the_table_form_still_loads_exact(mlp, monkeypat
     new = microlearn.convert(data)
     _bit_exact(new, data, shape)
 
-    def table_form(op, graph, ints, floats):  # what the converter wrote before 2026-11-27
+    def table_form(op, graph, ints, floats):  # what the converter wrote before 2026-11-26
         p = op.params.get("int8")
         if op.kind != "SOFTMAX" or p is None:
             return extend(op, graph, ints, floats)

@@ -23,7 +23,7 @@
 //                       ints: the 256-entry int8 table packed 4 per int32 (little-endian)
 //   SOFTMAX             floats + output_scale, s = float32(-input_scale * beta);
 //                       ints: n exceptions (d, float bits of exp(s d)) as 2n int32, d increasing in [1, 255]
-//                       (files written before 2026-11-27: floats + output_scale, exp_table[256], no ints)
+//                       (files written before 2026-11-26: floats + output_scale, exp_table[256], no ints)
 //   REDUCE_MAX, RESHAPE, CONCATENATION: nothing more (their int8 output shares
 //                       the input's quantization: bytes only move)
 #pragma once

@@ -1158,7 +1158,7 @@ inline float reciprocal(float d) {
 // * beta), for the 256 distances d of a value below its row's maximum, sums the
 // entries of a row in float32 in order and writes round(p / output_scale) - 128
 // (TFLite's output quantization: scale 1/256, zero point -128). Files written
-// before 2026-11-27 hold that table (1 kB); newer ones hold s and the few
+// before 2026-11-26 hold that table (1 kB); newer ones hold s and the few
 // entries softmax_exp() does not reproduce (`exceptions`), and the kernel
 // computes each entry as it needs it, in integer arithmetic only (no libm, no
 // soft-float routine), so every target gets the same bits.
@@ -1227,7 +1227,7 @@ __attribute__((noinline)) inline uint32_t softmax_exp_bits(uint32_t s_bits, uint
 }
 
 // Where a row's exponentials come from: the table of a file written before
-// 2026-11-27 (table != nullptr), or s's bits and the exceptions: n pairs
+// 2026-11-26 (table != nullptr), or s's bits and the exceptions: n pairs
 // (d, float bits), d increasing.
 struct SoftmaxExp {
     const float* table;
