@@ -28,22 +28,13 @@ namespace Q = microlearn::neural::int8;
 
 namespace {
 
-uint32_t bits_of(float v) {
-    uint32_t b;
-    std::memcpy(&b, &v, 4);
-    return b;
-}
-
-float float_of(uint32_t b) {
-    float v;
-    std::memcpy(&v, &b, 4);
-    return v;
-}
+using microlearn::math::from_bits;
+using microlearn::math::to_bits;
 
 // LiteRT's table entry d for s (<= 0).
 uint32_t table_entry(float s, uint32_t d) {
     const float v = s * static_cast<float>(d);  // float32's product, as the table computes it
-    return bits_of(static_cast<float>(std::exp(static_cast<double>(v))));
+    return to_bits(static_cast<float>(std::exp(static_cast<double>(v))));
 }
 
 // s = float32(-input_scale * beta) over input scales and betas: every
@@ -52,7 +43,7 @@ std::vector<float> scales() {
     std::vector<float> s;
     std::mt19937 rng(11);
     for (uint32_t e = 0; e <= 254; ++e)
-        for (uint32_t m : {0u, 1u, 0x400000u, 0x7FFFFFu, uint32_t(rng() & 0x7FFFFFu)}) s.push_back(-float_of(e << 23 | m));
+        for (uint32_t m : {0u, 1u, 0x400000u, 0x7FFFFFu, uint32_t(rng() & 0x7FFFFFu)}) s.push_back(-from_bits(e << 23 | m));
     std::uniform_real_distribution<float> exponent(-30.0f, 10.0f), beta(0.1f, 4.0f);
     for (int i = 0; i < 4000; ++i) {
         const float in_scale = std::exp2(exponent(rng));
@@ -69,7 +60,7 @@ std::vector<int32_t> exceptions(float s) {
     std::vector<int32_t> out;
     for (uint32_t d = 0; d < 256; ++d) {
         const uint32_t want = table_entry(s, d);
-        if (Q::softmax_exp_bits(bits_of(s), d) != want) out.push_back(int32_t(d)), out.push_back(int32_t(want));
+        if (Q::softmax_exp_bits(to_bits(s), d) != want) out.push_back(int32_t(d)), out.push_back(int32_t(want));
     }
     return out;
 }
@@ -79,10 +70,10 @@ TEST(Int8Softmax, ExponentialsWithExceptionsAreTheTable) {
     for (float s : scales()) {
         const std::vector<int32_t> exc = exceptions(s);
         n_exceptions += exc.size() / 2;
-        const Q::SoftmaxExp e{nullptr, bits_of(s), exc.data(), uint32_t(exc.size() / 2)};
+        const Q::SoftmaxExp e{nullptr, to_bits(s), exc.data(), uint32_t(exc.size() / 2)};
         for (uint32_t d = 0; d < 256; ++d) {
             const uint32_t want = table_entry(s, d);
-            ASSERT_EQ(bits_of(Q::softmax_exp(e, d)), want) << "s = " << s << ", d = " << d;
+            ASSERT_EQ(to_bits(Q::softmax_exp(e, d)), want) << "s = " << s << ", d = " << d;
             n_zero += want == 0, n_subnormal += want != 0 && want < 0x800000u, n_one += d && want == 0x3F800000u;
         }
         for (size_t i = 0; i < exc.size(); i += 2) EXPECT_GE(exc[i], 1);  // exp(0) = 1 exactly
@@ -102,8 +93,8 @@ TEST(Int8Softmax, EveryScaleOfTheFloat32RangeAgreesWithoutExceptions) {
     std::mt19937 rng(5);
     size_t differ = 0;
     for (int i = 0; i < 20000; ++i) {
-        const float s = -float_of(rng() % 0x7F800000u);
-        for (uint32_t d = 0; d < 256; ++d) differ += Q::softmax_exp_bits(bits_of(s), d) != table_entry(s, d);
+        const float s = -from_bits(rng() % 0x7F800000u);
+        for (uint32_t d = 0; d < 256; ++d) differ += Q::softmax_exp_bits(to_bits(s), d) != table_entry(s, d);
     }
     EXPECT_LE(differ, 4u);
 }
@@ -114,20 +105,20 @@ TEST(Int8Softmax, KernelAppliesExceptions) {
     const float s = -0.0625f, out_scale = 1.0f / 256;
     const int8_t x[10] = {-5, 3, 20, 19, 18, 0, 20, -128, 17, 16};
     std::vector<float> table(256);
-    for (uint32_t d = 0; d < 256; ++d) table[d] = float_of(table_entry(s, d));
+    for (uint32_t d = 0; d < 256; ++d) table[d] = from_bits(table_entry(s, d));
     int8_t from_table[10], computed[10];
     Q::softmax(x, 1, 10, Q::SoftmaxExp{table.data(), 0, nullptr, 0}, out_scale, from_table);
-    Q::softmax(x, 1, 10, Q::SoftmaxExp{nullptr, bits_of(s), nullptr, 0}, out_scale, computed);
+    Q::softmax(x, 1, 10, Q::SoftmaxExp{nullptr, to_bits(s), nullptr, 0}, out_scale, computed);
     EXPECT_EQ(0, std::memcmp(from_table, computed, 10));
 
     // entries 1 and 2 replaced (a table of another rounding would differ so, rarely and by one unit; here by more,
     // so that the outputs show it): the exceptions must bring them in
     table[1] = 0.5f, table[2] = 0.25f;
-    const int32_t exc[4] = {1, int32_t(bits_of(0.5f)), 2, int32_t(bits_of(0.25f))};
+    const int32_t exc[4] = {1, int32_t(to_bits(0.5f)), 2, int32_t(to_bits(0.25f))};
     int8_t with[10], without[10];
     Q::softmax(x, 1, 10, Q::SoftmaxExp{table.data(), 0, nullptr, 0}, out_scale, from_table);
-    Q::softmax(x, 1, 10, Q::SoftmaxExp{nullptr, bits_of(s), exc, 2}, out_scale, with);
-    Q::softmax(x, 1, 10, Q::SoftmaxExp{nullptr, bits_of(s), exc, 1}, out_scale, without);
+    Q::softmax(x, 1, 10, Q::SoftmaxExp{nullptr, to_bits(s), exc, 2}, out_scale, with);
+    Q::softmax(x, 1, 10, Q::SoftmaxExp{nullptr, to_bits(s), exc, 1}, out_scale, without);
     EXPECT_EQ(0, std::memcmp(from_table, with, 10));
     EXPECT_NE(0, std::memcmp(from_table, without, 10));
     EXPECT_NE(0, std::memcmp(from_table, computed, 10));
