@@ -61,10 +61,6 @@ def test_an_exception_is_where_the_table_differs():
                                                (200, int(other.view(np.uint32)[200]))]
 
 
-def _softmax_op(model):
-    return next(i for i, row in enumerate(model.layers()) if row["op"] == "SOFTMAX")
-
-
 @pytest.fixture(scope="module")
 def mlp():
     data, shape = converted_model("mix", "int8")
@@ -127,3 +123,47 @@ def test_the_loader_refuses_bad_exceptions_and_scales(mlp, monkeypatch, ints, s,
     monkeypatch.setattr(q8, "extend", bad)
     with pytest.raises(ValueError, match="SOFTMAX|parameter"):
         microlearn.convert(data)
+
+
+def _softmax_as_litert(q: np.ndarray, table: np.ndarray, out_scale: float) -> np.ndarray:
+    """LiteRT's int8 softmax of one row q with `table`: float32 sums in order,
+    1 / (sum * scale) rounded once, round half away from zero, - 128."""
+    d = int(q.max()) - q.astype(np.int64)
+    acc = np.float32(0)
+    for v in table[d]:
+        acc = np.float32(acc + v)
+    inv = np.float32(1.0 / float(np.float32(acc * np.float32(out_scale))))
+    p = (table[d] * inv).astype(np.float32).astype(np.float64)
+    return np.clip(np.sign(p) * np.floor(np.abs(p) + 0.5) - 128, -128, 127).astype(np.int64)
+
+
+def test_a_files_exceptions_reach_the_kernel(mlp, monkeypatch):
+    # a table that differs from the computed exponentials at every d > 0 (halved; a libm rounding otherwise
+    # would at a few): the file lists 255 exceptions, the most it may, and the engine's outputs are that
+    # table's softmax, which differs from LiteRT's on these rows (so dropping the exceptions would not go unseen)
+    data, shape = mlp
+    table_of = q8.softmax_table
+
+    def other_table(beta, in_scale):
+        t = table_of(beta, in_scale)
+        t[1:] *= np.float32(0.5)
+        return t
+
+    monkeypatch.setattr(q8, "softmax_table", other_table)
+    model = microlearn.convert(data)
+    monkeypatch.undo()
+    differ = 0
+    for x in inputs(data, shape, 12, 5):
+        it = reference(data, x)
+        sm = next(op for op in it._get_ops_details() if op["op_name"] == "SOFTMAX")
+        q = it.get_tensor(sm["inputs"][0]).reshape(-1)
+        in_scale = next(t for t in it.get_tensor_details() if t["index"] == sm["inputs"][0])["quantization"][0]
+        o = it.get_output_details()[0]
+        want = it.get_tensor(o["index"]).reshape(-1).astype(np.int64)
+        assert np.array_equal(_softmax_as_litert(q, table_of(1.0, in_scale), o["quantization"][0]), want)
+        expected = _softmax_as_litert(q, other_table(1.0, in_scale), o["quantization"][0])
+        p = np.asarray(model.predict_proba(np.asarray(x, np.int8).reshape(1, -1))[0], np.float64)
+        got = np.round(p / o["quantization"][0]).astype(np.int64) + o["quantization"][1]
+        assert np.array_equal(got, expected)
+        differ += int(not np.array_equal(expected, want))
+    assert differ > 0
