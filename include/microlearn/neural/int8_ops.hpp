@@ -1159,7 +1159,7 @@ inline float reciprocal(float d) {
 // entries of a row in float32 in order and writes round(p / output_scale) - 128
 // (TFLite's output quantization: scale 1/256, zero point -128). Files written
 // before 2026-11-26 hold that table (1 kB); newer ones hold s and the few
-// entries softmax_exp() does not reproduce (`exceptions`), and the kernel
+// entries softmax_exp_bits() does not reproduce (`exceptions`), and the kernel
 // computes each entry as it needs it, in integer arithmetic only (no libm, no
 // soft-float routine), so every target gets the same bits.
 
@@ -1214,10 +1214,10 @@ __attribute__((noinline)) inline uint32_t softmax_exp_bits(uint32_t s_bits, uint
     for (int n = 7; n >= 0; --n) p = kInvFactorial[n] - mul_high(y, p);
     uint64_t u = y - mul_high(y, mul_high(y, p));  // 1 - exp(-x / 4)
     for (int i = 0; i < 2; ++i) u = (u << 1) - mul_high(u, u);
-    // exp(-v) = r 2^(-63 - k), r = (2^64 - u) / 2 in [2^62, 2^63] less 2^-64 (u = 0: 2^-k
-    // exactly, its r rounds up to it), rounded half up: no tie occurs (the
-    // value is irrational unless v = 0), and a rounding the other way than
-    // exp's own would be within the error above, an exception.
+    // exp(-v) = r 2^(-63 - k), r = (2^64 - 1 - u) / 2 in [2^62, 2^63) (u = 0,
+    // exactly 2^-k: r = 2^63 - 1 rounds up to it), rounded half up: exp(-v)
+    // is irrational for v != 0, so no tie is real, and a rounding the other
+    // way than the correctly rounded value's is within the error above: an exception.
     const uint64_t r = ~u >> 1;
     const int exponent = 126 - k;  // biased, for r in [2^62, 2^63)
     const int drop = 39 + (exponent < 1 ? 1 - exponent : 0);
