@@ -49,10 +49,20 @@ def _models():
         x = L.Dense(7, activation="relu6")(x)
         return keras.Model(inp, L.Dense(4)(x)), (9,)
 
-    return {"cnn": cnn, "dilated": dilated, "global_max": global_max, "mlp": mlp}
+    def softmax():  # a classifier ending in SOFTMAX; logits spread beyond exp's table (-10) in some rows
+        keras.utils.set_random_seed(5)
+        inp = keras.Input((8,))
+        x = L.Dense(12, activation="relu")(inp)
+        out = L.Dense(6)(x)
+        model = keras.Model(inp, L.Softmax()(out))
+        k = model.layers[2].kernel
+        k.assign(k.numpy() * 6.0)
+        return model, (8,)
+
+    return {"cnn": cnn, "dilated": dilated, "global_max": global_max, "mlp": mlp, "softmax": softmax}
 
 
-MODELS = ("cnn", "dilated", "global_max", "mlp")
+MODELS = ("cnn", "dilated", "global_max", "mlp", "softmax")
 
 
 def keras_model(name: str):
@@ -89,11 +99,13 @@ def inputs(data: bytes, shape, n: int, seed: int) -> list:
     return list(xs)
 
 
-def litert_outputs(data: bytes, xs) -> np.ndarray:
-    """LiteRT's reference kernels' outputs (rows), in the model's output type."""
+def litert_outputs(data: bytes, xs, reference: bool = True) -> np.ndarray:
+    """LiteRT's reference kernels' outputs (rows; reference=False: its default kernels'), in the model's
+    output type."""
     from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
-    it = Interpreter(model_content=data, experimental_op_resolver_type=OpResolverType.BUILTIN_REF)
+    kernels = OpResolverType.BUILTIN_REF if reference else OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
+    it = Interpreter(model_content=data, experimental_op_resolver_type=kernels)
     it.allocate_tensors()
     d, o = it.get_input_details()[0], it.get_output_details()[0]
     rows = []

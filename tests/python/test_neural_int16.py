@@ -30,14 +30,37 @@ N = 16
 
 
 def _engine_raw(model, data: bytes, xs) -> np.ndarray:
-    """The engine's outputs in the model's output type: int16 values recovered exactly from the
-    dequantized floats the host returns (scale * q is exact in float32 for |q| < 2^15... and rounds
-    back to q), else floats."""
+    """The engine's output tensors (also a classifier's), in the model's output type."""
     X = np.array([np.asarray(x).reshape(-1) for x in xs])
-    y = np.asarray(model.predict(X), np.float32).reshape(len(xs), -1)
-    if model.info["output_dtype"] == "int16":
-        return np.round(y.astype(np.float64) / output_scale(data)).astype(np.int64)
-    return y
+    out = np.zeros((len(xs), model.info["n_outputs"]), model.info["output_dtype"])
+    model.predict(X, out=out)
+    return out
+
+
+def _softmax_only(scale: float, shape) -> bytes:
+    """A 16x8 model that is one SOFTMAX over the last axis, its input scale set by the calibration's range."""
+    import keras
+
+    from microlearn.converters.neural import quantize
+
+    net = keras.Sequential([keras.Input(shape), keras.layers.Softmax()])
+    X = np.random.default_rng(1).uniform(-scale, scale, size=(32,) + shape).astype(np.float32)
+    return quantize.to_tflite(net, calibration=X, io_dtype="int16", quantize="int16x8")
+
+
+@pytest.mark.parametrize("scale,shape", [(0.3, (7,)), (4.0, (3, 5)), (60.0, (2, 2, 9)), (3000.0, (33,))])
+def test_int16_softmax_bit_exact_over_input_scales(scale, shape):
+    """Input scales from 1e-5 to 0.1 (rows whose differences run past exp's table, at -10, and whole
+    rows of one value), rows of 2 to 33 values: every output equal to LiteRT's."""
+    data = _softmax_only(scale, shape)
+    model = microlearn.convert(data)
+    rng = np.random.default_rng(int(scale))
+    xs = [rng.integers(-32768, 32768, size=shape).astype(np.int16) for _ in range(40)]
+    xs += [(rng.integers(-3, 4, size=shape) * rng.integers(1, 9000)).astype(np.int16) for _ in range(40)]
+    xs += [np.full(shape, v, np.int16) for v in (-32768, 0, 32767)]
+    want = litert_outputs(data, xs)
+    assert np.array_equal(_engine_raw(model, data, xs), want)
+    assert np.array_equal(litert_outputs(data, xs, reference=False), want)  # LiteRT's default kernels agree
 
 
 @pytest.mark.parametrize("io", ["int16", "float32"])
@@ -93,8 +116,8 @@ def test_int16_operators_without_a_kernel_are_refused_by_name():
     import keras
 
     keras.utils.set_random_seed(0)
-    net = keras.Sequential([keras.Input((6,)), keras.layers.Dense(5), keras.layers.Softmax()])
-    with pytest.raises(UnsupportedEstimatorError, match=r"operator \d+ \(SOFTMAX\): int16 SOFTMAX is not supported"):
+    net = keras.Sequential([keras.Input((6,)), keras.layers.Dense(5, activation="tanh")])
+    with pytest.raises(UnsupportedEstimatorError, match=r"operator \d+ \(TANH\): int16 TANH is not supported"):
         microlearn.convert(net, quantize="int16x8", calibration=np.zeros((8, 6), np.float32))
     a = keras.Input((6,))
     net = keras.Model(a, keras.layers.Add()([keras.layers.Dense(4)(a), keras.layers.Dense(4)(a)]))
@@ -121,3 +144,29 @@ def test_corrupt_int16_parameters_are_refused_at_load():
     ints[ints == 32767] = 40000  # an activation bound beyond int16
     with pytest.raises(ValueError, match="impossible value"):
         load({5: ints})
+
+
+def test_corrupt_int16_softmax_parameters_are_refused_at_load():
+    """A row's sum of exponentials must stay in [2, 2^31) (the kernel's shifts): negative or vanishing
+    exponential table entries and shifts out of range are refused, not run."""
+    from microlearn.converters.neural import int8_params
+
+    data = microlearn.convert(_softmax_only(4.0, (5,))).to_bytes()
+    head = mlm.read_header(data)
+    sections = {sid: np.array(a) for sid, a in mlm.read_sections(data).items()}
+    packed = np.asarray(int8_params.int16_softmax_tables(), "<i2").view("<i4")
+    ints = sections[5]
+    at = next(i for i in range(len(ints) - len(packed) + 1) if np.array_equal(ints[i:i + len(packed)], packed))
+
+    def load(edit):
+        changed = ints.copy()
+        edit(changed)
+        return microlearn.Model(mlm.write(head.kind, {**sections, 5: changed}, flags=head.flags))
+
+    load(lambda t: None)  # as written
+    for edit in (lambda t: t.__setitem__(at, -1),                                 # an exponential below 0
+                 lambda t: t.__setitem__(slice(at, at + 257), 0),                 # exp(0) = 0: a sum of 0
+                 lambda t: t.__setitem__(at - 1, 31),                             # shift beyond 30
+                 lambda t: t.__setitem__(at - 2, -5)):                            # a negative multiplier
+        with pytest.raises(ValueError, match="impossible value"):
+            load(edit)

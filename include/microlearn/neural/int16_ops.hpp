@@ -11,6 +11,9 @@
 //   CONV_2D, DEPTHWISE        ints + 0, 0, act_min, act_max, multiplier[out_c], shift[out_c]
 //   MAX/AVERAGE_POOL_2D       ints + act_min, act_max
 //   RESHAPE                   nothing
+//   SOFTMAX                   ints + multiplier, shift (input_scale * beta / (10 / 65535)), then
+//                             LiteRT's two 513-entry int16 tables (exp on [-10, 0], 1 / (1 + x)
+//                             on [0, 1]) as 513 int32, two entries each (the first in the low half)
 //
 // The arithmetic, as LiteRT computes it (ai-edge-litert's BUILTIN_REF
 // kernels; tests/python/test_neural_int16.py compares every op):
@@ -20,7 +23,10 @@
 // - CONV_2D, DEPTHWISE_CONV_2D: the same sum, rescaled by TFLite's 64-bit
 //   MultiplyByQuantizedMultiplier (the multiplier rounded to 16 bits, one
 //   rounding shift): wide_requantize();
-// - pooling: the int8 kernel's arithmetic on int16 values (int8::pool_2d).
+// - pooling: the int8 kernel's arithmetic on int16 values (int8::pool_2d);
+// - SOFTMAX: LiteRT's fixed-point softmax (softmax() below) on the tables
+//   LiteRT fills at Prepare, which the converter computes as LiteRT does and
+//   stores in the file (int8_params.int16_softmax_tables: 2,052 bytes).
 // Biases are int64 in a .tflite file; the converter stores them as int32
 // (refusing a model whose biases do not fit), so that no new constant type
 // is needed; the loader bounds the window so that no sum overflows.
@@ -148,6 +154,61 @@ inline void window_op(const int16_t* x, const int8_t* w, const int32_t* bias, co
 // wide_requantize()'s range, and is exact as a double.
 constexpr uint64_t kMaxTaps = uint64_t(1) << 24;
 
+// --- SOFTMAX -----------------------------------------------------------------
+
+// Entry k of the tables packed two to an int32 (the first in the low half).
+inline int16_t packed_entry(const int32_t* packed, uint32_t k) {
+    return static_cast<int16_t>(uint32_t(packed[k >> 1]) >> ((k & 1) * 16));
+}
+
+// LiteRT's int16 table lookup: the high 9 bits of v + 32768 index a
+// 513-entry table, the low 7 interpolate linearly to the next entry.
+inline int16_t lookup(int16_t v, const int32_t* packed, uint32_t first) {
+    const uint32_t index = first + uint32_t(256 + (v >> 7));
+    const int16_t base = packed_entry(packed, index);
+    const int16_t slope = static_cast<int16_t>(packed_entry(packed, index + 1) - base);
+    return static_cast<int16_t>(base + ((slope * (v & 0x7F) + 64) >> 7));
+}
+
+constexpr uint32_t kLutSize = 513;  // the exponentials, then the reciprocals (at kLutSize)
+
+// One row's exponential of x - max (Q0.15) from the first table.
+inline int16_t softmax_exp(int32_t diff, int32_t multiplier, int32_t shift, const int32_t* luts) {
+    const int32_t scaled = int8::requantize_two_steps(diff, multiplier, shift) + 32767;
+    return lookup(clamp16(scaled, -32768, 32767), luts, 0);
+}
+
+// rows x depth int16 values -> their softmax in Q0.15, as LiteRT's
+// SoftmaxInt16: the exponentials go to y first (x may be y), their sum's
+// reciprocal comes from the second table, each output is exp * reciprocal
+// rounded. The loader checks that a row's sum stays in [2, 2^31).
+inline void softmax(const int16_t* x, int rows, int depth, int32_t multiplier, int32_t shift,
+                    const int32_t* luts, int16_t* y) {
+    for (int r = 0; r < rows; ++r, x += depth, y += depth) {
+        int16_t max = -32768;
+        for (int c = 0; c < depth; ++c) max = x[c] > max ? x[c] : max;
+        int32_t sum = 0;
+        for (int c = 0; c < depth; ++c) sum += y[c] = softmax_exp(int32_t(x[c]) - max, multiplier, shift, luts);
+        const int headroom = __builtin_clz(uint32_t(sum));  // sum >= 2: headroom <= 30
+        const int32_t shifted = int32_t(((int64_t(sum) << (headroom - 1)) + (1 << 13)) >> 14);
+        const int16_t reciprocal = lookup(clamp16(shifted - ((1 << 15) + (1 << 16)), -32768, 32767), luts, kLutSize);
+        const int right = 31 - headroom;
+        for (int c = 0; c < depth; ++c) {
+            const int32_t v = int32_t((int64_t(y[c]) * reciprocal + (int64_t(1) << (right - 1))) >> right);
+            y[c] = clamp16(v, 0, 32767);
+        }
+    }
+}
+
+// Whether every row's sum of exponentials lies in [2, 2^31) (the shifts above
+// are defined): the exponential table's entries in [0, 32767], the
+// exponential of 0 (a row's maximum) at least 2, at most 2^16 values a row.
+inline bool softmax_ok(const int32_t* luts, uint32_t depth) {
+    for (uint32_t k = 0; k < kLutSize; ++k)
+        if (packed_entry(luts, k) < 0) return false;
+    return lookup(32767, luts, 0) >= 2 && depth <= (1u << 16);
+}
+
 // --- the model's edges: QUANTIZE, DEQUANTIZE, input and outputs -------------
 
 // float -> int16 as TFLite's QUANTIZE: round(v / scale) half away from zero, clamped.
@@ -183,7 +244,7 @@ inline bool int16_kind(OpKind k) {
     switch (k) {
         case OpKind::fully_connected: case OpKind::conv_2d: case OpKind::depthwise_conv_2d:
         case OpKind::max_pool_2d: case OpKind::average_pool_2d: case OpKind::reshape: case OpKind::mean:
-        case OpKind::reduce_max: return true;
+        case OpKind::reduce_max: case OpKind::softmax: return true;
         default: return false;
     }
 }
@@ -200,6 +261,7 @@ inline Status check(const Model& m, const Op& o, Op& base) {
     int8_engine::base_counts(o, x.rank, bi, bf);
     const uint32_t ti = weighted                          ? 4 + 2 * y.channels()
                         : o.kind == OpKind::mean          ? 4
+                        : o.kind == OpKind::softmax       ? 2 + kLutSize
                         : o.kind == OpKind::reshape || o.kind == OpKind::reduce_max ? 0 : 2;
     if (o.n_ints != bi + ti || o.n_floats != bf || o.n_outputs != 1) return Status::bad_parameter;
     if (y.dtype != DType::i16 || x.n_quant != 1 || y.n_quant != 1) return Status::type_mismatch;
@@ -209,6 +271,9 @@ inline Status check(const Model& m, const Op& o, Op& base) {
         if (int8_engine::dtype_of(m, o.inputs[k]) != (k == 2 ? DType::i32 : DType::i8)) return Status::type_mismatch;
     const int32_t* t = o.ints + bi;
     if (o.kind == OpKind::reshape) return Status::ok;
+    if (o.kind == OpKind::softmax)  // a zero point of 0 the tensors' checks ensured
+        return t[0] >= 0 && int8_engine::shift_ok(t[1]) && softmax_ok(t + 2, x.channels()) ? Status::ok
+                                                                                             : Status::bad_parameter;
     if (o.kind == OpKind::mean || o.kind == OpKind::reduce_max) {  // global pooling only, as int8's
         if (x.rank < 2 || uint32_t(o.ints[0]) != (1u << (x.rank - 1)) - 1) return Status::bad_parameter;
         if (o.kind == OpKind::reduce_max) return Status::ok;
@@ -264,6 +329,9 @@ inline void eval(const Model& m, const Op& o, uint8_t* arena) {
             int8::mean(x.i16(), int(x.count / ch), int(ch), t[0], t[1], t[2], t[3], y.i16());
             return;
         }
+        case OpKind::softmax:
+            softmax(x.i16(), int(x.count / x.channels()), int(x.channels()), t[0], t[1], t + 2, y.i16());
+            return;
         case OpKind::reduce_max:
             int8::reduce_max(x.i16(), int(x.count / x.channels()), int(x.channels()), y.i16());
             return;

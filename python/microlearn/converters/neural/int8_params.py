@@ -230,6 +230,42 @@ def softmax_table(beta: float, in_scale: float) -> np.ndarray:
     return np.exp(arg.astype(np.float64)).astype(np.float32)   # correctly rounded expf
 
 
+def _round_away_array(x) -> np.ndarray:
+    """TfLiteRound on float64 values."""
+    x = np.asarray(x, np.float64)
+    return np.sign(x) * np.floor(np.abs(x) + 0.5)
+
+
+def _int16_lut(fn, in_min: float, in_max: float) -> np.ndarray:
+    """LiteRT's gen_lut<double, int16_t, int16_t> onto outputs in [-1, 1]
+    (Q0.15), in float64 as LiteRT computes it: 512 samples of fn over [in_min,
+    in_max], each lowered by half the error of interpolating at the midpoint,
+    and fn(in_max) last. (Its float32 LUTPopulate differs in two entries of the
+    reciprocal table; ai-edge-litert's int16 softmax agrees with this one.)"""
+    step = (in_max - in_min) / 512
+    at = in_min + np.arange(512) * step
+    inv = 65536 / 2.0
+    sample = _round_away_array(fn(at) * inv)
+    interp = _round_away_array((fn(in_min + np.arange(1, 513) * step) * inv + sample) / 2)
+    bias = _round_away_array((interp - _round_away_array(fn(at + step / 2) * inv)) / 2)
+    last = _round_away_array(fn(np.array([in_max])) * inv)
+    return np.clip(np.concatenate([sample - bias, last]), -32768, 32767).astype(np.int16)
+
+
+def int16_softmax_tables() -> np.ndarray:
+    """int16[1026]: the two tables LiteRT's int16 softmax fills at Prepare
+    (the same for every model): exp on [-10, 0], then 1 / (1 + x) on [0, 1],
+    513 entries each in Q0.15."""
+    return np.concatenate([_int16_lut(np.exp, -10.0, 0.0), _int16_lut(lambda v: 1.0 / (1.0 + v), 0.0, 1.0)])
+
+
+def int16_softmax_params(beta: float, in_scale: float) -> dict:
+    """int16 SOFTMAX: (multiplier, shift) for input_scale * beta / (10 / 65535),
+    the product taken in float32 as LiteRT's Prepare does, and the tables."""
+    m, shift = quantize_multiplier(float(_F32(in_scale) * _F32(beta)) / (10.0 / 65535.0))
+    return {"multiplier": m, "shift": shift, "tables": int16_softmax_tables()}
+
+
 def fc_scales(in_scale: float, w_scales, out_scale: float) -> np.ndarray:
     """FULLY_CONNECTED's per output channel rescaling as LiteRT's reference
     computes it: double(input_scale) * double(weight_scale) / double(output_scale)."""
@@ -292,6 +328,8 @@ def extend(op, graph, ints: list, floats: list) -> tuple[list, list]:
         return ints + [p.get(f, 0) for f in _ADD_FIELDS], floats
     if k in _LUT_KINDS:
         return ints + np.asarray(p["table"], np.int8).view("<i4").tolist(), floats
+    if k == "SOFTMAX" and "tables" in p:  # int16 (int16_ops.hpp): the tables two to an int32
+        return ints + [p["multiplier"], p["shift"]] + np.asarray(p["tables"], "<i2").view("<i4").tolist(), floats
     if k == "SOFTMAX":
         pairs = np.asarray(p["exceptions"], np.uint32).reshape(-1, 2).view("<i4").ravel().tolist()
         return ints + pairs, floats + [float(p["output_scale"]), float(p["scale"])]

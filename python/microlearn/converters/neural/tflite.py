@@ -45,7 +45,7 @@ _INT64 = 4    # tflite.TensorType INT64: constants only (a 16x8 model's biases),
 # The operators of an int16-activation ("16x8") model the engine runs (int16_ops.hpp); others are refused.
 INT16_OPS = ("FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D", "MAX_POOL_2D", "AVERAGE_POOL_2D", "MEAN", "REDUCE_MAX",
              "RESHAPE", "EXPAND_DIMS", "SQUEEZE", "QUANTIZE", "DEQUANTIZE", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND",
-             "SHAPE", "STRIDED_SLICE", "PACK")
+             "SHAPE", "STRIDED_SLICE", "PACK", "SOFTMAX")
 _FLOAT16 = 1  # tflite.TensorType FLOAT16: constants only (float16 weights), read as float32
 _UINT8 = 3    # tflite.TensorType UINT8: only a uint8 model input / output next to its QUANTIZE (_uint8_io)
 _TYPE_NAMES = {0: "FLOAT32", 1: "FLOAT16", 2: "INT32", 3: "UINT8", 4: "INT64", 5: "STRING", 6: "BOOL",
@@ -387,7 +387,7 @@ class _Reader:
                                          for i in ins + outs):
             raise UnsupportedEstimatorError(
                 f"{where}: int16 {name} is not supported (int16 activations run FULLY_CONNECTED, CONV_2D, "
-                "DEPTHWISE_CONV_2D, MAX_POOL_2D, AVERAGE_POOL_2D, MEAN, REDUCE_MAX, RESHAPE, QUANTIZE and DEQUANTIZE)")
+                "DEPTHWISE_CONV_2D, MAX_POOL_2D, AVERAGE_POOL_2D, MEAN, REDUCE_MAX, RESHAPE, SOFTMAX, QUANTIZE and DEQUANTIZE)")
         handler = getattr(self, "_op_" + name, None)
         if handler is None:  # BATCH_TO_SPACE_ND without the pattern _dilated reads
             raise UnsupportedEstimatorError(f"{where} is supported only as the end of a dilated convolution "
@@ -757,7 +757,13 @@ class _Reader:
         beta = float(np.float32(self._options(op, "SoftmaxOptions").Beta()))
         x, y = ins[0], outs[0]
         params = {"beta": beta}
-        if self._is_int8(x):
+        if self._bits(x) == 16:
+            (si, zi), (so, zo) = self._q(x), self._q(y)
+            if self.raw[y].dtype != "int16" or zi != 0 or zo != 0 or abs(so - 1 / 32768) > 0.001 / 32768:
+                raise UnsupportedEstimatorError(f"{where}: int16 softmax output must be int16 with scale 1/32768 "
+                                                f"and zero point 0 (TFLite's), got {self.raw[y].dtype} {so}, {zo}")
+            params["int8"] = q8.int16_softmax_params(beta, si)
+        elif self._is_int8(x):
             so, zo = self._q(y)
             if zo != -128 or abs(so - 1 / 256) > 0.001 / 256:
                 raise UnsupportedEstimatorError(f"{where}: int8 softmax output must have scale 1/256 and zero "
