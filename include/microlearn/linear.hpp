@@ -310,7 +310,8 @@ inline bool sgd_row(Trainer& tr, uint32_t k, const float* x, float target, float
     const float p = kernels::dot(w, x, d) + tr.intercepts[k];
     const float u = -eta * gradient(tr.loss, target, p);
     const float b = tr.fit_intercept ? tr.intercepts[k] + u : tr.intercepts[k];
-    bool finite = math::is_finite(b);
+    // An overflowed prediction (inf, or NaN from inf - inf) has no gradient to follow.
+    bool finite = math::is_finite(p) && math::is_finite(b);
     for (uint32_t i = 0; i < d; ++i) {
         const float v = decay * w[i] + u * x[i];
         if (write) w[i] = v;
@@ -343,12 +344,15 @@ inline Status partial_fit(Trainer& tr, const float* x, size_t n_x, float y) {
     float decay = 1.0f - eta * tr.alpha;
     if (decay < 0.0f) decay = 0.0f;
     // |u| <= eta g (g bounds the loss's gradient), so no new weight or intercept exceeds
-    // decay max|w| + eta g max|x| or max|b| + eta g: far below float32's limit (the usual
-    // case), the step is written at once; otherwise every row is checked before any is written.
+    // decay max|w| + eta g max|x| or max|b| + eta g, and no prediction n max|w| max|x| + max|b|:
+    // far below float32's limit (the usual case), the step is written at once; otherwise every
+    // row is checked before any is written.
     const float g = tr.loss == Loss::modified_huber ? 4.0f : tr.loss == Loss::squared_error ? 1e12f : 1.0f;
     const size_t n_w = size_t(m.n_outputs) * m.n_features;
-    const bool safe = decay * detail::max_abs(tr.weights, n_w) + eta * g * detail::max_abs(x, n_x) < 1e38f &&
-                      detail::max_abs(tr.intercepts, m.n_outputs) + eta * g < 1e38f;
+    const float max_w = detail::max_abs(tr.weights, n_w), max_x = detail::max_abs(x, n_x);
+    const float max_b = detail::max_abs(tr.intercepts, m.n_outputs);
+    const bool safe = decay * max_w + eta * g * max_x < 1e38f && max_b + eta * g < 1e38f &&
+                      static_cast<float>(n_x) * max_w * max_x + max_b < 1e38f;
     for (int write = safe ? 1 : 0; write < 2; ++write) {
         for (uint32_t k = 0; k < m.n_outputs; ++k) {
             const float target = m.task == Task::regression         ? y

@@ -452,6 +452,25 @@ TEST(LinearSgd, AnOverflowingStepChangesNothing) {
     EXPECT_EQ(t.intercepts[0], 3e38f);  // p = 0: u = +eta
 }
 
+TEST(LinearSgd, AnOverflowingPredictionIsRefused) {
+    // squared error, constant eta 1e-30: the step itself is tiny, but the prediction 2 * 3e38 -
+    // 2 * 3e38 is inf - inf (NaN). It used to be written as NaN weights with Status::ok (found by
+    // fuzz_mlm_soft_float); an overflowed prediction without NaN (inf) is refused too.
+    Spec s = trainable(2, 0, {0.0f, 1e-30f, 0.5f, 1.0f}, 0);
+    s.weights = {2.0f, -2.0f, 0.0f};
+    mlmtest::Aligned a(build(s));
+    L::Trainer t;
+    ASSERT_EQ(L::load_trainer(reinterpret_cast<uint8_t*>(a.words.data()), a.size, t), Status::ok);
+    const float nan_p[3] = {3e38f, 3e38f, 0.0f}, inf_p[3] = {3e38f, 0.0f, 0.0f};
+    EXPECT_EQ(L::partial_fit(t, nan_p, 3, 1.0f), Status::out_of_range);
+    EXPECT_EQ(L::partial_fit(t, inf_p, 3, 1.0f), Status::out_of_range);
+    EXPECT_EQ(std::vector<float>(t.weights, t.weights + 3), (std::vector<float>{2.0f, -2.0f, 0.0f}));
+    EXPECT_EQ(t.intercepts[0], 0.0f);
+    EXPECT_EQ(*t.t, 1.0f);
+    const float fits[3] = {1.0f, 1.0f, 1.0f};
+    EXPECT_EQ(L::partial_fit(t, fits, 3, 1.0f), Status::ok);
+}
+
 TEST(LinearSgd, CreatedSizesBeyond2GBAreRefusedNotWrapped) {
     L::NewModel n;
     n.n_features = 1u << 20;
