@@ -59,10 +59,19 @@ def _models():
         k.assign(k.numpy() * 6.0)
         return model, (8,)
 
-    return {"cnn": cnn, "dilated": dilated, "global_max": global_max, "mlp": mlp, "softmax": softmax}
+    def residual():  # int16 ADD (a residual connection, inputs of different scales) and MUL (same shapes)
+        keras.utils.set_random_seed(6)
+        inp = keras.Input((10,))
+        h = L.Dense(10, activation="relu")(inp)
+        x = L.Add()([inp, h])
+        x = L.Multiply()([x, L.Dense(10)(inp)])
+        return keras.Model(inp, L.Dense(3)(x)), (10,)
+
+    return {"cnn": cnn, "dilated": dilated, "global_max": global_max, "mlp": mlp, "softmax": softmax,
+            "residual": residual}
 
 
-MODELS = ("cnn", "dilated", "global_max", "mlp", "softmax")
+MODELS = ("cnn", "dilated", "global_max", "mlp", "softmax", "residual")
 
 
 def keras_model(name: str):

@@ -120,9 +120,21 @@ def test_int16_operators_without_a_kernel_are_refused_by_name():
     with pytest.raises(UnsupportedEstimatorError, match=r"operator \d+ \(TANH\): int16 TANH is not supported"):
         microlearn.convert(net, quantize="int16x8", calibration=np.zeros((8, 6), np.float32))
     a = keras.Input((6,))
-    net = keras.Model(a, keras.layers.Add()([keras.layers.Dense(4)(a), keras.layers.Dense(4)(a)]))
-    with pytest.raises(UnsupportedEstimatorError, match=r"operator \d+ \(ADD\): int16 ADD is not supported"):
+    net = keras.Model(a, keras.layers.Dense(4, activation="sigmoid")(a))
+    with pytest.raises(UnsupportedEstimatorError, match=r"operator \d+ \(LOGISTIC\): int16 LOGISTIC is not supported"):
         microlearn.convert(net, quantize="int16x8", calibration=np.random.default_rng(0).normal(size=(8, 6)))
+
+
+def test_int16_dilated_convolution_with_bias_is_refused_by_name():
+    """16x8 writes its bias as an int16 ADD of a constant, which the file cannot hold: a clear refusal."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    net = keras.Sequential([keras.Input((9, 9, 2)), keras.layers.Conv2D(3, 3, dilation_rate=2), keras.layers.Flatten()])
+    net.layers[0].bias.assign(np.full(3, 0.25, np.float32))
+    X = np.random.default_rng(0).normal(size=(16, 9, 9, 2)).astype(np.float32)
+    with pytest.raises(UnsupportedEstimatorError, match=r"\(ADD\): int16 ADD with a constant operand .* use_bias=False"):
+        microlearn.convert(net, quantize="int16x8", calibration=X)
 
 
 def test_corrupt_int16_parameters_are_refused_at_load():
@@ -170,3 +182,25 @@ def test_corrupt_int16_softmax_parameters_are_refused_at_load():
                  lambda t: t.__setitem__(at - 2, -5)):                            # a negative multiplier
         with pytest.raises(ValueError, match="impossible value"):
             load(edit)
+
+
+def test_corrupt_int16_add_parameters_are_refused_at_load():
+    """int16 ADD / MUL are symmetric (offsets 0) and ADD rescales its inputs by at most 1 (their sum fits
+    int32): other parameters are refused, not run."""
+    data = microlearn.convert(converted_model("residual", "int16")[0]).to_bytes()
+    head = mlm.read_header(data)
+    sections = {sid: np.array(a) for sid, a in mlm.read_sections(data).items()}
+    ints = sections[5]
+    # ADD's tail: 3 offsets (0), then input1 multiplier and shift; its activation bounds close it
+    at = next(i for i in range(len(ints) - 11) if ints[i] == 0 and ints[i + 1] == 0 and ints[i + 2] == 0
+              and ints[i + 3] > (1 << 29) and ints[i + 4] <= 0 and ints[i + 10] == 32767)
+
+    def load(k, v):
+        changed = ints.copy()
+        changed[at + k] = v
+        return microlearn.Model(mlm.write(head.kind, {**sections, 5: changed}, flags=head.flags))
+
+    load(0, 0)  # as written
+    for k, v in ((0, 1), (2, -3), (4, 1), (3, -1), (10, 40000)):  # offset, shift > 0, multiplier < 0, bound
+        with pytest.raises(ValueError, match="impossible value"):
+            load(k, v)

@@ -11,6 +11,7 @@
 //   CONV_2D, DEPTHWISE        ints + 0, 0, act_min, act_max, multiplier[out_c], shift[out_c]
 //   MAX/AVERAGE_POOL_2D       ints + act_min, act_max
 //   RESHAPE                   nothing
+//   ADD, MUL                  ints + the int8 layout's 11 (int8::AddParams: offsets 0)
 //   SOFTMAX                   ints + multiplier, shift (input_scale * beta / (10 / 65535)), then
 //                             LiteRT's two 513-entry int16 tables (exp on [-10, 0], 1 / (1 + x)
 //                             on [0, 1]) as 513 int32, two entries each (the first in the low half)
@@ -24,6 +25,9 @@
 //   MultiplyByQuantizedMultiplier (the multiplier rounded to 16 bits, one
 //   rounding shift): wide_requantize();
 // - pooling: the int8 kernel's arithmetic on int16 values (int8::pool_2d);
+// - ADD, MUL: int8::add_mul on int16 values (LiteRT's general-scale int16
+//   ADD: 15 bits of headroom instead of 20; its power-of-two-scale ADD is
+//   refused at conversion);
 // - SOFTMAX: LiteRT's fixed-point softmax (softmax() below) on the tables
 //   LiteRT fills at Prepare, which the converter computes as LiteRT does and
 //   stores in the file (int8_params.int16_softmax_tables: 2,052 bytes).
@@ -244,7 +248,7 @@ inline bool int16_kind(OpKind k) {
     switch (k) {
         case OpKind::fully_connected: case OpKind::conv_2d: case OpKind::depthwise_conv_2d:
         case OpKind::max_pool_2d: case OpKind::average_pool_2d: case OpKind::reshape: case OpKind::mean:
-        case OpKind::reduce_max: case OpKind::softmax: return true;
+        case OpKind::reduce_max: case OpKind::softmax: case OpKind::add: case OpKind::mul: return true;
         default: return false;
     }
 }
@@ -262,15 +266,26 @@ inline Status check(const Model& m, const Op& o, Op& base) {
     const uint32_t ti = weighted                          ? 4 + 2 * y.channels()
                         : o.kind == OpKind::mean          ? 4
                         : o.kind == OpKind::softmax       ? 2 + kLutSize
+                        : o.kind == OpKind::add || o.kind == OpKind::mul ? 11
                         : o.kind == OpKind::reshape || o.kind == OpKind::reduce_max ? 0 : 2;
     if (o.n_ints != bi + ti || o.n_floats != bf || o.n_outputs != 1) return Status::bad_parameter;
     if (y.dtype != DType::i16 || x.n_quant != 1 || y.n_quant != 1) return Status::type_mismatch;
     base = o;
     base.n_ints = bi;
+    const bool binary = o.kind == OpKind::add || o.kind == OpKind::mul;
     for (uint32_t k = 1; k < o.n_inputs; ++k)
-        if (int8_engine::dtype_of(m, o.inputs[k]) != (k == 2 ? DType::i32 : DType::i8)) return Status::type_mismatch;
+        if (int8_engine::dtype_of(m, o.inputs[k]) != (binary ? DType::i16 : k == 2 ? DType::i32 : DType::i8))
+            return Status::type_mismatch;
     const int32_t* t = o.ints + bi;
     if (o.kind == OpKind::reshape) return Status::ok;
+    if (binary) {  // symmetric: no offsets; ADD's inputs rescaled by at most 1 so that their sum fits int32
+        const bool add = o.kind == OpKind::add;
+        const bool ok = t[0] == 0 && t[1] == 0 && t[2] == 0 && t[3] >= 0 && t[5] >= 0 && t[7] >= 0 &&
+                        int8_engine::shift_ok(t[4]) && int8_engine::shift_ok(t[6]) && int8_engine::shift_ok(t[8]) &&
+                        (!add || (t[4] <= 0 && t[6] <= 0)) && in16(t[9]) && in16(t[10]) && t[9] <= t[10] &&
+                        tensor(m, o.inputs[1], nullptr).n_quant == 1;
+        return ok ? Status::ok : Status::bad_parameter;
+    }
     if (o.kind == OpKind::softmax)  // a zero point of 0 the tensors' checks ensured
         return t[0] >= 0 && int8_engine::shift_ok(t[1]) && softmax_ok(t + 2, x.channels()) ? Status::ok
                                                                                              : Status::bad_parameter;
@@ -327,6 +342,14 @@ inline void eval(const Model& m, const Op& o, uint8_t* arena) {
         case OpKind::mean: {
             const uint32_t ch = x.channels();
             int8::mean(x.i16(), int(x.count / ch), int(ch), t[0], t[1], t[2], t[3], y.i16());
+            return;
+        }
+        case OpKind::add:
+        case OpKind::mul: {
+            const Tensor b = tensor(m, o.inputs[1], arena);
+            const int8::AddParams p{t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], t[10]};
+            int8::add_mul<int16_t, 15>(x.i16(), b.i16(), int(x.count), int(b.count), o.kind == OpKind::mul, p,
+                                       y.i16());
             return;
         }
         case OpKind::softmax:

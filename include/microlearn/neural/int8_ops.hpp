@@ -1102,9 +1102,11 @@ struct AddParams {
 };
 
 // ADD (mul = false) and MUL (mul = true) of a (n values) and b (n values, or
-// one value per channel repeated along the last axis when b_n < n).
-inline void add_mul(const int8_t* a, const int8_t* b, int n, int b_n, bool mul, const AddParams& p, int8_t* y) {
-    constexpr int kLeftShift = 20;
+// one value per channel repeated along the last axis when b_n < n). T:
+// int8_t, or int16_t (int16_ops.hpp: LiteRT's general-scale int16 ADD is the
+// same arithmetic with 15 bits of headroom, kLeftShift).
+template <typename T, int kLeftShift = 20>
+inline void add_mul(const T* a, const T* b, int n, int b_n, bool mul, const AddParams& p, T* y) {
     for (int i = 0, j = 0; i < n; ++i, j = (j + 1 == b_n ? 0 : j + 1)) {
         const int32_t va = a[i] + p.input1_offset;
         const int32_t vb = b[j] + p.input2_offset;
@@ -1116,7 +1118,8 @@ inline void add_mul(const int8_t* a, const int8_t* b, int n, int b_n, bool mul, 
             const int32_t sb = requantize(vb * (1 << kLeftShift), p.input2_multiplier, p.input2_shift);
             v = requantize(sa + sb, p.output_multiplier, p.output_shift);
         }
-        y[i] = clamp8(v + p.output_offset, p.act_min, p.act_max);
+        v += p.output_offset;
+        y[i] = static_cast<T>(v < p.act_min ? p.act_min : (v > p.act_max ? p.act_max : v));
     }
 }
 

@@ -278,13 +278,14 @@ def fc_scales(in_scale: float, w_scales, out_scale: float) -> np.ndarray:
 ADD_LEFT_SHIFT = 20
 
 
-def add_params(s1, z1, s2, z2, so, zo) -> dict:
+def add_params(s1, z1, s2, z2, so, zo, left_shift: int = ADD_LEFT_SHIFT) -> dict:
     """TFLite's int8 ADD preparation: both inputs to a common scale (twice the
-    larger input scale) with 20 bits of headroom, then to the output."""
+    larger input scale) with 20 bits of headroom (int16's general-scale ADD:
+    left_shift=15), then to the output."""
     twice_max = 2.0 * float(max(_F32(s1), _F32(s2)))
     m1, sh1 = quantize_multiplier(float(_F32(s1)) / twice_max)
     m2, sh2 = quantize_multiplier(float(_F32(s2)) / twice_max)
-    mo, sho = quantize_multiplier(twice_max / ((1 << ADD_LEFT_SHIFT) * float(_F32(so))))
+    mo, sho = quantize_multiplier(twice_max / ((1 << left_shift) * float(_F32(so))))
     return {"input1_offset": -int(z1), "input2_offset": -int(z2), "output_offset": int(zo),
             "input1_multiplier": m1, "input1_shift": sh1, "input2_multiplier": m2, "input2_shift": sh2,
             "output_multiplier": mo, "output_shift": sho}

@@ -29,6 +29,7 @@ Anything else raises UnsupportedEstimatorError naming the operator and its index
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from typing import Union
 
@@ -45,7 +46,7 @@ _INT64 = 4    # tflite.TensorType INT64: constants only (a 16x8 model's biases),
 # The operators of an int16-activation ("16x8") model the engine runs (int16_ops.hpp); others are refused.
 INT16_OPS = ("FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D", "MAX_POOL_2D", "AVERAGE_POOL_2D", "MEAN", "REDUCE_MAX",
              "RESHAPE", "EXPAND_DIMS", "SQUEEZE", "QUANTIZE", "DEQUANTIZE", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND",
-             "SHAPE", "STRIDED_SLICE", "PACK", "SOFTMAX")
+             "SHAPE", "STRIDED_SLICE", "PACK", "SOFTMAX", "ADD", "MUL")
 _FLOAT16 = 1  # tflite.TensorType FLOAT16: constants only (float16 weights), read as float32
 _UINT8 = 3    # tflite.TensorType UINT8: only a uint8 model input / output next to its QUANTIZE (_uint8_io)
 _TYPE_NAMES = {0: "FLOAT32", 1: "FLOAT16", 2: "INT32", 3: "UINT8", 4: "INT64", 5: "STRING", 6: "BOOL",
@@ -387,7 +388,7 @@ class _Reader:
                                          for i in ins + outs):
             raise UnsupportedEstimatorError(
                 f"{where}: int16 {name} is not supported (int16 activations run FULLY_CONNECTED, CONV_2D, "
-                "DEPTHWISE_CONV_2D, MAX_POOL_2D, AVERAGE_POOL_2D, MEAN, REDUCE_MAX, RESHAPE, SOFTMAX, QUANTIZE and DEQUANTIZE)")
+                "DEPTHWISE_CONV_2D, MAX_POOL_2D, AVERAGE_POOL_2D, MEAN, REDUCE_MAX, RESHAPE, SOFTMAX, ADD, MUL, QUANTIZE and DEQUANTIZE)")
         handler = getattr(self, "_op_" + name, None)
         if handler is None:  # BATCH_TO_SPACE_ND without the pattern _dilated reads
             raise UnsupportedEstimatorError(f"{where} is supported only as the end of a dilated convolution "
@@ -686,10 +687,29 @@ class _Reader:
         params = {"activation": act}
         if self._is_int8(a):
             (s1, z1), (s2, z2), (so, zo) = self._q(a), self._q(b), self._q(y)
-            p = q8.add_params(s1, z1, s2, z2, so, zo) if kind == "ADD" else q8.mul_params(s1, z1, s2, z2, so, zo)
-            p["act_min"], p["act_max"] = q8.activation_range(act, so, zo)
+            bits = self._bits(a)
+            if bits == 16:
+                self._int16_binary_checks(kind, o, a, b, y, where)
+            p = q8.add_params(s1, z1, s2, z2, so, zo, 15 if bits == 16 else q8.ADD_LEFT_SHIFT) if kind == "ADD" \
+                else q8.mul_params(s1, z1, s2, z2, so, zo)
+            p["act_min"], p["act_max"] = q8.activation_range(act, so, zo, bits)
             params["int8"] = p
         self._emit(kind, [a, b], [y], params, where)
+
+    def _int16_binary_checks(self, kind, o, a, b, y, where):
+        """int16 ADD / MUL: both inputs and the output int16; LiteRT's power-of-two-scale int16 ADD (an
+        AddOptions.pot_scale_int16 model whose scales are all powers of two) is another kernel: refused."""
+        if any(self.raw[i].dtype != "int16" for i in (a, b, y)):
+            raise UnsupportedEstimatorError(f"{where}: int16 {kind} needs int16 inputs and output, got "
+                                            f"{[self.raw[i].dtype for i in (a, b, y)]}")
+        if any(self.raw[i].is_constant for i in (a, b)):  # the file has no int16 constants
+            raise UnsupportedEstimatorError(
+                f"{where}: int16 {kind} with a constant operand is not supported (TensorFlow writes a Keras dilated "
+                "convolution's bias this way in 16x8 mode: use use_bias=False there, or convert with int8)")
+        pot = o is not None and kind == "ADD" and bool(o.PotScaleInt16())
+        if pot and all(math.frexp(self._q(i)[0])[0] == 0.5 for i in (a, b, y)):
+            raise UnsupportedEstimatorError(f"{where}: int16 ADD with power-of-two scales (pot_scale_int16) is "
+                                            "not supported; LiteRT runs another kernel for it")
 
     def _op_ADD(self, ins, outs, op, where):
         self._binary("ADD", ins, outs, op, where)
