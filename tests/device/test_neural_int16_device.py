@@ -3,7 +3,7 @@ Cortex-M0/M3/M4F): BIT-EXACT with LiteRT's reference kernels there too.
 
 The 16x8 models of tests/python/neural_int16_cases.py (CONV_2D with strides
 and padding, DEPTHWISE_CONV_2D with a depth multiplier and dilation, both
-pools, a 1-D convolution, FULLY_CONNECTED, SOFTMAX) run on the device from
+pools, a 1-D convolution, FULLY_CONNECTED, SOFTMAX, ADD, MUL) run on the device from
 array('h') inputs (and one from array('f')); their outputs, turned back into
 int16, must equal LiteRT's. The Cortex-M targets rescale FULLY_CONNECTED in
 integer arithmetic (int16_ops.hpp's scaled_round_integer: no double-precision
@@ -25,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
 from neural_int16_cases import converted_model, inputs, litert_outputs, output_scale  # noqa: E402
 from test_neural_int8_device import SCRIPT as INT8_SCRIPT  # noqa: E402
 
-CASES = [("cnn", "int16"), ("dilated", "int16"), ("softmax", "float32")]  # softmax: a classifier (FULLY_CONNECTED, SOFTMAX)
+# softmax: a classifier (FULLY_CONNECTED, SOFTMAX); residual: ADD and MUL
+CASES = [("cnn", "int16"), ("dilated", "int16"), ("softmax", "float32"), ("residual", "int16")]
 N_ROWS = 8
 
 # test_neural_int8_device.py's loop over the cases (outputs to out<i>.bin, a

@@ -266,7 +266,7 @@ enum Part : uint32_t {
     part_recurrent = 4,   // SIMPLE_RNN, GRU, LSTM on float32 (recurrent.hpp)
     part_int8_extra = 8,  // the other int8 ops: ADD, MUL, CONCATENATION, PAD
     part_int16 = 16,      // int16 activations, int8 weights (int16_ops.hpp): FULLY_CONNECTED, CONV_2D,
-                          // DEPTHWISE_CONV_2D, MAX/AVERAGE_POOL_2D, RESHAPE
+                          // DEPTHWISE_CONV_2D, MAX/AVERAGE_POOL_2D, MEAN, REDUCE_MAX, RESHAPE, SOFTMAX, ADD, MUL
     part_all = 31
 };
 
@@ -417,7 +417,7 @@ inline Status check_layout(const Model& m, const Op& o) {
         case OpKind::reshape:
             if (n_in != 1 || o.n_ints != 0) return Status::bad_parameter;
             return y.count == x.count ? Status::ok : Status::size_mismatch;
-#if MICROLEARN_NEURAL_PARTS & 9  // PAD, ADD, MUL, CONCATENATION, ELU, HARD_SIGMOID: float32 or int8_extra kernels
+#if MICROLEARN_NEURAL_PARTS & 9  // PAD, CONCATENATION, ELU, HARD_SIGMOID (and ADD, MUL below): float32 or int8_extra kernels
         case OpKind::pad: {
             if (n_in != 1 || o.n_ints != 2 * x.rank || y.rank != x.rank) return Status::bad_parameter;
             for (uint32_t k = 0; k < x.rank; ++k) {
@@ -428,6 +428,8 @@ inline Status check_layout(const Model& m, const Op& o) {
             }
             return Status::ok;
         }
+#endif
+#if MICROLEARN_NEURAL_PARTS & 25  // ADD, MUL: float32, int8_extra or int16 kernels
         case OpKind::add:
         case OpKind::mul: {
             if (n_in != 2 || o.n_ints != 1 || !valid_activation(o.ints[0])) return Status::bad_parameter;
@@ -435,6 +437,8 @@ inline Status check_layout(const Model& m, const Op& o) {
             if (y.count != x.count || (nb != x.count && nb != x.channels() && nb != 1)) return Status::size_mismatch;
             return Status::ok;
         }
+#endif
+#if MICROLEARN_NEURAL_PARTS & 9
         case OpKind::concatenation: {
             if (n_in < 1 || o.n_ints != 2 || !valid_activation(o.ints[1])) return Status::bad_parameter;
             const int32_t axis = o.ints[0];
