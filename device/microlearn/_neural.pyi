@@ -16,8 +16,10 @@ class NeuralModel:
     allocated once at load (or is the caller's bytearray); predict()
     allocates nothing."""
 
-    def predict(self, x: Buffer, out: Optional[FloatArray] = None) -> Union[Label, float, List[float]]:
-        """Class label, or the value (a list for several); with `out`, the outputs also go into array('f')."""
+    def predict(self, x: Buffer, out: Optional[Buffer] = None) -> Union[Label, float, List[float], Buffer]:
+        """Class label, or the value (a list for several; `out` when given); with `out`, the outputs also
+        go into array('f'), or for an int8 / int16 output its quantized values into array('b') /
+        array('h') (real = info()['output_scale'] * (q - info()['output_zero_point']))."""
 
     def predict_proba(self, x: Buffer, out: Optional[FloatArray] = None) -> Union[List[float], FloatArray]:
         """Classifiers with a softmax or logistic output: the class probabilities."""
@@ -26,7 +28,8 @@ class NeuralModel:
         """Zeroes the state of stateful (recurrent, streaming) layers."""
 
     def info(self) -> Info:
-        """A dict of the model's sizes (n_features, n_outputs, arena_bytes, n_ops, input_dtype, ...)."""
+        """A dict of the model's sizes (n_features, n_outputs, arena_bytes, n_ops, input_dtype,
+        output_dtype; output_scale and output_zero_point for an int8 / int16 output, ...)."""
 
 
 def load(source: Buffer, arena: Optional[bytearray] = None) -> NeuralModel:

@@ -8,7 +8,9 @@
 //   m = _neural.load(buf)            # validates once, allocates the arena once
 //   m = _neural.load(buf, arena)     # or works in the caller's bytearray
 //   m.predict(x)                     # class label / value (a list for several)
-//   m.predict(x, out)                # also writes the outputs into array('f') out
+//   m.predict(x, out)                # also writes the outputs into array('f') out, or the
+//                                    # quantized outputs into array('b') / array('h') (an int8 /
+//                                    # int16 output: info()'s output_scale, output_zero_point)
 //   m.predict_proba(x[, out])        # classifiers with a softmax / logistic output
 //   m.reset()                        # zeroes stateful layers' state
 // x: array('f') of n_features values; an int8 model also takes array('b')
@@ -117,18 +119,42 @@ static void neural_run(neural_obj_t* self, mp_obj_t x) {
     neural_check(ml_neural_run(&self->model));
 }
 
+// predict()'s `out` other than array('f'): the output tensor's own values,
+// array('b') for an int8 output, array('h') for an int16 one; its buffer
+// (NULL for array('f')), checked before anything runs.
+static void* neural_raw_out(neural_obj_t* self, mp_obj_t out) {
+    mp_buffer_info_t buf;
+    if (!mp_get_buffer(out, &buf, MP_BUFFER_WRITE) || buf.typecode == 'f') return NULL;
+    const int type = self->info.output_type;
+    const int s16 = ML_NEURAL_INT16 && type == ML_NEURAL_S16;
+    if (type == ML_NEURAL_S8 ? buf.typecode != 'b' : !s16 || buf.typecode != 'h')
+        mp_raise_TypeError(type == ML_NEURAL_S8 ? MP_ERROR_TEXT("out must be array('f') or array('b') (the quantized "
+                                                                "outputs) for a network with an int8 output")
+                           : s16 ? MP_ERROR_TEXT("out must be array('f') or array('h') (the quantized outputs) for "
+                                                 "a network with an int16 output")
+                                 : MP_ERROR_TEXT("out must be array('f') for a network with a float32 output"));
+    const size_t n = s16 ? buf.len / 2 : buf.len;
+    if (n < self->info.n_outputs)
+        glue_raise_counts(&mp_type_ValueError, "out must hold at least ", self->info.n_outputs, " values, got ", n, "");
+    return buf.buf;
+}
+
 static mp_obj_t neural_predict(size_t n_args, const mp_obj_t* args) {
     neural_obj_t* self = neural_self(args[0]);
-    neural_run(self, args[1]);
     const size_t n = self->info.n_outputs;
-    float* out = glue_out(n_args, args, n, self->values);
+    void* raw = n_args > 2 ? neural_raw_out(self, args[2]) : NULL;
+    float* out = raw ? self->values : glue_out(n_args, args, n, self->values);
+    neural_run(self, args[1]);
+    if (raw) neural_check(ML_NEURAL_INT16 && self->info.output_type == ML_NEURAL_S16
+                              ? ml_neural_outputs_s16(&self->model, raw, n)
+                              : ml_neural_outputs_s8(&self->model, raw, n));
     if (self->info.task == 1) {
         int32_t index;
         neural_check(ml_neural_class(&self->model, &index));
-        if (n_args > 2) neural_check(ml_neural_outputs(&self->model, out, n));
+        if (n_args > 2 && !raw) neural_check(ml_neural_outputs(&self->model, out, n));
         return glue_class_of(self->labels, index);
     }
-    neural_check(ml_neural_outputs(&self->model, out, n));
+    if (!raw) neural_check(ml_neural_outputs(&self->model, out, n));
     return glue_result(n_args, args, out, n);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(neural_predict_obj, 2, 3, neural_predict);
@@ -155,7 +181,7 @@ static MP_DEFINE_CONST_FUN_OBJ_1(neural_reset_obj, neural_reset);
 static mp_obj_t neural_info(mp_obj_t self_in) {
     neural_obj_t* self = neural_self(self_in);
     const ml_neural_info_t* i = &self->info;
-    mp_obj_t d = mp_obj_new_dict(9);
+    mp_obj_t d = mp_obj_new_dict(12);
     mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_n_features), mp_obj_new_int(self->input.n_inputs));
     mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_n_outputs), mp_obj_new_int(i->n_outputs));
     mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_n_classes), mp_obj_new_int(i->n_classes));
@@ -166,6 +192,13 @@ static mp_obj_t neural_info(mp_obj_t self_in) {
                       MP_OBJ_NEW_QSTR(i->input_type == ML_NEURAL_S8 ? MP_QSTR_int8
                                       : ML_NEURAL_INT16 && i->input_type == ML_NEURAL_S16 ? MP_QSTR_int16
                                                                                           : MP_QSTR_float32));
+    const int out16 = ML_NEURAL_INT16 && i->output_type == ML_NEURAL_S16;
+    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_output_dtype),
+                      MP_OBJ_NEW_QSTR(i->output_type == ML_NEURAL_S8 ? MP_QSTR_int8 : out16 ? MP_QSTR_int16 : MP_QSTR_float32));
+    if (i->output_type == ML_NEURAL_S8 || out16) {  // real = output_scale * (q - output_zero_point)
+        mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_output_scale), mp_obj_new_float(i->output_scale));
+        mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_output_zero_point), mp_obj_new_int(i->output_zero_point));
+    }
     mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_arena_bytes), mp_obj_new_int(i->arena_size));
     mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_n_ops), mp_obj_new_int(i->n_ops));
     if (i->task == 1) mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_classes), glue_classes_tuple(self->labels, i->n_classes));
