@@ -101,6 +101,13 @@ def models():
         keras.layers.DepthwiseConv2D(2), keras.layers.AveragePooling2D(2), keras.layers.Flatten(),
         keras.layers.Dense(4)]), quantize="int16x8", calibration=np.random.default_rng(0).normal(size=(16, 6, 6, 2)),
         io_dtype="int16"), np.random.default_rng(1).normal(size=72).astype(np.float32))
+    a = keras.Input((6,))  # int16 ADD, MUL and SOFTMAX (its two tables in the op)
+    h = keras.layers.Add()([a, keras.layers.Dense(6, activation="relu")(a)])
+    h = keras.layers.Multiply()([h, keras.layers.Dense(6)(a)])
+    out["tflite_int16x8_softmax_add"] = (microlearn.convert(
+        keras.Model(a, keras.layers.Softmax()(keras.layers.Dense(3)(h))), quantize="int16x8",
+        calibration=np.random.default_rng(0).normal(size=(16, 6)), io_dtype="int16"),
+        np.random.default_rng(1).normal(size=6).astype(np.float32))
     knn16 = microlearn.convert(NB.KNeighborsClassifier(3).fit(Xs, ys), feature_dtype="int16", feature_scale=100.0)
     out["kneighbors_int16"] = (knn16, knn16.quantize(X[:1]).astype("<i2"))
     for name, (model, x) in out.items():

@@ -206,3 +206,24 @@ def test_corrupt_int16_add_parameters_are_refused_at_load():
     for k, v in ((0, 1), (2, -3), (4, 1), (3, -1), (10, 40000)):  # offset, shift > 0, multiplier < 0, bound
         with pytest.raises(ValueError, match="impossible value"):
             load(k, v)
+
+
+def test_int16_softmax_beta_bit_exact():
+    """beta != 1 (Keras writes 1: set here in the file's SoftmaxOptions): the input multiplier comes from
+    float32(input_scale * beta), as LiteRT's Prepare takes it; at beta 1.1 the double product gives
+    two outputs of these 2,000 rows that differ from LiteRT's."""
+    import struct
+
+    import tflite
+
+    data = bytearray(_softmax_only(4.0, (7,)))
+    graph = tflite.Model.GetRootAsModel(data, 0).Subgraphs(0)
+    options = next(graph.Operators(i).BuiltinOptions() for i in range(graph.OperatorsLength())
+                   if graph.Operators(i).BuiltinOptionsType() == tflite.BuiltinOptions.SoftmaxOptions)
+    beta_at = options.Pos + options.Offset(4)  # SoftmaxOptions field 0: beta
+    rng = np.random.default_rng(3)
+    xs = [rng.integers(-32768, 32768, size=(7,)).astype(np.int16) for _ in range(2000)]
+    for beta in (1.1, 0.3, 2.9):
+        struct.pack_into("<f", data, beta_at, beta)
+        model = microlearn.convert(bytes(data))
+        assert np.array_equal(_engine_raw(model, bytes(data), xs), litert_outputs(bytes(data), xs)), beta
