@@ -1,8 +1,8 @@
 """The neural-network C API (include/microlearn/c/neural.h) compiled as C
 firmware would compile it: a C11 program with a converted MLP's header and a
 static arena gives the host engine's outputs bit for bit and scikit-learn's
-labels; the calls' statuses for a missing or small arena, wrong lengths and
-NaN."""
+labels; the calls' statuses for a missing or small arena, wrong lengths,
+NaN, and quantized outputs asked of a float32 network."""
 import subprocess
 import warnings
 from pathlib import Path
@@ -40,6 +40,11 @@ int main(void) {
     printf("nan x %s\n", ml_status_name(ml_neural_input_f32(&m, nan_x, 4)));
     const int8_t q[4] = {1, 2, 3, 4};
     printf("int8 x %s\n", ml_status_name(ml_neural_input_s8(&m, q, 4)));
+    int8_t q8[16];
+    int16_t q16[16];
+    printf("int8 outputs %s\n", ml_status_name(ml_neural_outputs_s8(&m, q8, 16)));
+    printf("int16 outputs %s %g %d\n", ml_status_name(ml_neural_outputs_s16(&m, q16, 16)), info.output_scale,
+           (int)info.output_zero_point);
     float x[64], out[16];
     int32_t label;
     while (fread(x, 4, info.n_inputs, stdin) == info.n_inputs) {
@@ -67,8 +72,9 @@ def test_c_program_agrees_with_the_host(tmp_path, engine_object):
     rows = X[1::2].astype(np.float32)
     out = subprocess.run([str(tmp_path / "main")], input=rows.tobytes(), capture_output=True, check=True)
     lines = out.stdout.decode().splitlines()
-    assert lines[:6] == ["no arena bad_argument", "small arena size_mismatch", "unaligned arena bad_argument",
-                         "short x size_mismatch", "nan x bad_argument", "int8 x type_mismatch"]
-    got = np.array([[float(v) for v in line.split()] for line in lines[6:]])
+    assert lines[:8] == ["no arena bad_argument", "small arena size_mismatch", "unaligned arena bad_argument",
+                         "short x size_mismatch", "nan x bad_argument", "int8 x type_mismatch",
+                         "int8 outputs type_mismatch", "int16 outputs type_mismatch 1 0"]  # a float32 output
+    got = np.array([[float(v) for v in line.split()] for line in lines[8:]])
     np.testing.assert_array_equal(got[:, 0], est.predict(rows))
     np.testing.assert_array_equal(got[:, 1:].astype(np.float32), model.predict_proba(rows))
