@@ -3,7 +3,10 @@ Keras model quantized to int8, on the emulated boards and unix, as a Markdown
 table for docs/neural.md (the model: tests/python/neural_int16_cases.py's
 "cnn", int16 / int8 inputs and outputs):
 
-    .venv/bin/python benchmarks/neural/bench_int16.py [--targets cortex-m0,cortex-m3,cortex-m4f,unix]
+    .venv/bin/python benchmarks/neural/bench_int16.py [--targets cortex-m0,cortex-m3,cortex-m4f,unix] [--ops]
+
+--ops counts instead a model that is one SOFTMAX over 10 int16 values and
+the tests' "residual" model (three Dense, Add, Multiply), int16 in and out.
 
 Counted between markers around the second of two calls, minus an empty
 marker pair (as bench_int8.py counts)."""
@@ -27,16 +30,28 @@ assert "TYPECODE" in SCRIPT
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--targets", default="cortex-m0,cortex-m3,cortex-m4f,unix")
+    ap.add_argument("--ops", action="store_true", help="the SOFTMAX and residual (ADD, MUL) models")
     a = ap.parse_args()
+    if a.ops:
+        from test_neural_int16 import _softmax_only
+
+        rows = (("one SOFTMAX over 10 values", microlearn.convert(_softmax_only(4.0, (10,)))),
+                ("residual: 3 Dense, Add, Multiply", microlearn.convert(converted_model("residual", "int16")[0])))
+        return table("int16 model", rows, a.targets.split(","))
     net, shape = keras_model("cnn")
     int8 = microlearn.convert(quantize.to_tflite(net, calibration=calibration(shape), io_dtype="int8"))
     int16 = microlearn.convert(converted_model("cnn", "int16")[0])
-    print("| model (\"cnn\": 2 Conv2D, AveragePooling2D, DepthwiseConv2D, MaxPooling2D, Dense) | "
-          + " | ".join(a.targets.split(",")) + " |")
-    print("|---|" + "---:|" * len(a.targets.split(",")))
-    for name, model, code in (("int8", int8, "'b'"), ("int16 (16x8)", int16, "'h'")):
+    table("model (\"cnn\": 2 Conv2D, AveragePooling2D, DepthwiseConv2D, MaxPooling2D, Dense)",
+          (("int8", int8), ("int16 (16x8)", int16)), a.targets.split(","))
+
+
+def table(title, rows, targets):
+    print(f"| {title} | " + " | ".join(targets) + " |")
+    print("|---|" + "---:|" * len(targets))
+    for name, model in rows:
+        code = "'h'" if model.info["input_dtype"] == "int16" else "'b'"
         row = []
-        for t in a.targets.split(","):
+        for t in targets:
             base = count(t, EMPTY).instructions
             row.append(count(t, SCRIPT.replace("TYPECODE", code), files={"k.mlm": model.to_bytes()},
                              timeout=1800).instructions - base)
