@@ -150,10 +150,17 @@ def Spectrogram(n_fft=512, hop=None, window="hann", output="power", sample_rate=
     output: 'power', 'magnitude', 'mel', 'log_mel' (dB) or 'mfcc'."""
     if norm not in ("slaney", None):
         raise ValueError("norm must be 'slaney' or None")
-    return _native("_spectral").Spectrogram(
-        n_fft, n_fft // 4 if hop is None else hop, _code(_WINDOWS, window, "window"), _code(_OUTPUTS, output, "output"),
-        float(sample_rate), n_mels, float(fmin), 0.0 if fmax is None else float(fmax), bool(htk), norm == "slaney",
-        n_mfcc, bool(center))
+    hop = n_fft // 4 if hop is None else hop
+    sample_rate, fmin, fmax = float(sample_rate), float(fmin), 0.0 if fmax is None else float(fmax)
+    try:
+        return _native("_spectral").Spectrogram(
+            n_fft, hop, _code(_WINDOWS, window, "window"), _code(_OUTPUTS, output, "output"), sample_rate, n_mels,
+            fmin, fmax, bool(htk), norm == "slaney", n_mfcc, bool(center))
+    except ValueError as e:  # the values given, named as the host names them
+        if not str(e).startswith("bad spectrogram parameters"):
+            raise
+        raise ValueError("%s; got n_fft=%d, hop=%d, sample_rate=%r, fmin=%r, fmax=%s, n_mels=%d, n_mfcc=%d" % (
+            e, n_fft, hop, sample_rate, fmin, "sample_rate / 2" if fmax == 0.0 else repr(fmax), n_mels, n_mfcc))
 
 
 def feature_spec(features):

@@ -653,7 +653,7 @@ static mp_obj_t spec_make_new(const mp_obj_type_t* type, size_t n_args, size_t n
     self->memory = m_new(float, mem);
     dsp_check(ml_spectrogram_init(&self->s, &c, self->memory, mem),
               "bad spectrogram parameters: n_fft a power of two from 8 to 4096, 1 <= hop <= n_fft, "
-              "1 <= n_mfcc <= n_mels <= 512, 0 <= fmin < fmax <= sample_rate / 2");
+              "0 <= fmin < fmax <= sample_rate / 2, 1 <= n_mfcc <= n_mels <= 512");  // dsp.py adds the values (as the host)
     return MP_OBJ_FROM_PTR(self);
 }
 

@@ -3,6 +3,7 @@ vectors give the same results as the host engine (and so as numpy / scipy),
 per-call methods allocate nothing, and wrong arrays give clear errors."""
 import numpy as np
 import scipy.signal
+import pytest
 
 from device_rig import run
 from microlearn import dsp
@@ -467,3 +468,31 @@ def test_q15_filters_take_float_data_as_the_host_does(target):
     # and it is the q15 filter of the converted signal, within q15's error of the float filter
     ref = scipy.signal.sosfilt(SOS, np.clip(x, -1, 32767 / 32768))
     assert np.max(np.abs(want["sos0"] - ref)) < 4 / 32768
+
+
+SPEC_ERROR_SCRIPT = """
+from microlearn import dsp
+for kw in KWS:
+    try:
+        dsp.Spectrogram(**kw)
+    except ValueError as e:
+        print("error:", e)
+"""
+SPEC_ERROR_KWS = [dict(n_fft=500), dict(n_fft=512, hop=256, output="mel", sample_rate=16000, n_mels=513),
+                  dict(n_fft=256, output="mel", fmin=3000.0, fmax=2000.0, sample_rate=8000)]
+
+
+def test_spectrogram_configuration_error_names_the_values_as_the_host(target):
+    """The device's message named no values (the host's did): now both give the same text."""
+    from microlearn import dsp as host_dsp
+
+    res = run(target, SPEC_ERROR_SCRIPT.replace("KWS", repr(SPEC_ERROR_KWS)))
+    assert res.returncode == 0, res.output
+    got = [ln[len("error: "):] for ln in res.output.splitlines() if ln.startswith("error: ")]
+    want = []
+    for kw in SPEC_ERROR_KWS:
+        with pytest.raises(ValueError) as e:
+            host_dsp.Spectrogram(**kw)
+        want.append(str(e.value))
+    assert got == want, res.output
+    assert "got n_fft=500, hop=125, sample_rate=16000.0, fmin=0.0, fmax=sample_rate / 2" in got[0]
