@@ -219,7 +219,7 @@ TEST(DspFft, Q15MatchesScaledDft) {
 
 // The q15 twiddles are computed in integers only (no float routines in the
 // q15 module): each part must be round(32768 v) of the exact value, halves
-// away from zero, +1 saturated to 32767, as to_q15 of it, for every size.
+// away from zero, +1 saturated to 32767, as q15_of of it, for every size.
 // The closest exact value lies 38 units of 2^-31 from a rounding tie;
 // sincos_q31 must stay within 3 of the exact values (the margin).
 TEST(DspFft, Q15TwiddlesAreTheRoundedExactValues) {

@@ -496,3 +496,23 @@ def test_spectrogram_configuration_error_names_the_values_as_the_host(target):
         want.append(str(e.value))
     assert got == want, res.output
     assert "got n_fft=500, hop=125, sample_rate=16000.0, fmin=0.0, fmax=sample_rate / 2" in got[0]
+
+
+FIR_EDGE_SCRIPT = """
+import array
+from microlearn import dsp
+h = array.array("I", [0x377FFFFF])  # 2^-16 - 2^-40: just under half a q15 step
+t = array.array("f", bytes(h))[0]
+f = dsp.FIR([t, -t, 0.5], q15=True)
+y = array.array("h", [0, 0, 0])
+f.process(array.array("h", [32767, 0, 0]), y)
+print("fir", list(y))
+"""
+
+
+def test_q15_fir_taps_round_exactly_as_the_host(target):
+    """The tap 2^-16 - 2^-40 is 0 in q15 on every board, as on the host
+    (tests/python/test_dsp.py): the float rounding made it 1."""
+    res = run(target, FIR_EDGE_SCRIPT)
+    assert res.returncode == 0, res.output
+    assert "fir [0, 0, 16384]" in res.output, res.output

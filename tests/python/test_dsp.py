@@ -211,3 +211,14 @@ def test_dct_matches_scipy(n, norm):
     assert rel_err(dsp.dct(x, norm=norm), ref) < 1e-5
     n_out = min(n, 13)
     assert rel_err(dsp.DCT(n, n_out, norm).forward(x), ref[:n_out]) < 1e-5
+
+
+def test_q15_fir_taps_round_exactly():
+    """q15 FIR taps are round(h * 32768), halves away from zero, exactly: the
+    float h = 2^-16 - 2^-40 (bits 0x377fffff) is just under half a q15 step
+    and becomes 0 (the float path, h * 32768 + 0.5, rounded it up to 1 and
+    -h to -1: the only two taps in [-1, 1) that changed)."""
+    h = float(np.float32(2.0 ** -16 - 2.0 ** -40))
+    assert np.float32(h).view(np.uint32) == 0x377FFFFF
+    out = dsp.FIR([h, -h, 0.5], q15=True).process(np.array([32767, 0, 0], np.int16))
+    np.testing.assert_array_equal(out, [0, 0, 16384])

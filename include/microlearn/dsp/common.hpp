@@ -87,18 +87,6 @@ inline int64_t mul_wide(int32_t a, int32_t b) {
 #endif
 }
 
-// Rounds to the nearest integer, halves away from zero (no libm).
-inline int32_t round_to_int(float x) {
-    return static_cast<int32_t>(x + (x >= 0.0f ? 0.5f : -0.5f));
-}
-
-// float in [-1, 1) to q15, rounded and saturated.
-inline int16_t to_q15(float x) {
-    if (!(x < 1.0f)) return 32767;
-    if (!(x >= -1.0f)) return -32768;
-    return saturate16(round_to_int(x * 32768.0f));
-}
-
 // ---- q15 kernels on float32 data ------------------------------------------
 //
 // A float32 signal in [-1, 1) through a q15 kernel (the float API of the q15

@@ -611,14 +611,14 @@ inline void sincos_q31(uint64_t x63, uint32_t& s, uint32_t& c) {
 }
 
 // A Q31 magnitude (<= 2^31) rounded to q15, halves away from zero as
-// to_q15 does, with the sign given: +1 saturates to 32767, -1 is -32768.
+// q15_of does, with the sign given: +1 saturates to 32767, -1 is -32768.
 ML_ALWAYS_INLINE int16_t q15_of_q31(uint32_t m, bool negative) {
     const int32_t r = static_cast<int32_t>((m + (1u << 15)) >> 16);
     return static_cast<int16_t>(negative ? -r : r - (r >> 15));
 }
 
 // w^k = e^{-2 pi i k / n} for k < n / 2, each part round(32768 v) saturated
-// (what to_q15 of the exact value gives; tests/cpp checks every size against
+// (what q15_of of the exact value gives; tests/cpp checks every size against
 // double precision). One sincos_q31 per angle x = 2 pi u / n of the first
 // octant gives the four entries at u, n/4 - u, n/4 + u and n/2 - u.
 inline void make_twiddles_q15(int16_t* tw, uint32_t n) {

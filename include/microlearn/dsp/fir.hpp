@@ -266,7 +266,7 @@ inline Status fir_q15_init(FirQ15& f, const float* h, size_t n_taps, size_t deci
     if (st != Status::ok) return st;
     uint32_t sum = 0;  // of |taps|, saturating at 2^16
     for (size_t j = 0; j < n_taps; ++j) {
-        taps[j] = to_q15(h[n_taps - 1 - j]);
+        taps[j] = q15_of(h[n_taps - 1 - j]);  // exact (float's x * 32768 + 0.5 rounded 2^-16 - 2^-40 up to 1)
         sum += static_cast<uint32_t>(taps[j] < 0 ? -taps[j] : taps[j]);
         if (sum > 0xffffu) sum = 0x10000u;
     }
