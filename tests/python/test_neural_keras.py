@@ -99,6 +99,26 @@ def test_softmax_and_sigmoid_outputs_are_classifiers(tasks):
     np.testing.assert_array_equal(b.predict(X), (tasks["sigmoid"].predict(X, verbose=0)[:, 0] > 0.5).astype(int))
 
 
+def test_float_and_int8_conversions_agree_on_the_task():
+    """A model's task does not depend on quantize=: several sigmoid units (multi-label scores) and a softmax
+    per row of a sequence are regressors in float32 as in int8 (the float path made the first an argmax
+    classifier and refused the second, asking for task='regression', which the int8 path did not need)."""
+    keras.utils.set_random_seed(3)
+    multi = keras.Sequential([keras.Input((4,)), K.Dense(5, activation="sigmoid")])
+    rows = keras.Sequential([keras.Input((3, 4)), K.Dense(4), K.Softmax()])
+    for model in (multi, rows):
+        X = inputs(model, 40, 4)
+        f = microlearn.convert(model)
+        q = microlearn.convert(model, quantize="int8", calibration=X)
+        assert f.info["task"] == q.info["task"] == "regression"
+        want = model.predict(X, verbose=0).reshape(len(X), -1)
+        assert_close(f.predict(flat(X)), want)
+        np.testing.assert_allclose(q.predict(flat(X)).reshape(want.shape), want, atol=0.02)   # int8 steps of 1/256
+    for quantize in ({}, {"quantize": "int8", "calibration": inputs(rows, 40, 5)}):
+        with pytest.raises(UnsupportedEstimatorError, match="a classifier's output must be a vector"):
+            microlearn.convert(rows, task="classification", **quantize)
+
+
 def test_regression_and_logit_classifiers_on_request(tasks):
     X = inputs(tasks["softmax"], 30, 2)
     r = microlearn.convert(tasks["softmax"], task="regression")
@@ -388,7 +408,6 @@ def _refused():
         (seq((2, 3, 4, 5), K.Dense(2)), "input shape"),
         (seq((None, None, 3), K.Conv2D(2, 3), K.GlobalMaxPooling2D()), "unknown dimensions besides the batch"),
         (lambda: keras.Sequential([K.Dense(2)]), "has no defined inputs: build it with keras.Input"),
-        (seq((6, 4), K.GRU(3, return_sequences=True), K.Softmax()), "a classifier's output must be a vector"),
         # Keras moves the channels last before flattening: converted as a plain Flatten, wrong values
         (seq((3, 4, 2), K.Flatten(data_format="channels_first", name="fl"), K.Dense(2)),
          "layer 0 'fl' (Flatten): data_format='channels_first'"),

@@ -710,12 +710,14 @@ def to_graph(model, *, classes=None, task=None, timesteps=None) -> ir.Graph:
     last = next(op for op in b.ops if op.outputs[0] == out)
     n_out = int(np.prod(b.shape(out)))
     ends = "softmax" if last.kind == "SOFTMAX" else "sigmoid" if last.kind == "LOGISTIC" else None
-    if task is None:
-        task = "classification" if ends else "regression"
+    vector = n_out == (b.shape(out)[-1] if b.shape(out) else 1)   # one row of scores (a softmax per row: not)
+    if task is None:   # the rule tflite.read applies, so quantize= keeps the float model's task
+        task = "classification" if vector and (ends == "softmax" or (ends == "sigmoid" and n_out == 1)) \
+            else "regression"
     graph_classes = None
     threshold = 0.5 if ends == "sigmoid" else 0.0
     if task == "classification":
-        if len(b.shape(out)) != 1:
+        if not vector:
             raise UnsupportedEstimatorError(f"a classifier's output must be a vector, not shape {b.shape(out)}: "
                                             "pass task='regression'")
         n_classes = 2 if n_out == 1 else n_out
@@ -724,8 +726,8 @@ def to_graph(model, *, classes=None, task=None, timesteps=None) -> ir.Graph:
             raise ValueError(f"classes: expected {n_classes} labels for the model's output of {n_out} "
                              f"unit(s), got {len(graph_classes)}")
     elif classes is not None:
-        raise ValueError("classes= was given but the model is a regressor (its output ends in neither softmax nor "
-                         "sigmoid): pass task='classification' too")
+        raise ValueError("classes= was given but the model is a regressor (its output is neither a softmax nor one "
+                         "sigmoid unit): pass task='classification' too")
     graph = ir.Graph(b.tensors, b.ops, [x], [out], task=task, classes=graph_classes,
                      binary_threshold=threshold, name=model.name)
     graph.validate()
