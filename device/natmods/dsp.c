@@ -661,6 +661,9 @@ static mp_obj_t spec_make_new(const mp_obj_type_t* type, size_t n_args, size_t n
 static mp_obj_t spec_process(mp_obj_t self_in, mp_obj_t x_in, mp_obj_t out_in) {
     spec_obj_t* self = MP_OBJ_TO_PTR(self_in);
     size_t n, cap;
+    mp_buffer_info_t b;
+    if (mp_get_buffer(x_in, &b, MP_BUFFER_READ) && b.typecode != 'f')  // the host's message
+        mp_raise_TypeError(MP_ERROR_TEXT("x must be float samples: array('f') (int16 PCM: x / 32768, float32 in [-1, 1))"));
     const float* x = glue_get_array(x_in, 'f', MP_BUFFER_READ, "x", &n);
     float* out = glue_get_array(out_in, 'f', MP_BUFFER_WRITE, "out", &cap);
     const size_t need = ml_spectrogram_frames(&self->s, n) * ml_spectrogram_frame_size(&self->s);

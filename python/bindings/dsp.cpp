@@ -359,7 +359,15 @@ public:
         check(st, "Spectrogram");
     }
     // Feeds a block; returns the completed frames, shape (n_frames, frame_size).
-    py::array_t<float> process(const Rows<float>& x) {
+    // Integer samples are refused as on the device (they used to be taken as
+    // raw values, 32768 times int16 PCM's scale).
+    py::array_t<float> process(const py::object& given) {
+        const py::array samples = py::array::ensure(given);
+        if (!samples) throw py::error_already_set();
+        const char kind = samples.dtype().kind();
+        if (kind == 'i' || kind == 'u' || kind == 'b') throw py::type_error("x must be float samples: array('f') (int16 PCM: x / 32768, float32 in [-1, 1))");
+        const Rows<float> x = Rows<float>::ensure(samples);
+        if (!x) throw py::error_already_set();
         size_t n;
         const float* p = vec(x, n, "x");
         const size_t frames = dsp::spectrogram_frames(s_, n);

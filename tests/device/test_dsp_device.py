@@ -516,3 +516,25 @@ def test_q15_fir_taps_round_exactly_as_the_host(target):
     res = run(target, FIR_EDGE_SCRIPT)
     assert res.returncode == 0, res.output
     assert "fir [0, 0, 16384]" in res.output, res.output
+
+
+SPEC_INT16_SCRIPT = """
+import array
+from microlearn import dsp
+s = dsp.Spectrogram(n_fft=256)
+try:
+    s.process(array.array("h", bytes(600)), array.array("f", bytes(4 * 129)))
+except TypeError as e:
+    print("error:", e)
+"""
+
+
+def test_spectrogram_refuses_int16_samples_as_the_host(target):
+    """array('h') PCM: the host's TypeError text (the host took it as raw values before)."""
+    import numpy as np
+
+    res = run(target, SPEC_INT16_SCRIPT)
+    assert res.returncode == 0, res.output
+    with pytest.raises(TypeError) as e:
+        dsp.Spectrogram(n_fft=256).process(np.zeros(300, np.int16))
+    assert f"error: {e.value}" in res.output, res.output

@@ -222,3 +222,14 @@ def test_q15_fir_taps_round_exactly():
     assert np.float32(h).view(np.uint32) == 0x377FFFFF
     out = dsp.FIR([h, -h, 0.5], q15=True).process(np.array([32767, 0, 0], np.int16))
     np.testing.assert_array_equal(out, [0, 0, 16384])
+
+
+def test_spectrogram_refuses_integer_samples_as_the_device():
+    """int16 PCM used to be taken as raw values (32768 times the float
+    scale) while the device refused array('h'): both refuse it now, naming
+    the conversion (tests/device/test_dsp_device.py checks the same text)."""
+    s = dsp.Spectrogram(n_fft=256)
+    for dtype in (np.int16, np.int32, np.uint8):
+        with pytest.raises(TypeError, match=r"x must be float samples: array\('f'\) \(int16 PCM: x / 32768"):
+            s.process(np.zeros(300, dtype))
+    assert s.process(np.zeros(300, np.int16).astype(np.float32) / 32768).shape == (1, 129)
