@@ -34,7 +34,7 @@ typedef struct {
     ml_neural_info_t info;
     glue_input_t input;
     mp_obj_t* labels;  // class labels, or NULL: predict() returns the index
-    float* values;     // n_outputs + n_classes floats: results without `out`
+    float* values;     // max(n_outputs, n_classes) floats: a result without `out`, until it is returned
 } neural_obj_t;
 
 mp_obj_full_type_t neural_type;
@@ -54,7 +54,7 @@ static mp_obj_t neural_load(size_t n_args, const mp_obj_t* args) {
     ml_neural_info(&self->model, &self->info);
     glue_input_init(&self->input, buf.buf, buf.len, ML_F32, self->info.n_inputs);
     self->labels = self->info.task == 1 ? glue_class_labels(buf.buf, buf.len, self->info.n_classes) : NULL;
-    self->values = m_new(float, self->info.n_outputs + self->info.n_classes);
+    self->values = m_new(float, self->info.n_outputs > self->info.n_classes ? self->info.n_outputs : self->info.n_classes);
     const size_t need = self->info.arena_size;
     void* arena;
     size_t n_arena = need;
@@ -164,7 +164,7 @@ static mp_obj_t neural_predict_proba(size_t n_args, const mp_obj_t* args) {
     if (self->info.task != 1 || !self->info.probabilities)
         glue_raise_no_method("predict_proba() needs a classifier with a softmax or logistic output");
     const size_t n = self->info.n_classes;
-    float* out = glue_out(n_args, args, n, self->values + self->info.n_outputs);
+    float* out = glue_out(n_args, args, n, self->values);
     neural_run(self, args[1]);
     neural_check(ml_neural_proba(&self->model, out, n));
     return glue_result(n_args, args, out, n);
