@@ -526,8 +526,9 @@ def why(res: dict) -> list:
             "every tensor, offset, quantization parameter and the memory plan before the first predict; TinyMaix "
             "has seven layer kinds and checks the magic and type. The model: "
             f"`.mlm` {m['mlm_bytes']:,} B against `.tmdl` {m['tmdl_bytes']:,} B. The same int8 weights and int32 "
-            "biases; microlearn adds the softmax's 256 float32 exponentials (1,024 B: LiteRT's softmax table), a "
-            "multiplier and a shift per output channel (TinyMaix: one float), the Dense layer's float64 rescale "
+            "biases; microlearn adds the softmax's scale and the exponentials its integer routine would not "
+            "give bit for bit as LiteRT's table (none here: the module computes the table's entries, which "
+            "files before 2026-11-26 carried, 1,024 B), a multiplier and a shift per output channel (TinyMaix: one float), the Dense layer's float64 rescale "
             "per output, the tensor and op tables with the memory plan, and JSON metadata (classes, input "
             "type).",
             "",
