@@ -240,10 +240,16 @@ MICROLEARN_INT8_X64_NOINLINE inline void dot_rows(const int8_t* x, const int8_t*
     if (R > 1) out[1] = a1, out[2] = a2, out[3] = a3;
 }
 
+// acc + bias modulo 2^32, as the int32 sum LiteRT computes: a valid model's
+// never overflows, and a corrupt bias must not make it undefined behaviour.
+__attribute__((always_inline)) inline int32_t plus_bias(int32_t acc, int32_t bias) {
+    return static_cast<int32_t>(static_cast<uint32_t>(acc) + static_cast<uint32_t>(bias));
+}
+
 // Not inlined (conv_2d_direct is its one caller): inlined there, the
 // Cortex-M3's convolution took 0.7% more instructions.
 __attribute__((noinline)) inline int8_t output(int32_t acc, const int32_t* bias, int c, const Requant& rq) {
-    if (bias) acc += bias[c];
+    if (bias) acc = plus_bias(acc, bias[c]);
     acc = requantize(acc, rq.multiplier[c], rq.shift[c]) + rq.output_offset;
     return clamp8(acc, rq.act_min, rq.act_max);
 }
@@ -253,17 +259,18 @@ __attribute__((noinline)) inline int8_t output(int32_t acc, const int32_t* bias,
 __attribute__((always_inline)) inline void output_pair(int32_t a0, int32_t a1, const int32_t* bias, int c,
                                                       const Requant& rq, int8_t* y0, int8_t* y1) {
     const int32_t b = bias ? bias[c] : 0, m = rq.multiplier[c], shift = rq.shift[c];
+    a0 = plus_bias(a0, b), a1 = plus_bias(a1, b);
     int32_t r0, r1;
     if (!MICROLEARN_INT8_FOLDED && !MICROLEARN_INT8_SSE2) {
-        r0 = requantize(a0 + b, m, shift), r1 = requantize(a1 + b, m, shift);
+        r0 = requantize(a0, m, shift), r1 = requantize(a1, m, shift);
     } else if (shift < 0 && MICROLEARN_INT8_SSE2) {  // x64: the folded sum in one register
         const int64_t up = round_right_wide(shift);
-        r0 = requantize_right_wide(a0 + b, m, up, 31 - shift), r1 = requantize_right_wide(a1 + b, m, up, 31 - shift);
+        r0 = requantize_right_wide(a0, m, up, 31 - shift), r1 = requantize_right_wide(a1, m, up, 31 - shift);
     } else if (shift < 0) {  // the rounding constant computed once for both
         const RoundRight r = round_right(shift);
-        r0 = requantize_right_folded(a0 + b, m, r), r1 = requantize_right_folded(a1 + b, m, r);
+        r0 = requantize_right_folded(a0, m, r), r1 = requantize_right_folded(a1, m, r);
     } else {
-        r0 = requantize_left(a0 + b, m, shift), r1 = requantize_left(a1 + b, m, shift);
+        r0 = requantize_left(a0, m, shift), r1 = requantize_left(a1, m, shift);
     }
     const int32_t offset = rq.output_offset, lo = rq.act_min, hi = rq.act_max;
     y0[c] = clamp8(r0 + offset, lo, hi);
@@ -345,7 +352,7 @@ inline void fully_connected(const int8_t* x, int32_t input_offset, const int8_t*
                 for (int r = 0; o + r < out; ++r) dot_rows<1>(x, w + (o + r) * in, in, in, input_offset, acc + r);
         }
         int32_t a = acc[o & 3];
-        if (bias) a += bias[o];
+        if (bias) a = plus_bias(a, bias[o]);
         y[o] = clamp8(scaled_round(a, static_cast<const uint8_t*>(scales) + 8 * o) + rq.output_offset, rq.act_min,
                       rq.act_max);
     }
