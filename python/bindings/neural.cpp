@@ -106,8 +106,18 @@ public:
             });
             return out.attr("reshape")(-1);
         }
+        return output_rows<float>(X, DType::f32);
+    }
+
+    // Each row's outputs as Out: float (int8 and int16 outputs dequantized),
+    // or int8_t / int16_t, the output tensor's own values (type).
+    template <typename Out, typename In>
+    py::array output_rows(const Rows<In>& X, DType type) const {
         const size_t n = neural::n_outputs(model_);
-        return map_rows<float>(X, n, [this, n](uint8_t* a, float* o) { return neural::outputs(model_, a, o, n); });
+        return map_rows<Out>(X, n, [this, n, type](uint8_t* a, Out* o) {
+            if constexpr (std::is_same_v<Out, float>) return neural::outputs(model_, a, o, n);
+            else return neural::raw_outputs(model_, a, o, n, type);
+        });
     }
 
     // The outputs of each row: floats (dtype "float32"; int8 and int16
@@ -115,21 +125,13 @@ public:
     // type, "int8" or "int16"), as predict(x, out) writes them on the device.
     template <typename In>
     py::array outputs(const Rows<In>& X, const std::string& dtype) const {
-        const size_t n = neural::n_outputs(model_);
         const DType type = neural::tensor(model_, model_.output, nullptr).dtype;
-        if (dtype == "float32")
-            return map_rows<float>(X, n, [this, n](uint8_t* a, float* o) { return neural::outputs(model_, a, o, n); });
+        if (dtype == "float32") return output_rows<float>(X, DType::f32);
         if (dtype != dtype_name(type) || type == DType::f32 || type == DType::i32)
             throw py::type_error(std::string("out must be float32") +
                                  (type == DType::f32 ? "" : std::string(" or ") + dtype_name(type) + " (the quantized outputs)") +
                                  " for a network with a " + dtype_name(type) + " output, got " + dtype);
-        if (type == DType::i16)
-            return map_rows<int16_t>(X, n, [this, n](uint8_t* a, int16_t* o) {
-                return neural::raw_outputs(model_, a, o, n, DType::i16);
-            });
-        return map_rows<int8_t>(X, n, [this, n](uint8_t* a, int8_t* o) {
-            return neural::raw_outputs(model_, a, o, n, DType::i8);
-        });
+        return type == DType::i16 ? output_rows<int16_t>(X, type) : output_rows<int8_t>(X, type);
     }
 
     template <typename In>
