@@ -108,13 +108,27 @@ inline size_t scratch_size(const Model& m) {
 namespace detail {
 
 
+// gamma * s where s (rbf's squared distance, sigmoid's dot product) overflowed
+// float32: inf, so exp gives 0 and tanh +-1. Right only if every s beyond
+// float32's largest (3.4e38) puts the argument past `settled` (where exp
+// underflows, tanh rounds to +-1); a smaller gamma (features near 1e20 with
+// gamma='scale' ~ 1 / their variance, itself below float32's normal range)
+// leaves the true value anywhere: NaN, so the decision is out_of_range ("too
+// large for float32") rather than the intercept alone.
+inline float gamma_times(const Model& m, float s, float settled) {
+    if (math::is_finite(s) || m.gamma * 3.40282347e38f >= settled) return m.gamma * s;
+    return math::from_bits(0x7fc00000u);  // NaN
+}
+
 inline float kernel(const Model& m, const float* x, const float* sv) {
     const uint32_t d = m.n_features;
     switch (m.kernel) {
         case Kernel::linear: return kernels::dot(x, sv, d);
         case Kernel::poly: return kernels::powi(m.gamma * kernels::dot(x, sv, d) + m.coef0, m.degree);
-        case Kernel::rbf: return math::exp(-m.gamma * kernels::squared_euclidean(x, sv, d));
-        default: return kernels::tanh(m.gamma * kernels::dot(x, sv, d) + m.coef0);
+        case Kernel::rbf: return math::exp(-gamma_times(m, kernels::squared_euclidean(x, sv, d), 104.0f));
+        default:  // tanh is +-1 past 34 (kernels::tanh); coef0 may move the argument back by |coef0|
+            return kernels::tanh(gamma_times(m, kernels::dot(x, sv, d), 34.0f + (m.coef0 < 0 ? -m.coef0 : m.coef0)) +
+                                 m.coef0);
     }
 }
 

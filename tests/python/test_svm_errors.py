@@ -64,6 +64,35 @@ def test_overflowing_decision_is_refused():
         model.predict(np.full((1, 4), 3e38, np.float32))
 
 
+@pytest.mark.parametrize("kernel", ["rbf", "sigmoid"])
+def test_a_kernel_product_beyond_float32_is_refused_not_dropped(kernel):
+    """Features near 1e20 with gamma='scale' (~1 / variance, 3e-41: below
+    float32's normal range): each squared distance or dot product overflows
+    float32, gamma times it becomes inf, and the kernel value 0 (rbf) or 1
+    (sigmoid) where scikit-learn's is in between: the decision was the
+    intercept alone (a third of the labels wrong, silently). Now each row
+    either agrees with scikit-learn or is refused as too large."""
+    rng = np.random.default_rng(1)
+    base = rng.normal(size=(200, 3))
+    Xh = (base * 1e20).astype(np.float32).astype(np.float64)
+    y = (base[:, 0] + base[:, 1] > 0).astype(int)
+    est = SVC(kernel=kernel).fit(Xh, y)
+    model = microlearn.convert(est)
+    rows = Xh[:60].astype(np.float32)
+    for i in range(len(rows)):
+        try:
+            got = model.predict(rows[i:i + 1])
+        except ValueError as e:
+            assert "too large for float32" in str(e)
+            continue
+        assert got[0] == est.predict(rows[i:i + 1].astype(np.float64))[0], i
+    # gamma large enough that every product past float32's range underflows exp
+    # / saturates tanh: the kernel value 0 / +-1 is right, so the row still runs
+    big = SVC(kernel="rbf", gamma=1.0).fit(X, Y)
+    assert microlearn.convert(big).predict(np.full((1, 4), 3e38, np.float32))[0] == \
+        big.predict(np.full((1, 4), 3e38))[0]
+
+
 def test_methods_a_model_lacks():
     svr = microlearn.convert(SVR().fit(X, Y))
     with pytest.raises(AttributeError, match="decision_function"):
