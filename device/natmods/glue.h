@@ -270,9 +270,18 @@ static inline void glue_input_init(glue_input_t* in, const void* data, size_t si
     in->scratch = m_new(float, info.scratch_size);
 }
 
+// A family whose x is always float32 (glue_input_init's scalar ML_F32) defines
+// GLUE_F32_INPUT before including this file: glue_input() then leaves the
+// int16 path and its message out of the module (about 50 bytes of RAM).
+#ifdef GLUE_F32_INPUT
+#define GLUE_INPUT_SCALAR(in) ML_F32
+#else
+#define GLUE_INPUT_SCALAR(in) ((in)->scalar)
+#endif
+
 static inline const void* glue_input(const glue_input_t* in, mp_obj_t x) {
     void* data;
-    glue_get_vector(x, in->scalar, in->n_inputs, " features, got ", &data);
+    glue_get_vector(x, GLUE_INPUT_SCALAR(in), in->n_inputs, " features, got ", &data);
     if (in->scratch == NULL) return data;
     const float* out;
     GLUE_PREPROCESS(in, apply)(&in->chain, (const float*)data, in->n_inputs, in->scratch, in->n_scratch, &out);

@@ -23,6 +23,7 @@
 // microlearn._preprocess (glue.h), whose qstrs are named here, where mpy_ld
 // looks for them: MP_QSTR_microlearn MP_QSTR__preprocess MP_QSTR_table MP_QSTR_PreprocessTable
 #define MICROLEARN_PREPROCESS_MODULE
+#define GLUE_F32_INPUT  // x is array('f') (glue.h)
 #include "glue.h"
 
 typedef struct {
@@ -182,9 +183,9 @@ static mp_obj_t neural_info(mp_obj_t self_in) {
     neural_obj_t* self = neural_self(self_in);
     const ml_neural_info_t* i = &self->info;
     mp_obj_t d = mp_obj_new_dict(12);
-    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_n_features), mp_obj_new_int(self->input.n_inputs));
-    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_n_outputs), mp_obj_new_int(i->n_outputs));
-    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_n_classes), mp_obj_new_int(i->n_classes));
+    const qstr keys[] = {MP_QSTR_n_features, MP_QSTR_n_outputs, MP_QSTR_n_classes, MP_QSTR_arena_bytes, MP_QSTR_n_ops};
+    const uint32_t values[] = {self->input.n_inputs, i->n_outputs, i->n_classes, i->arena_size, i->n_ops};
+    glue_store_sizes(d, keys, values, 5);
     mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_task),
                       MP_OBJ_NEW_QSTR(i->task == 1 ? MP_QSTR_classification : MP_QSTR_regression));
     mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_feature_type), MP_OBJ_NEW_QSTR(MP_QSTR_float32));
@@ -199,8 +200,6 @@ static mp_obj_t neural_info(mp_obj_t self_in) {
         mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_output_scale), mp_obj_new_float(i->output_scale));
         mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_output_zero_point), mp_obj_new_int(i->output_zero_point));
     }
-    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_arena_bytes), mp_obj_new_int(i->arena_size));
-    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_n_ops), mp_obj_new_int(i->n_ops));
     if (i->task == 1) mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(MP_QSTR_classes), glue_classes_tuple(self->labels, i->n_classes));
     return d;
 }

@@ -15,6 +15,7 @@
 // microlearn._preprocess (glue.h), whose qstrs are named here, where mpy_ld
 // looks for them: MP_QSTR_microlearn MP_QSTR__preprocess MP_QSTR_table MP_QSTR_PreprocessTable
 #define MICROLEARN_PREPROCESS_MODULE
+#define GLUE_F32_INPUT  // x is array('f') (glue.h)
 #include "glue.h"
 
 typedef struct {
