@@ -188,6 +188,8 @@ for bad in (float("nan"), float("inf"), -float("inf")):
     for m in (svc, svr, oc):
         expect(ValueError, m.predict, array.array("f", [1.0, bad, 0.0, 0.0]))
 expect(ValueError, svr.predict, array.array("f", [3e38] * 4))
+huge = microlearn.load("huge.mlm")  # rbf, gamma 'scale' below float32's normal range: squared distances overflow
+expect(ValueError, huge.predict, array.array("f", [5e20, 3e20, 1e20, 2e19]))
 print("lists", len(svc.decision_function(x)), type(svr.predict(x)).__name__, type(oc.score_samples(x)).__name__)
 good = open("svc.mlm", "rb").read()
 expect(ValueError, microlearn.load, good[:30])
@@ -206,7 +208,8 @@ def test_bad_input_gives_clear_errors(target):
     X, y = load_iris(return_X_y=True)
     files = {"svc.mlm": microlearn.convert(SVC().fit(X, y)).to_bytes(),
              "svr.mlm": microlearn.convert(SVR(kernel="linear").fit(X, y)).to_bytes(),
-             "oc.mlm": microlearn.convert(OneClassSVM().fit(X)).to_bytes()}
+             "oc.mlm": microlearn.convert(OneClassSVM().fit(X)).to_bytes(),
+             "huge.mlm": microlearn.convert(SVC().fit(X * 1e20, y)).to_bytes()}
     bad = mutants([files["svc.mlm"]], 40, seed=2)
     files.update(bad)
     res = run(target, ERROR_SCRIPT.replace("MUTANTS", repr(list(bad))), files=files)
@@ -218,6 +221,6 @@ def test_bad_input_gives_clear_errors(target):
     assert "score_samples() needs a OneClassSVM" in res.output
     assert "decision_function() needs a classifier or a OneClassSVM" in res.output
     assert res.output.count("x holds NaN or infinity") == 9
-    assert "a decision value overflows" in res.output
+    assert res.output.count("too large for float32: a decision value overflows") == 2  # svr, huge
     assert "lists 3 float float" in res.output
     assert "mutants done" in res.output
