@@ -231,13 +231,17 @@ MICROLEARN_INT8_X64_NOINLINE inline void dot_rows(const int8_t* x, const int8_t*
         if (R > 1) a1 = mac(w1, a1), a2 = mac(w2, a2), a3 = mac(w3, a3);
     }
 #endif
+    // Each product fits in 16 bits (|x + input_offset| <= 255), their sum in
+    // int32 only up to 65,793 of them: past that (a filter the loader takes,
+    // up to kMaxElements) it wraps modulo 2^32 as LiteRT's int32 sum does.
+    uint32_t b0 = uint32_t(a0), b1 = uint32_t(a1), b2 = uint32_t(a2), b3 = uint32_t(a3);
     for (; k < n; ++k) {
         const int32_t v = static_cast<int32_t>(x[k]) + input_offset;
-        a0 += static_cast<int32_t>(w[k]) * v;
-        if (R > 1) a1 += int32_t(w1[k]) * v, a2 += int32_t(w2[k]) * v, a3 += int32_t(w3[k]) * v;
+        b0 += uint32_t(int32_t(w[k]) * v);
+        if (R > 1) b1 += uint32_t(int32_t(w1[k]) * v), b2 += uint32_t(int32_t(w2[k]) * v), b3 += uint32_t(int32_t(w3[k]) * v);
     }
-    out[0] = a0;
-    if (R > 1) out[1] = a1, out[2] = a2, out[3] = a3;
+    out[0] = int32_t(b0);
+    if (R > 1) out[1] = int32_t(b1), out[2] = int32_t(b2), out[3] = int32_t(b3);
 }
 
 // acc + bias modulo 2^32, as the int32 sum LiteRT computes: a valid model's
@@ -880,18 +884,20 @@ __attribute__((noinline)) void depthwise_taps(const int8_t* x, const int8_t* w, 
         return;
     }
 #endif
-    int32_t a0 = t.acc[0], a1 = t.acc[1], a2 = t.acc[2], a3 = t.acc[3];
+    // Modulo 2^32, as the assembly above: the sums start from the bias and
+    // offset terms, which a corrupt model can put next to INT32_MAX.
+    uint32_t a0 = uint32_t(t.acc[0]), a1 = uint32_t(t.acc[1]), a2 = uint32_t(t.acc[2]), a3 = uint32_t(t.acc[3]);
     for (int r = t.rows; r > 0; --r, x += t.x_skip, w += t.w_skip)
         for (int k = t.cols; k > 0; --k, x += t.x_col, w += t.w_col) {
-            a0 += int32_t(w[0]) * x[0];
+            a0 += uint32_t(int32_t(w[0]) * x[0]);
             if (N > 1) {
-                a1 += int32_t(w[1]) * x[1];
-                a2 += int32_t(w[2]) * x[2];
-                a3 += int32_t(w[3]) * x[3];
+                a1 += uint32_t(int32_t(w[1]) * x[1]);
+                a2 += uint32_t(int32_t(w[2]) * x[2]);
+                a3 += uint32_t(int32_t(w[3]) * x[3]);
             }
         }
-    t.acc[0] = a0;
-    if (N > 1) t.acc[1] = a1, t.acc[2] = a2, t.acc[3] = a3;
+    t.acc[0] = int32_t(a0);
+    if (N > 1) t.acc[1] = int32_t(a1), t.acc[2] = int32_t(a2), t.acc[3] = int32_t(a3);
 }
 
 // The taps t < k whose input position o + t * dil is inside [0, n): [*lo, *hi)
