@@ -17,10 +17,23 @@ ARCHS = ["x64", "armv6m", "armv7m", "armv7emsp", "rv32imc"]
 BOARDS = {"cortex-m0": "armv6m", "cortex-m3": "armv7m", "cortex-m4f": "armv7emsp"}
 
 
+def build_measured(arch):
+    """device/Makefile for arch, but only what is measured: the neural modules
+    and the package's Python modules (import microlearn runs first), not the
+    other families' natmods (minutes per arch on a shared machine)."""
+    lib = paths.device_lib(arch) / "microlearn"
+    py = sorted(p.stem for p in (paths.repo_root() / "device" / "microlearn").glob("*.py"))
+    targets = [str(lib / f"{m}.mpy") for m in MODULES + py]
+    harness.make(["make", "-C", str(paths.repo_root() / "device"), "-j2", f"ARCH={arch}",
+                  f"MPY_DIR={build.fetch_source()}", f"BUILD={paths.device_build(arch)}",
+                  f"PYTHON={sys.executable}"] + targets, f"the neural modules for {arch}")
+
+
 def main():
     size = {}
+    build.build_mpy_cross()
     for arch in ARCHS:
-        build.build_natmods(arch)
+        build_measured(arch)
         for m in MODULES:
             size[m, arch] = (paths.device_lib(arch) / f"microlearn/{m}.mpy").stat().st_size
     ram = {(m, t): harness.import_ram(t, [paths.device_lib(a)], m) for t, a in BOARDS.items() for m in MODULES}
