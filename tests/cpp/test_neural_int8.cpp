@@ -280,9 +280,10 @@ int8_t direct_output(const std::vector<int8_t>& x, const std::vector<int8_t>& w,
 
 }  // namespace
 
-// The blocked kernels (two pixels x two channels over the widened patches,
-// on x64 with SSE2 in steps of 8 and 4 taps; depthwise eight (x64) and four
-// channels at a time) against tap-by-tap sums, on random windows: odd pixel
+// The blocked kernels (two pixels x two channels and four pixels x one
+// channel over the widened patches, the second pair of a block of four in the
+// scratch or in the output's end; on x64 with SSE2 in steps of 8 and 4 taps;
+// depthwise eight (x64) and four channels at a time) against tap-by-tap sums, on random windows: odd pixel
 // and channel counts, filters of any length (the last group of 4 partial),
 // padding, strides, dilation, depth multipliers.
 TEST(NeuralInt8, ConvolutionsMatchTapByTapSums) {
@@ -311,14 +312,21 @@ TEST(NeuralInt8, ConvolutionsMatchTapByTapSums) {
         const int32_t offset = pick(-127, 128);
         const Q::Requant rq{mult.data(), shift.data(), pick(-128, 127), -128 + pick(0, 20), 127 - pick(0, 20)};
         std::vector<int8_t> y(g.out_h * g.out_w * g.out_c, 99), z(y.size(), 99);
-        std::vector<int32_t> col(Q::conv_scratch_bytes(filter) / 4);
+        std::vector<int32_t> col(Q::conv_scratch_bytes_4(filter) / 4);
         if (depthwise) {
             Q::depthwise_conv_2d(x.data(), offset, w.data(), bias.data(), g, rq, y.data());
-        } else {  // both forms (the host runs the portable loops of each)
-            Q::conv_2d_patches(x.data(), offset, w.data(), bias.data(), g, rq, reinterpret_cast<int16_t*>(col.data()),
-                               y.data());
+        } else {  // every form (the host runs the portable loops of each)
+            int16_t* const c = reinterpret_cast<int16_t*>(col.data());
             Q::conv_2d_direct(x.data(), offset, w.data(), bias.data(), g, rq, z.data());
-            ASSERT_EQ(y, z) << "trial " << trial;
+            Q::conv_2d_patches<false>(x.data(), offset, w.data(), bias.data(), g, rq, c, Q::conv_scratch_bytes(filter),
+                                      y.data());
+            ASSERT_EQ(y, z) << "trial " << trial << " pairs";
+            // blocks of 4 pixels: the second pair in the scratch, or in the output's end (then pairs)
+            for (const uint32_t bytes : {Q::conv_scratch_bytes_4(filter), Q::conv_scratch_bytes(filter)}) {
+                std::fill(y.begin(), y.end(), int8_t(99));
+                Q::conv_2d_patches<true>(x.data(), offset, w.data(), bias.data(), g, rq, c, bytes, y.data());
+                ASSERT_EQ(y, z) << "trial " << trial << " blocks of 4, scratch " << bytes;
+            }
         }
         for (uint32_t oy = 0; oy < g.out_h; ++oy)
             for (uint32_t ox = 0; ox < g.out_w; ++ox)

@@ -1,7 +1,8 @@
 """The scratch memory of int8 CONV_2D (include/microlearn/neural/int8_ops.hpp:
-the widened input patches of two output pixels): the converter plans it in
-the arena as a second output of the op, and the loader refuses a file whose
-scratch is missing, too small, of another dtype or overlapping the op's output."""
+the widened input patches of two output pixels, or four where the arena has
+room): the converter plans it in the arena as a second output of the op, and
+the loader refuses a file whose scratch is missing, too small, of another
+dtype or overlapping the op's output."""
 import numpy as np
 import pytest
 
@@ -10,7 +11,7 @@ from microlearn import mlm
 from microlearn.converters.neural import writer
 
 pytest.importorskip("tensorflow")
-from neural_tflite_cases import converted_model  # noqa: E402
+from neural_tflite_cases import convert, converted_model  # noqa: E402
 
 T, O = writer.T_FIELDS, writer.O_FIELDS  # tensor record: dtype, rank, dims[4], location, offset, producer, ...
 
@@ -41,9 +42,32 @@ def test_every_int8_conv_has_its_scratch_in_the_plan(cnn):
         assert op[2] == 2
         w, scratch = tensors[io[1]], tensors[io[op[1] + 1]]
         taps = int(np.prod(w[3:6]))  # dims 1..3 of the weights
-        assert scratch[0] == writer.DTYPE_CODES["int8"] and scratch[2] == writer.conv_scratch_bytes(taps)
+        assert scratch[0] == writer.DTYPE_CODES["int8"]
+        assert scratch[2] in (writer.conv_scratch_bytes(taps), writer.conv_scratch_bytes_4(taps))
     m = microlearn.load(cnn)
     assert m.predict(np.zeros((1, m.info["n_features"]), np.float32)).shape == (1,)
+
+
+def test_scratch_of_four_pixels_only_where_the_arena_has_room():
+    """Conv2D 12x12x2 -> 8 (the arena's peak: input, output and scratch,
+    1,520 bytes), max pooling (1,440), Conv2D 6x6x8 -> 4: the second
+    convolution's scratch holds four pixels' patches (576 bytes where two
+    pixels' take 288), the first keeps two pixels' (four would raise the
+    peak by 80 bytes); the arena is the one two pixels' scratch gives."""
+    import keras
+    from keras import layers as L
+
+    from microlearn.converters.neural import tflite
+
+    keras.utils.set_random_seed(3)
+    inp = keras.Input((12, 12, 2))
+    y = L.Conv2D(4, 3)(L.MaxPooling2D()(L.Conv2D(8, 3, padding="same")(inp)))
+    data = convert(keras.Model(inp, L.Flatten()(y)), (12, 12, 2), "int8")
+    model = microlearn.convert(data)
+    sizes = [int(tensors[io[op[1] + 1]][2]) for _, op, io, tensors in _convs(model.to_bytes())]
+    assert sizes == [writer.conv_scratch_bytes(18), writer.conv_scratch_bytes_4(72)] == [80, 576]
+    g = writer._with_silu(writer._with_scratch(tflite.to_graph(data)))
+    assert model.info["arena_bytes"] == writer.plan(g)[1] == 288 + 1152 + 80
 
 
 @pytest.mark.parametrize("fault", ["missing", "too small", "int32", "over the output"])

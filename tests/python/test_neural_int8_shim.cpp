@@ -33,8 +33,9 @@ void ml8_conv_2d(const int8_t* x, int32_t in_off, const int8_t* w, const int32_t
         depthwise_conv_2d(x, in_off, w, bias, window(g), requant(mult, shift, q), y);
     else {  // the scratch the memory plan reserves in the arena
         const microlearn::neural::Window wg = window(g);
-        std::vector<int32_t> col(conv_scratch_bytes(wg.k_h * wg.k_w * wg.in_c) / 4);
-        conv_2d(x, in_off, w, bias, wg, requant(mult, shift, q), reinterpret_cast<int16_t*>(col.data()), y);
+        const uint32_t bytes = conv_scratch_bytes(wg.k_h * wg.k_w * wg.in_c);
+        std::vector<int32_t> col(bytes / 4);
+        conv_2d(x, in_off, w, bias, wg, requant(mult, shift, q), reinterpret_cast<int16_t*>(col.data()), bytes, y);
     }
 }
 void ml8_pool_2d(const int8_t* x, const int32_t* g, int average, int32_t lo, int32_t hi, int8_t* y) {

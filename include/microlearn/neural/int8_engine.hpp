@@ -14,7 +14,9 @@
 // An int8 CONV_2D has a second output: its scratch memory, an int8 tensor of
 // at least int8::conv_scratch_bytes(filter) bytes that the plan places in the
 // arena apart from every tensor alive while the op runs (the widened input
-// patches of two output pixels).
+// patches of two output pixels; conv_scratch_bytes_4() holds four pixels',
+// which the converter plans where the arena does not grow; the kernel is
+// given the size and runs either).
 //   MAX/AVERAGE_POOL    ints + act_min, act_max
 //   MEAN                ints + input_zero_point, multiplier, shift, output_zero_point
 //   PAD                 ints + the value padded with (the zero point)
@@ -217,8 +219,9 @@ inline void eval(const Model& m, const Op& o, uint8_t* arena) {
                     int8::fully_connected(x.i8() + r * in, t[0], w.i8(), bias, int(in), int(out_c), t + 4, rq,
                                           y.i8() + r * out_c);
             } else if (o.kind == OpKind::conv_2d) {
-                int16_t* col = reinterpret_cast<int16_t*>(tensor(m, o.outputs[1], arena).data);
-                int8::conv_2d(x.i8(), t[0], w.i8(), bias, window(o, x, y, &w), rq, col, y.i8());
+                const Tensor s = tensor(m, o.outputs[1], arena);
+                int8::conv_2d(x.i8(), t[0], w.i8(), bias, window(o, x, y, &w), rq, reinterpret_cast<int16_t*>(s.data),
+                              s.count, y.i8());
             } else {
                 int8::depthwise_conv_2d(x.i8(), t[0], w.i8(), bias, window(o, x, y, &w), rq, y.i8());
             }

@@ -259,7 +259,8 @@ __attribute__((noinline)) inline int8_t output(int32_t acc, const int32_t* bias,
 }
 
 // Channel c's outputs at two pixels (y0[c], y1[c]; y1 may be y0), its
-// bias and rescaling read once.
+// bias and rescaling read once. (outputs<2> below, the same arithmetic,
+// took the Cortex-M3's small CNN 0.6% more instructions.)
 __attribute__((always_inline)) inline void output_pair(int32_t a0, int32_t a1, const int32_t* bias, int c,
                                                       const Requant& rq, int8_t* y0, int8_t* y1) {
     const int32_t b = bias ? bias[c] : 0, m = rq.multiplier[c], shift = rq.shift[c];
@@ -279,6 +280,34 @@ __attribute__((always_inline)) inline void output_pair(int32_t a0, int32_t a1, c
     const int32_t offset = rq.output_offset, lo = rq.act_min, hi = rq.act_max;
     y0[c] = clamp8(r0 + offset, lo, hi);
     y1[c] = clamp8(r1 + offset, lo, hi);
+}
+
+// Channel c's outputs at N pixels (y[i][c]; several y[i] may be the same),
+// its bias and rescaling read once for all N (the Cortex-M4's blocks of 4).
+template <int N>
+__attribute__((always_inline)) inline void outputs(int32_t* a, const int32_t* bias, int c, const Requant& rq,
+                                                  int8_t* const* y) {
+    const int32_t b = bias ? bias[c] : 0, m = rq.multiplier[c], shift = rq.shift[c];
+#pragma GCC unroll 4
+    for (int i = 0; i < N; ++i) a[i] = plus_bias(a[i], b);
+    if (!MICROLEARN_INT8_FOLDED && !MICROLEARN_INT8_SSE2) {
+#pragma GCC unroll 4
+        for (int i = 0; i < N; ++i) a[i] = requantize(a[i], m, shift);
+    } else if (shift < 0 && MICROLEARN_INT8_SSE2) {  // x64: the folded sum in one register
+        const int64_t up = round_right_wide(shift);
+#pragma GCC unroll 4
+        for (int i = 0; i < N; ++i) a[i] = requantize_right_wide(a[i], m, up, 31 - shift);
+    } else if (shift < 0) {  // the rounding constant computed once for all
+        const RoundRight r = round_right(shift);
+#pragma GCC unroll 4
+        for (int i = 0; i < N; ++i) a[i] = requantize_right_folded(a[i], m, r);
+    } else {
+#pragma GCC unroll 4
+        for (int i = 0; i < N; ++i) a[i] = requantize_left(a[i], m, shift);
+    }
+    const int32_t offset = rq.output_offset, lo = rq.act_min, hi = rq.act_max;
+#pragma GCC unroll 4
+    for (int i = 0; i < N; ++i) y[i][c] = clamp8(a[i] + offset, lo, hi);
 }
 
 // round_away(double(a) * s), capped at +-2^30 as round_away caps, for a
@@ -377,6 +406,13 @@ inline void fully_connected(const int8_t* x, int32_t input_offset, const int8_t*
 constexpr int kSlot[4] = {0, MICROLEARN_INT8_DSP ? 2 : 1, MICROLEARN_INT8_DSP ? 1 : 2, 3};
 
 inline uint32_t conv_scratch_bytes(uint32_t filter) { return 4 * ((filter + 3) & ~3u); }
+
+// Cortex-M4 builds run four output pixels per pass where they find the bytes
+// for a second such pair of patches (two regions of conv_scratch_bytes(), the
+// pixels 0-1 and 2-3 of a block of 4; conv_2d_patches()): in a scratch of
+// conv_scratch_bytes_4() (the converter plans one where the arena's peak
+// does not grow), else in the end of the op's output not written yet.
+inline uint32_t conv_scratch_bytes_4(uint32_t filter) { return 2 * conv_scratch_bytes(filter); }
 
 // Taps k .. k + n - 1 of one pixel (`slot`: col + 4 * pixel): src[i] +
 // input_offset, or 0 when src is null (outside the input): single taps up to
@@ -570,6 +606,86 @@ inline void dot_2x2(const int16_t* col, const int8_t* w0, int stride, int filter
     acc[0] = a00, acc[1] = a01, acc[2] = a10, acc[3] = a11;
 }
 
+// acc[0..3] = the inner products of weight row w (filter taps) with the
+// patches of four pixels: 0 and 1 in c01, 2 and 3 in c23 (each pair laid out
+// as dot_2x2's col; both 4-byte aligned).
+inline void dot_4x1(const int16_t* c01, const int16_t* c23, const int8_t* w, int filter, int32_t acc[4]) {
+    uint32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;  // (sums modulo 2^32, as SMLAD's and LiteRT's int32)
+#if MICROLEARN_INT8_DSP
+    // Per group: the row's weight word unpacked once for the four pixels
+    // into (0, 2) and (1, 3) pairs, the pixels' 8 words of pairs in two LDM,
+    // 8 SMLAD: 13 instructions for 16 multiply-accumulates; four groups per
+    // pass, entered as dot_2x2's: 54 for 64. The LDM's registers are fixed
+    // (r0-r3), as its list loads them in ascending order.
+    if (int n = filter >> 2) {
+        register uint32_t p0 __asm__("r0"), q0 __asm__("r1"), p1 __asm__("r2"), q1 __asm__("r3");
+        uint32_t e, v;
+#define MICROLEARN_DOT_4X1_GROUP                       \
+    "ldr %[v], [%[w]], #4\n\t"                       \
+    "sxtb16 %[e], %[v]\n\t"                          \
+    "sxtb16 %[v], %[v], ror #8\n\t"                  \
+    "ldmia %[c01]!, {%[p0], %[q0], %[p1], %[q1]}\n\t" \
+    "smlad %[a0], %[p0], %[e], %[a0]\n\t"            \
+    "smlad %[a0], %[q0], %[v], %[a0]\n\t"            \
+    "smlad %[a1], %[p1], %[e], %[a1]\n\t"            \
+    "smlad %[a1], %[q1], %[v], %[a1]\n\t"            \
+    "ldmia %[c23]!, {%[p0], %[q0], %[p1], %[q1]}\n\t" \
+    "smlad %[a2], %[p0], %[e], %[a2]\n\t"            \
+    "smlad %[a2], %[q0], %[v], %[a2]\n\t"            \
+    "smlad %[a3], %[p1], %[e], %[a3]\n\t"            \
+    "smlad %[a3], %[q1], %[v], %[a3]\n\t"
+        __asm__(
+            "lsls %[e], %[n], #31\n\t"          // N: bit 0 of the count, C: bit 1
+            "add %[n], %[w], %[n], lsl #2\n\t"  // n: the end of the row's groups
+            "bcc 6f\n\t"
+            "bmi 2f\n\t"  // 3 (mod 4) groups: enter at the second
+            "b 3f\n\t"    // 2: at the third
+            "6:\n\t"
+            "bmi 4f\n\t"  // 1: at the fourth
+            "1:\n\t" MICROLEARN_DOT_4X1_GROUP
+            "2:\n\t" MICROLEARN_DOT_4X1_GROUP
+            "3:\n\t" MICROLEARN_DOT_4X1_GROUP
+            "4:\n\t" MICROLEARN_DOT_4X1_GROUP
+            "cmp %[w], %[n]\n\t"
+            "bne 1b"
+            : [w] "+r"(w), [c01] "+r"(c01), [c23] "+r"(c23), [n] "+r"(n), [a0] "+r"(a0), [a1] "+r"(a1),
+              [a2] "+r"(a2), [a3] "+r"(a3), [p0] "=&r"(p0), [q0] "=&r"(q0), [p1] "=&r"(p1), [q1] "=&r"(q1),
+              [e] "=&r"(e), [v] "=&r"(v)
+            :
+            : "memory", "cc");
+#undef MICROLEARN_DOT_4X1_GROUP
+    }
+#else
+    for (const int8_t* const end = w + (filter & ~3); w != end; w += 4, c01 += 8, c23 += 8)
+        for (int j = 0; j < 4; ++j) {
+            const int32_t u = w[j];
+            a0 += uint32_t(u * c01[j]), a1 += uint32_t(u * c01[4 + j]);
+            a2 += uint32_t(u * c23[j]), a3 += uint32_t(u * c23[4 + j]);
+        }
+#endif
+    if (__builtin_expect(filter & 3, 0))
+        for (int j = 0; j < (filter & 3); ++j) {  // the last group's taps (c01, c23 are at it)
+            const int32_t u = w[j];
+            a0 += uint32_t(u * c01[kSlot[j]]), a1 += uint32_t(u * c01[4 + kSlot[j]]);
+            a2 += uint32_t(u * c23[kSlot[j]]), a3 += uint32_t(u * c23[4 + kSlot[j]]);
+        }
+    acc[0] = int32_t(a0), acc[1] = int32_t(a1), acc[2] = int32_t(a2), acc[3] = int32_t(a3);
+}
+
+// Every output channel at the four pixels whose patches are in c01 and c23
+// (y[0..3]: their outputs), one channel per pass: its inner products, then
+// its four rescalings with the channel's constants read once. Not inlined,
+// as conv_channels_2x2.
+__attribute__((noinline)) inline void conv_channels_4x1(const int16_t* c01, const int16_t* c23, const int8_t* w,
+                                                        int filter, int out_c, const int32_t* bias,
+                                                        const Requant& rq, int8_t* const* y) {
+    for (int c = 0; c < out_c; ++c, w += filter) {
+        int32_t acc[4];
+        dot_4x1(c01, c23, w, filter, acc);
+        outputs<4>(acc, bias, c, rq, y);
+    }
+}
+
 // Every output channel at the two pixels whose patches are in col (y0, y1:
 // their outputs), two channels per pass: the inner products, then the four
 // requantizations inlined. Not inlined itself, so that -Os gives the loop
@@ -586,16 +702,47 @@ __attribute__((noinline)) inline void conv_channels_2x2(const int16_t* col, cons
     }
 }
 
-// CONV_2D over widened patches; col: conv_scratch_bytes(filter) bytes,
-// 4-byte aligned. An odd last pixel or channel is computed twice, in both
-// halves of a pair.
+// CONV_2D over widened patches; col: col_bytes >= conv_scratch_bytes(filter)
+// bytes, 4-byte aligned. Quad (the Cortex-M4's choice): blocks of four
+// pixels (conv_channels_4x1) while a second pair of patches has room, in
+// col when col_bytes >= conv_scratch_bytes_4(filter), else in the output's
+// last bytes while the block's outputs end before them (y's bytes are the
+// op's alone: the plan keeps them apart from x and col; every byte of y is
+// written after that region's last use); then pairs (conv_channels_2x2). An
+// odd last pixel or channel is computed again, in all places of its block.
+template <bool Quad = bool(MICROLEARN_INT8_DSP)>
 inline void conv_2d_patches(const int8_t* x, int32_t input_offset, const int8_t* w, const int32_t* bias,
-                            const Window& g, const Requant& rq, int16_t* col, int8_t* y) {
+                            const Window& g, const Requant& rq, int16_t* col, uint32_t col_bytes, int8_t* y) {
     const int filter = int(g.k_h * g.k_w * g.in_c), out_c = int(g.out_c), out_w = int(g.out_w);
-    const int pixels = int(g.out_h) * out_w;
-    for (int p = 0; p < 2; ++p) widen(nullptr, filter, ((filter + 3) & ~3) - filter, 0, col + 4 * p);
-    int oy = 0, ox = 0;  // of pixel q
-    for (int q = 0; q < pixels; q += 2) {
+    const int pixels = int(g.out_h) * out_w, pad = ((filter + 3) & ~3) - filter;
+    const uint32_t pair = conv_scratch_bytes(uint32_t(filter));  // bytes of a pair's patches
+    int oy = 0, ox = 0, q = 0;  // (oy, ox): pixel q's
+    for (int p = 0; p < 2; ++p) widen(nullptr, filter, pad, 0, col + 4 * p);
+    if (Quad) {
+        const uint32_t y_bytes = uint32_t(pixels) * uint32_t(out_c);
+        int16_t* c23 = nullptr;
+        uint32_t limit = y_bytes;  // the blocks' outputs end at or before y + limit
+        if (col_bytes >= 2 * pair) {
+            c23 = col + pair / 2;
+        } else if (y_bytes >= pair + 4) {  // the output's end, 4-byte aligned
+            const uintptr_t at = (reinterpret_cast<uintptr_t>(y) + (y_bytes - pair)) & ~uintptr_t(3);
+            limit = uint32_t(at - reinterpret_cast<uintptr_t>(y));
+            c23 = reinterpret_cast<int16_t*>(y + limit);
+        }
+        if (c23)
+            for (int p = 0; p < 2; ++p) widen(nullptr, filter, pad, 0, c23 + 4 * p);
+        for (; c23 && q < pixels && uint32_t(q + 4 < pixels ? q + 4 : pixels) * uint32_t(out_c) <= limit; q += 4) {
+            int8_t* yq[4];
+            for (int i = 0; i < 4; ++i) {  // pixel q + i: its output place, its patch; then the next pixel, if any
+                yq[i] = y + (q + i < pixels ? q + i : pixels - 1) * out_c;
+                patch(x, input_offset, g, oy * int(g.stride_h) - int(g.pad_t), ox * int(g.stride_w) - int(g.pad_l),
+                      i & 1, i < 2 ? col : c23);
+                if (q + i + 1 < pixels && ++ox == out_w) ox = 0, ++oy;
+            }
+            conv_channels_4x1(col, c23, w, filter, out_c, bias, rq, yq);
+        }
+    }
+    for (; q < pixels; q += 2) {
         int8_t* y0 = y + q * out_c;
         int8_t* y1 = q + 1 < pixels ? y0 + out_c : y0;
         for (int p = 0; p < 2; ++p) {
@@ -667,15 +814,20 @@ inline void conv_2d_direct(const int8_t* x, int32_t input_offset, const int8_t* 
 // keeps the direct loop, as the targets not measured do
 // (docs/benchmarks-neural-int8.md). Both give the same bits; tests run
 // both on the host.
+// Not inlined on the Cortex-M3, as GCC left it before it took the scratch's
+// size: inlined into the op dispatch, the small CNN took 0.2% more there.
+#if defined(__ARM_ARCH_7M__)
+__attribute__((noinline))
+#endif
 inline void conv_2d(const int8_t* x, int32_t input_offset, const int8_t* w, const int32_t* bias, const Window& g,
-                    const Requant& rq, int16_t* col, int8_t* y) {
+                    const Requant& rq, int16_t* col, uint32_t col_bytes, int8_t* y) {
 #if MICROLEARN_INT8_DSP || MICROLEARN_INT8_SSE2
-    conv_2d_patches(x, input_offset, w, bias, g, rq, col, y);
+    conv_2d_patches(x, input_offset, w, bias, g, rq, col, col_bytes, y);
 #else
 #if defined(__ARM_ARCH_7M__)
-    if (g.in_c < 4) return conv_2d_patches(x, input_offset, w, bias, g, rq, col, y);
+    if (g.in_c < 4) return conv_2d_patches(x, input_offset, w, bias, g, rq, col, col_bytes, y);
 #endif
-    (void)col;
+    (void)col, (void)col_bytes;
     conv_2d_direct(x, input_offset, w, bias, g, rq, y);
 #endif
 }

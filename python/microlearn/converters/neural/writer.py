@@ -21,7 +21,10 @@ Scratch memory is a tensor too: an int8 CONV_2D gets a second output of
 conv_scratch_bytes() (include/microlearn/neural/int8_ops.hpp: the widened
 input patches of two output pixels, which Cortex-M4 builds use), written by
 that op and read by none, so it lives while the op runs and the plan places
-it like any output.
+it like any output. Then each such scratch, in op order, becomes
+conv_scratch_bytes_4() (four pixels' patches: the Cortex-M4 runs blocks of
+four pixels with it) where the plan's arena does not grow: the bigger
+scratch only takes bytes the arena has anyway (the engine runs either size).
 
 The engine's loader checks the result: no op writes bytes a tensor still
 needed holds.
@@ -113,6 +116,11 @@ def conv_scratch_bytes(filter_taps: int) -> int:
     return 4 * ((filter_taps + 3) & ~3)
 
 
+def conv_scratch_bytes_4(filter_taps: int) -> int:
+    """int8::conv_scratch_bytes_4(): four pixels' patches."""
+    return 2 * conv_scratch_bytes(filter_taps)
+
+
 def _with_scratch(g: ir.Graph) -> ir.Graph:
     """g with a scratch output added to each int8 CONV_2D (the engine requires it)."""
     tensors, ops = dict(g.tensors), []
@@ -124,6 +132,22 @@ def _with_scratch(g: ir.Graph) -> ir.Graph:
             op = ir.Op(op.kind, op.inputs, [op.outputs[0], name], op.params, op.source)
         ops.append(op)
     return ir.Graph(tensors, ops, g.inputs, g.outputs, g.task, g.classes, g.binary_threshold, g.name)
+
+
+def _with_scratch_4(g: ir.Graph) -> ir.Graph:
+    """g with each int8 CONV_2D's scratch grown to four pixels' patches, in op
+    order, where plan()'s arena stays the size it has with two pixels'."""
+    arena = plan(g)[1]
+    for op in g.ops:
+        if op.kind != "CONV_2D" or len(op.outputs) != 2:
+            continue
+        name = op.outputs[1]
+        tensors = dict(g.tensors)
+        tensors[name] = ir.Tensor(name, (2 * g.tensors[name].size,), "int8")
+        trial = ir.Graph(tensors, g.ops, g.inputs, g.outputs, g.task, g.classes, g.binary_threshold, g.name)
+        if plan(trial)[1] <= arena:
+            g = trial
+    return g
 
 
 @dataclass
@@ -209,7 +233,7 @@ def encode(g: ir.Graph, metadata: dict | None = None) -> bytes:
     if any(op.kind in ("ADD", "MUL") for op in ops):  # the engine broadcasts the second input only
         ops = [_broadcast_second(op, g) if op.kind in ("ADD", "MUL") else op for op in ops]
         g = ir.Graph(g.tensors, ops, g.inputs, g.outputs, g.task, g.classes, g.binary_threshold, g.name)
-    g = _with_silu(_with_scratch(g))
+    g = _with_scratch_4(_with_silu(_with_scratch(g)))
     ops = g.ops
     used = list(dict.fromkeys([g.inputs[0]] + [n for op in ops for n in op.inputs + op.outputs]
                               + [n for n, t in g.tensors.items() if t.persistent]))
