@@ -45,6 +45,26 @@ def cnn_graph(seed=0):
     return ir.Graph(t, ops, ["x"], ["y"], task="classification", classes=np.array([0, 1, 2]))
 
 
+def few_channels_graph(seed=0):
+    """(9, 11, 3) -> conv 3x3 same (6 filters: a block of four and two more) -> conv 5x3 'valid' stride (1, 2)
+    relu6 (8 filters) -> conv 1x1 (5 filters): pixels paired by the float conv (float_ops.hpp's dot4x2), the
+    last of an odd row alone, edge pixels whose taps differ, runs of n % 4 != 0 values."""
+    rng = np.random.default_rng(seed)
+    T = ir.Tensor
+    t = {"x": T("x", (9, 11, 3)), "w1": T("w1", (6, 3, 3, 3), data=rng.normal(size=(6, 3, 3, 3))),
+         "b1": T("b1", (6,), data=rng.normal(size=6)), "c1": T("c1", (9, 11, 6)),
+         "w2": T("w2", (8, 5, 3, 6), data=rng.normal(size=(8, 5, 3, 6))), "c2": T("c2", (5, 5, 8)),
+         "w3": T("w3", (5, 1, 1, 8), data=rng.normal(size=(5, 1, 1, 8))),
+         "b3": T("b3", (5,), data=rng.normal(size=5)), "y": T("y", (5, 5, 5))}
+    ops = [ir.Op("CONV_2D", ["x", "w1", "b1"], ["c1"], {"stride": (1, 1), "dilation": (1, 1),
+                                                          "padding": (1, 1, 1, 1), "activation": "relu"}),
+           ir.Op("CONV_2D", ["c1", "w2"], ["c2"], {"stride": (1, 2), "dilation": (1, 1),
+                                                  "padding": (0, 0, 0, 0), "activation": "relu6"}),
+           ir.Op("CONV_2D", ["c2", "w3", "b3"], ["y"], {"stride": (1, 1), "dilation": (1, 1),
+                                                       "padding": (0, 0, 0, 0), "activation": "none"})]
+    return ir.Graph(t, ops, ["x"], ["y"])
+
+
 # Every row of X.bin through predict(x, out) (label index, then the outputs)
 # and predict_proba when the model has it, as float32 into out.bin.
 EVAL_SCRIPT = """
@@ -100,6 +120,7 @@ def cases():
                             Xi),
         "mlp-regressor": (fit(MLPRegressor(hidden_layer_sizes=(20, 10), max_iter=300, random_state=0), Xr, yr), Xr),
         "cnn": (cnn, rng.normal(size=(30, 128))),
+        "conv-few-channels": (microlearn.Model(writer.encode(few_channels_graph())), rng.normal(size=(6, 297))),
     }
 
 

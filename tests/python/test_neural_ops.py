@@ -63,6 +63,12 @@ CONV_CASES = [  # (H, W, C, O, kh, kw, stride, dilation, padding)
     (1, 20, 3, 6, 1, 5, (1, 2), (1, 1), "same"),  # Conv1D as H = 1
     (6, 6, 1, 1, 6, 6, (1, 1), (1, 1), "valid"),
     (7, 5, 3, 2, 2, 3, (3, 1), (2, 1), "same"),
+    # Few input channels, odd output widths: pixels in pairs (float_ops.hpp's dot4x2), the last one alone, and
+    # edge pixels whose taps differ from their neighbour's.
+    (12, 11, 8, 6, 3, 3, (1, 1), (1, 1), "same"),
+    (9, 9, 1, 8, 3, 3, (2, 2), (1, 1), "same"),
+    (8, 13, 3, 16, 5, 5, (1, 1), (1, 1), "valid"),
+    (6, 10, 5, 9, 3, 4, (3, 3), (1, 1), "same"),
 ]
 
 

@@ -27,7 +27,7 @@ inline int8_t quantize(float v, float scale, int32_t zero_point) {
 struct Clamp {
     float lo, hi;
     bool on;
-    float operator()(float v) const { return !on ? v : v < lo ? lo : v > hi ? hi : v; }
+    __attribute__((always_inline)) float operator()(float v) const { return !on ? v : v < lo ? lo : v > hi ? hi : v; }
 };
 
 inline Clamp clamp_of(Activation a) {
@@ -49,8 +49,8 @@ inline Clamp clamp_of(Activation a) {
 // equal the portable loop's bit for bit): 23 instructions per 16 MACs
 // instead of 12 per 4.
 __attribute__((always_inline)) inline void dot4(const float* x, size_t x_step, const float* w, size_t stride,
-                                                size_t w_step, uint32_t runs, size_t n, float* acc) {
-    float s0 = acc[0], s1 = acc[1], s2 = acc[2], s3 = acc[3];
+                                                size_t w_step, uint32_t runs, size_t n, float& s0, float& s1,
+                                                float& s2, float& s3) {
     for (uint32_t k = 0; k < runs; ++k, x += x_step, w += w_step) {
         const float *w0 = w, *w1 = w + stride, *w2 = w1 + stride, *w3 = w2 + stride;
         size_t i = 0;
@@ -89,7 +89,85 @@ __attribute__((always_inline)) inline void dot4(const float* x, size_t x_step, c
             s0 += w0[i] * v, s1 += w1[i] * v, s2 += w2[i] * v, s3 += w3[i] * v;
         }
     }
-    acc[0] = s0, acc[1] = s1, acc[2] = s2, acc[3] = s3;
+}
+
+// Two windows at once: a[r] = dot4's sum over x, b[r] the same over
+// x + pixel (the next output pixel's window, whose taps are the same), both
+// from zero, each sum in dot4's order (so the same bits). On Cortex-M4F/M7
+// each load of four weights serves both pixels: 40 instructions per 32 MACs
+// in the blocked loop, and the runs (kernel rows) and each run's last n % 4
+// values stay inside one asm block, so a window costs one set-up however
+// few its channels.
+__attribute__((always_inline)) inline void dot4x2(const float* x, size_t pixel, size_t x_step, const float* w,
+                                                  size_t stride, size_t w_step, uint32_t runs, size_t n, float* a,
+                                                  float* b) {
+#if defined(__ARM_ARCH_7EM__) && defined(__ARM_FP) && (__ARM_FP & 4) && !defined(MICROLEARN_NO_ASM)
+    register float a0 asm("s16") = 0.0f, a1 asm("s17") = 0.0f, a2 asm("s18") = 0.0f, a3 asm("s19") = 0.0f;
+    register float b0 asm("s20") = 0.0f, b1 asm("s21") = 0.0f, b2 asm("s22") = 0.0f, b3 asm("s23") = 0.0f;
+    // n >> 2, n & 3, the bytes from a run's end to the next run's start in x and in w, the runs.
+    const uint32_t p[5] = {uint32_t(n >> 2), uint32_t(n & 3), uint32_t((x_step - n) * 4), uint32_t((w_step - n) * 4),
+                           runs};
+    const float *xa = x, *xb = x + pixel, *p0 = w, *p1 = w + stride, *p2 = p1 + stride, *p3 = p2 + stride;
+    asm volatile(  // r12: the step count, lr: the runs left
+        "ldr lr, [%[p], #16]\n\t"
+        "0:\n\t"
+        "ldr r12, [%[p]]\n\t"
+        "cmp r12, #0\n\t"
+        "beq 2f\n\t"
+        "1:\n\t"
+        "vldmia %[xa]!, {s0-s3}\n\t"
+        "vldmia %[xb]!, {s4-s7}\n\t"
+        "vldmia %[p0]!, {s8-s11}\n\t"
+        "vmla.f32 %[a0], s8, s0\n\tvmla.f32 %[b0], s8, s4\n\tvmla.f32 %[a0], s9, s1\n\tvmla.f32 %[b0], s9, s5\n\t"
+        "vmla.f32 %[a0], s10, s2\n\tvmla.f32 %[b0], s10, s6\n\tvmla.f32 %[a0], s11, s3\n\tvmla.f32 %[b0], s11, s7\n\t"
+        "vldmia %[p1]!, {s8-s11}\n\t"
+        "vmla.f32 %[a1], s8, s0\n\tvmla.f32 %[b1], s8, s4\n\tvmla.f32 %[a1], s9, s1\n\tvmla.f32 %[b1], s9, s5\n\t"
+        "vmla.f32 %[a1], s10, s2\n\tvmla.f32 %[b1], s10, s6\n\tvmla.f32 %[a1], s11, s3\n\tvmla.f32 %[b1], s11, s7\n\t"
+        "vldmia %[p2]!, {s8-s11}\n\t"
+        "vmla.f32 %[a2], s8, s0\n\tvmla.f32 %[b2], s8, s4\n\tvmla.f32 %[a2], s9, s1\n\tvmla.f32 %[b2], s9, s5\n\t"
+        "vmla.f32 %[a2], s10, s2\n\tvmla.f32 %[b2], s10, s6\n\tvmla.f32 %[a2], s11, s3\n\tvmla.f32 %[b2], s11, s7\n\t"
+        "vldmia %[p3]!, {s8-s11}\n\t"
+        "vmla.f32 %[a3], s8, s0\n\tvmla.f32 %[b3], s8, s4\n\tvmla.f32 %[a3], s9, s1\n\tvmla.f32 %[b3], s9, s5\n\t"
+        "vmla.f32 %[a3], s10, s2\n\tvmla.f32 %[b3], s10, s6\n\tvmla.f32 %[a3], s11, s3\n\tvmla.f32 %[b3], s11, s7\n\t"
+        "subs r12, r12, #1\n\t"
+        "bne 1b\n\t"
+        "2:\n\t"
+        "ldr r12, [%[p], #4]\n\t"
+        "cmp r12, #0\n\t"
+        "beq 4f\n\t"
+        "3:\n\t"
+        "vldmia %[xa]!, {s0}\n\t"
+        "vldmia %[xb]!, {s4}\n\t"
+        "vldmia %[p0]!, {s8}\n\t"
+        "vldmia %[p1]!, {s9}\n\t"
+        "vldmia %[p2]!, {s10}\n\t"
+        "vldmia %[p3]!, {s11}\n\t"
+        "vmla.f32 %[a0], s8, s0\n\tvmla.f32 %[b0], s8, s4\n\tvmla.f32 %[a1], s9, s0\n\tvmla.f32 %[b1], s9, s4\n\t"
+        "vmla.f32 %[a2], s10, s0\n\tvmla.f32 %[b2], s10, s4\n\tvmla.f32 %[a3], s11, s0\n\tvmla.f32 %[b3], s11, s4\n\t"
+        "subs r12, r12, #1\n\t"
+        "bne 3b\n\t"
+        "4:\n\t"
+        "ldr r12, [%[p], #8]\n\t"
+        "add %[xa], %[xa], r12\n\t"
+        "add %[xb], %[xb], r12\n\t"
+        "ldr r12, [%[p], #12]\n\t"
+        "add %[p0], %[p0], r12\n\t"
+        "add %[p1], %[p1], r12\n\t"
+        "add %[p2], %[p2], r12\n\t"
+        "add %[p3], %[p3], r12\n\t"
+        "subs lr, lr, #1\n\t"
+        "bne 0b\n\t"
+        : [a0] "+t"(a0), [a1] "+t"(a1), [a2] "+t"(a2), [a3] "+t"(a3), [b0] "+t"(b0), [b1] "+t"(b1),
+          [b2] "+t"(b2), [b3] "+t"(b3), [xa] "+r"(xa), [xb] "+r"(xb), [p0] "+r"(p0), [p1] "+r"(p1),
+          [p2] "+r"(p2), [p3] "+r"(p3)
+        : [p] "r"(p)
+        : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "r12", "lr", "cc", "memory");
+    a[0] = a0, a[1] = a1, a[2] = a2, a[3] = a3, b[0] = b0, b[1] = b1, b[2] = b2, b[3] = b3;
+#else
+    a[0] = a[1] = a[2] = a[3] = b[0] = b[1] = b[2] = b[3] = 0.0f;
+    dot4(x, x_step, w, stride, w_step, runs, n, a[0], a[1], a[2], a[3]);
+    dot4(x + pixel, x_step, w, stride, w_step, runs, n, b[0], b[1], b[2], b[3]);
+#endif
 }
 
 // y[r, j] = act(bias[j] + sum_i W[j, i] x[r, i]) for each of `rows` rows;
@@ -100,8 +178,9 @@ inline void fully_connected(const float* x, const float* W, const float* bias, u
     for (uint32_t r = 0; r < rows; ++r, x += n_in, y += n_out) {
         uint32_t j = 0;
         for (; j + 4 <= n_out; j += 4) {
-            float s[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-            dot4(x, 0, W + size_t(j) * n_in, n_in, 0, 1, n_in, s);
+            float s[4];
+            s[0] = s[1] = s[2] = s[3] = 0.0f;
+            dot4(x, 0, W + size_t(j) * n_in, n_in, 0, 1, n_in, s[0], s[1], s[2], s[3]);
             for (uint32_t k = 0; k < 4; ++k) y[j + k] = c(bias != nullptr ? bias[j + k] + s[k] : s[k]);
         }
         for (; j < n_out; ++j) {
@@ -131,35 +210,64 @@ inline Taps taps(uint32_t out, uint32_t stride, uint32_t pad, uint32_t k, uint32
 // over the taps inside the input (padding reads zeros). Weights (O, KH, KW, C).
 // Four output channels at a time share each load of x (dot4), over the
 // window's kernel rows; a kernel row's taps are one contiguous run of x and
-// W when dilation_w is 1 (else one run per tap).
+// W when dilation_w is 1 (else one run per tap). Two neighbouring pixels
+// with the same taps go together (dot4x2): on the Cortex-M4F they also share
+// each load of W and one set-up per window, which short runs (few input
+// channels) need; elsewhere fewer loop and store steps.
 inline void conv_2d(const Window& g, const float* x, const float* W, const float* bias, float* y) {
     const Clamp c = clamp_of(g.activation);
-    const uint32_t row = g.in_w * g.in_c, kernel = g.k_h * g.k_w * g.in_c;
-    const size_t x_step = size_t(g.dil_h) * row, w_step = size_t(g.k_w) * g.in_c;
+    const uint32_t C = g.in_c, row = g.in_w * C, kernel = g.k_h * g.k_w * C;
+    const size_t x_step = size_t(g.dil_h) * row, w_step = size_t(g.k_w) * C;
+    const size_t pixel = size_t(g.stride_w) * C;  // from one output pixel's window to the next one's
     for (uint32_t oy = 0; oy < g.out_h; ++oy) {
         const Taps ty = taps(oy, g.stride_h, g.pad_t, g.k_h, g.dil_h, g.in_h);
         const uint32_t runs = ty.k1 - ty.k0;
+        const float* xr = x + size_t(ty.start + int32_t(ty.k0 * g.dil_h)) * row;
+        const float* wr = W + size_t(ty.k0) * w_step;
         for (uint32_t ox = 0; ox < g.out_w; ++ox, y += g.out_c) {
             const Taps tx = taps(ox, g.stride_w, g.pad_l, g.k_w, g.dil_w, g.in_w);
             const uint32_t per_run = g.dil_w == 1 ? tx.k1 - tx.k0 : 1;  // taps per contiguous run
-            const uint32_t n = per_run * g.in_c;
-            const float* x0 = x + size_t(ty.start + int32_t(ty.k0 * g.dil_h)) * row;
-            for (uint32_t o = 0; o < g.out_c; o += 4) {
-                const uint32_t n_o = g.out_c - o < 4 ? g.out_c - o : 4;
-                float s[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-                const float* w = W + size_t(o) * kernel + size_t(ty.k0) * w_step;
-                for (uint32_t kx = tx.k0; kx < tx.k1; kx += per_run) {
-                    const float* xp = x0 + size_t(tx.start + int32_t(kx * g.dil_w)) * g.in_c;
-                    const float* wp = w + size_t(kx) * g.in_c;
-                    if (n_o == 4) {
-                        dot4(xp, x_step, wp, kernel, w_step, runs, n, s);
-                        continue;
+            const uint32_t n = per_run * C;
+            const float* xw = xr + size_t(tx.start + int32_t(tx.k0 * g.dil_w)) * C;  // the window's first tap
+            const float* ww = wr + size_t(tx.k0) * C;
+            uint32_t o = 0;
+            if (g.dil_w == 1 && runs > 0 && n > 0 && ox + 1 < g.out_w) {
+                const Taps t2 = taps(ox + 1, g.stride_w, g.pad_l, g.k_w, 1, g.in_w);
+                if (t2.k0 == tx.k0 && t2.k1 == tx.k1) {  // two pixels with the same taps: one pass for both
+                    for (; o + 4 <= g.out_c; o += 4, ww += 4 * size_t(kernel)) {
+                        float a[4], b[4];
+                        dot4x2(xw, pixel, x_step, ww, kernel, w_step, runs, n, a, b);
+                        for (uint32_t k = 0; k < 4; ++k) {
+                            y[o + k] = c(bias != nullptr ? bias[o + k] + a[k] : a[k]);
+                            y[g.out_c + o + k] = c(bias != nullptr ? bias[o + k] + b[k] : b[k]);
+                        }
                     }
-                    for (uint32_t k = 0; k < n_o; ++k)  // the last one to three channels
-                        for (uint32_t r = 0; r < runs; ++r)
-                            s[k] += kernels::dot(wp + size_t(k) * kernel + r * w_step, xp + r * x_step, n);
+                    for (; o < g.out_c; ++o, ww += kernel)  // the last one to three channels
+                        for (uint32_t px = 0; px < 2; ++px) {
+                            float s = 0.0f;
+                            for (uint32_t r = 0; r < runs; ++r)
+                                s += kernels::dot(ww + r * w_step, xw + px * pixel + r * x_step, n);
+                            y[px * g.out_c + o] = c(bias != nullptr ? bias[o] + s : s);
+                        }
+                    ++ox, y += g.out_c;
+                    continue;
                 }
-                for (uint32_t k = 0; k < n_o; ++k) y[o + k] = c(bias != nullptr ? bias[o + k] + s[k] : s[k]);
+            }
+            const size_t x_run = size_t(g.dil_w) * C;  // from one run to the next when dil_w > 1
+            for (; o + 4 <= g.out_c; o += 4, ww += 4 * size_t(kernel)) {
+                float s[4];
+                s[0] = s[1] = s[2] = s[3] = 0.0f;
+                const float *xp = xw, *wp = ww;
+                for (uint32_t kx = tx.k0; kx < tx.k1; kx += per_run, xp += x_run, wp += C)
+                    dot4(xp, x_step, wp, kernel, w_step, runs, n, s[0], s[1], s[2], s[3]);
+                for (uint32_t k = 0; k < 4; ++k) y[o + k] = c(bias != nullptr ? bias[o + k] + s[k] : s[k]);
+            }
+            for (; o < g.out_c; ++o, ww += kernel) {  // the last one to three channels
+                float s = 0.0f;
+                const float *xp = xw, *wp = ww;
+                for (uint32_t kx = tx.k0; kx < tx.k1; kx += per_run, xp += x_run, wp += C)
+                    for (uint32_t r = 0; r < runs; ++r) s += kernels::dot(wp + r * w_step, xp + r * x_step, n);
+                y[o] = c(bias != nullptr ? bias[o] + s : s);
             }
         }
     }
