@@ -88,9 +88,9 @@ inline float exp(float x) {
 inline float exp2(float x) { return exp(x * 0.693147181f); }
 
 // a / b for 1 <= b < 2^100, within 1 ulp. The engine divides only through
-// this: libgcc's soft-float division for Cortex-M0 carries absolute
-// relocations that MicroPython native modules cannot link, and one routine
-// on every target keeps host and device results bit-identical.
+// this (and round_quotient below): libgcc's soft-float division for Cortex-M0
+// carries absolute relocations that MicroPython native modules cannot link,
+// and one routine on every target keeps host and device results bit-identical.
 inline float divide(float a, float b) {
     float r = from_bits(0x7EF311C3u - to_bits(b));  // 1/b within ~12%
     for (int i = 0; i < 4; ++i) r = r * (2.0f - b * r);  // Newton: error squares each step
@@ -233,6 +233,56 @@ inline int32_t round_away(Real v) {
     if (frac >= Real(0.5)) ++t;
     else if (frac <= Real(-0.5)) --t;
     return t;
+}
+
+// round_away(a / b) with a / b the IEEE float32 quotient (correctly rounded,
+// ties to even), as TFLite's QUANTIZE computes round(x / scale): for b > 0
+// finite (normal or subnormal), any a. Saturates at +-2^30 (so does +-inf) and
+// gives 0 for NaN, as round_away. Rounding the quotient to float first
+// matters: a / b just below k + 0.5 (within half an ulp) is the float k + 0.5,
+// which rounds to k + 1; quotient() (within 1 ulp) misjudged such points.
+// Targets with a float divide instruction use it (IEEE division); the others
+// (MICROLEARN_SOFT_FLOAT) divide the significands exactly by long division, one
+// quotient bit a step, no libgcc: the same integer, and on the Cortex-M0 / M3
+// cheaper than quotient()'s soft-float Newton steps.
+// tests/cpp/test_math.cpp (both builds) compares the two over millions of pairs.
+inline int32_t round_quotient(float a, float b) {
+#if !MICROLEARN_SOFT_FLOAT && (defined(__x86_64__) || defined(__aarch64__) || \
+                               (defined(__ARM_FP) && (__ARM_FP & 4)) || defined(__riscv_fdiv))
+    return round_away(a / b);
+#else
+    const uint32_t ab = to_bits(a), bb = to_bits(b);
+    const int32_t sat = (ab >> 31) ? -(1 << 30) : (1 << 30);
+    int32_t ea = static_cast<int32_t>((ab >> 23) & 0xffu), eb = static_cast<int32_t>((bb >> 23) & 0xffu);
+    if (ea == 0xff) return is_nan_bits(ab) ? 0 : sat;  // +-inf or NaN
+    uint32_t ma = ab & 0x7fffffu, mb = bb & 0x7fffffu;
+    if (ea != 0) ma |= 0x800000u;
+    else if (ma == 0) return 0;  // +-0
+    else ea = 1;                 // subnormal: 0.m * 2^-126
+    if (eb != 0) mb |= 0x800000u;
+    else eb = 1;
+    for (; ma < 0x800000u; ma <<= 1) --ea;  // significands in [2^23, 2^24)
+    for (; mb < 0x800000u; mb <<= 1) --eb;
+    // |a / b| = (ma / mb) 2^e with ma / mb in [1, 2): ma < 2^25.
+    int32_t e = ea - eb;
+    if (ma < mb) ma <<= 1, --e;
+    if (e >= 30) return sat;  // |a / b| >= 2^30: its float too
+    if (e < -2) return 0;     // |a / b| < 1/4: its float <= 1/4
+    // The quotient's 24 significant bits m (ma / mb = m 2^-23 + r / mb 2^-23)...
+    uint32_t m = 0, r = ma;
+    for (int i = 0; i < 24; ++i) {
+        m <<= 1;
+        if (r >= mb) r -= mb, m |= 1;
+        r <<= 1;  // < 2 mb < 2^25
+    }
+    // ...rounded to nearest, ties to even (r is twice the remainder): the
+    // float m 2^(e - 23), m in [2^23, 2^24].
+    m += (r > mb || (r == mb && (m & 1))) ? 1u : 0u;
+    // That float rounded half away from zero: its magnitude m 2^-s.
+    const int32_t s = 23 - e;  // -6 .. 25
+    const int32_t n = s <= 0 ? static_cast<int32_t>(m << -s) : static_cast<int32_t>((m + (1u << (s - 1))) >> s);
+    return (ab >> 31) ? -n : n;
+#endif
 }
 
 }  // namespace math

@@ -16,10 +16,10 @@ namespace microlearn {
 namespace neural {
 namespace float_ops {
 
-// float -> int8 as TFLite's QUANTIZE: round(v / scale) half away from zero,
-// + zero_point, clamped to [-128, 127].
+// float -> int8 as TFLite's QUANTIZE: the float32 quotient v / scale rounded
+// half away from zero (math::round_quotient), + zero_point, clamped to [-128, 127].
 inline int8_t quantize(float v, float scale, int32_t zero_point) {
-    const int32_t i = math::round_away(math::quotient(v, scale)) + zero_point;  // no overflow: |.| <= 2^30 + 2^8
+    const int32_t i = math::round_quotient(v, scale) + zero_point;  // no overflow: |.| <= 2^30 + 2^8
     return static_cast<int8_t>(i < -128 ? -128 : i > 127 ? 127 : i);
 }
 

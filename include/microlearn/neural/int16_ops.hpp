@@ -215,9 +215,10 @@ inline bool softmax_ok(const int32_t* luts, uint32_t depth) {
 
 // --- the model's edges: QUANTIZE, DEQUANTIZE, input and outputs -------------
 
-// float -> int16 as TFLite's QUANTIZE: round(v / scale) half away from zero, clamped.
+// float -> int16 as TFLite's QUANTIZE: the float32 quotient v / scale rounded
+// half away from zero (math::round_quotient), clamped.
 inline int16_t quantize(float v, float scale) {
-    return clamp16(math::round_away(math::quotient(v, scale)), -32768, 32767);
+    return clamp16(math::round_quotient(v, scale), -32768, 32767);
 }
 
 // out[i] = scale * float(q[i]) (zero point 0), as TFLite's DEQUANTIZE.
