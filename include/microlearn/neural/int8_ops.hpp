@@ -503,6 +503,24 @@ inline void patch(const int8_t* x, int32_t input_offset, const Window& g, int y0
     }
 }
 
+#if MICROLEARN_INT8_DSP
+// The Cortex-M4 inner loops' frame: %[n] groups of 4 taps (n > 0), each
+// GROUP consuming 4 weight bytes from %[w]; four groups per pass, a count
+// that is not a multiple of 4 entering at the second, third or fourth group
+// (%[e] a scratch register; %[n] becomes the end of the weights).
+#define MICROLEARN_INT8_GROUPS_OF_4(GROUP)                                   \
+    "lsls %[e], %[n], #31\n\t"         /* N: bit 0 of the count, C: bit 1 */ \
+    "add %[n], %[w], %[n], lsl #2\n\t" /* n: the end of the groups */        \
+    "bcc 6f\n\t"                                                            \
+    "bmi 2f\n\t" /* 3 (mod 4) groups: enter at the second */                \
+    "b 3f\n\t"   /* 2: at the third */                                      \
+    "6:\n\t"                                                                \
+    "bmi 4f\n\t" /* 1: at the fourth */                                     \
+    "1:\n\t" GROUP "2:\n\t" GROUP "3:\n\t" GROUP "4:\n\t" GROUP              \
+    "cmp %[w], %[n]\n\t"                                                    \
+    "bne 1b"
+#endif
+
 // acc[0..3] = the inner products of weight rows w0 and w0 + stride (filter
 // taps each) with the two patches of col: (row 0, pixel 0), (row 0, pixel 1),
 // (row 1, pixel 0), (row 1, pixel 1). col: 4-byte aligned.
@@ -535,20 +553,7 @@ inline void dot_2x2(const int16_t* col, const int8_t* w0, int stride, int filter
     "smlad %[a00], %[q0], %[v], %[a00]\n\t"         \
     "smlad %[a01], %[p1], %[e], %[a01]\n\t"         \
     "smlad %[a01], %[q1], %[v], %[a01]\n\t"
-        __asm__(
-            "lsls %[e], %[n], #31\n\t"         // N: bit 0 of the count, C: bit 1
-            "add %[n], %[w], %[n], lsl #2\n\t"  // n: the end of row 0's groups
-            "bcc 6f\n\t"
-            "bmi 2f\n\t"  // 3 (mod 4) groups: enter at the second
-            "b 3f\n\t"    // 2: at the third
-            "6:\n\t"
-            "bmi 4f\n\t"  // 1: at the fourth
-            "1:\n\t" MICROLEARN_DOT_2X2_GROUP
-            "2:\n\t" MICROLEARN_DOT_2X2_GROUP
-            "3:\n\t" MICROLEARN_DOT_2X2_GROUP
-            "4:\n\t" MICROLEARN_DOT_2X2_GROUP
-            "cmp %[w], %[n]\n\t"
-            "bne 1b"
+        __asm__(MICROLEARN_INT8_GROUPS_OF_4(MICROLEARN_DOT_2X2_GROUP)
             : [w] "+r"(w0), [x] "+r"(col), [n] "+r"(n), [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10),
               [a11] "+r"(a11), [p0] "=&r"(p0), [q0] "=&r"(q0), [p1] "=&r"(p1), [q1] "=&r"(q1), [e] "=&r"(e),
               [v] "=&r"(v)
@@ -634,20 +639,7 @@ inline void dot_4x1(const int16_t* c01, const int16_t* c23, const int8_t* w, int
     "smlad %[a2], %[q0], %[v], %[a2]\n\t"            \
     "smlad %[a3], %[p1], %[e], %[a3]\n\t"            \
     "smlad %[a3], %[q1], %[v], %[a3]\n\t"
-        __asm__(
-            "lsls %[e], %[n], #31\n\t"          // N: bit 0 of the count, C: bit 1
-            "add %[n], %[w], %[n], lsl #2\n\t"  // n: the end of the row's groups
-            "bcc 6f\n\t"
-            "bmi 2f\n\t"  // 3 (mod 4) groups: enter at the second
-            "b 3f\n\t"    // 2: at the third
-            "6:\n\t"
-            "bmi 4f\n\t"  // 1: at the fourth
-            "1:\n\t" MICROLEARN_DOT_4X1_GROUP
-            "2:\n\t" MICROLEARN_DOT_4X1_GROUP
-            "3:\n\t" MICROLEARN_DOT_4X1_GROUP
-            "4:\n\t" MICROLEARN_DOT_4X1_GROUP
-            "cmp %[w], %[n]\n\t"
-            "bne 1b"
+        __asm__(MICROLEARN_INT8_GROUPS_OF_4(MICROLEARN_DOT_4X1_GROUP)
             : [w] "+r"(w), [c01] "+r"(c01), [c23] "+r"(c23), [n] "+r"(n), [a0] "+r"(a0), [a1] "+r"(a1),
               [a2] "+r"(a2), [a3] "+r"(a3), [p0] "=&r"(p0), [q0] "=&r"(q0), [p1] "=&r"(p1), [q1] "=&r"(q1),
               [e] "=&r"(e), [v] "=&r"(v)
