@@ -7,6 +7,10 @@ TFLiteConverter (full integer, int8 input and output) and converted from the
 
     .venv/bin/python benchmarks/neural/bench_int8.py [--targets unix,cortex-m4f] [--cases depthwise,relu] > docs/benchmarks-neural-int8.md
 
+--io float32 converts the same models with float32 inputs and outputs instead
+(TFLiteConverter's QUANTIZE / DEQUANTIZE at the edges) and feeds array('f')
+pixels p / 255: each input value then costs its QUANTIZE (math::round_quotient).
+
 Each count is one predict(x, out) of an array('b') input between the rig's
 markers, after a first call, minus an empty marker pair: the MicroPython call
 overhead stays in. MACs count the (output, tap) pairs inside the input. The
@@ -104,11 +108,15 @@ def keras_cases():
     }
 
 
-def convert(keras_model, shape):
+# --io float32's input in SCRIPT instead of the int8 one
+FLOAT_INPUT = "array.array('f', [(i % 256) / 255 for i in range(m.info()['n_features'])])"
+
+
+def convert(keras_model, shape, io="int8"):
     from microlearn.converters.neural import quantize
     X = np.random.default_rng(0).normal(size=(32,) + shape).astype(np.float32)
     with contextlib.redirect_stdout(sys.stderr):  # TensorFlow prints its export to stdout
-        data = quantize.to_tflite(keras_model, calibration=X, io_dtype="int8")
+        data = quantize.to_tflite(keras_model, calibration=X, io_dtype=io)
     return microlearn.convert(data), len(data)
 
 
@@ -117,10 +125,14 @@ def main():
     ap.add_argument("--targets", default="unix,cortex-m0,cortex-m3,cortex-m4f")
     ap.add_argument("--json", help="also write the raw results here")
     ap.add_argument("--cases", help="only the rows whose name contains one of these comma-separated words")
+    ap.add_argument("--io", choices=("int8", "float32"), default="int8", help="the models' input and output type")
     a = ap.parse_args()
     targets = a.targets.split(",")
     words = a.cases.split(",") if a.cases else None
-    cases = {name: (*convert(m, shape), macs) for name, (m, shape, macs) in keras_cases().items()
+    script = SCRIPT if a.io == "int8" else SCRIPT.replace("array.array('b', range(m.info()['n_features']))",
+                                                          FLOAT_INPUT)
+    assert a.io == "int8" or FLOAT_INPUT in script
+    cases = {name: (*convert(m, shape, a.io), macs) for name, (m, shape, macs) in keras_cases().items()
              if not words or any(w in name for w in words)}
     res = {}
     for t in targets:
@@ -130,20 +142,21 @@ def main():
         base = count(t, EMPTY, lib_dir=lib).instructions
         for name, (model, _, macs) in cases.items():
             try:
-                n = count(t, SCRIPT, files={"k.mlm": model.to_bytes()}, lib_dir=lib, timeout=1800).instructions - base
+                n = count(t, script, files={"k.mlm": model.to_bytes()}, lib_dir=lib, timeout=1800).instructions - base
                 r["cases"][name] = {"instructions": n, "macs": macs}
             except CountError as e:
                 r["cases"][name] = {"error": str(e)[:120]}
             print(f"{t:10s} {name} {r['cases'][name]}", file=sys.stderr, flush=True)
     if a.json:
         Path(a.json).write_text(json.dumps(res, indent=1))
-    print(report(res, targets, cases))
+    print(report(res, targets, cases, a.io))
 
 
-def report(res, targets, cases):
-    L = ["Instructions per `predict(x, out)` of an int8 network (array('b') input, float outputs), MACs per "
+def report(res, targets, cases, io="int8"):
+    given = "array('b') input" if io == "int8" else "array('f') input p / 255, quantized on the device"
+    L = [f"Instructions per `predict(x, out)` of an int8 network ({given}, float outputs), MACs per "
          "instruction in brackets; the bytes of the device modules int8 models load per architecture below. "
-         "Models: Keras layers quantized by TFLiteConverter (int8 in/out), converted from the .tflite bytes.",
+         f"Models: Keras layers quantized by TFLiteConverter ({io} in/out), converted from the .tflite bytes.",
          "",
          "| model | MACs | arena bytes | model bytes | " + " | ".join(targets) + " |",
          "|---|---:|---:|---:|" + "---:|" * len(targets)]

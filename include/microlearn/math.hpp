@@ -236,30 +236,34 @@ inline int32_t round_away(Real v) {
 }
 
 // round_away(a / b) with a / b the IEEE float32 quotient (correctly rounded,
-// ties to even), as TFLite's QUANTIZE computes round(x / scale): for b > 0
-// finite (normal or subnormal), any a. Saturates at +-2^30 (so does +-inf) and
-// gives 0 for NaN, as round_away. Rounding the quotient to float first
-// matters: a / b just below k + 0.5 (within half an ulp) is the float k + 0.5,
-// which rounds to k + 1; quotient() (within 1 ulp) misjudged such points.
-// Targets with a float divide instruction use it (IEEE division); the others
-// (MICROLEARN_SOFT_FLOAT) divide the significands exactly by long division, one
-// quotient bit a step, no libgcc: the same integer, and on the Cortex-M0 / M3
-// cheaper than quotient()'s soft-float Newton steps.
-// tests/cpp/test_math.cpp (both builds) compares the two over millions of pairs.
+// ties to even), as TFLite's QUANTIZE computes round(x / scale), for any a and
+// b (QUANTIZE's scale: positive, finite, maybe subnormal). Saturates at +-2^30
+// (so does +-inf, and a / 0) and gives 0 for NaN (and 0 / 0), as round_away.
+// Rounding the quotient to float first matters: a / b just below k + 0.5
+// (within half an ulp) is the float k + 0.5, which rounds to k + 1;
+// quotient() (within 1 ulp) misjudged such points. Targets with a float divide
+// instruction use it (IEEE division); the others (MICROLEARN_SOFT_FLOAT)
+// divide the significands exactly by long division, one quotient bit a step,
+// no libgcc: the same integer, and on the Cortex-M0 / M3 cheaper than
+// quotient()'s soft-float Newton steps. tests/cpp/test_math_quotient.cpp
+// (both builds) compares it with IEEE division over millions of pairs.
 inline int32_t round_quotient(float a, float b) {
 #if !MICROLEARN_SOFT_FLOAT && (defined(__x86_64__) || defined(__aarch64__) || \
                                (defined(__ARM_FP) && (__ARM_FP & 4)) || defined(__riscv_fdiv))
     return round_away(a / b);
 #else
     const uint32_t ab = to_bits(a), bb = to_bits(b);
-    const int32_t sat = (ab >> 31) ? -(1 << 30) : (1 << 30);
+    const uint32_t negative = (ab ^ bb) >> 31;
+    const int32_t sat = negative ? -(1 << 30) : (1 << 30);
     int32_t ea = static_cast<int32_t>((ab >> 23) & 0xffu), eb = static_cast<int32_t>((bb >> 23) & 0xffu);
-    if (ea == 0xff) return is_nan_bits(ab) ? 0 : sat;  // +-inf or NaN
+    if (ea == 0xff) return is_nan_bits(ab) || eb == 0xff ? 0 : sat;  // a +-inf or NaN
+    if (eb == 0xff) return 0;  // a finite over +-inf (+-0) or NaN
     uint32_t ma = ab & 0x7fffffu, mb = bb & 0x7fffffu;
     if (ea != 0) ma |= 0x800000u;
     else if (ma == 0) return 0;  // +-0
     else ea = 1;                 // subnormal: 0.m * 2^-126
     if (eb != 0) mb |= 0x800000u;
+    else if (mb == 0) return sat;  // a (not 0) / +-0: +-inf
     else eb = 1;
     for (; ma < 0x800000u; ma <<= 1) --ea;  // significands in [2^23, 2^24)
     for (; mb < 0x800000u; mb <<= 1) --eb;
@@ -281,7 +285,7 @@ inline int32_t round_quotient(float a, float b) {
     // That float rounded half away from zero: its magnitude m 2^-s.
     const int32_t s = 23 - e;  // -6 .. 25
     const int32_t n = s <= 0 ? static_cast<int32_t>(m << -s) : static_cast<int32_t>((m + (1u << (s - 1))) >> s);
-    return (ab >> 31) ? -n : n;
+    return negative ? -n : n;
 #endif
 }
 

@@ -94,6 +94,7 @@ TEST(RoundQuotient, RandomPairsOverTheWholeFloatRange) {
         if (!std::isfinite(a)) continue;
         m.check(a, b);
         m.check(bits_float(bits(rng) & 0xff7fffffu), b);  // any a (0x7f...: keep it finite)
+        m.check(a, -b);
     }
     EXPECT_EQ(m.n, 0) << "of " << m.checked;
 }
@@ -123,6 +124,19 @@ TEST(RoundQuotient, SpecialValuesAndSaturation) {
     // quotient rounded to an integer would be 9354; so would a quotient 1 ulp low).
     EXPECT_EQ(M::round_quotient(bits_float(0x43c8b296u), bits_float(0x3d2fc1aeu)), 9355);
     EXPECT_EQ(M::round_quotient(-bits_float(0x43c8b296u), bits_float(0x3d2fc1aeu)), -9355);
+}
+
+TEST(RoundQuotient, EveryPairOfSpecialValues) {
+    // zeros, infinities, NaNs, subnormals, the largest floats, ones and halves of either sign
+    const uint32_t special[] = {0x0u,        0x1u,        0x3u,        0x7fffffu,   0x800000u,   0x3f000000u,
+                                0x3f800000u, 0x3fc00000u, 0x4e800000u, 0x7f7fffffu, 0x7f800000u, 0x7fc00000u,
+                                0x7f800001u, 0x3effffffu, 0x4effffffu};
+    Mismatches m;
+    for (uint32_t a : special)
+        for (uint32_t b : special)
+            for (uint32_t signs = 0; signs < 4; ++signs)
+                m.check(bits_float(a | (signs & 1) << 31), bits_float(b | (signs >> 1) << 31));
+    EXPECT_EQ(m.n, 0) << "of " << m.checked;
 }
 
 TEST(RoundQuotient, QaPixelsOverTwo255ths) {
