@@ -7,7 +7,6 @@
 
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <limits>
 #include <random>
 
@@ -16,18 +15,6 @@
 namespace M = microlearn::math;
 
 namespace {
-
-float bits_float(uint32_t u) {
-    float f;
-    std::memcpy(&f, &u, 4);
-    return f;
-}
-
-uint32_t float_bits(float f) {
-    uint32_t u;
-    std::memcpy(&u, &f, 4);
-    return u;
-}
 
 // round(fl(a / b)) half away from zero, saturated at +-2^30, 0 for NaN.
 int32_t reference(float a, float b) {
@@ -47,8 +34,8 @@ struct Mismatches {
         ++checked;
         const int32_t want = reference(a, b), got = M::round_quotient(a, b);
         if (got != want && n++ < 10)
-            ADD_FAILURE() << "a = " << a << " (0x" << std::hex << float_bits(a) << "), b = " << b << " (0x"
-                          << float_bits(b) << std::dec << "): " << got << ", want " << want;
+            ADD_FAILURE() << "a = " << a << " (0x" << std::hex << M::to_bits(a) << "), b = " << b << " (0x"
+                          << M::to_bits(b) << std::dec << "): " << got << ", want " << want;
     }
 };
 
@@ -63,8 +50,8 @@ TEST(RoundQuotient, EveryHalfwayPointAndItsNeighboursForManyScales) {
     auto scan = [&](float s, int k_max) {
         for (int k = -k_max; k <= k_max; ++k) {
             const float x = static_cast<float>((k + 0.5) * static_cast<double>(s));
-            const uint32_t u = float_bits(x);
-            for (int d = -3; d <= 3; ++d) m.check(bits_float(u + uint32_t(d)), s);
+            const uint32_t u = M::to_bits(x);
+            for (int d = -3; d <= 3; ++d) m.check(M::from_bits(u + uint32_t(d)), s);
         }
     };
     const float nice[] = {2.0f / 255.0f, 1.0f / 255.0f, 1.0f / 128.0f, 0.0039215689f, 0.1f, 0.3f, 1.0f, 3.0f,
@@ -86,14 +73,14 @@ TEST(RoundQuotient, RandomPairsOverTheWholeFloatRange) {
     for (int i = 0; i < 3000000; ++i) {
         // b: any positive finite float (subnormals included); a: b times a magnitude
         // up to 2^31 (so the quotient falls across the integers), then its last bits random.
-        const float b = bits_float(bits(rng) % 0x7f800000u);
+        const float b = M::from_bits(bits(rng) % 0x7f800000u);
         if (b == 0.0f) continue;
         const double mag = std::ldexp(unit(rng), int(unit(rng) * 33) - 2);
         const float a0 = static_cast<float>((bits(rng) & 1 ? -mag : mag) * static_cast<double>(b));
-        const float a = bits_float(float_bits(a0) ^ (bits(rng) & 0xfu));
+        const float a = M::from_bits(M::to_bits(a0) ^ (bits(rng) & 0xfu));
         if (!std::isfinite(a)) continue;
         m.check(a, b);
-        m.check(bits_float(bits(rng) & 0xff7fffffu), b);  // any a (0x7f...: keep it finite)
+        m.check(M::from_bits(bits(rng) & 0xff7fffffu), b);  // any a (0x7f...: keep it finite)
         m.check(a, -b);
     }
     EXPECT_EQ(m.n, 0) << "of " << m.checked;
@@ -122,8 +109,8 @@ TEST(RoundQuotient, SpecialValuesAndSaturation) {
     // 401.3952f / 0.042909317f is 9354.5 - 1.4e-5 exactly, within half an ulp
     // (2^-10) of 9354.5: its float is 9354.5, rounded away to 9355 (the exact
     // quotient rounded to an integer would be 9354; so would a quotient 1 ulp low).
-    EXPECT_EQ(M::round_quotient(bits_float(0x43c8b296u), bits_float(0x3d2fc1aeu)), 9355);
-    EXPECT_EQ(M::round_quotient(-bits_float(0x43c8b296u), bits_float(0x3d2fc1aeu)), -9355);
+    EXPECT_EQ(M::round_quotient(M::from_bits(0x43c8b296u), M::from_bits(0x3d2fc1aeu)), 9355);
+    EXPECT_EQ(M::round_quotient(-M::from_bits(0x43c8b296u), M::from_bits(0x3d2fc1aeu)), -9355);
 }
 
 TEST(RoundQuotient, EveryPairOfSpecialValues) {
@@ -135,7 +122,7 @@ TEST(RoundQuotient, EveryPairOfSpecialValues) {
     for (uint32_t a : special)
         for (uint32_t b : special)
             for (uint32_t signs = 0; signs < 4; ++signs)
-                m.check(bits_float(a | (signs & 1) << 31), bits_float(b | (signs >> 1) << 31));
+                m.check(M::from_bits(a | (signs & 1) << 31), M::from_bits(b | (signs >> 1) << 31));
     EXPECT_EQ(m.n, 0) << "of " << m.checked;
 }
 
@@ -144,8 +131,8 @@ TEST(RoundQuotient, QaPixelsOverTwo255ths) {
     Mismatches m;
     const float s = 2.0f / 255.0f;
     for (int p = -255; p <= 255; ++p) {
-        const uint32_t u = float_bits(static_cast<float>(p) / 255.0f);
-        for (int d = -2; d <= 2; ++d) m.check(bits_float(u + uint32_t(d)), s);
+        const uint32_t u = M::to_bits(static_cast<float>(p) / 255.0f);
+        for (int d = -2; d <= 2; ++d) m.check(M::from_bits(u + uint32_t(d)), s);
     }
     EXPECT_EQ(m.n, 0);
 }
