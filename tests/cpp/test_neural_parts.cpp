@@ -22,10 +22,15 @@ constexpr uint32_t F32 = 7, I8 = 2;
 // -> y f32, then (with_relu) RELU (float kernel) -> z f32; or (float_only)
 // x -> RELU -> z; or (casts_only) x -> QUANTIZE -> q -> DEQUANTIZE -> y; or
 // (int8_pad) x -> QUANTIZE -> q -> PAD (1 before, with the zero point: an int8
-// op outside a CNN's set, part_int8_extra) -> p i8 (4) -> DEQUANTIZE -> y (4).
-enum class Net { float_only, int8_only, mixed, casts_only, int8_pad };
+// op outside a CNN's set, part_int8_extra) -> p i8 (4) -> DEQUANTIZE -> y (4);
+// or (requantize) x -> QUANTIZE -> q -> QUANTIZE int8 -> int8 (part_int8_extra;
+// `tail`: input zero point, multiplier, shift, output zero point) -> r -> DEQUANTIZE -> y.
+enum class Net { float_only, int8_only, mixed, casts_only, int8_pad, requantize };
 
-std::vector<uint8_t> build(Net net, uint32_t flags) {
+// The requantize's tail by default: (q - 1) * 2 + 1 (multiplier 2^30, shift 2).
+const std::vector<int32_t> kDouble = {1, 1 << 30, 2, 1};
+
+std::vector<uint8_t> build(Net net, uint32_t flags, const std::vector<int32_t>& tail = kDouble) {
     // dtype, rank, d0..d3, location, offset, producer, q_offset, q_count, q_axis
     auto t = [](uint32_t dtype, uint32_t offset, uint32_t producer, uint32_t n = 3) {
         const uint32_t q = dtype == I8 ? 1 : 0;
@@ -48,6 +53,12 @@ std::vector<uint8_t> build(Net net, uint32_t flags) {
         tensors.push_back(t(F32, 20, 3, 4));  // 3 y
         ints = {1, 0, 1};                     // PAD: (before, after), then the value (the zero point)
         op(22, 0, 1), op(9, 1, 2, 3), op(23, 2, 3);
+    } else if (net == Net::requantize) {
+        tensors.push_back(t(I8, 12, 1));   // 1 q
+        tensors.push_back(t(I8, 16, 2));   // 2 r
+        tensors.push_back(t(F32, 20, 3));  // 3 y
+        ints = tail;
+        op(22, 0, 1), op(22, 1, 2, uint32_t(tail.size())), op(23, 2, 3);
     } else if (net == Net::casts_only) {
         tensors.push_back(t(I8, 12, 1));  // 1 q
         tensors.push_back(t(F32, 16, 2));  // 2 y
@@ -78,9 +89,9 @@ std::vector<uint8_t> build(Net net, uint32_t flags) {
     return b;
 }
 
-Status load(Net net, uint32_t flags, N::Model& m) {
+Status load(Net net, uint32_t flags, N::Model& m, const std::vector<int32_t>& tail = kDouble) {
     static std::vector<mlmtest::Aligned> keep;  // the model views point into the bytes
-    keep.emplace_back(build(net, flags));
+    keep.emplace_back(build(net, flags, tail));
     return N::load(keep.back().data(), keep.back().size, m);
 }
 
@@ -94,7 +105,26 @@ TEST(NeuralParts, AModelLoadsOnlyWhereItsKernelsAreCompiled) {
               has(N::part_f32 | N::part_int8) ? Status::ok : Status::unsupported_kind);
     EXPECT_EQ(load(Net::int8_pad, N::part_int8_extra, m),
               has(N::part_int8_extra) ? Status::ok : Status::unsupported_kind);
+    EXPECT_EQ(load(Net::requantize, N::part_int8_extra, m),
+              has(N::part_int8_extra) ? Status::ok : Status::unsupported_kind);
     EXPECT_EQ(load(Net::casts_only, 0, m), Status::ok);  // QUANTIZE and DEQUANTIZE: every build
+}
+
+TEST(NeuralParts, ARequantizeWithCorruptParametersIsRefused) {
+    if (!has(N::part_int8_extra)) GTEST_SKIP() << "needs the int8_extra kernels";
+    N::Model m;
+    const std::vector<std::pair<std::vector<int32_t>, Status>> cases = {
+        {kDouble, Status::ok},
+        {{1, 1 << 30, -31, 1}, Status::ok},
+        {{-129, 1 << 30, 2, 1}, Status::bad_parameter},  // input zero point outside int8
+        {{1, -1, 2, 1}, Status::bad_parameter},          // a negative multiplier
+        {{1, 1 << 30, 31, 1}, Status::bad_parameter},    // shift past 30
+        {{1, 1 << 30, -32, 1}, Status::bad_parameter},
+        {{1, 1 << 30, 2, 128}, Status::bad_parameter},   // output zero point outside int8
+        {{1, 1 << 30, 2}, Status::bad_parameter},        // a short tail
+        {{1, 1 << 30, 2, 1, 0}, Status::bad_parameter}};
+    for (const auto& c : cases)
+        EXPECT_EQ(load(Net::requantize, N::part_int8_extra, m, c.first), c.second) << c.first.size();
 }
 
 TEST(NeuralParts, TheModelsThatLoadRun) {
@@ -103,7 +133,7 @@ TEST(NeuralParts, TheModelsThatLoadRun) {
     const std::vector<std::pair<Net, std::vector<float>>> cases = {
         {Net::float_only, {1.0f, 0.0f, 2.2f}}, {Net::int8_only, {1.0f, -0.5f, 2.0f}},
         {Net::mixed, {1.0f, 0.0f, 2.0f}}, {Net::casts_only, {1.0f, -0.5f, 2.0f}},
-        {Net::int8_pad, {0.0f, 1.0f, -0.5f, 2.0f}}};
+        {Net::int8_pad, {0.0f, 1.0f, -0.5f, 2.0f}}, {Net::requantize, {2.0f, -1.0f, 4.0f}}};
     for (const auto& c : cases) {
         N::Model m;
         if (load(c.first, 0, m) != Status::ok) continue;  // a build without its kernels

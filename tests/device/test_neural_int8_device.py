@@ -8,7 +8,8 @@ the device from array('b') (or array('f')) inputs; their outputs, turned back
 into int8, must equal LiteRT's. Cortex-M4F runs the DSP-extension path of the
 dense and convolution kernels (int8_ops.hpp), unix (x64) the SSE2 path of
 the convolution, the others the portable loops, so this also checks they
-agree. predict() allocates nothing."""
+agree. concat_requantize: a QUANTIZE int8 -> int8 (requantize) before a
+CONCATENATION. predict() allocates nothing."""
 import sys
 from pathlib import Path
 
@@ -24,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
 from neural_tflite_cases import convert, converted_model, inputs, reference  # noqa: E402
 
 CASES = [("mix", "int8"), ("cnn", "int8"), ("dilated_valid", "int8"), ("mlp", "int8"), ("cnn", "float32"),
-         ("dilated_1d", "int8"), ("conv_shapes_a", "int8"), ("conv_shapes_b", "int8"), ("conv_shapes_c", "int8")]
+         ("dilated_1d", "int8"), ("conv_shapes_a", "int8"), ("conv_shapes_b", "int8"), ("conv_shapes_c", "int8"),
+         ("concat_requantize", "int8")]
 N_ROWS = 10
 
 SCRIPT = """

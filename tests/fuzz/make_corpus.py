@@ -96,6 +96,12 @@ def models():
         keras.layers.DepthwiseConv2D(2), keras.layers.MaxPooling2D(), keras.layers.Flatten(), keras.layers.Dense(4),
         keras.layers.Softmax()]), quantize="int8", calibration=np.random.default_rng(0).normal(size=(16, 6, 6, 2)),
         io_dtype="int8"), np.random.default_rng(1).normal(size=72).astype(np.float32))
+    a = keras.Input((4,))  # a sigmoid branch requantized (QUANTIZE int8 -> int8) for the CONCATENATION
+    h = keras.layers.Concatenate()([keras.layers.Dense(3, activation="sigmoid")(a),
+                                    keras.layers.Dense(2, activation="relu")(a)])
+    out["tflite_int8_requantize_concat"] = (microlearn.convert(
+        keras.Model(a, h), quantize="int8", calibration=np.random.default_rng(0).normal(size=(16, 4)),
+        io_dtype="int8"), np.random.default_rng(1).normal(size=4).astype(np.float32))
     out["tflite_int16x8_cnn"] = (microlearn.convert(keras.Sequential([  # int16 ops (neural/int16_ops.hpp)
         keras.Input((6, 6, 2)), keras.layers.Conv2D(3, 3, padding="same", activation="relu"),
         keras.layers.DepthwiseConv2D(2), keras.layers.AveragePooling2D(2), keras.layers.Flatten(),

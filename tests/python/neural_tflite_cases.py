@@ -86,8 +86,16 @@ def models():
         x = L.Dense(3, activation="hard_sigmoid")(L.Flatten()(x))  # ends in MUL by a scalar (1/6)
         return keras.Model(inp, x), (13, 2)
 
+    def concat_requantize():  # a sigmoid branch (fixed scale 1/256) requantized (QUANTIZE int8 -> int8) to concatenate
+        keras.utils.set_random_seed(0)
+        inp = keras.Input((8, 3))
+        a = L.Conv1D(4, 1, activation="sigmoid")(inp)
+        b = L.Conv1D(5, 3, padding="same", activation="relu")(inp)
+        x = L.GlobalAveragePooling1D()(L.Concatenate()([a, b]))
+        return keras.Model(inp, L.Dense(3, activation="softmax")(x)), (8, 3)
+
     return {"mix": mix, "cnn": cnn, "dilated_valid": dilated_valid, "mlp": mlp, "dense_rows": dense_rows,
-            "dilated_1d": dilated_1d}
+            "dilated_1d": dilated_1d, "concat_requantize": concat_requantize}
 
 
 def convert(model, shape, io_type, seed=0):

@@ -434,25 +434,65 @@ def test_dense_on_a_sequence_is_litert_bit_exact(io):
     _check_bit_exact(model, data, shape)
 
 
-@pytest.mark.xfail(strict=True, raises=UnsupportedEstimatorError,
-                   reason="int8 -> int8 QUANTIZE (a requantize) has no kernel: docs/neural.md, .tflite files")
 def test_concatenating_a_sigmoid_branch_with_a_relu_one_is_litert_bit_exact():
     """A sigmoid's int8 output has a fixed scale (1/256), so TFLiteConverter cannot give
     both inputs of the Concatenate the output's scale: it requantizes the sigmoid branch
     (QUANTIZE int8 -> int8) first. 21 of 220 random models in session 10's QA had such a
-    Concatenate; every one was refused. Remove the xfail when the requantize runs."""
+    Concatenate; every one was refused before the requantize had a kernel (int8_engine.hpp)."""
+    data, shape = converted_model("concat_requantize", "int8")
+    model = microlearn.convert(data)
+    assert "QUANTIZE" in [layer["op"] for layer in model._engine.layers()]
+    _check_bit_exact(model, data, shape)
+
+
+def _concat_requantized(scale: float, zero_point: int) -> bytes:
+    """A Dense(4, sigmoid) branch (int8 scale 1/256, zero point -128) concatenated with a Dense(5, relu)
+    one, int8 in and out, then the concatenation's scale and zero point (its inputs', its output's) set
+    to (scale, zero_point) in the file: its QUANTIZE int8 -> int8 rescales by (1/256) / scale."""
     import keras
+    import tflite
     from keras import layers as L
 
     from neural_tflite_cases import convert
 
-    keras.utils.set_random_seed(0)
-    inp = keras.Input((8, 3))
-    a = L.Conv1D(4, 1, activation="sigmoid")(inp)
-    b = L.Conv1D(5, 3, padding="same", activation="relu")(inp)
-    x = L.GlobalAveragePooling1D()(L.Concatenate()([a, b]))
-    data = convert(keras.Model(inp, L.Dense(3, activation="softmax")(x)), (8, 3), "int8")
-    _check_bit_exact(microlearn.convert(data), data, (8, 3))
+    keras.utils.set_random_seed(3)
+    inp = keras.Input((6,))
+    out = L.Concatenate()([L.Dense(4, activation="sigmoid")(inp), L.Dense(5, activation="relu")(inp)])
+    buf = bytearray(convert(keras.Model(inp, out), (6,), "int8"))
+    m = tflite.Model.GetRootAsModel(buf, 0)
+    g = m.Subgraphs(0)
+
+    def code(o):
+        c = m.OperatorCodes(o.OpcodeIndex())
+        return max(c.BuiltinCode(), c.DeprecatedBuiltinCode())
+
+    ops = [g.Operators(i) for i in range(g.OperatorsLength())]
+    concat = [o for o in ops if code(o) == tflite.BuiltinOperator.CONCATENATION]
+    assert len(concat) == 1 and [code(o) for o in ops].count(tflite.BuiltinOperator.QUANTIZE) == 1
+    for t in list(concat[0].InputsAsNumpy()) + list(concat[0].OutputsAsNumpy()):
+        q = g.Tensors(int(t)).Quantization()
+        q.ScaleAsNumpy()[:] = scale  # views of buf: written in place
+        q.ZeroPointAsNumpy()[:] = zero_point
+    return bytes(buf)
+
+
+@pytest.mark.parametrize("scale, zero_point", [(0.0071, 5), (0.0029, -128), (1 / 256, 0), (1 / 256, -100),
+                                               (1 / 1024, 40), (0.02, -3)])
+def test_int8_requantize_ratios_are_litert_bit_exact(scale, zero_point):
+    """QUANTIZE int8 -> int8 at scale ratios below 1, above 1 (saturating both ends), and of 1 with the
+    zero point moved: bit-exact with LiteRT's reference Requantize on random rows and the int8 range's
+    ends."""
+    data = _concat_requantized(scale, zero_point)
+    model = microlearn.convert(data)
+    req = [layer for layer in model._engine.layers() if layer["op"] == "QUANTIZE"]
+    assert len(req) == 1
+    _check_bit_exact(model, data, (6,), n=48)
+    X = np.array([[-128] * 6, [127] * 6, [-128, 127] * 3], np.int8)
+    for x in X:
+        it = reference(data, x)
+        want = it.get_tensor(it.get_output_details()[0]["index"]).reshape(-1)
+        assert np.array_equal(_engine_outputs(model, x, data), want.astype(np.int64))
+
 
 def test_float_inputs_at_quantize_halfway_points_are_litert_bit_exact():
     """Float inputs x = (k + 0.5) * scale and their float32 neighbours: LiteRT rounds the IEEE

@@ -2,8 +2,8 @@
 // their records hold beyond the float layout, the load-time checks of those
 // parameters, and the dispatch to the kernels of int8_ops.hpp.
 //
-// An op whose first input is an int8 tensor (model.hpp's part_of(); QUANTIZE and DEQUANTIZE aside:
-// engine.hpp runs those) is an int8 op. Its op_ints / op_floats entries are
+// An op whose first input is an int8 tensor (model.hpp's part_of(); DEQUANTIZE aside:
+// engine.hpp runs it) is an int8 op. Its op_ints / op_floats entries are
 // the float op's (docs/neural.md's table) followed by a tail the converter
 // computed (python/microlearn/converters/neural/int8_params.py, extend()):
 //
@@ -19,6 +19,7 @@
 // given the size and runs either).
 //   MAX/AVERAGE_POOL    ints + act_min, act_max
 //   MEAN                ints + input_zero_point, multiplier, shift, output_zero_point
+//   QUANTIZE            (int8 -> int8, a requantize) ints: the same four as MEAN's
 //   PAD                 ints + the value padded with (the zero point)
 //   ADD, MUL            ints + the 11 AddParams fields (int8_ops.hpp)
 //   RELU, RELU6, LEAKY_RELU, LOGISTIC, TANH, HARD_SWISH
@@ -69,6 +70,7 @@ inline bool tail_counts(OpKind k, uint32_t channels, uint32_t& n_ints, uint32_t&
 #if MICROLEARN_NEURAL_PARTS & 8  // part_int8_extra
         case OpKind::pad: n_ints = 1; return true;
         case OpKind::add: case OpKind::mul: n_ints = 11; return true;
+        case OpKind::quantize: n_ints = 4; return true;
 #endif
         case OpKind::relu: case OpKind::relu6: case OpKind::leaky_relu: case OpKind::logistic: case OpKind::tanh:
         case OpKind::hard_swish: n_ints = 64; return true;
@@ -91,6 +93,9 @@ inline void softmax_tail(const Op& o, uint32_t& n_ints, uint32_t& n_floats) {
 
 inline bool in8(int32_t v) { return v >= -128 && v <= 127; }
 inline bool shift_ok(int32_t s) { return s >= -31 && s <= 30; }
+
+// MEAN's and QUANTIZE's tail: input_zero_point, multiplier, shift, output_zero_point.
+inline bool requantize_ok(const int32_t* t) { return in8(t[0]) && t[1] >= 0 && shift_ok(t[2]) && in8(t[3]); }
 
 // 0 <= the float64 in two ints < 1e9 (NaN fails), from its bits: no float64
 // compare, so a module without double hardware links no libgcc routine for it.
@@ -157,10 +162,10 @@ inline Status check(const Model& m, const Op& o, Op& base) {
         case OpKind::reduce_max:
             // global pooling only: every axis but the channels
             if (x.rank < 2 || uint32_t(o.ints[0]) != (1u << (x.rank - 1)) - 1) return Status::bad_parameter;
-            if (o.kind == OpKind::mean && (!in8(t[0]) || t[1] < 0 || !shift_ok(t[2]) || !in8(t[3])))
-                return Status::bad_parameter;
+            if (o.kind == OpKind::mean && !requantize_ok(t)) return Status::bad_parameter;
             return Status::ok;
 #if MICROLEARN_NEURAL_PARTS & 8  // part_int8_extra
+        case OpKind::quantize: return requantize_ok(t) ? Status::ok : Status::bad_parameter;
         case OpKind::pad: return x.rank <= 3 && in8(t[0]) ? Status::ok : Status::bad_parameter;
         case OpKind::add:
         case OpKind::mul:
@@ -254,6 +259,9 @@ inline void eval(const Model& m, const Op& o, uint8_t* arena) {
             int8::add_mul(x.i8(), b.i8(), int(x.count), int(b.count), o.kind == OpKind::mul, p, y.i8());
             return;
         }
+        case OpKind::quantize:  // each value requantized: a MEAN over one row
+            int8::mean(x.i8(), 1, int(x.count), t[0], t[1], t[2], t[3], y.i8());
+            return;
         case OpKind::concatenation: {
             uint32_t outer = 1;
             for (int32_t k = 0; k < o.ints[0]; ++k) outer *= y.dims[k];

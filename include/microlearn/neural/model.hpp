@@ -257,14 +257,15 @@ inline Window window(const Op& o, const Tensor& x, const Tensor& y, const Tensor
 // kernels its models use. The converter writes the bits of a model's ops
 // into the file header's flags, for the device package to choose the module
 // from; load() checks them (0: a file written before they were).
-// QUANTIZE and DEQUANTIZE need none: every build runs them.
+// QUANTIZE (float32 -> int8 / int16) and DEQUANTIZE need none: every build
+// runs them; an int8 -> int8 QUANTIZE (a requantize) is part_int8_extra.
 enum Part : uint32_t {
     part_f32 = 1,         // float32 ops (float_ops.hpp)
     part_int8 = 2,        // an int8 CNN's ops (int8_engine.hpp): FULLY_CONNECTED, CONV_2D, DEPTHWISE_CONV_2D,
                           // MAX/AVERAGE_POOL_2D, MEAN, REDUCE_MAX, RESHAPE, SOFTMAX and the table activations
                           // (RELU, RELU6, LEAKY_RELU, LOGISTIC, TANH, HARD_SWISH)
     part_recurrent = 4,   // SIMPLE_RNN, GRU, LSTM on float32 (recurrent.hpp)
-    part_int8_extra = 8,  // the other int8 ops: ADD, MUL, CONCATENATION, PAD
+    part_int8_extra = 8,  // the other int8 ops: ADD, MUL, CONCATENATION, PAD, QUANTIZE int8 -> int8
     part_int16 = 16,      // int16 activations, int8 weights (int16_ops.hpp): FULLY_CONNECTED, CONV_2D,
                           // DEPTHWISE_CONV_2D, MAX/AVERAGE_POOL_2D, MEAN, REDUCE_MAX, RESHAPE, SOFTMAX, ADD, MUL
     part_all = 31
@@ -289,13 +290,15 @@ inline bool int8_cnn_kind(OpKind k) {
     }
 }
 
-// The Part of op o: an op whose first input is int8 runs on int8 kernels.
+// The Part of op o: an op whose first input is int8 runs on int8 kernels
+// (QUANTIZE too: int8 -> int8 requantizes).
 inline uint32_t part_of(const Model& m, const Op& o) {
     switch (o.kind) {
-        case OpKind::quantize: case OpKind::dequantize: return 0;
+        case OpKind::dequantize: return 0;
         case OpKind::simple_rnn: case OpKind::gru: case OpKind::lstm: return part_recurrent;
         default:
             const DType x = static_cast<DType>(m.tensors[size_t(o.inputs[0]) * t_fields + t_dtype]);
+            if (o.kind == OpKind::quantize && x != DType::i8) return 0;
             if (x == DType::i16) return part_int16;
             if (x != DType::i8) return part_f32;
 #if MICROLEARN_NEURAL_PARTS & (2 | 8)
@@ -464,6 +467,9 @@ inline Status check_layout(const Model& m, const Op& o) {
 #endif
 #if MICROLEARN_NEURAL_PARTS & 9
         case OpKind::elu: case OpKind::hard_sigmoid:
+#endif
+#if MICROLEARN_NEURAL_PARTS & 8  // QUANTIZE int8 -> int8 (the int8_extra kernels; other QUANTIZEs: engine.hpp)
+        case OpKind::quantize:
 #endif
         case OpKind::relu: case OpKind::relu6: case OpKind::logistic: case OpKind::tanh: case OpKind::hard_swish:
         case OpKind::leaky_relu: case OpKind::softmax: {

@@ -321,7 +321,7 @@ def extend(op, graph, ints: list, floats: list) -> tuple[list, list]:
         return ints + head + tail, floats
     if k in ("MAX_POOL_2D", "AVERAGE_POOL_2D"):
         return ints + [p["act_min"], p["act_max"]], floats
-    if k == "MEAN":
+    if k in ("MEAN", "QUANTIZE"):  # QUANTIZE int8 -> int8 (a requantize)
         return ints + [p["input_zero_point"], p["multiplier"], p["shift"], p["output_zero_point"]], floats
     if k == "PAD":
         return ints + [p["value"]], floats

@@ -65,7 +65,7 @@ OPS: dict[str, tuple[str, ...]] = {
     "GELU": ("approximate",),     # x Phi(x), or (approximate) its tanh form; float32 only
     "SILU": (),                   # x sigmoid(x); float32 only (the writer fuses LOGISTIC + MUL into it)
     "SOFTMAX": ("beta",),         # over the last axis
-    "QUANTIZE": (),               # float32 -> int8 (the output tensor's scale / zero point)
+    "QUANTIZE": (),               # float32 -> int8 (the output tensor's scale / zero point), or int8 -> int8
     "DEQUANTIZE": (),             # int8 -> float32
     # Recurrent layers over a (1, T, C) sequence; weights as Keras stores them
     # (kernel (C, k * units), recurrent_kernel (units, k * units), bias), gate

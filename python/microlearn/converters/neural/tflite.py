@@ -794,7 +794,14 @@ class _Reader:
         self._emit("SOFTMAX", [x], [y], params, where)
 
     def _op_QUANTIZE(self, ins, outs, op, where):
-        self._cast("QUANTIZE", ins, outs, where, "float32", "int16" if self.raw[outs[0]].dtype == "int16" else "int8")
+        x, y = ins[0], outs[0]
+        if self.raw[x].dtype == self.raw[y].dtype == "int8":  # a requantize (e.g. before a CONCATENATION)
+            (s_in, z_in), (s_out, z_out) = self._q(x), self._q(y)
+            m, sh = q8.quantize_multiplier(float(np.float64(s_in) / np.float64(s_out)))
+            params = {"int8": {"input_zero_point": z_in, "multiplier": m, "shift": sh, "output_zero_point": z_out}}
+            self._emit("QUANTIZE", [x], [y], params, where)
+            return
+        self._cast("QUANTIZE", ins, outs, where, "float32", "int16" if self.raw[y].dtype == "int16" else "int8")
 
     def _op_DEQUANTIZE(self, ins, outs, op, where):
         x, y = self.raw[ins[0]], self.raw[outs[0]]

@@ -339,7 +339,7 @@ def _unread_quantization(ops, g: ir.Graph) -> set:
 
 
 # The int8 ops of a CNN's kernel set (model.hpp's int8_cnn_kind(), part 2); the
-# other int8 ops (ADD, MUL, CONCATENATION, PAD) are part 8.
+# other int8 ops (ADD, MUL, CONCATENATION, PAD, QUANTIZE int8 -> int8) are part 8.
 INT8_CNN_OPS = frozenset(("FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D", "MAX_POOL_2D", "AVERAGE_POOL_2D",
                           "MEAN", "REDUCE_MAX", "RESHAPE", "SOFTMAX", "RELU", "RELU6", "LEAKY_RELU", "LOGISTIC",
                           "TANH", "HARD_SWISH"))
@@ -348,14 +348,14 @@ INT8_CNN_OPS = frozenset(("FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D", "MA
 def op_parts(ops, g: ir.Graph) -> int:
     """The kernel sets `ops` need, as model.hpp's part_of() computes them:
     1 float32, 2 an int8 CNN's ops (first input int8), 4 recurrent, 8 the other
-    int8 ops (ADD, MUL, CONCATENATION, PAD), 16 int16 ops (first input int16);
-    QUANTIZE and DEQUANTIZE none."""
+    int8 ops (ADD, MUL, CONCATENATION, PAD, QUANTIZE int8 -> int8), 16 int16 ops
+    (first input int16); the other QUANTIZEs and DEQUANTIZE none."""
     parts = 0
     for op in ops:
+        dtype = g.tensors[op.inputs[0]].dtype
         if op.kind in ("SIMPLE_RNN", "GRU", "LSTM"):
             parts |= 4
-        elif op.kind not in ("QUANTIZE", "DEQUANTIZE"):
-            dtype = g.tensors[op.inputs[0]].dtype
+        elif op.kind not in ("QUANTIZE", "DEQUANTIZE") or op.kind == "QUANTIZE" and dtype == "int8":
             parts |= 16 if dtype == "int16" else (2 if op.kind in INT8_CNN_OPS else 8) if dtype == "int8" else 1
     return parts
 
