@@ -9,7 +9,8 @@ into int8, must equal LiteRT's. Cortex-M4F runs the DSP-extension path of the
 dense and convolution kernels (int8_ops.hpp), unix (x64) the SSE2 path of
 the convolution, the others the portable loops, so this also checks they
 agree. concat_requantize: a QUANTIZE int8 -> int8 (requantize) before a
-CONCATENATION. predict() allocates nothing."""
+CONCATENATION (scale ratio below 1: a right shift); requantize_x4 one of ratio 4
+(a left shift, saturating). predict() allocates nothing."""
 import sys
 from pathlib import Path
 
@@ -22,11 +23,11 @@ from device_rig import run
 pytest.importorskip("tensorflow")
 pytest.importorskip("ai_edge_litert")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
-from neural_tflite_cases import convert, converted_model, inputs, reference  # noqa: E402
+from neural_tflite_cases import concat_requantized, convert, converted_model, inputs, reference  # noqa: E402
 
 CASES = [("mix", "int8"), ("cnn", "int8"), ("dilated_valid", "int8"), ("mlp", "int8"), ("cnn", "float32"),
          ("dilated_1d", "int8"), ("conv_shapes_a", "int8"), ("conv_shapes_b", "int8"), ("conv_shapes_c", "int8"),
-         ("concat_requantize", "int8")]
+         ("concat_requantize", "int8"), ("requantize_x4", "int8")]
 N_ROWS = 10
 
 SCRIPT = """
@@ -106,7 +107,10 @@ def conv_shapes(name):
 def _cases():
     out = []
     for name, io in CASES:
-        data, shape = conv_shapes(name) if name.startswith("conv_shapes") else converted_model(name, io)
+        if name == "requantize_x4":
+            data, shape = concat_requantized(1 / 1024, 40), (6,)
+        else:
+            data, shape = conv_shapes(name) if name.startswith("conv_shapes") else converted_model(name, io)
         xs = inputs(data, shape, N_ROWS, seed=9)
         want = []
         for x in xs:

@@ -122,6 +122,35 @@ def converted_model(name: str, io_type: str) -> tuple[bytes, tuple]:
     return convert(model, shape, io_type), shape
 
 
+def concat_requantized(scale: float, zero_point: int) -> bytes:
+    """A Dense(4, sigmoid) branch (int8 scale 1/256, zero point -128) concatenated with a Dense(5, relu)
+    one, int8 in and out, then the concatenation's scale and zero point (its inputs', its output's) set
+    to (scale, zero_point) in the file: its QUANTIZE int8 -> int8 rescales by (1/256) / scale."""
+    import keras
+    import tflite
+    from keras import layers as L
+
+    keras.utils.set_random_seed(3)
+    inp = keras.Input((6,))
+    out = L.Concatenate()([L.Dense(4, activation="sigmoid")(inp), L.Dense(5, activation="relu")(inp)])
+    buf = bytearray(convert(keras.Model(inp, out), (6,), "int8"))
+    m = tflite.Model.GetRootAsModel(buf, 0)
+    g = m.Subgraphs(0)
+
+    def code(o):
+        c = m.OperatorCodes(o.OpcodeIndex())
+        return max(c.BuiltinCode(), c.DeprecatedBuiltinCode())
+
+    ops = [g.Operators(i) for i in range(g.OperatorsLength())]
+    concat = [o for o in ops if code(o) == tflite.BuiltinOperator.CONCATENATION]
+    assert len(concat) == 1 and [code(o) for o in ops].count(tflite.BuiltinOperator.QUANTIZE) == 1
+    for t in list(concat[0].InputsAsNumpy()) + list(concat[0].OutputsAsNumpy()):
+        q = g.Tensors(int(t)).Quantization()
+        q.ScaleAsNumpy()[:] = scale  # views of buf: written in place
+        q.ZeroPointAsNumpy()[:] = zero_point
+    return bytes(buf)
+
+
 def reference(data: bytes, x: np.ndarray, resolver: str = "BUILTIN_REF"):
     """LiteRT's interpreter (its reference kernels by default) after running x,
     every intermediate tensor kept."""

@@ -21,7 +21,7 @@ from microlearn.errors import UnsupportedEstimatorError
 pytest.importorskip("tensorflow")
 pytest.importorskip("ai_edge_litert")
 
-from neural_tflite_cases import MODELS, converted_model, inputs, models, reference  # noqa: E402
+from neural_tflite_cases import MODELS, concat_requantized, converted_model, inputs, models, reference  # noqa: E402
 
 N_SAMPLES = 24
 
@@ -445,44 +445,13 @@ def test_concatenating_a_sigmoid_branch_with_a_relu_one_is_litert_bit_exact():
     _check_bit_exact(model, data, shape)
 
 
-def _concat_requantized(scale: float, zero_point: int) -> bytes:
-    """A Dense(4, sigmoid) branch (int8 scale 1/256, zero point -128) concatenated with a Dense(5, relu)
-    one, int8 in and out, then the concatenation's scale and zero point (its inputs', its output's) set
-    to (scale, zero_point) in the file: its QUANTIZE int8 -> int8 rescales by (1/256) / scale."""
-    import keras
-    import tflite
-    from keras import layers as L
-
-    from neural_tflite_cases import convert
-
-    keras.utils.set_random_seed(3)
-    inp = keras.Input((6,))
-    out = L.Concatenate()([L.Dense(4, activation="sigmoid")(inp), L.Dense(5, activation="relu")(inp)])
-    buf = bytearray(convert(keras.Model(inp, out), (6,), "int8"))
-    m = tflite.Model.GetRootAsModel(buf, 0)
-    g = m.Subgraphs(0)
-
-    def code(o):
-        c = m.OperatorCodes(o.OpcodeIndex())
-        return max(c.BuiltinCode(), c.DeprecatedBuiltinCode())
-
-    ops = [g.Operators(i) for i in range(g.OperatorsLength())]
-    concat = [o for o in ops if code(o) == tflite.BuiltinOperator.CONCATENATION]
-    assert len(concat) == 1 and [code(o) for o in ops].count(tflite.BuiltinOperator.QUANTIZE) == 1
-    for t in list(concat[0].InputsAsNumpy()) + list(concat[0].OutputsAsNumpy()):
-        q = g.Tensors(int(t)).Quantization()
-        q.ScaleAsNumpy()[:] = scale  # views of buf: written in place
-        q.ZeroPointAsNumpy()[:] = zero_point
-    return bytes(buf)
-
-
 @pytest.mark.parametrize("scale, zero_point", [(0.0071, 5), (0.0029, -128), (1 / 256, 0), (1 / 256, -100),
                                                (1 / 1024, 40), (0.02, -3)])
 def test_int8_requantize_ratios_are_litert_bit_exact(scale, zero_point):
     """QUANTIZE int8 -> int8 at scale ratios below 1, above 1 (saturating both ends), and of 1 with the
     zero point moved: bit-exact with LiteRT's reference Requantize on random rows and the int8 range's
     ends."""
-    data = _concat_requantized(scale, zero_point)
+    data = concat_requantized(scale, zero_point)
     model = microlearn.convert(data)
     req = [layer for layer in model._engine.layers() if layer["op"] == "QUANTIZE"]
     assert len(req) == 1
