@@ -40,6 +40,14 @@ static trees_obj_t* trees_self(mp_obj_t self_in) { return MP_OBJ_TO_PTR(self_in)
 
 static const void* trees_input(trees_obj_t* self, mp_obj_t x) { return glue_input(&self->input, x); }
 
+// A prediction's status. ML_BAD_ARGUMENT: x (of the right type and length) holds a value the model
+// refuses, as scikit-learn does (+-inf; NaN too for GradientBoosting: trees.hpp's flag_refuses_*).
+static void trees_check(int st) {
+    if (st == ML_BAD_ARGUMENT) mp_raise_ValueError(MP_ERROR_TEXT("x holds an infinity or NaN this model refuses "
+                                                                 "(as scikit-learn does)"));
+    glue_check(st);
+}
+
 static mp_obj_t trees_load(mp_obj_t data) {
     mp_buffer_info_t buf;
     glue_model_bytes(&data, &buf);
@@ -68,12 +76,12 @@ static mp_obj_t trees_predict(size_t n_args, const mp_obj_t* args) {
             mp_raise_TypeError(MP_ERROR_TEXT("predict(x, out) is for regressors: a classifier returns its label; "
                                              "use predict_proba(x, out) for probabilities"));
         int32_t index;
-        glue_check(ml_trees_predict_class(&self->model, x, info->feature_type, info->n_features,
+        trees_check(ml_trees_predict_class(&self->model, x, info->feature_type, info->n_features,
                                           self->scratch, info->n_outputs, &index));
         return info->task == 1 ? glue_class_of(self->labels, index) : MP_OBJ_NEW_SMALL_INT(index);
     }
     float* out = glue_out(n_args, args, info->n_outputs, self->scratch);
-    glue_check(ml_trees_raw_scores(&self->model, x, info->feature_type, info->n_features, out,
+    trees_check(ml_trees_raw_scores(&self->model, x, info->feature_type, info->n_features, out,
                                    info->n_outputs));
     if (n_args > 2) return args[2];
     if (info->n_outputs != 1)
@@ -89,7 +97,7 @@ static mp_obj_t trees_predict_proba(size_t n_args, const mp_obj_t* args) {
     // Without out: the probabilities go through scratch (n_outputs == n_classes for forests
     // and softmax; the logistic case writes 2 values, so scratch has room for n_classes).
     float* out = glue_out(n_args, args, self->info.n_classes, self->scratch);
-    glue_check(ml_trees_predict_proba(&self->model, x, self->info.feature_type, self->info.n_features,
+    trees_check(ml_trees_predict_proba(&self->model, x, self->info.feature_type, self->info.n_features,
                                       out, self->info.n_classes));
     return n_args > 2 ? args[2] : glue_result(n_args, args, out, self->info.n_classes);
 }
@@ -105,7 +113,7 @@ static mp_obj_t trees_decision_function(size_t n_args, const mp_obj_t* args) {
     const int st = ml_trees_decision_function(&self->model, x, self->info.feature_type,
                                               self->info.n_features, out, n);
     if (st == ML_UNSUPPORTED_KIND) glue_raise_no_method(TREES_NO_DECISION);
-    glue_check(st);
+    trees_check(st);
     return glue_result(n_args, args, out, n);
 #else
     (void)x;
@@ -122,7 +130,7 @@ static mp_obj_t trees_score_samples(size_t n_args, const mp_obj_t* args) {
         glue_raise_no_method("score_samples() needs an anomaly detector");
 #if MICROLEARN_TREES_TRANSFORMS & 4
     float* out = glue_out(n_args, args, 1, self->scratch);
-    glue_check(ml_trees_score_samples(&self->model, x, self->info.feature_type, self->info.n_features, out));
+    trees_check(ml_trees_score_samples(&self->model, x, self->info.feature_type, self->info.n_features, out));
     return glue_result(n_args, args, out, 1);
 #else
     (void)x;

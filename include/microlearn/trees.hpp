@@ -154,8 +154,14 @@ enum class Transform : uint32_t {
 enum class FeatureType : uint32_t { f32 = 0, i16 = 1 };
 
 enum Flags : uint32_t {
-    flag_average = 1u << 0,         // raw score = mean over iterations (trees; softmax: n_outputs trees each)
-    flag_zero_is_positive = 1u << 1 // binary: raw score 0 predicts class 1
+    flag_average = 1u << 0,          // raw score = mean over iterations (trees; softmax: n_outputs trees each)
+    flag_zero_is_positive = 1u << 1, // binary: raw score 0 predicts class 1
+    // float32 inputs the reference refuses, so predictions refuse them too
+    // (bad_argument) rather than answer: scikit-learn's trees and forests
+    // raise on +-inf, GradientBoosting on NaN too (files written before
+    // these bits: every value is predicted).
+    flag_refuses_inf = 1u << 2,
+    flag_refuses_nan = 1u << 3,
 };
 
 struct Model {
@@ -889,6 +895,23 @@ inline void dequantize_sums(const Model& m, float* out) {
     }
 }
 
+// True if x holds a value the model's flags refuse. One pass of integer
+// operations without a branch per feature (about 5 instructions each on the
+// Cortex-M0) finds whether any value is non-finite (exponent all ones: the
+// add carries into bit 31); only then a second pass tells NaN from inf.
+inline bool refuses(const Model& m, const float* x) {
+    uint32_t any = 0;
+    for (uint32_t i = 0; i < m.n_features; ++i) any |= (math::to_bits(x[i]) & 0x7F800000u) + 0x00800000u;
+    if (!(any & 0x80000000u)) return false;
+    for (uint32_t i = 0; i < m.n_features; ++i) {
+        const uint32_t magnitude = math::to_bits(x[i]) & 0x7FFFFFFFu;
+        if (magnitude == 0x7F800000u ? (m.flags & flag_refuses_inf) != 0
+                                     : magnitude > 0x7F800000u && (m.flags & flag_refuses_nan) != 0)
+            return true;
+    }
+    return false;
+}
+
 // Baseline plus the sum of the trees' leaf vectors (no averaging); with
 // `integers`, a quantized model's sums stay integers (predict_class).
 template <typename T>
@@ -896,6 +919,8 @@ inline Status accumulate(const Model& m, const T* x, size_t n_x, float* out, siz
     if (x == nullptr || out == nullptr) return Status::bad_argument;
     if (m.feature_type != FeatureTypeOf<T>::value) return Status::type_mismatch;
     if (n_x != m.n_features || n_out < m.n_outputs) return Status::size_mismatch;
+    if constexpr (FeatureTypeOf<T>::value == FeatureType::f32)
+        if ((m.flags & (flag_refuses_inf | flag_refuses_nan)) && refuses(m, x)) return Status::bad_argument;
     if (m.baseline != nullptr)
         for (uint32_t k = 0; k < m.n_outputs; ++k) out[k] = m.baseline[k];
     else

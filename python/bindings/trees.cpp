@@ -56,7 +56,19 @@ public:
         trees::attach_key_buffer(m, keys.empty() ? nullptr : keys.data(), keys.size());
         return microlearn::bindings::map_rows<Out>(
             X, out_width, model_.n_outputs + model_.n_classes,
-            [&m, &fn](const T* x, size_t d, Out* o, float* s, size_t ns) { return fn(m, x, d, o, s, ns); });
+            [&m, &fn](const T* x, size_t d, Out* o, float* s, size_t ns) { return fn(m, x, d, o, s, ns); },
+            [this](Status st, size_t row) { refused(st, row); });
+    }
+
+    // bad_argument from a prediction (X has the right shape, keys are attached): the row holds a value
+    // the model refuses, as its scikit-learn estimator does (trees.hpp's flag_refuses_*).
+    void refused(Status st, size_t row) const {
+        if (st != Status::bad_argument) return;
+        const bool nan = (model_.flags & trees::flag_refuses_nan) != 0;
+        throw py::value_error("X row " + std::to_string(row) +
+                              (nan ? " holds NaN or infinity: this model needs finite features, as scikit-learn's does"
+                                   : " holds infinity, which this model refuses as scikit-learn's does "
+                                     "(NaN is a missing value)"));
     }
 
     template <typename T>

@@ -179,6 +179,40 @@ TEST(Trees, RejectsWrongInputs) {
     EXPECT_EQ(T::score_samples(l.model, x, 2, score), Status::unsupported_kind);
 }
 
+// flag_refuses_inf / flag_refuses_nan: every prediction call refuses a row
+// holding such a value anywhere (also in a feature no split reads), and only
+// such a row; without the flags every value is predicted.
+TEST(Trees, RefusesTheValuesItsFlagsSay) {
+    const float inf = microlearn::math::from_bits(0x7F800000u);
+    const float nans[] = {microlearn::math::from_bits(0x7FC00000u), microlearn::math::from_bits(0xFFC00000u),
+                          microlearn::math::from_bits(0x7F800001u), microlearn::math::from_bits(0xFFFFFFFFu)};
+    const float finite[] = {0.0f, -0.0f, 3.4028235e38f, -3.4028235e38f, 1e-45f, 1.17549435e-38f};
+    for (uint32_t refused : {0u, uint32_t(T::flag_refuses_inf), uint32_t(T::flag_refuses_inf | T::flag_refuses_nan),
+                             uint32_t(T::flag_refuses_nan)}) {
+        treetest::Spec spec;
+        spec.flags |= refused;
+        Loaded l{spec};
+        ASSERT_EQ(l.status, Status::ok);
+        auto status = [&](float v, int column) {
+            float x[2] = {0.25f, 0.25f}, out[2];
+            x[column] = v;
+            int32_t cls;
+            const Status st = T::predict_class(l.model, x, 2, out, 2, cls);
+            EXPECT_EQ(T::raw_scores(l.model, x, 2, out, 2), st);
+            EXPECT_EQ(T::predict_proba(l.model, x, 2, out, 2), st);
+            return st;
+        };
+        for (int column = 0; column < 2; ++column) {
+            for (float v : finite) EXPECT_EQ(status(v, column), Status::ok) << v;
+            const Status on_inf = (refused & T::flag_refuses_inf) ? Status::bad_argument : Status::ok;
+            EXPECT_EQ(status(inf, column), on_inf);
+            EXPECT_EQ(status(-inf, column), on_inf);
+            const Status on_nan = (refused & T::flag_refuses_nan) ? Status::bad_argument : Status::ok;
+            for (float v : nans) EXPECT_EQ(status(v, column), on_nan);
+        }
+    }
+}
+
 TEST(Trees, RejectsCorruptStructure) {
     auto expect_bad = [](treetest::Spec spec, Status want) {
         Loaded l{spec};

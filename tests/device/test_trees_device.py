@@ -321,3 +321,44 @@ def test_bad_input_gives_clear_errors(target):
     assert "proba 3" in res.output
     assert "bad_checksum" in res.output
     assert "cannot read model file 'missing.mlm'" in res.output
+
+
+NON_FINITE_SCRIPT = EXPECT + """
+import microlearn, array
+inf, nan = float("inf"), float("nan")
+for name in ("rf.mlm", "gb.mlm", "hgb.mlm"):
+    m = microlearn.load(name)
+    for v in (nan, inf, -inf):
+        x = array.array("f", [0.5, 0.5, 0.5, v])
+        try:
+            print(name, v, "label", m.predict(x))
+        except ValueError as e:
+            print(name, v, "ValueError", e)
+    if name != "hgb.mlm":  # every method refuses: the engine's one check
+        expect(ValueError, m.predict_proba, array.array("f", [inf, 0.5, 0.5, 0.5]), array.array("f", [0] * 3))
+"""
+
+
+def test_non_finite_inputs_answered_or_refused_as_scikit_learn(target):
+    """NaN and +-inf: a random forest answers NaN (a missing value) and
+    refuses +-inf, GradientBoosting refuses both, HistGradientBoosting
+    answers both: the host's labels, or a ValueError where scikit-learn
+    raises (the engine's check: the file's flags)."""
+    X, y = load_iris(return_X_y=True)
+    ests = {"rf.mlm": E.RandomForestClassifier(3, max_depth=3, random_state=0),
+            "gb.mlm": E.GradientBoostingClassifier(n_estimators=3, random_state=0),
+            "hgb.mlm": E.HistGradientBoostingClassifier(max_iter=3, random_state=0)}
+    models = {name: microlearn.convert(est.fit(X, y)) for name, est in ests.items()}
+    res = run(target, NON_FINITE_SCRIPT, files={n: m.to_bytes() for n, m in models.items()})
+    assert res.returncode == 0 and not res.crashed, res.output
+    refused = "ValueError x holds an infinity or NaN this model refuses (as scikit-learn does)"
+    for name, est in ests.items():
+        for v, text in ((np.nan, "nan"), (np.inf, "inf"), (-np.inf, "-inf")):
+            row = np.array([[0.5, 0.5, 0.5, v]], np.float32)
+            try:
+                want = f"label {est.predict(row)[0]}"
+                assert models[name].predict(row)[0] == est.predict(row)[0]
+            except ValueError:
+                want = refused
+            assert f"{name} {text} {want}\n" in res.output, (name, text, res.output)
+    assert res.output.count(f"ok {refused}") == 2 and "WRONG" not in res.output, res.output

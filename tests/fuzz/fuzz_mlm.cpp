@@ -14,6 +14,8 @@
 // loader is also fed the other families' files.
 #include "fuzz.hpp"
 
+#include <cmath>
+
 #include <microlearn/model_file.hpp>
 #include <microlearn/gaussian.hpp>
 #include <microlearn/linear.hpp>
@@ -108,33 +110,47 @@ void check_labels(const uint8_t* file, size_t size, uint32_t n_classes) {
 
 namespace T = microlearn::trees;
 
+// What a call with a well-shaped x gives: bad_argument where the model's
+// flags refuse one of x's values (+-inf, NaN: trees.hpp's flag_refuses_*),
+// else ok.
+template <typename X>
+Status tree_input_status(const T::Model& m, const X* x, size_t n_x) {
+    if constexpr (sizeof(X) == 4)
+        for (size_t i = 0; i < n_x; ++i) {
+            if (std::isinf(x[i]) && (m.flags & T::flag_refuses_inf)) return Status::bad_argument;
+            if (std::isnan(x[i]) && (m.flags & T::flag_refuses_nan)) return Status::bad_argument;
+        }
+    return Status::ok;
+}
+
 template <typename X>
 void tree_calls(const T::Model& m, const X* x, size_t n_x, Log& log) {
     // n_classes is checked (and used) for classifiers only.
     const bool classifier = m.task == T::Task::classification;
+    const Status want = tree_input_status(m, x, n_x);
     Exact<float> out(m.n_outputs), scratch(m.n_outputs), proba(classifier ? m.n_classes : 1);
     Status st = T::raw_scores(m, x, n_x, out.data(), out.size());
-    ML_FUZZ_CHECK(st == Status::ok);
+    ML_FUZZ_CHECK(st == want);
     log_floats(log, st, out.data(), out.size());
 
     int32_t cls = 0;
     st = T::predict_class(m, x, n_x, scratch.data(), scratch.size(), cls);
-    ML_FUZZ_CHECK(st == Status::ok || st == Status::unsupported_kind);
+    ML_FUZZ_CHECK(st == want || st == Status::unsupported_kind);
     if (st == Status::ok) check_prediction(m.task == T::Task::anomaly, m.n_classes, cls);
     log.push_back(static_cast<uint32_t>(st));
     log.push_back(static_cast<uint32_t>(cls));
 
     st = T::predict_proba(m, x, n_x, proba.data(), proba.size());
-    ML_FUZZ_CHECK(st == Status::ok || st == Status::unsupported_kind);
+    ML_FUZZ_CHECK(st == want || st == Status::unsupported_kind);
     log_floats(log, st, proba.data(), proba.size());
 
     st = T::decision_function(m, x, n_x, out.data(), out.size());
-    ML_FUZZ_CHECK(st == Status::ok || st == Status::unsupported_kind);
+    ML_FUZZ_CHECK(st == want || st == Status::unsupported_kind);
     log_floats(log, st, out.data(), m.task == T::Task::anomaly ? 1 : out.size());
 
     float score = 0.0f;
     st = T::score_samples(m, x, n_x, score);
-    ML_FUZZ_CHECK(st == Status::ok || st == Status::unsupported_kind);
+    ML_FUZZ_CHECK(st == want || st == Status::unsupported_kind);
     log_floats(log, st, &score, 1);
 
     // Too short an input or output is refused, never read or written past.

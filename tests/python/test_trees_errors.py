@@ -83,11 +83,45 @@ def test_methods_the_model_does_not_have(iris_model):
         model.decision_function(X)
 
 
-def test_inf_inputs_follow_comparisons(iris_model):
-    model, X = iris_model
-    rows = X[:4].copy()
-    rows[0, 0], rows[1, 2] = np.inf, -np.inf
-    assert model.predict(rows).shape == (4,)
+def _non_finite_estimators():
+    X, y = load_iris(return_X_y=True)
+    Xn = X.copy()
+    Xn[::7, 1] = np.nan
+    return [
+        ("tree", T.DecisionTreeClassifier(random_state=0).fit(X, y)),
+        ("tree-nan", T.DecisionTreeClassifier(random_state=0).fit(Xn, y)),
+        ("extra-tree-regressor", T.ExtraTreeRegressor(random_state=0).fit(X, X[:, 0])),
+        ("forest", E.RandomForestClassifier(4, random_state=0).fit(X, y)),
+        ("extra-trees-nan", E.ExtraTreesRegressor(4, random_state=0).fit(Xn, y)),
+        ("gb", E.GradientBoostingClassifier(n_estimators=5, random_state=0).fit(X, y)),
+        ("gb-regressor", E.GradientBoostingRegressor(n_estimators=5, random_state=0).fit(X, y)),
+        ("hgb", E.HistGradientBoostingClassifier(max_iter=5, random_state=0).fit(Xn, y)),
+        ("iforest", E.IsolationForest(n_estimators=5, random_state=0).fit(X)),
+    ]
+
+
+@pytest.mark.parametrize("name,est", _non_finite_estimators(), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf], ids=["nan", "inf", "-inf"])
+def test_non_finite_inputs_answered_or_refused_as_scikit_learn(name, est, value):
+    """NaN and +-inf: the same answer where scikit-learn predicts, a ValueError
+    (from the engine: the file's flags) where it refuses, in any column."""
+    model = microlearn.convert(est)
+    rows = load_iris(return_X_y=True)[0][:6].astype(np.float32)
+    rows[2, 3] = value  # a column some split reads
+    rows[4, 0] = value
+    try:
+        want = est.predict(rows)
+    except ValueError as e:
+        assert ("infinity" if np.isinf(value) else "NaN") in str(e)
+        with pytest.raises(ValueError, match=r"X row 2 holds (NaN or )?infinity"):
+            model.predict(rows)
+        if hasattr(est, "predict_proba"):  # every method: the engine's one check
+            with pytest.raises(ValueError, match=r"X row 2 holds"):
+                model.predict_proba(rows)
+        good = np.delete(rows, [2, 4], axis=0)  # the other rows: answers
+        np.testing.assert_allclose(model.predict(good), est.predict(good), rtol=1e-5)
+        return
+    np.testing.assert_allclose(model.predict(rows), want, rtol=1e-5)
 
 
 class _Frame:

@@ -41,7 +41,11 @@ void ml_trees_info(const ml_trees_t* model, ml_trees_info_t* info);
 size_t ml_trees_key_buffer_size(const ml_trees_t* model);
 int ml_trees_attach_key_buffer(ml_trees_t* model, int32_t* buffer, size_t n);
 
-/* x has n_x scalars of type `type` (must be the model's feature type). */
+/* x has n_x scalars of type `type` (must be the model's feature type).
+ * Every call returns ML_BAD_ARGUMENT, computing nothing, for a float32 x
+ * that holds a value the model's reference refuses: +-inf for
+ * scikit-learn's trees and forests, NaN too for GradientBoosting (the
+ * file says which; docs/trees.md). */
 int ml_trees_raw_scores(const ml_trees_t* model, const void* x, int type, size_t n_x,
                         float* out, size_t n_out);
 /* Class index of a classifier (ml_label_int / ml_label_name map it to its

@@ -23,6 +23,8 @@ S_SLOT_FEATURES, S_SPLIT_VALUES, S_NODES, S_LEAF_BASES = 15, 16, 17, 18
 TASK_REGRESSION, TASK_CLASSIFICATION, TASK_ANOMALY = 0, 1, 2
 T_MEAN_PROBABILITY, T_LOGISTIC, T_SOFTMAX, T_NONE = 0, 1, 2, 3
 FLAG_AVERAGE, FLAG_ZERO_IS_POSITIVE = 1, 2
+# Inputs the reference refuses (+-inf, NaN): the engine refuses them too (bad_argument).
+FLAG_REFUSES_INF, FLAG_REFUSES_NAN = 4, 8
 N_PARAMS = 13  # the last two: layout (0 refs, 1 packed) and the packed node field widths
 LAYOUT_REFS, LAYOUT_PACKED = 0, 1
 # Header flags (the .mlm header's flags word, docs/model-format.md), so the
@@ -551,6 +553,28 @@ def extractors():
     }
 
 
+def refused_inputs(est) -> int:
+    """The flags of the non-finite inputs scikit-learn's `est.predict`
+    refuses, found by asking it (one row each): its trees and forests
+    predict NaN (a missing value) but raise on +-inf, GradientBoosting
+    raises on both, HistGradientBoosting and IsolationForest take both, and
+    which is which has changed between versions (missing values in trees
+    since 1.3, in ExtraTrees since 1.6)."""
+    import warnings
+    flags = 0
+    for value, flag, words in ((np.inf, FLAG_REFUSES_INF, "infinity"), (np.nan, FLAG_REFUSES_NAN, "NaN")):
+        row = np.zeros((1, est.n_features_in_), np.float32)
+        row[0, 0] = value
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # e.g. fitted on a DataFrame: "X does not have valid feature names"
+                est.predict(row)
+        except ValueError as e:
+            if words in str(e):
+                flags |= flag
+    return flags
+
+
 MAX_FEATURES = 65536  # feature indices are u16
 MAX_OUTPUTS = 65535   # leaf columns and tree outputs are u16
 
@@ -579,6 +603,8 @@ def convert(est, base=None, feature_dtype="float32", feature_scale=1.0, feature_
         raise UnsupportedEstimatorError(f"{name} with {ens.n_outputs:,} outputs or classes: at most "
                                         f"{MAX_OUTPUTS:,} are supported")
     ens.metadata["estimator"] = name
+    if feature_dtype == "float32" and (base or type(est)) not in boosters.extractors():
+        ens.flags |= refused_inputs(est)  # XGBoost, LightGBM and CatBoost take NaN and +-inf
     names = getattr(est, "feature_names_in_", None)  # fitted on a DataFrame
     if names is not None:
         ens.metadata["feature_names"] = [str(n) for n in names]
