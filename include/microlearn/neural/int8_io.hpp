@@ -61,7 +61,10 @@ inline uint32_t bit_length8(uint32_t t) {
 }
 
 // The bits of scale * float(d) for s = soft_scale_of(scale), d in [-255, 255].
-inline uint32_t soft_scaled(int32_t d, const SoftScale& s) {
+// Always inlined: dequantize() runs it per output value (out of line, as GCC
+// -Os chose on the Cortex-M3 once the softmax also called it, it cost 6 more
+// instructions per value there).
+__attribute__((always_inline)) inline uint32_t soft_scaled(int32_t d, const SoftScale& s) {
     if (d == 0) return 0;  // + 0 (the scale is positive)
     const uint32_t sign = uint32_t(d) & 0x80000000u;
     const uint32_t p = s.significand * uint32_t(d < 0 ? -d : d);  // in [2^23, 2^32)
