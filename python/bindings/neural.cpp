@@ -125,13 +125,51 @@ public:
     // type, "int8" or "int16"), as predict(x, out) writes them on the device.
     template <typename In>
     py::array outputs(const Rows<In>& X, const std::string& dtype) const {
+        const DType type = output_type(dtype);
+        if (type == DType::f32) return output_rows<float>(X, type);
+        return type == DType::i16 ? output_rows<int16_t>(X, type) : output_rows<int8_t>(X, type);
+    }
+
+    // The type outputs() writes for `dtype` (the name of out's dtype): float32, or the output tensor's own.
+    DType output_type(const std::string& dtype) const {
         const DType type = neural::tensor(model_, model_.output, nullptr).dtype;
-        if (dtype == "float32") return output_rows<float>(X, DType::f32);
+        if (dtype == "float32") return DType::f32;
         if (dtype != dtype_name(type) || type == DType::f32 || type == DType::i32)
             throw py::type_error(std::string("out must be float32") +
                                  (type == DType::f32 ? "" : std::string(" or ") + dtype_name(type) + " (the quantized outputs)") +
                                  " for a network with a " + dtype_name(type) + " output, got " + dtype);
-        return type == DType::i16 ? output_rows<int16_t>(X, type) : output_rows<int8_t>(X, type);
+        return type;
+    }
+
+    // (predict(X), outputs(X, dtype)) from one run of the network per row:
+    // Model.predict(X, out=...), as predict(x, out) on the device.
+    template <typename In>
+    py::tuple predict_outputs(const Rows<In>& X, const std::string& dtype) const {
+        const DType type = output_type(dtype);
+        if (type == DType::f32) return predict_outputs_as<float>(X, type);
+        return type == DType::i16 ? predict_outputs_as<int16_t>(X, type) : predict_outputs_as<int8_t>(X, type);
+    }
+
+    template <typename Out, typename In>
+    py::tuple predict_outputs_as(const Rows<In>& X, DType type) const {
+        const size_t n = neural::n_outputs(model_);
+        const bool classifier = model_.task == 1;
+        const size_t rows = X.ndim() == 2 ? static_cast<size_t>(X.shape(0)) : 0;
+        std::vector<int32_t> labels(classifier ? rows : 0);
+        std::vector<float> values(classifier ? 0 : rows * n);
+        size_t row = 0;
+        py::array outs = map_rows<Out>(X, n, [&](uint8_t* a, Out* o) {
+            Status st;
+            if constexpr (std::is_same_v<Out, float>) st = neural::outputs(model_, a, o, n);
+            else st = neural::raw_outputs(model_, a, o, n, type);
+            if (st == Status::ok)
+                st = classifier ? neural::class_index(model_, a, labels[row])
+                                : neural::outputs(model_, a, values.data() + row * n, n);
+            ++row;
+            return st;
+        });
+        if (classifier) return py::make_tuple(py::array_t<int32_t>(rows, labels.data()), outs);
+        return py::make_tuple(py::array_t<float>({rows, n}, values.data()), outs);
     }
 
     template <typename In>
@@ -227,6 +265,10 @@ void microlearn::bindings::bind_neural(py::module_& m) {
     cls.def("outputs", &NeuralModel::outputs<int8_t>, py::arg("X").noconvert(), py::arg("dtype"));
     cls.def("outputs", &NeuralModel::outputs<uint8_t>, py::arg("X").noconvert(), py::arg("dtype"));
     cls.def("outputs", &NeuralModel::outputs<int16_t>, py::arg("X").noconvert(), py::arg("dtype"));
+    cls.def("predict_outputs", &NeuralModel::predict_outputs<float>, py::arg("X").noconvert(), py::arg("dtype"));
+    cls.def("predict_outputs", &NeuralModel::predict_outputs<int8_t>, py::arg("X").noconvert(), py::arg("dtype"));
+    cls.def("predict_outputs", &NeuralModel::predict_outputs<uint8_t>, py::arg("X").noconvert(), py::arg("dtype"));
+    cls.def("predict_outputs", &NeuralModel::predict_outputs<int16_t>, py::arg("X").noconvert(), py::arg("dtype"));
     cls.def("layers", &NeuralModel::layers);
     // The exponentials an int8 SOFTMAX computes without its table (int8_ops.hpp,
     // softmax_exp_bits): float32 bits for d = 0 .. 255; the converter lists where they differ from LiteRT's.

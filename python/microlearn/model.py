@@ -213,9 +213,10 @@ class Model:
         n_outputs) array as predict(x, out) on the device: float32 (an int8
         or int16 output dequantized), or the output's own int8 / int16 (its
         quantized values: info["output_scale"], info["output_zero_point"])."""
-        if out is not None:
-            self._outputs_into(X, out)
-        out = self._call("predict", X)
+        if out is None:
+            out = self._call("predict", X)
+        else:  # one run of the network per row for both
+            out = self._outputs_into(X, out)
         if self._task == "regression":  # (n,) for one output, unless fitted on a (n, 1) y (metadata)
             return out[:, 0] if out.shape[1] == 1 and not self.metadata.get("output_2d") else out
         if self._task == "classification":
@@ -223,6 +224,7 @@ class Model:
         return out
 
     def _outputs_into(self, X, out):
+        """Writes the network's outputs into `out` and returns what predict(X) returns from the engine."""
         if not hasattr(self._engine, "outputs"):
             raise TypeError(f"predict(X, out) is for neural networks, not {self.metadata.get('estimator', self.kind)}")
         if not isinstance(out, np.ndarray):
@@ -232,7 +234,9 @@ class Model:
         shape = (X.shape[0], self.info["n_outputs"])
         if out.shape != shape:
             raise ValueError(f"out must have shape {shape} (rows, the network's outputs), got {out.shape}")
-        out[...] = self._engine.outputs(X if self._preprocess is None else self._preprocess.apply(X), out.dtype.name)
+        predicted, out[...] = self._engine.predict_outputs(X if self._preprocess is None else self._preprocess.apply(X),
+                                                           out.dtype.name)
+        return predicted
 
     def predict_proba(self, X) -> np.ndarray:
         return self._call("predict_proba", X)

@@ -58,6 +58,40 @@ def test_quantized_outputs_equal_litert(case):
     np.testing.assert_array_equal(f, np.float32(scale) * (want.astype(np.float32) - np.float32(zero)))
 
 
+class _CountingEngine:
+    """A model's engine, recording the calls that run the network."""
+    def __init__(self, engine):
+        self.engine, self.calls = engine, []
+
+    def __getattr__(self, name):
+        attr = getattr(self.engine, name)
+        if name not in ("predict", "predict_proba", "outputs", "predict_outputs"):
+            return attr
+
+        def call(*args, **kw):
+            self.calls.append(name)
+            return attr(*args, **kw)
+        return call
+
+
+@pytest.mark.parametrize("dtype", ["quantized", "float32"])
+def test_predict_with_out_runs_the_network_once(case, dtype):
+    """predict(X, out=...) runs each row once for both results (it ran the network twice: outputs, then
+    predict), and gives what predict(X) gives."""
+    model, X, want, _ = case
+    labels = model.predict(X)
+    engine = model._engine
+    model._engine = counting = _CountingEngine(engine)
+    out = np.zeros(want.shape, want.dtype if dtype == "quantized" else np.float32)
+    try:
+        got = model.predict(X, out=out)
+    finally:
+        model._engine = engine
+    assert counting.calls == ["predict_outputs"]
+    np.testing.assert_array_equal(got, labels)
+    np.testing.assert_array_equal(out, want if dtype == "quantized" else model._engine.outputs(X, "float32"))
+
+
 def test_wrong_out_is_refused_naming_what_the_network_gives(case):
     model, X, want, _ = case
     other = np.int16 if want.dtype == np.int8 else np.int8

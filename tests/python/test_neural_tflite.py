@@ -579,3 +579,13 @@ def test_int8_and_uint8_rows_are_quantized_inputs_as_on_the_device():
     assert np.array_equal(model.predict(q), want)
     assert np.array_equal(model.predict((q.astype(np.int16) + 128).astype(np.uint8)), want)
     assert not np.array_equal(model.predict(q.astype(np.int16)), want)  # other integers: real values
+
+
+def test_int8_rescaling_beyond_fixed_point_is_refused_naming_the_operator():
+    """A scale ratio above 2^30 has no int8 fixed-point multiplier: UnsupportedEstimatorError naming the
+    operator (was a bare ValueError from int8_params.quantize_multiplier)."""
+    data = concat_requantized(1 / 256 / 2**32, 0)  # the requantize's ratio (1/256) / scale = 2^32
+    with pytest.raises(microlearn.UnsupportedEstimatorError,
+                       match=r"^operator \d+ \([A-Z_0-9]+\): a rescaling factor of .* is too large for int8 fixed "
+                             r"point \(at most 2\^30\)"):
+        microlearn.convert(data)

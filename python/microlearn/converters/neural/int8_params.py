@@ -29,6 +29,8 @@ import math
 
 import numpy as np
 
+from ...errors import UnsupportedEstimatorError
+
 INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
 QMIN, QMAX = -128, 127
 _F32 = np.float32
@@ -39,9 +41,14 @@ def round_away(x: float) -> int:
     return int(math.floor(abs(x) + 0.5)) * (1 if x >= 0 else -1)
 
 
+class ScaleTooLarge(UnsupportedEstimatorError):
+    """A rescaling factor beyond int8 fixed point (quantize_multiplier());
+    the converters catch it where they know the layer and name it."""
+
+
 def quantize_multiplier(m: float) -> tuple[int, int]:
     """TFLite's QuantizeMultiplier(double): (multiplier, shift) with
-    m ~= multiplier * 2^(shift - 31)."""
+    m ~= multiplier * 2^(shift - 31). ScaleTooLarge above 2^30."""
     if m == 0.0:
         return 0, 0
     q, shift = math.frexp(m)
@@ -52,7 +59,8 @@ def quantize_multiplier(m: float) -> tuple[int, int]:
     if shift < -31:
         shift, q_fixed = 0, 0
     if shift > 30:
-        raise ValueError(f"a rescaling factor of {m!r} is too large for int8 fixed point (at most 2^30)")
+        raise ScaleTooLarge(f"a rescaling factor of {m!r} is too large for int8 fixed point (at most 2^30): "
+                            "the model's quantization scales are far apart")
     return q_fixed, shift
 
 

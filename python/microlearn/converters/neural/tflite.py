@@ -383,7 +383,10 @@ class _Reader:
         index, name, ins, outs, op = ops[k]
         where = f"operator {index} ({name})"
         if name == "SPACE_TO_BATCH_ND":
-            return self._dilated(ops, k)
+            try:
+                return self._dilated(ops, k)
+            except q8.ScaleTooLarge as e:
+                raise UnsupportedEstimatorError(f"{where}: {e}") from None
         if name not in INT16_OPS and any(i >= 0 and self.raw[i] is not None and self.raw[i].dtype == "int16"
                                          for i in ins + outs):
             raise UnsupportedEstimatorError(
@@ -395,7 +398,10 @@ class _Reader:
                                             "(SPACE_TO_BATCH_ND, the convolution, BATCH_TO_SPACE_ND)")
         if len(outs) != 1:
             raise UnsupportedEstimatorError(f"{where}: {len(outs)} outputs; one is supported")
-        handler(ins, outs, op, where)
+        try:
+            handler(ins, outs, op, where)
+        except q8.ScaleTooLarge as e:
+            raise UnsupportedEstimatorError(f"{where}: {e}") from None
         return k + 1
 
     def _check_supported(self, index: int, name: str):

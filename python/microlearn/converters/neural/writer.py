@@ -279,7 +279,10 @@ def encode(g: ir.Graph, metadata: dict | None = None) -> bytes:
     io, ints, floats, op_records = [], [], [], []
     for op in ops:
         i_vals, f_vals = op_params(op, g)
-        i_vals, f_vals = int8_params.extend(op, g, i_vals, f_vals)
+        try:
+            i_vals, f_vals = int8_params.extend(op, g, i_vals, f_vals)
+        except int8_params.ScaleTooLarge as e:
+            raise UnsupportedEstimatorError(f"{op.source or op.kind}: {e}") from None
         if None in i_vals:
             raise UnsupportedEstimatorError(f"{op.source or op.kind}: fused activation "
                                             f"{op.params.get('activation')!r} is not one of {ir.FUSED_ACTIVATIONS}")
