@@ -102,6 +102,15 @@ def _read(path):
         raise OSError(e.args[0], "cannot read model file %r" % path)
 
 
+def _not_mlm(b):
+    # The error for a file that is not an .mlm file, naming what its first bytes say it is.
+    what = ("a TensorFlow Lite model" if b[4:8] == b"TFL3" else "a zip archive (.keras?)" if b[:4] == b"PK\3\4"
+            else "an HDF5 file (.h5?)" if b[:4] == b"\x89HDF" else "a pickle (.pkl, .joblib?)"
+            if b[:1] == b"\x80" and b[1:2] in (b"\2", b"\3", b"\4", b"\5") else 0)
+    return "not a microlearn model file" + ((": %s; convert it on the PC with microlearn.convert()" % what)
+                                            if what else " (bad magic)")
+
+
 def load(source, *args):
     """Loads an .mlm model from a file path or a buffer (bytes, bytearray,
     memoryview). A read-only buffer (bytes, a ROMFS file) is used in place; a
@@ -111,7 +120,7 @@ def load(source, *args):
         source = _read(source)
     head = memoryview(source)[:9]
     if len(head) < 8 or bytes(head[:4]) != _MAGIC:
-        raise ValueError("not a microlearn model file (bad magic)")
+        raise ValueError(_not_mlm(bytes(head)))
     kind = head[6] | head[7] << 8
     names = _modules(kind, head[8] if len(head) > 8 else 0)
     for name in names:

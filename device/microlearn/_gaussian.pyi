@@ -9,7 +9,8 @@ class GaussianModel:
     predict(), and every call given `out`, allocate nothing."""
 
     def predict(self, x: FloatArray, out: Optional[FloatArray] = None) -> Label:
-        """Class label, mixture component, or +1/-1 (EllipticEnvelope)."""
+        """Class label, mixture component, or +1/-1 (EllipticEnvelope). `out`
+        is for regressors: given one, TypeError (as every family's classifiers)."""
 
     def predict_proba(self, x: FloatArray, out: Optional[FloatArray] = None) -> Union[List[float], FloatArray]:
         """Class or component probabilities."""

@@ -56,7 +56,7 @@ static void dsp_raise_len(const char* what, const char* rule, size_t want, size_
     glue_append_str(msg, &pos, 40, what);
     glue_append_str(msg, &pos, 84, rule);
     glue_append_uint(msg, &pos, want);
-    glue_append_str(msg, &pos, 104, " items, got ");
+    glue_append_counted(msg, &pos, 104, " items, got ", want);  // "1 item, got"
     glue_append_uint(msg, &pos, got);
     mp_raise_type_arg(&mp_type_ValueError, mp_obj_new_str(msg, pos));
 }

@@ -57,15 +57,17 @@ static void gaussian_check(int st) {
     glue_check(st);
 }
 
-static mp_obj_t gaussian_predict(mp_obj_t self_in, mp_obj_t x_in) {
-    gaussian_obj_t* self = gaussian_self(self_in);
-    const float* x = glue_input(&self->input, x_in);
+static mp_obj_t gaussian_predict(size_t n_args, const mp_obj_t* args) {
+    gaussian_obj_t* self = gaussian_self(args[0]);
+    const float* x = glue_input(&self->input, args[1]);
+    // As every family's classifiers: `out` is for regressors' values (Gaussian models have none).
+    if (n_args > 2) mp_raise_TypeError(MP_ERROR_TEXT("predict(x, out) is for regressors: this model returns a label"));
     int32_t index;
     gaussian_check(ml_gaussian_predict(&self->model, x, self->info.n_features, self->scratch, self->info.n_features,
                                        &index));
     return self->info.task == 1 ? glue_class_of(self->labels, index) : MP_OBJ_NEW_SMALL_INT(index);
 }
-static MP_DEFINE_CONST_FUN_OBJ_2(gaussian_predict_obj, gaussian_predict);
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(gaussian_predict_obj, 2, 3, gaussian_predict);
 
 static mp_obj_t gaussian_predict_proba(size_t n_args, const mp_obj_t* args) {
     gaussian_obj_t* self = gaussian_self(args[0]);

@@ -44,13 +44,28 @@ static inline void glue_append_uint(char* buf, size_t* pos, size_t v) {
     while (n > 0) buf[(*pos)++] = digits[--n];
 }
 
+// Appends s, the words after a count n (0 where none comes before). A count
+// of 1 takes the singular: the first word's final s is left out when the
+// word has 4 letters or more ("1 float", "1 byte, has"; "1 is", "1 has" stay).
+// One copy per module.
+__attribute__((noinline, unused)) static void glue_append_counted(char* buf, size_t* pos, size_t cap, const char* s,
+                                                          size_t n) {
+    size_t skip = (size_t)-1, k = 1;
+    if (n == 1 && s[0] == ' ') {
+        while (s[k] >= 'a' && s[k] <= 'z') ++k;
+        if (k >= 5 && s[k - 1] == 's') skip = k - 1;
+    }
+    for (k = 0; s[k] != '\0' && *pos < cap; ++k)
+        if (k != skip) buf[(*pos)++] = s[k];
+}
+
 static inline void glue_append_str(char* buf, size_t* pos, size_t cap, const char* s) {
-    while (*s != '\0' && *pos < cap) buf[(*pos)++] = *s++;
+    glue_append_counted(buf, pos, cap, s, 0);
 }
 
 // The one path every error of the glue takes (one copy of the message
 // building per module): raises `type` with "<a><n1><b>[<n2><c>]", e.g.
-// "expected 64 features, got 10"; n1 left out when it is GLUE_NO_NUMBER,
+// "expected 64 features, got 10" ("expected 1 feature": glue_append_counted); n1 left out when it is GLUE_NO_NUMBER,
 // n2 and c when c is NULL. The message is copied into a str object, so a
 // stack buffer is safe; a up to 90 characters, b up to 160 in all.
 #define GLUE_NO_NUMBER ((size_t)-1)
@@ -60,10 +75,10 @@ NORETURN static inline void glue_raise_counts(const mp_obj_type_t* type, const c
     size_t pos = 0;
     glue_append_str(buf, &pos, sizeof buf - 110, a);
     if (n1 != GLUE_NO_NUMBER) glue_append_uint(buf, &pos, n1);
-    glue_append_str(buf, &pos, sizeof buf - 40, b);
+    glue_append_counted(buf, &pos, sizeof buf - 40, b, n1);
     if (c != NULL) {
         glue_append_uint(buf, &pos, n2);
-        glue_append_str(buf, &pos, sizeof buf, c);
+        glue_append_counted(buf, &pos, sizeof buf, c, n2);
     }
     mp_raise_type_arg(type, mp_obj_new_str(buf, pos));
 }

@@ -8,7 +8,7 @@ from sklearn import tree as T
 from sklearn.datasets import load_iris
 
 import microlearn
-from device_rig import run
+from device_rig import EXPECT, run
 
 LABEL_SCRIPT = """
 import microlearn, array
@@ -128,3 +128,42 @@ def test_a_package_for_another_board_says_which_to_install(tmp_path):
               "    print('error', e)\n")
     res = rig_run("unix", script, files={"m.mlm": model.to_bytes()}, lib_dir=lib_for("cortex-m3"))
     assert "install the microlearn package built for arch x64 and .mpy version 6.3" in res.output, res.output
+
+
+MESSAGES_SCRIPT = EXPECT + """
+import microlearn, array
+for name in ("m.tflite", "m.keras", "m.h5", "m.pkl", "junk.bin"):
+    expect(ValueError, microlearn.load, name)
+g = microlearn.load("gnb.mlm")
+x = array.array("f", [0.9])
+expect(TypeError, g.predict, x, array.array("f", [0]))  # the families' one answer: out is for regressors
+print("label", g.predict(x))
+expect(ValueError, g.predict, array.array("f", [1, 2]))  # "expected 1 feature, got 2"
+r = microlearn.load("reg.mlm")
+expect(ValueError, r.predict, x, array.array("f"))  # "out must hold at least 1 float"
+"""
+
+
+def test_messages_say_what_is_wrong(target):
+    """load() names a .tflite, .keras (zip), .h5 or pickled file and says to
+    convert it on the PC; predict(x, out) of a Gaussian model answers as the
+    other families' classifiers; a count of 1 takes the singular."""
+    from sklearn.naive_bayes import GaussianNB
+    X = np.linspace(0, 1, 20).reshape(-1, 1)
+    y = (X[:, 0] > 0.5).astype(int)
+    files = {"m.tflite": b"\x1c\x00\x00\x00TFL3" + bytes(40), "m.keras": b"PK\x03\x04" + bytes(40),
+             "m.h5": b"\x89HDF\r\n\x1a\n" + bytes(40), "m.pkl": b"\x80\x04\x95" + bytes(40),
+             "junk.bin": b"hello, world" + bytes(40),
+             "gnb.mlm": microlearn.convert(GaussianNB().fit(X, y)).to_bytes(),
+             "reg.mlm": microlearn.convert(T.DecisionTreeRegressor(max_depth=2).fit(X, X[:, 0])).to_bytes()}
+    res = run(target, MESSAGES_SCRIPT, files=files)
+    assert res.returncode == 0 and "WRONG" not in res.output, res.output
+    for what in ("a TensorFlow Lite model", "a zip archive (.keras?)", "an HDF5 file (.h5?)",
+                 "a pickle (.pkl, .joblib?)"):
+        assert (f"ok ValueError not a microlearn model file: {what}; convert it on the PC with "
+                "microlearn.convert()\n") in res.output, res.output
+    assert "ok ValueError not a microlearn model file (bad magic)\n" in res.output
+    assert "ok TypeError predict(x, out) is for regressors: this model returns a label\n" in res.output
+    assert "label 1\n" in res.output
+    assert "ok ValueError expected 1 feature, got 2\n" in res.output
+    assert "ok ValueError out must hold at least 1 float\n" in res.output
