@@ -65,6 +65,30 @@ def few_channels_graph(seed=0):
     return ir.Graph(t, ops, ["x"], ["y"])
 
 
+def depthwise_graph(seed=0):
+    """(7, 9, 6) -> depthwise 3x3 'same' relu (6 channels: a block of four and two more, with bias) -> depthwise
+    3x3 dilation 2 stride 2 padding 2 (no bias) -> depthwise 2x3 'valid' depth multiplier 3 relu6 (18 channels):
+    float_ops.hpp's four channels' sums in registers, the channels after the last block of four, border pixels
+    with fewer taps, a multiplier above 1."""
+    rng = np.random.default_rng(seed)
+    T = ir.Tensor
+    t = {"x": T("x", (7, 9, 6)), "w1": T("w1", (1, 3, 3, 6), data=rng.normal(size=(1, 3, 3, 6))),
+         "b1": T("b1", (6,), data=rng.normal(size=6)), "c1": T("c1", (7, 9, 6)),
+         "w2": T("w2", (1, 3, 3, 6), data=rng.normal(size=(1, 3, 3, 6))), "c2": T("c2", (4, 5, 6)),
+         "w3": T("w3", (1, 2, 3, 18), data=rng.normal(size=(1, 2, 3, 18))),
+         "b3": T("b3", (18,), data=rng.normal(size=18)), "y": T("y", (3, 3, 18))}
+    ops = [ir.Op("DEPTHWISE_CONV_2D", ["x", "w1", "b1"], ["c1"], {"stride": (1, 1), "dilation": (1, 1),
+                                                                   "padding": (1, 1, 1, 1), "depth_multiplier": 1,
+                                                                   "activation": "relu"}),
+           ir.Op("DEPTHWISE_CONV_2D", ["c1", "w2"], ["c2"], {"stride": (2, 2), "dilation": (2, 2),
+                                                            "padding": (2, 2, 2, 2), "depth_multiplier": 1,
+                                                            "activation": "none"}),
+           ir.Op("DEPTHWISE_CONV_2D", ["c2", "w3", "b3"], ["y"], {"stride": (1, 1), "dilation": (1, 1),
+                                                                 "padding": (0, 0, 0, 0), "depth_multiplier": 3,
+                                                                 "activation": "relu6"})]
+    return ir.Graph(t, ops, ["x"], ["y"])
+
+
 # Every row of X.bin through predict(x, out) (label index, then the outputs)
 # and predict_proba when the model has it, as float32 into out.bin.
 EVAL_SCRIPT = """
@@ -121,6 +145,7 @@ def cases():
         "mlp-regressor": (fit(MLPRegressor(hidden_layer_sizes=(20, 10), max_iter=300, random_state=0), Xr, yr), Xr),
         "cnn": (cnn, rng.normal(size=(30, 128))),
         "conv-few-channels": (microlearn.Model(writer.encode(few_channels_graph())), rng.normal(size=(6, 297))),
+        "depthwise": (microlearn.Model(writer.encode(depthwise_graph())), rng.normal(size=(6, 378))),
     }
 
 

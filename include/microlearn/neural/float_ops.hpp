@@ -67,13 +67,17 @@ __attribute__((always_inline)) inline void dot4(const float* x, size_t x_step, c
                 "1:\n\t"
                 "vldmia %[x]!, {s0-s3}\n\t"
                 "vldmia %[p0]!, {s4-s7}\n\t"
-                "vmla.f32 %[a0], s4, s0\n\tvmla.f32 %[a0], s5, s1\n\tvmla.f32 %[a0], s6, s2\n\tvmla.f32 %[a0], s7, s3\n\t"
+                "vmla.f32 %[a0], s4, s0\n\tvmla.f32 %[a0], s5, s1\n\t"
+                "vmla.f32 %[a0], s6, s2\n\tvmla.f32 %[a0], s7, s3\n\t"
                 "vldmia %[p1]!, {s4-s7}\n\t"
-                "vmla.f32 %[a1], s4, s0\n\tvmla.f32 %[a1], s5, s1\n\tvmla.f32 %[a1], s6, s2\n\tvmla.f32 %[a1], s7, s3\n\t"
+                "vmla.f32 %[a1], s4, s0\n\tvmla.f32 %[a1], s5, s1\n\t"
+                "vmla.f32 %[a1], s6, s2\n\tvmla.f32 %[a1], s7, s3\n\t"
                 "vldmia %[p2]!, {s4-s7}\n\t"
-                "vmla.f32 %[a2], s4, s0\n\tvmla.f32 %[a2], s5, s1\n\tvmla.f32 %[a2], s6, s2\n\tvmla.f32 %[a2], s7, s3\n\t"
+                "vmla.f32 %[a2], s4, s0\n\tvmla.f32 %[a2], s5, s1\n\t"
+                "vmla.f32 %[a2], s6, s2\n\tvmla.f32 %[a2], s7, s3\n\t"
                 "vldmia %[p3]!, {s4-s7}\n\t"
-                "vmla.f32 %[a3], s4, s0\n\tvmla.f32 %[a3], s5, s1\n\tvmla.f32 %[a3], s6, s2\n\tvmla.f32 %[a3], s7, s3\n\t"
+                "vmla.f32 %[a3], s4, s0\n\tvmla.f32 %[a3], s5, s1\n\t"
+                "vmla.f32 %[a3], s6, s2\n\tvmla.f32 %[a3], s7, s3\n\t"
                 "subs %[n], %[n], #1\n\t"
                 "bne 1b\n\t"
                 : [a0] "+t"(a0), [a1] "+t"(a1), [a2] "+t"(a2), [a3] "+t"(a3), [x] "+r"(xp), [p0] "+r"(p0),
@@ -91,82 +95,130 @@ __attribute__((always_inline)) inline void dot4(const float* x, size_t x_step, c
     }
 }
 
-// Two windows at once: a[r] = dot4's sum over x, b[r] the same over
-// x + pixel (the next output pixel's window, whose taps are the same), both
-// from zero, each sum in dot4's order (so the same bits). On Cortex-M4F/M7
-// each load of four weights serves both pixels: 40 instructions per 32 MACs
-// in the blocked loop, and the runs (kernel rows) and each run's last n % 4
-// values stay inside one asm block, so a window costs one set-up however
-// few its channels.
+// Inside the Cortex-M4F asm blocks: Clamp for the value in register v with
+// lo in s0 and hi in s1: v < lo (mi: false for NaN) -> lo, then v > hi (gt:
+// false for NaN) -> hi, as Clamp::operator().
+#define MICROLEARN_CLAMP_S(v)                                                           \
+    "vcmpe.f32 " v ", s0\n\tvmrs APSR_nzcv, fpscr\n\tit mi\n\tvmovmi.f32 " v ", s0\n\t" \
+    "vcmpe.f32 " v ", s1\n\tvmrs APSR_nzcv, fpscr\n\tit gt\n\tvmovgt.f32 " v ", s1\n\t"
+
+// Two windows at once, `blocks` blocks of four output channels (weight rows
+// r at w + r * stride): y[r] = c(bias[r] + a_r) and y[y_next + r] =
+// c(bias[r] + b_r) (without bias: c(a_r)), where a_r is dot4's sum over x
+// from zero and b_r the same over x + pixel (the next output pixel's window,
+// whose taps are the same), each sum in dot4's order (so the same bits on
+// every target). On Cortex-M4F/M7 each
+// load of four weights serves both pixels: 40 instructions per 32 MACs in
+// the blocked loop, and the runs (kernel rows), each run's last n % 4
+// values, the bias, the clamp and the stores stay inside one asm block, so a
+// window costs one set-up however few its channels.
 __attribute__((always_inline)) inline void dot4x2(const float* x, size_t pixel, size_t x_step, const float* w,
-                                                  size_t stride, size_t w_step, uint32_t runs, size_t n, float* a,
-                                                  float* b) {
+                                                  size_t stride, size_t w_step, uint32_t runs, size_t n,
+                                                  uint32_t blocks, const float* bias, const Clamp& c, float* y,
+                                                  size_t y_next) {
 #if defined(__ARM_ARCH_7EM__) && defined(__ARM_FP) && (__ARM_FP & 4) && !defined(MICROLEARN_NO_ASM)
-    register float a0 asm("s16") = 0.0f, a1 asm("s17") = 0.0f, a2 asm("s18") = 0.0f, a3 asm("s19") = 0.0f;
-    register float b0 asm("s20") = 0.0f, b1 asm("s21") = 0.0f, b2 asm("s22") = 0.0f, b3 asm("s23") = 0.0f;
-    // n >> 2, n & 3, the bytes from a run's end to the next run's start in x and in w, the runs.
-    const uint32_t p[5] = {uint32_t(n >> 2), uint32_t(n & 3), uint32_t((x_step - n) * 4), uint32_t((w_step - n) * 4),
-                           runs};
-    const float *xa = x, *xb = x + pixel, *p0 = w, *p1 = w + stride, *p2 = p1 + stride, *p3 = p2 + stride;
-    asm volatile(  // r12: the step count, lr: the runs left
-        "ldr lr, [%[p], #16]\n\t"
-        "0:\n\t"
-        "ldr r12, [%[p]]\n\t"
-        "cmp r12, #0\n\t"
-        "beq 2f\n\t"
-        "1:\n\t"
-        "vldmia %[xa]!, {s0-s3}\n\t"
-        "vldmia %[xb]!, {s4-s7}\n\t"
-        "vldmia %[p0]!, {s8-s11}\n\t"
-        "vmla.f32 %[a0], s8, s0\n\tvmla.f32 %[b0], s8, s4\n\tvmla.f32 %[a0], s9, s1\n\tvmla.f32 %[b0], s9, s5\n\t"
-        "vmla.f32 %[a0], s10, s2\n\tvmla.f32 %[b0], s10, s6\n\tvmla.f32 %[a0], s11, s3\n\tvmla.f32 %[b0], s11, s7\n\t"
-        "vldmia %[p1]!, {s8-s11}\n\t"
-        "vmla.f32 %[a1], s8, s0\n\tvmla.f32 %[b1], s8, s4\n\tvmla.f32 %[a1], s9, s1\n\tvmla.f32 %[b1], s9, s5\n\t"
-        "vmla.f32 %[a1], s10, s2\n\tvmla.f32 %[b1], s10, s6\n\tvmla.f32 %[a1], s11, s3\n\tvmla.f32 %[b1], s11, s7\n\t"
-        "vldmia %[p2]!, {s8-s11}\n\t"
-        "vmla.f32 %[a2], s8, s0\n\tvmla.f32 %[b2], s8, s4\n\tvmla.f32 %[a2], s9, s1\n\tvmla.f32 %[b2], s9, s5\n\t"
-        "vmla.f32 %[a2], s10, s2\n\tvmla.f32 %[b2], s10, s6\n\tvmla.f32 %[a2], s11, s3\n\tvmla.f32 %[b2], s11, s7\n\t"
-        "vldmia %[p3]!, {s8-s11}\n\t"
-        "vmla.f32 %[a3], s8, s0\n\tvmla.f32 %[b3], s8, s4\n\tvmla.f32 %[a3], s9, s1\n\tvmla.f32 %[b3], s9, s5\n\t"
-        "vmla.f32 %[a3], s10, s2\n\tvmla.f32 %[b3], s10, s6\n\tvmla.f32 %[a3], s11, s3\n\tvmla.f32 %[b3], s11, s7\n\t"
-        "subs r12, r12, #1\n\t"
-        "bne 1b\n\t"
-        "2:\n\t"
-        "ldr r12, [%[p], #4]\n\t"
-        "cmp r12, #0\n\t"
-        "beq 4f\n\t"
-        "3:\n\t"
-        "vldmia %[xa]!, {s0}\n\t"
-        "vldmia %[xb]!, {s4}\n\t"
-        "vldmia %[p0]!, {s8}\n\t"
-        "vldmia %[p1]!, {s9}\n\t"
-        "vldmia %[p2]!, {s10}\n\t"
-        "vldmia %[p3]!, {s11}\n\t"
-        "vmla.f32 %[a0], s8, s0\n\tvmla.f32 %[b0], s8, s4\n\tvmla.f32 %[a1], s9, s0\n\tvmla.f32 %[b1], s9, s4\n\t"
-        "vmla.f32 %[a2], s10, s0\n\tvmla.f32 %[b2], s10, s4\n\tvmla.f32 %[a3], s11, s0\n\tvmla.f32 %[b3], s11, s4\n\t"
-        "subs r12, r12, #1\n\t"
-        "bne 3b\n\t"
-        "4:\n\t"
-        "ldr r12, [%[p], #8]\n\t"
-        "add %[xa], %[xa], r12\n\t"
-        "add %[xb], %[xb], r12\n\t"
-        "ldr r12, [%[p], #12]\n\t"
-        "add %[p0], %[p0], r12\n\t"
-        "add %[p1], %[p1], r12\n\t"
-        "add %[p2], %[p2], r12\n\t"
-        "add %[p3], %[p3], r12\n\t"
-        "subs lr, lr, #1\n\t"
-        "bne 0b\n\t"
-        : [a0] "+t"(a0), [a1] "+t"(a1), [a2] "+t"(a2), [a3] "+t"(a3), [b0] "+t"(b0), [b1] "+t"(b1),
-          [b2] "+t"(b2), [b3] "+t"(b3), [xa] "+r"(xa), [xb] "+r"(xb), [p0] "+r"(p0), [p1] "+r"(p1),
-          [p2] "+r"(p2), [p3] "+r"(p3)
-        : [p] "r"(p)
-        : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "r12", "lr", "cc", "memory");
-    a[0] = a0, a[1] = a1, a[2] = a2, a[3] = a3, b[0] = b0, b[1] = b1, b[2] = b2, b[3] = b3;
+    register float a0 asm("s16"), a1 asm("s17"), a2 asm("s18"), a3 asm("s19");  // the sums, from zero
+    register float b0 asm("s20"), b1 asm("s21"), b2 asm("s22"), b3 asm("s23");
+    // n >> 2, n & 3, the bytes from a run's end to the next run's start in x and in w, the runs, the bytes
+    // from one pixel's outputs to the next one's, the clamp (on, lo, hi).
+    const uint32_t p[9] = {uint32_t(n >> 2), uint32_t(n & 3), uint32_t((x_step - n) * 4), uint32_t((w_step - n) * 4),
+                           runs, uint32_t(y_next * 4), c.on, math::to_bits(c.lo), math::to_bits(c.hi)};
+    for (uint32_t k = 0; k < blocks; ++k, w += 4 * stride, y += 4, bias = bias != nullptr ? bias + 4 : nullptr) {
+        const float *xa = x, *xb = x + pixel, *p0 = w, *p1 = w + stride, *p2 = p1 + stride, *p3 = p2 + stride;
+        asm volatile(  // r12: the step count, lr: the runs left
+            "mov r12, #0\n\t"
+            "vmov s16, s17, r12, r12\n\tvmov s18, s19, r12, r12\n\t"
+            "vmov s20, s21, r12, r12\n\tvmov s22, s23, r12, r12\n\t"
+            "ldr lr, [%[p], #16]\n\t"
+            "0:\n\t"
+            "ldr r12, [%[p]]\n\t"
+            "cmp r12, #0\n\t"
+            "beq 2f\n\t"
+            "1:\n\t"
+            "vldmia %[xa]!, {s0-s3}\n\t"
+            "vldmia %[xb]!, {s4-s7}\n\t"
+            "vldmia %[p0]!, {s8-s11}\n\t"
+            "vmla.f32 %[a0], s8, s0\n\tvmla.f32 %[b0], s8, s4\n\tvmla.f32 %[a0], s9, s1\n\tvmla.f32 %[b0], s9, s5\n\t"
+            "vmla.f32 %[a0], s10, s2\n\tvmla.f32 %[b0], s10, s6\n\t"
+            "vmla.f32 %[a0], s11, s3\n\tvmla.f32 %[b0], s11, s7\n\t"
+            "vldmia %[p1]!, {s8-s11}\n\t"
+            "vmla.f32 %[a1], s8, s0\n\tvmla.f32 %[b1], s8, s4\n\tvmla.f32 %[a1], s9, s1\n\tvmla.f32 %[b1], s9, s5\n\t"
+            "vmla.f32 %[a1], s10, s2\n\tvmla.f32 %[b1], s10, s6\n\t"
+            "vmla.f32 %[a1], s11, s3\n\tvmla.f32 %[b1], s11, s7\n\t"
+            "vldmia %[p2]!, {s8-s11}\n\t"
+            "vmla.f32 %[a2], s8, s0\n\tvmla.f32 %[b2], s8, s4\n\tvmla.f32 %[a2], s9, s1\n\tvmla.f32 %[b2], s9, s5\n\t"
+            "vmla.f32 %[a2], s10, s2\n\tvmla.f32 %[b2], s10, s6\n\t"
+            "vmla.f32 %[a2], s11, s3\n\tvmla.f32 %[b2], s11, s7\n\t"
+            "vldmia %[p3]!, {s8-s11}\n\t"
+            "vmla.f32 %[a3], s8, s0\n\tvmla.f32 %[b3], s8, s4\n\tvmla.f32 %[a3], s9, s1\n\tvmla.f32 %[b3], s9, s5\n\t"
+            "vmla.f32 %[a3], s10, s2\n\tvmla.f32 %[b3], s10, s6\n\t"
+            "vmla.f32 %[a3], s11, s3\n\tvmla.f32 %[b3], s11, s7\n\t"
+            "subs r12, r12, #1\n\t"
+            "bne 1b\n\t"
+            "2:\n\t"
+            "ldr r12, [%[p], #4]\n\t"
+            "cmp r12, #0\n\t"
+            "beq 4f\n\t"
+            "3:\n\t"
+            "vldmia %[xa]!, {s0}\n\t"
+            "vldmia %[xb]!, {s4}\n\t"
+            "vldmia %[p0]!, {s8}\n\t"
+            "vldmia %[p1]!, {s9}\n\t"
+            "vldmia %[p2]!, {s10}\n\t"
+            "vldmia %[p3]!, {s11}\n\t"
+            "vmla.f32 %[a0], s8, s0\n\tvmla.f32 %[b0], s8, s4\n\tvmla.f32 %[a1], s9, s0\n\tvmla.f32 %[b1], s9, s4\n\t"
+            "vmla.f32 %[a2], s10, s0\n\tvmla.f32 %[b2], s10, s4\n\t"
+            "vmla.f32 %[a3], s11, s0\n\tvmla.f32 %[b3], s11, s4\n\t"
+            "subs r12, r12, #1\n\t"
+            "bne 3b\n\t"
+            "4:\n\t"
+            "ldr r12, [%[p], #8]\n\t"
+            "add %[xa], %[xa], r12\n\t"
+            "add %[xb], %[xb], r12\n\t"
+            "ldr r12, [%[p], #12]\n\t"
+            "add %[p0], %[p0], r12\n\t"
+            "add %[p1], %[p1], r12\n\t"
+            "add %[p2], %[p2], r12\n\t"
+            "add %[p3], %[p3], r12\n\t"
+            "subs lr, lr, #1\n\t"
+            "bne 0b\n\t"
+            // bias[r] + sum (no bias: the sum as it is)
+            "cmp %[bias], #0\n\t"
+            "beq 5f\n\t"
+            "vldmia %[bias], {s0-s3}\n\t"
+            "vadd.f32 %[a0], s0, %[a0]\n\tvadd.f32 %[b0], s0, %[b0]\n\tvadd.f32 %[a1], s1, %[a1]\n\t"
+            "vadd.f32 %[b1], s1, %[b1]\n\tvadd.f32 %[a2], s2, %[a2]\n\tvadd.f32 %[b2], s2, %[b2]\n\t"
+            "vadd.f32 %[a3], s3, %[a3]\n\tvadd.f32 %[b3], s3, %[b3]\n\t"
+            "5:\n\t"  // the clamp
+            "ldr r12, [%[p], #24]\n\t"
+            "cmp r12, #0\n\t"
+            "beq 6f\n\t"
+            "vldr s0, [%[p], #28]\n\t"
+            "vldr s1, [%[p], #32]\n\t"
+            MICROLEARN_CLAMP_S("%[a0]") MICROLEARN_CLAMP_S("%[a1]") MICROLEARN_CLAMP_S("%[a2]")
+            MICROLEARN_CLAMP_S("%[a3]") MICROLEARN_CLAMP_S("%[b0]") MICROLEARN_CLAMP_S("%[b1]")
+            MICROLEARN_CLAMP_S("%[b2]") MICROLEARN_CLAMP_S("%[b3]")
+            "6:\n\t"
+            "ldr r12, [%[p], #20]\n\t"
+            "vstmia %[y], {s16-s19}\n\t"
+            "add r12, r12, %[y]\n\t"
+            "vstmia r12, {s20-s23}\n\t"
+            : [a0] "=&t"(a0), [a1] "=&t"(a1), [a2] "=&t"(a2), [a3] "=&t"(a3), [b0] "=&t"(b0), [b1] "=&t"(b1),
+              [b2] "=&t"(b2), [b3] "=&t"(b3), [xa] "+r"(xa), [xb] "+r"(xb), [p0] "+r"(p0), [p1] "+r"(p1),
+              [p2] "+r"(p2), [p3] "+r"(p3)
+            : [p] "r"(p), [bias] "r"(bias), [y] "r"(y)
+            : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "r12", "lr", "cc", "memory");
+    }
 #else
-    a[0] = a[1] = a[2] = a[3] = b[0] = b[1] = b[2] = b[3] = 0.0f;
-    dot4(x, x_step, w, stride, w_step, runs, n, a[0], a[1], a[2], a[3]);
-    dot4(x + pixel, x_step, w, stride, w_step, runs, n, b[0], b[1], b[2], b[3]);
+    for (uint32_t k = 0; k < blocks; ++k, w += 4 * stride, y += 4, bias = bias != nullptr ? bias + 4 : nullptr) {
+        float a[4] = {0.0f, 0.0f, 0.0f, 0.0f}, b[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+        dot4(x, x_step, w, stride, w_step, runs, n, a[0], a[1], a[2], a[3]);
+        dot4(x + pixel, x_step, w, stride, w_step, runs, n, b[0], b[1], b[2], b[3]);
+        for (uint32_t r = 0; r < 4; ++r) {
+            y[r] = c(bias != nullptr ? bias[r] + a[r] : a[r]);
+            y[y_next + r] = c(bias != nullptr ? bias[r] + b[r] : b[r]);
+        }
+    }
 #endif
 }
 
@@ -234,14 +286,9 @@ inline void conv_2d(const Window& g, const float* x, const float* W, const float
             if (g.dil_w == 1 && runs > 0 && n > 0 && ox + 1 < g.out_w) {
                 const Taps t2 = taps(ox + 1, g.stride_w, g.pad_l, g.k_w, 1, g.in_w);
                 if (t2.k0 == tx.k0 && t2.k1 == tx.k1) {  // two pixels with the same taps: one pass for both
-                    for (; o + 4 <= g.out_c; o += 4, ww += 4 * size_t(kernel)) {
-                        float a[4], b[4];
-                        dot4x2(xw, pixel, x_step, ww, kernel, w_step, runs, n, a, b);
-                        for (uint32_t k = 0; k < 4; ++k) {
-                            y[o + k] = c(bias != nullptr ? bias[o + k] + a[k] : a[k]);
-                            y[g.out_c + o + k] = c(bias != nullptr ? bias[o + k] + b[k] : b[k]);
-                        }
-                    }
+                    o = g.out_c & ~3u;
+                    dot4x2(xw, pixel, x_step, ww, kernel, w_step, runs, n, o / 4, bias, c, y, g.out_c);
+                    ww += size_t(o) * kernel;
                     for (; o < g.out_c; ++o, ww += kernel)  // the last one to three channels
                         for (uint32_t px = 0; px < 2; ++px) {
                             float s = 0.0f;
@@ -255,12 +302,13 @@ inline void conv_2d(const Window& g, const float* x, const float* W, const float
             }
             const size_t x_run = size_t(g.dil_w) * C;  // from one run to the next when dil_w > 1
             for (; o + 4 <= g.out_c; o += 4, ww += 4 * size_t(kernel)) {
-                float s[4];
-                s[0] = s[1] = s[2] = s[3] = 0.0f;
+                float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
                 const float *xp = xw, *wp = ww;
                 for (uint32_t kx = tx.k0; kx < tx.k1; kx += per_run, xp += x_run, wp += C)
-                    dot4(xp, x_step, wp, kernel, w_step, runs, n, s[0], s[1], s[2], s[3]);
-                for (uint32_t k = 0; k < 4; ++k) y[o + k] = c(bias != nullptr ? bias[o + k] + s[k] : s[k]);
+                    dot4(xp, x_step, wp, kernel, w_step, runs, n, s0, s1, s2, s3);
+                if (bias != nullptr)
+                    s0 = bias[o] + s0, s1 = bias[o + 1] + s1, s2 = bias[o + 2] + s2, s3 = bias[o + 3] + s3;
+                y[o] = c(s0), y[o + 1] = c(s1), y[o + 2] = c(s2), y[o + 3] = c(s3);
             }
             for (; o < g.out_c; ++o, ww += kernel) {  // the last one to three channels
                 float s = 0.0f;
@@ -273,39 +321,115 @@ inline void conv_2d(const Window& g, const float* x, const float* W, const float
     }
 }
 
+// Depthwise blocks of four channels (depth multiplier 1): for each block k
+// and r < 4, y[4k + r] = c(bias[4k + r] + sum over the window's taps of
+// w[4k + r] x[4k + r]) (without bias: from 0), tap by tap in (row, tap)
+// order; a tap's x and w are x_tap and w_tap floats from the last one's, a
+// row's x_row and w_row from the last row's. The four sums stay in
+// registers; on the Cortex-M4F the window's taps, the clamp and the stores
+// are one asm block per four channels (10 instructions per tap).
+__attribute__((always_inline)) inline void depthwise4(const float* x, size_t x_tap, size_t x_row, const float* w,
+                                                      size_t w_tap, size_t w_row, uint32_t rows, uint32_t taps,
+                                                      uint32_t blocks, const float* bias, const Clamp& c, float* y) {
+#if defined(__ARM_ARCH_7EM__) && defined(__ARM_FP) && (__ARM_FP & 4) && !defined(MICROLEARN_NO_ASM)
+    register float s0 asm("s16"), s1 asm("s17"), s2 asm("s18"), s3 asm("s19");
+    // the rows, the taps per row, a row's step in x and in w (bytes), the clamp (on, lo, hi).
+    const uint32_t p[7] = {rows, taps, uint32_t(x_row * 4), uint32_t(w_row * 4), c.on, math::to_bits(c.lo),
+                           math::to_bits(c.hi)};
+    const uint32_t xt = uint32_t(x_tap * 4), wt = uint32_t(w_tap * 4);
+    for (uint32_t k = 0; k < blocks; ++k, x += 4, w += 4, y += 4, bias = bias != nullptr ? bias + 4 : nullptr) {
+        const float *xr = x, *wr = w, *xp, *wp;
+        asm volatile(  // r12: the taps left in the row, lr: the rows left
+            "cmp %[bias], #0\n\t"
+            "beq 1f\n\t"
+            "vldmia %[bias], {s16-s19}\n\t"
+            "b 2f\n\t"
+            "1:\n\t"
+            "mov r12, #0\n\t"
+            "vmov s16, s17, r12, r12\n\tvmov s18, s19, r12, r12\n\t"
+            "2:\n\t"
+            "ldr lr, [%[p]]\n\t"
+            "3:\n\t"
+            "mov %[xp], %[xr]\n\t"
+            "mov %[wp], %[wr]\n\t"
+            "ldr r12, [%[p], #4]\n\t"
+            "4:\n\t"
+            "vldmia %[xp], {s0-s3}\n\t"
+            "vldmia %[wp], {s4-s7}\n\t"
+            "vmla.f32 %[s0], s4, s0\n\tvmla.f32 %[s1], s5, s1\n\tvmla.f32 %[s2], s6, s2\n\tvmla.f32 %[s3], s7, s3\n\t"
+            "add %[xp], %[xp], %[xt]\n\t"
+            "add %[wp], %[wp], %[wt]\n\t"
+            "subs r12, r12, #1\n\t"
+            "bne 4b\n\t"
+            "ldr r12, [%[p], #8]\n\t"
+            "add %[xr], %[xr], r12\n\t"
+            "ldr r12, [%[p], #12]\n\t"
+            "add %[wr], %[wr], r12\n\t"
+            "subs lr, lr, #1\n\t"
+            "bne 3b\n\t"
+            "ldr r12, [%[p], #16]\n\t"
+            "cmp r12, #0\n\t"
+            "beq 5f\n\t"
+            "vldr s0, [%[p], #20]\n\t"
+            "vldr s1, [%[p], #24]\n\t"
+            MICROLEARN_CLAMP_S("%[s0]") MICROLEARN_CLAMP_S("%[s1]") MICROLEARN_CLAMP_S("%[s2]")
+            MICROLEARN_CLAMP_S("%[s3]")
+            "5:\n\t"
+            "vstmia %[y], {s16-s19}\n\t"
+            : [s0] "=&t"(s0), [s1] "=&t"(s1), [s2] "=&t"(s2), [s3] "=&t"(s3), [xr] "+r"(xr), [wr] "+r"(wr),
+              [xp] "=&r"(xp), [wp] "=&r"(wp)
+            : [p] "r"(p), [bias] "r"(bias), [y] "r"(y), [xt] "r"(xt), [wt] "r"(wt)
+            : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "r12", "lr", "cc", "memory");
+    }
+#else
+    for (uint32_t k = 0; k < blocks; ++k, x += 4, w += 4, y += 4, bias = bias != nullptr ? bias + 4 : nullptr) {
+        float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+        if (bias != nullptr) s0 = bias[0], s1 = bias[1], s2 = bias[2], s3 = bias[3];
+        const float *xr = x, *wr = w;
+        for (uint32_t ky = 0; ky < rows; ++ky, xr += x_row, wr += w_row) {
+            const float *xp = xr, *wp = wr;
+            for (uint32_t kx = 0; kx < taps; ++kx, xp += x_tap, wp += w_tap)
+                s0 += wp[0] * xp[0], s1 += wp[1] * xp[1], s2 += wp[2] * xp[2], s3 += wp[3] * xp[3];
+        }
+        y[0] = c(s0), y[1] = c(s1), y[2] = c(s2), y[3] = c(s3);
+    }
+#endif
+}
+
+#undef MICROLEARN_CLAMP_S
+
 // DEPTHWISE_CONV_2D: output channel o = c * M + m reads input channel c:
 // y[oy, ox, o] = act(b[o] + sum_{ky, kx} W[0, ky, kx, o] x[iy, ix, c]),
-// tap by tap over the taps inside the input; channels are contiguous in x,
-// W and y, so each tap is one run over them.
+// each sum from the bias, tap by tap in (ky, kx) order over the taps inside
+// the input. With M = 1, blocks of four channels (depthwise4: channels are
+// contiguous in x, W and y), then the last one to three channels one by one.
 inline void depthwise_conv_2d(const Window& g, const float* x, const float* W, const float* bias, float* y) {
     const Clamp c = clamp_of(g.activation);
-    const uint32_t M = g.depth_multiplier;
+    const uint32_t M = g.depth_multiplier, C = g.in_c, O = g.out_c;
+    const size_t x_row = size_t(g.dil_h) * g.in_w * C, x_tap = size_t(g.dil_w) * C, w_row = size_t(g.k_w) * O;
     for (uint32_t oy = 0; oy < g.out_h; ++oy) {
         const Taps ty = taps(oy, g.stride_h, g.pad_t, g.k_h, g.dil_h, g.in_h);
-        for (uint32_t ox = 0; ox < g.out_w; ++ox, y += g.out_c) {
+        const uint32_t iy = ty.k1 > ty.k0 ? uint32_t(ty.start + int32_t(ty.k0 * g.dil_h)) : 0;  // no taps: unused
+        for (uint32_t ox = 0; ox < g.out_w; ++ox, y += O) {
             const Taps tx = taps(ox, g.stride_w, g.pad_l, g.k_w, g.dil_w, g.in_w);
-            for (uint32_t o = 0; o < g.out_c; ++o) y[o] = bias != nullptr ? bias[o] : 0.0f;
-            for (uint32_t ky = ty.k0; ky < ty.k1; ++ky) {
-                const uint32_t iy = uint32_t(ty.start + int32_t(ky * g.dil_h));
-                for (uint32_t kx = tx.k0; kx < tx.k1; ++kx) {
-                    const float* xp = x + (size_t(iy) * g.in_w + uint32_t(tx.start + int32_t(kx * g.dil_w))) * g.in_c;
-                    const float* wp = W + size_t(ky * g.k_w + kx) * g.out_c;
-                    if (M == 1) {
-                        uint32_t o = 0;
-                        for (; o + 4 <= g.out_c; o += 4) {  // four channels per step: fewer loop instructions
-                            const float y0 = y[o] + wp[o] * xp[o], y1 = y[o + 1] + wp[o + 1] * xp[o + 1];
-                            const float y2 = y[o + 2] + wp[o + 2] * xp[o + 2], y3 = y[o + 3] + wp[o + 3] * xp[o + 3];
-                            y[o] = y0, y[o + 1] = y1, y[o + 2] = y2, y[o + 3] = y3;
-                        }
-                        for (; o < g.out_c; ++o) y[o] += wp[o] * xp[o];
-                        continue;
-                    }
-                    for (uint32_t ci = 0, o = 0; ci < g.in_c; ++ci)
-                        for (uint32_t mi = 0; mi < M; ++mi, ++o) y[o] += wp[o] * xp[ci];
-                }
+            const uint32_t ix = tx.k1 > tx.k0 ? uint32_t(tx.start + int32_t(tx.k0 * g.dil_w)) : 0;
+            const float* xw = x + (size_t(iy) * g.in_w + ix) * C;  // the window's first tap inside the input
+            const float* ww = W + size_t(ty.k0 * g.k_w + tx.k0) * O;
+            uint32_t o = 0;
+            if (M == 1 && ty.k1 > ty.k0 && tx.k1 > tx.k0) {
+                o = O & ~3u;
+                depthwise4(xw, x_tap, x_row, ww, O, w_row, ty.k1 - ty.k0, tx.k1 - tx.k0, o / 4, bias, c, y);
             }
-            if (c.on)
-                for (uint32_t o = 0; o < g.out_c; ++o) y[o] = c(y[o]);
+            for (uint32_t ci = o, m = 0; o < O; ++o) {  // M > 1 (o = ci * M + m), or the last one to three channels
+                float s = bias != nullptr ? bias[o] : 0.0f;
+                const float *xr = xw + ci, *wr = ww + o;
+                if (++m == M) m = 0, ++ci;
+                for (uint32_t ky = ty.k0; ky < ty.k1; ++ky, xr += x_row, wr += w_row) {
+                    const float *xp = xr, *wp = wr;
+                    for (uint32_t kx = tx.k0; kx < tx.k1; ++kx, xp += x_tap, wp += O) s += *wp * *xp;
+                }
+                y[o] = c(s);
+            }
         }
     }
 }
