@@ -89,12 +89,28 @@ def keras_cases():
             x = layer(x)
         return keras.Model(inp, x)
 
+    def taps_inside(n, k, stride, pad):
+        """The (output, tap) pairs of one dimension whose input position is
+        inside [0, n): 'same' padding's border taps read no input."""
+        out = -(-n // stride) if pad == "same" else (n - k) // stride + 1
+        before = max((out - 1) * stride + k - n, 0) // 2 if pad == "same" else 0
+        return sum(0 <= o * stride - before + t < n for o in range(out) for t in range(k))
+
     H, C, O = 16, 16, 16
+    # DS-CNN keyword spotting's depthwise layers: 3x3 over 64 channels of a
+    # 25x5 map (49x10 MFCCs after its first, stride-2 convolution), 'same'
+    KH, KW, KC = 25, 5, 64
     conv_macs = H * H * O * C * 9 - 4 * (H * 3 - 2) * O * C  # 'same': taps outside the 16x16 input skipped
     return {
         "conv2d 3x3 16x16x16->16 (same)": (model((H, H, C), L.Conv2D(O, 3, padding="same")), (H, H, C), conv_macs),
         "conv2d 3x3 16x16x16->16 (valid)": (model((H, H, C), L.Conv2D(O, 3)), (H, H, C), 14 * 14 * O * C * 9),
         "depthwise 3x3 16x16x16 (valid)": (model((H, H, C), L.DepthwiseConv2D(3)), (H, H, C), 14 * 14 * C * 9),
+        "depthwise 3x3 25x5x64 (same; DS-CNN)": (
+            model((KH, KW, KC), L.DepthwiseConv2D(3, padding="same")), (KH, KW, KC),
+            taps_inside(KH, 3, 1, "same") * taps_inside(KW, 3, 1, "same") * KC),
+        "depthwise 3x3/2 25x5x64 (same; DS-CNN)": (
+            model((KH, KW, KC), L.DepthwiseConv2D(3, strides=2, padding="same")), (KH, KW, KC),
+            taps_inside(KH, 3, 2, "same") * taps_inside(KW, 3, 2, "same") * KC),
         # the depthwise row's input, outputs and window without multiplies
         "max pool 3x3/1 16x16x16 (valid; no MACs)": (model((H, H, C), L.MaxPooling2D(3, strides=1)), (H, H, C), 0),
         "dense 256->64": (model((256,), L.Dense(64)), (256,), 256 * 64),

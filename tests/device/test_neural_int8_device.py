@@ -27,6 +27,7 @@ from neural_tflite_cases import concat_requantized, convert, converted_model, in
 
 CASES = [("mix", "int8"), ("cnn", "int8"), ("dilated_valid", "int8"), ("mlp", "int8"), ("cnn", "float32"),
          ("dilated_1d", "int8"), ("conv_shapes_a", "int8"), ("conv_shapes_b", "int8"), ("conv_shapes_c", "int8"),
+         ("conv_shapes_d", "int8"),
          ("concat_requantize", "int8"), ("requantize_x4", "int8")]
 N_ROWS = 10
 
@@ -70,7 +71,10 @@ def conv_shapes(name):
     (one channel at a time) from 1 and 3 input channels, strides, dilation,
     'same' borders on every side and windows wider than the input; max and
     average pooling over 13 and 19 channels (16-, 8- and 4-byte steps and
-    tails of the max) with 'same' borders."""
+    tails of the max) with 'same' borders. conv_shapes_d: DS-CNN's depthwise
+    layers (3x3 'same', stride 1 and 2, 64 channels) and 3, 17 and 5
+    channels, odd and even sizes (stride 2 'same' padding 0 or 1 before):
+    the windows inside the input and the border pixels around them."""
     import keras
     from keras import layers as L
 
@@ -91,6 +95,12 @@ def conv_shapes(name):
                   L.Conv2D(15, 1), L.DepthwiseConv2D(2, strides=2, padding="valid"),
                   L.Conv2D(19, 1), L.MaxPooling2D(3, strides=2, padding="same"),
                   L.Conv2D(12, 1), L.DepthwiseConv2D((4, 6), padding="same", activation="relu6")]
+    elif name == "conv_shapes_d":  # depthwise as DS-CNN's: channels 3 -> 17 -> 64 -> 5
+        shape = (10, 9, 3)
+        layers = [L.DepthwiseConv2D(3, padding="same", activation="relu"), L.Conv2D(17, 1),
+                  L.DepthwiseConv2D(3, strides=2, padding="same"), L.Conv2D(64, 1),
+                  L.DepthwiseConv2D(3, padding="same", activation="relu"), L.DepthwiseConv2D(3, strides=2, padding="same"),
+                  L.Conv2D(5, 1), L.DepthwiseConv2D(3, padding="same")]
     else:  # one input channel (filter 9), then 36, 5, 16 and 96 taps
         shape = (11, 9, 1)
         layers = [L.Conv2D(6, 3, padding="same"), L.Conv2D(5, (3, 2), strides=2), L.Conv2D(4, 1),

@@ -932,37 +932,65 @@ __attribute__((noinline)) void depthwise_taps(const int8_t* x, const int8_t* w, 
         return;
     }
 #endif
-#if MICROLEARN_INT8_DSP
-    // Cortex-M4: a tap's 4 channels as one word of input and one of weights,
-    // unpacked into the 16-bit pairs (0, 2) and (1, 3), one 16 x 16-bit
-    // multiply-accumulate per channel. 14 instructions per tap (written out:
-    // -Os keeps the steps on the stack).
+#if (defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_7EM__)) && !defined(MICROLEARN_INT8_PORTABLE)
+    // Cortex-M3/M4, N = 4: the window's rows and taps in one assembly block,
+    // the 4 sums in registers (the row count kept in t.rows, which it counts
+    // down; GCC's -Os loop kept the steps on the stack). Per tap, Cortex-M4:
+    // one word of input and one of weights unpacked into the 16-bit pairs
+    // (0, 2) and (1, 3), one 16 x 16-bit multiply-accumulate per channel, 14
+    // instructions; Cortex-M3: 8 LDRSB and 4 MLA, 16 instructions.
     if (N > 1) {
+        static_assert(__builtin_offsetof(DepthwiseTaps, acc) == 24, "the assembly's offsets");
         int32_t a0 = t.acc[0], a1 = t.acc[1], a2 = t.acc[2], a3 = t.acc[3];
-        for (int r = t.rows; r > 0; --r, x += t.x_skip, w += t.w_skip) {
-            int k = t.cols;
-            uint32_t xv, wv, x02, w02;
-            __asm__(
-                "1:\n\t"
-                "ldr %[xv], [%[xp]]\n\t"  // unaligned: fine on the Cortex-M4
-                "ldr %[wv], [%[wp]]\n\t"
-                "add %[xp], %[xp], %[xc]\n\t"
-                "add %[wp], %[wp], %[wc]\n\t"
-                "sxtb16 %[x02], %[xv]\n\t"
-                "sxtb16 %[xv], %[xv], ror #8\n\t"
-                "sxtb16 %[w02], %[wv]\n\t"
-                "sxtb16 %[wv], %[wv], ror #8\n\t"
-                "smlabb %[a0], %[x02], %[w02], %[a0]\n\t"
-                "smlatt %[a2], %[x02], %[w02], %[a2]\n\t"
-                "smlabb %[a1], %[xv], %[wv], %[a1]\n\t"
-                "smlatt %[a3], %[xv], %[wv], %[a3]\n\t"
-                "subs %[k], %[k], #1\n\t"
-                "bne 1b"
-                : [xp] "+r"(x), [wp] "+r"(w), [k] "+r"(k), [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2),
-                  [a3] "+r"(a3), [xv] "=&r"(xv), [wv] "=&r"(wv), [x02] "=&r"(x02), [w02] "=&r"(w02)
-                : [xc] "r"(t.x_col), [wc] "r"(t.w_col)
-                : "memory", "cc");
-        }
+        int k;
+        uint32_t u, v, p, q;
+#if MICROLEARN_INT8_DSP
+#define MICROLEARN_DW_TAP                        \
+    "ldr %[u], [%[xp]]\n\t" /* unaligned: fine */ \
+    "ldr %[v], [%[wp]]\n\t"                      \
+    "add %[xp], %[xp], %[xc]\n\t"                \
+    "add %[wp], %[wp], %[wc]\n\t"                \
+    "sxtb16 %[p], %[u]\n\t"                      \
+    "sxtb16 %[u], %[u], ror #8\n\t"              \
+    "sxtb16 %[q], %[v]\n\t"                      \
+    "sxtb16 %[v], %[v], ror #8\n\t"              \
+    "smlabb %[a0], %[p], %[q], %[a0]\n\t"        \
+    "smlatt %[a2], %[p], %[q], %[a2]\n\t"        \
+    "smlabb %[a1], %[u], %[v], %[a1]\n\t"        \
+    "smlatt %[a3], %[u], %[v], %[a3]\n\t"
+#else
+#define MICROLEARN_DW_CHANNEL(a, i)       \
+    "ldrsb %[u], [%[xp], #" i "]\n\t"     \
+    "ldrsb %[v], [%[wp], #" i "]\n\t"     \
+    "mla %[" a "], %[u], %[v], %[" a "]\n\t"
+#define MICROLEARN_DW_TAP                                                                        \
+    MICROLEARN_DW_CHANNEL("a0", "0") MICROLEARN_DW_CHANNEL("a1", "1") MICROLEARN_DW_CHANNEL("a2", "2") \
+    MICROLEARN_DW_CHANNEL("a3", "3")                                                             \
+    "add %[xp], %[xp], %[xc]\n\t"                                                                \
+    "add %[wp], %[wp], %[wc]\n\t"
+#endif
+        __asm__(
+            "2:\n\t"
+            "ldr %[k], [%[t], #16]\n\t"  // cols
+            "1:\n\t"
+            MICROLEARN_DW_TAP
+            "subs %[k], %[k], #1\n\t"
+            "bne 1b\n\t"
+            "ldr %[u], [%[t], #8]\n\t"  // x_skip, w_skip
+            "ldr %[v], [%[t], #12]\n\t"
+            "add %[xp], %[xp], %[u]\n\t"
+            "add %[wp], %[wp], %[v]\n\t"
+            "ldr %[u], [%[t], #20]\n\t"  // rows
+            "subs %[u], %[u], #1\n\t"
+            "str %[u], [%[t], #20]\n\t"
+            "bne 2b"
+            : [xp] "+r"(x), [wp] "+r"(w), [k] "=&r"(k), [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2),
+              [a3] "+r"(a3), [u] "=&r"(u), [v] "=&r"(v), [p] "=&r"(p), [q] "=&r"(q)
+            : [xc] "r"(t.x_col), [wc] "r"(t.w_col), [t] "r"(&t)
+            : "memory", "cc");
+#undef MICROLEARN_DW_TAP
+#undef MICROLEARN_DW_CHANNEL
+        (void)p, (void)q;
         t.acc[0] = a0, t.acc[1] = a1, t.acc[2] = a2, t.acc[3] = a3;
         return;
     }
@@ -1058,45 +1086,93 @@ __attribute__((always_inline)) inline void taps_inside(int o, int dil, int n, in
     else taps_inside_border(o, dil, n, k, lo, hi);
 }
 
+// y[j] = channel j's output of the sum acc[j], j < N. Not inlined on the
+// Cortex-M0 and M4: its own registers for the constants (inlined, -Os read
+// them from the stack for every output: the depthwise row +1.5% on the
+// Cortex-M0, +2% on the M4F; inlined is 1% faster on the M3, 6% on x64).
+#if defined(__ARM_ARCH_6M__) || MICROLEARN_INT8_DSP
+#define MICROLEARN_DW_OUTPUTS __attribute__((noinline))
+#else
+#define MICROLEARN_DW_OUTPUTS __attribute__((always_inline)) inline
+#endif
+template <int N>
+MICROLEARN_DW_OUTPUTS void depthwise_outputs(const int32_t* acc, const ChannelScale* scale, const Requant& rq,
+                                                 int8_t* y) {
+    const int32_t offset = rq.output_offset, lo = rq.act_min, hi = rq.act_max;
+    for (int j = 0; j < N; ++j) y[j] = scale[j].output(acc[j], offset, lo, hi);
+}
+#undef MICROLEARN_DW_OUTPUTS
+
 // Output channels c .. c + N - 1 of DEPTHWISE_CONV_2D at every pixel (N > 1:
-// depth multiplier 1).
+// depth multiplier 1). The pixels whose window is wholly inside the input
+// (every row's run of columns [ox_lo, ox_hi) in the rows whose kernel rows
+// are all inside) step their input pointer and start from the block's
+// constant term; the border pixels find their taps inside and that term
+// over them (computed again only when those taps change).
 template <int N>
 inline void depthwise_channels(const int8_t* x, int32_t input_offset, const int8_t* w, const int32_t* bias,
                                const Window& g, const Requant& rq, int c, int8_t* y) {
-    const int in_w = int(g.in_w), in_c = int(g.in_c), out_c = int(g.out_c);
+    const int in_w = int(g.in_w), in_c = int(g.in_c), out_c = int(g.out_c), out_w = int(g.out_w);
     const int k_h = int(g.k_h), k_w = int(g.k_w), dil_h = int(g.dil_h), dil_w = int(g.dil_w);
-    const int32_t offset = rq.output_offset, lo = rq.act_min, hi = rq.act_max;
+    const int stride_w = int(g.stride_w), pad_l = int(g.pad_l);
     x += c / int(g.depth_multiplier), w += c, y += c;
     ChannelScale scale[N];
     uint32_t b[N];
     int32_t full[N];
     DepthwiseTaps t;
     t.x_col = dil_w * in_c, t.w_col = out_c, t.rows = k_h, t.cols = k_w, t.w_skip = 0;
+    const int32_t full_x_skip = dil_h * in_w * in_c - k_w * t.x_col;
     for (int j = 0; j < N; ++j) {
         scale[j].set(rq.multiplier[c + j], rq.shift[c + j]);
         b[j] = bias ? uint32_t(bias[c + j]) : 0u;
     }
     depthwise_offset_terms(w, t, N, b, input_offset, full);
+    // the columns whose window is inside the input's width: x0 = ox * stride_w - pad_l >= 0
+    // and x0 + (k_w - 1) * dil_w < in_w
+    const int last = in_w - 1 - (k_w - 1) * dil_w + pad_l;
+    const int ox_lo = (pad_l + stride_w - 1) / stride_w;
+    int ox_hi = last < 0 ? 0 : last / stride_w + 1;
+    if (ox_hi > out_w) ox_hi = out_w;
+    // the border pixels' constant terms by the column's side of the inside
+    // run (left, in it, right), kept while the taps inside stay the same:
+    // a 'same' border column's from row to row, a border row's run
+    struct BorderTerms {
+        int32_t first, rows, cols;  // the rectangle of taps inside: its first tap's offset in w, its size
+        int32_t terms[N];
+    } border[3];
+    for (BorderTerms& e : border) e.first = -1;
     for (int oy = 0; oy < int(g.out_h); ++oy) {
         const int y0 = oy * int(g.stride_h) - int(g.pad_t);
         int ky0, ky1;
         taps_inside(y0, dil_h, int(g.in_h), k_h, &ky0, &ky1);
-        for (int ox = 0; ox < int(g.out_w); ++ox, y += out_c) {
-            const int x0 = ox * int(g.stride_w) - int(g.pad_l);
-            int kx0, kx1;
-            taps_inside(x0, dil_w, in_w, k_w, &kx0, &kx1);
-            t.rows = ky1 - ky0, t.cols = kx1 - kx0;
-            t.x_skip = dil_h * in_w * in_c - t.cols * t.x_col, t.w_skip = (k_w - t.cols) * out_c;
-            // the first tap inside (not read when no tap is)
-            const int8_t* xs = x + ((y0 + ky0 * dil_h) * in_w + x0 + kx0 * dil_w) * in_c;
-            const int8_t* ws = w + (ky0 * k_w + kx0) * out_c;
-            if (t.rows == k_h && t.cols == k_w) {
-                for (int j = 0; j < N; ++j) t.acc[j] = full[j];
-            } else {  // a border: the offset term over the taps inside
-                depthwise_offset_terms(ws, t, N, b, input_offset, t.acc);
+        const bool rows_inside = ky1 - ky0 == k_h;
+        int inside = (y0 * in_w + ox_lo * stride_w - pad_l) * in_c;  // the next inside pixel's first tap
+        for (int ox = 0; ox < out_w; ++ox, y += out_c) {
+            const int8_t *xs, *ws = w;
+            const int32_t* terms = full;
+            if (rows_inside && ox >= ox_lo && ox < ox_hi) {
+                t.rows = k_h, t.cols = k_w, t.x_skip = full_x_skip, t.w_skip = 0;
+                xs = x + inside, inside += stride_w * in_c;
+            } else {  // a border: the taps inside, the offset term over them
+                const int x0 = ox * stride_w - pad_l;
+                int kx0, kx1;
+                taps_inside_border(x0, dil_w, in_w, k_w, &kx0, &kx1);
+                t.rows = ky1 - ky0, t.cols = kx1 - kx0;
+                t.x_skip = dil_h * in_w * in_c - t.cols * t.x_col, t.w_skip = (k_w - t.cols) * out_c;
+                // the first tap inside (not read when no tap is)
+                xs = x + ((y0 + ky0 * dil_h) * in_w + x0 + kx0 * dil_w) * in_c;
+                ws = w + (ky0 * k_w + kx0) * out_c;
+                BorderTerms& e = border[ox < ox_lo ? 0 : ox < ox_hi ? 1 : 2];
+                const int32_t first = int32_t(ws - w);
+                if (e.first != first || e.rows != t.rows || e.cols != t.cols) {
+                    depthwise_offset_terms(ws, t, N, b, input_offset, e.terms);
+                    e.first = first, e.rows = t.rows, e.cols = t.cols;
+                }
+                terms = e.terms;
             }
+            for (int j = 0; j < N; ++j) t.acc[j] = terms[j];
             depthwise_taps<N>(xs, ws, t);
-            for (int j = 0; j < N; ++j) y[j] = scale[j].output(t.acc[j], offset, lo, hi);
+            depthwise_outputs<N>(t.acc, scale, rq, y);
         }
     }
 }
