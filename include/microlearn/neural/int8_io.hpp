@@ -61,10 +61,16 @@ inline uint32_t bit_length8(uint32_t t) {
 }
 
 // The bits of scale * float(d) for s = soft_scale_of(scale), d in [-255, 255].
-// Always inlined: dequantize() runs it per output value (out of line, as GCC
-// -Os chose on the Cortex-M3 once the softmax also called it, it cost 6 more
-// instructions per value there).
-__attribute__((always_inline)) inline uint32_t soft_scaled(int32_t d, const SoftScale& s) {
+// Always inlined but on the Cortex-M0: dequantize() runs it per output value
+// (out of line, as GCC -Os chose on the Cortex-M3 once the softmax also
+// called it, it cost 6 more instructions per value there; inlined, one more
+// per value on the Cortex-M0).
+#if defined(__ARM_ARCH_6M__)
+#define MICROLEARN_SOFT_SCALED inline
+#else
+#define MICROLEARN_SOFT_SCALED __attribute__((always_inline)) inline
+#endif
+MICROLEARN_SOFT_SCALED uint32_t soft_scaled(int32_t d, const SoftScale& s) {
     if (d == 0) return 0;  // + 0 (the scale is positive)
     const uint32_t sign = uint32_t(d) & 0x80000000u;
     const uint32_t p = s.significand * uint32_t(d < 0 ? -d : d);  // in [2^23, 2^32)
@@ -74,6 +80,7 @@ __attribute__((always_inline)) inline uint32_t soft_scaled(int32_t d, const Soft
     const uint32_t twice_rem = (p << 1) & (2 * unit - 1);
     return sign | (s.exponent + (k << 23) + q + (twice_rem + (q & 1) > unit ? 1u : 0u));
 }
+#undef MICROLEARN_SOFT_SCALED
 
 // out[i] = scale * float(q[i] - zero_point) for i < n, bit-identical to the float multiply.
 inline void dequantize(const int8_t* q, uint32_t n, float scale, int32_t zero_point, float* out) {
