@@ -206,3 +206,21 @@ def test_object_arrays_of_numbers_give_the_numeric_answer(iris_model):
     rows[0, 1] = {"not": "a number"}
     with pytest.raises(TypeError, match="X must hold numbers, got dtype object holding something else"):
         model.predict(rows)
+
+
+@pytest.mark.parametrize("n_features", [1, 4, 11])
+def test_infinity_in_any_column_is_refused(n_features):
+    """The engine's check reads every column (by fours, then the rest), also columns no split reads:
+    scikit-learn refuses the whole row."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, n_features)).astype(np.float32)
+    est = T.DecisionTreeClassifier(max_depth=2, random_state=0).fit(X, X[:, 0] > 0)
+    model = microlearn.convert(est)
+    for col in range(n_features):
+        for value in (np.inf, -np.inf):
+            rows = X[:3].copy()
+            rows[1, col] = value
+            with pytest.raises(ValueError, match="X row 1 holds infinity"):
+                model.predict(rows)
+        rows[1, col] = np.nan  # a missing value: the answer scikit-learn gives
+        np.testing.assert_array_equal(model.predict(rows), est.predict(rows))
