@@ -1089,7 +1089,7 @@ __attribute__((always_inline)) inline void taps_inside(int o, int dil, int n, in
 // y[j] = channel j's output of the sum acc[j], j < N. Not inlined on the
 // Cortex-M0 and M4: its own registers for the constants (inlined, -Os read
 // them from the stack for every output: the depthwise row +1.5% on the
-// Cortex-M0, +2% on the M4F; inlined is 1% faster on the M3, 6% on x64).
+// Cortex-M0, +2% on the M4F; inlined is 1% faster on the M3, 8% on x64).
 #if defined(__ARM_ARCH_6M__) || MICROLEARN_INT8_DSP
 #define MICROLEARN_DW_OUTPUTS __attribute__((noinline))
 #else
