@@ -302,13 +302,19 @@ inline void conv_2d(const Window& g, const float* x, const float* W, const float
             }
             const size_t x_run = size_t(g.dil_w) * C;  // from one run to the next when dil_w > 1
             for (; o + 4 <= g.out_c; o += 4, ww += 4 * size_t(kernel)) {
-                float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+                float s[4] = {0.0f, 0.0f, 0.0f, 0.0f};
                 const float *xp = xw, *wp = ww;
                 for (uint32_t kx = tx.k0; kx < tx.k1; kx += per_run, xp += x_run, wp += C)
-                    dot4(xp, x_step, wp, kernel, w_step, runs, n, s0, s1, s2, s3);
-                if (bias != nullptr)
-                    s0 = bias[o] + s0, s1 = bias[o + 1] + s1, s2 = bias[o + 2] + s2, s3 = bias[o + 3] + s3;
-                y[o] = c(s0), y[o + 1] = c(s1), y[o + 2] = c(s2), y[o + 3] = c(s3);
+                    dot4(xp, x_step, wp, kernel, w_step, runs, n, s[0], s[1], s[2], s[3]);
+                if (bias != nullptr) {
+                    s[0] = bias[o] + s[0], s[1] = bias[o + 1] + s[1];
+                    s[2] = bias[o + 2] + s[2], s[3] = bias[o + 3] + s[3];
+                }
+#if defined(__arm__) && !defined(__ARM_FP)  // soft-float: s stays in memory (fewer spills in dot4's loop)
+                for (uint32_t k = 0; k < 4; ++k) y[o + k] = c(s[k]);
+#else  // the sums stay in registers
+                y[o] = c(s[0]), y[o + 1] = c(s[1]), y[o + 2] = c(s[2]), y[o + 3] = c(s[3]);
+#endif
             }
             for (; o < g.out_c; ++o, ww += kernel) {  // the last one to three channels
                 float s = 0.0f;
@@ -382,16 +388,16 @@ __attribute__((always_inline)) inline void depthwise4(const float* x, size_t x_t
             : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "r12", "lr", "cc", "memory");
     }
 #else
-    for (uint32_t k = 0; k < blocks; ++k, x += 4, w += 4, y += 4, bias = bias != nullptr ? bias + 4 : nullptr) {
+    for (uint32_t o = 0; o < 4 * blocks; o += 4) {
         float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
-        if (bias != nullptr) s0 = bias[0], s1 = bias[1], s2 = bias[2], s3 = bias[3];
-        const float *xr = x, *wr = w;
+        if (bias != nullptr) s0 = bias[o], s1 = bias[o + 1], s2 = bias[o + 2], s3 = bias[o + 3];
+        const float *xr = x + o, *wr = w + o;
         for (uint32_t ky = 0; ky < rows; ++ky, xr += x_row, wr += w_row) {
             const float *xp = xr, *wp = wr;
             for (uint32_t kx = 0; kx < taps; ++kx, xp += x_tap, wp += w_tap)
                 s0 += wp[0] * xp[0], s1 += wp[1] * xp[1], s2 += wp[2] * xp[2], s3 += wp[3] * xp[3];
         }
-        y[0] = c(s0), y[1] = c(s1), y[2] = c(s2), y[3] = c(s3);
+        y[o] = c(s0), y[o + 1] = c(s1), y[o + 2] = c(s2), y[o + 3] = c(s3);
     }
 #endif
 }
