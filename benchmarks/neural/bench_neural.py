@@ -247,13 +247,14 @@ def report(res, targets):
               f"{conv:.2f} with 8 (goal 0.5: " + ("met" if min(conv, conv32) >= 0.5 else
                                                f"missed by {100 * (1 - min(conv, conv32) / 0.5):.0f} % at worst")
               + f"); first layers: {conv3:.2f} with 3 input channels, {conv1:.2f} with 1. The core (dot4x2: two "
-              "neighbouring pixels x 4 output channels, 32 MACs in 40 instructions, a window's kernel rows in one asm "
-              "block) runs over each kernel row's contiguous taps, k_w x C values (24 with 8 channels, 3 with 1), so "
-              "with few input channels the set-up per window and row, the pixels at the edges (different taps: no "
-              "pair) and each output's bias, clamp and store weigh more; the per-call input and output copies count "
-              "too.",
-              f"- DepthwiseConv2D: {dw:.2f} MAC per instruction on the M4F: one multiply-add per channel and tap, "
-              "with a load and a store of the running sum each (not register-blocked).",
+              "neighbouring pixels x 4 output channels, 32 MACs in 40 instructions; a window's kernel rows, the bias, "
+              "the clamp and the stores in one asm block per 4 channels) runs over each kernel row's contiguous taps, "
+              "k_w x C values (24 with 8 channels, 3 with 1), so with few input channels the set-up per kernel row "
+              "and the pixels at the edges (different taps: no pair) weigh more; the per-call input and output "
+              "copies count too.",
+              f"- DepthwiseConv2D: {dw:.2f} MAC per instruction on the M4F: blocks of 4 channels whose sums stay in "
+              "registers over the window's taps (10 instructions per tap and block: 4 MACs); the per-call input and "
+              "output copies of 2 x 2,304 floats are a large share of this network's count.",
               "- Cortex-M0 and M3 have no FPU: every float operation is a libgcc call (see their columns); int8 "
               "networks are the way there (docs/neural.md)."]
     return "\n".join(L)
