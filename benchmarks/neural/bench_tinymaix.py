@@ -550,8 +550,8 @@ def why(res: dict) -> list:
             "",
             "**Agreement.** microlearn's probabilities equal LiteRT's reference kernels' bit for bit on every "
             "target (int8 outputs dequantized the same way). TinyMaix truncates instead of rounding, averages "
-            "with an integer division before rescaling and computes the softmax in float: the same classes on "
-            "these images, probabilities off by up to the figures above. With TensorFlow's default per-channel "
+            "with an integer division before rescaling and computes the softmax in float: LiteRT's class "
+            "for the share of images the tables give, probabilities off by up to their figures. With TensorFlow's default per-channel "
             "Dense weights TinyMaix's FC scales every output by channel 0's scale: on the unix port (`--targets "
             "unix --per-channel-dense`) it gave LiteRT's class for 94 % of the 50 images with cnn-gap "
             "(probabilities off by up to 0.69) and 90 % with cnn-flatten (up to 0.996); microlearn stayed bit-exact."]
